@@ -1,0 +1,135 @@
+"""Read a :class:`~amalgam_rel.schema.model.Database` from a DuckDB catalog.
+
+The source is always opened read-only: amalgam-rel never writes to the database it learns from.
+
+>>> import duckdb
+>>> con = duckdb.connect()
+>>> _ = con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, x VARCHAR)")
+>>> read_duckdb(con).table("t").primary_key
+('id',)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+from amalgam_rel.errors import InputError, SchemaError
+from amalgam_rel.schema import sql
+from amalgam_rel.schema.model import Column, Database, EnumType, ForeignKey, Index, Sequence, Table
+from amalgam_rel.schema.types import parse_type
+
+_DB = "database_name = current_database() AND NOT internal"
+
+
+def open_duckdb(path: str | Path) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB file read-only, turning every failure into a one-line :class:`InputError`."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"database file not found: {path}")
+    if path.is_dir():
+        raise InputError(f"{path} is a directory, not a DuckDB database file")
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as err:
+        text = str(err)
+        if "lock" in text.lower():
+            raise InputError(f"database {path} is locked by another process (close it and retry)") from None
+        if "not a valid DuckDB database" in text or "Failed to read database header" in text:
+            raise InputError(f"{path} is not a DuckDB database file") from None
+        raise InputError(f"cannot open database {path}: {text.splitlines()[0]}") from None
+
+
+def read_duckdb(source: str | Path | duckdb.DuckDBPyConnection, *, count_rows: bool = True) -> Database:
+    """Read every user table, type, key and constraint of a DuckDB database."""
+    if isinstance(source, duckdb.DuckDBPyConnection):
+        return _read(source, count_rows=count_rows, name=None)
+    con = open_duckdb(source)
+    try:
+        return _read(con, count_rows=count_rows, name=str(source))
+    finally:
+        con.close()
+
+
+def _rows(con: duckdb.DuckDBPyConnection, query: str) -> list[dict]:
+    cur = con.execute(query)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def _read(con: duckdb.DuckDBPyConnection, *, count_rows: bool, name: str | None) -> Database:
+    enum_types = tuple(
+        EnumType(r["type_name"], tuple(r["labels"]), r["schema_name"])
+        for r in _rows(con, f"SELECT * FROM duckdb_types() WHERE {_DB} AND logical_type = 'ENUM' AND labels IS NOT NULL")
+    )
+    # DuckDB reports a column of a named ENUM with its labels spelled out; map them back.
+    enum_names: dict[tuple[str, ...], str] = {}
+    for e in enum_types:
+        enum_names.setdefault(e.labels, e.name)
+
+    columns: dict[tuple[str, str], list[Column]] = {}
+    for r in _rows(con, f"SELECT * FROM duckdb_columns() WHERE {_DB} ORDER BY schema_name, table_oid, column_index"):
+        try:
+            ctype = parse_type(r["data_type"], enum_names=enum_names)
+        except SchemaError as err:
+            raise type(err)(f"column {r['table_name']}.{r['column_name']}: {err}") from None
+        columns.setdefault((r["schema_name"], r["table_name"]), []).append(
+            Column(r["column_name"], ctype, nullable=bool(r["is_nullable"]), default=r["column_default"])
+        )
+
+    constraints: dict[tuple[str, str], list[dict]] = {}
+    for r in _rows(con, f"SELECT * FROM duckdb_constraints() WHERE database_name = current_database() ORDER BY constraint_index"):
+        constraints.setdefault((r["schema_name"], r["table_name"]), []).append(r)
+
+    tables, fks = [], []
+    for r in _rows(con, f"SELECT schema_name, table_name FROM duckdb_tables() WHERE {_DB} AND NOT temporary ORDER BY schema_name, table_oid"):
+        key = (r["schema_name"], r["table_name"])
+        cols = tuple(columns.get(key, ()))
+        pk: tuple[str, ...] = ()
+        unique, checks = [], []
+        for c in constraints.get(key, []):
+            names = tuple(c["constraint_column_names"])
+            kind = c["constraint_type"]
+            if kind == "PRIMARY KEY":
+                pk = names
+            elif kind == "UNIQUE":
+                unique.append(names)
+            elif kind == "CHECK":
+                checks.append(sql.parse_expression(c["expression"], where=f"CHECK on {r['table_name']}"))
+            elif kind == "FOREIGN KEY":
+                nullable = any(col.nullable for col in cols if col.name in names)
+                fks.append(_foreign_key(r, names, c, nullable))
+        rows = sql.count_rows(con, r["table_name"], r["schema_name"]) if count_rows else None
+        tables.append(Table(r["table_name"], cols, pk, tuple(unique), tuple(checks), rows, r["schema_name"]))
+
+    sequences = tuple(
+        Sequence(r["sequence_name"], int(r["start_value"]), int(r["increment_by"]), int(r["min_value"]),
+                 int(r["max_value"]), bool(r["cycle"]), r["schema_name"])
+        for r in _rows(con, f"SELECT * FROM duckdb_sequences() WHERE database_name = current_database() AND NOT temporary")
+    )
+    indexes = tuple(
+        Index(r["index_name"], _table_key(r["schema_name"], r["table_name"]), r["sql"])
+        for r in _rows(con, f"SELECT * FROM duckdb_indexes() WHERE database_name = current_database() AND sql IS NOT NULL")
+    )
+    schemas = tuple(
+        r["schema_name"]
+        for r in _rows(con, f"SELECT schema_name FROM duckdb_schemas() WHERE {_DB} ORDER BY schema_name")
+    )
+    return Database(tuple(tables), tuple(fks), enum_types, sequences, indexes, schemas or ("main",), source=name)
+
+
+def _table_key(schema: str, table: str) -> str:
+    return table if schema == "main" else f"{schema}.{table}"
+
+
+def _foreign_key(table_row: dict, names: tuple[str, ...], c: dict, nullable: bool) -> ForeignKey:
+    schema = table_row["schema_name"]
+    return ForeignKey(
+        table=_table_key(schema, table_row["table_name"]),
+        columns=names,
+        ref_table=_table_key(schema, c["referenced_table"]),
+        ref_columns=tuple(c["referenced_column_names"]),
+        nullable=nullable,
+        kind="declared",
+    )
+

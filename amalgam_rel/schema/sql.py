@@ -1,0 +1,54 @@
+"""Small helpers for SQL built with sqlglot: every identifier quoted, nothing pasted.
+
+>>> table_ref("x\\"; DROP TABLE t; --").sql("duckdb")
+'"x""; DROP TABLE t; --"'
+>>> select_columns("t", ["a b", "c"]).sql("duckdb")
+'SELECT "a b", "c" FROM "t"'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import duckdb
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+
+from amalgam_rel.errors import SchemaError
+
+DIALECT = "duckdb"
+
+
+def ident(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)
+
+
+def column(name: str, table: str | None = None) -> exp.Column:
+    return exp.column(ident(name), table=ident(table) if table else None)
+
+
+def table_ref(name: str, schema: str = "main", alias: str | None = None) -> exp.Table:
+    ref = exp.Table(this=ident(name), db=None if schema == "main" else ident(schema))
+    return ref.as_(ident(alias)) if alias else ref
+
+
+def select_columns(table: str, columns: Iterable[str], schema: str = "main") -> exp.Select:
+    return exp.select(*(column(c) for c in columns)).from_(table_ref(table, schema))
+
+
+def parse_expression(text: str, *, where: str) -> exp.Expression:
+    """Parse a DuckDB SQL expression (a CHECK, a DEFAULT); failures name ``where``."""
+    try:
+        return sqlglot.parse_one(text, dialect=DIALECT)
+    except (ParseError, TokenError) as err:
+        raise SchemaError(f"cannot parse {where}: {text!r} ({str(err).splitlines()[0]})") from None
+
+
+def count_rows(con: duckdb.DuckDBPyConnection, table: str, schema: str = "main") -> int:
+    query = exp.select(exp.Count(this=exp.Star())).from_(table_ref(table, schema))
+    return int(con.execute(query.sql(DIALECT)).fetchone()[0])
+
+
+def render(expression: exp.Expression) -> str:
+    return expression.sql(DIALECT)
