@@ -1,0 +1,139 @@
+"""The ``amalgam-rel`` command line.
+
+Every command catches :class:`~amalgam_rel.errors.AmalgamError` and prints it as one line on
+stderr with a non-zero exit code; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from amalgam_rel.errors import AmalgamError
+
+app = typer.Typer(
+    name="amalgam-rel",
+    help="Clone a relational DuckDB database as synthetic data.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+SidecarOpt = Annotated[
+    Optional[Path],
+    typer.Option("--sidecar", help="TOML file declaring logical foreign keys (validated against the data)."),
+]
+DialectOpt = Annotated[
+    Optional[str],
+    typer.Option("--dialect", help="SQL dialect of a DDL file: duckdb, postgres, mysql or sqlite (default: guessed)."),
+]
+
+
+def user_errors(command):
+    """Turn an AmalgamError into one line on stderr and exit code 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except AmalgamError as err:
+            err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+            raise typer.Exit(err.exit_code) from None
+
+    return wrapper
+
+
+@app.command()
+@user_errors
+def inspect(
+    source: Annotated[Path, typer.Argument(help="A DuckDB database file, or a DDL file (.sql).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    sidecar: SidecarOpt = None,
+    dialect: DialectOpt = None,
+) -> None:
+    """Summarize a database: tables, keys, column kinds and the FK graph."""
+    from amalgam_rel.schema.load import load_schema
+    from amalgam_rel.schema.summary import summarize
+
+    summary = summarize(load_schema(source, sidecar=sidecar, dialect=dialect))
+    if as_json:
+        sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")
+        return
+    _print_summary(source, summary)
+
+
+@app.command("clone-schema")
+@user_errors
+def clone_schema(
+    source: Annotated[Path, typer.Argument(help="A DuckDB database file, or a DDL file (.sql).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The new, empty DuckDB database.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")] = False,
+    sidecar: SidecarOpt = None,
+    dialect: DialectOpt = None,
+) -> None:
+    """Write an empty DuckDB database with the same DDL as SOURCE."""
+    from amalgam_rel.schema.load import load_schema
+    from amalgam_rel.writing.writer import DatabaseWriter
+
+    db = load_schema(source, sidecar=sidecar, dialect=dialect)
+    with DatabaseWriter(db, output, force=force, source=source):
+        pass
+    err_console.print(f"wrote {output}: {len(db.tables)} tables, no rows", highlight=False)
+
+
+def _print_summary(source: Path, s: dict) -> None:
+    tables = RichTable(title=f"{source.name}: {len(s['tables'])} tables", title_justify="left")
+    for col in ("table", "rows", "depth", "primary key", "unique", "checks", "columns by kind"):
+        tables.add_column(col, overflow="fold")
+    bridges = set(s["graph"]["bridges"])
+    self_refs = set(s["graph"]["self_references"])
+    for t in s["tables"]:
+        kinds: dict[str, int] = {}
+        for c in t["columns"]:
+            kinds[c["kind"]] = kinds.get(c["kind"], 0) + 1
+        marks = (" [bridge]" if t["name"] in bridges else "") + (" [self-ref]" if t["name"] in self_refs else "")
+        tables.add_row(
+            t["name"] + marks,
+            "-" if t["rows"] is None else f"{t['rows']:,}",
+            str(t["depth"]),
+            ", ".join(t["primary_key"]) or "-",
+            "; ".join(", ".join(u) for u in t["unique"]) or "-",
+            str(len(t["checks"])),
+            ", ".join(f"{k}×{n}" for k, n in sorted(kinds.items())),
+        )
+    console.print(tables)
+    fks = RichTable(title=f"{len(s['foreign_keys'])} foreign keys", title_justify="left")
+    for col in ("child", "parent", "nullable", "kind", "note"):
+        fks.add_column(col, overflow="fold")
+    for fk in s["foreign_keys"]:
+        note = "self-reference" if fk["self_reference"] else ("cycle edge, filled last" if fk["broken"] else "")
+        fks.add_row(
+            f"{fk['table']}({', '.join(fk['columns'])})",
+            f"{fk['ref_table']}({', '.join(fk['ref_columns'])})",
+            "yes" if fk["nullable"] else "no",
+            fk["kind"],
+            note,
+        )
+    console.print(fks)
+    g = s["graph"]
+    console.print(f"generation order: {' → '.join(g['order'])}", highlight=False)
+    console.print(f"max depth: {g['depth']}", highlight=False)
+    for c in g["cycles"]:
+        console.print(f"cycle: {' → '.join(c + c[:1])}", highlight=False)
+
+
+def main() -> None:  # pragma: no cover - the console script calls app directly
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
