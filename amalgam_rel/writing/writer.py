@@ -1,0 +1,228 @@
+"""Write a DuckDB database with a schema model's exact DDL, atomically.
+
+The database is built in a temporary file beside the output and renamed over it only when
+everything succeeded, so a failure never leaves a half-written output (or destroys an old one).
+Rows arrive as Arrow data, table by table in generation order; DuckDB enforces every key and
+constraint on insert, and a violation is raised as a :class:`DataError`, never dropped.
+
+>>> import pyarrow as pa, tempfile, pathlib
+>>> from amalgam_rel.schema.model import Column, Database, Table
+>>> from amalgam_rel.schema.types import parse_type
+>>> db = Database((Table("t", (Column("id", parse_type("INTEGER"), False),), ("id",)),))
+>>> out = pathlib.Path(tempfile.mkdtemp()) / "out.duckdb"
+>>> with DatabaseWriter(db, out) as w:
+...     w.append("t", pa.table({"id": [1, 2, 3]}))
+>>> out.exists()
+True
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+from sqlglot import exp
+
+from amalgam_rel.errors import DataError, OutputError, SchemaError
+from amalgam_rel.schema import sql
+from amalgam_rel.schema.graph import fk_graph
+from amalgam_rel.schema.model import Database, ForeignKey, Table
+from amalgam_rel.writing.ddl import create_statements, index_statements
+
+_CHUNK = "__amalgam_chunk"  # the name a chunk of Arrow rows is registered under while inserted
+
+
+class DatabaseWriter:
+    """Context manager: creates the schema on enter, appends rows, commits on a clean exit."""
+
+    def __init__(self, db: Database, path: str | Path, *, force: bool = False, source: str | Path | None = None):
+        self.db = db
+        self.path = Path(path)
+        self.force = force
+        self.source = Path(source) if source is not None else None
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._tmp: Path | None = None
+        graph = fk_graph(db)
+        self._self_refs = {fk.table: [f for f in graph.self_references if f.table == fk.table]
+                           for fk in graph.self_references if fk.kind == "declared"}
+        self._deferred_fks = [fk for fk in graph.broken if fk.kind == "declared"]
+        self._deferred: dict[str, list[pa.Table]] = {}
+        self.rows_written: dict[str, int] = {t: 0 for t in db.table_names}
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def __enter__(self) -> DatabaseWriter:
+        check_output_path(self.path, self.force, self.source)
+        self._tmp = self.path.with_name(f".{self.path.name}.amalgam-tmp-{os.getpid()}")
+        _remove(self._tmp)
+        try:
+            self._con = duckdb.connect(str(self._tmp))
+        except duckdb.Error as err:
+            raise OutputError(f"cannot create {self.path}: {str(err).splitlines()[0]}") from None
+        try:
+            for statement in create_statements(self.db):
+                self._con.execute(statement)
+        except duckdb.Error as err:
+            self._abort()
+            raise SchemaError(f"DuckDB rejected the schema: {str(err).splitlines()[0]}") from None
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self._abort()
+            return
+        try:
+            self._fill_deferred()
+            for statement in index_statements(self.db):
+                self._con.execute(statement)
+            self._con.execute("CHECKPOINT")
+            self._con.close()
+            if self.path.exists() and self.force:
+                _remove(Path(f"{self.path}.wal"))
+            os.replace(self._tmp, self.path)
+        except BaseException:
+            self._abort()
+            raise
+
+    def _abort(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+        if self._tmp is not None:
+            _remove(self._tmp)
+            _remove(Path(f"{self._tmp}.wal"))
+
+    # -- rows ------------------------------------------------------------------------------
+    def append(self, table: str, data: pa.Table | pa.RecordBatch) -> None:
+        """Insert rows into ``table``; self-referencing rows go in parents-first."""
+        if self._con is None:
+            raise RuntimeError("DatabaseWriter.append outside its `with` block")
+        spec = self.db.table(table)
+        data = pa.table(data) if isinstance(data, pa.RecordBatch) else data
+        missing = [c for c in spec.column_names if c not in data.column_names]
+        if missing:
+            raise SchemaError(f"rows for table {table!r} lack the columns {missing}")
+        data = data.select(list(spec.column_names))
+        data = self._defer(spec, data)
+        if table in self._self_refs:
+            levels = self_reference_levels(self._con, spec, self._self_refs[table], data)
+            for level in range(int(levels.max(initial=-1)) + 1):
+                self._insert(spec, data.filter(pa.array(levels == level)))
+        else:
+            self._insert(spec, data)
+        self.rows_written[table] += data.num_rows
+
+    def _insert(self, table: Table, data: pa.Table) -> None:
+        if data.num_rows == 0:
+            return
+        cols = [sql.ident(c) for c in table.column_names]
+        query = exp.insert(
+            exp.select(*cols).from_(sql.ident(_CHUNK)),
+            exp.Schema(this=sql.table_ref(table.name, table.schema), expressions=cols),
+        )
+        self._con.register(_CHUNK, data)
+        try:
+            self._con.execute(sql.render(query))
+        except duckdb.Error as err:
+            raise DataError(f"writing table {table.key!r}: {str(err).splitlines()[0]}") from None
+        finally:
+            self._con.unregister(_CHUNK)
+
+    def _defer(self, table: Table, data: pa.Table) -> pa.Table:
+        """NULL out declared FK columns of broken cycle edges; they are filled on commit."""
+        fks = [fk for fk in self._deferred_fks if fk.table == table.key]
+        if not fks:
+            return data
+        key = _row_key(table)
+        cols = [c for fk in fks for c in fk.columns]
+        self._deferred.setdefault(table.key, []).append(data.select(list(key) + cols))
+        for c in cols:
+            data = data.set_column(data.column_names.index(c), c, pa.nulls(data.num_rows, data.schema.field(c).type))
+        return data
+
+    def _fill_deferred(self) -> None:
+        for table_key, parts in self._deferred.items():
+            table = self.db.table(table_key)
+            key = _row_key(table)
+            cols = [c for fk in self._deferred_fks if fk.table == table_key for c in fk.columns]
+            update = exp.update(
+                sql.table_ref(table.name, table.schema),
+                {sql.ident(c): sql.column(c, _CHUNK) for c in cols},
+                from_=sql.ident(_CHUNK),
+                where=exp.and_(*(exp.EQ(this=sql.column(k, table.name), expression=sql.column(k, _CHUNK)) for k in key)),
+            )
+            self._con.register(_CHUNK, pa.concat_tables(parts))
+            try:
+                self._con.execute(sql.render(update))
+            except duckdb.Error as err:
+                raise DataError(f"filling the cycle edge of table {table_key!r}: {str(err).splitlines()[0]}") from None
+            finally:
+                self._con.unregister(_CHUNK)
+
+
+def _row_key(table: Table) -> tuple[str, ...]:
+    keys = table.unique_sets()
+    if not keys:
+        raise SchemaError(f"table {table.key!r} closes an FK cycle but has no key to fill the cycle edge by")
+    return keys[0]
+
+
+def self_reference_levels(con: duckdb.DuckDBPyConnection, table: Table, fks: list[ForeignKey], data: pa.Table) -> np.ndarray:
+    """Depth of each row in its self-reference tree within ``data`` (0: parent absent or NULL).
+
+    Rows whose parent is not in ``data`` are assumed to reference rows inserted earlier; DuckDB
+    checks that on insert.
+    """
+    n = data.num_rows
+    parents = []
+    con.register(_CHUNK, data.append_column("__row", pa.array(np.arange(n, dtype=np.int64))))
+    try:
+        for fk in fks:
+            match = exp.and_(*(
+                exp.EQ(this=sql.column(p, "p"), expression=sql.column(c, "c")) for c, p in zip(fk.columns, fk.ref_columns)
+            ))
+            query = (
+                exp.select(sql.column("__row", "c").as_("child"), sql.column("__row", "p").as_("parent"))
+                .from_(exp.Table(this=sql.ident(_CHUNK), alias=exp.TableAlias(this=sql.ident("c"))))
+                .join(exp.Table(this=sql.ident(_CHUNK), alias=exp.TableAlias(this=sql.ident("p"))), on=match)
+            )
+            pairs = con.execute(sql.render(query)).fetchnumpy()
+            parent = np.full(n, -1, dtype=np.int64)
+            parent[pairs["child"]] = pairs["parent"]
+            parents.append(parent)
+    finally:
+        con.unregister(_CHUNK)
+    depth = np.zeros(n, dtype=np.int64)
+    for _ in range(n + 1):
+        new = np.zeros(n, dtype=np.int64)
+        for parent in parents:
+            has = parent >= 0
+            new[has] = np.maximum(new[has], depth[parent[has]] + 1)
+        if np.array_equal(new, depth):
+            return depth
+        depth = new
+    raise DataError(f"table {table.key!r}: its self-references form a cycle, so no row can be inserted first")
+
+
+def check_output_path(path: Path, force: bool, source: Path | None) -> None:
+    """Refuse outputs that would destroy data or cannot be written."""
+    if source is not None and path.resolve() == source.resolve():
+        raise OutputError(f"refusing to write onto the source database {source}")
+    if path.is_dir():
+        raise OutputError(f"output {path} is a directory")
+    if path.exists() and not force:
+        raise OutputError(f"output {path} already exists (pass --force to replace it)")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"cannot write {path}: the folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise OutputError(f"cannot write {path}: the folder {parent} is not writable")
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
