@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table as RichTable
 
 from amalgam_rel.errors import AmalgamError
@@ -25,8 +26,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+# Piped output would otherwise be wrapped at 80 columns, which folds table and column names.
+console = Console(width=None if sys.stdout.isatty() else 160)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 400)
 
 SidecarOpt = Annotated[
     Optional[Path],
@@ -46,7 +48,7 @@ def user_errors(command):
         try:
             return command(*args, **kwargs)
         except AmalgamError as err:
-            err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+            err_console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
             raise typer.Exit(err.exit_code) from None
 
     return wrapper
@@ -93,42 +95,46 @@ def clone_schema(
 def _print_summary(source: Path, s: dict) -> None:
     tables = RichTable(title=f"{source.name}: {len(s['tables'])} tables", title_justify="left")
     for col in ("table", "rows", "depth", "primary key", "unique", "checks", "columns by kind"):
-        tables.add_column(col, overflow="fold")
+        tables.add_column(col, overflow="fold", no_wrap=col in ("table", "rows"))
     bridges = set(s["graph"]["bridges"])
     self_refs = set(s["graph"]["self_references"])
     for t in s["tables"]:
         kinds: dict[str, int] = {}
         for c in t["columns"]:
             kinds[c["kind"]] = kinds.get(c["kind"], 0) + 1
-        marks = (" [bridge]" if t["name"] in bridges else "") + (" [self-ref]" if t["name"] in self_refs else "")
+        marks = (" (bridge)" if t["name"] in bridges else "") + (" (self-ref)" if t["name"] in self_refs else "")
         tables.add_row(
-            t["name"] + marks,
+            escape(t["name"]) + marks,
             "-" if t["rows"] is None else f"{t['rows']:,}",
             str(t["depth"]),
-            ", ".join(t["primary_key"]) or "-",
-            "; ".join(", ".join(u) for u in t["unique"]) or "-",
+            escape(", ".join(t["primary_key"])) or "-",
+            escape("; ".join(", ".join(u) for u in t["unique"])) or "-",
             str(len(t["checks"])),
-            ", ".join(f"{k}×{n}" for k, n in sorted(kinds.items())),
+            " ".join(f"{k}×{n}" for k, n in sorted(kinds.items())),
         )
     console.print(tables)
     fks = RichTable(title=f"{len(s['foreign_keys'])} foreign keys", title_justify="left")
     for col in ("child", "parent", "nullable", "kind", "note"):
-        fks.add_column(col, overflow="fold")
+        fks.add_column(col, overflow="fold", no_wrap=col in ("child", "parent"))
     for fk in s["foreign_keys"]:
         note = "self-reference" if fk["self_reference"] else ("cycle edge, filled last" if fk["broken"] else "")
         fks.add_row(
-            f"{fk['table']}({', '.join(fk['columns'])})",
-            f"{fk['ref_table']}({', '.join(fk['ref_columns'])})",
+            escape(f"{fk['table']}({', '.join(fk['columns'])})"),
+            escape(f"{fk['ref_table']}({', '.join(fk['ref_columns'])})"),
             "yes" if fk["nullable"] else "no",
             fk["kind"],
             note,
         )
     console.print(fks)
     g = s["graph"]
-    console.print(f"generation order: {' → '.join(g['order'])}", highlight=False)
+    console.print(f"generation order: {' → '.join(g['order'])}", highlight=False, markup=False)
     console.print(f"max depth: {g['depth']}", highlight=False)
+    console.print(f"self-references: {', '.join(g['self_references']) or 'none'}", highlight=False, markup=False)
+    console.print(f"bridge tables: {', '.join(g['bridges']) or 'none'}", highlight=False, markup=False)
     for c in g["cycles"]:
-        console.print(f"cycle: {' → '.join(c + c[:1])}", highlight=False)
+        console.print(f"cycle: {' → '.join(c + c[:1])}", highlight=False, markup=False)
+    for edge in g["broken_edges"]:
+        console.print(f"cycle broken at {edge} (filled after both tables exist)", highlight=False, markup=False)
 
 
 def main() -> None:  # pragma: no cover - the console script calls app directly

@@ -112,7 +112,7 @@ class Sequence:
     """A sequence that column defaults use (``DEFAULT nextval('name')``)."""
 
     name: str
-    start: int = 1
+    start: int = 1  # where it continues: DuckDB reports its current position, not the original START
     increment: int = 1
     min_value: int | None = None
     max_value: int | None = None

@@ -37,7 +37,7 @@ def summarize(db: Database, graph: FkGraph | None = None) -> dict:
         "enum_types": [{"name": e.name, "labels": list(e.labels)} for e in db.enum_types],
         "graph": {
             "order": list(graph.order),
-            "self_references": [fk.table for fk in graph.self_references],
+            "self_references": list(dict.fromkeys(fk.table for fk in graph.self_references)),
             "cycles": [list(c) for c in graph.cycles],
             "broken_edges": [fk.label for fk in graph.broken],
             "bridges": list(graph.bridges),

@@ -207,9 +207,12 @@ def parse_type(text: str, *, enum_names: dict[tuple[str, ...], str] | None = Non
     """
     try:
         node = exp.DataType.build(text, dialect="duckdb", udt=True)
-    except (ParseError, ValueError, sqlglot.errors.TokenError) as err:
-        raise UnsupportedTypeError(f"cannot parse the type {text!r}: {err}") from None
-    return from_sqlglot(node, enum_names or {}, text)
+        return from_sqlglot(node, enum_names or {}, text)
+    except UnsupportedTypeError:
+        raise
+    except (ParseError, sqlglot.errors.TokenError, ValueError, TypeError, AttributeError, IndexError) as err:
+        # sqlglot accepts some malformed spellings and only the conversion trips over them
+        raise UnsupportedTypeError(f"cannot parse the type {text!r} ({str(err).splitlines()[0]})") from None
 
 
 def from_sqlglot(node: exp.DataType, enum_names: dict[tuple[str, ...], str], text: str = "") -> SqlType:

@@ -147,11 +147,15 @@ class DatabaseWriter:
             table = self.db.table(table_key)
             key = _row_key(table)
             cols = [c for fk in self._deferred_fks if fk.table == table_key for c in fk.columns]
-            update = exp.update(
-                sql.table_ref(table.name, table.schema),
-                {sql.ident(c): sql.column(c, _CHUNK) for c in cols},
-                from_=sql.ident(_CHUNK),
-                where=exp.and_(*(exp.EQ(this=sql.column(k, table.name), expression=sql.column(k, _CHUNK)) for k in key)),
+            target = sql.table_ref(table.name, table.schema)
+            update = exp.Update(
+                this=target,
+                expressions=[exp.EQ(this=sql.column(c), expression=sql.column(c, _CHUNK)) for c in cols],
+                from_=exp.From(this=exp.Table(this=sql.ident(_CHUNK))),
+                where=exp.Where(this=exp.and_(*(
+                    exp.EQ(this=exp.column(sql.ident(k), table=target.this.copy()), expression=sql.column(k, _CHUNK))
+                    for k in key
+                ))),
             )
             self._con.register(_CHUNK, pa.concat_tables(parts))
             try:

@@ -1,0 +1,87 @@
+"""The command line as a user runs it: a real subprocess, exit codes, one-line errors."""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import duckdb
+import pytest
+
+
+def cli(*args, check=False):
+    proc = subprocess.run([sys.executable, "-m", "amalgam_rel.cli", *map(str, args)], capture_output=True, text=True)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_inspect_json_on_the_example(example_db):
+    out = json.loads(cli("inspect", example_db, "--json", check=True).stdout)
+    assert len(out["tables"]) == 11 and len(out["foreign_keys"]) == 11
+    assert out["graph"]["self_references"] == ["Employee"]
+    assert "PlaylistTrack" in out["graph"]["bridges"]
+    employee_fk = next(fk for fk in out["foreign_keys"] if fk["table"] == "Employee")
+    assert employee_fk == {**employee_fk, "columns": ["ReportsTo"], "ref_table": "Employee", "nullable": True, "kind": "declared"}
+    track = next(t for t in out["tables"] if t["name"] == "Track")
+    assert track["rows"] == 3503 and track["primary_key"] == ["TrackId"]
+    assert {"name", "type", "nullable"} <= set(track["columns"][0])
+    order = out["graph"]["order"]
+    assert order.index("Invoice") < order.index("InvoiceLine")
+
+
+def test_inspect_prints_a_readable_summary(example_db):
+    text = cli("inspect", example_db, check=True).stdout
+    assert "PlaylistTrack (bridge)" in text and "Employee (self-ref)" in text and "generation order" in text
+
+
+def test_clone_schema_writes_an_empty_identical_schema(all_types_db, tmp_path):
+    out = tmp_path / "empty.duckdb"
+    cli("clone-schema", all_types_db, "-o", out, check=True)
+    con = duckdb.connect(str(out), read_only=True)
+    assert con.execute("SELECT count(*) FROM customer").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = 'FOREIGN KEY'").fetchone()[0] == 8
+    con.close()
+    again = cli("clone-schema", all_types_db, "-o", out)
+    assert again.returncode == 2 and "--force" in again.stderr
+    cli("clone-schema", all_types_db, "-o", out, "--force", check=True)
+
+
+def test_locked_database_is_reported(all_types_db, tmp_path):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import duckdb, sys, time
+            con = duckdb.connect({str(all_types_db)!r})
+            print("locked", flush=True)
+            sys.stdin.read()
+        """)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        proc = cli("inspect", all_types_db)
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert proc.returncode == 2
+    assert "locked by another process" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("setup,args,expected", [
+    (None, ["inspect", "missing.duckdb"], "database file not found: missing.duckdb"),
+    ("not a database", ["inspect", "{f}"], "is not a DuckDB database file"),
+    (None, ["clone-schema", "{example}", "-o", "{example}", "--force"], "refusing to write onto the source database"),
+    (None, ["clone-schema", "{example}", "-o", "{tmp}/no/such/dir/x.duckdb"], "does not exist"),
+    ('[[foreign_keys]]\ntable = "Track"\ncolumns = "Nope"\nref_table = "Album"\nref_columns = "AlbumId"\n',
+     ["inspect", "{example}", "--sidecar", "{f}"], "table 'Track' has no column 'Nope'"),
+    ('[[foreign_keys]]\ntable = "Track"\ncolumns = "Milliseconds"\nref_table = "Album"\nref_columns = "AlbumId"\n',
+     ["inspect", "{example}", "--sidecar", "{f}"], "child rows reference no parent row"),
+])
+def test_bad_inputs_give_one_line_errors(tmp_path, example_db, setup, args, expected):
+    f = tmp_path / "input.txt"
+    if setup is not None:
+        f.write_text(setup)
+    proc = cli(*(a.format(f=f, example=example_db, tmp=tmp_path) for a in args))
+    assert proc.returncode == 2
+    assert expected in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
