@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -9,11 +10,13 @@ import pytest
 
 from amalgam_rel.errors import InputError, SchemaError, UnsupportedTypeError
 from amalgam_rel.schema.ddl_reader import ddl_to_duckdb, guess_dialect, read_ddl
+from amalgam_rel.schema.duckdb_reader import read_duckdb
 from amalgam_rel.schema.graph import fk_graph
 from amalgam_rel.schema.model import ForeignKey
 from amalgam_rel.schema.types import Kind
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DIALECTS = ("duckdb", "postgres", "mysql", "sqlite")
 
 # Documented, unavoidable differences between the four shop files (see schemas/README.md).
@@ -164,6 +167,27 @@ def test_transpiled_constraints_are_enforced(dialect):
     for sql in rejected:
         with pytest.raises(duckdb.ConstraintException):
             con.execute(sql)
+
+
+def without_lengths(db):
+    def plain(c):
+        return replace(c, type=replace(c.type, length=None))
+
+    return replace(db, tables=tuple(replace(t, columns=tuple(map(plain, t.columns))) for t in db.tables))
+
+
+@pytest.mark.parametrize("fixture", ["all_types", "hostile"])
+def test_project_fixtures_give_the_model_of_the_database_they_build(fixture):
+    # The fixtures are plain DuckDB scripts, INSERTs included. Built in memory, because a
+    # reopened file renumbers tables and reports a used sequence's current value as its start.
+    text = (FIXTURES / f"{fixture}.sql").read_text(encoding="utf-8")
+    con = duckdb.connect()
+    con.execute(text)
+    from_ddl = read_ddl(FIXTURES / f"{fixture}.sql")
+    assert without_lengths(from_ddl) == read_duckdb(con, count_rows=False)
+    lengths = {(t.name, c.name): c.type.length for t in from_ddl.tables for c in t.columns if c.type.length}
+    if fixture == "all_types":
+        assert lengths[("warehouse", "code")] == 8 and lengths[("shipment", "to_code")] == 8
 
 
 # --------------------------------------------------------------------------- cycles
