@@ -194,7 +194,8 @@ def self_reference_levels(con: duckdb.DuckDBPyConnection, table: Table, fks: lis
             )
             pairs = con.execute(sql.render(query)).fetchnumpy()
             parent = np.full(n, -1, dtype=np.int64)
-            parent[pairs["child"]] = pairs["parent"]
+            loops = pairs["child"] == pairs["parent"]  # a row naming itself is a root, not a cycle
+            parent[pairs["child"][~loops]] = pairs["parent"][~loops]
             parents.append(parent)
     finally:
         con.unregister(_CHUNK)

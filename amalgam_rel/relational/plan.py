@@ -1,0 +1,128 @@
+"""How each table's rows come to be: which foreign key creates them, which are matched, which
+columns are fresh keys, and what the table's model sees besides its own attributes.
+
+Rows of a child table are created by its *driving* foreign key: each parent row's model samples
+how many children it has. Every other foreign key is *matched* (degree-preserving, see
+:mod:`.matching`); self-references become forests (:mod:`.trees`); cycle edges are *deferred*.
+
+Names of the extra columns a table model sees (chosen so they cannot clash with SQL names
+written by people, who rarely start a column with these characters):
+
+- ``#<i>``: how many rows of foreign key ``i`` point at this row (its children);
+- ``?<i>``: whether this row leaves nullable foreign key ``i`` empty;
+- ``@depth<i>``: the row's depth in the forest of self-reference ``i``;
+- ``^<name>``: the column ``name`` of the driving parent (``^^<name>``: of the grandparent).
+
+>>> from amalgam_rel.schema.model import Column, Database, ForeignKey, Table
+>>> from amalgam_rel.schema.types import parse_type
+>>> i = parse_type("INTEGER")
+>>> a = Table("a", (Column("id", i, False), Column("x", i)), ("id",))
+>>> b = Table("b", (Column("id", i, False), Column("a_id", i, False)), ("id",))
+>>> p = plan_database(Database((a, b), (ForeignKey("b", ("a_id",), "a", ("id",)),)))
+>>> p.tables["b"].driver.ref_table, p.tables["b"].generated_keys, p.tables["a"].count_columns
+('a', ('id',), {0: '#0'})
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from amalgam_rel.schema.graph import FkGraph, fk_graph
+from amalgam_rel.schema.model import Database, ForeignKey, Table
+from amalgam_rel.schema.types import Kind
+
+
+def count_column(fk_index: int) -> str:
+    return f"#{fk_index}"
+
+
+def null_column(fk_index: int) -> str:
+    return f"?{fk_index}"
+
+
+def depth_column(fk_index: int) -> str:
+    return f"@depth{fk_index}"
+
+
+def context_column(parent_column: str) -> str:
+    return f"^{parent_column}"
+
+
+@dataclass(frozen=True)
+class TablePlan:
+    table: str
+    driver: ForeignKey | None
+    matched: tuple[ForeignKey, ...]
+    self_references: tuple[ForeignKey, ...]
+    deferred: tuple[ForeignKey, ...]
+    generated_keys: tuple[str, ...]  # key columns filled by key generators (not FK columns)
+    fk_columns: tuple[str, ...]
+    count_columns: dict[int, str]  # fk index -> "#i", for every FK that references this table
+    null_columns: dict[int, str] = field(default_factory=dict)  # nullable non-driving FKs of this table
+    depth_columns: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def foreign_keys(self) -> tuple[ForeignKey, ...]:
+        head = (self.driver,) if self.driver else ()
+        return head + self.matched + self.self_references + self.deferred
+
+
+@dataclass(frozen=True)
+class DatabasePlan:
+    db: Database
+    graph: FkGraph
+    tables: dict[str, TablePlan]
+
+    def fk_index(self, fk: ForeignKey) -> int:
+        return self.db.foreign_keys.index(fk)
+
+
+def plan_database(db: Database, graph: FkGraph | None = None) -> DatabasePlan:
+    graph = graph or fk_graph(db)
+    index = {fk: i for i, fk in enumerate(db.foreign_keys)}
+    plans = {}
+    for key in graph.order:
+        table = db.table(key)
+        fks = db.foreign_keys_of(key)
+        self_refs = tuple(fk for fk in fks if fk.is_self_reference)
+        deferred = tuple(fk for fk in fks if fk in graph.broken)
+        candidates = [fk for fk in fks if fk not in self_refs and fk not in deferred]
+        driver = choose_driver(db, graph, candidates)
+        matched = tuple(fk for fk in candidates if fk != driver)
+        fk_cols = tuple(dict.fromkeys(c for fk in fks for c in fk.columns))
+        keys = tuple(c for s in table.unique_sets() for c in s if c not in fk_cols and _is_key_like(table, c, s))
+        plans[key] = TablePlan(
+            table=key,
+            driver=driver,
+            matched=matched,
+            self_references=self_refs,
+            deferred=deferred,
+            generated_keys=tuple(dict.fromkeys(keys)),
+            fk_columns=fk_cols,
+            count_columns={index[fk]: count_column(index[fk]) for fk in db.referencing(key) if fk not in graph.broken},
+            null_columns={index[fk]: null_column(index[fk]) for fk in matched + deferred if fk.nullable},
+            depth_columns={index[fk]: depth_column(index[fk]) for fk in self_refs},
+        )
+    return DatabasePlan(db, graph, plans)
+
+
+def choose_driver(db: Database, graph: FkGraph, fks: list[ForeignKey]) -> ForeignKey | None:
+    """The FK whose parents create this table's rows.
+
+    Preferred: a non-nullable one (every row has that parent), then the deepest parent (the most
+    specific entity), then the parent with the most rows, then declaration order.
+    """
+    if not fks:
+        return None
+    return min(
+        fks,
+        key=lambda fk: (fk.nullable, -graph.depth[fk.ref_table], -(db.table(fk.ref_table).row_count or 0), db.foreign_keys.index(fk)),
+    )
+
+
+def _is_key_like(table: Table, column: str, unique_set: tuple[str, ...]) -> bool:
+    """A column the key generator invents: a single-column primary key, or a single-column
+    UNIQUE integer or UUID. Other unique columns are attributes, de-duplicated after sampling."""
+    if table.primary_key == (column,):
+        return True
+    return len(unique_set) == 1 and table.column(column).type.kind in (Kind.INTEGER, Kind.UUID)

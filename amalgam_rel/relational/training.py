@@ -1,0 +1,115 @@
+"""Each table's training frame: its own rows plus what the relational layer adds, built in SQL.
+
+For a table ``t`` the frame holds every column of ``t`` and, named as in :mod:`.plan`:
+its children per referencing foreign key (``#i``), empty-FK flags (``?i``), self-reference
+depth (``@depth<i>``), and the driving parent's columns (``^name``, joined from the parent's own
+frame, so a grandparent's columns arrive as ``^^name``). Frames are built parents first and
+registered in one in-memory DuckDB connection that has the source attached read-only.
+
+>>> import duckdb
+>>> from amalgam_rel.schema.duckdb_reader import read_duckdb
+>>> src = duckdb.connect()
+>>> _ = src.execute("CREATE TABLE a (id INTEGER PRIMARY KEY, x INTEGER); INSERT INTO a VALUES (1, 5), (2, 6)")
+>>> _ = src.execute("CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER NOT NULL REFERENCES a (id))")
+>>> _ = src.execute("INSERT INTO b VALUES (1, 1), (2, 1)")
+>>> from amalgam_rel.relational.plan import plan_database
+>>> frames = TrainingFrames(src, plan_database(read_duckdb(src)))
+>>> frames.build("a", context_from_parent=()).column("#0").to_pylist()
+[2, 0]
+>>> frames.build("b", context_from_parent=("x",)).column("^x").to_pylist()
+[5, 5]
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+from sqlglot import exp
+
+from amalgam_rel.relational.plan import DatabasePlan, context_column
+from amalgam_rel.schema import sql
+from amalgam_rel.schema.model import ForeignKey, Table
+from amalgam_rel.writing.writer import self_reference_levels
+
+# DuckDB hands these to Arrow as decimal128(38, 0), which overflows; models see them as doubles.
+_WIDE_INTEGERS = {"HUGEINT", "UHUGEINT", "BIGNUM"}
+
+
+def frame_name(table: str) -> str:
+    return f"__frame__{table}"
+
+
+class TrainingFrames:
+    """Builds and keeps (registered in ``con``) the training frame of every table."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, plan: DatabasePlan):
+        self.con = con
+        self.plan = plan
+        self.frames: dict[str, pa.Table] = {}
+
+    def build(self, table_key: str, context_from_parent: tuple[str, ...]) -> pa.Table:
+        """The frame of ``table_key`` with the driving parent's ``context_from_parent`` columns."""
+        plan, db = self.plan.tables[table_key], self.plan.db
+        table = db.table(table_key)
+        t = sql.ident("t")
+        select: list[exp.Expression] = [_own_column(table, c) for c in table.columns]
+        joins: list[tuple[exp.Expression, exp.Expression]] = []
+        for i, name in plan.count_columns.items():
+            fk = db.foreign_keys[i]
+            alias = f"c{i}"
+            child = db.table(fk.table)
+            counts = (
+                exp.select(*(sql.column(c) for c in fk.columns), exp.Count(this=exp.Star()).as_("n"))
+                .from_(sql.table_ref(child.name, child.schema))
+                .group_by(*(sql.column(c) for c in fk.columns))
+                .subquery(alias)
+            )
+            joins.append((counts, _match(alias, fk.columns, "t", fk.ref_columns)))
+            select.append(exp.Coalesce(this=sql.column("n", alias), expressions=[exp.Literal.number(0)]).as_(sql.ident(name)))
+        for i, name in plan.null_columns.items():
+            fk = db.foreign_keys[i]
+            select.append(exp.or_(*(sql.column(c, "t").is_(exp.null()) for c in fk.columns)).as_(sql.ident(name)))
+        if plan.driver is not None and context_from_parent:
+            fk = plan.driver
+            joins.append((exp.Table(this=sql.ident(frame_name(fk.ref_table)), alias=exp.TableAlias(this=sql.ident("p"))),
+                          _match("p", fk.ref_columns, "t", fk.columns)))
+            select += [sql.column(c, "p").as_(sql.ident(context_column(c))) for c in context_from_parent]
+        query = exp.select(*select).from_(exp.Table(this=sql.table_ref(table.name, table.schema).this,
+                                                      db=None if table.schema == "main" else sql.ident(table.schema),
+                                                      alias=exp.TableAlias(this=t)))
+        for target, on in joins:
+            query = query.join(target, on=on, join_type="left")
+        frame = self.con.execute(sql.render(query)).to_arrow_table()
+        for i, name in plan.depth_columns.items():
+            depth = self_reference_levels(self.con, table, [db.foreign_keys[i]], frame.select(list(table.column_names)))
+            frame = frame.append_column(name, pa.array(depth))
+        self.frames[table_key] = frame
+        self.con.register(frame_name(table_key), frame)
+        return frame
+
+    def null_driver_rows(self, table_key: str) -> int:
+        """Rows of ``table_key`` whose driving foreign key is empty (they have no parent)."""
+        fk = self.plan.tables[table_key].driver
+        frame = self.frames[table_key]
+        if fk is None:
+            return frame.num_rows
+        empty = np.zeros(frame.num_rows, dtype=bool)
+        for c in fk.columns:
+            empty |= frame.column(c).is_null().to_numpy(zero_copy_only=False)
+        return int(empty.sum())
+
+
+def _own_column(table: Table, column) -> exp.Expression:
+    ref = sql.column(column.name, "t")
+    if column.type.name in _WIDE_INTEGERS:
+        return exp.cast(ref, "DOUBLE").as_(sql.ident(column.name))
+    return ref
+
+
+def _match(left: str, left_cols, right: str, right_cols) -> exp.Expression:
+    return exp.and_(*(exp.EQ(this=sql.column(a, left), expression=sql.column(b, right)) for a, b in zip(left_cols, right_cols)))
+
+
+def foreign_key_columns(fks: tuple[ForeignKey, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(c for fk in fks for c in fk.columns))
