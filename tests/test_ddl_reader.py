@@ -190,6 +190,19 @@ def test_project_fixtures_give_the_model_of_the_database_they_build(fixture):
         assert lengths[("warehouse", "code")] == 8 and lengths[("shipment", "to_code")] == 8
 
 
+DATASETS = ["chinook", "northwind", "berka", "openflights", "world", "movielens_small", "mutagenesis", "imdb_ctu"]
+
+
+@pytest.mark.datasets
+@pytest.mark.parametrize("name", DATASETS)
+def test_a_datasets_ddl_reads_back_as_its_model(name, tmp_path, dataset):
+    from amalgam_rel.writing.ddl import create_statements, index_statements
+
+    db = read_duckdb(dataset(name), count_rows=False)
+    path = write(tmp_path, f"{name}.duckdb.sql", ";\n".join(create_statements(db) + index_statements(db)) + ";\n")
+    assert read_ddl(path) == db
+
+
 # --------------------------------------------------------------------------- cycles
 
 

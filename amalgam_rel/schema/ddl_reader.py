@@ -44,8 +44,8 @@ from sqlglot.tokens import Token, TokenType
 
 from amalgam_rel.errors import InputError, SchemaError, UnsupportedTypeError
 from amalgam_rel.schema.duckdb_reader import read_duckdb
-from amalgam_rel.schema.model import Database, ForeignKey
-from amalgam_rel.schema.types import from_sqlglot
+from amalgam_rel.schema.model import Database, ForeignKey, Table
+from amalgam_rel.schema.types import SqlType, from_sqlglot
 
 DIALECTS = ("duckdb", "postgres", "mysql", "sqlite")
 _T = exp.DataType.Type
@@ -59,7 +59,7 @@ def read_ddl(path: str | Path, dialect: str | None = None) -> Database:
     """Read the schema of a DDL file; row counts are None."""
     path = Path(path)
     text = _read_text(path)
-    plan = plan_ddl(text, dialect or guess_dialect(text, path.name), source_name=str(path))
+    plan = _plan_ddl(text, dialect or guess_dialect(text, path.name), source_name=str(path))
     con = duckdb.connect()
     try:
         _execute(plan, con)
@@ -74,7 +74,7 @@ def ddl_to_duckdb(text: str, dialect: str | None, con: duckdb.DuckDBPyConnection
     FKs that close a cycle are left undeclared (DuckDB cannot declare them); :func:`read_ddl`
     reports them as logical foreign keys.
     """
-    _execute(plan_ddl(text, dialect or guess_dialect(text, source_name), source_name=source_name), con)
+    _execute(_plan_ddl(text, dialect or guess_dialect(text, source_name), source_name=source_name), con)
 
 
 def guess_dialect(text: str, name: str = "") -> str:
@@ -165,7 +165,7 @@ def _statements(text: str, dialect: str, source: str) -> list[_Statement]:
             chunk = _drop_sqlite_table_options(chunk)
         try:
             with _quiet_sqlglot():
-                nodes = _parser(d).parse(chunk, text)
+                nodes = _parser(d, dialect).parse(chunk, text)
         except ParseError as err:
             e = err.errors[0] if err.errors else {}
             where = f"line {e.get('line', chunk[0].line)}, column {e.get('col', '?')}"
@@ -175,9 +175,9 @@ def _statements(text: str, dialect: str, source: str) -> list[_Statement]:
     return out
 
 
-def _parser(d: Dialect):
+def _parser(d: Dialect, dialect: str):
     parser = d.parser()
-    if d.__class__.__name__.lower() == "duckdb":
+    if dialect == "duckdb":
         # sqlglot's duckdb parser drops VARCHAR(n) lengths (DuckDB ignores them); the model keeps them
         parser.TYPE_CONVERTERS = {k: v for k, v in parser.TYPE_CONVERTERS.items() if k != _T.TEXT}
     return parser
@@ -187,8 +187,11 @@ def _enum_type(node: exp.Expression | None, chunk: list[Token], text: str) -> ex
     # sqlglot's duckdb parser keeps CREATE TYPE ... AS ENUM as a Command; postgres spells it the
     # same way and parses it, so read that one statement as postgres.
     if isinstance(node, exp.Command) and [t.text.upper() for t in chunk[:2]] == ["CREATE", "TYPE"]:
-        with _quiet_sqlglot():
-            parsed = sqlglot.parse_one(text[chunk[0].start : chunk[-1].end + 1], read="postgres")
+        try:
+            with _quiet_sqlglot():
+                parsed = sqlglot.parse_one(text[chunk[0].start : chunk[-1].end + 1], read="postgres")
+        except ParseError:  # another kind of CREATE TYPE: skipped, and a column using it is refused
+            return node
         if isinstance(parsed, exp.Create):
             return parsed
     return node
@@ -263,7 +266,7 @@ class _Plan:
     order: list[_Key] = field(default_factory=list)
 
 
-def plan_ddl(text: str, dialect: str, *, source_name: str) -> _Plan:
+def _plan_ddl(text: str, dialect: str, *, source_name: str) -> _Plan:
     """Parse and rewrite DDL ``text`` into DuckDB statements, in an order DuckDB can run."""
     plan = _Plan(source_name, dialect)
     for st in _statements(text, dialect, source_name):
@@ -452,17 +455,17 @@ def _rewrite_column(plan: _Plan, tdef: _TableDef, column: exp.ColumnDef) -> None
     column.set("kind", _duckdb_type(sql_type))
 
 
-def _sql_type(plan: _Plan, kind: exp.DataType, where: str):
+def _sql_type(plan: _Plan, kind: exp.DataType, where: str) -> SqlType:
     shown = kind.sql(plan.dialect)
     kind = kind.copy().transform(_portable_type, plan)
     enum_names = {labels: name for name, labels in plan.enums.values()}
     try:
         return from_sqlglot(kind, enum_names, shown)
-    except UnsupportedTypeError:
+    except (UnsupportedTypeError, ValueError, TypeError):  # ValueError: a type parameter that is no number
         raise UnsupportedTypeError(f"{where} has the type {shown!r}, which amalgam-rel does not support") from None
 
 
-def _duckdb_type(sql_type) -> exp.DataType:
+def _duckdb_type(sql_type: SqlType) -> exp.DataType:
     if sql_type.enum_name:  # a named ENUM: refer to it by (quoted) name, as the DDL did
         return exp.DataType(this=_T.USERDEFINED, kind=exp.to_identifier(sql_type.enum_name, quoted=True))
     # nested named enums are spelled out; DuckDB reports them by their labels either way
@@ -508,8 +511,6 @@ def _for_duckdb(node: exp.Expression, plan: _Plan) -> exp.Expression | None:
     """The AST rewrites DuckDB needs inside a CREATE TABLE body."""
     if isinstance(node, exp.Reference):
         node.set("options", None)  # ON DELETE/UPDATE, DEFERRABLE: DuckDB's parser rejects them
-    elif isinstance(node, exp.Constraint):
-        return _unwrap_constraint(node)
     elif isinstance(node, exp.UniqueColumnConstraint):
         if isinstance(node.this, exp.Schema):
             node.this.set("this", None)  # MySQL's UNIQUE KEY name (...)
@@ -698,5 +699,5 @@ def _logical(db: Database, fk: _Fk) -> ForeignKey:
                       nullable=fk.nullable, kind="logical")
 
 
-def _model_table(db: Database, key: _Key):
+def _model_table(db: Database, key: _Key) -> Table:
     return next(t for t in db.tables if (t.schema.lower(), t.name.lower()) == key)
