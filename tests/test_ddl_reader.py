@@ -251,6 +251,17 @@ def test_a_cycle_without_a_nullable_fk_is_refused(tmp_path):
         read_ddl(path)
 
 
+def test_a_fk_across_schemas_is_kept_as_a_logical_fk(tmp_path):
+    path = write(tmp_path, "schemas.pg.sql", """
+        CREATE SCHEMA sales;
+        CREATE TABLE public.customers (id integer PRIMARY KEY);
+        CREATE TABLE sales.orders (id integer PRIMARY KEY, customer_id integer NOT NULL REFERENCES customers (id));
+    """)
+    db = read_ddl(path)
+    assert db.table("sales.orders").schema == "sales"
+    assert db.foreign_keys == (ForeignKey("sales.orders", ("customer_id",), "customers", ("id",), kind="logical"),)
+
+
 # --------------------------------------------------------------------------- dialect details
 
 
@@ -443,6 +454,13 @@ def test_duckdb_rejection_names_the_table(tmp_path):
     with pytest.raises(SchemaError) as err:
         read_ddl(path)
     assert "line 2" in one_line(err) and "table 'b'" in str(err.value)
+
+
+def test_a_column_without_a_type_and_a_file_without_tables(tmp_path):
+    with pytest.raises(UnsupportedTypeError, match="line 2: table 't' column 'a' has no type"):
+        read_ddl(write(tmp_path, "t.sqlite.sql", "PRAGMA foreign_keys = ON;\nCREATE TABLE t (a, b INTEGER);"))
+    with pytest.raises(SchemaError, match="no CREATE TABLE"):
+        read_ddl(write(tmp_path, "data.sql", "INSERT INTO t VALUES (1);"))
 
 
 def test_alter_of_an_unknown_table_and_unknown_dialect(tmp_path):

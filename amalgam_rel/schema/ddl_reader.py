@@ -4,7 +4,8 @@ The DDL is parsed with sqlglot in its own dialect, rewritten into DuckDB DDL as 
 executed into an in-memory DuckDB; :func:`~amalgam_rel.schema.duckdb_reader.read_duckdb` then
 builds the model, so a DDL file and a DuckDB database with the same tables give the same model
 by construction. Two facts DuckDB drops are put back from the DDL: ``VARCHAR(n)`` lengths, and
-foreign keys DuckDB cannot declare because they close a cycle (kept as ``kind="logical"``).
+foreign keys DuckDB cannot declare because they close a cycle or cross schemas (kept as
+``kind="logical"``).
 
 >>> import pathlib, tempfile
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "tiny.sql"
@@ -60,6 +61,8 @@ def read_ddl(path: str | Path, dialect: str | None = None) -> Database:
     path = Path(path)
     text = _read_text(path)
     plan = _plan_ddl(text, dialect or guess_dialect(text, path.name), source_name=str(path))
+    if not plan.tables:
+        raise SchemaError(f"{path}: no CREATE TABLE statement found (is this a {plan.dialect} schema file?)")
     con = duckdb.connect()
     try:
         _execute(plan, con)
@@ -402,6 +405,10 @@ _DROPPED_CONSTRAINTS = (
 
 
 def _rewrite_table(plan: _Plan, tdef: _TableDef) -> None:
+    for item in tdef.node.this.expressions:
+        if isinstance(item, exp.Identifier):  # SQLite accepts a column with no type at all
+            raise UnsupportedTypeError(f"{plan.source}, line {tdef.line}: table {tdef.label!r} column "
+                                       f"{item.name!r} has no type")
     for column in tdef.columns():
         _rewrite_column(plan, tdef, column)
     schema = tdef.node.this
@@ -428,7 +435,7 @@ def _unwrap_constraint(item: exp.Expression) -> exp.Expression:
 def _rewrite_column(plan: _Plan, tdef: _TableDef, column: exp.ColumnDef) -> None:
     """Give the column DuckDB's spelling of its type, and drop what DuckDB cannot keep."""
     kind = column.args.get("kind")
-    where = f"{plan.source}: table {tdef.label!r} column {column.name!r}"
+    where = f"{plan.source}, line {tdef.line}: table {tdef.label!r} column {column.name!r}"
     if kind is None:
         raise UnsupportedTypeError(f"{where} has no type")
     implicit_not_null = kind.this in (_T.SERIAL, _T.BIGSERIAL, _T.SMALLSERIAL)
@@ -618,11 +625,16 @@ def _referenced(plan: _Plan, tdef: _TableDef, ref: exp.Reference, width: int) ->
 
 
 def _order(plan: _Plan, fks: list[_Fk]) -> list[_Key]:
-    """Tables parents-first; each FK cycle loses one nullable FK, kept as a logical one."""
+    """Tables parents-first; each FK cycle loses one nullable FK, kept as a logical one.
+
+    A FK across schemas is kept as a logical one too, since DuckDB cannot declare it.
+    """
     graph = nx.MultiDiGraph()
     graph.add_nodes_from(plan.tables)
     for fk in fks:
-        if fk.table != fk.ref_table and fk.ref_table in plan.tables:  # DuckDB declares self-references
+        if fk.table[0] != fk.ref_table[0]:  # DuckDB cannot declare a FK across schemas either
+            _undeclare(plan, fk)
+        elif fk.table != fk.ref_table and fk.ref_table in plan.tables:  # DuckDB declares self-references
             graph.add_edge(fk.ref_table, fk.table, fk=fk)
     while not nx.is_directed_acyclic_graph(graph):
         cycle = nx.find_cycle(graph)
