@@ -1,0 +1,164 @@
+"""Decide, per column, whether the graphical model owns it, and what it may know beforehand.
+
+Structured columns get a :class:`ColumnSpec` (kind, nullability, CHECK bounds, public labels).
+High-cardinality strings, long text, nested types and JSON are *marked* for the language-model
+component instead; binary, UUID and BIT columns are left out. Context columns that the
+relational layer adds (parent attributes, child counts) have no schema column: their spec comes
+from the arrow type.
+
+>>> import pyarrow as pa
+>>> t = pa.table({"n": [1, 2, 3], "name": [f"person {i}" for i in range(3)], "tags": [[1], [], [2]]})
+>>> specs, left_out = plan_columns(t)
+>>> [s.name for s in specs], left_out
+(['n'], {'name': 'language_model: high-cardinality string', 'tags': 'language_model: nested type'})
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlglot import exp
+
+from amalgam_rel.errors import SchemaError
+from amalgam_rel.models.codecs import CATEGORICAL_KINDS, NUMERIC_LIKE_KINDS, CodecOptions, ColumnSpec
+from amalgam_rel.models.codecs.scale import arrow_kind
+from amalgam_rel.schema.model import Table
+from amalgam_rel.schema.types import NESTED_KINDS, Kind
+
+LANGUAGE_MODEL = "language_model"
+_UNIQUE_SHARE = 0.5  # strings whose distinct values exceed this share of rows are names/text
+_COVERAGE = 0.95  # ... or whose max_categories most frequent values cover less than this
+_LONG_TEXT = 48  # mean characters beyond which a string is prose, however repetitive
+_SMALL = 20  # below this many rows the unique share says nothing
+
+
+def plan_columns(data: pa.Table, table: Table | None = None, options: CodecOptions = CodecOptions(),
+                 *, private: bool = False) -> tuple[list[ColumnSpec], dict[str, str]]:
+    """Specs of the modelled columns and ``{column: reason}`` for the others.
+
+    When ``private``, the string-cardinality test (which looks at the data) is skipped: every
+    low-level string column is offered to the model, which then releases only values whose
+    noisy counts clear a threshold.
+    """
+    bounds, labels = check_facts(table) if table is not None else ({}, {})
+    specs: list[ColumnSpec] = []
+    left_out: dict[str, str] = {}
+    for name in data.column_names:
+        column = table.column(name) if table is not None and table.has_column(name) else None
+        kind = column.type.kind if column is not None else arrow_kind(data.schema.field(name).type)
+        if kind is None:
+            left_out[name] = f"unsupported arrow type {data.schema.field(name).type}"
+            continue
+        if kind in NESTED_KINDS:
+            left_out[name] = f"{LANGUAGE_MODEL}: {'JSON' if kind is Kind.JSON else 'nested type'}"
+            continue
+        if kind not in CATEGORICAL_KINDS | NUMERIC_LIKE_KINDS:
+            left_out[name] = f"not modelled: {kind} column"
+            continue
+        values = data.column(name)
+        if kind is Kind.STRING and not private and _is_free_text(values, options):
+            left_out[name] = f"{LANGUAGE_MODEL}: {_free_text_reason(values, options)}"
+            continue
+        nullable = column.nullable if column is not None else values.null_count > 0
+        public = labels.get(name, ())
+        if column is not None and kind is Kind.ENUM:
+            public = column.type.labels
+        specs.append(ColumnSpec(name, kind, data.schema.field(name).type, nullable, bounds.get(name, (None, None)), tuple(public)))
+    return specs, left_out
+
+
+def _is_free_text(values: pa.ChunkedArray, options: CodecOptions) -> bool:
+    return _free_text_reason(values, options) is not None
+
+
+def _free_text_reason(values: pa.ChunkedArray, options: CodecOptions) -> str | None:
+    present = values.drop_null()
+    n = len(present)
+    if n == 0:
+        return None
+    counts = pc.value_counts(present).field("counts").to_numpy()
+    if float(pc.mean(pc.utf8_length(present)).as_py()) > _LONG_TEXT:
+        return "long text"
+    top = np.sort(counts)[::-1][: options.max_categories].sum()
+    if len(counts) > options.max_categories and top < _COVERAGE * n:
+        return "high-cardinality string"
+    if n >= _SMALL and len(counts) > _UNIQUE_SHARE * n:
+        return "high-cardinality string"
+    if n < _SMALL and len(counts) == n and n > 2:
+        return "high-cardinality string"
+    return None
+
+
+def check_facts(table: Table) -> tuple[dict[str, tuple[float | None, float | None]], dict[str, tuple]]:
+    """Numeric bounds and IN-lists that the table's CHECK constraints state about single columns."""
+    bounds: dict[str, list[float | None]] = {}
+    labels: dict[str, tuple] = {}
+    for check in table.checks:
+        for node in _conjuncts(check):
+            _read_fact(node, bounds, labels)
+    return {k: (v[0], v[1]) for k, v in bounds.items()}, labels
+
+
+def _conjuncts(node: exp.Expression):
+    node = node.unnest() if isinstance(node, exp.Paren) else node
+    if isinstance(node, exp.And):
+        yield from _conjuncts(node.left)
+        yield from _conjuncts(node.right)
+    else:
+        yield node
+
+
+def _number(node: exp.Expression) -> float | None:
+    if isinstance(node, exp.Neg):
+        inner = _number(node.this)
+        return None if inner is None else -inner
+    if isinstance(node, exp.Literal) and not node.is_string:
+        try:
+            return float(node.this)
+        except ValueError:
+            return None
+    return None
+
+
+_FLIP = {exp.GTE: exp.LTE, exp.GT: exp.LT, exp.LTE: exp.GTE, exp.LT: exp.GT, exp.EQ: exp.EQ}
+
+
+def _read_fact(node: exp.Expression, bounds: dict, labels: dict) -> None:
+    if isinstance(node, exp.Between) and isinstance(node.this, exp.Column):
+        lo, hi = _number(node.args["low"]), _number(node.args["high"])
+        _tighten(bounds, node.this.name, lo, hi)
+    elif isinstance(node, exp.In) and isinstance(node.this, exp.Column):
+        items = node.expressions
+        if items and all(isinstance(i, exp.Literal) and i.is_string for i in items):
+            labels[node.this.name] = tuple(i.this for i in items)
+        elif items and all(_number(i) is not None for i in items):
+            nums = [_number(i) for i in items]
+            _tighten(bounds, node.this.name, min(nums), max(nums))
+    elif type(node) in _FLIP:
+        left, right, op = node.left, node.right, type(node)
+        if not isinstance(left, exp.Column):
+            left, right, op = right, left, _FLIP[op]
+        value = _number(right)
+        if not isinstance(left, exp.Column) or value is None:
+            return
+        if op in (exp.GTE, exp.GT):
+            _tighten(bounds, left.name, value, None)
+        elif op in (exp.LTE, exp.LT):
+            _tighten(bounds, left.name, None, value)
+        else:
+            _tighten(bounds, left.name, value, value)
+
+
+def _tighten(bounds: dict, name: str, lo: float | None, hi: float | None) -> None:
+    cur = bounds.setdefault(name, [None, None])
+    if lo is not None:
+        cur[0] = lo if cur[0] is None else max(cur[0], lo)
+    if hi is not None:
+        cur[1] = hi if cur[1] is None else min(cur[1], hi)
+
+
+def require_columns(data: pa.Table, names: list[str]) -> None:
+    missing = [n for n in names if n not in data.column_names]
+    if missing:
+        raise SchemaError(f"evidence or data lacks the modelled columns {', '.join(missing)}")

@@ -1,0 +1,274 @@
+"""The per-table graphical model: ``TableModel(...).fit(arrow_table, table)`` then ``.sample``.
+
+Fitting encodes every structured column with its codec, measures all 1-way marginals plus a
+Chow-Liu tree of pairs (and a few extra high-information pairs), estimates clique potentials
+with mbi, and keeps a numpy junction-tree sampler. With ``epsilon`` set, every data-dependent
+step is differentially private and recorded in :attr:`TableModel.ledger_`.
+
+>>> import numpy as np, pyarrow as pa
+>>> rng = np.random.default_rng(0)
+>>> kind = rng.choice(["basic", "premium"], 2000, p=[0.7, 0.3])
+>>> price = np.where(kind == "premium", 100.0, 10.0) + rng.random(2000).round(2)
+>>> model = TableModel().fit(pa.table({"kind": kind, "price": price}))
+>>> out = model.sample(1000, seed=1)
+>>> out.schema.names, out.schema.field("price").type
+(['kind', 'price'], DataType(double))
+>>> given = model.sample(evidence={"kind": ["premium"] * 500}, seed=2)
+>>> float(np.min(given.column("price").to_numpy())) >= 100.0
+True
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+
+from amalgam_rel.errors import DataError, SchemaError
+from amalgam_rel.models import structure
+from amalgam_rel.models.codecs import Codec, CodecOptions, ColumnSpec, PrivateFit, make_codec
+from amalgam_rel.models.columns import plan_columns
+from amalgam_rel.models.estimation import Measurement, Potentials, closed_form, estimate, largest_clique_cells
+from amalgam_rel.models.privacy import Ledger, PrivacyParams, gaussian_sigma
+from amalgam_rel.models.sampler import JunctionTreeSampler
+from amalgam_rel.schema.model import Table
+
+
+@dataclass(frozen=True)
+class FitSummary:
+    """What ``fit`` found and how long each stage took (seconds)."""
+
+    n_rows: int
+    columns: tuple[str, ...]
+    domain_sizes: tuple[int, ...]
+    pairs: tuple[tuple[str, str], ...]
+    cliques: tuple[tuple[str, ...], ...]
+    seconds: dict = field(default_factory=dict)
+
+
+class TableModel:
+    """A graphical model of one table's structured columns.
+
+    Parameters (stored, not validated, until ``fit``, as in scikit-learn):
+
+    - ``epsilon``/``delta``: differential privacy; ``None`` fits exact marginals.
+    - ``n_bins``: quantile bins per continuous column (default 32, or 16 when private).
+    - ``max_categories``/``rare_min_count``: string domains; rarer values share a rare state.
+    - ``extra_edges``: pairs measured beyond the Chow-Liu tree (``None``: half the columns
+      when not private, 0 when private); ``max_clique_cells`` caps the cliques they create.
+    - ``estimator``: ``"auto"`` fits exact marginals in closed form (the maximum-likelihood
+      point every mbi estimator converges to) and noisy ones with mbi's MirrorDescent;
+      ``"mirror_descent"`` always uses mbi. ``iters``: MirrorDescent iterations.
+    - ``seed``: the generator of all privacy noise.
+    - ``budget_split``: shares of rho for (domains and 1-way marginals, structure, pairs).
+    """
+
+    def __init__(self, *, epsilon: float | None = None, delta: float = 1e-9, n_bins: int | None = None,
+                 max_categories: int = 64, rare_min_count: int = 2, extra_edges: int | None = None,
+                 max_clique_cells: int = 32_768, estimator: str = "auto", iters: int = 1000, seed: int = 0,
+                 budget_split: tuple[float, float, float] = (0.3, 0.2, 0.5)):
+        self.epsilon = epsilon
+        self.delta = delta
+        self.n_bins = n_bins
+        self.max_categories = max_categories
+        self.rare_min_count = rare_min_count
+        self.extra_edges = extra_edges
+        self.max_clique_cells = max_clique_cells
+        self.estimator = estimator
+        self.iters = iters
+        self.seed = seed
+        self.budget_split = budget_split
+
+    # -- parameters --------------------------------------------------------------------------
+    def get_params(self) -> dict:
+        return {k: getattr(self, k) for k in ("epsilon", "delta", "n_bins", "max_categories", "rare_min_count",
+                                              "extra_edges", "max_clique_cells", "estimator", "iters", "seed", "budget_split")}
+
+    @property
+    def private(self) -> bool:
+        return self.epsilon is not None
+
+    def _options(self) -> CodecOptions:
+        bins = self.n_bins if self.n_bins is not None else (16 if self.private else 32)
+        if self.estimator not in ("auto", "mirror_descent"):
+            raise DataError(f"unknown estimator {self.estimator!r} (use 'auto' or 'mirror_descent')")
+        if bins < 2 or self.max_categories < 1:
+            raise DataError("n_bins must be at least 2 and max_categories at least 1")
+        return CodecOptions(n_bins=bins, max_categories=self.max_categories, rare_min_count=self.rare_min_count)
+
+    # -- fitting -----------------------------------------------------------------------------
+    def fit(self, data: pa.Table, table: Table | None = None, *, exclude: tuple[str, ...] = ()) -> TableModel:
+        """Fit on ``data`` (one table's columns plus any context columns); returns self.
+
+        ``table`` supplies types, nullability and CHECK bounds; ``exclude`` names columns the
+        caller handles itself (keys). Columns the model will not own are listed, with the
+        reason, in :attr:`left_out_` (``language_model: ...`` ones go to the language model).
+        A table with no column to model still fits (it samples rows with no columns).
+        """
+        clock = time.perf_counter()
+        seconds: dict[str, float] = {}
+        if not isinstance(data, pa.Table):
+            raise DataError("TableModel.fit expects a pyarrow Table")
+        if data.num_rows == 0:
+            raise DataError(f"cannot fit a model of {table.key if table else 'a table'} on zero rows")
+        options = self._options()
+        kept = data.drop_columns([c for c in exclude if c in data.column_names])
+        specs, left_out = plan_columns(kept, table, options, private=self.private)
+        left_out = {**{c: "excluded by caller" for c in exclude if c in data.column_names}, **left_out}
+        privacy = PrivacyParams(self.epsilon, self.delta) if self.private else None
+        rng = np.random.default_rng(self.seed)
+        ledger = Ledger(privacy.rho) if privacy else None
+        shares = _shares(self.budget_split, len(specs)) if privacy else (0, 0, 0)
+        if privacy and not specs:
+            shares = (0, 0, 0)
+
+        codecs: list[Codec] = []
+        one_way: list[np.ndarray] = []
+        one_way_sd: list[float] = []
+        for spec in list(specs):
+            codec = make_codec(spec, options)
+            if privacy:
+                ctx = PrivateFit(ledger, privacy.rho * shares[0] / len(specs), rng, privacy.release_delta / len(specs))
+                codec.fit(kept.column(spec.name), private=ctx)
+                if ctx.free_text:
+                    left_out[spec.name] = f"language_model: {ctx.free_text}"
+                    continue
+                one_way.append(ctx.counts)
+                one_way_sd.append(ctx.stddev)
+            else:
+                codec.fit(kept.column(spec.name))
+            codecs.append(codec)
+        specs = [c.spec for c in codecs]
+        seconds["codecs"] = time.perf_counter() - clock
+
+        names = [s.name for s in specs]
+        sizes = [c.size for c in codecs]
+        codes = np.stack([c.encode(kept.column(c.name)) for c in codecs] or [np.zeros(data.num_rows, np.int64)], axis=1)
+        if not privacy:
+            one_way = [np.bincount(codes[:, i], minlength=sizes[i]).astype(np.float64) for i in range(len(names))]
+            one_way_sd = [1.0] * len(names)
+        seconds["encode"] = time.perf_counter() - clock - sum(seconds.values())
+
+        if privacy:
+            edges = structure.private_tree(codes, sizes, one_way, privacy.rho * shares[1], ledger, rng, names)
+        else:
+            mi = structure.pairwise_mutual_information(codes, sizes)
+            tree = structure.chow_liu(mi)
+            extra = self.extra_edges if self.extra_edges is not None else len(names) // 2
+            edges = structure.add_extra_edges(
+                mi, tree, sizes, extra, self.max_clique_cells,
+                lambda es: largest_clique_cells(names, sizes, [(names[i], names[j]) for i, j in es]))
+        seconds["structure"] = time.perf_counter() - clock - sum(seconds.values())
+
+        measurements = [Measurement((names[i],), one_way[i], one_way_sd[i]) for i in range(len(names))]
+        if edges:
+            rho_pair = privacy.rho * shares[2] / len(edges) if privacy else 0.0
+            for i, j in edges:
+                counts = structure.pair_counts(codes, sizes, i, j)
+                sd = 1.0
+                if privacy:
+                    sd = gaussian_sigma(rho_pair)
+                    counts = counts + rng.normal(0, sd, counts.shape)
+                    ledger.spend(f"measure:{names[i]},{names[j]}", "gaussian", rho_pair, detail=f"{counts.size} cells, sigma={sd:.3g}")
+                measurements.append(Measurement((names[i], names[j]), counts, sd))
+        if not names:  # nothing to model (keys and text only): the model just counts rows
+            fitted = Potentials([], [], [], float(data.num_rows))
+        elif privacy or self.estimator == "mirror_descent":
+            known_total = None if privacy else float(len(codes))
+            fitted = estimate(names, sizes, measurements, iters=self.iters, known_total=known_total)
+        else:
+            fitted = closed_form(names, sizes, codes, [m.clique for m in measurements])
+        seconds["estimate"] = time.perf_counter() - clock - sum(seconds.values())
+
+        self.specs_ = specs
+        self.codecs_ = codecs
+        self.left_out_ = left_out
+        self.ledger_ = ledger
+        self.n_rows_ = int(fitted.total) if privacy else data.num_rows
+        self._set_sampler(JunctionTreeSampler(names, sizes, fitted.cliques, fitted.log_potentials, fitted.edges))
+        self.summary_ = FitSummary(data.num_rows if not privacy else self.n_rows_, tuple(names), tuple(sizes),
+                                   tuple((names[i], names[j]) for i, j in edges), tuple(fitted.cliques), seconds)
+        return self
+
+    def _set_sampler(self, sampler: JunctionTreeSampler) -> None:
+        self.sampler_ = sampler
+        self._codec_by_name = {c.name: c for c in self.codecs_}
+
+    # -- results -----------------------------------------------------------------------------
+    @property
+    def columns_(self) -> tuple[str, ...]:
+        """Modelled columns, in input order."""
+        return tuple(s.name for s in self.specs_)
+
+    @property
+    def language_model_columns_(self) -> dict[str, str]:
+        """Columns left for the language-model component, with the reason."""
+        return {k: v for k, v in self.left_out_.items() if v.startswith("language_model")}
+
+    # -- sampling ----------------------------------------------------------------------------
+    def sample(self, n: int | None = None, *, evidence: pa.Table | dict | None = None, seed: int | None = None) -> pa.Table:
+        """``n`` rows of the modelled columns, decoded to their original types.
+
+        ``evidence`` (a pyarrow Table or a dict of equal-length arrays, values in the original
+        domain) fixes some modelled columns per row; its length sets ``n``. Those columns are
+        returned exactly as given, and the others are drawn from the model conditioned on them.
+        """
+        if not hasattr(self, "sampler_"):
+            raise DataError("this TableModel is not fitted yet")
+        rng = np.random.default_rng(seed)
+        given = _as_columns(evidence)
+        unknown = [c for c in given if c not in self._codec_by_name]
+        if unknown:
+            raise SchemaError(f"evidence names columns the model does not own: {', '.join(unknown)}")
+        lengths = {len(v) for v in given.values()}
+        if len(lengths) > 1:
+            raise DataError("evidence columns differ in length")
+        if given:
+            m = lengths.pop()
+            if n is not None and n != m:
+                raise DataError(f"asked for {n} rows with {m} rows of evidence")
+            n = m
+        if n is None or n < 0:
+            raise DataError("sample needs a row count n >= 0 or evidence")
+        codes = self.sampler_.sample(n, rng, {c: self._codec_by_name[c].encode(v) for c, v in given.items()})
+        columns = []
+        for spec, codec in zip(self.specs_, self.codecs_):
+            if spec.name in given:
+                columns.append(_typed(given[spec.name], spec))
+            else:
+                columns.append(codec.decode(codes[spec.name], rng))
+        if not columns:  # a model with no columns still yields n (empty) rows
+            return pa.table({"_": pa.nulls(n)}).drop_columns(["_"])
+        return pa.table(columns, names=[s.name for s in self.specs_])
+
+
+def _shares(split: tuple[float, float, float], d: int) -> tuple[float, float, float]:
+    """Budget shares, renormalised when a table has a single column (no structure, no pairs)."""
+    total = sum(split)
+    if total <= 0 or min(split) < 0:
+        raise DataError("budget_split needs three non-negative shares with a positive sum")
+    if d < 2:
+        return (1.0, 0.0, 0.0)
+    return tuple(s / total for s in split)
+
+
+def _as_columns(evidence) -> dict[str, pa.Array]:
+    if evidence is None:
+        return {}
+    if isinstance(evidence, pa.Table):
+        return {name: evidence.column(name).combine_chunks() for name in evidence.column_names}
+    if isinstance(evidence, dict):
+        return {k: v.combine_chunks() if isinstance(v, pa.ChunkedArray) else v if isinstance(v, pa.Array) else pa.array(v)
+                for k, v in evidence.items()}
+    raise DataError("evidence must be a pyarrow Table or a dict of arrays")
+
+
+def _typed(values: pa.Array, spec: ColumnSpec) -> pa.Array:
+    if values.type == spec.arrow_type:
+        return values
+    try:
+        return values.cast(spec.arrow_type)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        raise DataError(f"evidence for {spec.name!r} cannot be read as {spec.arrow_type}") from None
