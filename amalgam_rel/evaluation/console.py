@@ -1,0 +1,68 @@
+"""The console summary of an evaluation: one small rich table per area.
+
+>>> fmt(0.98765), fmt(None)
+('0.988', '-')
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+
+def fmt(x) -> str:
+    if x is None:
+        return "-"
+    return f"{x:.3f}" if isinstance(x, float) else str(x)
+
+
+def print_summary(console: Console, d: dict) -> None:
+    head = Table(title=f"{escape(d['synth'])} vs {escape(d['real'])}", title_justify="left")
+    for col in ("area", "score", "detail"):
+        head.add_column(col)
+    rows = [
+        ("validity", d.get("validity", {}).get("score"), lambda v: f"{v['violations']} violations in {v['checks']} checks"),
+        ("column shapes", d.get("column_shapes", {}).get("score"), lambda v: f"{len(v['columns'])} columns"),
+        ("amalgam χ² p (mean)", d.get("amalgam_chi2_p", {}).get("mean"),
+         lambda v: f"strict mean p {fmt(v['strict_mean'])}, strict rejects {fmt(v['strict_rejected'])} of columns"),
+        ("pair trends", d.get("pair_trends", {}).get("score"), lambda v: f"{len(v['pairs'])} pairs"),
+        ("cardinality", d.get("cardinality", {}).get("score"), lambda v: f"{len(v['foreign_keys'])} foreign keys"),
+        ("inter-table trends", d.get("intertable_trends", {}).get("score"),
+         lambda v: f"1 hop {fmt(v['one_hop'])}, 2 hops {fmt(v['two_hops'])}"),
+        ("detection", d.get("detection", {}).get("score"), lambda v: f"mean ROC AUC {fmt(v['auc'])}"),
+        ("workload", d.get("workload", {}).get("score"),
+         lambda v: f"{v['queries']} queries, median rel. error {fmt(v['median_rel_error'])}, "
+                   f"p90 {fmt(v['p90_rel_error'])}, {v['failed']} failed"),
+        ("privacy (DCR share)", d.get("privacy", {}).get("score"),
+         lambda v: f"exact copies {fmt(v['exact_copy_rate'])}, verbatim text {fmt(v['verbatim_text_rate'])}"
+                   + ("" if v["holdout"] else "; no holdout")),
+    ]
+    key = {"validity": "validity", "column shapes": "column_shapes", "amalgam χ² p (mean)": "amalgam_chi2_p",
+           "pair trends": "pair_trends", "cardinality": "cardinality", "inter-table trends": "intertable_trends",
+           "detection": "detection", "workload": "workload", "privacy (DCR share)": "privacy"}
+    for label, score, detail in rows:
+        if key[label] in d:
+            head.add_row(label, fmt(score), escape(detail(d[key[label]])))
+    head.add_row("[bold]overall[/]", f"[bold]{fmt(d['overall']['score'])}[/]", "mean of the scored areas")
+    console.print(head)
+    _print_worst(console, d)
+
+
+def _print_worst(console: Console, d: dict) -> None:
+    failed = d.get("validity", {}).get("failed", [])
+    if failed:
+        t = Table(title="constraint violations", title_justify="left")
+        for col in ("table", "constraint", "detail", "rows"):
+            t.add_column(col)
+        for v in failed[:20]:
+            t.add_row(escape(v["table"]), v["constraint"], escape(v["detail"]), str(v["count"]))
+        console.print(t)
+    cols = sorted(d.get("column_shapes", {}).get("columns", []), key=lambda c: c["score"])[:5]
+    if cols and cols[0]["score"] < 1:
+        t = Table(title="worst column shapes", title_justify="left")
+        for col in ("table", "column", "metric", "score"):
+            t.add_column(col)
+        for c in cols:
+            t.add_row(escape(c["table"]), escape(c["column"]), c["metric"], fmt(c["score"]))
+        console.print(t)

@@ -1,0 +1,128 @@
+"""The shared state of one evaluation: both databases attached read-only in one connection.
+
+Every stage receives a :class:`Context`; it builds SQL with sqlglot against the catalogs
+``real`` and ``synth`` so that a single query can read both sides.
+
+>>> import duckdb, tempfile, os
+>>> path = os.path.join(tempfile.mkdtemp(), "a.duckdb")
+>>> duckdb.connect(path).execute("CREATE TABLE t (id INTEGER PRIMARY KEY)").close()
+>>> with open_pair(path, path) as ctx:
+...     ctx.rows("synth", "t")
+0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from sqlglot import exp
+
+from amalgam_rel.errors import SchemaError
+from amalgam_rel.schema import sql
+from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
+from amalgam_rel.schema.model import Database, Table
+from amalgam_rel.schema.types import Kind
+
+SIDES = ("real", "synth", "holdout")
+
+
+@dataclass
+class Context:
+    con: duckdb.DuckDBPyConnection
+    schema: Database  # the real database's schema: every constraint is judged against it
+    synth_schema: Database
+    real_path: str
+    synth_path: str
+    holdout_path: str | None = None
+    seed: int = 0
+    queries: tuple = ()  # workload.Query items from the user's files
+    profile: Any = None  # the real data's Profile, set once by the orchestrator
+    memo: dict = field(default_factory=dict)  # results shared between stages
+    _rows: dict = field(default_factory=dict)
+
+    def table(self, key: str) -> Table:
+        return self.schema.table(key)
+
+    def ref(self, side: str, key: str, alias: str | None = None) -> exp.Table:
+        """``"side"."schema"."table"`` (quoted), optionally aliased."""
+        t = self.schema.table(key)
+        node = exp.Table(this=sql.ident(t.name), db=sql.ident(t.schema), catalog=sql.ident(side))
+        return node.as_(sql.ident(alias)) if alias else node
+
+    def query(self, expression: exp.Expression | str) -> list[tuple]:
+        text = expression if isinstance(expression, str) else expression.sql(sql.DIALECT)
+        return self.con.execute(text).fetchall()
+
+    def scalar(self, expression: exp.Expression):
+        return self.query(expression)[0][0]
+
+    def rows(self, side: str, key: str) -> int:
+        if (side, key) not in self._rows:
+            self._rows[side, key] = int(self.scalar(exp.select(exp.Count(this=exp.Star())).from_(self.ref(side, key))))
+        return self._rows[side, key]
+
+
+@contextmanager
+def open_pair(real: str | Path, synth: str | Path, schema: Database | None = None, seed: int = 0,
+              holdout: str | Path | None = None) -> Iterator[Context]:
+    """Attach ``real``, ``synth`` (and ``holdout``) read-only; check that they share tables and columns."""
+    real_schema = schema if schema is not None else _read(real)
+    synth_schema = _read(synth)
+    check_same_schema(real_schema, synth_schema, str(synth))
+    if holdout is not None:
+        check_same_schema(real_schema, _read(holdout), str(holdout))
+    con = duckdb.connect()
+    try:
+        for side, path in zip(SIDES, (real, synth, holdout)):
+            if path is None:
+                continue
+            attach = exp.Attach(
+                this=exp.alias_(exp.Literal.string(str(path)), sql.ident(side)),
+                expressions=[exp.AttachOption(this=exp.var("READ_ONLY"))],
+            )
+            con.execute(attach.sql(sql.DIALECT))
+        yield Context(con, real_schema, synth_schema, str(real), str(synth), holdout and str(holdout), seed)
+    finally:
+        con.close()
+
+
+def _read(path: str | Path) -> Database:
+    con = open_duckdb(path)  # one-line InputError for missing / locked / non-DuckDB files
+    try:
+        return read_duckdb(con)
+    finally:
+        con.close()
+
+
+def check_same_schema(real: Database, synth: Database, synth_name: str) -> None:
+    """Tables and columns must match by name and by kind of type; constraints may differ.
+
+    JSON stored as VARCHAR is accepted (validity then checks that it parses).
+
+    A synthetic database without declared constraints is still comparable: validity checks the
+    real schema's constraints on its data.
+    """
+    missing = [k for k in real.table_names if not synth.has_table(k)]
+    extra = [k for k in synth.table_names if not real.has_table(k)]
+    if missing or extra:
+        what = f"lacks table {missing[0]!r}" if missing else f"has an extra table {extra[0]!r}"
+        raise SchemaError(f"schemas differ: {synth_name} {what}")
+    for t in real.tables:
+        s = synth.table(t.key)
+        for c in t.columns:
+            if not s.has_column(c.name):
+                raise SchemaError(f"schemas differ: {synth_name} table {t.key!r} lacks column {c.name!r}")
+            kind = s.column(c.name).type.kind
+            if kind is not c.type.kind and {kind, c.type.kind} != {Kind.JSON, Kind.STRING}:
+                raise SchemaError(
+                    f"schemas differ: column {t.key}.{c.name} is {c.type.sql()} in the real database "
+                    f"but {s.column(c.name).type.sql()} in {synth_name}"
+                )
+        extra_cols = [c for c in s.column_names if not t.has_column(c)]
+        if extra_cols:
+            raise SchemaError(f"schemas differ: {synth_name} table {t.key!r} has an extra column {extra_cols[0]!r}")

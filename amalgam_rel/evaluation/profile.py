@@ -1,0 +1,108 @@
+"""Profile the real database once: which features each table has and how to bin them.
+
+Every metric reads the same :class:`Profile`, so a column is numeric, categorical or text in
+all of them alike, and both databases are binned with the real data's edges.
+
+>>> from amalgam_rel.evaluation.features import Feature
+>>> TableProfile("t", (), {}).binned
+()
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+from sqlglot import exp
+
+from amalgam_rel.evaluation.context import Context
+from amalgam_rel.evaluation.features import BINNED_ROLES, BINS, Binning, Feature, candidate_features, fn, string_role
+
+PAIR_FEATURES = 25  # 300 pairs at most per table
+
+
+@dataclass(frozen=True)
+class TableProfile:
+    table: str
+    features: tuple[Feature, ...]
+    bins: dict[str, Binning]  # by feature name, for numeric, temporal and categorical features
+
+    @property
+    def binned(self) -> tuple[Feature, ...]:
+        return tuple(f for f in self.features if f.name in self.bins)
+
+    @property
+    def pairs(self) -> list[tuple[str, str]]:
+        """Every pair of binned features; wide tables keep their first PAIR_FEATURES features."""
+        names = [f.name for f in self.binned][:PAIR_FEATURES]
+        return list(combinations(names, 2))
+
+    def of_role(self, *roles: str) -> tuple[Feature, ...]:
+        return tuple(f for f in self.features if f.role in roles)
+
+
+@dataclass(frozen=True)
+class Profile:
+    tables: dict[str, TableProfile]
+
+    def __getitem__(self, table: str) -> TableProfile:
+        return self.tables[table]
+
+
+def profile(ctx: Context) -> Profile:
+    fk_cols: dict[str, set[str]] = {}
+    for fk in ctx.schema.foreign_keys:
+        fk_cols.setdefault(fk.table, set()).update(fk.columns)
+    return Profile({t.key: _table_profile(ctx, t.key, fk_cols.get(t.key, set())) for t in ctx.schema.tables})
+
+
+def _table_profile(ctx: Context, key: str, fk_cols: set[str]) -> TableProfile:
+    cands = candidate_features(ctx.table(key), fk_cols)
+    strings = [f for f, _ in cands if f.role == "string"]
+    roles = {}
+    if strings:
+        aggs = []
+        for f in strings:
+            aggs += [exp.Count(this=exp.Distinct(expressions=[f.value()])), exp.Count(this=f.value())]
+        row = ctx.query(exp.select(*aggs).from_(ctx.ref("real", key)))[0]
+        for i, f in enumerate(strings):
+            roles[f.name] = string_role(row[2 * i], row[2 * i + 1])
+    features = tuple(
+        Feature(f.table, f.name, f.path, roles.get(f.name, f.role), f.tag) for f, _ in cands
+    )
+    bins: dict[str, Binning] = {}
+    for f in features:
+        if f.role in ("numeric", "temporal"):
+            bins[f.name] = _numeric_bins(ctx, key, f)
+        elif f.role == "categorical":
+            bins[f.name] = _categorical_bins(ctx, key, f)
+    return TableProfile(key, features, bins)
+
+
+def _numeric_bins(ctx: Context, key: str, f: Feature) -> Binning:
+    """Quantile edges of the real values; with few distinct values, one bin per value."""
+    number = f.number()
+    distinct = exp.select(number.as_("v")).distinct().from_(ctx.ref("real", key)).where(exp.Not(this=exp.Is(this=number.copy(), expression=exp.Null())))
+    values = [r[0] for r in ctx.query(exp.select("v").from_(distinct.subquery("d")).order_by("v").limit(BINS + 1))]
+    if len(values) <= BINS:
+        return Binning(f, edges=tuple(values[1:]))
+    qs = exp.Array(expressions=[exp.Literal.number(i / BINS) for i in range(1, BINS)])
+    quantiles = ctx.scalar(exp.select(fn("quantile_disc", number, qs)).from_(ctx.ref("real", key)))
+    return Binning(f, edges=tuple(sorted(set(quantiles or ()))))
+
+
+def _categorical_bins(ctx: Context, key: str, f: Feature) -> Binning:
+    label = f.label()
+    q = (
+        exp.select(label.as_("v"), exp.Count(this=exp.Star()).as_("n"))
+        .from_(ctx.ref("real", key))
+        .where(exp.Not(this=exp.Is(this=label.copy(), expression=exp.Null())))
+        .group_by(exp.column("v"))
+        .order_by(exp.Ordered(this=exp.column("n"), desc=True), exp.column("v"))
+        .limit(BINS)
+    )
+    return Binning(f, labels=tuple(r[0] for r in ctx.query(q)))
+
+
+def is_binned(f: Feature) -> bool:
+    return f.role in BINNED_ROLES

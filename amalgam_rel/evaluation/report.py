@@ -1,0 +1,140 @@
+"""One self-contained HTML report: inline SVG charts, no scripts, no network.
+
+Sections: area scores; per table, real vs synthetic binned distributions; children-per-parent
+histograms; the worst column pairs; query errors; privacy figures.
+
+>>> "<svg" in bars([("a", 0.5)], 1.0)
+True
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from amalgam_rel.errors import OutputError
+from amalgam_rel.evaluation.console import fmt
+
+REAL, SYNTH = "#4062bb", "#f28c28"
+STYLE = """
+body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}
+h1{font-size:1.4em}h2{font-size:1.2em;border-bottom:1px solid #ccc;margin-top:2em}h3{font-size:1em}
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:2px 8px;font-size:.9em;text-align:left}
+.grid{display:flex;flex-wrap:wrap;gap:12px}.fig{border:1px solid #eee;padding:4px}
+.key span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px}
+"""
+
+
+def e(x) -> str:
+    return html.escape(str(x))
+
+
+def bars(items: list[tuple[str, float]], top: float = 1.0, width: int = 520) -> str:
+    """Horizontal bars, one per (label, value) with value in [0, top]."""
+    h = 18 * len(items) + 10
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{h}">']
+    for i, (label, v) in enumerate(items):
+        w = 0 if v is None else max(0.0, min(1.0, v / top)) * (width - 260)
+        y = 5 + 18 * i
+        out.append(f'<text x="0" y="{y + 12}" font-size="11">{e(label[:38])}</text>')
+        out.append(f'<rect x="240" y="{y}" width="{w:.1f}" height="13" fill="{REAL}"/>')
+        out.append(f'<text x="{244 + w:.1f}" y="{y + 11}" font-size="10">{e(fmt(v))}</text>')
+    return "".join(out) + "</svg>"
+
+
+def paired_histogram(title: str, real: list[float], synth: list[float], labels: list[str] | None = None) -> str:
+    """Real and synthetic shares per bin, side by side."""
+    tr, ts = sum(real) or 1, sum(synth) or 1
+    pr, ps = [x / tr for x in real], [x / ts for x in synth]
+    n = max(len(pr), 1)
+    width, height, top = 260, 130, max(pr + ps + [1e-9])
+    bw = (width - 20) / n
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 30}">',
+           f'<text x="2" y="12" font-size="11">{e(title[:45])}</text>']
+    for i, (a, b) in enumerate(zip(pr, ps)):
+        x = 10 + i * bw
+        for j, (v, color) in enumerate(((a, REAL), (b, SYNTH))):
+            hgt = v / top * (height - 20)
+            out.append(f'<rect x="{x + j * bw / 2:.1f}" y="{height - hgt:.1f}" width="{max(bw / 2 - 0.5, 0.5):.1f}" '
+                       f'height="{hgt:.1f}" fill="{color}"><title>{e(labels[i] if labels else i)}: {v:.3f}</title></rect>')
+    out.append(f'<line x1="10" y1="{height}" x2="{width - 10}" y2="{height}" stroke="#888"/>')
+    if labels:
+        out.append(f'<text x="10" y="{height + 14}" font-size="9">{e(labels[0][:20])}</text>')
+        out.append(f'<text x="{width - 10}" y="{height + 14}" font-size="9" text-anchor="end">{e(labels[-1][:20])}</text>')
+    return "".join(out) + "</svg>"
+
+
+def _bin_labels(binning) -> list[str]:
+    if binning.labels:
+        return ["NULL", *binning.labels, "other"]
+    edges = [f"{x:g}" for x in binning.edges]
+    return ["NULL", *(f"< {x}" for x in edges), f"≥ {edges[-1]}" if edges else "all"]
+
+
+def _table(rows: list[list], head: list[str]) -> str:
+    body = "".join("<tr>" + "".join(f"<td>{e(fmt(c))}</td>" for c in r) + "</tr>" for r in rows)
+    return "<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr>" + body + "</table>"
+
+
+def render(ev) -> str:
+    d = ev.to_dict()
+    parts = [f"<h1>amalgam-rel evaluation: {e(d['synth'])} vs {e(d['real'])}</h1>",
+             f'<p class="key">overall score <b>{fmt(d["overall"]["score"])}</b>'
+             f'<span style="background:{REAL}"></span>real<span style="background:{SYNTH}"></span>synthetic</p>',
+             "<h2>Scores by area</h2>", bars(list(d["overall"]["areas"].items()))]
+    if "validity" in d:
+        failed = d["validity"]["failed"]
+        parts += ["<h2>Validity</h2>", f"<p>{d['validity']['violations']} violations in {d['validity']['checks']} checks</p>",
+                  _table([[v["table"], v["constraint"], v["detail"], v["count"]] for v in failed], ["table", "constraint", "detail", "rows"]) if failed else ""]
+    if "amalgam_chi2_p" in ev.results:
+        parts.append("<h2>Distributions per table (real vs synthetic, binned)</h2>")
+        by_table: dict[str, list[str]] = {}
+        for c in ev.results["amalgam_chi2_p"].columns:
+            labels = _bin_labels(ev.profile[c.table].bins[c.column])
+            fig = paired_histogram(f"{c.column} (p={c.p:.2f}, strict {c.strict_p:.2f})", list(c.counts[0]), list(c.counts[1]), labels)
+            by_table.setdefault(c.table, []).append(f'<div class="fig">{fig}</div>')
+        for table, figs in by_table.items():
+            parts += [f"<h3>{e(table)}</h3>", '<div class="grid">', *figs, "</div>"]
+    if "cardinality" in ev.results:
+        parts.append("<h2>Children per parent</h2><div class='grid'>")
+        card = ev.results["cardinality"]
+        for c in card.fks:
+            values, hr, hs = card.histograms[c.fk]
+            labels = [f"{int(v)} children" for v in values]
+            parts.append(f'<div class="fig">{paired_histogram(f"{c.fk} ({c.score:.2f})", list(hr[:40]), list(hs[:40]), labels[:40])}</div>')
+        parts.append("</div>")
+    if "pair_trends" in ev.results:
+        worst = ev.results["pair_trends"].worst(15)
+        parts += ["<h2>Worst column pairs</h2>",
+                  _table([[p.table, p.a, p.b, p.metric, p.score] for p in worst], ["table", "a", "b", "metric", "score"])]
+    if "intertable_trends" in d:
+        pairs = sorted(ev.results["intertable_trends"].pairs, key=lambda p: p.score)[:15]
+        parts += ["<h2>Worst inter-table pairs</h2>",
+                  _table([[p.path, p.ancestor_column, p.child_column, p.score] for p in pairs], ["path", "ancestor", "child", "score"])]
+    if "detection" in d:
+        parts += ["<h2>Detection (ROC AUC per table, 0.5 = indistinguishable)</h2>",
+                  bars([(t["table"], t["auc"]) for t in d["detection"]["tables"]])]
+    if "workload" in d:
+        w = d["workload"]
+        worst = sorted((r for r in w["results"] if r["error"] is not None), key=lambda r: -r["error"])[:30]
+        parts += ["<h2>Query errors</h2>",
+                  f"<p>{w['queries']} queries, median {fmt(w['median_rel_error'])}, p90 {fmt(w['p90_rel_error'])}, {w['failed']} failed</p>",
+                  bars([(r["name"], r["error"]) for r in worst])]
+    if "privacy" in d:
+        p = d["privacy"]
+        parts += ["<h2>Privacy</h2>", f"<p>exact-copy rate {fmt(p['exact_copy_rate'])}; DCR share {fmt(p['dcr_share'])}; "
+                  f"verbatim text {fmt(p['verbatim_text_rate'])}" + ("" if p["holdout"] else f"; {e(p['note'])}") + "</p>",
+                  bars([(t["table"], t["exact_copies"] / t["synth_rows"] if t["synth_rows"] else 0.0) for t in p["tables"]]),
+                  _table([[t["table"], t["exact_copies"], t["synth_rows"], t["dcr_median"], t["dcr_share"]] for t in p["tables"]],
+                         ["table", "exact copies", "synthetic rows", "median DCR", "DCR share"])]
+    return f"<!doctype html><html><head><meta charset='utf-8'><title>amalgam-rel evaluation</title><style>{STYLE}</style></head><body>{''.join(parts)}</body></html>"
+
+
+def write_report(ev, path: str | Path) -> None:
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"{path} is a directory, not a report file")
+    try:
+        path.write_text(render(ev), encoding="utf-8")
+    except OSError as err:
+        raise OutputError(f"cannot write the report {path}: {err.strerror}") from None

@@ -1,0 +1,332 @@
+"""SQL workload: run the same queries on both databases and compare the answers.
+
+Queries come from the schema (:func:`auto_workload`: counts, AVG/SUM of numeric columns,
+GROUP BY categorical columns, filters on each categorical column's most frequent value, and
+joins along every FK path of one or two hops) and from ``.sql`` files (``--queries DIR``).
+Each query's answer is compared by its shape (read from the outermost SELECT with sqlglot):
+
+* scalar (aggregates, no keys): mean relative error ``|s - r| / |r|`` over its numeric columns;
+* grouped (keys + aggregates): groups matched by key, weighted relative error
+  ``Σ min(|r|, |s - r|) / Σ |r|`` per value column, plus the total variation distance of the
+  groups' shares and the overlap of the top-10 groups;
+* anything else: the relative error of the number of rows.
+
+Every query's error is capped at 1 (entirely wrong); a query that fails on the synthetic
+database but not the real one is a failure with error 1; one that fails on the real database
+is skipped. The score is ``1 - mean error``.
+
+>>> rel_error(100, 90), rel_error(0, 0), rel_error(0, 5)
+(0.1, 0.0, 1.0)
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import sqlglot
+from sqlglot import exp
+
+from amalgam_rel.errors import InputError
+from amalgam_rel.evaluation.cardinality import join_on
+from amalgam_rel.evaluation.context import Context
+from amalgam_rel.evaluation.intertable import paths
+from amalgam_rel.schema import sql
+
+TOP_K = 10
+MAX_AUTO = 500
+TIMEOUT_S = 120.0
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    sql: str
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    name: str
+    shape: str  # scalar | grouped | rows | failed | skipped
+    error: float | None  # capped at 1; None when skipped
+    raw_error: float | None = None  # scalars: uncapped relative error
+    share_tv: float | None = None  # grouped: TV distance of group shares
+    top_k_overlap: float | None = None
+    groups: tuple[int, int] | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class Workload:
+    results: tuple[QueryResult, ...]
+
+    @property
+    def counted(self) -> list[QueryResult]:
+        return [r for r in self.results if r.error is not None]
+
+    def _pct(self, q: float) -> float | None:
+        errs = [r.error for r in self.counted]
+        return float(np.percentile(errs, q)) if errs else None
+
+    def to_dict(self) -> dict:
+        counted = self.counted
+        grouped = [r for r in counted if r.shape == "grouped"]
+        return {
+            "queries": len(counted),
+            "failed": sum(r.shape == "failed" for r in counted),
+            "skipped": sum(r.shape == "skipped" for r in self.results),
+            "median_rel_error": self._pct(50),
+            "p90_rel_error": self._pct(90),
+            "score": self.score,
+            "grouped_share_tv": float(np.mean([r.share_tv for r in grouped])) if grouped else None,
+            "grouped_top_k_overlap": float(np.mean([r.top_k_overlap for r in grouped])) if grouped else None,
+            "results": [asdict(r) for r in self.results],
+        }
+
+    @property
+    def score(self) -> float | None:
+        errs = [r.error for r in self.counted]
+        return 1.0 - float(np.mean(errs)) if errs else None
+
+
+def rel_error(real, synth) -> float:
+    if real is None or synth is None:
+        return 0.0 if real is None and synth is None else 1.0
+    real, synth = float(real), float(synth)
+    if math.isnan(real) or math.isnan(synth):
+        return 0.0 if math.isnan(real) and math.isnan(synth) else 1.0
+    if real == 0:
+        return 0.0 if synth == 0 else 1.0
+    return abs(synth - real) / abs(real)
+
+
+# ---------------------------------------------------------------- queries
+
+
+def load_queries(directory: str | Path) -> list[Query]:
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise InputError(f"query directory not found: {directory}")
+    files = sorted(directory.glob("*.sql"))
+    if not files:
+        raise InputError(f"no .sql files in {directory}")
+    return [Query(f.stem, f.read_text(encoding="utf-8").strip().rstrip(";")) for f in files]
+
+
+def _ref(ctx: Context, key: str, alias: str | None = None) -> exp.Table:
+    """The table as the query sees it under ``USE side``: no catalog, schema only outside main."""
+    t = ctx.table(key)
+    return sql.table_ref(t.name, t.schema, alias)
+
+
+def auto_workload(ctx: Context) -> list[Query]:
+    out: list[Query] = []
+    count = exp.Count(this=exp.Star()).as_("n")
+    for key, tp in ctx.profile.tables.items():
+        src = _ref(ctx, key, "t")
+        numeric = [f for f in tp.features if f.role == "numeric"]
+        out.append(Query(f"count {key}", exp.select(count.copy()).from_(src.copy()).sql(sql.DIALECT)))
+        for f in numeric:
+            q = exp.select(exp.Avg(this=f.value("t")).as_("avg"), exp.Sum(this=f.value("t")).as_("sum")).from_(src.copy())
+            out.append(Query(f"avg/sum {key}.{f.name}", q.sql(sql.DIALECT)))
+        extra = [exp.Avg(this=numeric[0].value("t")).as_("avg")] if numeric else []
+        for f in tp.of_role("categorical"):
+            q = exp.select(f.label("t").as_("k"), count.copy(), *(e.copy() for e in extra)).from_(src.copy()).group_by("k")
+            out.append(Query(f"group {key} by {f.name}", q.sql(sql.DIALECT)))
+            labels = tp.bins[f.name].labels
+            if labels:
+                where = exp.EQ(this=f.label("t"), expression=exp.Literal.string(labels[0]))
+                q = exp.select(count.copy(), *(e.copy() for e in extra)).from_(src.copy()).where(where)
+                out.append(Query(f"filter {key}.{f.name} = frequent", q.sql(sql.DIALECT)))
+    for path in paths(ctx):
+        out += _join_queries(ctx, path)
+    return out[:MAX_AUTO]
+
+
+def _join_queries(ctx: Context, path) -> list[Query]:
+    aliases = ["c"] + [f"a{i}" for i in range(len(path))]
+    q = exp.select().from_(_ref(ctx, path[0].table, "c"))
+    for i, fk in enumerate(path):
+        q = q.join(_ref(ctx, fk.ref_table, aliases[i + 1]), on=join_on(fk, aliases[i], aliases[i + 1]))
+    label = " -> ".join([path[0].table] + [fk.ref_table for fk in path])
+    out = [Query(f"join {label}", q.copy().select(exp.Count(this=exp.Star()).as_("n")).sql(sql.DIALECT))]
+    cats = ctx.profile[path[-1].ref_table].of_role("categorical")
+    numeric = [f for f in ctx.profile[path[0].table].features if f.role == "numeric"]
+    if cats:
+        aggs = [exp.Count(this=exp.Star()).as_("n")] + ([exp.Avg(this=numeric[0].value("c")).as_("avg")] if numeric else [])
+        grouped = q.copy().select(cats[0].label(aliases[-1]).as_("k"), *aggs).group_by("k")
+        out.append(Query(f"join {label} group by {path[-1].ref_table}.{cats[0].name}", grouped.sql(sql.DIALECT)))
+    return out
+
+
+# ---------------------------------------------------------------- running
+
+
+def workload(ctx: Context, *, auto: bool = True) -> Workload:
+    """The automatic workload (unless ``auto`` is False) followed by ``ctx.queries``."""
+    todo = (auto_workload(ctx) if auto else []) + list(ctx.queries)
+    cursors = {}
+    for side in ("real", "synth"):
+        cursors[side] = ctx.con.cursor()
+        cursors[side].execute(exp.Use(this=exp.Table(this=sql.ident(side))).sql(sql.DIALECT))
+    try:
+        return Workload(tuple(_compare(cursors, q) for q in todo))
+    finally:
+        for cur in cursors.values():
+            cur.close()
+
+
+def _compare(cursors: dict, query: Query) -> QueryResult:
+    shape, keys = classify(query.sql)
+    answers = {}
+    for side in ("real", "synth"):
+        try:
+            answers[side] = _run(cursors[side], query.sql, shape)
+        except Exception as err:  # noqa: BLE001 - any engine error is an answer: "it failed"
+            message = str(err).splitlines()[0][:200]
+            if side == "real":
+                return QueryResult(query.name, "skipped", None, message=f"fails on the real database: {message}")
+            return QueryResult(query.name, "failed", 1.0, message=message)
+    real, synth = answers["real"], answers["synth"]
+    if shape == "rows":
+        e = rel_error(real, synth)
+        return QueryResult(query.name, "rows", min(1.0, e), raw_error=e)
+    if keys == 0 and len(real) <= 1 and len(synth) <= 1:
+        return _scalar(query.name, real, synth)
+    return _grouped(query.name, real, synth, max(keys, 1) if keys else 0)
+
+
+def _run(cur, text: str, shape: str):
+    timer = threading.Timer(TIMEOUT_S, cur.interrupt)
+    timer.start()
+    try:
+        if shape == "rows":
+            return cur.sql(text).aggregate("count(*)").fetchall()[0][0]
+        return cur.execute(text).fetchall()
+    finally:
+        timer.cancel()
+
+
+def classify(text: str) -> tuple[str, int]:
+    """("aggregate", number of leading key columns) or ("rows", 0), from the outermost SELECT."""
+    try:
+        tree = sqlglot.parse_one(text, dialect=sql.DIALECT)
+    except Exception:  # noqa: BLE001 - unparsable SQL is still runnable; compare row counts
+        return "rows", 0
+    if not isinstance(tree, exp.Select):
+        return "rows", 0
+    has_agg = [_has_aggregate(p) for p in tree.expressions]
+    if not any(has_agg) and not tree.args.get("group"):
+        return "rows", 0
+    if any(isinstance(p, exp.Star) for p in tree.expressions):
+        return "rows", 0
+    return "aggregate", sum(not a for a in has_agg)
+
+
+def _has_aggregate(node: exp.Expression) -> bool:
+    for sub in node.walk(prune=lambda n: isinstance(n, (exp.Subquery, exp.Select, exp.Window)) and n is not node):
+        if isinstance(sub, exp.AggFunc) and not isinstance(sub.parent, exp.Window):
+            return True
+    return False
+
+
+# ---------------------------------------------------------------- comparing answers
+
+
+def _number(v):
+    if isinstance(v, bool):
+        return float(v)
+    if isinstance(v, (int, float, Decimal)):
+        return float(v)
+    return None
+
+
+def _scalar(name: str, real: list[tuple], synth: list[tuple]) -> QueryResult:
+    r = real[0] if real else ()
+    s = synth[0] if synth else ()
+    if len(r) != len(s):
+        return QueryResult(name, "scalar", 1.0, raw_error=1.0)
+    raw = [_cell_error(a, b) for a, b in zip(r, s)]
+    if not raw:
+        return QueryResult(name, "scalar", 0.0, raw_error=0.0)
+    return QueryResult(name, "scalar", float(np.mean(np.minimum(raw, 1.0))), raw_error=float(np.mean(raw)))
+
+
+def _cell_error(r, s) -> float:
+    """Uncapped relative error of numbers; 0/1 equality of anything else (dates, strings)."""
+    if _number(r) is None and _number(s) is None and r is not None and s is not None:
+        return 0.0 if r == s else 1.0
+    return rel_error(_number(r), _number(s))
+
+
+def _key(row: tuple, n: int) -> tuple:
+    return tuple(_hashable(v) for v in row[:n])
+
+
+def _hashable(v):
+    if isinstance(v, (list, dict)):
+        return repr(v)
+    if isinstance(v, Decimal):
+        return float(v)
+    return v
+
+
+def _grouped(name: str, real: list[tuple], synth: list[tuple], keys: int) -> QueryResult:
+    rg, sg = {}, {}
+    for rows, groups in ((real, rg), (synth, sg)):
+        for row in rows:
+            groups.setdefault(_key(row, keys), row[keys:])
+    width = len(real[0]) - keys if real else (len(synth[0]) - keys if synth else 0)
+    errors = []
+    for j in range(width):
+        num = den = 0.0
+        mismatches = []
+        for k, vals in rg.items():
+            r = vals[j]
+            s = sg[k][j] if k in sg else None
+            nr = _number(r)
+            if nr is None:
+                mismatches.append(0.0 if (k in sg and r == s) else 1.0)
+                continue
+            ns = _number(s)
+            num += abs(nr) if ns is None else min(abs(nr), abs(ns - nr))
+            den += abs(nr)
+        if mismatches and den == 0:
+            errors.append(float(np.mean(mismatches)))
+        elif den:
+            errors.append(num / den)
+        else:  # every real value is zero: right only where the synthetic one is zero too
+            errors.append(0.0 if all(_number(v[j]) in (0, 0.0, None) for v in sg.values()) else 1.0)
+    if not rg:
+        errors = [0.0 if not sg else 1.0]
+    weight = _share_column(rg, sg, width)
+    tv, overlap = _shares(rg, sg, weight)
+    return QueryResult(name, "grouped", float(min(1.0, np.mean(errors))) if errors else 0.0,
+                       share_tv=tv, top_k_overlap=overlap, groups=(len(rg), len(sg)))
+
+
+def _share_column(rg: dict, sg: dict, width: int) -> int | None:
+    """The first value column that is a non-negative number everywhere (a count, a sum)."""
+    for j in range(width):
+        vals = [_number(v[j]) for v in list(rg.values()) + list(sg.values())]
+        if all(v is not None and v >= 0 for v in vals):
+            return j
+    return None
+
+
+def _shares(rg: dict, sg: dict, j: int | None) -> tuple[float, float]:
+    def weights(g):
+        return {k: (_number(v[j]) if j is not None else 1.0) for k, v in g.items()}
+
+    wr, ws = weights(rg), weights(sg)
+    tr, ts = sum(wr.values()), sum(ws.values())
+    if not tr or not ts:
+        return (0.0 if tr == ts else 1.0), (1.0 if tr == ts else 0.0)
+    tv = 0.5 * sum(abs(wr.get(k, 0) / tr - ws.get(k, 0) / ts) for k in set(wr) | set(ws))
+    k = min(TOP_K, len(wr))
+    top = lambda w: set(sorted(w, key=lambda x: (-w[x], repr(x)))[:k])  # noqa: E731
+    return float(tv), len(top(wr) & top(ws)) / k if k else 1.0
