@@ -137,6 +137,40 @@ def _print_summary(source: Path, s: dict) -> None:
         console.print(f"cycle broken at {edge} (filled after both tables exist)", highlight=False, markup=False)
 
 
+@app.command()
+@user_errors
+def evaluate(
+    real: Annotated[Path, typer.Argument(help="The real DuckDB database.")],
+    synth: Annotated[Path, typer.Argument(help="The synthetic DuckDB database (same tables and columns).")],
+    queries: Annotated[
+        Optional[Path], typer.Option("--queries", help="Directory of .sql files to run on both databases.")
+    ] = None,
+    holdout: Annotated[
+        Optional[Path], typer.Option("--holdout", help="Real rows the synthesizer never saw, for the DCR share.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full result as JSON.")] = False,
+    report: Annotated[Optional[Path], typer.Option("--report", help="Write a self-contained HTML report.")] = None,
+    sidecar: SidecarOpt = None,
+) -> None:
+    """Compare SYNTH with REAL: validity, fidelity, SQL-workload answers and privacy."""
+    from amalgam_rel.evaluation import evaluate as run_evaluation
+    from amalgam_rel.evaluation.console import print_summary
+    from amalgam_rel.evaluation.report import write_report
+    from amalgam_rel.schema.load import load_schema
+
+    schema = load_schema(real, sidecar=sidecar) if sidecar else None
+    result = run_evaluation(real, synth, schema=schema, queries=queries, holdout=holdout)
+    summary = result.to_dict()
+    if report:
+        write_report(result, report)
+    if as_json:
+        sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")
+        return
+    print_summary(console, summary)
+    if report:
+        err_console.print(f"wrote {report}", highlight=False)
+
+
 def main() -> None:  # pragma: no cover - the console script calls app directly
     app()
 

@@ -114,8 +114,12 @@ def _role_of_kind(kind: Kind) -> str | None:
 
 
 def string_role(distinct: int, non_null: int) -> str:
-    """Few distinct values, each repeated: a category. Otherwise free text."""
-    if distinct <= 20 or (distinct <= CATEGORICAL_MAX and distinct <= non_null / 2):
+    """Few distinct values, repeated on average: a category. Unique-ish values: names, free text.
+
+    >>> string_role(3, 8), string_role(8, 8), string_role(2000, 100_000)
+    ('categorical', 'text', 'text')
+    """
+    if distinct <= CATEGORICAL_MAX and distinct <= max(1, non_null / 2):
         return "categorical"
     return "text"
 
