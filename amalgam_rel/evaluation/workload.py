@@ -195,9 +195,9 @@ def _compare(cursors: dict, query: Query) -> QueryResult:
     if shape == "rows":
         e = rel_error(real, synth)
         return QueryResult(query.name, "rows", min(1.0, e), raw_error=e)
-    if keys == 0 and len(real) <= 1 and len(synth) <= 1:
+    if not keys and len(real) <= 1 and len(synth) <= 1:
         return _scalar(query.name, real, synth)
-    return _grouped(query.name, real, synth, max(keys, 1) if keys else 0)
+    return _grouped(query.name, real, synth, keys or (0,))
 
 
 def _run(cur, text: str, shape: str):
@@ -211,20 +211,18 @@ def _run(cur, text: str, shape: str):
         timer.cancel()
 
 
-def classify(text: str) -> tuple[str, int]:
-    """("aggregate", number of leading key columns) or ("rows", 0), from the outermost SELECT."""
+def classify(text: str) -> tuple[str, tuple[int, ...]]:
+    """("aggregate", positions of the key columns) or ("rows", ()), from the outermost SELECT."""
     try:
         tree = sqlglot.parse_one(text, dialect=sql.DIALECT)
     except Exception:  # noqa: BLE001 - unparsable SQL is still runnable; compare row counts
-        return "rows", 0
-    if not isinstance(tree, exp.Select):
-        return "rows", 0
+        return "rows", ()
+    if not isinstance(tree, exp.Select) or any(isinstance(p, exp.Star) for p in tree.expressions):
+        return "rows", ()
     has_agg = [_has_aggregate(p) for p in tree.expressions]
     if not any(has_agg) and not tree.args.get("group"):
-        return "rows", 0
-    if any(isinstance(p, exp.Star) for p in tree.expressions):
-        return "rows", 0
-    return "aggregate", sum(not a for a in has_agg)
+        return "rows", ()
+    return "aggregate", tuple(i for i, a in enumerate(has_agg) if not a)
 
 
 def _has_aggregate(node: exp.Expression) -> bool:
@@ -263,8 +261,9 @@ def _cell_error(r, s) -> float:
     return rel_error(_number(r), _number(s))
 
 
-def _key(row: tuple, n: int) -> tuple:
-    return tuple(_hashable(v) for v in row[:n])
+def _split(row: tuple, keys: tuple[int, ...]) -> tuple[tuple, tuple]:
+    key = tuple(_hashable(row[i]) for i in keys)
+    return key, tuple(v for i, v in enumerate(row) if i not in keys)
 
 
 def _hashable(v):
@@ -275,12 +274,13 @@ def _hashable(v):
     return v
 
 
-def _grouped(name: str, real: list[tuple], synth: list[tuple], keys: int) -> QueryResult:
+def _grouped(name: str, real: list[tuple], synth: list[tuple], keys: tuple[int, ...]) -> QueryResult:
     rg, sg = {}, {}
     for rows, groups in ((real, rg), (synth, sg)):
         for row in rows:
-            groups.setdefault(_key(row, keys), row[keys:])
-    width = len(real[0]) - keys if real else (len(synth[0]) - keys if synth else 0)
+            key, values = _split(row, keys)
+            groups.setdefault(key, values)
+    width = len(next(iter(rg.values()), next(iter(sg.values()), ())))
     errors = []
     for j in range(width):
         num = den = 0.0

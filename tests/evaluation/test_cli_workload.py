@@ -46,17 +46,20 @@ def test_proportion_chi2_barely_rejects_while_the_strict_test_does():
 
 def test_grouped_answers_match_by_key():
     real = [("a", 10.0), ("b", 30.0), ("c", 60.0)]
-    same = _grouped("q", real, list(reversed(real)), 1)
+    same = _grouped("q", real, list(reversed(real)), (0,))
     assert same.error == 0 and same.share_tv == 0 and same.top_k_overlap == 1
-    off = _grouped("q", real, [("a", 10.0), ("b", 30.0), ("d", 60.0)], 1)
+    off = _grouped("q", real, [("a", 10.0), ("b", 30.0), ("d", 60.0)], (0,))
     assert off.error == pytest.approx(0.6)  # group c (60 % of the weight) is missing
     assert off.share_tv == pytest.approx(0.6)
+    keys_last = _grouped("q", [(5.0, "a"), (7.0, "b")], [(7.0, "b"), (5.0, "a")], (1,))  # key after the value
+    assert keys_last.error == 0
 
 
 def test_query_shapes_are_read_from_the_outer_select():
-    assert classify("SELECT count(*) FROM t") == ("aggregate", 0)
-    assert classify("SELECT k, sum(x) / sum(y) AS r FROM t GROUP BY k") == ("aggregate", 1)
-    assert classify("SELECT a FROM t WHERE x > (SELECT avg(x) FROM t)") == ("rows", 0)
+    assert classify("SELECT count(*) FROM t") == ("aggregate", ())
+    assert classify("SELECT k, sum(x) / sum(y) AS r FROM t GROUP BY k") == ("aggregate", (0,))
+    assert classify("SELECT a, sum(x), b FROM t GROUP BY a, b") == ("aggregate", (0, 2))
+    assert classify("SELECT a FROM t WHERE x > (SELECT avg(x) FROM t)") == ("rows", ())
 
 
 @pytest.fixture(scope="module")
