@@ -175,10 +175,17 @@ def _inverse_cdf(weights: np.ndarray, row: np.ndarray, rng: np.random.Generator)
     totals = weights.sum(axis=1, keepdims=True)
     # A zero row (impossible evidence) falls back to uniform rather than failing.
     probs = np.where(totals > 0, weights / np.where(totals > 0, totals, 1.0), 1.0 / k)
-    cdf = np.cumsum(probs, axis=1)
-    cdf[:, -1] = 1.0
-    # Row r's CDF shifted by r: one sorted array answers every row with one searchsorted.
-    flat = (cdf + np.arange(len(cdf))[:, None]).ravel()
+    cdf = np.cumsum(probs, axis=1).ravel()
     u = rng.random(len(row))
-    pos = np.searchsorted(flat, row + u, side="right")
-    return np.clip(pos - row * k, 0, k - 1)
+    # Branchless binary search inside each row's own CDF: log2(k) vectorised gathers, much
+    # faster than one searchsorted over the concatenated table (cache misses per query).
+    base = row * k - 1
+    pos = np.zeros(len(row), dtype=np.int64)
+    step = 1 << (k.bit_length() - 1)
+    last = len(cdf) - 1
+    while step:
+        cand = pos + step
+        ok = (cand <= k) & (cdf[np.minimum(base + cand, last)] <= u)
+        pos = np.where(ok, cand, pos)
+        step >>= 1
+    return np.minimum(pos, k - 1)

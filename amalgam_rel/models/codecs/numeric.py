@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+from scipy.stats import norm
 
 from amalgam_rel.models.codecs.base import Codec, CodecOptions, ColumnSpec, PrivateFit
 from amalgam_rel.models.codecs.scale import from_numeric, natural_step, step_candidates, to_numeric, type_bounds
@@ -256,9 +257,11 @@ def _private_range(name: str, v: np.ndarray, lo: float, hi: float, rho: float, p
     noisy = np.maximum(counts + private.rng.normal(0, sigma, _RANGE_CELLS), 0)
     private.ledger.spend(f"range:{name}", "gaussian", rho,
                          detail=f"asinh-scale histogram on {_RANGE_CELLS} cells, sigma={sigma:.3g}")
-    # Cells clearly above the noise hold the data; noise alone passes 3 sigma in ~0.1% of cells.
-    busy = np.flatnonzero(noisy > 3 * sigma)
+    # Cells clearly above the noise hold the data: the threshold is set so that noise alone
+    # passes it in any of the cells with probability 5 %; one more cell each side keeps tails.
+    busy = np.flatnonzero(noisy > sigma * float(norm.isf(0.05 / _RANGE_CELLS)))
     if len(busy) == 0:
         busy = np.array([int(np.argmax(noisy))])
-    return float(edges[busy[0]]), float(edges[busy[-1] + 1])
+    first, last = max(busy[0] - 1, 0), min(busy[-1] + 2, _RANGE_CELLS)
+    return float(edges[first]), float(edges[last])
 
