@@ -115,7 +115,8 @@ def _read(con: duckdb.DuckDBPyConnection, *, count_rows: bool, name: str | None)
         r["schema_name"]
         for r in _rows(con, f"SELECT schema_name FROM duckdb_schemas() WHERE {_DB} ORDER BY schema_name")
     )
-    return Database(tuple(tables), tuple(fks), enum_types, sequences, indexes, schemas or ("main",), source=name)
+    schemas = ("main",) + tuple(s for s in schemas if s != "main")
+    return Database(tuple(tables), tuple(fks), enum_types, sequences, indexes, schemas, source=name)
 
 
 def _table_key(schema: str, table: str) -> str:

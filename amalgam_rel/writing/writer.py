@@ -145,25 +145,30 @@ class DatabaseWriter:
     def _fill_deferred(self) -> None:
         for table_key, parts in self._deferred.items():
             table = self.db.table(table_key)
-            key = _row_key(table)
             cols = [c for fk in self._deferred_fks if fk.table == table_key for c in fk.columns]
-            target = sql.table_ref(table.name, table.schema)
-            update = exp.Update(
-                this=target,
-                expressions=[exp.EQ(this=sql.column(c), expression=sql.column(c, _CHUNK)) for c in cols],
-                from_=exp.From(this=exp.Table(this=sql.ident(_CHUNK))),
-                where=exp.Where(this=exp.and_(*(
-                    exp.EQ(this=exp.column(sql.ident(k), table=target.this.copy()), expression=sql.column(k, _CHUNK))
-                    for k in key
-                ))),
-            )
-            self._con.register(_CHUNK, pa.concat_tables(parts))
-            try:
-                self._con.execute(sql.render(update))
-            except duckdb.Error as err:
-                raise DataError(f"filling the cycle edge of table {table_key!r}: {str(err).splitlines()[0]}") from None
-            finally:
-                self._con.unregister(_CHUNK)
+            self.update(table_key, _row_key(table), pa.concat_tables(parts).select(list(_row_key(table)) + cols))
+
+    def update(self, table_key: str, key: tuple[str, ...], data: pa.Table) -> None:
+        """Set the non-key columns of ``data`` on the rows of ``table_key`` matched by ``key``."""
+        table = self.db.table(table_key)
+        cols = [c for c in data.column_names if c not in key]
+        target = sql.table_ref(table.name, table.schema)
+        update = exp.Update(
+            this=target,
+            expressions=[exp.EQ(this=sql.column(c), expression=sql.column(c, _CHUNK)) for c in cols],
+            from_=exp.From(this=exp.Table(this=sql.ident(_CHUNK))),
+            where=exp.Where(this=exp.and_(*(
+                exp.EQ(this=exp.column(sql.ident(k), table=target.this.copy()), expression=sql.column(k, _CHUNK))
+                for k in key
+            ))),
+        )
+        self._con.register(_CHUNK, data)
+        try:
+            self._con.execute(sql.render(update))
+        except duckdb.Error as err:
+            raise DataError(f"updating table {table_key!r}: {str(err).splitlines()[0]}") from None
+        finally:
+            self._con.unregister(_CHUNK)
 
 
 def _row_key(table: Table) -> tuple[str, ...]:

@@ -1,0 +1,62 @@
+"""Which parent columns a child table's model sees: the few it depends on most.
+
+Every modelled column of the driving parent (its own attributes, its child counts, and its own
+context, i.e. grandparent columns) is a candidate. Each is scored by its strongest normalised
+mutual information with one of the child's own modelled columns, and the best ``k`` are kept.
+Normalising by the smaller entropy keeps wide, high-entropy columns from winning by size alone.
+
+>>> import numpy as np, pyarrow as pa
+>>> rng = np.random.default_rng(0)
+>>> g = rng.integers(0, 3, 3000)
+>>> frame = pa.table({"^group": g, "^noise": rng.integers(0, 3, 3000), "value": g * 10 + rng.integers(0, 2, 3000)})
+>>> choose_context(frame, ["^group", "^noise"], ["value"], k=1)
+('^group',)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from amalgam_rel.models.codecs import CodecOptions, make_codec
+from amalgam_rel.models.columns import plan_columns
+from amalgam_rel.models.structure import mutual_information, pair_counts
+from amalgam_rel.schema.model import Table
+
+_OPTIONS = CodecOptions(n_bins=16, max_categories=32)
+_MIN_SCORE = 0.02  # below this a parent column tells the child almost nothing
+
+
+def choose_context(frame: pa.Table, candidates: list[str], own: list[str], k: int = 3,
+                   table: Table | None = None, required: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The (at most ``k``, plus ``required``) candidate columns most informative about ``own``."""
+    if not candidates or not own or frame.num_rows == 0:
+        return tuple(c for c in required if c in candidates)
+    specs, _ = plan_columns(frame.select(candidates + own), table, _OPTIONS)
+    codes, sizes, names = [], [], []
+    for spec in specs:
+        codec = make_codec(spec, _OPTIONS).fit(frame.column(spec.name))
+        codes.append(codec.encode(frame.column(spec.name)))
+        sizes.append(codec.size)
+        names.append(spec.name)
+    if not codes:
+        return tuple(required)
+    stacked = np.stack(codes, axis=1).astype(np.int64)
+    entropy = [_entropy(np.bincount(stacked[:, i], minlength=sizes[i])) for i in range(len(names))]
+    scores = {}
+    for i, name in enumerate(names):
+        if name not in candidates or entropy[i] <= 0:
+            continue
+        best = 0.0
+        for j, other in enumerate(names):
+            if other in own and entropy[j] > 0:
+                mi = mutual_information(pair_counts(stacked, sizes, i, j))
+                best = max(best, mi / min(entropy[i], entropy[j]))
+        scores[name] = best
+    ranked = [c for c, s in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])) if s >= _MIN_SCORE][:k]
+    return tuple(dict.fromkeys(ranked + [c for c in required if c in candidates]))
+
+
+def _entropy(counts: np.ndarray) -> float:
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log(p)).sum())

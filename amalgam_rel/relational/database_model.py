@@ -1,0 +1,135 @@
+"""The whole-database synthesizer: ``DatabaseModel(...).fit(source)`` then ``.sample(output)``.
+
+Fitting reads the source read-only, plans how every table's rows arise (:mod:`.plan`), fits one
+graphical model per table on its training frame (:mod:`.fitting`), and one language model for
+the text and nested columns those models leave out. Sampling walks the tables parents first,
+runs :data:`~amalgam_rel.relational.sampling.SAMPLE_STAGES` on each, and streams the rows into
+an atomically written DuckDB database with the source's exact DDL.
+
+Example (trains a language model, so it takes a minute)::
+
+    model = DatabaseModel(seed=7).fit("examples/chinook.duckdb")
+    model.sample("synthetic.duckdb", scale=0.5)
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from amalgam_rel.relational.cycles import close_cycle
+from amalgam_rel.relational.fitting import FitOptions, FittedTable, fit_tables
+from amalgam_rel.relational.plan import DatabasePlan, plan_database
+from amalgam_rel.relational.sampling import Draft, sample_table
+from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
+from amalgam_rel.schema.model import Database
+from amalgam_rel.schema.sidecar import apply_sidecar
+from amalgam_rel.writing.writer import DatabaseWriter
+
+
+@dataclass
+class SampleReport:
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+class DatabaseModel:
+    """Parameters are stored by the constructor and used by ``fit`` (scikit-learn style).
+
+    - ``seed``: seeds every random choice of fitting and the default of sampling.
+    - ``context_size``: parent columns each child model sees.
+    - ``epsilon``/``delta``: differential privacy of the per-table models (None: exact).
+    - ``iters``: estimation iterations per table model.
+    - ``llm``: a local directory or hub id of a causal LM for text (None: train a compact one).
+    - ``text_budget_s``: training budget of the language model (None: grows with the data).
+    """
+
+    def __init__(self, *, seed: int = 0, context_size: int = 3, epsilon: float | None = None, delta: float = 1e-9,
+                 iters: int = 1000, llm: str | None = None, text_budget_s: float | None = None):
+        self.seed = seed
+        self.context_size = context_size
+        self.epsilon = epsilon
+        self.delta = delta
+        self.iters = iters
+        self.llm = llm
+        self.text_budget_s = text_budget_s
+
+    def fit(self, source: str | Path, *, sidecar: str | Path | None = None,
+            progress: Callable[[str, str], None] | None = None) -> DatabaseModel:
+        clock = time.perf_counter()
+        self.source_ = str(source)
+        con = open_duckdb(source)
+        try:
+            db = read_duckdb(con)
+            db = apply_sidecar(db, sidecar, con) if sidecar else db
+            self.plan_ = plan_database(db)
+            options = FitOptions(self.context_size, self.epsilon, self.delta, self.iters, None, self.seed)
+            self.tables_ = fit_tables(con, self.plan_, options,
+                                      progress=(lambda t: progress("fit", t)) if progress else None)
+            text_columns = {k: list(ft.text_columns) for k, ft in self.tables_.items() if ft.text_columns}
+            self.text_ = None
+            if text_columns:
+                from amalgam_rel.generation.text_model import TextFieldModel
+
+                if progress:
+                    progress("text", ", ".join(text_columns))
+                self.text_ = TextFieldModel(llm=self.llm, budget_s=self.text_budget_s, seed=self.seed).fit(
+                    con, db, columns=text_columns)
+        finally:
+            con.close()
+        self.fit_seconds_ = time.perf_counter() - clock
+        return self
+
+    @property
+    def db(self) -> Database:
+        return self.plan_.db
+
+    def sample(self, output: str | Path, *, scale: float = 1.0, rows: dict[str, int] | None = None,
+               seed: int | None = None, force: bool = False,
+               progress: Callable[[str, str], None] | None = None) -> SampleReport:
+        """Write a synthetic database to ``output``; ``rows`` fixes chosen tables' sizes."""
+        rows = rows or {}
+        seed = self.seed if seed is None else seed
+        plan: DatabasePlan = self.plan_
+        fk_index = {fk: i for i, fk in enumerate(self.db.foreign_keys)}
+        streams = np.random.SeedSequence(seed).spawn(len(plan.graph.order))
+        report = SampleReport()
+        sampled: dict[str, pa.Table] = {}
+        links: dict[str, dict[int, np.ndarray]] = {}  # table -> fk index -> parent row per row
+        con = duckdb.connect()
+        try:
+            with DatabaseWriter(self.db, output, force=force, source=self.source_) as writer:
+                for key, stream in zip(plan.graph.order, streams):
+                    clock = time.perf_counter()
+                    ft: FittedTable = self.tables_[key]
+                    target = rows.get(key)
+                    draft = Draft(ft, fk_index, sampled, np.random.default_rng(stream), target, scale,
+                                  text=self.text_, con=con)
+                    table = sample_table(draft)
+                    writer.append(key, table)
+                    # children need this table's keys and model columns, not its text
+                    keep = {c: table.column(c) for c in table.column_names if c not in ft.text_columns}
+                    for c in draft.rows.column_names:
+                        if c not in keep:
+                            keep[c] = draft.rows.column(c)
+                    sampled[key] = pa.table(keep)
+                    links[key] = draft.parent_of
+                    report.rows[key] = table.num_rows
+                    report.seconds[key] = round(time.perf_counter() - clock, 3)
+                    if progress:
+                        progress("sample", key)
+                self._fill_cycle_edges(sampled, links, writer, np.random.default_rng(streams[-1].spawn(1)[0]))
+        finally:
+            con.close()
+        return report
+
+    def _fill_cycle_edges(self, sampled, links, writer: DatabaseWriter, rng: np.random.Generator) -> None:
+        """Broken cycle edges were written empty; the parent rows now exist, so point at them."""
+        for fk in self.plan_.graph.broken:
+            close_cycle(self, fk, sampled, links, writer, rng)

@@ -1,0 +1,173 @@
+"""Fit every table of a database, parents first: the per-table models of the relational layer.
+
+For each table in generation order the stages in :data:`FIT_STAGES` run on a
+:class:`FittedTable` being filled in. Each stage is a plain function with one job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from amalgam_rel.errors import SchemaError
+from amalgam_rel.models.table_model import TableModel
+from amalgam_rel.relational.context import choose_context
+from amalgam_rel.relational.fillers import Filler, fit_filler
+from amalgam_rel.relational.keys import fit_key_generator
+from amalgam_rel.relational.plan import DatabasePlan, TablePlan, context_column
+from amalgam_rel.relational.training import TrainingFrames
+from amalgam_rel.schema.model import Table
+from amalgam_rel.schema.types import TEMPORAL_KINDS, Kind
+
+LANGUAGE_MODEL = "language_model"
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    context_size: int = 3  # parent columns a child model sees (plus any a temporal order needs)
+    epsilon: float | None = None
+    delta: float = 1e-9
+    iters: int = 1000
+    n_bins: int | None = None
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class TemporalOrder:
+    """``child >= parent`` held for at least 99 % of real rows; gaps are resampled from real gaps."""
+
+    column: str
+    parent_column: str  # the context column name (``^...``) carrying the parent's value
+    gaps: tuple[float, ...]  # quantiles of (child - parent) where it held, in the arrow unit
+
+
+@dataclass
+class FittedTable:
+    key: str
+    table: Table
+    plan: TablePlan
+    frame: pa.Table | None = None  # training frame (dropped after fitting)
+    context: tuple[str, ...] = ()  # parent columns the model sees (names in the parent's frame)
+    model: TableModel | None = None
+    keys: dict = field(default_factory=dict)
+    fillers: dict[str, Filler] = field(default_factory=dict)
+    text_columns: tuple[str, ...] = ()
+    real_rows: int = 0
+    null_driver_rows: int = 0
+    temporal: tuple[TemporalOrder, ...] = ()
+
+    @property
+    def modelled(self) -> tuple[str, ...]:
+        return self.model.columns_ if self.model is not None else ()
+
+
+def build_frame(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, FittedTable], options: FitOptions) -> None:
+    """The training frame, with every parent column the child might want as context."""
+    driver = ft.plan.driver
+    candidates = fitted[driver.ref_table].modelled if driver is not None else ()
+    ft.frame = frames.build(ft.key, tuple(candidates))
+    ft.real_rows = ft.frame.num_rows
+    ft.null_driver_rows = frames.null_driver_rows(ft.key)
+
+
+def find_temporal_orders(ft: FittedTable, frames, fitted, options) -> None:
+    """Child dates that follow a parent date in ≥ 99 % of rows keep following it."""
+    orders = []
+    parents = [c for c in ft.frame.column_names if c.startswith("^")]
+    for column in ft.table.columns:
+        if column.type.kind not in TEMPORAL_KINDS or column.type.kind is Kind.INTERVAL or column.name in ft.plan.fk_columns:
+            continue
+        child = ft.frame.column(column.name)
+        for p in parents:
+            parent = ft.frame.column(p)
+            if parent.type != child.type:
+                continue
+            both = pc.and_(child.is_valid(), parent.is_valid())
+            c = _as_numbers(child.filter(both))
+            q = _as_numbers(parent.filter(both))
+            if len(c) < 20:
+                continue
+            ok = c >= q
+            if ok.mean() >= 0.99:
+                gaps = np.quantile((c - q)[ok], np.linspace(0, 1, 33))
+                orders.append(TemporalOrder(column.name, p, tuple(float(g) for g in gaps)))
+                break
+    ft.temporal = tuple(orders)
+
+
+def select_context(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
+    candidates = [c for c in ft.frame.column_names if c.startswith("^")]
+    own = [c for c in ft.frame.column_names if not c.startswith("^") and c not in ft.plan.fk_columns
+           and c not in ft.plan.generated_keys]
+    required = tuple(t.parent_column for t in ft.temporal)
+    chosen = choose_context(ft.frame, candidates, own, options.context_size, ft.table, required)
+    drop = [c for c in candidates if c not in chosen]
+    ft.frame = ft.frame.drop_columns(drop)
+    ft.context = tuple(c[1:] for c in chosen)
+    frames.frames[ft.key] = ft.frame
+
+
+def fit_keys(ft: FittedTable, frames, fitted, options) -> None:
+    ft.keys = {c: fit_key_generator(ft.frame.column(c), ft.table.column(c).type) for c in ft.plan.generated_keys}
+
+
+def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
+    exclude = tuple(ft.plan.fk_columns) + tuple(ft.plan.generated_keys)
+    if ft.frame.num_rows == 0 or all(c in exclude for c in ft.frame.column_names):
+        return
+    model = TableModel(epsilon=options.epsilon, delta=options.delta, iters=options.iters, n_bins=options.n_bins,
+                       seed=options.seed)
+    try:
+        model.fit(ft.frame, ft.table, exclude=exclude)
+    except SchemaError as err:
+        if "no column a graphical model can own" not in str(err):
+            raise
+        model = None
+        left_out = _left_out_without_model(ft, exclude)
+    else:
+        left_out = model.left_out_
+    ft.model = model
+    ft.text_columns = tuple(c for c, why in left_out.items() if why.startswith(LANGUAGE_MODEL) and ft.table.has_column(c))
+    ft.context = tuple(c for c in ft.context if context_column(c) in ft.modelled)
+    others = [c for c, why in left_out.items() if ft.table.has_column(c) and c not in exclude and c not in ft.text_columns]
+    ft.fillers = {c: fit_filler(ft.frame.column(c), ft.table.column(c).type) for c in others}
+
+
+def _left_out_without_model(ft: FittedTable, exclude) -> dict[str, str]:
+    from amalgam_rel.models.columns import plan_columns
+
+    _, left_out = plan_columns(ft.frame.drop_columns([c for c in exclude if c in ft.frame.column_names]), ft.table)
+    return left_out
+
+
+def release_frame(ft: FittedTable, frames, fitted, options) -> None:
+    ft.frame = None
+
+
+FIT_STAGES = (build_frame, find_temporal_orders, select_context, fit_keys, fit_model)
+
+
+def fit_tables(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, options: FitOptions, progress=None) -> dict[str, FittedTable]:
+    frames = TrainingFrames(con, plan)
+    fitted: dict[str, FittedTable] = {}
+    for key in plan.graph.order:
+        ft = FittedTable(key, plan.db.table(key), plan.tables[key])
+        for stage in FIT_STAGES:
+            stage(ft, frames, fitted, options)
+        fitted[key] = ft
+        if progress is not None:
+            progress(key)
+    for ft in fitted.values():
+        release_frame(ft, frames, fitted, options)
+    return fitted
+
+
+def _as_numbers(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Dates and timestamps as integers in their own unit, for differences."""
+    t = values.type
+    storage = pa.int32() if pa.types.is_date32(t) else pa.int64()
+    return values.cast(storage).to_numpy(zero_copy_only=False).astype(np.float64)

@@ -1,0 +1,373 @@
+"""Sample one table, given its already sampled parents: the stages, in order, each with one job.
+
+A :class:`Draft` carries the table's rows while :data:`SAMPLE_STAGES` turn them from model
+output into rows DuckDB accepts: rows are created per parent (or per root), foreign keys are
+matched, self-references become forests, keys are invented, unique sets and CHECKs are
+repaired by resampling, and the language model and fillers complete the remaining columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlglot import exp
+
+from amalgam_rel.errors import DataError
+from amalgam_rel.relational.fitting import FittedTable
+from amalgam_rel.relational.matching import fit_degrees, match_to_degrees, repair_duplicate_pairs
+from amalgam_rel.relational.plan import context_column
+from amalgam_rel.relational.trees import build_forest
+from amalgam_rel.schema import sql
+from amalgam_rel.schema.model import ForeignKey
+
+_ROW = "__row"
+_MAX_ROUNDS = 30
+
+
+@dataclass
+class Draft:
+    ft: FittedTable
+    fk_index: dict[ForeignKey, int]
+    parents: dict[str, pa.Table]  # sampled rows of every table generated so far
+    rng: np.random.Generator
+    target_rows: int | None  # rows asked for this table (roots: always; children: --rows)
+    scale: float
+    rows: pa.Table | None = None  # model columns
+    parent_of: dict[int, np.ndarray] = field(default_factory=dict)  # fk index -> parent row (-1: NULL)
+    values: dict[str, pa.Array] = field(default_factory=dict)  # finished table columns
+    text: object | None = None  # the fitted TextFieldModel, when the table has text columns
+    con: duckdb.DuckDBPyConnection | None = None
+
+    @property
+    def n(self) -> int:
+        return self.rows.num_rows if self.rows is not None else 0
+
+    def counts(self, parent: str, fk: ForeignKey) -> np.ndarray:
+        """The sampled number of children of every parent row for ``fk`` (1 when unmodelled)."""
+        rows = self.parents[parent]
+        name = f"#{self.fk_index[fk]}"
+        if name in rows.column_names:
+            return np.nan_to_num(rows.column(name).to_numpy(zero_copy_only=False).astype(np.float64))
+        return np.ones(rows.num_rows)
+
+
+def create_rows(d: Draft) -> None:
+    """Rows per driving-parent row (its sampled child count), plus rows without a parent."""
+    ft, fk = d.ft, d.ft.plan.driver
+    seed = int(d.rng.integers(2**31))
+    if fk is None:
+        n = d.target_rows if d.target_rows is not None else round(ft.real_rows * d.scale)
+        d.rows = _sample(ft, n, None, seed)
+        return
+    parent = d.parents[fk.ref_table]
+    wanted = d.counts(fk.ref_table, fk)
+    cap = 1 if ft.table.is_unique(fk.columns) else None
+    orphans = round(ft.null_driver_rows * d.scale)
+    # The table's size follows the source (times scale); the sampled counts say how it divides
+    # among parents. Summing noisy per-parent counts instead would let small parent tables
+    # swing a child table's size by a third.
+    if d.target_rows is not None:
+        orphans = min(orphans, d.target_rows)
+        total = d.target_rows - orphans
+    else:
+        total = round((ft.real_rows - ft.null_driver_rows) * d.scale)
+    if cap is not None:
+        total = min(total, parent.num_rows)
+    counts = fit_degrees(wanted, max(total, 0), d.rng, cap) if parent.num_rows else np.zeros(0, dtype=np.int64)
+    parent_rows = np.repeat(np.arange(parent.num_rows, dtype=np.int64), counts)
+    evidence = {context_column(c): parent.column(c).take(pa.array(parent_rows)) for c in ft.context}
+    with_parent = _sample(ft, len(parent_rows), evidence, seed)
+    if orphans:
+        empty = {context_column(c): pa.nulls(orphans, parent.schema.field(c).type) for c in ft.context}
+        without = _sample(ft, orphans, empty, seed + 1)
+        with_parent = pa.concat_tables([with_parent, without.cast(with_parent.schema)])
+        parent_rows = np.concatenate([parent_rows, np.full(orphans, -1, dtype=np.int64)])
+    d.rows = with_parent
+    d.parent_of[d.fk_index[fk]] = parent_rows
+
+
+def match_foreign_keys(d: Draft) -> None:
+    """Every non-driving FK: empty where the row's flag says so, else a degree-preserving match."""
+    ft = d.ft
+    for fk in ft.plan.matched:
+        i = d.fk_index[fk]
+        parent = d.parents[fk.ref_table]
+        empty = _flag(d, ft.plan.null_columns.get(i))
+        idx = np.full(d.n, -1, dtype=np.int64)
+        need = np.flatnonzero(~empty)
+        if parent.num_rows == 0:
+            if len(need) and not fk.nullable:
+                raise DataError(f"{fk.label}: {len(need)} rows need a parent but {fk.ref_table!r} is empty")
+            d.parent_of[i] = idx
+            continue
+        cap = 1 if ft.table.is_unique(fk.columns) else None
+        idx[need] = match_to_degrees(d.counts(fk.ref_table, fk), len(need), d.rng, cap)
+        d.parent_of[i] = idx
+    _repair_pairs(d)
+
+
+def _repair_pairs(d: Draft) -> None:
+    """A key over two foreign keys (a bridge) must not repeat a pair: re-match the duplicates."""
+    ft = d.ft
+    fks = [fk for fk in ft.plan.foreign_keys if d.fk_index[fk] in d.parent_of and not fk.is_self_reference]
+    for unique in ft.table.unique_sets():
+        covering = [fk for fk in fks if set(fk.columns) <= set(unique)]
+        if len(covering) < 2 or set(unique) != {c for fk in covering for c in fk.columns}:
+            continue
+        first, second = covering[0], covering[1]
+        a, b = d.parent_of[d.fk_index[first]], d.parent_of[d.fk_index[second]]
+        rows = np.flatnonzero((a >= 0) & (b >= 0))
+        b = b.copy()
+        b[rows] = repair_duplicate_pairs(a[rows], b[rows], d.rng, d.parents[second.ref_table].num_rows)
+        d.parent_of[d.fk_index[second]] = b
+
+
+def build_self_references(d: Draft) -> None:
+    for fk in d.ft.plan.self_references:
+        i = d.fk_index[fk]
+        depth = _column_or(d, d.ft.plan.depth_columns.get(i), 0)
+        fanout = _column_or(d, f"#{i}", 1)
+        d.parent_of[i] = build_forest(depth, fanout, d.rng)
+
+
+def generate_keys(d: Draft) -> None:
+    for name, generator in d.ft.keys.items():
+        d.values[name] = generator.generate(d.n, d.rng)
+
+
+def resolve_foreign_keys(d: Draft) -> None:
+    """FK column values from the parent rows' key values (self-references from this table's).
+
+    Broken cycle edges stay empty here: their parents do not exist yet (see :mod:`.cycles`).
+    """
+    ft = d.ft
+    for fk in ft.plan.deferred:
+        for col in fk.columns:
+            d.values.setdefault(col, pa.nulls(d.n))
+    for fk in ft.plan.foreign_keys:
+        i = d.fk_index[fk]
+        if i not in d.parent_of:
+            continue
+        idx = d.parent_of[i]
+        source = d.values if fk.is_self_reference else None
+        for col, ref in zip(fk.columns, fk.ref_columns):
+            ref_values = source[ref] if source is not None and ref in source else _parent_column(d, fk, ref)
+            mask = pa.array(idx < 0)
+            taken = ref_values.take(pa.array(np.where(idx < 0, 0, idx))) if len(ref_values) else pa.nulls(d.n, ref_values.type)
+            d.values[col] = pc.if_else(mask, pa.scalar(None, taken.type), taken)
+
+
+def _parent_column(d: Draft, fk: ForeignKey, column: str) -> pa.Array:
+    parent = d.parents[fk.ref_table]
+    return parent.column(column).combine_chunks()
+
+
+def keep_temporal_orders(d: Draft) -> None:
+    """Where a child date followed its parent's in real data, move violators after the parent."""
+    for order in d.ft.temporal:
+        if order.column not in d.rows.column_names or order.parent_column not in d.rows.column_names:
+            continue
+        child, parent = d.rows.column(order.column), d.rows.column(order.parent_column)
+        storage = pa.int32() if pa.types.is_date32(child.type) else pa.int64()
+        c = child.cast(storage).to_numpy(zero_copy_only=False)
+        p = parent.cast(storage).to_numpy(zero_copy_only=False)
+        valid = ~(np.isnan(c.astype(float)) | np.isnan(p.astype(float)))
+        bad = valid & (c.astype(float) < p.astype(float))
+        if not bad.any():
+            continue
+        gaps = np.interp(d.rng.random(bad.sum()), np.linspace(0, 1, len(order.gaps)), order.gaps)
+        fixed = c.astype(np.float64)
+        fixed[bad] = p[bad].astype(np.float64) + np.round(gaps)
+        arr = pa.array(fixed.astype(np.int64), mask=~child.is_valid().to_numpy(zero_copy_only=False)).cast(storage).cast(child.type)
+        d.rows = d.rows.set_column(d.rows.column_names.index(order.column), order.column, arr)
+
+
+def assemble(d: Draft) -> None:
+    """Model columns that are table columns join the finished values."""
+    for name in d.rows.column_names:
+        if d.ft.table.has_column(name) and name not in d.values:
+            d.values[name] = d.rows.column(name).combine_chunks()
+
+
+def repair_unique_sets(d: Draft) -> None:
+    """Unique sets that include model columns: duplicates are resampled, then nudged apart."""
+    ft = d.ft
+    for unique in ft.table.unique_sets():
+        if len(unique) == 1 and unique[0] in ft.keys:
+            continue
+        for _ in range(_MAX_ROUNDS):
+            dup = _duplicate_rows(d, unique)
+            if len(dup) == 0:
+                break
+            _resample_rows(d, dup, [c for c in unique if c in d.rows.column_names])
+        dup = _duplicate_rows(d, unique)
+        if len(dup):
+            _nudge_apart(d, dup, unique)
+
+
+def enforce_checks(d: Draft) -> None:
+    """Rows that break a CHECK are resampled; a constraint that keeps failing is an error."""
+    checks = d.ft.table.checks
+    if not checks or d.n == 0:
+        return
+    for check in checks:
+        for _ in range(_MAX_ROUNDS):
+            bad = _violations(d, check)
+            if len(bad) == 0:
+                break
+            _resample_rows(d, bad, [c for c in _columns_of(check) if c in d.rows.column_names])
+        bad = _violations(d, check)
+        if len(bad):
+            raise DataError(f"table {d.ft.key!r}: {len(bad)} sampled rows keep violating CHECK ({sql.render(check)})")
+
+
+def fill_text(d: Draft) -> None:
+    if not d.ft.text_columns or d.n == 0:
+        return
+    context = pa.table({k: v for k, v in d.values.items()})
+    generated = d.text.generate(d.ft.key, context)
+    for name in d.ft.text_columns:
+        column = d.ft.table.column(name)
+        d.values[name] = pa.array(generated[name]) if generated[name] and any(v is not None for v in generated[name]) \
+            else pa.nulls(d.n)
+        if column.type.kind.value in ("struct", "list", "array", "map"):
+            d.values[name] = _nested(generated[name])
+
+
+def fill_others(d: Draft) -> None:
+    for name, filler in d.ft.fillers.items():
+        d.values[name] = filler.generate(d.n, d.rng)
+
+
+SAMPLE_STAGES = (create_rows, match_foreign_keys, build_self_references, generate_keys, resolve_foreign_keys,
+                 keep_temporal_orders, assemble, repair_unique_sets, enforce_checks, fill_others, fill_text)
+
+
+def sample_table(d: Draft) -> pa.Table:
+    for stage in SAMPLE_STAGES:
+        stage(d)
+    table = d.ft.table
+    missing = [c for c in table.column_names if c not in d.values]
+    if missing:
+        raise DataError(f"table {d.ft.key!r}: nothing generated the columns {missing}")
+    return pa.table({c: d.values[c] for c in table.column_names})
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+def _sample(ft: FittedTable, n: int, evidence: dict | None, seed: int) -> pa.Table:
+    """Model rows plus a row-number column (so a table without a model still has ``n`` rows)."""
+    if ft.model is None:
+        return pa.table({_ROW: pa.array(np.arange(n, dtype=np.int64))})
+    if evidence:
+        rows = ft.model.sample(evidence=evidence, seed=seed)
+    else:
+        rows = ft.model.sample(n, seed=seed)
+    return rows.append_column(_ROW, pa.array(np.arange(n, dtype=np.int64)))
+
+
+def _flag(d: Draft, name: str | None) -> np.ndarray:
+    if name is None or name not in d.rows.column_names:
+        return np.zeros(d.n, dtype=bool)
+    return d.rows.column(name).fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+
+
+def _column_or(d: Draft, name: str | None, default: float) -> np.ndarray:
+    if name is None or name not in d.rows.column_names:
+        return np.full(d.n, default, dtype=np.float64)
+    return np.nan_to_num(d.rows.column(name).to_numpy(zero_copy_only=False).astype(np.float64), nan=default)
+
+
+def _with_row_numbers(d: Draft) -> pa.Table:
+    cols = {c: d.values[c] for c in d.values if d.ft.table.has_column(c)}
+    cols[_ROW] = pa.array(np.arange(d.n, dtype=np.int64))
+    return pa.table(cols)
+
+
+def _duplicate_rows(d: Draft, unique: tuple[str, ...]) -> np.ndarray:
+    """Rows (beyond the first) repeating a unique set's values; rows with a NULL in it never clash."""
+    if any(c not in d.values for c in unique):
+        return np.array([], dtype=np.int64)
+    frame = _with_row_numbers(d)
+    cols = [sql.column(c) for c in unique]
+    ranked = exp.select(sql.column(_ROW)).from_(
+        exp.select(sql.column(_ROW), exp.Window(this=exp.RowNumber(), partition_by=cols).as_("k"))
+        .from_(sql.ident("__draft")).where(exp.and_(*(exp.not_(c.is_(exp.null())) for c in cols))).subquery("r")
+    ).where(exp.GT(this=exp.column("k"), expression=exp.Literal.number(1)))
+    return _query_rows(d, frame, ranked)
+
+
+def _violations(d: Draft, check: exp.Expression) -> np.ndarray:
+    frame = _with_row_numbers(d)
+    query = exp.select(sql.column(_ROW)).from_(sql.ident("__draft")).where(exp.not_(exp.paren(check.copy())))
+    return _query_rows(d, frame, query)
+
+
+def _query_rows(d: Draft, frame: pa.Table, query: exp.Expression) -> np.ndarray:
+    con = d.con
+    con.register("__draft", frame)
+    try:
+        return con.execute(sql.render(query)).fetchnumpy()[_ROW].astype(np.int64)
+    finally:
+        con.unregister("__draft")
+
+
+def _columns_of(check: exp.Expression) -> list[str]:
+    return list(dict.fromkeys(c.name for c in check.find_all(exp.Column)))
+
+
+def _resample_rows(d: Draft, rows: np.ndarray, columns: list[str]) -> None:
+    """Draw ``columns`` again for ``rows``, conditioned on every other model column of the row."""
+    model = d.ft.model
+    if model is None or not columns:
+        return
+    keep = [c for c in model.columns_ if c not in columns]
+    take = pa.array(rows)
+    evidence = {c: d.rows.column(c).take(take) for c in keep}
+    redrawn = model.sample(len(rows), evidence=evidence or None, seed=int(d.rng.integers(2**31))) if evidence \
+        else model.sample(len(rows), seed=int(d.rng.integers(2**31)))
+    for c in columns:
+        current = d.rows.column(c).combine_chunks()
+        mask = np.zeros(d.n, dtype=bool)
+        mask[rows] = True
+        replacement = np.zeros(d.n, dtype=np.int64)
+        replacement[rows] = np.arange(len(rows))
+        merged = pc.if_else(pa.array(mask), redrawn.column(c).combine_chunks().take(pa.array(replacement)), current)
+        d.rows = d.rows.set_column(d.rows.column_names.index(c), c, merged)
+        if c in d.values:
+            d.values[c] = merged
+
+
+def _nudge_apart(d: Draft, rows: np.ndarray, unique: tuple[str, ...]) -> None:
+    """Last resort for duplicates the model keeps producing: make one member column distinct."""
+    for c in unique:
+        if c in d.values and c not in d.ft.plan.fk_columns:
+            values = d.values[c].to_pylist()
+            taken = set(values)
+            for r in rows.tolist():
+                base = values[r]
+                if isinstance(base, str):
+                    k = 2
+                    while f"{base} {k}" in taken:
+                        k += 1
+                    values[r] = f"{base} {k}"
+                elif isinstance(base, (int, float)) and not isinstance(base, bool):
+                    candidate = base
+                    while candidate in taken:
+                        candidate += 1
+                    values[r] = candidate
+                else:
+                    continue
+                taken.add(values[r])
+            d.values[c] = pa.array(values, d.values[c].type)
+            if not len(_duplicate_rows(d, unique)):
+                return
+    raise DataError(f"table {d.ft.key!r}: cannot make {list(unique)} unique for {len(rows)} sampled rows")
+
+
+def _nested(values: list) -> pa.Array:
+    return pa.array(values)
