@@ -1,0 +1,219 @@
+"""The causal language model: a compact GPT-2 trained at fit time, or a user's model.
+
+The default model never downloads anything: its tokenizer and weights are trained on the
+database's own (prompt, value) pairs, with a shape and a number of steps that grow with the
+data under a wall-clock budget. ``--llm PATH_OR_ID`` loads any transformers causal LM instead,
+optionally fine-tuned by the same loop.
+
+>>> LMShape.for_corpus(10_000).n_embd, LMShape.for_corpus(5_000_000).n_embd
+(64, 192)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer, GPT2Config, GPT2LMHeadModel
+
+from amalgam_rel.errors import InputError
+
+MAX_PROMPT_TOKENS = 64
+BATCH_TOKENS = 1024  # tokens per training batch: short values get big batches, notes small ones
+
+
+def select_device(device: str | None = None) -> torch.device:
+    """The GPU when torch sees one (or the device asked for), else the CPU."""
+    if device:
+        return torch.device(device)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def auto_threads() -> int:
+    """Torch threads for a compact model: all cores when they are free, else one.
+
+    On oversubscribed cores torch's thread pool spins on its barriers: measured on 2 shared
+    cores, one thread trained a 0.5M-parameter GPT-2 5-10x faster than two.
+    """
+    cpus = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:
+        busy = 0.0
+    return 1 if busy > cpus - 0.5 else cpus
+
+
+@contextmanager
+def torch_threads(n: int | None = None):
+    """Run a block with ``n`` torch threads (auto when None), then restore the process setting."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(n or auto_threads())
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+def avoid_kernel_compile() -> None:
+    """Use outlines_core's logits-mask kernel uncompiled.
+
+    It is wrapped in ``torch.compile``, whose first call costs ~17 s (and needs a compiler) for a
+    kernel of three tensor operations; the eager function is what the wrapper compiles. Only
+    that function is replaced: torch.compile stays available to everything else in the process.
+    """
+    from outlines_core.kernels import torch as kernels
+
+    fn = kernels._apply_token_bitmask_inplace_kernel
+    kernels._apply_token_bitmask_inplace_kernel = getattr(fn, "_torchdynamo_orig_callable", fn)
+
+
+@dataclass(frozen=True)
+class LMShape:
+    """The default model's size, chosen from the number of training tokens."""
+
+    n_embd: int
+    n_layer: int
+    n_head: int
+    n_positions: int = 512
+
+    @classmethod
+    def for_corpus(cls, n_tokens: int) -> LMShape:
+        if n_tokens < 100_000:
+            return cls(64, 2, 4)
+        if n_tokens < 500_000:
+            return cls(96, 2, 4)
+        if n_tokens < 2_000_000:
+            return cls(128, 3, 4)
+        return cls(192, 4, 6)
+
+
+@dataclass(frozen=True)
+class TrainReport:
+    seconds: float
+    steps: int
+    epochs: float
+    loss: float
+    examples: int
+    tokens: int
+    parameters: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def new_model(tokenizer, shape: LMShape, seed: int = 0) -> GPT2LMHeadModel:
+    torch.manual_seed(seed)
+    config = GPT2Config(
+        vocab_size=len(tokenizer), n_embd=shape.n_embd, n_layer=shape.n_layer, n_head=shape.n_head,
+        n_positions=shape.n_positions, bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
+    )
+    return GPT2LMHeadModel(config)
+
+
+def load_pretrained(path_or_id: str, device: torch.device):
+    """A user's causal LM and its tokenizer (a local directory, or a hub id with network)."""
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path_or_id)
+        model = AutoModelForCausalLM.from_pretrained(path_or_id)
+    except (OSError, ValueError) as err:
+        raise InputError(f"cannot load the language model {path_or_id!r}: {str(err).splitlines()[0]}") from None
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    if tokenizer.eos_token is None:
+        raise InputError(f"the tokenizer of {path_or_id!r} has no end-of-sequence token")
+    return model.to(device).eval(), tokenizer
+
+
+def encode_pairs(tokenizer, pairs: list[tuple[str, str]], max_len: int) -> list[tuple[list[int], int]]:
+    """(token ids, prompt length) per pair: prompt and value tokenized apart, as at sampling time."""
+    prompts = tokenizer([p for p, _ in pairs], add_special_tokens=False)["input_ids"]
+    targets = tokenizer([t for _, t in pairs], add_special_tokens=False)["input_ids"]
+    out = []
+    for p, t in zip(prompts, targets):
+        p = p[-MAX_PROMPT_TOKENS:]
+        t = t[: max_len - len(p) - 1] + [tokenizer.eos_token_id]
+        out.append((p + t, len(p)))
+    return out
+
+
+def train(
+    model, tokenizer, pairs: list[tuple[str, str]], *, budget_s: float, max_epochs: float,
+    lr: float = 3e-3, seed: int = 0, device: torch.device | None = None,
+) -> TrainReport:
+    """Next-token training on the values (prompt tokens are context, not targets) within a budget."""
+    device = device or select_device()
+    start = time.perf_counter()
+    max_len = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", 512)
+    examples = encode_pairs(tokenizer, pairs, min(max_len, 512))
+    n_tokens = sum(len(ids) for ids, _ in examples)
+    rng = random.Random(seed)
+    torch.manual_seed(seed)
+    batches = _batches(examples)
+    model.to(device).train()
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    planned = max(1, int(max_epochs * len(batches)))
+    step, loss_value, warmup = 0, float("nan"), 20
+    while step < planned:
+        rng.shuffle(batches)
+        for batch in batches:
+            elapsed = time.perf_counter() - start
+            if step >= planned or elapsed > budget_s:
+                break
+            # progress is whichever runs out first, steps or time: the schedule ends with the budget
+            progress = min(1.0, max(step / planned, elapsed / budget_s))
+            scale = min(1.0, (step + 1) / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+            for group in opt.param_groups:
+                group["lr"] = lr * scale
+            ids, mask, labels = _collate(batch, tokenizer.pad_token_id, device)
+            loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            # a running mean: one batch's loss says little about the model
+            loss_value = loss.item() if step == 0 else 0.95 * loss_value + 0.05 * loss.item()
+            step += 1
+        else:
+            continue
+        break
+    model.eval()
+    n_params = sum(p.numel() for p in model.parameters())
+    return TrainReport(round(time.perf_counter() - start, 2), step, round(step / max(1, len(batches)), 2),
+                       round(loss_value, 4), len(examples), n_tokens, n_params)
+
+
+def _batches(examples: list[tuple[list[int], int]]) -> list[list[tuple[list[int], int]]]:
+    # similar lengths together: little padding, and a batch of short values can be large
+    batches, current = [], []
+    for example in sorted(examples, key=lambda e: len(e[0])):
+        if current and (len(current) + 1) * len(example[0]) > BATCH_TOKENS or len(current) == 64:
+            batches.append(current)
+            current = []
+        current.append(example)
+    return batches + ([current] if current else [])
+
+
+def _collate(batch, pad_id: int, device: torch.device):
+    width = max(len(ids) for ids, _ in batch)
+    ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(batch), width), -100, dtype=torch.long)
+    mask = torch.zeros((len(batch), width), dtype=torch.long)
+    for row, (seq, n_prompt) in enumerate(batch):
+        ids[row, : len(seq)] = torch.tensor(seq)
+        mask[row, : len(seq)] = 1
+        labels[row, n_prompt : len(seq)] = torch.tensor(seq[n_prompt:])
+    return ids.to(device), mask.to(device), labels.to(device)
+
+
+def save(model, tokenizer, path: Path) -> None:
+    """Weights as safetensors and the tokenizer as JSON: nothing is pickled."""
+    path.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(path, safe_serialization=True)
+    tokenizer.save_pretrained(path)

@@ -1,0 +1,134 @@
+"""Regexes learned from key-like strings (codes, phone numbers, e-mails, postcodes).
+
+A value is cut into runs of one character class (ASCII upper, lower, digit) or one literal
+character; the run classes form its *skeleton*. Skeletons that cover almost every value become
+the alternatives of the regex, each run with the length range seen in the data, so the language
+model only chooses the characters while the shape stays exactly that of the real keys.
+
+>>> learn_pattern(["ALFKI", "ANATR", "BERGS", "BONAP"] * 5)
+'[A-Z]{5}'
+>>> learn_pattern(["(503) 555-9831", "(71) 555-2282"] * 5)
+'\\\\([0-9]{2,3}\\\\) [0-9]{3}\\\\-[0-9]{4}'
+>>> is_key_like(["funny", "very good", "dark humor"] * 5)
+False
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+# One character of free text: printable, plus newline and tab (real notes contain them); never
+# U+FFFD, which only appears when bytes were cut mid-character.
+TEXT_CHAR = r"[^\x00-\x08\x0B-\x1F\x7F-\x9F\uFFFD]"
+
+_CLASS_REGEX = {"A": "[A-Z]", "a": "[a-z]", "9": "[0-9]"}
+# Characters with a meaning in regex syntax; every other literal is written as is.
+_META = set("\\.+*?()|[]{}^$#&-~")
+
+
+def _char_class(ch: str) -> str:
+    if "A" <= ch <= "Z":
+        return "A"
+    if "a" <= ch <= "z":
+        return "a"
+    if "0" <= ch <= "9":
+        return "9"
+    return "=" + ch  # a literal: the prefix keeps it apart from the three class names
+
+
+def _runs(value: str) -> list[tuple[str, int]]:
+    runs: list[tuple[str, int]] = []
+    for ch in value:
+        cls = _char_class(ch)
+        if runs and runs[-1][0] == cls:
+            runs[-1] = (cls, runs[-1][1] + 1)
+        else:
+            runs.append((cls, 1))
+    return runs
+
+
+def escape_literal(text: str) -> str:
+    """Escape ``text`` for the regex dialect outlines compiles (Rust ``regex``)."""
+    return "".join("\\" + ch if ch in _META else ch for ch in text)
+
+
+def _run_regex(cls: str, lo: int, hi: int) -> str:
+    atom = _CLASS_REGEX[cls] if cls in _CLASS_REGEX else escape_literal(cls[1:])
+    if lo == hi == 1:
+        return atom
+    if len(atom) > 1 and cls not in _CLASS_REGEX:
+        atom = f"(?:{atom})"
+    return atom + (f"{{{lo}}}" if lo == hi else f"{{{lo},{hi}}}")
+
+
+def learn_pattern(
+    values: Iterable[str], *, max_alternatives: int = 8, min_coverage: float = 0.95, max_length: int = 64
+) -> str | None:
+    """A regex covering at least ``min_coverage`` of ``values`` with few skeletons, else None."""
+    by_skeleton: dict[tuple[str, ...], list[list[int]]] = defaultdict(list)
+    total = 0
+    for value in values:
+        if not value or len(value) > max_length:
+            return None
+        runs = _runs(value)
+        by_skeleton[tuple(c for c, _ in runs)].append([n for _, n in runs])
+        total += 1
+    if total == 0:
+        return None
+    ranked = sorted(by_skeleton.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    chosen, covered = [], 0
+    for skeleton, lengths in ranked:
+        if covered >= min_coverage * total:
+            break
+        if len(chosen) == max_alternatives:
+            return None
+        chosen.append((skeleton, lengths))
+        covered += len(lengths)
+    alternatives = []
+    for skeleton, lengths in chosen:
+        cols = list(zip(*lengths))
+        alternatives.append("".join(_run_regex(c, min(n), max(n)) for c, n in zip(skeleton, cols)))
+    return alternatives[0] if len(alternatives) == 1 else "(" + "|".join(alternatives) + ")"
+
+
+def is_key_like(values: list[str]) -> bool:
+    """Codes, phone numbers, e-mails, postcodes: few shapes, and digits, '@' or no lower case.
+
+    Short lower-case phrases (tags, names) also have few shapes, but their content is words, so
+    they stay free text.
+    """
+    values = [v for v in values if v]
+    if len(values) < 5 or learn_pattern(values) is None:
+        return False
+    counts = Counter()
+    for v in values:
+        counts["digit"] += any(ch.isdigit() for ch in v)
+        counts["at"] += "@" in v
+        counts["lower"] += any(ch.islower() for ch in v)
+    n = len(values)
+    return counts["digit"] > 0.5 * n or counts["at"] > 0.5 * n or counts["lower"] == 0
+
+
+def like_regex(like: str, values: list[str], max_length: int) -> str:
+    """A regex whose matches satisfy ``LIKE like``, shaped by the real values where it can be.
+
+    ``prefix%suffix`` keeps the literals and learns the middle from the values (a pattern for
+    key-like middles, else text with their length range); other LIKE patterns map ``%`` to text
+    up to ``max_length`` and ``_`` to one character.
+
+    >>> like_regex("P-%", ["P-0042", "P-1234", "P-9999", "P-0001", "P-5555"], 8)
+    'P\\\\-[0-9]{4}'
+    """
+    if like.count("%") == 1 and "_" not in like:
+        pre, suf = like.split("%")
+        middles = [v[len(pre) : len(v) - len(suf)] for v in values
+                   if v.startswith(pre) and v.endswith(suf) and len(v) >= len(pre) + len(suf)]
+        room = max(0, max_length - len(pre) - len(suf))
+        middle = learn_pattern(middles) if is_key_like(middles) else None
+        if middle is None:
+            lengths = [len(m) for m in middles] or [0, room]
+            middle = f"{TEXT_CHAR}{{{min(min(lengths), room)},{min(room, max(lengths))}}}"
+        return escape_literal(pre) + middle + escape_literal(suf)
+    return "".join(f"{TEXT_CHAR}{{0,{max_length}}}" if ch == "%" else TEXT_CHAR if ch == "_" else escape_literal(ch)
+                   for ch in like)

@@ -1,0 +1,469 @@
+"""TextFieldModel: fills the columns a PGM cannot model, one constrained LM per database.
+
+``fit`` reads the real database once: for every chosen column it learns an output spec (see
+:mod:`.output_types`), the prompt columns, the NULL rate and the copy-guard digests, then trains
+(or loads) one causal LM on all (prompt, value) pairs. ``generate`` fills a table's columns for
+synthetic rows: prompts come from the row's synthetic values only, every candidate is cast and
+CHECKed by DuckDB, and failures (or verbatim copies, or duplicates in a unique column) are
+regenerated a bounded number of times.
+
+Example (a real run trains for a few seconds)::
+
+    model = TextFieldModel(budget_s=30).fit("shop.duckdb", columns={"products": ["description"]})
+    values = model.generate("products", {"category": ["fruit", "dairy"]})
+    values["description"]  # two strings, each accepted by DuckDB
+    model.save("fitted/text")
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from amalgam_rel.errors import DataError, InputError
+from amalgam_rel.generation import lm as lm_mod
+from amalgam_rel.generation.checks import Validator, string_rule
+from amalgam_rel.generation.copy_guard import CopyGuard
+from amalgam_rel.generation.output_types import OutputSpec, build_spec
+from amalgam_rel.generation.prompts import column_tag, render_prompt
+from amalgam_rel.generation.selection import context_columns, default_columns
+from amalgam_rel.generation.tokenizer import train_tokenizer, vocab_size_for
+from amalgam_rel.schema import sql
+from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
+from amalgam_rel.schema.model import Database, Table
+from amalgam_rel.schema.types import Kind, parse_type
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """Everything ``generate`` needs for one column; JSON-serialisable with the fitted model."""
+
+    table: str
+    column: str
+    spec: OutputSpec
+    prompt_columns: tuple[str, ...]
+    null_rate: float
+    nullable: bool
+    unique: bool
+    guarded: bool  # the copy guard applies (free text)
+    tag: str  # ends every prompt of this column (a dedicated token for the default model)
+    max_new_tokens: int = 64
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"spec": self.spec.to_dict()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ColumnPlan:
+        return cls(**(d | {"spec": OutputSpec.from_dict(d["spec"]), "prompt_columns": tuple(d["prompt_columns"])}))
+
+
+@dataclass
+class ColumnReport:
+    """What generating one column took: validity, retries, copies, duplicates."""
+
+    rows: int = 0
+    sampled: int = 0  # candidates drawn from the model
+    first_pass_valid: int = 0  # accepted by DuckDB on the first draw
+    first_pass_drawn: int = 0
+    invalid: int = 0  # candidates DuckDB refused (regenerated)
+    copies: int = 0  # verbatim copies of a real value (regenerated when the guard is on)
+    first_pass_copies: int = 0
+    output_copies: int = 0  # copies kept (only with the guard off)
+    duplicates: int = 0  # repeats in a unique column (regenerated)
+    reused: int = 0  # rows served from the K distinct values of their context bucket
+    null_fallbacks: int = 0
+    seconds: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def first_pass_validity(self) -> float:
+        return self.first_pass_valid / self.first_pass_drawn if self.first_pass_drawn else 1.0
+
+    @property
+    def copy_rate(self) -> float:
+        """Share of first draws that copy a real value verbatim: what the model does unguarded."""
+        return self.first_pass_copies / self.first_pass_drawn if self.first_pass_drawn else 0.0
+
+    @property
+    def output_copy_rate(self) -> float:
+        """Share of generated rows holding a verbatim copy (0 with the guard on)."""
+        return self.output_copies / self.rows if self.rows else 0.0
+
+    @property
+    def duplicate_rate(self) -> float:
+        return self.reused / self.rows if self.rows else 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"first_pass_validity": self.first_pass_validity, "copy_rate": self.copy_rate,
+                               "output_copy_rate": self.output_copy_rate,
+                               "duplicate_rate": self.duplicate_rate}
+
+
+class TextFieldModel:
+    """The language-model half of amalgam-rel (scikit-learn style: ``fit`` returns self).
+
+    Parameters: ``llm`` a local directory or hub id of a causal LM (None: train the default
+    compact model); ``fine_tune`` train a given ``llm`` on the database text too; ``budget_s``
+    training wall-clock budget (None: grows with the data, at most 100 s); ``copy_guard``
+    regenerate free text identical to a real value; ``max_distinct_per_context`` (K) generate at
+    most K distinct values per prompt and reuse them; ``max_attempts`` draws per value before
+    giving up.
+    """
+
+    def __init__(self, *, llm: str | None = None, fine_tune: bool = False, budget_s: float | None = None,
+                 max_rows_per_column: int = 20_000, copy_guard: bool = True,
+                 max_distinct_per_context: int | None = None, batch_size: int = 64, max_attempts: int = 12,
+                 temperature: float = 1.0, seed: int = 0, device: str | None = None,
+                 num_threads: int | None = None):
+        self.llm = llm
+        self.fine_tune = fine_tune
+        self.budget_s = budget_s
+        self.max_rows_per_column = max_rows_per_column
+        self.copy_guard = copy_guard
+        self.max_distinct_per_context = max_distinct_per_context
+        self.batch_size = batch_size
+        self.max_attempts = max_attempts
+        self.temperature = temperature
+        self.seed = seed
+        self.device = device
+        self.num_threads = num_threads
+
+    # -- fitting ------------------------------------------------------------------------------
+
+    def fit(self, source, db: Database | None = None, columns: dict[str, list[str]] | None = None) -> TextFieldModel:
+        """Learn from a DuckDB file or connection; ``columns`` picks table -> columns (else automatic)."""
+        start = time.perf_counter()
+        con = source if isinstance(source, duckdb.DuckDBPyConnection) else open_duckdb(source)
+        try:
+            db = db or read_duckdb(con)
+            columns = columns if columns is not None else default_columns(db, con)
+            self.tables_ = {key: db.table(key) for key in columns}
+            plans, pairs, guard = [], [], CopyGuard()
+            for table_key, names in columns.items():
+                t_plans, t_pairs, t_guard = self._learn_table(con, db, db.table(table_key), list(names))
+                plans += t_plans
+                pairs += t_pairs
+                guard = guard | t_guard
+        finally:
+            if con is not source:
+                con.close()
+        if not pairs:
+            raise InputError("no column to learn text from: the chosen columns hold no values")
+        self.device_ = lm_mod.select_device(self.device)
+        budget = self.budget_s if self.budget_s is not None else _auto_budget(pairs)
+        with lm_mod.torch_threads(self.num_threads):
+            self.model_, self.tokenizer_, self.train_report_ = self._train(pairs, budget, [p.tag for p in plans])
+        self.plans_ = {(p.table, p.column): _with_token_budget(p, self.tokenizer_, pairs) for p in plans}
+        self.guard_ = guard
+        self.fit_seconds_ = round(time.perf_counter() - start, 2)
+        self.generation_report_: dict[tuple[str, str], ColumnReport] = {}
+        self._generators: dict = {}
+        self._validators: dict = {}
+        return self
+
+    def _learn_table(self, con, db: Database, table: Table, names: list[str]):
+        context = context_columns(db, table, names, con)
+        wanted = list(dict.fromkeys(names + context))
+        rows = _sample_rows(con, table, wanted, self.max_rows_per_column, self.seed)
+        plans, pairs, digests = [], [], []
+        for i, name in enumerate(names):
+            col = table.column(name)
+            values = [r[name] for r in rows]
+            rule = string_rule(table.checks, name) if col.type.kind is Kind.STRING else None
+            spec = build_spec(name, col.type, values, string_rule=rule)
+            # earlier text columns of the row condition this one (a title -> its genres), but only
+            # the last two short ones: prompts stay short, training and sampling fast
+            earlier = [n for n in names[:i] if plans[names.index(n)].spec.mode != "json"][-2:]
+            prompt_cols = tuple(context + earlier)
+            present = [r for r in rows if r[name] is not None]
+            guarded = spec.mode == "text" and not spec.key_like
+            tag = column_tag(table.key, name, special=self.llm is None)
+            plans.append(ColumnPlan(table.key, name, spec, prompt_cols,
+                                    null_rate=1 - len(present) / len(rows) if rows else 0.0,
+                                    nullable=col.nullable, unique=table.is_unique((name,)), guarded=guarded, tag=tag))
+            pairs += [(render_prompt(table.key, name, r, prompt_cols, tag=tag), spec.encode(r[name])) for r in present]
+            if guarded:
+                digests += [str(r[name]) for r in present]
+        return plans, pairs, CopyGuard.from_values(digests)
+
+    def _train(self, pairs: list[tuple[str, str]], budget: float, tags: list[str]):
+        if self.llm is not None:
+            model, tokenizer = lm_mod.load_pretrained(self.llm, self.device_)
+            if not self.fine_tune:
+                return model, tokenizer, None
+            report = lm_mod.train(model, tokenizer, pairs, budget_s=budget, max_epochs=_max_epochs(pairs),
+                                  lr=1e-4, seed=self.seed, device=self.device_)
+            return model, tokenizer, report
+        t0 = time.perf_counter()
+        n_chars = sum(len(p) + len(t) for p, t in pairs)
+        corpus = [t for _, t in pairs] + [p for p, _ in pairs[:: max(1, len(pairs) // 5000)]]
+        tokenizer = train_tokenizer(corpus, vocab_size_for(n_chars), special=tags)
+        model = lm_mod.new_model(tokenizer, lm_mod.LMShape.for_corpus(n_chars // 3), seed=self.seed)
+        spent = time.perf_counter() - t0
+        report = lm_mod.train(model, tokenizer, pairs, budget_s=max(1.0, budget - spent),
+                              max_epochs=_max_epochs(pairs), seed=self.seed, device=self.device_)
+        return model, tokenizer, report
+
+    # -- generation ---------------------------------------------------------------------------
+
+    def columns_of(self, table: str) -> list[str]:
+        """The columns this model fills in ``table``, in generation order."""
+        return [c for (t, c) in self.plans_ if t == table]
+
+    def generate(self, table: str, context: pa.Table | dict[str, list] | None = None, *,
+                 n_rows: int | None = None, context_types: dict[str, str] | None = None) -> dict[str, list]:
+        """Values for every fitted column of ``table``, one per synthetic row of ``context``.
+
+        ``context`` holds the row's already generated (synthetic) columns; ``context_types``
+        (column -> DuckDB type) is needed only for context columns outside the fitted table.
+        """
+        self._check_fitted()
+        rows = _rows_of(context, n_rows)
+        out: dict[str, list] = {}
+        for name in self.columns_of(table):
+            plan = self.plans_[(table, name)]
+            with lm_mod.torch_threads(self.num_threads):
+                values = self._generate_column(plan, rows, context_types or {})
+            out[name] = values
+            for row, value in zip(rows, values):
+                row[name] = value
+        return out
+
+    def _generate_column(self, plan: ColumnPlan, rows: list[dict], extra_types: dict[str, str]) -> list:
+        start = time.perf_counter()
+        report = ColumnReport(rows=len(rows))
+        rng = random.Random(f"{self.seed}/{plan.table}/{plan.column}/{len(rows)}")
+        values: list[Any] = [None] * len(rows)
+        prompts = [render_prompt(plan.table, plan.column, r, plan.prompt_columns, tag=plan.tag) for r in rows]
+        wanted = [i for i in range(len(rows)) if not (plan.nullable and rng.random() < plan.null_rate)]
+        draw, reuse = self._buckets(plan, prompts, wanted, rng)
+        validator = self._validator(plan, rows, extra_types)
+        seen: set = set()
+        todo = list(draw)
+        for attempt in range(self.max_attempts):
+            if not todo:
+                break
+            # retries fill the batch with several draws per row (free: the batch runs anyway), and
+            # run slightly hotter, which helps a row out of a copied or invalid rut
+            reps = 1 if attempt == 0 else max(1, min(8, self.batch_size // len(todo)))
+            slots = [i for i in todo for _ in range(reps)]
+            texts = self._sample(plan, [prompts[i] for i in slots], self.temperature * (1 + 0.1 * attempt))
+            decoded = [_decode(plan.spec, t) for t in texts]
+            ctx = {n: [rows[i].get(n) for i in slots] for n in validator.context_types}
+            ok, cast = validator.check([d if d is not None else "" for d in decoded], ctx)
+            report.sampled += len(slots)
+            done: set[int] = set()
+            for i, text, d, good, value in zip(slots, texts, decoded, ok, cast):
+                if i in done:
+                    continue
+                good = good and d is not None
+                if attempt == 0:
+                    report.first_pass_drawn += 1
+                    report.first_pass_valid += good
+                if not good:
+                    report.invalid += 1
+                    continue
+                if plan.guarded and self.guard_.is_copy(text):
+                    report.copies += 1
+                    report.first_pass_copies += attempt == 0
+                    if self.copy_guard:
+                        continue
+                    report.output_copies += 1
+                key = _hashable(value)
+                if plan.unique and key in seen:
+                    report.duplicates += 1
+                    continue
+                seen.add(key)
+                values[i] = value
+                done.add(i)
+            todo = [i for i in todo if i not in done]
+        for i in todo:
+            if not plan.nullable:
+                raise DataError(
+                    f"could not generate a valid value for {plan.table}.{plan.column} in {self.max_attempts} "
+                    f"attempts ({report.invalid} invalid, {report.copies} copies, {report.duplicates} duplicates); "
+                    "relax its constraints or raise max_attempts"
+                )
+            report.null_fallbacks += 1
+        for i, source in reuse.items():
+            values[i] = values[source]
+        report.reused = len(reuse)
+        report.seconds = round(time.perf_counter() - start, 3)
+        self.generation_report_[(plan.table, plan.column)] = report
+        return values
+
+    def _buckets(self, plan: ColumnPlan, prompts: list[str], wanted: list[int], rng: random.Random):
+        """Rows to draw, and rows that reuse a drawn value of their bucket (at most K per prompt)."""
+        k = self.max_distinct_per_context
+        if not k or plan.unique:
+            return wanted, {}
+        by_prompt: dict[str, list[int]] = {}
+        for i in wanted:
+            by_prompt.setdefault(prompts[i], []).append(i)
+        draw, reuse = [], {}
+        for members in by_prompt.values():
+            draw += members[:k]
+            for i in members[k:]:
+                reuse[i] = rng.choice(members[:k])
+        return sorted(draw), reuse
+
+    def _sample(self, plan: ColumnPlan, prompts: list[str], temperature: float) -> list[str]:
+        generator = self._generator(plan)
+        out: list[str] = []
+        for lo in range(0, len(prompts), self.batch_size):
+            chunk = prompts[lo : lo + self.batch_size]
+            texts = generator.batch(chunk, max_new_tokens=plan.max_new_tokens, do_sample=True,
+                                    temperature=temperature, top_k=0, top_p=1.0)
+            out += [t if isinstance(t, str) else t[0] for t in texts]
+        return out
+
+    def _generator(self, plan: ColumnPlan):
+        key = (plan.table, plan.column)
+        if key not in self._generators:
+            import outlines
+
+            lm_mod.avoid_kernel_compile()
+            if "outlines" not in self._generators:
+                self._generators["outlines"] = outlines.from_transformers(self.model_, self.tokenizer_)
+            self._generators[key] = outlines.Generator(self._generators["outlines"], plan.spec.output_type())
+        return self._generators[key]
+
+    def _validator(self, plan: ColumnPlan, rows: list[dict], extra_types: dict[str, str]) -> Validator:
+        table = self.tables_[plan.table]
+        present = set(rows[0]) if rows else set()
+        types = {c.name: c.type for c in table.columns if c.name in present and c.name != plan.column}
+        types |= {n: parse_type(t) for n, t in extra_types.items() if n in present}
+        key = (plan.table, plan.column, tuple(sorted(types)))
+        if key not in self._validators:
+            self._validators[key] = Validator(table, plan.spec, types)
+        return self._validators[key]
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "plans_"):
+            raise InputError("the text model is not fitted: call fit() or load() first")
+
+    # -- persistence --------------------------------------------------------------------------
+
+    def save(self, path: str | Path) -> Path:
+        """A directory: ``lm/`` (safetensors + tokenizer JSON) and ``text_model.json``; no pickle."""
+        self._check_fitted()
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        keep_lm = self.llm is None or self.fine_tune
+        if keep_lm:
+            lm_mod.save(self.model_, self.tokenizer_, path / "lm")
+        meta = {
+            "format": FORMAT_VERSION,
+            "params": self.get_params(),
+            "llm_dir": "lm" if keep_lm else None,
+            "plans": [p.to_dict() for p in self.plans_.values()],
+            "tables": {k: _table_json(t) for k, t in self.tables_.items()},
+            "copy_guard": self.guard_.to_list(),
+            "train_report": self.train_report_.to_dict() if self.train_report_ else None,
+            "fit_seconds": self.fit_seconds_,
+        }
+        (path / "text_model.json").write_text(json.dumps(meta, indent=1, default=str))
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path, *, device: str | None = None) -> TextFieldModel:
+        path = Path(path)
+        try:
+            meta = json.loads((path / "text_model.json").read_text())
+        except (OSError, ValueError) as err:
+            raise InputError(f"cannot read a fitted text model in {path}: {err}") from None
+        if meta.get("format") != FORMAT_VERSION:
+            raise InputError(f"{path} holds a text model of format {meta.get('format')}, expected {FORMAT_VERSION}")
+        model = cls(**(meta["params"] | {"device": device or meta["params"]["device"]}))
+        model.device_ = lm_mod.select_device(model.device)
+        source = str(path / meta["llm_dir"]) if meta["llm_dir"] else model.llm
+        model.model_, model.tokenizer_ = lm_mod.load_pretrained(source, model.device_)
+        model.plans_ = {(p["table"], p["column"]): ColumnPlan.from_dict(p) for p in meta["plans"]}
+        model.tables_ = {k: _table_from_json(v) for k, v in meta["tables"].items()}
+        model.guard_ = CopyGuard(frozenset(meta["copy_guard"]))
+        model.train_report_ = lm_mod.TrainReport(**meta["train_report"]) if meta["train_report"] else None
+        model.fit_seconds_ = meta["fit_seconds"]
+        model.generation_report_, model._generators, model._validators = {}, {}, {}
+        return model
+
+    def get_params(self) -> dict:
+        return {k: getattr(self, k) for k in ("llm", "fine_tune", "budget_s", "max_rows_per_column", "copy_guard",
+                                              "max_distinct_per_context", "batch_size", "max_attempts",
+                                              "temperature", "seed", "device", "num_threads")}
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _auto_budget(pairs: list[tuple[str, str]]) -> float:
+    """Seconds of training: 15 s plus one per 20k characters, at most 100 s (2 cores in mind)."""
+    n_chars = sum(len(p) + len(t) for p, t in pairs)
+    return float(min(100.0, 15.0 + n_chars / 20_000))
+
+
+def _max_epochs(pairs: list[tuple[str, str]]) -> float:
+    # few rows: many passes, but not so many that the model learns them by heart
+    n_chars = sum(len(p) + len(t) for p, t in pairs)
+    return float(min(40.0, max(2.0, 2_000_000 / max(1, n_chars))))
+
+
+def _with_token_budget(plan: ColumnPlan, tokenizer, pairs: list[tuple[str, str]]) -> ColumnPlan:
+    targets = [t for p, t in pairs if p.endswith(plan.tag)][:2000]
+    longest = max((len(ids) for ids in tokenizer(targets, add_special_tokens=False)["input_ids"]), default=16)
+    cap = 512 - lm_mod.MAX_PROMPT_TOKENS - 1
+    return replace(plan, max_new_tokens=int(min(cap, longest * 1.25 + 8)))
+
+
+def _sample_rows(con, table: Table, names: list[str], limit: int, seed: int) -> list[dict]:
+    query = sql.select_columns(table.name, names, table.schema).sql(sql.DIALECT)
+    if table.row_count is not None and table.row_count > limit:
+        query += f" USING SAMPLE reservoir({int(limit)} ROWS) REPEATABLE ({int(seed)})"
+    cur = con.execute(query)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def _rows_of(context, n_rows: int | None) -> list[dict]:
+    if context is None:
+        if n_rows is None:
+            raise InputError("generate() needs the rows' context or n_rows")
+        return [{} for _ in range(n_rows)]
+    if isinstance(context, pa.Table):
+        return context.to_pylist()
+    names = list(context)
+    n = len(context[names[0]]) if names else (n_rows or 0)
+    return [{k: context[k][i] for k in names} for i in range(n)]
+
+
+def _decode(spec: OutputSpec, text: str) -> str | None:
+    try:
+        return spec.decode(text)
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _hashable(v: Any):
+    return json.dumps(v, sort_keys=True, default=str) if isinstance(v, dict | list) else v
+
+
+def _table_json(t: Table) -> dict:
+    return {"name": t.name, "schema": t.schema, "primary_key": list(t.primary_key),
+            "unique": [list(u) for u in t.unique], "checks": [sql.render(c) for c in t.checks],
+            "columns": [[c.name, c.type.sql(named_enums=False), c.nullable] for c in t.columns]}
+
+
+def _table_from_json(d: dict) -> Table:
+    from amalgam_rel.schema.model import Column
+
+    cols = tuple(Column(n, parse_type(t), nullable) for n, t, nullable in d["columns"])
+    checks = tuple(sql.parse_expression(c, where=f"CHECK on {d['name']}") for c in d["checks"])
+    return Table(d["name"], cols, tuple(d["primary_key"]), tuple(tuple(u) for u in d["unique"]), checks, None, d["schema"])

@@ -1,0 +1,37 @@
+"""A byte-level BPE tokenizer trained on the database's own text.
+
+Byte-level, so every string the constraint may demand has a spelling (no unknown tokens), and
+small, because the model and the token index of every constraint scale with the vocabulary.
+
+>>> tok = train_tokenizer(["red apple", "green pear"] * 20, vocab_size=300)
+>>> tok.decode(tok("red pear")["input_ids"])
+'red pear'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from transformers import PreTrainedTokenizerFast
+
+EOS = "<|endoftext|>"
+PAD = "<|pad|>"
+
+
+def train_tokenizer(texts: Iterable[str], vocab_size: int, special: Sequence[str] = ()) -> PreTrainedTokenizerFast:
+    """``special`` tokens (the column tags) are never split and never merged into others."""
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size, special_tokens=[EOS, PAD, *special], initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tok.train_from_iterator(texts, trainer)
+    return PreTrainedTokenizerFast(tokenizer_object=tok, eos_token=EOS, bos_token=EOS, pad_token=PAD)
+
+
+def vocab_size_for(n_chars: int) -> int:
+    """Grows with the corpus (more merges pay off on more text), from 512 to 4096."""
+    return int(min(4096, max(512, n_chars // 150)))

@@ -1,0 +1,98 @@
+"""Specs learned from the shop fixture: the regex matches each real value's canonical text, and
+the decoded text is accepted by DuckDB in the column's type (no language model involved)."""
+
+import json
+import re
+
+import duckdb
+import pytest
+
+from amalgam_rel.generation.checks import string_rule
+from amalgam_rel.generation.output_types import build_spec, infer_json_schema, schema_regex, dump
+from amalgam_rel.generation.sample_db import make_shop
+from amalgam_rel.schema.duckdb_reader import read_duckdb
+from amalgam_rel.schema.types import Kind, parse_type
+from amalgam_rel.errors import UnsupportedTypeError
+
+
+@pytest.fixture(scope="module")
+def shop():
+    con = duckdb.connect()
+    make_shop(con, rows=120)
+    return con, read_duckdb(con).table("products")
+
+
+COLUMNS = ["description", "code", "phone", "email", "grade", "sku", "label", "size", "dims", "tags",
+           "scores", "attrs", "meta", "extra", "price"]
+
+
+@pytest.mark.parametrize("name", COLUMNS)
+def test_real_values_round_trip_through_the_spec(shop, name):
+    con, table = shop
+    col = table.column(name)
+    values = [r[0] for r in con.execute(f'SELECT "{name}" FROM products').fetchall()]
+    rule = string_rule(table.checks, name) if col.type.kind is Kind.STRING else None
+    spec = build_spec(name, col.type, values, string_rule=rule)
+    for v in values:
+        if v is None:
+            continue
+        text = spec.encode(v)
+        assert re.fullmatch(spec.regex, text), (spec.regex, text)
+        back = con.execute(
+            f"SELECT CAST(CAST(? AS JSON) AS {spec.type_sql})" if spec.mode == "json" else f"SELECT CAST(? AS {spec.type_sql})",
+            [spec.decode(text)],
+        ).fetchone()[0]
+        if col.type.kind in (Kind.STRUCT, Kind.LIST, Kind.ARRAY, Kind.MAP):
+            assert back == v  # nested values survive exactly (dates, UUIDs, enums included)
+
+
+def test_modes(shop):
+    _, table = shop
+    modes = {}
+    for name in ("grade", "size", "code", "description", "dims"):
+        col = table.column(name)
+        rule = string_rule(table.checks, name) if col.type.kind is Kind.STRING else None
+        modes[name] = build_spec(name, col.type, [], string_rule=rule).mode
+    assert modes == {"grade": "choice", "size": "choice", "code": "text", "description": "text", "dims": "json"}
+
+
+def test_integer_digits_are_bounded_by_the_data():
+    spec = build_spec("n", parse_type("STRUCT(n TINYINT)"), [{"n": 5}, {"n": 42}])
+    assert re.fullmatch(spec.regex, '{"n":42}') and not re.fullmatch(spec.regex, '{"n":420}')
+    assert not re.fullmatch(spec.regex, '{"n":-4}')  # no negative value was seen
+    assert not re.fullmatch(spec.regex, '{"n":1e3}')  # never an exponent
+
+
+def test_list_bounds_and_element_vocabulary():
+    spec = build_spec("g", parse_type("VARCHAR[]"), [["Drama"], ["Comedy", "Drama"], ["Drama"], ["Comedy"]])
+    assert re.fullmatch(spec.regex, '["Comedy","Drama"]')
+    assert not re.fullmatch(spec.regex, '["Comedy","Drama","Drama"]')
+    assert not re.fullmatch(spec.regex, '["Horror"]')
+
+
+def test_map_duplicate_keys_are_refused():
+    spec = build_spec("m", parse_type("MAP(VARCHAR, INTEGER)"), [{"a": 1, "b": 2}])
+    assert json.loads(spec.decode('[{"key":"a","value":1}]')) == {"a": 1}
+    with pytest.raises(ValueError):
+        spec.decode('[{"key":"a","value":1},{"key":"a","value":2}]')
+
+
+def test_json_inference_and_optional_keys():
+    docs = [{"a": 1, "b": "x"}, {"a": 2}, {"a": 3, "c": [1, 2]}]
+    schema = infer_json_schema(docs)
+    assert schema["required"] == ["a"] and list(schema["properties"]) == ["a", "b", "c"]
+    regex = schema_regex(schema)
+    for d in docs:
+        assert re.fullmatch(regex, dump(schema, d))
+    assert re.fullmatch(regex, '{"a":1,"c":[3,4]}') and not re.fullmatch(regex, '{"b":"x"}')
+
+
+def test_mixed_json_types_become_alternatives():
+    schema = infer_json_schema([1, "x", None, 2])
+    regex = schema_regex(schema)
+    assert all(re.fullmatch(regex, t) for t in ("1", '"x"', "null"))
+
+
+def test_union_is_refused_with_a_clear_error():
+    with pytest.raises(UnsupportedTypeError, match="UNION"):
+        build_spec("u", parse_type("UNION(a INTEGER, b VARCHAR)"), [])

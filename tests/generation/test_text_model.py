@@ -1,0 +1,155 @@
+"""The fitted text model on the shop fixture: every generated value goes into a real DuckDB table
+with the fixture's types and constraints, and the planted category <-> words dependency shows."""
+
+import random
+from pathlib import Path
+
+import duckdb
+import pytest
+import torch
+from transformers import GPT2Config, GPT2LMHeadModel
+
+from amalgam_rel.errors import DataError, InputError
+from amalgam_rel.generation.lm import select_device
+from amalgam_rel.generation.sample_db import DDL, WORDS, make_shop
+from amalgam_rel.generation.text_model import TextFieldModel
+
+ALL = ["description", "code", "phone", "email", "grade", "sku", "label", "size", "dims", "tags", "scores",
+       "attrs", "meta", "extra"]
+
+
+@pytest.fixture(scope="module")
+def shop_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("shop") / "shop.duckdb"
+    con = duckdb.connect(str(path))
+    make_shop(con, rows=300)
+    con.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def fitted(shop_path):
+    # every type at once: validity comes from the constraints and DuckDB, not from training time
+    return TextFieldModel(budget_s=25, seed=0).fit(shop_path, columns={"products": ALL})
+
+
+@pytest.fixture(scope="module")
+def fitted_text(shop_path):
+    # one column: a few seconds of training are enough to learn the words of each category
+    return TextFieldModel(budget_s=12, seed=0).fit(shop_path, columns={"products": ["description"]})
+
+
+def synthetic_context(n, seed=1):
+    # what the PGM would hand over: structured values that are not any real row
+    rng = random.Random(seed)
+    return {"category": [rng.choice(list(WORDS)) for _ in range(n)],
+            "price": [round(rng.uniform(0.5, 40), 2) for _ in range(n)]}
+
+
+def insert_all(context, values):
+    """Insert every generated row into a fresh table with the fixture's DDL: raises on any reject."""
+    con = duckdb.connect()
+    con.execute(DDL)
+    n = len(context["category"])
+    values = {"description": ["a placeholder description"] * n, "code": [f"P-{i:04d}A" for i in range(n)]} | values
+    names = ["id", "category", "price"] + list(values)
+    rows = [[i, context["category"][i], context["price"][i]] + [values[c][i] for c in values] for i in range(n)]
+    placeholders = ", ".join("?" for _ in names)
+    con.executemany(f"INSERT INTO products ({', '.join(names)}) VALUES ({placeholders})", rows)
+    return con
+
+
+def test_every_generated_value_is_accepted_by_duckdb(fitted):
+    context = synthetic_context(48)
+    values = fitted.generate("products", context)
+    con = insert_all(context, values)
+    assert con.execute("SELECT count(*) FROM products").fetchone()[0] == 48
+    assert con.execute("SELECT count(*) FROM products WHERE description IS NULL OR code IS NULL").fetchone()[0] == 0
+    reports = fitted.generation_report_
+    assert set(c for _, c in reports) == set(ALL)
+    assert all(r.rows == 48 for r in reports.values())
+
+
+def test_planted_category_dependency_is_reproduced(fitted_text):
+    context = synthetic_context(60, seed=2)
+    descriptions = fitted_text.generate("products", context)["description"]
+    hits = 0
+    for cat, text in zip(context["category"], descriptions):
+        words = text.lower().replace(".", " ").split()
+        scores = {c: sum(w in vocab for w in words) for c, vocab in WORDS.items()}
+        hits += max(scores, key=scores.get) == cat and scores[cat] > 0
+    assert hits / len(descriptions) >= 0.6, descriptions[:5]  # chance is 1/3
+
+
+def test_copy_guard_regenerates_verbatim_copies(fitted, shop_path, monkeypatch):
+    real = [r[0] for r in duckdb.connect(str(shop_path), read_only=True).execute(
+        "SELECT description FROM products LIMIT 8").fetchall()]
+    calls = []
+    original = fitted._sample
+
+    def copying_sampler(plan, prompts, temperature):
+        calls.append(len(prompts))
+        if plan.column == "description" and len(calls) == 1:
+            return [real[i % len(real)] for i in range(len(prompts))]
+        return original(plan, prompts, temperature)
+
+    monkeypatch.setattr(fitted, "_sample", copying_sampler)
+    out = fitted.generate("products", synthetic_context(8), context_types=None)
+    report = fitted.generation_report_[("products", "description")]
+    assert report.copy_rate == 1.0 and report.output_copy_rate == 0.0
+    assert not set(out["description"]) & set(real)
+
+
+def test_no_convergence_is_an_error_for_not_null_and_null_otherwise(fitted, monkeypatch):
+    monkeypatch.setattr(fitted, "max_attempts", 2)
+    monkeypatch.setattr(fitted, "_sample", lambda plan, prompts, t: ["P-999999999" if plan.column == "code" else "zz"]
+                        * len(prompts))
+    with pytest.raises(DataError, match="products.code"):  # NOT NULL: never a silent NULL
+        fitted._generate_column(fitted.plans_[("products", "code")], [dict(category="fruit", price=1.0)] * 3, {})
+    plan = fitted.plans_[("products", "sku")]
+    values = fitted._generate_column(plan, [dict(category="fruit", price=1.0)] * 3, {})
+    assert values == [None] * 3 and fitted.generation_report_[("products", "sku")].null_fallbacks == 3
+
+
+def test_generation_budget_reuses_k_values_per_context(fitted, monkeypatch):
+    monkeypatch.setattr(fitted, "max_distinct_per_context", 2)
+    context = {"category": ["fruit"] * 30, "price": [9.99] * 30}
+    out = fitted.generate("products", context)
+    assert len(set(out["description"])) <= 2
+    assert fitted.generation_report_[("products", "description")].duplicate_rate >= 28 / 30
+    assert len(set(out["code"])) == 30  # a UNIQUE column never reuses
+
+
+def test_save_and_load_without_pickle(fitted, tmp_path):
+    fitted.save(tmp_path / "text")
+    files = {p.relative_to(tmp_path / "text").as_posix() for p in (tmp_path / "text").rglob("*") if p.is_file()}
+    assert {"text_model.json", "lm/model.safetensors", "lm/tokenizer.json"} <= files
+    assert not any(f.endswith((".bin", ".pkl", ".pt", ".pickle")) for f in files)
+    loaded = TextFieldModel.load(tmp_path / "text")
+    context = synthetic_context(12, seed=5)
+    insert_all(context, loaded.generate("products", context))
+    with pytest.raises(InputError):
+        TextFieldModel.load(tmp_path / "nothing-here")
+
+
+def test_user_model_from_a_local_directory(fitted, shop_path, tmp_path):
+    tiny = GPT2LMHeadModel(GPT2Config(vocab_size=len(fitted.tokenizer_), n_embd=32, n_layer=1, n_head=2,
+                                      n_positions=256, bos_token_id=fitted.tokenizer_.bos_token_id, eos_token_id=fitted.tokenizer_.eos_token_id,
+                                      pad_token_id=fitted.tokenizer_.pad_token_id))
+    tiny.save_pretrained(tmp_path / "tiny")
+    fitted.tokenizer_.save_pretrained(tmp_path / "tiny")
+    cols = ["grade", "sku", "tags", "dims"]
+    model = TextFieldModel(llm=str(tmp_path / "tiny"), fine_tune=True, budget_s=3).fit(
+        shop_path, columns={"products": cols})
+    assert model.train_report_.steps > 0
+    context = synthetic_context(16)
+    insert_all(context, model.generate("products", context))
+    model.save(tmp_path / "fitted")
+    assert (tmp_path / "fitted" / "lm" / "model.safetensors").exists()
+    with pytest.raises(InputError, match="cannot load"):
+        TextFieldModel(llm=str(tmp_path / "missing")).fit(shop_path, columns={"products": cols})
+
+
+def test_device_selection():
+    assert select_device().type == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert select_device("cpu") == torch.device("cpu")
