@@ -91,6 +91,152 @@ def clone_schema(
         pass
     err_console.print(f"wrote {output}: {len(db.tables)} tables, no rows", highlight=False)
 
+ScaleOpt = Annotated[float, typer.Option("--scale", help="Multiply the size of every root table (0.01 to 100).")]
+RowsOpt = Annotated[
+    Optional[list[str]], typer.Option("--rows", help="TABLE=N: exact row count of a table (repeatable).")
+]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives identical tables.")]
+LlmOpt = Annotated[
+    Optional[str],
+    typer.Option("--llm", help="A local directory (or hub id) of a causal language model for text columns; "
+                               "default: a compact model trained on the source's own text."),
+]
+TextBudgetOpt = Annotated[
+    Optional[float], typer.Option("--text-budget", help="Seconds to train the language model (default: by data size).")
+]
+
+
+def _parse_rows(rows: list[str] | None) -> dict[str, int]:
+    parsed = {}
+    for item in rows or []:
+        table, sep, n = item.rpartition("=")
+        if not sep or not table or not n.strip().isdigit():
+            raise AmalgamError(f"--rows expects TABLE=N with N a whole number, got {item!r}")
+        parsed[table] = int(n)
+    return parsed
+
+
+def _check_sample_options(model, scale: float, rows: dict[str, int]) -> None:
+    if not 0.01 <= scale <= 100:
+        raise AmalgamError(f"--scale must be between 0.01 and 100, got {scale}")
+    for table in rows:
+        if not model.db.has_table(table):
+            raise AmalgamError(f"--rows names an unknown table {table!r}")
+
+
+def _progress():
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TextColumn("{task.fields[table]}"), console=err_console, transient=False,
+                    disable=not sys.stderr.isatty())
+
+
+def _fit(source: Path, sidecar, seed: int, llm, text_budget, progress):
+    from amalgam_rel.relational.database_model import DatabaseModel
+    from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
+
+    con = open_duckdb(source)
+    try:
+        n_tables = len(read_duckdb(con, count_rows=False).tables)
+    finally:
+        con.close()
+    task = progress.add_task("fit tables", total=n_tables, table="")
+
+    def step(stage: str, table: str) -> None:
+        if stage == "fit":
+            progress.update(task, advance=1, table=table)
+        else:
+            progress.update(task, description="train text model", table=table)
+
+    model = DatabaseModel(seed=seed, llm=llm, text_budget_s=text_budget).fit(source, sidecar=sidecar, progress=step)
+    progress.update(task, description="fitted", table=f"{model.fit_seconds_:.1f} s")
+    return model
+
+
+def _sample(model, output: Path, scale: float, rows: dict[str, int], seed, force: bool, progress):
+    task = progress.add_task("sample tables", total=len(model.db.tables), table="")
+    report = model.sample(output, scale=scale, rows=rows, seed=seed, force=force,
+                          progress=lambda stage, table: progress.update(task, advance=1, table=table))
+    return report
+
+
+@app.command()
+@user_errors
+def synth(
+    source: Annotated[Path, typer.Argument(help="The real DuckDB database (opened read-only).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The synthetic DuckDB database to write.")],
+    scale: ScaleOpt = 1.0,
+    rows: RowsOpt = None,
+    seed: SeedOpt = 0,
+    llm: LlmOpt = None,
+    text_budget: TextBudgetOpt = None,
+    report: Annotated[Optional[Path], typer.Option("--report", help="Evaluate the result and write an HTML report.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")] = False,
+    sidecar: SidecarOpt = None,
+) -> None:
+    """Fit models on SOURCE and write a synthetic database with the same DDL to OUTPUT."""
+    from amalgam_rel.writing.writer import check_output_path
+
+    parsed_rows = _parse_rows(rows)
+    check_output_path(output, force, source)  # fail before minutes of fitting, not after
+    with _progress() as progress:
+        model = _fit(source, sidecar, seed, llm, text_budget, progress)
+        _check_sample_options(model, scale, parsed_rows)
+        result = _sample(model, output, scale, parsed_rows, seed, force, progress)
+    total = sum(result.rows.values())
+    err_console.print(f"wrote {output}: {len(result.rows)} tables, {total:,} rows "
+                      f"(fit {model.fit_seconds_:.1f} s, sample {sum(result.seconds.values()):.1f} s)", highlight=False)
+    if report:
+        from amalgam_rel.evaluation import evaluate as run_evaluation
+        from amalgam_rel.evaluation.console import print_summary
+        from amalgam_rel.evaluation.report import write_report
+
+        evaluation = run_evaluation(source, output, schema=model.db)
+        write_report(evaluation, report)
+        print_summary(console, evaluation.to_dict())
+        err_console.print(f"wrote {report}", highlight=False)
+
+
+@app.command()
+@user_errors
+def fit(
+    source: Annotated[Path, typer.Argument(help="The real DuckDB database (opened read-only).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Directory to save the fitted model in.")],
+    seed: SeedOpt = 0,
+    llm: LlmOpt = None,
+    text_budget: TextBudgetOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the model directory if it exists.")] = False,
+    sidecar: SidecarOpt = None,
+) -> None:
+    """Fit models on SOURCE and save them (no real rows are stored) for `amalgam-rel sample`."""
+    with _progress() as progress:
+        model = _fit(source, sidecar, seed, llm, text_budget, progress)
+    model.save(output, force=force)
+    err_console.print(f"saved the fitted model to {output} (fit {model.fit_seconds_:.1f} s)", highlight=False)
+
+
+@app.command()
+@user_errors
+def sample(
+    model_dir: Annotated[Path, typer.Argument(help="A model directory written by `amalgam-rel fit`.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The synthetic DuckDB database to write.")],
+    scale: ScaleOpt = 1.0,
+    rows: RowsOpt = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (default: the one used to fit).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")] = False,
+) -> None:
+    """Write a synthetic database from a saved model."""
+    from amalgam_rel.relational.database_model import DatabaseModel
+
+    parsed_rows = _parse_rows(rows)
+    model = DatabaseModel.load(model_dir)
+    _check_sample_options(model, scale, parsed_rows)
+    with _progress() as progress:
+        result = _sample(model, output, scale, parsed_rows, seed, force, progress)
+    err_console.print(f"wrote {output}: {len(result.rows)} tables, {sum(result.rows.values()):,} rows", highlight=False)
+
+
 
 def _print_summary(source: Path, s: dict) -> None:
     tables = RichTable(title=f"{source.name}: {len(s['tables'])} tables", title_justify="left")

@@ -14,8 +14,9 @@ Example (trains a language model, so it takes a minute)::
 
 from __future__ import annotations
 
+import copy
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -59,6 +60,20 @@ class DatabaseModel:
         self.iters = iters
         self.llm = llm
         self.text_budget_s = text_budget_s
+
+    def get_params(self) -> dict:
+        return {k: getattr(self, k) for k in ("seed", "context_size", "epsilon", "delta", "iters", "llm", "text_budget_s")}
+
+    def save(self, path: str | Path, *, force: bool = False) -> Path:
+        from amalgam_rel.relational.persistence import save_database_model
+
+        return save_database_model(self, path, force=force)
+
+    @classmethod
+    def load(cls, path: str | Path) -> DatabaseModel:
+        from amalgam_rel.relational.persistence import load_database_model
+
+        return load_database_model(path)
 
     def fit(self, source: str | Path, *, sidecar: str | Path | None = None,
             progress: Callable[[str, str], None] | None = None) -> DatabaseModel:
@@ -107,7 +122,8 @@ class DatabaseModel:
             with DatabaseWriter(self.db, output, force=force, source=self.source_) as writer:
                 for key, stream in zip(plan.graph.order, streams):
                     clock = time.perf_counter()
-                    ft: FittedTable = self.tables_[key]
+                    # key generators count what they issued: each sample starts them afresh
+                    ft: FittedTable = replace(self.tables_[key], keys=copy.deepcopy(self.tables_[key].keys))
                     target = rows.get(key)
                     draft = Draft(ft, fk_index, sampled, np.random.default_rng(stream), target, scale,
                                   text=self.text_, con=con)

@@ -50,7 +50,7 @@ class IntegerSequence:
         return pa.array(np.arange(first, first + n, dtype=np.int64)).cast(self.arrow_type)
 
     def to_json(self) -> dict:
-        return {"kind": "integer", "start": self.start, "high": self.high, "type": str(self.arrow_type)}
+        return {"kind": "integer", "start": self.start, "low": self.low, "high": self.high, "type": _type_json(self.arrow_type)}
 
 
 @dataclass
@@ -116,7 +116,7 @@ class TemporalSequence:
         return pa.array(values.astype(np.int64)).cast(storage).cast(self.arrow_type)
 
     def to_json(self) -> dict:
-        return {"kind": "temporal", "start": self.start, "step": self.step, "type": str(self.arrow_type)}
+        return {"kind": "temporal", "start": self.start, "step": self.step, "type": _type_json(self.arrow_type)}
 
 
 def fit_key_generator(values: pa.ChunkedArray | pa.Array, sql_type: SqlType):
@@ -152,3 +152,26 @@ def _alphabets(keys: list[str]) -> list[str]:
         seen = Counter(k[i] for k in same)
         alphabets.append("".join(sorted(seen)))
     return alphabets
+
+
+def key_generator_from_json(doc: dict):
+    """The inverse of ``to_json`` (a fresh generator, nothing issued yet)."""
+    kind = doc["kind"]
+    if kind == "integer":
+        return IntegerSequence(doc["start"], doc["low"], doc["high"], _type_from_json(doc["type"]))
+    if kind == "pattern":
+        return PatternCodes(list(doc["alphabets"]))
+    if kind == "uuid":
+        return UuidKeys()
+    if kind == "temporal":
+        return TemporalSequence(doc["start"], doc["step"], _type_from_json(doc["type"]))
+    raise SchemaError(f"unknown key generator {kind!r} in a saved model")
+
+
+def _type_json(t: pa.DataType) -> str:
+    # an arrow schema's IPC bytes describe any type exactly and parse without executing code
+    return pa.schema([pa.field("t", t)]).serialize().to_pybytes().hex()
+
+
+def _type_from_json(text: str) -> pa.DataType:
+    return pa.ipc.read_schema(pa.py_buffer(bytes.fromhex(text))).field("t").type

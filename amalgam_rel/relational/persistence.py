@@ -1,0 +1,100 @@
+"""Save a fitted :class:`DatabaseModel` as a directory of plain files, and load it back.
+
+``model.json`` holds the schema, the parameters and every table's relational state; each table
+model is an ``.npz`` (see :mod:`amalgam_rel.models.persistence`) and the language model a
+``text/`` directory (safetensors and JSON). Nothing is pickled, so loading runs no code.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from amalgam_rel.errors import InputError, OutputError
+from amalgam_rel.models.persistence import load_model, save_model
+from amalgam_rel.relational.fillers import Filler
+from amalgam_rel.relational.fitting import FittedTable, TemporalOrder
+from amalgam_rel.relational.keys import key_generator_from_json
+from amalgam_rel.relational.plan import plan_database
+from amalgam_rel.schema.serialize import database_from_json, database_to_json
+
+FORMAT = "amalgam-rel/database-model"
+VERSION = 1
+MANIFEST = "model.json"
+
+
+def save_database_model(model, path: str | Path, *, force: bool = False) -> Path:
+    path = Path(path)
+    if path.exists():
+        if not force:
+            raise OutputError(f"model directory {path} already exists (pass --force to replace it)")
+        if not (path / MANIFEST).exists():
+            raise OutputError(f"refusing to replace {path}: it is not an amalgam-rel model directory")
+    tmp = path.with_name(f".{path.name}.amalgam-tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    (tmp / "tables").mkdir(parents=True)
+    tables = []
+    for i, (key, ft) in enumerate(model.tables_.items()):
+        file = None
+        if ft.model is not None:
+            file = f"tables/{i}.npz"
+            save_model(ft.model, tmp / file)
+        tables.append({
+            "key": key, "model": file, "context": list(ft.context), "text_columns": list(ft.text_columns),
+            "keys": {c: g.to_json() for c, g in ft.keys.items()},
+            "fillers": {c: f.to_json() for c, f in ft.fillers.items()},
+            "real_rows": ft.real_rows, "null_driver_rows": ft.null_driver_rows,
+            "temporal": [{"column": o.column, "parent_column": o.parent_column, "gaps": list(o.gaps)} for o in ft.temporal],
+        })
+    if model.text_ is not None:
+        model.text_.save(tmp / "text")
+    manifest = {
+        "format": FORMAT, "version": VERSION, "params": model.get_params(), "source": model.source_,
+        "fit_seconds": model.fit_seconds_, "schema": database_to_json(model.db), "tables": tables,
+        "text": "text" if model.text_ is not None else None,
+    }
+    (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    if path.exists():
+        shutil.rmtree(path)
+    tmp.rename(path)
+    return path
+
+
+def load_database_model(path: str | Path):
+    from amalgam_rel.relational.database_model import DatabaseModel
+
+    path = Path(path)
+    manifest_path = path / MANIFEST
+    if not manifest_path.is_file():
+        raise InputError(f"{path} is not a fitted amalgam-rel model (no {MANIFEST})")
+    try:
+        doc = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise InputError(f"{manifest_path} is damaged: {err}") from None
+    if doc.get("format") != FORMAT or doc.get("version") != VERSION:
+        raise InputError(f"{path} holds a model of another format ({doc.get('format')} v{doc.get('version')})")
+    model = DatabaseModel(**doc["params"])
+    db = database_from_json(doc["schema"])
+    model.plan_ = plan_database(db)
+    model.source_ = doc["source"]
+    model.fit_seconds_ = doc["fit_seconds"]
+    model.tables_ = {}
+    for t in doc["tables"]:
+        key = t["key"]
+        model.tables_[key] = FittedTable(
+            key, db.table(key), model.plan_.tables[key],
+            context=tuple(t["context"]),
+            model=load_model(path / t["model"]) if t["model"] else None,
+            keys={c: key_generator_from_json(g) for c, g in t["keys"].items()},
+            fillers={c: Filler(**f) for c, f in t["fillers"].items()},
+            text_columns=tuple(t["text_columns"]),
+            real_rows=t["real_rows"], null_driver_rows=t["null_driver_rows"],
+            temporal=tuple(TemporalOrder(o["column"], o["parent_column"], tuple(o["gaps"])) for o in t["temporal"]),
+        )
+    model.text_ = None
+    if doc["text"]:
+        from amalgam_rel.generation.text_model import TextFieldModel
+
+        model.text_ = TextFieldModel.load(path / doc["text"])
+    return model
