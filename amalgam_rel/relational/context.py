@@ -5,6 +5,11 @@ context, i.e. grandparent columns) is a candidate. Each is scored by its stronge
 mutual information with one of the child's own modelled columns, and the best ``k`` are kept.
 Normalising by the smaller entropy keeps wide, high-entropy columns from winning by size alone.
 
+A table's context is also all its own children can inherit (they see it as ``^^name``), so a
+candidate is scored too against the columns of the tables this one drives, on their rows
+(``views``): a grandparent attribute that only a grandchild depends on must not be dropped a
+level up for telling the parent nothing.
+
 >>> import numpy as np, pyarrow as pa
 >>> rng = np.random.default_rng(0)
 >>> g = rng.integers(0, 3, 3000)
@@ -14,6 +19,8 @@ Normalising by the smaller entropy keeps wide, high-entropy columns from winning
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -28,10 +35,22 @@ _MIN_SCORE = 0.02  # below this a parent column tells the child almost nothing
 
 
 def choose_context(frame: pa.Table, candidates: list[str], own: list[str], k: int = 3,
-                   table: Table | None = None, required: tuple[str, ...] = ()) -> tuple[str, ...]:
-    """The (at most ``k``, plus ``required``) candidate columns most informative about ``own``."""
+                   table: Table | None = None, required: tuple[str, ...] = (),
+                   views: Sequence[tuple[pa.Table, list[str], Table | None]] = ()) -> tuple[str, ...]:
+    """The (at most ``k``, plus ``required``) candidate columns most informative about ``own``
+    or about the ``own`` columns of any ``(frame, own, table)`` in ``views``."""
+    scores = _scores(frame, candidates, own, table)
+    for view, view_own, view_table in views:
+        for name, score in _scores(view, [c for c in candidates if c in view.column_names], view_own, view_table).items():
+            scores[name] = max(score, scores.get(name, 0.0))
+    ranked = [c for c, s in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])) if s >= _MIN_SCORE][:k]
+    return tuple(dict.fromkeys(ranked + [c for c in required if c in candidates]))
+
+
+def _scores(frame: pa.Table, candidates: list[str], own: list[str], table: Table | None) -> dict[str, float]:
+    """Each candidate's strongest normalised mutual information with one of ``own``."""
     if not candidates or not own or frame.num_rows == 0:
-        return tuple(c for c in required if c in candidates)
+        return {}
     specs, _ = plan_columns(frame.select(candidates + own), table, _OPTIONS)
     codes, sizes, names = [], [], []
     for spec in specs:
@@ -40,7 +59,7 @@ def choose_context(frame: pa.Table, candidates: list[str], own: list[str], k: in
         sizes.append(codec.size)
         names.append(spec.name)
     if not codes:
-        return tuple(required)
+        return {}
     stacked = np.stack(codes, axis=1).astype(np.int64)
     entropy = [_entropy(np.bincount(stacked[:, i], minlength=sizes[i])) for i in range(len(names))]
     scores = {}
@@ -53,8 +72,7 @@ def choose_context(frame: pa.Table, candidates: list[str], own: list[str], k: in
                 mi = mutual_information(pair_counts(stacked, sizes, i, j))
                 best = max(best, mi / min(entropy[i], entropy[j]))
         scores[name] = best
-    ranked = [c for c, s in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])) if s >= _MIN_SCORE][:k]
-    return tuple(dict.fromkeys(ranked + [c for c in required if c in candidates]))
+    return scores
 
 
 def _entropy(counts: np.ndarray) -> float:

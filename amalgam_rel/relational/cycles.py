@@ -25,7 +25,7 @@ def choose_cycle_parents(child_rows: int, empty: np.ndarray, back_link: np.ndarr
     parent table does not point back).
 
     >>> rng = np.random.default_rng(0)
-    >>> choose_cycle_parents(2, np.array([False, True]), np.array([0, 0, 1]), 3, rng)[1]
+    >>> int(choose_cycle_parents(2, np.array([False, True]), np.array([0, 0, 1]), 3, rng)[1])
     -1
     """
     chosen = np.full(child_rows, -1, dtype=np.int64)

@@ -59,6 +59,7 @@ class FittedTable:
     real_rows: int = 0
     null_driver_rows: int = 0
     temporal: tuple[TemporalOrder, ...] = ()
+    mean_degrees: dict[int, float] = field(default_factory=dict)  # fk index -> real rows per parent row
 
     @property
     def modelled(self) -> tuple[str, ...]:
@@ -72,6 +73,23 @@ def build_frame(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, Fitte
     ft.frame = frames.build(ft.key, tuple(candidates))
     ft.real_rows = ft.frame.num_rows
     ft.null_driver_rows = frames.null_driver_rows(ft.key)
+
+
+def measure_degrees(ft: FittedTable, frames, fitted: dict[str, FittedTable], options) -> None:
+    """Real children per parent row of each driving or matched FK (rows with the FK filled).
+
+    Sampling compares the sampled degrees' sum with parents times this mean to tell a
+    deliberate resize from sampling noise (:func:`.matching.fit_degrees`).
+    """
+    fks = ((ft.plan.driver,) if ft.plan.driver else ()) + ft.plan.matched
+    for fk in fks:
+        parent_rows = fitted[fk.ref_table].real_rows
+        if parent_rows == 0:
+            continue
+        filled = np.ones(ft.frame.num_rows, dtype=bool)
+        for c in fk.columns:
+            filled &= ft.frame.column(c).is_valid().to_numpy(zero_copy_only=False)
+        ft.mean_degrees[frames.plan.fk_index(fk)] = float(filled.sum()) / parent_rows
 
 
 def find_temporal_orders(ft: FittedTable, frames, fitted, options) -> None:
@@ -104,7 +122,9 @@ def select_context(ft: FittedTable, frames, fitted, options: FitOptions) -> None
     own = [c for c in ft.frame.column_names if not c.startswith("^") and c not in ft.plan.fk_columns
            and c not in ft.plan.generated_keys]
     required = tuple(t.parent_column for t in ft.temporal)
-    chosen = choose_context(ft.frame, candidates, own, options.context_size, ft.table, required)
+    # the children inherit this context: score it against their attributes too
+    views = frames.child_views(ft.key, candidates)
+    chosen = choose_context(ft.frame, candidates, own, options.context_size, ft.table, required, views)
     drop = [c for c in candidates if c not in chosen]
     ft.frame = ft.frame.drop_columns(drop)
     ft.context = tuple(c[1:] for c in chosen)
@@ -148,7 +168,7 @@ def release_frame(ft: FittedTable, frames, fitted, options) -> None:
     ft.frame = None
 
 
-FIT_STAGES = (build_frame, find_temporal_orders, select_context, fit_keys, fit_model)
+FIT_STAGES = (build_frame, measure_degrees, find_temporal_orders, select_context, fit_keys, fit_model)
 
 
 def fit_tables(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, options: FitOptions, progress=None) -> dict[str, FittedTable]:

@@ -20,8 +20,23 @@ import numpy as np
 from amalgam_rel.errors import DataError
 
 
-def fit_degrees(degrees: np.ndarray, total: int, rng: np.random.Generator, cap: int | None = None) -> np.ndarray:
-    """Rescale non-negative ``degrees`` so they sum to ``total`` (stochastic rounding), each ≤ ``cap``."""
+def fit_degrees(degrees: np.ndarray, total: int, rng: np.random.Generator, cap: int | None = None,
+                expected: float | None = None) -> np.ndarray:
+    """Adjust non-negative ``degrees`` so they sum to ``total``, each ≤ ``cap``.
+
+    ``expected`` is the sum the degrees would have on average (parents times the real mean
+    degree). The ratio ``total / expected`` is a deliberate resize (another scale, a fixed row
+    count) and stretches every degree alike; what remains is the sampling noise of the sum,
+    which comes from the largest degrees (one popular product more or less moves it by
+    hundreds), so it is added to or taken from parents in proportion to their squared degree.
+    Stretching everyone for noise would turn the many 1s into 2s and bend the whole
+    distribution. Without ``expected`` the sampled sum is taken as the expected one.
+
+    >>> rng = np.random.default_rng(0)
+    >>> out = fit_degrees(np.array([1, 1, 1, 1, 2, 2, 3, 300]), 211, rng, expected=211)
+    >>> int(out.sum()), out[:7].tolist() == [1, 1, 1, 1, 2, 2, 3]
+    (211, True)
+    """
     degrees = np.asarray(degrees, dtype=np.float64).clip(0)
     if cap is not None:
         degrees = degrees.clip(max=cap)
@@ -32,27 +47,30 @@ def fit_degrees(degrees: np.ndarray, total: int, rng: np.random.Generator, cap: 
             raise DataError(f"{total} child rows need a parent, but the parent table has no rows")
         return np.zeros(len(degrees), dtype=np.int64)
     current = degrees.sum()
-    scaled = degrees * (total / current) if current > 0 else np.full(len(degrees), total / len(degrees))
+    base = expected if expected is not None and expected > 0 and current > 0 else current
+    scaled = degrees * (total / base) if base > 0 else np.full(len(degrees), total / len(degrees))
     if cap is not None:
         scaled = scaled.clip(max=cap)
     out = np.floor(scaled).astype(np.int64)
     out += rng.random(len(out)) < (scaled - out)
-    # fix the remaining difference one unit at a time, favouring parents by their wanted degree
+    weights = scaled**2 + 1e-9
     diff = int(total - out.sum())
-    weights = scaled + 1e-9
     while diff != 0:
-        room = (out < cap) if (cap is not None and diff > 0) else (out > 0 if diff < 0 else np.ones(len(out), bool))
+        # units go to (or come from) parents drawn by weight, several to one parent if drawn so
+        room = out < cap if cap is not None and diff > 0 else (out > 0 if diff < 0 else np.ones(len(out), bool))
         idx = np.flatnonzero(room)
-        step = min(abs(diff), len(idx))
-        chosen = rng.choice(idx, size=step, replace=False, p=weights[idx] / weights[idx].sum())
-        out[chosen] += 1 if diff > 0 else -1
-        diff += -step if diff > 0 else step
+        units = rng.multinomial(abs(diff), weights[idx] / weights[idx].sum())
+        limit = (cap - out[idx]) if (cap is not None and diff > 0) else (out[idx] if diff < 0 else units)
+        units = np.minimum(units, limit)
+        out[idx] += units if diff > 0 else -units
+        diff += -int(units.sum()) if diff > 0 else int(units.sum())
     return out
 
 
-def match_to_degrees(degrees: np.ndarray, n_children: int, rng: np.random.Generator, cap: int | None = None) -> np.ndarray:
+def match_to_degrees(degrees: np.ndarray, n_children: int, rng: np.random.Generator, cap: int | None = None,
+                     expected: float | None = None) -> np.ndarray:
     """Parent index (0-based) for each of ``n_children`` rows, honouring ``degrees`` as closely as the total allows."""
-    exact = fit_degrees(degrees, n_children, rng, cap)
+    exact = fit_degrees(degrees, n_children, rng, cap, expected)
     slots = np.repeat(np.arange(len(exact), dtype=np.int64), exact)
     rng.shuffle(slots)
     return slots

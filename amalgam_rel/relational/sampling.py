@@ -54,6 +54,11 @@ class Draft:
             return np.nan_to_num(rows.column(name).to_numpy(zero_copy_only=False).astype(np.float64))
         return np.ones(rows.num_rows)
 
+    def expected_children(self, parent: str, fk: ForeignKey) -> float | None:
+        """Children the parent rows have on average for ``fk``, at the real mean degree."""
+        mean = self.ft.mean_degrees.get(self.fk_index[fk])
+        return None if mean is None else mean * self.parents[parent].num_rows
+
 
 def create_rows(d: Draft) -> None:
     """Rows per driving-parent row (its sampled child count), plus rows without a parent."""
@@ -77,7 +82,7 @@ def create_rows(d: Draft) -> None:
         total = round((ft.real_rows - ft.null_driver_rows) * d.scale)
     if cap is not None:
         total = min(total, parent.num_rows)
-    counts = fit_degrees(wanted, max(total, 0), d.rng, cap) if parent.num_rows else np.zeros(0, dtype=np.int64)
+    counts = fit_degrees(wanted, max(total, 0), d.rng, cap, d.expected_children(fk.ref_table, fk)) if parent.num_rows else np.zeros(0, dtype=np.int64)
     parent_rows = np.repeat(np.arange(parent.num_rows, dtype=np.int64), counts)
     evidence = {context_column(c): parent.column(c).take(pa.array(parent_rows)) for c in ft.context}
     with_parent = _sample(ft, len(parent_rows), evidence, seed)
@@ -105,7 +110,8 @@ def match_foreign_keys(d: Draft) -> None:
             d.parent_of[i] = idx
             continue
         cap = 1 if ft.table.is_unique(fk.columns) else None
-        idx[need] = match_to_degrees(d.counts(fk.ref_table, fk), len(need), d.rng, cap)
+        idx[need] = match_to_degrees(d.counts(fk.ref_table, fk), len(need), d.rng, cap,
+                                     d.expected_children(fk.ref_table, fk))
         d.parent_of[i] = idx
     _repair_pairs(d)
 

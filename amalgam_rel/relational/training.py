@@ -34,6 +34,7 @@ from amalgam_rel.writing.writer import self_reference_levels
 
 # DuckDB hands these to Arrow as decimal128(38, 0), which overflows; models see them as doubles.
 _WIDE_INTEGERS = {"HUGEINT", "UHUGEINT", "BIGNUM"}
+_VIEW_ROWS = 50_000  # child rows enough to score a parent column's information about them
 
 
 def frame_name(table: str) -> str:
@@ -87,6 +88,37 @@ class TrainingFrames:
         self.frames[table_key] = frame
         self.con.register(frame_name(table_key), frame)
         return frame
+
+    def child_views(self, table_key: str, columns: list[str], max_rows: int = _VIEW_ROWS) -> list[tuple[pa.Table, list[str], Table]]:
+        """For each table that ``table_key`` drives: ``columns`` of this table's frame beside the
+        child's own attributes, one row per child row (a repeatable sample of at most ``max_rows``).
+
+        Returned as ``(frame, the child's attribute names, the child table)``: what a context
+        choice needs to see which of this table's candidates the children depend on.
+        """
+        db, views = self.plan.db, []
+        for plan in self.plan.tables.values():
+            fk = plan.driver
+            if fk is None or fk.ref_table != table_key or not columns:
+                continue
+            child = db.table(plan.table)
+            own = [c for c in child.column_names if c not in plan.fk_columns and c not in plan.generated_keys]
+            if not own:
+                continue
+            rows = sql.count_rows(self.con, child.name, child.schema)
+            sample = exp.TableSample(method=exp.var("RESERVOIR"), size=exp.Literal.number(max_rows),
+                                     seed=exp.Literal.number(0)) if rows > max_rows else None
+            source = exp.Table(this=sql.table_ref(child.name, child.schema).this,
+                               db=None if child.schema == "main" else sql.ident(child.schema),
+                               alias=exp.TableAlias(this=sql.ident("t")), sample=sample)
+            query = (
+                exp.select(*(sql.column(c, "p") for c in columns), *(_own_column(child, child.column(c)) for c in own))
+                .from_(source)
+                .join(exp.Table(this=sql.ident(frame_name(table_key)), alias=exp.TableAlias(this=sql.ident("p"))),
+                      on=_match("p", fk.ref_columns, "t", fk.columns))
+            )
+            views.append((self.con.execute(sql.render(query)).to_arrow_table(), own, child))
+        return views
 
     def null_driver_rows(self, table_key: str) -> int:
         """Rows of ``table_key`` whose driving foreign key is empty (they have no parent)."""
