@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from amalgam_rel.errors import SchemaError
 from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.relational.context import choose_context
+from amalgam_rel.relational.cycles import back_link, own_parent_share
 from amalgam_rel.relational.fillers import Filler, fit_filler
 from amalgam_rel.relational.keys import fit_key_generator
 from amalgam_rel.relational.plan import DatabasePlan, TablePlan, context_column
@@ -60,6 +61,7 @@ class FittedTable:
     null_driver_rows: int = 0
     temporal: tuple[TemporalOrder, ...] = ()
     mean_degrees: dict[int, float] = field(default_factory=dict)  # fk index -> real rows per parent row
+    own_parent_shares: dict[int, float] = field(default_factory=dict)  # broken fk index -> see cycles.own_parent_share
 
     @property
     def modelled(self) -> tuple[str, ...]:
@@ -90,6 +92,16 @@ def measure_degrees(ft: FittedTable, frames, fitted: dict[str, FittedTable], opt
         for c in fk.columns:
             filled &= ft.frame.column(c).is_valid().to_numpy(zero_copy_only=False)
         ft.mean_degrees[frames.plan.fk_index(fk)] = float(filled.sum()) / parent_rows
+
+
+def measure_cycle_edges(ft: FittedTable, frames: TrainingFrames, fitted, options) -> None:
+    """How often a broken cycle edge points at a parent row of the child's own (see :mod:`.cycles`)."""
+    db = frames.plan.db
+    for fk in ft.plan.deferred:
+        back = back_link(db, fk)
+        share = own_parent_share(frames.con, db, fk, back) if back is not None else None
+        if share is not None:
+            ft.own_parent_shares[frames.plan.fk_index(fk)] = share
 
 
 def find_temporal_orders(ft: FittedTable, frames, fitted, options) -> None:
@@ -168,7 +180,7 @@ def release_frame(ft: FittedTable, frames, fitted, options) -> None:
     ft.frame = None
 
 
-FIT_STAGES = (build_frame, measure_degrees, find_temporal_orders, select_context, fit_keys, fit_model)
+FIT_STAGES = (build_frame, measure_degrees, measure_cycle_edges, find_temporal_orders, select_context, fit_keys, fit_model)
 
 
 def fit_tables(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, options: FitOptions, progress=None) -> dict[str, FittedTable]:

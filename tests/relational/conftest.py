@@ -25,12 +25,17 @@ def create(path: Path, ddl: str, tables: dict[str, dict[str, np.ndarray]]) -> Pa
     """A DuckDB file with ``ddl`` run and each table filled from its columns (in DDL order)."""
     con = duckdb.connect(str(path))
     con.execute(ddl)
-    for name, columns in tables.items():
-        con.register("__rows", pa.table(columns))
-        con.execute(f'INSERT INTO "{name}" SELECT * FROM __rows')
-        con.unregister("__rows")
     con.close()
+    for name, columns in tables.items():
+        insert(path, name, columns)
     return path
+
+
+def insert(path: Path, table: str, columns: dict[str, np.ndarray]) -> None:
+    con = duckdb.connect(str(path))
+    con.register("__rows", pa.table(columns))
+    con.execute(f'INSERT INTO "{table}" SELECT * FROM __rows')
+    con.close()
 
 
 def fit(path: Path, sidecar: Path | None = None, seed: int = 0) -> DatabaseModel:
