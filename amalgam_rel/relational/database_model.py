@@ -125,8 +125,8 @@ class DatabaseModel:
                     # key generators count what they issued: each sample starts them afresh
                     ft: FittedTable = replace(self.tables_[key], keys=copy.deepcopy(self.tables_[key].keys))
                     target = rows.get(key)
-                    draft = Draft(ft, fk_index, sampled, np.random.default_rng(stream), target, scale,
-                                  text=self.text_, con=con)
+                    draft = Draft(ft, fk_index, sampled, np.random.default_rng(stream), target,
+                                  self._table_scale(ft, sampled, scale), text=self.text_, con=con)
                     table = sample_table(draft)
                     writer.append(key, table)
                     # children need this table's keys and model columns, not its text
@@ -144,6 +144,15 @@ class DatabaseModel:
         finally:
             con.close()
         return report
+
+    def _table_scale(self, ft: FittedTable, sampled: dict[str, pa.Table], scale: float) -> float:
+        """Roots grow by ``scale``; a child table grows as its driving parent did, so that
+        ``--rows`` on a parent carries its children along."""
+        driver = ft.plan.driver
+        if driver is None:
+            return scale
+        parent_real = self.tables_[driver.ref_table].real_rows
+        return sampled[driver.ref_table].num_rows / parent_real if parent_real else scale
 
     def _fill_cycle_edges(self, sampled, links, writer: DatabaseWriter, rng: np.random.Generator) -> None:
         """Broken cycle edges were written empty; the parent rows now exist, so point at them."""

@@ -234,14 +234,42 @@ def enforce_checks(d: Draft) -> None:
 def fill_text(d: Draft) -> None:
     if not d.ft.text_columns or d.n == 0:
         return
-    context = pa.table({k: v for k, v in d.values.items()})
-    generated = d.text.generate(d.ft.key, context)
+    generated = d.text.generate(d.ft.key, pa.table(dict(d.values)))
     for name in d.ft.text_columns:
-        column = d.ft.table.column(name)
-        d.values[name] = pa.array(generated[name]) if generated[name] and any(v is not None for v in generated[name]) \
-            else pa.nulls(d.n)
-        if column.type.kind.value in ("struct", "list", "array", "map"):
-            d.values[name] = _nested(generated[name])
+        d.values[name] = _as_array(generated[name], d.n)
+
+
+def repair_text_unique_sets(d: Draft) -> None:
+    """Unique sets with a text column (``(country, language)``): regenerate the repeats' text."""
+    text = set(d.ft.text_columns)
+    for unique in d.ft.table.unique_sets():
+        mine = [c for c in unique if c in text]
+        if not mine:
+            continue
+        for _ in range(_MAX_ROUNDS // 3):
+            dup = _duplicate_rows(d, unique)
+            if len(dup) == 0:
+                break
+            take = pa.array(dup)
+            context = pa.table({k: v.take(take) for k, v in d.values.items() if k not in mine})
+            again = d.text.generate(d.ft.key, context)
+            for c in mine:
+                replacement = np.zeros(d.n, dtype=np.int64)
+                replacement[dup] = np.arange(len(dup))
+                mask = np.zeros(d.n, dtype=bool)
+                mask[dup] = True
+                fresh = _as_array(again[c], len(dup)).cast(d.values[c].type).take(pa.array(replacement))
+                d.values[c] = pc.if_else(pa.array(mask), fresh, d.values[c])
+        dup = _duplicate_rows(d, unique)
+        if len(dup):
+            _nudge_apart(d, dup, unique)
+
+
+def _as_array(values: list, n: int) -> pa.Array:
+    """Generated values as Arrow; DuckDB casts them (STRUCT, LIST, MAP, JSON) on insert."""
+    if not values or all(v is None for v in values):
+        return pa.nulls(n)
+    return pa.array(values)
 
 
 def fill_others(d: Draft) -> None:
@@ -250,7 +278,8 @@ def fill_others(d: Draft) -> None:
 
 
 SAMPLE_STAGES = (create_rows, match_foreign_keys, build_self_references, generate_keys, resolve_foreign_keys,
-                 keep_temporal_orders, assemble, repair_unique_sets, enforce_checks, fill_others, fill_text)
+                 keep_temporal_orders, assemble, repair_unique_sets, enforce_checks, fill_others, fill_text,
+                 repair_text_unique_sets)
 
 
 def sample_table(d: Draft) -> pa.Table:
@@ -373,7 +402,3 @@ def _nudge_apart(d: Draft, rows: np.ndarray, unique: tuple[str, ...]) -> None:
             if not len(_duplicate_rows(d, unique)):
                 return
     raise DataError(f"table {d.ft.key!r}: cannot make {list(unique)} unique for {len(rows)} sampled rows")
-
-
-def _nested(values: list) -> pa.Array:
-    return pa.array(values)
