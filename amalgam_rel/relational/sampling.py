@@ -287,6 +287,10 @@ def sample_table(d: Draft) -> pa.Table:
         stage(d)
     table = d.ft.table
     missing = [c for c in table.column_names if c not in d.values]
+    if d.n == 0:  # an empty table (empty in the source, or scaled to nothing) needs no generator
+        for c in missing:
+            d.values[c] = pa.nulls(0)
+        missing = []
     if missing:
         raise DataError(f"table {d.ft.key!r}: nothing generated the columns {missing}")
     return pa.table({c: d.values[c] for c in table.column_names})
