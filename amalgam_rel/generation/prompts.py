@@ -51,10 +51,17 @@ def column_tag(table: str, column: str, *, special: bool = False) -> str:
 
 
 def render_prompt(table: str, column: str, row: Mapping[str, Any], names: Sequence[str], *,
-                  tag: str | None = None) -> str:
+                  tag: str | None = None, named: bool = True) -> str:
     """``name=value;...|table.column>`` (or ``...<|table.column|>``): the value follows.
 
     The column comes last, next to the value, so that cutting a long prompt from the left
     (:data:`amalgam_rel.generation.lm.MAX_PROMPT_TOKENS`) never loses what is asked for.
+    ``named=False`` leaves the names out: behind a column's own tag the values always come in
+    the same order, so the compact model reads them by position, and prompts (most of the
+    training tokens) get about half as long.
+
+    >>> render_prompt("t", "c", {"a": 1, "b": "x"}, ["a", "b"], tag="<|t.c|>", named=False)
+    '1;x<|t.c|>'
     """
-    return ";".join(f"{n}={format_value(row.get(n))}" for n in names) + (tag or column_tag(table, column))
+    parts = (f"{n}={format_value(row.get(n))}" if named else format_value(row.get(n)) for n in names)
+    return ";".join(parts) + (tag or column_tag(table, column))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -114,13 +115,15 @@ class TextFieldModel:
     Parameters: ``llm`` a local directory or hub id of a causal LM (None: train the default
     compact model); ``fine_tune`` train a given ``llm`` on the database text too; ``budget_s``
     training wall-clock budget (None: grows with the data, at most 100 s); ``copy_guard``
-    regenerate free text identical to a real value; ``max_distinct_per_context`` (K) generate at
+    regenerate free text identical to a real value that at most ``guard_max_count`` real rows hold
+    (None: any real value; a phrase many rows share is vocabulary, not a record);
+    ``max_distinct_per_context`` (K) generate at
     most K distinct values per prompt and reuse them; ``max_attempts`` draws per value before
     giving up.
     """
 
     def __init__(self, *, llm: str | None = None, fine_tune: bool = False, budget_s: float | None = None,
-                 max_rows_per_column: int = 20_000, copy_guard: bool = True,
+                 max_rows_per_column: int = 20_000, copy_guard: bool = True, guard_max_count: int | None = 1,
                  max_distinct_per_context: int | None = None, batch_size: int = 64, max_attempts: int = 12,
                  temperature: float = 1.0, seed: int = 0, device: str | None = None,
                  num_threads: int | None = None):
@@ -129,6 +132,7 @@ class TextFieldModel:
         self.budget_s = budget_s
         self.max_rows_per_column = max_rows_per_column
         self.copy_guard = copy_guard
+        self.guard_max_count = guard_max_count
         self.max_distinct_per_context = max_distinct_per_context
         self.batch_size = batch_size
         self.max_attempts = max_attempts
@@ -190,9 +194,12 @@ class TextFieldModel:
             plans.append(ColumnPlan(table.key, name, spec, prompt_cols,
                                     null_rate=1 - len(present) / len(rows) if rows else 0.0,
                                     nullable=col.nullable, unique=table.is_unique((name,)), guarded=guarded, tag=tag))
-            pairs += [(render_prompt(table.key, name, r, prompt_cols, tag=tag), spec.encode(r[name])) for r in present]
+            named = self.llm is not None  # a user's model reads names; the compact one reads positions
+            pairs += [(render_prompt(table.key, name, r, prompt_cols, tag=tag, named=named), spec.encode(r[name]))
+                      for r in present]
             if guarded:
-                digests += [str(r[name]) for r in present]
+                counts = Counter(str(r[name]) for r in present)
+                digests += [v for v, n in counts.items() if self.guard_max_count is None or n <= self.guard_max_count]
         return plans, pairs, CopyGuard.from_values(digests)
 
     def _train(self, pairs: list[tuple[str, str]], budget: float, tags: list[str]):
@@ -243,7 +250,8 @@ class TextFieldModel:
         report = ColumnReport(rows=len(rows))
         rng = random.Random(f"{self.seed}/{plan.table}/{plan.column}/{len(rows)}")
         values: list[Any] = [None] * len(rows)
-        prompts = [render_prompt(plan.table, plan.column, r, plan.prompt_columns, tag=plan.tag) for r in rows]
+        named = self.llm is not None
+        prompts = [render_prompt(plan.table, plan.column, r, plan.prompt_columns, tag=plan.tag, named=named) for r in rows]
         wanted = [i for i in range(len(rows)) if not (plan.nullable and rng.random() < plan.null_rate)]
         draw, reuse = self._buckets(plan, prompts, wanted, rng)
         validator = self._validator(plan, rows, extra_types)
@@ -396,7 +404,7 @@ class TextFieldModel:
         return model
 
     def get_params(self) -> dict:
-        return {k: getattr(self, k) for k in ("llm", "fine_tune", "budget_s", "max_rows_per_column", "copy_guard",
+        return {k: getattr(self, k) for k in ("llm", "fine_tune", "budget_s", "max_rows_per_column", "copy_guard", "guard_max_count",
                                               "max_distinct_per_context", "batch_size", "max_attempts",
                                               "temperature", "seed", "device", "num_threads")}
 
@@ -413,7 +421,7 @@ def _auto_budget(pairs: list[tuple[str, str]]) -> float:
 def _max_epochs(pairs: list[tuple[str, str]]) -> float:
     # few rows: many passes, but not so many that the model learns them by heart
     n_chars = sum(len(p) + len(t) for p, t in pairs)
-    return float(min(40.0, max(2.0, 2_000_000 / max(1, n_chars))))
+    return float(min(100.0, max(2.0, 2_000_000 / max(1, n_chars))))
 
 
 def _with_token_budget(plan: ColumnPlan, tokenizer, pairs: list[tuple[str, str]]) -> ColumnPlan:
