@@ -18,7 +18,7 @@ from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.relational.context import choose_context
 from amalgam_rel.relational.cycles import back_link, own_parent_share
 from amalgam_rel.relational.fillers import Filler, fit_filler
-from amalgam_rel.relational.keys import fit_key_generator
+from amalgam_rel.relational.keys import find_parent_sequence, fit_key_generator
 from amalgam_rel.relational.plan import DatabasePlan, TablePlan, context_column
 from amalgam_rel.relational.training import TrainingFrames
 from amalgam_rel.schema.model import Table
@@ -62,6 +62,7 @@ class FittedTable:
     temporal: tuple[TemporalOrder, ...] = ()
     mean_degrees: dict[int, float] = field(default_factory=dict)  # fk index -> real rows per parent row
     own_parent_shares: dict[int, float] = field(default_factory=dict)  # broken fk index -> see cycles.own_parent_share
+    sequences: dict[str, int] = field(default_factory=dict)  # column numbering each driving parent's rows -> first number
 
     @property
     def modelled(self) -> tuple[str, ...]:
@@ -132,7 +133,7 @@ def find_temporal_orders(ft: FittedTable, frames, fitted, options) -> None:
 def select_context(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     candidates = [c for c in ft.frame.column_names if c.startswith("^")]
     own = [c for c in ft.frame.column_names if not c.startswith("^") and c not in ft.plan.fk_columns
-           and c not in ft.plan.generated_keys]
+           and c not in ft.plan.generated_keys and c not in ft.sequences]
     required = tuple(t.parent_column for t in ft.temporal)
     # the children inherit this context: score it against their attributes too
     views = frames.child_views(ft.key, candidates)
@@ -143,12 +144,32 @@ def select_context(ft: FittedTable, frames, fitted, options: FitOptions) -> None
     frames.frames[ft.key] = ft.frame
 
 
+def find_parent_sequences(ft: FittedTable, frames, fitted, options) -> None:
+    """Key columns that number each driving parent's rows (``PRIMARY KEY (order_id, line_no)``).
+
+    A model would draw such numbers from their marginal and collide inside every parent;
+    they are numbered per sampled parent instead, as the real ones are.
+    """
+    driver = ft.plan.driver
+    if driver is None:
+        return
+    for unique in ft.table.unique_sets():
+        rest = [c for c in unique if c not in driver.columns]
+        if len(rest) != 1 or not set(driver.columns) < set(unique) or rest[0] in ft.plan.fk_columns:
+            continue
+        if ft.table.column(rest[0]).type.kind is not Kind.INTEGER:
+            continue
+        start = find_parent_sequence(ft.frame, driver.columns, rest[0])
+        if start is not None:
+            ft.sequences[rest[0]] = start
+
+
 def fit_keys(ft: FittedTable, frames, fitted, options) -> None:
     ft.keys = {c: fit_key_generator(ft.frame.column(c), ft.table.column(c).type) for c in ft.plan.generated_keys}
 
 
 def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
-    exclude = tuple(ft.plan.fk_columns) + tuple(ft.plan.generated_keys)
+    exclude = tuple(ft.plan.fk_columns) + tuple(ft.plan.generated_keys) + tuple(ft.sequences)
     if ft.frame.num_rows == 0 or all(c in exclude for c in ft.frame.column_names):
         return
     model = TableModel(epsilon=options.epsilon, delta=options.delta, iters=options.iters, n_bins=options.n_bins,
@@ -180,7 +201,8 @@ def release_frame(ft: FittedTable, frames, fitted, options) -> None:
     ft.frame = None
 
 
-FIT_STAGES = (build_frame, measure_degrees, measure_cycle_edges, find_temporal_orders, select_context, fit_keys, fit_model)
+FIT_STAGES = (build_frame, measure_degrees, measure_cycle_edges, find_temporal_orders, find_parent_sequences,
+              select_context, fit_keys, fit_model)
 
 
 def fit_tables(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, options: FitOptions, progress=None) -> dict[str, FittedTable]:

@@ -10,6 +10,10 @@ column, then ``generate`` as many new values as asked, continuing where the last
 - UUIDs: random version-4 UUIDs from the seeded generator;
 - dates and timestamps: a sequence from the real minimum at the most common step.
 
+A key column that numbers the rows of each parent (``line_no`` in ``PRIMARY KEY (order_id,
+line_no)``) is recognised from the data (:func:`find_parent_sequence`) and numbered the same
+way per sampled parent (:func:`number_within`), never drawn from a model and then repaired.
+
 >>> import pyarrow as pa, numpy as np
 >>> from amalgam_rel.schema.types import parse_type
 >>> g = fit_key_generator(pa.chunked_array([["AB1", "CD2", "AB3"]]), parse_type("VARCHAR"))
@@ -175,3 +179,42 @@ def _type_json(t: pa.DataType) -> str:
 
 def _type_from_json(text: str) -> pa.DataType:
     return pa.ipc.read_schema(pa.py_buffer(bytes.fromhex(text))).field("t").type
+
+
+def find_parent_sequence(frame: pa.Table, parent_columns: tuple[str, ...], column: str,
+                         min_share: float = 0.99) -> int | None:
+    """The first number when ``column`` counts the rows of each parent ``start, start + 1, ...``
+    (in at least ``min_share`` of the parents), else None.
+
+    >>> t = pa.table({"order": [1, 1, 1, 2], "line": [1, 2, 3, 1], "year": [2020, 2022, 2023, 2021]})
+    >>> find_parent_sequence(t, ("order",), "line"), find_parent_sequence(t, ("order",), "year")
+    (1, None)
+    """
+    rows = frame.select([*parent_columns, column]).drop_null()
+    if rows.num_rows == 0:
+        return None
+    groups = rows.group_by(list(parent_columns)).aggregate(
+        [(column, "min"), (column, "max"), (column, "count"), (column, "count_distinct")])
+    low = groups.column(f"{column}_min").to_numpy(zero_copy_only=False).astype(np.int64)
+    high = groups.column(f"{column}_max").to_numpy(zero_copy_only=False).astype(np.int64)
+    count = groups.column(f"{column}_count").to_numpy(zero_copy_only=False)
+    distinct = groups.column(f"{column}_count_distinct").to_numpy(zero_copy_only=False)
+    starts, seen = np.unique(low, return_counts=True)
+    start = int(starts[np.argmax(seen)])
+    dense = (low == start) & (high - low + 1 == count) & (distinct == count)
+    return start if dense.mean() >= min_share and (count > 1).any() else None
+
+
+def number_within(groups: np.ndarray, start: int) -> np.ndarray:
+    """``start, start + 1, ...`` within each group of equal ``groups`` values, in row order.
+
+    >>> number_within(np.array([4, 2, 4, 4, 2]), 1).tolist()
+    [1, 1, 2, 3, 2]
+    """
+    order = np.argsort(groups, kind="stable")
+    sorted_groups = groups[order]
+    first = np.r_[True, sorted_groups[1:] != sorted_groups[:-1]]
+    group_start = np.maximum.accumulate(np.where(first, np.arange(len(groups)), 0))
+    out = np.empty(len(groups), dtype=np.int64)
+    out[order] = np.arange(len(groups)) - group_start + start
+    return out

@@ -18,6 +18,7 @@ from sqlglot import exp
 
 from amalgam_rel.errors import DataError
 from amalgam_rel.relational.fitting import FittedTable
+from amalgam_rel.relational.keys import number_within
 from amalgam_rel.relational.matching import fit_degrees, match_to_degrees, repair_duplicate_pairs
 from amalgam_rel.relational.plan import context_column
 from amalgam_rel.relational.trees import build_forest
@@ -143,6 +144,10 @@ def build_self_references(d: Draft) -> None:
 def generate_keys(d: Draft) -> None:
     for name, generator in d.ft.keys.items():
         d.values[name] = generator.generate(d.n, d.rng)
+    if d.ft.sequences:
+        parents = d.parent_of[d.fk_index[d.ft.plan.driver]]
+        for name, start in d.ft.sequences.items():
+            d.values[name] = pa.array(number_within(parents, start))
 
 
 def resolve_foreign_keys(d: Draft) -> None:

@@ -83,6 +83,15 @@ def test_composite_keys_are_unique_and_the_composite_fk_keeps_its_degrees(keys):
     assert ks_complement(a, b) >= 0.85, (np.sort(a), np.sort(b))
 
 
+def test_rows_numbered_within_their_parent_stay_numbered_so(keys):
+    """``ship_no`` counts 1, 2, ... within each warehouse, as line numbers do within an order."""
+    real, model, synth = keys
+    sql = ("SELECT avg((min(ship_no) = 1 AND max(ship_no) = count(*))::INTEGER) OVER () FROM shipment "
+           "GROUP BY region_code, wh_no LIMIT 1")
+    assert query(real, sql)[0][0] == 1.0
+    assert query(synth, sql)[0][0] == 1.0
+
+
 def test_bigger_warehouses_still_ship_more(keys):
     real, _, synth = keys
     sql = ("SELECT corr(w.capacity, coalesce(n, 0)) FROM warehouse w LEFT JOIN (SELECT region_code, wh_no, count(*) n "
