@@ -116,11 +116,11 @@ def _parse_rows(rows: list[str] | None) -> dict[str, int]:
     return parsed
 
 
-def _check_sample_options(model, scale: float, rows: dict[str, int]) -> None:
+def _check_sample_options(db, scale: float, rows: dict[str, int]) -> None:
     if not 0.01 <= scale <= 100:
         raise AmalgamError(f"--scale must be between 0.01 and 100, got {scale}")
     for table in rows:
-        if not model.db.has_table(table):
+        if not db.has_table(table):
             raise AmalgamError(f"--rows names an unknown table {table!r}")
 
 
@@ -178,11 +178,14 @@ def synth(
     """Fit models on SOURCE and write a synthetic database with the same DDL to OUTPUT."""
     from amalgam_rel.writing.writer import check_output_path
 
+    from amalgam_rel.schema.load import load_schema
+
+    # every option is checked before minutes of fitting, not after
     parsed_rows = _parse_rows(rows)
-    check_output_path(output, force, source)  # fail before minutes of fitting, not after
+    check_output_path(output, force, source)
+    _check_sample_options(load_schema(source), scale, parsed_rows)
     with _progress() as progress:
         model = _fit(source, sidecar, seed, llm, text_budget, progress)
-        _check_sample_options(model, scale, parsed_rows)
         result = _sample(model, output, scale, parsed_rows, seed, force, progress)
     total = sum(result.rows.values())
     err_console.print(f"wrote {output}: {len(result.rows)} tables, {total:,} rows "
@@ -231,7 +234,7 @@ def sample(
 
     parsed_rows = _parse_rows(rows)
     model = DatabaseModel.load(model_dir)
-    _check_sample_options(model, scale, parsed_rows)
+    _check_sample_options(model.db, scale, parsed_rows)
     with _progress() as progress:
         result = _sample(model, output, scale, parsed_rows, seed, force, progress)
     err_console.print(f"wrote {output}: {len(result.rows)} tables, {sum(result.rows.values()):,} rows", highlight=False)

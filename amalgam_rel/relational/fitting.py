@@ -35,6 +35,10 @@ class FitOptions:
     iters: int = 1000
     n_bins: int | None = None
     seed: int = 0
+    # Strings with up to this many values are categories of the table model, not free text: a
+    # ship-to city or a billing address repeated across orders is a category, and the language
+    # model would only lose its exact distribution.
+    max_categories: int = 200
 
 
 @dataclass(frozen=True)
@@ -173,7 +177,7 @@ def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     if ft.frame.num_rows == 0 or all(c in exclude for c in ft.frame.column_names):
         return
     model = TableModel(epsilon=options.epsilon, delta=options.delta, iters=options.iters, n_bins=options.n_bins,
-                       seed=options.seed)
+                       max_categories=options.max_categories, seed=options.seed)
     try:
         model.fit(ft.frame, ft.table, exclude=exclude)
     except SchemaError as err:

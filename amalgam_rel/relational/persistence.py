@@ -46,6 +46,10 @@ def save_database_model(model, path: str | Path, *, force: bool = False) -> Path
             "fillers": {c: f.to_json() for c, f in ft.fillers.items()},
             "real_rows": ft.real_rows, "null_driver_rows": ft.null_driver_rows,
             "temporal": [{"column": o.column, "parent_column": o.parent_column, "gaps": list(o.gaps)} for o in ft.temporal],
+            # JSON object keys are strings: FK indexes are written as such and read back as ints
+            "mean_degrees": {str(i): v for i, v in ft.mean_degrees.items()},
+            "own_parent_shares": {str(i): v for i, v in ft.own_parent_shares.items()},
+            "sequences": dict(ft.sequences),
         })
     if model.text_ is not None:
         model.text_.save(tmp / "text")
@@ -91,6 +95,9 @@ def load_database_model(path: str | Path):
             text_columns=tuple(t["text_columns"]),
             real_rows=t["real_rows"], null_driver_rows=t["null_driver_rows"],
             temporal=tuple(TemporalOrder(o["column"], o["parent_column"], tuple(o["gaps"])) for o in t["temporal"]),
+            mean_degrees={int(i): v for i, v in t["mean_degrees"].items()},
+            own_parent_shares={int(i): v for i, v in t["own_parent_shares"].items()},
+            sequences=dict(t["sequences"]),
         )
     model.text_ = None
     if doc["text"]:
