@@ -413,9 +413,12 @@ class TextFieldModel:
 
 
 def _auto_budget(pairs: list[tuple[str, str]]) -> float:
-    """Seconds of training: 15 s plus one per 20k characters, at most 100 s (2 cores in mind)."""
-    n_chars = sum(len(p) + len(t) for p, t in pairs)
-    return float(min(100.0, 15.0 + n_chars / 20_000))
+    """Seconds of training: 20 s plus one per 150 training values, at most 100 s.
+
+    Counted in values, not characters: shorter prompts should buy more epochs, not less time.
+    Small corpora stop earlier anyway, at their epoch cap.
+    """
+    return float(min(100.0, 20.0 + len(pairs) / 150))
 
 
 def _max_epochs(pairs: list[tuple[str, str]]) -> float:
