@@ -23,6 +23,7 @@ from sqlglot import exp
 from amalgam_rel.errors import SchemaError
 from amalgam_rel.models.codecs import CATEGORICAL_KINDS, NUMERIC_LIKE_KINDS, CodecOptions, ColumnSpec
 from amalgam_rel.models.codecs.scale import arrow_kind
+from amalgam_rel.models.privacy import Ledger, gaussian_sigma
 from amalgam_rel.schema.model import Table
 from amalgam_rel.schema.types import NESTED_KINDS, Kind
 
@@ -66,6 +67,28 @@ def plan_columns(data: pa.Table, table: Table | None = None, options: CodecOptio
             public = column.type.labels
         specs.append(ColumnSpec(name, kind, data.schema.field(name).type, nullable, bounds.get(name, (None, None)), tuple(public)))
     return specs, left_out
+
+
+def private_text_test(values: pa.ChunkedArray, options: CodecOptions, rho: float, n_hat: float,
+                      rng: np.random.Generator, ledger: Ledger, name: str) -> str | None:
+    """The cardinality rules of :func:`plan_columns`, on noisy counts (a private step).
+
+    Three counts - distinct values, rows in the ``max_categories`` most frequent values, and
+    non-NULL rows - each change by at most 1 when one row is added or removed, so together
+    they have L2 sensitivity sqrt(3). Routing a text column here costs a fraction of what
+    trying (and failing) to release its categories would.
+    """
+    present = values.drop_null()
+    counts = pc.value_counts(present).field("counts").to_numpy() if len(present) else np.zeros(0)
+    true = np.array([len(counts), np.sort(counts)[::-1][: options.max_categories].sum(), len(present)], np.float64)
+    sigma = gaussian_sigma(rho, sensitivity=float(np.sqrt(3)))
+    distinct, top, n = true + rng.normal(0, sigma, 3)
+    ledger.spend(f"text test:{name}", "gaussian", rho, detail=f"noisy distinct / top-{options.max_categories} / non-NULL counts, sigma={sigma:.3g}")
+    if n_hat >= _SMALL and distinct > _UNIQUE_SHARE * max(n, 1.0):
+        return "high-cardinality string (noisy distinct count)"
+    if distinct > options.max_categories and top < _COVERAGE * max(n, 1.0):
+        return "high-cardinality string (noisy coverage of the frequent values)"
+    return None
 
 
 def _is_free_text(values: pa.ChunkedArray, options: CodecOptions) -> bool:

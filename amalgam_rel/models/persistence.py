@@ -81,7 +81,8 @@ def load_model(path: str | Path):
         raise InputError(f"{path} is a {doc.get('format')} file of version {doc.get('version')}, expected {FORMAT} v{VERSION}")
     schema = pa.ipc.read_schema(pa.py_buffer(arrays["__schema__"].tobytes()))
     params = doc["params"]
-    params["budget_split"] = tuple(params["budget_split"])
+    if params.get("budget_split") is not None:
+        params["budget_split"] = tuple(params["budget_split"])
     model = TableModel(**params)
     specs, codecs = [], []
     for i, entry in enumerate(doc["codecs"]):

@@ -109,6 +109,8 @@ def private_tree(codes: np.ndarray, sizes: list[int], one_way: list[np.ndarray],
     d = len(sizes)
     if d < 2:
         return []
+    if d == 2:  # one candidate pair: the choice does not depend on the data, so it costs nothing
+        return [(0, 1)]
     rounds = d - 1
     rho_round = rho / rounds
     eps = exponential_epsilon(rho_round)

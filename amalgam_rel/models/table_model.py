@@ -29,11 +29,13 @@ import pyarrow as pa
 from amalgam_rel.errors import DataError, SchemaError
 from amalgam_rel.models import structure
 from amalgam_rel.models.codecs import Codec, CodecOptions, ColumnSpec, PrivateFit, make_codec
-from amalgam_rel.models.columns import plan_columns
+from amalgam_rel.models.columns import plan_columns, private_text_test
 from amalgam_rel.models.estimation import Measurement, Potentials, closed_form, estimate, largest_clique_cells
+from amalgam_rel.models.budget import ROWS_SHARE, TEXT_SHARE, noisy_rows, plan_budget
 from amalgam_rel.models.privacy import Ledger, PrivacyParams, gaussian_sigma
 from amalgam_rel.models.sampler import JunctionTreeSampler
 from amalgam_rel.schema.model import Table
+from amalgam_rel.schema.types import Kind
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,8 @@ class TableModel:
     Parameters (stored, not validated, until ``fit``, as in scikit-learn):
 
     - ``epsilon``/``delta``: differential privacy; ``None`` fits exact marginals.
-    - ``n_bins``: quantile bins per continuous column (default 32, or 16 when private).
+    - ``n_bins``: quantile bins per continuous column (default 32, or at most 16 when private -
+      fewer when the noisy row count says pair marginals cannot resolve more).
     - ``max_categories``/``rare_min_count``: string domains; rarer values share a rare state.
     - ``extra_edges``: pairs measured beyond the Chow-Liu tree (``None``: half the columns
       when not private, 0 when private); ``max_clique_cells`` caps the cliques they create.
@@ -62,13 +65,15 @@ class TableModel:
       point every mbi estimator converges to) and noisy ones with mbi's MirrorDescent;
       ``"mirror_descent"`` always uses mbi. ``iters``: MirrorDescent iterations.
     - ``seed``: the generator of all privacy noise.
-    - ``budget_split``: shares of rho for (domains and 1-way marginals, structure, pairs).
+    - ``budget_split``: shares of rho for (domains and 1-way marginals, structure, pairs), after
+      2 % for a noisy row count; ``None`` (default) chooses them from the column count and the
+      noisy row count (:func:`amalgam_rel.models.budget.plan_budget`).
     """
 
     def __init__(self, *, epsilon: float | None = None, delta: float = 1e-9, n_bins: int | None = None,
                  max_categories: int = 64, rare_min_count: int = 2, extra_edges: int | None = None,
                  max_clique_cells: int = 32_768, estimator: str = "auto", iters: int = 1000, seed: int = 0,
-                 budget_split: tuple[float, float, float] = (0.3, 0.2, 0.5)):
+                 budget_split: tuple[float, float, float] | None = None):
         self.epsilon = epsilon
         self.delta = delta
         self.n_bins = n_bins
@@ -120,9 +125,22 @@ class TableModel:
         privacy = PrivacyParams(self.epsilon, self.delta) if self.private else None
         rng = np.random.default_rng(self.seed)
         ledger = Ledger(privacy.rho) if privacy else None
-        shares = _shares(self.budget_split, len(specs)) if privacy else (0, 0, 0)
-        if privacy and not specs:
-            shares = (0, 0, 0)
+        plan, n_hat = None, float(data.num_rows)
+        if privacy:
+            # A noisy row count first: every size below (grid cells, bins, the budget split)
+            # is then a function of public facts and this count, i.e. already paid for. With
+            # nothing to model, the count is all the model releases, so it takes all of rho.
+            n_hat = noisy_rows(data.num_rows, privacy.rho * (ROWS_SHARE if specs else 1.0), rng, ledger)
+            strings = [s for s in specs if s.kind is Kind.STRING and not s.labels]
+            if strings:  # route text before sharing the budget, so it goes to modelled columns
+                rho_test = (privacy.rho - ledger.spent) * TEXT_SHARE / len(specs)
+                for spec in strings:
+                    why = private_text_test(kept.column(spec.name), options, rho_test, n_hat, rng, ledger, spec.name)
+                    if why:
+                        left_out[spec.name] = f"language_model: {why}"
+                specs = [s for s in specs if s.name not in left_out]
+            if specs:
+                plan = plan_budget(ledger.remaining, len(specs), n_hat, self.budget_split, options.n_bins)
 
         codecs: list[Codec] = []
         one_way: list[np.ndarray] = []
@@ -130,7 +148,8 @@ class TableModel:
         for spec in list(specs):
             codec = make_codec(spec, options)
             if privacy:
-                ctx = PrivateFit(ledger, privacy.rho * shares[0] / len(specs), rng, privacy.release_delta / len(specs))
+                ctx = PrivateFit(ledger, plan.one_way / len(specs), rng, privacy.release_delta / len(specs),
+                                 n_hat=n_hat, max_bins=plan.max_bins)
                 codec.fit(kept.column(spec.name), private=ctx)
                 if ctx.free_text:
                     left_out[spec.name] = f"language_model: {ctx.free_text}"
@@ -152,7 +171,9 @@ class TableModel:
         seconds["encode"] = time.perf_counter() - clock - sum(seconds.values())
 
         if privacy:
-            edges = structure.private_tree(codes, sizes, one_way, privacy.rho * shares[1], ledger, rng, names)
+            # plan.pairs == 0: too few rows for any pair to rise above the noise -> independent columns
+            edges = (structure.private_tree(codes, sizes, one_way, plan.structure, ledger, rng, names)
+                     if plan is not None and plan.pairs > 0 else [])
         else:
             mi = structure.pairwise_mutual_information(codes, sizes)
             tree = structure.chow_liu(mi)
@@ -164,7 +185,8 @@ class TableModel:
 
         measurements = [Measurement((names[i],), one_way[i], one_way_sd[i]) for i in range(len(names))]
         if edges:
-            rho_pair = privacy.rho * shares[2] / len(edges) if privacy else 0.0
+            # Pairs take what structure left (columns routed to the language model free some).
+            rho_pair = ledger.remaining / len(edges) if privacy else 0.0
             for i, j in edges:
                 counts = structure.pair_counts(codes, sizes, i, j)
                 sd = 1.0
@@ -173,8 +195,17 @@ class TableModel:
                     counts = counts + rng.normal(0, sd, counts.shape)
                     ledger.spend(f"measure:{names[i]},{names[j]}", "gaussian", rho_pair, detail=f"{counts.size} cells, sigma={sd:.3g}")
                 measurements.append(Measurement((names[i], names[j]), counts, sd))
+        if privacy and names and ledger.remaining > 1e-9 * ledger.total_rho:
+            # Whatever is left (no pairs, or planned columns that became text) re-measures the
+            # 1-way marginals; mbi combines both measurements of each column.
+            rho_one = ledger.remaining / len(names)
+            sd = gaussian_sigma(rho_one)
+            for i, name in enumerate(names):
+                counts = np.bincount(codes[:, i], minlength=sizes[i]) + rng.normal(0, sd, sizes[i])
+                ledger.spend(f"measure:{name}", "gaussian", rho_one, detail=f"{sizes[i]} cells, sigma={sd:.3g}")
+                measurements.append(Measurement((name,), counts, sd))
         if not names:  # nothing to model (keys and text only): the model just counts rows
-            fitted = Potentials([], [], [], float(data.num_rows))
+            fitted = Potentials([], [], [], n_hat)
         elif privacy or self.estimator == "mirror_descent":
             known_total = None if privacy else float(len(codes))
             fitted = estimate(names, sizes, measurements, iters=self.iters, known_total=known_total)
@@ -242,16 +273,6 @@ class TableModel:
         if not columns:  # a model with no columns still yields n (empty) rows
             return pa.table({"_": pa.nulls(n)}).drop_columns(["_"])
         return pa.table(columns, names=[s.name for s in self.specs_])
-
-
-def _shares(split: tuple[float, float, float], d: int) -> tuple[float, float, float]:
-    """Budget shares, renormalised when a table has a single column (no structure, no pairs)."""
-    total = sum(split)
-    if total <= 0 or min(split) < 0:
-        raise DataError("budget_split needs three non-negative shares with a positive sum")
-    if d < 2:
-        return (1.0, 0.0, 0.0)
-    return tuple(s / total for s in split)
 
 
 def _as_columns(evidence) -> dict[str, pa.Array]:

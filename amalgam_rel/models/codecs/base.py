@@ -61,6 +61,8 @@ class PrivateFit:
     rho: float
     rng: np.random.Generator
     release_delta: float
+    n_hat: float | None = None  # noisy row count (sizes grids and gates point masses); None: unknown
+    max_bins: int | None = None  # bins the pair measurements can still resolve (private budget plan)
     counts: np.ndarray | None = field(default=None)
     stddev: float = 0.0
     free_text: str | None = None  # set when the noisy release shows a column is text, not categories

@@ -7,9 +7,9 @@ a uniform smear. Decoded values are rounded to the column's resolution (whole un
 integers and dates, detected coarser steps such as whole seconds or two decimals) and clipped
 to the observed range and CHECK bounds.
 
-When private, the domain comes from data-independent information plus a noisy histogram on a
-fine grid (a private quantile step): public bounds (CHECK, else the type), narrowed by a coarse
-noisy histogram on an asinh scale when the type is unbounded or too wide for the grid.
+When private, the domain comes from :mod:`private_numeric`: public bounds narrowed by a noisy
+range histogram, privately released point masses, and a noisy grid histogram sized by the
+signal-to-noise ratio.
 
 >>> import pyarrow as pa, numpy as np
 >>> codec = NumericCodec(ColumnSpec("x", Kind.INTEGER, pa.int32())).fit(pa.array(np.arange(1000, dtype=np.int32)))
@@ -24,24 +24,21 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-from scipy.stats import norm
 
 from amalgam_rel.models.codecs.base import Codec, CodecOptions, ColumnSpec, PrivateFit
+from amalgam_rel.models.codecs.private_numeric import private_domain
 from amalgam_rel.models.codecs.scale import from_numeric, natural_step, step_candidates, to_numeric, type_bounds
-from amalgam_rel.models.privacy import gaussian_sigma
 from amalgam_rel.schema.types import Kind
 
 _STEP_SAMPLE = 200_000  # values checked when detecting a coarser resolution
-_RANGE_SHARE = 0.2  # of a column's budget, spent finding its range when it has no usable bounds
-_RANGE_CELLS = 512
 
 
 class NumericCodec(Codec):
-    mode: str  # "discrete" (exact values) or "binned"
+    mode: str  # "discrete" (exact values), "binned", or "mixed" (private point masses, then bins)
 
     @property
     def size(self) -> int:
-        states = len(self.values) if self.mode == "discrete" else len(self.edges) - 1
+        states = len(self.values) + (len(self.edges) - 1 if self.mode != "discrete" else 0)
         return states + int(self.has_null)
 
     @property
@@ -71,67 +68,23 @@ class NumericCodec(Codec):
         return self
 
     def _fit_private(self, x: np.ndarray, valid: np.ndarray, private: PrivateFit) -> NumericCodec:
-        t = self.spec.arrow_type
+        d = private_domain(self.spec, self.options, x, valid, private)
         self.has_null = self.spec.nullable
-        step = natural_step(t)
-        self.step = step
-        lo_t, hi_t = type_bounds(t)
-        lo = self.spec.bounds[0] if self.spec.bounds[0] is not None else lo_t
-        hi = self.spec.bounds[1] if self.spec.bounds[1] is not None else hi_t
-        cells = self.options.fine_cells
-        rho = private.rho
-        v = x[valid]
-        if step == 0 or (hi - lo) / step + 1 > cells:
-            # Too wide for the fine grid: find where the data lives on a log-like scale first.
-            rho_range = rho * _RANGE_SHARE
-            lo, hi = _private_range(self.name, v, lo, hi, rho_range, private)
-            rho -= rho_range
-        if step > 0 and (hi - lo) / step + 1 <= cells:
-            lo, hi = np.floor(lo / step) * step, np.ceil(hi / step) * step
-            grid = lo - step / 2 + step * np.arange(int(round((hi - lo) / step)) + 2)
-        else:
-            grid = np.linspace(lo, hi, cells + 1)
-        self.lo, self.hi = float(lo), float(hi)
-        sigma = gaussian_sigma(rho)
-        cell = np.clip(np.searchsorted(grid[1:-1], v, side="right"), 0, len(grid) - 2)
-        counts = np.bincount(cell, minlength=len(grid) - 1).astype(np.float64)
-        noisy = counts + private.rng.normal(0, sigma, len(counts))
-        null_noisy = float((~valid).sum()) + private.rng.normal(0, sigma) if self.has_null else None
-        private.ledger.spend(f"domain:{self.name}", "gaussian", rho,
-                             detail=f"noisy histogram on {len(counts)} cells, sigma={sigma:.3g}")
-        weights = np.maximum(noisy, 0) + 1e-9  # the floor keeps every cell decodable
-        n_cells = len(weights)
-        if step > 0 and n_cells <= self.options.n_bins:
-            self.mode, self.values = "discrete", (grid[:-1] + grid[1:]) / 2
-            self.edges = self.inner = np.zeros(0)
-            coarse, per_state = noisy, np.ones(n_cells)
-        else:
-            self.mode, self.values = "binned", np.zeros(0)
-            cdf = np.concatenate([[0.0], np.cumsum(weights)]) / weights.sum()
-            cut = np.searchsorted(cdf, np.linspace(0, 1, self.options.n_bins + 1)[1:-1])
-            cut = np.unique(np.concatenate([[0], np.clip(cut, 1, n_cells - 1), [n_cells]]))
-            self.edges = grid[cut]
-            self.inner = _histogram_quantiles(grid, weights, cut, self.options.quantile_points)
-            coarse = np.add.reduceat(noisy, cut[:-1])
-            per_state = np.diff(cut).astype(np.float64)
-        if self.has_null:
-            coarse = np.append(coarse, null_noisy)
-            per_state = np.append(per_state, 1.0)
-        private.counts = coarse
-        private.stddev = sigma * float(np.sqrt(per_state.mean()))
+        self.mode, self.lo, self.hi, self.step = d.mode, d.lo, d.hi, d.step
+        self.values, self.edges, self.inner = d.values, d.edges, d.inner
+        private.counts, private.stddev = d.counts, d.stddev
         return self
 
     # -- encoding ----------------------------------------------------------------------------
     def encode(self, values) -> np.ndarray:
         x, valid = to_numeric(values)
         if self.mode == "discrete":
-            # Nearest known value: exact for seen values, sensible for unseen evidence.
-            idx = np.clip(np.searchsorted(self.values, x), 1, max(1, len(self.values) - 1))
-            left = self.values[idx - 1]
-            right = self.values[np.minimum(idx, len(self.values) - 1)]
-            codes = np.where(np.abs(x - left) <= np.abs(right - x), idx - 1, np.minimum(idx, len(self.values) - 1))
+            codes = _nearest(self.values, x)
         else:
-            codes = np.searchsorted(self.edges[1:-1], x, side="right")
+            codes = len(self.values) + np.searchsorted(self.edges[1:-1], x, side="right")
+            if self.mode == "mixed":  # released point masses match exactly; the rest is binned
+                at = np.clip(np.searchsorted(self.values, x), 0, len(self.values) - 1)
+                codes = np.where(self.values[at] == x, at, codes)
         codes = codes.astype(np.int64)
         if not valid.all():
             codes[~valid] = self.null_code if self.has_null else _mode_fallback(codes, valid)
@@ -144,12 +97,16 @@ class NumericCodec(Codec):
         if self.mode == "discrete":
             x = self.values[states]
         else:
+            k = len(self.values)  # point masses ("mixed") come before the bins
+            binned = np.maximum(states - k, 0)
             q = self.inner.shape[1] - 1
             pos = rng.random(len(codes)) * q
             i = np.minimum(pos.astype(np.int64), q - 1)
             frac = pos - i
-            a, b = self.inner[states, i], self.inner[states, i + 1]
+            a, b = self.inner[binned, i], self.inner[binned, i + 1]
             x = a + frac * (b - a)
+            if k:
+                x = np.where(states < k, self.values[np.minimum(states, k - 1)], x)
         if self.step > 0:
             x = np.round(x / self.step) * self.step
         lo, hi = self.lo, self.hi
@@ -173,6 +130,13 @@ class NumericCodec(Codec):
         codec.lo, codec.hi, codec.step = float(params["lo"]), float(params["hi"]), float(params["step"])
         codec.values, codec.edges, codec.inner = arrays["values"], arrays["edges"], arrays["inner"]
         return codec
+
+
+def _nearest(values: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Index of the nearest known value: exact for seen values, sensible for unseen evidence."""
+    idx = np.clip(np.searchsorted(values, x), 1, max(1, len(values) - 1))
+    left, right = values[idx - 1], values[np.minimum(idx, len(values) - 1)]
+    return np.where(np.abs(x - left) <= np.abs(right - x), idx - 1, np.minimum(idx, len(values) - 1))
 
 
 def _mode_fallback(codes: np.ndarray, valid: np.ndarray) -> int:
@@ -235,33 +199,3 @@ def _within_bin_quantiles(sorted_v: np.ndarray, edges: np.ndarray, points: int) 
     empty = end <= start  # cannot happen with quantile edges, but keep decoding defined
     inner[empty] = np.linspace(edges[:-1][empty], edges[1:][empty], points, axis=1)
     return inner.reshape(bins, points)
-
-
-def _histogram_quantiles(grid: np.ndarray, weights: np.ndarray, cut: np.ndarray, points: int) -> np.ndarray:
-    """Within-bin quantile functions of a piecewise-uniform density on ``grid``."""
-    inner = np.empty((len(cut) - 1, points))
-    levels = np.linspace(0, 1, points)
-    for b in range(len(cut) - 1):  # one iteration per bin (<= n_bins), not per row
-        w = weights[cut[b] : cut[b + 1]]
-        cdf = np.concatenate([[0.0], np.cumsum(w)]) / w.sum()
-        inner[b] = np.interp(levels, cdf, grid[cut[b] : cut[b + 1] + 1])
-    return inner
-
-
-def _private_range(name: str, v: np.ndarray, lo: float, hi: float, rho: float, private: PrivateFit) -> tuple[float, float]:
-    """Noisy asinh-scale histogram between public bounds -> the range holding the data."""
-    edges = np.sinh(np.linspace(np.arcsinh(lo), np.arcsinh(hi), _RANGE_CELLS + 1))
-    sigma = gaussian_sigma(rho)
-    counts = np.bincount(np.clip(np.searchsorted(edges[1:-1], v, side="right"), 0, _RANGE_CELLS - 1),
-                         minlength=_RANGE_CELLS).astype(np.float64)
-    noisy = np.maximum(counts + private.rng.normal(0, sigma, _RANGE_CELLS), 0)
-    private.ledger.spend(f"range:{name}", "gaussian", rho,
-                         detail=f"asinh-scale histogram on {_RANGE_CELLS} cells, sigma={sigma:.3g}")
-    # Cells clearly above the noise hold the data: the threshold is set so that noise alone
-    # passes it in any of the cells with probability 5 %; one more cell each side keeps tails.
-    busy = np.flatnonzero(noisy > sigma * float(norm.isf(0.05 / _RANGE_CELLS)))
-    if len(busy) == 0:
-        busy = np.array([int(np.argmax(noisy))])
-    first, last = max(busy[0] - 1, 0), min(busy[-1] + 2, _RANGE_CELLS)
-    return float(edges[first]), float(edges[last])
-
