@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -18,6 +19,10 @@ from rich.markup import escape
 from rich.table import Table as RichTable
 
 from amalgam_rel.errors import AmalgamError
+
+# transformers warns about settings of our own compact model that are deliberate (padding
+# without attention masks, a default loss); users who want them can set the variable.
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 app = typer.Typer(
     name="amalgam-rel",

@@ -36,15 +36,43 @@ _MIN_SCORE = 0.02  # below this a parent column tells the child almost nothing
 
 def choose_context(frame: pa.Table, candidates: list[str], own: list[str], k: int = 3,
                    table: Table | None = None, required: tuple[str, ...] = (),
-                   views: Sequence[tuple[pa.Table, list[str], Table | None]] = ()) -> tuple[str, ...]:
+                   views: Sequence[tuple[pa.Table, list[str], Table | None]] = (),
+                   parents: int | None = None) -> tuple[str, ...]:
     """The (at most ``k``, plus ``required``) candidate columns most informative about ``own``
-    or about the ``own`` columns of any ``(frame, own, table)`` in ``views``."""
+    or about the ``own`` columns of any ``(frame, own, table)`` in ``views``.
+
+    With ``parents`` (distinct parent rows behind ``frame``), a candidate taking more than half
+    as many values as there are parents is left out: it names the parent rather than describing
+    it, so the child model would learn each parent by heart, and a synthetic parent that mixes
+    two real parents' values would be evidence the model has never seen.
+    """
+    if parents is not None:
+        candidates = [c for c in candidates if c in required or not _names_parent(frame.column(c), parents)]
     scores = _scores(frame, candidates, own, table)
     for view, view_own, view_table in views:
         for name, score in _scores(view, [c for c in candidates if c in view.column_names], view_own, view_table).items():
             scores[name] = max(score, scores.get(name, 0.0))
     ranked = [c for c, s in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])) if s >= _MIN_SCORE][:k]
     return tuple(dict.fromkeys(ranked + [c for c in required if c in candidates]))
+
+
+def _names_parent(values: pa.ChunkedArray, parents: int) -> bool:
+    """More distinct values than half the parents (after binning a continuous column)."""
+    present = values.drop_null()
+    if len(present) == 0:
+        return False
+    if pa.types.is_floating(present.type) or pa.types.is_decimal(present.type) or pa.types.is_temporal(present.type):
+        distinct = len(np.unique(np.quantile(_numeric(present), np.linspace(0, 1, _OPTIONS.n_bins + 1))))
+    else:
+        distinct = len(present.unique())
+    return distinct > max(1.0, 0.5 * parents)
+
+
+def _numeric(values: pa.ChunkedArray) -> np.ndarray:
+    t = values.type
+    if pa.types.is_temporal(t):
+        values = values.cast(pa.int32() if pa.types.is_date32(t) else pa.int64())
+    return values.to_numpy().astype(np.float64) if isinstance(values, pa.Array) else values.to_numpy().astype(np.float64)
 
 
 def _scores(frame: pa.Table, candidates: list[str], own: list[str], table: Table | None) -> dict[str, float]:

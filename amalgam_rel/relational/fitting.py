@@ -141,11 +141,20 @@ def select_context(ft: FittedTable, frames, fitted, options: FitOptions) -> None
     required = tuple(t.parent_column for t in ft.temporal)
     # the children inherit this context: score it against their attributes too
     views = frames.child_views(ft.key, candidates)
-    chosen = choose_context(ft.frame, candidates, own, options.context_size, ft.table, required, views)
+    chosen = choose_context(ft.frame, candidates, own, options.context_size, ft.table, required, views,
+                            parents=_distinct_parents(ft))
     drop = [c for c in candidates if c not in chosen]
     ft.frame = ft.frame.drop_columns(drop)
     ft.context = tuple(c[1:] for c in chosen)
     frames.frames[ft.key] = ft.frame
+
+
+def _distinct_parents(ft: FittedTable) -> int | None:
+    driver = ft.plan.driver
+    if driver is None or ft.frame.num_rows == 0:
+        return None
+    keys = ft.frame.select(list(driver.columns)).drop_null()
+    return keys.group_by(list(driver.columns)).aggregate([]).num_rows
 
 
 def find_parent_sequences(ft: FittedTable, frames, fitted, options) -> None:
