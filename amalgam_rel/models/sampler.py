@@ -138,6 +138,27 @@ class JunctionTreeSampler:
             beliefs, axes = self._upward(names, groups)
             if not names:
                 self._cache = (beliefs, axes)
+        if names:
+            # Evidence the model gives zero probability (a synthetic parent combining values no
+            # real parent had) leaves nothing to condition on: those rows are drawn from the
+            # unconditioned model instead of from a uniform guess; their evidence is restored
+            # by ``sample``.
+            impossible = np.zeros(beliefs[0].shape[0] if beliefs else 1, dtype=bool)
+            for c in self._plan.order:
+                if self._plan.parent[c] < 0:
+                    impossible |= beliefs[c].reshape(beliefs[c].shape[0], -1).sum(axis=1) <= 0
+            if impossible.any() and impossible.shape[0] > 1:
+                lost = impossible[group_of_row]
+                if lost.any():
+                    self._sample_chunk(rows[lost], np.zeros(int(lost.sum()), dtype=np.int64), [],
+                                       np.zeros((1, 0), np.int64), rng, out)
+                    keep = ~lost
+                    rows, group_of_row = rows[keep], group_of_row[keep]
+                    if len(rows) == 0:
+                        return
+            elif impossible.all():
+                self._sample_chunk(rows, np.zeros(len(rows), dtype=np.int64), [], np.zeros((1, 0), np.int64), rng, out)
+                return
         drawn: dict[str, np.ndarray] = {}
         for c in self._plan.order:  # parents first: separators are already drawn
             belief, free = beliefs[c], axes[c]
