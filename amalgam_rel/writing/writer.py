@@ -122,11 +122,15 @@ class DatabaseWriter:
             exp.select(*cols).from_(sql.ident(_CHUNK)),
             exp.Schema(this=sql.table_ref(table.name, table.schema), expressions=cols),
         )
+        self._run_on_chunk(query, data, f"writing table {table.key!r}")
+
+    def _run_on_chunk(self, query: exp.Expression, data: pa.Table, doing: str) -> None:
+        """Run ``query`` with ``data`` registered as the chunk; DuckDB's refusal is a DataError."""
         self._con.register(_CHUNK, data)
         try:
             self._con.execute(sql.render(query))
         except duckdb.Error as err:
-            raise DataError(f"writing table {table.key!r}: {str(err).splitlines()[0]}") from None
+            raise DataError(f"{doing}: {str(err).splitlines()[0]}") from None
         finally:
             self._con.unregister(_CHUNK)
 
@@ -162,13 +166,7 @@ class DatabaseWriter:
                 for k in key
             ))),
         )
-        self._con.register(_CHUNK, data)
-        try:
-            self._con.execute(sql.render(update))
-        except duckdb.Error as err:
-            raise DataError(f"updating table {table_key!r}: {str(err).splitlines()[0]}") from None
-        finally:
-            self._con.unregister(_CHUNK)
+        self._run_on_chunk(update, data, f"updating table {table_key!r}")
 
 
 def _row_key(table: Table) -> tuple[str, ...]:
