@@ -19,7 +19,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
+from sklearn.base import clone
+from sklearn.model_selection import StratifiedGroupKFold
 from sqlglot import exp
 from threadpoolctl import threadpool_limits
 
@@ -99,8 +100,30 @@ def _table(ctx: Context, key: str) -> TableDetection | None:
     folds = StratifiedGroupKFold(n_splits=min(FOLDS, n_groups), shuffle=True, random_state=ctx.seed)
     # One OpenMP thread: on a busy 2-core machine spinning threads made this 50x slower.
     with threadpool_limits(1):
-        proba = cross_val_predict(model, x, y, groups=groups, cv=folds, method="predict_proba")[:, 1]
+        proba = _out_of_fold(model, x, y, groups, folds)
     return TableDetection(key, float(roc_auc_score(y, proba)), (len(xr), len(xs)), x.shape[1])
+
+
+def _out_of_fold(model, x: np.ndarray, y: np.ndarray, groups: np.ndarray, folds) -> np.ndarray:
+    """P(synthetic) for every row from a model that never saw its fold.
+
+    With few distinct rows (a table of one low-cardinality column), a training fold can hold a
+    single class; such a fold predicts that class's share instead of failing.
+    """
+    proba = np.zeros(len(y))
+    for train, test in folds.split(x, y, groups):
+        if len(np.unique(y[train])) < 2:
+            proba[test] = y[train].mean()
+            continue
+        # sklearn's binner fails on a column that is all NULL within a fold (not overall)
+        seen = ~np.all(np.isnan(x[train]), axis=0)
+        fold_model = clone(model)
+        categorical = model.get_params()["categorical_features"]
+        if categorical is not None and not isinstance(categorical, str):
+            fold_model.set_params(categorical_features=[c for c, keep in zip(categorical, seen) if keep] or None)
+        fold_model.fit(x[train][:, seen], y[train])
+        proba[test] = fold_model.predict_proba(x[test][:, seen])[:, 1]
+    return proba
 
 
 def _fetch(ctx: Context, query: exp.Expression) -> np.ndarray:
