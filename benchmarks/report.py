@@ -78,9 +78,12 @@ def cost_table(data: dict) -> list[str]:
     for name, rec in methods_of(data):
         med = rec.get("median") or {}
         rps = med.get("rows_per_s")
+        stopped = rec["status"] == "timeout"  # a lower bound on time, and the memory it held by then
+        total = f"> {rec['timeout_s']:g}" if stopped else secs(med.get("total_s"))
+        peak = fmt(rec["runs"][0]["peak_rss_mb"], 0) + " by then" if stopped else fmt(med.get("peak_rss_mb"), 0)
         lines.append("| " + " | ".join([
             rec["label"], status_text(rec), str(med.get("runs", 0)), secs(med.get("fit_s")), secs(med.get("sample_s")),
-            secs(med.get("total_s")), fmt(med.get("peak_rss_mb"), 0), f"{rps:,.0f}" if rps else "–",
+            total, peak, f"{rps:,.0f}" if rps else "–",
             ratio(rec, recs.get("sdv_hma")), ratio(rec, recs.get("sdv_hma_1.37")), ratio(rec, recs.get("floor"))]) + " |")
     return lines
 
@@ -154,6 +157,13 @@ def scaling(store: dict, docs: Path) -> list[str]:
         mem = dict(series_m[label])
         text = "; ".join(f"{int(x):,}: {secs(y)} s, {mem[x]:.0f} MB" for x, y in sorted(pts))
         lines.append(f"| {label} | {text} | {fmt(slope(pts), 2)} | {fmt(slope(series_m[label]), 2)} |")
+    for method in ORDER:  # runs stopped at the cap give a lower bound, not a point
+        stopped = [(d["rows"], d["methods"][method]) for d in rows.values()
+                   if method in d["methods"] and d["methods"][method]["status"] == "timeout"]
+        if stopped:
+            text = "; ".join(f"{int(n):,}: > {r['timeout_s']:g} s (stopped at the cap), {r['runs'][0]['peak_rss_mb']:.0f} MB by then"
+                             for n, r in stopped)
+            lines.append(f"| {stopped[0][1]['label']} (not finished) | {text} | – | – |")
     lines += ["", *sf1_target(store), "", "The slope is the least-squares exponent of log(cost) on log(rows): 1 means cost grows linearly "
               "with rows, below 1 that fixed costs (start-up, model training with a budget) still dominate."]
     return lines
@@ -180,7 +190,9 @@ def machine_text(store: dict) -> str:
         return ""
     m = max(recs, key=lambda r: r["run_id"])["machine"]
     loads = [r["machine"]["load_avg"][0] for r in recs]
-    return (f"{m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB RAM, Python {m['python']}, no GPU. The machine was "
+    versions = sorted({r["runs"][0]["sdv_version"] for r in recs if r.get("runs") and r["runs"][0].get("sdv_version")})
+    sdv = f" SDV versions measured: {', '.join(versions)}." if versions else ""
+    return (f"{m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB RAM, Python {m['python']}, no GPU.{sdv} The machine was "
             f"shared with other developers during the runs: the 1-minute load average seen when records were written "
             f"ranged {min(loads):.1f}–{max(loads):.1f} on {m['cores']} cores, so wall times are noisy (up to ~2–3× "
             f"slower than on an idle machine).")
@@ -201,7 +213,7 @@ def render(store: dict, docs: Path) -> str:
            "current release, in its own venv, with metadata built from our schema (strings categorical so no Faker "
            "PII values, keys as `id`); it refuses more than 5 tables or depth above 2. *SDV HMA 1.37*: the last "
            "release without that refusal, under a time cap. *independent columns*: every column drawn from its own "
-           "marginal, drawn independently (no dependence within or across tables), keys kept valid and row counts real. *write floor*: the real rows copied "
+           "marginal, independently of the others (no dependence within or across tables), keys kept valid and row counts real. *write floor*: the real rows copied "
            "through our writer, i.e. the time any method needs to write the same rows with the same DDL. Every "
            "output is written through amalgam-rel's writer with the real DDL; rows the DDL rejects are not repaired "
            "but evaluated from a constraint-free copy, and validity counts the violations.", "",
@@ -221,8 +233,16 @@ def render(store: dict, docs: Path) -> str:
         extra = notes(data) + stage_profile(data)
         out += (extra + [""]) if extra else []
     out += ["### Scaling: TPC-H sf 0.01 → 0.1 → 1", "", *scaling(store, docs), ""]
-    if missing:
-        out += ["### Not run", "", "Datasets with no record in the store yet: " + ", ".join(missing) + ".", ""]
+    gaps = [f"{n}: " + ", ".join(m for m in ORDER if m not in store[n]["methods"]) for n in names
+            if any(m not in store[n]["methods"] for m in ORDER)]
+    unscored = [f"{n} ({', '.join(m for m, r in methods_of(store[n]) if r['status'] == 'ok' and not r.get('quality'))})"
+                for n in names if any(r["status"] == "ok" and not r.get("quality") for _, r in methods_of(store[n]))]
+    if missing or gaps or unscored:
+        out += ["### Not run", ""]
+        out += ["- Datasets with no record: " + ", ".join(missing) + "."] if missing else []
+        out += ["- Methods with no record: " + "; ".join(gaps) + "."] if gaps else []
+        out += ["- Timed but not scored (`--no-evaluate`): " + "; ".join(unscored) + "."] if unscored else []
+        out.append("")
     out.append(END)
     return "\n".join(out) + "\n"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from html import escape
 
-W, H, LEFT, RIGHT, TOP, BOTTOM = 560, 340, 70, 150, 30, 50
+W, H, LEFT, RIGHT, TOP, BOTTOM = 660, 340, 70, 220, 30, 50
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 
 
