@@ -9,7 +9,6 @@ import duckdb
 import numpy as np
 import pytest
 
-DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
 
 DDL = """
 CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');

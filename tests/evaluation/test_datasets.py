@@ -9,20 +9,11 @@ from amalgam_rel.evaluation.subset import random_subset
 from amalgam_rel.schema.duckdb_reader import read_duckdb
 from amalgam_rel.schema.model import ForeignKey
 
-from .conftest import DATASETS
-
 pytestmark = pytest.mark.datasets
 
 
-def _dataset(name: str):
-    path = DATASETS / f"{name}.duckdb"
-    if not path.exists():
-        pytest.skip(f"{path} is absent (the shared development datasets are not checked out)")
-    return path
-
-
-def test_chinook_vs_a_random_half(tmp_path):
-    real = _dataset("chinook")
+def test_chinook_vs_a_random_half(tmp_path, dataset):
+    real = dataset("chinook")
     kept = random_subset(real, tmp_path / "half.duckdb", seed=1)
     assert kept["InvoiceLine"] < 2240 * 0.6
     d = evaluate(real, tmp_path / "half.duckdb").to_dict()
@@ -35,8 +26,8 @@ def test_chinook_vs_a_random_half(tmp_path):
     assert d["workload"]["failed"] == 0
 
 
-def test_world_logical_fk_from_a_passed_schema(tmp_path):
-    real = _dataset("world")
+def test_world_logical_fk_from_a_passed_schema(tmp_path, dataset):
+    real = dataset("world")
     schema = read_duckdb(real)
     capital = ForeignKey("country", ("Capital",), "city", ("ID",), nullable=True, kind="logical")
     schema = schema.with_foreign_keys((capital,))

@@ -5,7 +5,6 @@ fidelity figures come from ``benchmarks/bench_lm.py``.
 """
 
 import random
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -14,7 +13,6 @@ from amalgam_rel.generation.text_model import TextFieldModel
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.duckdb_reader import read_duckdb
 
-DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 
 pytestmark = pytest.mark.datasets
 
@@ -26,10 +24,8 @@ CASES = [
 
 
 @pytest.mark.parametrize("name, columns, budget", CASES, ids=[c[0] for c in CASES])
-def test_generated_values_are_accepted_by_duckdb(name, columns, budget):
-    path = DATASETS / f"{name}.duckdb"
-    if not path.exists():
-        pytest.skip(f"{path} is absent: the dev datasets live in ../shared/datasets")
+def test_generated_values_are_accepted_by_duckdb(name, columns, budget, dataset):
+    path = dataset(name)
     model = TextFieldModel(budget_s=budget, max_rows_per_column=3000, seed=0).fit(path, columns=columns)
     con = duckdb.connect(str(path), read_only=True)
     db = read_duckdb(con)

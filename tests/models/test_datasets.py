@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,14 +9,10 @@ import pytest
 from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
 
-DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 pytestmark = pytest.mark.datasets
 
 
-def _table(db_name: str, table_name: str):
-    path = DATASETS / f"{db_name}.duckdb"
-    if not path.exists():
-        pytest.skip(f"../shared/datasets/{db_name}.duckdb is absent (only dev machines have it)")
+def _table(path, table_name: str):
     db = read_duckdb(path)
     table = db.table(table_name)
     keys = set(table.primary_key)
@@ -32,8 +27,8 @@ def _table(db_name: str, table_name: str):
 
 
 @pytest.mark.parametrize("db_name,table_name", [("berka", "loan"), ("world", "country"), ("northwind", "orders")])
-def test_real_table_round_trip(db_name, table_name):
-    data, table, keys = _table(db_name, table_name)
+def test_real_table_round_trip(db_name, table_name, dataset):
+    data, table, keys = _table(dataset(db_name), table_name)
     model = TableModel().fit(data, table, exclude=keys)
     out = model.sample(data.num_rows, seed=0)
     assert model.columns_ and set(model.columns_).isdisjoint(keys)
@@ -47,8 +42,8 @@ def test_real_table_round_trip(db_name, table_name):
         assert continents <= set(data.column("Continent").to_pylist())
 
 
-def test_conditioning_on_a_real_parent_attribute():
-    data, table, keys = _table("berka", "loan")
+def test_conditioning_on_a_real_parent_attribute(dataset):
+    data, table, keys = _table(dataset("berka"), "loan")
     model = TableModel().fit(data, table, exclude=keys)
     status = data.column("status").to_pylist()
     out = model.sample(evidence={"status": status}, seed=1)
