@@ -142,6 +142,3 @@ def _own_column(table: Table, column) -> exp.Expression:
 def _match(left: str, left_cols, right: str, right_cols) -> exp.Expression:
     return exp.and_(*(exp.EQ(this=sql.column(a, left), expression=sql.column(b, right)) for a, b in zip(left_cols, right_cols)))
 
-
-def foreign_key_columns(fks: tuple[ForeignKey, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(c for fk in fks for c in fk.columns))
