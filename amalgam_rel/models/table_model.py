@@ -68,12 +68,22 @@ class TableModel:
     - ``budget_split``: shares of rho for (domains and 1-way marginals, structure, pairs), after
       2 % for a noisy row count; ``None`` (default) chooses them from the column count and the
       noisy row count (:func:`amalgam_rel.models.budget.plan_budget`).
+    - ``rho``/``sensitivity``/``release_delta``: a budget handed down by a caller with its own
+      neighbouring relation (database-level privacy, :mod:`amalgam_rel.dp`), instead of
+      ``epsilon``/``delta``. One neighbour changes at most ``sensitivity`` rows of ``data``
+      (a changed row counts twice: removed, then added). The fit is then rho-zCDP for that
+      relation by zCDP group privacy: every mechanism runs at ``rho / sensitivity**2`` for one
+      row, so each Gaussian sigma is ``sensitivity / sqrt(2 rho_step)``, the formula for L2
+      sensitivity ``sensitivity``. ``release_delta`` (the delta of the threshold releases) is
+      converted so that a group of that many rows is released with probability at most it.
+      :attr:`ledger_` stays in one-row units (multiply its rho by ``sensitivity**2``).
     """
 
     def __init__(self, *, epsilon: float | None = None, delta: float = 1e-9, n_bins: int | None = None,
                  max_categories: int = 64, rare_min_count: int = 2, extra_edges: int | None = None,
                  max_clique_cells: int = 32_768, estimator: str = "auto", iters: int = 1000, seed: int = 0,
-                 budget_split: tuple[float, float, float] | None = None):
+                 budget_split: tuple[float, float, float] | None = None, rho: float | None = None,
+                 sensitivity: float = 1.0, release_delta: float | None = None):
         self.epsilon = epsilon
         self.delta = delta
         self.n_bins = n_bins
@@ -85,15 +95,19 @@ class TableModel:
         self.iters = iters
         self.seed = seed
         self.budget_split = budget_split
+        self.rho = rho
+        self.sensitivity = sensitivity
+        self.release_delta = release_delta
 
     # -- parameters --------------------------------------------------------------------------
     def get_params(self) -> dict:
         return {k: getattr(self, k) for k in ("epsilon", "delta", "n_bins", "max_categories", "rare_min_count",
-                                              "extra_edges", "max_clique_cells", "estimator", "iters", "seed", "budget_split")}
+                                              "extra_edges", "max_clique_cells", "estimator", "iters", "seed", "budget_split",
+                                              "rho", "sensitivity", "release_delta")}
 
     @property
     def private(self) -> bool:
-        return self.epsilon is not None
+        return self.epsilon is not None or self.rho is not None
 
     def _options(self) -> CodecOptions:
         bins = self.n_bins if self.n_bins is not None else (16 if self.private else 32)
@@ -102,6 +116,15 @@ class TableModel:
         if bins < 2 or self.max_categories < 1:
             raise DataError("n_bins must be at least 2 and max_categories at least 1")
         return CodecOptions(n_bins=bins, max_categories=self.max_categories, rare_min_count=self.rare_min_count)
+
+    def _privacy(self, columns: int):
+        """What one row of ``data`` may cost: ``epsilon``/``delta``, or a caller's budget for groups."""
+        if self.rho is None:
+            return PrivacyParams(self.epsilon, self.delta)
+        if not self.rho > 0 or not self.sensitivity >= 1 or self.release_delta is None or not 0 < self.release_delta < 1:
+            raise DataError("a given budget needs rho > 0, sensitivity >= 1 and 0 < release_delta < 1")
+        unit = self.rho / self.sensitivity**2
+        return _GroupBudget(unit, _group_release_delta(self.release_delta, self.sensitivity, self.rho, max(columns, 1)))
 
     # -- fitting -----------------------------------------------------------------------------
     def fit(self, data: pa.Table, table: Table | None = None, *, exclude: tuple[str, ...] = ()) -> TableModel:
@@ -122,7 +145,7 @@ class TableModel:
         kept = data.drop_columns([c for c in exclude if c in data.column_names])
         specs, left_out = plan_columns(kept, table, options, private=self.private)
         left_out = {**{c: "excluded by caller" for c in exclude if c in data.column_names}, **left_out}
-        privacy = PrivacyParams(self.epsilon, self.delta) if self.private else None
+        privacy = self._privacy(len(kept.column_names)) if self.private else None
         rng = np.random.default_rng(self.seed)
         ledger = Ledger(privacy.rho) if privacy else None
         plan, n_hat = None, float(data.num_rows)
@@ -273,6 +296,32 @@ class TableModel:
         if not columns:  # a model with no columns still yields n (empty) rows
             return pa.table({"_": pa.nulls(n)}).drop_columns(["_"])
         return pa.table(columns, names=[s.name for s in self.specs_])
+
+
+@dataclass(frozen=True)
+class _GroupBudget:
+    """A caller's budget in one-row units (see ``rho``/``sensitivity`` of :class:`TableModel`)."""
+
+    rho: float
+    release_delta: float
+
+
+def _group_release_delta(delta: float, group: float, rho: float, columns: int) -> float:
+    """The one-row release delta that keeps a whole group's threshold releases below ``delta``.
+
+    A value present only because of the group has a count c <= ``group``; with noise
+    sigma = group / sqrt(2 rho_column) it clears the one-row threshold ``1 + sigma z`` with
+    probability at most Q(z - sqrt(2 rho)), and at most ``group`` such values exist. So each of
+    the model's (at most ``columns``) releases needs z = Q^-1(delta / (columns * group)) +
+    sqrt(2 rho). The model splits its release delta evenly over the columns it keeps, and
+    Q(Q^-1(x) + c) / x grows with x, so ``columns`` times the per-column answer is safe for any
+    smaller number of kept columns.
+    """
+    from scipy.stats import norm
+
+    per_column = delta / columns
+    z = float(norm.isf(per_column / group)) + (2 * rho) ** 0.5
+    return columns * float(norm.sf(z))
 
 
 def _as_columns(evidence) -> dict[str, pa.Array]:
