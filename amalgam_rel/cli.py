@@ -109,6 +109,17 @@ LlmOpt = Annotated[
 TextBudgetOpt = Annotated[
     Optional[float], typer.Option("--text-budget", help="Seconds to train the language model (default: by data size).")
 ]
+TextValuesOpt = Annotated[
+    Optional[int],
+    typer.Option("--text-values", min=0,
+                 help="At most N language-model values per text column; other rows reuse a value drawn for a "
+                      "similar row (UNIQUE columns never do). 0: no limit. Default: 2000 (synth), "
+                      "the fitted model's (sample)."),
+]
+
+
+def _text_values(n: int | None):
+    return None if n == 0 else n
 
 
 def _parse_rows(rows: list[str] | None) -> dict[str, int]:
@@ -159,11 +170,18 @@ def _fit(source: Path, sidecar, seed: int, llm, text_budget, progress):
     return model
 
 
-def _sample(model, output: Path, scale: float, rows: dict[str, int], seed, force: bool, progress):
+def _sample(model, output: Path, scale: float, rows: dict[str, int], seed, force: bool, progress,
+            text_values="fitted"):
     task = progress.add_task("sample tables", total=len(model.db.tables), table="")
-    report = model.sample(output, scale=scale, rows=rows, seed=seed, force=force,
+    report = model.sample(output, scale=scale, rows=rows, seed=seed, force=force, text_values=text_values,
                           progress=lambda stage, table: progress.update(task, advance=1, table=table))
     return report
+
+
+def _print_text_summary(report) -> None:
+    line = report.text_summary()
+    if line:
+        err_console.print(line, highlight=False, markup=False)
 
 
 @app.command()
@@ -176,6 +194,7 @@ def synth(
     seed: SeedOpt = 0,
     llm: LlmOpt = None,
     text_budget: TextBudgetOpt = None,
+    text_values: TextValuesOpt = 2000,
     report: Annotated[Optional[Path], typer.Option("--report", help="Evaluate the result and write an HTML report.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")] = False,
     sidecar: SidecarOpt = None,
@@ -191,10 +210,11 @@ def synth(
     _check_sample_options(load_schema(source), scale, parsed_rows)
     with _progress() as progress:
         model = _fit(source, sidecar, seed, llm, text_budget, progress)
-        result = _sample(model, output, scale, parsed_rows, seed, force, progress)
+        result = _sample(model, output, scale, parsed_rows, seed, force, progress, _text_values(text_values))
     total = sum(result.rows.values())
     err_console.print(f"wrote {output}: {len(result.rows)} tables, {total:,} rows "
                       f"(fit {model.fit_seconds_:.1f} s, sample {sum(result.seconds.values()):.1f} s)", highlight=False)
+    _print_text_summary(result)
     if report:
         from amalgam_rel.evaluation import evaluate as run_evaluation
         from amalgam_rel.evaluation.console import print_summary
@@ -232,6 +252,7 @@ def sample(
     scale: ScaleOpt = 1.0,
     rows: RowsOpt = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (default: the one used to fit).")] = None,
+    text_values: TextValuesOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")] = False,
 ) -> None:
     """Write a synthetic database from a saved model."""
@@ -241,8 +262,10 @@ def sample(
     model = DatabaseModel.load(model_dir)
     _check_sample_options(model.db, scale, parsed_rows)
     with _progress() as progress:
-        result = _sample(model, output, scale, parsed_rows, seed, force, progress)
+        budget = "fitted" if text_values is None else _text_values(text_values)
+        result = _sample(model, output, scale, parsed_rows, seed, force, progress, budget)
     err_console.print(f"wrote {output}: {len(result.rows)} tables, {sum(result.rows.values()):,} rows", highlight=False)
+    _print_text_summary(result)
 
 
 

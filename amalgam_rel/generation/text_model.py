@@ -34,6 +34,8 @@ from amalgam_rel.generation.checks import Validator, string_rule
 from amalgam_rel.generation.copy_guard import CopyGuard
 from amalgam_rel.generation.output_types import OutputSpec, build_spec
 from amalgam_rel.generation.prompts import column_tag, render_prompt
+from amalgam_rel.generation.reuse import DEFAULT_MAX_VALUES, reuse_plan
+from amalgam_rel.generation.row_context import RowContext
 from amalgam_rel.generation.selection import context_columns, default_columns
 from amalgam_rel.generation.tokenizer import train_tokenizer, vocab_size_for
 from amalgam_rel.schema import sql
@@ -118,13 +120,16 @@ class TextFieldModel:
     regenerate free text identical to a real value that at most ``guard_max_count`` real rows hold
     (None: any real value; a phrase many rows share is vocabulary, not a record);
     ``max_distinct_per_context`` (K) generate at
-    most K distinct values per prompt and reuse them; ``max_attempts`` draws per value before
-    giving up.
+    most K distinct values per prompt and reuse them; ``max_values_per_column`` (M) the generation
+    budget: at most M language-model values per column and call of ``generate``, every other row
+    reusing a value drawn for the most similar context (see :func:`reuse_plan`; None: no cap);
+    ``max_attempts`` draws per value before giving up.
     """
 
     def __init__(self, *, llm: str | None = None, fine_tune: bool = False, budget_s: float | None = None,
                  max_rows_per_column: int = 20_000, copy_guard: bool = True, guard_max_count: int | None = 1,
-                 max_distinct_per_context: int | None = None, batch_size: int = 64, max_attempts: int = 12,
+                 max_distinct_per_context: int | None = None, max_values_per_column: int | None = DEFAULT_MAX_VALUES,
+                 batch_size: int = 64, max_attempts: int = 12,
                  temperature: float = 1.0, seed: int = 0, device: str | None = None,
                  num_threads: int | None = None):
         self.llm = llm
@@ -134,6 +139,7 @@ class TextFieldModel:
         self.copy_guard = copy_guard
         self.guard_max_count = guard_max_count
         self.max_distinct_per_context = max_distinct_per_context
+        self.max_values_per_column = max_values_per_column
         self.batch_size = batch_size
         self.max_attempts = max_attempts
         self.temperature = temperature
@@ -234,28 +240,54 @@ class TextFieldModel:
         (column -> DuckDB type) is needed only for context columns outside the fitted table.
         """
         self._check_fitted()
-        rows = _rows_of(context, n_rows)
+        rows = RowContext.of(context, n_rows)
         out: dict[str, list] = {}
         for name in self.columns_of(table):
             plan = self.plans_[(table, name)]
             with lm_mod.torch_threads(self.num_threads):
                 values = self._generate_column(plan, rows, context_types or {})
             out[name] = values
-            for row, value in zip(rows, values):
-                row[name] = value
+            rows.put(name, values)
         return out
 
-    def _generate_column(self, plan: ColumnPlan, rows: list[dict], extra_types: dict[str, str]) -> list:
+    def _generate_column(self, plan: ColumnPlan, rows: RowContext, extra_types: dict[str, str]) -> list:
         start = time.perf_counter()
-        report = ColumnReport(rows=len(rows))
-        rng = random.Random(f"{self.seed}/{plan.table}/{plan.column}/{len(rows)}")
-        values: list[Any] = [None] * len(rows)
-        named = self.llm is not None
-        prompts = [render_prompt(plan.table, plan.column, r, plan.prompt_columns, tag=plan.tag, named=named) for r in rows]
-        wanted = [i for i in range(len(rows)) if not (plan.nullable and rng.random() < plan.null_rate)]
-        draw, reuse = self._buckets(plan, prompts, wanted, rng)
+        report = ColumnReport(rows=rows.n)
+        rng = random.Random(f"{self.seed}/{plan.table}/{plan.column}/{rows.n}")
+        values: list[Any] = [None] * rows.n
+        texts: dict[int, str] = {}  # accepted decoded text per drawn row, to recheck where reused
+        wanted = [i for i in range(rows.n) if not (plan.nullable and rng.random() < plan.null_rate)]
+        if plan.unique:
+            draw, reuse = wanted, {}
+        else:
+            keys = rows.keys(plan.prompt_columns)
+            draw, reuse = reuse_plan(keys, wanted, self.max_distinct_per_context, self.max_values_per_column, rng)
         validator = self._validator(plan, rows, extra_types)
         seen: set = set()
+        self._draw(plan, rows, draw, values, texts, validator, seen, report)
+        for i, source in reuse.items():
+            values[i] = values[source]
+        if reuse and validator.context_types:
+            # a CHECK ties this column to others: a value reused from another row must hold in this one
+            rows_back = [i for i in reuse if reuse[i] in texts]
+            ctx = rows.take(validator.context_types, rows_back)
+            ok, _ = validator.check([texts[reuse[i]] for i in rows_back], ctx)
+            redo = [i for i, good in zip(rows_back, ok) if not good]
+            for i in redo:
+                values[i] = None
+                del reuse[i]
+            self._draw(plan, rows, redo, values, texts, validator, seen, report)
+        report.reused = len(reuse)
+        report.seconds = round(time.perf_counter() - start, 3)
+        self.generation_report_[(plan.table, plan.column)] = report
+        return values
+
+    def _draw(self, plan: ColumnPlan, rows: RowContext, draw: list[int], values: list,
+              texts: dict[int, str], validator: Validator, seen: set, report: ColumnReport) -> None:
+        """Fill ``values[i]`` for every ``i`` in ``draw`` from the model, regenerating refusals."""
+        named = self.llm is not None
+        prompts = dict(zip(draw, (render_prompt(plan.table, plan.column, r, plan.prompt_columns, tag=plan.tag,
+                                                named=named) for r in rows.records(plan.prompt_columns, draw))))
         todo = list(draw)
         for attempt in range(self.max_attempts):
             if not todo:
@@ -264,13 +296,13 @@ class TextFieldModel:
             # run slightly hotter, which helps a row out of a copied or invalid rut
             reps = 1 if attempt == 0 else max(1, min(8, self.batch_size // len(todo)))
             slots = [i for i in todo for _ in range(reps)]
-            texts = self._sample(plan, [prompts[i] for i in slots], self.temperature * (1 + 0.1 * attempt))
-            decoded = [_decode(plan.spec, t) for t in texts]
-            ctx = {n: [rows[i].get(n) for i in slots] for n in validator.context_types}
+            drawn = self._sample(plan, [prompts[i] for i in slots], self.temperature * (1 + 0.1 * attempt))
+            decoded = [_decode(plan.spec, t) for t in drawn]
+            ctx = rows.take(validator.context_types, slots)
             ok, cast = validator.check([d if d is not None else "" for d in decoded], ctx)
             report.sampled += len(slots)
             done: set[int] = set()
-            for i, text, d, good, value in zip(slots, texts, decoded, ok, cast):
+            for i, text, d, good, value in zip(slots, drawn, decoded, ok, cast):
                 if i in done:
                     continue
                 good = good and d is not None
@@ -292,6 +324,7 @@ class TextFieldModel:
                     continue
                 seen.add(key)
                 values[i] = value
+                texts[i] = d
                 done.add(i)
             todo = [i for i in todo if i not in done]
         for i in todo:
@@ -302,27 +335,6 @@ class TextFieldModel:
                     "relax its constraints or raise max_attempts"
                 )
             report.null_fallbacks += 1
-        for i, source in reuse.items():
-            values[i] = values[source]
-        report.reused = len(reuse)
-        report.seconds = round(time.perf_counter() - start, 3)
-        self.generation_report_[(plan.table, plan.column)] = report
-        return values
-
-    def _buckets(self, plan: ColumnPlan, prompts: list[str], wanted: list[int], rng: random.Random):
-        """Rows to draw, and rows that reuse a drawn value of their bucket (at most K per prompt)."""
-        k = self.max_distinct_per_context
-        if not k or plan.unique:
-            return wanted, {}
-        by_prompt: dict[str, list[int]] = {}
-        for i in wanted:
-            by_prompt.setdefault(prompts[i], []).append(i)
-        draw, reuse = [], {}
-        for members in by_prompt.values():
-            draw += members[:k]
-            for i in members[k:]:
-                reuse[i] = rng.choice(members[:k])
-        return sorted(draw), reuse
 
     def _sample(self, plan: ColumnPlan, prompts: list[str], temperature: float) -> list[str]:
         generator = self._generator(plan)
@@ -345,9 +357,9 @@ class TextFieldModel:
             self._generators[key] = outlines.Generator(self._generators["outlines"], plan.spec.output_type())
         return self._generators[key]
 
-    def _validator(self, plan: ColumnPlan, rows: list[dict], extra_types: dict[str, str]) -> Validator:
+    def _validator(self, plan: ColumnPlan, rows: RowContext, extra_types: dict[str, str]) -> Validator:
         table = self.tables_[plan.table]
-        present = set(rows[0]) if rows else set()
+        present = rows.names
         types = {c.name: c.type for c in table.columns if c.name in present and c.name != plan.column}
         types |= {n: parse_type(t) for n, t in extra_types.items() if n in present}
         key = (plan.table, plan.column, tuple(sorted(types)))
@@ -405,7 +417,7 @@ class TextFieldModel:
 
     def get_params(self) -> dict:
         return {k: getattr(self, k) for k in ("llm", "fine_tune", "budget_s", "max_rows_per_column", "copy_guard", "guard_max_count",
-                                              "max_distinct_per_context", "batch_size", "max_attempts",
+                                              "max_distinct_per_context", "max_values_per_column", "batch_size", "max_attempts",
                                               "temperature", "seed", "device", "num_threads")}
 
 
@@ -441,18 +453,6 @@ def _sample_rows(con, table: Table, names: list[str], limit: int, seed: int) -> 
     cur = con.execute(query)
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r)) for r in cur.fetchall()]
-
-
-def _rows_of(context, n_rows: int | None) -> list[dict]:
-    if context is None:
-        if n_rows is None:
-            raise InputError("generate() needs the rows' context or n_rows")
-        return [{} for _ in range(n_rows)]
-    if isinstance(context, pa.Table):
-        return context.to_pylist()
-    names = list(context)
-    n = len(context[names[0]]) if names else (n_rows or 0)
-    return [{k: context[k][i] for k in names} for i in range(n)]
 
 
 def _decode(spec: OutputSpec, text: str) -> str | None:

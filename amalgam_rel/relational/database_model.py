@@ -18,12 +18,13 @@ import copy
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Literal
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
+from amalgam_rel.generation.reuse import DEFAULT_MAX_VALUES
 from amalgam_rel.relational.cycles import close_cycle
 from amalgam_rel.relational.fitting import FitOptions, FittedTable, fit_tables
 from amalgam_rel.relational.plan import DatabasePlan, plan_database
@@ -38,6 +39,18 @@ from amalgam_rel.writing.writer import DatabaseWriter
 class SampleReport:
     rows: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    text: dict[str, dict] = field(default_factory=dict)  # "table.column" -> the text model's ColumnReport
+
+    def text_summary(self) -> str | None:
+        """One line: how many text values the language model wrote and how many rows reused one."""
+        if not self.text:
+            return None
+        rows = sum(r["rows"] for r in self.text.values())
+        reused = sum(r["reused"] for r in self.text.values())
+        drawn = sum(r["sampled"] for r in self.text.values())
+        share = reused / rows if rows else 0.0
+        return (f"text: {len(self.text)} columns, {rows:,} rows, {drawn:,} language-model draws, "
+                f"{reused:,} rows reuse a drawn value ({share:.0%})")
 
 
 class DatabaseModel:
@@ -49,10 +62,14 @@ class DatabaseModel:
     - ``iters``: estimation iterations per table model.
     - ``llm``: a local directory or hub id of a causal LM for text (None: train a compact one).
     - ``text_budget_s``: training budget of the language model (None: grows with the data).
+    - ``text_values``: generation budget, at most this many language-model values per text column
+      and table; other rows reuse a value drawn for a similar row (None: no limit). ``sample``
+      may override it.
     """
 
     def __init__(self, *, seed: int = 0, context_size: int = 3, epsilon: float | None = None, delta: float = 1e-9,
-                 iters: int = 1000, llm: str | None = None, text_budget_s: float | None = None):
+                 iters: int = 1000, llm: str | None = None, text_budget_s: float | None = None,
+                 text_values: int | None = DEFAULT_MAX_VALUES):
         self.seed = seed
         self.context_size = context_size
         self.epsilon = epsilon
@@ -60,9 +77,10 @@ class DatabaseModel:
         self.iters = iters
         self.llm = llm
         self.text_budget_s = text_budget_s
+        self.text_values = text_values
 
     def get_params(self) -> dict:
-        return {k: getattr(self, k) for k in ("seed", "context_size", "epsilon", "delta", "iters", "llm", "text_budget_s")}
+        return {k: getattr(self, k) for k in ("seed", "context_size", "epsilon", "delta", "iters", "llm", "text_budget_s", "text_values")}
 
     def save(self, path: str | Path, *, force: bool = False) -> Path:
         from amalgam_rel.relational.persistence import save_database_model
@@ -94,7 +112,8 @@ class DatabaseModel:
 
                 if progress:
                     progress("text", ", ".join(text_columns))
-                self.text_ = TextFieldModel(llm=self.llm, budget_s=self.text_budget_s, seed=self.seed).fit(
+                self.text_ = TextFieldModel(llm=self.llm, budget_s=self.text_budget_s, seed=self.seed,
+                                            max_values_per_column=self.text_values).fit(
                     con, db, columns=text_columns)
         finally:
             con.close()
@@ -106,10 +125,15 @@ class DatabaseModel:
         return self.plan_.db
 
     def sample(self, output: str | Path, *, scale: float = 1.0, rows: dict[str, int] | None = None,
-               seed: int | None = None, force: bool = False,
+               seed: int | None = None, force: bool = False, text_values: int | None | Literal["fitted"] = "fitted",
                progress: Callable[[str, str], None] | None = None) -> SampleReport:
-        """Write a synthetic database to ``output``; ``rows`` fixes chosen tables' sizes."""
+        """Write a synthetic database to ``output``; ``rows`` fixes chosen tables' sizes.
+
+        ``text_values`` overrides the fitted generation budget (None: no limit).
+        """
         rows = rows or {}
+        if self.text_ is not None and text_values != "fitted":
+            self.text_.max_values_per_column = text_values
         seed = self.seed if seed is None else seed
         plan: DatabasePlan = self.plan_
         fk_index = {fk: i for i, fk in enumerate(self.db.foreign_keys)}
@@ -137,6 +161,7 @@ class DatabaseModel:
                     sampled[key] = pa.table(keep)
                     links[key] = draft.parent_of
                     report.rows[key] = table.num_rows
+                    report.text |= {f"{key}.{c}": r for c, r in draft.text_reports.items()}
                     report.seconds[key] = round(time.perf_counter() - clock, 3)
                     if progress:
                         progress("sample", key)

@@ -42,6 +42,7 @@ class Draft:
     values: dict[str, pa.Array] = field(default_factory=dict)  # finished table columns
     text: object | None = None  # the fitted TextFieldModel, when the table has text columns
     con: duckdb.DuckDBPyConnection | None = None
+    text_reports: dict[str, dict] = field(default_factory=dict)  # text column -> what generating it took
 
     @property
     def n(self) -> int:
@@ -242,6 +243,7 @@ def fill_text(d: Draft) -> None:
     generated = d.text.generate(d.ft.key, pa.table(dict(d.values)))
     for name in d.ft.text_columns:
         d.values[name] = _as_array(generated[name], d.n)
+        d.text_reports[name] = d.text.generation_report_[(d.ft.key, name)].to_dict()
 
 
 def repair_text_unique_sets(d: Draft) -> None:

@@ -11,6 +11,7 @@ from transformers import GPT2Config, GPT2LMHeadModel
 
 from amalgam_rel.errors import DataError, InputError
 from amalgam_rel.generation.lm import select_device
+from amalgam_rel.generation.row_context import RowContext
 from amalgam_rel.generation.sample_db import DDL, WORDS, make_shop
 from amalgam_rel.generation.text_model import TextFieldModel
 
@@ -105,10 +106,55 @@ def test_no_convergence_is_an_error_for_not_null_and_null_otherwise(fitted, monk
     monkeypatch.setattr(fitted, "_sample", lambda plan, prompts, t: ["P-999999999" if plan.column == "code" else "zz"]
                         * len(prompts))
     with pytest.raises(DataError, match="products.code"):  # NOT NULL: never a silent NULL
-        fitted._generate_column(fitted.plans_[("products", "code")], [dict(category="fruit", price=1.0)] * 3, {})
+        fitted._generate_column(fitted.plans_[("products", "code")], fruit_rows(3), {})
     plan = fitted.plans_[("products", "sku")]
-    values = fitted._generate_column(plan, [dict(category="fruit", price=1.0)] * 3, {})
+    values = fitted._generate_column(plan, fruit_rows(3), {})
     assert values == [None] * 3 and fitted.generation_report_[("products", "sku")].null_fallbacks == 3
+
+
+def fruit_rows(n):
+    return RowContext.of({"category": ["fruit"] * n, "price": [1.0] * n})
+
+
+def test_column_budget_caps_model_calls_and_reuses_the_same_context(fitted, monkeypatch):
+    monkeypatch.setattr(fitted, "max_values_per_column", 4)
+    asked = []
+
+    def by_category(plan, prompts, temperature):  # the value names the category its prompt held
+        asked.append(len(prompts))
+        return [f"a {p.split(';')[0].split('=')[-1]} thing" for p in prompts]
+
+    monkeypatch.setattr(fitted, "_sample", by_category)
+    context = {"category": ["fruit", "dairy"] * 20, "price": [2.5] * 40}
+    plan = fitted.plans_[("products", "description")]
+    values = fitted._generate_column(plan, RowContext.of(context), {})
+    assert asked == [4]  # one batch of four draws for forty rows
+    report = fitted.generation_report_[("products", "description")]
+    assert report.reused == 36 and report.duplicate_rate == 0.9
+    drawn_categories = {v.split()[1] for v in values}
+    for cat, value in zip(context["category"], values):
+        if cat in drawn_categories:  # a drawn row of the same context exists: its value is reused
+            assert value == f"a {cat} thing"
+
+
+def test_reused_values_are_rechecked_against_their_own_row(fitted, monkeypatch):
+    # CHECK (price IS NULL OR price < 1000 OR length(label) > 3): a short label is fine in a cheap
+    # row, not in an expensive one that would reuse it
+    monkeypatch.setattr(fitted, "max_values_per_column", 5)
+    calls = []
+
+    def short_then_long(plan, prompts, temperature):
+        calls.append(len(prompts))
+        return ['abc' if len(calls) == 1 else 'abcdef'] * len(prompts)
+
+    monkeypatch.setattr(fitted, "_sample", short_then_long)
+    context = {"category": ["fruit"] * 20, "price": [5.0] * 10 + [5000.0] * 10}
+    plan = fitted.plans_[("products", "label")]
+    values = fitted._generate_column(plan, RowContext.of(context), {})
+    kept = [(p, v) for p, v in zip(context["price"], values) if v is not None]
+    assert kept and all(len(v) > 3 for p, v in kept if p >= 1000)
+    assert any(v == "abc" for p, v in kept if p < 1000), (values, calls)
+    assert len(calls) >= 2
 
 
 def test_generation_budget_reuses_k_values_per_context(fitted, monkeypatch):
