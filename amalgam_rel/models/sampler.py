@@ -143,10 +143,12 @@ class JunctionTreeSampler:
             # real parent had) leaves nothing to condition on: those rows are drawn from the
             # unconditioned model instead of from a uniform guess; their evidence is restored
             # by ``sample``.
-            impossible = np.zeros(beliefs[0].shape[0] if beliefs else 1, dtype=bool)
-            for c in self._plan.order:
-                if self._plan.parent[c] < 0:
-                    impossible |= beliefs[c].reshape(beliefs[c].shape[0], -1).sum(axis=1) <= 0
+            # one entry per group; a root clique without evidence has a batch axis of 1 (an
+            # independent model has a root per column), so the flags broadcast, never in place
+            roots = [c for c in self._plan.order if self._plan.parent[c] < 0]
+            impossible = np.zeros(max((beliefs[c].shape[0] for c in roots), default=1), dtype=bool)
+            for c in roots:
+                impossible = impossible | (beliefs[c].reshape(beliefs[c].shape[0], -1).sum(axis=1) <= 0)
             if impossible.any() and impossible.shape[0] > 1:
                 lost = impossible[group_of_row]
                 if lost.any():

@@ -58,7 +58,10 @@ class DatabaseModel:
 
     - ``seed``: seeds every random choice of fitting and the default of sampling.
     - ``context_size``: parent columns each child model sees.
-    - ``epsilon``/``delta``: differential privacy of the per-table models (None: exact).
+    - ``epsilon``/``delta``: database-level differential privacy, per root entity (None: exact;
+      :mod:`amalgam_rel.dp`, docs/privacy.md). ``max_children``: children kept per parent row and
+      FK (an int, or {table: n} with "*" as the default). ``epsilon_text``: "refuse" (text
+      columns are an error) or "schema" (placeholders from the schema alone).
     - ``iters``: estimation iterations per table model.
     - ``llm``: a local directory or hub id of a causal LM for text (None: train a compact one).
     - ``text_budget_s``: training budget of the language model (None: grows with the data).
@@ -69,7 +72,8 @@ class DatabaseModel:
 
     def __init__(self, *, seed: int = 0, context_size: int = 3, epsilon: float | None = None, delta: float = 1e-9,
                  iters: int = 1000, llm: str | None = None, text_budget_s: float | None = None,
-                 text_values: int | None = DEFAULT_MAX_VALUES):
+                 text_values: int | None = DEFAULT_MAX_VALUES, max_children: int | dict[str, int] | None = None,
+                 epsilon_text: str = "refuse"):
         self.seed = seed
         self.context_size = context_size
         self.epsilon = epsilon
@@ -78,9 +82,12 @@ class DatabaseModel:
         self.llm = llm
         self.text_budget_s = text_budget_s
         self.text_values = text_values
+        self.max_children = max_children
+        self.epsilon_text = epsilon_text
 
     def get_params(self) -> dict:
-        return {k: getattr(self, k) for k in ("seed", "context_size", "epsilon", "delta", "iters", "llm", "text_budget_s", "text_values")}
+        return {k: getattr(self, k) for k in ("seed", "context_size", "epsilon", "delta", "iters", "llm", "text_budget_s", "text_values",
+                                              "max_children", "epsilon_text")}
 
     def save(self, path: str | Path, *, force: bool = False) -> Path:
         from amalgam_rel.relational.persistence import save_database_model
@@ -101,6 +108,13 @@ class DatabaseModel:
         try:
             db = read_duckdb(con)
             db = apply_sidecar(db, sidecar, con) if sidecar else db
+            self.privacy_ = None
+            if self.epsilon is not None:  # database-level differential privacy
+                from amalgam_rel.dp.database import fit_database_privately
+
+                fit_database_privately(self, con, db, progress)
+                self.fit_seconds_ = time.perf_counter() - clock
+                return self
             self.plan_ = plan_database(db)
             options = FitOptions(self.context_size, self.epsilon, self.delta, self.iters, None, self.seed)
             self.tables_ = fit_tables(con, self.plan_, options,

@@ -51,12 +51,18 @@ def save_database_model(model, path: str | Path, *, force: bool = False) -> Path
             "own_parent_shares": {str(i): v for i, v in ft.own_parent_shares.items()},
             "sequences": dict(ft.sequences),
         })
-    if model.text_ is not None:
+    # a schema-only text generator (private fits) is a few parameters, not a trained model
+    schema_text = model.text_.to_json() if getattr(model.text_, "kind", None) == "schema" else None
+    if model.text_ is not None and schema_text is None:
         model.text_.save(tmp / "text")
+    privacy = getattr(model, "privacy_", None)
+    if privacy is not None:  # the ledger travels with the model, and is readable on its own
+        privacy.write(tmp / "privacy.json")
     manifest = {
         "format": FORMAT, "version": VERSION, "params": model.get_params(), "source": model.source_,
         "fit_seconds": model.fit_seconds_, "schema": database_to_json(model.db), "tables": tables,
-        "text": "text" if model.text_ is not None else None,
+        "text": "text" if model.text_ is not None and schema_text is None else None,
+        "schema_text": schema_text, "privacy": "privacy.json" if privacy is not None else None,
     }
     (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     if path.exists():
@@ -80,7 +86,7 @@ def load_database_model(path: str | Path):
         raise InputError(f"{path} holds a model of another format ({doc.get('format')} v{doc.get('version')})")
     model = DatabaseModel(**doc["params"])
     db = database_from_json(doc["schema"])
-    model.plan_ = plan_database(db)
+    model.plan_ = plan_database(db, private=model.epsilon is not None)
     model.source_ = doc["source"]
     model.fit_seconds_ = doc["fit_seconds"]
     model.tables_ = {}
@@ -100,6 +106,15 @@ def load_database_model(path: str | Path):
             sequences=dict(t["sequences"]),
         )
     model.text_ = None
+    model.privacy_ = None
+    if doc.get("privacy"):
+        from amalgam_rel.dp.accounting import DatabaseLedger
+
+        model.privacy_ = DatabaseLedger.from_json(json.loads((path / doc["privacy"]).read_text(encoding="utf-8")))
+    if doc.get("schema_text"):
+        from amalgam_rel.dp.schema_text import SchemaText
+
+        model.text_ = SchemaText.from_json(db, doc["schema_text"])
     if doc["text"]:
         from amalgam_rel.generation.text_model import TextFieldModel
 

@@ -77,7 +77,16 @@ class DatabasePlan:
         return self.db.foreign_keys.index(fk)
 
 
-def plan_database(db: Database, graph: FkGraph | None = None) -> DatabasePlan:
+def plan_database(db: Database, graph: FkGraph | None = None, *, private: bool = False) -> DatabasePlan:
+    """How every table's rows arise.
+
+    ``private`` (database-level differential privacy, :mod:`amalgam_rel.dp`): the plan may use
+    the schema only, and its driving forest defines the privacy unit. So only NOT NULL foreign
+    keys drive (a row that may exist without its parent is not part of the parent's entity),
+    ties are broken by declaration order instead of row counts, and self-references get no
+    depth or child-count columns (a row's depth changes with every ancestor: no bounded
+    sensitivity); they are left empty (:mod:`amalgam_rel.dp.stages`).
+    """
     graph = graph or fk_graph(db)
     index = {fk: i for i, fk in enumerate(db.foreign_keys)}
     plans = {}
@@ -87,7 +96,8 @@ def plan_database(db: Database, graph: FkGraph | None = None) -> DatabasePlan:
         self_refs = tuple(fk for fk in fks if fk.is_self_reference)
         deferred = tuple(fk for fk in fks if fk in graph.broken)
         candidates = [fk for fk in fks if fk not in self_refs and fk not in deferred]
-        driver = choose_driver(db, graph, candidates)
+        driver = choose_driver(db, graph, [fk for fk in candidates if not fk.nullable] if private else candidates,
+                               use_row_counts=not private)
         matched = tuple(fk for fk in candidates if fk != driver)
         fk_cols = tuple(dict.fromkeys(c for fk in fks for c in fk.columns))
         keys = tuple(c for s in table.unique_sets() for c in s if c not in fk_cols and _is_key_like(table, c, s))
@@ -99,24 +109,27 @@ def plan_database(db: Database, graph: FkGraph | None = None) -> DatabasePlan:
             deferred=deferred,
             generated_keys=tuple(dict.fromkeys(keys)),
             fk_columns=fk_cols,
-            count_columns={index[fk]: count_column(index[fk]) for fk in db.referencing(key) if fk not in graph.broken},
+            count_columns={index[fk]: count_column(index[fk]) for fk in db.referencing(key)
+                           if fk not in graph.broken and not (private and fk.is_self_reference)},
             null_columns={index[fk]: null_column(index[fk]) for fk in matched + deferred if fk.nullable},
-            depth_columns={index[fk]: depth_column(index[fk]) for fk in self_refs},
+            depth_columns={} if private else {index[fk]: depth_column(index[fk]) for fk in self_refs},
         )
     return DatabasePlan(db, graph, plans)
 
 
-def choose_driver(db: Database, graph: FkGraph, fks: list[ForeignKey]) -> ForeignKey | None:
+def choose_driver(db: Database, graph: FkGraph, fks: list[ForeignKey], *, use_row_counts: bool = True) -> ForeignKey | None:
     """The FK whose parents create this table's rows.
 
     Preferred: a non-nullable one (every row has that parent), then the deepest parent (the most
-    specific entity), then the parent with the most rows, then declaration order.
+    specific entity), then the parent with the most rows (unless ``use_row_counts`` is off:
+    a private plan reads no data), then declaration order.
     """
     if not fks:
         return None
     return min(
         fks,
-        key=lambda fk: (fk.nullable, -graph.depth[fk.ref_table], -(db.table(fk.ref_table).row_count or 0), db.foreign_keys.index(fk)),
+        key=lambda fk: (fk.nullable, -graph.depth[fk.ref_table],
+                        -(db.table(fk.ref_table).row_count or 0) if use_row_counts else 0, db.foreign_keys.index(fk)),
     )
 
 

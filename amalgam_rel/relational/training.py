@@ -44,16 +44,27 @@ def frame_name(table: str) -> str:
 class TrainingFrames:
     """Builds and keeps (registered in ``con``) the training frame of every table."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, plan: DatabasePlan):
+    def __init__(self, con: duckdb.DuckDBPyConnection, plan: DatabasePlan, sources: dict[str, str] | None = None):
         self.con = con
         self.plan = plan
         self.frames: dict[str, pa.Table] = {}
+        # table key -> a relation registered in ``con`` that replaces the source table (the
+        # contribution-bounded rows of a private fit, :mod:`amalgam_rel.dp.bounding`)
+        self.sources = dict(sources or {})
+
+    def source(self, table: Table, alias: str | None = None) -> exp.Table:
+        """The rows of ``table`` the frames are built from (the source table, or its replacement)."""
+        name = self.sources.get(table.key)
+        if name is not None:
+            return exp.Table(this=sql.ident(name), alias=exp.TableAlias(this=sql.ident(alias)) if alias else None)
+        return exp.Table(this=sql.table_ref(table.name, table.schema).this,
+                         db=None if table.schema == "main" else sql.ident(table.schema),
+                         alias=exp.TableAlias(this=sql.ident(alias)) if alias else None)
 
     def build(self, table_key: str, context_from_parent: tuple[str, ...]) -> pa.Table:
         """The frame of ``table_key`` with the driving parent's ``context_from_parent`` columns."""
         plan, db = self.plan.tables[table_key], self.plan.db
         table = db.table(table_key)
-        t = sql.ident("t")
         select: list[exp.Expression] = [_own_column(table, c) for c in table.columns]
         joins: list[tuple[exp.Expression, exp.Expression]] = []
         for i, name in plan.count_columns.items():
@@ -62,7 +73,7 @@ class TrainingFrames:
             child = db.table(fk.table)
             counts = (
                 exp.select(*(sql.column(c) for c in fk.columns), exp.Count(this=exp.Star()).as_("n"))
-                .from_(sql.table_ref(child.name, child.schema))
+                .from_(self.source(child))
                 .group_by(*(sql.column(c) for c in fk.columns))
                 .subquery(alias)
             )
@@ -76,9 +87,7 @@ class TrainingFrames:
             joins.append((exp.Table(this=sql.ident(frame_name(fk.ref_table)), alias=exp.TableAlias(this=sql.ident("p"))),
                           _match("p", fk.ref_columns, "t", fk.columns)))
             select += [sql.column(c, "p").as_(sql.ident(context_column(c))) for c in context_from_parent]
-        query = exp.select(*select).from_(exp.Table(this=sql.table_ref(table.name, table.schema).this,
-                                                      db=None if table.schema == "main" else sql.ident(table.schema),
-                                                      alias=exp.TableAlias(this=t)))
+        query = exp.select(*select).from_(self.source(table, "t"))
         for target, on in joins:
             query = query.join(target, on=on, join_type="left")
         frame = self.con.execute(sql.render(query)).to_arrow_table()

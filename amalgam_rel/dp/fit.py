@@ -1,0 +1,195 @@
+"""The private fit of a whole database: bound, split, then the private stages per table.
+
+:func:`fit_private` replaces :func:`amalgam_rel.relational.fitting.fit_tables` under
+``--epsilon``. Its stages (:data:`PRIVATE_FIT_STAGES`) mirror ``FIT_STAGES``; every step that
+read real data outside a table model is either gone (temporal orders, cycle-edge shares) or
+replaced by a public rule (:mod:`.public`), and each table model gets its share of rho and its
+sensitivity. Everything spent is in the returned :class:`~.accounting.DatabaseLedger`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import duckdb
+import numpy as np
+from sqlglot import exp
+
+from amalgam_rel.errors import InputError
+from amalgam_rel.models.privacy import gaussian_sigma
+from amalgam_rel.models.table_model import TableModel
+from amalgam_rel.dp.accounting import RELEASE_SHARE, DatabaseLedger, Spend, database_rho, split_rho
+from amalgam_rel.dp.bounding import bound_contributions, clip_counts, drop_bounded, fk_caps
+from amalgam_rel.dp.options import PrivacyOptions
+from amalgam_rel.dp.public import public_context, public_filler, public_key_generator, public_sequences
+from amalgam_rel.dp.sensitivity import Contributions, entity_contributions
+from amalgam_rel.relational.fitting import LANGUAGE_MODEL, FitOptions, FittedTable
+from amalgam_rel.relational.plan import DatabasePlan, plan_database
+from amalgam_rel.relational.training import TrainingFrames, frame_name
+from amalgam_rel.schema import sql
+from amalgam_rel.schema.model import Database
+
+
+@dataclass
+class PrivateContext:
+    """What every private stage needs besides the table: options, shares, sensitivities, ledger."""
+
+    fit: FitOptions
+    privacy: PrivacyOptions
+    contributions: Contributions
+    shares: dict[str, float]
+    release_delta: dict[str, float]
+    ledger: DatabaseLedger
+    rng: np.random.Generator
+
+
+def private_plan(db: Database, options: PrivacyOptions) -> DatabasePlan:
+    """The private plan; refuses what the guarantee cannot cover yet, before reading data."""
+    options.check_tables(db)
+    plan = plan_database(db, private=True)
+    for key, tp in plan.tables.items():
+        for fk in tp.self_references:
+            if not fk.nullable:
+                raise InputError(f"{fk.label}: a NOT NULL self-reference is not covered by --epsilon yet (a row's "
+                                 "place in the hierarchy depends on every ancestor: no bounded sensitivity)")
+    return plan
+
+
+def model_columns(plan: DatabasePlan, key: str, context_size: int) -> int:
+    """Columns the table model may own, counted from the schema (for the split rule)."""
+    tp, table = plan.tables[key], plan.db.table(key)
+    own = [c for c in table.column_names if c not in tp.fk_columns and c not in tp.generated_keys]
+    return len(own) + len(tp.count_columns) + len(tp.null_columns) + (context_size if tp.driver else 0)
+
+
+def fit_private(con: duckdb.DuckDBPyConnection, db: Database, fit: FitOptions, privacy: PrivacyOptions,
+                progress=None) -> tuple[DatabasePlan, dict[str, FittedTable], DatabaseLedger]:
+    plan = private_plan(db, privacy)
+    caps = fk_caps(plan, privacy.cap_of)
+    contributions = entity_contributions(plan, caps)
+    rho = database_rho(privacy.epsilon, privacy.delta)
+    columns = {k: model_columns(plan, k, fit.context_size) for k in plan.tables}
+    shares = split_rho(rho, columns)
+    release = {k: privacy.delta * RELEASE_SHARE * s / rho for k, s in shares.items()}
+    ledger = DatabaseLedger(privacy.epsilon, privacy.delta, rho)
+    for key in plan.graph.order:
+        ledger.tables[key] = {"rho": shares[key], "sensitivity": contributions.sensitivity[key],
+                              "rows_per_entity": contributions.rows[key], "root": contributions.root[key],
+                              "worst_entity": contributions.why[key],
+                              "caps": {db.foreign_keys[i].label: caps[i] for i in plan.tables[key].count_columns}}
+    ctx = PrivateContext(fit, privacy, contributions, shares, release, ledger, np.random.default_rng(fit.seed))
+    sources = bound_contributions(con, plan, caps)
+    frames = TrainingFrames(con, plan, sources)
+    fitted: dict[str, FittedTable] = {}
+    try:
+        for key in plan.graph.order:
+            ft = FittedTable(key, db.table(key), plan.tables[key])
+            for stage in PRIVATE_FIT_STAGES:
+                stage(ft, frames, fitted, ctx)
+            fitted[key] = ft
+            if progress is not None:
+                progress(key)
+    finally:
+        drop_bounded(con, sources)
+    for ft in fitted.values():
+        ft.frame = None
+    _note_public_steps(plan, fitted, ledger)
+    return plan, fitted, ledger
+
+
+# -- the stages ------------------------------------------------------------------------------
+
+def build_bounded_frame(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, FittedTable], ctx: PrivateContext) -> None:
+    """The frame of the bounded rows; matched child counts clipped at their caps."""
+    driver = ft.plan.driver
+    candidates = fitted[driver.ref_table].modelled if driver is not None else ()
+    frame = frames.build(ft.key, tuple(candidates))
+    clips = {name: ctx.contributions.caps[i] for i, name in ft.plan.count_columns.items()}
+    frame = clip_counts(frame, clips)
+    frames.frames[ft.key] = frame
+    frames.con.register(frame_name(ft.key), frame)
+    ft.frame = frame
+    # sizes come from the private fit (fit_private_model); nothing reads the true count
+    ft.real_rows, ft.null_driver_rows = 0, 0
+
+
+def public_choices(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, FittedTable], ctx: PrivateContext) -> None:
+    """Context, per-parent sequences and key generators from the schema (:mod:`.public`)."""
+    driver = ft.plan.driver
+    candidates = [c for c in ft.frame.column_names if c.startswith("^")]
+    chosen: tuple[str, ...] = ()
+    if driver is not None:
+        chosen = public_context(frames.plan, ft.table, driver.ref_table, tuple(c[1:] for c in candidates),
+                                ctx.fit.context_size)
+    ft.frame = ft.frame.drop_columns([c for c in candidates if c not in chosen])
+    frames.frames[ft.key] = ft.frame
+    ft.context = tuple(c[1:] for c in chosen)
+    ft.sequences = public_sequences(ft.table, ft.plan)
+    ft.keys = {c: public_key_generator(ft.table, c, ft.frame.schema.field(c).type) for c in ft.plan.generated_keys}
+
+
+def fit_private_model(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, FittedTable], ctx: PrivateContext) -> None:
+    """The table model at the table's share and sensitivity; the row count comes from it."""
+    key = ft.key
+    share, s = ctx.shares[key], ctx.contributions.sensitivity[key]
+    exclude = tuple(ft.plan.fk_columns) + tuple(ft.plan.generated_keys) + tuple(ft.sequences)
+    own = [c for c in ft.frame.column_names if c not in exclude]
+    if not own or ft.frame.num_rows == 0:
+        # Nothing to model (keys only), or an empty frame (a model cannot fit on zero rows; see
+        # docs/privacy.md): the table's whole share buys one noisy row count.
+        sigma = gaussian_sigma(share, s)
+        noisy = ft.frame.num_rows + float(ctx.rng.normal(0, sigma))
+        ctx.ledger.spend(Spend(key, "rows", "gaussian", share, float(s), sigma, 0.0, "noisy row count (no table model)"))
+        ft.real_rows = max(0, int(round(noisy)))
+        ft.model = None
+        left_out = {}
+    else:
+        # the caps are public bounds of the child-count columns: no private range search for them
+        bounds = tuple(exp.Between(this=exp.column(sql.ident(name)), low=exp.Literal.number(0),
+                                   high=exp.Literal.number(ctx.contributions.caps[i]))
+                       for i, name in ft.plan.count_columns.items())
+        table = replace(ft.table, checks=ft.table.checks + bounds)
+        seed = int(ctx.rng.integers(2**31))
+        model = TableModel(rho=share, sensitivity=float(s), release_delta=ctx.release_delta[key], iters=ctx.fit.iters,
+                           n_bins=ctx.fit.n_bins, max_categories=ctx.fit.max_categories, seed=seed)
+        model.fit(ft.frame, table, exclude=exclude)
+        ctx.ledger.add_table_model(key, model.ledger_, s, ctx.release_delta[key])
+        ft.model = model
+        ft.real_rows = max(0, int(model.n_rows_))
+        left_out = model.left_out_
+    driver = ft.plan.driver
+    if driver is not None:  # real children per parent, from two private counts
+        parent_rows = fitted[driver.ref_table].real_rows
+        if parent_rows > 0:
+            ft.mean_degrees[frames.plan.fk_index(driver)] = ft.real_rows / parent_rows
+    ft.text_columns = tuple(c for c, why in left_out.items() if why.startswith(LANGUAGE_MODEL) and ft.table.has_column(c))
+    ft.context = tuple(c for c in ft.context if f"^{c}" in ft.modelled)
+    others = [c for c, why in left_out.items() if ft.table.has_column(c) and c not in exclude and c not in ft.text_columns]
+    ft.fillers = {c: public_filler(ft.table, c) for c in others}
+
+
+PRIVATE_FIT_STAGES = (build_bounded_frame, public_choices, fit_private_model)
+
+
+def _note_public_steps(plan: DatabasePlan, fitted: dict[str, FittedTable], ledger: DatabaseLedger) -> None:
+    """List what was decided without data, so the ledger says how each part was made."""
+    db = plan.db
+    for key in plan.graph.order:
+        tp, ft = plan.tables[key], fitted[key]
+        for i, name in tp.count_columns.items():
+            fk = db.foreign_keys[i]
+            role = "driving" if plan.tables[fk.table].driver == fk else "matched"
+            where = f"column {name} of the {key} model" if name in ft.modelled else "no model column (1 per parent)"
+            ledger.note(key, f"cardinality:{fk.label}", f"{role} FK; children per parent are {where}, "
+                        f"covered by the {key} share; capped at {ledger.tables[key]['caps'][fk.label]}")
+        for fk in tp.self_references:
+            ledger.note(key, f"self-reference:{fk.label}", "left empty (no private hierarchy model yet)")
+        for fk in tp.deferred:
+            ledger.note(key, f"cycle edge:{fk.label}", "filled after sampling without data (own-parent share 1)")
+        if ft.keys or ft.sequences:
+            ledger.note(key, "keys", "generated from the type and CHECK bounds only: "
+                        + ", ".join(list(ft.keys) + [f"{c} (1, 2, ... per parent)" for c in ft.sequences]))
+        if ft.context:
+            ledger.note(key, "context", "parent columns chosen by a fixed rule: " + ", ".join(ft.context))
+        if ft.fillers:
+            ledger.note(key, "fillers", "values from the type only: " + ", ".join(ft.fillers))

@@ -1,0 +1,76 @@
+"""What a private fit is asked for, validated before a single row is read.
+
+>>> PrivacyOptions(1.0).validate().cap_of("orders")
+8
+>>> PrivacyOptions(1.0, max_children_of=(("orders", 3),)).cap_of("orders")
+3
+>>> PrivacyOptions(0.0).validate()
+Traceback (most recent call last):
+...
+amalgam_rel.errors.InputError: --epsilon must be a positive number, got 0.0
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from amalgam_rel.errors import InputError
+
+# Children kept per parent row and FK. Data-independent by necessity (a cap read from the data
+# would itself leak); 8 keeps a two-level chain (customer -> orders -> lines) at 8 and 64 rows
+# per entity, where the noise of deeper tables still leaves signal at epsilon around 1.
+DEFAULT_MAX_CHILDREN = 8
+# What happens to columns the graphical model leaves to the language model (free text, nested
+# values): "refuse" stops with an error naming them; "schema" fills them from the schema alone.
+# A future "dp-sgd" (a privately trained language model) slots in here.
+TEXT_MODES = ("refuse", "schema")
+
+
+@dataclass(frozen=True)
+class PrivacyOptions:
+    epsilon: float
+    delta: float = 1e-9
+    max_children: int = DEFAULT_MAX_CHILDREN  # cap of every FK without its own
+    max_children_of: tuple[tuple[str, int], ...] = ()  # (child table, cap of each of its FKs)
+    text: str = "refuse"
+
+    def validate(self) -> PrivacyOptions:
+        if not isinstance(self.epsilon, (int, float)) or not math.isfinite(self.epsilon) or self.epsilon <= 0:
+            raise InputError(f"--epsilon must be a positive number, got {self.epsilon}")
+        if not isinstance(self.delta, (int, float)) or not 0 < self.delta < 1:
+            raise InputError(f"--delta must be between 0 and 1 (exclusive), got {self.delta}")
+        for table, cap in (("", self.max_children), *self.max_children_of):
+            if not isinstance(cap, int) or cap < 1:
+                where = f" for {table!r}" if table else ""
+                raise InputError(f"--max-children{where} must be a whole number >= 1, got {cap}")
+        if self.text not in TEXT_MODES:
+            raise InputError(f"--epsilon-text must be one of {', '.join(TEXT_MODES)}, got {self.text!r}")
+        return self
+
+    def cap_of(self, child_table: str) -> int:
+        """Children per parent row kept for each FK of ``child_table``."""
+        return dict(self.max_children_of).get(child_table, self.max_children)
+
+    def check_tables(self, db) -> None:
+        unknown = [t for t, _ in self.max_children_of if not db.has_table(t)]
+        if unknown:
+            raise InputError(f"--max-children names unknown tables: {', '.join(unknown)}")
+
+
+def parse_max_children(items: list[str] | None) -> tuple[int, tuple[tuple[str, int], ...]]:
+    """``["8", "orders=3"]`` -> (8, (("orders", 3),)): a bare number is the default cap.
+
+    >>> parse_max_children(["5", "line items=2"])
+    (5, (('line items', 2),))
+    """
+    default, per_table = DEFAULT_MAX_CHILDREN, []
+    for item in items or []:
+        table, sep, n = item.rpartition("=")
+        if not n.strip().isdigit() or (sep and not table):
+            raise InputError(f"--max-children expects N or TABLE=N with N a whole number, got {item!r}")
+        if sep:
+            per_table.append((table, int(n)))
+        else:
+            default = int(n)
+    return default, tuple(per_table)
