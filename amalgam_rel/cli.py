@@ -118,6 +118,52 @@ TextValuesOpt = Annotated[
 ]
 
 
+EpsilonOpt = Annotated[
+    Optional[float],
+    typer.Option("--epsilon", help="Differential privacy per root entity (docs/privacy.md): the budget epsilon > 0. "
+                                   "The privacy ledger is printed and saved next to the output."),
+]
+DeltaOpt = Annotated[float, typer.Option("--delta", help="The delta of (epsilon, delta)-DP, 0 < delta < 1 (with --epsilon).")]
+MaxChildrenOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--max-children", help="N or TABLE=N: children kept per parent row for each FK (of TABLE) under "
+                                        "--epsilon; the rest are dropped before fitting (default 8; repeatable)."),
+]
+EpsilonTextOpt = Annotated[
+    str,
+    typer.Option("--epsilon-text", help="Text and nested columns under --epsilon: 'refuse' (an error naming them) "
+                                        "or 'schema' (placeholder values made from the schema alone, no data)."),
+]
+
+
+def _privacy_options(db, epsilon, delta, max_children, epsilon_text) -> dict:
+    """DatabaseModel parameters for --epsilon, validated before any fitting ({} without it)."""
+    from amalgam_rel.dp.options import PrivacyOptions, parse_max_children
+
+    if epsilon is None:
+        if max_children or epsilon_text != "refuse" or delta != 1e-9:
+            raise AmalgamError("--delta, --max-children and --epsilon-text only apply with --epsilon")
+        return {}
+    default, per_table = parse_max_children(max_children)
+    options = PrivacyOptions(epsilon, delta, default, per_table, epsilon_text).validate()
+    options.check_tables(db)
+    return {"epsilon": epsilon, "delta": delta, "max_children": {"*": default, **dict(per_table)},
+            "epsilon_text": epsilon_text}
+
+
+def _print_ledger(ledger) -> None:
+    """Every spend of a private fit, then the total (which is the whole budget rho)."""
+    table = RichTable(title=f"privacy ledger: (epsilon={ledger.epsilon:g}, delta={ledger.delta:g})-DP per root entity, "
+                            f"zCDP rho={ledger.rho:.4g}", title_justify="left")
+    for col in ("table", "step", "mechanism", "rho", "sigma", "sensitivity", "detail"):
+        table.add_column(col, overflow="fold", no_wrap=col in ("rho", "sigma", "sensitivity"))
+    for e in ledger.entries:
+        table.add_row(escape(e.table), escape(e.step), escape(e.mechanism), f"{e.rho:.3g}",
+                      "-" if e.sigma is None else f"{e.sigma:.3g}", f"{e.sensitivity:g}", escape(e.detail))
+    table.add_row("total", "", "", f"{ledger.spent:.4g}", "", "", f"of rho {ledger.rho:.4g}; delta spent {ledger.delta_spent:.3g}")
+    console.print(table)
+
+
 def _text_values(n: int | None):
     return None if n == 0 else n
 
@@ -148,7 +194,7 @@ def _progress():
                     disable=not sys.stderr.isatty())
 
 
-def _fit(source: Path, sidecar, seed: int, llm, text_budget, progress):
+def _fit(source: Path, sidecar, seed: int, llm, text_budget, progress, privacy: dict | None = None):
     from amalgam_rel.relational.database_model import DatabaseModel
     from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
 
@@ -165,7 +211,8 @@ def _fit(source: Path, sidecar, seed: int, llm, text_budget, progress):
         else:
             progress.update(task, description="train text model", table=table)
 
-    model = DatabaseModel(seed=seed, llm=llm, text_budget_s=text_budget).fit(source, sidecar=sidecar, progress=step)
+    model = DatabaseModel(seed=seed, llm=llm, text_budget_s=text_budget, **(privacy or {})).fit(
+        source, sidecar=sidecar, progress=step)
     progress.update(task, description="fitted", table=f"{model.fit_seconds_:.1f} s")
     return model
 
@@ -198,6 +245,10 @@ def synth(
     report: Annotated[Optional[Path], typer.Option("--report", help="Evaluate the result and write an HTML report.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")] = False,
     sidecar: SidecarOpt = None,
+    epsilon: EpsilonOpt = None,
+    delta: DeltaOpt = 1e-9,
+    max_children: MaxChildrenOpt = None,
+    epsilon_text: EpsilonTextOpt = "refuse",
 ) -> None:
     """Fit models on SOURCE and write a synthetic database with the same DDL to OUTPUT."""
     from amalgam_rel.writing.writer import check_output_path
@@ -207,10 +258,17 @@ def synth(
     # every option is checked before minutes of fitting, not after
     parsed_rows = _parse_rows(rows)
     check_output_path(output, force, source)
-    _check_sample_options(load_schema(source), scale, parsed_rows)
+    schema = load_schema(source)
+    _check_sample_options(schema, scale, parsed_rows)
+    privacy = _privacy_options(schema, epsilon, delta, max_children, epsilon_text)
     with _progress() as progress:
-        model = _fit(source, sidecar, seed, llm, text_budget, progress)
+        model = _fit(source, sidecar, seed, llm, text_budget, progress, privacy)
         result = _sample(model, output, scale, parsed_rows, seed, force, progress, _text_values(text_values))
+    if model.privacy_ is not None:
+        from amalgam_rel.dp.accounting import ledger_path
+
+        _print_ledger(model.privacy_)
+        err_console.print(f"wrote {model.privacy_.write(ledger_path(output))}", highlight=False)
     total = sum(result.rows.values())
     err_console.print(f"wrote {output}: {len(result.rows)} tables, {total:,} rows "
                       f"(fit {model.fit_seconds_:.1f} s, sample {sum(result.seconds.values()):.1f} s)", highlight=False)
@@ -236,11 +294,21 @@ def fit(
     text_budget: TextBudgetOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the model directory if it exists.")] = False,
     sidecar: SidecarOpt = None,
+    epsilon: EpsilonOpt = None,
+    delta: DeltaOpt = 1e-9,
+    max_children: MaxChildrenOpt = None,
+    epsilon_text: EpsilonTextOpt = "refuse",
 ) -> None:
     """Fit models on SOURCE and save them (no real rows are stored) for `amalgam-rel sample`."""
+    from amalgam_rel.schema.load import load_schema
+
+    privacy = _privacy_options(load_schema(source), epsilon, delta, max_children, epsilon_text)
     with _progress() as progress:
-        model = _fit(source, sidecar, seed, llm, text_budget, progress)
+        model = _fit(source, sidecar, seed, llm, text_budget, progress, privacy)
     model.save(output, force=force)
+    if model.privacy_ is not None:
+        _print_ledger(model.privacy_)
+        err_console.print(f"the privacy ledger is saved with the model: {output / 'privacy.json'}", highlight=False)
     err_console.print(f"saved the fitted model to {output} (fit {model.fit_seconds_:.1f} s)", highlight=False)
 
 
