@@ -46,6 +46,8 @@ class PrivateContext:
 def private_plan(db: Database, options: PrivacyOptions) -> DatabasePlan:
     """The private plan; refuses what the guarantee cannot cover yet, before reading data."""
     options.check_tables(db)
+    # the schema travels with the fitted model: its true row counts must not
+    db = replace(db, tables=tuple(replace(t, row_count=None) for t in db.tables))
     plan = plan_database(db, private=True)
     for key, tp in plan.tables.items():
         for fk in tp.self_references:
@@ -65,6 +67,7 @@ def model_columns(plan: DatabasePlan, key: str, context_size: int) -> int:
 def fit_private(con: duckdb.DuckDBPyConnection, db: Database, fit: FitOptions, privacy: PrivacyOptions,
                 progress=None) -> tuple[DatabasePlan, dict[str, FittedTable], DatabaseLedger]:
     plan = private_plan(db, privacy)
+    db = plan.db
     caps = fk_caps(plan, privacy.cap_of)
     contributions = entity_contributions(plan, caps)
     rho = database_rho(privacy.epsilon, privacy.delta)
