@@ -49,9 +49,10 @@ def epsilon_available() -> bool:
 
 
 def amalgam_eps1(ds: Dataset, out: Path, seed: int, timeout: float | None) -> Measured:
+    """``amalgam-rel synth --epsilon 1 --epsilon-text schema``: (1, 1e-9)-DP per root entity,
+    text columns filled with schema placeholders (the language model is not covered)."""
     if not epsilon_available():
-        return Measured("not available", 0.0, 0.0, {}, "not available yet: `amalgam-rel synth` has no --epsilon; "
-                        "database-level DP is not implemented (only per-table models take ε)")
+        return Measured("not available", 0.0, 0.0, {}, "`amalgam-rel synth` has no --epsilon in this checkout")
     return ours("amalgam", "--epsilon", "1")(ds, out, seed, timeout)
 
 

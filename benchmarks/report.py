@@ -207,9 +207,9 @@ def render(store: dict, docs: Path) -> str:
            "`--report-only` re-renders this section from the store.", "",
            f"**Machine.** {machine_text(store)}", "",
            "**Methods.** *amalgam-rel*: `DatabaseModel` defaults (what `amalgam-rel synth` runs). *amalgam-rel ε=1*: "
-           "not available yet: database-level differential privacy is not implemented (only the per-table models "
-           "take ε; key, cardinality and text models do not), so `amalgam-rel synth` has no `--epsilon`; the runner "
-           "checks for the option and runs it once it lands. *SDV HMA*: `HMASynthesizer`, "
+           "`amalgam-rel synth --epsilon 1 --epsilon-text schema`: (1, 1e-9)-differential privacy per root entity "
+           "(docs/privacy.md: children per parent capped at 8, rho split over the table models); text columns are "
+           "not covered and hold schema placeholders. *SDV HMA*: `HMASynthesizer`, "
            "current release, in its own venv, with metadata built from our schema (strings categorical so no Faker "
            "PII values, keys as `id`); it refuses more than 5 tables or depth above 2. *SDV HMA 1.37*: the last "
            "release without that refusal, under a time cap. *independent columns*: every column drawn from its own "

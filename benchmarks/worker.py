@@ -76,7 +76,10 @@ def run_amalgam(real: Path, out: Path, args) -> dict:
         checkpoint(args.result, {"partial": True, "fit_s": marks.get("fit_end", now) - marks["start"],
                                  "stage_s": dict(stages), "tables_done": done, "last_event": f"{stage} {name}"})
 
-    model = DatabaseModel(seed=args.seed, epsilon=args.epsilon).fit(real, sidecar=args.sidecar, progress=progress)
+    # with --epsilon, as `synth --epsilon E --epsilon-text schema`: text columns are not covered by
+    # the guarantee, so they get schema placeholders instead of stopping the run
+    private = {"epsilon": args.epsilon, "epsilon_text": "schema"} if args.epsilon is not None else {}
+    model = DatabaseModel(seed=args.seed, **private).fit(real, sidecar=args.sidecar, progress=progress)
     marks["fit_end"] = time.perf_counter()
     checkpoint(args.result, {"partial": True, "fit_s": marks["fit_end"] - marks["start"], "stage_s": dict(stages),
                              "text_fit_s": marks["fit_end"] - marks.get("text", marks["fit_end"])})
@@ -85,7 +88,9 @@ def run_amalgam(real: Path, out: Path, args) -> dict:
     return {"fit_s": marks["fit_end"] - marks["start"], "sample_s": sample_s, "rows": sum(report.rows.values()),
             "text_fit_s": round(marks["fit_end"] - marks.get("text", marks["fit_end"]), 3),
             "stage_s": {k: round(v, 3) for k, v in stages.items()},
-            "table_sample_s": report.seconds, "table_rows": report.rows}
+            "table_sample_s": report.seconds, "table_rows": report.rows,
+            **({"privacy_rho": model.privacy_.rho, "privacy_rho_spent": model.privacy_.spent}
+               if model.privacy_ is not None else {})}
 
 
 def checkpoint(path: Path, state: dict) -> None:
