@@ -4,10 +4,12 @@ Three steps, each a Gaussian mechanism on the column's rows (sensitivity 1) and 
 to the ledger; every later choice is post-processing of earlier noisy outputs:
 
 1. **Range** (only when public bounds - CHECK, else the type - are too wide for the grid): a
-   noisy 512-cell histogram between the public bounds, on an asinh scale for numbers and a
-   linear one for temporal types (±300 years around 1970 is 214 days a cell, far finer than an
-   asinh cell near 2015). Cells clearly above the noise give the range. The same histogram
-   says whether the column is heavy-tailed (its noisy median in the range's lowest 10 %).
+   top-down search over 512 cells between the public bounds (asinh scale for numbers, linear
+   for temporal types: 1.2 years a cell over +-300 years around 1970). Level 1 measures the two
+   halves, each later level the 4x finer blocks inside what the previous level kept; a block
+   is a hit when it clears a bar corrected for the number of blocks tested. With no hit the
+   range is the public bounds (a guessed block would miss the data: the 0.000 column shapes
+   of chinook.Invoice at epsilon = 1). A coarse range grids numbers uniformly in asinh(x).
 2. **Point masses** (when the noisy row count says a mass could clear the threshold): a
    stability-based histogram of exact values - only values whose noisy count clears
    ``1 + sigma * z(1 - delta')`` are released, as in the categorical codec. Each becomes its
@@ -43,14 +45,17 @@ from amalgam_rel.models.codecs.scale import natural_step, type_bounds
 from amalgam_rel.models.privacy import gaussian_sigma, release_threshold
 from amalgam_rel.schema.types import TEMPORAL_KINDS
 
-RANGE_SHARE = 0.15  # of the column's rho, to find its range when public bounds are too wide
-SMALL_RANGE_SHARE = 0.6  # ... and when the table is so small that the grid gets <= _SMALL_CELLS cells
-_SMALL_CELLS = 6
+RANGE_SHARE = (0.15, 0.6)  # least and most of the column's rho for its range when public bounds are too wide
+_RANGE_SNR = 12.0  # rows per range-level noise deviation the range share aims for
 MASS_SHARE = 0.25  # of what is left, to release point masses when the table is large enough
 _RANGE_CELLS = 512
-_RANGE_FALSE = 0.2
+# Cells per block at each level of the range search. An asinh cell is a few % of its value, so
+# numbers stop at 4-cell blocks (narrower levels only trim spread tails; the grid refines
+# further); a linear cell of the +-300-year temporal span is 1.2 years, so dates go down to 1.
+_RANGE_BLOCKS = {False: (256, 64, 16, 4), True: (256, 64, 16, 4, 1)}  # keyed by linear
+_RANGE_FALSE = 0.2  # family-wise rate at which noise alone makes a false hit (which only widens the range)
+_TAIL_Z = 3.0  # a run of blocks beyond the hits joins the range when its noisy sum clears this many sigmas
 _HEAVY = 0.1  # noisy median in the lowest 10 % of the range: grid on an asinh scale
-_TAIL_Z = 3.0  # a block of cells beyond the range joins it when its noisy sum clears this many sigmas
 _MASS_ROWS = 4  # try point masses only when n_hat >= this many release thresholds
 _PRIVATE_POINTS = 129  # within-bin quantile points: few bins, so each needs a finer shape (free: post-processing)
 
@@ -78,14 +83,16 @@ def private_domain(spec: ColumnSpec, options: CodecOptions, x: np.ndarray, valid
     lo = spec.bounds[0] if spec.bounds[0] is not None else lo_t
     hi = spec.bounds[1] if spec.bounds[1] is not None else hi_t
     most = min(options.n_bins, private.max_bins or options.n_bins)
-    rho, v, median = private.rho, x[valid], None
+    rho, v, median, warp = private.rho, x[valid], None, False
     if step == 0 or (hi - lo) / step + 1 > options.fine_cells:
-        # A small table affords only a few grid cells, so where the data lies is most of what
-        # can be learnt: the range then takes most of the column's budget.
-        small = private.n_hat is not None and grid_cells(private.n_hat, gaussian_sigma(rho), 128) <= _SMALL_CELLS
-        rho_range = rho * (SMALL_RANGE_SHARE if small else RANGE_SHARE)
-        lo, hi, median = _private_range(spec.name, v, lo, hi, rho_range, private, linear=spec.kind in TEMPORAL_KINDS)
-        rho -= rho_range
+        rho_range = rho * _range_share(private.n_hat, rho, len(_RANGE_BLOCKS[spec.kind in TEMPORAL_KINDS]))
+        lo, hi, median, spent, tight = _private_range(spec.name, v, lo, hi, rho_range, private,
+                                                      linear=spec.kind in TEMPORAL_KINDS)
+        rho -= spent
+        # A coarse range (the search stopped above its finest level) says little about the
+        # scale inside it: a number's grid is then uniform in asinh(x), the search's own scale,
+        # so that a range such as [0, 2**31] still has cells for 10, 1e3 and 1e5.
+        warp = not tight and spec.kind not in TEMPORAL_KINDS
     if step > 0:
         lo, hi = np.floor(lo / step) * step, np.ceil(hi / step) * step
     discrete = step > 0 and (hi - lo) / step + 1 <= most
@@ -109,15 +116,16 @@ def private_domain(spec: ColumnSpec, options: CodecOptions, x: np.ndarray, valid
     else:
         n_rest = private.n_hat - float(np.maximum(mass_counts, 0).sum()) if private.n_hat is not None else None
         heavy = median is not None and spec.kind not in TEMPORAL_KINDS and median - lo < _HEAVY * (hi - lo)
-        grid, noisy, variances, null = _adaptive_histogram(spec.name, rest, lo, hi, step, heavy, median, n_rest, nulls,
-                                                           rho, options, private)
+        scale, unscale = (np.arcsinh, np.sinh) if warp else (np.asarray, np.asarray)
+        grid, noisy, variances, null = _adaptive_histogram(spec.name, scale(rest), scale(lo), scale(hi), 0.0 if warp else step,
+                                                           heavy and not warp, median, n_rest, nulls, rho, options, private)
         weights = np.maximum(noisy, 0) + 1e-9  # the floor keeps every cell decodable
         bins = max(1, most - len(masses))
         cdf = np.concatenate([[0.0], np.cumsum(weights)]) / weights.sum()
         cut = np.searchsorted(cdf, np.linspace(0, 1, bins + 1)[1:-1])
         cut = np.unique(np.concatenate([[0], np.clip(cut, 1, len(weights) - 1), [len(weights)]]))
-        edges = grid[cut]
-        inner = _histogram_quantiles(grid, weights, cut, max(options.quantile_points, _PRIVATE_POINTS))
+        edges = unscale(grid[cut])
+        inner = unscale(_histogram_quantiles(grid, weights, cut, max(options.quantile_points, _PRIVATE_POINTS)))
         coarse = np.concatenate([mass_counts, np.add.reduceat(noisy, cut[:-1])])
         variances = np.concatenate([np.full(len(masses), mass_sd**2), np.add.reduceat(variances, cut[:-1])])
         mode, values = ("mixed" if len(masses) else "binned"), masses
@@ -218,64 +226,93 @@ def _count(sorted_v, a, b, lo, hi):
 
 
 def _private_range(name: str, v: np.ndarray, lo: float, hi: float, rho: float, private: PrivateFit,
-                   *, linear: bool) -> tuple[float, float, float]:
-    """Noisy histogram between public bounds -> (low, high, noisy median) of the data."""
+                   *, linear: bool) -> tuple[float, float, float | None, float]:
+    """Top-down private search for the data between public bounds.
+
+    Returns (low, high, noisy median or None, rho spent). The bounds are cut into
+    ``_RANGE_CELLS`` cells (asinh scale for numbers, linear for temporal types) and searched
+    as a tree: level 1 measures the two halves, each later level measures the children of the
+    previous level's hits. Every level is one Gaussian histogram over disjoint cells
+    (sensitivity 1, ``rho / levels``); which cells it holds depends only on earlier noisy
+    counts. A node is a hit when its noisy count clears a threshold corrected for the number of
+    nodes tested (family-wise false-hit rate ``_RANGE_FALSE``), so a coarse block holding a
+    few hundred spread-out rows is found, while the loudest of 512 noise cells is not mistaken
+    for data. The search stops at the first level without a hit, and the levels it did not
+    measure are not spent: the caller gives that budget to the grid. With no hit at all the
+    range is the public bounds - nothing was learnt, and a guessed block would miss the data.
+    """
     if linear:
         edges = np.linspace(lo, hi, _RANGE_CELLS + 1)
     else:
         edges = np.sinh(np.linspace(np.arcsinh(lo), np.arcsinh(hi), _RANGE_CELLS + 1))
-    sigma = gaussian_sigma(rho)
-    counts = np.bincount(np.clip(np.searchsorted(edges[1:-1], v, side="right"), 0, _RANGE_CELLS - 1),
-                         minlength=_RANGE_CELLS).astype(np.float64)
-    raw = counts + private.rng.normal(0, sigma, _RANGE_CELLS)  # unclipped: block sums stay unbiased
-    noisy = np.maximum(raw, 0)
-    private.ledger.spend(f"range:{name}", "gaussian", rho,
-                         detail=f"{'linear' if linear else 'asinh'}-scale histogram on {_RANGE_CELLS} cells, sigma={sigma:.3g}")
-    # Cells clearly above the noise hold the data. Spread-out data may have no such cell, so
-    # the same histogram is also read in blocks of 4, 16, ... 512 cells (sums: free), each
-    # block against sigma * sqrt(block). The range covers what the finest resolutions with a
-    # hit find (up to 4x coarser than the first); with no hit at all, the
-    # block with the largest z-score. The threshold lets noise alone pass anywhere with
-    # probability _RANGE_FALSE: a false hit only widens the range, which the grid refines.
-    z = float(norm.isf(_RANGE_FALSE / (_RANGE_CELLS * 8 / 3)))
-    first, last, busy, finest = _RANGE_CELLS, -1, np.zeros(0, np.int64), None
-    for f in (1, 4, 16, 64, 256, 512):
-        if finest is not None and f > 4 * finest:
+    cells = np.bincount(np.clip(np.searchsorted(edges[1:-1], v, side="right"), 0, _RANGE_CELLS - 1),
+                        minlength=_RANGE_CELLS).astype(np.float64)
+    sums = np.concatenate([[0.0], np.cumsum(cells)])
+    schedule = _RANGE_BLOCKS[linear]
+    levels = _range_levels(private.n_hat, rho, len(schedule))
+    if levels == 0:  # too few rows for even the two halves to rise above the noise
+        return lo, hi, None, 0.0, False
+    sigma = gaussian_sigma(rho / levels)
+    first, last, median, spent, depth, parent = 0, _RANGE_CELLS, None, 0.0, -1, (0.0, 0)
+    blocks = schedule[:levels]  # small tables stop at coarse blocks
+    for depth, f in enumerate(blocks):
+        starts = np.arange(first, last, f)  # the blocks of this level inside the current range
+        noisy = sums[np.minimum(starts + f, _RANGE_CELLS)] - sums[starts] + private.rng.normal(0, sigma, len(starts))
+        spent += rho / levels
+        private.ledger.spend(f"range:{name}:level {depth + 1}", "gaussian", rho / levels,
+                             detail=f"{len(starts)} blocks of {f} {'linear' if linear else 'asinh'} cells, sigma={sigma:.3g}")
+        hit = np.flatnonzero(noisy > float(norm.isf(_RANGE_FALSE / (levels * len(starts)))) * sigma)
+        if not len(hit):
+            depth -= 1
             break
-        # Blocks at offsets 0 and f/2, so that data straddling a block boundary is not split.
-        starts = np.arange(0, _RANGE_CELLS - f + 1, max(f // 2, 1))
-        sums = np.concatenate([[0.0], np.cumsum(raw)])
-        blocks = sums[starts + f] - sums[starts]
-        hit = starts[blocks > z * sigma * np.sqrt(f)]
-        if len(hit):
-            finest = f if finest is None else finest
-            first, last = min(first, hit[0]), max(last, hit[-1] + f - 1)
-            if f == 1:
-                busy = hit
-    if last < 0:  # nothing clears the bar: the block standing out most is the best guess
-        f, i = max(((f, int(np.argmax(raw.reshape(-1, f).sum(axis=1)))) for f in (1, 4, 16, 64, 256)),
-                   key=lambda fi: raw.reshape(-1, fi[0]).sum(axis=1)[fi[1]] / np.sqrt(fi[0]))
-        first, last = i * f, i * f + f - 1
-    if len(busy) == 0:
-        busy = np.arange(first, last + 1)
-    first, last = _extend(raw, first, sigma, -1), _extend(raw, last, sigma, +1) + 1
-    inside = np.zeros(_RANGE_CELLS)
-    inside[busy] = noisy[busy]  # the median of the busy cells only: noise elsewhere is not data
-    median_cell = int(np.searchsorted(np.cumsum(inside), inside.sum() / 2)) if inside.sum() > 0 else (first + last) // 2
-    median = float((edges[median_cell] + edges[median_cell + 1]) / 2)
-    return float(edges[first]), float(edges[last]), median
+        a, b = _tails(noisy, hit[0], hit[-1], sigma)
+        if depth > 0:  # one more block keeps a tail's end (the halves are never widened: that is everything)
+            a, b = max(a - 1, 0), min(b + 1, len(starts) - 1)
+        kept = float(noisy[a : b + 1].sum())
+        if depth > 0 and parent[0] - kept > _TAIL_Z * sigma * np.sqrt(parent[1] + b + 1 - a):
+            depth -= 1  # spread rows, each block below the bar: narrowing would drop them
+            break
+        parent = (kept, b + 1 - a)
+        first, last = int(starts[a]), int(min(starts[b] + f, _RANGE_CELLS))
+        weights = np.maximum(noisy[a : b + 1], 0)
+        mid = a + int(np.searchsorted(np.cumsum(weights), weights.sum() / 2))
+        median = float((edges[starts[mid]] + edges[min(starts[mid] + f, _RANGE_CELLS)]) / 2)
+    return float(edges[first]), float(edges[last]), median, spent, depth == len(schedule) - 1
 
 
-def _extend(raw: np.ndarray, edge: int, sigma: float, direction: int) -> int:
-    """Grow the range past ``edge`` to the widest block (1, 2, 4, ... 64 cells) beyond it whose
-    noisy sum clearly exceeds noise: sparse tails are below the per-cell threshold but not
-    below a block's. One more cell keeps the tail's end."""
-    best = 0
-    for k in (1, 2, 4, 8, 16, 32, 64):
-        block = raw[edge + 1 : edge + 1 + k] if direction > 0 else raw[max(edge - k, 0) : edge]
-        if len(block) and block.sum() > _TAIL_Z * sigma * np.sqrt(len(block)):
-            best = len(block)
-    return int(np.clip(edge + direction * (best + 1), 0, len(raw) - 1))
+def _tails(noisy: np.ndarray, a: int, b: int, sigma: float) -> tuple[int, int]:
+    """Grow the hit span [a, b] by the widest run of blocks (1, 2, 4, ...) beyond each end whose
+    noisy sum clearly exceeds its noise: a sparse tail is below every block's bar but not below
+    a run's, and dropping it would pile its rows on the range's edge."""
+    def widest(run_sums: list[tuple[int, float]]) -> int:
+        return max([k for k, total in run_sums if total > _TAIL_Z * sigma * np.sqrt(k)], default=0)
+    runs = [2**i for i in range(int(np.log2(max(len(noisy), 1))) + 1)]
+    left = widest([(min(k, a), float(noisy[max(a - k, 0) : a].sum())) for k in runs if a > 0])
+    right = widest([(min(k, len(noisy) - 1 - b), float(noisy[b + 1 : b + 1 + k].sum())) for k in runs if b < len(noisy) - 1])
+    return a - left, b + right
+
+
+def _range_share(n_hat: float | None, rho: float, levels: int) -> float:
+    """Share of a column's rho for its range: enough for every search level to see the rows at
+    ``_RANGE_SNR`` noise deviations, within ``RANGE_SHARE``. Where the data lies is most of what
+    a small table can tell, so it spends more; levels the search skips return to the grid."""
+    if n_hat is None:
+        return RANGE_SHARE[0]
+    needed = levels * _RANGE_SNR**2 / (2 * max(n_hat, 1.0) ** 2)
+    return float(np.clip(needed / rho, *RANGE_SHARE))
+
+
+def _range_levels(n_hat: float | None, rho: float, most: int) -> int:
+    """Levels of the range search the noisy row count can use: the most for which all rows in
+    one half clear the first level's bar by two deviations (0: not even the halves). Deeper
+    levels that find nothing cost nothing: their budget returns to the grid."""
+    if n_hat is None:
+        return most
+    for levels in range(most, 0, -1):
+        z = float(norm.isf(_RANGE_FALSE / (levels * 2)))
+        if n_hat >= (z + 2) * gaussian_sigma(rho / levels):
+            return levels
+    return 0
 
 
 def _release_masses(name: str, v: np.ndarray, sigma: float, tau: float, most: int, rho: float,
