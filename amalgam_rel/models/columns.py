@@ -32,6 +32,7 @@ _UNIQUE_SHARE = 0.5  # strings whose distinct values exceed this share of rows a
 _COVERAGE = 0.95  # ... or whose max_categories most frequent values cover less than this
 _LONG_TEXT = 48  # mean characters beyond which a string is prose, however repetitive
 _SMALL = 20  # below this many rows the unique share says nothing
+_RELEASABLE = 0.5  # private: values that can clear the release threshold must hold this share (as in the codec)
 
 
 def plan_columns(data: pa.Table, table: Table | None = None, options: CodecOptions = CodecOptions(),
@@ -70,24 +71,31 @@ def plan_columns(data: pa.Table, table: Table | None = None, options: CodecOptio
 
 
 def private_text_test(values: pa.ChunkedArray, options: CodecOptions, rho: float, n_hat: float,
-                      rng: np.random.Generator, ledger: Ledger, name: str) -> str | None:
+                      rng: np.random.Generator, ledger: Ledger, name: str, release_at: float | None = None) -> str | None:
     """The cardinality rules of :func:`plan_columns`, on noisy counts (a private step).
 
-    Three counts - distinct values, rows in the ``max_categories`` most frequent values, and
-    non-NULL rows - each change by at most 1 when one row is added or removed, so together
-    they have L2 sensitivity sqrt(3). Routing a text column here costs a fraction of what
-    trying (and failing) to release its categories would.
+    Four counts - distinct values, rows in the ``max_categories`` most frequent values, non-NULL
+    rows, and rows in the ``k`` most frequent values - each change by at most 1 when one row is
+    added or removed, so together they have L2 sensitivity 2. ``k`` is how many values could
+    clear ``release_at``, the noisy count the codec will need to release a value (at most
+    ``n_hat / release_at`` of them can): when those values cannot hold half the rows, the
+    release would fail and route the column to the language model anyway - after spending the
+    column's whole share. Routing here costs a fraction of that.
     """
     present = values.drop_null()
-    counts = pc.value_counts(present).field("counts").to_numpy() if len(present) else np.zeros(0)
-    true = np.array([len(counts), np.sort(counts)[::-1][: options.max_categories].sum(), len(present)], np.float64)
-    sigma = gaussian_sigma(rho, sensitivity=float(np.sqrt(3)))
-    distinct, top, n = true + rng.normal(0, sigma, 3)
-    ledger.spend(f"text test:{name}", "gaussian", rho, detail=f"noisy distinct / top-{options.max_categories} / non-NULL counts, sigma={sigma:.3g}")
+    counts = np.sort(pc.value_counts(present).field("counts").to_numpy())[::-1] if len(present) else np.zeros(0)
+    k = options.max_categories if not release_at else int(np.clip(n_hat // release_at, 1, options.max_categories))
+    true = np.array([len(counts), counts[: options.max_categories].sum(), len(present), counts[:k].sum()], np.float64)
+    sigma = gaussian_sigma(rho, sensitivity=2.0)
+    distinct, top, n, releasable = true + rng.normal(0, sigma, 4)
+    ledger.spend(f"text test:{name}", "gaussian", rho,
+                 detail=f"noisy distinct / top-{options.max_categories} / non-NULL / top-{k} counts, sigma={sigma:.3g}")
     if n_hat >= _SMALL and distinct > _UNIQUE_SHARE * max(n, 1.0):
         return "high-cardinality string (noisy distinct count)"
     if distinct > options.max_categories and top < _COVERAGE * max(n, 1.0):
         return "high-cardinality string (noisy coverage of the frequent values)"
+    if release_at and releasable < _RELEASABLE * max(n, 1.0):
+        return f"values too rare to release privately (noisy top-{k} rows)"
     return None
 
 

@@ -32,7 +32,7 @@ from amalgam_rel.models.codecs import Codec, CodecOptions, ColumnSpec, PrivateFi
 from amalgam_rel.models.columns import plan_columns, private_text_test
 from amalgam_rel.models.estimation import Measurement, Potentials, closed_form, estimate, largest_clique_cells
 from amalgam_rel.models.budget import ROWS_SHARE, TEXT_SHARE, noisy_rows, plan_budget
-from amalgam_rel.models.privacy import Ledger, PrivacyParams, gaussian_sigma
+from amalgam_rel.models.privacy import Ledger, PrivacyParams, gaussian_sigma, release_threshold
 from amalgam_rel.models.sampler import JunctionTreeSampler
 from amalgam_rel.schema.model import Table
 from amalgam_rel.schema.types import Kind
@@ -157,8 +157,12 @@ class TableModel:
             strings = [s for s in specs if s.kind is Kind.STRING and not s.labels]
             if strings:  # route text before sharing the budget, so it goes to modelled columns
                 rho_test = (privacy.rho - ledger.spent) * TEXT_SHARE / len(specs)
+                # The count a value will need to be released if every planned column stays: a
+                # function of public facts and n_hat only.
+                draft = plan_budget(ledger.remaining - rho_test * len(strings), len(specs), n_hat, self.budget_split, options.n_bins)
+                release_at = release_threshold(gaussian_sigma(draft.one_way / len(specs)), privacy.release_delta / len(specs))
                 for spec in strings:
-                    why = private_text_test(kept.column(spec.name), options, rho_test, n_hat, rng, ledger, spec.name)
+                    why = private_text_test(kept.column(spec.name), options, rho_test, n_hat, rng, ledger, spec.name, release_at)
                     if why:
                         left_out[spec.name] = f"language_model: {why}"
                 specs = [s for s in specs if s.name not in left_out]
