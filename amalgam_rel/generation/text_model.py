@@ -33,6 +33,7 @@ from amalgam_rel.generation import lm as lm_mod
 from amalgam_rel.generation.checks import Validator, string_rule
 from amalgam_rel.generation.copy_guard import CopyGuard
 from amalgam_rel.generation.output_types import OutputSpec, build_spec
+from amalgam_rel.generation.lengths import length_bucket, length_column, value_length
 from amalgam_rel.generation.prompts import column_tag, render_prompt
 from amalgam_rel.generation.reuse import DEFAULT_MAX_VALUES, reuse_plan
 from amalgam_rel.generation.row_context import RowContext
@@ -60,13 +61,17 @@ class ColumnPlan:
     guarded: bool  # the copy guard applies (free text)
     tag: str  # ends every prompt of this column (a dedicated token for the default model)
     max_new_tokens: int = 64
+    # (bucket, real rows) of the value lengths, when prompts carry the length (see .lengths);
+    # sampled from only when the caller's rows bring no length column of their own
+    length_buckets: tuple[tuple[str, int], ...] = ()
 
     def to_dict(self) -> dict:
         return asdict(self) | {"spec": self.spec.to_dict()}
 
     @classmethod
     def from_dict(cls, d: dict) -> ColumnPlan:
-        return cls(**(d | {"spec": OutputSpec.from_dict(d["spec"]), "prompt_columns": tuple(d["prompt_columns"])}))
+        return cls(**(d | {"spec": OutputSpec.from_dict(d["spec"]), "prompt_columns": tuple(d["prompt_columns"]),
+                           "length_buckets": tuple(tuple(b) for b in d.get("length_buckets", ()))}))
 
 
 @dataclass
@@ -82,6 +87,7 @@ class ColumnReport:
     first_pass_copies: int = 0
     output_copies: int = 0  # copies kept (only with the guard off)
     duplicates: int = 0  # repeats in a unique column (regenerated)
+    length_misses: int = 0  # valid, but far from the length the row asked for (regenerated)
     reused: int = 0  # rows served from the K distinct values of their context bucket
     null_fallbacks: int = 0
     seconds: float = 0.0
@@ -195,11 +201,20 @@ class TextFieldModel:
             earlier = [n for n in names[:i] if plans[names.index(n)].spec.mode != "json"][-2:]
             prompt_cols = tuple(context + earlier)
             present = [r for r in rows if r[name] is not None]
+            buckets: tuple = ()
+            if spec.mode == "text" or col.type.kind is Kind.LIST:
+                # first in the prompt: the strongest hint, and the last one a reused value gives up
+                length = length_column(name)
+                for r in rows:
+                    r[length] = length_bucket(value_length(r[name]))
+                prompt_cols = (length,) + prompt_cols
+                buckets = tuple(sorted(Counter(r[length] for r in present).items()))
             guarded = spec.mode == "text" and not spec.key_like
             tag = column_tag(table.key, name, special=self.llm is None)
             plans.append(ColumnPlan(table.key, name, spec, prompt_cols,
                                     null_rate=1 - len(present) / len(rows) if rows else 0.0,
-                                    nullable=col.nullable, unique=table.is_unique((name,)), guarded=guarded, tag=tag))
+                                    nullable=col.nullable, unique=table.is_unique((name,)), guarded=guarded, tag=tag,
+                                    length_buckets=buckets))
             named = self.llm is not None  # a user's model reads names; the compact one reads positions
             pairs += [(render_prompt(table.key, name, r, prompt_cols, tag=tag, named=named), spec.encode(r[name]))
                       for r in present]
@@ -256,7 +271,7 @@ class TextFieldModel:
         rng = random.Random(f"{self.seed}/{plan.table}/{plan.column}/{rows.n}")
         values: list[Any] = [None] * rows.n
         texts: dict[int, str] = {}  # accepted decoded text per drawn row, to recheck where reused
-        wanted = [i for i in range(rows.n) if not (plan.nullable and rng.random() < plan.null_rate)]
+        wanted = self._wanted_rows(plan, rows, rng)
         if plan.unique:
             draw, reuse = wanted, {}
         else:
@@ -282,6 +297,29 @@ class TextFieldModel:
         self.generation_report_[(plan.table, plan.column)] = report
         return values
 
+    def _wanted_rows(self, plan: ColumnPlan, rows: RowContext, rng: random.Random) -> list[int]:
+        """Rows that get a value; where the prompt carries a length, every wanted row gets one.
+
+        A length column in the rows (the graphical model's, see :mod:`.lengths`) decides both:
+        NULL length, NULL value. Without one, NULLs come at the real rate and lengths from their
+        real distribution.
+        """
+        length = length_column(plan.column)
+        if length in rows.names:
+            lengths = rows.column(length)
+            wanted = [i for i, v in enumerate(lengths) if v is not None]
+            if plan.length_buckets:
+                rows.put(length, [length_bucket(v) for v in lengths])
+            return wanted
+        wanted = [i for i in range(rows.n) if not (plan.nullable and rng.random() < plan.null_rate)]
+        if plan.length_buckets:
+            labels, weights = zip(*plan.length_buckets)
+            buckets: list = [None] * rows.n
+            for i, label in zip(wanted, rng.choices(labels, weights, k=len(wanted))):
+                buckets[i] = label
+            rows.put(length, buckets)
+        return wanted
+
     def _draw(self, plan: ColumnPlan, rows: RowContext, draw: list[int], values: list,
               texts: dict[int, str], validator: Validator, seen: set, report: ColumnReport) -> None:
         """Fill ``values[i]`` for every ``i`` in ``draw`` from the model, regenerating refusals."""
@@ -289,14 +327,21 @@ class TextFieldModel:
         prompts = dict(zip(draw, (render_prompt(plan.table, plan.column, r, plan.prompt_columns, tag=plan.tag,
                                                 named=named) for r in rows.records(plan.prompt_columns, draw))))
         todo = list(draw)
+        wanted_length = rows.column(length_column(plan.column)) if plan.length_buckets else None
         for attempt in range(self.max_attempts):
             if not todo:
                 break
+            # the asked-for length bucket first, a neighbouring one next, then any length: the
+            # graphical model's length is a target, never a reason to fail a row
+            slack = 0 if attempt < self.max_attempts // 4 else 1 if attempt < self.max_attempts // 2 else None
             # retries fill the batch with several draws per row (free: the batch runs anyway), and
-            # run slightly hotter, which helps a row out of a copied or invalid rut
+            # later ones run slightly hotter, which helps a row out of a copied or invalid rut
             reps = 1 if attempt == 0 else max(1, min(8, self.batch_size // len(todo)))
             slots = [i for i in todo for _ in range(reps)]
-            drawn = self._sample(plan, [prompts[i] for i in slots], self.temperature * (1 + 0.1 * attempt))
+            # hotter only once any length will do: a hot draw is long, and would be kept for
+            # rows that asked for short text
+            heat = attempt if slack is None or wanted_length is None else 0
+            drawn = self._sample(plan, [prompts[i] for i in slots], self.temperature * (1 + 0.1 * heat))
             decoded = [_decode(plan.spec, t) for t in drawn]
             ctx = rows.take(validator.context_types, slots)
             ok, cast = validator.check([d if d is not None else "" for d in decoded], ctx)
@@ -312,12 +357,16 @@ class TextFieldModel:
                 if not good:
                     report.invalid += 1
                     continue
-                if plan.guarded and self.guard_.is_copy(text):
+                copy = plan.guarded and self.guard_.is_copy(text)
+                if copy:
                     report.copies += 1
                     report.first_pass_copies += attempt == 0
                     if self.copy_guard:
                         continue
-                    report.output_copies += 1
+                if wanted_length is not None and slack is not None and not _near(value, wanted_length[i], slack):
+                    report.length_misses += 1
+                    continue
+                report.output_copies += copy
                 key = _hashable(value)
                 if plan.unique and key in seen:
                     report.duplicates += 1
@@ -460,6 +509,13 @@ def _decode(spec: OutputSpec, text: str) -> str | None:
         return spec.decode(text)
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def _near(value: Any, bucket: str | None, slack: int) -> bool:
+    """Whether a value's length falls within ``slack`` buckets of the one asked for."""
+    if bucket is None:
+        return True
+    return abs(int(length_bucket(value_length(value))[1:]) - int(bucket[1:])) <= slack
 
 
 def _hashable(v: Any):

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from amalgam_rel.errors import DataError
+from amalgam_rel.generation.lengths import is_length_column
 from amalgam_rel.relational.fitting import FittedTable
 from amalgam_rel.relational.keys import number_within
 from amalgam_rel.relational.matching import fit_degrees, match_to_degrees, repair_duplicate_pairs
@@ -240,7 +241,9 @@ def enforce_checks(d: Draft) -> None:
 def fill_text(d: Draft) -> None:
     if not d.ft.text_columns or d.n == 0:
         return
-    generated = d.text.generate(d.ft.key, pa.table(dict(d.values)))
+    # the model's lengths of the text columns (``~name``) tell the language model how long to write
+    lengths = {c: d.rows.column(c) for c in d.rows.column_names if is_length_column(c)}
+    generated = d.text.generate(d.ft.key, pa.table(dict(d.values) | lengths))
     for name in d.ft.text_columns:
         d.values[name] = _as_array(generated[name], d.n)
         d.text_reports[name] = d.text.generation_report_[(d.ft.key, name)].to_dict()
@@ -258,7 +261,8 @@ def repair_text_unique_sets(d: Draft) -> None:
             if len(dup) == 0:
                 break
             take = pa.array(dup)
-            context = pa.table({k: v.take(take) for k, v in d.values.items() if k not in mine})
+            context = pa.table({k: v.take(take) for k, v in d.values.items() if k not in mine}
+                               | {c: d.rows.column(c).take(take) for c in d.rows.column_names if is_length_column(c)})
             again = d.text.generate(d.ft.key, context)
             for c in mine:
                 replacement = np.zeros(d.n, dtype=np.int64)

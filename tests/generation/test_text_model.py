@@ -122,10 +122,11 @@ def test_column_budget_caps_model_calls_and_reuses_the_same_context(fitted, monk
 
     def by_category(plan, prompts, temperature):  # the value names the category its prompt held
         asked.append(len(prompts))
-        return [f"a {p.split(';')[0].split('=')[-1]} thing" for p in prompts]
+        return [f"a {'fruit' if 'fruit' in p else 'dairy'} thing" for p in prompts]
 
     monkeypatch.setattr(fitted, "_sample", by_category)
-    context = {"category": ["fruit", "dairy"] * 20, "price": [2.5] * 40}
+    # both values are 13 characters long, as every row asks (the PGM's length column)
+    context = {"category": ["fruit", "dairy"] * 20, "price": [2.5] * 40, "~description": [13] * 40}
     plan = fitted.plans_[("products", "description")]
     values = fitted._generate_column(plan, RowContext.of(context), {})
     assert asked == [4]  # one batch of four draws for forty rows
@@ -148,7 +149,7 @@ def test_reused_values_are_rechecked_against_their_own_row(fitted, monkeypatch):
         return ['abc' if len(calls) == 1 else 'abcdef'] * len(prompts)
 
     monkeypatch.setattr(fitted, "_sample", short_then_long)
-    context = {"category": ["fruit"] * 20, "price": [5.0] * 10 + [5000.0] * 10}
+    context = {"category": ["fruit"] * 20, "price": [5.0] * 10 + [5000.0] * 10, "~label": [3] * 20}
     plan = fitted.plans_[("products", "label")]
     values = fitted._generate_column(plan, RowContext.of(context), {})
     kept = [(p, v) for p, v in zip(context["price"], values) if v is not None]
@@ -159,7 +160,7 @@ def test_reused_values_are_rechecked_against_their_own_row(fitted, monkeypatch):
 
 def test_generation_budget_reuses_k_values_per_context(fitted, monkeypatch):
     monkeypatch.setattr(fitted, "max_distinct_per_context", 2)
-    context = {"category": ["fruit"] * 30, "price": [9.99] * 30}
+    context = {"category": ["fruit"] * 30, "price": [9.99] * 30, "~description": [40] * 30}  # one context
     out = fitted.generate("products", context)
     assert len(set(out["description"])) <= 2
     assert fitted.generation_report_[("products", "description")].duplicate_rate >= 28 / 30

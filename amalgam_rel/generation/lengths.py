@@ -1,0 +1,58 @@
+"""Text and list lengths: a number the graphical model owns, and a hint the language model reads.
+
+A small language model gets the *length* of free text wrong more than anything else: its stop
+token is one of thousands and rarely learned well. So the length of a free-text value (in
+characters) or of a list (in elements) is a column of the table's graphical model, sampled with
+the row's other columns — the PGM stays authoritative — and the prompt carries it as a coarse
+bucket the language model learns to respect. Buckets grow by a factor of about sqrt(2).
+
+>>> [length_bucket(n) for n in (0, 1, 3, 10, 40, 200)]
+['L0', 'L2', 'L4', 'L6', 'L10', 'L15']
+>>> length_column("notes"), is_length_column("~notes"), length_of("notes", "~notes")
+('~notes', True, 'notes')
+"""
+
+from __future__ import annotations
+
+import math
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+PREFIX = "~"
+
+
+def length_column(name: str) -> str:
+    """The graphical model's column holding ``name``'s length (NULL where ``name`` is NULL)."""
+    return PREFIX + name
+
+
+def is_length_column(name: str) -> bool:
+    return name.startswith(PREFIX)
+
+
+def length_of(name: str, column: str) -> str | None:
+    return column[len(PREFIX):] if column == length_column(name) else None
+
+
+def length_bucket(n: int | float | None) -> str | None:
+    if n is None or (isinstance(n, float) and math.isnan(n)):
+        return None
+    return f"L{int(2 * math.log2(max(0.0, float(n)) + 1))}"
+
+
+def value_length(value) -> int | None:
+    """Characters of a string, elements of a list (what :func:`arrow_lengths` computes)."""
+    if value is None:
+        return None
+    return len(value) if isinstance(value, list | tuple) else len(str(value))
+
+
+def arrow_lengths(values: pa.ChunkedArray | pa.Array) -> pa.Array | pa.ChunkedArray | None:
+    """Lengths of a string or list column, or None for other types."""
+    t = values.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return pc.utf8_length(values).cast(pa.int64())
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return pc.list_value_length(values).cast(pa.int64())
+    return None
