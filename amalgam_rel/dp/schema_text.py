@@ -77,6 +77,11 @@ class SchemaText:
             out[name] = rows[name] = self._column(table, name, n, rows)
         return out
 
+    def generate_arrays(self, table: str, context: pa.Table | None = None, **kwargs) -> dict[str, pa.Array]:
+        """:meth:`generate` as Arrow arrays (the interface the sampler calls)."""
+        out = self.generate(table, context, **kwargs)
+        return {k: pa.array(v) if any(x is not None for x in v) else pa.nulls(len(v)) for k, v in out.items()}
+
     def _column(self, table_key: str, name: str, n: int, rows: dict[str, list]) -> list:
         table = self.db.table(table_key)
         column = table.column(name)

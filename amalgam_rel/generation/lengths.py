@@ -10,12 +10,17 @@ bucket the language model learns to respect. Buckets grow by a factor of about s
 ['L0', 'L2', 'L4', 'L6', 'L10', 'L15']
 >>> length_column("notes"), is_length_column("~notes"), length_of("notes", "~notes")
 ('~notes', True, 'notes')
+>>> bucket_array(np.array([0.0, 10.0, 40.0]), np.array([True, False, True])).to_pylist()
+['L0', None, 'L10']
+>>> [length_bucket(bucket_floor(f"L{b}")) for b in (0, 2, 3, 10, 15)]
+['L0', 'L2', 'L3', 'L10', 'L15']
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -56,3 +61,16 @@ def arrow_lengths(values: pa.ChunkedArray | pa.Array) -> pa.Array | pa.ChunkedAr
     if pa.types.is_list(t) or pa.types.is_large_list(t):
         return pc.list_value_length(values).cast(pa.int64())
     return None
+
+
+def bucket_array(lengths: np.ndarray, valid: np.ndarray) -> pa.DictionaryArray:
+    """:func:`length_bucket` of many lengths at once (NULL where not ``valid``)."""
+    buckets = (2 * np.log2(np.maximum(lengths, 0) + 1)).astype(np.int64)
+    top = int(buckets.max()) + 1 if len(buckets) else 1
+    labels = pa.array([f"L{b}" for b in range(top)])
+    return pa.DictionaryArray.from_arrays(pa.array(buckets, mask=~valid), labels)
+
+
+def bucket_floor(label: str) -> int:
+    """The shortest length in a bucket (its label read back)."""
+    return math.ceil(2 ** (int(label[1:]) / 2) - 1 - 1e-9)

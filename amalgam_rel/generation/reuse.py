@@ -5,52 +5,73 @@ A six-million-row comment column cannot cost six million model calls on a laptop
 draws in all — a uniform sample of the rows, so each context keeps its frequency — and gives
 every other row the value of a drawn row with the same context or, failing that, the longest
 shared prefix of it (prompt columns come strongest-first, so the first ones matter most).
+Everything is numpy: the plan for six million rows takes seconds.
 
->>> import random
->>> keys = [("a", "x"), ("a", "y"), ("b", "x"), ("a", "x")]
->>> reuse_plan(keys, [0, 1, 2, 3], per_context=1, most=None, rng=random.Random(0))
-([0, 1, 2], {3: 0})
->>> draw, reuse = reuse_plan(keys, [0, 1, 2, 3], per_context=None, most=2, rng=random.Random(1))
->>> len(draw), sorted(reuse) == sorted(set(range(4)) - set(draw))
-(2, True)
+>>> codes = np.array([[0, 0], [0, 1], [1, 0], [0, 0]])
+>>> draw, source = reuse_plan(codes, np.ones(4, bool), per_context=1, most=None, rng=np.random.default_rng(0))
+>>> draw.tolist(), source.tolist()
+([0, 1, 2], [0, 1, 2, 0])
+>>> draw, source = reuse_plan(codes, np.array([True, True, False, True]), None, 2, np.random.default_rng(1))
+>>> len(draw), int(source[2]), bool(np.isin(source[[0, 1, 3]], draw).all())
+(2, -1, True)
 """
 
 from __future__ import annotations
 
-import random
-from collections.abc import Sequence
+import numpy as np
 
 # Language-model values per column and table: the budget that keeps a 6M-row comment column at
 # minutes, not days. Rows past it reuse a value drawn for a context like theirs.
 DEFAULT_MAX_VALUES = 2000
 
 
-def reuse_plan(keys: Sequence[tuple], wanted: list[int], per_context: int | None, most: int | None,
-               rng: random.Random) -> tuple[list[int], dict[int, int]]:
-    """(rows to draw, {row: drawn row whose value it takes}) for the rows in ``wanted``."""
-    draw = list(wanted)
-    if per_context:
-        by_key: dict[tuple, list[int]] = {}
-        for i in wanted:
-            by_key.setdefault(keys[i], []).append(i)
-        draw = sorted(i for members in by_key.values() for i in members[:per_context])
+def reuse_plan(codes: np.ndarray, wanted: np.ndarray, per_context: int | None, most: int | None,
+               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(rows to draw, source row per row: itself when drawn, the drawn row it reuses, -1 when unwanted).
+
+    ``codes`` holds one integer per row and prompt column (equal codes, equal formatted values).
+    """
+    n = len(wanted)
+    idx = np.flatnonzero(wanted)
+    source = np.full(n, -1, dtype=np.int64)
+    draw = idx
+    if per_context and len(idx):
+        groups = group_ids(codes[idx])
+        order = np.argsort(groups, kind="stable")
+        sorted_groups = groups[order]
+        first = np.searchsorted(sorted_groups, sorted_groups, "left")
+        rank = np.arange(len(order)) - first
+        draw = np.sort(idx[order[rank < per_context]])
     if most and len(draw) > most:
-        draw = sorted(rng.sample(draw, most))
-    if len(draw) == len(wanted):
-        return draw, {}
-    width = len(keys[draw[0]])
-    by_prefix: list[dict[tuple, list[int]]] = [{} for _ in range(width + 1)]
-    for i in draw:
-        for j in range(width + 1):
-            by_prefix[j].setdefault(keys[i][:j], []).append(i)
-    drawn = set(draw)
-    reuse = {}
-    for i in wanted:
-        if i in drawn:
-            continue
-        for j in range(width, -1, -1):
-            pool = by_prefix[j].get(keys[i][:j])
-            if pool:
-                reuse[i] = pool[rng.randrange(len(pool))]
-                break
-    return draw, reuse
+        draw = np.sort(rng.choice(draw, most, replace=False))
+    source[draw] = draw
+    pending = idx[source[idx] < 0]
+    for width in range(codes.shape[1], -1, -1):
+        if not len(pending):
+            break
+        ids = group_ids(np.concatenate([codes[draw, :width], codes[pending, :width]]))
+        drawn_ids, pending_ids = ids[: len(draw)], ids[len(draw):]
+        order = np.argsort(drawn_ids, kind="stable")
+        ranked = drawn_ids[order]
+        lo = np.searchsorted(ranked, pending_ids, "left")
+        hi = np.searchsorted(ranked, pending_ids, "right")
+        found = hi > lo
+        pick = lo[found] + (rng.random(int(found.sum())) * (hi[found] - lo[found])).astype(np.int64)
+        source[pending[found]] = draw[order[pick]]
+        pending = pending[~found]
+    return draw, source
+
+
+def group_ids(codes: np.ndarray) -> np.ndarray:
+    """One integer per row, equal exactly where the rows' codes are all equal."""
+    if codes.ndim == 1:
+        codes = codes[:, None]
+    if codes.shape[1] == 0:
+        return np.zeros(len(codes), dtype=np.int64)
+    spans = codes.max(axis=0) + 1 if len(codes) else np.ones(codes.shape[1], dtype=np.int64)
+    if np.sum(np.log2(np.maximum(spans, 1).astype(np.float64))) < 62:  # mixed radix fits in int64
+        out = np.zeros(len(codes), dtype=np.int64)
+        for j in range(codes.shape[1]):
+            out = out * int(spans[j]) + codes[:, j]
+        return out
+    return np.unique(codes, axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)

@@ -1,13 +1,14 @@
-"""The synthetic rows a text column is generated for, held column by column.
+"""The synthetic rows a text column is generated for, held as Arrow columns.
 
-A table of millions of rows must not become millions of Python dicts: a column is turned into
-Python values only when a prompt or a CHECK reads it, and only the rows asked for become records.
+A table of millions of rows must not become millions of Python objects: prompts and CHECKs
+read Python values only for the rows the language model draws; grouping rows by context works
+on integer codes of each column's *distinct* formatted values.
 
->>> rows = RowContext.of({"category": ["fruit", "dairy"], "price": [1.5, None]})
+>>> rows = RowContext.of({"category": ["fruit", "dairy", "fruit"], "price": [1.5, None, 1.5]})
 >>> rows.n, sorted(rows.names)
-(2, ['category', 'price'])
->>> rows.keys(["category", "price"])
-[('fruit', '1.5'), ('dairy', 'null')]
+(3, ['category', 'price'])
+>>> rows.codes(["category", "price"]).tolist()  # 0 is NULL
+[[1, 1], [2, 0], [1, 1]]
 >>> rows.records(["price"], [1])
 [{'price': None}]
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 import pyarrow as pa
 
 from amalgam_rel.errors import InputError
@@ -23,9 +25,8 @@ from amalgam_rel.generation.prompts import format_value
 
 
 class RowContext:
-    def __init__(self, columns: dict[str, pa.ChunkedArray | pa.Array | list], n: int):
-        self._raw = dict(columns)
-        self._values: dict[str, list] = {}
+    def __init__(self, columns: dict[str, pa.Array], n: int):
+        self._columns = dict(columns)
         self.n = n
 
     @classmethod
@@ -35,41 +36,61 @@ class RowContext:
                 raise InputError("generate() needs the rows' context or n_rows")
             return cls({}, n_rows)
         if isinstance(context, pa.Table):
-            return cls({name: context.column(name) for name in context.column_names}, context.num_rows)
+            return cls({c: _array(context.column(c)) for c in context.column_names}, context.num_rows)
         names = list(context)
-        return cls(context, len(context[names[0]]) if names else (n_rows or 0))
+        n = len(context[names[0]]) if names else (n_rows or 0)
+        return cls({c: _array(v) for c, v in context.items()}, n)
 
     @property
     def names(self) -> set[str]:
-        return set(self._raw)
+        return set(self._columns)
 
-    def column(self, name: str) -> list:
-        """Python values of a column (all None for a column the rows do not have)."""
-        if name not in self._values:
-            raw = self._raw.get(name)
-            if raw is None:
-                self._values[name] = [None] * self.n
-            else:
-                self._values[name] = raw.to_pylist() if hasattr(raw, "to_pylist") else list(raw)
-        return self._values[name]
+    def array(self, name: str) -> pa.Array:
+        """A column as Arrow (all NULL for a column the rows do not have)."""
+        return self._columns[name] if name in self._columns else pa.nulls(self.n)
 
-    def put(self, name: str, values: list) -> None:
+    def put(self, name: str, values: pa.Array | list) -> None:
         """A column just generated: later text columns of the row may read it."""
-        self._raw[name] = values
-        self._values[name] = values
+        self._columns[name] = _array(values)
 
-    def keys(self, names: Sequence[str]) -> list[tuple[str, ...]]:
-        """Each row's context as the model reads it (formatted values), for grouping rows."""
-        formatted = [[format_value(v) for v in self.column(c)] for c in names]
-        return list(zip(*formatted)) if formatted else [()] * self.n
+    def codes(self, names: Sequence[str]) -> np.ndarray:
+        """(rows, len(names)) integers, equal where the formatted values (what the model reads) are."""
+        out = np.zeros((self.n, len(names)), dtype=np.int64)
+        for j, name in enumerate(names):
+            out[:, j] = _formatted_codes(self.array(name))
+        return out
 
-    def records(self, names: Sequence[str], rows: Iterable[int]) -> list[dict]:
-        cols = {c: self.column(c) for c in names}
-        return [{c: v[i] for c, v in cols.items()} for i in rows]
+    def records(self, names: Sequence[str], rows: Sequence[int]) -> list[dict]:
+        taken = self.take(names, rows)
+        return [{c: taken[c][k] for c in names} for k in range(len(rows))]
 
     def take(self, names: Iterable[str], rows: Sequence[int]) -> dict[str, list]:
-        out = {}
-        for c in names:
-            values = self.column(c)
-            out[c] = [values[i] for i in rows]
-        return out
+        index = pa.array(np.asarray(rows, dtype=np.int64))
+        return {c: self.array(c).take(index).to_pylist() for c in names}
+
+
+def _array(values) -> pa.Array:
+    if isinstance(values, pa.ChunkedArray):
+        return values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+    if isinstance(values, pa.Array):
+        return values
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed Python values: keep them as text
+        return pa.array([None if v is None else str(v) for v in values], pa.string())
+
+
+def _formatted_codes(values: pa.Array) -> np.ndarray:
+    """Codes of each value's formatted text, formatting each distinct value once."""
+    try:
+        encoded = values if isinstance(values, pa.DictionaryArray) else values.dictionary_encode()
+        distinct, indices = encoded.dictionary.to_pylist(), encoded.indices
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):  # nested types
+        distinct = values.to_pylist()
+        indices = pa.array(np.arange(len(values)), mask=np.asarray(values.is_null()))
+    ids: dict[str, int] = {format_value(None): 0}
+    per_distinct = np.array([ids.setdefault(format_value(v), len(ids)) for v in distinct] or [0], dtype=np.int64)
+    at = indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    codes = per_distinct[at] if len(distinct) else np.zeros(len(values), dtype=np.int64)
+    codes[np.asarray(indices.is_null())] = 0
+    return codes

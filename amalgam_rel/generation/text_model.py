@@ -18,14 +18,16 @@ Example (a real run trains for a few seconds)::
 from __future__ import annotations
 
 import json
-import random
 import time
+import uuid
+import zlib
 from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from amalgam_rel.errors import DataError, InputError
@@ -33,7 +35,7 @@ from amalgam_rel.generation import lm as lm_mod
 from amalgam_rel.generation.checks import Validator, string_rule
 from amalgam_rel.generation.copy_guard import CopyGuard
 from amalgam_rel.generation.output_types import OutputSpec, build_spec
-from amalgam_rel.generation.lengths import length_bucket, length_column, value_length
+from amalgam_rel.generation.lengths import bucket_array, bucket_floor, length_bucket, length_column, value_length
 from amalgam_rel.generation.prompts import column_tag, render_prompt
 from amalgam_rel.generation.reuse import DEFAULT_MAX_VALUES, reuse_plan
 from amalgam_rel.generation.row_context import RowContext
@@ -254,9 +256,15 @@ class TextFieldModel:
         ``context`` holds the row's already generated (synthetic) columns; ``context_types``
         (column -> DuckDB type) is needed only for context columns outside the fitted table.
         """
+        arrays = self.generate_arrays(table, context, n_rows=n_rows, context_types=context_types)
+        return {name: values.to_pylist() for name, values in arrays.items()}
+
+    def generate_arrays(self, table: str, context: pa.Table | dict[str, list] | None = None, *,
+                        n_rows: int | None = None, context_types: dict[str, str] | None = None) -> dict[str, pa.Array]:
+        """:meth:`generate`, as Arrow arrays: no Python object per row for tables of millions."""
         self._check_fitted()
         rows = RowContext.of(context, n_rows)
-        out: dict[str, list] = {}
+        out: dict[str, pa.Array] = {}
         for name in self.columns_of(table):
             plan = self.plans_[(table, name)]
             with lm_mod.torch_threads(self.num_threads):
@@ -265,39 +273,38 @@ class TextFieldModel:
             rows.put(name, values)
         return out
 
-    def _generate_column(self, plan: ColumnPlan, rows: RowContext, extra_types: dict[str, str]) -> list:
+    def _generate_column(self, plan: ColumnPlan, rows: RowContext, extra_types: dict[str, str]) -> pa.Array:
         start = time.perf_counter()
         report = ColumnReport(rows=rows.n)
-        rng = random.Random(f"{self.seed}/{plan.table}/{plan.column}/{rows.n}")
-        values: list[Any] = [None] * rows.n
-        texts: dict[int, str] = {}  # accepted decoded text per drawn row, to recheck where reused
+        rng = np.random.default_rng([self.seed, zlib.crc32(f"{plan.table}/{plan.column}".encode()), rows.n])
         wanted = self._wanted_rows(plan, rows, rng)
         if plan.unique:
-            draw, reuse = wanted, {}
+            draw, source = np.flatnonzero(wanted), np.where(wanted, np.arange(rows.n), -1)
         else:
-            keys = rows.keys(plan.prompt_columns)
-            draw, reuse = reuse_plan(keys, wanted, self.max_distinct_per_context, self.max_values_per_column, rng)
+            draw, source = reuse_plan(rows.codes(plan.prompt_columns), wanted, self.max_distinct_per_context,
+                                      self.max_values_per_column, rng)
+        values: dict[int, Any] = {}
+        texts: dict[int, str] = {}  # accepted decoded text per drawn row, to recheck where reused
         validator = self._validator(plan, rows, extra_types)
         seen: set = set()
-        self._draw(plan, rows, draw, values, texts, validator, seen, report)
-        for i, source in reuse.items():
-            values[i] = values[source]
-        if reuse and validator.context_types:
+        self._draw(plan, rows, draw.tolist(), values, texts, validator, seen, report, rng)
+        reused = np.flatnonzero((source >= 0) & (source != np.arange(rows.n)))
+        if len(reused) and validator.context_types:
             # a CHECK ties this column to others: a value reused from another row must hold in this one
-            rows_back = [i for i in reuse if reuse[i] in texts]
-            ctx = rows.take(validator.context_types, rows_back)
-            ok, _ = validator.check([texts[reuse[i]] for i in rows_back], ctx)
-            redo = [i for i, good in zip(rows_back, ok) if not good]
-            for i in redo:
-                values[i] = None
-                del reuse[i]
-            self._draw(plan, rows, redo, values, texts, validator, seen, report)
-        report.reused = len(reuse)
+            back = [int(i) for i in reused if int(source[i]) in texts]
+            ctx = rows.take(validator.context_types, back)
+            ok, _ = validator.check([texts[int(source[i])] for i in back], ctx)
+            redo = [i for i, good in zip(back, ok) if not good]
+            source[redo] = redo
+            self._draw(plan, rows, redo, values, texts, validator, seen, report, rng)
+            reused = np.flatnonzero((source >= 0) & (source != np.arange(rows.n)))
+        report.reused = len(reused)
+        out = _spread(values, source)
         report.seconds = round(time.perf_counter() - start, 3)
         self.generation_report_[(plan.table, plan.column)] = report
-        return values
+        return out
 
-    def _wanted_rows(self, plan: ColumnPlan, rows: RowContext, rng: random.Random) -> list[int]:
+    def _wanted_rows(self, plan: ColumnPlan, rows: RowContext, rng: np.random.Generator) -> np.ndarray:
         """Rows that get a value; where the prompt carries a length, every wanted row gets one.
 
         A length column in the rows (the graphical model's, see :mod:`.lengths`) decides both:
@@ -306,28 +313,37 @@ class TextFieldModel:
         """
         length = length_column(plan.column)
         if length in rows.names:
-            lengths = rows.column(length)
-            wanted = [i for i, v in enumerate(lengths) if v is not None]
+            lengths = rows.array(length)
+            wanted = ~np.asarray(lengths.is_null())
             if plan.length_buckets:
-                rows.put(length, [length_bucket(v) for v in lengths])
+                numbers = lengths.cast(pa.float64()).fill_null(0).to_numpy(zero_copy_only=False)
+                rows.put(length, bucket_array(numbers, wanted))
             return wanted
-        wanted = [i for i in range(rows.n) if not (plan.nullable and rng.random() < plan.null_rate)]
+        wanted = np.ones(rows.n, dtype=bool)
+        if plan.nullable:
+            wanted = rng.random(rows.n) >= plan.null_rate
         if plan.length_buckets:
             labels, weights = zip(*plan.length_buckets)
-            buckets: list = [None] * rows.n
-            for i, label in zip(wanted, rng.choices(labels, weights, k=len(wanted))):
-                buckets[i] = label
-            rows.put(length, buckets)
+            numbers = np.zeros(rows.n)
+            chosen = rng.choice(len(labels), size=int(wanted.sum()), p=np.asarray(weights) / sum(weights))
+            numbers[wanted] = [bucket_floor(labels[k]) for k in chosen]
+            rows.put(length, bucket_array(numbers, wanted))
         return wanted
 
-    def _draw(self, plan: ColumnPlan, rows: RowContext, draw: list[int], values: list,
-              texts: dict[int, str], validator: Validator, seen: set, report: ColumnReport) -> None:
+    def _draw(self, plan: ColumnPlan, rows: RowContext, draw: list[int], values: dict[int, Any],
+              texts: dict[int, str], validator: Validator, seen: set, report: ColumnReport,
+              rng: np.random.Generator) -> None:
         """Fill ``values[i]`` for every ``i`` in ``draw`` from the model, regenerating refusals."""
+        if not draw:
+            return
         named = self.llm is not None
         prompts = dict(zip(draw, (render_prompt(plan.table, plan.column, r, plan.prompt_columns, tag=plan.tag,
                                                 named=named) for r in rows.records(plan.prompt_columns, draw))))
+        wanted_length = None
+        if plan.length_buckets:
+            wanted_length = dict(zip(draw, rows.take([length_column(plan.column)], draw)[length_column(plan.column)]))
+        context = dict(zip(draw, rows.records(list(validator.context_types), draw)))
         todo = list(draw)
-        wanted_length = rows.column(length_column(plan.column)) if plan.length_buckets else None
         for attempt in range(self.max_attempts):
             if not todo:
                 break
@@ -343,7 +359,7 @@ class TextFieldModel:
             heat = attempt if slack is None or wanted_length is None else 0
             drawn = self._sample(plan, [prompts[i] for i in slots], self.temperature * (1 + 0.1 * heat))
             decoded = [_decode(plan.spec, t) for t in drawn]
-            ctx = rows.take(validator.context_types, slots)
+            ctx = {n: [context[i][n] for i in slots] for n in validator.context_types}
             ok, cast = validator.check([d if d is not None else "" for d in decoded], ctx)
             report.sampled += len(slots)
             done: set[int] = set()
@@ -509,6 +525,33 @@ def _decode(spec: OutputSpec, text: str) -> str | None:
         return spec.decode(text)
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def _spread(values: dict[int, Any], source: np.ndarray) -> pa.Array:
+    """Every row's value: its own draw or the one it reuses (NULL where ``source`` is -1)."""
+    drawn = sorted(values)
+    position = np.full(len(source), -1, dtype=np.int64)
+    position[drawn] = np.arange(len(drawn))
+    at = np.where(source >= 0, position[np.maximum(source, 0)], -1)
+    if not drawn or all(values[i] is None for i in drawn):
+        return pa.nulls(len(source))
+    try:
+        table = pa.array([values[i] for i in drawn])
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
+        # a UUID inside a STRUCT or LIST: Arrow has no nested extension values, DuckDB casts text
+        table = pa.array([_plain(values[i]) for i in drawn])
+    index = pa.array(np.maximum(at, 0), mask=at < 0)
+    if isinstance(table, pa.ExtensionArray):  # UUIDs: Arrow takes from the storage only
+        return pa.ExtensionArray.from_storage(table.type, table.storage.take(index))
+    return table.take(index)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return str(value) if isinstance(value, uuid.UUID) else value
 
 
 def _near(value: Any, bucket: str | None, slack: int) -> bool:

@@ -243,9 +243,10 @@ def fill_text(d: Draft) -> None:
         return
     # the model's lengths of the text columns (``~name``) tell the language model how long to write
     lengths = {c: d.rows.column(c) for c in d.rows.column_names if is_length_column(c)}
-    generated = d.text.generate(d.ft.key, pa.table(dict(d.values) | lengths))
+    context = pa.table(dict(d.values) | lengths)
+    generated = d.text.generate_arrays(d.ft.key, context)  # Arrow in, Arrow out, whatever the size
     for name in d.ft.text_columns:
-        d.values[name] = _as_array(generated[name], d.n)
+        d.values[name] = generated[name]
         d.text_reports[name] = d.text.generation_report_[(d.ft.key, name)].to_dict()
 
 

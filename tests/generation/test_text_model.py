@@ -108,7 +108,7 @@ def test_no_convergence_is_an_error_for_not_null_and_null_otherwise(fitted, monk
     with pytest.raises(DataError, match="products.code"):  # NOT NULL: never a silent NULL
         fitted._generate_column(fitted.plans_[("products", "code")], fruit_rows(3), {})
     plan = fitted.plans_[("products", "sku")]
-    values = fitted._generate_column(plan, fruit_rows(3), {})
+    values = fitted._generate_column(plan, fruit_rows(3), {}).to_pylist()
     assert values == [None] * 3 and fitted.generation_report_[("products", "sku")].null_fallbacks == 3
 
 
@@ -128,7 +128,7 @@ def test_column_budget_caps_model_calls_and_reuses_the_same_context(fitted, monk
     # both values are 13 characters long, as every row asks (the PGM's length column)
     context = {"category": ["fruit", "dairy"] * 20, "price": [2.5] * 40, "~description": [13] * 40}
     plan = fitted.plans_[("products", "description")]
-    values = fitted._generate_column(plan, RowContext.of(context), {})
+    values = fitted._generate_column(plan, RowContext.of(context), {}).to_pylist()
     assert asked == [4]  # one batch of four draws for forty rows
     report = fitted.generation_report_[("products", "description")]
     assert report.reused == 36 and report.duplicate_rate == 0.9
@@ -151,7 +151,7 @@ def test_reused_values_are_rechecked_against_their_own_row(fitted, monkeypatch):
     monkeypatch.setattr(fitted, "_sample", short_then_long)
     context = {"category": ["fruit"] * 20, "price": [5.0] * 10 + [5000.0] * 10, "~label": [3] * 20}
     plan = fitted.plans_[("products", "label")]
-    values = fitted._generate_column(plan, RowContext.of(context), {})
+    values = fitted._generate_column(plan, RowContext.of(context), {}).to_pylist()
     kept = [(p, v) for p, v in zip(context["price"], values) if v is not None]
     assert kept and all(len(v) > 3 for p, v in kept if p >= 1000)
     assert any(v == "abc" for p, v in kept if p < 1000), (values, calls)
