@@ -200,3 +200,13 @@ def test_user_model_from_a_local_directory(fitted, shop_path, tmp_path):
 def test_device_selection():
     assert select_device().type == ("cuda" if torch.cuda.is_available() else "cpu")
     assert select_device("cpu") == torch.device("cpu")
+
+
+def test_text_follows_the_length_each_row_asks_for(fitted_text):
+    # the graphical model's ~description column: short rows and long rows, same category mix
+    context = synthetic_context(40, seed=7) | {"~description": [18] * 20 + [42] * 20}
+    values = fitted_text.generate("products", context)["description"]
+    short, long = sorted(map(len, values[:20])), sorted(map(len, values[20:]))
+    assert long[10] - short[10] >= 12, (short, long)
+    report = fitted_text.generation_report_[("products", "description")]
+    assert report.rows == 40 and report.null_fallbacks == 0
