@@ -49,7 +49,9 @@ class SampleReport:
         reused = sum(r["reused"] for r in self.text.values())
         drawn = sum(r["sampled"] for r in self.text.values())
         share = reused / rows if rows else 0.0
-        return (f"text: {len(self.text)} columns, {rows:,} rows, {drawn:,} language-model draws, "
+        source = ("schema placeholders (not learned)" if any(r.get("generator", "").startswith("schema")
+                                                             for r in self.text.values()) else "language-model draws")
+        return (f"text: {len(self.text)} columns, {rows:,} rows, {drawn:,} {source}, "
                 f"{reused:,} rows reuse a drawn value ({share:.0%})")
 
 
