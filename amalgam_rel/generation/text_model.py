@@ -29,12 +29,14 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from amalgam_rel.errors import DataError, InputError
 from amalgam_rel.generation import lm as lm_mod
 from amalgam_rel.generation.checks import Validator, string_rule
 from amalgam_rel.generation.copy_guard import CopyGuard
 from amalgam_rel.generation.output_types import OutputSpec, build_spec
+from amalgam_rel.generation.frequent import frequent_column
 from amalgam_rel.generation.lengths import bucket_array, bucket_floor, length_bucket, length_column, value_length
 from amalgam_rel.generation.prompts import column_tag, render_prompt
 from amalgam_rel.generation.reuse import DEFAULT_MAX_VALUES, reuse_plan
@@ -90,6 +92,8 @@ class ColumnReport:
     output_copies: int = 0  # copies kept (only with the guard off)
     duplicates: int = 0  # repeats in a unique column (regenerated)
     length_misses: int = 0  # valid, but far from the length the row asked for (regenerated)
+    frequent: int = 0  # rows given a frequent real value the graphical model chose (no model call)
+    frequent_repeats: int = 0  # draws equal to a frequent value in a row meant for a new one (regenerated)
     reused: int = 0  # rows served from the K distinct values of their context bucket
     null_fallbacks: int = 0
     seconds: float = 0.0
@@ -278,6 +282,14 @@ class TextFieldModel:
         report = ColumnReport(rows=rows.n)
         rng = np.random.default_rng([self.seed, zlib.crc32(f"{plan.table}/{plan.column}".encode()), rows.n])
         wanted = self._wanted_rows(plan, rows, rng)
+        frequent = rows.array(frequent_column(plan.column)) if frequent_column(plan.column) in rows.names else None
+        avoid: frozenset = frozenset()
+        if frequent is not None:
+            # the graphical model chose a frequent real value for these rows: the model writes the rest
+            is_frequent = np.asarray(frequent.is_valid()) & wanted
+            wanted = wanted & ~is_frequent
+            report.frequent = int(is_frequent.sum())
+            avoid = frozenset(v for v in frequent.unique().to_pylist() if v is not None)
         if plan.unique:
             draw, source = np.flatnonzero(wanted), np.where(wanted, np.arange(rows.n), -1)
         else:
@@ -287,7 +299,7 @@ class TextFieldModel:
         texts: dict[int, str] = {}  # accepted decoded text per drawn row, to recheck where reused
         validator = self._validator(plan, rows, extra_types)
         seen: set = set()
-        self._draw(plan, rows, draw.tolist(), values, texts, validator, seen, report, rng)
+        self._draw(plan, rows, draw.tolist(), values, texts, validator, seen, report, rng, avoid)
         reused = np.flatnonzero((source >= 0) & (source != np.arange(rows.n)))
         if len(reused) and validator.context_types:
             # a CHECK ties this column to others: a value reused from another row must hold in this one
@@ -296,10 +308,14 @@ class TextFieldModel:
             ok, _ = validator.check([texts[int(source[i])] for i in back], ctx)
             redo = [i for i, good in zip(back, ok) if not good]
             source[redo] = redo
-            self._draw(plan, rows, redo, values, texts, validator, seen, report, rng)
+            self._draw(plan, rows, redo, values, texts, validator, seen, report, rng, avoid)
             reused = np.flatnonzero((source >= 0) & (source != np.arange(rows.n)))
         report.reused = len(reused)
         out = _spread(values, source)
+        if frequent is not None and report.frequent:
+            if pa.types.is_null(out.type):
+                out = pa.nulls(rows.n, frequent.type)
+            out = pc.if_else(pa.array(is_frequent), frequent.cast(out.type), out)
         report.seconds = round(time.perf_counter() - start, 3)
         self.generation_report_[(plan.table, plan.column)] = report
         return out
@@ -332,7 +348,7 @@ class TextFieldModel:
 
     def _draw(self, plan: ColumnPlan, rows: RowContext, draw: list[int], values: dict[int, Any],
               texts: dict[int, str], validator: Validator, seen: set, report: ColumnReport,
-              rng: np.random.Generator) -> None:
+              rng: np.random.Generator, avoid: frozenset = frozenset()) -> None:
         """Fill ``values[i]`` for every ``i`` in ``draw`` from the model, regenerating refusals."""
         if not draw:
             return
@@ -379,6 +395,9 @@ class TextFieldModel:
                     report.first_pass_copies += attempt == 0
                     if self.copy_guard:
                         continue
+                if avoid and value in avoid:  # a frequent value the graphical model did not choose for this row
+                    report.frequent_repeats += 1
+                    continue
                 if wanted_length is not None and slack is not None and not _near(value, wanted_length[i], slack):
                     report.length_misses += 1
                     continue

@@ -20,7 +20,7 @@ from amalgam_rel.relational.cycles import back_link, own_parent_share
 from amalgam_rel.relational.fillers import Filler, fit_filler
 from amalgam_rel.relational.keys import find_parent_sequence, fit_key_generator
 from amalgam_rel.relational.plan import DatabasePlan, TablePlan, context_column
-from amalgam_rel.relational.text_lengths import add_text_lengths, without_lengths
+from amalgam_rel.relational.text_features import add_text_features, without_text_features
 from amalgam_rel.relational.training import TrainingFrames
 from amalgam_rel.schema.model import Table
 from amalgam_rel.schema.types import TEMPORAL_KINDS, Kind
@@ -77,7 +77,7 @@ class FittedTable:
 def build_frame(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, FittedTable], options: FitOptions) -> None:
     """The training frame, with every parent column the child might want as context."""
     driver = ft.plan.driver
-    candidates = without_lengths(fitted[driver.ref_table].modelled) if driver is not None else ()
+    candidates = without_text_features(fitted[driver.ref_table].modelled) if driver is not None else ()
     ft.frame = frames.build(ft.key, tuple(candidates))
     ft.real_rows = ft.frame.num_rows
     ft.null_driver_rows = frames.null_driver_rows(ft.key)
@@ -188,9 +188,9 @@ def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
         return
     model = TableModel(epsilon=options.epsilon, delta=options.delta, iters=options.iters, n_bins=options.n_bins,
                        max_categories=options.max_categories, seed=options.seed)
-    # text lengths join the model when not private: under a privacy budget the language model
+    # text lengths and frequent values join the model when not private: under a privacy budget the language model
     # is not available (its training is not private) and neither are they
-    frame = ft.frame if options.epsilon is not None else add_text_lengths(ft.frame, ft.table, exclude)
+    frame = ft.frame if options.epsilon is not None else add_text_features(ft.frame, ft.table, exclude)
     try:
         model.fit(frame, ft.table, exclude=exclude)
     except SchemaError as err:

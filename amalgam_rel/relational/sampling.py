@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from amalgam_rel.errors import DataError
+from amalgam_rel.generation.frequent import is_frequent_column
 from amalgam_rel.generation.lengths import is_length_column
 from amalgam_rel.relational.fitting import FittedTable
 from amalgam_rel.relational.keys import number_within
@@ -241,8 +242,8 @@ def enforce_checks(d: Draft) -> None:
 def fill_text(d: Draft) -> None:
     if not d.ft.text_columns or d.n == 0:
         return
-    # the model's lengths of the text columns (``~name``) tell the language model how long to write
-    lengths = {c: d.rows.column(c) for c in d.rows.column_names if is_length_column(c)}
+    # the model's lengths (``~name``) and frequent values (``=name``) of the text columns go with the rows
+    lengths = {c: d.rows.column(c) for c in d.rows.column_names if is_length_column(c) or is_frequent_column(c)}
     context = pa.table(dict(d.values) | lengths)
     generated = d.text.generate_arrays(d.ft.key, context)  # Arrow in, Arrow out, whatever the size
     for name in d.ft.text_columns:
@@ -263,7 +264,8 @@ def repair_text_unique_sets(d: Draft) -> None:
                 break
             take = pa.array(dup)
             context = pa.table({k: v.take(take) for k, v in d.values.items() if k not in mine}
-                               | {c: d.rows.column(c).take(take) for c in d.rows.column_names if is_length_column(c)})
+                               | {c: d.rows.column(c).take(take) for c in d.rows.column_names
+                                  if is_length_column(c) or is_frequent_column(c)})
             again = d.text.generate(d.ft.key, context)
             for c in mine:
                 replacement = np.zeros(d.n, dtype=np.int64)

@@ -210,3 +210,12 @@ def test_text_follows_the_length_each_row_asks_for(fitted_text):
     assert long[10] - short[10] >= 12, (short, long)
     report = fitted_text.generation_report_[("products", "description")]
     assert report.rows == 40 and report.null_fallbacks == 0
+
+
+def test_frequent_values_chosen_by_the_graphical_model_are_kept_and_not_repeated(fitted_text):
+    frequent = "Fresh apple pie with cream."
+    context = synthetic_context(20, seed=8) | {"=description": [frequent] * 8 + [None] * 12}
+    values = fitted_text.generate("products", context)["description"]
+    assert values[:8] == [frequent] * 8  # no model call: the PGM's frequent value
+    assert frequent not in values[8:]  # new text elsewhere never inflates its count
+    assert fitted_text.generation_report_[("products", "description")].frequent == 8

@@ -1,0 +1,33 @@
+"""Lengths and frequent values become columns of the table's graphical model, for the columns the
+language model fills."""
+
+import pyarrow as pa
+
+from amalgam_rel.relational.text_features import add_text_features, without_text_features
+from amalgam_rel.schema.model import Column, Table
+from amalgam_rel.schema.types import parse_type
+
+
+def test_lengths_and_frequent_values_only_for_columns_left_to_the_language_model():
+    n = 200
+    notes = [None if i % 10 == 0 else "word " * (1 + i % 13) + str(i) for i in range(n)]
+    frame = pa.table({
+        "id": list(range(n)),
+        "kind": ["a", "b"] * (n // 2),  # a category: the graphical model's, no length
+        "notes": notes,  # free text: the language model's
+        "tags": [[str(i)] * (i % 4) for i in range(n)],  # a list: the language model's
+        # one composer credited on a quarter of the rows, the others on one row each
+        "composer": ["Steve Harris" if i % 4 == 0 else f"composer {i}" for i in range(n)],
+    })
+    table = Table("t", (Column("id", parse_type("INTEGER"), False), Column("kind", parse_type("VARCHAR"), True),
+                        Column("notes", parse_type("VARCHAR"), True), Column("tags", parse_type("VARCHAR[]"), True),
+                        Column("composer", parse_type("VARCHAR"), True)),
+                  ("id",))
+    out = add_text_features(frame, table, exclude=("id",))
+    assert set(out.column_names) - set(frame.column_names) == {"~notes", "~tags", "~composer", "=composer"}
+    frequent = out.column("=composer").to_pylist()
+    assert frequent == [v if v == "Steve Harris" else None for v in frame.column("composer").to_pylist()]
+    lengths = out.column("~notes").to_pylist()
+    assert lengths == [None if v is None else len(v) for v in notes]  # NULL stays NULL
+    assert out.column("~tags").to_pylist()[:5] == [0, 1, 2, 3, 0]
+    assert without_text_features(out.column_names) == tuple(frame.column_names)
