@@ -29,6 +29,8 @@ from amalgam_rel.schema.model import ForeignKey
 
 _ROW = "__row"
 _MAX_ROUNDS = 30
+_STRATIFY_MAX_ROWS = 10_000  # root tables up to this size are drawn stratified (see _sample_roots)
+_STRATIFY_POOL = 20  # pool rows per row drawn
 
 
 @dataclass
@@ -70,7 +72,7 @@ def create_rows(d: Draft) -> None:
     seed = int(d.rng.integers(2**31))
     if fk is None:
         n = d.target_rows if d.target_rows is not None else round(ft.real_rows * d.scale)
-        d.rows = _sample(ft, n, None, seed)
+        d.rows = _sample_roots(d, n, seed)
         return
     parent = d.parents[fk.ref_table]
     wanted = d.counts(fk.ref_table, fk)
@@ -321,6 +323,28 @@ def _sample(ft: FittedTable, n: int, evidence: dict | None, seed: int) -> pa.Tab
     else:
         rows = ft.model.sample(n, seed=seed)
     return rows.append_column(_ROW, pa.array(np.arange(n, dtype=np.int64)))
+
+
+def _sample_roots(d: Draft, n: int, seed: int) -> pa.Table:
+    """Rows of a parentless table, stratified on the child count that drives the most rows.
+
+    Eight employees drawn independently might give one support rep all the customers or none;
+    the real table's spread of children is what its children's cardinality is judged on. So a
+    small root table is drawn as a systematic sample of a larger pool sorted by that count: every
+    row is still a draw of the model, and the counts follow its distribution with far less
+    variance.
+    """
+    ft = d.ft
+    counts = [c for c in ft.modelled if c.startswith("#")]
+    if ft.model is None or not counts or n == 0 or n > _STRATIFY_MAX_ROWS:
+        return _sample(ft, n, None, seed)
+    pool = _sample(ft, n * _STRATIFY_POOL, None, seed).drop_columns([_ROW])
+    numbers = {c: np.nan_to_num(pool.column(c).to_numpy(zero_copy_only=False).astype(np.float64)) for c in counts}
+    main = max(counts, key=lambda c: numbers[c].sum())
+    order = np.lexsort((d.rng.random(pool.num_rows), numbers[main]))  # by count, ties at random
+    picks = order[((np.arange(n) + d.rng.random()) * _STRATIFY_POOL).astype(np.int64)]
+    d.rng.shuffle(picks)
+    return pool.take(pa.array(picks)).append_column(_ROW, pa.array(np.arange(n, dtype=np.int64)))
 
 
 def _flag(d: Draft, name: str | None) -> np.ndarray:
