@@ -8,8 +8,8 @@ bucket the language model learns to respect. Buckets grow by a factor of about s
 
 >>> [length_bucket(n) for n in (0, 1, 3, 10, 40, 200)]
 ['L0', 'L2', 'L4', 'L6', 'L10', 'L15']
->>> length_column("notes"), is_length_column("~notes"), length_of("notes", "~notes")
-('~notes', True, 'notes')
+>>> length_column("notes"), is_length_column("~notes")
+('~notes', True)
 >>> bucket_array(np.array([0.0, 10.0, 40.0]), np.array([True, False, True])).to_pylist()
 ['L0', None, 'L10']
 >>> [length_bucket(bucket_floor(f"L{b}")) for b in (0, 2, 3, 10, 15)]
@@ -34,10 +34,6 @@ def length_column(name: str) -> str:
 
 def is_length_column(name: str) -> bool:
     return name.startswith(PREFIX)
-
-
-def length_of(name: str, column: str) -> str | None:
-    return column[len(PREFIX):] if column == length_column(name) else None
 
 
 def length_bucket(n: int | float | None) -> str | None:

@@ -303,10 +303,10 @@ class TextFieldModel:
         reused = np.flatnonzero((source >= 0) & (source != np.arange(rows.n)))
         if len(reused) and validator.context_types:
             # a CHECK ties this column to others: a value reused from another row must hold in this one
-            back = [int(i) for i in reused if int(source[i]) in texts]
+            back = reused[np.isin(source[reused], np.fromiter(texts, dtype=np.int64, count=len(texts)))]
             ctx = rows.take(validator.context_types, back)
-            ok, _ = validator.check([texts[int(source[i])] for i in back], ctx)
-            redo = [i for i, good in zip(back, ok) if not good]
+            ok, _ = validator.check([texts[s] for s in source[back].tolist()], ctx)
+            redo = back[~np.asarray(ok, dtype=bool)].tolist()
             source[redo] = redo
             self._draw(plan, rows, redo, values, texts, validator, seen, report, rng, avoid)
             reused = np.flatnonzero((source >= 0) & (source != np.arange(rows.n)))

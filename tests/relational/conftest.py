@@ -19,6 +19,14 @@ from amalgam_rel.relational.database_model import DatabaseModel
 
 ITERS = 100  # estimation iterations per table model: plenty for tables this small
 EPOCH = np.datetime64("2015-01-01", "D")
+# country.capital -> city: the logical edge that closes the country <-> city cycle
+CAPITAL_SIDECAR = """
+[[foreign_keys]]
+table = "country"
+columns = "capital"
+ref_table = "city"
+ref_columns = "id"
+"""
 
 
 def create(path: Path, ddl: str, tables: dict[str, dict[str, np.ndarray]]) -> Path:

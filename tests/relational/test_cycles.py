@@ -11,20 +11,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from .conftest import create, fit, query, validity_violations
+from .conftest import CAPITAL_SIDECAR, create, fit, query, validity_violations
 
 DDL = """
 CREATE TABLE country (id INTEGER PRIMARY KEY, continent VARCHAR NOT NULL, capital INTEGER);
 CREATE TABLE city (id INTEGER PRIMARY KEY, country_id INTEGER NOT NULL REFERENCES country (id),
                    population BIGINT NOT NULL, coastal BOOLEAN NOT NULL);
 """
-SIDECAR = """
-[[foreign_keys]]
-table = "country"
-columns = "capital"
-ref_table = "city"
-ref_columns = "id"
-"""
+SIDECAR = CAPITAL_SIDECAR
 NULL_SHARE = "SELECT avg((capital IS NULL)::INTEGER) FROM country"
 OWN_CAPITAL = ("SELECT avg((c.country_id = k.id)::INTEGER) FROM country k JOIN city c ON k.capital = c.id")
 

@@ -10,13 +10,9 @@ import pytest
 from amalgam_rel.errors import InputError, OutputError
 from amalgam_rel.relational.database_model import DatabaseModel
 
-SIDECAR = """
-[[foreign_keys]]
-table = "country"
-columns = "capital"
-ref_table = "city"
-ref_columns = "id"
-"""
+from .conftest import CAPITAL_SIDECAR
+
+SIDECAR = CAPITAL_SIDECAR
 
 
 @pytest.fixture(scope="module")
