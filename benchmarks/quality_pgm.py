@@ -8,6 +8,11 @@ scored; columns it hands to the language model are listed, not scored.
 
     python benchmarks/quality_pgm.py                 # non-private
     python benchmarks/quality_pgm.py --epsilon 1     # (1, 1e-9)-DP
+    python benchmarks/quality_pgm.py --epsilon 1 --seeds 0 1 2 3 --tables northwind.orders world.country
+                                                     # mean (and spread) over seeds, chosen tables
+
+With ``--seeds`` every table is fitted and sampled once per seed (``TableModel(seed=s)``,
+``sample(seed=s)``); the table shows the mean over seeds, the range, and the first seed's figures.
 """
 
 from __future__ import annotations
@@ -102,14 +107,18 @@ def score_table(real: pa.Table, syn: pa.Table) -> tuple[float, float | None]:
     return float(np.mean(shapes)), (float(np.mean(pairs)) if pairs else None)
 
 
-def run(epsilon: float | None, only: list[str], seed: int) -> list[dict]:
+def run(epsilon: float | None, only: list[str], seed: int, tables: list[str] = ()) -> list[dict]:
     rows = []
     for path in sorted(DATASETS.glob("*.duckdb")):
         if only and path.stem not in only:
             continue
+        if tables and not any(t.split(".")[0] == path.stem for t in tables):
+            continue
         db = read_duckdb(path)
         con = open_duckdb(path)
         for table in db.tables:
+            if tables and f"{path.stem}.{table.name}" not in tables:
+                continue
             keys = set(table.primary_key)
             for fk in db.foreign_keys_of(table.key):
                 keys |= set(fk.columns)
@@ -144,11 +153,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epsilon", type=float, default=None)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--only", nargs="*", default=[])
+    parser.add_argument("--seeds", type=int, nargs="*", default=None, help="mean over these seeds (overrides --seed)")
+    parser.add_argument("--only", nargs="*", default=[], help="databases")
+    parser.add_argument("--tables", nargs="*", default=[], help="db.table names")
     args = parser.parse_args()
     if not DATASETS.exists():
         sys.exit(f"{DATASETS} is absent")
-    rows = run(args.epsilon, args.only, args.seed)
+    if args.seeds:
+        return seed_means(args.epsilon, args.only, args.seeds, args.tables)
+    rows = run(args.epsilon, args.only, args.seed, args.tables)
     print("| db | table | rows | modelled cols | column shapes | pair trends | bootstrap shapes | bootstrap pairs | fit+sample s |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
@@ -168,6 +181,30 @@ def main() -> None:
           f"min {min(r['pairs'] for r in big if r['pairs'] is not None):.3f}")
     print(f"bootstrap floor, all tables: shapes mean {np.mean([r['b_shapes'] for r in ok]):.3f}, "
           f"pairs mean {np.mean([r['b_pairs'] for r in ok if r['b_pairs'] is not None]):.3f}")
+
+
+def seed_means(epsilon: float | None, only: list[str], seeds: list[int], tables: list[str]) -> None:
+    """Per table: mean over ``seeds`` of shapes and pairs, their range, and the first seed's figures."""
+    runs = [run(epsilon, only, s, tables) for s in seeds]
+    print(f"seeds {seeds}: mean [min-max] (seed {seeds[0]})")
+    print("| db.table | rows | cols | shapes mean [range] (first seed) | pairs mean [range] (first seed) |")
+    print("|---|---|---|---|---|")
+    means = []
+    for per_seed in zip(*runs):
+        r = per_seed[0]
+        if any("error" in p for p in per_seed):
+            print(f"| {r['db']}.{r['table']} | {r['rows']} | 0 | - | - |")
+            continue
+        cells = []
+        for key in ("shapes", "pairs"):
+            v = [p[key] for p in per_seed if p[key] is not None]
+            cells.append(f"{np.mean(v):.3f} [{min(v):.3f}-{max(v):.3f}] ({v[0]:.3f})" if v else "-")
+        means.append((np.mean([p["shapes"] for p in per_seed]), [p["pairs"] for p in per_seed if p["pairs"] is not None]))
+        print(f"| {r['db']}.{r['table']} | {r['rows']} | {r['cols']} | {cells[0]} | {cells[1]} |")
+    if means:
+        pairs = [np.mean(p) for _, p in means if p]
+        print(f"\nmean over tables: shapes {np.mean([m for m, _ in means]):.3f}"
+              + (f", pairs {np.mean(pairs):.3f}" if pairs else ""))
 
 
 if __name__ == "__main__":
