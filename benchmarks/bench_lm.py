@@ -34,6 +34,7 @@ from scipy.stats import ks_2samp
 
 from amalgam_rel.generation.sample_db import WORDS, make_shop
 from amalgam_rel.generation.lengths import is_length_column
+from amalgam_rel.generation.shapes import is_shape_column
 from amalgam_rel.generation.text_model import TextFieldModel
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.duckdb_reader import read_duckdb
@@ -114,9 +115,10 @@ def run_case(name: str, path: Path, n_rows: int, seed: int) -> dict:
     rng = random.Random(seed)
     for table_key, names in columns.items():
         table = db.table(table_key)
-        # lengths (~col) are left out: without the PGM's, the model draws them from their real distribution
+        # lengths (~col) and shapes ({col) are left out: without the PGM's, the model draws them
+        # from their real distribution
         prompt_cols = sorted({c for n in names for c in model.plans_[(table_key, n)].prompt_columns
-                              if not is_length_column(c)} - set(names))
+                              if not (is_length_column(c) or is_shape_column(c))} - set(names))
         context = marginal_context(con, table, prompt_cols, n_rows, rng)
         if name == "shop":  # the planted dependency needs the category
             context["category"] = [rng.choice(list(WORDS)) for _ in range(n_rows)]

@@ -46,7 +46,8 @@ MAX_ENUM_STRINGS = 64  # a nested string column with at most this many repeated 
 MAX_JSON_KEYS = 32
 MAX_LIST_ITEMS = 32
 
-_DATE = r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+# years 1000-9999: DuckDB reads year 0 as 1 BC, which it hands to Python as text, not a date
+_DATE = r"[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 _TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"
 _TZ = r"([+-][0-9]{2}(:[0-9]{2})?)?"
 _LEAF_PATTERNS = {

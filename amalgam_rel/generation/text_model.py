@@ -35,13 +35,14 @@ from amalgam_rel.errors import DataError, InputError
 from amalgam_rel.generation import lm as lm_mod
 from amalgam_rel.generation.checks import Validator, string_rule
 from amalgam_rel.generation.copy_guard import CopyGuard
-from amalgam_rel.generation.output_types import OutputSpec, build_spec
+from amalgam_rel.generation.output_types import OutputSpec, build_spec, schema_regex
 from amalgam_rel.generation.frequent import frequent_column
 from amalgam_rel.generation.lengths import bucket_array, bucket_floor, length_bucket, length_column, value_length
 from amalgam_rel.generation.prompts import column_tag, render_prompt
 from amalgam_rel.generation.reuse import DEFAULT_MAX_VALUES, reuse_plan
 from amalgam_rel.generation.row_context import RowContext
 from amalgam_rel.generation.selection import context_columns, default_columns
+from amalgam_rel.generation.shapes import ANY, common_shapes, keys_of, restrict, shape_column, shape_label
 from amalgam_rel.generation.tokenizer import train_tokenizer, vocab_size_for
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
@@ -68,6 +69,9 @@ class ColumnPlan:
     # (bucket, real rows) of the value lengths, when prompts carry the length (see .lengths);
     # sampled from only when the caller's rows bring no length column of their own
     length_buckets: tuple[tuple[str, int], ...] = ()
+    # (shape label, real rows) of a JSON column's most common document shapes (see .shapes), the
+    # rest under ``*``; a row asking for shape i is written under that shape's own constraint
+    shapes: tuple[tuple[str, int], ...] = ()
 
     def to_dict(self) -> dict:
         return asdict(self) | {"spec": self.spec.to_dict()}
@@ -75,7 +79,9 @@ class ColumnPlan:
     @classmethod
     def from_dict(cls, d: dict) -> ColumnPlan:
         return cls(**(d | {"spec": OutputSpec.from_dict(d["spec"]), "prompt_columns": tuple(d["prompt_columns"]),
-                           "length_buckets": tuple(tuple(b) for b in d.get("length_buckets", ()))}))
+                           "length_buckets": tuple(tuple(b) for b in d.get("length_buckets", ())),
+                           "shapes": tuple(tuple(b) for b in d.get("shapes", ()))}))
+
 
 
 @dataclass
@@ -215,12 +221,23 @@ class TextFieldModel:
                     r[length] = length_bucket(value_length(r[name]))
                 prompt_cols = (length,) + prompt_cols
                 buckets = tuple(sorted(Counter(r[length] for r in present).items()))
+            shapes: tuple = ()
+            if col.type.kind is Kind.JSON:
+                labels = [shape_label(_parsed(r[name])) for r in present]
+                shapes = common_shapes(labels)
+                if shapes:
+                    other = len(labels) - sum(n for _, n in shapes)
+                    shapes += ((ANY, other),) if other else ()
+                    shape = shape_column(name)
+                    for r in rows:
+                        r[shape] = _shape_token(shapes, shape_label(_parsed(r[name])))
+                    prompt_cols = (shape,) + prompt_cols
             guarded = spec.mode == "text" and not spec.key_like
             tag = column_tag(table.key, name, special=self.llm is None)
             plans.append(ColumnPlan(table.key, name, spec, prompt_cols,
                                     null_rate=1 - len(present) / len(rows) if rows else 0.0,
                                     nullable=col.nullable, unique=table.is_unique((name,)), guarded=guarded, tag=tag,
-                                    length_buckets=buckets))
+                                    length_buckets=buckets, shapes=shapes))
             named = self.llm is not None  # a user's model reads names; the compact one reads positions
             pairs += [(render_prompt(table.key, name, r, prompt_cols, tag=tag, named=named), spec.encode(r[name]))
                       for r in present]
@@ -327,6 +344,8 @@ class TextFieldModel:
         NULL length, NULL value. Without one, NULLs come at the real rate and lengths from their
         real distribution.
         """
+        if plan.shapes:
+            return self._wanted_shapes(plan, rows, rng)
         length = length_column(plan.column)
         if length in rows.names:
             lengths = rows.array(length)
@@ -346,6 +365,21 @@ class TextFieldModel:
             rows.put(length, bucket_array(numbers, wanted))
         return wanted
 
+    def _wanted_shapes(self, plan: ColumnPlan, rows: RowContext, rng: np.random.Generator) -> np.ndarray:
+        """Rows that get a document, each with the shape it asks for (the model's ``{name``, else drawn)."""
+        shape = shape_column(plan.column)
+        if shape in rows.names:
+            labels = rows.array(shape).cast(pa.string()).dictionary_encode()
+            tokens = [_shape_token(plan.shapes, x) for x in labels.dictionary.to_pylist()]
+            rows.put(shape, pa.DictionaryArray.from_arrays(labels.indices, pa.array(tokens, pa.string())))
+            return np.asarray(labels.is_valid())
+        wanted = rng.random(rows.n) >= plan.null_rate if plan.nullable else np.ones(rows.n, dtype=bool)
+        names, weights = zip(*plan.shapes)
+        tokens = [_shape_token(plan.shapes, x) for x in names]
+        chosen = rng.choice(len(names), size=rows.n, p=np.asarray(weights) / sum(weights))
+        rows.put(shape, pa.DictionaryArray.from_arrays(pa.array(chosen, mask=~wanted), pa.array(tokens, pa.string())))
+        return wanted
+
     def _draw(self, plan: ColumnPlan, rows: RowContext, draw: list[int], values: dict[int, Any],
               texts: dict[int, str], validator: Validator, seen: set, report: ColumnReport,
               rng: np.random.Generator, avoid: frozenset = frozenset()) -> None:
@@ -358,6 +392,8 @@ class TextFieldModel:
         wanted_length = None
         if plan.length_buckets:
             wanted_length = dict(zip(draw, rows.take([length_column(plan.column)], draw)[length_column(plan.column)]))
+        shape_of = dict(zip(draw, rows.take([shape_column(plan.column)], draw)[shape_column(plan.column)])) \
+            if plan.shapes else {}
         context = dict(zip(draw, rows.records(list(validator.context_types), draw)))
         todo = list(draw)
         for attempt in range(self.max_attempts):
@@ -373,7 +409,8 @@ class TextFieldModel:
             # hotter only once any length will do: a hot draw is long, and would be kept for
             # rows that asked for short text
             heat = attempt if slack is None or wanted_length is None else 0
-            drawn = self._sample(plan, [prompts[i] for i in slots], self.temperature * (1 + 0.1 * heat))
+            drawn = self._sample(plan, [prompts[i] for i in slots], self.temperature * (1 + 0.1 * heat),
+                                 [shape_of.get(i) for i in slots])
             decoded = [_decode(plan.spec, t) for t in drawn]
             ctx = {n: [context[i][n] for i in slots] for n in validator.context_types}
             ok, cast = validator.check([d if d is not None else "" for d in decoded], ctx)
@@ -420,25 +457,38 @@ class TextFieldModel:
                 )
             report.null_fallbacks += 1
 
-    def _sample(self, plan: ColumnPlan, prompts: list[str], temperature: float) -> list[str]:
-        generator = self._generator(plan)
-        out: list[str] = []
-        for lo in range(0, len(prompts), self.batch_size):
-            chunk = prompts[lo : lo + self.batch_size]
-            texts = generator.batch(chunk, max_new_tokens=plan.max_new_tokens, do_sample=True,
-                                    temperature=temperature, top_k=0, top_p=1.0)
-            out += [t if isinstance(t, str) else t[0] for t in texts]
+    def _sample(self, plan: ColumnPlan, prompts: list[str], temperature: float,
+                shapes: list[str | None] | None = None) -> list[str]:
+        """One draw per prompt; prompts asking for a document shape get that shape's constraint."""
+        groups: dict[str | None, list[int]] = {}
+        for k, token in enumerate(shapes or [None] * len(prompts)):
+            groups.setdefault(token, []).append(k)
+        out: list[str] = [""] * len(prompts)
+        for token, members in groups.items():
+            generator = self._generator(plan, token)
+            for lo in range(0, len(members), self.batch_size):
+                chunk = members[lo : lo + self.batch_size]
+                texts = generator.batch([prompts[k] for k in chunk], max_new_tokens=plan.max_new_tokens,
+                                        do_sample=True, temperature=temperature, top_k=0, top_p=1.0)
+                for k, t in zip(chunk, texts):
+                    out[k] = t if isinstance(t, str) else t[0]
         return out
 
-    def _generator(self, plan: ColumnPlan):
-        key = (plan.table, plan.column)
+    def _generator(self, plan: ColumnPlan, shape: str | None = None):
+        """The column's constrained generator; for a common document shape (``K<i>``), that shape's."""
+        common = shape is not None and shape != "K*"
+        key = (plan.table, plan.column, shape if common else None)
         if key not in self._generators:
             import outlines
 
             lm_mod.avoid_kernel_compile()
             if "outlines" not in self._generators:
                 self._generators["outlines"] = outlines.from_transformers(self.model_, self.tokenizer_)
-            self._generators[key] = outlines.Generator(self._generators["outlines"], plan.spec.output_type())
+            spec = plan.spec
+            if common:
+                schema = restrict(spec.schema, keys_of(plan.shapes[int(shape[1:])][0]))
+                spec = replace(spec, schema=schema, regex=schema_regex(schema))
+            self._generators[key] = outlines.Generator(self._generators["outlines"], spec.output_type())
         return self._generators[key]
 
     def _validator(self, plan: ColumnPlan, rows: RowContext, extra_types: dict[str, str]) -> Validator:
@@ -571,6 +621,18 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return str(value) if isinstance(value, uuid.UUID) else value
+
+
+def _parsed(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _shape_token(shapes: tuple[tuple[str, int], ...], label: str | None) -> str | None:
+    """What the prompt says of a document shape: ``K<i>`` for the i-th common one, else ``K*``."""
+    if label is None:
+        return None
+    index = {s: i for i, (s, _) in enumerate(shapes) if s != ANY}
+    return f"K{index[label]}" if label in index else "K*"
 
 
 def _near(value: Any, bucket: str | None, slack: int) -> bool:

@@ -17,13 +17,12 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from amalgam_rel.errors import DataError
-from amalgam_rel.generation.frequent import is_frequent_column
-from amalgam_rel.generation.lengths import is_length_column
 from amalgam_rel.relational.fitting import FittedTable
 from amalgam_rel.relational.keys import number_within
 from amalgam_rel.relational.matching import fit_degrees, match_to_degrees, repair_duplicate_pairs
 from amalgam_rel.relational.plan import context_column
 from amalgam_rel.relational.trees import build_forest
+from amalgam_rel.relational.text_features import is_text_feature
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import ForeignKey
 
@@ -231,6 +230,8 @@ def enforce_checks(d: Draft) -> None:
     if not checks or d.n == 0:
         return
     for check in checks:
+        if any(c not in d.values for c in _columns_of(check)):
+            continue  # it reads a column the language model fills later, whose draws are checked against it
         for _ in range(_MAX_ROUNDS):
             bad = _violations(d, check)
             if len(bad) == 0:
@@ -244,9 +245,9 @@ def enforce_checks(d: Draft) -> None:
 def fill_text(d: Draft) -> None:
     if not d.ft.text_columns or d.n == 0:
         return
-    # the model's lengths (``~name``) and frequent values (``=name``) of the text columns go with the rows
-    lengths = {c: d.rows.column(c) for c in d.rows.column_names if is_length_column(c) or is_frequent_column(c)}
-    context = pa.table(dict(d.values) | lengths)
+    # the model's lengths (``~name``), frequent values (``=name``) and shapes (``{name``) go with the rows
+    features = {c: d.rows.column(c) for c in d.rows.column_names if is_text_feature(c)}
+    context = pa.table(dict(d.values) | features)
     generated = d.text.generate_arrays(d.ft.key, context)  # Arrow in, Arrow out, whatever the size
     for name in d.ft.text_columns:
         d.values[name] = generated[name]
@@ -267,7 +268,7 @@ def repair_text_unique_sets(d: Draft) -> None:
             take = pa.array(dup)
             context = pa.table({k: v.take(take) for k, v in d.values.items() if k not in mine}
                                | {c: d.rows.column(c).take(take) for c in d.rows.column_names
-                                  if is_length_column(c) or is_frequent_column(c)})
+                                  if is_text_feature(c)})
             again = d.text.generate(d.ft.key, context)
             for c in mine:
                 replacement = np.zeros(d.n, dtype=np.int64)

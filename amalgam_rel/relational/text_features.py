@@ -1,10 +1,11 @@
-"""What the graphical model owns of the columns the language model fills: lengths and frequent values.
+"""What the graphical model owns of the columns the language model fills: lengths, frequent values, shapes.
 
 For each string or list column routed to the language model, the table's model gets ``~name``
 (the value's length, NULL where NULL: :mod:`amalgam_rel.generation.lengths`) and, for strings
 with values many rows share, ``=name`` (those frequent values, NULL elsewhere:
-:mod:`amalgam_rel.generation.frequent`). The PGM samples both jointly with the row's
-structured columns; the language model writes the rest to that length.
+:mod:`amalgam_rel.generation.frequent`); a JSON column whose documents differ in their keys gets
+``{name`` (the keys a document has: :mod:`amalgam_rel.generation.shapes`). The PGM samples them
+jointly with the row's structured columns; the language model writes the rest to match.
 """
 
 from __future__ import annotations
@@ -13,19 +14,24 @@ import pyarrow as pa
 
 from amalgam_rel.generation.frequent import frequent_column, frequent_values, is_frequent_column
 from amalgam_rel.generation.lengths import arrow_lengths, is_length_column, length_column
+from amalgam_rel.generation.shapes import document_shapes, is_shape_column, shape_column
 from amalgam_rel.models.columns import LANGUAGE_MODEL, plan_columns
 from amalgam_rel.schema.model import Table
 from amalgam_rel.schema.types import Kind
 
 
 def add_text_features(frame: pa.Table, table: Table, exclude: tuple[str, ...]) -> pa.Table:
-    """``frame`` plus ``~column`` and ``=column`` for the columns the model leaves to the language model."""
+    """``frame`` plus ``~column``, ``=column`` and ``{column`` for the columns left to the language model."""
     kept = frame.drop_columns([c for c in exclude if c in frame.column_names])
     _, left_out = plan_columns(kept, table)
     for name, why in left_out.items():
         if not why.startswith(LANGUAGE_MODEL) or not table.has_column(name):
             continue
         kind = table.column(name).type.kind
+        if kind is Kind.JSON:
+            shapes = document_shapes(frame.column(name))
+            if shapes is not None:
+                frame = frame.append_column(shape_column(name), shapes)
         if kind not in (Kind.STRING, Kind.LIST):
             continue
         lengths = arrow_lengths(frame.column(name))
@@ -38,6 +44,10 @@ def add_text_features(frame: pa.Table, table: Table, exclude: tuple[str, ...]) -
     return frame
 
 
+def is_text_feature(name: str) -> bool:
+    return is_length_column(name) or is_frequent_column(name) or is_shape_column(name)
+
+
 def without_text_features(columns) -> tuple[str, ...]:
-    """Model columns that are real columns or context (a parent's SQL frame has no ``~``/``=`` columns)."""
-    return tuple(c for c in columns if not (is_length_column(c) or is_frequent_column(c)))
+    """Model columns that are real columns or context (a parent's SQL frame has no ``~``/``=``/``{`` columns)."""
+    return tuple(c for c in columns if not is_text_feature(c))

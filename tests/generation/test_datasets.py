@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from amalgam_rel.generation.lengths import is_length_column
+from amalgam_rel.generation.shapes import is_shape_column
 from amalgam_rel.generation.text_model import TextFieldModel
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.duckdb_reader import read_duckdb
@@ -34,9 +35,10 @@ def test_generated_values_are_accepted_by_duckdb(name, columns, budget, dataset)
     out = duckdb.connect()
     for table_key, names in columns.items():
         table = db.table(table_key)
-        # lengths (~col) are left out: without the PGM's, the model draws them from their real distribution
+        # lengths (~col) and shapes ({col) are left out: without the PGM's, the model draws them
+        # from their real distribution
         prompt_cols = sorted({c for n in names for c in model.plans_[(table_key, n)].prompt_columns
-                              if not is_length_column(c)} - set(names))
+                              if not (is_length_column(c) or is_shape_column(c))} - set(names))
         context = {}
         for c in prompt_cols:  # each column from its own marginal: synthetic rows, not real ones
             real = [r[0] for r in con.execute(sql.select_columns(table.name, [c], table.schema).sql("duckdb")).fetchall()]

@@ -1,6 +1,7 @@
 """The fitted text model on the shop fixture: every generated value goes into a real DuckDB table
 with the fixture's types and constraints, and the planted category <-> words dependency shows."""
 
+import json
 import random
 from pathlib import Path
 
@@ -88,11 +89,11 @@ def test_copy_guard_regenerates_verbatim_copies(fitted, shop_path, monkeypatch):
     calls = []
     original = fitted._sample
 
-    def copying_sampler(plan, prompts, temperature):
+    def copying_sampler(plan, prompts, temperature, shapes=None):
         calls.append(len(prompts))
         if plan.column == "description" and len(calls) == 1:
             return [real[i % len(real)] for i in range(len(prompts))]
-        return original(plan, prompts, temperature)
+        return original(plan, prompts, temperature, shapes)
 
     monkeypatch.setattr(fitted, "_sample", copying_sampler)
     out = fitted.generate("products", synthetic_context(8), context_types=None)
@@ -103,7 +104,7 @@ def test_copy_guard_regenerates_verbatim_copies(fitted, shop_path, monkeypatch):
 
 def test_no_convergence_is_an_error_for_not_null_and_null_otherwise(fitted, monkeypatch):
     monkeypatch.setattr(fitted, "max_attempts", 2)
-    monkeypatch.setattr(fitted, "_sample", lambda plan, prompts, t: ["P-999999999" if plan.column == "code" else "zz"]
+    monkeypatch.setattr(fitted, "_sample", lambda plan, prompts, t, shapes=None: ["P-999999999" if plan.column == "code" else "zz"]
                         * len(prompts))
     with pytest.raises(DataError, match="products.code"):  # NOT NULL: never a silent NULL
         fitted._generate_column(fitted.plans_[("products", "code")], fruit_rows(3), {})
@@ -120,7 +121,7 @@ def test_column_budget_caps_model_calls_and_reuses_the_same_context(fitted, monk
     monkeypatch.setattr(fitted, "max_values_per_column", 4)
     asked = []
 
-    def by_category(plan, prompts, temperature):  # the value names the category its prompt held
+    def by_category(plan, prompts, temperature, shapes=None):  # the value names the category its prompt held
         asked.append(len(prompts))
         return [f"a {'fruit' if 'fruit' in p else 'dairy'} thing" for p in prompts]
 
@@ -144,7 +145,7 @@ def test_reused_values_are_rechecked_against_their_own_row(fitted, monkeypatch):
     monkeypatch.setattr(fitted, "max_values_per_column", 5)
     calls = []
 
-    def short_then_long(plan, prompts, temperature):
+    def short_then_long(plan, prompts, temperature, shapes=None):
         calls.append(len(prompts))
         return ['abc' if len(calls) == 1 else 'abcdef'] * len(prompts)
 
@@ -219,3 +220,24 @@ def test_frequent_values_chosen_by_the_graphical_model_are_kept_and_not_repeated
     assert values[:8] == [frequent] * 8  # no model call: the PGM's frequent value
     assert frequent not in values[8:]  # new text elsewhere never inflates its count
     assert fitted_text.generation_report_[("products", "description")].frequent == 8
+
+
+def test_json_documents_have_exactly_the_keys_each_row_asks_for(fitted):
+    # the graphical model's {meta column: which top-level keys each row's document carries
+    shapes = ['["organic","origin"]'] * 12 + ['["origin"]'] * 12 + ['["origin","ratings"]'] * 8 + [None] * 4
+    context = synthetic_context(len(shapes), seed=9) | {"{meta": shapes}
+    values = fitted.generate("products", context)["meta"]
+    got = [None if v is None else json.dumps(sorted(json.loads(v)), separators=(",", ":")) for v in values]
+    assert got == shapes
+
+
+def test_json_key_presence_follows_the_real_rates_without_the_graphical_model(fitted, shop_path):
+    n = 300
+    values = fitted.generate("products", synthetic_context(n, seed=10))["meta"]
+    real = [json.loads(r[0]) for r in duckdb.connect(str(shop_path), read_only=True)
+            .execute("SELECT meta FROM products").fetchall()]
+    docs = [json.loads(v) for v in values if v is not None]
+    for key in ("origin", "organic", "ratings"):
+        real_rate = sum(key in d for d in real) / len(real)
+        rate = sum(key in d for d in docs) / len(docs)
+        assert abs(rate - real_rate) <= 0.08, (key, rate, real_rate)

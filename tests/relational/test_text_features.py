@@ -1,4 +1,4 @@
-"""Lengths and frequent values become columns of the table's graphical model, for the columns the
+"""Lengths, frequent values and JSON shapes become columns of the table's graphical model, for the columns the
 language model fills."""
 
 import pyarrow as pa
@@ -31,3 +31,14 @@ def test_lengths_and_frequent_values_only_for_columns_left_to_the_language_model
     assert lengths == [None if v is None else len(v) for v in notes]  # NULL stays NULL
     assert out.column("~tags").to_pylist()[:5] == [0, 1, 2, 3, 0]
     assert without_text_features(out.column_names) == tuple(frame.column_names)
+
+
+def test_json_document_shapes_become_a_category_of_the_graphical_model():
+    docs = ['{"origin":"north"}', '{"origin":"south","organic":true}', None, '[1,2]', '{"organic":false,"origin":"x"}']
+    frame = pa.table({"id": list(range(5)), "meta": pa.array(docs, pa.string())})
+    table = Table("t", (Column("id", parse_type("INTEGER"), False), Column("meta", parse_type("JSON"), True)), ("id",))
+    out = add_text_features(frame, table, exclude=("id",))
+    assert out.column("{meta").to_pylist() == ['["origin"]', '["organic","origin"]', None, "*", '["organic","origin"]']
+    assert without_text_features(out.column_names) == tuple(frame.column_names)
+    same = pa.table({"id": [0, 1], "meta": ['{"a":1}', '{"a":2}']})  # one shape: nothing to model
+    assert add_text_features(same, table, exclude=("id",)).column_names == ["id", "meta"]
