@@ -26,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from amalgam_rel.models.codecs import CodecOptions, make_codec
+from amalgam_rel.models.codecs.scale import to_numeric
 from amalgam_rel.models.columns import plan_columns
 from amalgam_rel.models.structure import mutual_information, pair_counts
 from amalgam_rel.schema.model import Table
@@ -62,17 +63,10 @@ def _names_parent(values: pa.ChunkedArray, parents: int) -> bool:
     if len(present) == 0:
         return False
     if pa.types.is_floating(present.type) or pa.types.is_decimal(present.type) or pa.types.is_temporal(present.type):
-        distinct = len(np.unique(np.quantile(_numeric(present), np.linspace(0, 1, _OPTIONS.n_bins + 1))))
+        distinct = len(np.unique(np.quantile(to_numeric(present)[0], np.linspace(0, 1, _OPTIONS.n_bins + 1))))
     else:
         distinct = len(present.unique())
     return distinct > max(1.0, 0.5 * parents)
-
-
-def _numeric(values: pa.ChunkedArray) -> np.ndarray:
-    t = values.type
-    if pa.types.is_temporal(t):
-        values = values.cast(pa.int32() if pa.types.is_date32(t) else pa.int64())
-    return values.to_numpy().astype(np.float64) if isinstance(values, pa.Array) else values.to_numpy().astype(np.float64)
 
 
 def _scores(frame: pa.Table, candidates: list[str], own: list[str], table: Table | None) -> dict[str, float]:
