@@ -609,7 +609,8 @@ def _spread(values: dict[int, Any], source: np.ndarray) -> pa.Array:
     try:
         table = pa.array([values[i] for i in drawn])
     except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
-        # a UUID inside a STRUCT or LIST: Arrow has no nested extension values, DuckDB casts text
+        # a UUID inside a STRUCT or LIST: Arrow has no nested extension values, DuckDB casts text;
+        # a MAP with integer keys: Arrow wants text keys, DuckDB casts them back
         table = pa.array([_plain(values[i]) for i in drawn])
     index = pa.array(np.maximum(at, 0), mask=at < 0)
     if isinstance(table, pa.ExtensionArray):  # UUIDs: Arrow takes from the storage only
@@ -619,7 +620,7 @@ def _spread(values: dict[int, Any], source: np.ndarray) -> pa.Array:
 
 def _plain(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return str(value) if isinstance(value, uuid.UUID) else value

@@ -169,8 +169,10 @@ class DatabaseModel:
                                   self._table_scale(ft, sampled, scale), text=self.text_, con=con)
                     table = sample_table(draft)
                     writer.append(key, table)
-                    # children need this table's keys and model columns, not its text
-                    keep = {c: table.column(c) for c in table.column_names if c not in ft.text_columns}
+                    # children need this table's keys and model columns, not its text (unless a FK references it)
+                    referenced = {c for fk in self.db.referencing(key) for c in fk.ref_columns}
+                    keep = {c: table.column(c) for c in table.column_names
+                            if c not in ft.text_columns or c in referenced}
                     for c in draft.rows.column_names:
                         if c not in keep:
                             keep[c] = draft.rows.column(c)

@@ -1,5 +1,8 @@
 """Values for the columns neither model owns: binary blobs, UUIDs, bit strings, all-NULL columns.
 
+UNION columns (or ones nesting a UNION) are not synthesized yet: they are written NULL, and a
+NOT NULL one is refused with a clear error.
+
 One small reversible-in-spirit filler per kind (``fit`` on the real column, ``generate`` n
 values): the NULL share is kept, blobs keep their length distribution but carry random bytes
 (real bytes would be a copy), UUIDs are fresh, bit strings keep their width.
@@ -47,7 +50,12 @@ class Filler:
         return {"kind": self.kind, "null_share": self.null_share, "lengths": self.lengths}
 
 
-def fit_filler(values: pa.ChunkedArray | pa.Array, sql_type: SqlType, max_lengths: int = 1000) -> Filler:
+def fit_filler(values: pa.ChunkedArray | pa.Array, sql_type: SqlType, max_lengths: int = 1000,
+               nullable: bool = True) -> Filler:
+    if any(t.kind is Kind.UNION for t in sql_type.walk()):
+        if not nullable:
+            raise SchemaError(f"cannot synthesize NOT NULL {sql_type.sql()} columns (UNION values are written NULL)")
+        return Filler("null", 1.0, [])
     n = len(values)
     present = values.drop_null()
     null_share = 1.0 - len(present) / n if n else 1.0

@@ -204,7 +204,8 @@ def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     ft.text_columns = tuple(c for c, why in left_out.items() if why.startswith(LANGUAGE_MODEL) and ft.table.has_column(c))
     ft.context = tuple(c for c in ft.context if context_column(c) in ft.modelled)
     others = [c for c, why in left_out.items() if ft.table.has_column(c) and c not in exclude and c not in ft.text_columns]
-    ft.fillers = {c: fit_filler(ft.frame.column(c), ft.table.column(c).type) for c in others}
+    ft.fillers = {c: fit_filler(ft.frame.column(c), ft.table.column(c).type, nullable=ft.table.column(c).nullable)
+                  for c in others}
 
 
 def _left_out_without_model(ft: FittedTable, exclude) -> dict[str, str]:

@@ -100,7 +100,9 @@ def plan_database(db: Database, graph: FkGraph | None = None, *, private: bool =
                                use_row_counts=not private)
         matched = tuple(fk for fk in candidates if fk != driver)
         fk_cols = tuple(dict.fromkeys(c for fk in fks for c in fk.columns))
-        keys = tuple(c for s in table.unique_sets() for c in s if c not in fk_cols and _is_key_like(table, c, s))
+        referenced = {c for fk in db.referencing(key) for c in fk.ref_columns}
+        keys = tuple(c for s in table.unique_sets() for c in s
+                     if c not in fk_cols and _is_key_like(table, c, s, c in referenced))
         plans[key] = TablePlan(
             table=key,
             driver=driver,
@@ -133,9 +135,17 @@ def choose_driver(db: Database, graph: FkGraph, fks: list[ForeignKey], *, use_ro
     )
 
 
-def _is_key_like(table: Table, column: str, unique_set: tuple[str, ...]) -> bool:
+def _is_key_like(table: Table, column: str, unique_set: tuple[str, ...], referenced: bool = False) -> bool:
     """A column the key generator invents: a single-column primary key, or a single-column
-    UNIQUE integer or UUID. Other unique columns are attributes, de-duplicated after sampling."""
+    UNIQUE integer or UUID, or one a foreign key references (``badge.serial``, a VARCHAR code).
+    Other unique columns are attributes, de-duplicated after sampling."""
+    kind = table.column(column).type.kind
+    if kind not in _GENERATED_KINDS:
+        return False  # (a DOUBLE, ENUM or BLOB key): modelled, then de-duplicated
     if table.primary_key == (column,):
         return True
-    return len(unique_set) == 1 and table.column(column).type.kind in (Kind.INTEGER, Kind.UUID)
+    return len(unique_set) == 1 and (referenced or kind in (Kind.INTEGER, Kind.UUID))
+
+
+# the kinds :func:`amalgam_rel.relational.keys.fit_key_generator` invents values for
+_GENERATED_KINDS = frozenset({Kind.INTEGER, Kind.DECIMAL, Kind.STRING, Kind.UUID, Kind.DATE, Kind.TIMESTAMP})

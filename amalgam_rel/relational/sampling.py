@@ -21,7 +21,7 @@ from amalgam_rel.relational.fitting import FittedTable
 from amalgam_rel.relational.keys import number_within
 from amalgam_rel.relational.matching import fit_degrees, match_to_degrees, repair_duplicate_pairs
 from amalgam_rel.relational.plan import context_column
-from amalgam_rel.relational.trees import build_forest
+from amalgam_rel.relational.trees import build_forests
 from amalgam_rel.relational.text_features import is_text_feature
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import ForeignKey
@@ -138,11 +138,11 @@ def _repair_pairs(d: Draft) -> None:
 
 
 def build_self_references(d: Draft) -> None:
-    for fk in d.ft.plan.self_references:
-        i = d.fk_index[fk]
-        depth = _column_or(d, d.ft.plan.depth_columns.get(i), 0)
-        fanout = _column_or(d, f"#{i}", 1)
-        d.parent_of[i] = build_forest(depth, fanout, d.rng)
+    fks = d.ft.plan.self_references
+    depths = [_column_or(d, d.ft.plan.depth_columns.get(d.fk_index[fk]), 0) for fk in fks]
+    fanouts = [_column_or(d, f"#{d.fk_index[fk]}", 1) for fk in fks]
+    for fk, parent in zip(fks, build_forests(depths, fanouts, d.rng)):
+        d.parent_of[d.fk_index[fk]] = parent
 
 
 def generate_keys(d: Draft) -> None:
@@ -225,21 +225,37 @@ def repair_unique_sets(d: Draft) -> None:
 
 
 def enforce_checks(d: Draft) -> None:
-    """Rows that break a CHECK are resampled; a constraint that keeps failing is an error."""
-    checks = d.ft.table.checks
+    """Rows that break a CHECK are resampled; a constraint that keeps failing is an error.
+
+    First only the CHECK's columns are drawn again, conditioned on the rest of the row. Rows the
+    model cannot fix that way (its conditional puts ``check_in`` after ``check_out`` whatever the
+    draw, given the row's other values) then get every attribute drawn again, conditioned only on
+    what ties them to other rows (parent context, child counts, depths) and on their unique sets.
+    """
+    checks = [c for c in d.ft.table.checks if all(col in d.values for col in _columns_of(c))]
+    # a CHECK reading a column the language model fills later: its draws are checked against it
     if not checks or d.n == 0:
         return
-    for check in checks:
-        if any(c not in d.values for c in _columns_of(check)):
-            continue  # it reads a column the language model fills later, whose draws are checked against it
-        for _ in range(_MAX_ROUNDS):
-            bad = _violations(d, check)
-            if len(bad) == 0:
-                break
-            _resample_rows(d, bad, [c for c in _columns_of(check) if c in d.rows.column_names])
-        bad = _violations(d, check)
-        if len(bad):
-            raise DataError(f"table {d.ft.key!r}: {len(bad)} sampled rows keep violating CHECK ({sql.render(check)})")
+    for round_ in range(2 * _MAX_ROUNDS + 1):
+        failing = [(check, bad) for check in checks if len(bad := _violations(d, check))]
+        if not failing:
+            return
+        if round_ == 2 * _MAX_ROUNDS:
+            break
+        for check, bad in failing:
+            columns = [c for c in _columns_of(check) if c in d.rows.column_names]
+            _resample_rows(d, bad, columns if round_ < _MAX_ROUNDS else _free_columns(d) or columns)
+    check, bad = failing[0]
+    raise DataError(f"table {d.ft.key!r}: {len(bad)} sampled rows keep violating CHECK ({sql.render(check)})")
+
+
+def _free_columns(d: Draft) -> list[str]:
+    """Model columns a row can draw again without breaking what is already built: not the
+    structural ones (``^`` parent context, ``#`` child counts, ``?`` empty FKs, ``@`` depths),
+    nor members of a unique set (already de-duplicated)."""
+    unique = {c for s in d.ft.table.unique_sets() for c in s}
+    model = d.ft.model.columns_ if d.ft.model is not None else ()
+    return [c for c in model if c in d.rows.column_names and c[:1] not in "^#?@" and c not in unique]
 
 
 def fill_text(d: Draft) -> None:

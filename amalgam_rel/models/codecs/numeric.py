@@ -53,16 +53,19 @@ class NumericCodec(Codec):
         v = x[valid]
         self.has_null = bool((~valid).any())
         lo_chk, hi_chk = self.spec.bounds
-        self.lo = float(v.min()) if len(v) else float(lo_chk if lo_chk is not None else 0.0)
-        self.hi = float(v.max()) if len(v) else float(hi_chk if hi_chk is not None else self.lo)
-        self.step = _detect_step(v, self.spec.arrow_type)
+        # NaN and infinities (floating columns) are kept as values when there are few distinct
+        # ones, but never set the range, the resolution or the bins
+        finite = v[np.isfinite(v)]
+        self.lo = float(finite.min()) if len(finite) else float(lo_chk if lo_chk is not None else 0.0)
+        self.hi = float(finite.max()) if len(finite) else float(hi_chk if hi_chk is not None else self.lo)
+        self.step = _detect_step(finite, self.spec.arrow_type)
         distinct = np.unique(v)
-        if len(distinct) <= self.options.n_bins:
+        if len(distinct) <= self.options.n_bins or not len(finite):
             self.mode, self.values = "discrete", distinct
             self.edges = self.inner = np.zeros(0)
             return self
         self.mode, self.values = "binned", np.zeros(0)
-        sorted_v = np.sort(v)
+        sorted_v = np.sort(finite)
         self.edges = _quantile_edges(sorted_v, self.options.n_bins)
         self.inner = _within_bin_quantiles(sorted_v, self.edges, self.options.quantile_points)
         return self
@@ -79,7 +82,7 @@ class NumericCodec(Codec):
     def encode(self, values) -> np.ndarray:
         x, valid = to_numeric(values)
         if self.mode == "discrete":
-            codes = _nearest(self.values, x)
+            codes = _nearest(self.values, x) if len(self.values) else np.zeros(len(x), np.int64)  # all NULL when fitted
         else:
             codes = len(self.values) + np.searchsorted(self.edges[1:-1], x, side="right")
             if self.mode == "mixed":  # released point masses match exactly; the rest is binned
@@ -95,7 +98,8 @@ class NumericCodec(Codec):
         valid = codes != self.null_code if self.has_null else np.ones(len(codes), dtype=bool)
         states = np.where(valid, codes, 0)
         if self.mode == "discrete":
-            x = self.values[states]
+            x = self.values[states] if len(self.values) else np.full(len(codes), self.lo)
+            valid &= len(self.values) > 0
         else:
             k = len(self.values)  # point masses ("mixed") come before the bins
             binned = np.maximum(states - k, 0)
@@ -115,7 +119,7 @@ class NumericCodec(Codec):
         if self.spec.bounds[1] is not None:
             hi = min(hi, self.spec.bounds[1])
         type_lo, type_hi = type_bounds(self.spec.arrow_type)
-        x = np.clip(x, max(lo, type_lo), min(hi, type_hi))
+        x = np.where(np.isfinite(x), np.clip(x, max(lo, type_lo), min(hi, type_hi)), x)
         return from_numeric(x, valid, self.spec.arrow_type)
 
     # -- persistence -------------------------------------------------------------------------
@@ -136,7 +140,14 @@ def _nearest(values: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Index of the nearest known value: exact for seen values, sensible for unseen evidence."""
     idx = np.clip(np.searchsorted(values, x), 1, max(1, len(values) - 1))
     left, right = values[idx - 1], values[np.minimum(idx, len(values) - 1)]
-    return np.where(np.abs(x - left) <= np.abs(right - x), idx - 1, np.minimum(idx, len(values) - 1))
+    with np.errstate(invalid="ignore"):  # NaN and infinities: exact matches below
+        nearest = np.where(np.abs(x - left) <= np.abs(right - x), idx - 1, np.minimum(idx, len(values) - 1))
+    if not np.isfinite(values[-1:]).all() or not np.isfinite(values[:1]).all():
+        exact = np.searchsorted(values, x)  # NaN sorts last, as np.unique puts it
+        hit = exact < len(values)
+        hit[hit] = (values[exact[hit]] == x[hit]) | (np.isnan(values[exact[hit]]) & np.isnan(x[hit]))
+        nearest = np.where(hit, exact, nearest)
+    return nearest
 
 
 def _mode_fallback(codes: np.ndarray, valid: np.ndarray) -> int:
