@@ -80,23 +80,31 @@ def chow_liu(mi: np.ndarray) -> list[tuple[int, int]]:
     return edges
 
 
+MIN_TRIES = 200
+
+
 def add_extra_edges(mi: np.ndarray, tree: list[tuple[int, int]], sizes: list[int], extra: int,
                     max_clique_cells: int, fits) -> list[tuple[int, int]]:
     """Up to ``extra`` more high-MI pairs whose junction tree stays under the clique budget.
 
     ``fits(edges)`` returns the largest maximal-clique size (cells) of the junction tree those
-    edges would induce; it comes from mbi so that we budget exactly what mbi will build.
+    edges would induce; it comes from mbi so that we budget exactly what mbi will build. Each
+    call builds a junction tree (~0.1 s at 120 columns), so at most ``max(200, 4 * extra)``
+    candidates are tried, strongest first: every pair of a table of up to 20 columns, and at 120
+    columns 240 tries instead of ~1,700 (fit 166 s -> ~25 s; the pairs given up are the weakest).
     """
     chosen = list(tree)
     if extra <= 0:
         return chosen
+    tries = max(MIN_TRIES, 4 * extra)
     have = set(chosen)
     candidates = sorted((p for p in itertools.combinations(range(len(sizes)), 2) if p not in have),
                         key=lambda p: (-mi[p], p))
     threshold = np.median([mi[e] for e in tree]) if tree else 0.0
     for pair in candidates:
-        if extra <= 0 or mi[pair] < 0.5 * threshold or mi[pair] <= 1e-6:
+        if extra <= 0 or tries <= 0 or mi[pair] < 0.5 * threshold or mi[pair] <= 1e-6:
             break  # weak pairs are not worth the extra model size
+        tries -= 1
         if fits(chosen + [pair]) <= max_clique_cells:
             chosen.append(pair)
             extra -= 1

@@ -90,3 +90,22 @@ def test_same_seed_same_samples():
     one = sampler.sample(1000, np.random.default_rng(9), {"c": np.ones(1000, dtype=np.int64)})
     two = sampler.sample(1000, np.random.default_rng(9), {"c": np.ones(1000, dtype=np.int64)})
     assert all(np.array_equal(one[a], two[a]) for a in attrs)
+
+
+def test_extra_edges_try_a_bounded_number_of_candidates_strongest_first():
+    # 60 columns: 1,711 candidate pairs; each try builds a junction tree, so only the strongest are tried
+    d = 60
+    rng = np.random.default_rng(0)
+    mi = np.triu(rng.uniform(0.5, 1.0, (d, d)), 1)
+    mi = mi + mi.T
+    tree = structure.chow_liu(mi)
+    tried = []
+
+    def fits(edges):  # every extra edge but the first 3 tried is over budget
+        tried.append(edges[-1])
+        return 10 if len(tried) <= 3 else 10**9
+
+    chosen = structure.add_extra_edges(mi, tree, [4] * d, extra=30, max_clique_cells=100, fits=fits)
+    assert len(chosen) == len(tree) + 3
+    assert len(tried) == max(structure.MIN_TRIES, 4 * 30)
+    assert [mi[p] for p in tried] == sorted((mi[p] for p in tried), reverse=True)
