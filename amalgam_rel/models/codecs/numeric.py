@@ -112,7 +112,8 @@ class NumericCodec(Codec):
             if k:
                 x = np.where(states < k, self.values[np.minimum(states, k - 1)], x)
         if self.step > 0:
-            x = np.round(x / self.step) * self.step
+            # k * 0.01 is 6.3100000000000005 for k = 631: round to the step's own decimals too
+            x = np.round(np.round(x / self.step) * self.step, _decimals(self.step))
         lo, hi = self.lo, self.hi
         if self.spec.bounds[0] is not None:
             lo = max(lo, self.spec.bounds[0])
@@ -210,3 +211,15 @@ def _within_bin_quantiles(sorted_v: np.ndarray, edges: np.ndarray, points: int) 
     empty = end <= start  # cannot happen with quantile edges, but keep decoding defined
     inner[empty] = np.linspace(edges[:-1][empty], edges[1:][empty], points, axis=1)
     return inner.reshape(bins, points)
+
+
+def _decimals(step: float) -> int:
+    """The fewest decimals that write ``step`` exactly (0.25 -> 2, 5 -> 0), at most 12.
+
+    >>> _decimals(0.01), _decimals(0.25), _decimals(5.0)
+    (2, 2, 0)
+    """
+    for d in range(13):
+        if abs(round(step, d) - step) <= 1e-12 * max(1.0, abs(step)):
+            return d
+    return 12
