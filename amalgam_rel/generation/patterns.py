@@ -3,12 +3,16 @@
 A value is cut into runs of one character class (ASCII upper, lower, digit) or one literal
 character; the run classes form its *skeleton*. Skeletons that cover almost every value become
 the alternatives of the regex, each run with the length range seen in the data, so the language
-model only chooses the characters while the shape stays exactly that of the real keys.
+model only chooses the characters while the shape stays exactly that of the real keys. A run
+of two or more characters whose text every value of its skeleton shares (at least
+:data:`MIN_SHARED` of them: a prefix ``INV``, a company's mail domain) stays that text.
 
 >>> learn_pattern(["ALFKI", "ANATR", "BERGS", "BONAP"] * 5)
 '[A-Z]{5}'
 >>> learn_pattern(["(503) 555-9831", "(71) 555-2282"] * 5)
-'\\\\([0-9]{2,3}\\\\) [0-9]{3}\\\\-[0-9]{4}'
+'\\\\([0-9]{2,3}\\\\) 555\\\\-[0-9]{4}'
+>>> learn_pattern([f"{n}@chinookcorp.com" for n in ("andrew", "nancy", "jane", "steve", "laura")])
+'[a-z]{4,6}@chinookcorp\\\\.com'
 >>> is_key_like(["funny", "very good", "dark humor"] * 5)
 False
 """
@@ -23,6 +27,7 @@ from collections.abc import Iterable
 TEXT_CHAR = r"[^\x00-\x08\x0B-\x1F\x7F-\x9F\uFFFD]"
 
 _CLASS_REGEX = {"A": "[A-Z]", "a": "[a-z]", "9": "[0-9]"}
+MIN_SHARED = 5  # values of a skeleton that must share a run's text before it is kept literally
 # Characters with a meaning in regex syntax; every other literal is written as is.
 _META = set("\\.+*?()|[]{}^$#&-~")
 
@@ -37,14 +42,15 @@ def _char_class(ch: str) -> str:
     return "=" + ch  # a literal: the prefix keeps it apart from the three class names
 
 
-def _runs(value: str) -> list[tuple[str, int]]:
-    runs: list[tuple[str, int]] = []
+def _runs(value: str) -> list[tuple[str, str]]:
+    """(class, text) of each run of one character class."""
+    runs: list[tuple[str, str]] = []
     for ch in value:
         cls = _char_class(ch)
         if runs and runs[-1][0] == cls:
-            runs[-1] = (cls, runs[-1][1] + 1)
+            runs[-1] = (cls, runs[-1][1] + ch)
         else:
-            runs.append((cls, 1))
+            runs.append((cls, ch))
     return runs
 
 
@@ -66,13 +72,13 @@ def learn_pattern(
     values: Iterable[str], *, max_alternatives: int = 8, min_coverage: float = 0.95, max_length: int = 64
 ) -> str | None:
     """A regex covering at least ``min_coverage`` of ``values`` with few skeletons, else None."""
-    by_skeleton: dict[tuple[str, ...], list[list[int]]] = defaultdict(list)
+    by_skeleton: dict[tuple[str, ...], list[list[str]]] = defaultdict(list)
     total = 0
     for value in values:
         if not value or len(value) > max_length:
             return None
         runs = _runs(value)
-        by_skeleton[tuple(c for c, _ in runs)].append([n for _, n in runs])
+        by_skeleton[tuple(c for c, _ in runs)].append([text for _, text in runs])
         total += 1
     if total == 0:
         return None
@@ -86,9 +92,14 @@ def learn_pattern(
         chosen.append((skeleton, lengths))
         covered += len(lengths)
     alternatives = []
-    for skeleton, lengths in chosen:
-        cols = list(zip(*lengths))
-        alternatives.append("".join(_run_regex(c, min(n), max(n)) for c, n in zip(skeleton, cols)))
+    for skeleton, texts in chosen:
+        parts = []
+        for c, run in zip(skeleton, zip(*texts)):
+            # a single shared character stays a class: codes A1..A9 keep room for more keys
+            shared = len(run) >= MIN_SHARED and len(set(run)) == 1 and c in _CLASS_REGEX and len(run[0]) > 1
+            lengths = [len(t) for t in run]
+            parts.append(escape_literal(run[0]) if shared else _run_regex(c, min(lengths), max(lengths)))
+        alternatives.append("".join(parts))
     return alternatives[0] if len(alternatives) == 1 else "(" + "|".join(alternatives) + ")"
 
 
