@@ -70,7 +70,9 @@ def create_rows(d: Draft) -> None:
     ft, fk = d.ft, d.ft.plan.driver
     seed = int(d.rng.integers(2**31))
     if fk is None:
-        n = d.target_rows if d.target_rows is not None else round(ft.real_rows * d.scale)
+        # a root the source has rows in keeps at least one (a one-row settings table survives --scale 0.4)
+        n = d.target_rows if d.target_rows is not None else \
+            max(round(ft.real_rows * d.scale), int(ft.real_rows >= 1 and d.scale > 0))
         d.rows = _sample_roots(d, n, seed)
         return
     parent = d.parents[fk.ref_table]
