@@ -26,6 +26,7 @@ from amalgam_rel.errors import InputError
 
 MAX_PROMPT_TOKENS = 64
 BATCH_TOKENS = 1024  # tokens per training batch: short values get big batches, notes small ones
+POOL = 128  # examples shuffled together before batching by length (see _batches)
 
 
 def select_device(device: str | None = None) -> torch.device:
@@ -155,7 +156,7 @@ def train(
     n_tokens = sum(len(ids) for ids, _ in examples)
     rng = random.Random(seed)
     torch.manual_seed(seed)
-    batches = _batches(examples)
+    batches = _batches(examples, seed)
     model.to(device).train()
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     planned = max(1, int(max_epochs * len(batches)))
@@ -189,15 +190,28 @@ def train(
                        round(loss_value, 4), len(examples), n_tokens, n_params)
 
 
-def _batches(examples: list[tuple[list[int], int]]) -> list[list[tuple[list[int], int]]]:
-    # similar lengths together: little padding, and a batch of short values can be large
-    batches, current = [], []
-    for example in sorted(examples, key=lambda e: len(e[0])):
-        if current and (len(current) + 1) * len(example[0]) > BATCH_TOKENS or len(current) == 64:
-            batches.append(current)
-            current = []
-        current.append(example)
-    return batches + ([current] if current else [])
+def _batches(examples: list[tuple[list[int], int]], seed: int = 0) -> list[list[tuple[list[int], int]]]:
+    """Batches of similar lengths drawn from small shuffled pools, so each mixes columns.
+
+    Sorting the whole corpus by length would make nearly every batch one column (all grades,
+    then all descriptions): each step then pulls the model towards that column whatever the
+    prompt's column tag says, and the tags are learned last — descriptions came out with SKU
+    and e-mail fragments (shop fixture: category -> words accuracy 0.32, chance). Sorting within
+    shuffled pools of :data:`POOL` examples keeps some padding out while a batch holds the
+    columns of similar length from that pool (accuracy 0.98).
+    """
+    order = list(examples)
+    random.Random(seed).shuffle(order)
+    batches = []
+    for lo in range(0, len(order), POOL):
+        current: list = []
+        for example in sorted(order[lo : lo + POOL], key=lambda e: len(e[0])):
+            if current and (len(current) + 1) * len(example[0]) > BATCH_TOKENS or len(current) == 64:
+                batches.append(current)
+                current = []
+            current.append(example)
+        batches += [current] if current else []
+    return batches
 
 
 def _collate(batch, pad_id: int, device: torch.device):
