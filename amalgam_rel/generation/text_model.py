@@ -278,7 +278,7 @@ class TextFieldModel:
         (column -> DuckDB type) is needed only for context columns outside the fitted table.
         """
         arrays = self.generate_arrays(table, context, n_rows=n_rows, context_types=context_types)
-        return {name: values.to_pylist() for name, values in arrays.items()}
+        return {name: values.to_pylist(maps_as_pydicts="strict") for name, values in arrays.items()}
 
     def generate_arrays(self, table: str, context: pa.Table | dict[str, list] | None = None, *,
                         n_rows: int | None = None, context_types: dict[str, str] | None = None) -> dict[str, pa.Array]:
@@ -328,7 +328,7 @@ class TextFieldModel:
             self._draw(plan, rows, redo, values, texts, validator, seen, report, rng, avoid)
             reused = np.flatnonzero((source >= 0) & (source != np.arange(rows.n)))
         report.reused = len(reused)
-        out = _spread(values, source)
+        out = _spread(values, source, _arrow_type(plan.spec.type_sql))
         if frequent is not None and report.frequent:
             if pa.types.is_null(out.type):
                 out = pa.nulls(rows.n, frequent.type)
@@ -598,7 +598,21 @@ def _decode(spec: OutputSpec, text: str) -> str | None:
         return None
 
 
-def _spread(values: dict[int, Any], source: np.ndarray) -> pa.Array:
+def _arrow_type(type_sql: str) -> pa.DataType | None:
+    """The Arrow type DuckDB gives a column type holding a MAP, else None (inferred instead).
+
+    Inferred from Python dicts, a MAP becomes a STRUCT of every key any row has, which DuckDB
+    casts back into maps holding all of those keys, NULL where a row had none.
+    """
+    if "MAP(" not in type_sql.upper():
+        return None
+    return _ARROW_TYPES.setdefault(type_sql, duckdb.sql(f"SELECT NULL::{type_sql} AS v").to_arrow_table().schema.field(0).type)
+
+
+_ARROW_TYPES: dict[str, pa.DataType] = {}
+
+
+def _spread(values: dict[int, Any], source: np.ndarray, arrow_type: pa.DataType | None = None) -> pa.Array:
     """Every row's value: its own draw or the one it reuses (NULL where ``source`` is -1)."""
     drawn = sorted(values)
     position = np.full(len(source), -1, dtype=np.int64)
@@ -607,7 +621,7 @@ def _spread(values: dict[int, Any], source: np.ndarray) -> pa.Array:
     if not drawn or all(values[i] is None for i in drawn):
         return pa.nulls(len(source))
     try:
-        table = pa.array([values[i] for i in drawn])
+        table = pa.array([values[i] for i in drawn], arrow_type)
     except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
         # a UUID inside a STRUCT or LIST: Arrow has no nested extension values, DuckDB casts text;
         # a MAP with integer keys: Arrow wants text keys, DuckDB casts them back

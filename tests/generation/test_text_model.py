@@ -241,3 +241,14 @@ def test_json_key_presence_follows_the_real_rates_without_the_graphical_model(fi
         real_rate = sum(key in d for d in real) / len(real)
         rate = sum(key in d for d in docs) / len(docs)
         assert abs(rate - real_rate) <= 0.08, (key, rate, real_rate)
+
+
+def test_maps_keep_only_the_keys_each_row_was_given(fitted):
+    # Arrow inferring a STRUCT from the rows' dicts would hand DuckDB every key of every row
+    values = fitted.generate("products", synthetic_context(40, seed=11))["attrs"]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (m MAP(VARCHAR, INTEGER))")
+    con.executemany("INSERT INTO t VALUES (?)", [[v] for v in values])
+    stored = [r[0] for r in con.execute("SELECT m FROM t").fetchall()]
+    assert stored == values
+    assert not any(v is None for m in stored if m for v in m.values())
