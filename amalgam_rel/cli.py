@@ -225,10 +225,13 @@ def _sample(model, output: Path, scale: float, rows: dict[str, int], seed, force
     return report
 
 
-def _print_text_summary(report) -> None:
+def _print_text_summary(report, model) -> None:
     line = report.text_summary()
     if line:
         err_console.print(line, highlight=False, markup=False)
+    if model.null_columns():
+        err_console.print(f"warning: written NULL, not synthesized (UNION values): {', '.join(model.null_columns())}",
+                          highlight=False, markup=False)
 
 
 @app.command()
@@ -272,7 +275,7 @@ def synth(
     total = sum(result.rows.values())
     err_console.print(f"wrote {output}: {len(result.rows)} tables, {total:,} rows "
                       f"(fit {model.fit_seconds_:.1f} s, sample {sum(result.seconds.values()):.1f} s)", highlight=False)
-    _print_text_summary(result)
+    _print_text_summary(result, model)
     if report:
         from amalgam_rel.evaluation import evaluate as run_evaluation
         from amalgam_rel.evaluation.console import print_summary
@@ -333,7 +336,7 @@ def sample(
         budget = "fitted" if text_values is None else _text_values(text_values)
         result = _sample(model, output, scale, parsed_rows, seed, force, progress, budget)
     err_console.print(f"wrote {output}: {len(result.rows)} tables, {sum(result.rows.values()):,} rows", highlight=False)
-    _print_text_summary(result)
+    _print_text_summary(result, model)
 
 
 

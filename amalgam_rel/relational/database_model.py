@@ -31,6 +31,7 @@ from amalgam_rel.relational.plan import DatabasePlan, plan_database
 from amalgam_rel.relational.sampling import Draft, sample_table
 from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
 from amalgam_rel.schema.model import Database
+from amalgam_rel.schema.types import Kind
 from amalgam_rel.schema.sidecar import apply_sidecar
 from amalgam_rel.writing.writer import DatabaseWriter
 
@@ -139,6 +140,11 @@ class DatabaseModel:
     @property
     def db(self) -> Database:
         return self.plan_.db
+
+    def null_columns(self) -> list[str]:
+        """Columns written NULL because nothing synthesizes their type yet (UNION values)."""
+        return [f"{t.key}.{c.name}" for t in self.db.tables for c in t.columns
+                if any(x.kind is Kind.UNION for x in c.type.walk())]
 
     def sample(self, output: str | Path, *, scale: float = 1.0, rows: dict[str, int] | None = None,
                seed: int | None = None, force: bool = False, text_values: int | None | Literal["fitted"] = "fitted",
