@@ -81,7 +81,9 @@ def repair_duplicate_pairs(first: np.ndarray, second: np.ndarray, rng: np.random
     """Change ``second`` so no (first, second) pair repeats, keeping the degrees of ``second``.
 
     Duplicates swap their second parent with a random other row (a degree-neutral move); the
-    few that remain after ``max_rounds`` take the least-used parents their first parent lacks.
+    few that remain after ``max_rounds`` take the least-used parents their first parent lacks,
+    and get -1 when it already has every one (more children than distinct partners exist: the
+    caller drops those rows, which no unique pair can hold).
     """
     second = second.copy()
     n = len(first)
@@ -103,7 +105,9 @@ def repair_duplicate_pairs(first: np.ndarray, second: np.ndarray, rng: np.random
         f = int(first[i])
         free = np.setdiff1d(np.arange(n_second), np.fromiter(used[f], dtype=np.int64), assume_unique=False)
         if len(free) == 0:
-            raise DataError(f"a parent needs {len(used[f]) + 1} distinct partners but only {n_second} exist")
+            load[second[i]] -= 1
+            second[i] = -1
+            continue
         choice = int(free[np.argmin(load[free])])
         load[second[i]] -= 1
         load[choice] += 1

@@ -137,6 +137,13 @@ def _repair_pairs(d: Draft) -> None:
         b = b.copy()
         b[rows] = repair_duplicate_pairs(a[rows], b[rows], d.rng, d.parents[second.ref_table].num_rows)
         d.parent_of[d.fk_index[second]] = b
+        orphans = rows[b[rows] < 0]
+        if len(orphans) and not second.nullable:  # more pairs asked of a parent than partners
+            # exist (a parent table sampled very small): no unique pair can hold those rows
+            keep = np.ones(d.n, dtype=bool)
+            keep[orphans] = False
+            d.rows = d.rows.filter(pa.array(keep))
+            d.parent_of = {i: p[keep] for i, p in d.parent_of.items()}
 
 
 def build_self_references(d: Draft) -> None:
