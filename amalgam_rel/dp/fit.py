@@ -137,9 +137,14 @@ def fit_private_model(ft: FittedTable, frames: TrainingFrames, fitted: dict[str,
     share, s = ctx.shares[key], ctx.contributions.sensitivity[key]
     exclude = tuple(ft.plan.fk_columns) + tuple(ft.plan.generated_keys) + tuple(ft.sequences)
     own = [c for c in ft.frame.column_names if c not in exclude]
-    if not own or ft.frame.num_rows == 0:
-        # Nothing to model (keys only), or an empty frame (a model cannot fit on zero rows; see
-        # docs/privacy.md): the table's whole share buys one noisy row count.
+    if own and ft.frame.num_rows == 0:
+        # Empty (in the source, or after contribution bounding) with columns to fill: written
+        # empty. No model can fit on zero rows, and a noisy count would ask for rows nothing can
+        # fill; which tables are empty is revealed (docs/privacy.md).
+        ctx.ledger.note(key, "rows", "empty: written empty (that it is empty is not protected)")
+        ft.real_rows, ft.model, left_out = 0, None, {}
+    elif not own:
+        # Nothing to model (keys only): the table's whole share buys one noisy row count.
         sigma = gaussian_sigma(share, s)
         noisy = ft.frame.num_rows + float(ctx.rng.normal(0, sigma))
         ctx.ledger.spend(Spend(key, "rows", "gaussian", share, float(s), sigma, 0.0, "noisy row count (no table model)"))
