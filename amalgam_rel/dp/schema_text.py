@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from amalgam_rel.errors import DataError
 from amalgam_rel.generation.checks import Validator, string_rule
-from amalgam_rel.generation.output_types import OutputSpec
+from amalgam_rel.generation.output_types import OutputSpec, map_arrow_type
 from amalgam_rel.schema.model import Database
 from amalgam_rel.schema.types import NESTED_KINDS, Kind, SqlType
 
@@ -80,7 +80,8 @@ class SchemaText:
     def generate_arrays(self, table: str, context: pa.Table | None = None, **kwargs) -> dict[str, pa.Array]:
         """:meth:`generate` as Arrow arrays (the interface the sampler calls)."""
         out = self.generate(table, context, **kwargs)
-        return {k: pa.array(v) if any(x is not None for x in v) else pa.nulls(len(v)) for k, v in out.items()}
+        types = {k: map_arrow_type(self.db.table(table).column(k).type.sql(named_enums=False)) for k in out}
+        return {k: pa.array(v, types[k]) if any(x is not None for x in v) else pa.nulls(len(v)) for k, v in out.items()}
 
     def _column(self, table_key: str, name: str, n: int, rows: dict[str, list]) -> list:
         table = self.db.table(table_key)

@@ -32,6 +32,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import duckdb
+import pyarrow as pa
+
 from amalgam_rel.errors import UnsupportedTypeError
 from amalgam_rel.generation.patterns import TEXT_CHAR, escape_literal, is_key_like, learn_pattern, like_regex
 from amalgam_rel.schema.types import Kind, SqlType
@@ -111,6 +114,23 @@ class OutputSpec:
     def from_dict(cls, d: dict) -> OutputSpec:
         return cls(d["column"], d["type_sql"], d["mode"], d["regex"], d["schema"], tuple(d["choices"]),
                    d["key_like"], d["max_length"], d["min_length"], tuple(d["notes"]))
+
+
+def map_arrow_type(type_sql: str) -> pa.DataType | None:
+    """The Arrow type DuckDB gives a column type holding a MAP, else None (inferred instead).
+
+    Inferred from Python dicts, a MAP becomes a STRUCT of every key any row has, which DuckDB
+    casts back into maps holding all of those keys, NULL where a row had none (or fails on
+    integer keys).
+    """
+    if "MAP(" not in type_sql.upper():
+        return None
+    if type_sql not in _ARROW_TYPES:
+        _ARROW_TYPES[type_sql] = duckdb.sql(f"SELECT NULL::{type_sql} AS v").to_arrow_table().schema.field(0).type
+    return _ARROW_TYPES[type_sql]
+
+
+_ARROW_TYPES: dict = {}
 
 
 def clean_text(text: str) -> str:

@@ -35,7 +35,7 @@ from amalgam_rel.errors import DataError, InputError
 from amalgam_rel.generation import lm as lm_mod
 from amalgam_rel.generation.checks import Validator, string_rule
 from amalgam_rel.generation.copy_guard import CopyGuard
-from amalgam_rel.generation.output_types import OutputSpec, build_spec, schema_regex
+from amalgam_rel.generation.output_types import OutputSpec, build_spec, map_arrow_type, schema_regex
 from amalgam_rel.generation.frequent import frequent_column
 from amalgam_rel.generation.lengths import bucket_array, bucket_floor, length_bucket, length_column, value_length
 from amalgam_rel.generation.prompts import column_tag, render_prompt
@@ -328,7 +328,7 @@ class TextFieldModel:
             self._draw(plan, rows, redo, values, texts, validator, seen, report, rng, avoid)
             reused = np.flatnonzero((source >= 0) & (source != np.arange(rows.n)))
         report.reused = len(reused)
-        out = _spread(values, source, _arrow_type(plan.spec.type_sql))
+        out = _spread(values, source, map_arrow_type(plan.spec.type_sql))
         if frequent is not None and report.frequent:
             if pa.types.is_null(out.type):
                 out = pa.nulls(rows.n, frequent.type)
@@ -596,20 +596,6 @@ def _decode(spec: OutputSpec, text: str) -> str | None:
         return spec.decode(text)
     except (ValueError, KeyError, TypeError):
         return None
-
-
-def _arrow_type(type_sql: str) -> pa.DataType | None:
-    """The Arrow type DuckDB gives a column type holding a MAP, else None (inferred instead).
-
-    Inferred from Python dicts, a MAP becomes a STRUCT of every key any row has, which DuckDB
-    casts back into maps holding all of those keys, NULL where a row had none.
-    """
-    if "MAP(" not in type_sql.upper():
-        return None
-    return _ARROW_TYPES.setdefault(type_sql, duckdb.sql(f"SELECT NULL::{type_sql} AS v").to_arrow_table().schema.field(0).type)
-
-
-_ARROW_TYPES: dict[str, pa.DataType] = {}
 
 
 def _spread(values: dict[int, Any], source: np.ndarray, arrow_type: pa.DataType | None = None) -> pa.Array:
