@@ -74,6 +74,8 @@ def test_zoo_values_stay_sane(tmp_path):
     con.close()
 
 
-def test_zoo_under_differential_privacy(tmp_path):
-    source, out, _ = synth("odd", tmp_path, "--epsilon", "1", "--epsilon-text", "schema")
+# checks: a SIMILAR TO CHECK no value made from the schema alone passes (a known gap)
+@pytest.mark.parametrize("name", sorted(set(zoo.BUILDERS) - {"checks"}))
+def test_zoo_under_differential_privacy(name, tmp_path):
+    source, out, _ = synth(name, tmp_path, "--epsilon", "1", "--epsilon-text", "schema")
     assert_same_catalog_and_rows(source, out)
