@@ -28,6 +28,7 @@ import pyarrow as pa
 from amalgam_rel.errors import DataError
 from amalgam_rel.generation.checks import Validator, string_rule
 from amalgam_rel.generation.output_types import OutputSpec, map_arrow_type
+from amalgam_rel.generation.row_context import python_values
 from amalgam_rel.schema.model import Database
 from amalgam_rel.schema.types import NESTED_KINDS, Kind, SqlType
 
@@ -71,7 +72,7 @@ class SchemaText:
 
     def generate(self, table: str, context: pa.Table | None = None, *, n_rows: int | None = None, **_) -> dict[str, list]:
         n = context.num_rows if context is not None else int(n_rows or 0)
-        rows = {name: context.column(name).to_pylist() for name in context.column_names} if context is not None else {}
+        rows = {name: python_values(context.column(name)) for name in context.column_names} if context is not None else {}
         out = {}
         for name in self.columns_of(table):
             out[name] = rows[name] = self._column(table, name, n, rows)

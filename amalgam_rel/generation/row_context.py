@@ -66,7 +66,19 @@ class RowContext:
 
     def take(self, names: Iterable[str], rows: Sequence[int]) -> dict[str, list]:
         index = pa.array(np.asarray(rows, dtype=np.int64))
-        return {c: self.array(c).take(index).to_pylist() for c in names}
+        return {c: python_values(self.array(c).take(index)) for c in names}
+
+
+def python_values(values: pa.Array | pa.ChunkedArray) -> list:
+    """``to_pylist``, with nanosecond timestamps cut to microseconds (Python's resolution).
+
+    >>> python_values(pa.array([1_000_001_999], pa.timestamp("ns")))
+    [datetime.datetime(1970, 1, 1, 0, 0, 1, 1)]
+    """
+    t = values.type
+    if pa.types.is_timestamp(t) and t.unit == "ns":
+        values = values.cast(pa.timestamp("us", t.tz), safe=False)
+    return values.to_pylist()
 
 
 def _array(values) -> pa.Array:
@@ -84,7 +96,7 @@ def _formatted_codes(values: pa.Array) -> np.ndarray:
     """Codes of each value's formatted text, formatting each distinct value once."""
     try:
         encoded = values if isinstance(values, pa.DictionaryArray) else values.dictionary_encode()
-        distinct, indices = encoded.dictionary.to_pylist(), encoded.indices
+        distinct, indices = python_values(encoded.dictionary), encoded.indices
     except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):  # nested types
         distinct = values.to_pylist()
         indices = pa.array(np.arange(len(values)), mask=np.asarray(values.is_null()))
