@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import json
 import math
 import uuid
@@ -34,9 +35,11 @@ from typing import Any, Literal
 
 import duckdb
 import pyarrow as pa
+from sqlglot import exp
 
 from amalgam_rel.errors import UnsupportedTypeError
 from amalgam_rel.generation.patterns import TEXT_CHAR, escape_literal, is_key_like, learn_pattern, like_regex
+from amalgam_rel.schema import sql
 from amalgam_rel.schema.types import Kind, SqlType
 
 Mode = Literal["text", "choice", "json"]
@@ -116,6 +119,7 @@ class OutputSpec:
                    d["key_like"], d["max_length"], d["min_length"], tuple(d["notes"]))
 
 
+@functools.cache
 def map_arrow_type(type_sql: str) -> pa.DataType | None:
     """The Arrow type DuckDB gives a column type holding a MAP, else None (inferred instead).
 
@@ -125,12 +129,8 @@ def map_arrow_type(type_sql: str) -> pa.DataType | None:
     """
     if "MAP(" not in type_sql.upper():
         return None
-    if type_sql not in _ARROW_TYPES:
-        _ARROW_TYPES[type_sql] = duckdb.sql(f"SELECT NULL::{type_sql} AS v").to_arrow_table().schema.field(0).type
-    return _ARROW_TYPES[type_sql]
-
-
-_ARROW_TYPES: dict = {}
+    query = exp.select(exp.cast(exp.null(), exp.DataType.build(type_sql, dialect=sql.DIALECT)).as_("v"))
+    return duckdb.sql(sql.render(query)).to_arrow_table().schema.field(0).type
 
 
 def clean_text(text: str) -> str:

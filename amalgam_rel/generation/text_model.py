@@ -83,7 +83,6 @@ class ColumnPlan:
                            "shapes": tuple(tuple(b) for b in d.get("shapes", ()))}))
 
 
-
 @dataclass
 class ColumnReport:
     """What generating one column took: validity, retries, copies, duplicates."""
@@ -223,14 +222,15 @@ class TextFieldModel:
                 buckets = tuple(sorted(Counter(r[length] for r in present).items()))
             shapes: tuple = ()
             if col.type.kind is Kind.JSON:
-                labels = [shape_label(_parsed(r[name])) for r in present]
+                labels = [shape_label(_parsed(r[name])) for r in rows]  # None where NULL
                 shapes = common_shapes(labels)
                 if shapes:
-                    other = len(labels) - sum(n for _, n in shapes)
+                    other = sum(x is not None for x in labels) - sum(n for _, n in shapes)
                     shapes += ((ANY, other),) if other else ()
                     shape = shape_column(name)
-                    for r in rows:
-                        r[shape] = _shape_token(shapes, shape_label(_parsed(r[name])))
+                    tokens = _shape_tokens(shapes)
+                    for r, label in zip(rows, labels):
+                        r[shape] = None if label is None else tokens.get(label, "K*")
                     prompt_cols = (shape,) + prompt_cols
             guarded = spec.mode == "text" and not spec.key_like
             tag = column_tag(table.key, name, special=self.llm is None)
@@ -370,12 +370,14 @@ class TextFieldModel:
         shape = shape_column(plan.column)
         if shape in rows.names:
             labels = rows.array(shape).cast(pa.string()).dictionary_encode()
-            tokens = [_shape_token(plan.shapes, x) for x in labels.dictionary.to_pylist()]
+            index = _shape_tokens(plan.shapes)
+            tokens = [index.get(x, "K*") for x in labels.dictionary.to_pylist()]
             rows.put(shape, pa.DictionaryArray.from_arrays(labels.indices, pa.array(tokens, pa.string())))
             return np.asarray(labels.is_valid())
         wanted = rng.random(rows.n) >= plan.null_rate if plan.nullable else np.ones(rows.n, dtype=bool)
         names, weights = zip(*plan.shapes)
-        tokens = [_shape_token(plan.shapes, x) for x in names]
+        index = _shape_tokens(plan.shapes)
+        tokens = [index.get(x, "K*") for x in names]
         chosen = rng.choice(len(names), size=rows.n, p=np.asarray(weights) / sum(weights))
         rows.put(shape, pa.DictionaryArray.from_arrays(pa.array(chosen, mask=~wanted), pa.array(tokens, pa.string())))
         return wanted
@@ -609,8 +611,7 @@ def _spread(values: dict[int, Any], source: np.ndarray, arrow_type: pa.DataType 
     try:
         table = pa.array([values[i] for i in drawn], arrow_type)
     except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
-        # a UUID inside a STRUCT or LIST: Arrow has no nested extension values, DuckDB casts text;
-        # a MAP with integer keys: Arrow wants text keys, DuckDB casts them back
+        # a UUID inside a STRUCT or LIST: Arrow has no nested extension values, DuckDB casts text
         table = pa.array([_plain(values[i]) for i in drawn])
     index = pa.array(np.maximum(at, 0), mask=at < 0)
     if isinstance(table, pa.ExtensionArray):  # UUIDs: Arrow takes from the storage only
@@ -630,12 +631,9 @@ def _parsed(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def _shape_token(shapes: tuple[tuple[str, int], ...], label: str | None) -> str | None:
-    """What the prompt says of a document shape: ``K<i>`` for the i-th common one, else ``K*``."""
-    if label is None:
-        return None
-    index = {s: i for i, (s, _) in enumerate(shapes) if s != ANY}
-    return f"K{index[label]}" if label in index else "K*"
+def _shape_tokens(shapes: tuple[tuple[str, int], ...]) -> dict[str, str]:
+    """What the prompt says of each common document shape: ``K<i>`` (any other shape: ``K*``)."""
+    return {s: f"K{i}" for i, (s, _) in enumerate(shapes) if s != ANY}
 
 
 def _near(value: Any, bucket: str | None, slack: int) -> bool:
