@@ -31,8 +31,8 @@ from amalgam_rel.relational.plan import DatabasePlan, plan_database
 from amalgam_rel.relational.sampling import Draft, sample_table
 from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
 from amalgam_rel.schema.model import Database
-from amalgam_rel.schema.types import Kind
 from amalgam_rel.schema.sidecar import apply_sidecar
+from amalgam_rel.schema.types import Kind
 from amalgam_rel.writing.writer import DatabaseWriter
 
 

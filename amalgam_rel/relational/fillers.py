@@ -51,10 +51,11 @@ class Filler:
 
 
 def fit_filler(values: pa.ChunkedArray | pa.Array, sql_type: SqlType, max_lengths: int = 1000,
-               nullable: bool = True) -> Filler:
+               nullable: bool = True, name: str = "a column") -> Filler:
     if any(t.kind is Kind.UNION for t in sql_type.walk()):
         if not nullable:
-            raise SchemaError(f"cannot synthesize NOT NULL {sql_type.sql()} columns (UNION values are written NULL)")
+            raise SchemaError(f"{name}: cannot synthesize NOT NULL {sql_type.sql()} values "
+                              "(UNION values are not generated yet, only written NULL)")
         return Filler("null", 1.0, [])
     n = len(values)
     present = values.drop_null()

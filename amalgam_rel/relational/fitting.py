@@ -188,7 +188,7 @@ def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
         return
     model = TableModel(epsilon=options.epsilon, delta=options.delta, iters=options.iters, n_bins=options.n_bins,
                        max_categories=options.max_categories, seed=options.seed)
-    # text lengths and frequent values join the model when not private: under a privacy budget the language model
+    # text lengths, frequent values and JSON shapes join the model when not private: under a privacy budget the language model
     # is not available (its training is not private) and neither are they
     frame = ft.frame if options.epsilon is not None else add_text_features(ft.frame, ft.table, exclude)
     try:
@@ -204,8 +204,8 @@ def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     ft.text_columns = tuple(c for c, why in left_out.items() if why.startswith(LANGUAGE_MODEL) and ft.table.has_column(c))
     ft.context = tuple(c for c in ft.context if context_column(c) in ft.modelled)
     others = [c for c, why in left_out.items() if ft.table.has_column(c) and c not in exclude and c not in ft.text_columns]
-    ft.fillers = {c: fit_filler(ft.frame.column(c), ft.table.column(c).type, nullable=ft.table.column(c).nullable)
-                  for c in others}
+    ft.fillers = {c: fit_filler(ft.frame.column(c), ft.table.column(c).type, nullable=ft.table.column(c).nullable,
+                                name=f"{ft.key}.{c}") for c in others}
 
 
 def _left_out_without_model(ft: FittedTable, exclude) -> dict[str, str]:
