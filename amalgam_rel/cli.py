@@ -116,6 +116,12 @@ TextValuesOpt = Annotated[
                       "similar row (UNIQUE columns never do). 0: no limit. Default: 2000 (synth), "
                       "the fitted model's (sample)."),
 ]
+PartRowsOpt = Annotated[
+    Optional[int],
+    typer.Option("--part-rows", min=1,
+                 help="Tables no other table references are sampled and written this many rows at a time, "
+                      "so memory does not grow with them (default 200000)."),
+]
 
 
 EpsilonOpt = Annotated[
@@ -218,14 +224,18 @@ def _fit(source: Path, sidecar, seed: int, llm, text_budget, progress, privacy: 
 
 
 def _sample(model, output: Path, scale: float, rows: dict[str, int], seed, force: bool, progress,
-            text_values="fitted"):
+            text_values="fitted", part_rows: int | None = None):
     task = progress.add_task("sample tables", total=len(model.db.tables), table="")
     report = model.sample(output, scale=scale, rows=rows, seed=seed, force=force, text_values=text_values,
+                          **({"part_rows": part_rows} if part_rows else {}),
                           progress=lambda stage, table: progress.update(task, advance=1, table=table))
     return report
 
 
 def _print_text_summary(report, model) -> None:
+    if report.parts:
+        parts = ", ".join(f"{t} {n}" for t, n in report.parts.items())
+        err_console.print(f"sampled and written in parts (memory bounded): {parts}", highlight=False, markup=False)
     line = report.text_summary()
     if line:
         err_console.print(line, highlight=False, markup=False)
@@ -245,6 +255,7 @@ def synth(
     llm: LlmOpt = None,
     text_budget: TextBudgetOpt = None,
     text_values: TextValuesOpt = 2000,
+    part_rows: PartRowsOpt = None,
     report: Annotated[Optional[Path], typer.Option("--report", help="Evaluate the result and write an HTML report.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")] = False,
     sidecar: SidecarOpt = None,
@@ -266,7 +277,8 @@ def synth(
     privacy = _privacy_options(schema, epsilon, delta, max_children, epsilon_text)
     with _progress() as progress:
         model = _fit(source, sidecar, seed, llm, text_budget, progress, privacy)
-        result = _sample(model, output, scale, parsed_rows, seed, force, progress, _text_values(text_values))
+        result = _sample(model, output, scale, parsed_rows, seed, force, progress, _text_values(text_values),
+                         part_rows)
     if model.privacy_ is not None:
         from amalgam_rel.dp.accounting import ledger_path
 
@@ -324,6 +336,7 @@ def sample(
     rows: RowsOpt = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (default: the one used to fit).")] = None,
     text_values: TextValuesOpt = None,
+    part_rows: PartRowsOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")] = False,
 ) -> None:
     """Write a synthetic database from a saved model."""
@@ -334,7 +347,7 @@ def sample(
     _check_sample_options(model.db, scale, parsed_rows)
     with _progress() as progress:
         budget = "fitted" if text_values is None else _text_values(text_values)
-        result = _sample(model, output, scale, parsed_rows, seed, force, progress, budget)
+        result = _sample(model, output, scale, parsed_rows, seed, force, progress, budget, part_rows)
     err_console.print(f"wrote {output}: {len(result.rows)} tables, {sum(result.rows.values()):,} rows", highlight=False)
     _print_text_summary(result, model)
 

@@ -70,12 +70,13 @@ class SchemaText:
     def from_json(cls, db: Database, doc: dict) -> SchemaText:
         return cls(db, doc["columns"], doc["seed"])
 
-    def generate(self, table: str, context: pa.Table | None = None, *, n_rows: int | None = None, **_) -> dict[str, list]:
+    def generate(self, table: str, context: pa.Table | None = None, *, n_rows: int | None = None, part: int = 0,
+                 **_) -> dict[str, list]:
         n = context.num_rows if context is not None else int(n_rows or 0)
         rows = {name: python_values(context.column(name)) for name in context.column_names} if context is not None else {}
         out = {}
         for name in self.columns_of(table):
-            out[name] = rows[name] = self._column(table, name, n, rows)
+            out[name] = rows[name] = self._column(table, name, n, rows, part)
         return out
 
     def generate_arrays(self, table: str, context: pa.Table | None = None, **kwargs) -> dict[str, pa.Array]:
@@ -84,10 +85,10 @@ class SchemaText:
         types = {k: map_arrow_type(self.db.table(table).column(k).type.sql(named_enums=False)) for k in out}
         return {k: pa.array(v, types[k]) if any(x is not None for x in v) else pa.nulls(len(v)) for k, v in out.items()}
 
-    def _column(self, table_key: str, name: str, n: int, rows: dict[str, list]) -> list:
+    def _column(self, table_key: str, name: str, n: int, rows: dict[str, list], part: int = 0) -> list:
         table = self.db.table(table_key)
         column = table.column(name)
-        rng = np.random.default_rng([self.seed, zlib.crc32(f"{table_key}\0{name}".encode()), n])
+        rng = np.random.default_rng([self.seed, zlib.crc32(f"{table_key}\0{name}".encode()), n] + ([part] if part else []))
         rule = string_rule(table.checks, name) if column.type.kind is Kind.STRING else None
         max_len = min((x for x in (column.type.length, rule.max_length if rule else None) if x is not None), default=None)
         spec = OutputSpec(name, column.type.sql(named_enums=False),

@@ -18,6 +18,7 @@ Example (a real run trains for a few seconds)::
 from __future__ import annotations
 
 import json
+import math
 import time
 import uuid
 import zlib
@@ -281,23 +282,31 @@ class TextFieldModel:
         return {name: values.to_pylist(maps_as_pydicts="strict") for name, values in arrays.items()}
 
     def generate_arrays(self, table: str, context: pa.Table | dict[str, list] | None = None, *,
-                        n_rows: int | None = None, context_types: dict[str, str] | None = None) -> dict[str, pa.Array]:
-        """:meth:`generate`, as Arrow arrays: no Python object per row for tables of millions."""
+                        n_rows: int | None = None, context_types: dict[str, str] | None = None,
+                        share: float = 1.0, part: int = 0) -> dict[str, pa.Array]:
+        """:meth:`generate`, as Arrow arrays: no Python object per row for tables of millions.
+
+        A table sampled in parts calls this once per part: ``share`` (the part's share of the
+        table's rows) scales the generation budget so the parts together draw what the whole
+        table would, and ``part`` gives each part its own random stream.
+        """
         self._check_fitted()
         rows = RowContext.of(context, n_rows)
         out: dict[str, pa.Array] = {}
         for name in self.columns_of(table):
             plan = self.plans_[(table, name)]
             with lm_mod.torch_threads(self.num_threads):
-                values = self._generate_column(plan, rows, context_types or {})
+                values = self._generate_column(plan, rows, context_types or {}, share, part)
             out[name] = values
             rows.put(name, values)
         return out
 
-    def _generate_column(self, plan: ColumnPlan, rows: RowContext, extra_types: dict[str, str]) -> pa.Array:
+    def _generate_column(self, plan: ColumnPlan, rows: RowContext, extra_types: dict[str, str],
+                         share: float = 1.0, part: int = 0) -> pa.Array:
         start = time.perf_counter()
         report = ColumnReport(rows=rows.n)
-        rng = np.random.default_rng([self.seed, zlib.crc32(f"{plan.table}/{plan.column}".encode()), rows.n])
+        rng = np.random.default_rng([self.seed, zlib.crc32(f"{plan.table}/{plan.column}".encode()), rows.n]
+                                    + ([part] if part else []))
         wanted = self._wanted_rows(plan, rows, rng)
         frequent = rows.array(frequent_column(plan.column)) if frequent_column(plan.column) in rows.names else None
         avoid: frozenset = frozenset()
@@ -310,8 +319,9 @@ class TextFieldModel:
         if plan.unique:
             draw, source = np.flatnonzero(wanted), np.where(wanted, np.arange(rows.n), -1)
         else:
-            draw, source = reuse_plan(rows.codes(plan.prompt_columns), wanted, self.max_distinct_per_context,
-                                      self.max_values_per_column, rng)
+            draw, source = reuse_plan(rows.codes(plan.prompt_columns), wanted,
+                                      _share_of(self.max_distinct_per_context, share),
+                                      _share_of(self.max_values_per_column, share), rng)
         values: dict[int, Any] = {}
         texts: dict[int, str] = {}  # accepted decoded text per drawn row, to recheck where reused
         validator = self._validator(plan, rows, extra_types)
@@ -659,3 +669,8 @@ def _table_from_json(d: dict) -> Table:
     cols = tuple(Column(n, parse_type(t), nullable) for n, t, nullable in d["columns"])
     checks = tuple(sql.parse_expression(c, where=f"CHECK on {d['name']}") for c in d["checks"])
     return Table(d["name"], cols, tuple(d["primary_key"]), tuple(tuple(u) for u in d["unique"]), checks, None, d["schema"])
+
+
+def _share_of(budget: int | None, share: float) -> int | None:
+    """A part's share of a generation budget (at least one value; None stays unlimited)."""
+    return budget if budget is None or share >= 1.0 else max(1, math.ceil(budget * share))

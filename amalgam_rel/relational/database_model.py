@@ -25,6 +25,7 @@ import numpy as np
 import pyarrow as pa
 
 from amalgam_rel.generation.reuse import DEFAULT_MAX_VALUES
+from amalgam_rel.relational import streaming
 from amalgam_rel.relational.cycles import close_cycle
 from amalgam_rel.relational.fitting import FitOptions, FittedTable, fit_tables
 from amalgam_rel.relational.plan import DatabasePlan, plan_database
@@ -41,6 +42,14 @@ class SampleReport:
     rows: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     text: dict[str, dict] = field(default_factory=dict)  # "table.column" -> the text model's ColumnReport
+    parts: dict[str, int] = field(default_factory=dict)  # tables sampled and written in parts -> how many
+
+    def add(self, table: str, rows: int, text: dict[str, dict]) -> None:
+        """Count a table's rows, or one more part of them, with what generating its text took."""
+        self.rows[table] = self.rows.get(table, 0) + rows
+        for column, r in text.items():
+            name = f"{table}.{column}"
+            self.text[name] = _merged(self.text[name], r) if name in self.text else r
 
     def text_summary(self) -> str | None:
         """One line: how many text values the language model wrote and how many rows reused one."""
@@ -54,6 +63,48 @@ class SampleReport:
                                                              for r in self.text.values()) else "language-model draws")
         return (f"text: {len(self.text)} columns, {rows:,} rows, {drawn:,} {source}, "
                 f"{reused:,} rows reuse a drawn value ({share:.0%})")
+
+
+def _merged(a: dict, b: dict) -> dict:
+    """Two parts' text reports as one: counts add up, rates are weighted by what they count."""
+    out = {k: (a[k] + b[k] if isinstance(a.get(k), (int, float)) and not isinstance(a.get(k), bool) else v)
+           for k, v in b.items()}
+    drawn = a.get("first_pass_drawn", 0) + b.get("first_pass_drawn", 0)
+    if drawn:
+        out["first_pass_validity"] = out["first_pass_valid"] / drawn
+        out["copy_rate"] = out["first_pass_copies"] / drawn
+    if out.get("rows"):
+        out["output_copy_rate"] = out["output_copies"] / out["rows"]
+        out["duplicate_rate"] = out["reused"] / out["rows"]
+    return out
+
+
+def _kept_columns(db: Database, ft: FittedTable, draft: Draft, table: pa.Table) -> pa.Table:
+    """What children need of a sampled table: its keys and model columns, not its text
+    (unless a foreign key references a text column)."""
+    referenced = {c for fk in db.referencing(ft.key) for c in fk.ref_columns}
+    keep = {c: table.column(c) for c in table.column_names if c not in ft.text_columns or c in referenced}
+    for c in draft.rows.column_names:
+        if c not in keep:
+            keep[c] = draft.rows.column(c)
+    return pa.table(keep)
+
+
+def _last_readers(plan: DatabasePlan) -> dict[str, list[str]]:
+    """Table -> the tables nothing sampled after it reads (their rows can be freed then).
+
+    Tables on a broken FK cycle are read again once every table exists, so they stay.
+    """
+    position = {t: i for i, t in enumerate(plan.graph.order)}
+    on_cycles = {t for fk in plan.graph.broken for t in (fk.table, fk.ref_table)}
+    out: dict[str, list[str]] = {}
+    for t in plan.graph.order:
+        if t in on_cycles:
+            continue
+        readers = [fk.table for fk in plan.db.referencing(t) if fk.table != t]
+        last = max((position[r] for r in readers), default=position[t])
+        out.setdefault(plan.graph.order[last], []).append(t)
+    return out
 
 
 class DatabaseModel:
@@ -148,10 +199,13 @@ class DatabaseModel:
 
     def sample(self, output: str | Path, *, scale: float = 1.0, rows: dict[str, int] | None = None,
                seed: int | None = None, force: bool = False, text_values: int | None | Literal["fitted"] = "fitted",
+               part_rows: int = streaming.DEFAULT_PART_ROWS,
                progress: Callable[[str, str], None] | None = None) -> SampleReport:
         """Write a synthetic database to ``output``; ``rows`` fixes chosen tables' sizes.
 
-        ``text_values`` overrides the fitted generation budget (None: no limit).
+        ``text_values`` overrides the fitted generation budget (None: no limit). Tables no other
+        table references are sampled and written ``part_rows`` rows at a time
+        (:mod:`.streaming`).
         """
         rows = rows or {}
         if self.text_ is not None and text_values != "fitted":
@@ -163,6 +217,7 @@ class DatabaseModel:
         report = SampleReport()
         sampled: dict[str, pa.Table] = {}
         links: dict[str, dict[int, np.ndarray]] = {}  # table -> fk index -> parent row per row
+        finished = _last_readers(plan)
         con = duckdb.connect()
         try:
             with DatabaseWriter(self.db, output, force=force, source=self.source_) as writer:
@@ -173,19 +228,22 @@ class DatabaseModel:
                     target = rows.get(key)
                     draft = Draft(ft, fk_index, sampled, np.random.default_rng(stream), target,
                                   self._table_scale(ft, sampled, scale), text=self.text_, con=con)
-                    table = sample_table(draft)
-                    writer.append(key, table)
-                    # children need this table's keys and model columns, not its text (unless a FK references it)
-                    referenced = {c for fk in self.db.referencing(key) for c in fk.ref_columns}
-                    keep = {c: table.column(c) for c in table.column_names
-                            if c not in ft.text_columns or c in referenced}
-                    for c in draft.rows.column_names:
-                        if c not in keep:
-                            keep[c] = draft.rows.column(c)
-                    sampled[key] = pa.table(keep)
-                    links[key] = draft.parent_of
-                    report.rows[key] = table.num_rows
-                    report.text |= {f"{key}.{c}": r for c, r in draft.text_reports.items()}
+                    pieces = streaming.parts(draft, plan, part_rows)
+                    if pieces is None:
+                        table = sample_table(draft)
+                        writer.append(key, table)
+                        sampled[key] = _kept_columns(self.db, ft, draft, table)
+                        links[key] = draft.parent_of
+                        report.add(key, table.num_rows, draft.text_reports)
+                    else:  # nobody reads this table back: each part goes to the writer and is gone
+                        for piece in pieces:
+                            table = sample_table(piece)
+                            writer.append(key, table)
+                            report.add(key, table.num_rows, piece.text_reports)
+                            report.parts[key] = report.parts.get(key, 0) + 1
+                    for done in finished.get(key, ()):  # no table sampled later reads these
+                        sampled.pop(done, None)
+                        links.pop(done, None)
                     report.seconds[key] = round(time.perf_counter() - clock, 3)
                     if progress:
                         progress("sample", key)

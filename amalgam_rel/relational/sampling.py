@@ -33,6 +33,41 @@ _STRATIFY_POOL = 20  # pool rows per row drawn
 
 
 @dataclass
+class Slots:
+    """Parent rows for a non-driving FK, matched once for a whole table sampled in parts.
+
+    Matching each part on its own would round every parent's degree per part (a parent of one
+    child would get 0 or 1 per part, and 0–3 in all); taking consecutive runs of one shuffled
+    degree-exact match keeps the table's degrees as if it were sampled whole.
+    """
+
+    total: int  # rows of the whole table
+    queue: np.ndarray | None = None
+    used: int = 0
+
+    def take(self, need: int, rows: int, match) -> np.ndarray:
+        """``need`` parent rows for a part of ``rows`` rows; ``match(k)`` matches k rows afresh."""
+        if self.queue is None:  # the first part's share of rows with a parent sizes the match
+            self.queue = match(max(round(need / max(rows, 1) * self.total), need))
+        out = self.queue[self.used:self.used + need]
+        self.used += len(out)
+        if len(out) < need:  # later parts wanted more parents than the first one foretold
+            out = np.concatenate([out, match(need - len(out))])
+        return out
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One part of a table sampled in parts (see :mod:`amalgam_rel.relational.streaming`)."""
+
+    index: int
+    rows: int
+    parent_rows: np.ndarray | None  # driving parent's row per row to create (-1: none); None for a root
+    share: float  # the part's share of the table's rows, and so of its language-model budget
+    slots: dict[int, Slots]  # fk index -> parent rows shared by every part
+
+
+@dataclass
 class Draft:
     ft: FittedTable
     fk_index: dict[ForeignKey, int]
@@ -46,6 +81,7 @@ class Draft:
     text: object | None = None  # the fitted TextFieldModel, when the table has text columns
     con: duckdb.DuckDBPyConnection | None = None
     text_reports: dict[str, dict] = field(default_factory=dict)  # text column -> what generating it took
+    chunk: Chunk | None = None  # the part of the table this draft makes, when sampled in parts
 
     @property
     def n(self) -> int:
@@ -70,11 +106,39 @@ def create_rows(d: Draft) -> None:
     ft, fk = d.ft, d.ft.plan.driver
     seed = int(d.rng.integers(2**31))
     if fk is None:
-        # a root the source has rows in keeps at least one (a one-row settings table survives --scale 0.4)
-        n = d.target_rows if d.target_rows is not None else \
-            max(round(ft.real_rows * d.scale), int(ft.real_rows >= 1 and d.scale > 0))
-        d.rows = _sample_roots(d, n, seed)
+        d.rows = _sample_roots(d, d.chunk.rows if d.chunk else planned_rows(d), seed)
         return
+    parent = d.parents[fk.ref_table]
+    parent_rows = d.chunk.parent_rows if d.chunk else driver_rows(d)
+    has = parent_rows >= 0  # rows with a parent come first, the orphans last
+    evidence = {context_column(c): parent.column(c).take(pa.array(parent_rows[has])) for c in ft.context}
+    rows = _sample(ft, int(has.sum()), evidence, seed)
+    orphans = int((~has).sum())
+    if orphans:
+        empty = {context_column(c): pa.nulls(orphans, parent.schema.field(c).type) for c in ft.context}
+        without = _sample(ft, orphans, empty, seed + 1)
+        rows = pa.concat_tables([rows, without.cast(rows.schema)])
+    d.rows = rows
+    d.parent_of[d.fk_index[fk]] = parent_rows
+
+
+def planned_rows(d: Draft) -> int:
+    """Rows the table gets: ``--rows``, else the source's count times the scale.
+
+    A root the source has rows in keeps at least one (a one-row settings table survives
+    ``--scale 0.4``); a child table's count is only approximate (capped by unique FKs).
+    """
+    if d.target_rows is not None:
+        return d.target_rows
+    ft = d.ft
+    if ft.plan.driver is None:
+        return max(round(ft.real_rows * d.scale), int(ft.real_rows >= 1 and d.scale > 0))
+    return round((ft.real_rows - ft.null_driver_rows) * d.scale) + round(ft.null_driver_rows * d.scale)
+
+
+def driver_rows(d: Draft) -> np.ndarray:
+    """The driving parent's row for every row to create, in parent order; -1 (no parent) last."""
+    ft, fk = d.ft, d.ft.plan.driver
     parent = d.parents[fk.ref_table]
     wanted = d.counts(fk.ref_table, fk)
     cap = 1 if ft.table.is_unique(fk.columns) else None
@@ -89,17 +153,10 @@ def create_rows(d: Draft) -> None:
         total = round((ft.real_rows - ft.null_driver_rows) * d.scale)
     if cap is not None:
         total = min(total, parent.num_rows)
-    counts = fit_degrees(wanted, max(total, 0), d.rng, cap, d.expected_children(fk.ref_table, fk)) if parent.num_rows else np.zeros(0, dtype=np.int64)
-    parent_rows = np.repeat(np.arange(parent.num_rows, dtype=np.int64), counts)
-    evidence = {context_column(c): parent.column(c).take(pa.array(parent_rows)) for c in ft.context}
-    with_parent = _sample(ft, len(parent_rows), evidence, seed)
-    if orphans:
-        empty = {context_column(c): pa.nulls(orphans, parent.schema.field(c).type) for c in ft.context}
-        without = _sample(ft, orphans, empty, seed + 1)
-        with_parent = pa.concat_tables([with_parent, without.cast(with_parent.schema)])
-        parent_rows = np.concatenate([parent_rows, np.full(orphans, -1, dtype=np.int64)])
-    d.rows = with_parent
-    d.parent_of[d.fk_index[fk]] = parent_rows
+    counts = fit_degrees(wanted, max(total, 0), d.rng, cap, d.expected_children(fk.ref_table, fk)) \
+        if parent.num_rows else np.zeros(0, dtype=np.int64)
+    return np.concatenate([np.repeat(np.arange(parent.num_rows, dtype=np.int64), counts),
+                           np.full(orphans, -1, dtype=np.int64)])
 
 
 def match_foreign_keys(d: Draft) -> None:
@@ -117,8 +174,11 @@ def match_foreign_keys(d: Draft) -> None:
             d.parent_of[i] = idx
             continue
         cap = 1 if ft.table.is_unique(fk.columns) else None
-        idx[need] = match_to_degrees(d.counts(fk.ref_table, fk), len(need), d.rng, cap,
-                                     d.expected_children(fk.ref_table, fk))
+        counts, expected = d.counts(fk.ref_table, fk), d.expected_children(fk.ref_table, fk)
+        def match(k: int) -> np.ndarray:
+            return match_to_degrees(counts, k, d.rng, cap, expected)
+        slots = d.chunk.slots.get(i) if d.chunk else None
+        idx[need] = slots.take(len(need), d.n, match) if slots is not None else match(len(need))
         d.parent_of[i] = idx
     _repair_pairs(d)
 
@@ -273,7 +333,8 @@ def fill_text(d: Draft) -> None:
     # the model's lengths (``~name``), frequent values (``=name``) and shapes (``{name``) go with the rows
     features = {c: d.rows.column(c) for c in d.rows.column_names if is_text_feature(c)}
     context = pa.table(dict(d.values) | features)
-    generated = d.text.generate_arrays(d.ft.key, context)  # Arrow in, Arrow out, whatever the size
+    part = {"share": d.chunk.share, "part": d.chunk.index + 1} if d.chunk else {}
+    generated = d.text.generate_arrays(d.ft.key, context, **part)  # Arrow in, Arrow out, whatever the size
     for name in d.ft.text_columns:
         d.values[name] = generated[name]
         d.text_reports[name] = d.text.generation_report_[(d.ft.key, name)].to_dict()
