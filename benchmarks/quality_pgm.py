@@ -175,10 +175,11 @@ def main() -> None:
     print(f"\nmean column shapes {np.mean([r['shapes'] for r in ok]):.3f}; min {min(r['shapes'] for r in ok):.3f}")
     paired = [r["pairs"] for r in ok if r["pairs"] is not None]
     print(f"mean pair trends {np.mean(paired):.3f}; min {min(paired):.3f}")
-    big = [r for r in ok if r["rows"] >= 2000]
-    print(f"tables with >= 2000 rows ({len(big)}): shapes mean {np.mean([r['shapes'] for r in big]):.3f} "
-          f"min {min(r['shapes'] for r in big):.3f}; pairs mean {np.mean([r['pairs'] for r in big if r['pairs'] is not None]):.3f} "
-          f"min {min(r['pairs'] for r in big if r['pairs'] is not None):.3f}")
+    big = [r for r in ok if r["rows"] >= 2000 and r["pairs"] is not None]
+    if big:
+        print(f"tables with >= 2000 rows ({len(big)}): shapes mean {np.mean([r['shapes'] for r in big]):.3f} "
+              f"min {min(r['shapes'] for r in big):.3f}; pairs mean {np.mean([r['pairs'] for r in big]):.3f} "
+              f"min {min(r['pairs'] for r in big):.3f}")
     print(f"bootstrap floor, all tables: shapes mean {np.mean([r['b_shapes'] for r in ok]):.3f}, "
           f"pairs mean {np.mean([r['b_pairs'] for r in ok if r['b_pairs'] is not None]):.3f}")
 
