@@ -78,14 +78,28 @@ class JunctionTreeSampler:
 
     # -- public ------------------------------------------------------------------------------
     def sample(self, n: int, rng: np.random.Generator, evidence: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
-        """``n`` rows of codes; ``evidence`` fixes some attributes per row (arrays of length n)."""
+        """``n`` rows of codes; ``evidence`` fixes some attributes per row (arrays of length n).
+
+        Rows whose evidence the model gives zero probability (a synthetic parent combining
+        values no real parent had) are drawn again without the last evidence attribute, and so
+        on: ``evidence`` is ordered most informative first, so such a row keeps as much of its
+        conditioning as the model has seen, rather than losing all of it.
+        """
         evidence = {a: np.asarray(v, dtype=np.int64) for a, v in (evidence or {}).items()}
         out = {a: np.empty(n, dtype=np.int64) for a in self.attrs}
-        if n == 0:
-            return out
+        names, rows = list(evidence), np.arange(n)
+        while len(rows):
+            rows = self._sample_given(rows, {a: evidence[a][rows] for a in names}, rng, out)
+            names = names[:-1]
+        for a, v in evidence.items():
+            out[a] = v.copy()
+        return out
+
+    def _sample_given(self, rows: np.ndarray, evidence: dict[str, np.ndarray], rng, out) -> np.ndarray:
+        """Draws ``rows`` given their ``evidence``; returns the rows whose evidence is impossible."""
         if not evidence:
-            self._sample_chunk(np.arange(n), np.zeros(n, dtype=np.int64), [], np.zeros((1, 0), np.int64), rng, out)
-            return out
+            self._sample_chunk(rows, np.zeros(len(rows), dtype=np.int64), [], np.zeros((1, 0), np.int64), rng, out)
+            return rows[:0]
         names = sorted(evidence)
         stacked = np.stack([evidence[a] for a in names], axis=1)
         groups, inverse = np.unique(stacked, axis=0, return_inverse=True)
@@ -94,12 +108,11 @@ class JunctionTreeSampler:
         per_chunk = max(1, _CHUNK_CELLS // max(1, widest))
         order = np.argsort(inverse, kind="stable")
         starts = np.searchsorted(inverse[order], np.arange(0, len(groups) + per_chunk, per_chunk))
+        lost = []
         for k in range(0, len(groups), per_chunk):  # chunks of groups, each fully vectorised
-            rows = order[starts[k // per_chunk] : starts[k // per_chunk + 1]]
-            self._sample_chunk(rows, inverse[rows] - k, names, groups[k : k + per_chunk], rng, out)
-        for a, v in evidence.items():
-            out[a] = v.copy()
-        return out
+            chunk = order[starts[k // per_chunk] : starts[k // per_chunk + 1]]
+            lost.append(self._sample_chunk(rows[chunk], inverse[chunk] - k, names, groups[k : k + per_chunk], rng, out))
+        return np.concatenate(lost) if lost else rows[:0]
 
     # -- internals ---------------------------------------------------------------------------
     def _sliced(self, c: int, names: list[str], groups: np.ndarray) -> tuple[np.ndarray, list[str]]:
@@ -131,7 +144,8 @@ class JunctionTreeSampler:
             beliefs[p] = beliefs[p] * _align(msg, sep, axes[p])
         return beliefs, axes
 
-    def _sample_chunk(self, rows, group_of_row, names, groups, rng, out) -> None:
+    def _sample_chunk(self, rows, group_of_row, names, groups, rng, out) -> np.ndarray:
+        """Draws ``rows`` of ``out``; returns those whose evidence has zero probability, undrawn."""
         if not names and self._cache is not None:
             beliefs, axes = self._cache
         else:
@@ -139,28 +153,23 @@ class JunctionTreeSampler:
             if not names:
                 self._cache = (beliefs, axes)
         if names:
-            # Evidence the model gives zero probability (a synthetic parent combining values no
-            # real parent had) leaves nothing to condition on: those rows are drawn from the
-            # unconditioned model instead of from a uniform guess; their evidence is restored
-            # by ``sample``.
             # one entry per group; a root clique without evidence has a batch axis of 1 (an
             # independent model has a root per column), so the flags broadcast, never in place
             roots = [c for c in self._plan.order if self._plan.parent[c] < 0]
             impossible = np.zeros(max((beliefs[c].shape[0] for c in roots), default=1), dtype=bool)
             for c in roots:
                 impossible = impossible | (beliefs[c].reshape(beliefs[c].shape[0], -1).sum(axis=1) <= 0)
-            if impossible.any() and impossible.shape[0] > 1:
-                lost = impossible[group_of_row]
-                if lost.any():
-                    self._sample_chunk(rows[lost], np.zeros(int(lost.sum()), dtype=np.int64), [],
-                                       np.zeros((1, 0), np.int64), rng, out)
-                    keep = ~lost
-                    rows, group_of_row = rows[keep], group_of_row[keep]
-                    if len(rows) == 0:
-                        return
-            elif impossible.all():
-                self._sample_chunk(rows, np.zeros(len(rows), dtype=np.int64), [], np.zeros((1, 0), np.int64), rng, out)
-                return
+            lost = impossible[group_of_row] if impossible.shape[0] > 1 else np.repeat(impossible, len(rows))
+            if lost.any():
+                if lost.all():
+                    return rows
+                missed, rows, group_of_row = rows[lost], rows[~lost], group_of_row[~lost]
+                self._draw(rows, group_of_row, beliefs, axes, rng, out)
+                return missed
+        self._draw(rows, group_of_row, beliefs, axes, rng, out)
+        return rows[:0]
+
+    def _draw(self, rows, group_of_row, beliefs, axes, rng, out) -> None:
         drawn: dict[str, np.ndarray] = {}
         for c in self._plan.order:  # parents first: separators are already drawn
             belief, free = beliefs[c], axes[c]

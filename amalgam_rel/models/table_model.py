@@ -272,6 +272,8 @@ class TableModel:
         ``evidence`` (a pyarrow Table or a dict of equal-length arrays, values in the original
         domain) fixes some modelled columns per row; its length sets ``n``. Those columns are
         returned exactly as given, and the others are drawn from the model conditioned on them.
+        Put the most informative evidence column first: a row whose evidence the model has never
+        seen together is drawn without the last columns until it has (see the sampler).
         """
         if not hasattr(self, "sampler_"):
             raise DataError("this TableModel is not fitted yet")
