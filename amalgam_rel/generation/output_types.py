@@ -87,6 +87,8 @@ class OutputSpec:
 
         if self.mode == "choice":
             return types.Choice(list(self.choices))
+        if self.regex is None:  # outlines would take None for the pattern "None" and write it everywhere
+            raise ValueError(f"column {self.column!r}: no regex to constrain its values")
         return types.regex(self.regex)
 
     def encode(self, value: Any) -> str:
@@ -189,7 +191,9 @@ def _string_spec(column: str, t: SqlType, values: list[str], rule: StringRule) -
         return OutputSpec(column, t.sql(), "text", regex, key_like=rule.like is not None and is_key_like(cleaned),
                           max_length=max_len, min_length=rule.min_length, notes=("CHECK pattern",))
     if is_key_like(cleaned):
-        pattern = learn_pattern(cleaned)
+        # learned from the non-empty codes, as is_key_like judged them: with the 85 empty ICAO
+        # codes in, no pattern was found, and outlines turned the missing regex into "None"
+        pattern = learn_pattern([v for v in cleaned if v])
         return OutputSpec(column, t.sql(), "text", pattern, key_like=True, max_length=max_len,
                           min_length=rule.min_length, notes=("learned pattern",))
     lengths = [len(v) for v in cleaned if v] or [1]
