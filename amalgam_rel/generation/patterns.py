@@ -104,7 +104,7 @@ def learn_pattern(
 
 
 def is_key_like(values: list[str]) -> bool:
-    """Codes, phone numbers, e-mails, postcodes: few shapes, and digits, '@' or no lower case.
+    """Codes, phone numbers, e-mails, postcodes: few shapes, and digits, '@' or (almost) no lower case.
 
     Short lower-case phrases (tags, names) also have few shapes, but their content is words, so
     they stay free text.
@@ -118,7 +118,8 @@ def is_key_like(values: list[str]) -> bool:
         counts["at"] += "@" in v
         counts["lower"] += any(ch.islower() for ch in v)
     n = len(values)
-    return counts["digit"] > 0.5 * n or counts["at"] > 0.5 * n or counts["lower"] == 0
+    # a stray typo ('8z' among 1,537 airline codes) does not make codes free text
+    return counts["digit"] > 0.5 * n or counts["at"] > 0.5 * n or counts["lower"] <= n // 100
 
 
 def like_regex(like: str, values: list[str], max_length: int) -> str:

@@ -21,3 +21,14 @@ def test_a_code_column_with_empty_strings_still_gets_its_pattern():
 def test_a_text_spec_without_a_regex_is_refused_not_written_as_none():
     with pytest.raises(ValueError, match="icao"):
         OutputSpec("icao", "VARCHAR", "text", None).output_type()
+
+
+def test_one_typo_in_a_hundred_codes_leaves_them_codes():
+    """openflights ``airlines.iata``: '8z' among 1,537 upper-case codes made the column free text,
+    and the model wrote codes of 1 and 3 characters."""
+    codes = ["AB", "2C", "FF", "QX", "ZL", "U2", "KL", "LH"] * 25 + ["8z"]
+    spec = build_spec("iata", parse_type("VARCHAR"), codes)
+    assert spec.key_like
+    assert re.fullmatch(spec.regex, "KL") and not re.fullmatch(spec.regex, "KLM")
+    words = ["Air", "Jet", "Wings", "Sky", "Blue", "Fly", "Go", "Star"] * 25
+    assert not build_spec("name", parse_type("VARCHAR"), words).key_like
