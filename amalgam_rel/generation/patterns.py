@@ -19,6 +19,7 @@ False
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
@@ -68,6 +69,17 @@ def _run_regex(cls: str, lo: int, hi: int) -> str:
     return atom + (f"{{{lo}}}" if lo == hi else f"{{{lo},{hi}}}")
 
 
+def _length_range(lengths: list[int], tail: float = 0.005) -> tuple[int, int]:
+    """The run lengths seen, without the rarest ``tail`` at each end.
+
+    One 3-letter code among 7,692 4-letter ICAO codes made the run ``{3,4}``, and the model then
+    wrote 3 letters half the time: a range says nothing of how often each length occurs.
+    """
+    ordered = sorted(lengths)
+    last = len(ordered) - 1
+    return ordered[int(tail * last)], ordered[math.ceil((1 - tail) * last)]
+
+
 def learn_pattern(
     values: Iterable[str], *, max_alternatives: int = 8, min_coverage: float = 0.95, max_length: int = 64
 ) -> str | None:
@@ -97,8 +109,7 @@ def learn_pattern(
         for c, run in zip(skeleton, zip(*texts)):
             # a single shared character stays a class: codes A1..A9 keep room for more keys
             shared = len(run) >= MIN_SHARED and len(set(run)) == 1 and c in _CLASS_REGEX and len(run[0]) > 1
-            lengths = [len(t) for t in run]
-            parts.append(escape_literal(run[0]) if shared else _run_regex(c, min(lengths), max(lengths)))
+            parts.append(escape_literal(run[0]) if shared else _run_regex(c, *_length_range([len(t) for t in run])))
         alternatives.append("".join(parts))
     return alternatives[0] if len(alternatives) == 1 else "(" + "|".join(alternatives) + ")"
 

@@ -32,3 +32,13 @@ def test_one_typo_in_a_hundred_codes_leaves_them_codes():
     assert re.fullmatch(spec.regex, "KL") and not re.fullmatch(spec.regex, "KLM")
     words = ["Air", "Jet", "Wings", "Sky", "Blue", "Fly", "Go", "Star"] * 25
     assert not build_spec("name", parse_type("VARCHAR"), words).key_like
+
+
+def test_a_rare_length_does_not_widen_a_code_pattern():
+    """openflights ``airports.icao``: 7,692 four-letter codes and one of three made ``[A-Z]{3,4}``,
+    and half the synthetic codes had three letters."""
+    from amalgam_rel.generation.patterns import learn_pattern
+
+    codes = [f"{a}{b}{c}{d}" for a in "EKLS" for b in "GHNP" for c in "ABCD" for d in "WXYZ"] * 2 + ["KQA"]
+    assert learn_pattern(codes) == "[A-Z]{4}"
+    assert learn_pattern(["AB", "ABC", "ABCD", "ABCDE"] * 5) == "[A-Z]{2,5}"  # lengths all common: kept
