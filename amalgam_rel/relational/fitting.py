@@ -19,7 +19,7 @@ from amalgam_rel.relational.context import choose_context
 from amalgam_rel.relational.cycles import back_link, own_parent_share
 from amalgam_rel.relational.fillers import Filler, fit_filler
 from amalgam_rel.relational.keys import find_parent_sequence, fit_key_generator
-from amalgam_rel.relational.plan import DatabasePlan, TablePlan, context_column
+from amalgam_rel.relational.plan import DatabasePlan, TablePlan, context_column, count_column, matched_column
 from amalgam_rel.relational.text_features import add_text_features, without_text_features
 from amalgam_rel.relational.training import TrainingFrames
 from amalgam_rel.schema.model import Table
@@ -68,6 +68,7 @@ class FittedTable:
     mean_degrees: dict[int, float] = field(default_factory=dict)  # fk index -> real rows per parent row
     own_parent_shares: dict[int, float] = field(default_factory=dict)  # broken fk index -> see cycles.own_parent_share
     sequences: dict[str, int] = field(default_factory=dict)  # column numbering each driving parent's rows -> first number
+    matched: dict[int, str] = field(default_factory=dict)  # matched fk index -> the parent column rows are matched on
 
     @property
     def modelled(self) -> tuple[str, ...]:
@@ -75,12 +76,21 @@ class FittedTable:
 
 
 def build_frame(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, FittedTable], options: FitOptions) -> None:
-    """The training frame, with every parent column the child might want as context."""
+    """The training frame, with every parent column the child might want as context or match on."""
     driver = ft.plan.driver
-    candidates = without_text_features(fitted[driver.ref_table].modelled) if driver is not None else ()
-    ft.frame = frames.build(ft.key, tuple(candidates))
+    candidates = _parent_columns(fitted[driver.ref_table]) if driver is not None else ()
+    # (not a matched parent's count of this very key: the match already follows it)
+    matched = {} if options.epsilon is not None else \
+        {i: tuple(c for c in _parent_columns(fitted[fk.ref_table]) if c != count_column(i))
+         for fk in ft.plan.matched for i in [frames.plan.fk_index(fk)]}
+    ft.frame = frames.build(ft.key, candidates, matched)
     ft.real_rows = ft.frame.num_rows
     ft.null_driver_rows = frames.null_driver_rows(ft.key)
+
+
+def _parent_columns(parent: FittedTable) -> tuple[str, ...]:
+    """A parent's columns a child may see: its model's, less text features and its own matches."""
+    return tuple(c for c in without_text_features(parent.modelled) if not c.startswith("&"))
 
 
 def measure_degrees(ft: FittedTable, frames, fitted: dict[str, FittedTable], options) -> None:
@@ -137,8 +147,7 @@ def find_temporal_orders(ft: FittedTable, frames, fitted, options) -> None:
 
 def select_context(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     candidates = [c for c in ft.frame.column_names if c.startswith("^")]
-    own = [c for c in ft.frame.column_names if not c.startswith("^") and c not in ft.plan.fk_columns
-           and c not in ft.plan.generated_keys and c not in ft.sequences]
+    own = _own_columns(ft)
     required = tuple(t.parent_column for t in ft.temporal)
     # the children inherit this context: score it against their attributes too
     views = frames.child_views(ft.key, candidates)
@@ -150,12 +159,38 @@ def select_context(ft: FittedTable, frames, fitted, options: FitOptions) -> None
     frames.frames[ft.key] = ft.frame
 
 
-def _distinct_parents(ft: FittedTable) -> int | None:
-    driver = ft.plan.driver
-    if driver is None or ft.frame.num_rows == 0:
+def select_match_columns(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
+    """For each matched foreign key, the one parent column the rows depend on most, if any.
+
+    A matched parent is assigned after the row is drawn, by degree alone, so without this an
+    order line's price would ignore its product's price. With it, the row's model also draws the
+    parent value it goes with (``&i.column``), and matching gives the row a parent holding a
+    value of that rank (:func:`.matching.align_to_values`).
+    """
+    own = _own_columns(ft)
+    for fk in ft.plan.matched:
+        i = frames.plan.fk_index(fk)
+        prefix = matched_column(i, "")
+        candidates = [c for c in ft.frame.column_names if c.startswith(prefix)]
+        if not candidates:
+            continue
+        chosen = choose_context(ft.frame, candidates, own, 1, ft.table, parents=_distinct_parents(ft, fk))
+        ft.frame = ft.frame.drop_columns([c for c in candidates if c not in chosen])
+        ft.matched.update({i: c[len(prefix):] for c in chosen})
+    frames.frames[ft.key] = ft.frame
+
+
+def _own_columns(ft: FittedTable) -> list[str]:
+    return [c for c in ft.frame.column_names if c[:1] not in "^&" and c not in ft.plan.fk_columns
+            and c not in ft.plan.generated_keys and c not in ft.sequences]
+
+
+def _distinct_parents(ft: FittedTable, fk=None) -> int | None:
+    fk = fk or ft.plan.driver
+    if fk is None or ft.frame.num_rows == 0:
         return None
-    keys = ft.frame.select(list(driver.columns)).drop_null()
-    return keys.group_by(list(driver.columns)).aggregate([]).num_rows
+    keys = ft.frame.select(list(fk.columns)).drop_null()
+    return keys.group_by(list(fk.columns)).aggregate([]).num_rows
 
 
 def find_parent_sequences(ft: FittedTable, frames, fitted, options) -> None:
@@ -203,6 +238,7 @@ def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     ft.model = model
     ft.text_columns = tuple(c for c, why in left_out.items() if why.startswith(LANGUAGE_MODEL) and ft.table.has_column(c))
     ft.context = tuple(c for c in ft.context if context_column(c) in ft.modelled)
+    ft.matched = {i: c for i, c in ft.matched.items() if matched_column(i, c) in ft.modelled}
     others = [c for c, why in left_out.items() if ft.table.has_column(c) and c not in exclude and c not in ft.text_columns]
     ft.fillers = {c: fit_filler(ft.frame.column(c), ft.table.column(c).type, nullable=ft.table.column(c).nullable,
                                 name=f"{ft.key}.{c}") for c in others}
@@ -220,7 +256,7 @@ def release_frame(ft: FittedTable, frames, fitted, options) -> None:
 
 
 FIT_STAGES = (build_frame, measure_degrees, measure_cycle_edges, find_temporal_orders, find_parent_sequences,
-              select_context, fit_keys, fit_model)
+              select_context, select_match_columns, fit_keys, fit_model)
 
 
 def fit_tables(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, options: FitOptions, progress=None) -> dict[str, FittedTable]:

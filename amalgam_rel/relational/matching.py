@@ -16,6 +16,8 @@ on both sides survive, and no Python loop runs per row.
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from amalgam_rel.errors import DataError
 
@@ -74,6 +76,32 @@ def match_to_degrees(degrees: np.ndarray, n_children: int, rng: np.random.Genera
     slots = np.repeat(np.arange(len(exact), dtype=np.int64), exact)
     rng.shuffle(slots)
     return slots
+
+
+def align_to_values(slots: np.ndarray, wanted: pa.Array, values: pa.Array, rng: np.random.Generator) -> np.ndarray:
+    """``slots`` (a parent row per child row) handed out again so that the child whose ``wanted``
+    value ranks k-th gets the slot whose parent value (``values[slot]``) ranks k-th.
+
+    The slots stay the same multiset, so every parent keeps its degree; only who gets which
+    changes. Equal values are matched at random, and where the children want more of a value
+    than the parents hold, the nearest values in rank take the rest.
+
+    >>> rng = np.random.default_rng(0)
+    >>> align_to_values(np.array([0, 1, 2]), pa.array([30.0, 10.0, 20.0]), pa.array([10.0, 20.0, 30.0]), rng).tolist()
+    [2, 0, 1]
+    """
+    have = values.take(pa.array(slots))
+    try:
+        both = pa.concat_arrays([wanted.cast(have.type), have])
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return slots  # the model decoded another type: nothing to align on
+    ranks = pc.rank(both, sort_keys="ascending", tiebreaker="dense").to_numpy()
+    n = len(slots)
+    children = np.lexsort((rng.random(n), ranks[:n]))
+    parents = np.lexsort((rng.random(n), ranks[n:]))
+    out = np.empty(n, dtype=slots.dtype)
+    out[children] = slots[parents]
+    return out
 
 
 def repair_duplicate_pairs(first: np.ndarray, second: np.ndarray, rng: np.random.Generator, n_second: int,

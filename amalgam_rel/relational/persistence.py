@@ -50,6 +50,7 @@ def save_database_model(model, path: str | Path, *, force: bool = False) -> Path
             "mean_degrees": {str(i): v for i, v in ft.mean_degrees.items()},
             "own_parent_shares": {str(i): v for i, v in ft.own_parent_shares.items()},
             "sequences": dict(ft.sequences),
+            "matched": {str(i): c for i, c in ft.matched.items()},
         })
     # a schema-only text generator (private fits) is a few parameters, not a trained model
     schema_text = model.text_.to_json() if getattr(model.text_, "kind", None) == "schema" else None
@@ -104,6 +105,7 @@ def load_database_model(path: str | Path):
             mean_degrees={int(i): v for i, v in t["mean_degrees"].items()},
             own_parent_shares={int(i): v for i, v in t["own_parent_shares"].items()},
             sequences=dict(t["sequences"]),
+            matched={int(i): c for i, c in t.get("matched", {}).items()},  # absent in older models
         )
     model.text_ = None
     model.privacy_ = None

@@ -11,7 +11,9 @@ written by people, who rarely start a column with these characters):
 - ``#<i>``: how many rows of foreign key ``i`` point at this row (its children);
 - ``?<i>``: whether this row leaves nullable foreign key ``i`` empty;
 - ``@depth<i>``: the row's depth in the forest of self-reference ``i``;
-- ``^<name>``: the column ``name`` of the driving parent (``^^<name>``: of the grandparent).
+- ``^<name>``: the column ``name`` of the driving parent (``^^<name>``: of the grandparent);
+- ``&<i>.<name>``: the column ``name`` of the parent matched through foreign key ``i``, as the
+  row would like it: sampled with the row, then matching gives the row such a parent.
 
 >>> from amalgam_rel.schema.model import Column, Database, ForeignKey, Table
 >>> from amalgam_rel.schema.types import parse_type
@@ -46,6 +48,10 @@ def depth_column(fk_index: int) -> str:
 
 def context_column(parent_column: str) -> str:
     return f"^{parent_column}"
+
+
+def matched_column(fk_index: int, parent_column: str) -> str:
+    return f"&{fk_index}.{parent_column}"
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from sqlglot import exp
 from amalgam_rel.errors import DataError
 from amalgam_rel.relational.fitting import FittedTable
 from amalgam_rel.relational.keys import number_within
-from amalgam_rel.relational.matching import fit_degrees, match_to_degrees, repair_duplicate_pairs
-from amalgam_rel.relational.plan import context_column
+from amalgam_rel.relational.matching import align_to_values, fit_degrees, match_to_degrees, repair_duplicate_pairs
+from amalgam_rel.relational.plan import context_column, matched_column
 from amalgam_rel.relational.trees import build_forests
 from amalgam_rel.relational.text_features import is_text_feature
 from amalgam_rel.schema import sql
@@ -178,9 +178,22 @@ def match_foreign_keys(d: Draft) -> None:
         def match(k: int) -> np.ndarray:
             return match_to_degrees(counts, k, d.rng, cap, expected)
         slots = d.chunk.slots.get(i) if d.chunk else None
-        idx[need] = slots.take(len(need), d.n, match) if slots is not None else match(len(need))
+        idx[need] = _aligned(d, fk, need, slots.take(len(need), d.n, match) if slots is not None else match(len(need)))
         d.parent_of[i] = idx
     _repair_pairs(d)
+
+
+def _aligned(d: Draft, fk: ForeignKey, need: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """The matched parents ``chosen`` for rows ``need``, handed to the rows by the parent value
+    each row was drawn with (see :func:`.fitting.select_match_columns`)."""
+    i = d.fk_index[fk]
+    column = d.ft.matched.get(i)
+    parent = d.parents[fk.ref_table]
+    name = matched_column(i, column) if column is not None else None
+    if name is None or name not in d.rows.column_names or column not in parent.column_names:
+        return chosen
+    wanted = d.rows.column(name).combine_chunks().take(pa.array(need))
+    return align_to_values(chosen, wanted, parent.column(column).combine_chunks(), d.rng)
 
 
 def _repair_pairs(d: Draft) -> None:
@@ -320,11 +333,12 @@ def enforce_checks(d: Draft) -> None:
 
 def _free_columns(d: Draft) -> list[str]:
     """Model columns a row can draw again without breaking what is already built: not the
-    structural ones (``^`` parent context, ``#`` child counts, ``?`` empty FKs, ``@`` depths),
+    structural ones (``^`` parent context, ``#`` child counts, ``?`` empty FKs, ``@`` depths,
+    ``&`` the value a matched parent was chosen for),
     nor members of a unique set (already de-duplicated)."""
     unique = {c for s in d.ft.table.unique_sets() for c in s}
     model = d.ft.model.columns_ if d.ft.model is not None else ()
-    return [c for c in model if c in d.rows.column_names and c[:1] not in "^#?@" and c not in unique]
+    return [c for c in model if c in d.rows.column_names and c[:1] not in "^#?@&" and c not in unique]
 
 
 def fill_text(d: Draft) -> None:

@@ -27,7 +27,7 @@ import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
-from amalgam_rel.relational.plan import DatabasePlan, context_column
+from amalgam_rel.relational.plan import DatabasePlan, context_column, matched_column
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import ForeignKey, Table
 from amalgam_rel.writing.writer import self_reference_levels
@@ -61,8 +61,10 @@ class TrainingFrames:
                          db=None if table.schema == "main" else sql.ident(table.schema),
                          alias=exp.TableAlias(this=sql.ident(alias)) if alias else None)
 
-    def build(self, table_key: str, context_from_parent: tuple[str, ...]) -> pa.Table:
-        """The frame of ``table_key`` with the driving parent's ``context_from_parent`` columns."""
+    def build(self, table_key: str, context_from_parent: tuple[str, ...],
+              matched: dict[int, tuple[str, ...]] | None = None) -> pa.Table:
+        """The frame of ``table_key`` with the driving parent's ``context_from_parent`` columns,
+        and for each matched foreign key index in ``matched`` those columns of its parent."""
         plan, db = self.plan.tables[table_key], self.plan.db
         table = db.table(table_key)
         select: list[exp.Expression] = [_own_column(table, c) for c in table.columns]
@@ -87,6 +89,11 @@ class TrainingFrames:
             joins.append((exp.Table(this=sql.ident(frame_name(fk.ref_table)), alias=exp.TableAlias(this=sql.ident("p"))),
                           _match("p", fk.ref_columns, "t", fk.columns)))
             select += [sql.column(c, "p").as_(sql.ident(context_column(c))) for c in context_from_parent]
+        for i, columns in (matched or {}).items():
+            fk, alias = db.foreign_keys[i], f"m{i}"
+            joins.append((exp.Table(this=sql.ident(frame_name(fk.ref_table)), alias=exp.TableAlias(this=sql.ident(alias))),
+                          _match(alias, fk.ref_columns, "t", fk.columns)))
+            select += [sql.column(c, alias).as_(sql.ident(matched_column(i, c))) for c in columns]
         query = exp.select(*select).from_(self.source(table, "t"))
         for target, on in joins:
             query = query.join(target, on=on, join_type="left")
