@@ -92,10 +92,10 @@ def align_to_values(slots: np.ndarray, wanted: pa.Array, values: pa.Array, rng: 
     """
     have = values.take(pa.array(slots))
     try:
-        both = pa.concat_arrays([wanted.cast(have.type), have])
+        ranks = pc.rank(pa.concat_arrays([wanted.cast(have.type), have]), sort_keys="ascending",
+                        tiebreaker="dense").to_numpy()
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return slots  # the model decoded another type: nothing to align on
-    ranks = pc.rank(both, sort_keys="ascending", tiebreaker="dense").to_numpy()
+        return slots  # another decoded type, or one Arrow cannot sort: nothing to align on
     n = len(slots)
     children = np.lexsort((rng.random(n), ranks[:n]))
     parents = np.lexsort((rng.random(n), ranks[n:]))
