@@ -47,7 +47,9 @@ class Slots:
 
     def take(self, need: int, rows: int, match) -> np.ndarray:
         """``need`` parent rows for a part of ``rows`` rows; ``match(k)`` matches k rows afresh."""
-        if self.queue is None:  # the first part's share of rows with a parent sizes the match
+        if need == 0:
+            return np.zeros(0, dtype=np.int64)
+        if self.queue is None:  # the first part with parents: its share of such rows sizes the match
             self.queue = match(max(round(need / max(rows, 1) * self.total), need))
         out = self.queue[self.used:self.used + need]
         self.used += len(out)
