@@ -27,6 +27,9 @@ from amalgam_rel.errors import InputError
 MAX_PROMPT_TOKENS = 64
 BATCH_TOKENS = 1024  # tokens per training batch: short values get big batches, notes small ones
 POOL = 128  # examples shuffled together before batching by length (see _batches)
+# A column with few values next to a big one is repeated up to this floor (see balanced)
+MIN_COLUMN_EXAMPLES = 256
+MAX_REPEATS = 8
 
 
 def select_device(device: str | None = None) -> torch.device:
@@ -188,6 +191,31 @@ def train(
     n_params = sum(p.numel() for p in model.parameters())
     return TrainReport(round(time.perf_counter() - start, 2), step, round(step / max(1, len(batches)), 2),
                        round(loss_value, 4), len(examples), n_tokens, n_params)
+
+
+def balanced(pairs: list[tuple[str, str]], tags: list[str]) -> list[tuple[str, str]]:
+    """``pairs`` with the values of small columns repeated, so that every column trains.
+
+    One model serves every column, and a pass over the corpus gives each column steps in
+    proportion to its rows: chinook's 59 customers met 3,503 track names, and after 4.7 passes
+    (280 e-mail examples in all) the model wrote e-mails of track-name syllables as long as
+    the pattern allowed (length KS complement 0.17) and first names like "Tras Feel". A column
+    is repeated up to :data:`MIN_COLUMN_EXAMPLES` (at most :data:`MAX_REPEATS` times, and never
+    past an eighth of the largest column). Free text it learns by heart is still kept out by the
+    copy guard; key-like columns are not guarded (chinook: 14 of 300 generated postal codes
+    were real ones, none before, when the model could not write postal codes at all).
+    """
+    by_tag: dict[str, list[tuple[str, str]]] = {}
+    for pair in pairs:
+        tag = next((t for t in tags if pair[0].endswith(t)), "")
+        by_tag.setdefault(tag, []).append(pair)
+    largest = max((len(v) for v in by_tag.values()), default=0)
+    floor = min(MIN_COLUMN_EXAMPLES, largest // 8)
+    out = list(pairs)
+    for group in by_tag.values():
+        repeats = min(MAX_REPEATS, math.ceil(floor / len(group))) - 1
+        out += group * max(0, repeats)
+    return out
 
 
 def _batches(examples: list[tuple[list[int], int]], seed: int = 0) -> list[list[tuple[list[int], int]]]:

@@ -38,6 +38,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from amalgam_rel.errors import UnsupportedTypeError
+from amalgam_rel.generation.frequent import MIN_COUNT
 from amalgam_rel.generation.patterns import TEXT_CHAR, escape_literal, is_key_like, learn_pattern, like_regex
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.types import Kind, SqlType
@@ -49,6 +50,13 @@ Mode = Literal["text", "choice", "json"]
 JSON_CHAR = r'([^"\\\x00-\x1F\x7F-\x9F\uFFFD]|\\["\\/bfnrt])'
 MAX_TEXT_CHARS = 2000  # longer free text is cut: the regex and the sequence length stay bounded
 MAX_ENUM_STRINGS = 64  # a nested string column with at most this many repeated values is an enum
+# A larger vocabulary is an enum too when values shared by MIN_COUNT occurrences cover almost
+# every occurrence (168 aircraft codes in 93,000 route equipment lists): a learned pattern lets
+# the model invent codes and spreads its mass over them; the rare rest is left out, being records
+MAX_VOCABULARY = 256
+MAX_VOCABULARY_CHARS = 4096  # the alternation stays a small automaton
+MIN_VOCABULARY_COVERAGE = 0.95
+MIN_UNIQUE_EVIDENCE = 20  # lists of 2+ elements, none repeating one, before repeats are dropped
 MAX_JSON_KEYS = 32
 MAX_LIST_ITEMS = 32
 
@@ -229,7 +237,7 @@ def _type_schema(t: SqlType, values: list) -> dict:
         schema = {"type": "array", "items": type_schema(t.element, items)}
         if k is Kind.ARRAY:
             return schema | {"minItems": t.size, "maxItems": t.size}
-        return schema | _item_bounds([len(v) for v in values])
+        return schema | _item_bounds([len(v) for v in values]) | _unique_items(values)
     if k is Kind.MAP:
         if t.key.is_nested:
             raise UnsupportedTypeError(f"MAP keys of type {t.key.sql()} cannot be generated")
@@ -267,6 +275,33 @@ def _item_bounds(lengths: list[int]) -> dict:
     return {"minItems": min(lengths), "maxItems": max(1, min(max(lengths), MAX_LIST_ITEMS))}
 
 
+def _unique_items(lists: list) -> dict:
+    """``uniqueItems`` when no real list repeats an element, and enough lists could have.
+
+    A compact model repeats itself (``["738","738"]`` in 6 % of generated equipment lists, none
+    real). A regex cannot forbid it: such draws are redrawn during the first half of the
+    attempts (``elements.has_repeats``), and decoding drops the repeats of later ones. Refusing
+    them outright left rows that asked for long lists with no valid draw at all.
+    """
+    longer = [v for v in lists if len(v) > 1]
+    if len(longer) < MIN_UNIQUE_EVIDENCE:
+        return {}
+    if any(len({_hashable_item(x) for x in v}) < len(v) for v in longer):
+        return {}
+    return {"uniqueItems": True}
+
+
+def _hashable_item(x: Any) -> str:
+    return json.dumps(x, sort_keys=True, default=str)
+
+
+def _first_of_each(items: list) -> list:
+    kept: dict[str, Any] = {}
+    for x in items:
+        kept.setdefault(_hashable_item(x), x)
+    return list(kept.values())
+
+
 def _digit_bounds(values: list, signed: bool, fraction: int = 0) -> dict:
     nums = [float(v) for v in values if not isinstance(v, bool)]
     nums = [v for v in nums if math.isfinite(v)]
@@ -280,6 +315,10 @@ def _string_schema(values: list[str], max_length: int | None) -> dict:
     counts = Counter(values)
     if values and len(counts) <= MAX_ENUM_STRINGS and len(counts) <= 0.5 * len(values):
         return {"type": "string", "enum": sorted(counts)}  # categories (genres, codes): keep the vocabulary
+    vocabulary = sorted(v for v, n in counts.items() if n >= MIN_COUNT)
+    if (vocabulary and len(vocabulary) <= MAX_VOCABULARY and sum(map(len, vocabulary)) <= MAX_VOCABULARY_CHARS
+            and sum(counts[v] for v in vocabulary) >= MIN_VOCABULARY_COVERAGE * len(values)):
+        return {"type": "string", "enum": vocabulary}
     if is_key_like(values) and not any('"' in v or "\\" in v for v in values):
         return {"type": "string", "pattern": learn_pattern(values)}
     lengths = [len(v) for v in values] or [0, 16]
@@ -459,6 +498,8 @@ def to_duckdb_json(s: dict, v: Any) -> Any:
     if kind == "object" and isinstance(v, dict):
         return {k: to_duckdb_json(s["properties"][k], x) if k in s["properties"] else x for k, x in v.items()}
     if kind == "array" and isinstance(v, list):
+        if s.get("uniqueItems"):
+            v = _first_of_each(v)
         if not s.get("x-map"):
             return [to_duckdb_json(s["items"], x) for x in v]
         out: dict[str, Any] = {}

@@ -36,6 +36,7 @@ from amalgam_rel.errors import DataError, InputError
 from amalgam_rel.generation import lm as lm_mod
 from amalgam_rel.generation.checks import Validator, string_rule
 from amalgam_rel.generation.copy_guard import CopyGuard
+from amalgam_rel.generation.elements import Thinning, element_counts, has_repeats
 from amalgam_rel.generation.output_types import OutputSpec, build_spec, map_arrow_type, schema_regex
 from amalgam_rel.generation.frequent import frequent_column
 from amalgam_rel.generation.lengths import bucket_array, bucket_floor, length_bucket, length_column, value_length
@@ -73,6 +74,9 @@ class ColumnPlan:
     # (shape label, real rows) of a JSON column's most common document shapes (see .shapes), the
     # rest under ``*``; a row asking for shape i is written under that shape's own constraint
     shapes: tuple[tuple[str, int], ...] = ()
+    # (element, real occurrences) of a LIST whose elements are an enum (see .elements): draws
+    # over-using an element are thinned towards these shares
+    elements: tuple[tuple[str, int], ...] = ()
 
     def to_dict(self) -> dict:
         return asdict(self) | {"spec": self.spec.to_dict()}
@@ -81,7 +85,8 @@ class ColumnPlan:
     def from_dict(cls, d: dict) -> ColumnPlan:
         return cls(**(d | {"spec": OutputSpec.from_dict(d["spec"]), "prompt_columns": tuple(d["prompt_columns"]),
                            "length_buckets": tuple(tuple(b) for b in d.get("length_buckets", ())),
-                           "shapes": tuple(tuple(b) for b in d.get("shapes", ()))}))
+                           "shapes": tuple(tuple(b) for b in d.get("shapes", ())),
+                           "elements": tuple(tuple(b) for b in d.get("elements", ()))}))
 
 
 @dataclass
@@ -98,6 +103,7 @@ class ColumnReport:
     output_copies: int = 0  # copies kept (only with the guard off)
     duplicates: int = 0  # repeats in a unique column (regenerated)
     length_misses: int = 0  # valid, but far from the length the row asked for (regenerated)
+    element_misses: int = 0  # lists thinned for over-drawn or repeated elements (regenerated, see .elements)
     frequent: int = 0  # rows given a frequent real value the graphical model chose (no model call)
     frequent_repeats: int = 0  # draws equal to a frequent value in a row meant for a new one (regenerated)
     reused: int = 0  # rows served from the K distinct values of their context bucket
@@ -238,7 +244,8 @@ class TextFieldModel:
             plans.append(ColumnPlan(table.key, name, spec, prompt_cols,
                                     null_rate=1 - len(present) / len(rows) if rows else 0.0,
                                     nullable=col.nullable, unique=table.is_unique((name,)), guarded=guarded, tag=tag,
-                                    length_buckets=buckets, shapes=shapes))
+                                    length_buckets=buckets, shapes=shapes,
+                                    elements=element_counts(spec.schema, values)))
             named = self.llm is not None  # a user's model reads names; the compact one reads positions
             pairs += [(render_prompt(table.key, name, r, prompt_cols, tag=tag, named=named), spec.encode(r[name]))
                       for r in present]
@@ -261,7 +268,8 @@ class TextFieldModel:
         tokenizer = train_tokenizer(corpus, vocab_size_for(n_chars), special=tags)
         model = lm_mod.new_model(tokenizer, lm_mod.LMShape.for_corpus(n_chars // 3), seed=self.seed)
         spent = time.perf_counter() - t0
-        report = lm_mod.train(model, tokenizer, pairs, budget_s=max(1.0, budget - spent),
+        # small columns repeated (see lm.balanced); the pass cap still comes from the real rows
+        report = lm_mod.train(model, tokenizer, lm_mod.balanced(pairs, tags), budget_s=max(1.0, budget - spent),
                               max_epochs=_max_epochs(pairs), seed=self.seed, device=self.device_)
         return model, tokenizer, report
 
@@ -408,6 +416,7 @@ class TextFieldModel:
             if plan.shapes else {}
         context = dict(zip(draw, rows.records(list(validator.context_types), draw)))
         todo = list(draw)
+        thinning: Thinning | None = None
         for attempt in range(self.max_attempts):
             if not todo:
                 break
@@ -427,6 +436,10 @@ class TextFieldModel:
             ctx = {n: [context[i][n] for i in slots] for n in validator.context_types}
             ok, cast = validator.check([d if d is not None else "" for d in decoded], ctx)
             report.sampled += len(slots)
+            if attempt == 0 and plan.elements:
+                thinning = Thinning.of(plan.elements, [v for v, good in zip(cast, ok) if good])
+            # thinning, like the exact length, only while draws are cheap: a row never fails for it
+            thin = thinning if attempt < self.max_attempts // 4 else None
             done: set[int] = set()
             for i, text, d, good, value in zip(slots, drawn, decoded, ok, cast):
                 if i in done:
@@ -447,8 +460,14 @@ class TextFieldModel:
                 if avoid and value in avoid:  # a frequent value the graphical model did not choose for this row
                     report.frequent_repeats += 1
                     continue
+                if attempt < self.max_attempts // 2 and has_repeats(plan.spec.schema, text):
+                    report.element_misses += 1  # later on, the list with its repeats dropped will do
+                    continue
                 if wanted_length is not None and slack is not None and not _near(value, wanted_length[i], slack):
                     report.length_misses += 1
+                    continue
+                if thin is not None and rng.random() >= thin.keep(value):
+                    report.element_misses += 1
                     continue
                 report.output_copies += copy
                 key = _hashable(value)

@@ -96,3 +96,26 @@ def test_mixed_json_types_become_alternatives():
 def test_union_is_refused_with_a_clear_error():
     with pytest.raises(UnsupportedTypeError, match="UNION"):
         build_spec("u", parse_type("UNION(a INTEGER, b VARCHAR)"), [])
+
+
+def test_a_large_repeated_element_vocabulary_is_an_enum():
+    # 150 aircraft-like codes, each on many routes, and two one-off codes: a pattern would let
+    # the model invent codes ("73Z"); the vocabulary keeps the repeated ones and drops the records
+    codes = [f"{i:03d}" if i % 2 else f"A{i:02d}" for i in range(150)]
+    lists = [[codes[i % 150], codes[(i * 7 + 1) % 150]] for i in range(1500)] + [["X1"], ["Y22"]]
+    spec = build_spec("equipment", parse_type("VARCHAR[]"), lists)
+    assert spec.schema["items"]["enum"] == sorted(codes)
+    assert re.fullmatch(spec.regex, '["001","A02"]')
+    assert not re.fullmatch(spec.regex, '["X1"]') and not re.fullmatch(spec.regex, '["999"]')
+    # one-off values, or too few repeats to be a vocabulary, stay a pattern
+    assert "enum" not in build_spec("ids", parse_type("VARCHAR[]"), [[f"{i:04d}"] for i in range(500)]).schema["items"]
+
+
+def test_repeated_elements_are_dropped_where_real_lists_never_repeat_one():
+    lists = [["a", "b"], ["b", "c"], ["c"], ["a", "c", "b"]] * 10
+    spec = build_spec("tags", parse_type("VARCHAR[]"), lists)
+    assert spec.schema["uniqueItems"]
+    assert json.loads(spec.decode('["b","a","b","c","a"]')) == ["b", "a", "c"]
+    # real lists that repeat an element (or too few lists to tell) keep the model's repeats
+    assert "uniqueItems" not in build_spec("t", parse_type("VARCHAR[]"), lists + [["a", "a"]]).schema
+    assert "uniqueItems" not in build_spec("t", parse_type("VARCHAR[]"), lists[:8]).schema

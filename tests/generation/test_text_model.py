@@ -3,6 +3,7 @@ with the fixture's types and constraints, and the planted category <-> words dep
 
 import json
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -252,3 +253,20 @@ def test_maps_keep_only_the_keys_each_row_was_given(fitted):
     stored = [r[0] for r in con.execute("SELECT m FROM t").fetchall()]
     assert stored == values
     assert not any(v is None for m in stored if m for v in m.values())
+
+
+def test_over_drawn_list_elements_are_thinned_towards_their_real_shares(fitted, monkeypatch):
+    # a model writing one tag 80 % of the time where the real lists hold it half the time
+    plan = fitted.plans_[("products", "tags")]
+    assert plan.spec.schema["items"]["enum"] and plan.elements  # the learned tag vocabulary and its counts
+    a, b = plan.elements[0][0], plan.elements[1][0]
+    plan = replace(plan, elements=((a, 100), (b, 100)))
+    rng = random.Random(0)
+    monkeypatch.setattr(fitted, "_sample", lambda plan, prompts, t, shapes=None:
+                        [json.dumps([a if rng.random() < 0.8 else b]) for _ in prompts])
+    n = 600
+    rows = RowContext.of({"category": ["fruit"] * n, "price": [1.0] * n, "~tags": [1] * n})
+    values = fitted._generate_column(plan, rows, {}).to_pylist()
+    share = sum(v == [a] for v in values) / n
+    assert 0.6 < share < 0.76, share  # min(p, q) normalised: 0.71; unthinned: 0.8
+    assert fitted.generation_report_[("products", "tags")].element_misses > 0
