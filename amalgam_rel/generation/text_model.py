@@ -65,7 +65,7 @@ class ColumnPlan:
     null_rate: float
     nullable: bool
     unique: bool
-    guarded: bool  # the copy guard applies (free text)
+    guarded: bool  # the copy guard applies (text mode: free text and codes)
     tag: str  # ends every prompt of this column (a dedicated token for the default model)
     max_new_tokens: int = 64
     # (bucket, real rows) of the value lengths, when prompts carry the length (see .lengths);
@@ -239,7 +239,8 @@ class TextFieldModel:
                     for r, label in zip(rows, labels):
                         r[shape] = None if label is None else tokens.get(label, "K*")
                     prompt_cols = (shape,) + prompt_cols
-            guarded = spec.mode == "text" and not spec.key_like
+            # codes too: a real customer's e-mail, phone or postcode is as telling as their notes
+            guarded = spec.mode == "text"
             tag = column_tag(table.key, name, special=self.llm is None)
             plans.append(ColumnPlan(table.key, name, spec, prompt_cols,
                                     null_rate=1 - len(present) / len(rows) if rows else 0.0,
@@ -455,7 +456,9 @@ class TextFieldModel:
                 if copy:
                     report.copies += 1
                     report.first_pass_copies += attempt == 0
-                    if self.copy_guard:
+                    # a code's pattern can leave little room besides the real codes: late draws of
+                    # one may repeat a real code (kept, and counted) rather than fail the row
+                    if self.copy_guard and not (plan.spec.key_like and attempt >= self.max_attempts * 3 // 4):
                         continue
                 if avoid and value in avoid:  # a frequent value the graphical model did not choose for this row
                     report.frequent_repeats += 1

@@ -270,3 +270,31 @@ def test_over_drawn_list_elements_are_thinned_towards_their_real_shares(fitted, 
     share = sum(v == [a] for v in values) / n
     assert 0.6 < share < 0.76, share  # min(p, q) normalised: 0.71; unthinned: 0.8
     assert fitted.generation_report_[("products", "tags")].element_misses > 0
+
+
+def test_copy_guard_covers_codes_too(fitted, shop_path, monkeypatch):
+    """A real customer's phone number is as telling as their notes: a key-like column is guarded,
+    and only a row whose draws keep repeating real codes may keep one, late, and counted."""
+    real = [r[0] for r in duckdb.connect(str(shop_path), read_only=True).execute(
+        "SELECT phone FROM products GROUP BY phone HAVING count(*) = 1 LIMIT 8").fetchall()]
+    plan = fitted.plans_[("products", "phone")]
+    assert plan.spec.key_like and plan.guarded
+    calls = []
+    original = fitted._sample
+
+    def copying_sampler(plan, prompts, temperature, shapes=None):
+        calls.append(plan.column)
+        if plan.column == "phone" and calls.count("phone") == 1:
+            return [real[i % len(real)] for i in range(len(prompts))]
+        return original(plan, prompts, temperature, shapes)
+
+    monkeypatch.setattr(fitted, "_sample", copying_sampler)
+    out = fitted._generate_column(plan, fruit_rows(8), {}).to_pylist()
+    report = fitted.generation_report_[("products", "phone")]
+    assert report.copy_rate == 1.0 and report.output_copies == 0
+    assert not set(out) & set(real)
+
+    monkeypatch.setattr(fitted, "_sample", lambda plan, prompts, t, shapes=None: [real[0]] * len(prompts))
+    out = fitted._generate_column(plan, fruit_rows(3), {}).to_pylist()
+    assert out == [real[0]] * 3  # no room left: kept, not a NULL or an error
+    assert fitted.generation_report_[("products", "phone")].output_copies == 3
