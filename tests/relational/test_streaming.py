@@ -129,3 +129,18 @@ def test_text_columns_in_parts_share_the_tables_generation_budget(tmp_path):
     assert column["reused"] >= 300 - column["first_pass_drawn"] - column["frequent"], column
     assert query(out, "SELECT count(*), count(body) FROM note") == [(300, 300)]
     assert query(out, "SELECT count(DISTINCT body) FROM note")[0][0] > 20  # the parts drew different text
+
+
+def test_the_command_line_takes_part_rows_and_says_what_went_in_parts(tmp_path):
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(4)
+    real = create(tmp_path / "real.duckdb", "CREATE TABLE log (id INTEGER PRIMARY KEY, value DOUBLE NOT NULL);",
+                  {"log": {"id": np.arange(500), "value": rng.gamma(2, 10, 500)}})
+    out = tmp_path / "out.duckdb"
+    proc = subprocess.run([sys.executable, "-m", "amalgam_rel.cli", "synth", str(real), "-o", str(out),
+                           "--part-rows", "200"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "sampled and written in parts (memory bounded): log 3" in proc.stderr
+    assert query(out, "SELECT count(*), count(DISTINCT id) FROM log") == [(500, 500)]
