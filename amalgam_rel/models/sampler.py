@@ -10,6 +10,12 @@ cliques). Sampling given evidence is forward-filtering / backward-sampling:
    separator values already drawn - one attribute at a time, by inverse CDF over a flattened
    table of conditional CDFs (a single ``np.searchsorted`` for all rows).
 
+The uniforms behind the inverse CDF are stratified among rows that share a conditional
+distribution: m such rows get one uniform in each of [0, 1/m), [1/m, 2/m), ..., handed out in
+random order. Each row's value still has exactly its conditional distribution, but the counts
+per value land within about one of their expectation instead of a multinomial's spread, which
+on a 60-row table is most of the distance between a model and its data.
+
 Without evidence there is one group, and its upward pass is cached. Groups are processed in
 chunks so that the batched clique tables stay under ``_CHUNK_CELLS`` cells.
 
@@ -26,6 +32,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from amalgam_rel.models.stratified import stratified_uniforms
 
 _CHUNK_CELLS = 1 << 23  # batched cells per chunk of evidence groups (~64 MiB of float64)
 
@@ -208,7 +216,7 @@ def _inverse_cdf(weights: np.ndarray, row: np.ndarray, rng: np.random.Generator)
     # A zero row (impossible evidence) falls back to uniform rather than failing.
     probs = np.where(totals > 0, weights / np.where(totals > 0, totals, 1.0), 1.0 / k)
     cdf = np.cumsum(probs, axis=1).ravel()
-    u = rng.random(len(row))
+    u = stratified_uniforms(row, rng)
     # Branchless binary search inside each row's own CDF: log2(k) vectorised gathers, much
     # faster than one searchsorted over the concatenated table (cache misses per query).
     base = row * k - 1
@@ -221,3 +229,4 @@ def _inverse_cdf(weights: np.ndarray, row: np.ndarray, rng: np.random.Generator)
         pos = np.where(ok, cand, pos)
         step >>= 1
     return np.minimum(pos, k - 1)
+

@@ -109,3 +109,25 @@ def test_extra_edges_try_a_bounded_number_of_candidates_strongest_first():
     assert len(chosen) == len(tree) + 3
     assert len(tried) == max(structure.MIN_TRIES, 4 * 30)
     assert [mi[p] for p in tried] == sorted((mi[p] for p in tried), reverse=True)
+
+
+def test_small_samples_hold_their_counts_close_to_expectation():
+    # 60 draws of p = (0.5, 0.3, 0.2): independent draws miss 30/18/12 by ~3 on average; the
+    # stratified draws land within one of each, also per evidence group, and rows stay shuffled.
+    pot = np.log(np.array([[0.5, 0.3, 0.2], [0.2, 0.3, 0.5]]))
+    s = JunctionTreeSampler(["a", "b"], [2, 3], [("a", "b")], [pot], [])
+    for seed in range(20):
+        a = np.repeat([0, 1], 60)
+        rows = s.sample(120, np.random.default_rng(seed), {"a": a})
+        for group, expected in ((0, [30, 18, 12]), (1, [12, 18, 30])):
+            counts = np.bincount(rows["b"][a == group], minlength=3)
+            assert np.abs(counts - expected).max() <= 1, (seed, group, counts)
+        assert len(set(rows["b"][:60][:10].tolist())) > 1  # not sorted by value
+
+
+def test_decoded_numbers_spread_over_their_bin():
+    from amalgam_rel.models.stratified import stratified_uniforms
+
+    u = stratified_uniforms(np.array([3, 3, 3, 3, 7, 7]), np.random.default_rng(1))
+    assert sorted((u[:4] * 4).astype(int).tolist()) == [0, 1, 2, 3]
+    assert sorted((u[4:] * 2).astype(int).tolist()) == [0, 1]

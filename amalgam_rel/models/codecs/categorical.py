@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 
 from amalgam_rel.models.codecs.base import Codec, CodecOptions, ColumnSpec, PrivateFit, combine
 from amalgam_rel.models.privacy import gaussian_sigma, release_threshold
+from amalgam_rel.models.stratified import stratified_uniforms
 from amalgam_rel.schema.types import Kind
 
 
@@ -148,7 +149,9 @@ class CategoricalCodec(Codec):
             rare = codes == self.rare_code
             if rare.any():
                 p = self.rare_weights / self.rare_weights.sum()
-                take[rare] = len(self.categories) + rng.choice(len(self.rare_values), size=int(rare.sum()), p=p)
+                u = stratified_uniforms(np.zeros(int(rare.sum()), dtype=np.int64), rng)
+                picked = np.minimum(np.searchsorted(np.cumsum(p), u, side="right"), len(p) - 1)
+                take[rare] = len(self.categories) + picked
         if self.has_null:
             take[codes == self.null_code] = -1
         plain_type = self.spec.arrow_type.value_type if pa.types.is_dictionary(self.spec.arrow_type) else self.spec.arrow_type

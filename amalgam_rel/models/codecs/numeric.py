@@ -28,6 +28,7 @@ import pyarrow as pa
 from amalgam_rel.models.codecs.base import Codec, CodecOptions, ColumnSpec, PrivateFit
 from amalgam_rel.models.codecs.private_numeric import private_domain
 from amalgam_rel.models.codecs.scale import from_numeric, natural_step, step_candidates, to_numeric, type_bounds
+from amalgam_rel.models.stratified import stratified_uniforms
 from amalgam_rel.schema.types import Kind
 
 _STEP_SAMPLE = 200_000  # values checked when detecting a coarser resolution
@@ -104,7 +105,7 @@ class NumericCodec(Codec):
             k = len(self.values)  # point masses ("mixed") come before the bins
             binned = np.maximum(states - k, 0)
             q = self.inner.shape[1] - 1
-            pos = rng.random(len(codes)) * q
+            pos = stratified_uniforms(binned, rng) * q  # spread over each bin, not clumped
             i = np.minimum(pos.astype(np.int64), q - 1)
             frac = pos - i
             a, b = self.inner[binned, i], self.inner[binned, i + 1]
