@@ -372,6 +372,7 @@ class TextFieldModel:
             if plan.length_buckets:
                 numbers = lengths.cast(pa.float64()).fill_null(0).to_numpy(zero_copy_only=False)
                 rows.put(length, bucket_array(numbers, wanted))
+                rows.put(_exact(length), pa.array(numbers))
             return wanted
         wanted = np.ones(rows.n, dtype=bool)
         if plan.nullable:
@@ -410,9 +411,12 @@ class TextFieldModel:
         named = self.llm is not None
         prompts = dict(zip(draw, (render_prompt(plan.table, plan.column, r, plan.prompt_columns, tag=plan.tag,
                                                 named=named) for r in rows.records(plan.prompt_columns, draw))))
-        wanted_length = None
+        wanted_length = exact_length = None
         if plan.length_buckets:
             wanted_length = dict(zip(draw, rows.take([length_column(plan.column)], draw)[length_column(plan.column)]))
+            if _exact(length_column(plan.column)) in rows.names:
+                name = _exact(length_column(plan.column))
+                exact_length = dict(zip(draw, rows.take([name], draw)[name]))
         shape_of = dict(zip(draw, rows.take([shape_column(plan.column)], draw)[shape_column(plan.column)])) \
             if plan.shapes else {}
         context = dict(zip(draw, rows.records(list(validator.context_types), draw)))
@@ -468,6 +472,9 @@ class TextFieldModel:
                     continue
                 if wanted_length is not None and slack is not None and not _near(value, wanted_length[i], slack):
                     report.length_misses += 1
+                    continue
+                if attempt == 0 and exact_length is not None and not _close(value, exact_length[i]):
+                    report.length_misses += 1  # a bucket spans ~40 % of its lengths: first try for the length itself
                     continue
                 if thin is not None and rng.random() >= thin.keep(value):
                     report.element_misses += 1
@@ -673,6 +680,16 @@ def _near(value: Any, bucket: str | None, slack: int) -> bool:
     if bucket is None:
         return True
     return abs(int(length_bucket(value_length(value))[1:]) - int(bucket[1:])) <= slack
+
+
+def _exact(length_name: str) -> str:
+    """The row-context name of the graphical model's exact length (the prompt reads the bucket)."""
+    return "#" + length_name
+
+
+def _close(value: Any, wanted: float, share: float = 0.1) -> bool:
+    n = value_length(value)
+    return n is None or abs(n - wanted) <= max(1.0, share * wanted)
 
 
 def _hashable(v: Any):
