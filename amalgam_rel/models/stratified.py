@@ -22,8 +22,10 @@ def stratified_uniforms(row: np.ndarray, rng: np.random.Generator) -> np.ndarray
     """
     n = len(row)
     perm = rng.permutation(n)  # random ranks within each group, so no row order leaks in
+    if n == 0 or row.min() == row.max():  # one group (an unconditioned draw): no sort needed
+        return (perm + rng.random(n)) / max(n, 1)
     keys = row[perm]
-    if n and keys.max() < 1 << 16:
+    if keys.max() < 1 << 16:
         keys = keys.astype(np.uint16)  # numpy radix-sorts 16-bit keys: several times faster
     order = perm[np.argsort(keys, kind="stable")]
     held = row[order]
