@@ -30,6 +30,7 @@ from amalgam_rel.relational.cycles import close_cycle
 from amalgam_rel.relational.fitting import FitOptions, FittedTable, fit_tables
 from amalgam_rel.relational.plan import DatabasePlan, plan_database
 from amalgam_rel.relational.sampling import Draft, sample_table
+from amalgam_rel.relational.totals import TotalsWriter, find_totals, outcomes
 from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
 from amalgam_rel.schema.model import Database
 from amalgam_rel.schema.sidecar import apply_sidecar
@@ -163,6 +164,7 @@ class DatabaseModel:
             db = read_duckdb(con)
             db = apply_sidecar(db, sidecar, con) if sidecar else db
             self.privacy_ = None
+            self.totals_ = ()  # a private fit never reads the data for totals
             if self.epsilon is not None:  # database-level differential privacy
                 from amalgam_rel.dp.database import fit_database_privately
 
@@ -170,7 +172,9 @@ class DatabaseModel:
                 self.fit_seconds_ = time.perf_counter() - clock
                 return self
             self.plan_ = plan_database(db)
-            options = FitOptions(self.context_size, self.epsilon, self.delta, self.iters, None, self.seed)
+            self.totals_ = find_totals(con, db)
+            options = FitOptions(self.context_size, self.epsilon, self.delta, self.iters, None, self.seed,
+                                 outcomes=outcomes(self.totals_, self.plan_))
             self.tables_ = fit_tables(con, self.plan_, options,
                                       progress=(lambda t: progress("fit", t)) if progress else None)
             text_columns = {k: list(ft.text_columns) for k, ft in self.tables_.items() if ft.text_columns}
@@ -218,6 +222,7 @@ class DatabaseModel:
         sampled: dict[str, pa.Table] = {}
         links: dict[str, dict[int, np.ndarray]] = {}  # table -> fk index -> parent row per row
         finished = _last_readers(plan)
+        totals = TotalsWriter(self.db, getattr(self, "totals_", ()))
         con = duckdb.connect()
         try:
             with DatabaseWriter(self.db, output, force=force, source=self.source_) as writer:
@@ -235,12 +240,15 @@ class DatabaseModel:
                         sampled[key] = _kept_columns(self.db, ft, draft, table)
                         links[key] = draft.parent_of
                         report.add(key, table.num_rows, draft.text_reports)
+                        totals.add(key, draft.parent_of, table, sampled)
                     else:  # nobody reads this table back: each part goes to the writer and is gone
                         for piece in pieces:
                             table = sample_table(piece)
                             writer.append(key, table)
                             report.add(key, table.num_rows, piece.text_reports)
                             report.parts[key] = report.parts.get(key, 0) + 1
+                            totals.add(key, piece.parent_of, table, sampled)
+                    totals.write(key, sampled, writer)  # the parent's totals, now that every child exists
                     for done in finished.get(key, ()):  # no table sampled later reads these
                         sampled.pop(done, None)
                         links.pop(done, None)

@@ -45,6 +45,9 @@ class FitOptions:
     # are weighted by its child counts, so every attribute its children are compared with must
     # reach those counts by more than one long path (world: inter-table trends 0.72 -> 0.77).
     extra_edges_per_column: float = 1.0
+    # (child table, driving parent's column) where the column totals the child's rows
+    # (:mod:`.totals`): an outcome of the children, never context they are drawn from
+    outcomes: frozenset[tuple[str, str]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -151,7 +154,7 @@ def find_temporal_orders(ft: FittedTable, frames, fitted, options) -> None:
 
 
 def select_context(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
-    candidates = [c for c in ft.frame.column_names if c.startswith("^")]
+    candidates = [c for c in ft.frame.column_names if c.startswith("^") and (ft.key, c[1:]) not in options.outcomes]
     own = _own_columns(ft)
     required = tuple(t.parent_column for t in ft.temporal)
     # the children inherit this context: score it against their attributes too

@@ -17,6 +17,7 @@ from amalgam_rel.relational.fillers import Filler
 from amalgam_rel.relational.fitting import FittedTable, TemporalOrder
 from amalgam_rel.relational.keys import key_generator_from_json
 from amalgam_rel.relational.plan import plan_database
+from amalgam_rel.relational.totals import Total
 from amalgam_rel.schema.serialize import database_from_json, database_to_json
 
 FORMAT = "amalgam-rel/database-model"
@@ -64,6 +65,7 @@ def save_database_model(model, path: str | Path, *, force: bool = False) -> Path
         "fit_seconds": model.fit_seconds_, "schema": database_to_json(model.db), "tables": tables,
         "text": "text" if model.text_ is not None and schema_text is None else None,
         "schema_text": schema_text, "privacy": "privacy.json" if privacy is not None else None,
+        "totals": [t.to_json() for t in getattr(model, "totals_", ())],
     }
     (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     if path.exists():
@@ -109,6 +111,7 @@ def load_database_model(path: str | Path):
         )
     model.text_ = None
     model.privacy_ = None
+    model.totals_ = tuple(Total.from_json(t) for t in doc.get("totals", []))  # absent in older models
     if doc.get("privacy"):
         from amalgam_rel.dp.accounting import DatabaseLedger
 

@@ -1,0 +1,93 @@
+"""A parent column that totals its children stays the total of its synthetic children."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pytest
+
+from amalgam_rel.relational.database_model import DatabaseModel
+from amalgam_rel.relational.totals import find_totals
+from amalgam_rel.schema.duckdb_reader import read_duckdb
+
+from .conftest import create, fit, query
+
+DDL = """
+CREATE TABLE invoice (id INTEGER PRIMARY KEY, region VARCHAR NOT NULL, total DECIMAL(10,2) NOT NULL CHECK (total >= 0),
+                      fee DECIMAL(10,2) NOT NULL);
+CREATE TABLE line (id INTEGER PRIMARY KEY, invoice_id INTEGER NOT NULL REFERENCES invoice(id),
+                   price DECIMAL(8,2) NOT NULL, quantity INTEGER NOT NULL);
+"""
+
+
+def _database(path, rng):
+    n = 300
+    region = rng.choice(["north", "south", "east"], n)
+    lines = rng.poisson(np.where(region == "north", 6, 2))  # some invoices have no lines: total 0
+    owner = np.repeat(np.arange(n), lines)
+    price = np.round(rng.choice([0.99, 1.99, 4.5, 12.25], len(owner)), 2)
+    quantity = rng.integers(1, 4, len(owner))
+    total = np.round(np.bincount(owner, weights=price * quantity, minlength=n), 2)
+    fee = np.round(rng.uniform(0, 5, n), 2)  # unrelated to the lines
+    return create(path, DDL, {
+        "invoice": {"id": np.arange(n), "region": region, "total": total, "fee": fee},
+        "line": {"id": np.arange(len(owner)), "invoice_id": owner, "price": price, "quantity": quantity},
+    })
+
+
+@pytest.fixture(scope="module")
+def invoices(tmp_path_factory):
+    path = _database(tmp_path_factory.mktemp("totals") / "real.duckdb", np.random.default_rng(0))
+    model = fit(path)
+    out = tmp_path_factory.mktemp("totals") / "synth.duckdb"
+    model.sample(out)
+    return path, model, out
+
+
+SUMS = """SELECT i.total, coalesce(sum(l.price * l.quantity), 0) FROM invoice i LEFT JOIN line l ON l.invoice_id = i.id
+          GROUP BY i.id, i.total"""
+
+
+def test_the_relation_is_found_and_only_where_it_holds(invoices):
+    path, model, _ = invoices
+    con = duckdb.connect(str(path), read_only=True)
+    found = find_totals(con, read_duckdb(con))
+    con.close()
+    assert [(t.column, set(t.terms)) for t in found] == [("total", {"price", "quantity"})]
+    assert model.totals_ == found
+
+
+def test_every_synthetic_invoice_totals_its_synthetic_lines(invoices):
+    path, _, out = invoices
+    rows = query(out, SUMS)
+    assert len(rows) == 300
+    assert all(abs(float(t) - float(s)) < 0.005 for t, s in rows)
+    assert any(float(t) == 0 for t, _ in rows)  # a childless invoice totals 0
+    real = np.array([float(t) for t, _ in query(path, SUMS)])
+    synth = np.array([float(t) for t, _ in rows])
+    assert abs(np.median(synth) - np.median(real)) <= 0.25 * np.median(real) + 1
+
+
+def test_totals_survive_saving_the_model(invoices, tmp_path):
+    _, model, _ = invoices
+    model.save(tmp_path / "model")
+    again = DatabaseModel.load(tmp_path / "model")
+    assert again.totals_ == model.totals_
+    again.sample(tmp_path / "again.duckdb", seed=3)
+    assert all(abs(float(t) - float(s)) < 0.005 for t, s in query(tmp_path / "again.duckdb", SUMS))
+
+
+def test_a_total_that_only_sometimes_holds_is_left_alone(tmp_path):
+    path = _database(tmp_path / "real.duckdb", np.random.default_rng(1))
+    con = duckdb.connect(str(path))
+    con.execute("UPDATE invoice SET total = total + 1 WHERE id % 20 = 0")  # 95 % of parents
+    found = find_totals(con, read_duckdb(con))
+    con.close()
+    assert found == ()
+
+
+def test_lines_sampled_in_parts_still_total(invoices, tmp_path):
+    _, model, _ = invoices
+    report = model.sample(tmp_path / "parts.duckdb", part_rows=100)
+    assert report.parts.get("line", 0) >= 5
+    assert all(abs(float(t) - float(s)) < 0.005 for t, s in query(tmp_path / "parts.duckdb", SUMS))
