@@ -14,16 +14,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from amalgam_rel.errors import SchemaError
+from amalgam_rel.models.codecs.scale import step_candidates
 from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.relational.context import choose_context
 from amalgam_rel.relational.cycles import back_link, own_parent_share
 from amalgam_rel.relational.fillers import Filler, fit_filler
+from amalgam_rel.relational.fixed_sums import FixedSum, detect_step, find_fixed_sum
 from amalgam_rel.relational.keys import find_parent_sequence, fit_key_generator
 from amalgam_rel.relational.plan import DatabasePlan, TablePlan, context_column, count_column, matched_column
 from amalgam_rel.relational.text_features import add_text_features, without_text_features
 from amalgam_rel.relational.training import TrainingFrames
 from amalgam_rel.schema.model import Table
-from amalgam_rel.schema.types import TEMPORAL_KINDS, Kind
+from amalgam_rel.schema.types import NUMERIC_KINDS, TEMPORAL_KINDS, Kind
 
 LANGUAGE_MODEL = "language_model"
 
@@ -77,6 +79,7 @@ class FittedTable:
     own_parent_shares: dict[int, float] = field(default_factory=dict)  # broken fk index -> see cycles.own_parent_share
     sequences: dict[str, int] = field(default_factory=dict)  # column numbering each driving parent's rows -> first number
     matched: dict[int, str] = field(default_factory=dict)  # matched fk index -> the parent column rows are matched on
+    fixed_sums: tuple[FixedSum, ...] = ()  # child columns summing to a constant per driving parent
 
     @property
     def modelled(self) -> tuple[str, ...]:
@@ -261,12 +264,47 @@ def _left_out_without_model(ft: FittedTable, exclude) -> dict[str, str]:
     return left_out
 
 
+def find_fixed_sums(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
+    """Model columns whose values sum to one constant within each driving parent (see :mod:`.fixed_sums`).
+
+    Not under a privacy budget: the check reads every real parent's exact sum.
+    """
+    driver = ft.plan.driver
+    if driver is None or options.epsilon is not None or ft.frame is None or ft.frame.num_rows == 0:
+        return
+    groups, filled = _parent_groups(ft.frame, driver.columns)
+    unique = {c for s in ft.table.unique_sets() for c in s}
+    skip = set(ft.plan.fk_columns) | set(ft.plan.generated_keys) | set(ft.sequences) | unique
+    found = []
+    for column in ft.table.columns:
+        if column.type.kind not in NUMERIC_KINDS or column.name in skip or column.name not in ft.modelled:
+            continue
+        values = ft.frame.column(column.name).cast(pa.float64()).to_numpy(zero_copy_only=False)[filled]
+        step = detect_step(values[~np.isnan(values)], step_candidates(ft.frame.schema.field(column.name).type))
+        fixed = find_fixed_sum(column.name, values, groups, step) if step is not None else None
+        if fixed is not None:
+            found.append(fixed)
+    ft.fixed_sums = tuple(found)
+
+
+def _parent_groups(frame: pa.Table, columns: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Dense ids of each row's parent key, for the rows whose key is filled (and that mask)."""
+    filled = np.ones(frame.num_rows, dtype=bool)
+    codes = []
+    for c in columns:
+        encoded = pc.dictionary_encode(frame.column(c).combine_chunks()).indices
+        filled &= encoded.is_valid().to_numpy(zero_copy_only=False)
+        codes.append(encoded.fill_null(0).to_numpy(zero_copy_only=False))
+    _, groups = np.unique(np.stack(codes, axis=1)[filled], axis=0, return_inverse=True)
+    return groups.reshape(-1).astype(np.int64), filled
+
+
 def release_frame(ft: FittedTable, frames, fitted, options) -> None:
     ft.frame = None
 
 
 FIT_STAGES = (build_frame, measure_degrees, measure_cycle_edges, find_temporal_orders, find_parent_sequences,
-              select_context, select_match_columns, fit_keys, fit_model)
+              select_context, select_match_columns, fit_keys, fit_model, find_fixed_sums)
 
 
 def fit_tables(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, options: FitOptions, progress=None) -> dict[str, FittedTable]:

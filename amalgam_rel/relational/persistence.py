@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import asdict
 from pathlib import Path
 
 from amalgam_rel.errors import InputError, OutputError
 from amalgam_rel.models.persistence import load_model, save_model
 from amalgam_rel.relational.fillers import Filler
 from amalgam_rel.relational.fitting import FittedTable, TemporalOrder
+from amalgam_rel.relational.fixed_sums import FixedSum
 from amalgam_rel.relational.keys import key_generator_from_json
 from amalgam_rel.relational.plan import plan_database
 from amalgam_rel.relational.totals import Total
@@ -52,6 +54,7 @@ def save_database_model(model, path: str | Path, *, force: bool = False) -> Path
             "own_parent_shares": {str(i): v for i, v in ft.own_parent_shares.items()},
             "sequences": dict(ft.sequences),
             "matched": {str(i): c for i, c in ft.matched.items()},
+            "fixed_sums": [asdict(f) for f in ft.fixed_sums],
         })
     # a schema-only text generator (private fits) is a few parameters, not a trained model
     schema_text = model.text_.to_json() if getattr(model.text_, "kind", None) == "schema" else None
@@ -108,6 +111,7 @@ def load_database_model(path: str | Path):
             own_parent_shares={int(i): v for i, v in t["own_parent_shares"].items()},
             sequences=dict(t["sequences"]),
             matched={int(i): c for i, c in t.get("matched", {}).items()},  # absent in older models
+            fixed_sums=tuple(FixedSum(**f) for f in t.get("fixed_sums", [])),  # likewise
         )
     model.text_ = None
     model.privacy_ = None
