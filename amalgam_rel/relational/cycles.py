@@ -5,7 +5,10 @@ later. When the parent table points back at the child (a two-table cycle such as
 ``country.capital -> city`` and ``city.country -> country``), each child row picks one of *its
 own* parent rows (a country's capital is one of its cities) as often as the real edges did
 (:func:`own_parent_share`), else any parent; otherwise parents are matched in proportion to
-their rows. The child's ``?i`` flag keeps the real share of empty edges.
+their rows. Among its own parent rows, a child picks the one that leads on some column (the
+largest city by population) as often as real edges did (:func:`own_parent_top`: 79 % of world's
+capitals are their country's largest city), else one at random. The child's ``?i`` flag keeps
+the real share of empty edges.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from sqlglot import exp
 from amalgam_rel.relational.matching import match_to_degrees
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Database, ForeignKey
+from amalgam_rel.schema.types import NUMERIC_KINDS, TEMPORAL_KINDS
+
+MIN_TOP_SHARE = 0.5  # below this, "the leading own parent" is no rule worth keeping
 
 
 def back_link(db: Database, fk: ForeignKey) -> ForeignKey | None:
@@ -42,8 +48,66 @@ def own_parent_share(con: duckdb.DuckDBPyConnection, db: Database, fk: ForeignKe
     return None if share is None else float(share)
 
 
+def own_parent_top(con: duckdb.DuckDBPyConnection, db: Database, fk: ForeignKey,
+                   back: ForeignKey) -> tuple[str, int, float] | None:
+    """(column, direction, share): of the real edges pointing at one of the child's own parent
+    rows (among children with two or more), the share pointing at the own row with the largest (direction 1) or smallest (-1)
+    value of ``column`` - the column and direction where that share is highest; None when no
+    column beats :data:`MIN_TOP_SHARE` and twice what a random own row would give."""
+    child, parent = db.table(fk.table), db.table(fk.ref_table)
+    keys = {c for u in parent.unique_sets() for c in u} | set(back.columns)
+    numeric = [c.name for c in parent.columns if c.name not in keys
+               and (c.type.kind in NUMERIC_KINDS or c.type.kind in TEMPORAL_KINDS)]
+    if not numeric:
+        return None
+    p = con.execute(sql.render(sql.select_columns(parent.name, list(fk.ref_columns) + list(back.columns) + numeric,
+                                                  parent.schema))).to_arrow_table()
+    k = con.execute(sql.render(sql.select_columns(child.name, list(fk.columns) + list(back.ref_columns),
+                                                  child.schema))).to_arrow_table()
+    target = _row_of(k, list(fk.columns), p, list(fk.ref_columns))  # parent row each child points at
+    owner = _row_of(p, list(back.columns), k, list(back.ref_columns))  # child row each parent row belongs to
+    own = target >= 0
+    own[own] = owner[target[own]] == np.flatnonzero(own)
+    sizes = np.bincount(owner[owner >= 0], minlength=k.num_rows)
+    own &= sizes >= 2  # a child with one own parent row has no choice to learn from
+    if own.sum() < 10:
+        return None
+    chance = float(np.mean(1.0 / sizes[own]))
+    best = None
+    for column in numeric:
+        x = pc.cast(p.column(column), pa.float64()).to_numpy(zero_copy_only=False)
+        for direction in (1, -1):
+            lead = _leading_row(direction * np.nan_to_num(x, nan=-np.inf), owner, k.num_rows)
+            share = float(np.mean(lead[own] == target[own]))
+            if best is None or share > best[2]:
+                best = (column, direction, share)
+    return best if best[2] >= max(MIN_TOP_SHARE, 2 * chance) else None
+
+
+def _row_of(left: pa.Table, left_cols: list[str], right: pa.Table, right_cols: list[str]) -> np.ndarray:
+    """For each row of ``left``, the row of ``right`` its ``left_cols`` equal (-1: none)."""
+    names = [f"k{j}" for j in range(len(left_cols))]
+    a = left.select(left_cols).rename_columns(names).append_column("__l", pa.array(np.arange(left.num_rows)))
+    b = right.select(right_cols).rename_columns(names).append_column("__r", pa.array(np.arange(right.num_rows)))
+    joined = a.join(b, keys=names, join_type="inner")
+    out = np.full(left.num_rows, -1, dtype=np.int64)
+    out[joined.column("__l").to_numpy()] = joined.column("__r").to_numpy()
+    return out
+
+
+def _leading_row(score: np.ndarray, owner: np.ndarray, n_owners: int) -> np.ndarray:
+    """Per owner, its row with the highest ``score`` (-1 for an owner without rows)."""
+    rows = np.flatnonzero(owner >= 0)
+    order = rows[np.lexsort((-score[rows], owner[rows]))]
+    lead = np.full(n_owners, -1, dtype=np.int64)
+    first = np.r_[True, owner[order][1:] != owner[order][:-1]] if len(order) else np.zeros(0, dtype=bool)
+    lead[owner[order][first]] = order[first]
+    return lead
+
+
 def choose_cycle_parents(child_rows: int, empty: np.ndarray, back_link: np.ndarray | None, n_parents: int,
-                         rng: np.random.Generator, own_share: float = 1.0) -> np.ndarray:
+                         rng: np.random.Generator, own_share: float = 1.0,
+                         lead: tuple[np.ndarray, float] | None = None) -> np.ndarray:
     """Parent row per child row (-1: left empty).
 
     ``back_link`` gives, for each parent row, the child row it belongs to (or None when the
@@ -51,6 +115,8 @@ def choose_cycle_parents(child_rows: int, empty: np.ndarray, back_link: np.ndarr
     rows with probability ``own_share`` (the real share), else at any parent; a child without
     own parent rows gets another's only as often as real edges pointed outside, and stays empty
     otherwise (a country without cities names no capital when real capitals are always its own).
+    ``lead`` = (a score per parent row, share): an own pick is the child's highest-scoring parent
+    row with that probability, else a random one of its own.
 
     >>> rng = np.random.default_rng(0)
     >>> int(choose_cycle_parents(2, np.array([False, True]), np.array([0, 0, 1]), 3, rng)[1])
@@ -69,6 +135,9 @@ def choose_cycle_parents(child_rows: int, empty: np.ndarray, back_link: np.ndarr
         first_owner, first_at = np.unique(owners[valid], return_index=True)
         pick = np.full(child_rows, -1, dtype=np.int64)
         pick[first_owner] = order[valid][first_at]
+        if lead is not None:
+            top = _leading_row(lead[0], back_link, child_rows)
+            pick = np.where((top >= 0) & (rng.random(child_rows) < lead[1]), top, pick)
         own = need & (rng.random(child_rows) < own_share)
         chosen[own] = pick[own]
         # children with no parent of their own take any parent only as often as real edges did
@@ -92,7 +161,12 @@ def close_cycle(model, fk: ForeignKey, sampled: dict[str, pa.Table], links: dict
     j = db.foreign_keys.index(back) if back is not None else None
     owners = links[fk.ref_table][j] if j is not None and j in links.get(fk.ref_table, {}) else None
     own_share = model.tables_[fk.table].own_parent_shares.get(i, 1.0)
-    chosen = choose_cycle_parents(child.num_rows, empty, owners, parent.num_rows, rng, own_share)
+    top = model.tables_[fk.table].own_parent_tops.get(i)
+    lead = None
+    if top is not None and owners is not None and top[0] in parent.column_names:
+        x = pc.cast(parent.column(top[0]), pa.float64()).to_numpy(zero_copy_only=False)
+        lead = (top[1] * np.nan_to_num(x, nan=-np.inf), top[2])
+    chosen = choose_cycle_parents(child.num_rows, empty, owners, parent.num_rows, rng, own_share, lead)
     key = db.table(fk.table).unique_sets()[0]
     columns = {k: child.column(k) for k in key}
     take = pa.array(np.where(chosen < 0, 0, chosen))

@@ -17,7 +17,7 @@ from amalgam_rel.errors import SchemaError
 from amalgam_rel.models.codecs.scale import step_candidates
 from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.relational.context import choose_context
-from amalgam_rel.relational.cycles import back_link, own_parent_share
+from amalgam_rel.relational.cycles import back_link, own_parent_share, own_parent_top
 from amalgam_rel.relational.fillers import Filler, fit_filler
 from amalgam_rel.relational.fixed_sums import FixedSum, detect_step, find_fixed_sum
 from amalgam_rel.relational.keys import find_parent_sequence, fit_key_generator
@@ -77,6 +77,7 @@ class FittedTable:
     temporal: tuple[TemporalOrder, ...] = ()
     mean_degrees: dict[int, float] = field(default_factory=dict)  # fk index -> real rows per parent row
     own_parent_shares: dict[int, float] = field(default_factory=dict)  # broken fk index -> see cycles.own_parent_share
+    own_parent_tops: dict[int, tuple[str, int, float]] = field(default_factory=dict)  # see cycles.own_parent_top
     sequences: dict[str, int] = field(default_factory=dict)  # column numbering each driving parent's rows -> first number
     matched: dict[int, str] = field(default_factory=dict)  # matched fk index -> the parent column rows are matched on
     fixed_sums: tuple[FixedSum, ...] = ()  # child columns summing to a constant per driving parent
@@ -129,6 +130,9 @@ def measure_cycle_edges(ft: FittedTable, frames: TrainingFrames, fitted, options
         share = own_parent_share(frames.con, db, fk, back) if back is not None else None
         if share is not None:
             ft.own_parent_shares[frames.plan.fk_index(fk)] = share
+            top = own_parent_top(frames.con, db, fk, back)
+            if top is not None:
+                ft.own_parent_tops[frames.plan.fk_index(fk)] = top
 
 
 def find_temporal_orders(ft: FittedTable, frames, fitted, options) -> None:

@@ -52,6 +52,7 @@ def save_database_model(model, path: str | Path, *, force: bool = False) -> Path
             # JSON object keys are strings: FK indexes are written as such and read back as ints
             "mean_degrees": {str(i): v for i, v in ft.mean_degrees.items()},
             "own_parent_shares": {str(i): v for i, v in ft.own_parent_shares.items()},
+            "own_parent_tops": {str(i): list(v) for i, v in ft.own_parent_tops.items()},
             "sequences": dict(ft.sequences),
             "matched": {str(i): c for i, c in ft.matched.items()},
             "fixed_sums": [asdict(f) for f in ft.fixed_sums],
@@ -109,6 +110,7 @@ def load_database_model(path: str | Path):
             temporal=tuple(TemporalOrder(o["column"], o["parent_column"], tuple(o["gaps"])) for o in t["temporal"]),
             mean_degrees={int(i): v for i, v in t["mean_degrees"].items()},
             own_parent_shares={int(i): v for i, v in t["own_parent_shares"].items()},
+            own_parent_tops={int(i): (v[0], int(v[1]), float(v[2])) for i, v in t.get("own_parent_tops", {}).items()},
             sequences=dict(t["sequences"]),
             matched={int(i): c for i, c in t.get("matched", {}).items()},  # absent in older models
             fixed_sums=tuple(FixedSum(**f) for f in t.get("fixed_sums", [])),  # likewise

@@ -88,3 +88,17 @@ def test_capitals_exist_and_belong_to_their_country(world):
 def test_synthetic_cycle_is_valid(world):
     real, model, synth = world
     assert validity_violations(real, synth[0], schema=model.db) == []
+
+
+LARGEST_CAPITAL = """SELECT avg((c.population = (SELECT max(o.population) FROM city o WHERE o.country_id = k.id))::INTEGER)
+                     FROM country k JOIN city c ON k.capital = c.id
+                     WHERE (SELECT count(*) FROM city o WHERE o.country_id = k.id) >= 2"""
+
+
+def test_a_capital_is_the_largest_own_city_as_often_as_in_real_data(world):
+    real, model, synth = world
+    ((column, direction, share),) = model.tables_["country"].own_parent_tops.values()
+    assert (column, direction) == ("population", 1) and share == 1.0
+    assert query(real, LARGEST_CAPITAL)[0][0] == 1.0
+    for path in synth:  # a random own city: about 1 / (cities per country)
+        assert query(path, LARGEST_CAPITAL)[0][0] == 1.0, path.name
