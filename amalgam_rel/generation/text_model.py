@@ -446,7 +446,11 @@ class TextFieldModel:
             # thinning, like the exact length, only while draws are cheap: a row never fails for it
             thin = thinning if attempt < self.max_attempts // 4 else None
             done: set[int] = set()
-            for i, text, d, good, value in zip(slots, drawn, decoded, ok, cast):
+            order = range(len(slots))
+            if exact_length is not None and reps > 1:  # of a row's several draws, try the nearest length first
+                order = sorted(order, key=lambda k: _distance(cast[k], exact_length[slots[k]]) if ok[k] else np.inf)
+            for k in order:
+                i, text, d, good, value = slots[k], drawn[k], decoded[k], ok[k], cast[k]
                 if i in done:
                     continue
                 good = good and d is not None
@@ -690,6 +694,11 @@ def _exact(length_name: str) -> str:
 def _close(value: Any, wanted: float, share: float = 0.1) -> bool:
     n = value_length(value)
     return n is None or abs(n - wanted) <= max(1.0, share * wanted)
+
+
+def _distance(value: Any, wanted: float) -> float:
+    n = value_length(value)
+    return 0.0 if n is None or wanted is None or np.isnan(wanted) else abs(n - wanted)
 
 
 def _hashable(v: Any):

@@ -316,3 +316,21 @@ def test_first_draws_aim_at_the_exact_length_not_just_its_bucket(fitted, monkeyp
     rows = RowContext.of({"category": ["fruit"] * n, "price": [1.0 + i for i in range(n)], "~description": [26] * n})
     values = fitted._generate_column(fitted.plans_[("products", "description")], rows, {}).to_pylist()
     assert {len(v) for v in values} <= {24, 26}
+
+
+def test_of_several_retry_draws_the_nearest_length_is_kept(fitted, monkeypatch):
+    # the first draw misses the bucket; the retries return 29, 27 and 26 characters for each
+    # row (all in the asked-for bucket): the 26 the graphical model asked for is kept
+    calls = []
+
+    def sampler(plan, prompts, temperature, shapes=None):
+        calls.append(len(prompts))
+        if len(calls) == 1:
+            return ["z" * 40 for _ in prompts]
+        return ["y" * (29, 27, 26)[i % 3] for i in range(len(prompts))]
+
+    monkeypatch.setattr(fitted, "_sample", sampler)
+    n = 6
+    rows = RowContext.of({"category": ["fruit"] * n, "price": [1.0 + i for i in range(n)], "~description": [26] * n})
+    values = fitted._generate_column(fitted.plans_[("products", "description")], rows, {}).to_pylist()
+    assert calls[1] >= 3 * n and {len(v) for v in values} == {26}
