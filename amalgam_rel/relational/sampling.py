@@ -29,8 +29,6 @@ from amalgam_rel.schema.model import ForeignKey
 
 _ROW = "__row"
 _MAX_ROUNDS = 30
-_STRATIFY_MAX_ROWS = 10_000  # root tables up to this size are drawn stratified (see _sample_roots)
-_STRATIFY_POOL = 20  # pool rows per row drawn
 # candidate rows for keeping a fixed sum: about this many per parent, 1 to 3 per child row (a
 # parent of 26 children gets 52, one of 2 children 6), drawn afresh up to 4 times for the
 # parents still off. mutagenesis: 85-90 % of molecules exact after the first draw, all but 1-4
@@ -115,7 +113,9 @@ def create_rows(d: Draft) -> None:
     ft, fk = d.ft, d.ft.plan.driver
     seed = int(d.rng.integers(2**31))
     if fk is None:
-        d.rows = _sample_roots(d, d.chunk.rows if d.chunk else planned_rows(d), seed)
+        # the model's draws are stratified (models/stratified.py): a small root table keeps its
+        # spread of child counts, and every other column's, without any pool
+        d.rows = _sample(ft, d.chunk.rows if d.chunk else planned_rows(d), None, seed)
         return
     parent = d.parents[fk.ref_table]
     parent_rows = d.chunk.parent_rows if d.chunk else driver_rows(d)
@@ -519,28 +519,6 @@ def _sample(ft: FittedTable, n: int, evidence: dict | None, seed: int) -> pa.Tab
     else:
         rows = ft.model.sample(n, seed=seed)
     return rows.append_column(_ROW, pa.array(np.arange(n, dtype=np.int64)))
-
-
-def _sample_roots(d: Draft, n: int, seed: int) -> pa.Table:
-    """Rows of a parentless table, stratified on the child count that drives the most rows.
-
-    Eight employees drawn independently might give one support rep all the customers or none;
-    the real table's spread of children is what its children's cardinality is judged on. So a
-    small root table is drawn as a systematic sample of a larger pool sorted by that count: every
-    row is still a draw of the model, and the counts follow its distribution with far less
-    variance.
-    """
-    ft = d.ft
-    counts = [c for c in ft.modelled if c.startswith("#")]
-    if ft.model is None or not counts or n == 0 or n > _STRATIFY_MAX_ROWS:
-        return _sample(ft, n, None, seed)
-    pool = _sample(ft, n * _STRATIFY_POOL, None, seed).drop_columns([_ROW])
-    numbers = {c: np.nan_to_num(pool.column(c).to_numpy(zero_copy_only=False).astype(np.float64)) for c in counts}
-    main = max(counts, key=lambda c: numbers[c].sum())
-    order = np.lexsort((d.rng.random(pool.num_rows), numbers[main]))  # by count, ties at random
-    picks = order[((np.arange(n) + d.rng.random()) * _STRATIFY_POOL).astype(np.int64)]
-    d.rng.shuffle(picks)
-    return pool.take(pa.array(picks)).append_column(_ROW, pa.array(np.arange(n, dtype=np.int64)))
 
 
 def _flag(d: Draft, name: str | None) -> np.ndarray:

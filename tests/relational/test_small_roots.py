@@ -1,5 +1,6 @@
-"""A small root table is drawn stratified on its child counts: ten teams, six of them empty,
-stay close to six empty teams in every sample instead of swinging from three to nine."""
+"""A small root table keeps its spread of child counts (the model's draws are stratified): ten
+teams, six of them empty, stay close to six empty teams in every sample instead of swinging from
+three to nine."""
 
 import duckdb
 import numpy as np
