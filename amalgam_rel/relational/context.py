@@ -62,7 +62,9 @@ def _names_parent(values: pa.ChunkedArray, parents: int) -> bool:
     present = values.drop_null()
     if len(present) == 0:
         return False
-    if pa.types.is_floating(present.type) or pa.types.is_decimal(present.type) or pa.types.is_temporal(present.type):
+    # numbers are binned by the codecs, so their bins, not their values, are what a child would see
+    if pa.types.is_integer(present.type) or pa.types.is_floating(present.type) or pa.types.is_decimal(present.type) \
+            or pa.types.is_temporal(present.type):
         distinct = len(np.unique(np.quantile(to_numeric(present)[0], np.linspace(0, 1, _OPTIONS.n_bins + 1))))
     else:
         distinct = len(present.unique())
