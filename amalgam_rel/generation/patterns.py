@@ -133,6 +133,19 @@ def is_key_like(values: list[str]) -> bool:
     return counts["digit"] > 0.5 * n or counts["at"] > 0.5 * n or counts["lower"] <= n // 100
 
 
+def is_code(values: list[str]) -> bool:
+    """Key-like strings that are codes rather than addresses: no '@' in most of them.
+
+    A UNIQUE column of codes (``SKU-000123``) gets fresh codes in its format from the key
+    generator; e-mail addresses carry names and domains, which the language model writes.
+
+    >>> is_code([f"SKU-{i:06d}" for i in range(1, 9)]), is_code([f"u{i}@mail.com" for i in range(9)])
+    (True, False)
+    """
+    present = [v for v in values if v]
+    return is_key_like(present) and sum("@" in v for v in present) <= 0.5 * len(present)
+
+
 def like_regex(like: str, values: list[str], max_length: int) -> str:
     """A regex whose matches satisfy ``LIKE like``, shaped by the real values where it can be.
 

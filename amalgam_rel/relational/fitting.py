@@ -13,7 +13,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sqlglot import exp
+
 from amalgam_rel.errors import SchemaError
+from amalgam_rel.generation.patterns import is_code
 from amalgam_rel.models.codecs.scale import step_candidates
 from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.relational.context import choose_context
@@ -230,10 +233,34 @@ def find_parent_sequences(ft: FittedTable, frames, fitted, options) -> None:
 
 def fit_keys(ft: FittedTable, frames, fitted, options) -> None:
     ft.keys = {c: fit_key_generator(ft.frame.column(c), ft.table.column(c).type) for c in ft.plan.generated_keys}
+    for c in unique_codes(ft):
+        ft.keys[c] = fit_key_generator(ft.frame.column(c), ft.table.column(c).type)
+
+
+def unique_codes(ft: FittedTable) -> list[str]:
+    """UNIQUE string columns holding codes (``sku`` = ``SKU-000123``): fresh codes in the real
+    format, as for a key, never a language model's.
+
+    A model that learnt 800 sequential codes writes those codes again: the copy guard refused
+    them, uniqueness refused the rest, and the table could not be generated. Columns with NULLs
+    (their rate would be lost) or a CHECK of their own (a per-position code may break it) stay
+    with the language model.
+    """
+    checked = {col.name for check in ft.table.checks for col in check.find_all(exp.Column)}
+    out = []
+    for unique in ft.table.unique_sets():
+        c = unique[0]
+        if len(unique) != 1 or c in ft.plan.generated_keys or c in ft.plan.fk_columns or c in ft.sequences \
+                or c in checked or ft.table.column(c).type.kind is not Kind.STRING:
+            continue
+        values = ft.frame.column(c)
+        if values.null_count == 0 and len(values) >= 5 and is_code(values.to_pylist()):
+            out.append(c)
+    return out
 
 
 def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
-    exclude = tuple(ft.plan.fk_columns) + tuple(ft.plan.generated_keys) + tuple(ft.sequences)
+    exclude = tuple(ft.plan.fk_columns) + tuple(dict.fromkeys(ft.plan.generated_keys + tuple(ft.keys))) + tuple(ft.sequences)
     if ft.frame.num_rows == 0 or all(c in exclude for c in ft.frame.column_names):
         return
     # text lengths, frequent values and JSON shapes join the model when not private: under a privacy budget the language model
