@@ -163,6 +163,8 @@ class DatabaseModel:
         try:
             db = read_duckdb(con)
             db = apply_sidecar(db, sidecar, con) if sidecar else db
+            self.schema_ = db  # what the output's DDL declares; the stages see the stored columns
+            db = db.without_generated()
             self.privacy_ = None
             self.totals_ = ()  # a private fit never reads the data for totals
             if self.epsilon is not None:  # database-level differential privacy
@@ -194,7 +196,13 @@ class DatabaseModel:
 
     @property
     def db(self) -> Database:
+        """The schema every stage works on: the stored columns (see :meth:`Database.without_generated`)."""
         return self.plan_.db
+
+    @property
+    def output_schema(self) -> Database:
+        """The whole schema, generated columns included: the DDL of the output."""
+        return getattr(self, "schema_", None) or self.db
 
     def null_columns(self) -> list[str]:
         """Columns written NULL because nothing synthesizes their type yet (UNION values)."""
@@ -225,7 +233,7 @@ class DatabaseModel:
         totals = TotalsWriter(self.db, getattr(self, "totals_", ()))
         con = duckdb.connect()
         try:
-            with DatabaseWriter(self.db, output, force=force, source=self.source_) as writer:
+            with DatabaseWriter(self.output_schema, output, force=force, source=self.source_) as writer:
                 for key, stream in zip(plan.graph.order, streams):
                     clock = time.perf_counter()
                     # key generators count what they issued: each sample starts them afresh

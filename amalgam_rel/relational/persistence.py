@@ -66,7 +66,7 @@ def save_database_model(model, path: str | Path, *, force: bool = False) -> Path
         privacy.write(tmp / "privacy.json")
     manifest = {
         "format": FORMAT, "version": VERSION, "params": model.get_params(), "source": model.source_,
-        "fit_seconds": model.fit_seconds_, "schema": database_to_json(model.db), "tables": tables,
+        "fit_seconds": model.fit_seconds_, "schema": database_to_json(model.output_schema), "tables": tables,
         "text": "text" if model.text_ is not None and schema_text is None else None,
         "schema_text": schema_text, "privacy": "privacy.json" if privacy is not None else None,
         "totals": [t.to_json() for t in getattr(model, "totals_", ())],
@@ -92,7 +92,8 @@ def load_database_model(path: str | Path):
     if doc.get("format") != FORMAT or doc.get("version") != VERSION:
         raise InputError(f"{path} holds a model of another format ({doc.get('format')} v{doc.get('version')})")
     model = DatabaseModel(**doc["params"])
-    db = database_from_json(doc["schema"])
+    model.schema_ = database_from_json(doc["schema"])
+    db = model.schema_.without_generated()
     model.plan_ = plan_database(db, private=model.epsilon is not None)
     model.source_ = doc["source"]
     model.fit_seconds_ = doc["fit_seconds"]

@@ -11,9 +11,13 @@ The source is always opened read-only: amalgam-rel never writes to the database 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
+import sqlglot
+from sqlglot import exp
+
 from amalgam_rel.errors import InputError, SchemaError
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Column, Database, EnumType, ForeignKey, Index, Sequence, Table
@@ -82,9 +86,11 @@ def _read(con: duckdb.DuckDBPyConnection, *, count_rows: bool, name: str | None)
         constraints.setdefault((r["schema_name"], r["table_name"]), []).append(r)
 
     tables, fks = [], []
-    for r in _rows(con, f"SELECT schema_name, table_name FROM duckdb_tables() WHERE {_DB} AND NOT temporary ORDER BY schema_name, table_oid"):
+    for r in _rows(con, f"SELECT schema_name, table_name, sql FROM duckdb_tables() WHERE {_DB} AND NOT temporary ORDER BY schema_name, table_oid"):
         key = (r["schema_name"], r["table_name"])
-        cols = tuple(columns.get(key, ()))
+        generated = _generated_columns(r["sql"])
+        # the catalog reports a generated column's expression as its default
+        cols = tuple(replace(c, default=None, generated=c.default) if c.name in generated else c for c in columns.get(key, ()))
         pk: tuple[str, ...] = ()
         unique, checks = [], []
         for c in constraints.get(key, []):
@@ -134,3 +140,19 @@ def _foreign_key(table_row: dict, names: tuple[str, ...], c: dict, nullable: boo
         kind="declared",
     )
 
+
+def _generated_columns(create_sql: str | None) -> set[str]:
+    """Names of the ``GENERATED ALWAYS AS (...)`` columns in a table's CREATE statement.
+
+    >>> sorted(_generated_columns("CREATE TABLE t(a INTEGER, b INTEGER GENERATED ALWAYS AS ((a * 2)))"))
+    ['b']
+    """
+    if not create_sql or "GENERATED" not in create_sql.upper():
+        return set()
+    try:
+        statement = sqlglot.parse_one(create_sql, read="duckdb")
+    except sqlglot.errors.ParseError as err:
+        raise SchemaError(f"cannot read the generated columns of: {create_sql[:120]} ({err})") from None
+    return {d.name for d in statement.find_all(exp.ColumnDef)
+            if any(isinstance(c.kind, (exp.GeneratedAsIdentityColumnConstraint, exp.ComputedColumnConstraint))
+                   for c in d.constraints)}

@@ -34,6 +34,8 @@ class Column:
     type: SqlType
     nullable: bool = True
     default: str | None = None  # DuckDB SQL of the DEFAULT expression, as the catalog reports it
+    # DuckDB SQL of ``GENERATED ALWAYS AS (...)``: DuckDB computes the value, nothing synthesizes it
+    generated: str | None = None
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,32 @@ class Database:
     def referencing(self, table: str) -> tuple[ForeignKey, ...]:
         """The foreign keys pointing at ``table`` (it is the parent)."""
         return tuple(fk for fk in self.foreign_keys if fk.ref_table == table)
+
+    def without_generated(self) -> Database:
+        """The stored columns only: generated columns (and the keys, CHECKs and foreign keys that
+        name one) left out, for every stage that reads or synthesizes values. The output's DDL
+        still comes from the whole schema, so DuckDB recomputes them on insert.
+
+        >>> from amalgam_rel.schema.types import parse_type
+        >>> t = Table("t", (Column("a", parse_type("INTEGER")), Column("b", parse_type("INTEGER"), generated="a * 2")))
+        >>> Database((t,)).without_generated().table("t").column_names
+        ('a',)
+        """
+        generated = {(t.key, c.name) for t in self.tables for c in t.columns if c.generated is not None}
+        if not generated:
+            return self
+
+        def stored(key: str, names) -> bool:
+            return all((key, n) not in generated for n in names)
+
+        tables = tuple(
+            replace(t, columns=tuple(c for c in t.columns if c.generated is None),
+                    primary_key=t.primary_key if stored(t.key, t.primary_key) else (),
+                    unique=tuple(u for u in t.unique if stored(t.key, u)),
+                    checks=tuple(c for c in t.checks if stored(t.key, (x.name for x in c.find_all(exp.Column)))))
+            for t in self.tables)
+        fks = tuple(f for f in self.foreign_keys if stored(f.table, f.columns) and stored(f.ref_table, f.ref_columns))
+        return replace(self, tables=tables, foreign_keys=fks)
 
     def with_foreign_keys(self, extra: tuple[ForeignKey, ...]) -> Database:
         """A copy with ``extra`` foreign keys added (duplicates of existing ones are ignored)."""

@@ -30,7 +30,7 @@ def database_to_json(db: Database) -> dict:
                 "unique": [list(u) for u in t.unique],
                 "checks": [sql.render(c) for c in t.checks],
                 "columns": [
-                    {"name": c.name, "type": c.type.sql(named_enums=False), "nullable": c.nullable, "default": c.default,
+                    {"name": c.name, "type": c.type.sql(named_enums=False), "nullable": c.nullable, "default": c.default, "generated": c.generated,
                      "length": c.type.length}
                     for c in t.columns
                 ],
@@ -65,7 +65,7 @@ def database_from_json(doc: dict) -> Database:
             ctype = parse_type(c["type"], enum_names=enum_names)
             if c.get("length") is not None:
                 ctype = replace(ctype, length=c["length"])
-            columns.append(Column(c["name"], ctype, c["nullable"], c["default"]))
+            columns.append(Column(c["name"], ctype, c["nullable"], c["default"], c.get("generated")))
         checks = tuple(sql.parse_expression(s, where=f"CHECK on {t['name']}") for s in t["checks"])
         tables.append(Table(t["name"], tuple(columns), tuple(t["primary_key"]), tuple(tuple(u) for u in t["unique"]),
                             checks, t["rows"], t["schema"]))

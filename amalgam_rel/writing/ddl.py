@@ -84,6 +84,9 @@ def _column_def(column: Column) -> exp.ColumnDef:
     if column.default is not None:
         default = sql.parse_expression(column.default, where=f"DEFAULT of column {column.name!r}")
         constraints.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(this=default)))
+    if column.generated is not None:
+        expression = sql.parse_expression(column.generated, where=f"GENERATED expression of column {column.name!r}")
+        constraints.append(exp.ColumnConstraint(kind=exp.GeneratedAsIdentityColumnConstraint(this=True, expression=expression)))
     return exp.ColumnDef(this=sql.ident(column.name), kind=column_type(column), constraints=constraints)
 
 

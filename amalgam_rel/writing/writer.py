@@ -101,10 +101,11 @@ class DatabaseWriter:
             raise RuntimeError("DatabaseWriter.append outside its `with` block")
         spec = self.db.table(table)
         data = pa.table(data) if isinstance(data, pa.RecordBatch) else data
-        missing = [c for c in spec.column_names if c not in data.column_names]
+        stored = [c.name for c in spec.columns if c.generated is None]  # DuckDB computes the others
+        missing = [c for c in stored if c not in data.column_names]
         if missing:
             raise SchemaError(f"rows for table {table!r} lack the columns {missing}")
-        data = data.select(list(spec.column_names))
+        data = data.select(stored)
         data = self._defer(spec, data)
         if table in self._self_refs:
             levels = self_reference_levels(self._con, spec, self._self_refs[table], data)
@@ -117,7 +118,7 @@ class DatabaseWriter:
     def _insert(self, table: Table, data: pa.Table) -> None:
         if data.num_rows == 0:
             return
-        cols = [sql.ident(c) for c in table.column_names]
+        cols = [sql.ident(c.name) for c in table.columns if c.generated is None]
         query = exp.insert(
             exp.select(*cols).from_(sql.ident(_CHUNK)),
             exp.Schema(this=sql.table_ref(table.name, table.schema), expressions=cols),
