@@ -20,7 +20,7 @@ from sqlglot import exp
 
 from amalgam_rel.errors import InputError, SchemaError
 from amalgam_rel.schema import sql
-from amalgam_rel.schema.model import Column, Database, EnumType, ForeignKey, Index, Sequence, Table
+from amalgam_rel.schema.model import Column, Database, EnumType, ForeignKey, Index, Sequence, Table, View
 from amalgam_rel.schema.types import parse_type
 
 _DB = "database_name = current_database() AND NOT internal"
@@ -122,7 +122,12 @@ def _read(con: duckdb.DuckDBPyConnection, *, count_rows: bool, name: str | None)
         for r in _rows(con, f"SELECT schema_name FROM duckdb_schemas() WHERE {_DB} ORDER BY schema_name")
     )
     schemas = ("main",) + tuple(s for s in schemas if s != "main")
-    return Database(tuple(tables), tuple(fks), enum_types, sequences, indexes, schemas, source=name)
+    views = tuple(
+        View(r["view_name"], r["schema_name"], r["sql"])
+        for r in _rows(con, "SELECT * FROM duckdb_views() WHERE database_name = current_database() AND NOT internal "
+                            "AND NOT temporary AND sql IS NOT NULL ORDER BY view_oid")
+    )
+    return Database(tuple(tables), tuple(fks), enum_types, sequences, indexes, schemas, views, source=name)
 
 
 def _table_key(schema: str, table: str) -> str:

@@ -132,6 +132,15 @@ class Index:
 
 
 @dataclass(frozen=True)
+class View:
+    """A view, kept as the SQL DuckDB reported for it (created in the output after the tables)."""
+
+    name: str
+    schema: str
+    sql: str
+
+
+@dataclass(frozen=True)
 class Database:
     tables: tuple[Table, ...]
     foreign_keys: tuple[ForeignKey, ...] = ()
@@ -139,6 +148,7 @@ class Database:
     sequences: tuple[Sequence, ...] = ()
     indexes: tuple[Index, ...] = ()
     schemas: tuple[str, ...] = ("main",)
+    views: tuple[View, ...] = ()
     source: str | None = field(default=None, compare=False)  # where it was read from, for messages
 
     def __post_init__(self) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from amalgam_rel.schema import sql
-from amalgam_rel.schema.model import Column, Database, EnumType, ForeignKey, Index, Sequence, Table
+from amalgam_rel.schema.model import Column, Database, EnumType, ForeignKey, Index, Sequence, Table, View
 from amalgam_rel.schema.types import parse_type
 
 
@@ -49,6 +49,7 @@ def database_to_json(db: Database) -> dict:
             for s in db.sequences
         ],
         "indexes": [{"name": i.name, "table": i.table, "sql": i.sql} for i in db.indexes],
+        "views": [{"name": v.name, "schema": v.schema, "sql": v.sql} for v in db.views],
         "schemas": list(db.schemas),
     }
 
@@ -74,4 +75,5 @@ def database_from_json(doc: dict) -> Database:
     sequences = tuple(Sequence(s["name"], s["start"], s["increment"], s["min_value"], s["max_value"], s["cycle"], s["schema"])
                       for s in doc["sequences"])
     indexes = tuple(Index(i["name"], i["table"], i["sql"]) for i in doc["indexes"])
-    return Database(tuple(tables), fks, enum_types, sequences, indexes, tuple(doc["schemas"]))
+    views = tuple(View(v["name"], v["schema"], v["sql"]) for v in doc.get("views", ()))
+    return Database(tuple(tables), fks, enum_types, sequences, indexes, tuple(doc["schemas"]), views)

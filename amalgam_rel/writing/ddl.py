@@ -34,6 +34,12 @@ def index_statements(db: Database) -> list[str]:
     return [sql.render(sql.parse_expression(i.sql.rstrip(";"), where=f"index {i.name}")) for i in db.indexes]
 
 
+def view_statements(db: Database) -> list[tuple[str, str]]:
+    """``(view, CREATE VIEW)`` in the source's creation order, re-rendered through sqlglot."""
+    return [(v.name if v.schema == "main" else f"{v.schema}.{v.name}",
+             sql.render(sql.parse_expression(v.sql.rstrip(";"), where=f"view {v.name}"))) for v in db.views]
+
+
 def creation_order(db: Database) -> list[str]:
     """Tables with every table a declared FK references created first."""
     graph = nx.DiGraph()

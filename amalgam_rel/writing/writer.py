@@ -30,7 +30,7 @@ from amalgam_rel.errors import DataError, OutputError, SchemaError
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.graph import fk_graph
 from amalgam_rel.schema.model import Database, ForeignKey, Table
-from amalgam_rel.writing.ddl import create_statements, index_statements
+from amalgam_rel.writing.ddl import create_statements, index_statements, view_statements
 
 _CHUNK = "__amalgam_chunk"  # the name a chunk of Arrow rows is registered under while inserted
 
@@ -77,6 +77,11 @@ class DatabaseWriter:
             self._fill_deferred()
             for statement in index_statements(self.db):
                 self._con.execute(statement)
+            for view, statement in view_statements(self.db):
+                try:
+                    self._con.execute(statement)
+                except duckdb.Error as err:
+                    raise SchemaError(f"DuckDB rejected view {view!r} in the output: {str(err).splitlines()[0]}") from None
             self._con.execute("CHECKPOINT")
             self._con.close()
             if self.path.exists() and self.force:

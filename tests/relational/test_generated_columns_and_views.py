@@ -1,4 +1,5 @@
-"""Generated columns (``GENERATED ALWAYS AS``) are declared in the output and computed by DuckDB."""
+"""Generated columns (``GENERATED ALWAYS AS``) are declared in the output and computed by DuckDB;
+views are recreated over the synthetic tables."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ DDL = """
 CREATE TABLE item (id INTEGER PRIMARY KEY, price DECIMAL(8,2) NOT NULL, qty INTEGER NOT NULL,
                    total DECIMAL(12,2) GENERATED ALWAYS AS (price * qty), CHECK (qty > 0));
 CREATE TABLE sale (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES item(id), units INTEGER NOT NULL);
+CREATE VIEW big_items AS SELECT id, total FROM item WHERE qty > 4;
+CREATE VIEW big_sales AS SELECT s.id, s.units * b.total AS amount FROM sale s JOIN big_items b ON b.id = s.item_id;
 """
 
 
@@ -56,3 +59,14 @@ def test_a_saved_model_keeps_it(items, tmp_path):
     con = duckdb.connect(str(tmp_path / "again.duckdb"), read_only=True)
     assert con.execute("SELECT count(*) FROM item WHERE total = price * qty").fetchone()[0] == \
         con.execute("SELECT count(*) FROM item").fetchone()[0] > 0
+
+
+def test_views_are_recreated_over_the_synthetic_rows(items, tmp_path):
+    path, model, out = items
+    assert [v.name for v in read_duckdb(path).views] == ["big_items", "big_sales"]
+    con = duckdb.connect(str(out), read_only=True)
+    names = [r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY view_oid").fetchall()]
+    assert names == ["big_items", "big_sales"]
+    assert con.execute("SELECT count(*) FROM big_items").fetchone()[0] == \
+        con.execute("SELECT count(*) FROM item WHERE qty > 4").fetchone()[0] > 0
+    assert con.execute("SELECT count(*) FROM big_sales").fetchone()[0] > 0
