@@ -87,6 +87,17 @@ def test_bad_inputs_give_one_line_errors(tmp_path, example_db, setup, args, expe
     assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
 
 
+def test_a_database_without_tables_is_a_one_line_error(tmp_path):
+    source = tmp_path / "no_tables.duckdb"
+    con = duckdb.connect(str(source))
+    con.execute("CREATE SEQUENCE only_a_sequence")
+    con.close()
+    proc = cli("synth", source, "-o", tmp_path / "out.duckdb")
+    assert proc.returncode == 2
+    assert "has no tables: nothing to synthesize" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and not (tmp_path / "out.duckdb").exists()
+
+
 @pytest.mark.parametrize("fixture", ["all_types_db", "hostile_db"])
 def test_synth_clones_every_type_and_hostile_names(fixture, request, tmp_path):
     # every type (INTERVAL, HUGEINT, nested, JSON...) and every awkward identifier, end to end

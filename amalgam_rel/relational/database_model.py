@@ -24,6 +24,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from amalgam_rel.errors import InputError
 from amalgam_rel.generation.reuse import DEFAULT_MAX_VALUES
 from amalgam_rel.relational import streaming
 from amalgam_rel.relational.cycles import close_cycle
@@ -162,6 +163,8 @@ class DatabaseModel:
         con = open_duckdb(source)
         try:
             db = read_duckdb(con)
+            if not db.tables:
+                raise InputError(f"{source} has no tables: nothing to synthesize")
             db = apply_sidecar(db, sidecar, con) if sidecar else db
             self.schema_ = db  # what the output's DDL declares; the stages see the stored columns
             db = db.without_generated()
