@@ -23,7 +23,7 @@ from amalgam_rel.relational.context import choose_context
 from amalgam_rel.relational.cycles import back_link, own_parent_share, own_parent_top
 from amalgam_rel.relational.fillers import Filler, fit_filler
 from amalgam_rel.relational.fixed_sums import FixedSum, detect_step, find_fixed_sum
-from amalgam_rel.relational.keys import find_parent_sequence, fit_key_generator
+from amalgam_rel.relational.keys import WithNulls, find_parent_sequence, fit_key_generator
 from amalgam_rel.relational.plan import DatabasePlan, TablePlan, context_column, count_column, matched_column
 from amalgam_rel.relational.text_features import add_text_features, without_text_features
 from amalgam_rel.relational.training import TrainingFrames
@@ -234,7 +234,9 @@ def find_parent_sequences(ft: FittedTable, frames, fitted, options) -> None:
 def fit_keys(ft: FittedTable, frames, fitted, options) -> None:
     ft.keys = {c: fit_key_generator(ft.frame.column(c), ft.table.column(c).type) for c in ft.plan.generated_keys}
     for c in unique_codes(ft):
-        ft.keys[c] = fit_key_generator(ft.frame.column(c), ft.table.column(c).type)
+        values = ft.frame.column(c)
+        codes = fit_key_generator(values, ft.table.column(c).type)
+        ft.keys[c] = WithNulls(codes, values.null_count / len(values)) if values.null_count else codes
 
 
 def unique_codes(ft: FittedTable) -> list[str]:
@@ -242,9 +244,10 @@ def unique_codes(ft: FittedTable) -> list[str]:
     format, as for a key, never a language model's.
 
     A model that learnt 800 sequential codes writes those codes again: the copy guard refused
-    them, uniqueness refused the rest, and the table could not be generated. Columns with NULLs
-    (their rate would be lost) or a CHECK of their own (a per-position code may break it) stay
-    with the language model.
+    them, uniqueness refused the rest, and the table could not be generated (or, where the column
+    is nullable, a fifth of the rows came out NULL). NULLs keep their real share, on random rows.
+    Columns with a CHECK of their own (a per-position code may break it) stay with the language
+    model.
     """
     checked = {col.name for check in ft.table.checks for col in check.find_all(exp.Column)}
     out = []
@@ -254,7 +257,7 @@ def unique_codes(ft: FittedTable) -> list[str]:
                 or c in checked or ft.table.column(c).type.kind is not Kind.STRING:
             continue
         values = ft.frame.column(c)
-        if values.null_count == 0 and len(values) >= 5 and is_code(values.to_pylist()):
+        if len(values) - values.null_count >= 5 and is_code(values.drop_null().to_pylist()):
             out.append(c)
     return out
 

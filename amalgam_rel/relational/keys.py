@@ -123,6 +123,24 @@ class TemporalSequence:
         return {"kind": "temporal", "start": self.start, "step": self.step, "type": _type_json(self.arrow_type)}
 
 
+@dataclass
+class WithNulls:
+    """Another generator's values with NULL in ``share`` of the rows (an exact count, random rows):
+    a UNIQUE code column that is sometimes empty. Which rows are NULL ignores the other columns."""
+
+    inner: object
+    share: float
+
+    def generate(self, n: int, rng: np.random.Generator) -> pa.Array:
+        values = self.inner.generate(n, rng)
+        empty = np.zeros(n, dtype=bool)
+        empty[rng.permutation(n)[: int(round(self.share * n))]] = True
+        return pc.if_else(pa.array(empty), pa.nulls(n, values.type), values)
+
+    def to_json(self) -> dict:
+        return {"kind": "with_nulls", "share": self.share, "inner": self.inner.to_json()}
+
+
 def fit_key_generator(values: pa.ChunkedArray | pa.Array, sql_type: SqlType):
     """A generator of new, unique values for a key column shaped like ``values``."""
     values = values.drop_null() if len(values) else values
@@ -169,6 +187,8 @@ def key_generator_from_json(doc: dict):
         return UuidKeys()
     if kind == "temporal":
         return TemporalSequence(doc["start"], doc["step"], _type_from_json(doc["type"]))
+    if kind == "with_nulls":
+        return WithNulls(key_generator_from_json(doc["inner"]), float(doc["share"]))
     raise SchemaError(f"unknown key generator {kind!r} in a saved model")
 
 

@@ -12,7 +12,7 @@ from .conftest import create, fit
 
 DDL = """
 CREATE TABLE product (id INTEGER PRIMARY KEY, sku VARCHAR NOT NULL UNIQUE, contact VARCHAR UNIQUE,
-                      price DECIMAL(8,2) NOT NULL);
+                      barcode VARCHAR UNIQUE, price DECIMAL(8,2) NOT NULL);
 """
 
 
@@ -25,6 +25,7 @@ def products(tmp_path_factory):
         # sequential codes: a model trained on them writes them again, and every one is a copy
         "sku": [f"SKU-{i:06d}" for i in range(1, n + 1)],
         "contact": [f"buyer{i}@shop{i % 7}.example" for i in range(n)],
+        "barcode": [None if i % 10 == 0 else f"B{i:05d}" for i in range(n)],
         "price": np.round(rng.uniform(1, 300, n), 2),
     }})
     model = fit(path)
@@ -46,3 +47,22 @@ def test_unique_e_mail_addresses_stay_with_the_language_model(products):
     model, _ = products
     ft = model.tables_["product"]
     assert "contact" not in ft.keys and "contact" in ft.text_columns
+
+
+def test_a_nullable_code_column_keeps_its_share_of_nulls(products):
+    model, out = products
+    assert "barcode" in model.tables_["product"].keys
+    con = duckdb.connect(str(out), read_only=True)
+    rows, present, distinct = con.execute("SELECT count(*), count(barcode), count(DISTINCT barcode) FROM product").fetchone()
+    assert rows == 400 and present == distinct == 360
+
+
+def test_a_saved_model_generates_the_same_codes(products, tmp_path):
+    from amalgam_rel.relational.database_model import DatabaseModel
+
+    model, out = products
+    model.save(tmp_path / "model")
+    DatabaseModel.load(tmp_path / "model").sample(tmp_path / "again.duckdb")
+    q = "SELECT sku, barcode FROM product ORDER BY id"
+    assert duckdb.connect(str(tmp_path / "again.duckdb"), read_only=True).execute(q).fetchall() == \
+        duckdb.connect(str(out), read_only=True).execute(q).fetchall()
