@@ -107,7 +107,7 @@ class ColumnReport:
     frequent: int = 0  # rows given a frequent real value the graphical model chose (no model call)
     frequent_repeats: int = 0  # draws equal to a frequent value in a row meant for a new one (regenerated)
     reused: int = 0  # rows served from the K distinct values of their context bucket
-    null_fallbacks: int = 0
+    null_fallbacks: int = 0  # rows of a nullable column left NULL when every attempt failed
     seconds: float = 0.0
     extra: dict = field(default_factory=dict)
 

@@ -63,8 +63,13 @@ class SampleReport:
         share = reused / rows if rows else 0.0
         source = ("schema placeholders (not learned)" if any(r.get("generator", "").startswith("schema")
                                                              for r in self.text.values()) else "language-model draws")
-        return (f"text: {len(self.text)} columns, {rows:,} rows, {drawn:,} {source}, "
+        line = (f"text: {len(self.text)} columns, {rows:,} rows, {drawn:,} {source}, "
                 f"{reused:,} rows reuse a drawn value ({share:.0%})")
+        # a nullable column's row that got no acceptable value in every attempt is left NULL: say where
+        empty = {name: r.get("null_fallbacks", 0) for name, r in self.text.items() if r.get("null_fallbacks", 0)}
+        if empty:
+            line += "; left NULL after every attempt failed: " + ", ".join(f"{n} ({k:,})" for n, k in sorted(empty.items()))
+        return line
 
 
 def _merged(a: dict, b: dict) -> dict:
