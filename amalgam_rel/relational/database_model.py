@@ -179,6 +179,8 @@ class DatabaseModel:
                 from amalgam_rel.dp.database import fit_database_privately
 
                 fit_database_privately(self, con, db, progress)
+                # the saved schema must not carry the true row counts either (see dp.fit.private_plan)
+                self.schema_ = replace(self.schema_, tables=tuple(replace(t, row_count=None) for t in self.schema_.tables))
                 self.fit_seconds_ = time.perf_counter() - clock
                 return self
             self.plan_ = plan_database(db)
