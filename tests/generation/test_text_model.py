@@ -336,6 +336,22 @@ def test_a_first_draw_one_character_off_a_short_length_is_asked_again(fitted, mo
     assert len(calls) == 2 and [len(v) for v in values] == [26] * n
 
 
+def test_in_a_large_table_a_first_draw_one_character_off_is_kept(fitted, monkeypatch):
+    # one-character misses average out over many rows: asking again would only cost draws
+    calls = []
+
+    def sampler(plan, prompts, temperature, shapes=None):
+        calls.append(len(prompts))
+        return ["x" * (25, 26, 27)[i % 3] for i in range(len(prompts))]
+
+    monkeypatch.setattr(fitted, "_sample", sampler)
+    n = 600
+    rows = RowContext.of({"category": ["fruit"] * n, "price": [1.0 + i for i in range(n)], "~description": [26] * n})
+    values = fitted._generate_column(fitted.plans_[("products", "description")], rows, {}).to_pylist()
+    assert len(calls) == 1 or sum(calls[1:]) < n // 10
+    assert {len(v) for v in values if v is not None} == {25, 26, 27}
+
+
 def test_of_several_retry_draws_the_nearest_length_is_kept(fitted, monkeypatch):
     # the first draw misses the bucket; the retries return 29, 27 and 26 characters for each
     # row (all in the asked-for bucket): the 26 the graphical model asked for is kept
