@@ -1,0 +1,162 @@
+"""Databases unlike the dev set, built from seeded SQL, synthesized and evaluated end to end.
+
+Each one once broke ``amalgam-rel synth`` (session 6): a UNIQUE column of sequential codes, a
+``LIKE '%@%.%'`` CHECK whose constraint grew past 17 GB, a generated column, views. Run it after
+changes that touch keys, constraints or text; every database must come out valid.
+
+    python benchmarks/unseen_shapes.py [--only NAME ...] [--out DIR]
+
+- ``shop``: a 6-level chain (region > country > city > store > employee > shift), a 120-column
+  table, a 3-parent sale table with a composite key, a self-reference, CHECKs, a LIST column and
+  a UNIQUE ``SKU-000123`` code column;
+- ``checks``: seven CHECK forms (date + INTERVAL, a product, upper(), a three-wildcard LIKE,
+  IN-or-NULL, coalesce, date_part);
+- ``derived``: a generated column, a DEFAULT from a sequence, an ENUM type and two views;
+- ``reviews``: 50,000 rows of short free text under one parent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+SHOP = [
+    "CREATE TABLE region(region_id INTEGER PRIMARY KEY, name VARCHAR NOT NULL UNIQUE, gdp DOUBLE)",
+    "CREATE TABLE country(country_id INTEGER PRIMARY KEY, region_id INTEGER NOT NULL REFERENCES region(region_id), "
+    "code CHAR(3) NOT NULL UNIQUE, pop BIGINT CHECK (pop >= 0))",
+    "CREATE TABLE city(city_id INTEGER PRIMARY KEY, country_id INTEGER NOT NULL REFERENCES country(country_id), "
+    "name VARCHAR, founded DATE)",
+    "CREATE TABLE store(store_id INTEGER PRIMARY KEY, city_id INTEGER REFERENCES city(city_id), opened TIMESTAMP, "
+    "size_m2 DECIMAL(8,2) CHECK (size_m2 > 0))",
+    "CREATE TABLE employee(emp_id INTEGER PRIMARY KEY, store_id INTEGER NOT NULL REFERENCES store(store_id), "
+    "manager_id INTEGER REFERENCES employee(emp_id), salary DECIMAL(10,2), hired DATE, left_on DATE, "
+    "CHECK (left_on IS NULL OR left_on >= hired))",
+    "CREATE TABLE shift(emp_id INTEGER NOT NULL REFERENCES employee(emp_id), day DATE NOT NULL, "
+    "hours REAL CHECK (hours BETWEEN 0 AND 24), PRIMARY KEY (emp_id, day))",
+    "CREATE TABLE product(product_id INTEGER PRIMARY KEY, sku VARCHAR NOT NULL UNIQUE, price DECIMAL(9,2) NOT NULL, "
+    "tags VARCHAR[])",
+    "CREATE TABLE sale(store_id INTEGER NOT NULL REFERENCES store(store_id), product_id INTEGER NOT NULL "
+    "REFERENCES product(product_id), emp_id INTEGER REFERENCES employee(emp_id), qty SMALLINT NOT NULL CHECK (qty > 0), "
+    "sold_at TIMESTAMP NOT NULL, PRIMARY KEY (store_id, product_id, sold_at))",
+    "CREATE TABLE metrics(metric_id INTEGER PRIMARY KEY, store_id INTEGER NOT NULL REFERENCES store(store_id), "
+    + ", ".join(f"m{i} {('DOUBLE', 'INTEGER', 'VARCHAR')[i % 3]}" for i in range(120)) + ")",
+    "SELECT setseed(0.5)",
+    "INSERT INTO region SELECT i, 'region ' || i, random() * 1000 FROM range(1, 9) t(i)",
+    "INSERT INTO country SELECT i, 1 + (i % 8), chr((65 + (i % 26))::INTEGER) || chr((65 + ((i // 26) % 26))::INTEGER) "
+    "|| chr((65 + (i % 7))::INTEGER), (random() * 1e8)::BIGINT FROM range(1, 61) t(i)",
+    "INSERT INTO city SELECT i, 1 + (hash(i) % 60), 'City ' || i, DATE '1500-01-01' + (random() * 180000)::INTEGER "
+    "FROM range(1, 601) t(i)",
+    "INSERT INTO store SELECT i, CASE WHEN i % 17 = 0 THEN NULL ELSE 1 + (hash(i * 3) % 600) END, "
+    "TIMESTAMP '2000-01-01' + to_seconds((random() * 7e8)::BIGINT), round(20 + random() * 2000, 2) FROM range(1, 1501) t(i)",
+    # managers first: DuckDB checks a self-reference against the rows already in the table
+    "INSERT INTO employee SELECT i, 1 + (hash(i * 5) % 1500), NULL, round(20000 + random() * 80000, 2), h, NULL "
+    "FROM (SELECT i, DATE '2000-01-01' + (random() * 8000)::INTEGER h FROM range(1, 6001) t(i)) WHERE i % 50 = 1",
+    "INSERT INTO employee SELECT i, 1 + (hash(i * 5) % 1500), ((i - 1) // 50) * 50 + 1, round(20000 + random() * 80000, 2), "
+    "h, CASE WHEN i % 4 = 0 THEN h + 100 + (random() * 900)::INTEGER END "
+    "FROM (SELECT i, DATE '2000-01-01' + (random() * 8000)::INTEGER h FROM range(1, 6001) t(i)) WHERE i % 50 <> 1",
+    "INSERT INTO shift SELECT e, DATE '2024-01-01' + d::INTEGER, round(4 + random() * 8, 1) "
+    "FROM range(1, 2001) a(e), range(0, 10) b(d) WHERE hash(e * 31 + d) % 3 = 0",
+    "INSERT INTO product SELECT i, 'SKU-' || lpad(i::VARCHAR, 6, '0'), round(1 + random() * 300, 2), "
+    "CASE WHEN i % 3 = 0 THEN NULL ELSE ['red', 'blue', 'big', 'small', 'eco'][1:(1 + (i % 4))::INTEGER] END "
+    "FROM range(1, 801) t(i)",
+    "INSERT INTO sale SELECT DISTINCT ON (s, p, ts) s, p, CASE WHEN i % 9 = 0 THEN NULL ELSE 1 + (hash(i * 7) % 6000) END, "
+    "(1 + (hash(i) % 5))::SMALLINT, ts FROM (SELECT i, 1 + (hash(i * 11) % 1500) s, 1 + (hash(i * 13) % 800) p, "
+    "TIMESTAMP '2023-01-01' + to_seconds((hash(i * 17) % 31536000)::BIGINT) ts FROM range(1, 40001) t(i))",
+    "INSERT INTO metrics SELECT i, 1 + (hash(i * 19) % 1500), "
+    + ", ".join(("random() * 100", "(random() * 1000)::INTEGER", f"'v' || (hash(i * {i + 1}) % 12)")[i % 3]
+                for i in range(120)) + " FROM range(1, 3001) t(i)",
+]
+
+CHECKS = [
+    "CREATE TABLE booking(id INTEGER PRIMARY KEY, start_d DATE NOT NULL, end_d DATE NOT NULL, price DECIMAL(8,2) NOT NULL, "
+    "qty INTEGER NOT NULL, discount DECIMAL(8,2), code VARCHAR NOT NULL, email VARCHAR, status VARCHAR, "
+    "CHECK (end_d >= start_d + INTERVAL 1 DAY), CHECK (price * qty < 10000), CHECK (upper(code) = code), "
+    "CHECK (email LIKE '%@%.%'), CHECK (status IN ('open', 'closed') OR status IS NULL), "
+    "CHECK (coalesce(discount, 0) <= price), CHECK (date_part('year', start_d) >= 2020))",
+    "INSERT INTO booking SELECT i, d, d + 1 + (i % 20)::INTEGER, p, q, CASE WHEN i % 3 = 0 THEN round(p * 0.1, 2) END, "
+    "'BK' || (i % 97)::VARCHAR || chr((65 + i % 26)::INTEGER), 'user' || i || '@mail' || (i % 5) || '.com', "
+    "CASE WHEN i % 4 = 0 THEN NULL WHEN i % 4 = 1 THEN 'open' ELSE 'closed' END "
+    "FROM (SELECT i, DATE '2020-01-01' + (i * 7 % 1500)::INTEGER d, round(10 + (i * 37 % 900), 2) p, 1 + (i % 9) q "
+    "FROM range(1, 1501) t(i))",
+]
+
+DERIVED = [
+    "CREATE SEQUENCE seq_item START 100",
+    "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')",
+    "CREATE TABLE item(id INTEGER PRIMARY KEY DEFAULT nextval('seq_item'), price DOUBLE NOT NULL, qty INTEGER NOT NULL, "
+    "total DOUBLE GENERATED ALWAYS AS (price * qty) VIRTUAL, m mood, note VARCHAR DEFAULT 'none')",
+    "SELECT setseed(0.25)",
+    "INSERT INTO item(price, qty, m, note) SELECT random() * 100, (random() * 10)::INTEGER, "
+    "(['sad', 'ok', 'happy'])[1 + (i % 3)::INTEGER], 'note number ' || (i % 37) FROM range(500) t(i)",
+    "CREATE VIEW expensive AS SELECT * FROM item WHERE price > 50",
+    "CREATE VIEW expensive_total AS SELECT sum(total) AS s FROM expensive",
+]
+
+_ADJ = "['great', 'terrible', 'okay', 'excellent', 'poor', 'decent', 'amazing', 'bad', 'solid', 'awful']"
+_NOUN = "['battery', 'screen', 'price', 'delivery', 'support', 'design', 'sound', 'camera', 'fit', 'quality']"
+REVIEWS = [
+    "CREATE TABLE product(id INTEGER PRIMARY KEY, name VARCHAR NOT NULL, category VARCHAR NOT NULL)",
+    "CREATE TABLE review(id INTEGER PRIMARY KEY, product_id INTEGER NOT NULL REFERENCES product(id), "
+    "stars TINYINT CHECK (stars BETWEEN 1 AND 5), body TEXT, created DATE)",
+    "SELECT setseed(0.75)",
+    "INSERT INTO product SELECT i, 'Product ' || i, ['phone', 'tv', 'audio', 'laptop'][1 + (i % 4)::INTEGER] "
+    "FROM range(1, 2001) t(i)",
+    "INSERT INTO review SELECT i, 1 + (hash(i) % 2000), s, "
+    f"'The ' || {_NOUN}[1 + (hash(i * 3) % 10)::INTEGER] || ' is ' || {_ADJ}[1 + (hash(i * 5) % 5)::INTEGER + "
+    "CASE WHEN s >= 3 THEN 0 ELSE 5 END] || CASE WHEN i % 3 = 0 THEN '. the ' || "
+    f"{_NOUN}[1 + (hash(i * 7) % 10)::INTEGER] || ' is ' || {_ADJ}[1 + (hash(i * 11) % 10)::INTEGER] ELSE '' END || '.', "
+    "DATE '2016-07-20' + (hash(i * 13) % 3000)::INTEGER FROM (SELECT i, (1 + hash(i * 2) % 5)::TINYINT s "
+    "FROM range(1, 50001) t(i))",
+]
+
+DATABASES = {"shop": SHOP, "checks": CHECKS, "derived": DERIVED, "reviews": REVIEWS}
+
+
+def build(name: str, path: Path) -> Path:
+    path.unlink(missing_ok=True)
+    con = duckdb.connect(str(path))
+    for statement in DATABASES[name]:
+        con.execute(statement)
+    con.close()
+    return path
+
+
+def run(name: str, out: Path) -> dict:
+    source = build(name, out / f"{name}.duckdb")
+    synth = out / f"{name}_synth.duckdb"
+    clock = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "amalgam_rel.cli", "synth", str(source), "-o", str(synth), "--force"],
+                          capture_output=True, text=True)
+    seconds = time.perf_counter() - clock
+    if proc.returncode != 0:
+        return {"database": name, "error": (proc.stderr.strip().splitlines() or ["?"])[-1], "seconds": round(seconds, 1)}
+    report = subprocess.run([sys.executable, "-m", "amalgam_rel.cli", "evaluate", str(source), str(synth), "--json"],
+                            capture_output=True, text=True, check=True)
+    doc = json.loads(report.stdout)
+    areas = doc["overall"]["areas"]
+    return {"database": name, "seconds": round(seconds, 1), "validity": areas.get("validity"),
+            "shapes": round(areas["column_shapes"], 3), "detection_auc": round(doc["detection"]["auc"], 3)}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="*", choices=list(DATABASES), default=list(DATABASES))
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / ".cache" / "unseen")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    failed = 0
+    for name in args.only:
+        row = run(name, args.out)
+        failed += "error" in row or row.get("validity") not in (None, 1.0)
+        print(json.dumps(row), flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
