@@ -21,6 +21,7 @@ from amalgam_rel.models.codecs.scale import step_candidates
 from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.relational.context import choose_context
 from amalgam_rel.relational.cycles import back_link, own_parent_share, own_parent_top
+from amalgam_rel.relational.derived import Derived, find_derived
 from amalgam_rel.relational.fillers import Filler, fit_filler
 from amalgam_rel.relational.fixed_sums import FixedSum, detect_step, find_fixed_sum
 from amalgam_rel.relational.keys import WithNulls, find_parent_sequence, fit_key_generator
@@ -84,6 +85,7 @@ class FittedTable:
     sequences: dict[str, int] = field(default_factory=dict)  # column numbering each driving parent's rows -> first number
     matched: dict[int, str] = field(default_factory=dict)  # matched fk index -> the parent column rows are matched on
     fixed_sums: tuple[FixedSum, ...] = ()  # child columns summing to a constant per driving parent
+    derived: tuple[Derived, ...] = ()  # columns computed from two others of their row, in dependency order
 
     @property
     def modelled(self) -> tuple[str, ...]:
@@ -262,8 +264,41 @@ def unique_codes(ft: FittedTable) -> list[str]:
     return out
 
 
+def find_derived_columns(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
+    """Columns equal to the sum, difference or product of two others of their row (:mod:`.derived`)."""
+    if options.epsilon is not None or ft.frame.num_rows == 0:
+        return  # a private fit never reads the data for this
+    checked = {col.name for check in ft.table.checks for col in check.find_all(exp.Column)}
+    unique = {c for s in ft.table.unique_sets() for c in s}
+    skip = set(ft.plan.fk_columns) | set(ft.plan.generated_keys) | set(ft.keys) | set(ft.sequences)
+    columns = [c.name for c in ft.table.columns if c.type.kind in (Kind.INTEGER, Kind.DECIMAL, Kind.FLOAT)
+               and c.name not in skip and c.name in ft.frame.column_names]
+    targets = {c for c in columns if c not in checked and c not in unique}
+    steps = {c: _resolution(ft.table.column(c).type) for c in columns}
+    bounds = {c: b for c in columns if (b := _type_bounds(ft.table.column(c).type)) is not None}
+    ft.derived = tuple(d for d in find_derived(ft.frame, columns, steps, bounds) if d.column in targets)
+
+
+def _resolution(t) -> float | None:
+    if t.kind is Kind.INTEGER:
+        return 1.0
+    if t.kind is Kind.DECIMAL:
+        return 10.0 ** -(t.scale or 0)
+    return None
+
+
+def _type_bounds(t) -> tuple[float, float] | None:
+    if t.kind is Kind.INTEGER and t.integer_range:
+        return tuple(float(v) for v in t.integer_range)
+    if t.kind is Kind.DECIMAL and t.precision:
+        top = 10.0 ** (t.precision - (t.scale or 0)) - 10.0 ** -(t.scale or 0)
+        return (-top, top)
+    return None
+
+
 def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
-    exclude = tuple(ft.plan.fk_columns) + tuple(dict.fromkeys(ft.plan.generated_keys + tuple(ft.keys))) + tuple(ft.sequences)
+    exclude = tuple(ft.plan.fk_columns) + tuple(dict.fromkeys(ft.plan.generated_keys + tuple(ft.keys))) \
+        + tuple(ft.sequences) + tuple(d.column for d in ft.derived)
     if ft.frame.num_rows == 0 or all(c in exclude for c in ft.frame.column_names):
         return
     # text lengths, frequent values and JSON shapes join the model when not private: under a privacy budget the language model
@@ -338,7 +373,7 @@ def release_frame(ft: FittedTable, frames, fitted, options) -> None:
 
 
 FIT_STAGES = (build_frame, measure_degrees, measure_cycle_edges, find_temporal_orders, find_parent_sequences,
-              select_context, select_match_columns, fit_keys, fit_model, find_fixed_sums)
+              select_context, select_match_columns, fit_keys, find_derived_columns, fit_model, find_fixed_sums)
 
 
 def fit_tables(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, options: FitOptions, progress=None) -> dict[str, FittedTable]:

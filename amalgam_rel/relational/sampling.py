@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from amalgam_rel.errors import DataError
-from amalgam_rel.relational import fixed_sums
+from amalgam_rel.relational import derived, fixed_sums
 from amalgam_rel.relational.fitting import FittedTable
 from amalgam_rel.relational.keys import number_within
 from amalgam_rel.relational.matching import align_to_values, fit_degrees, match_to_degrees, repair_duplicate_pairs
@@ -26,6 +26,7 @@ from amalgam_rel.relational.trees import build_forests
 from amalgam_rel.relational.text_features import is_text_feature
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import ForeignKey
+from amalgam_rel.schema.types import Kind
 
 _ROW = "__row"
 _MAX_ROUNDS = 30
@@ -484,13 +485,22 @@ def _as_array(values: list, n: int) -> pa.Array:
     return pa.array(values)
 
 
+def derive_columns(d: Draft) -> None:
+    """Columns computed from two others of their row (:mod:`.derived`), in dependency order."""
+    for f in d.ft.derived:
+        t = d.ft.table.column(f.column).type  # DuckDB casts to the column's own type on insert
+        target = pa.decimal128(t.precision, t.scale) if t.kind is Kind.DECIMAL and (t.precision or 0) <= 38 \
+            else pa.int64() if t.kind is Kind.INTEGER else pa.float64()
+        d.values[f.column] = derived.compute(f, d.values[f.left], d.values[f.right], target)
+
+
 def fill_others(d: Draft) -> None:
     for name, filler in d.ft.fillers.items():
         d.values[name] = filler.generate(d.n, d.rng)
 
 
 SAMPLE_STAGES = (create_rows, keep_fixed_sums, match_foreign_keys, build_self_references, generate_keys, resolve_foreign_keys,
-                 keep_temporal_orders, assemble, repair_unique_sets, enforce_checks, fill_others, fill_text,
+                 keep_temporal_orders, assemble, repair_unique_sets, enforce_checks, derive_columns, fill_others, fill_text,
                  repair_text_unique_sets)
 
 

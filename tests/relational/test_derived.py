@@ -1,0 +1,77 @@
+"""Columns computed from two others of their row stay computed (:mod:`amalgam_rel.relational.derived`)."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from amalgam_rel.relational.database_model import DatabaseModel
+from amalgam_rel.relational.derived import Derived, find_derived
+
+from .conftest import create, fit
+
+DDL = """
+CREATE TABLE sale (id INTEGER PRIMARY KEY, price DECIMAL(8,2) NOT NULL, qty INTEGER NOT NULL,
+                   ext DECIMAL(10,2) NOT NULL, coupon DECIMAL(8,2) NOT NULL, net DECIMAL(10,2) NOT NULL,
+                   checked DECIMAL(10,2) NOT NULL CHECK (checked >= 0), noise DOUBLE NOT NULL);
+"""
+
+
+@pytest.fixture(scope="module")
+def sales(tmp_path_factory):
+    rng = np.random.default_rng(0)
+    n = 400
+    price = np.round(rng.uniform(1, 90, n), 2)
+    qty = rng.integers(1, 12, n)
+    ext = np.round(price * qty, 2)
+    coupon = np.round(rng.uniform(0, 5, n), 2)
+    path = create(tmp_path_factory.mktemp("derived") / "real.duckdb", DDL, {"sale": {
+        "id": np.arange(n), "price": price, "qty": qty, "ext": ext, "coupon": coupon, "net": np.round(ext - coupon, 2),
+        "checked": np.round(price + coupon, 2), "noise": rng.normal(0, 1, n)}})
+    model = fit(path)
+    out = tmp_path_factory.mktemp("derived") / "synth.duckdb"
+    model.sample(out)
+    return model, out
+
+
+def test_the_identities_are_found_in_dependency_order_and_leave_the_model(sales):
+    model, _ = sales
+    ft = model.tables_["sale"]
+    assert ft.derived == (Derived("ext", "*", "price", "qty", 0.01), Derived("net", "-", "ext", "coupon", 0.01))
+    assert "ext" not in ft.modelled and "net" not in ft.modelled
+    assert "checked" in ft.modelled  # it has a CHECK of its own: computed values are never repaired
+
+
+def test_every_synthetic_row_keeps_them(sales, tmp_path):
+    model, out = sales
+    q = "SELECT count(*), count(*) FILTER (WHERE ext = price * qty AND net = ext - coupon) FROM sale"
+    rows, kept = duckdb.connect(str(out), read_only=True).execute(q).fetchone()
+    assert rows == 400 and kept == rows
+    model.save(tmp_path / "model")
+    DatabaseModel.load(tmp_path / "model").sample(tmp_path / "again.duckdb")
+    rows, kept = duckdb.connect(str(tmp_path / "again.duckdb"), read_only=True).execute(q).fetchone()
+    assert kept == rows == 400
+
+
+def test_an_identity_and_its_rearrangement_are_taken_once():
+    rng = np.random.default_rng(1)
+    net, tax = rng.integers(0, 100, 200), rng.integers(0, 20, 200)
+    frame = pa.table({"net": net, "tax": tax, "gross": net + tax})
+    found = find_derived(frame, ["net", "tax", "gross"], {"net": 1.0, "tax": 1.0, "gross": 1.0})
+    assert found == (Derived("gross", "+", "net", "tax", 1.0),)
+
+
+def test_chance_and_too_few_rows_find_nothing():
+    rng = np.random.default_rng(2)
+    frame = pa.table({c: rng.integers(0, 1000, 500) for c in "abc"})
+    assert find_derived(frame, list("abc"), dict.fromkeys("abc", 1.0)) == ()
+    small = pa.table({"a": [1, 2] * 5, "b": [3, 4] * 5, "c": [4, 6] * 5})
+    assert find_derived(small, list("abc"), dict.fromkeys("abc", 1.0)) == ()
+
+
+def test_a_product_the_type_cannot_hold_is_left_to_the_model():
+    a = np.arange(1, 201)
+    frame = pa.table({"a": a, "b": a * 1000, "c": a * a * 1000})
+    assert find_derived(frame, list("abc"), dict.fromkeys("abc", 1.0), {"c": (-32768.0, 32767.0)}) == ()
