@@ -8,13 +8,16 @@ numeric columns of its row in at least :data:`HOLDS` of the rows, to the column'
 leaves the table model, and sampling computes it from the sampled operands (:func:`compute`), in
 dependency order, so chains (``ext = price * qty``, ``net = ext - coupon``) hold too.
 
-Only columns without NULLs, without a CHECK or UNIQUE of their own and whose computed values the
-type holds are taken: a computed value is never repaired afterwards.
+The identity is judged on the rows holding all three values; where an operand is NULL the target
+must be NULL too (as SQL would compute it), and the target's own extra NULLs (rows whose operands
+are there) are kept at their real share, on random rows. Only columns without a CHECK or UNIQUE
+of their own and whose computed values the type holds are taken: a computed value is never
+repaired afterwards.
 
 >>> import pyarrow as pa
 >>> t = pa.table({"price": [1.5, 2.0, 3.25] * 20, "qty": [2, 3, 4] * 20, "total": [3.0, 6.0, 13.0] * 20})
 >>> find_derived(t, ["price", "qty", "total"], {"price": 0.01, "qty": 1.0, "total": 0.01})
-(Derived(column='total', op='*', left='price', right='qty', step=0.01),)
+(Derived(column='total', op='*', left='price', right='qty', step=0.01, null_share=0.0),)
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ class Derived:
     left: str
     right: str
     step: float | None  # the column's resolution (DECIMAL step, 1 for integers), None for floats
+    null_share: float = 0.0  # of the rows with both operands, the share whose value is NULL anyway
 
 
 def find_derived(frame: pa.Table, columns: list[str], steps: dict[str, float | None],
@@ -52,11 +56,12 @@ def find_derived(frame: pa.Table, columns: list[str], steps: dict[str, float | N
     target whose values, computed from operands anywhere in their real ranges, could leave it is
     not taken.
     """
-    names = [c for c in columns if frame.column(c).null_count == 0][:MAX_COLUMNS]
+    names = list(columns)[:MAX_COLUMNS]
     if frame.num_rows < MIN_ROWS or len(names) < 3:
         return ()
-    x = {c: pc.cast(frame.column(c), pa.float64()).to_numpy(zero_copy_only=False) for c in names}
-    names = [c for c in names if np.ptp(x[c]) > 0]  # a constant operand or target says nothing
+    x = {c: pc.cast(frame.column(c), pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False) for c in names}
+    # a constant (or empty) operand or target says nothing
+    names = [c for c in names if np.isfinite(x[c]).sum() >= MIN_ROWS and np.nanmax(x[c]) > np.nanmin(x[c])]
     screen = np.random.default_rng(0).permutation(frame.num_rows)[:SCREEN_ROWS]
     graph, found = nx.DiGraph(), []
     for target in reversed(names):  # computed columns tend to come after what they are computed from
@@ -70,11 +75,14 @@ def find_derived(frame: pa.Table, columns: list[str], steps: dict[str, float | N
                 continue
             if bounds and target in bounds and not _fits(x, op, a, b, bounds[target]):
                 continue
+            share = _null_share(x, target, a, b)
+            if share is None:
+                continue
             graph.add_edges_from([(a, target), (b, target)])
             if not nx.is_directed_acyclic_graph(graph):  # net = gross - tax after gross = net + tax
                 graph.remove_edges_from([(a, target), (b, target)])
                 continue
-            found.append(Derived(target, op, a, b, steps.get(target)))
+            found.append(Derived(target, op, a, b, steps.get(target), share))
             break
     order = {c: i for i, c in enumerate(nx.topological_sort(graph))}
     return tuple(sorted(found, key=lambda d: order[d.column]))
@@ -83,6 +91,10 @@ def find_derived(frame: pa.Table, columns: list[str], steps: dict[str, float | N
 def _holds(x: dict, target: str, op: str, a: str, b: str, step: float | None, rows) -> bool:
     value = _OPS[op](x[a][rows], x[b][rows])
     real = x[target][rows]
+    present = np.isfinite(value) & np.isfinite(real)
+    if present.sum() < MIN_ROWS:
+        return False
+    value, real = value[present], real[present]
     if step is not None:
         ok = np.abs(real - np.round(value / step) * step) <= 0.5 * step + 1e-9 * np.abs(real)
     else:
@@ -90,21 +102,37 @@ def _holds(x: dict, target: str, op: str, a: str, b: str, step: float | None, ro
     return bool(ok.mean() >= HOLDS)
 
 
+def _null_share(x: dict, target: str, a: str, b: str) -> float | None:
+    """Of the rows holding both operands, the share whose target is NULL; None when the target is
+    not NULL wherever an operand is (it is then not what SQL would compute)."""
+    both = np.isfinite(x[a]) & np.isfinite(x[b])
+    missing = np.isnan(x[target])
+    if (~both).any() and missing[~both].mean() < HOLDS:
+        return None
+    return float(missing[both].mean()) if both.any() else 0.0
+
+
 def _fits(x: dict, op: str, a: str, b: str, bounds: tuple[float, float]) -> bool:
     """Whether every value the operands' real ranges can produce stays inside ``bounds``."""
-    corners = [_OPS[op](p, q) for p in (x[a].min(), x[a].max()) for q in (x[b].min(), x[b].max())]
+    corners = [_OPS[op](p, q) for p in (np.nanmin(x[a]), np.nanmax(x[a])) for q in (np.nanmin(x[b]), np.nanmax(x[b]))]
     return bounds[0] <= min(corners) and max(corners) <= bounds[1]
 
 
-def compute(derived: Derived, left: pa.Array, right: pa.Array, arrow_type: pa.DataType) -> pa.Array:
-    """The target's values for sampled operands, at its resolution and in its type."""
-    value = _OPS[derived.op](pc.cast(left, pa.float64()).to_numpy(zero_copy_only=False),
-                             pc.cast(right, pa.float64()).to_numpy(zero_copy_only=False))
+def compute(derived: Derived, left: pa.Array, right: pa.Array, arrow_type: pa.DataType,
+            rng: np.random.Generator) -> pa.Array:
+    """The target's values for sampled operands, at its resolution and in its type (NULL where an
+    operand is, and on the target's real share of the other rows)."""
+    value = _OPS[derived.op](pc.cast(left, pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False),
+                             pc.cast(right, pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False))
+    if derived.null_share > 0:
+        both = np.flatnonzero(np.isfinite(value))
+        value[rng.permutation(both)[: int(round(derived.null_share * len(both)))]] = np.nan
     if derived.step is not None:
         value = np.round(value / derived.step) * derived.step
+    empty = ~np.isfinite(value)
     if pa.types.is_decimal(arrow_type):
         scale = arrow_type.scale  # through text: a float like 13.000000000000002 would not rescale
-        return pa.array([Decimal(f"{v:.{scale}f}") for v in value], arrow_type)
+        return pa.array([None if e else Decimal(f"{v:.{scale}f}") for v, e in zip(value, empty)], arrow_type)
     if pa.types.is_integer(arrow_type):
         value = np.round(value)
-    return pa.array(value).cast(arrow_type)
+    return pa.array(np.where(empty, 0, value), mask=empty).cast(arrow_type)

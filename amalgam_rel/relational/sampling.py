@@ -491,7 +491,7 @@ def derive_columns(d: Draft) -> None:
         t = d.ft.table.column(f.column).type  # DuckDB casts to the column's own type on insert
         target = pa.decimal128(t.precision, t.scale) if t.kind is Kind.DECIMAL and (t.precision or 0) <= 38 \
             else pa.int64() if t.kind is Kind.INTEGER else pa.float64()
-        d.values[f.column] = derived.compute(f, d.values[f.left], d.values[f.right], target)
+        d.values[f.column] = derived.compute(f, d.values[f.left], d.values[f.right], target, d.rng)
 
 
 def fill_others(d: Draft) -> None:

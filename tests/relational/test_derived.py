@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from amalgam_rel.relational.database_model import DatabaseModel
-from amalgam_rel.relational.derived import Derived, find_derived
+from amalgam_rel.relational.derived import Derived, compute, find_derived
 
 from .conftest import create, fit
 
@@ -75,3 +75,23 @@ def test_a_product_the_type_cannot_hold_is_left_to_the_model():
     a = np.arange(1, 201)
     frame = pa.table({"a": a, "b": a * 1000, "c": a * a * 1000})
     assert find_derived(frame, list("abc"), dict.fromkeys("abc", 1.0), {"c": (-32768.0, 32767.0)}) == ()
+
+
+def test_nulls_follow_the_operands_and_keep_the_target_share():
+    rng = np.random.default_rng(3)
+    n = 2000
+    a = rng.integers(1, 50, n).astype(float)
+    b = rng.integers(1, 50, n).astype(float)
+    a[rng.random(n) < 0.1] = np.nan  # an operand's NULLs make the target NULL, as SQL computes it
+    c = a + b
+    c[rng.random(n) < 0.05] = np.nan  # and the target has a few NULLs of its own
+    frame = pa.table({k: pa.array(v, mask=np.isnan(v)) for k, v in (("a", a), ("b", b), ("c", c))})
+    (found,) = find_derived(frame, ["a", "b", "c"], dict.fromkeys("abc", 1.0))
+    assert (found.column, found.op) == ("c", "+") and found.null_share == pytest.approx(0.05, abs=0.015)
+    left = pa.array([1.0, None, 3.0] * 1000)
+    right = pa.array([2.0, 2.0, 2.0] * 1000)
+    out = np.array(compute(found, left, right, pa.int64(), np.random.default_rng(0)).to_pylist(), dtype=object)
+    assert all(v is None for v in out[1::3])
+    kept = [v for v in out[0::3]] + [v for v in out[2::3]]
+    assert 0.03 < sum(v is None for v in kept) / len(kept) < 0.07
+    assert {v for v in out[0::3] if v is not None} == {3} and {v for v in out[2::3] if v is not None} == {5}
