@@ -35,6 +35,7 @@ HOLDS = 0.995  # share of rows the identity must hold in
 MIN_ROWS = 30  # fewer rows say too little to tell an identity from chance
 MAX_COLUMNS = 40  # numeric columns searched per table (triples grow with the cube)
 SCREEN_ROWS = 2000  # rows a candidate must pass before all rows are checked
+_EXACT = 2.0**53  # doubles hold every integer below this
 _OPS = {"+": np.add, "-": np.subtract, "*": np.multiply}
 
 
@@ -59,9 +60,10 @@ def find_derived(frame: pa.Table, columns: list[str], steps: dict[str, float | N
     names = list(columns)[:MAX_COLUMNS]
     if frame.num_rows < MIN_ROWS or len(names) < 3:
         return ()
-    x = {c: pc.cast(frame.column(c), pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False) for c in names}
-    # a constant (or empty) operand or target says nothing
-    names = [c for c in names if np.isfinite(x[c]).sum() >= MIN_ROWS and np.nanmax(x[c]) > np.nanmin(x[c])]
+    x = {c: _floats(frame.column(c)) for c in names}
+    # a constant (or empty) operand or target says nothing; beyond 2**53 a double is not exact
+    names = [c for c in names if np.isfinite(x[c]).sum() >= MIN_ROWS and np.nanmax(x[c]) > np.nanmin(x[c])
+             and np.nanmax(np.abs(x[c])) < _EXACT]
     screen = np.random.default_rng(0).permutation(frame.num_rows)[:SCREEN_ROWS]
     graph, found = nx.DiGraph(), []
     for target in reversed(names):  # computed columns tend to come after what they are computed from
@@ -86,6 +88,12 @@ def find_derived(frame: pa.Table, columns: list[str], steps: dict[str, float | N
             break
     order = {c: i for i, c in enumerate(nx.topological_sort(graph))}
     return tuple(sorted(found, key=lambda d: order[d.column]))
+
+
+def _floats(values) -> np.ndarray:
+    """As doubles, NULL as NaN (an unsafe cast: integers past 2**53 are dropped by the caller)."""
+    out = pc.cast(values, pa.float64(), safe=False).to_numpy(zero_copy_only=False)
+    return np.asarray(out, dtype=np.float64)
 
 
 def _holds(x: dict, target: str, op: str, a: str, b: str, step: float | None, rows) -> bool:
@@ -122,8 +130,7 @@ def compute(derived: Derived, left: pa.Array, right: pa.Array, arrow_type: pa.Da
             rng: np.random.Generator) -> pa.Array:
     """The target's values for sampled operands, at its resolution and in its type (NULL where an
     operand is, and on the target's real share of the other rows)."""
-    value = _OPS[derived.op](pc.cast(left, pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False),
-                             pc.cast(right, pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False))
+    value = _OPS[derived.op](_floats(left), _floats(right))
     if derived.null_share > 0:
         both = np.flatnonzero(np.isfinite(value))
         value[rng.permutation(both)[: int(round(derived.null_share * len(both)))]] = np.nan

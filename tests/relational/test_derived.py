@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from amalgam_rel.relational.database_model import DatabaseModel
@@ -95,3 +96,13 @@ def test_nulls_follow_the_operands_and_keep_the_target_share():
     kept = [v for v in out[0::3]] + [v for v in out[2::3]]
     assert 0.03 < sum(v is None for v in kept) / len(kept) < 0.07
     assert {v for v in out[0::3] if v is not None} == {3} and {v for v in out[2::3] if v is not None} == {5}
+
+
+def test_integers_past_what_a_double_holds_are_skipped_not_fatal():
+    # the zoo's BIGINT extremes with NULLs made the search's safe cast to double fail
+    big = pa.array([2**62, None, -(2**62) + 5] * 20, pa.int64())
+    small = pa.array([1, 2, 3] * 20, pa.int64())
+    frame = pa.table({"big": big, "a": small, "b": small, "c": pc.multiply(small, small)})
+    found = find_derived(frame, ["big", "a", "b", "c"], dict.fromkeys(["big", "a", "b", "c"], 1.0))
+    assert all("big" not in (d.column, d.left, d.right) for d in found)
+    assert [d.column for d in found] == ["c"]
