@@ -11,7 +11,8 @@ changes that touch keys, constraints or text; every database must come out valid
   a UNIQUE ``SKU-000123`` code column;
 - ``checks``: seven CHECK forms (date + INTERVAL, a product, upper(), a three-wildcard LIKE,
   IN-or-NULL, coalesce, date_part);
-- ``derived``: a generated column, a DEFAULT from a sequence, an ENUM type and two views;
+- ``derived``: a generated column, a DEFAULT from a sequence, an ENUM type, two views, and a
+  stored ``amount = price * qty`` (checked in every synthetic row);
 - ``reviews``: 50,000 rows of short free text under one parent.
 """
 
@@ -94,6 +95,10 @@ DERIVED = [
     "SELECT setseed(0.25)",
     "INSERT INTO item(price, qty, m, note) SELECT random() * 100, (random() * 10)::INTEGER, "
     "(['sad', 'ok', 'happy'])[1 + (i % 3)::INTEGER], 'note number ' || (i % 37) FROM range(500) t(i)",
+    "CREATE TABLE line(id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES item(id), "
+    "price DECIMAL(8,2) NOT NULL, qty INTEGER NOT NULL, amount DECIMAL(10,2) NOT NULL)",
+    "INSERT INTO line SELECT i, 100 + (hash(i) % 500), p, q, p * q "
+    "FROM (SELECT i, round(1 + random() * 99, 2)::DECIMAL(8,2) p, 1 + (hash(i * 3) % 9)::INTEGER q FROM range(2000) t(i))",
     "CREATE VIEW expensive AS SELECT * FROM item WHERE price > 50",
     "CREATE VIEW expensive_total AS SELECT sum(total) AS s FROM expensive",
 ]
@@ -140,8 +145,13 @@ def run(name: str, out: Path) -> dict:
                             capture_output=True, text=True, check=True)
     doc = json.loads(report.stdout)
     areas = doc["overall"]["areas"]
-    return {"database": name, "seconds": round(seconds, 1), "validity": areas.get("validity"),
-            "shapes": round(areas["column_shapes"], 3), "detection_auc": round(doc["detection"]["auc"], 3)}
+    row = {"database": name, "seconds": round(seconds, 1), "validity": areas.get("validity"),
+           "shapes": round(areas["column_shapes"], 3), "detection_auc": round(doc["detection"]["auc"], 3)}
+    if name == "derived":
+        con = duckdb.connect(str(synth), read_only=True)
+        row["amount_is_price_times_qty"] = con.execute("SELECT avg((amount = price * qty)::INTEGER) FROM line").fetchone()[0]
+        con.close()
+    return row
 
 
 def main(argv=None) -> int:
@@ -153,7 +163,7 @@ def main(argv=None) -> int:
     failed = 0
     for name in args.only:
         row = run(name, args.out)
-        failed += "error" in row or row.get("validity") not in (None, 1.0)
+        failed += "error" in row or row.get("validity") not in (None, 1.0) or row.get("amount_is_price_times_qty", 1) != 1
         print(json.dumps(row), flush=True)
     return 1 if failed else 0
 
