@@ -47,7 +47,7 @@ def private_plan(db: Database, options: PrivacyOptions) -> DatabasePlan:
     """The private plan; refuses what the guarantee cannot cover yet, before reading data."""
     options.check_tables(db)
     # the schema travels with the fitted model: its true row counts must not
-    db = replace(db, tables=tuple(replace(t, row_count=None) for t in db.tables))
+    db = db.without_row_counts()
     plan = plan_database(db, private=True)
     for key, tp in plan.tables.items():
         for fk in tp.self_references:

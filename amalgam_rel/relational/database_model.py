@@ -180,7 +180,7 @@ class DatabaseModel:
 
                 fit_database_privately(self, con, db, progress)
                 # the saved schema must not carry the true row counts either (see dp.fit.private_plan)
-                self.schema_ = replace(self.schema_, tables=tuple(replace(t, row_count=None) for t in self.schema_.tables))
+                self.schema_ = self.schema_.without_row_counts()
                 self.fit_seconds_ = time.perf_counter() - clock
                 return self
             self.plan_ = plan_database(db)
@@ -212,7 +212,7 @@ class DatabaseModel:
     @property
     def output_schema(self) -> Database:
         """The whole schema, generated columns included: the DDL of the output."""
-        return getattr(self, "schema_", None) or self.db
+        return self.schema_
 
     def null_columns(self) -> list[str]:
         """Columns written NULL because nothing synthesizes their type yet (UNION values)."""

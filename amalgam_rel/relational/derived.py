@@ -15,8 +15,11 @@ of their own and whose computed values the type holds are taken: a computed valu
 repaired afterwards.
 
 >>> import pyarrow as pa
->>> t = pa.table({"price": [1.5, 2.0, 3.25] * 20, "qty": [2, 3, 4] * 20, "total": [3.0, 6.0, 13.0] * 20})
->>> find_derived(t, ["price", "qty", "total"], {"price": 0.01, "qty": 1.0, "total": 0.01})
+>>> from decimal import Decimal
+>>> cents = pa.decimal128(8, 2)
+>>> t = pa.table({"price": pa.array([Decimal("1.50"), Decimal("2.00"), Decimal("3.25")] * 20, cents),
+...               "qty": [2, 3, 4] * 20, "total": pa.array([Decimal("3.00"), Decimal("6.00"), Decimal("13.00")] * 20, cents)})
+>>> find_derived(t, ["price", "qty", "total"])
 (Derived(column='total', op='*', left='price', right='qty', step=0.01, null_share=0.0),)
 """
 
@@ -24,12 +27,12 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from decimal import Decimal
 
 import networkx as nx
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
+
+from amalgam_rel.models.codecs.scale import from_numeric, natural_step, to_numeric, type_bounds
 
 HOLDS = 0.995  # share of rows the identity must hold in
 MIN_ROWS = 30  # fewer rows say too little to tell an identity from chance
@@ -49,17 +52,17 @@ class Derived:
     null_share: float = 0.0  # of the rows with both operands, the share whose value is NULL anyway
 
 
-def find_derived(frame: pa.Table, columns: list[str], steps: dict[str, float | None],
-                 bounds: dict[str, tuple[float, float]] | None = None) -> tuple[Derived, ...]:
-    """The identities among ``columns`` of ``frame`` (numeric, non-NULL), targets in dependency order.
+def find_derived(frame: pa.Table, columns: list[str]) -> tuple[Derived, ...]:
+    """The identities among the numeric ``columns`` of ``frame``, targets in dependency order.
 
-    ``steps`` gives each column's resolution; ``bounds`` (optional) the range its type holds: a
-    target whose values, computed from operands anywhere in their real ranges, could leave it is
-    not taken.
+    Each column's resolution and range come from its arrow type: a target whose values, computed
+    from operands anywhere in their real ranges, could leave its type's range is not taken.
     """
     names = list(columns)[:MAX_COLUMNS]
     if frame.num_rows < MIN_ROWS or len(names) < 3:
         return ()
+    types = {c: frame.schema.field(c).type for c in names}
+    steps = {c: natural_step(t) or None for c, t in types.items()}
     x = {c: _floats(frame.column(c)) for c in names}
     # a constant (or empty) operand or target says nothing; beyond 2**53 a double is not exact
     names = [c for c in names if np.isfinite(x[c]).sum() >= MIN_ROWS and np.nanmax(x[c]) > np.nanmin(x[c])
@@ -75,7 +78,7 @@ def find_derived(frame: pa.Table, columns: list[str], steps: dict[str, float | N
                 continue
             if not _holds(x, target, op, a, b, steps.get(target), slice(None)):
                 continue
-            if bounds and target in bounds and not _fits(x, op, a, b, bounds[target]):
+            if not _fits(x, op, a, b, type_bounds(types[target])):
                 continue
             share = _null_share(x, target, a, b)
             if share is None:
@@ -91,9 +94,9 @@ def find_derived(frame: pa.Table, columns: list[str], steps: dict[str, float | N
 
 
 def _floats(values) -> np.ndarray:
-    """As doubles, NULL as NaN (an unsafe cast: integers past 2**53 are dropped by the caller)."""
-    out = pc.cast(values, pa.float64(), safe=False).to_numpy(zero_copy_only=False)
-    return np.asarray(out, dtype=np.float64)
+    """As doubles, NULL as NaN (integers past 2**53 are dropped by the caller)."""
+    numbers, valid = to_numeric(values)
+    return np.where(valid, numbers, np.nan)
 
 
 def _holds(x: dict, target: str, op: str, a: str, b: str, step: float | None, rows) -> bool:
@@ -136,10 +139,5 @@ def compute(derived: Derived, left: pa.Array, right: pa.Array, arrow_type: pa.Da
         value[rng.permutation(both)[: int(round(derived.null_share * len(both)))]] = np.nan
     if derived.step is not None:
         value = np.round(value / derived.step) * derived.step
-    empty = ~np.isfinite(value)
-    if pa.types.is_decimal(arrow_type):
-        scale = arrow_type.scale  # through text: a float like 13.000000000000002 would not rescale
-        return pa.array([None if e else Decimal(f"{v:.{scale}f}") for v, e in zip(value, empty)], arrow_type)
-    if pa.types.is_integer(arrow_type):
-        value = np.round(value)
-    return pa.array(np.where(empty, 0, value), mask=empty).cast(arrow_type)
+    valid = np.isfinite(value)
+    return from_numeric(np.where(valid, value, 0.0), valid, arrow_type)

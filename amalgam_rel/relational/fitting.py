@@ -32,6 +32,7 @@ from amalgam_rel.schema.model import Table
 from amalgam_rel.schema.types import NUMERIC_KINDS, TEMPORAL_KINDS, Kind
 
 LANGUAGE_MODEL = "language_model"
+_CODE_SAMPLE = 10_000  # values of a UNIQUE string column read to tell codes from text
 
 
 @dataclass(frozen=True)
@@ -251,15 +252,17 @@ def unique_codes(ft: FittedTable) -> list[str]:
     Columns with a CHECK of their own (a per-position code may break it) stay with the language
     model.
     """
-    checked = {col.name for check in ft.table.checks for col in check.find_all(exp.Column)}
+    checked = _checked_columns(ft.table)
     out = []
     for unique in ft.table.unique_sets():
         c = unique[0]
         if len(unique) != 1 or c in ft.plan.generated_keys or c in ft.plan.fk_columns or c in ft.sequences \
                 or c in checked or ft.table.column(c).type.kind is not Kind.STRING:
             continue
-        values = ft.frame.column(c)
-        if len(values) - values.null_count >= 5 and is_code(values.drop_null().to_pylist()):
+        values = ft.frame.column(c).drop_null()
+        # the shape of codes shows in a sample: the pattern learner reads each value in Python
+        sample = values.take(np.random.default_rng(0).permutation(len(values))[:_CODE_SAMPLE]) if len(values) > _CODE_SAMPLE else values
+        if len(values) >= 5 and is_code(sample.to_pylist()):
             out.append(c)
     return out
 
@@ -268,37 +271,23 @@ def find_derived_columns(ft: FittedTable, frames, fitted, options: FitOptions) -
     """Columns equal to the sum, difference or product of two others of their row (:mod:`.derived`)."""
     if options.epsilon is not None or ft.frame.num_rows == 0:
         return  # a private fit never reads the data for this
-    checked = {col.name for check in ft.table.checks for col in check.find_all(exp.Column)}
-    unique = {c for s in ft.table.unique_sets() for c in s}
-    skip = set(ft.plan.fk_columns) | set(ft.plan.generated_keys) | set(ft.keys) | set(ft.sequences)
+    skip = set(ft.plan.fk_columns) | set(ft.keys) | set(ft.sequences)
     columns = [c.name for c in ft.table.columns if c.type.kind in (Kind.INTEGER, Kind.DECIMAL, Kind.FLOAT)
                and c.name not in skip and c.name in ft.frame.column_names]
-    targets = {c for c in columns if c not in checked and c not in unique}
-    steps = {c: _resolution(ft.table.column(c).type) for c in columns}
-    bounds = {c: b for c in columns if (b := _type_bounds(ft.table.column(c).type)) is not None}
-    ft.derived = tuple(d for d in find_derived(ft.frame, columns, steps, bounds) if d.column in targets)
+    mine = _checked_columns(ft.table) | _unique_columns(ft.table)  # a computed value is never repaired
+    ft.derived = tuple(d for d in find_derived(ft.frame, columns) if d.column not in mine)
 
 
-def _resolution(t) -> float | None:
-    if t.kind is Kind.INTEGER:
-        return 1.0
-    if t.kind is Kind.DECIMAL:
-        return 10.0 ** -(t.scale or 0)
-    return None
+def _checked_columns(table: Table) -> set[str]:
+    return {col.name for check in table.checks for col in check.find_all(exp.Column)}
 
 
-def _type_bounds(t) -> tuple[float, float] | None:
-    if t.kind is Kind.INTEGER and t.integer_range:
-        return tuple(float(v) for v in t.integer_range)
-    if t.kind is Kind.DECIMAL and t.precision:
-        top = 10.0 ** (t.precision - (t.scale or 0)) - 10.0 ** -(t.scale or 0)
-        return (-top, top)
-    return None
+def _unique_columns(table: Table) -> set[str]:
+    return {c for s in table.unique_sets() for c in s}
 
 
 def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
-    exclude = tuple(ft.plan.fk_columns) + tuple(dict.fromkeys(ft.plan.generated_keys + tuple(ft.keys))) \
-        + tuple(ft.sequences) + tuple(d.column for d in ft.derived)
+    exclude = tuple(ft.plan.fk_columns) + tuple(ft.keys) + tuple(ft.sequences) + tuple(d.column for d in ft.derived)
     if ft.frame.num_rows == 0 or all(c in exclude for c in ft.frame.column_names):
         return
     # text lengths, frequent values and JSON shapes join the model when not private: under a privacy budget the language model
@@ -342,8 +331,7 @@ def find_fixed_sums(ft: FittedTable, frames, fitted, options: FitOptions) -> Non
     if driver is None or options.epsilon is not None or ft.frame is None or ft.frame.num_rows == 0:
         return
     groups, filled = _parent_groups(ft.frame, driver.columns)
-    unique = {c for s in ft.table.unique_sets() for c in s}
-    skip = set(ft.plan.fk_columns) | set(ft.plan.generated_keys) | set(ft.sequences) | unique
+    skip = set(ft.plan.fk_columns) | set(ft.plan.generated_keys) | set(ft.sequences) | _unique_columns(ft.table)
     found = []
     for column in ft.table.columns:
         if column.type.kind not in NUMERIC_KINDS or column.name in skip or column.name not in ft.modelled:

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from decimal import Decimal
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from amalgam_rel.models.codecs.scale import from_numeric
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Database, ForeignKey, Table
 from amalgam_rel.schema.types import NUMERIC_KINDS, Kind
@@ -165,8 +165,7 @@ class TotalsWriter:
 def _as_column(sums: np.ndarray, sql_type, arrow_type: pa.DataType | None) -> pa.Array:
     """The sums in the parent column's own type: DECIMAL rounded to its scale, integers whole."""
     if sql_type.kind is Kind.DECIMAL:
-        scale = sql_type.scale or 0
-        return pa.array([Decimal(f"{v:.{scale}f}") for v in sums], type=pa.decimal128(sql_type.precision or 38, scale))
+        return from_numeric(sums, np.ones(len(sums), dtype=bool), pa.decimal128(sql_type.precision or 38, sql_type.scale or 0))
     if sql_type.kind is Kind.INTEGER:
         out = pa.array(np.round(sums).astype(np.int64))
     else:

@@ -209,6 +209,10 @@ class Database:
         fks = tuple(f for f in self.foreign_keys if stored(f.table, f.columns) and stored(f.ref_table, f.ref_columns))
         return replace(self, tables=tables, foreign_keys=fks)
 
+    def without_row_counts(self) -> Database:
+        """A copy that says nothing of how many rows each table had (what a private model carries)."""
+        return replace(self, tables=tuple(replace(t, row_count=None) for t in self.tables))
+
     def with_foreign_keys(self, extra: tuple[ForeignKey, ...]) -> Database:
         """A copy with ``extra`` foreign keys added (duplicates of existing ones are ignored)."""
         known = {(f.table, f.columns, f.ref_table, f.ref_columns) for f in self.foreign_keys}
