@@ -2,6 +2,7 @@
 
     python benchmarks/bench_lm.py                      # shop fixture + the dev datasets
     python benchmarks/bench_lm.py --only movielens --rows 500 --json out.json
+    python benchmarks/bench_lm.py --datasets DIR --device cuda --batch-size 64   # e.g. on a GPU machine
 
 For each case the default model is fitted (auto budget) on the listed columns, then values are
 generated for synthetic rows whose context columns are drawn independently from their real
@@ -104,11 +105,13 @@ def _presence(docs):
     return {k: n / len(docs) for k, n in counts.items()} if docs else {}
 
 
-def run_case(name: str, path: Path, n_rows: int, seed: int) -> dict:
+def run_case(name: str, path: Path, n_rows: int, seed: int, *, device: str | None = None,
+             batch_size: int | None = None) -> dict:
     columns = CASES[name]
     clock = time.perf_counter()
-    model = TextFieldModel(seed=seed).fit(path, columns=columns)
-    result = {"case": name, "fit_s": round(time.perf_counter() - clock, 1),
+    model = TextFieldModel(seed=seed, device=device, batch_size=batch_size).fit(path, columns=columns)
+    result = {"case": name, "device": str(model.device_), "batch_size": model._batch(),
+              "fit_s": round(time.perf_counter() - clock, 1),
               "train": model.train_report_.to_dict(), "columns": {}}
     con = duckdb.connect(str(path), read_only=True)
     db = read_duckdb(con)
@@ -156,6 +159,9 @@ def main(argv=None) -> int:
     ap.add_argument("--rows", type=int, default=640)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json")
+    ap.add_argument("--datasets", type=Path, default=DATASETS, help="folder of the dev databases")
+    ap.add_argument("--device", help="torch device (default: the GPU when torch sees one, else the CPU)")
+    ap.add_argument("--batch-size", type=int, help="rows per model call (default: 64 on a CPU, 256 on a GPU)")
     args = ap.parse_args(argv)
     results = []
     for name in args.only or list(CASES):
@@ -165,11 +171,11 @@ def main(argv=None) -> int:
                 make_shop(con, rows=500, seed=args.seed)
             path = tmp
         else:
-            path = DATASETS / f"{name}.duckdb"
+            path = args.datasets / f"{name}.duckdb"
             if not path.exists():
                 print(f"skip {name}: {path} not found", file=sys.stderr)
                 continue
-        res = run_case(name, path, args.rows, args.seed)
+        res = run_case(name, path, args.rows, args.seed, device=args.device, batch_size=args.batch_size)
         results.append(res)
         print(json.dumps(res, default=str), flush=True)
     if args.json:

@@ -64,19 +64,6 @@ def torch_threads(n: int | None = None):
         torch.set_num_threads(old)
 
 
-def avoid_kernel_compile() -> None:
-    """Use outlines_core's logits-mask kernel uncompiled.
-
-    It is wrapped in ``torch.compile``, whose first call costs ~17 s (and needs a compiler) for a
-    kernel of three tensor operations; the eager function is what the wrapper compiles. Only
-    that function is replaced: torch.compile stays available to everything else in the process.
-    """
-    from outlines_core.kernels import torch as kernels
-
-    fn = kernels._apply_token_bitmask_inplace_kernel
-    kernels._apply_token_bitmask_inplace_kernel = getattr(fn, "_torchdynamo_orig_callable", fn)
-
-
 @dataclass(frozen=True)
 class LMShape:
     """The default model's size, chosen from the number of training tokens."""

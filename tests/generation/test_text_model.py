@@ -204,6 +204,20 @@ def test_device_selection():
     assert select_device("cpu") == torch.device("cpu")
 
 
+def test_batch_size_follows_the_device_unless_given():
+    model = TextFieldModel()
+    model.device_ = torch.device("cpu")
+    assert model._batch() == 64
+    model.device_ = torch.device("cuda")  # a GPU step costs the host's time: bigger batches are nearly free
+    assert model._batch() == 256
+    user = TextFieldModel(llm="some/model")  # a user's model may be large: it keeps the CPU batch
+    user.device_ = torch.device("cuda")
+    assert user._batch() == 64
+    given = TextFieldModel(batch_size=32)
+    given.device_ = torch.device("cuda")
+    assert given._batch() == 32
+
+
 def test_text_follows_the_length_each_row_asks_for(fitted_text):
     # the graphical model's ~description column: short rows and long rows, same category mix
     context = synthetic_context(40, seed=7) | {"~description": [18] * 20 + [42] * 20}
@@ -368,3 +382,30 @@ def test_of_several_retry_draws_the_nearest_length_is_kept(fitted, monkeypatch):
     rows = RowContext.of({"category": ["fruit"] * n, "price": [1.0 + i for i in range(n)], "~description": [26] * n})
     values = fitted._generate_column(fitted.plans_[("products", "description")], rows, {}).to_pylist()
     assert calls[1] >= 3 * n and {len(v) for v in values} == {26}
+
+
+def test_batched_logits_masks_equal_outlines_row_by_row(fitted):
+    # outlines masks one row at a time (a device sync per row on a GPU); ours masks the batch at once
+    import outlines
+    from outlines.backends.outlines_core import OutlinesCoreBackend, OutlinesCoreLogitsProcessor
+
+    from amalgam_rel.generation.masking import prepare_outlines
+
+    prepare_outlines()
+    backend = OutlinesCoreBackend(outlines.from_transformers(fitted.model_, fitted.tokenizer_))
+    per_row = OutlinesCoreLogitsProcessor.process_logits.per_row
+    regex = r"[a-z]{2,5}-[0-9]{2}( [A-Z]+)?"
+    theirs, ours = backend.get_regex_logits_processor(regex), backend.get_regex_logits_processor(regex)
+    gen = torch.Generator().manual_seed(0)
+    vocab = len(fitted.tokenizer_)
+    ids = torch.randint(0, vocab, (6, 3), generator=gen)
+    for step in range(12):
+        logits = torch.randn(6, vocab, generator=gen, dtype=torch.float64)
+        expected = per_row(theirs, ids, logits.clone())
+        got = ours.process_logits(ids, logits.clone())
+        assert torch.equal(expected, got), step
+        assert torch.isinf(got).any() and torch.isfinite(got).any(dim=1).all()
+        # rows take different allowed tokens, so their guides part ways
+        allowed = torch.isfinite(got)
+        pick = torch.multinomial(allowed.double(), 1, generator=gen)
+        ids = torch.cat([ids, pick], dim=1)
