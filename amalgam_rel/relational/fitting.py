@@ -22,6 +22,7 @@ from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.relational.context import choose_context
 from amalgam_rel.relational.cycles import back_link, own_parent_share, own_parent_top
 from amalgam_rel.relational.derived import Derived, find_derived
+from amalgam_rel.relational.implied import Implied, find_implied
 from amalgam_rel.relational.fillers import Filler, fit_filler
 from amalgam_rel.relational.fixed_sums import FixedSum, detect_step, find_fixed_sum
 from amalgam_rel.relational.keys import WithNulls, find_parent_sequence, fit_key_generator
@@ -87,6 +88,8 @@ class FittedTable:
     matched: dict[int, str] = field(default_factory=dict)  # matched fk index -> the parent column rows are matched on
     fixed_sums: tuple[FixedSum, ...] = ()  # child columns summing to a constant per driving parent
     derived: tuple[Derived, ...] = ()  # columns computed from two others of their row, in dependency order
+    implied: dict[int, Implied] = field(default_factory=dict)  # matched fk index -> the key it follows
+    match_order: tuple[int, ...] = ()  # matched fk indexes in the order they are filled (empty: the plan's)
 
     @property
     def modelled(self) -> tuple[str, ...]:
@@ -193,6 +196,9 @@ def select_match_columns(ft: FittedTable, frames, fitted, options: FitOptions) -
         i = frames.plan.fk_index(fk)
         prefix = matched_column(i, "")
         candidates = [c for c in ft.frame.column_names if c.startswith(prefix)]
+        if i in ft.implied:  # its parent follows the driving parent's: nothing to match on
+            ft.frame = ft.frame.drop_columns(candidates)
+            continue
         if not candidates:
             continue
         chosen = choose_context(ft.frame, candidates, own, 1, ft.table, parents=_distinct_parents(ft, fk))
@@ -212,6 +218,21 @@ def _distinct_parents(ft: FittedTable, fk=None) -> int | None:
         return None
     keys = ft.frame.select(list(fk.columns)).drop_null()
     return keys.group_by(list(fk.columns)).aggregate([]).num_rows
+
+
+def find_implied_keys(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
+    """Matched FKs whose real rows follow the driver or another key of the row (:mod:`.implied`)."""
+    driver = ft.plan.driver
+    if options.epsilon is not None or driver is None or not ft.plan.matched or ft.frame.num_rows == 0:
+        return  # a private fit never reads the data for this
+
+    def filled_first(key: str):  # FKs a table's rows carry when its children are sampled
+        tp = frames.plan.tables[key]
+        return [(frames.plan.fk_index(fk), fk) for fk in ((tp.driver,) if tp.driver else ()) + tp.matched]
+
+    matched = [(frames.plan.fk_index(fk), fk) for fk in ft.plan.matched]
+    ft.implied, ft.match_order = find_implied(ft.frame, (frames.plan.fk_index(driver), driver), matched, frames.frames,
+                                              {key: filled_first(key) for key in frames.frames})
 
 
 def find_parent_sequences(ft: FittedTable, frames, fitted, options) -> None:
@@ -360,7 +381,7 @@ def release_frame(ft: FittedTable, frames, fitted, options) -> None:
     ft.frame = None
 
 
-FIT_STAGES = (build_frame, measure_degrees, measure_cycle_edges, find_temporal_orders, find_parent_sequences,
+FIT_STAGES = (build_frame, measure_degrees, find_implied_keys, measure_cycle_edges, find_temporal_orders, find_parent_sequences,
               select_context, select_match_columns, fit_keys, find_derived_columns, fit_model, find_fixed_sums)
 
 

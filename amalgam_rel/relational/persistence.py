@@ -15,6 +15,7 @@ from pathlib import Path
 from amalgam_rel.errors import InputError, OutputError
 from amalgam_rel.models.persistence import load_model, save_model
 from amalgam_rel.relational.derived import Derived
+from amalgam_rel.relational.implied import Implied
 from amalgam_rel.relational.fillers import Filler
 from amalgam_rel.relational.fitting import FittedTable, TemporalOrder
 from amalgam_rel.relational.fixed_sums import FixedSum
@@ -58,6 +59,7 @@ def save_database_model(model, path: str | Path, *, force: bool = False) -> Path
             "matched": {str(i): c for i, c in ft.matched.items()},
             "fixed_sums": [asdict(f) for f in ft.fixed_sums],
             "derived": [asdict(f) for f in ft.derived],
+            "implied": [asdict(f) for f in ft.implied.values()], "match_order": list(ft.match_order),
         })
     # a schema-only text generator (private fits) is a few parameters, not a trained model
     schema_text = model.text_.to_json() if getattr(model.text_, "kind", None) == "schema" else None
@@ -118,6 +120,8 @@ def load_database_model(path: str | Path):
             matched={int(i): c for i, c in t.get("matched", {}).items()},  # absent in older models
             fixed_sums=tuple(FixedSum(**f) for f in t.get("fixed_sums", [])),  # likewise
             derived=tuple(Derived(**f) for f in t.get("derived", [])),  # likewise
+            implied={f["fk"]: Implied(**f) for f in t.get("implied", [])},  # likewise
+            match_order=tuple(t.get("match_order", [])),
         )
     model.text_ = None
     model.privacy_ = None

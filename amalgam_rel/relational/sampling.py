@@ -17,8 +17,9 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from amalgam_rel.errors import DataError
-from amalgam_rel.relational import derived, fixed_sums
+from amalgam_rel.relational import derived, fixed_sums, implied
 from amalgam_rel.relational.fitting import FittedTable
+from amalgam_rel.relational.implied import Implied
 from amalgam_rel.relational.keys import number_within
 from amalgam_rel.relational.matching import align_to_values, fit_degrees, match_to_degrees, repair_duplicate_pairs
 from amalgam_rel.relational.plan import context_column, matched_column
@@ -258,7 +259,8 @@ def _set_units(d: Draft, f: fixed_sums.FixedSum, units: np.ndarray) -> None:
 def match_foreign_keys(d: Draft) -> None:
     """Every non-driving FK: empty where the row's flag says so, else a degree-preserving match."""
     ft = d.ft
-    for fk in ft.plan.matched:
+    order = {i: n for n, i in enumerate(ft.match_order)}
+    for fk in sorted(ft.plan.matched, key=lambda f: order.get(d.fk_index[f], 0)):  # a followed key after the one it follows
         i = d.fk_index[fk]
         parent = d.parents[fk.ref_table]
         empty = _flag(d, ft.plan.null_columns.get(i))
@@ -273,10 +275,33 @@ def match_foreign_keys(d: Draft) -> None:
         counts, expected = d.counts(fk.ref_table, fk), d.expected_children(fk.ref_table, fk)
         def match(k: int) -> np.ndarray:
             return match_to_degrees(counts, k, d.rng, cap, expected)
+        if i in ft.implied:
+            idx[need] = _follow(d, ft.implied[i], fk, cap)[need]
+            # a parent with no such row to follow: a required key is matched as usual
+            lost = need[idx[need] < 0] if not fk.nullable else need[:0]
+            idx[lost] = match(len(lost)) if len(lost) else idx[lost]
+            d.parent_of[i] = idx
+            continue
         slots = d.chunk.slots.get(i) if d.chunk else None
         idx[need] = _aligned(d, fk, need, slots.take(len(need), d.n, match) if slots is not None else match(len(need)))
         d.parent_of[i] = idx
     _repair_pairs(d)
+
+
+def _follow(d: Draft, rule: Implied, fk: ForeignKey, cap: int | None) -> np.ndarray:
+    """The parent row of ``fk`` that each row's ``rule.source`` parent decides (see :mod:`.implied`)."""
+    by_index = {j: f for f, j in d.fk_index.items()}
+    source = by_index[rule.source]
+    own = d.parent_of[rule.source]
+    if rule.how == "same":
+        return own.copy()
+    via = by_index[rule.via]
+    parent, target = d.parents[source.ref_table], d.parents[fk.ref_table]
+    if rule.how == "through":
+        theirs = implied.rows_of(parent, target, via.columns, via.ref_columns)
+        return np.where(own >= 0, theirs[np.maximum(own, 0)] if len(theirs) else -1, -1)
+    owner = implied.rows_of(target, parent, via.columns, via.ref_columns)
+    return implied.match_within(own, owner, d.counts(fk.ref_table, fk), d.rng, cap)
 
 
 def _aligned(d: Draft, fk: ForeignKey, need: np.ndarray, chosen: np.ndarray) -> np.ndarray:
@@ -301,6 +326,8 @@ def _repair_pairs(d: Draft) -> None:
         if len(covering) < 2 or set(unique) != {c for fk in covering for c in fk.columns}:
             continue
         first, second = covering[0], covering[1]
+        if d.fk_index[second] in ft.implied:  # re-matching it would break the path it follows
+            continue
         a, b = d.parent_of[d.fk_index[first]], d.parent_of[d.fk_index[second]]
         rows = np.flatnonzero((a >= 0) & (b >= 0))
         b = b.copy()
