@@ -13,7 +13,11 @@ changes that touch keys, constraints or text; every database must come out valid
   IN-or-NULL, coalesce, date_part);
 - ``derived``: a generated column, a DEFAULT from a sequence, an ENUM type, two views, and a
   stored ``amount = price * qty`` (checked in every synthetic row);
-- ``reviews``: 50,000 rows of short free text under one parent.
+- ``reviews``: 50,000 rows of short free text under one parent;
+- ``rentals`` (session 7): a film-rental schema of 13 tables (bridges, a nullable second
+  language, a LIST column, DEFAULTs, a three-column UNIQUE, a date CHECK) where a payment's
+  customer and staff member are its rental's and it is paid after it: the script checks every
+  synthetic payment keeps that (``payment_follows_rental``).
 """
 
 from __future__ import annotations
@@ -120,7 +124,76 @@ REVIEWS = [
     "FROM range(1, 50001) t(i))",
 ]
 
-DATABASES = {"shop": SHOP, "checks": CHECKS, "derived": DERIVED, "reviews": REVIEWS}
+_FIRST = "['Mary', 'John', 'Linda', 'James', 'Susan', 'Robert', 'Karen', 'David', 'Lisa', 'Mark', 'Nancy', 'Paul']"
+_LAST = "['Smith', 'Jones', 'Brown', 'Lee', 'Walker', 'Young', 'King', 'Wright', 'Hill', 'Green', 'Adams', 'Baker']"
+_WORD = "['Academy', 'Dinosaur', 'Ace', 'Goldfinger', 'Airport', 'Pollock', 'Alone', 'Trip', 'Angels', 'Life', 'Bride', 'Intrigue']"
+RENTALS = [
+    "CREATE TABLE country(country_id INTEGER PRIMARY KEY, country VARCHAR NOT NULL)",
+    "CREATE TABLE city(city_id INTEGER PRIMARY KEY, city VARCHAR NOT NULL, country_id INTEGER NOT NULL REFERENCES country(country_id))",
+    "CREATE TABLE address(address_id INTEGER PRIMARY KEY, address VARCHAR NOT NULL, district VARCHAR, "
+    "city_id INTEGER NOT NULL REFERENCES city(city_id), postal_code VARCHAR(10), phone VARCHAR NOT NULL)",
+    "CREATE TABLE language(language_id INTEGER PRIMARY KEY, name CHAR(20) NOT NULL)",
+    "CREATE TABLE film(film_id INTEGER PRIMARY KEY, title VARCHAR NOT NULL, release_year INTEGER, "
+    "language_id INTEGER NOT NULL REFERENCES language(language_id), original_language_id INTEGER REFERENCES language(language_id), "
+    "rental_duration SMALLINT NOT NULL DEFAULT 3, rental_rate DECIMAL(4,2) NOT NULL DEFAULT 4.99, length SMALLINT, "
+    "replacement_cost DECIMAL(5,2) NOT NULL, rating VARCHAR CHECK (rating IN ('G', 'PG', 'PG-13', 'R', 'NC-17')), "
+    "special_features VARCHAR[])",
+    "CREATE TABLE actor(actor_id INTEGER PRIMARY KEY, first_name VARCHAR NOT NULL, last_name VARCHAR NOT NULL)",
+    "CREATE TABLE film_actor(actor_id INTEGER NOT NULL REFERENCES actor(actor_id), film_id INTEGER NOT NULL "
+    "REFERENCES film(film_id), PRIMARY KEY (actor_id, film_id))",
+    "CREATE TABLE store(store_id INTEGER PRIMARY KEY, address_id INTEGER NOT NULL REFERENCES address(address_id))",
+    "CREATE TABLE staff(staff_id INTEGER PRIMARY KEY, first_name VARCHAR NOT NULL, address_id INTEGER NOT NULL "
+    "REFERENCES address(address_id), store_id INTEGER NOT NULL REFERENCES store(store_id), active BOOLEAN NOT NULL DEFAULT true, "
+    "username VARCHAR NOT NULL UNIQUE)",
+    "CREATE TABLE customer(customer_id INTEGER PRIMARY KEY, store_id INTEGER NOT NULL REFERENCES store(store_id), "
+    "first_name VARCHAR NOT NULL, last_name VARCHAR NOT NULL, email VARCHAR UNIQUE, address_id INTEGER NOT NULL "
+    "REFERENCES address(address_id), active BOOLEAN NOT NULL, create_date TIMESTAMP NOT NULL)",
+    "CREATE TABLE inventory(inventory_id INTEGER PRIMARY KEY, film_id INTEGER NOT NULL REFERENCES film(film_id), "
+    "store_id INTEGER NOT NULL REFERENCES store(store_id))",
+    "CREATE TABLE rental(rental_id INTEGER PRIMARY KEY, rental_date TIMESTAMP NOT NULL, inventory_id INTEGER NOT NULL "
+    "REFERENCES inventory(inventory_id), customer_id INTEGER NOT NULL REFERENCES customer(customer_id), return_date TIMESTAMP, "
+    "staff_id INTEGER NOT NULL REFERENCES staff(staff_id), UNIQUE (rental_date, inventory_id, customer_id), "
+    "CHECK (return_date IS NULL OR return_date >= rental_date))",
+    "CREATE TABLE payment(payment_id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customer(customer_id), "
+    "staff_id INTEGER NOT NULL REFERENCES staff(staff_id), rental_id INTEGER REFERENCES rental(rental_id), "
+    "amount DECIMAL(5,2) NOT NULL CHECK (amount >= 0), payment_date TIMESTAMP NOT NULL)",
+    "SELECT setseed(0.125)",
+    "INSERT INTO country SELECT i, 'Country ' || chr((65 + i)::INTEGER) FROM range(20) t(i)",
+    "INSERT INTO city SELECT i, 'City ' || i, (hash(i) % 20)::INTEGER FROM range(120) t(i)",
+    "INSERT INTO address SELECT i, (1 + hash(i) % 999)::VARCHAR || ' ' || " + _WORD + "[1 + (hash(i * 3) % 12)::INTEGER] || ' Street', "
+    "CASE WHEN i % 9 = 0 THEN NULL ELSE 'District ' || (i % 15) END, (hash(i * 5) % 120)::INTEGER, "
+    "lpad((hash(i * 7) % 99999)::VARCHAR, 5, '0'), '+1 ' || lpad((hash(i * 11) % 10000000000)::VARCHAR, 10, '0') FROM range(400) t(i)",
+    "INSERT INTO language VALUES (0, 'English'), (1, 'Italian'), (2, 'Japanese'), (3, 'Mandarin'), (4, 'French'), (5, 'German')",
+    "INSERT INTO film SELECT i, upper(" + _WORD + "[1 + (hash(i) % 12)::INTEGER] || ' ' || " + _WORD + "[1 + (hash(i * 2) % 12)::INTEGER] || ' ' || i), "
+    "2000 + (hash(i * 3) % 7)::INTEGER, 0, CASE WHEN i % 7 = 0 THEN 1 + (hash(i) % 5)::INTEGER END, 3 + (hash(i * 5) % 5)::SMALLINT, "
+    "[0.99, 2.99, 4.99][1 + (hash(i * 7) % 3)::INTEGER], 46 + (hash(i * 11) % 140)::SMALLINT, 9.99 + (hash(i * 13) % 21), "
+    "['G', 'PG', 'PG-13', 'R', 'NC-17'][1 + (hash(i * 17) % 5)::INTEGER], "
+    "list_slice(['Trailers', 'Commentaries', 'Deleted Scenes', 'Behind the Scenes'], 1 + (hash(i * 19) % 3)::INTEGER, "
+    "2 + (hash(i * 23) % 3)::INTEGER) FROM range(300) t(i)",
+    "INSERT INTO actor SELECT i, " + _FIRST + "[1 + (hash(i) % 12)::INTEGER], " + _LAST + "[1 + (hash(i * 3) % 12)::INTEGER] FROM range(100) t(i)",
+    "INSERT INTO film_actor SELECT DISTINCT (hash(i) % 100)::INTEGER, (hash(i * 7) % 300)::INTEGER FROM range(1600) t(i)",
+    "INSERT INTO store VALUES (0, 0), (1, 1)",
+    "INSERT INTO staff SELECT i, " + _FIRST + "[1 + i], 2 + i, i % 2, i < 3, lower(" + _FIRST + "[1 + i]) || i FROM range(4) t(i)",
+    "INSERT INTO customer SELECT i, (hash(i) % 2)::INTEGER, f, l, CASE WHEN i % 25 = 0 THEN NULL ELSE lower(f || '.' || l || i) || "
+    "'@example.org' END, 6 + i, i % 30 <> 0, TIMESTAMP '2006-02-14 22:04:36' + to_days((hash(i) % 60)::INTEGER) "
+    "FROM (SELECT i, " + _FIRST + "[1 + (hash(i * 3) % 12)::INTEGER] f, " + _LAST + "[1 + (hash(i * 5) % 12)::INTEGER] l "
+    "FROM range(350) t(i))",
+    "INSERT INTO inventory SELECT i, (hash(i) % 300)::INTEGER, (hash(i * 3) % 2)::INTEGER FROM range(1200) t(i)",
+    # a rental is served by a staff member of the copy's store
+    "INSERT INTO rental SELECT i, d, inv, (hash(i * 5) % 350)::INTEGER, "
+    "CASE WHEN i % 40 = 0 THEN NULL ELSE d + to_hours((24 + hash(i * 7) % 200)::INTEGER) END, "
+    "(SELECT store_id FROM inventory WHERE inventory_id = inv) + 2 * (hash(i * 11) % 2)::INTEGER "
+    "FROM (SELECT i, (hash(i * 3) % 1200)::INTEGER inv, TIMESTAMP '2005-05-24 22:53:30' + to_minutes((i * 37 + hash(i) % 30)::INTEGER) d "
+    "FROM range(5000) t(i))",
+    # most rentals are paid once, by their customer, to their staff member; a few payments have no rental
+    "INSERT INTO payment SELECT row_number() OVER () - 1, customer_id, staff_id, rental_id, amount, payment_date FROM ("
+    "SELECT customer_id, staff_id, rental_id, [0.99, 2.99, 4.99, 5.99][1 + (hash(rental_id) % 4)::INTEGER] AS amount, "
+    "rental_date + to_minutes((hash(rental_id * 3) % 600)::INTEGER) AS payment_date FROM rental WHERE rental_id % 10 <> 0 "
+    "UNION ALL SELECT (hash(i) % 350)::INTEGER, (hash(i * 3) % 4)::INTEGER, NULL, 0.99 * (1 + (hash(i) % 9)::INTEGER), "
+    "TIMESTAMP '2006-02-14 15:16:03' FROM range(200) t(i))",
+]
+
+DATABASES = {"shop": SHOP, "checks": CHECKS, "derived": DERIVED, "reviews": REVIEWS, "rentals": RENTALS}
 
 
 def build(name: str, path: Path) -> Path:
@@ -151,6 +224,12 @@ def run(name: str, out: Path) -> dict:
         con = duckdb.connect(str(synth), read_only=True)
         row["amount_is_price_times_qty"] = con.execute("SELECT avg((amount = price * qty)::INTEGER) FROM line").fetchone()[0]
         con.close()
+    if name == "rentals":
+        con = duckdb.connect(str(synth), read_only=True)
+        row["payment_follows_rental"] = con.execute(
+            "SELECT avg((p.customer_id = r.customer_id AND p.staff_id = r.staff_id AND p.payment_date >= r.rental_date)::INTEGER) "
+            "FROM payment p JOIN rental r USING (rental_id)").fetchone()[0]
+        con.close()
     return row
 
 
@@ -163,7 +242,8 @@ def main(argv=None) -> int:
     failed = 0
     for name in args.only:
         row = run(name, args.out)
-        failed += "error" in row or row.get("validity") not in (None, 1.0) or row.get("amount_is_price_times_qty", 1) != 1
+        failed += "error" in row or row.get("validity") not in (None, 1.0) or row.get("amount_is_price_times_qty", 1) != 1 \
+            or row.get("payment_follows_rental", 1) != 1
         print(json.dumps(row), flush=True)
     return 1 if failed else 0
 

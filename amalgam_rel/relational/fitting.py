@@ -65,6 +65,7 @@ class TemporalOrder:
     column: str
     parent_column: str  # the context column name (``^...``) carrying the parent's value
     gaps: tuple[float, ...]  # quantiles of (child - parent) where it held, in the arrow unit
+    step: float = 1.0  # the child's resolution in that unit (whole seconds, days...): moved dates keep it
 
 
 @dataclass
@@ -145,9 +146,11 @@ def measure_cycle_edges(ft: FittedTable, frames: TrainingFrames, fitted, options
 
 
 def find_temporal_orders(ft: FittedTable, frames, fitted, options) -> None:
-    """Child dates that follow a parent date in ≥ 99 % of rows keep following it."""
+    """Child dates that follow a parent date in ≥ 99 % of rows keep following it: the driving
+    parent's, or that of a parent the row follows (:mod:`.implied`: a payment after its rental)."""
     orders = []
-    parents = [c for c in ft.frame.column_names if c.startswith("^")]
+    followed = tuple(matched_column(i, "") for i in ft.implied)
+    parents = [c for c in ft.frame.column_names if c.startswith("^") or (followed and c.startswith(followed))]
     for column in ft.table.columns:
         if column.type.kind not in TEMPORAL_KINDS or column.type.kind is Kind.INTERVAL or column.name in ft.plan.fk_columns:
             continue
@@ -164,7 +167,7 @@ def find_temporal_orders(ft: FittedTable, frames, fitted, options) -> None:
             ok = c >= q
             if ok.mean() >= 0.99:
                 gaps = np.quantile((c - q)[ok], np.linspace(0, 1, 33))
-                orders.append(TemporalOrder(column.name, p, tuple(float(g) for g in gaps)))
+                orders.append(TemporalOrder(column.name, p, tuple(float(g) for g in gaps), _resolution(c, child.type)))
                 break
     ft.temporal = tuple(orders)
 
@@ -172,7 +175,7 @@ def find_temporal_orders(ft: FittedTable, frames, fitted, options) -> None:
 def select_context(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     candidates = [c for c in ft.frame.column_names if c.startswith("^") and (ft.key, c[1:]) not in options.outcomes]
     own = _own_columns(ft)
-    required = tuple(t.parent_column for t in ft.temporal)
+    required = tuple(t.parent_column for t in ft.temporal if t.parent_column in candidates)
     # the children inherit this context: score it against their attributes too
     views = frames.child_views(ft.key, candidates)
     chosen = choose_context(ft.frame, candidates, own, options.context_size, ft.table, required, views,
@@ -398,6 +401,23 @@ def fit_tables(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, options: FitO
     for ft in fitted.values():
         release_frame(ft, frames, fitted, options)
     return fitted
+
+
+def _resolution(values: np.ndarray, t: pa.DataType) -> float:
+    """The coarsest of day, hour, minute, second and millisecond that divides every value (in
+    the type's own unit), else 1: a timestamp column's real resolution. Dates: one day.
+
+    >>> _resolution(np.array([0.0, 60e6, 180e6]), pa.timestamp("us")), _resolution(np.array([60.0, 7.0]), pa.timestamp("s"))
+    (60000000.0, 1.0)
+    """
+    if not pa.types.is_timestamp(t):
+        return 1.0
+    per_unit = {"s": 1e6, "ms": 1e3, "us": 1.0, "ns": 1e-3}[t.unit]  # microseconds in one unit
+    for step_us in (86_400e6, 3_600e6, 60e6, 1e6, 1e3):
+        step = step_us / per_unit
+        if step > 1 and len(values) and not np.any(np.mod(values, step)):
+            return step
+    return 1.0
 
 
 def _as_numbers(values: pa.ChunkedArray | pa.Array) -> np.ndarray:

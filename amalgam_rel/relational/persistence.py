@@ -50,7 +50,8 @@ def save_database_model(model, path: str | Path, *, force: bool = False) -> Path
             "keys": {c: g.to_json() for c, g in ft.keys.items()},
             "fillers": {c: f.to_json() for c, f in ft.fillers.items()},
             "real_rows": ft.real_rows, "null_driver_rows": ft.null_driver_rows,
-            "temporal": [{"column": o.column, "parent_column": o.parent_column, "gaps": list(o.gaps)} for o in ft.temporal],
+            "temporal": [{"column": o.column, "parent_column": o.parent_column, "gaps": list(o.gaps), "step": o.step}
+                         for o in ft.temporal],
             # JSON object keys are strings: FK indexes are written as such and read back as ints
             "mean_degrees": {str(i): v for i, v in ft.mean_degrees.items()},
             "own_parent_shares": {str(i): v for i, v in ft.own_parent_shares.items()},
@@ -112,7 +113,8 @@ def load_database_model(path: str | Path):
             fillers={c: Filler(**f) for c, f in t["fillers"].items()},
             text_columns=tuple(t["text_columns"]),
             real_rows=t["real_rows"], null_driver_rows=t["null_driver_rows"],
-            temporal=tuple(TemporalOrder(o["column"], o["parent_column"], tuple(o["gaps"])) for o in t["temporal"]),
+            temporal=tuple(TemporalOrder(o["column"], o["parent_column"], tuple(o["gaps"]), o.get("step", 1.0))
+                           for o in t["temporal"]),
             mean_degrees={int(i): v for i, v in t["mean_degrees"].items()},
             own_parent_shares={int(i): v for i, v in t["own_parent_shares"].items()},
             own_parent_tops={int(i): (v[0], int(v[1]), float(v[2])) for i, v in t.get("own_parent_tops", {}).items()},

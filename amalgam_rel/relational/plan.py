@@ -54,6 +54,20 @@ def matched_column(fk_index: int, parent_column: str) -> str:
     return f"&{fk_index}.{parent_column}"
 
 
+def is_matched_column(name: str) -> bool:
+    return name.startswith("&")
+
+
+def parse_matched_column(name: str) -> tuple[int, str]:
+    """(fk index, parent column) of a :func:`matched_column` name.
+
+    >>> parse_matched_column(matched_column(3, "a.b"))
+    (3, 'a.b')
+    """
+    index, column = name[1:].split(".", 1)
+    return int(index), column
+
+
 @dataclass(frozen=True)
 class TablePlan:
     table: str

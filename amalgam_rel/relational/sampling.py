@@ -22,7 +22,7 @@ from amalgam_rel.relational.fitting import FittedTable
 from amalgam_rel.relational.implied import Implied
 from amalgam_rel.relational.keys import number_within
 from amalgam_rel.relational.matching import align_to_values, fit_degrees, match_to_degrees, repair_duplicate_pairs
-from amalgam_rel.relational.plan import context_column, matched_column
+from amalgam_rel.relational.plan import context_column, is_matched_column, matched_column, parse_matched_column
 from amalgam_rel.relational.trees import build_forests
 from amalgam_rel.relational.text_features import is_text_feature
 from amalgam_rel.schema import sql
@@ -387,23 +387,45 @@ def _parent_column(d: Draft, fk: ForeignKey, column: str) -> pa.Array:
 
 
 def keep_temporal_orders(d: Draft) -> None:
-    """Where a child date followed its parent's in real data, move violators after the parent."""
+    """Where a child date followed its parent's in real data, move violators after the parent
+    (after a followed parent, every row: see :func:`_temporal_parent`)."""
     for order in d.ft.temporal:
-        if order.column not in d.rows.column_names or order.parent_column not in d.rows.column_names:
+        parent = _temporal_parent(d, order.parent_column)
+        if order.column not in d.rows.column_names or parent is None:
             continue
-        child, parent = d.rows.column(order.column), d.rows.column(order.parent_column)
+        child = d.rows.column(order.column)
         storage = pa.int32() if pa.types.is_date32(child.type) else pa.int64()
         c = child.cast(storage).to_numpy(zero_copy_only=False)
         p = parent.cast(storage).to_numpy(zero_copy_only=False)
         valid = ~(np.isnan(c.astype(float)) | np.isnan(p.astype(float)))
-        bad = valid & (c.astype(float) < p.astype(float))
+        # a followed parent's date was never the model's evidence: every row takes a real gap
+        bad = valid & ((c.astype(float) < p.astype(float)) | is_matched_column(order.parent_column))
         if not bad.any():
             continue
         gaps = np.interp(d.rng.random(bad.sum()), np.linspace(0, 1, len(order.gaps)), order.gaps)
         fixed = c.astype(np.float64)
-        fixed[bad] = p[bad].astype(np.float64) + np.round(gaps)
+        after = p[bad].astype(np.float64) + gaps
+        moved = np.round(after / order.step) * order.step
+        fixed[bad] = np.where(moved < p[bad], moved + order.step, moved)  # on the column's grid, never before the parent
         arr = pa.array(fixed.astype(np.int64), mask=~child.is_valid().to_numpy(zero_copy_only=False)).cast(storage).cast(child.type)
         d.rows = d.rows.set_column(d.rows.column_names.index(order.column), order.column, arr)
+
+
+def _temporal_parent(d: Draft, name: str) -> pa.Array | None:
+    """A parent date for every row: a context column, or the value of a followed parent's row."""
+    if name in d.rows.column_names:
+        return d.rows.column(name)
+    if not is_matched_column(name):
+        return None
+    i, column = parse_matched_column(name)
+    fk = next((f for f, j in d.fk_index.items() if j == i), None)
+    if fk is None or i not in d.parent_of or column not in d.parents[fk.ref_table].column_names:
+        return None
+    idx = d.parent_of[i]
+    values = d.parents[fk.ref_table].column(column).combine_chunks()
+    if not len(values):
+        return pa.nulls(d.n, values.type)
+    return pc.if_else(pa.array(idx < 0), pa.scalar(None, values.type), values.take(pa.array(np.maximum(idx, 0))))
 
 
 def assemble(d: Draft) -> None:

@@ -15,11 +15,11 @@ CREATE TABLE store (id INTEGER PRIMARY KEY, size INTEGER NOT NULL);
 CREATE TABLE staff (id INTEGER PRIMARY KEY, store_id INTEGER NOT NULL REFERENCES store(id));
 CREATE TABLE customer (id INTEGER PRIMARY KEY, code VARCHAR NOT NULL UNIQUE, store_id INTEGER NOT NULL REFERENCES store(id));
 CREATE TABLE rental (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customer(id),
-                     staff_id INTEGER NOT NULL REFERENCES staff(id), days INTEGER NOT NULL);
+                     staff_id INTEGER NOT NULL REFERENCES staff(id), days INTEGER NOT NULL, rented_at TIMESTAMP NOT NULL);
 CREATE TABLE payment (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customer(id),
                       staff_id INTEGER NOT NULL REFERENCES staff(id), rental_id INTEGER REFERENCES rental(id),
                       customer_code VARCHAR REFERENCES customer(code), store_id INTEGER NOT NULL REFERENCES store(id),
-                      amount DOUBLE NOT NULL);
+                      amount DOUBLE NOT NULL, paid_at TIMESTAMP NOT NULL);
 """
 
 
@@ -40,6 +40,10 @@ def shop(tmp_path_factory):
     staff = np.r_[rental_staff[paid], rng.integers(0, n_staff, extra)]
     rental = np.r_[np.flatnonzero(paid), np.full(extra, -1)]
     n_pay = len(customer)
+    # whole minutes; a paid rental is paid 1 to 10 hours after it was rented
+    rented_at = np.datetime64("2020-01-01T00:00", "m") + rng.integers(0, 60 * 24 * 365, n_rental)
+    paid_at = np.r_[rented_at[paid] + rng.integers(60, 600, paid.sum()),
+                    np.datetime64("2020-06-01T00:00", "m") + rng.integers(0, 60 * 24 * 30, extra)]
     code = np.array([f"C-{c:04d}" for c in customer], dtype=object)
     code[rng.random(n_pay) < 0.1] = None
     create(path, DDL, {
@@ -49,12 +53,13 @@ def shop(tmp_path_factory):
                      "code": np.array([f"C-{c:04d}" for c in range(n_customer)], dtype=object),
                      "store_id": customer_store.astype(np.int32)},
         "rental": {"id": np.arange(n_rental, dtype=np.int32), "customer_id": rental_customer.astype(np.int32),
-                   "staff_id": rental_staff.astype(np.int32), "days": rng.integers(1, 8, n_rental).astype(np.int32)},
+                   "staff_id": rental_staff.astype(np.int32), "days": rng.integers(1, 8, n_rental).astype(np.int32),
+                   "rented_at": rented_at.astype("datetime64[us]")},
         "payment": {"id": np.arange(n_pay, dtype=np.int32), "customer_id": customer.astype(np.int32),
                     "staff_id": staff.astype(np.int32),
                     "rental_id": pa.array(rental, mask=rental < 0, type=pa.int32()),
                     "customer_code": code, "store_id": customer_store[customer].astype(np.int32),
-                    "amount": rng.gamma(2, 3, n_pay)},
+                    "amount": rng.gamma(2, 3, n_pay), "paid_at": paid_at.astype("datetime64[us]")},
     })
     model = DatabaseModel(seed=0, iters=ITERS).fit(path)
     out = path.with_name("synth.duckdb")
@@ -86,6 +91,18 @@ def test_followed_keys_keep_their_real_null_shares_and_spread(shop):
     # a rental is paid at most as often as in the real data (once): followed rows do not pile up
     (most,), = query(out, "SELECT max(n) FROM (SELECT count(*) AS n FROM payment WHERE rental_id IS NOT NULL GROUP BY rental_id)")
     assert most <= 3
+
+
+def test_a_row_keeps_its_followed_parents_dates_apart_as_in_real_data(shop):
+    src, out, _ = shop
+    q = """SELECT avg((p.paid_at >= r.rented_at)::INT), median(epoch(p.paid_at - r.rented_at)) / 3600,
+                  avg((epoch(p.paid_at)::BIGINT % 60 = 0)::INT)
+           FROM payment p JOIN rental r ON p.rental_id = r.id"""
+    (_, real_hours, _), = query(src, q)
+    (after, hours, whole_minutes), = query(out, q)
+    assert after == 1.0  # the rental is not the payment's driving parent: the model never saw its date
+    assert hours == pytest.approx(real_hours, rel=0.25)
+    assert whole_minutes == 1.0  # moved dates stay on the real timestamps' grid
 
 
 def test_independent_keys_are_still_matched(shop):
