@@ -97,18 +97,24 @@ def _kept_columns(db: Database, ft: FittedTable, draft: Draft, table: pa.Table) 
     return pa.table(keep)
 
 
-def _last_readers(plan: DatabasePlan) -> dict[str, list[str]]:
+def _last_readers(plan: DatabasePlan, tables: dict[str, FittedTable]) -> dict[str, list[str]]:
     """Table -> the tables nothing sampled after it reads (their rows can be freed then).
 
-    Tables on a broken FK cycle are read again once every table exists, so they stay.
+    Tables on a broken FK cycle are read again once every table exists, so they stay; a
+    grandparent that a row's two parents share (:mod:`.implied`, ``sibling``) is read too.
     """
     position = {t: i for i, t in enumerate(plan.graph.order)}
     on_cycles = {t for fk in plan.graph.broken for t in (fk.table, fk.ref_table)}
+    shared: dict[str, list[str]] = {}
+    for key, ft in tables.items():
+        for rule in ft.implied.values():
+            if rule.how == "sibling":
+                shared.setdefault(plan.db.foreign_keys[rule.via].ref_table, []).append(key)
     out: dict[str, list[str]] = {}
     for t in plan.graph.order:
         if t in on_cycles:
             continue
-        readers = [fk.table for fk in plan.db.referencing(t) if fk.table != t]
+        readers = [fk.table for fk in plan.db.referencing(t) if fk.table != t] + shared.get(t, [])
         last = max((position[r] for r in readers), default=position[t])
         out.setdefault(plan.graph.order[last], []).append(t)
     return out
@@ -239,7 +245,7 @@ class DatabaseModel:
         report = SampleReport()
         sampled: dict[str, pa.Table] = {}
         links: dict[str, dict[int, np.ndarray]] = {}  # table -> fk index -> parent row per row
-        finished = _last_readers(plan)
+        finished = _last_readers(plan, self.tables_)
         totals = TotalsWriter(self.db, getattr(self, "totals_", ()))
         con = duckdb.connect()
         try:

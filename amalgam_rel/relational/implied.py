@@ -13,7 +13,9 @@ driving parent instead of being matched:
   (``order_line.customer = orders.customer``);
 * ``within``: the key's own parent has a key to the driving parent: the row is matched among
   its driving parent's children of that table, by their sampled degrees (``payment.rental``
-  among the rentals of the payment's customer).
+  among the rentals of the payment's customer);
+* ``sibling``: both parents have a key to one grandparent: the row is matched among the key's
+  parents under the same grandparent (a rental's staff member works at its copy's store).
 
 Which rows are empty still comes from the row's model (the ``?i`` flag).
 
@@ -41,12 +43,13 @@ MIN_ROWS = 20  # fewer such rows prove nothing
 @dataclass(frozen=True)
 class Implied:
     """FK ``fk`` follows the parent row of FK ``source`` (the driver, or a key filled before it);
-    ``via`` indexes the third FK of a ``through`` or ``within`` path."""
+    ``via`` indexes the third FK of a ``through``, ``within`` or ``sibling`` path."""
 
     fk: int
-    how: str  # "same", "through" or "within"
+    how: str  # "same", "through", "within" or "sibling"
     source: int
     via: int | None = None
+    via2: int | None = None  # "sibling": the source parent's FK to the grandparent ``via`` also points to
 
 
 Keys = list[tuple[int, ForeignKey]]
@@ -95,12 +98,31 @@ def _rules(frame, i, fk, j, source, frames, filled_first) -> list[Implied]:
         if h.ref_table == source.ref_table and h.ref_columns == source.ref_columns and fk.ref_table in frames:
             paths.append((Implied(i, "within", j, k), frames[fk.ref_table], source.columns, fk.columns,
                           fk.ref_columns, h.columns))
+    paths = [(rule, frame, mine, key, table, their_key, theirs) for rule, table, mine, key, their_key, theirs in paths]
+    for k, h in filled_first.get(fk.ref_table, []):
+        for m, g in filled_first.get(source.ref_table, []):
+            # (a composite key here stays with the matcher)
+            if h.ref_table == g.ref_table and h.ref_columns == g.ref_columns and len(fk.columns) == 1 \
+                    and h.ref_table not in (fk.ref_table, source.ref_table) and {fk.ref_table, source.ref_table} <= set(frames):
+                # the row's grandparent through its source parent, beside the row's own key
+                sides = _through_parent(frame, source, frames[source.ref_table], g.columns).append_column("k", frame.column(fk.columns[0]))
+                paths.append((Implied(i, "sibling", j, k, m), sides, tuple(f"g{n}" for n in range(len(g.columns))), ("k",),
+                              frames[fk.ref_table], fk.ref_columns, h.columns))
     out = []
-    for rule, table, mine, key, their_key, theirs in paths:
-        share, rows = agreement(frame, mine, key, table, their_key, theirs)
+    for rule, child, mine, key, table, their_key, theirs in paths:
+        share, rows = agreement(child, mine, key, table, their_key, theirs)
         if rows >= MIN_ROWS and share >= AGREEMENT:
             out.append(rule)
     return out
+
+
+def _through_parent(frame: pa.Table, fk: ForeignKey, parent: pa.Table, columns: tuple[str, ...]) -> pa.Table:
+    """``columns`` of each row's ``fk`` parent (NULL where there is none), named g0, g1, ..."""
+    rows = rows_of(frame, parent, fk.columns, fk.ref_columns)
+    missing = pa.array(rows < 0)
+    take = pa.array(np.maximum(rows, 0))
+    return pa.table({f"g{n}": pc.if_else(missing, pa.scalar(None, parent.column(c).type), parent.column(c).take(take))
+                     if parent.num_rows else pa.nulls(frame.num_rows, parent.column(c).type) for n, c in enumerate(columns)})
 
 
 def agreement(child: pa.Table, columns: tuple[str, ...], key: tuple[str, ...], parent: pa.Table,

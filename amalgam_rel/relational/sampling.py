@@ -300,6 +300,13 @@ def _follow(d: Draft, rule: Implied, fk: ForeignKey, cap: int | None) -> np.ndar
     if rule.how == "through":
         theirs = implied.rows_of(parent, target, via.columns, via.ref_columns)
         return np.where(own >= 0, theirs[np.maximum(own, 0)] if len(theirs) else -1, -1)
+    if rule.how == "sibling":  # grouped by the grandparent both parents point to
+        up = by_index[rule.via2]
+        top = d.parents[via.ref_table]
+        group_of = implied.rows_of(parent, top, up.columns, up.ref_columns)
+        groups = np.where(own >= 0, group_of[np.maximum(own, 0)], -1) if len(group_of) else np.full(len(own), -1)
+        owner = implied.rows_of(target, top, via.columns, via.ref_columns)
+        return implied.match_within(groups, owner, d.counts(fk.ref_table, fk), d.rng, cap)
     owner = implied.rows_of(target, parent, via.columns, via.ref_columns)
     return implied.match_within(own, owner, d.counts(fk.ref_table, fk), d.rng, cap)
 

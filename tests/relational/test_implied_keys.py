@@ -14,7 +14,9 @@ DDL = """
 CREATE TABLE store (id INTEGER PRIMARY KEY, size INTEGER NOT NULL);
 CREATE TABLE staff (id INTEGER PRIMARY KEY, store_id INTEGER NOT NULL REFERENCES store(id));
 CREATE TABLE customer (id INTEGER PRIMARY KEY, code VARCHAR NOT NULL UNIQUE, store_id INTEGER NOT NULL REFERENCES store(id));
+CREATE TABLE inventory (id INTEGER PRIMARY KEY, store_id INTEGER NOT NULL REFERENCES store(id));
 CREATE TABLE rental (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customer(id),
+                     inventory_id INTEGER NOT NULL REFERENCES inventory(id),
                      staff_id INTEGER NOT NULL REFERENCES staff(id), days INTEGER NOT NULL, rented_at TIMESTAMP NOT NULL);
 CREATE TABLE payment (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customer(id),
                       staff_id INTEGER NOT NULL REFERENCES staff(id), rental_id INTEGER REFERENCES rental(id),
@@ -28,10 +30,16 @@ def shop(tmp_path_factory):
     rng = np.random.default_rng(3)
     path = tmp_path_factory.mktemp("implied") / "rentals.duckdb"
     n_store, n_staff, n_customer, n_rental = 4, 12, 150, 900
-    staff_store = rng.integers(0, n_store, n_staff)
+    staff_store = np.arange(n_staff) % n_store
     customer_store = rng.integers(0, n_store, n_customer)
     rental_customer = rng.integers(0, n_customer, n_rental)
-    rental_staff = rng.integers(0, n_staff, n_rental)
+    # a rental is served at its copy's store (staff and inventory: two parents under one store)
+    n_inventory = 400
+    inventory_store = rng.integers(0, n_store, n_inventory)
+    rental_inventory = rng.integers(0, n_inventory, n_rental)
+    staff_of = [np.flatnonzero(staff_store == s) for s in range(n_store)]
+    assert all(len(s) for s in staff_of)
+    rental_staff = np.array([rng.choice(staff_of[inventory_store[i]]) for i in rental_inventory])
     # one payment per rental and some without a rental; a paid rental's customer, staff and
     # code are the payment's, and the store is the customer's (the customer's parent)
     paid = rng.random(n_rental) < 0.8
@@ -52,7 +60,9 @@ def shop(tmp_path_factory):
         "customer": {"id": np.arange(n_customer, dtype=np.int32),
                      "code": np.array([f"C-{c:04d}" for c in range(n_customer)], dtype=object),
                      "store_id": customer_store.astype(np.int32)},
+        "inventory": {"id": np.arange(n_inventory, dtype=np.int32), "store_id": inventory_store.astype(np.int32)},
         "rental": {"id": np.arange(n_rental, dtype=np.int32), "customer_id": rental_customer.astype(np.int32),
+                   "inventory_id": rental_inventory.astype(np.int32),
                    "staff_id": rental_staff.astype(np.int32), "days": rng.integers(1, 8, n_rental).astype(np.int32),
                    "rented_at": rented_at.astype("datetime64[us]")},
         "payment": {"id": np.arange(n_pay, dtype=np.int32), "customer_id": customer.astype(np.int32),
@@ -75,6 +85,9 @@ def test_every_path_between_a_rows_keys_agrees(shop):
     # the code names the same customer as the id
     assert query(out, """SELECT count(*) FROM payment p JOIN customer c ON p.customer_code = c.code
                          WHERE p.customer_id <> c.id""") == [(0,)]
+    # the rental's staff member works at the rental's copy's store
+    assert query(out, """SELECT count(*) FROM rental r JOIN staff s ON r.staff_id = s.id
+                         JOIN inventory i ON r.inventory_id = i.id WHERE s.store_id <> i.store_id""") == [(0,)]
     # the store is the customer's
     assert query(out, """SELECT count(*) FROM payment p JOIN customer c ON p.customer_id = c.id
                          WHERE p.store_id <> c.store_id""") == [(0,)]
@@ -111,8 +124,8 @@ def test_independent_keys_are_still_matched(shop):
     db = model.plan_.db
     followed = {db.foreign_keys[i].columns for i in implied}
     assert ("customer_code",) in followed and ("store_id",) in followed
-    # the rentals' own keys agree with nothing else: matched as before
-    assert model.tables_["rental"].implied == {}
+    rental = {db.foreign_keys[i].columns: f.how for i, f in model.tables_["rental"].implied.items()}
+    assert rental == {("staff_id",): "sibling"}  # the customer agrees with nothing: matched as before
 
 
 def test_implied_keys_survive_saving(shop, tmp_path):

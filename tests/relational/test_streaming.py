@@ -104,7 +104,7 @@ def test_part_bounds_never_split_a_parent():
 
 def test_sampled_tables_are_forgotten_after_their_last_reader(shop):
     _, model, _ = shop
-    finished = _last_readers(model.plan_)
+    finished = _last_readers(model.plan_, model.tables_)
     assert "region" in finished["customer"]
     assert {"customer", "product", "orders"} <= set(finished["orders"])
 
