@@ -16,8 +16,9 @@ changes that touch keys, constraints or text; every database must come out valid
 - ``reviews``: 50,000 rows of short free text under one parent;
 - ``rentals`` (session 7): a film-rental schema of 13 tables (bridges, a nullable second
   language, a LIST column, DEFAULTs, a three-column UNIQUE, a date CHECK) where a payment's
-  customer and staff member are its rental's and it is paid after it: the script checks every
-  synthetic payment keeps that (``payment_follows_rental``).
+  customer and staff member are its rental's and it is paid after it, and a rental's staff member
+  works at its copy's store: the script checks every synthetic row keeps both
+  (``payment_follows_rental``, ``staff_at_copy_store``).
 """
 
 from __future__ import annotations
@@ -229,6 +230,9 @@ def run(name: str, out: Path) -> dict:
         row["payment_follows_rental"] = con.execute(
             "SELECT avg((p.customer_id = r.customer_id AND p.staff_id = r.staff_id AND p.payment_date >= r.rental_date)::INTEGER) "
             "FROM payment p JOIN rental r USING (rental_id)").fetchone()[0]
+        row["staff_at_copy_store"] = con.execute(
+            "SELECT avg((s.store_id = i.store_id)::INTEGER) FROM rental JOIN staff s USING (staff_id) "
+            "JOIN inventory i USING (inventory_id)").fetchone()[0]
         con.close()
     return row
 
@@ -243,7 +247,7 @@ def main(argv=None) -> int:
     for name in args.only:
         row = run(name, args.out)
         failed += "error" in row or row.get("validity") not in (None, 1.0) or row.get("amount_is_price_times_qty", 1) != 1 \
-            or row.get("payment_follows_rental", 1) != 1
+            or row.get("payment_follows_rental", 1) != 1 or row.get("staff_at_copy_store", 1) != 1
         print(json.dumps(row), flush=True)
     return 1 if failed else 0
 

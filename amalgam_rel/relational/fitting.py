@@ -233,7 +233,9 @@ def find_implied_keys(ft: FittedTable, frames, fitted, options: FitOptions) -> N
         tp = frames.plan.tables[key]
         return [(frames.plan.fk_index(fk), fk) for fk in ((tp.driver,) if tp.driver else ()) + tp.matched]
 
-    matched = [(frames.plan.fk_index(fk), fk) for fk in ft.plan.matched]
+    # a key in a unique set with other columns (a bridge's pair) is matched, so that pairs can be repaired
+    paired = {c for u in ft.table.unique_sets() if len(u) > 1 for c in u}
+    matched = [(frames.plan.fk_index(fk), fk) for fk in ft.plan.matched if not set(fk.columns) & paired]
     ft.implied, ft.match_order = find_implied(ft.frame, (frames.plan.fk_index(driver), driver), matched, frames.frames,
                                               {key: filled_first(key) for key in frames.frames})
 

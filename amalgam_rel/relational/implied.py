@@ -23,7 +23,7 @@ Which rows are empty still comes from the row's model (the ``?i`` flag).
 >>> child = pa.table({"customer": [1, 1, 2, None], "code": ["a", "a", "b", "b"]})
 >>> people = pa.table({"id": [1, 2], "code": ["a", "b"]})
 >>> agreement(child, ("code",), ("customer",), people, ("id",), ("code",))
-(1.0, 3)
+(1.0, 3, 0.5555555555555556)
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from amalgam_rel.schema.model import ForeignKey
 
 AGREEMENT = 0.995  # share of real rows (both keys filled) that must agree
 MIN_ROWS = 20  # fewer such rows prove nothing
+MAX_CHANCE = 0.9  # nor does agreement that independent sides would nearly always reach (one grandparent)
 
 
 @dataclass(frozen=True)
@@ -110,8 +111,8 @@ def _rules(frame, i, fk, j, source, frames, filled_first) -> list[Implied]:
                               frames[fk.ref_table], fk.ref_columns, h.columns))
     out = []
     for rule, child, mine, key, table, their_key, theirs in paths:
-        share, rows = agreement(child, mine, key, table, their_key, theirs)
-        if rows >= MIN_ROWS and share >= AGREEMENT:
+        share, rows, chance = agreement(child, mine, key, table, their_key, theirs)
+        if rows >= MIN_ROWS and share >= AGREEMENT and chance <= MAX_CHANCE:
             out.append(rule)
     return out
 
@@ -126,23 +127,29 @@ def _through_parent(frame: pa.Table, fk: ForeignKey, parent: pa.Table, columns: 
 
 
 def agreement(child: pa.Table, columns: tuple[str, ...], key: tuple[str, ...], parent: pa.Table,
-              parent_key: tuple[str, ...], parent_columns: tuple[str, ...]) -> tuple[float, int]:
+              parent_key: tuple[str, ...], parent_columns: tuple[str, ...]) -> tuple[float, int, float]:
     """Share of child rows (``key`` and ``columns`` filled) whose ``columns`` equal the
-    ``parent_columns`` of the parent row with ``parent_key = key``; and how many rows that is."""
+    ``parent_columns`` of the parent row with ``parent_key = key``; how many rows that is; and
+    the share that would agree by chance were the two sides independent (a grandparent with
+    one row agrees with everything, and says nothing)."""
     left = pa.table({f"k{j}": child.column(c).cast(parent.column(p).type, safe=False) for j, (c, p) in enumerate(zip(key, parent_key))}
-                    | {f"a{j}": child.column(c) for j, c in enumerate(columns)}).drop_null()
+                    | {f"a{j}": child.column(c).cast(parent.column(p).type, safe=False)
+                       for j, (c, p) in enumerate(zip(columns, parent_columns))}).drop_null()
     if left.num_rows == 0:
-        return 0.0, 0
+        return 0.0, 0, 1.0
     right = pa.table({f"k{j}": parent.column(p) for j, p in enumerate(parent_key)}
                      | {f"b{j}": parent.column(c) for j, c in enumerate(parent_columns)})
     joined = left.join(right, keys=[f"k{j}" for j in range(len(key))], join_type="left outer")
     same = np.ones(joined.num_rows, dtype=bool)
     for j in range(len(columns)):
-        a, b = joined.column(f"a{j}"), joined.column(f"b{j}")
-        if a.type != b.type:
-            a = a.cast(b.type, safe=False)
-        same &= pc.fill_null(pc.equal(a, b), False).to_numpy(zero_copy_only=False)
-    return float(same.mean()), joined.num_rows
+        same &= pc.fill_null(pc.equal(joined.column(f"a{j}"), joined.column(f"b{j}")), False).to_numpy(zero_copy_only=False)
+    names = [f"v{j}" for j in range(len(columns))]
+    counts = [joined.select([f"{side}{j}" for j in range(len(columns))]).rename_columns(names)
+              .group_by(names).aggregate([([], "count_all")]).rename_columns(names + [side]) for side in "ab"]
+    both = counts[0].join(counts[1], keys=names, join_type="inner")
+    n = joined.num_rows
+    chance = float(np.dot(both.column("a").to_numpy().astype(float), both.column("b").to_numpy().astype(float))) / n / n
+    return float(same.mean()), n, chance
 
 
 def rows_of(values: pa.Table, target: pa.Table, columns: tuple[str, ...], target_columns: tuple[str, ...]) -> np.ndarray:

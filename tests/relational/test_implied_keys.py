@@ -137,3 +137,17 @@ def test_implied_keys_survive_saving(shop, tmp_path):
     assert again.tables_["payment"].implied == model.tables_["payment"].implied
     assert again.tables_["payment"].match_order == model.tables_["payment"].match_order
 
+
+
+def test_agreement_that_chance_gives_implies_nothing():
+    # (the zoo's keys_only: two keys to spokes that all hang from one hub "agreed" on the hub
+    # every time; matched among that one hub's spokes, the pair key could not be repaired)
+    from amalgam_rel.relational.implied import MAX_CHANCE, agreement
+
+    child = pa.table({"spoke": np.arange(100) % 10, "hub": np.ones(100, dtype=np.int64)})
+    spokes = pa.table({"id": np.arange(10), "hub": np.ones(10, dtype=np.int64)})
+    share, rows, chance = agreement(child, ("hub",), ("spoke",), spokes, ("id",), ("hub",))
+    assert (share, rows) == (1.0, 100) and chance > MAX_CHANCE
+    spokes = spokes.set_column(1, "hub", pa.array(np.arange(10) % 5))
+    child = child.set_column(1, "hub", pa.array(np.arange(100) % 10 % 5))
+    assert agreement(child, ("hub",), ("spoke",), spokes, ("id",), ("hub",)) == (1.0, 100, pytest.approx(0.2))
