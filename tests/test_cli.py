@@ -98,6 +98,45 @@ def test_a_database_without_tables_is_a_one_line_error(tmp_path):
     assert len(proc.stderr.strip().splitlines()) == 1 and not (tmp_path / "out.duckdb").exists()
 
 
+def test_a_column_named_like_ours_is_a_one_line_error(tmp_path):
+    source = tmp_path / "counts.duckdb"
+    con = duckdb.connect(str(source))
+    con.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, "#0" INTEGER); INSERT INTO t VALUES (1, 2)')
+    con.close()
+    proc = cli("synth", source, "-o", tmp_path / "out.duckdb")
+    assert proc.returncode == 2
+    assert "column '#0' of table 't'" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and not (tmp_path / "out.duckdb").exists()
+
+
+def test_columns_named_like_helper_columns_synthesize(tmp_path):
+    # "__row" (row numbers beside a table's columns), "__parent"/"k0"/"u0" (parent totals),
+    # "__i"/"__v" (candidate text beside a CHECK's columns), "__rank" (private bounding): each
+    # once clashed with a helper column of the same name
+    source = tmp_path / "helpers.duckdb"
+    con = duckdb.connect(str(source))
+    con.execute("""
+        CREATE TABLE p (id INTEGER PRIMARY KEY, "__parent" INTEGER, "k0" DOUBLE, total DOUBLE);
+        CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER NOT NULL REFERENCES p(id), up INTEGER REFERENCES c(id),
+                        "__row" INTEGER, "__rank" INTEGER, "u0" DOUBLE, "__i" INTEGER, "__v" VARCHAR,
+                        CHECK ("__i" >= 0 AND length("__v") > 1));
+        INSERT INTO p SELECT i, i % 3, i * 0.5, (SELECT sum((j % 7) * 1.5) FROM range(240) r(j) WHERE j % 60 = i)
+                      FROM range(60) t(i);
+        CREATE TEMP TABLE rows AS SELECT i, i % 60 AS p_id, CASE WHEN i >= 60 THEN i % 60 END AS up, i % 5, i % 4,
+            (i % 7) * 1.5, i % 9, ['alpha', 'beta', 'gamma'][1 + (i % 3)::INTEGER] || ' ' || (i % 11) FROM range(240) t(i);
+        INSERT INTO c SELECT * FROM rows WHERE i < 60;  -- a row's parent row first
+        INSERT INTO c SELECT * FROM rows WHERE i >= 60;
+    """)
+    con.close()
+    out = tmp_path / "out.duckdb"
+    proc = cli("synth", source, "-o", out, "--text-budget", "2")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    check = duckdb.connect(str(out), read_only=True)
+    assert check.execute('SELECT count(*) FROM c WHERE NOT ("__i" >= 0 AND length("__v") > 1)').fetchone() == (0,)
+    assert check.execute("SELECT count(*) FROM c").fetchone()[0] > 0
+    check.close()
+
+
 @pytest.mark.parametrize("fixture", ["all_types_db", "hostile_db"])
 def test_synth_clones_every_type_and_hostile_names(fixture, request, tmp_path):
     # every type (INTERVAL, HUGEINT, nested, JSON...) and every awkward identifier, end to end

@@ -27,7 +27,6 @@ from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Table
 from amalgam_rel.schema.types import NESTED_KINDS
 
-_RANK = "__rank"
 
 
 def bounded_name(table_key: str) -> str:
@@ -55,11 +54,12 @@ def bound_contributions(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, caps
             continue
         table, parent = plan.db.table(key), plan.db.table(fk.ref_table)
         cap = caps[plan.fk_index(fk)]
+        rank = sql.fresh_name("__rank", table.column_names)
         ranked = exp.select(
             exp.Star(),
             exp.Window(this=exp.RowNumber(), partition_by=[sql.column(c) for c in fk.columns],
                        order=exp.Order(expressions=[exp.Ordered(this=sql.column(c)) for c in _order_columns(table)]))
-            .as_(sql.ident(_RANK)),
+            .as_(sql.ident(rank)),
         ).from_(_relation(table, sources))
         parent_rel = _relation(parent, sources, "p")
         on = exp.and_(*(exp.EQ(this=sql.column(c, "t"), expression=sql.column(r, "p")) for c, r in zip(fk.columns, fk.ref_columns)))
@@ -67,7 +67,7 @@ def bound_contributions(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, caps
             exp.select(*(sql.column(c, "t") for c in table.column_names))
             .from_(ranked.subquery("t"))
             .join(parent_rel, on=on, join_type="inner")  # FK targets are unique: no row is repeated
-            .where(exp.LTE(this=sql.column(_RANK, "t"), expression=exp.Literal.number(cap)))
+            .where(exp.LTE(this=sql.column(rank, "t"), expression=exp.Literal.number(cap)))
         )
         name = bounded_name(key)
         con.execute(sql.render(exp.Create(this=exp.Table(this=sql.ident(name)), kind="TABLE", replace=True,

@@ -95,13 +95,18 @@ class Validator:
         used = set().union(*(referenced_columns(c) for c in self.checks))
         self.context_types = {n: t for n, t in self.context_types.items() if n in used}
         self._con = duckdb.connect()
+        # the candidate's position and text sit beside the row's columns: names none of them has
+        taken = set(self.context_types) | {spec.column}
+        self._i = sql.fresh_name("__i", taken)
+        self._v = sql.fresh_name("__v", taken | {self._i})
 
     def _query(self, context_names: list[str]) -> str:
         col = sql.ident(self.spec.column).sql(sql.DIALECT)
+        i, v = sql.ident(self._i).sql(sql.DIALECT), sql.ident(self._v).sql(sql.DIALECT)
         if self.spec.mode == "json":
-            cast = f"CAST(CAST(__v AS JSON) AS {self.spec.type_sql})"
+            cast = f"CAST(CAST({v} AS JSON) AS {self.spec.type_sql})"
         else:
-            cast = f"CAST(__v AS {self.spec.type_sql})"
+            cast = f"CAST({v} AS {self.spec.type_sql})"
         ctx = "".join(
             f", CAST({sql.ident(n).sql(sql.DIALECT)} AS {self.context_types[n].sql(named_enums=False)}) "
             f"AS {sql.ident(n).sql(sql.DIALECT)}"
@@ -113,13 +118,13 @@ class Validator:
         if self.spec.min_length:
             tests.append(f"length({col}) >= {self.spec.min_length}")
         ok = " AND ".join(tests) or "TRUE"
-        return f"SELECT __i, {ok} AS __ok, {col} FROM (SELECT __i, {cast} AS {col}{ctx} FROM __cand)"
+        return f"SELECT {i}, {ok}, {col} FROM (SELECT {i}, {cast} AS {col}{ctx} FROM __cand)"
 
     def check(self, texts: list[str], context: dict[str, list] | None = None) -> tuple[list[bool], list[Any]]:
         """(accepted?, DuckDB's value) for each decoded candidate text, in order."""
         context = {n: list(v) for n, v in (context or {}).items() if n in self.context_types}
         names = [n for n in self.context_types if n in context]
-        arrays = {"__i": pa.array(range(len(texts)), pa.int64()), "__v": pa.array(texts, pa.string())}
+        arrays = {self._i: pa.array(range(len(texts)), pa.int64()), self._v: pa.array(texts, pa.string())}
         for n in names:
             arrays[n] = _arrow(context[n])
         table = pa.table(arrays)

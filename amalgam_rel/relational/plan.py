@@ -5,8 +5,8 @@ Rows of a child table are created by its *driving* foreign key: each parent row'
 how many children it has. Every other foreign key is *matched* (degree-preserving, see
 :mod:`.matching`); self-references become forests (:mod:`.trees`); cycle edges are *deferred*.
 
-Names of the extra columns a table model sees (chosen so they cannot clash with SQL names
-written by people, who rarely start a column with these characters):
+Names of the extra columns a table model sees (people rarely start a column with these
+characters; a source column shaped like one is refused, see :func:`check_column_names`):
 
 - ``#<i>``: how many rows of foreign key ``i`` point at this row (its children);
 - ``?<i>``: whether this row leaves nullable foreign key ``i`` empty;
@@ -27,8 +27,10 @@ written by people, who rarely start a column with these characters):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
+from amalgam_rel.errors import InputError
 from amalgam_rel.schema.graph import FkGraph, fk_graph
 from amalgam_rel.schema.model import Database, ForeignKey, Table
 from amalgam_rel.schema.types import Kind
@@ -97,6 +99,27 @@ class DatabasePlan:
         return self.db.foreign_keys.index(fk)
 
 
+# the names above, and the language model's text features (``~name``, ``{name``, ``=name``)
+_OURS = re.compile(r"[#?]\d+$|@depth\d+$|&\d+\.|[\^~{=]")
+
+
+def check_column_names(db: Database) -> None:
+    """Refuse a source column whose name could be one of ours: it would share a frame with it.
+
+    >>> from amalgam_rel.schema.model import Column, Database, Table
+    >>> from amalgam_rel.schema.types import parse_type
+    >>> check_column_names(Database((Table("t", (Column("#0", parse_type("INTEGER")),)),), ()))
+    Traceback (most recent call last):
+    ...
+    amalgam_rel.errors.InputError: column '#0' of table 't': amalgam-rel names its own columns like this (#0, ?0, @depth0, &0., or a first ^ ~ { =); rename it in a copy of the database
+    """
+    for table in db.tables:
+        for column in table.columns:
+            if _OURS.match(column.name):
+                raise InputError(f"column {column.name!r} of table {table.key!r}: amalgam-rel names its own columns "
+                                 "like this (#0, ?0, @depth0, &0., or a first ^ ~ { =); rename it in a copy of the database")
+
+
 def plan_database(db: Database, graph: FkGraph | None = None, *, private: bool = False) -> DatabasePlan:
     """How every table's rows arise.
 
@@ -107,6 +130,7 @@ def plan_database(db: Database, graph: FkGraph | None = None, *, private: bool =
     depth or child-count columns (a row's depth changes with every ancestor: no bounded
     sensitivity); they are left empty (:mod:`amalgam_rel.dp.stages`).
     """
+    check_column_names(db)
     graph = graph or fk_graph(db)
     index = {fk: i for i, fk in enumerate(db.foreign_keys)}
     plans = {}

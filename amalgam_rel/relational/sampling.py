@@ -29,7 +29,6 @@ from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import ForeignKey
 from amalgam_rel.schema.types import Kind
 
-_ROW = "__row"
 _MAX_ROUNDS = 30
 # candidate rows for keeping a fixed sum: about this many per parent, 1 to 3 per child row (a
 # parent of 26 children gets 52, one of 2 children 6), drawn afresh up to 4 times for the
@@ -211,7 +210,8 @@ def _swap_in_candidates(d: Draft, fixed: list, rows: np.ndarray, groups: np.ndar
     picks = np.arange(d.n)
     picks[rows] = np.where(source < len(rows), rows[np.minimum(source, len(rows) - 1)], d.n + source - len(rows))
     d.rows = pa.concat_tables([d.rows, pool]).take(pa.array(picks)).combine_chunks()
-    d.rows = d.rows.set_column(d.rows.column_names.index(_ROW), _ROW, pa.array(np.arange(d.n, dtype=np.int64)))
+    row = _row(d.ft)
+    d.rows = d.rows.set_column(d.rows.column_names.index(row), row, pa.array(np.arange(d.n, dtype=np.int64)))
 
 
 def _still_off(d: Draft, fixed: list, rows: np.ndarray, groups: np.ndarray,
@@ -579,12 +579,17 @@ def sample_table(d: Draft) -> pa.Table:
 def _sample(ft: FittedTable, n: int, evidence: dict | None, seed: int) -> pa.Table:
     """Model rows plus a row-number column (so a table without a model still has ``n`` rows)."""
     if ft.model is None:
-        return pa.table({_ROW: pa.array(np.arange(n, dtype=np.int64))})
+        return pa.table({_row(ft): pa.array(np.arange(n, dtype=np.int64))})
     if evidence:
         rows = ft.model.sample(evidence=evidence, seed=seed)
     else:
         rows = ft.model.sample(n, seed=seed)
-    return rows.append_column(_ROW, pa.array(np.arange(n, dtype=np.int64)))
+    return rows.append_column(_row(ft), pa.array(np.arange(n, dtype=np.int64)))
+
+
+def _row(ft: FittedTable) -> str:
+    """The row-number column of a draft: a name none of the table's columns has."""
+    return sql.fresh_name("__row", ft.table.column_names)
 
 
 def _flag(d: Draft, name: str | None) -> np.ndarray:
@@ -601,7 +606,7 @@ def _column_or(d: Draft, name: str | None, default: float) -> np.ndarray:
 
 def _with_row_numbers(d: Draft) -> pa.Table:
     cols = {c: d.values[c] for c in d.values if d.ft.table.has_column(c)}
-    cols[_ROW] = pa.array(np.arange(d.n, dtype=np.int64))
+    cols[_row(d.ft)] = pa.array(np.arange(d.n, dtype=np.int64))
     return pa.table(cols)
 
 
@@ -611,8 +616,9 @@ def _duplicate_rows(d: Draft, unique: tuple[str, ...]) -> np.ndarray:
         return np.array([], dtype=np.int64)
     frame = _with_row_numbers(d)
     cols = [sql.column(c) for c in unique]
-    ranked = exp.select(sql.column(_ROW)).from_(
-        exp.select(sql.column(_ROW), exp.Window(this=exp.RowNumber(), partition_by=cols).as_("k"))
+    row = _row(d.ft)
+    ranked = exp.select(sql.column(row)).from_(
+        exp.select(sql.column(row), exp.Window(this=exp.RowNumber(), partition_by=cols).as_("k"))
         .from_(sql.ident("__draft")).where(exp.and_(*(exp.not_(c.is_(exp.null())) for c in cols))).subquery("r")
     ).where(exp.GT(this=exp.column("k"), expression=exp.Literal.number(1)))
     return _query_rows(d, frame, ranked)
@@ -620,7 +626,7 @@ def _duplicate_rows(d: Draft, unique: tuple[str, ...]) -> np.ndarray:
 
 def _violations(d: Draft, check: exp.Expression) -> np.ndarray:
     frame = _with_row_numbers(d)
-    query = exp.select(sql.column(_ROW)).from_(sql.ident("__draft")).where(exp.not_(exp.paren(check.copy())))
+    query = exp.select(sql.column(_row(d.ft))).from_(sql.ident("__draft")).where(exp.not_(exp.paren(check.copy())))
     return _query_rows(d, frame, query)
 
 
@@ -628,7 +634,7 @@ def _query_rows(d: Draft, frame: pa.Table, query: exp.Expression) -> np.ndarray:
     con = d.con
     con.register("__draft", frame)
     try:
-        return con.execute(sql.render(query)).fetchnumpy()[_ROW].astype(np.int64)
+        return con.execute(sql.render(query)).fetchnumpy()[_row(d.ft)].astype(np.int64)
     finally:
         con.unregister("__draft")
 

@@ -98,14 +98,15 @@ def _child_sums(con, fk: ForeignKey, parent: Table, child: Table, candidates):
     the number of children. Parent rows come back as positions into the parent's scan."""
     keys = con.execute(sql.render(sql.select_columns(parent.name, fk.ref_columns, parent.schema))).to_arrow_table()
     keys = keys.rename_columns([f"k{j}" for j in range(len(fk.ref_columns))])
-    keys = keys.append_column("__parent", pa.array(np.arange(keys.num_rows, dtype=np.int64)))
+    keys = keys.append_column("parent", pa.array(np.arange(keys.num_rows, dtype=np.int64)))
     used = sorted({c for cand in candidates for c in cand})
     rows = con.execute(sql.render(sql.select_columns(child.name, list(fk.columns) + used, child.schema))).to_arrow_table()
-    rows = rows.rename_columns([f"k{j}" for j in range(len(fk.columns))] + used)
+    # positional names: a user column called "parent" or "k0" cannot clash
+    rows = rows.rename_columns([f"k{j}" for j in range(len(fk.columns))] + [f"u{j}" for j in range(len(used))])
     joined = rows.join(keys, keys=[f"k{j}" for j in range(len(fk.columns))], join_type="inner")
-    owner = joined.column("__parent").to_numpy()
+    owner = joined.column("parent").to_numpy()
     n = keys.num_rows
-    values = {c: np.nan_to_num(_floats(joined.column(c))) for c in used}
+    values = {c: np.nan_to_num(_floats(joined.column(f"u{j}"))) for j, c in enumerate(used)}
     sums = [np.bincount(owner, weights=np.prod([values[c] for c in cand], axis=0), minlength=n) for cand in candidates]
     return np.arange(n), sums, np.bincount(owner, minlength=n)
 

@@ -50,5 +50,19 @@ def count_rows(con: duckdb.DuckDBPyConnection, table: str, schema: str = "main")
     return int(con.execute(query.sql(DIALECT)).fetchone()[0])
 
 
+def fresh_name(base: str, taken: Iterable[str]) -> str:
+    """``base``, or ``base_1``, ``base_2``... : a helper column's name no user column holds.
+
+    >>> fresh_name("__row", ["id", "__row", "__row_1"])
+    '__row_2'
+    """
+    taken = set(taken)
+    name, n = base, 0
+    while name in taken:
+        n += 1
+        name = f"{base}_{n}"
+    return name
+
+
 def render(expression: exp.Expression) -> str:
     return expression.sql(DIALECT)

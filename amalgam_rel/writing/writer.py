@@ -190,14 +190,15 @@ def self_reference_levels(con: duckdb.DuckDBPyConnection, table: Table, fks: lis
     """
     n = data.num_rows
     parents = []
-    con.register(_CHUNK, data.append_column("__row", pa.array(np.arange(n, dtype=np.int64))))
+    row = sql.fresh_name("__row", data.column_names)
+    con.register(_CHUNK, data.append_column(row, pa.array(np.arange(n, dtype=np.int64))))
     try:
         for fk in fks:
             match = exp.and_(*(
                 exp.EQ(this=sql.column(p, "p"), expression=sql.column(c, "c")) for c, p in zip(fk.columns, fk.ref_columns)
             ))
             query = (
-                exp.select(sql.column("__row", "c").as_("child"), sql.column("__row", "p").as_("parent"))
+                exp.select(sql.column(row, "c").as_("child"), sql.column(row, "p").as_("parent"))
                 .from_(exp.Table(this=sql.ident(_CHUNK), alias=exp.TableAlias(this=sql.ident("c"))))
                 .join(exp.Table(this=sql.ident(_CHUNK), alias=exp.TableAlias(this=sql.ident("p"))), on=match)
             )
