@@ -28,6 +28,9 @@ def print_summary(console: Console, d: dict) -> None:
          lambda v: f"strict mean p {fmt(v['strict_mean'])}, strict rejects {fmt(v['strict_rejected'])} of columns"),
         ("pair trends", d.get("pair_trends", {}).get("score"), lambda v: f"{len(v['pairs'])} pairs"),
         ("cardinality", d.get("cardinality", {}).get("score"), lambda v: f"{len(v['foreign_keys'])} foreign keys"),
+        ("key paths", d.get("key_paths", {}).get("score"),
+         lambda v: f"{len(v['paths'])} relations the real rows keep, "
+                   f"{sum(p['synth'] == 1.0 for p in v['paths'])} kept in every synthetic row"),
         ("inter-table trends", d.get("intertable_trends", {}).get("score"),
          lambda v: f"1 hop {fmt(v['one_hop'])}, 2 hops {fmt(v['two_hops'])}"),
         ("detection", d.get("detection", {}).get("score"), lambda v: f"mean ROC AUC {fmt(v['auc'])}"),
@@ -39,7 +42,8 @@ def print_summary(console: Console, d: dict) -> None:
                    + ("" if v["holdout"] else "; no holdout")),
     ]
     key = {"validity": "validity", "column shapes": "column_shapes", "amalgam χ² p (mean)": "amalgam_chi2_p",
-           "pair trends": "pair_trends", "cardinality": "cardinality", "inter-table trends": "intertable_trends",
+           "pair trends": "pair_trends", "cardinality": "cardinality", "key paths": "key_paths",
+           "inter-table trends": "intertable_trends",
            "detection": "detection", "workload": "workload", "privacy (DCR share)": "privacy"}
     for label, score, detail in rows:
         if key[label] in d:

@@ -9,8 +9,8 @@ Stages run in the order of :data:`STAGES`; each takes the shared
     0.93
 
 The overall score is the mean of the fidelity scores that could be computed: validity,
-column shapes, pair trends, cardinality, inter-table trends, detection and workload. Privacy
-and the χ² p-values are reported beside it, not in it.
+column shapes, pair trends, cardinality, inter-table trends, detection and workload. Privacy,
+the χ² p-values and key paths (:mod:`.key_paths`) are reported beside it, not in it.
 
 >>> overall({"a": 1.0, "b": 0.5, "c": None})
 0.75
@@ -31,6 +31,7 @@ from amalgam_rel.evaluation.chi2 import chi2
 from amalgam_rel.evaluation.context import Context, open_pair
 from amalgam_rel.evaluation.detection import detection
 from amalgam_rel.evaluation.intertable import intertable_trends
+from amalgam_rel.evaluation.key_paths import key_paths
 from amalgam_rel.evaluation.pairs import pair_trends
 from amalgam_rel.evaluation.privacy import privacy
 from amalgam_rel.evaluation.profile import profile
@@ -45,6 +46,7 @@ STAGES: tuple[tuple[str, Callable[[Context], object]], ...] = (
     ("amalgam_chi2_p", chi2),
     ("pair_trends", pair_trends),
     ("cardinality", cardinality),
+    ("key_paths", key_paths),
     ("intertable_trends", intertable_trends),
     ("detection", detection),
     ("workload", workload),
