@@ -109,6 +109,7 @@ class ColumnReport:
     frequent_repeats: int = 0  # draws equal to a frequent value in a row meant for a new one (regenerated)
     reused: int = 0  # rows served from the K distinct values of their context bucket
     null_fallbacks: int = 0  # rows of a nullable column left NULL when every attempt failed
+    value_fallbacks: int = 0  # rows of a NOT NULL column given another row's value when every attempt failed
     seconds: float = 0.0
     extra: dict = field(default_factory=dict)
 
@@ -496,6 +497,8 @@ class TextFieldModel:
                 texts[i] = d
                 done.add(i)
             todo = [i for i in todo if i not in done]
+        if todo and not plan.nullable:
+            todo = self._reuse_accepted(plan, rows, todo, values, texts, validator, report, rng)
         for i in todo:
             if not plan.nullable:
                 raise DataError(
@@ -504,6 +507,35 @@ class TextFieldModel:
                     "relax its constraints or raise max_attempts"
                 )
             report.null_fallbacks += 1
+
+    def _reuse_accepted(self, plan: ColumnPlan, rows: RowContext, todo: list[int], values: dict[int, Any],
+                        texts: dict[int, str], validator: Validator, report: ColumnReport,
+                        rng: np.random.Generator) -> list[int]:
+        """A NOT NULL row no draw could fill takes a value accepted for another row (that its own
+        CHECKs accept); the rows left are returned. Not for a UNIQUE column.
+
+        A column whose real values are few and each held by one row (20 country names) has no
+        new value left once the copy guard refuses the real ones: at ``--scale 40`` its 800 rows
+        failed the whole synthesis although many had been filled.
+        """
+        pool = list(texts)
+        if plan.unique or not pool:
+            return todo
+        left = []
+        for attempt in range(4):
+            picks = rng.choice(pool, size=len(todo))
+            ok, _ = validator.check([texts[k] for k in picks.tolist()], rows.take(validator.context_types, todo))
+            left = []
+            for i, k, good in zip(todo, picks.tolist(), ok):
+                if good:
+                    values[i], texts[i] = values[k], texts[k]
+                    report.value_fallbacks += 1
+                else:
+                    left.append(i)
+            todo = left
+            if not todo:
+                break
+        return todo
 
     def _sample(self, plan: ColumnPlan, prompts: list[str], temperature: float,
                 shapes: list[str | None] | None = None) -> list[str]:

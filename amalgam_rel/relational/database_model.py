@@ -69,6 +69,10 @@ class SampleReport:
         empty = {name: r.get("null_fallbacks", 0) for name, r in self.text.items() if r.get("null_fallbacks", 0)}
         if empty:
             line += "; left NULL after every attempt failed: " + ", ".join(f"{n} ({k:,})" for n, k in sorted(empty.items()))
+        repeated = {name: r.get("value_fallbacks", 0) for name, r in self.text.items() if r.get("value_fallbacks", 0)}
+        if repeated:
+            line += "; another row's value after every attempt failed: " + \
+                ", ".join(f"{n} ({k:,})" for n, k in sorted(repeated.items()))
         return line
 
 

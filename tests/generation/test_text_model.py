@@ -114,6 +114,26 @@ def test_no_convergence_is_an_error_for_not_null_and_null_otherwise(fitted, monk
     assert values == [None] * 3 and fitted.generation_report_[("products", "sku")].null_fallbacks == 3
 
 
+def test_a_not_null_row_no_draw_fills_takes_another_rows_value(fitted, monkeypatch):
+    # (20 country names, each held by one real row, at --scale 40: the copy guard refuses the
+    # real names, the model knows no others, and the run failed although most rows were filled)
+    monkeypatch.setattr(fitted, "max_attempts", 2)
+    calls = []
+
+    def draws(plan, prompts, t, shapes=None):  # one good value in the first batch, then only too short ones
+        calls.append(len(prompts))
+        return [("a fresh new description" if len(calls) == 1 and k == 0 else "short") for k in range(len(prompts))]
+
+    monkeypatch.setattr(fitted, "_sample", draws)
+    values = fitted._generate_column(fitted.plans_[("products", "description")], fruit_rows(3), {}).to_pylist()
+    assert values == ["a fresh new description"] * 3
+    assert fitted.generation_report_[("products", "description")].value_fallbacks == 2
+    # a UNIQUE column cannot repeat a value: still an error
+    monkeypatch.setattr(fitted, "_sample", lambda plan, prompts, t, shapes=None: ["P-0001Z"] + ["P-999999999"] * (len(prompts) - 1))
+    with pytest.raises(DataError, match="products.code"):
+        fitted._generate_column(fitted.plans_[("products", "code")], fruit_rows(3), {})
+
+
 def fruit_rows(n):
     return RowContext.of({"category": ["fruit"] * n, "price": [1.0] * n})
 
