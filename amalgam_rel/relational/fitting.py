@@ -21,6 +21,7 @@ from amalgam_rel.models.codecs.scale import step_candidates
 from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.relational.context import choose_context
 from amalgam_rel.relational.cycles import back_link, own_parent_share, own_parent_top
+from amalgam_rel.relational.date_parts import DatePart, find_date_parts
 from amalgam_rel.relational.derived import Derived, find_derived
 from amalgam_rel.relational.implied import Implied, find_implied
 from amalgam_rel.relational.fillers import Filler, fit_filler
@@ -34,6 +35,7 @@ from amalgam_rel.schema.types import NUMERIC_KINDS, TEMPORAL_KINDS, Kind
 
 LANGUAGE_MODEL = "language_model"
 _CODE_SAMPLE = 10_000  # values of a UNIQUE string column read to tell codes from text
+_CALENDAR_FILL = 0.9  # share of the steps between a UNIQUE date column's first and last value it must hold
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class FittedTable:
     matched: dict[int, str] = field(default_factory=dict)  # matched fk index -> the parent column rows are matched on
     fixed_sums: tuple[FixedSum, ...] = ()  # child columns summing to a constant per driving parent
     derived: tuple[Derived, ...] = ()  # columns computed from two others of their row, in dependency order
+    date_parts: tuple[DatePart, ...] = ()  # columns read off a date of their row (year, month name...)
     implied: dict[int, Implied] = field(default_factory=dict)  # matched fk index -> the key it follows
     match_order: tuple[int, ...] = ()  # matched fk indexes in the order they are filled (empty: the plan's)
 
@@ -262,10 +265,33 @@ def find_parent_sequences(ft: FittedTable, frames, fitted, options) -> None:
 
 def fit_keys(ft: FittedTable, frames, fitted, options) -> None:
     ft.keys = {c: fit_key_generator(ft.frame.column(c), ft.table.column(c).type) for c in ft.plan.generated_keys}
-    for c in unique_codes(ft):
+    for c in unique_codes(ft) + calendar_columns(ft):
         values = ft.frame.column(c)
         codes = fit_key_generator(values, ft.table.column(c).type)
         ft.keys[c] = WithNulls(codes, values.null_count / len(values)) if values.null_count else codes
+
+
+def calendar_columns(ft: FittedTable) -> list[str]:
+    """UNIQUE DATE / TIMESTAMP columns that hold (nearly) every step of a regular run: a date
+    dimension's days. Drawn from a model, 1,461 days in 1,461 rows collide and no nudge finds a
+    free day inside the range (``cannot make ['d'] unique``); they are issued as a run instead,
+    from the real first day in the real step, like a key."""
+    checked = _checked_columns(ft.table)
+    out = []
+    for unique in ft.table.unique_sets():
+        c = unique[0]
+        if len(unique) != 1 or c in ft.plan.generated_keys or c in ft.plan.fk_columns or c in checked \
+                or ft.table.column(c).type.kind not in (Kind.DATE, Kind.TIMESTAMP):
+            continue
+        values = ft.frame.column(c).drop_null()
+        if len(values) < 20:
+            continue
+        ints = np.sort(values.cast(pa.int32() if pa.types.is_date32(values.type) else pa.int64()).to_numpy().astype(np.int64))
+        steps = np.diff(ints)
+        step = np.bincount(steps[steps > 0]).argmax() if (steps > 0).any() and steps.max() < 10**7 else None
+        if step and (ints[-1] - ints[0]) / step + 1 <= len(ints) / _CALENDAR_FILL:
+            out.append(c)
+    return out
 
 
 def unique_codes(ft: FittedTable) -> list[str]:
@@ -304,6 +330,28 @@ def find_derived_columns(ft: FittedTable, frames, fitted, options: FitOptions) -
     ft.derived = tuple(d for d in find_derived(ft.frame, columns) if d.column not in mine)
 
 
+def find_date_part_columns(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
+    """Columns that are a part of a date of their row (:mod:`.date_parts`)."""
+    if options.epsilon is not None or ft.frame.num_rows == 0:
+        return  # a private fit never reads the data for this
+    skip = set(ft.plan.fk_columns) | set(ft.keys) | set(ft.sequences) | {d.column for d in ft.derived} \
+        | _checked_columns(ft.table) | _unique_columns(ft.table)
+    present = [c for c in ft.table.columns if c.name in ft.frame.column_names]
+    dates = [c.name for c in present if c.type.kind in (Kind.DATE, Kind.TIMESTAMP)]
+    if not dates:
+        return
+    parts = find_date_parts(ft.frame, dates, [c.name for c in present if c.name not in skip and c.name not in dates])
+    # an integer key that spells a unique, never-NULL date (date_key = 20240131) is read off it
+    # too, instead of counting on from the first real key (20240131, 20240132, ...)
+    days = [c for c in dates if ft.table.is_unique((c,)) and ft.frame.column(c).null_count == 0]
+    keyed = [c for c in ft.keys if c in ft.plan.generated_keys and ft.table.column(c).type.kind is Kind.INTEGER
+             and c not in _checked_columns(ft.table)]
+    spelled = [p for p in (find_date_parts(ft.frame, days, keyed) if days and keyed else ()) if p.part == "yyyymmdd"]
+    for p in spelled:
+        del ft.keys[p.column]
+    ft.date_parts = parts + tuple(spelled)
+
+
 def _checked_columns(table: Table) -> set[str]:
     return {col.name for check in table.checks for col in check.find_all(exp.Column)}
 
@@ -313,7 +361,8 @@ def _unique_columns(table: Table) -> set[str]:
 
 
 def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
-    exclude = tuple(ft.plan.fk_columns) + tuple(ft.keys) + tuple(ft.sequences) + tuple(d.column for d in ft.derived)
+    exclude = tuple(ft.plan.fk_columns) + tuple(ft.keys) + tuple(ft.sequences) + tuple(d.column for d in ft.derived) \
+        + tuple(d.column for d in ft.date_parts)
     if ft.frame.num_rows == 0 or all(c in exclude for c in ft.frame.column_names):
         return
     # text lengths, frequent values and JSON shapes join the model when not private: under a privacy budget the language model
@@ -387,7 +436,8 @@ def release_frame(ft: FittedTable, frames, fitted, options) -> None:
 
 
 FIT_STAGES = (build_frame, measure_degrees, find_implied_keys, measure_cycle_edges, find_temporal_orders, find_parent_sequences,
-              select_context, select_match_columns, fit_keys, find_derived_columns, fit_model, find_fixed_sums)
+              select_context, select_match_columns, fit_keys, find_derived_columns, find_date_part_columns, fit_model,
+              find_fixed_sums)
 
 
 def fit_tables(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, options: FitOptions, progress=None) -> dict[str, FittedTable]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from amalgam_rel.errors import InputError, OutputError
 from amalgam_rel.models.persistence import load_model, save_model
+from amalgam_rel.relational.date_parts import DatePart
 from amalgam_rel.relational.derived import Derived
 from amalgam_rel.relational.implied import Implied
 from amalgam_rel.relational.fillers import Filler
@@ -59,7 +60,7 @@ def save_database_model(model, path: str | Path, *, force: bool = False) -> Path
             "sequences": dict(ft.sequences),
             "matched": {str(i): c for i, c in ft.matched.items()},
             "fixed_sums": [asdict(f) for f in ft.fixed_sums],
-            "derived": [asdict(f) for f in ft.derived],
+            "derived": [asdict(f) for f in ft.derived], "date_parts": [asdict(f) for f in ft.date_parts],
             "implied": [asdict(f) for f in ft.implied.values()], "match_order": list(ft.match_order),
         })
     # a schema-only text generator (private fits) is a few parameters, not a trained model
@@ -122,6 +123,7 @@ def load_database_model(path: str | Path):
             matched={int(i): c for i, c in t.get("matched", {}).items()},  # absent in older models
             fixed_sums=tuple(FixedSum(**f) for f in t.get("fixed_sums", [])),  # likewise
             derived=tuple(Derived(**f) for f in t.get("derived", [])),  # likewise
+            date_parts=tuple(DatePart(**f) for f in t.get("date_parts", [])),  # likewise
             implied={f["fk"]: Implied(**f) for f in t.get("implied", [])},  # likewise
             match_order=tuple(t.get("match_order", [])),
         )

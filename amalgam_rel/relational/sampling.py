@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from amalgam_rel.errors import DataError
-from amalgam_rel.relational import derived, fixed_sums, implied
+from amalgam_rel.relational import date_parts, derived, fixed_sums, implied
 from amalgam_rel.relational.fitting import FittedTable
 from amalgam_rel.relational.implied import Implied
 from amalgam_rel.relational.keys import number_within
@@ -541,6 +541,14 @@ def _as_array(values: list, n: int) -> pa.Array:
     return pa.array(values)
 
 
+def compute_date_parts(d: Draft) -> None:
+    """Columns read off a date of their row (:mod:`.date_parts`), from the sampled dates."""
+    for f in d.ft.date_parts:
+        kind = d.ft.table.column(f.column).type.kind
+        target = pa.int64() if kind is Kind.INTEGER else pa.bool_() if kind is Kind.BOOLEAN else pa.string()
+        d.values[f.column] = date_parts.compute(f, d.values[f.source], target, d.rng)
+
+
 def derive_columns(d: Draft) -> None:
     """Columns computed from two others of their row (:mod:`.derived`), in dependency order."""
     for f in d.ft.derived:
@@ -556,7 +564,7 @@ def fill_others(d: Draft) -> None:
 
 
 SAMPLE_STAGES = (create_rows, keep_fixed_sums, match_foreign_keys, build_self_references, generate_keys, resolve_foreign_keys,
-                 keep_temporal_orders, assemble, repair_unique_sets, enforce_checks, derive_columns, fill_others, fill_text,
+                 keep_temporal_orders, assemble, repair_unique_sets, enforce_checks, compute_date_parts, derive_columns, fill_others, fill_text,
                  repair_text_unique_sets)
 
 
