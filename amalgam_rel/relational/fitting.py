@@ -92,6 +92,7 @@ class FittedTable:
     fixed_sums: tuple[FixedSum, ...] = ()  # child columns summing to a constant per driving parent
     derived: tuple[Derived, ...] = ()  # columns computed from two others of their row, in dependency order
     date_parts: tuple[DatePart, ...] = ()  # columns read off a date of their row (year, month name...)
+    calendar: tuple[str, ...] = ()  # keys the model also owns (a calendar's days): issued first, then its evidence
     implied: dict[int, Implied] = field(default_factory=dict)  # matched fk index -> the key it follows
     match_order: tuple[int, ...] = ()  # matched fk indexes in the order they are filled (empty: the plan's)
 
@@ -265,26 +266,31 @@ def find_parent_sequences(ft: FittedTable, frames, fitted, options) -> None:
 
 def fit_keys(ft: FittedTable, frames, fitted, options) -> None:
     ft.keys = {c: fit_key_generator(ft.frame.column(c), ft.table.column(c).type) for c in ft.plan.generated_keys}
-    for c in unique_codes(ft) + calendar_columns(ft):
+    ft.calendar = tuple(calendar_columns(ft))
+    for c in unique_codes(ft) + list(ft.calendar):
         values = ft.frame.column(c)
         codes = fit_key_generator(values, ft.table.column(c).type)
         ft.keys[c] = WithNulls(codes, values.null_count / len(values)) if values.null_count else codes
 
 
 def calendar_columns(ft: FittedTable) -> list[str]:
-    """UNIQUE DATE / TIMESTAMP columns that hold (nearly) every step of a regular run: a date
-    dimension's days. Drawn from a model, 1,461 days in 1,461 rows collide and no nudge finds a
-    free day inside the range (``cannot make ['d'] unique``); they are issued as a run instead,
-    from the real first day in the real step, like a key."""
+    """DATE / TIMESTAMP columns, UNIQUE or all distinct and never NULL in the real rows, that hold
+    (nearly) every step of a regular run: a date dimension's days, a daily or hourly series.
+    Drawn from a model, 1,461 days in 1,461 rows collide (and a declared UNIQUE finds no free
+    day inside the range: ``cannot make ['d'] unique``); they are issued as a run instead, from
+    the real first day in the real step, like a key. The table model keeps them: the rest of a
+    row (a fiscal week, a holiday flag) is drawn given its day."""
     checked = _checked_columns(ft.table)
+    declared = {u[0] for u in ft.table.unique_sets() if len(u) == 1}
     out = []
-    for unique in ft.table.unique_sets():
-        c = unique[0]
-        if len(unique) != 1 or c in ft.plan.generated_keys or c in ft.plan.fk_columns or c in checked \
-                or ft.table.column(c).type.kind not in (Kind.DATE, Kind.TIMESTAMP):
+    for col in ft.table.columns:
+        c = col.name
+        if c in ft.plan.generated_keys or c in ft.plan.fk_columns or c in checked or c not in ft.frame.column_names \
+                or col.type.kind not in (Kind.DATE, Kind.TIMESTAMP):
             continue
-        values = ft.frame.column(c).drop_null()
-        if len(values) < 20:
+        column = ft.frame.column(c)
+        values = column.drop_null()
+        if len(values) < 20 or (c not in declared and (column.null_count or pc.count_distinct(values).as_py() < len(values))):
             continue
         ints = np.sort(values.cast(pa.int32() if pa.types.is_date32(values.type) else pa.int64()).to_numpy().astype(np.int64))
         steps = np.diff(ints)
@@ -341,12 +347,13 @@ def find_date_part_columns(ft: FittedTable, frames, fitted, options: FitOptions)
     if not dates:
         return
     parts = find_date_parts(ft.frame, dates, [c.name for c in present if c.name not in skip and c.name not in dates])
-    # an integer key that spells a unique, never-NULL date (date_key = 20240131) is read off it
+    # an integer key that spells a unique, never-NULL date (date_key = 20240131, a julian day) is read off it
     # too, instead of counting on from the first real key (20240131, 20240132, ...)
-    days = [c for c in dates if ft.table.is_unique((c,)) and ft.frame.column(c).null_count == 0]
+    days = [c for c in dates if (ft.table.is_unique((c,)) or c in ft.keys) and ft.frame.column(c).null_count == 0]
     keyed = [c for c in ft.keys if c in ft.plan.generated_keys and ft.table.column(c).type.kind is Kind.INTEGER
              and c not in _checked_columns(ft.table)]
-    spelled = [p for p in (find_date_parts(ft.frame, days, keyed) if days and keyed else ()) if p.part == "yyyymmdd"]
+    spelled = [p for p in (find_date_parts(ft.frame, days, keyed) if days and keyed else ())
+               if p.part in ("yyyymmdd", "day_number")]
     for p in spelled:
         del ft.keys[p.column]
     ft.date_parts = parts + tuple(spelled)
@@ -361,8 +368,8 @@ def _unique_columns(table: Table) -> set[str]:
 
 
 def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
-    exclude = tuple(ft.plan.fk_columns) + tuple(ft.keys) + tuple(ft.sequences) + tuple(d.column for d in ft.derived) \
-        + tuple(d.column for d in ft.date_parts)
+    exclude = tuple(ft.plan.fk_columns) + tuple(c for c in ft.keys if c not in ft.calendar) + tuple(ft.sequences) \
+        + tuple(d.column for d in ft.derived) + tuple(d.column for d in ft.date_parts)
     if ft.frame.num_rows == 0 or all(c in exclude for c in ft.frame.column_names):
         return
     # text lengths, frequent values and JSON shapes join the model when not private: under a privacy budget the language model

@@ -61,6 +61,7 @@ def save_database_model(model, path: str | Path, *, force: bool = False) -> Path
             "matched": {str(i): c for i, c in ft.matched.items()},
             "fixed_sums": [asdict(f) for f in ft.fixed_sums],
             "derived": [asdict(f) for f in ft.derived], "date_parts": [asdict(f) for f in ft.date_parts],
+            "calendar": list(ft.calendar),
             "implied": [asdict(f) for f in ft.implied.values()], "match_order": list(ft.match_order),
         })
     # a schema-only text generator (private fits) is a few parameters, not a trained model
@@ -124,6 +125,7 @@ def load_database_model(path: str | Path):
             fixed_sums=tuple(FixedSum(**f) for f in t.get("fixed_sums", [])),  # likewise
             derived=tuple(Derived(**f) for f in t.get("derived", [])),  # likewise
             date_parts=tuple(DatePart(**f) for f in t.get("date_parts", [])),  # likewise
+            calendar=tuple(t.get("calendar", [])),  # likewise
             implied={f["fk"]: Implied(**f) for f in t.get("implied", [])},  # likewise
             match_order=tuple(t.get("match_order", [])),
         )

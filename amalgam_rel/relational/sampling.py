@@ -116,20 +116,28 @@ def create_rows(d: Draft) -> None:
     if fk is None:
         # the model's draws are stratified (models/stratified.py): a small root table keeps its
         # spread of child counts, and every other column's, without any pool
-        d.rows = _sample(ft, d.chunk.rows if d.chunk else planned_rows(d), None, seed)
+        n = d.chunk.rows if d.chunk else planned_rows(d)
+        d.rows = _sample(ft, n, _calendar(d, n) or None, seed)
         return
     parent = d.parents[fk.ref_table]
     parent_rows = d.chunk.parent_rows if d.chunk else driver_rows(d)
     has = parent_rows >= 0  # rows with a parent come first, the orphans last
+    days = _calendar(d, len(parent_rows))
     evidence = {context_column(c): parent.column(c).take(pa.array(parent_rows[has])) for c in ft.context}
-    rows = _sample(ft, int(has.sum()), evidence, seed)
+    rows = _sample(ft, int(has.sum()), {**evidence, **{c: v.filter(pa.array(has)) for c, v in days.items()}}, seed)
     orphans = int((~has).sum())
     if orphans:
         empty = {context_column(c): pa.nulls(orphans, parent.schema.field(c).type) for c in ft.context}
-        without = _sample(ft, orphans, empty, seed + 1)
+        without = _sample(ft, orphans, {**empty, **{c: v.filter(pa.array(~has)) for c, v in days.items()}}, seed + 1)
         rows = pa.concat_tables([rows, without.cast(rows.schema)])
     d.rows = rows
     d.parent_of[d.fk_index[fk]] = parent_rows
+
+
+def _calendar(d: Draft, n: int) -> dict[str, pa.Array]:
+    """A calendar's days, issued as a run (like a key) before the model draws the rest of each row given its day."""
+    owned = set(d.ft.model.columns_) if d.ft.model is not None else set()
+    return {c: d.ft.keys[c].generate(n, d.rng) for c in d.ft.calendar if c in owned}
 
 
 def planned_rows(d: Draft) -> int:
@@ -359,6 +367,8 @@ def build_self_references(d: Draft) -> None:
 
 def generate_keys(d: Draft) -> None:
     for name, generator in d.ft.keys.items():
+        if name in d.ft.calendar and name in d.rows.column_names:
+            continue  # issued before the model drew its rows (create_rows)
         d.values[name] = generator.generate(d.n, d.rng)
     if d.ft.sequences:
         parents = d.parent_of[d.fk_index[d.ft.plan.driver]]

@@ -1,6 +1,8 @@
 """A date dimension: a UNIQUE calendar of consecutive days, columns read off each day, and an
 integer key that spells the day. Drawn from a model, the 730 days collided (``cannot make ['d']
-unique``) and a day's month, weekday and key disagreed with it."""
+unique``) and a day's month, weekday and key disagreed with it. Also: counters from an origin
+(julian days, month numbers), columns that are a lookup of the weekday or month (``'Y'`` on
+weekends, day names in German), and a daily series whose days no constraint declares unique."""
 
 import pytest
 
@@ -11,10 +13,16 @@ from .conftest import ITERS, query
 DDL = """
 CREATE TABLE date_dim (date_key INTEGER PRIMARY KEY, d DATE NOT NULL UNIQUE, year SMALLINT, month TINYINT,
                        month_name VARCHAR, quarter INTEGER, dow INTEGER, day_name VARCHAR, weekend BOOLEAN,
-                       holiday BOOLEAN);
+                       holiday BOOLEAN, julian BIGINT, month_seq INTEGER, week_end VARCHAR, tag VARCHAR,
+                       quarter_name VARCHAR);
 INSERT INTO date_dim SELECT strftime(d, '%Y%m%d')::INTEGER, d, year(d), month(d), monthname(d), quarter(d), isodow(d),
-                            dayname(d), isodow(d) >= 6, (hash(d) % 30) = 0
+                            dayname(d), isodow(d) >= 6, (hash(d) % 30) = 0, (d - DATE '1970-01-01') + 2440588,
+                            year(d) * 12 + month(d) - 24000, CASE WHEN isodow(d) >= 6 THEN 'Y' ELSE 'N' END,
+                            (['Mo', 'Di', 'Mi', 'Do', 'Fr', 'Sa', 'So'])[isodow(d)], year(d) || 'Q' || quarter(d)
                      FROM (SELECT DATE '2021-01-01' + i::INTEGER AS d FROM range(730) t(i));
+CREATE TABLE daily (day DATE, visits INTEGER, note VARCHAR);
+INSERT INTO daily SELECT d, (hash(d) % 100 + CASE WHEN month(d) IN (6, 7, 8) THEN 400 ELSE 0 END)::INTEGER, NULL
+                  FROM (SELECT DATE '2023-03-01' + i::INTEGER AS d FROM range(400) t(i));
 CREATE TABLE sale (id INTEGER PRIMARY KEY, date_key INTEGER NOT NULL REFERENCES date_dim(date_key),
                    sold_at TIMESTAMP, hour INTEGER, amount DOUBLE);
 INSERT INTO sale SELECT i, strftime(DATE '2021-01-01' + (hash(i) % 730)::INTEGER, '%Y%m%d')::INTEGER, ts, hour(ts),
@@ -47,11 +55,18 @@ def test_every_column_read_off_a_day_agrees_with_it(calendar):
     _, out, model = calendar
     assert query(out, """SELECT avg((year = year(d) AND month = month(d) AND month_name = monthname(d)
                                      AND quarter = quarter(d) AND dow = isodow(d) AND day_name = dayname(d)
-                                     AND weekend = (isodow(d) >= 6) AND date_key = strftime(d, '%Y%m%d')::INTEGER)::INT)
+                                     AND weekend = (isodow(d) >= 6) AND date_key = strftime(d, '%Y%m%d')::INTEGER
+                                     AND julian = (d - DATE '1970-01-01') + 2440588
+                                     AND month_seq = year(d) * 12 + month(d) - 24000
+                                     AND week_end = CASE WHEN isodow(d) >= 6 THEN 'Y' ELSE 'N' END
+                                     AND tag = (['Mo', 'Di', 'Mi', 'Do', 'Fr', 'Sa', 'So'])[isodow(d)]
+                                     AND quarter_name = year(d) || 'Q' || quarter(d))::INT)
                          FROM date_dim""") == [(1.0,)]
     assert query(out, "SELECT avg((hour = hour(sold_at))::INT) FROM sale WHERE sold_at IS NOT NULL") == [(1.0,)]
     parts = {p.column: p.part for p in model.tables_["date_dim"].date_parts}
     assert parts["dow"] == "weekday_monday_1" and parts["date_key"] == "yyyymmdd" and "holiday" not in parts
+    assert parts["julian"] == "day_number" and parts["month_seq"] == "month_number"
+    assert parts["week_end"] == parts["tag"] == "weekday_monday_0"  # lookups
     # every sale still finds its day
     assert query(out, "SELECT count(*) FROM sale JOIN date_dim USING (date_key)") == [(3000,)]
 
@@ -66,3 +81,30 @@ def test_date_parts_survive_saving(calendar, tmp_path):
     out = tmp_path / "again.duckdb"
     again.sample(out)
     assert query(out, "SELECT avg((date_key = strftime(d, '%Y%m%d')::INTEGER)::INT) FROM date_dim") == [(1.0,)]
+
+
+def test_an_undeclared_daily_series_stays_one_row_a_day(calendar):
+    _, out, model = calendar
+    assert query(out, "SELECT count(*), count(DISTINCT day), min(day)::VARCHAR, max(day)::VARCHAR FROM daily") == \
+        [(400, 400, "2023-03-01", "2024-04-03")]
+    assert "day" in model.tables_["daily"].keys
+    # the rest of a row is drawn given its day: summer stays busy
+    summer, rest = query(out, """SELECT avg(visits) FILTER (month(day) IN (6, 7, 8)),
+                                        avg(visits) FILTER (month(day) NOT IN (6, 7, 8)) FROM daily""")[0]
+    assert summer > 350 and rest < 100, (summer, rest)
+
+
+def test_a_nearly_constant_column_is_no_lookup():
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from amalgam_rel.relational.date_parts import find_date_parts
+
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(700)]
+    flag = ["N"] * 699 + ["Y"]  # a function of the weekday in 699 of 700 rows, and of anything else too
+    few = [d.strftime("%a") for d in days[:40]]  # 40 rows over 7 weekdays: too few to believe a lookup
+    t = pa.table({"d": days, "flag": flag, "wd": [d.strftime("%a").upper() for d in days]})
+    assert [(p.column, p.part) for p in find_date_parts(t, ["d"], ["flag", "wd"])] == [("wd", "weekday_monday_0")]
+    small = pa.table({"d": days[:40], "wd": [w.upper() for w in few]})
+    assert find_date_parts(small, ["d"], ["wd"]) == ()
