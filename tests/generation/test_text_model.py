@@ -429,3 +429,25 @@ def test_batched_logits_masks_equal_outlines_row_by_row(fitted):
         allowed = torch.isfinite(got)
         pick = torch.multinomial(allowed.double(), 1, generator=gen)
         ids = torch.cat([ids, pick], dim=1)
+
+
+def test_own_sampling_loop_picks_what_transformers_generate_picks(fitted):
+    # near-greedy, both loops must take the same constrained tokens row by row, through left
+    # padding, rows that end early (dropped from our batch and cache) and the length cap
+    import outlines
+    from outlines.types import Regex
+
+    from amalgam_rel.generation.decoding import fast_generation
+
+    plain = outlines.from_transformers(fitted.model_, fitted.tokenizer_)
+    fast = outlines.from_transformers(fitted.model_, fitted.tokenizer_)
+    fast.model = fast_generation(fitted.model_)
+    output = Regex(r"[a-z]{1,12}( [a-z]{1,12}){0,6}")
+    prompts = ["category=fruit", "category=dairy; price=3.5", "x", "category=bakery; price=12.25; more context here"] * 3
+    theirs = outlines.Generator(plain, output).batch(prompts, max_new_tokens=12, do_sample=False)
+    ours = outlines.Generator(fast, output).batch(prompts, max_new_tokens=12, do_sample=True, temperature=1e-6,
+                                                   top_k=0, top_p=1.0)
+    assert ours == theirs
+    assert len({len(t) for t in ours}) > 1  # rows did end at different steps
+    with pytest.raises(ValueError, match="whole distribution"):
+        outlines.Generator(fast, output).batch(prompts, max_new_tokens=4, do_sample=True, top_k=5)
