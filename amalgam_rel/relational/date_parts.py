@@ -3,8 +3,8 @@
 A date dimension (every star schema has one) is a date and a dozen columns read off it. Drawn
 from their own bins, a row for 2021-03-14 says month 7, quarter 1 and "Friday": a classifier
 spots it at once, and a query grouping by month disagrees with one grouping by the date. Fitting
-finds them (:func:`find_date_parts`): an integer, string or boolean column of a DATE or TIMESTAMP
-column's row that, in at least :data:`HOLDS` of the rows holding both (at least :data:`MIN_ROWS`),
+finds them (:func:`find_date_parts`): an integer, string or boolean column of a DATE, TIMESTAMP
+(or, for its hour, minute and second, TIME) column's row that, in at least :data:`HOLDS` of the rows holding both (at least :data:`MIN_ROWS`),
 
 - equals one of :data:`PARTS` of the date (month name, ``yyyymmdd``, ``2024Q1``...);
 - or, for integers, one of them plus a constant: a day number (``date_sk = julian day``), a week,
@@ -99,6 +99,7 @@ PARTS: dict[str, tuple[Callable[[pa.Array], pa.Array], str]] = {
     "weekday_sunday_1": (lambda a: pc.day_of_week(a, count_from_zero=False, week_start=7), "int"),
     "hour": (pc.hour, "int"),
     "minute": (pc.minute, "int"),
+    "second": (pc.second, "int"),
     "yyyymmdd": (_number("%Y%m%d"), "int"),
     "yyyymm": (_number("%Y%m"), "int"),
     "month_name": (_strftime("%B"), "str"),
@@ -116,7 +117,7 @@ PARTS: dict[str, tuple[Callable[[pa.Array], pa.Array], str]] = {
     **{f"year_quarter_{i}": (_year_quarter(t), "str")
        for i, t in enumerate(("y|Q|q", "y|-Q|q", "y| Q|q", "Q|q| |y", "Q|q|-|y", "y|q"))},
 }
-_TIME_PARTS = {"hour", "minute"}
+_TIME_PARTS = {"hour", "minute", "second"}  # the only parts of a TIME, and no parts of a DATE
 # small, fully observed domains a column may be any function of (a lookup)
 LOOKUP_PARTS = ("weekday_monday_0", "month", "quarter", "day", "hour")
 
@@ -175,7 +176,7 @@ def _part_of(date: pa.Array, target: pa.Array, kind: str):
         return None  # a constant is no part of anything; the model keeps it
     with_date = pc.sum(date.is_valid()).as_py() or 0
     usable = [(p, fn) for p, (fn, p_kind) in PARTS.items()
-              if p_kind == kind and (p not in _TIME_PARTS or pa.types.is_timestamp(date.type))]
+              if p_kind == kind and _applies(p, date.type)]
     for part, fn in usable:
         if _share_equal(fn, ds, vs) >= HOLDS - 0.05 and _share_equal(fn, d, v) >= HOLDS:
             return part, 0, (), with_date, n
@@ -186,12 +187,18 @@ def _part_of(date: pa.Array, target: pa.Array, kind: str):
                     and _share_equal(fn, d, v, offset) >= HOLDS:
                 return part, offset, (), with_date, n
     for part in LOOKUP_PARTS:
-        if part in _TIME_PARTS and not pa.types.is_timestamp(date.type):
+        if not _applies(part, date.type):
             continue
         fn = PARTS[part][0]
         if _lookup(fn, ds, vs, HOLDS - 0.05) and (lookup := _lookup(fn, d, v, HOLDS)):
             return part, 0, lookup, with_date, n
     return None
+
+
+def _applies(part: str, source: pa.DataType) -> bool:
+    if pa.types.is_time(source):
+        return part in _TIME_PARTS
+    return part not in _TIME_PARTS or pa.types.is_timestamp(source)
 
 
 def _offset(fn, dates: pa.Array, values: pa.Array) -> int | None:

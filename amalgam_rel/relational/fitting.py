@@ -343,13 +343,14 @@ def find_date_part_columns(ft: FittedTable, frames, fitted, options: FitOptions)
     skip = set(ft.plan.fk_columns) | set(ft.keys) | set(ft.sequences) | {d.column for d in ft.derived} \
         | _checked_columns(ft.table) | _unique_columns(ft.table)
     present = [c for c in ft.table.columns if c.name in ft.frame.column_names]
-    dates = [c.name for c in present if c.type.kind in (Kind.DATE, Kind.TIMESTAMP)]
+    dates = [c.name for c in present if c.type.kind in (Kind.DATE, Kind.TIMESTAMP, Kind.TIME)]
     if not dates:
         return
     parts = find_date_parts(ft.frame, dates, [c.name for c in present if c.name not in skip and c.name not in dates])
     # an integer key that spells a unique, never-NULL date (date_key = 20240131, a julian day) is read off it
     # too, instead of counting on from the first real key (20240131, 20240132, ...)
-    days = [c for c in dates if (ft.table.is_unique((c,)) or c in ft.keys) and ft.frame.column(c).null_count == 0]
+    days = [c for c in dates if (ft.table.is_unique((c,)) or c in ft.keys) and ft.frame.column(c).null_count == 0
+            and ft.table.column(c).type.kind is not Kind.TIME]
     keyed = [c for c in ft.keys if c in ft.plan.generated_keys and ft.table.column(c).type.kind is Kind.INTEGER
              and c not in _checked_columns(ft.table)]
     spelled = [p for p in (find_date_parts(ft.frame, days, keyed) if days and keyed else ())

@@ -20,9 +20,11 @@ INSERT INTO date_dim SELECT strftime(d, '%Y%m%d')::INTEGER, d, year(d), month(d)
                             year(d) * 12 + month(d) - 24000, CASE WHEN isodow(d) >= 6 THEN 'Y' ELSE 'N' END,
                             (['Mo', 'Di', 'Mi', 'Do', 'Fr', 'Sa', 'So'])[isodow(d)], year(d) || 'Q' || quarter(d)
                      FROM (SELECT DATE '2021-01-01' + i::INTEGER AS d FROM range(730) t(i));
-CREATE TABLE daily (day DATE, visits INTEGER, note VARCHAR);
-INSERT INTO daily SELECT d, (hash(d) % 100 + CASE WHEN month(d) IN (6, 7, 8) THEN 400 ELSE 0 END)::INTEGER, NULL
-                  FROM (SELECT DATE '2023-03-01' + i::INTEGER AS d FROM range(400) t(i));
+CREATE TABLE daily (day DATE, visits INTEGER, note VARCHAR, opens TIME, opens_hour INTEGER);
+INSERT INTO daily SELECT d, (hash(d) % 100 + CASE WHEN month(d) IN (6, 7, 8) THEN 400 ELSE 0 END)::INTEGER, NULL,
+                         t, hour(t)
+                  FROM (SELECT DATE '2023-03-01' + i::INTEGER AS d,
+                               TIME '06:00:00' + to_minutes((hash(i * 5) % 600)::INTEGER) AS t FROM range(400) t(i));
 CREATE TABLE sale (id INTEGER PRIMARY KEY, date_key INTEGER NOT NULL REFERENCES date_dim(date_key),
                    sold_at TIMESTAMP, hour INTEGER, amount DOUBLE);
 INSERT INTO sale SELECT i, strftime(DATE '2021-01-01' + (hash(i) % 730)::INTEGER, '%Y%m%d')::INTEGER, ts, hour(ts),
@@ -88,6 +90,7 @@ def test_an_undeclared_daily_series_stays_one_row_a_day(calendar):
     assert query(out, "SELECT count(*), count(DISTINCT day), min(day)::VARCHAR, max(day)::VARCHAR FROM daily") == \
         [(400, 400, "2023-03-01", "2024-04-03")]
     assert "day" in model.tables_["daily"].keys
+    assert query(out, "SELECT avg((opens_hour = hour(opens))::INT) FROM daily") == [(1.0,)]  # an hour of a TIME
     # the rest of a row is drawn given its day: summer stays busy
     summer, rest = query(out, """SELECT avg(visits) FILTER (month(day) IN (6, 7, 8)),
                                         avg(visits) FILTER (month(day) NOT IN (6, 7, 8)) FROM daily""")[0]
