@@ -104,6 +104,9 @@ def new_model(tokenizer, shape: LMShape, seed: int = 0) -> GPT2LMHeadModel:
         vocab_size=len(tokenizer), n_embd=shape.n_embd, n_layer=shape.n_layer, n_head=shape.n_head,
         n_positions=shape.n_positions, bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
+        # GPT-2's own tanh GELU, as one fused kernel: 3.8x faster than "gelu_new"'s five tensor
+        # operations (a tenth of generation time), equal within 3e-7
+        activation_function="gelu_pytorch_tanh",
     )
     return GPT2LMHeadModel(config)
 
