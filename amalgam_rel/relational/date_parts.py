@@ -223,7 +223,7 @@ def _lookup(fn, dates: pa.Array, values: pa.Array, holds: float) -> tuple | None
     n = pairs.num_rows
     counts = pairs.group_by(["k", "v"]).aggregate([([], "count_all")]).sort_by([("count_all", "descending")])
     best: dict = {}
-    for k, v, c in zip(*(counts.column(i).to_pylist() for i in range(3))):
+    for k, v, c in zip(*(counts.column(name).to_pylist() for name in ("k", "v", "count_all"))):
         best.setdefault(k, (v, c))
     top = pc.value_counts(values).field("counts")
     if n == 0 or n < ROWS_PER_KEY * len(best) or len({v for v, _ in best.values()}) < 2 \
