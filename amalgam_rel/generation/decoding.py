@@ -9,6 +9,9 @@ soon as they end, and applies the column's constraint as :mod:`.masking` does: e
 guide fills its bitmask on the CPU, one copy, one call.
 
 :func:`fast_generation` wraps a model for outlines; everything but ``generate`` is the model's.
+It serves our compact GPT-2 and a user's ``--llm`` model of an architecture in
+:data:`ARCHITECTURES` (each checked token for token against transformers' ``generate``); other
+architectures keep transformers' loop.
 
 >>> import torch
 >>> p = torch.tensor([[0.0, 0.25, 0.75]])
@@ -20,6 +23,13 @@ guide fills its bitmask on the CPU, one copy, one call.
 from __future__ import annotations
 
 import torch
+
+# forward(input_ids, attention_mask, position_ids, past_key_values=DynamicCache) as GPT-2's
+ARCHITECTURES = frozenset({"gpt2", "llama", "mistral", "qwen2"})
+
+
+def supports(model) -> bool:
+    return getattr(model.config, "model_type", None) in ARCHITECTURES
 
 
 class fast_generation:  # noqa: N801 - reads as what it does to the model
@@ -49,8 +59,9 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
     from transformers import DynamicCache
 
     config = model.generation_config
-    eos = config.eos_token_id if isinstance(config.eos_token_id, int) else config.eos_token_id[0]
-    pad = config.pad_token_id if config.pad_token_id is not None else eos
+    given = config.eos_token_id if config.eos_token_id is not None else model.config.eos_token_id
+    ends = {given} if isinstance(given, int) else set(given)  # Llama 3 ends on any of several
+    pad = config.pad_token_id if config.pad_token_id is not None else min(ends)
     batch, device = input_ids.shape[0], input_ids.device
     generated = torch.full((batch, max_new_tokens), pad, dtype=torch.long)
     if max_new_tokens <= 0 or batch == 0:
@@ -73,7 +84,7 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
         apply_token_bitmask_inplace(logits, bitmasks[: len(alive)].to(logits.device))
         tokens = _draw(torch.softmax(logits / temperature, dim=-1)).cpu()
         generated[alive, step] = tokens
-        going = [i for i, t in enumerate(tokens.tolist()) if t != eos]
+        going = [i for i, t in enumerate(tokens.tolist()) if t not in ends]
         if not going or step == max_new_tokens - 1:
             break
         for i in going:

@@ -40,7 +40,7 @@ from amalgam_rel.generation.elements import Thinning, element_counts, has_repeat
 from amalgam_rel.generation.output_types import OutputSpec, build_spec, map_arrow_type, schema_regex
 from amalgam_rel.generation.frequent import frequent_column
 from amalgam_rel.generation.lengths import bucket_array, bucket_floor, length_bucket, length_column, value_length
-from amalgam_rel.generation.decoding import fast_generation
+from amalgam_rel.generation.decoding import fast_generation, supports
 from amalgam_rel.generation.masking import prepare_outlines
 from amalgam_rel.generation.prompts import column_tag, render_prompt
 from amalgam_rel.generation.reuse import DEFAULT_MAX_VALUES, reuse_plan
@@ -571,7 +571,7 @@ class TextFieldModel:
             prepare_outlines()
             if "outlines" not in self._generators:
                 self._generators["outlines"] = outlines.from_transformers(self.model_, self.tokenizer_)
-                if self.llm is None:  # our own compact GPT-2; a user's model keeps transformers' generate
+                if self.llm is None or supports(self.model_):  # other architectures keep transformers' loop
                     self._generators["outlines"].model = fast_generation(self.model_)
             spec = plan.spec
             if common:

@@ -431,17 +431,35 @@ def test_batched_logits_masks_equal_outlines_row_by_row(fitted):
         ids = torch.cat([ids, pick], dim=1)
 
 
-def test_own_sampling_loop_picks_what_transformers_generate_picks(fitted):
+def _tiny(kind: str, tokenizer):
+    from transformers import LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM, Qwen2Config, \
+        Qwen2ForCausalLM
+
+    torch.manual_seed(0)
+    ids = dict(vocab_size=len(tokenizer), bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+               pad_token_id=tokenizer.pad_token_id)
+    if kind == "gpt2":
+        return GPT2LMHeadModel(GPT2Config(n_embd=32, n_layer=2, n_head=2, n_positions=256, **ids)).eval()
+    config, model = {"llama": (LlamaConfig, LlamaForCausalLM), "mistral": (MistralConfig, MistralForCausalLM),
+                     "qwen2": (Qwen2Config, Qwen2ForCausalLM)}[kind]
+    return model(config(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+                        num_key_value_heads=2, max_position_embeddings=256, **ids)).eval()
+
+
+@pytest.mark.parametrize("kind", ["trained", "gpt2", "llama", "mistral", "qwen2"])
+def test_own_sampling_loop_picks_what_transformers_generate_picks(fitted, kind):
     # near-greedy, both loops must take the same constrained tokens row by row, through left
-    # padding, rows that end early (dropped from our batch and cache) and the length cap
+    # padding (rotary positions), rows that end early (dropped from our batch and cache) and the length cap
     import outlines
     from outlines.types import Regex
 
-    from amalgam_rel.generation.decoding import fast_generation
+    from amalgam_rel.generation.decoding import ARCHITECTURES, fast_generation, supports
 
-    plain = outlines.from_transformers(fitted.model_, fitted.tokenizer_)
-    fast = outlines.from_transformers(fitted.model_, fitted.tokenizer_)
-    fast.model = fast_generation(fitted.model_)
+    lm = fitted.model_ if kind == "trained" else _tiny(kind, fitted.tokenizer_)
+    assert supports(lm) and lm.config.model_type in ARCHITECTURES
+    plain = outlines.from_transformers(lm, fitted.tokenizer_)
+    fast = outlines.from_transformers(lm, fitted.tokenizer_)
+    fast.model = fast_generation(lm)
     output = Regex(r"[a-z]{1,12}( [a-z]{1,12}){0,6}")
     prompts = ["category=fruit", "category=dairy; price=3.5", "x", "category=bakery; price=12.25; more context here"] * 3
     theirs = outlines.Generator(plain, output).batch(prompts, max_new_tokens=12, do_sample=False)
@@ -451,3 +469,14 @@ def test_own_sampling_loop_picks_what_transformers_generate_picks(fitted):
     assert len({len(t) for t in ours}) > 1  # rows did end at different steps
     with pytest.raises(ValueError, match="whole distribution"):
         outlines.Generator(fast, output).batch(prompts, max_new_tokens=4, do_sample=True, top_k=5)
+
+
+def test_a_user_model_of_a_known_architecture_gets_the_own_loop(fitted, shop_path, tmp_path):
+    from amalgam_rel.generation.decoding import fast_generation
+
+    _tiny("llama", fitted.tokenizer_).save_pretrained(tmp_path / "llama")
+    fitted.tokenizer_.save_pretrained(tmp_path / "llama")
+    model = TextFieldModel(llm=str(tmp_path / "llama"), budget_s=1).fit(shop_path, columns={"products": ["grade"]})
+    context = synthetic_context(8)
+    insert_all(context, model.generate("products", context))
+    assert isinstance(model._generators["outlines"].model, fast_generation)
