@@ -124,6 +124,8 @@ def main(argv=None) -> int:
     ap.add_argument("source", type=Path, help="a TPC-DS DuckDB database without keys")
     ap.add_argument("target", type=Path, help="the keyed copy to write (replaced)")
     args = ap.parse_args(argv)
+    if not args.source.is_file():
+        ap.error(f"{args.source}: no such database (build one with the tpcds extension: CALL dsdgen(sf=0.01))")
     n_primary, n_foreign, skipped = write_keyed(args.source, args.target)
     print(f"wrote {args.target}: {n_primary} primary keys, {n_foreign} foreign keys")
     for line in skipped:

@@ -298,18 +298,17 @@ def match_foreign_keys(d: Draft) -> None:
 
 def _follow(d: Draft, rule: Implied, fk: ForeignKey, cap: int | None) -> np.ndarray:
     """The parent row of ``fk`` that each row's ``rule.source`` parent decides (see :mod:`.implied`)."""
-    by_index = {j: f for f, j in d.fk_index.items()}
-    source = by_index[rule.source]
+    source = _fk(d, rule.source)
     own = d.parent_of[rule.source]
     if rule.how == "same":
         return own.copy()
-    via = by_index[rule.via]
+    via = _fk(d, rule.via)
     parent, target = d.parents[source.ref_table], d.parents[fk.ref_table]
     if rule.how == "through":
         theirs = implied.rows_of(parent, target, via.columns, via.ref_columns)
         return np.where(own >= 0, theirs[np.maximum(own, 0)] if len(theirs) else -1, -1)
     if rule.how == "sibling":  # grouped by the grandparent both parents point to
-        up = by_index[rule.via2]
+        up = _fk(d, rule.via2)
         top = d.parents[via.ref_table]
         group_of = implied.rows_of(parent, top, up.columns, up.ref_columns)
         groups = np.where(own >= 0, group_of[np.maximum(own, 0)], -1) if len(group_of) else np.full(len(own), -1)
@@ -393,14 +392,24 @@ def resolve_foreign_keys(d: Draft) -> None:
         source = d.values if fk.is_self_reference else None
         for col, ref in zip(fk.columns, fk.ref_columns):
             ref_values = source[ref] if source is not None and ref in source else _parent_column(d, fk, ref)
-            mask = pa.array(idx < 0)
-            taken = ref_values.take(pa.array(np.where(idx < 0, 0, idx))) if len(ref_values) else pa.nulls(d.n, ref_values.type)
-            d.values[col] = pc.if_else(mask, pa.scalar(None, taken.type), taken)
+            d.values[col] = _per_row(ref_values, idx)
 
 
 def _parent_column(d: Draft, fk: ForeignKey, column: str) -> pa.Array:
     parent = d.parents[fk.ref_table]
     return parent.column(column).combine_chunks()
+
+
+def _per_row(values: pa.Array, idx: np.ndarray) -> pa.Array:
+    """``values[idx]`` per row, NULL where ``idx`` is -1 (no parent)."""
+    if not len(values):
+        return pa.nulls(len(idx), values.type)
+    taken = values.take(pa.array(np.maximum(idx, 0)))
+    return pc.if_else(pa.array(idx < 0), pa.scalar(None, taken.type), taken)
+
+
+def _fk(d: Draft, index: int) -> ForeignKey | None:
+    return next((f for f, j in d.fk_index.items() if j == index), None)
 
 
 def keep_temporal_orders(d: Draft) -> None:
@@ -435,14 +444,10 @@ def _temporal_parent(d: Draft, name: str) -> pa.Array | None:
     if not is_matched_column(name):
         return None
     i, column = parse_matched_column(name)
-    fk = next((f for f, j in d.fk_index.items() if j == i), None)
+    fk = _fk(d, i)
     if fk is None or i not in d.parent_of or column not in d.parents[fk.ref_table].column_names:
         return None
-    idx = d.parent_of[i]
-    values = d.parents[fk.ref_table].column(column).combine_chunks()
-    if not len(values):
-        return pa.nulls(d.n, values.type)
-    return pc.if_else(pa.array(idx < 0), pa.scalar(None, values.type), values.take(pa.array(np.maximum(idx, 0))))
+    return _per_row(_parent_column(d, fk, column), d.parent_of[i])
 
 
 def assemble(d: Draft) -> None:
