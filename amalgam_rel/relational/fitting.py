@@ -24,6 +24,7 @@ from amalgam_rel.relational.cycles import back_link, own_parent_share, own_paren
 from amalgam_rel.relational.date_parts import DatePart, find_date_parts
 from amalgam_rel.relational.derived import Derived, find_derived
 from amalgam_rel.relational.implied import Implied, find_implied
+from amalgam_rel.relational.spelled import Spelled, find_spelled
 from amalgam_rel.relational.fillers import Filler, fit_filler
 from amalgam_rel.relational.fixed_sums import FixedSum, detect_step, find_fixed_sum
 from amalgam_rel.relational.keys import WithNulls, find_parent_sequence, fit_key_generator
@@ -93,6 +94,7 @@ class FittedTable:
     derived: tuple[Derived, ...] = ()  # columns computed from two others of their row, in dependency order
     date_parts: tuple[DatePart, ...] = ()  # columns read off a date of their row (year, month name...)
     calendar: tuple[str, ...] = ()  # keys the model also owns (a calendar's days): issued first, then its evidence
+    spelled: tuple[Spelled, ...] = ()  # text columns spelling an integer of their row ('Customer#000000042')
     implied: dict[int, Implied] = field(default_factory=dict)  # matched fk index -> the key it follows
     match_order: tuple[int, ...] = ()  # matched fk indexes in the order they are filled (empty: the plan's)
 
@@ -360,6 +362,30 @@ def find_date_part_columns(ft: FittedTable, frames, fitted, options: FitOptions)
     ft.date_parts = parts + tuple(spelled)
 
 
+def find_spelled_columns(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
+    """Text columns that spell an integer column of their row (:mod:`.spelled`).
+
+    A UNIQUE one is taken only when its integer is a unique column on its own (distinct numbers
+    spell distinct texts); a CHECKed one never (a computed value is never repaired).
+    """
+    if options.epsilon is not None or ft.frame.num_rows == 0:
+        return  # a private fit never reads the data for this
+    deferred = {c for fk in ft.plan.deferred for c in fk.columns}  # filled after the row is written
+    present = [c for c in ft.table.columns if c.name in ft.frame.column_names]
+    sources = [c.name for c in present if c.type.kind is Kind.INTEGER and c.name not in deferred]
+    # a UNIQUE code outside the primary key is a generated key until found to spell one
+    skip = set(ft.plan.fk_columns) | set(ft.table.primary_key) | set(ft.sequences) | {d.column for d in ft.date_parts} \
+        | _checked_columns(ft.table)
+    targets = [c.name for c in present if c.type.kind is Kind.STRING and c.name not in skip]
+    if not sources or not targets:
+        return
+    unique = _unique_columns(ft.table)
+    ft.spelled = tuple(s for s in find_spelled(ft.frame, targets, sources)
+                       if s.column not in unique or (ft.table.is_unique((s.source,)) and s.null_share == 0))
+    for s in ft.spelled:
+        ft.keys.pop(s.column, None)
+
+
 def _checked_columns(table: Table) -> set[str]:
     return {col.name for check in table.checks for col in check.find_all(exp.Column)}
 
@@ -370,7 +396,7 @@ def _unique_columns(table: Table) -> set[str]:
 
 def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     exclude = tuple(ft.plan.fk_columns) + tuple(c for c in ft.keys if c not in ft.calendar) + tuple(ft.sequences) \
-        + tuple(d.column for d in ft.derived) + tuple(d.column for d in ft.date_parts)
+        + tuple(d.column for d in ft.derived) + tuple(d.column for d in ft.date_parts) + tuple(s.column for s in ft.spelled)
     if ft.frame.num_rows == 0 or all(c in exclude for c in ft.frame.column_names):
         return
     # text lengths, frequent values and JSON shapes join the model when not private: under a privacy budget the language model
@@ -444,7 +470,8 @@ def release_frame(ft: FittedTable, frames, fitted, options) -> None:
 
 
 FIT_STAGES = (build_frame, measure_degrees, find_implied_keys, measure_cycle_edges, find_temporal_orders, find_parent_sequences,
-              select_context, select_match_columns, fit_keys, find_derived_columns, find_date_part_columns, fit_model,
+              select_context, select_match_columns, fit_keys, find_derived_columns, find_date_part_columns,
+              find_spelled_columns, fit_model,
               find_fixed_sums)
 
 

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from amalgam_rel.errors import DataError
-from amalgam_rel.relational import date_parts, derived, fixed_sums, implied
+from amalgam_rel.relational import date_parts, derived, fixed_sums, implied, spelled
 from amalgam_rel.relational.fitting import FittedTable
 from amalgam_rel.relational.implied import Implied
 from amalgam_rel.relational.keys import number_within
@@ -578,8 +578,14 @@ def fill_others(d: Draft) -> None:
         d.values[name] = filler.generate(d.n, d.rng)
 
 
+def spell_columns(d: Draft) -> None:
+    """Text columns spelling an integer of their row (:mod:`.spelled`), from the sampled integers."""
+    for f in d.ft.spelled:
+        d.values[f.column] = spelled.compute(f, d.values[f.source], pa.string(), d.rng)
+
+
 SAMPLE_STAGES = (create_rows, keep_fixed_sums, match_foreign_keys, build_self_references, generate_keys, resolve_foreign_keys,
-                 keep_temporal_orders, assemble, repair_unique_sets, enforce_checks, compute_date_parts, derive_columns, fill_others, fill_text,
+                 keep_temporal_orders, assemble, repair_unique_sets, enforce_checks, compute_date_parts, derive_columns, fill_others, spell_columns, fill_text,
                  repair_text_unique_sets)
 
 

@@ -1,0 +1,82 @@
+"""Text columns spelling an integer of their row stay spelled (:mod:`amalgam_rel.relational.spelled`)."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from amalgam_rel.relational.database_model import DatabaseModel
+from amalgam_rel.relational.spelled import Spelled, find_spelled
+
+from .conftest import create, fit
+
+DDL = """
+CREATE TABLE customer (id INTEGER PRIMARY KEY, code VARCHAR NOT NULL UNIQUE, grade VARCHAR NOT NULL);
+CREATE TABLE sale (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customer (id),
+                   number VARCHAR NOT NULL, ref VARCHAR, lucky VARCHAR NOT NULL);
+"""
+
+
+@pytest.fixture(scope="module")
+def sales(tmp_path_factory):
+    rng = np.random.default_rng(0)
+    n_c, n_s = 150, 600
+    customer_id = rng.integers(0, n_c, n_s)
+    ref = np.array([f"CUST{c}/X" for c in customer_id], dtype=object)
+    ref[rng.random(n_s) < 0.1] = None
+    path = create(tmp_path_factory.mktemp("spelled") / "real.duckdb", DDL, {
+        "customer": {"id": np.arange(n_c), "code": np.array([f"C-{i:05d}" for i in range(n_c)], dtype=object),
+                     "grade": rng.choice(["a", "b", "c"], n_c)},
+        # lucky holds digits that spell nothing of its row
+        "sale": {"id": np.arange(1000, 1000 + n_s), "customer_id": customer_id,
+                 "number": np.array([f"SO{1000 + i}" for i in range(n_s)], dtype=object), "ref": ref,
+                 "lucky": np.array([f"L{v}" for v in rng.integers(0, 99, n_s)], dtype=object)}})
+    model = fit(path)
+    out = tmp_path_factory.mktemp("spelled") / "synth.duckdb"
+    model.sample(out)
+    return model, out
+
+
+def test_spelled_columns_are_found_and_leave_the_models(sales):
+    model, _ = sales
+    assert model.tables_["customer"].spelled == (Spelled("code", "id", "C-", "", 5),)
+    sale = model.tables_["sale"]
+    assert [(s.column, s.source, s.prefix, s.suffix, s.width) for s in sale.spelled] == [
+        ("number", "id", "SO", "", 0), ("ref", "customer_id", "CUST", "/X", 0)]
+    assert 0.05 < sale.spelled[1].null_share < 0.15
+    assert not {"code", "number", "ref"} & set(model.tables_["customer"].text_columns + sale.text_columns)
+    assert "lucky" not in {s.column for s in sale.spelled}
+
+
+def test_every_synthetic_row_spells_its_integer(sales, tmp_path):
+    model, out = sales
+    queries = {
+        "SELECT count(*), count(*) FILTER (WHERE code = 'C-' || lpad(id::VARCHAR, 5, '0')) FROM customer": None,
+        "SELECT count(*), count(*) FILTER (WHERE number = 'SO' || id::VARCHAR) FROM sale": None,
+        "SELECT count(ref), count(*) FILTER (WHERE ref = 'CUST' || customer_id::VARCHAR || '/X') FROM sale": None,
+    }
+    for path in (out, _resampled(model, tmp_path)):
+        con = duckdb.connect(str(path), read_only=True)
+        for q in queries:
+            rows, kept = con.execute(q).fetchone()
+            assert rows > 0 and kept == rows, q
+        assert 0.03 < con.execute("SELECT avg((ref IS NULL)::INT) FROM sale").fetchone()[0] < 0.2
+
+
+def _resampled(model, tmp_path):
+    model.save(tmp_path / "model")
+    DatabaseModel.load(tmp_path / "model").sample(tmp_path / "again.duckdb")
+    return tmp_path / "again.duckdb"
+
+
+def test_padding_is_read_off_the_values_and_exceptions_above_the_bar_refuse():
+    ids = list(range(5, 65))
+    padded = pa.table({"id": ids, "name": [f"Supplier#{i:09d}" for i in ids]})
+    assert find_spelled(padded, ["name"], ["id"])[0].width == 9
+    # every value as wide as the padding: unpadded and padded read alike, the unpadded form wins
+    wide = pa.table({"id": list(range(10, 70)), "name": [f"N{i}" for i in range(10, 70)]})
+    assert find_spelled(wide, ["name"], ["id"])[0].width == 0
+    broken = pa.table({"id": ids, "name": [f"S{i}" if i % 10 else "S?" for i in ids]})  # 10 % do not spell it
+    assert find_spelled(broken, ["name"], ["id"]) == ()
