@@ -6,7 +6,9 @@ tokens) and keeps computing every row until the longest is done (a batch of note
 longest note). :func:`sample` draws from the same distribution with one uniform number per row
 against the cumulative probabilities, drops rows from the batch and from the attention cache as
 soon as they end, and applies the column's constraint as :mod:`.masking` does: every row's
-guide fills its bitmask on the CPU, one copy, one call.
+guide fills its bitmask on the CPU, one copy, one call. Given ``min_chars``, a row may not end
+before it has written that many characters (a draw shorter than its length bucket is refused
+anyway: half of all length misses), where its constraint lets it go on.
 
 :func:`fast_generation` wraps a model for outlines; everything but ``generate`` is the model's.
 It serves our compact GPT-2 and a user's ``--llm`` model of an architecture in
@@ -35,26 +37,36 @@ def supports(model) -> bool:
 class fast_generation:  # noqa: N801 - reads as what it does to the model
     """``model`` for outlines, with :func:`sample` as its ``generate``."""
 
-    def __init__(self, model):
+    def __init__(self, model, token_chars: torch.Tensor | None = None):
         self._model = model
+        self._token_chars = token_chars  # characters each token writes (see ``sample``'s min_chars)
 
     def __getattr__(self, name):
         return getattr(self._model, name)
 
     def generate(self, input_ids, attention_mask, logits_processor, max_new_tokens: int, temperature: float = 1.0,
-                 do_sample: bool = True, top_k: int | None = 0, top_p: float = 1.0) -> torch.Tensor:
+                 do_sample: bool = True, top_k: int | None = 0, top_p: float = 1.0,
+                 min_chars: list[int] | None = None) -> torch.Tensor:
         if not do_sample or top_k not in (0, None) or top_p != 1.0:
             raise ValueError("fast generation samples from the whole distribution only (do_sample, top_k=0, top_p=1)")
         processors = list(logits_processor or ())
         if len(processors) != 1:
             raise ValueError("fast generation takes exactly one outlines logits processor")
-        return sample(self._model, input_ids, attention_mask, processors[0], max_new_tokens, temperature)
+        if min_chars is not None and self._token_chars is None:
+            raise ValueError("min_chars needs the characters of each token (fast_generation(model, token_chars))")
+        return sample(self._model, input_ids, attention_mask, processors[0], max_new_tokens, temperature,
+                      min_chars=min_chars, token_chars=self._token_chars)
 
 
 @torch.inference_mode()
 def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, processor, max_new_tokens: int,
-           temperature: float = 1.0) -> torch.Tensor:
-    """Prompt plus up to ``max_new_tokens`` constrained tokens per row, padded after the end as transformers pads."""
+           temperature: float = 1.0, *, min_chars: list[int] | None = None,
+           token_chars: torch.Tensor | None = None) -> torch.Tensor:
+    """Prompt plus up to ``max_new_tokens`` constrained tokens per row, padded after the end as transformers pads.
+
+    ``min_chars`` (with ``token_chars``, the characters each token id writes): a row may not end
+    before it has written that many characters, wherever its constraint lets it go on.
+    """
     from outlines_core.kernels.torch import apply_token_bitmask_inplace, fill_next_token_bitmask
     from transformers import DynamicCache
 
@@ -75,6 +87,9 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
     guides = processor._guides
     bitmasks = torch.full((batch, (logits.shape[1] + 31) // 32), -1, dtype=torch.int32)
     alive = list(range(batch))  # batch rows still generating, in cache order
+    short = torch.as_tensor(min_chars, dtype=torch.long) if min_chars is not None else None
+    written = torch.zeros(batch, dtype=torch.long)
+    end_ids = torch.tensor(sorted(ends), device=device)
     last = positions[:, -1]
     steps = 0
     for step in range(max_new_tokens):
@@ -82,8 +97,12 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
         for i, row in enumerate(alive):
             fill_next_token_bitmask(guides[row], bitmasks[i : i + 1])
         apply_token_bitmask_inplace(logits, bitmasks[: len(alive)].to(logits.device))
+        if short is not None:
+            logits = _no_early_end(logits, (written[alive] < short[alive]).to(device), end_ids)
         tokens = _draw(torch.softmax(logits / temperature, dim=-1)).cpu()
         generated[alive, step] = tokens
+        if short is not None:
+            written[alive] += token_chars[tokens]
         going = [i for i, t in enumerate(tokens.tolist()) if t not in ends]
         if not going or step == max_new_tokens - 1:
             break
@@ -103,6 +122,16 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
                     past_key_values=cache, use_cache=True)
         logits = out.logits[:, -1, :].float()
     return torch.cat([input_ids.cpu(), generated[:, :steps]], dim=1)
+
+
+def _no_early_end(logits: torch.Tensor, rows: torch.Tensor, end_ids: torch.Tensor) -> torch.Tensor:
+    """``logits`` with the end tokens barred in ``rows``, except where nothing else is allowed."""
+    if not bool(rows.any()):
+        return logits
+    barred = logits.clone()
+    barred[:, end_ids] = float("-inf")
+    keep_going = rows & torch.isfinite(barred).any(dim=-1)
+    return torch.where(keep_going[:, None], barred, logits)
 
 
 def _draw(probs: torch.Tensor) -> torch.Tensor:

@@ -440,8 +440,14 @@ class TextFieldModel:
             # hotter only once any length will do: a hot draw is long, and would be kept for
             # rows that asked for short text
             heat = attempt if slack is None or wanted_length is None else 0
+            # a text shorter than the bucket it must land in would be refused: it may not end before
+            # the bucket's first length (where its constraint allows it to go on)
+            floors = [_shortest(wanted_length[i], slack) for i in slots] \
+                if wanted_length is not None and slack is not None and plan.spec.mode == "text" else None
+            if floors is not None and exact_length is not None and attempt < self.max_attempts // 4:
+                floors = [max(f, _nearest_allowed(exact_length[i], attempt, small)) for f, i in zip(floors, slots)]
             drawn = self._sample(plan, [prompts[i] for i in slots], self.temperature * (1 + 0.1 * heat),
-                                 [shape_of.get(i) for i in slots])
+                                 [shape_of.get(i) for i in slots], floors)
             decoded = [_decode(plan.spec, t) for t in drawn]
             ctx = {n: [context[i][n] for i in slots] for n in validator.context_types}
             ok, cast = validator.check([d if d is not None else "" for d in decoded], ctx)
@@ -539,8 +545,12 @@ class TextFieldModel:
         return todo
 
     def _sample(self, plan: ColumnPlan, prompts: list[str], temperature: float,
-                shapes: list[str | None] | None = None) -> list[str]:
-        """One draw per prompt; prompts asking for a document shape get that shape's constraint."""
+                shapes: list[str | None] | None = None, min_chars: list[int] | None = None) -> list[str]:
+        """One draw per prompt; prompts asking for a document shape get that shape's constraint.
+
+        ``min_chars``: per prompt, the characters a draw writes before it may end (our own
+        sampling loop only; with transformers' loop draws end where the model ends them).
+        """
         groups: dict[str | None, list[int]] = {}
         for k, token in enumerate(shapes or [None] * len(prompts)):
             groups.setdefault(token, []).append(k)
@@ -549,8 +559,11 @@ class TextFieldModel:
             generator = self._generator(plan, token)
             for lo in range(0, len(members), self._batch()):
                 chunk = members[lo : lo + self._batch()]
+                floor = {}
+                if min_chars is not None and isinstance(self._generators["outlines"].model, fast_generation):
+                    floor = {"min_chars": [min_chars[k] for k in chunk]}
                 texts = generator.batch([prompts[k] for k in chunk], max_new_tokens=plan.max_new_tokens,
-                                        do_sample=True, temperature=temperature, top_k=0, top_p=1.0)
+                                        do_sample=True, temperature=temperature, top_k=0, top_p=1.0, **floor)
                 for k, t in zip(chunk, texts):
                     out[k] = t if isinstance(t, str) else t[0]
         return out
@@ -572,7 +585,7 @@ class TextFieldModel:
             if "outlines" not in self._generators:
                 self._generators["outlines"] = outlines.from_transformers(self.model_, self.tokenizer_)
                 if self.llm is None or supports(self.model_):  # other architectures keep transformers' loop
-                    self._generators["outlines"].model = fast_generation(self.model_)
+                    self._generators["outlines"].model = fast_generation(self.model_, _token_chars(self.tokenizer_, self.model_))
             spec = plan.spec
             if common:
                 schema = restrict(spec.schema, keys_of(plan.shapes[int(shape[1:])][0]))
@@ -730,6 +743,22 @@ def _near(value: Any, bucket: str | None, slack: int) -> bool:
     return abs(int(length_bucket(value_length(value))[1:]) - int(bucket[1:])) <= slack
 
 
+def _shortest(bucket: str | None, slack: int) -> int:
+    """The fewest characters a value may have to fall within ``slack`` buckets of ``bucket``."""
+    return 0 if bucket is None else bucket_floor(f"L{max(0, int(bucket[1:]) - slack)}")
+
+
+def _token_chars(tokenizer, model):
+    """Characters each token id writes on its own (0 for ids the tokenizer lacks)."""
+    import torch
+
+    size = model.get_output_embeddings().weight.shape[0]
+    ids = list(range(min(size, len(tokenizer))))
+    counts = torch.zeros(size, dtype=torch.long)
+    counts[ids] = torch.tensor([len(t) for t in tokenizer.batch_decode([[i] for i in ids])], dtype=torch.long)
+    return counts
+
+
 def _exact(length_name: str) -> str:
     """The row-context name of the graphical model's exact length (the prompt reads the bucket)."""
     return "#" + length_name
@@ -756,6 +785,13 @@ def _close(value: Any, wanted: float, attempt: int, small: bool) -> bool:
     """
     n = value_length(value)
     return n is None or abs(n - wanted) <= (0.03 * wanted if attempt == 0 and small else max(1.0, 0.1 * wanted))
+
+
+def _nearest_allowed(wanted: float | None, attempt: int, small: bool) -> int:
+    """The fewest characters :func:`_close` accepts for ``wanted``."""
+    if wanted is None or np.isnan(wanted):
+        return 0
+    return int(np.ceil(wanted - (0.03 * wanted if attempt == 0 and small else max(1.0, 0.1 * wanted))))
 
 
 def _distance(value: Any, wanted: float) -> float:
