@@ -482,12 +482,13 @@ def test_a_user_model_of_a_known_architecture_gets_the_own_loop(fitted, shop_pat
     assert isinstance(model._generators["outlines"].model, fast_generation)
 
 
-def test_a_row_may_not_end_before_its_fewest_characters_where_its_constraint_lets_it_go_on(fitted):
+def test_a_row_may_not_end_before_its_fewest_characters_where_its_constraint_lets_it_go_on(fitted, monkeypatch):
     # free text asked for a length bucket it would otherwise miss by ending early (half of all
     # length misses on TPC-H): the loop bars the end tokens until the row has written enough
     import outlines
     from outlines.types import Regex
 
+    from amalgam_rel.generation import decoding
     from amalgam_rel.generation.decoding import fast_generation
     from amalgam_rel.generation.text_model import _token_chars
 
@@ -501,6 +502,17 @@ def test_a_row_may_not_end_before_its_fewest_characters_where_its_constraint_let
     assert all(len(t) >= f for t, f in zip(texts, floors)), list(zip(texts, floors))
     unhindered = free.batch(prompts, max_new_tokens=60, do_sample=True)
     assert any(len(t) < f for t, f in zip(unhindered, floors))  # the floors do bind
+    # past its floor a row is nudged to end: it overshoots less than with the end tokens left alone
+    many, at = prompts * 8, [30] * len(prompts) * 8
+
+    def overshoot() -> float:
+        torch.manual_seed(0)
+        return float(sum(len(t) - 30 for t in free.batch(many, max_new_tokens=60, do_sample=True, min_chars=at)) / len(many))
+
+    nudged = overshoot()
+    monkeypatch.setattr(decoding, "END_WEIGHT", 1.0)
+    free_running = overshoot()
+    assert nudged < free_running - 3, (nudged, free_running)
     # where the constraint must end (a 3-letter code), the floor yields: the row ends, whole
     codes = outlines.Generator(model, Regex(r"[A-Z]{3}")).batch(prompts, max_new_tokens=8, do_sample=True, min_chars=floors)
     assert all(len(c) == 3 for c in codes)
