@@ -784,14 +784,18 @@ def _close(value: Any, wanted: float, attempt: int, small: bool) -> bool:
     one character), the nearest first.
     """
     n = value_length(value)
-    return n is None or abs(n - wanted) <= (0.03 * wanted if attempt == 0 and small else max(1.0, 0.1 * wanted))
+    return n is None or abs(n - wanted) <= _tolerance(wanted, attempt, small)
+
+
+def _tolerance(wanted: float, attempt: int, small: bool) -> float:
+    return 0.03 * wanted if attempt == 0 and small else max(1.0, 0.1 * wanted)
 
 
 def _nearest_allowed(wanted: float | None, attempt: int, small: bool) -> int:
     """The fewest characters :func:`_close` accepts for ``wanted``."""
     if wanted is None or np.isnan(wanted):
         return 0
-    return int(np.ceil(wanted - (0.03 * wanted if attempt == 0 and small else max(1.0, 0.1 * wanted))))
+    return int(np.ceil(wanted - _tolerance(wanted, attempt, small)))
 
 
 def _distance(value: Any, wanted: float) -> float:
