@@ -49,42 +49,51 @@ class Spelled:
 def find_spelled(frame: pa.Table, columns: list[str], sources: list[str]) -> tuple[Spelled, ...]:
     """The string ``columns`` of ``frame`` that spell one of its integer ``sources``."""
     out = []
+    # every pair is tried on rows spread over the table first: a wide table has many pairs
+    screen = frame.take(pa.array(np.linspace(0, frame.num_rows - 1, min(frame.num_rows, _SCREEN)).astype(np.int64)))
     for name in columns:
         t = frame.schema.field(name).type
         if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
             continue
-        text = frame.column(name).combine_chunks().cast(pa.string())
         for source in sources:
             if source == name or not pa.types.is_integer(frame.schema.field(source).type):
                 continue
-            found = _spelling(text, frame.column(source).combine_chunks())
-            if found:
-                prefix, suffix, width, null_share = found
-                out.append(Spelled(name, source, prefix, suffix, width, null_share))
-                break
+            for fmt in _candidates(screen.column(name), screen.column(source)):
+                found = _spelling(fmt, frame.column(name), frame.column(source))
+                if found is not None:
+                    out.append(Spelled(name, source, *fmt, found))
+                    break
+            else:
+                continue
+            break
     return tuple(out)
 
 
-def _spelling(text: pa.Array, number: pa.Array) -> tuple[str, str, int, float] | None:
+def _pairs(text, number) -> tuple[pa.Array, pa.Array]:
+    """The rows holding both, as plain arrays (text as string)."""
+    text, number = text.combine_chunks(), number.combine_chunks()
     both = pc.and_(text.is_valid(), number.is_valid())
-    n = pc.sum(both).as_py() or 0
-    if n < MIN_ROWS:
-        return None
-    t, v = text.filter(both), number.filter(both)
-    if pc.count_distinct(v).as_py() < 2:
-        return None  # a constant spells nothing
-    spread = pa.array(np.linspace(0, n - 1, min(n, _SCREEN)).astype(np.int64))
-    ts, vs = t.take(spread), v.take(spread)
-    tried = set()
-    for k in range(min(_EXAMPLES, len(ts))):
-        for fmt in _formats(ts[k].as_py(), vs[k].as_py()):
-            if fmt in tried:
-                continue
-            tried.add(fmt)
-            if _share(fmt, ts, vs) >= HOLDS - 0.05 and _share(fmt, t, v) >= HOLDS:
-                with_number = pc.sum(number.is_valid()).as_py() or 0
-                return (*fmt, (with_number - n) / with_number if with_number else 0.0)
-    return None
+    return text.filter(both).cast(pa.string()), number.filter(both)
+
+
+def _candidates(text, number) -> list[tuple[str, str, int]]:
+    """Formats read off the first screened rows that (nearly) hold on every screened row."""
+    t, v = _pairs(text, number)
+    out = []
+    for k in range(min(_EXAMPLES, len(t))):
+        for fmt in _formats(t[k].as_py(), v[k].as_py()):
+            if fmt not in out and _share(fmt, t, v) >= HOLDS - 0.05:
+                out.append(fmt)
+    return out
+
+
+def _spelling(fmt: tuple[str, str, int], text, number) -> float | None:
+    """The share of rows with an integer whose text is NULL anyway, when ``fmt`` holds (else None)."""
+    t, v = _pairs(text, number)
+    if len(t) < MIN_ROWS or pc.count_distinct(v).as_py() < 2 or _share(fmt, t, v) < HOLDS:
+        return None  # too few rows to tell, a constant spells nothing, or it does not hold
+    with_number = len(number) - number.null_count
+    return (with_number - len(t)) / with_number if with_number else 0.0
 
 
 def _formats(text: str, number: int) -> list[tuple[str, str, int]]:
