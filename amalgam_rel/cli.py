@@ -242,6 +242,18 @@ def _print_text_summary(report, model) -> None:
     if model.null_columns():
         err_console.print(f"warning: written NULL, not synthesized (UNION values): {', '.join(model.null_columns())}",
                           highlight=False, markup=False)
+    _print_computed(model)
+
+
+_SHOWN = 8  # computed columns named in full; a date dimension or a sales fact table has dozens
+
+
+def _print_computed(model) -> None:
+    computed = model.computed_columns()
+    if computed:
+        shown = ", ".join(f"{c} = {how}" for c, how in computed[:_SHOWN])
+        more = f" (+{len(computed) - _SHOWN} more)" if len(computed) > _SHOWN else ""
+        err_console.print(f"computed from their row, not drawn: {shown}{more}", highlight=False, markup=False)
 
 
 @app.command()
@@ -325,6 +337,7 @@ def fit(
         _print_ledger(model.privacy_)
         err_console.print(f"the privacy ledger is saved with the model: {output / 'privacy.json'}", highlight=False)
     err_console.print(f"saved the fitted model to {output} (fit {model.fit_seconds_:.1f} s)", highlight=False)
+    _print_computed(model)
 
 
 @app.command()

@@ -229,6 +229,17 @@ class DatabaseModel:
         return [f"{t.key}.{c.name}" for t in self.db.tables for c in t.columns
                 if any(x.kind is Kind.UNION for x in c.type.walk())]
 
+    def computed_columns(self) -> list[tuple[str, str]]:
+        """Columns written from others of their row instead of drawn, with how: (``table.column``, rule)."""
+        out = []
+        for key, ft in self.tables_.items():
+            out += [(f"{key}.{d.column}", f"{d.left} {d.op} {d.right}") for d in ft.derived]
+            out += [(f"{key}.{p.column}", f"{p.part} of {p.source}" + (" (looked up)" if p.lookup else "")
+                     + (f" {p.offset:+d}" if p.offset else "")) for p in ft.date_parts]
+            out += [(f"{key}.{s.column}", f"{s.source} spelled {s.prefix!r}{'#' * max(s.width, 1)}{s.suffix!r}")
+                    for s in ft.spelled]
+        return out
+
     def sample(self, output: str | Path, *, scale: float = 1.0, rows: dict[str, int] | None = None,
                seed: int | None = None, force: bool = False, text_values: int | None | Literal["fitted"] = "fitted",
                part_rows: int = streaming.DEFAULT_PART_ROWS,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import duckdb
 import numpy as np
 import pyarrow as pa
@@ -36,11 +39,11 @@ def sales(tmp_path_factory):
     model = fit(path)
     out = tmp_path_factory.mktemp("spelled") / "synth.duckdb"
     model.sample(out)
-    return model, out
+    return model, out, path
 
 
 def test_spelled_columns_are_found_and_leave_the_models(sales):
-    model, _ = sales
+    model, _, _ = sales
     assert model.tables_["customer"].spelled == (Spelled("code", "id", "C-", "", 5),)
     sale = model.tables_["sale"]
     assert [(s.column, s.source, s.prefix, s.suffix, s.width) for s in sale.spelled] == [
@@ -51,7 +54,7 @@ def test_spelled_columns_are_found_and_leave_the_models(sales):
 
 
 def test_every_synthetic_row_spells_its_integer(sales, tmp_path):
-    model, out = sales
+    model, out, _ = sales
     queries = {
         "SELECT count(*), count(*) FILTER (WHERE code = 'C-' || lpad(id::VARCHAR, 5, '0')) FROM customer": None,
         "SELECT count(*), count(*) FILTER (WHERE number = 'SO' || id::VARCHAR) FROM sale": None,
@@ -80,3 +83,13 @@ def test_padding_is_read_off_the_values_and_exceptions_above_the_bar_refuse():
     assert find_spelled(wide, ["name"], ["id"])[0].width == 0
     broken = pa.table({"id": ids, "name": [f"S{i}" if i % 10 else "S?" for i in ids]})  # 10 % do not spell it
     assert find_spelled(broken, ["name"], ["id"]) == ()
+
+
+def test_the_user_is_told_which_columns_are_computed(sales, tmp_path):
+    model, _, path = sales
+    assert ("sale.number", "id spelled 'SO'#''") in model.computed_columns()
+    proc = subprocess.run([sys.executable, "-m", "amalgam_rel.cli", "fit", str(path), "-o", str(tmp_path / "m")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    line = next(x for x in proc.stderr.splitlines() if x.startswith("computed from their row, not drawn: "))
+    assert "customer.code = id spelled 'C-'#####''" in line and "sale.ref = customer_id spelled 'CUST'#'/X'" in line
