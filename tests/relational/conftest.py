@@ -50,6 +50,15 @@ def fit(path: Path, sidecar: Path | None = None, seed: int = 0) -> DatabaseModel
     return DatabaseModel(seed=seed, iters=ITERS).fit(path, sidecar=sidecar)
 
 
+def synthesized(directory: Path, ddl: str, tables: dict[str, dict[str, np.ndarray]]) -> tuple[Path, DatabaseModel, Path]:
+    """A database built in ``directory`` (see :func:`create`), its fitted model, and one synthetic copy."""
+    path = create(directory / "real.duckdb", ddl, tables)
+    model = fit(path)
+    out = directory / "synth.duckdb"
+    model.sample(out)
+    return path, model, out
+
+
 def query(path: Path, sql: str) -> list[tuple]:
     con = duckdb.connect(str(path), read_only=True)
     try:

@@ -11,7 +11,7 @@ import pytest
 from amalgam_rel.relational.database_model import DatabaseModel
 from amalgam_rel.relational.derived import Derived, compute, find_derived
 
-from .conftest import create, fit
+from .conftest import synthesized
 
 DDL = """
 CREATE TABLE sale (id INTEGER PRIMARY KEY, price DECIMAL(8,2) NOT NULL, qty INTEGER NOT NULL,
@@ -28,12 +28,9 @@ def sales(tmp_path_factory):
     qty = rng.integers(1, 12, n)
     ext = np.round(price * qty, 2)
     coupon = np.round(rng.uniform(0, 5, n), 2)
-    path = create(tmp_path_factory.mktemp("derived") / "real.duckdb", DDL, {"sale": {
+    _, model, out = synthesized(tmp_path_factory.mktemp("derived"), DDL, {"sale": {
         "id": np.arange(n), "price": price, "qty": qty, "ext": ext, "coupon": coupon, "net": np.round(ext - coupon, 2),
         "checked": np.round(price + coupon, 2), "noise": rng.normal(0, 1, n)}})
-    model = fit(path)
-    out = tmp_path_factory.mktemp("derived") / "synth.duckdb"
-    model.sample(out)
     return model, out
 
 

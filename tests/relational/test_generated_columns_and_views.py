@@ -10,7 +10,7 @@ import pytest
 from amalgam_rel.relational.database_model import DatabaseModel
 from amalgam_rel.schema.duckdb_reader import read_duckdb
 
-from .conftest import create, fit
+from .conftest import synthesized
 
 DDL = """
 CREATE TABLE item (id INTEGER PRIMARY KEY, price DECIMAL(8,2) NOT NULL, qty INTEGER NOT NULL,
@@ -25,14 +25,10 @@ CREATE VIEW big_sales AS SELECT s.id, s.units * b.total AS amount FROM sale s JO
 def items(tmp_path_factory):
     rng = np.random.default_rng(0)
     n = 300
-    path = create(tmp_path_factory.mktemp("generated") / "real.duckdb", DDL, {
+    return synthesized(tmp_path_factory.mktemp("generated"), DDL, {
         "item": {"id": np.arange(n), "price": np.round(rng.uniform(1, 50, n), 2), "qty": rng.integers(1, 9, n)},
         "sale": {"id": np.arange(2 * n), "item_id": rng.integers(0, n, 2 * n), "units": rng.integers(1, 4, 2 * n)},
     })
-    model = fit(path)
-    out = tmp_path_factory.mktemp("generated") / "synth.duckdb"
-    model.sample(out)
-    return path, model, out
 
 
 def test_the_reader_marks_the_generated_column_and_the_stages_never_see_it(items):

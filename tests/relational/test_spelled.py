@@ -13,7 +13,7 @@ import pytest
 from amalgam_rel.relational.database_model import DatabaseModel
 from amalgam_rel.relational.spelled import Spelled, find_spelled
 
-from .conftest import create, fit
+from .conftest import synthesized
 
 DDL = """
 CREATE TABLE customer (id INTEGER PRIMARY KEY, code VARCHAR NOT NULL UNIQUE, grade VARCHAR NOT NULL);
@@ -29,16 +29,13 @@ def sales(tmp_path_factory):
     customer_id = rng.integers(0, n_c, n_s)
     ref = np.array([f"CUST{c}/X" for c in customer_id], dtype=object)
     ref[rng.random(n_s) < 0.1] = None
-    path = create(tmp_path_factory.mktemp("spelled") / "real.duckdb", DDL, {
+    path, model, out = synthesized(tmp_path_factory.mktemp("spelled"), DDL, {
         "customer": {"id": np.arange(n_c), "code": np.array([f"C-{i:05d}" for i in range(n_c)], dtype=object),
                      "grade": rng.choice(["a", "b", "c"], n_c)},
         # lucky holds digits that spell nothing of its row
         "sale": {"id": np.arange(1000, 1000 + n_s), "customer_id": customer_id,
                  "number": np.array([f"SO{1000 + i}" for i in range(n_s)], dtype=object), "ref": ref,
                  "lucky": np.array([f"L{v}" for v in rng.integers(0, 99, n_s)], dtype=object)}})
-    model = fit(path)
-    out = tmp_path_factory.mktemp("spelled") / "synth.duckdb"
-    model.sample(out)
     return model, out, path
 
 

@@ -8,7 +8,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from .conftest import create, fit
+from .conftest import synthesized
 
 DDL = """
 CREATE TABLE product (id INTEGER PRIMARY KEY, sku VARCHAR NOT NULL UNIQUE, contact VARCHAR UNIQUE,
@@ -20,7 +20,7 @@ CREATE TABLE product (id INTEGER PRIMARY KEY, sku VARCHAR NOT NULL UNIQUE, conta
 def products(tmp_path_factory):
     rng = np.random.default_rng(0)
     n = 400
-    path = create(tmp_path_factory.mktemp("codes") / "real.duckdb", DDL, {"product": {
+    _, model, out = synthesized(tmp_path_factory.mktemp("codes"), DDL, {"product": {
         "id": np.arange(n),
         # sequential codes: a model trained on them writes them again, and every one is a copy
         "sku": [f"SKU-{i:06d}" for i in range(1, n + 1)],
@@ -28,9 +28,6 @@ def products(tmp_path_factory):
         "barcode": [None if i % 10 == 0 else f"B{i:05d}" for i in range(n)],
         "price": np.round(rng.uniform(1, 300, n), 2),
     }})
-    model = fit(path)
-    out = tmp_path_factory.mktemp("codes") / "synth.duckdb"
-    model.sample(out)
     return model, out
 
 
