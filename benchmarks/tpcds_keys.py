@@ -95,10 +95,11 @@ def write_keyed(source: Path, target: Path) -> tuple[int, int, list[str]]:
     src.close()
     order, done = [], set()
     while len(order) < len(foreign):  # referenced tables first
-        for t in foreign:
-            if t not in done and all(d in done for _, d in foreign[t]):
-                order.append(t)
-                done.add(t)
+        ready = [t for t in foreign if t not in done and all(d in done for _, d in foreign[t])]
+        if not ready:  # dsdgen's names never make a cycle; another schema's might
+            raise ValueError(f"the keys form a cycle among {', '.join(sorted(set(foreign) - done))}")
+        order += ready
+        done.update(ready)
     target.unlink(missing_ok=True)
     con = duckdb.connect(str(target))
     con.execute(f"ATTACH {exp.Literal.string(str(source)).sql('duckdb')} AS src (READ_ONLY)")
@@ -126,7 +127,10 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if not args.source.is_file():
         ap.error(f"{args.source}: no such database (build one with the tpcds extension: CALL dsdgen(sf=0.01))")
-    n_primary, n_foreign, skipped = write_keyed(args.source, args.target)
+    try:
+        n_primary, n_foreign, skipped = write_keyed(args.source, args.target)
+    except (duckdb.Error, ValueError) as err:
+        ap.error(f"{args.source}: {str(err).splitlines()[0]}")
     print(f"wrote {args.target}: {n_primary} primary keys, {n_foreign} foreign keys")
     for line in skipped:
         print("  not declared:", line)

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `benchmarks` is a folder of the repository, not an installed package
@@ -50,3 +51,14 @@ def test_dsdgen_names_become_declared_keys(tmp_path):
     # every surrogate key is BIGINT, so keys of mixed widths can reference each other
     assert {t for (t,) in keyed.execute("SELECT DISTINCT data_type FROM duckdb_columns() "
                                         "WHERE column_name LIKE '%\\_sk' ESCAPE '\\'").fetchall()} == {"BIGINT"}
+
+
+def test_keys_that_form_a_cycle_are_refused_not_looped_on(tmp_path):
+    source = tmp_path / "cycle.duckdb"
+    con = duckdb.connect(str(source))
+    # each dimension's second key names the other: store -> item -> store
+    con.execute("CREATE TABLE item (i_item_sk INTEGER, i_store_sk INTEGER); CREATE TABLE store (s_store_sk INTEGER, s_item_sk INTEGER);"
+                "INSERT INTO item VALUES (1, 1), (2, 1); INSERT INTO store VALUES (1, 2)")
+    con.close()
+    with pytest.raises(ValueError, match="cycle among item, store"):
+        write_keyed(source, tmp_path / "keyed.duckdb")
