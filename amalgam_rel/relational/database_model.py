@@ -90,10 +90,10 @@ def _merged(a: dict, b: dict) -> dict:
     return out
 
 
-def _kept_columns(db: Database, ft: FittedTable, draft: Draft, table: pa.Table) -> pa.Table:
+def _kept_columns(db: Database, ft: FittedTable, draft: Draft, table: pa.Table, copied: set[str]) -> pa.Table:
     """What children need of a sampled table: its keys and model columns, not its text
-    (unless a foreign key references a text column)."""
-    referenced = {c for fk in db.referencing(ft.key) for c in fk.ref_columns}
+    (unless a foreign key references a text column or a child repeats it, ``copied``)."""
+    referenced = {c for fk in db.referencing(ft.key) for c in fk.ref_columns} | copied
     keep = {c: table.column(c) for c in table.column_names if c not in ft.text_columns or c in referenced}
     for c in draft.rows.column_names:
         if c not in keep:
@@ -238,6 +238,8 @@ class DatabaseModel:
                      + (f" {p.offset:+d}" if p.offset else "")) for p in ft.date_parts]
             out += [(f"{key}.{s.column}", f"{s.source} spelled {s.prefix!r}{'#' * max(s.width, 1)}{s.suffix!r}")
                     for s in ft.spelled]
+            out += [(f"{key}.{c.column}", f"{fk.ref_table}.{c.source} through {', '.join(fk.columns)}")
+                    for c in ft.copies for fk in [self.db.foreign_keys[c.fk]]]
         return out
 
     def sample(self, output: str | Path, *, scale: float = 1.0, rows: dict[str, int] | None = None,
@@ -276,7 +278,9 @@ class DatabaseModel:
                     if pieces is None:
                         table = sample_table(draft)
                         writer.append(key, table)
-                        sampled[key] = _kept_columns(self.db, ft, draft, table)
+                        copied = {c.source for t in self.tables_.values() for c in t.copies
+                                  if self.db.foreign_keys[c.fk].ref_table == key}
+                        sampled[key] = _kept_columns(self.db, ft, draft, table, copied)
                         links[key] = draft.parent_of
                         report.add(key, table.num_rows, draft.text_reports)
                         totals.add(key, draft.parent_of, table, sampled)

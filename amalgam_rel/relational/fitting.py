@@ -24,6 +24,7 @@ from amalgam_rel.relational.cycles import back_link, own_parent_share, own_paren
 from amalgam_rel.relational.date_parts import DatePart, find_date_parts
 from amalgam_rel.relational.derived import Derived, find_derived
 from amalgam_rel.relational.implied import Implied, find_implied
+from amalgam_rel.relational.parent_copies import ParentCopy, find_parent_copies
 from amalgam_rel.relational.spelled import Spelled, find_spelled
 from amalgam_rel.relational.fillers import Filler, fit_filler
 from amalgam_rel.relational.fixed_sums import FixedSum, detect_step, find_fixed_sum
@@ -95,6 +96,7 @@ class FittedTable:
     date_parts: tuple[DatePart, ...] = ()  # columns read off a date of their row (year, month name...)
     calendar: tuple[str, ...] = ()  # keys the model also owns (a calendar's days): issued first, then its evidence
     spelled: tuple[Spelled, ...] = ()  # text columns spelling an integer of their row ('Customer#000000042')
+    copies: tuple[ParentCopy, ...] = ()  # columns repeating their parent row's (Invoice.BillingCity = Customer.City)
     implied: dict[int, Implied] = field(default_factory=dict)  # matched fk index -> the key it follows
     match_order: tuple[int, ...] = ()  # matched fk indexes in the order they are filled (empty: the plan's)
 
@@ -386,6 +388,37 @@ def find_spelled_columns(ft: FittedTable, frames, fitted, options: FitOptions) -
         ft.keys.pop(s.column, None)
 
 
+def find_parent_copy_columns(ft: FittedTable, frames: TrainingFrames, fitted, options: FitOptions) -> None:
+    """Columns repeating a column of the row one of their foreign keys points to (:mod:`.parent_copies`).
+
+    Not under a privacy budget (the check reads every real pair). Never a key, UNIQUE or CHECKed
+    column, nor one another rule computes or orders; only through a foreign key whose parent
+    rows are final when the table is sampled (not a self-reference, not a broken cycle edge).
+    """
+    if options.epsilon is not None or ft.frame.num_rows == 0:
+        return
+    skip = set(ft.plan.fk_columns) | set(ft.table.primary_key) | set(ft.sequences) | set(ft.keys) | set(ft.calendar) \
+        | {d.column for d in ft.derived} | {d.column for d in ft.date_parts} | {s.column for s in ft.spelled} \
+        | {t.column for t in ft.temporal} | _checked_columns(ft.table) | _unique_columns(ft.table)
+    found: list[ParentCopy] = []
+    for fk in ((ft.plan.driver,) if ft.plan.driver else ()) + ft.plan.matched:
+        columns = [c.name for c in ft.table.columns if c.name not in skip and c.name not in {f.column for f in found}]
+        parent = fitted[fk.ref_table]
+        late = {c for d in parent.plan.deferred for c in d.columns}  # filled after the parent's rows are written
+        sources = [c.name for c in parent.table.columns if c.name not in late]
+        if not columns or not sources:
+            continue
+
+        def copyable(column: str, source: str, child=ft.table, parent=parent.table) -> bool:
+            a, b = child.column(column).type, parent.column(source).type
+            return a == b or (a.kind is Kind.STRING and b.kind is Kind.STRING
+                              and (a.length is None or (b.length is not None and a.length >= b.length)))
+
+        found += find_parent_copies(frames.con, frames.source(ft.table), frames.source(parent.table), fk.columns,
+                                    fk.ref_columns, columns, sources, frames.plan.fk_index(fk), copyable)
+    ft.copies = tuple(found)
+
+
 def _checked_columns(table: Table) -> set[str]:
     return {col.name for check in table.checks for col in check.find_all(exp.Column)}
 
@@ -396,7 +429,8 @@ def _unique_columns(table: Table) -> set[str]:
 
 def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     exclude = tuple(ft.plan.fk_columns) + tuple(c for c in ft.keys if c not in ft.calendar) + tuple(ft.sequences) \
-        + tuple(d.column for d in ft.derived) + tuple(d.column for d in ft.date_parts) + tuple(s.column for s in ft.spelled)
+        + tuple(d.column for d in ft.derived) + tuple(d.column for d in ft.date_parts) + tuple(s.column for s in ft.spelled) \
+        + tuple(c.column for c in ft.copies)
     if ft.frame.num_rows == 0 or all(c in exclude for c in ft.frame.column_names):
         return
     # text lengths, frequent values and JSON shapes join the model when not private: under a privacy budget the language model
@@ -471,7 +505,7 @@ def release_frame(ft: FittedTable, frames, fitted, options) -> None:
 
 FIT_STAGES = (build_frame, measure_degrees, find_implied_keys, measure_cycle_edges, find_temporal_orders, find_parent_sequences,
               select_context, select_match_columns, fit_keys, find_derived_columns, find_date_part_columns,
-              find_spelled_columns, fit_model,
+              find_spelled_columns, find_parent_copy_columns, fit_model,
               find_fixed_sums)
 
 

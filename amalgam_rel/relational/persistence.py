@@ -17,6 +17,7 @@ from amalgam_rel.models.persistence import load_model, save_model
 from amalgam_rel.relational.date_parts import DatePart
 from amalgam_rel.relational.derived import Derived
 from amalgam_rel.relational.implied import Implied
+from amalgam_rel.relational.parent_copies import ParentCopy
 from amalgam_rel.relational.spelled import Spelled
 from amalgam_rel.relational.fillers import Filler
 from amalgam_rel.relational.fitting import FittedTable, TemporalOrder
@@ -63,6 +64,7 @@ def save_database_model(model, path: str | Path, *, force: bool = False) -> Path
             "fixed_sums": [asdict(f) for f in ft.fixed_sums],
             "derived": [asdict(f) for f in ft.derived], "date_parts": [asdict(f) for f in ft.date_parts],
             "calendar": list(ft.calendar), "spelled": [asdict(f) for f in ft.spelled],
+            "copies": [asdict(f) for f in ft.copies],
             "implied": [asdict(f) for f in ft.implied.values()], "match_order": list(ft.match_order),
         })
     # a schema-only text generator (private fits) is a few parameters, not a trained model
@@ -128,6 +130,7 @@ def load_database_model(path: str | Path):
             date_parts=tuple(DatePart(**f) for f in t.get("date_parts", [])),  # likewise
             calendar=tuple(t.get("calendar", [])),  # likewise
             spelled=tuple(Spelled(**f) for f in t.get("spelled", [])),  # likewise
+            copies=tuple(ParentCopy(**f) for f in t.get("copies", [])),  # likewise
             implied={f["fk"]: Implied(**f) for f in t.get("implied", [])},  # likewise
             match_order=tuple(t.get("match_order", [])),
         )

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from amalgam_rel.errors import DataError
-from amalgam_rel.relational import date_parts, derived, fixed_sums, implied, spelled
+from amalgam_rel.relational import date_parts, derived, fixed_sums, implied, parent_copies, spelled
 from amalgam_rel.relational.fitting import FittedTable
 from amalgam_rel.relational.implied import Implied
 from amalgam_rel.relational.keys import number_within
@@ -392,7 +392,7 @@ def resolve_foreign_keys(d: Draft) -> None:
         source = d.values if fk.is_self_reference else None
         for col, ref in zip(fk.columns, fk.ref_columns):
             ref_values = source[ref] if source is not None and ref in source else _parent_column(d, fk, ref)
-            d.values[col] = _per_row(ref_values, idx)
+            d.values[col] = parent_copies.per_row(ref_values, idx)
 
 
 def _parent_column(d: Draft, fk: ForeignKey, column: str) -> pa.Array:
@@ -400,12 +400,6 @@ def _parent_column(d: Draft, fk: ForeignKey, column: str) -> pa.Array:
     return parent.column(column).combine_chunks()
 
 
-def _per_row(values: pa.Array, idx: np.ndarray) -> pa.Array:
-    """``values[idx]`` per row, NULL where ``idx`` is -1 (no parent)."""
-    if not len(values):
-        return pa.nulls(len(idx), values.type)
-    taken = values.take(pa.array(np.maximum(idx, 0)))
-    return pc.if_else(pa.array(idx < 0), pa.scalar(None, taken.type), taken)
 
 
 def _fk(d: Draft, index: int) -> ForeignKey | None:
@@ -447,7 +441,7 @@ def _temporal_parent(d: Draft, name: str) -> pa.Array | None:
     fk = _fk(d, i)
     if fk is None or i not in d.parent_of or column not in d.parents[fk.ref_table].column_names:
         return None
-    return _per_row(_parent_column(d, fk, column), d.parent_of[i])
+    return parent_copies.per_row(_parent_column(d, fk, column), d.parent_of[i])
 
 
 def assemble(d: Draft) -> None:
@@ -556,6 +550,19 @@ def _as_array(values: list, n: int) -> pa.Array:
     return pa.array(values)
 
 
+def copy_parent_columns(d: Draft) -> None:
+    """Columns repeating their parent row's (:mod:`.parent_copies`), from the sampled parents."""
+    by_index = {i: fk for fk, i in d.fk_index.items()}
+    for f in d.ft.copies:
+        fk = by_index[f.fk]
+        rows = d.parent_of.get(f.fk)
+        if rows is None:  # a key filled another way (followed, implied): find each row's parent by value
+            parent = d.parents[fk.ref_table]
+            rows = parent_copies.parent_rows([d.values[c] for c in fk.columns],
+                                             [parent.column(c).combine_chunks() for c in fk.ref_columns])
+        d.values[f.column] = parent_copies.per_row(_parent_column(d, fk, f.source), rows)
+
+
 def compute_date_parts(d: Draft) -> None:
     """Columns read off a date of their row (:mod:`.date_parts`), from the sampled dates."""
     for f in d.ft.date_parts:
@@ -585,8 +592,8 @@ def spell_columns(d: Draft) -> None:
 
 
 SAMPLE_STAGES = (create_rows, keep_fixed_sums, match_foreign_keys, build_self_references, generate_keys, resolve_foreign_keys,
-                 keep_temporal_orders, assemble, repair_unique_sets, enforce_checks, compute_date_parts, derive_columns, fill_others, spell_columns, fill_text,
-                 repair_text_unique_sets)
+                 keep_temporal_orders, assemble, repair_unique_sets, enforce_checks, copy_parent_columns, compute_date_parts,
+                 derive_columns, fill_others, spell_columns, fill_text, repair_text_unique_sets)
 
 
 def sample_table(d: Draft) -> pa.Table:

@@ -1,0 +1,131 @@
+"""Columns repeating their parent row's stay repeated (:mod:`amalgam_rel.relational.parent_copies`)."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from amalgam_rel.relational.database_model import DatabaseModel
+from amalgam_rel.relational.parent_copies import ParentCopy, parent_rows
+
+from .conftest import ITERS, create, query, synthesized
+
+DDL = """
+CREATE TABLE customer (id INTEGER PRIMARY KEY, city VARCHAR NOT NULL, tier VARCHAR NOT NULL);
+CREATE TABLE product (id INTEGER PRIMARY KEY, price DECIMAL(6, 2) NOT NULL);
+CREATE TABLE invoice (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customer (id),
+                      bill_city VARCHAR NOT NULL, bill_tier VARCHAR NOT NULL, guess VARCHAR NOT NULL,
+                      checked_tier VARCHAR NOT NULL CHECK (checked_tier IN ('gold', 'silver', 'bronze')));
+CREATE TABLE line (id INTEGER PRIMARY KEY, invoice_id INTEGER NOT NULL REFERENCES invoice (id),
+                   product_id INTEGER NOT NULL REFERENCES product (id), unit_price DECIMAL(6, 2) NOT NULL,
+                   quantity INTEGER NOT NULL);
+CREATE TABLE gift (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customer (id), tier VARCHAR);
+"""
+CITIES = [f"city {i}" for i in range(25)]
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    rng = np.random.default_rng(3)
+    n_c, n_p, n_i, n_l, n_g = 120, 40, 500, 1500, 300
+    city = rng.choice(CITIES, n_c)
+    tier = rng.choice(["gold", "silver", "bronze"], n_c, p=[0.2, 0.3, 0.5])
+    price = np.round(rng.lognormal(2, 0.6, n_p), 2)
+    inv_customer = rng.integers(0, n_c, n_i)
+    guess = city[inv_customer].copy()
+    wrong = rng.random(n_i) < 0.1  # the customer's city on 90 % of rows only: not a copy
+    guess[wrong] = rng.choice(CITIES, int(wrong.sum()))
+    line_product = rng.integers(0, n_p, n_l)
+    gift_customer = np.where(rng.random(n_g) < 0.3, -1, rng.integers(0, n_c, n_g))
+    path, model, out = synthesized(tmp_path_factory.mktemp("copies"), DDL, {
+        "customer": {"id": np.arange(n_c), "city": city, "tier": tier},
+        "product": {"id": np.arange(n_p), "price": price},
+        "invoice": {"id": np.arange(n_i), "customer_id": inv_customer, "bill_city": city[inv_customer],
+                    "bill_tier": tier[inv_customer], "guess": guess, "checked_tier": tier[inv_customer]},
+        "line": {"id": np.arange(n_l), "invoice_id": rng.integers(0, n_i, n_l), "product_id": line_product,
+                 "unit_price": price[line_product], "quantity": rng.integers(1, 5, n_l)},
+        # no customer, no tier: the rows without a parent hold NULL as the copy will
+        "gift": {"id": np.arange(n_g), "customer_id": pa.array(gift_customer, mask=gift_customer < 0),
+                 "tier": pa.array(tier[np.maximum(gift_customer, 0)], mask=gift_customer < 0)},
+    })
+    return model, out, path
+
+
+def test_copies_are_found_through_driving_and_matched_keys_and_leave_the_models(shop):
+    model, _, _ = shop
+    fk = {(f.table, f.ref_table): i for i, f in enumerate(model.db.foreign_keys)}
+    invoice = model.tables_["invoice"]
+    assert invoice.copies == (ParentCopy("bill_city", fk["invoice", "customer"], "city"),
+                              ParentCopy("bill_tier", fk["invoice", "customer"], "tier"))
+    assert model.tables_["line"].copies == (ParentCopy("unit_price", fk["line", "product"], "price"),)
+    assert model.tables_["gift"].copies == (ParentCopy("tier", fk["gift", "customer"], "tier"),)
+    # 90 % agreement is a correlation for the model to learn; a CHECKed column is never computed
+    assert {"guess", "checked_tier"} <= set(invoice.modelled)
+    assert not {"bill_city", "bill_tier"} & set(invoice.modelled)
+    assert ("invoice.bill_city", "customer.city through customer_id") in model.computed_columns()
+
+
+def test_every_synthetic_row_repeats_its_parent_also_from_a_saved_model(shop, tmp_path):
+    model, out, _ = shop
+    model.save(tmp_path / "model")
+    again = tmp_path / "again.duckdb"
+    DatabaseModel.load(tmp_path / "model").sample(again, seed=5)
+    for path in (out, again):
+        rows, same = query(path, "SELECT count(*), count(*) FILTER (WHERE i.bill_city = c.city AND i.bill_tier = c.tier) "
+                                 "FROM invoice i JOIN customer c ON i.customer_id = c.id")[0]
+        assert rows > 0 and same == rows
+        rows, same = query(path, "SELECT count(*), count(*) FILTER (WHERE l.unit_price = p.price) "
+                                 "FROM line l JOIN product p ON l.product_id = p.id")[0]
+        assert rows > 0 and same == rows
+        orphans, with_tier, parented, same = query(path, """
+            SELECT count(*) FILTER (WHERE g.customer_id IS NULL), count(*) FILTER (WHERE g.customer_id IS NULL AND g.tier IS NOT NULL),
+                   count(*) FILTER (WHERE g.customer_id IS NOT NULL), count(*) FILTER (WHERE g.tier = c.tier)
+            FROM gift g LEFT JOIN customer c ON g.customer_id = c.id""")[0]
+        assert orphans > 30 and with_tier == 0 and same == parented > 100
+    # the copy keeps the real distribution of what is copied: invoices spread over tiers as their customers do
+    real_gold = query(shop[2], "SELECT avg((bill_tier = 'gold')::INT) FROM invoice")[0][0]
+    assert abs(query(out, "SELECT avg((bill_tier = 'gold')::INT) FROM invoice")[0][0] - real_gold) < 0.1
+
+
+def test_parent_rows_are_found_by_value_for_keys_of_several_columns():
+    child = [pa.array([2, 1, None, 2, 9]), pa.array(["b", "a", "a", "a", "a"])]
+    parent = [pa.array([1, 2, 2]), pa.array(["a", "a", "b"])]
+    assert parent_rows(child, parent).tolist() == [2, 0, -1, 1, -1]
+
+
+def test_a_text_column_of_the_parent_is_copied_once_the_language_model_wrote_it(tmp_path):
+    rng = np.random.default_rng(0)
+    streets = ["Oak", "Elm", "Pine", "Birch", "Cedar", "Maple", "Ash", "Willow"]
+    n_c, n_o = 260, 700
+    address = np.array([f"{rng.integers(1, 999)} {rng.choice(streets)} Street, unit {i}" for i in range(n_c)], dtype=object)
+    customer = rng.integers(0, n_c, n_o)
+    path = create(tmp_path / "real.duckdb", """
+        CREATE TABLE customer (id INTEGER PRIMARY KEY, address VARCHAR NOT NULL);
+        CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customer (id),
+                             ship_to VARCHAR NOT NULL, weight DOUBLE NOT NULL);""", {
+        "customer": {"id": np.arange(n_c), "address": address},
+        "orders": {"id": np.arange(n_o), "customer_id": customer, "ship_to": address[customer],
+                   "weight": rng.lognormal(1, 0.5, n_o)}})
+    model = DatabaseModel(seed=0, iters=ITERS, text_budget_s=5).fit(path)
+    assert model.tables_["customer"].text_columns == ("address",)
+    assert [c.column for c in model.tables_["orders"].copies] == ["ship_to"]
+    out = tmp_path / "synth.duckdb"
+    model.sample(out)
+    rows, same, real = _ship_to(out, path)
+    assert rows == n_o and same == rows
+    # invented with the customer's address, not a real address repeated as a category
+    assert real <= 0.02 * rows
+
+
+def _ship_to(out, real) -> tuple[int, int, int]:
+    con = duckdb.connect(str(out), read_only=True)
+    try:
+        con.execute(f"ATTACH '{real}' AS r (READ_ONLY)")
+        return con.execute("""
+            SELECT count(*), count(*) FILTER (WHERE o.ship_to = c.address),
+                   count(*) FILTER (WHERE o.ship_to IN (SELECT address FROM r.customer))
+            FROM orders o JOIN customer c ON o.customer_id = c.id""").fetchone()
+    finally:
+        con.close()
