@@ -17,6 +17,9 @@ from sqlglot import exp
 
 from amalgam_rel.evaluation.context import Context
 from amalgam_rel.evaluation.features import BINNED_ROLES, BINS, Binning, Feature, candidate_features, fn, string_role
+from amalgam_rel.relational.parent_copies import find_parent_copies
+from amalgam_rel.schema import sql
+from amalgam_rel.schema.types import Kind
 
 PAIR_FEATURES = 25  # 300 pairs at most per table
 
@@ -67,6 +70,7 @@ def _table_profile(ctx: Context, key: str, fk_cols: set[str]) -> TableProfile:
         row = ctx.query(exp.select(*aggs).from_(ctx.ref("real", key)))[0]
         for i, f in enumerate(strings):
             roles[f.name] = string_role(row[2 * i], row[2 * i + 1])
+        roles |= _copy_roles(ctx, key, [f for f in strings if f.path == (f.name,)])
     features = tuple(
         Feature(f.table, f.name, f.path, roles.get(f.name, f.role), f.tag) for f, _ in cands
     )
@@ -77,6 +81,27 @@ def _table_profile(ctx: Context, key: str, fk_cols: set[str]) -> TableProfile:
         elif f.role == "categorical":
             bins[f.name] = _categorical_bins(ctx, key, f)
     return TableProfile(key, features, bins)
+
+
+def _copy_roles(ctx: Context, key: str, strings: list[Feature]) -> dict[str, str]:
+    """String columns that repeat a column of their parent row (``Invoice.BillingCity =
+    Customer.City`` in >= 99 % of real rows, :mod:`amalgam_rel.relational.parent_copies`) take
+    that column's role: the fan-out repeats each parent's value, which would make a city or an
+    address held by one customer look like a category of its invoices - scored by reproducing
+    the real addresses - while the customer's own column is text, scored by its lengths."""
+    out: dict[str, str] = {}
+    for fk in ctx.schema.foreign_keys_of(key):
+        names = [f.name for f in strings if f.name not in out]
+        if fk.is_self_reference or not names:
+            continue
+        sources = [c.name for c in ctx.table(fk.ref_table).columns if c.type.kind is Kind.STRING]
+        for copy in find_parent_copies(ctx.con, ctx.ref("real", key), ctx.ref("real", fk.ref_table), fk.columns,
+                                       fk.ref_columns, names, sources, 0):
+            value = sql.column(copy.source)
+            distinct, non_null = ctx.query(exp.select(exp.Count(this=exp.Distinct(expressions=[value])),
+                                                      exp.Count(this=value.copy())).from_(ctx.ref("real", fk.ref_table)))[0]
+            out[copy.column] = string_role(distinct, non_null)
+    return out
 
 
 def _numeric_bins(ctx: Context, key: str, f: Feature) -> Binning:
