@@ -34,7 +34,7 @@ import duckdb
 from scipy.stats import ks_2samp
 
 from amalgam_rel.generation.sample_db import WORDS, make_shop
-from amalgam_rel.generation.lengths import is_length_column
+from amalgam_rel.generation.lengths import is_length_column, length_column
 from amalgam_rel.generation.shapes import is_shape_column
 from amalgam_rel.generation.text_model import TextFieldModel
 from amalgam_rel.schema import sql
@@ -106,7 +106,7 @@ def _presence(docs):
 
 
 def run_case(name: str, path: Path, n_rows: int, seed: int, *, device: str | None = None,
-             batch_size: int | None = None) -> dict:
+             batch_size: int | None = None, exact_lengths: bool = False) -> dict:
     columns = CASES[name]
     clock = time.perf_counter()
     model = TextFieldModel(seed=seed, device=device, batch_size=batch_size).fit(path, columns=columns)
@@ -119,12 +119,18 @@ def run_case(name: str, path: Path, n_rows: int, seed: int, *, device: str | Non
     for table_key, names in columns.items():
         table = db.table(table_key)
         # lengths (~col) and shapes ({col) are left out: without the PGM's, the model draws them
-        # from their real distribution
+        # from their real distribution (a length bucket; --exact-lengths hands over a real length)
         prompt_cols = sorted({c for n in names for c in model.plans_[(table_key, n)].prompt_columns
                               if not (is_length_column(c) or is_shape_column(c))} - set(names))
         context = marginal_context(con, table, prompt_cols, n_rows, rng)
         if name == "shop":  # the planted dependency needs the category
             context["category"] = [rng.choice(list(WORDS)) for _ in range(n_rows)]
+        if exact_lengths:  # as the graphical model hands them over in a whole-database run
+            for col in names:
+                if model.plans_[(table_key, col)].length_buckets and table.column(col).type.kind.value == "string":
+                    q = sql.select_columns(table.name, [col], table.schema).sql(sql.DIALECT)
+                    lengths = [None if v is None else len(v) for (v,) in con.execute(q).fetchall()]
+                    context[length_column(col)] = [rng.choice(lengths) for _ in range(n_rows)]
         out = model.generate(table_key, context, n_rows=n_rows)
         for col in names:
             report = model.generation_report_[(table_key, col)]
@@ -162,6 +168,9 @@ def main(argv=None) -> int:
     ap.add_argument("--datasets", type=Path, default=DATASETS, help="folder of the dev databases")
     ap.add_argument("--device", help="torch device (default: the GPU when torch sees one, else the CPU)")
     ap.add_argument("--batch-size", type=int, help="rows per model call (default: 64 on a CPU, 256 on a GPU)")
+    ap.add_argument("--exact-lengths", action="store_true",
+                    help="give each row a text length drawn from the real lengths, as the graphical model does "
+                         "in a whole-database run (default: only a length bucket drawn from the real ones)")
     args = ap.parse_args(argv)
     results = []
     for name in args.only or list(CASES):
@@ -175,7 +184,8 @@ def main(argv=None) -> int:
             if not path.exists():
                 print(f"skip {name}: {path} not found", file=sys.stderr)
                 continue
-        res = run_case(name, path, args.rows, args.seed, device=args.device, batch_size=args.batch_size)
+        res = run_case(name, path, args.rows, args.seed, device=args.device, batch_size=args.batch_size,
+                       exact_lengths=args.exact_lengths)
         results.append(res)
         print(json.dumps(res, default=str), flush=True)
     if args.json:
