@@ -238,8 +238,8 @@ class DatabaseModel:
                      + (f" {p.offset:+d}" if p.offset else "")) for p in ft.date_parts]
             out += [(f"{key}.{s.column}", f"{s.source} spelled {s.prefix!r}{'#' * max(s.width, 1)}{s.suffix!r}")
                     for s in ft.spelled]
-            out += [(f"{key}.{c.column}", f"{fk.ref_table}.{c.source} through {', '.join(fk.columns)}")
-                    for c in ft.copies for fk in [self.db.foreign_keys[c.fk]]]
+            out += [(f"{key}.{c.column}", f"{fk.ref_table}.{c.source} through {', '.join(fk.columns)}"
+                     + (" (rows with one)" if c.only_with_parent else "")) for c in ft.copies for fk in [self.db.foreign_keys[c.fk]]]
         return out
 
     def sample(self, output: str | Path, *, scale: float = 1.0, rows: dict[str, int] | None = None,

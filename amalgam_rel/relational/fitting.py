@@ -6,7 +6,7 @@ For each table in generation order the stages in :data:`FIT_STAGES` run on a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import duckdb
 import numpy as np
@@ -410,12 +410,16 @@ def find_parent_copy_columns(ft: FittedTable, frames: TrainingFrames, fitted, op
             continue
 
         def copyable(column: str, source: str, child=ft.table, parent=parent.table) -> bool:
-            a, b = child.column(column).type, parent.column(source).type
-            return a == b or (a.kind is Kind.STRING and b.kind is Kind.STRING
-                              and (a.length is None or (b.length is not None and a.length >= b.length)))
+            a, b = child.column(column), parent.column(source)  # a NULL parent value must fit the child
+            return (a.type == b.type or (a.type.kind is Kind.STRING and b.type.kind is Kind.STRING and (
+                a.type.length is None or (b.type.length is not None and a.type.length >= b.type.length)))) \
+                and (a.nullable or not b.nullable)
 
-        found += find_parent_copies(frames.con, frames.source(ft.table), frames.source(parent.table), fk.columns,
+        copies = find_parent_copies(frames.con, frames.source(ft.table), frames.source(parent.table), fk.columns,
                                     fk.ref_columns, columns, sources, frames.plan.fk_index(fk), copyable)
+        # a NOT NULL column needs a value on rows a nullable key leaves without a parent: its models give it
+        found += [replace(c, only_with_parent=True) if fk.nullable and not ft.table.column(c.column).nullable else c
+                  for c in copies]
     ft.copies = tuple(found)
 
 
@@ -430,7 +434,7 @@ def _unique_columns(table: Table) -> set[str]:
 def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     exclude = tuple(ft.plan.fk_columns) + tuple(c for c in ft.keys if c not in ft.calendar) + tuple(ft.sequences) \
         + tuple(d.column for d in ft.derived) + tuple(d.column for d in ft.date_parts) + tuple(s.column for s in ft.spelled) \
-        + tuple(c.column for c in ft.copies)
+        + tuple(c.column for c in ft.copies if not c.only_with_parent)
     if ft.frame.num_rows == 0 or all(c in exclude for c in ft.frame.column_names):
         return
     # text lengths, frequent values and JSON shapes join the model when not private: under a privacy budget the language model

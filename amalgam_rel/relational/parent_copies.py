@@ -7,10 +7,12 @@ synthetic invoices agreed), or, since a value repeated by every invoice of a cus
 like a category, the *real* address, while the customer's own address is invented under the
 copy guard. Fitting finds them (:func:`find_parent_copies`): a column equal (NULL equal to
 NULL) to a column of the row its foreign key points to in at least :data:`HOLDS` of the rows
-(at least :data:`MIN_ROWS`, the rows without a parent counting as equal only when the column is
-NULL there too). Such a column leaves the child's models, and sampling copies the sampled
-parent's value (:func:`per_row`): the child agrees with its parent on every row, and
-repeats no more of the real data than the parent does.
+(at least :data:`MIN_ROWS` with a parent, the rows without one counting as equal only when the
+column is NULL there too). Such a column leaves the child's models, and sampling copies the
+sampled parent's value (:func:`per_row`): the child agrees with its parent on every row, and
+repeats no more of the real data than the parent does. Where only the rows without a parent
+break the rule (they hold values of their own), the column keeps its models for them and the
+copy overwrites the rows with a parent.
 
 >>> import duckdb
 >>> con = duckdb.connect()
@@ -18,7 +20,7 @@ repeats no more of the real data than the parent does.
 >>> _ = con.execute("INSERT INTO c SELECT x, 'city ' || x FROM range(40) t(x)")
 >>> _ = con.execute("INSERT INTO i SELECT x % 40, 'city ' || (x % 40) FROM range(200) t(x)")
 >>> find_parent_copies(con, sql.table_ref("i"), sql.table_ref("c"), ("cid",), ("id",), ["bill"], ["city"], 0)
-(ParentCopy(column='bill', fk=0, source='city'),)
+(ParentCopy(column='bill', fk=0, source='city', only_with_parent=False),)
 >>> per_row(pa.array(["Oslo", "Lima"]), np.array([1, -1, 0])).to_pylist()
 ['Lima', None, 'Oslo']
 """
@@ -44,6 +46,10 @@ class ParentCopy:
     column: str
     fk: int  # index of the foreign key (in the database's list) whose parent row it repeats
     source: str  # the parent's column
+    # rows without a parent hold values of their own (a route's airport code without the
+    # airport's id): the column stays in the child's models, and the copy overwrites only the
+    # rows that have a parent
+    only_with_parent: bool = False
 
 
 def find_parent_copies(con: duckdb.DuckDBPyConnection, child: exp.Table, parent: exp.Table,
@@ -61,19 +67,35 @@ def find_parent_copies(con: duckdb.DuckDBPyConnection, child: exp.Table, parent:
     child.set("alias", exp.TableAlias(this=sql.ident("c")))
     parent.set("alias", exp.TableAlias(this=sql.ident("p")))
     on = exp.and_(*(exp.EQ(this=sql.column(a, "c"), expression=sql.column(b, "p")) for a, b in zip(fk_columns, ref_columns)))
-    parented = exp.and_(*(exp.Not(this=exp.Is(this=sql.column(a, "c"), expression=exp.Null())) for a in fk_columns))
-    agree = [exp.Sum(this=exp.Cast(this=exp.NullSafeEQ(this=sql.column(c, "c"), expression=sql.column(s, "p")),
-                                   to=exp.DataType.build("INTEGER"))) for c, s in candidates]
-    query = exp.select(exp.Count(this=exp.Star()), exp.Sum(this=exp.Cast(this=parented, to=exp.DataType.build("INTEGER"))),
-                       *agree).from_(child).join(parent, on=on, join_type="left")
-    total, with_parent, *same = con.execute(query.sql(sql.DIALECT)).fetchone()
-    if not total or (with_parent or 0) < MIN_ROWS:
+    found = exp.Not(this=exp.Is(this=sql.column(ref_columns[0], "p"), expression=exp.Null()))
+
+    def count(condition: exp.Expression) -> exp.Expression:
+        return exp.Sum(this=exp.Cast(this=condition, to=exp.DataType.build("INTEGER")))
+
+    names = sorted({c for c, _ in candidates}, key=columns.index)
+    same = [exp.NullSafeEQ(this=sql.column(c, "c"), expression=sql.column(s, "p")) for c, s in candidates]
+    query = exp.select(
+        exp.Count(this=exp.Star()), count(found.copy()),
+        *(count(e.copy()) for e in same), *(count(exp.and_(found.copy(), e.copy())) for e in same),
+        *(count(exp.and_(exp.Not(this=found.copy()), exp.Not(this=exp.Is(this=sql.column(c, "c"), expression=exp.Null()))))
+          for c in names),
+    ).from_(child).join(parent, on=on, join_type="left")
+    total, parented, *counts = (v or 0 for v in con.execute(query.sql(sql.DIALECT)).fetchone())
+    if parented < MIN_ROWS:
         return ()
+    k = len(candidates)
+    agree, agree_parented, own = counts[:k], counts[k:2 * k], dict(zip(names, counts[2 * k:]))
     out, taken = [], set()
-    for (column, source), n in sorted(zip(candidates, same), key=lambda x: -(x[1] or 0)):
-        if column not in taken and (n or 0) >= HOLDS * total:
+    for (column, source), n, m in sorted(zip(candidates, agree, agree_parented), key=lambda x: (-x[1], -x[2])):
+        if column in taken:
+            continue
+        if n >= HOLDS * total:
             out.append(ParentCopy(column, fk, source))
-            taken.add(column)
+        elif m >= HOLDS * parented and own[column] > 0:
+            out.append(ParentCopy(column, fk, source, only_with_parent=True))
+        else:
+            continue
+        taken.add(column)
     return tuple(sorted(out, key=lambda p: columns.index(p.column)))
 
 

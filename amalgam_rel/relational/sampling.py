@@ -552,15 +552,33 @@ def _as_array(values: list, n: int) -> pa.Array:
 
 def copy_parent_columns(d: Draft) -> None:
     """Columns repeating their parent row's (:mod:`.parent_copies`), from the sampled parents."""
-    by_index = {i: fk for fk, i in d.fk_index.items()}
     for f in d.ft.copies:
-        fk = by_index[f.fk]
-        rows = d.parent_of.get(f.fk)
-        if rows is None:  # a key filled another way (followed, implied): find each row's parent by value
-            parent = d.parents[fk.ref_table]
-            rows = parent_copies.parent_rows([d.values[c] for c in fk.columns],
-                                             [parent.column(c).combine_chunks() for c in fk.ref_columns])
-        d.values[f.column] = parent_copies.per_row(_parent_column(d, fk, f.source), rows)
+        if not f.only_with_parent:
+            d.values[f.column] = parent_copies.per_row(_parent_column(d, _fk(d, f.fk), f.source), _parent_rows(d, f.fk))
+
+
+def copy_parent_values(d: Draft) -> None:
+    """The same for columns whose rows without a parent keep their own values: once those exist."""
+    for f in d.ft.copies:
+        if f.only_with_parent and d.n:
+            rows = _parent_rows(d, f.fk)
+            own = d.values[f.column]
+            copied = parent_copies.per_row(_parent_column(d, _fk(d, f.fk), f.source), rows)
+            d.values[f.column] = pc.if_else(pa.array(rows >= 0), copied.cast(own.type) if own.type != pa.null() else copied, own)
+
+
+def _fk(d: Draft, index: int) -> ForeignKey:
+    return next(fk for fk, i in d.fk_index.items() if i == index)
+
+
+def _parent_rows(d: Draft, index: int) -> np.ndarray:
+    """Each row's parent row through foreign key ``index`` (-1: none)."""
+    if index in d.parent_of:
+        return d.parent_of[index]
+    # a key filled another way (followed, implied): find each row's parent by value
+    fk = _fk(d, index)
+    parent = d.parents[fk.ref_table]
+    return parent_copies.parent_rows([d.values[c] for c in fk.columns], [parent.column(c).combine_chunks() for c in fk.ref_columns])
 
 
 def compute_date_parts(d: Draft) -> None:
@@ -593,7 +611,7 @@ def spell_columns(d: Draft) -> None:
 
 SAMPLE_STAGES = (create_rows, keep_fixed_sums, match_foreign_keys, build_self_references, generate_keys, resolve_foreign_keys,
                  keep_temporal_orders, assemble, repair_unique_sets, enforce_checks, copy_parent_columns, compute_date_parts,
-                 derive_columns, fill_others, spell_columns, fill_text, repair_text_unique_sets)
+                 derive_columns, fill_others, spell_columns, fill_text, copy_parent_values, repair_text_unique_sets)
 
 
 def sample_table(d: Draft) -> pa.Table:

@@ -13,7 +13,7 @@ from amalgam_rel.relational.parent_copies import ParentCopy, parent_rows
 from .conftest import ITERS, create, query, synthesized
 
 DDL = """
-CREATE TABLE customer (id INTEGER PRIMARY KEY, city VARCHAR NOT NULL, tier VARCHAR NOT NULL);
+CREATE TABLE customer (id INTEGER PRIMARY KEY, city VARCHAR NOT NULL, tier VARCHAR NOT NULL, postcode INTEGER NOT NULL);
 CREATE TABLE product (id INTEGER PRIMARY KEY, price DECIMAL(6, 2) NOT NULL);
 CREATE TABLE invoice (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customer (id),
                       bill_city VARCHAR NOT NULL, bill_tier VARCHAR NOT NULL, guess VARCHAR NOT NULL,
@@ -22,6 +22,7 @@ CREATE TABLE line (id INTEGER PRIMARY KEY, invoice_id INTEGER NOT NULL REFERENCE
                    product_id INTEGER NOT NULL REFERENCES product (id), unit_price DECIMAL(6, 2) NOT NULL,
                    quantity INTEGER NOT NULL);
 CREATE TABLE gift (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customer (id), tier VARCHAR);
+CREATE TABLE visit (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customer (id), postcode INTEGER NOT NULL);
 """
 CITIES = [f"city {i}" for i in range(25)]
 
@@ -29,7 +30,7 @@ CITIES = [f"city {i}" for i in range(25)]
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory):
     rng = np.random.default_rng(3)
-    n_c, n_p, n_i, n_l, n_g = 120, 40, 500, 1500, 300
+    n_c, n_p, n_i, n_l, n_g, n_v = 120, 40, 500, 1500, 300, 400
     city = rng.choice(CITIES, n_c)
     tier = rng.choice(["gold", "silver", "bronze"], n_c, p=[0.2, 0.3, 0.5])
     price = np.round(rng.lognormal(2, 0.6, n_p), 2)
@@ -39,8 +40,10 @@ def shop(tmp_path_factory):
     guess[wrong] = rng.choice(CITIES, int(wrong.sum()))
     line_product = rng.integers(0, n_p, n_l)
     gift_customer = np.where(rng.random(n_g) < 0.3, -1, rng.integers(0, n_c, n_g))
+    visit_customer = np.where(rng.random(n_v) < 0.25, -1, rng.integers(0, n_c, n_v))
+    postcode = rng.choice(np.arange(10_000, 99_999), n_c, replace=False)
     path, model, out = synthesized(tmp_path_factory.mktemp("copies"), DDL, {
-        "customer": {"id": np.arange(n_c), "city": city, "tier": tier},
+        "customer": {"id": np.arange(n_c), "city": city, "tier": tier, "postcode": postcode},
         "product": {"id": np.arange(n_p), "price": price},
         "invoice": {"id": np.arange(n_i), "customer_id": inv_customer, "bill_city": city[inv_customer],
                     "bill_tier": tier[inv_customer], "guess": guess, "checked_tier": tier[inv_customer]},
@@ -49,6 +52,9 @@ def shop(tmp_path_factory):
         # no customer, no tier: the rows without a parent hold NULL as the copy will
         "gift": {"id": np.arange(n_g), "customer_id": pa.array(gift_customer, mask=gift_customer < 0),
                  "tier": pa.array(tier[np.maximum(gift_customer, 0)], mask=gift_customer < 0)},
+        # a walk-in visitor's postcode is their own: the customer's where there is one
+        "visit": {"id": np.arange(n_v), "customer_id": pa.array(visit_customer, mask=visit_customer < 0),
+                  "postcode": np.where(visit_customer < 0, rng.integers(10_000, 99_999, n_v), postcode[np.maximum(visit_customer, 0)])},
     })
     return model, out, path
 
@@ -61,6 +67,9 @@ def test_copies_are_found_through_driving_and_matched_keys_and_leave_the_models(
                               ParentCopy("bill_tier", fk["invoice", "customer"], "tier"))
     assert model.tables_["line"].copies == (ParentCopy("unit_price", fk["line", "product"], "price"),)
     assert model.tables_["gift"].copies == (ParentCopy("tier", fk["gift", "customer"], "tier"),)
+    # visitors without a customer hold postcodes of their own: the model keeps the column for them
+    assert model.tables_["visit"].copies == (ParentCopy("postcode", fk["visit", "customer"], "postcode", only_with_parent=True),)
+    assert "postcode" in model.tables_["visit"].modelled
     # 90 % agreement is a correlation for the model to learn; a CHECKed column is never computed
     assert {"guess", "checked_tier"} <= set(invoice.modelled)
     assert not {"bill_city", "bill_tier"} & set(invoice.modelled)
@@ -84,6 +93,11 @@ def test_every_synthetic_row_repeats_its_parent_also_from_a_saved_model(shop, tm
                    count(*) FILTER (WHERE g.customer_id IS NOT NULL), count(*) FILTER (WHERE g.tier = c.tier)
             FROM gift g LEFT JOIN customer c ON g.customer_id = c.id""")[0]
         assert orphans > 30 and with_tier == 0 and same == parented > 100
+        walk_ins, codes, parented, same = query(path, """
+            SELECT count(*) FILTER (WHERE v.customer_id IS NULL), count(DISTINCT v.postcode) FILTER (WHERE v.customer_id IS NULL),
+                   count(*) FILTER (WHERE v.customer_id IS NOT NULL), count(*) FILTER (WHERE v.postcode = c.postcode)
+            FROM visit v LEFT JOIN customer c ON v.customer_id = c.id""")[0]
+        assert walk_ins > 50 and codes > 20 and same == parented > 200
     # the copy keeps the real distribution of what is copied: invoices spread over tiers as their customers do
     real_gold = query(shop[2], "SELECT avg((bill_tier = 'gold')::INT) FROM invoice")[0][0]
     assert abs(query(out, "SELECT avg((bill_tier = 'gold')::INT) FROM invoice")[0][0] - real_gold) < 0.1
