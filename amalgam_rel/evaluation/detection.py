@@ -33,6 +33,8 @@ SAMPLE = 20_000
 FOLDS = 3
 CHILD_MEANS = 5  # numeric child columns averaged per FK
 MIN_ROWS = 10
+CLUSTER_ROWS = 1.5  # rows per parent from which a table's rows are grouped by parent in the folds
+CLUSTER_PARENTS = 10 * FOLDS  # ... when there are this many parents at least
 
 
 @dataclass(frozen=True)
@@ -78,20 +80,24 @@ def detection(ctx: Context) -> Detection:
 
 
 def _table(ctx: Context, key: str) -> TableDetection | None:
-    query, categorical = _features_query(ctx, key, "real")
+    cluster = _cluster_key(ctx, key)
+    query, categorical = _features_query(ctx, key, "real", cluster)
     if query is None:
         return None
     xr = _fetch(ctx, query)
-    xs = _fetch(ctx, _features_query(ctx, key, "synth")[0])
+    xs = _fetch(ctx, _features_query(ctx, key, "synth", cluster)[0])
     if min(len(xr), len(xs)) < MIN_ROWS:
         return None
     x = np.vstack([xr, xs])
+    parents = None
+    if cluster is not None:  # the last column is each row's parent (hashed), not a feature
+        parents, x = np.r_[xr[:, -1], -1 - xs[:, -1]], x[:, :-1]  # the two sides' keys never meet
     informative = ~np.all(np.isnan(x), axis=0)  # an all-NULL column breaks the binner and says nothing
     x, categorical = x[:, informative], [c for c, keep in zip(categorical, informative) if keep]
     if not x.shape[1]:
         return None
     y = np.r_[np.zeros(len(xr)), np.ones(len(xs))]
-    groups = _row_groups(x)
+    groups = _row_groups(x, parents, y)
     n_groups = len(np.unique(groups))
     if n_groups < 2:  # every row, real or synthetic, has the same features
         return TableDetection(key, 0.5, (len(xr), len(xs)), x.shape[1])
@@ -131,14 +137,55 @@ def _fetch(ctx: Context, query: exp.Expression) -> np.ndarray:
     return np.array(rows, dtype=float).reshape(len(rows), -1) if rows else np.zeros((0, 0))
 
 
-def _row_groups(x: np.ndarray) -> np.ndarray:
-    """One group per distinct feature vector (NaN-safe), so duplicates never straddle folds."""
+def _row_groups(x: np.ndarray, parents: np.ndarray | None = None, synthetic: np.ndarray | None = None) -> np.ndarray:
+    """Folds' groups: identical feature vectors (NaN-safe) together, so duplicates never straddle
+    folds; and, given each row's ``parents`` key (NaN: none) and side, the rows of one parent
+    together - except rows whose vector both sides hold, which stay with their copies.
+
+    Rows of one parent are not independent draws: they repeat its attributes (an invoice's
+    billing city, an order's date) and vary around them together. Split across folds, they let
+    the classifier recognise a *parent* it saw in training - a synthetic customer's invented
+    address length, a real one's - instead of telling real rows from synthetic ones (chinook,
+    invoices billed to their synthetic customer's invented address: AUC 0.86 split by vector
+    only, 0.43 grouped by customer; tracks 0.60 -> 0.50 grouped by album).
+
+    >>> x, side = np.array([[1.0], [1.0], [2.0], [3.0], [2.0]]), np.array([0, 1, 0, 0, 1])
+    >>> _row_groups(x, np.array([5.0, 6.0, 7.0, 7.0, 6.0]), side).tolist()
+    [0, 0, 1, 2, 1]
+    """
     filled = np.where(np.isnan(x), np.inf, x)
-    _, groups = np.unique(filled, axis=0, return_inverse=True)
+    _, same = np.unique(filled, axis=0, return_inverse=True)
+    same = same.ravel()
+    if parents is None or synthetic is None or np.all(np.isnan(parents)):
+        return same
+    on_both = np.zeros(same.max() + 1, dtype=bool)
+    on_both[np.intersect1d(same[synthetic == 0], same[synthetic == 1])] = True
+    by_vector = on_both[same] | np.isnan(parents)
+    _, parent = np.unique(np.where(by_vector, 0.0, parents), return_inverse=True)
+    keys = np.where(by_vector, same, same.max() + 1 + parent.ravel())
+    _, groups = np.unique(keys, return_inverse=True)
     return groups.ravel()
 
 
-def _features_query(ctx: Context, key: str, side: str) -> tuple[exp.Select | None, list[bool]]:
+def _cluster_key(ctx: Context, key: str):
+    """The foreign key that cuts the real table into the most parents holding ``CLUSTER_ROWS``
+    rows or more on average (at least ``CLUSTER_PARENTS`` of them), or None. The most parents:
+    an invoice line's invoice, not its media type - five groups make no folds."""
+    best, most = None, CLUSTER_PARENTS - 1
+    for fk in ctx.schema.foreign_keys_of(key):
+        if fk.is_self_reference:
+            continue
+        keys = [sql.column(c) for c in fk.columns]
+        rows, parents = ctx.query(exp.select(exp.Count(this=keys[0].copy()),
+                                             exp.Count(this=exp.Distinct(expressions=[k.copy() for k in keys])))
+                                  .from_(ctx.ref("real", key)))[0]
+        if parents > most and rows >= CLUSTER_ROWS * parents:
+            best, most = fk, parents
+    return best
+
+
+def _features_query(ctx: Context, key: str, side: str, cluster=None) -> tuple[exp.Select | None, list[bool]]:
+    """Feature columns of up to ``SAMPLE`` rows, then (given a ``cluster`` foreign key) each row's parent, hashed."""
     tp = ctx.profile[key]
     cols: list[exp.Expression] = []
     categorical: list[bool] = []
@@ -164,7 +211,14 @@ def _features_query(ctx: Context, key: str, side: str) -> tuple[exp.Select | Non
         categorical += [False] * (1 + len(names))
     if not cols:
         return None, []
-    return query.select(*(exp.cast(c, "DOUBLE") for c in cols)), categorical
+    query = query.select(*(exp.cast(c, "DOUBLE") for c in cols))
+    if cluster is not None:
+        keys = [sql.column(c, "t") for c in cluster.columns]
+        filled = exp.and_(*(exp.Not(this=exp.Is(this=k.copy(), expression=exp.Null())) for k in keys))
+        # a row without a parent is a cluster of its own (NULL), and hashes stay exact below 2**53
+        parent = exp.Case(ifs=[exp.If(this=filled, true=fn("hash", *keys) % exp.Literal.number(2**52))])
+        query = query.select(exp.cast(parent, "DOUBLE"))
+    return query, categorical
 
 
 def _children(ctx: Context, side: str, fk, prefix: str) -> tuple[exp.Select, list[str]]:
