@@ -400,8 +400,6 @@ def _parent_column(d: Draft, fk: ForeignKey, column: str) -> pa.Array:
     return parent.column(column).combine_chunks()
 
 
-
-
 def _fk(d: Draft, index: int) -> ForeignKey | None:
     return next((f for f, j in d.fk_index.items() if j == index), None)
 
@@ -565,10 +563,6 @@ def copy_parent_values(d: Draft) -> None:
             own = d.values[f.column]
             copied = parent_copies.per_row(_parent_column(d, _fk(d, f.fk), f.source), rows)
             d.values[f.column] = pc.if_else(pa.array(rows >= 0), copied.cast(own.type) if own.type != pa.null() else copied, own)
-
-
-def _fk(d: Draft, index: int) -> ForeignKey:
-    return next(fk for fk, i in d.fk_index.items() if i == index)
 
 
 def _parent_rows(d: Draft, index: int) -> np.ndarray:
