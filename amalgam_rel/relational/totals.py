@@ -3,9 +3,14 @@
 A synthetic invoice whose total is not the sum of its synthetic lines is wrong to anyone who
 runs the application on it, whatever its distribution. So at fit time every numeric parent
 column is tested against the per-parent sums of its children's numeric columns and of their
-pairwise products; a relation that holds for at least 99 % of the real parents (to the parent
-column's precision, a childless parent totalling 0), with at least 20 parents of two or more
-children to show it is a sum and not a copy, becomes a :class:`Total`. At sample time, once every
+pairwise products, then of those times rate factors ``(1 + r)`` / ``(1 - r)`` of child columns
+whose values are fractions in [0, 1] (a tax, a discount: TPC-H's ``o_totalprice = SUM(l_extendedprice
+* (1 + l_tax) * (1 - l_discount))``); a relation that holds for at least 99 % of the real parents
+(to the parent column's precision, a childless parent totalling 0), with at least 20 parents of
+two or more children to show it is a sum and not a copy, becomes a :class:`Total`. Where the
+application keeps each child's amount to the parent's precision before adding them up (dbgen
+truncates each line's charge to cents), the sum of the amounts cut to that precision must hold
+within one unit per child instead. At sample time, once every
 row of the child table exists, the parent column is recomputed from them and updated in the
 written output (and in the rows later tables read).
 
@@ -13,6 +18,8 @@ Only an exact fit reads the data this way: a private fit never looks for totals.
 
 >>> Total(fk=0, column="Total", terms=("UnitPrice", "Quantity")).describe("InvoiceLine")
 'Total = SUM(InvoiceLine.UnitPrice * InvoiceLine.Quantity)'
+>>> Total(0, "o_totalprice", ("l_extendedprice", "1+l_tax", "1-l_discount"), 0.01).describe("lineitem")
+'o_totalprice = SUM(lineitem.l_extendedprice * (1 + lineitem.l_tax) * (1 - lineitem.l_discount), each cut to 0.01)'
 """
 
 from __future__ import annotations
@@ -33,23 +40,44 @@ from amalgam_rel.schema.types import NUMERIC_KINDS, Kind
 HOLD_SHARE = 0.99  # share of real parents the relation must hold for
 MIN_SUMMED_PARENTS = 20  # parents with 2+ children it holds for: a sum, not a copy of one child
 MAX_TERMS = 8  # child columns tried (and their pairwise products)
+MAX_RATES = 3  # fraction-valued child columns tried as (1 + r) and (1 - r) factors
 
 
 @dataclass(frozen=True)
 class Total:
     fk: int  # index of the foreign key in ``db.foreign_keys``
     column: str  # the parent's column
-    terms: tuple[str, ...]  # child columns multiplied together, then summed per parent
+    terms: tuple[str, ...]  # child columns (or "1+r", "1-r" of one) multiplied together, then summed per parent
+    unit: float = 0.0  # when > 0: each child's product is cut (towards 0) to this precision before the sum
 
     def describe(self, child: str) -> str:
-        return f"{self.column} = SUM({' * '.join(f'{child}.{t}' for t in self.terms)})"
+        def factor(t: str) -> str:
+            return f"({t[0]} {t[1]} {child}.{t[2:]})" if t[:2] in ("1+", "1-") else f"{child}.{t}"
+        cut = f", each cut to {self.unit:g}" if self.unit else ""
+        return f"{self.column} = SUM({' * '.join(factor(t) for t in self.terms)}{cut})"
+
+    def columns(self) -> list[str]:
+        return [t[2:] if t[:2] in ("1+", "1-") else t for t in self.terms]
+
+    def amounts(self, values: dict[str, np.ndarray]) -> np.ndarray:
+        """Each child's amount, from its columns' ``values`` (NULL as 0)."""
+        out = np.prod([_factor(values, t) for t in self.terms], axis=0)
+        return np.trunc(np.round(out / self.unit, 6)) * self.unit if self.unit else out
 
     def to_json(self) -> dict:
-        return {"fk": self.fk, "column": self.column, "terms": list(self.terms)}
+        return {"fk": self.fk, "column": self.column, "terms": list(self.terms), "unit": self.unit}
 
     @classmethod
     def from_json(cls, doc: dict) -> Total:
-        return cls(int(doc["fk"]), doc["column"], tuple(doc["terms"]))
+        return cls(int(doc["fk"]), doc["column"], tuple(doc["terms"]), float(doc.get("unit", 0.0)))
+
+
+def _factor(values: dict[str, np.ndarray], term: str) -> np.ndarray:
+    if term[:2] == "1+":
+        return 1.0 + values[term[2:]]
+    if term[:2] == "1-":
+        return 1.0 - values[term[2:]]
+    return values[term]
 
 
 def find_totals(con: duckdb.DuckDBPyConnection, db: Database) -> tuple[Total, ...]:
@@ -63,18 +91,43 @@ def find_totals(con: duckdb.DuckDBPyConnection, db: Database) -> tuple[Total, ..
         terms = _numeric_columns(db, child)[:MAX_TERMS]
         if not targets or not terms:
             continue
+        owner, children, values = _child_values(con, fk, parent, child, terms)
         # products first: where a quantity is always 1 both hold, and the product is the meaning
-        candidates = list(itertools.combinations(terms, 2)) + [(t,) for t in terms]
-        rows, sums, children = _child_sums(con, fk, parent, child, candidates)
+        plain = list(itertools.combinations(terms, 2)) + [(t,) for t in terms]
+        rates = [t for t in terms if _is_rate(values[t])][:MAX_RATES]
+        bases = [b for b in plain if not set(b) & set(rates)]
+        forms = [(f"1+{a}", f"1-{b}") for a in rates for b in rates if a != b] \
+            + [(f"1{sign}{r}",) for r in rates for sign in "-+"]
+        candidates = plain + [b + f for b in bases for f in forms]
         parent_values = _read(con, parent, targets)
+        sums: dict[Total, np.ndarray] = {}
         for column in targets:
-            value = parent_values[column][rows]
-            tolerance = _tolerance(parent.column(column).type, value)
-            for candidate, total in zip(candidates, sums):
-                if _holds(value, total, children, tolerance):
-                    found.append(Total(i, column, candidate))
+            value = parent_values[column]
+            sql_type = parent.column(column).type
+            tolerance = _tolerance(sql_type, value)
+            unit = _unit(sql_type)
+            tries = [Total(i, column, c) for c in candidates] + ([Total(i, column, c, unit) for c in candidates] if unit else [])
+            for t in tries:
+                key = Total(i, "", t.terms, t.unit)
+                if key not in sums:
+                    sums[key] = np.bincount(owner, weights=t.amounts(values), minlength=len(children))
+                slack = tolerance + (t.unit * children if t.unit else 0.0)  # each child's cut: up to a unit
+                if _holds(value, sums[key], children, slack):
+                    found.append(t)
                     break
     return tuple(found)
+
+
+def _is_rate(values: np.ndarray) -> bool:
+    """Fractions in [0, 1], not all whole: a tax or a discount, a factor of ``1 + r`` or ``1 - r``."""
+    return len(values) > 0 and bool(np.all((values >= 0) & (values <= 1))) and bool(np.any(values != np.round(values)))
+
+
+def _unit(sql_type) -> float:
+    """The parent column's precision, where it has one: a DECIMAL's scale, an integer's 1."""
+    if sql_type.kind is Kind.DECIMAL:
+        return 10.0 ** -(sql_type.scale or 0)
+    return 1.0 if sql_type.kind is Kind.INTEGER else 0.0
 
 
 def _numeric_columns(db: Database, table: Table) -> list[str]:
@@ -93,22 +146,19 @@ def _floats(values) -> np.ndarray:
     return pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False)
 
 
-def _child_sums(con, fk: ForeignKey, parent: Table, child: Table, candidates):
-    """Per parent row (in the parent's scan order): each candidate's sum over its children, and
-    the number of children. Parent rows come back as positions into the parent's scan."""
+def _child_values(con, fk: ForeignKey, parent: Table, child: Table, used: list[str]):
+    """Each child row's parent (a position in the parent's scan order), the children per parent,
+    and the child rows' ``used`` columns (NULL as 0)."""
     keys = con.execute(sql.render(sql.select_columns(parent.name, fk.ref_columns, parent.schema))).to_arrow_table()
     keys = keys.rename_columns([f"k{j}" for j in range(len(fk.ref_columns))])
     keys = keys.append_column("parent", pa.array(np.arange(keys.num_rows, dtype=np.int64)))
-    used = sorted({c for cand in candidates for c in cand})
     rows = con.execute(sql.render(sql.select_columns(child.name, list(fk.columns) + used, child.schema))).to_arrow_table()
     # positional names: a user column called "parent" or "k0" cannot clash
     rows = rows.rename_columns([f"k{j}" for j in range(len(fk.columns))] + [f"u{j}" for j in range(len(used))])
     joined = rows.join(keys, keys=[f"k{j}" for j in range(len(fk.columns))], join_type="inner")
     owner = joined.column("parent").to_numpy()
-    n = keys.num_rows
     values = {c: np.nan_to_num(_floats(joined.column(f"u{j}"))) for j, c in enumerate(used)}
-    sums = [np.bincount(owner, weights=np.prod([values[c] for c in cand], axis=0), minlength=n) for cand in candidates]
-    return np.arange(n), sums, np.bincount(owner, minlength=n)
+    return owner, np.bincount(owner, minlength=keys.num_rows), values
 
 
 def _tolerance(sql_type, value: np.ndarray) -> np.ndarray:
@@ -142,7 +192,7 @@ class TotalsWriter:
             if fk.table != child:
                 continue
             owner = np.asarray(parent_of[t.fk], dtype=np.int64)
-            weight = np.prod([np.nan_to_num(_floats(rows.column(c))) for c in t.terms], axis=0)
+            weight = t.amounts({c: np.nan_to_num(_floats(rows.column(c))) for c in t.columns()})
             kept = owner >= 0
             n = sampled[fk.ref_table].num_rows
             self._sums[t] = self._sums.get(t, np.zeros(n)) + np.bincount(owner[kept], weights=weight[kept], minlength=n)

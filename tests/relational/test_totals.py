@@ -91,3 +91,32 @@ def test_lines_sampled_in_parts_still_total(invoices, tmp_path):
     report = model.sample(tmp_path / "parts.duckdb", part_rows=100)
     assert report.parts.get("line", 0) >= 5
     assert all(abs(float(t) - float(s)) < 0.005 for t, s in query(tmp_path / "parts.duckdb", SUMS))
+
+
+CHARGED_DDL = """
+CREATE TABLE orders (id INTEGER PRIMARY KEY, total DECIMAL(12,2) NOT NULL);
+CREATE TABLE line (id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL REFERENCES orders(id), price DECIMAL(8,2) NOT NULL,
+                   quantity INTEGER NOT NULL, discount DECIMAL(3,2) NOT NULL, tax DECIMAL(3,2) NOT NULL);
+"""
+CHARGES = """SELECT o.total, coalesce(sum(trunc(l.price * l.quantity * (1 - l.discount) * (1 + l.tax) * 100) / 100), 0)
+             FROM orders o LEFT JOIN line l ON l.order_id = o.id GROUP BY o.id, o.total"""
+
+
+def test_a_total_of_taxed_and_discounted_lines_each_cut_to_cents_holds_in_the_synthetic_orders(tmp_path):
+    rng = np.random.default_rng(4)
+    n = 250
+    owner = np.repeat(np.arange(n), rng.integers(1, 7, n))
+    price = np.round(rng.uniform(1, 90, len(owner)), 2)
+    quantity = rng.integers(1, 50, len(owner))
+    discount, tax = rng.integers(0, 11, len(owner)) / 100, rng.integers(0, 9, len(owner)) / 100
+    charge = np.trunc(np.round(price * quantity * (1 - discount) * (1 + tax) * 100, 6)) / 100
+    path = create(tmp_path / "real.duckdb", CHARGED_DDL, {
+        "orders": {"id": np.arange(n), "total": np.round(np.bincount(owner, weights=charge, minlength=n), 2)},
+        "line": {"id": np.arange(len(owner)), "order_id": owner, "price": price, "quantity": quantity,
+                 "discount": discount, "tax": tax}})
+    model = fit(path)
+    total, = model.totals_
+    assert (set(total.terms), total.unit) == ({"price", "quantity", "1+tax", "1-discount"}, 0.01)
+    model.sample(tmp_path / "synth.duckdb")
+    rows = query(tmp_path / "synth.duckdb", CHARGES)
+    assert len(rows) == n and all(abs(float(t) - float(s)) < 0.005 for t, s in rows)
