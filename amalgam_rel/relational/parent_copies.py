@@ -44,6 +44,7 @@ HOLDS = 0.99
 HOLDS_ENTITY = 0.9  # for a column with distinct values for at least ENTITY_SHARE of its distinct parents
 ENTITY_SHARE = 0.5
 MIN_ROWS = 30
+_PAIRS_PER_QUERY = 256
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,23 @@ def find_parent_copies(con: duckdb.DuckDBPyConnection, child: exp.Table, parent:
     """The child ``columns`` that repeat one of the parent's ``sources`` through one foreign key.
 
     ``pairs(column, source)`` says whether a pair may be a copy at all (types); one query
-    counts the agreeing rows of every pair.
+    counts the agreeing rows of every pair, for up to :data:`_PAIRS_PER_QUERY` pairs (a wide
+    fact table and a wide dimension make thousands).
     """
+    out, batch, size = [], [], 0
+    for column in columns:
+        n = sum(pairs is None or pairs(column, s) for s in sources)
+        if batch and size + n > _PAIRS_PER_QUERY:
+            out += _find(con, child, parent, fk_columns, ref_columns, batch, sources, fk, pairs)
+            batch, size = [], 0
+        batch.append(column)
+        size += n
+    if batch:
+        out += _find(con, child, parent, fk_columns, ref_columns, batch, sources, fk, pairs)
+    return tuple(out)
+
+
+def _find(con, child, parent, fk_columns, ref_columns, columns, sources, fk, pairs) -> tuple[ParentCopy, ...]:
     candidates = [(c, s) for c in columns for s in sources if pairs is None or pairs(c, s)]
     if not candidates:
         return ()
