@@ -150,3 +150,22 @@ def _ship_to(out, real) -> tuple[int, int, int]:
             FROM orders o JOIN customer c ON o.customer_id = c.id""").fetchone()
     finally:
         con.close()
+
+
+def test_pairs_checked_over_several_queries_find_the_same_copies(monkeypatch):
+    from amalgam_rel.relational import parent_copies
+    from amalgam_rel.schema import sql
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE p (id INT, a DOUBLE, b DOUBLE, c VARCHAR); CREATE TABLE k (pid INT, x DOUBLE, y VARCHAR, z DOUBLE)")
+    con.execute("INSERT INTO p SELECT i, random(), random(), 'name ' || i FROM range(60) t(i)")
+    con.execute("INSERT INTO k SELECT p.id, random(), p.c, p.b FROM range(400) t(j) JOIN p ON p.id = j % 60")
+
+    def found():
+        return parent_copies.find_parent_copies(con, sql.table_ref("k"), sql.table_ref("p"), ("pid",), ("id",),
+                                                ["x", "y", "z"], ["a", "b", "c"], 0,
+                                                lambda column, source: (column == "y") == (source == "c"))  # types
+
+    whole = found()
+    monkeypatch.setattr(parent_copies, "_PAIRS_PER_QUERY", 2)  # one child column a query
+    assert found() == whole == (ParentCopy("y", 0, "c"), ParentCopy("z", 0, "b"))
