@@ -101,6 +101,13 @@ def load_database_model(path: str | Path):
         raise InputError(f"{manifest_path} is damaged: {err}") from None
     if doc.get("format") != FORMAT or doc.get("version") != VERSION:
         raise InputError(f"{path} holds a model of another format ({doc.get('format')} v{doc.get('version')})")
+    try:
+        return _from_manifest(DatabaseModel, path, doc)
+    except (KeyError, TypeError, ValueError, IndexError) as err:  # a hand-edited or truncated manifest
+        raise InputError(f"{manifest_path} is damaged: {type(err).__name__}: {err}") from None
+
+
+def _from_manifest(DatabaseModel, path: Path, doc: dict):  # noqa: N803 - the class, imported late
     model = DatabaseModel(**doc["params"])
     model.schema_ = database_from_json(doc["schema"])
     db = model.schema_.without_generated()

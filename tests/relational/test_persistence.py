@@ -1,5 +1,6 @@
 """A saved and reloaded model samples exactly what the fitted one does, and the CLI round-trips."""
 
+import json
 import subprocess
 import sys
 
@@ -71,6 +72,12 @@ def test_saved_model_samples_identically(source, tmp_path):
         model.save(tmp_path / "model")
     with pytest.raises(InputError, match="not a fitted amalgam-rel model"):
         DatabaseModel.load(tmp_path)
+    manifest = tmp_path / "model" / "model.json"  # a hand-edited entry: one line naming the file, no traceback
+    doc = json.loads(manifest.read_text())
+    doc["tables"][0]["derived"] = [{"column": "x"}]
+    manifest.write_text(json.dumps(doc))
+    with pytest.raises(InputError, match=r"model\.json is damaged: TypeError: Derived"):
+        DatabaseModel.load(tmp_path / "model")
 
 
 def cli(*args):
