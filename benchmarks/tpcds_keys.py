@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import networkx as nx
 from sqlglot import exp
 
 from amalgam_rel.schema import sql
@@ -93,13 +94,14 @@ def write_keyed(source: Path, target: Path) -> tuple[int, int, list[str]]:
     types = {(t, c): ty for t, c, ty in src.execute(
         "SELECT table_name, column_name, data_type FROM duckdb_columns() ORDER BY table_name, column_index").fetchall()}
     src.close()
-    order, done = [], set()
-    while len(order) < len(foreign):  # referenced tables first
-        ready = [t for t in foreign if t not in done and all(d in done for _, d in foreign[t])]
-        if not ready:  # dsdgen's names never make a cycle; another schema's might
-            raise ValueError(f"the keys form a cycle among {', '.join(sorted(set(foreign) - done))}")
-        order += ready
-        done.update(ready)
+    graph = nx.DiGraph()  # referenced tables first
+    graph.add_nodes_from(foreign)
+    graph.add_edges_from((d, t) for t in foreign for _, d in foreign[t])
+    try:
+        order = [t for t in nx.topological_sort(graph) if t in foreign]
+    except nx.NetworkXUnfeasible:  # dsdgen's names never make a cycle; another schema's might
+        cycle = sorted({u for u, _ in nx.find_cycle(graph)})
+        raise ValueError(f"the keys form a cycle among {', '.join(cycle)}") from None
     target.unlink(missing_ok=True)
     con = duckdb.connect(str(target))
     con.execute(f"ATTACH {exp.Literal.string(str(source)).sql('duckdb')} AS src (READ_ONLY)")

@@ -263,6 +263,10 @@ class DatabaseModel:
         sampled: dict[str, pa.Table] = {}
         links: dict[str, dict[int, np.ndarray]] = {}  # table -> fk index -> parent row per row
         finished = _last_readers(plan, self.tables_)
+        copied: dict[str, set[str]] = {}  # parent table -> its columns a child repeats (kept while it is read)
+        for t in self.tables_.values():
+            for c in t.copies:
+                copied.setdefault(self.db.foreign_keys[c.fk].ref_table, set()).add(c.source)
         totals = TotalsWriter(self.db, getattr(self, "totals_", ()))
         con = duckdb.connect()
         try:
@@ -278,9 +282,7 @@ class DatabaseModel:
                     if pieces is None:
                         table = sample_table(draft)
                         writer.append(key, table)
-                        copied = {c.source for t in self.tables_.values() for c in t.copies
-                                  if self.db.foreign_keys[c.fk].ref_table == key}
-                        sampled[key] = _kept_columns(self.db, ft, draft, table, copied)
+                        sampled[key] = _kept_columns(self.db, ft, draft, table, copied.get(key, set()))
                         links[key] = draft.parent_of
                         report.add(key, table.num_rows, draft.text_reports)
                         totals.add(key, draft.parent_of, table, sampled)

@@ -100,7 +100,7 @@ def find_totals(con: duckdb.DuckDBPyConnection, db: Database) -> tuple[Total, ..
             + [(f"1{sign}{r}",) for r in rates for sign in "-+"]
         candidates = plain + [b + f for b in bases for f in forms]
         parent_values = _read(con, parent, targets)
-        sums: dict[Total, np.ndarray] = {}
+        sums: dict[tuple, np.ndarray] = {}  # (terms, unit) -> per-parent sums, shared by the parent's columns
         for column in targets:
             value = parent_values[column]
             sql_type = parent.column(column).type
@@ -108,7 +108,7 @@ def find_totals(con: duckdb.DuckDBPyConnection, db: Database) -> tuple[Total, ..
             unit = _unit(sql_type)
             tries = [Total(i, column, c) for c in candidates] + ([Total(i, column, c, unit) for c in candidates] if unit else [])
             for t in tries:
-                key = Total(i, "", t.terms, t.unit)
+                key = (t.terms, t.unit)
                 if key not in sums:
                     sums[key] = np.bincount(owner, weights=t.amounts(values), minlength=len(children))
                 slack = tolerance + (t.unit * children if t.unit else 0.0)  # each child's cut: up to a unit
