@@ -22,7 +22,7 @@ from sqlglot import exp
 
 from amalgam_rel.errors import SchemaError
 from amalgam_rel.models.codecs import CATEGORICAL_KINDS, NUMERIC_LIKE_KINDS, CodecOptions, ColumnSpec
-from amalgam_rel.models.codecs.scale import arrow_kind
+from amalgam_rel.models.codecs.scale import arrow_kind, natural_step, type_bounds
 from amalgam_rel.models.privacy import Ledger, gaussian_sigma
 from amalgam_rel.schema.model import Table
 from amalgam_rel.schema.types import NESTED_KINDS, Kind
@@ -71,6 +71,31 @@ def plan_columns(data: pa.Table, table: Table | None = None, options: CodecOptio
             public = column.type.labels
         specs.append(ColumnSpec(name, kind, data.schema.field(name).type, nullable, bounds.get(name, (None, None)), tuple(public)))
     return specs, left_out
+
+
+def public_states(spec: ColumnSpec, options: CodecOptions) -> int | None:
+    """States a private fit knows the column has before it looks at the data, NULL included;
+    ``None`` when its range or values must be found privately (wide numbers, unlabelled strings).
+
+    >>> import pyarrow as pa
+    >>> public_states(ColumnSpec("ok", Kind.BOOLEAN, pa.bool_(), nullable=True), CodecOptions())
+    3
+    >>> public_states(ColumnSpec("stars", Kind.INTEGER, pa.int8(), False, (1, 5)), CodecOptions())
+    5
+    >>> public_states(ColumnSpec("price", Kind.DECIMAL, pa.decimal128(10, 2), False), CodecOptions()) is None
+    True
+    """
+    labels = len(spec.labels) or (2 if spec.kind is Kind.BOOLEAN else 0)
+    if labels:
+        return labels + spec.nullable
+    if spec.kind in NUMERIC_LIKE_KINDS:
+        step = natural_step(spec.arrow_type)
+        lo_t, hi_t = type_bounds(spec.arrow_type)
+        lo = spec.bounds[0] if spec.bounds[0] is not None else lo_t
+        hi = spec.bounds[1] if spec.bounds[1] is not None else hi_t
+        if step > 0 and (hi - lo) / step + 1 <= options.fine_cells:  # the grid is the public domain
+            return int(round((hi - lo) / step)) + 1 + spec.nullable
+    return None
 
 
 def private_text_test(values: pa.ChunkedArray, options: CodecOptions, rho: float, n_hat: float,

@@ -29,9 +29,9 @@ import pyarrow as pa
 from amalgam_rel.errors import DataError, SchemaError
 from amalgam_rel.models import structure
 from amalgam_rel.models.codecs import Codec, CodecOptions, ColumnSpec, PrivateFit, make_codec
-from amalgam_rel.models.columns import plan_columns, private_text_test
+from amalgam_rel.models.columns import plan_columns, private_text_test, public_states
 from amalgam_rel.models.estimation import Measurement, Potentials, closed_form, estimate, largest_clique_cells
-from amalgam_rel.models.budget import ROWS_SHARE, TEXT_SHARE, noisy_rows, plan_budget
+from amalgam_rel.models.budget import ROWS_SHARE, TEXT_SHARE, noisy_rows, one_way_shares, plan_budget
 from amalgam_rel.models.privacy import Ledger, PrivacyParams, gaussian_sigma, release_threshold
 from amalgam_rel.models.sampler import JunctionTreeSampler
 from amalgam_rel.schema.model import Table
@@ -172,10 +172,12 @@ class TableModel:
         codecs: list[Codec] = []
         one_way: list[np.ndarray] = []
         one_way_sd: list[float] = []
+        if privacy:  # columns that must find their range first take more of the 1-way budget
+            shares = dict(zip([s.name for s in specs], one_way_shares([public_states(s, options) for s in specs])))
         for spec in list(specs):
             codec = make_codec(spec, options)
             if privacy:
-                ctx = PrivateFit(ledger, plan.one_way / len(specs), rng, privacy.release_delta / len(specs),
+                ctx = PrivateFit(ledger, plan.one_way * shares[spec.name], rng, privacy.release_delta / len(specs),
                                  n_hat=n_hat, max_bins=plan.max_bins)
                 codec.fit(kept.column(spec.name), private=ctx)
                 if ctx.free_text:

@@ -67,3 +67,17 @@ def test_private_fit_spends_exactly_its_budget():
     assert out.num_rows == n and set(out.column("a").to_pylist()) <= {"x", "y", "z"}
     agree = np.mean((np.asarray(out.column("a").to_pylist()) == "x") == (out.column("b").to_numpy() == 1))
     assert agree > 0.75  # the planted a-b dependency survives epsilon = 1
+
+
+def test_a_column_that_must_find_its_range_gets_more_of_the_one_way_budget_than_a_boolean():
+    rng = np.random.default_rng(0)
+    n = 200
+    data = pa.table({"ok": rng.random(n) < 0.3, "score": rng.normal(50, 10, n)})
+    model = TableModel(epsilon=1.0, seed=0).fit(data)
+
+    def spent(column: str) -> float:  # the column's own steps: range, point masses, grid / label counts
+        return sum(e.rho for e in model.ledger_.entries
+                   if e.step.split(":")[0] in ("range", "masses", "domain") and e.step.split(":")[1] == column)
+
+    # rho ~ states**(2/3): a boolean's 2 states against the 8 an open range counts as
+    assert spent("ok") / spent("score") == pytest.approx((2 / 8) ** (2 / 3), rel=1e-6)
