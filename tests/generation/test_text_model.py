@@ -502,17 +502,25 @@ def test_a_row_may_not_end_before_its_fewest_characters_where_its_constraint_let
     assert all(len(t) >= f for t, f in zip(texts, floors)), list(zip(texts, floors))
     unhindered = free.batch(prompts, max_new_tokens=60, do_sample=True)
     assert any(len(t) < f for t, f in zip(unhindered, floors))  # the floors do bind
-    # past its floor a row is nudged to end: it overshoots less than with the end tokens left alone
-    many, at = prompts * 8, [30] * len(prompts) * 8
+    # past its floor a row is nudged to end. Checked on the mechanism, not on how far a sample
+    # overshoots: that depends on what the fixture's timed training reached, i.e. on the machine's
+    # load (on a busy CI box both overshot by 49 characters).
+    nudged_rows = []
 
-    def overshoot() -> float:
-        torch.manual_seed(0)
-        return float(sum(len(t) - 30 for t in free.batch(many, max_new_tokens=60, do_sample=True, min_chars=at)) / len(many))
+    def spy(logits, rows, end_ids):
+        nudged_rows.append(rows.clone())
+        return nudge(logits, rows, end_ids)
 
-    nudged = overshoot()
-    monkeypatch.setattr(decoding, "END_WEIGHT", 1.0)
-    free_running = overshoot()
-    assert nudged < free_running - 3, (nudged, free_running)
+    nudge = decoding._nudge_end
+    monkeypatch.setattr(decoding, "_nudge_end", spy)
+    free.batch(prompts, max_new_tokens=60, do_sample=True, min_chars=floors)
+    assert any(bool(r.any()) for r in nudged_rows)  # rows past a positive floor were nudged
+    logits = torch.tensor([[0.0, 1.0, 2.0], [0.0, 1.0, 2.0]])
+    probs = torch.softmax(nudge(logits.clone(), torch.tensor([True, False]), torch.tensor([2])), dim=-1)
+    before = torch.softmax(logits, dim=-1)
+    odds = lambda p: p[2] / (p[0] + p[1])  # noqa: E731
+    assert float(odds(probs[0]) / odds(before[0])) == pytest.approx(decoding.END_WEIGHT)
+    assert torch.allclose(probs[1], before[1])  # a row not past its floor is left alone
     # where the constraint must end (a 3-letter code), the floor yields: the row ends, whole
     codes = outlines.Generator(model, Regex(r"[A-Z]{3}")).batch(prompts, max_new_tokens=8, do_sample=True, min_chars=floors)
     assert all(len(c) == 3 for c in codes)
