@@ -253,7 +253,7 @@ def _print_computed(model) -> None:
     if computed:
         shown = ", ".join(f"{c} = {how}" for c, how in computed[:_SHOWN])
         more = f" (+{len(computed) - _SHOWN} more)" if len(computed) > _SHOWN else ""
-        err_console.print(f"computed from their row, not drawn: {shown}{more}", highlight=False, markup=False)
+        err_console.print(f"computed from other columns, not drawn: {shown}{more}", highlight=False, markup=False)
 
 
 @app.command()

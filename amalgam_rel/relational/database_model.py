@@ -105,7 +105,8 @@ def _last_readers(plan: DatabasePlan, tables: dict[str, FittedTable]) -> dict[st
     """Table -> the tables nothing sampled after it reads (their rows can be freed then).
 
     Tables on a broken FK cycle are read again once every table exists, so they stay; a
-    grandparent that a row's two parents share (:mod:`.implied`, ``sibling``) is read too.
+    grandparent that a row's two parents share (:mod:`.implied`, ``sibling``) is read too, and
+    so is one a column is computed from (:mod:`.derived`).
     """
     position = {t: i for i, t in enumerate(plan.graph.order)}
     on_cycles = {t for fk in plan.graph.broken for t in (fk.table, fk.ref_table)}
@@ -114,6 +115,9 @@ def _last_readers(plan: DatabasePlan, tables: dict[str, FittedTable]) -> dict[st
         for rule in ft.implied.values():
             if rule.how == "sibling":
                 shared.setdefault(plan.db.foreign_keys[rule.via].ref_table, []).append(key)
+        for d in ft.derived:  # a value read from a grandparent's row (:mod:`.derived`)
+            for index in d.path[1:]:
+                shared.setdefault(plan.db.foreign_keys[index].ref_table, []).append(key)
     out: dict[str, list[str]] = {}
     for t in plan.graph.order:
         if t in on_cycles:
@@ -233,7 +237,10 @@ class DatabaseModel:
         """Columns written from others of their row instead of drawn, with how: (``table.column``, rule)."""
         out = []
         for key, ft in self.tables_.items():
-            out += [(f"{key}.{d.column}", f"{d.left} {d.op} {d.right}") for d in ft.derived]
+            out += [(f"{key}.{d.column}", f"{d.left} {d.op} {d.right}") for d in ft.derived if not d.path]
+            out += [(f"{key}.{d.column}", f"{d.left} {d.op} {fks[-1].ref_table}.{d.right} through "
+                     + " then ".join(", ".join(fk.columns) for fk in fks))
+                    for d in ft.derived if d.path for fks in [[self.db.foreign_keys[i] for i in d.path]]]
             out += [(f"{key}.{p.column}", f"{p.part} of {p.source}" + (" (looked up)" if p.lookup else "")
                      + (f" {p.offset:+d}" if p.offset else "")) for p in ft.date_parts]
             out += [(f"{key}.{s.column}", f"{s.source} spelled {s.prefix!r}{'#' * max(s.width, 1)}{s.suffix!r}")

@@ -28,11 +28,14 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
+import duckdb
 import networkx as nx
 import numpy as np
 import pyarrow as pa
+from sqlglot import exp
 
 from amalgam_rel.models.codecs.scale import from_numeric, natural_step, to_numeric, type_bounds
+from amalgam_rel.schema import sql
 
 HOLDS = 0.995  # share of rows the identity must hold in
 MIN_ROWS = 30  # fewer rows say too little to tell an identity from chance
@@ -50,6 +53,12 @@ class Derived:
     right: str
     step: float | None  # the column's resolution (DECIMAL step, 1 for integers), None for floats
     null_share: float = 0.0  # of the rows with both operands, the share whose value is NULL anyway
+    # ``right`` is a column of the row these foreign keys (database indexes) lead to, one hop
+    # each: the child's key, then that parent's (``l_partkey, l_suppkey`` -> partsupp -> part)
+    path: tuple[int, ...] = ()
+
+    def __post_init__(self):  # a loaded manifest gives lists
+        object.__setattr__(self, "path", tuple(self.path))
 
 
 def find_derived(frame: pa.Table, columns: list[str]) -> tuple[Derived, ...]:
@@ -91,6 +100,91 @@ def find_derived(frame: pa.Table, columns: list[str]) -> tuple[Derived, ...]:
             break
     order = {c: i for i, c in enumerate(nx.topological_sort(graph))}
     return tuple(sorted(found, key=lambda d: order[d.column]))
+
+
+Hop = tuple[exp.Table, tuple[str, ...], tuple[str, ...]]  # (table, key columns of the row before, its columns they match)
+
+
+def find_parent_derived(con: duckdb.DuckDBPyConnection, child: exp.Table, hops: list[Hop], targets: list[str],
+                        operands: list[str], sources: list[str], path: tuple[int, ...]) -> tuple[Derived, ...]:
+    """Child ``targets`` equal to a child operand ``+``, ``-`` or ``*`` a column of the row its
+    foreign keys lead to (``hops``, one per key of ``path``): ``total = qty * product.price``, or
+    TPC-H's ``l_extendedprice = l_quantity * p_retailprice`` two hops away, through partsupp.
+    The same rule as :func:`find_derived`, with the right operand read through the keys.
+    Operands are never targets, so the identities can be computed in any order, before the
+    same-row ones.
+
+    A sample of :data:`SCREEN_ROWS` joined rows screens every (operand, parent column, op)
+    against every target at once; a survivor is then checked on every row.
+    """
+    targets, operands, sources = targets[:MAX_COLUMNS], operands[:MAX_COLUMNS], sources[:MAX_COLUMNS]
+    if not targets or not operands or not sources:
+        return ()
+    screen = _joined(con, child, hops, targets + operands, sources, sample=True)
+    if screen.num_rows < MIN_ROWS:
+        return ()
+    x = {name: _floats(screen.column(name)) for name in screen.column_names}
+    usable = {c for c, v in x.items() if np.isfinite(v).sum() >= MIN_ROWS and np.nanmax(v) > np.nanmin(v)
+              and np.nanmax(np.abs(v)) < _EXACT}
+    t_names = [c for c in targets if f"c:{c}" in usable]
+    if not t_names:
+        return ()
+    real = np.stack([x[f"c:{c}"] for c in t_names], axis=1)
+    types = {c: screen.schema.field(f"c:{c}").type for c in targets + operands}
+    steps = np.array([natural_step(types[c]) for c in t_names])
+    found: dict[str, Derived] = {}
+    for a in operands:
+        for source in sources:
+            if f"c:{a}" not in usable or f"p:{source}" not in usable or a in found:
+                continue
+            for op in ("*", "+", "-"):
+                value = _OPS[op](x[f"c:{a}"], x[f"p:{source}"])[:, None]
+                snapped = np.where(steps > 0, np.round(value / np.where(steps > 0, steps, 1)) * steps, value)
+                tolerance = np.where(steps > 0, 0.5 * steps + 1e-9 * np.abs(real), 1e-9 * np.maximum(1.0, np.abs(real)))
+                present = np.isfinite(value) & np.isfinite(real)
+                ok = (np.abs(real - snapped) <= tolerance) & present
+                rows = present.sum(axis=0)
+                for j in np.flatnonzero((rows >= MIN_ROWS) & (ok.sum(axis=0) >= HOLDS * np.maximum(rows, 1))):
+                    target = t_names[j]
+                    # (qty = shipped - markup is shipped = qty + markup read backwards: the first stands)
+                    if target == a or target in found or target in {f.left for f in found.values()}:
+                        continue
+                    rule = _confirm(con, child, hops, target, op, a, source, types, path)
+                    if rule is not None:
+                        found[target] = rule
+    return tuple(found.values())
+
+
+def _confirm(con, child, hops, target, op, a, source, types, path) -> Derived | None:
+    """The rule checked on every joined row, or None."""
+    rows = _joined(con, child, hops, [target, a], [source], sample=False)
+    t, left, right = f"c:{target}", f"c:{a}", f"p:{source}"
+    x = {name: _floats(rows.column(name)) for name in (t, left, right)}
+    step = natural_step(types[target]) or None
+    if not _holds(x, t, op, left, right, step, slice(None)) or not _fits(x, op, left, right, type_bounds(types[target])):
+        return None
+    share = _null_share(x, t, left, right)
+    return None if share is None else Derived(target, op, a, source, step, share, path)
+
+
+def _joined(con, child: exp.Table, hops: list[Hop], columns, sources, *, sample: bool) -> pa.Table:
+    """Child ``columns`` (as ``c:name``) beside the last hop's ``sources`` (``p:name``), one row per child row."""
+    child = child.copy()
+    child.set("alias", exp.TableAlias(this=sql.ident("c")))
+    query = exp.select(*[exp.alias_(sql.column(c, "c"), f"c:{c}", quoted=True) for c in dict.fromkeys(columns)]).from_(child)
+    before = "c"
+    for depth, (table, fk_columns, ref_columns) in enumerate(hops):
+        alias = f"p{depth}"
+        table = table.copy()
+        table.set("alias", exp.TableAlias(this=sql.ident(alias)))
+        on = exp.and_(*(exp.EQ(this=sql.column(a, before), expression=sql.column(b, alias)) for a, b in zip(fk_columns, ref_columns)))
+        query = query.join(table, on=on, join_type="left")
+        before = alias
+    query = query.select(*[exp.alias_(sql.column(s, before), f"p:{s}", quoted=True) for s in dict.fromkeys(sources)])
+    if sample:
+        query.set("sample", exp.TableSample(method=exp.var("RESERVOIR"), size=exp.Literal.number(SCREEN_ROWS),
+                                            seed=exp.Literal.number(0)))
+    return con.sql(query.sql(sql.DIALECT)).to_arrow_table()
 
 
 def _floats(values) -> np.ndarray:

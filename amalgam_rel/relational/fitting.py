@@ -22,7 +22,7 @@ from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.relational.context import choose_context
 from amalgam_rel.relational.cycles import back_link, own_parent_share, own_parent_top
 from amalgam_rel.relational.date_parts import DatePart, find_date_parts
-from amalgam_rel.relational.derived import Derived, find_derived
+from amalgam_rel.relational.derived import Derived, find_derived, find_parent_derived
 from amalgam_rel.relational.implied import Implied, find_implied
 from amalgam_rel.relational.parent_copies import ParentCopy, find_parent_copies
 from amalgam_rel.relational.spelled import Spelled, find_spelled
@@ -32,7 +32,7 @@ from amalgam_rel.relational.keys import WithNulls, find_parent_sequence, fit_key
 from amalgam_rel.relational.plan import DatabasePlan, TablePlan, context_column, count_column, matched_column
 from amalgam_rel.relational.text_features import add_text_features, without_text_features
 from amalgam_rel.relational.training import TrainingFrames
-from amalgam_rel.schema.model import Table
+from amalgam_rel.schema.model import ForeignKey, Table
 from amalgam_rel.schema.types import NUMERIC_KINDS, TEMPORAL_KINDS, Kind
 
 LANGUAGE_MODEL = "language_model"
@@ -330,14 +330,39 @@ def unique_codes(ft: FittedTable) -> list[str]:
 
 
 def find_derived_columns(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
-    """Columns equal to the sum, difference or product of two others of their row (:mod:`.derived`)."""
+    """Columns equal to the sum, difference or product of two others of their row, or of one of
+    their row and one of the row a foreign key points to (:mod:`.derived`)."""
     if options.epsilon is not None or ft.frame.num_rows == 0:
         return  # a private fit never reads the data for this
     skip = set(ft.plan.fk_columns) | set(ft.keys) | set(ft.sequences)
     columns = [c.name for c in ft.table.columns if c.type.kind in (Kind.INTEGER, Kind.DECIMAL, Kind.FLOAT)
                and c.name not in skip and c.name in ft.frame.column_names]
     mine = _checked_columns(ft.table) | _unique_columns(ft.table)  # a computed value is never repaired
-    ft.derived = tuple(d for d in find_derived(ft.frame, columns) if d.column not in mine)
+    same_row = tuple(d for d in find_derived(ft.frame, columns) if d.column not in mine)
+    computed = {d.column for d in same_row}
+    through_parent: list[Derived] = []
+    for path in _parent_paths(ft, fitted):
+        last = fitted[path[-1].ref_table]
+        late = {c for d in last.plan.deferred for c in d.columns}  # filled after the parent's rows are written
+        sources = [c.name for c in last.table.columns if c.type.kind in (Kind.INTEGER, Kind.DECIMAL, Kind.FLOAT)
+                   and c.name not in late and c.name not in last.table.primary_key]
+        taken = computed | {d.column for d in through_parent}
+        targets = [c for c in columns if c not in taken and c not in mine]
+        operands = [c for c in columns if c not in taken]
+        hops = [(frames.source(fitted[fk.ref_table].table), fk.columns, fk.ref_columns) for fk in path]
+        through_parent += find_parent_derived(frames.con, frames.source(ft.table), hops, targets, operands, sources,
+                                              tuple(frames.plan.fk_index(fk) for fk in path))
+    # those first: a same-row identity may use one as an operand, never the other way round
+    ft.derived = tuple(d for d in through_parent if d.left not in computed) + same_row
+
+
+def _parent_paths(ft: FittedTable, fitted: dict[str, FittedTable]) -> list[tuple[ForeignKey, ...]]:
+    """Keys to a parent row, then on to that row's parent, whose rows are final when this table is
+    sampled: its driving and matched keys, then theirs (no self-references, no broken cycle edges)."""
+    def final(plan) -> tuple[ForeignKey, ...]:
+        return ((plan.driver,) if plan.driver else ()) + plan.matched
+    paths = [(fk,) for fk in final(ft.plan)]
+    return paths + [(fk, up) for fk, in paths for up in final(fitted[fk.ref_table].plan)]
 
 
 def find_date_part_columns(ft: FittedTable, frames, fitted, options: FitOptions) -> None:

@@ -584,12 +584,27 @@ def compute_date_parts(d: Draft) -> None:
 
 
 def derive_columns(d: Draft) -> None:
-    """Columns computed from two others of their row (:mod:`.derived`), in dependency order."""
+    """Columns computed from two others of their row, or one of it and one of its parent's
+    (:mod:`.derived`), in dependency order."""
     for f in d.ft.derived:
         t = d.ft.table.column(f.column).type  # DuckDB casts to the column's own type on insert
         target = pa.decimal128(t.precision, t.scale) if t.kind is Kind.DECIMAL and (t.precision or 0) <= 38 \
             else pa.int64() if t.kind is Kind.INTEGER else pa.float64()
-        d.values[f.column] = derived.compute(f, d.values[f.left], d.values[f.right], target, d.rng)
+        right = d.values[f.right] if not f.path else _through(d, f.path, f.right)
+        d.values[f.column] = derived.compute(f, d.values[f.left], right, target, d.rng)
+
+
+def _through(d: Draft, path: tuple[int, ...], column: str) -> pa.Array:
+    """Each row's value of ``column`` in the row its keys ``path`` lead to (NULL where one is missing)."""
+    rows = _parent_rows(d, path[0])
+    table = d.parents[_fk(d, path[0]).ref_table]
+    for index in path[1:]:
+        fk = _fk(d, index)
+        gone = rows < 0
+        keys = [pc.take(table.column(c).combine_chunks(), pa.array(np.where(gone, 0, rows), mask=gone)) for c in fk.columns]
+        table = d.parents[fk.ref_table]
+        rows = parent_copies.parent_rows(keys, [table.column(c).combine_chunks() for c in fk.ref_columns])
+    return parent_copies.per_row(table.column(column).combine_chunks(), rows)
 
 
 def fill_others(d: Draft) -> None:

@@ -107,3 +107,52 @@ def test_integers_past_what_a_double_holds_are_skipped_not_fatal():
     found = find_derived(frame, ["big", "a", "b", "c"])
     assert all("big" not in (d.column, d.left, d.right) for d in found)
     assert [d.column for d in found] == ["c"]
+
+
+SHOP = """
+CREATE TABLE product (id INTEGER PRIMARY KEY, price DECIMAL(8,2) NOT NULL, weight INTEGER NOT NULL);
+CREATE TABLE offer (product_id INTEGER REFERENCES product(id), shop INTEGER, markup DECIMAL(6,2) NOT NULL,
+                    PRIMARY KEY (product_id, shop));
+CREATE TABLE line (id INTEGER PRIMARY KEY, product_id INTEGER, shop INTEGER, qty INTEGER NOT NULL,
+                   total DECIMAL(10,2) NOT NULL, shipped DECIMAL(10,2),
+                   FOREIGN KEY (product_id, shop) REFERENCES offer(product_id, shop));
+"""
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    # total = qty * the product's price, two keys away (line -> offer -> product), as TPC-H's
+    # l_extendedprice = l_quantity * p_retailprice; shipped = qty + the offer's markup, one key away
+    rng = np.random.default_rng(1)
+    products, lines = 120, 1500
+    price = np.round(rng.uniform(2, 300, products), 2)
+    offer_product = np.repeat(np.arange(products), 2)
+    offer_shop = np.tile([1, 2], products)
+    markup = np.round(rng.uniform(0, 9, len(offer_product)), 2)
+    pick = rng.integers(0, len(offer_product), lines)
+    qty = rng.integers(1, 50, lines)
+    return synthesized(tmp_path_factory.mktemp("parent_derived"), SHOP, {
+        "product": {"id": np.arange(products), "price": price, "weight": rng.integers(1, 90, products)},
+        "offer": {"product_id": offer_product, "shop": offer_shop, "markup": markup},
+        "line": {"id": np.arange(lines), "product_id": offer_product[pick], "shop": offer_shop[pick], "qty": qty,
+                 "total": np.round(qty * price[offer_product[pick]], 2), "shipped": np.round(qty + markup[pick], 2)}})
+
+
+def test_a_column_computed_from_a_parent_or_grandparent_row_is_found_and_holds_in_every_synthetic_row(shop, tmp_path):
+    _, model, out = shop
+    fks = model.db.foreign_keys
+    line_to_offer = next(i for i, fk in enumerate(fks) if fk.table == "line")
+    offer_to_product = next(i for i, fk in enumerate(fks) if fk.table == "offer")
+    rules = {d.column: d for d in model.tables_["line"].derived}
+    assert rules["total"] == Derived("total", "*", "qty", "price", 0.01, 0.0, (line_to_offer, offer_to_product))
+    assert rules["shipped"] == Derived("shipped", "+", "qty", "markup", 0.01, 0.0, (line_to_offer,))
+    assert "total" not in model.tables_["line"].modelled
+    assert ("line.total", "qty * product.price through product_id, shop then product_id") in model.computed_columns()
+    q = """SELECT count(*), count(*) FILTER (WHERE l.total = l.qty * p.price AND l.shipped = l.qty + o.markup)
+           FROM line l JOIN offer o USING (product_id, shop) JOIN product p ON p.id = o.product_id"""
+    rows, kept = duckdb.connect(str(out), read_only=True).execute(q).fetchone()
+    assert rows == 1500 and kept == rows
+    model.save(tmp_path / "model")
+    DatabaseModel.load(tmp_path / "model").sample(tmp_path / "again.duckdb", seed=3)
+    rows, kept = duckdb.connect(str(tmp_path / "again.duckdb"), read_only=True).execute(q).fetchone()
+    assert kept == rows == 1500

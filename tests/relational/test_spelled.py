@@ -88,5 +88,5 @@ def test_the_user_is_told_which_columns_are_computed(sales, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "amalgam_rel.cli", "fit", str(path), "-o", str(tmp_path / "m")],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    line = next(x for x in proc.stderr.splitlines() if x.startswith("computed from their row, not drawn: "))
+    line = next(x for x in proc.stderr.splitlines() if x.startswith("computed from other columns, not drawn: "))
     assert "customer.code = id spelled 'C-'#####''" in line and "sale.ref = customer_id spelled 'CUST'#'/X'" in line
