@@ -20,7 +20,7 @@ repaired afterwards.
 >>> t = pa.table({"price": pa.array([Decimal("1.50"), Decimal("2.00"), Decimal("3.25")] * 20, cents),
 ...               "qty": [2, 3, 4] * 20, "total": pa.array([Decimal("3.00"), Decimal("6.00"), Decimal("13.00")] * 20, cents)})
 >>> find_derived(t, ["price", "qty", "total"])
-(Derived(column='total', op='*', left='price', right='qty', step=0.01, null_share=0.0),)
+(Derived(column='total', op='*', left='price', right='qty', step=0.01, null_share=0.0, path=()),)
 """
 
 from __future__ import annotations
