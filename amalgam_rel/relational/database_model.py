@@ -238,6 +238,8 @@ class DatabaseModel:
         out = []
         for key, ft in self.tables_.items():
             out += [(f"{key}.{d.column}", f"{d.left} {d.op} {d.right}") for d in ft.derived if not d.path]
+            out += [(f"{key}.{o.column}", f"{o.anchor.lstrip('^')}{' (parent)' if o.anchor.startswith('^') else ''} + a drawn gap")
+                    for o in ft.offsets]
             out += [(f"{key}.{d.column}", f"{d.left} {d.op} {fks[-1].ref_table}.{d.right} through "
                      + " then ".join(", ".join(fk.columns) for fk in fks))
                     for d in ft.derived if d.path for fks in [[self.db.foreign_keys[i] for i in d.path]]]

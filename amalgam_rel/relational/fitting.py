@@ -22,6 +22,8 @@ from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.relational.context import choose_context
 from amalgam_rel.relational.cycles import back_link, own_parent_share, own_parent_top
 from amalgam_rel.relational.date_parts import DatePart, find_date_parts
+from amalgam_rel.relational.date_offsets import DateOffset, encode as encode_offsets, find_date_offsets, is_offset_column
+from amalgam_rel.relational.date_offsets import resolution as _resolution
 from amalgam_rel.relational.derived import Derived, find_derived, find_parent_derived
 from amalgam_rel.relational.implied import Implied, find_implied
 from amalgam_rel.relational.parent_copies import ParentCopy, find_parent_copies
@@ -97,12 +99,15 @@ class FittedTable:
     calendar: tuple[str, ...] = ()  # keys the model also owns (a calendar's days): issued first, then its evidence
     spelled: tuple[Spelled, ...] = ()  # text columns spelling an integer of their row ('Customer#000000042')
     copies: tuple[ParentCopy, ...] = ()  # columns repeating their parent row's (Invoice.BillingCity = Customer.City)
+    offsets: tuple[DateOffset, ...] = ()  # dates the model owns as a gap to another date (receipt = ship + gap)
     implied: dict[int, Implied] = field(default_factory=dict)  # matched fk index -> the key it follows
     match_order: tuple[int, ...] = ()  # matched fk indexes in the order they are filled (empty: the plan's)
 
     @property
     def modelled(self) -> tuple[str, ...]:
-        return self.model.columns_ if self.model is not None else ()
+        """Columns the model's rows give (an offset date is given once its gap is added back)."""
+        columns = self.model.columns_ if self.model is not None else ()
+        return tuple(c[1:] if is_offset_column(c) else c for c in columns)
 
 
 def build_frame(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, FittedTable], options: FitOptions) -> None:
@@ -180,10 +185,28 @@ def find_temporal_orders(ft: FittedTable, frames, fitted, options) -> None:
     ft.temporal = tuple(orders)
 
 
+def find_date_offset_columns(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
+    """Dates told as a gap to another date of their row or their driving parent's (:mod:`.date_offsets`).
+
+    Not under a privacy budget (which dates pair up is read off the data). Never a key, UNIQUE or
+    CHECKed date (a CHECK repair redraws model columns; the date would not follow).
+    """
+    if options.epsilon is not None or ft.frame.num_rows == 0:
+        return
+    skip = set(ft.plan.fk_columns) | set(ft.table.primary_key) | set(ft.sequences) | _checked_columns(ft.table) \
+        | _unique_columns(ft.table)
+    dates = [c.name for c in ft.table.columns if c.type.kind in (Kind.DATE, Kind.TIMESTAMP) and c.name not in skip
+             and c.name in ft.frame.column_names]
+    parents = [c for c in ft.frame.column_names if c.startswith("^") and (ft.key, c[1:]) not in options.outcomes
+               and (pa.types.is_date(ft.frame.schema.field(c).type) or pa.types.is_timestamp(ft.frame.schema.field(c).type))]
+    ft.offsets = find_date_offsets(ft.frame, dates, parents) if dates else ()
+
+
 def select_context(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     candidates = [c for c in ft.frame.column_names if c.startswith("^") and (ft.key, c[1:]) not in options.outcomes]
     own = _own_columns(ft)
-    required = tuple(t.parent_column for t in ft.temporal if t.parent_column in candidates)
+    required = tuple(dict.fromkeys([t.parent_column for t in ft.temporal if t.parent_column in candidates]
+                                   + [o.anchor for o in ft.offsets if o.anchor in candidates]))
     # the children inherit this context: score it against their attributes too
     views = frames.child_views(ft.key, candidates)
     chosen = choose_context(ft.frame, candidates, own, options.context_size, ft.table, required, views,
@@ -465,6 +488,7 @@ def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     # text lengths, frequent values and JSON shapes join the model when not private: under a privacy budget the language model
     # is not available (its training is not private) and neither are they
     frame = ft.frame if options.epsilon is not None else add_text_features(ft.frame, ft.table, exclude)
+    frame = encode_offsets(frame, ft.offsets)
     columns = sum(c not in exclude for c in frame.column_names)
     extra = None if options.epsilon is not None else round(options.extra_edges_per_column * columns)
     model = TableModel(epsilon=options.epsilon, delta=options.delta, iters=options.iters, n_bins=options.n_bins,
@@ -533,7 +557,7 @@ def release_frame(ft: FittedTable, frames, fitted, options) -> None:
 
 
 FIT_STAGES = (build_frame, measure_degrees, find_implied_keys, measure_cycle_edges, find_temporal_orders, find_parent_sequences,
-              select_context, select_match_columns, fit_keys, find_derived_columns, find_date_part_columns,
+              find_date_offset_columns, select_context, select_match_columns, fit_keys, find_derived_columns, find_date_part_columns,
               find_spelled_columns, find_parent_copy_columns, fit_model,
               find_fixed_sums)
 
@@ -551,23 +575,6 @@ def fit_tables(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, options: FitO
     for ft in fitted.values():
         release_frame(ft, frames, fitted, options)
     return fitted
-
-
-def _resolution(values: np.ndarray, t: pa.DataType) -> float:
-    """The coarsest of day, hour, minute, second and millisecond that divides every value (in
-    the type's own unit), else 1: a timestamp column's real resolution. Dates: one day.
-
-    >>> _resolution(np.array([0.0, 60e6, 180e6]), pa.timestamp("us")), _resolution(np.array([60.0, 7.0]), pa.timestamp("s"))
-    (60000000.0, 1.0)
-    """
-    if not pa.types.is_timestamp(t):
-        return 1.0
-    per_unit = {"s": 1e6, "ms": 1e3, "us": 1.0, "ns": 1e-3}[t.unit]  # microseconds in one unit
-    for step_us in (86_400e6, 3_600e6, 60e6, 1e6, 1e3):
-        step = step_us / per_unit
-        if step > 1 and len(values) and not np.any(np.mod(values, step)):
-            return step
-    return 1.0
 
 
 def _as_numbers(values: pa.ChunkedArray | pa.Array) -> np.ndarray:

@@ -15,6 +15,7 @@ from pathlib import Path
 from amalgam_rel.errors import InputError, OutputError
 from amalgam_rel.models.persistence import load_model, save_model
 from amalgam_rel.relational.date_parts import DatePart
+from amalgam_rel.relational.date_offsets import DateOffset
 from amalgam_rel.relational.derived import Derived
 from amalgam_rel.relational.implied import Implied
 from amalgam_rel.relational.parent_copies import ParentCopy
@@ -64,6 +65,7 @@ def save_database_model(model, path: str | Path, *, force: bool = False) -> Path
             "fixed_sums": [asdict(f) for f in ft.fixed_sums],
             "derived": [asdict(f) for f in ft.derived], "date_parts": [asdict(f) for f in ft.date_parts],
             "calendar": list(ft.calendar), "spelled": [asdict(f) for f in ft.spelled],
+            "offsets": [asdict(f) for f in ft.offsets],
             "copies": [asdict(f) for f in ft.copies],
             "implied": [asdict(f) for f in ft.implied.values()], "match_order": list(ft.match_order),
         })
@@ -138,6 +140,7 @@ def _from_manifest(DatabaseModel, path: Path, doc: dict):  # noqa: N803 - the cl
             calendar=tuple(t.get("calendar", [])),  # likewise
             spelled=tuple(Spelled(**f) for f in t.get("spelled", [])),  # likewise
             copies=tuple(ParentCopy(**f) for f in t.get("copies", [])),  # likewise
+            offsets=tuple(DateOffset(**f) for f in t.get("offsets", [])),  # likewise
             implied={f["fk"]: Implied(**f) for f in t.get("implied", [])},  # likewise
             match_order=tuple(t.get("match_order", [])),
         )

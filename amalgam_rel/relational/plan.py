@@ -100,7 +100,7 @@ class DatabasePlan:
 
 
 # the names above, and the language model's text features (``~name``, ``{name``, ``=name``)
-_OURS = re.compile(r"[#?]\d+$|@depth\d+$|&\d+\.|[\^~{=]")
+_OURS = re.compile(r"[#?]\d+$|@depth\d+$|&\d+\.|[\^~{=+]")
 
 
 def check_column_names(db: Database) -> None:
@@ -111,13 +111,13 @@ def check_column_names(db: Database) -> None:
     >>> check_column_names(Database((Table("t", (Column("#0", parse_type("INTEGER")),)),), ()))
     Traceback (most recent call last):
     ...
-    amalgam_rel.errors.InputError: column '#0' of table 't': amalgam-rel names its own columns like this (#0, ?0, @depth0, &0., or a first ^ ~ { =); rename it in a copy of the database
+    amalgam_rel.errors.InputError: column '#0' of table 't': amalgam-rel names its own columns like this (#0, ?0, @depth0, &0., or a first ^ ~ { = +); rename it in a copy of the database
     """
     for table in db.tables:
         for column in table.columns:
             if _OURS.match(column.name):
                 raise InputError(f"column {column.name!r} of table {table.key!r}: amalgam-rel names its own columns "
-                                 "like this (#0, ?0, @depth0, &0., or a first ^ ~ { =); rename it in a copy of the database")
+                                 "like this (#0, ?0, @depth0, &0., or a first ^ ~ { = +); rename it in a copy of the database")
 
 
 def plan_database(db: Database, graph: FkGraph | None = None, *, private: bool = False) -> DatabasePlan:

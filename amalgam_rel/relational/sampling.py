@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from amalgam_rel.errors import DataError
-from amalgam_rel.relational import date_parts, derived, fixed_sums, implied, parent_copies, spelled
+from amalgam_rel.relational import date_offsets, date_parts, derived, fixed_sums, implied, parent_copies, spelled
 from amalgam_rel.relational.fitting import FittedTable
 from amalgam_rel.relational.implied import Implied
 from amalgam_rel.relational.keys import number_within
@@ -132,6 +132,12 @@ def create_rows(d: Draft) -> None:
         rows = pa.concat_tables([rows, without.cast(rows.schema)])
     d.rows = rows
     d.parent_of[d.fk_index[fk]] = parent_rows
+
+
+def add_date_offsets(d: Draft) -> None:
+    """Dates the model drew as a gap to another date (:mod:`.date_offsets`): the anchor plus the gap."""
+    if d.ft.offsets:
+        d.rows = date_offsets.decode(d.rows, d.ft.offsets)
 
 
 def _calendar(d: Draft, n: int) -> dict[str, pa.Array]:
@@ -618,7 +624,7 @@ def spell_columns(d: Draft) -> None:
         d.values[f.column] = spelled.compute(f, d.values[f.source], pa.string(), d.rng)
 
 
-SAMPLE_STAGES = (create_rows, keep_fixed_sums, match_foreign_keys, build_self_references, generate_keys, resolve_foreign_keys,
+SAMPLE_STAGES = (create_rows, add_date_offsets, keep_fixed_sums, match_foreign_keys, build_self_references, generate_keys, resolve_foreign_keys,
                  keep_temporal_orders, assemble, repair_unique_sets, enforce_checks, copy_parent_columns, compute_date_parts,
                  derive_columns, fill_others, spell_columns, fill_text, copy_parent_values, repair_text_unique_sets)
 
@@ -726,6 +732,11 @@ def _resample_rows(d: Draft, rows: np.ndarray, columns: list[str]) -> None:
         d.rows = d.rows.set_column(d.rows.column_names.index(c), c, merged)
         if c in d.values:
             d.values[c] = merged
+    if d.ft.offsets:  # a redrawn anchor or gap moves its dates with it
+        add_date_offsets(d)
+        for o in d.ft.offsets:
+            if o.column in d.values:
+                d.values[o.column] = d.rows.column(o.column).combine_chunks()
 
 
 def _nudge_apart(d: Draft, rows: np.ndarray, unique: tuple[str, ...]) -> None:
