@@ -188,13 +188,12 @@ def find_temporal_orders(ft: FittedTable, frames, fitted, options) -> None:
 def find_date_offset_columns(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     """Dates told as a gap to another date of their row or their driving parent's (:mod:`.date_offsets`).
 
-    Not under a privacy budget (which dates pair up is read off the data). Never a key, UNIQUE or
-    CHECKed date (a CHECK repair redraws model columns; the date would not follow).
+    Not under a privacy budget (which dates pair up is read off the data). Never a key or UNIQUE
+    date (those are de-duplicated as values); a CHECKed one is repaired by redrawing its gap.
     """
     if options.epsilon is not None or ft.frame.num_rows == 0:
         return
-    skip = set(ft.plan.fk_columns) | set(ft.table.primary_key) | set(ft.sequences) | _checked_columns(ft.table) \
-        | _unique_columns(ft.table)
+    skip = set(ft.plan.fk_columns) | set(ft.table.primary_key) | set(ft.sequences) | _unique_columns(ft.table)
     dates = [c.name for c in ft.table.columns if c.type.kind in (Kind.DATE, Kind.TIMESTAMP) and c.name not in skip
              and c.name in ft.frame.column_names]
     parents = [c for c in ft.frame.column_names if c.startswith("^") and (ft.key, c[1:]) not in options.outcomes

@@ -717,6 +717,8 @@ def _resample_rows(d: Draft, rows: np.ndarray, columns: list[str]) -> None:
     model = d.ft.model
     if model is None or not columns:
         return
+    gaps = {o.column: date_offsets.offset_column(o.column) for o in d.ft.offsets}
+    columns = list(dict.fromkeys(gaps.get(c, c) for c in columns))  # an offset date is redrawn as its gap
     keep = [c for c in model.columns_ if c not in columns]
     take = pa.array(rows)
     evidence = {c: d.rows.column(c).take(take) for c in keep}
