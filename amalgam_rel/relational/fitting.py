@@ -188,17 +188,20 @@ def find_temporal_orders(ft: FittedTable, frames, fitted, options) -> None:
 def find_date_offset_columns(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     """Dates told as a gap to another date of their row or their driving parent's (:mod:`.date_offsets`).
 
-    Not under a privacy budget (which dates pair up is read off the data). Never a key or UNIQUE
-    date (those are de-duplicated as values); a CHECKed one is repaired by redrawing its gap.
+    Not under a privacy budget (which dates pair up is read off the data). A key is never either
+    side; a UNIQUE date only anchors (its repair redraws it, and its followers move with it); a
+    CHECKed date is repaired by redrawing its gap.
     """
     if options.epsilon is not None or ft.frame.num_rows == 0:
         return
-    skip = set(ft.plan.fk_columns) | set(ft.table.primary_key) | set(ft.sequences) | _unique_columns(ft.table)
-    dates = [c.name for c in ft.table.columns if c.type.kind in (Kind.DATE, Kind.TIMESTAMP) and c.name not in skip
+    structural = set(ft.plan.fk_columns) | set(ft.table.primary_key) | set(ft.sequences)  # not drawn by the model
+    dates = [c.name for c in ft.table.columns if c.type.kind in (Kind.DATE, Kind.TIMESTAMP) and c.name not in structural
              and c.name in ft.frame.column_names]
+    unique = _unique_columns(ft.table)  # an anchor, never a gap: its repair redraws it, and its dates follow
     parents = [c for c in ft.frame.column_names if c.startswith("^") and (ft.key, c[1:]) not in options.outcomes
                and (pa.types.is_date(ft.frame.schema.field(c).type) or pa.types.is_timestamp(ft.frame.schema.field(c).type))]
-    ft.offsets = find_date_offsets(ft.frame, dates, parents) if dates else ()
+    targets = [c for c in dates if c not in unique]
+    ft.offsets = find_date_offsets(ft.frame, targets, [c for c in dates if c in unique] + parents) if targets else ()
 
 
 def select_context(ft: FittedTable, frames, fitted, options: FitOptions) -> None:

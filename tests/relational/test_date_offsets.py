@@ -19,7 +19,7 @@ DAY0 = dt.date(2019, 1, 1)
 DDL = """
 CREATE TABLE orders (id INTEGER PRIMARY KEY, placed DATE NOT NULL, required DATE NOT NULL, shipped DATE,
                      received DATE, born DATE NOT NULL,
-                     CHECK (required >= placed), CHECK (required <= DATE '2021-12-31'));
+                     CHECK (required >= placed), CHECK (required <= DATE '2021-12-31'), UNIQUE (placed, born));
 CREATE TABLE line (id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL REFERENCES orders(id), delivered DATE NOT NULL,
                    qty INTEGER NOT NULL);
 """
