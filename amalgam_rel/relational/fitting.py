@@ -377,8 +377,8 @@ def find_derived_columns(ft: FittedTable, frames, fitted, options: FitOptions) -
         hops = [(frames.source(fitted[fk.ref_table].table), fk.columns, fk.ref_columns) for fk in path]
         through_parent += find_parent_derived(frames.con, frames.source(ft.table), hops, targets, operands, sources,
                                               tuple(frames.plan.fk_index(fk) for fk in path))
-    # those first: a same-row identity may use one as an operand, never the other way round
-    ft.derived = tuple(d for d in through_parent if d.left not in computed) + same_row
+    # those first: a same-row identity may use one as an operand (their operands are never computed)
+    ft.derived = tuple(through_parent) + same_row
 
 
 def _parent_paths(ft: FittedTable, fitted: dict[str, FittedTable]) -> list[tuple[ForeignKey, ...]]:
