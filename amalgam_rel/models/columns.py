@@ -117,7 +117,8 @@ def private_text_test(values: pa.ChunkedArray, options: CodecOptions, rho: float
     sigma = gaussian_sigma(rho, sensitivity=2.0)
     distinct, top, n, releasable = true + rng.normal(0, sigma, 4)
     ledger.spend(f"text test:{name}", "gaussian", rho,
-                 detail=f"noisy distinct / top-{options.max_categories} / non-NULL / top-{k} counts, sigma={sigma:.3g}")
+                 detail=f"noisy distinct / top-{options.max_categories} / non-NULL / top-{k} counts, sigma={sigma:.3g}"
+                 + (f"; a value will need a noisy count > {release_at:.3g}" if release_at else ""))
     if n_hat >= _SMALL and distinct > _UNIQUE_SHARE * max(n, 1.0):
         return "high-cardinality string (noisy distinct count)"
     if distinct > options.max_categories and top < _COVERAGE * max(n, 1.0):

@@ -160,7 +160,9 @@ class TableModel:
                 # The count a value will need to be released if every planned column stays: a
                 # function of public facts and n_hat only.
                 draft = plan_budget(ledger.remaining - rho_test * len(strings), len(specs), n_hat, self.budget_split, options.n_bins)
-                release_at = release_threshold(gaussian_sigma(draft.one_way / len(specs)), privacy.release_delta / len(specs))
+                # (every unlabelled string has the same share: see one_way_shares)
+                share = one_way_shares([public_states(s, options) for s in specs])[specs.index(strings[0])]
+                release_at = release_threshold(gaussian_sigma(draft.one_way * share), privacy.release_delta / len(specs))
                 for spec in strings:
                     why = private_text_test(kept.column(spec.name), options, rho_test, n_hat, rng, ledger, spec.name, release_at)
                     if why:

@@ -81,3 +81,16 @@ def test_a_column_that_must_find_its_range_gets_more_of_the_one_way_budget_than_
 
     # rho ~ states**(2/3): a boolean's 2 states against the 8 an open range counts as
     assert spent("ok") / spent("score") == pytest.approx((2 / 8) ** (2 / 3), rel=1e-6)
+
+
+def test_the_text_test_expects_the_release_threshold_the_string_column_then_meets():
+    # booleans take less of the 1-way budget than an unlabelled string, so the string's release
+    # threshold is lower than an even split's: the text test must assume the same threshold
+    rng = np.random.default_rng(0)
+    n = 3000
+    data = pa.table({"kind": rng.choice(["a", "b", "c", "d"], n), **{f"f{i}": rng.random(n) < 0.5 for i in range(4)}})
+    model = TableModel(epsilon=1.0, seed=0).fit(data)
+    assert "kind" in model.columns_  # released, not routed to the language model
+    entries = {e.step: e.detail for e in model.ledger_.entries}
+    expected = entries["text test:kind"].split("noisy count > ")[1]
+    assert entries["domain:kind"].startswith(f"released values with noisy count > {expected},")
