@@ -138,13 +138,8 @@ def find_parent_derived(con: duckdb.DuckDBPyConnection, child: exp.Table, hops: 
             if f"c:{a}" not in usable or f"p:{source}" not in usable or a in found:
                 continue
             for op in ("*", "+", "-"):
-                value = _OPS[op](x[f"c:{a}"], x[f"p:{source}"])[:, None]
-                snapped = np.where(steps > 0, np.round(value / np.where(steps > 0, steps, 1)) * steps, value)
-                tolerance = np.where(steps > 0, 0.5 * steps + 1e-9 * np.abs(real), 1e-9 * np.maximum(1.0, np.abs(real)))
-                present = np.isfinite(value) & np.isfinite(real)
-                ok = (np.abs(real - snapped) <= tolerance) & present
-                rows = present.sum(axis=0)
-                for j in np.flatnonzero((rows >= MIN_ROWS) & (ok.sum(axis=0) >= HOLDS * np.maximum(rows, 1))):
+                value = _OPS[op](x[f"c:{a}"], x[f"p:{source}"])
+                for j in np.flatnonzero(_holding(value, real, steps)):
                     target = t_names[j]
                     # (qty = shipped - markup is shipped = qty + markup read backwards: the first stands)
                     if target == a or target in found or target in {f.left for f in found.values()}:
@@ -195,16 +190,22 @@ def _floats(values) -> np.ndarray:
 
 def _holds(x: dict, target: str, op: str, a: str, b: str, step: float | None, rows) -> bool:
     value = _OPS[op](x[a][rows], x[b][rows])
-    real = x[target][rows]
+    return bool(_holding(value, x[target][rows], np.array(step or 0.0))[0])
+
+
+def _holding(value: np.ndarray, real: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """Whether ``real`` equals ``value`` on :data:`HOLDS` of the (at least MIN_ROWS) rows holding
+    both, to the resolution ``steps`` (half a step; relative 1e-9 where the step is 0: floats).
+    ``real`` may be rows x targets (one step each) against one column of ``value``."""
+    value = value.reshape(len(value), -1)
+    real = real.reshape(len(real), -1)
+    snapped = np.where(steps > 0, np.round(value / np.where(steps > 0, steps, 1)) * steps, value)
+    tolerance = np.where(steps > 0, 0.5 * steps + 1e-9 * np.abs(real), 1e-9 * np.maximum(1.0, np.abs(real)))
     present = np.isfinite(value) & np.isfinite(real)
-    if present.sum() < MIN_ROWS:
-        return False
-    value, real = value[present], real[present]
-    if step is not None:
-        ok = np.abs(real - np.round(value / step) * step) <= 0.5 * step + 1e-9 * np.abs(real)
-    else:
-        ok = np.abs(real - value) <= 1e-9 * np.maximum(1.0, np.abs(real))
-    return bool(ok.mean() >= HOLDS)
+    with np.errstate(invalid="ignore"):
+        ok = (np.abs(real - snapped) <= tolerance) & present
+    rows = present.sum(axis=0)
+    return (rows >= MIN_ROWS) & (ok.sum(axis=0) >= HOLDS * np.maximum(rows, 1))
 
 
 def _null_share(x: dict, target: str, a: str, b: str) -> float | None:
