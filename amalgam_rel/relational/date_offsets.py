@@ -28,6 +28,8 @@ import networkx as nx
 import numpy as np
 import pyarrow as pa
 
+from amalgam_rel.models.codecs.scale import from_numeric, to_numeric
+
 MAX_SPREAD = 0.25  # of the date's own 1st-99th percentile range
 MIN_ROWS = 30
 _LOST = 0.01  # most rows that hold a date but not its anchor (the gap cannot carry them)
@@ -108,9 +110,7 @@ def decode(rows: pa.Table, offsets: tuple[DateOffset, ...]) -> pa.Table:
         gap = _numbers(rows.column(offset_column(o.column)))
         value = anchor + gap * o.step
         valid = np.isfinite(value)
-        t = rows.schema.field(o.anchor).type
-        storage = pa.int32() if pa.types.is_date32(t) else pa.int64()
-        date = pa.array(np.where(valid, value, 0).astype(np.int64), mask=~valid).cast(storage).cast(t)
+        date = from_numeric(np.where(valid, value, 0.0), valid, rows.schema.field(o.anchor).type)
         if o.column in rows.column_names:
             rows = rows.set_column(rows.column_names.index(o.column), o.column, date)
         else:
@@ -119,17 +119,9 @@ def decode(rows: pa.Table, offsets: tuple[DateOffset, ...]) -> pa.Table:
 
 
 def _numbers(values) -> np.ndarray:
-    """Dates and timestamps as numbers in their own unit (days, microseconds...), NULL as NaN."""
-    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    t = values.type
-    if pa.types.is_date32(t) or pa.types.is_date64(t) or pa.types.is_timestamp(t):
-        storage = pa.int32() if pa.types.is_date32(t) else pa.int64()
-        numbers = values.cast(storage)
-    else:
-        numbers = values
-    out = numbers.to_numpy(zero_copy_only=False).astype(np.float64)
-    out[~values.is_valid().to_numpy(zero_copy_only=False)] = np.nan
-    return out
+    """Dates and timestamps (or gaps) as numbers in their own unit (days, microseconds...), NULL as NaN."""
+    numbers, valid = to_numeric(values)
+    return np.where(valid, numbers, np.nan)
 
 
 def _spread(x: np.ndarray) -> float:
