@@ -37,7 +37,7 @@ err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 400)
 
 SidecarOpt = Annotated[
     Optional[Path],
-    typer.Option("--sidecar", help="TOML file declaring logical foreign keys (validated against the data)."),
+    typer.Option("--sidecar", help="TOML file declaring logical foreign keys and CHECKs (validated against the data)."),
 ]
 DialectOpt = Annotated[
     Optional[str],

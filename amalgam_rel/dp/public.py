@@ -34,7 +34,7 @@ def public_key_generator(table: Table, column: str, arrow_type: pa.DataType):
     generator = fit_key_generator(pa.chunked_array([], type=arrow_type), table.column(column).type)
     if isinstance(generator, IntegerSequence):
         low = check_facts(table)[0].get(column, (None, None))[0]
-        if low is not None:
+        if isinstance(low, float):
             generator.start = max(generator.start, int(low) + (0 if float(low).is_integer() else 1))
     return generator
 

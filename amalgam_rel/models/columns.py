@@ -15,14 +15,16 @@ from the arrow type.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
-from amalgam_rel.errors import SchemaError
+from amalgam_rel.errors import DataError, SchemaError
 from amalgam_rel.models.codecs import CATEGORICAL_KINDS, NUMERIC_LIKE_KINDS, CodecOptions, ColumnSpec
-from amalgam_rel.models.codecs.scale import arrow_kind, natural_step, type_bounds
+from amalgam_rel.models.codecs.scale import arrow_kind, natural_step, to_numeric, type_bounds
 from amalgam_rel.models.privacy import Ledger, gaussian_sigma
 from amalgam_rel.schema.model import Table
 from amalgam_rel.schema.types import NESTED_KINDS, Kind
@@ -69,7 +71,9 @@ def plan_columns(data: pa.Table, table: Table | None = None, options: CodecOptio
         public = labels.get(name, ())
         if column is not None and kind is Kind.ENUM:
             public = column.type.labels
-        specs.append(ColumnSpec(name, kind, data.schema.field(name).type, nullable, bounds.get(name, (None, None)), tuple(public)))
+        arrow_type = data.schema.field(name).type
+        bound = tuple(_on_scale(b, arrow_type) for b in bounds.get(name, (None, None)))
+        specs.append(ColumnSpec(name, kind, arrow_type, nullable, bound, tuple(public)))
     return specs, left_out
 
 
@@ -150,14 +154,38 @@ def _free_text_reason(values: pa.ChunkedArray, options: CodecOptions) -> str | N
     return None
 
 
-def check_facts(table: Table) -> tuple[dict[str, tuple[float | None, float | None]], dict[str, tuple]]:
-    """Numeric bounds and IN-lists that the table's CHECK constraints state about single columns."""
-    bounds: dict[str, list[float | None]] = {}
+def check_facts(table: Table) -> tuple[dict[str, tuple], dict[str, tuple]]:
+    """Bounds and IN-lists that the table's CHECK constraints state about single columns.
+
+    A bound is a float, or for a temporal column a ``datetime`` value (its number depends on
+    the column's unit: see :func:`_on_scale`).
+
+    >>> from amalgam_rel.schema.model import Column
+    >>> from amalgam_rel.schema.types import parse_type
+    >>> from sqlglot import parse_one
+    >>> t = Table("o", (Column("placed", parse_type("DATE")), Column("n", parse_type("INTEGER"))),
+    ...           checks=(parse_one("placed BETWEEN DATE '1996-01-01' AND '1998-12-31'"), parse_one("n > 0 AND n <= 9")))
+    >>> check_facts(t)[0]
+    {'placed': (datetime.date(1996, 1, 1), datetime.date(1998, 12, 31)), 'n': (0.0, 9.0)}
+    """
+    bounds: dict[str, list] = {}
     labels: dict[str, tuple] = {}
+    kinds = {c.name: c.type.kind for c in table.columns}
     for check in table.checks:
         for node in _conjuncts(check):
-            _read_fact(node, bounds, labels)
+            _read_fact(node, bounds, labels, kinds)
     return {k: (v[0], v[1]) for k, v in bounds.items()}, labels
+
+
+def _on_scale(bound, arrow_type: pa.DataType) -> float | None:
+    """A CHECK bound on the numeric scale of ``arrow_type`` (:func:`to_numeric`'s)."""
+    if bound is None or isinstance(bound, float):
+        return bound
+    try:
+        values, valid = to_numeric(pa.array([bound]).cast(arrow_type, safe=False))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, DataError):
+        return None  # a bound this column's type cannot hold says nothing usable
+    return float(values[0]) if valid[0] else None
 
 
 def _conjuncts(node: exp.Expression):
@@ -184,9 +212,31 @@ def _number(node: exp.Expression) -> float | None:
 _FLIP = {exp.GTE: exp.LTE, exp.GT: exp.LT, exp.LTE: exp.GTE, exp.LT: exp.GT, exp.EQ: exp.EQ}
 
 
-def _read_fact(node: exp.Expression, bounds: dict, labels: dict) -> None:
+_TEMPORAL = {Kind.DATE: dt.date.fromisoformat, Kind.TIMESTAMP: dt.datetime.fromisoformat, Kind.TIME: dt.time.fromisoformat}
+
+
+def _literal(node: exp.Expression, kind: Kind | None):
+    """The value of a literal compared to a column of ``kind``: a float, or for a temporal column
+    a ``datetime`` value (``DATE '1996-01-01'``, or a bare string DuckDB would cast)."""
+    if kind not in _TEMPORAL:
+        return _number(node)
+    if isinstance(node, exp.Cast):
+        node = node.this
+    if not (isinstance(node, exp.Literal) and node.is_string):
+        return None
+    try:
+        value = _TEMPORAL[kind](node.this)
+    except ValueError:
+        return None
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:  # stored as UTC
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def _read_fact(node: exp.Expression, bounds: dict, labels: dict, kinds: dict) -> None:
     if isinstance(node, exp.Between) and isinstance(node.this, exp.Column):
-        lo, hi = _number(node.args["low"]), _number(node.args["high"])
+        kind = kinds.get(node.this.name)
+        lo, hi = _literal(node.args["low"], kind), _literal(node.args["high"], kind)
         _tighten(bounds, node.this.name, lo, hi)
     elif isinstance(node, exp.In) and isinstance(node.this, exp.Column):
         items = node.expressions
@@ -199,8 +249,10 @@ def _read_fact(node: exp.Expression, bounds: dict, labels: dict) -> None:
         left, right, op = node.left, node.right, type(node)
         if not isinstance(left, exp.Column):
             left, right, op = right, left, _FLIP[op]
-        value = _number(right)
-        if not isinstance(left, exp.Column) or value is None:
+        if not isinstance(left, exp.Column):
+            return
+        value = _literal(right, kinds.get(left.name))
+        if value is None:
             return
         if op in (exp.GTE, exp.GT):
             _tighten(bounds, left.name, value, None)

@@ -47,6 +47,9 @@ class Table:
     checks: tuple[exp.Expression, ...] = ()
     row_count: int | None = None  # None when read from DDL alone
     schema: str = "main"
+    # those of ``checks`` that a sidecar declared: the data and the synthetic rows meet them, but
+    # the written DDL does not state them (the source's DDL did not)
+    logical_checks: tuple[exp.Expression, ...] = ()
 
     @property
     def key(self) -> str:
@@ -204,7 +207,9 @@ class Database:
             replace(t, columns=tuple(c for c in t.columns if c.generated is None),
                     primary_key=t.primary_key if stored(t.key, t.primary_key) else (),
                     unique=tuple(u for u in t.unique if stored(t.key, u)),
-                    checks=tuple(c for c in t.checks if stored(t.key, (x.name for x in c.find_all(exp.Column)))))
+                    checks=tuple(c for c in t.checks if stored(t.key, (x.name for x in c.find_all(exp.Column)))),
+                    logical_checks=tuple(c for c in t.logical_checks
+                                         if stored(t.key, (x.name for x in c.find_all(exp.Column)))))
             for t in self.tables)
         fks = tuple(f for f in self.foreign_keys if stored(f.table, f.columns) and stored(f.ref_table, f.ref_columns))
         return replace(self, tables=tables, foreign_keys=fks)
@@ -212,6 +217,12 @@ class Database:
     def without_row_counts(self) -> Database:
         """A copy that says nothing of how many rows each table had (what a private model carries)."""
         return replace(self, tables=tuple(replace(t, row_count=None) for t in self.tables))
+
+    def with_logical_checks(self, extra: dict[str, tuple[exp.Expression, ...]]) -> Database:
+        """A copy whose tables (by key) hold ``extra`` CHECKs that the written DDL leaves out."""
+        tables = tuple(replace(t, checks=t.checks + extra[t.key], logical_checks=t.logical_checks + extra[t.key])
+                       if extra.get(t.key) else t for t in self.tables)
+        return replace(self, tables=tables)
 
     def with_foreign_keys(self, extra: tuple[ForeignKey, ...]) -> Database:
         """A copy with ``extra`` foreign keys added (duplicates of existing ones are ignored)."""

@@ -29,6 +29,7 @@ def database_to_json(db: Database) -> dict:
                 "primary_key": list(t.primary_key),
                 "unique": [list(u) for u in t.unique],
                 "checks": [sql.render(c) for c in t.checks],
+                "logical_checks": [sql.render(c) for c in t.logical_checks],
                 "columns": [
                     {"name": c.name, "type": c.type.sql(named_enums=False), "nullable": c.nullable, "default": c.default, "generated": c.generated,
                      "length": c.type.length}
@@ -68,8 +69,9 @@ def database_from_json(doc: dict) -> Database:
                 ctype = replace(ctype, length=c["length"])
             columns.append(Column(c["name"], ctype, c["nullable"], c["default"], c.get("generated")))
         checks = tuple(sql.parse_expression(s, where=f"CHECK on {t['name']}") for s in t["checks"])
+        logical = tuple(sql.parse_expression(s, where=f"CHECK on {t['name']}") for s in t.get("logical_checks", ()))
         tables.append(Table(t["name"], tuple(columns), tuple(t["primary_key"]), tuple(tuple(u) for u in t["unique"]),
-                            checks, t["rows"], t["schema"]))
+                            checks, t["rows"], t["schema"], logical))
     fks = tuple(ForeignKey(f["table"], tuple(f["columns"]), f["ref_table"], tuple(f["ref_columns"]), f["nullable"], f["kind"])
                 for f in doc["foreign_keys"])
     sequences = tuple(Sequence(s["name"], s["start"], s["increment"], s["min_value"], s["max_value"], s["cycle"], s["schema"])

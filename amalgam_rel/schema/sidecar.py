@@ -1,9 +1,15 @@
-"""Logical foreign keys from a small TOML sidecar file.
+"""Logical foreign keys and CHECKs from a small TOML sidecar file.
 
 Some relationships cannot be declared in DuckDB (an FK cycle) or were never declared (tables
 loaded from files). A sidecar names them; they are merged into the model as ``kind="logical"``
 and, when data is at hand, checked: every non-NULL child value must exist in the parent, and
 the parent columns must identify one row.
+
+A sidecar CHECK states what is known of a column without the source saying so: a range
+(``order_date BETWEEN DATE '1996-01-01' AND DATE '1998-12-31'``), a list of values, an order
+between columns. The data must meet it. Synthetic rows meet it too, and a private fit takes its
+bounds as public, as it does a declared CHECK's: no budget goes to finding that range. The
+written DDL leaves it out, as the source's did.
 
     # shop.amalgam.toml
     [[foreign_keys]]
@@ -11,6 +17,10 @@ the parent columns must identify one row.
     columns = ["Capital"]        # a single string is accepted too
     ref_table = "city"
     ref_columns = ["ID"]
+
+    [[checks]]
+    table = "orders"
+    check = "freight BETWEEN 0 AND 2000"
 """
 
 from __future__ import annotations
@@ -25,10 +35,12 @@ from amalgam_rel.errors import DataError, InputError, SchemaError
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Database, ForeignKey, Table
 
-_KEYS = {"table", "columns", "ref_table", "ref_columns"}
+_SECTIONS = {"foreign_keys": ("foreign key", {"table", "columns", "ref_table", "ref_columns"}),
+             "checks": ("check", {"table", "check"})}
 
 
-def read_sidecar(path: str | Path) -> list[dict]:
+def read_sidecar(path: str | Path) -> dict[str, list[dict]]:
+    """The sidecar's entries by section (``foreign_keys``, ``checks``), each with its keys checked."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"sidecar file not found: {path}")
@@ -36,23 +48,70 @@ def read_sidecar(path: str | Path) -> list[dict]:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise InputError(f"sidecar {path} is not valid TOML: {err}") from None
-    entries = doc.get("foreign_keys", [])
-    unknown = set(doc) - {"foreign_keys"}
-    if unknown or not isinstance(entries, list):
-        raise InputError(f"sidecar {path}: expected only [[foreign_keys]] entries, found {sorted(unknown) or entries!r}")
-    for i, entry in enumerate(entries, 1):
-        if set(entry) != _KEYS:
-            raise InputError(f"sidecar {path}: foreign key #{i} needs exactly the keys {sorted(_KEYS)}, got {sorted(entry)}")
-    return entries
+    unknown = set(doc) - set(_SECTIONS)
+    if unknown or not all(isinstance(v, list) for v in doc.values()):
+        raise InputError(f"sidecar {path}: expected only [[foreign_keys]] and [[checks]] entries, found "
+                         f"{sorted(unknown) or doc!r}")
+    for section, (what, keys) in _SECTIONS.items():
+        for i, entry in enumerate(doc.get(section, []), 1):
+            if set(entry) != keys:
+                raise InputError(f"sidecar {path}: {what} #{i} needs exactly the keys {sorted(keys)}, got {sorted(entry)}")
+    return {section: doc.get(section, []) for section in _SECTIONS}
 
 
 def apply_sidecar(db: Database, path: str | Path, con: duckdb.DuckDBPyConnection | None) -> Database:
-    """``db`` with the sidecar's logical FKs added, validated against ``con``'s data if given."""
-    fks = tuple(_foreign_key(db, entry, path) for entry in read_sidecar(path))
+    """``db`` with the sidecar's logical FKs and CHECKs added, validated against ``con``'s data if given."""
+    entries = read_sidecar(path)
+    fks = tuple(_foreign_key(db, entry, path) for entry in entries["foreign_keys"])
+    checks: dict[str, tuple[exp.Expression, ...]] = {}
+    for i, entry in enumerate(entries["checks"], 1):
+        table, check = _check(db, entry, i, path)
+        checks[table.key] = checks.get(table.key, ()) + (check,)
     if con is not None:
         for fk in fks:
             check_foreign_key_data(con, db, fk)
-    return db.with_foreign_keys(fks)
+        for key, table_checks in checks.items():
+            for check in table_checks:
+                check_data(con, db.table(key), check, path)
+    return db.with_foreign_keys(fks).with_logical_checks(checks)
+
+
+def _check(db: Database, entry: dict, i: int, path) -> tuple[Table, exp.Expression]:
+    """The entry's table and its CHECK, with each column spelled as the table spells it."""
+    if not isinstance(entry["table"], str) or not db.has_table(entry["table"]):
+        raise SchemaError(f"sidecar {path}: check #{i} names an unknown table {entry['table']!r}")
+    table = db.table(entry["table"])
+    if not isinstance(entry["check"], str):
+        raise InputError(f"sidecar {path}: check #{i} must be a SQL expression in a string, got {entry['check']!r}")
+    check = sql.parse_expression(entry["check"], where=f"sidecar {path}: check #{i} on {table.key}")
+    if check.find(exp.Select, exp.AggFunc) is not None:
+        raise SchemaError(f"sidecar {path}: check #{i} on {table.key} may only compare the row's own columns: {entry['check']!r}")
+    columns = list(check.find_all(exp.Column))
+    if not columns:
+        raise SchemaError(f"sidecar {path}: check #{i} on {table.key} names no column: {entry['check']!r}")
+    spelled = {c.name.lower(): c.name for c in table.columns}
+
+    def own_name(column: exp.Column) -> str:
+        name = column.name if table.has_column(column.name) else spelled.get(column.name.lower())
+        if name is None or column.table:
+            raise SchemaError(f"sidecar {path}: check #{i}: table {table.key!r} has no column {column.sql()!r}")
+        return name
+
+    for column in columns:
+        own_name(column)
+    return table, check.transform(lambda n: sql.column(own_name(n)) if isinstance(n, exp.Column) else n)
+
+
+def check_data(con: duckdb.DuckDBPyConnection, table: Table, check: exp.Expression, path) -> None:
+    """Raise :class:`DataError` when rows of ``table`` break ``check`` (NULL passes, as in SQL)."""
+    query = exp.select(exp.Count(this=exp.Star())).from_(_ref(table)).where(exp.not_(exp.paren(check.copy())))
+    try:
+        broken = con.execute(sql.render(query)).fetchone()[0]
+    except duckdb.Error as err:
+        raise SchemaError(f"sidecar {path}: CHECK ({sql.render(check)}) on {table.key} cannot be evaluated: "
+                          f"{str(err).splitlines()[0]}") from None
+    if broken:
+        raise DataError(f"sidecar {path}: {broken} rows of {table.key} break CHECK ({sql.render(check)})")
 
 
 def _as_tuple(value) -> tuple[str, ...]:

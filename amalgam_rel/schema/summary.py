@@ -24,6 +24,7 @@ def summarize(db: Database, graph: FkGraph | None = None) -> dict:
                 "primary_key": list(t.primary_key),
                 "unique": [list(u) for u in t.unique],
                 "checks": [sql.render(c) for c in t.checks],
+                "logical_checks": [sql.render(c) for c in t.logical_checks],
                 "depth": graph.depth[t.key],
                 "columns": [
                     {"name": c.name, "type": c.type.sql(), "kind": c.type.kind.value, "nullable": c.nullable,

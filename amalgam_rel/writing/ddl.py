@@ -64,7 +64,7 @@ def create_table(db: Database, table: Table) -> exp.Create:
     parts += [
         exp.UniqueColumnConstraint(this=exp.Schema(expressions=[sql.ident(c) for c in cols])) for cols in table.unique
     ]
-    parts += [exp.CheckColumnConstraint(this=check.copy()) for check in table.checks]
+    parts += [exp.CheckColumnConstraint(this=check.copy()) for check in table.checks if check not in table.logical_checks]
     for fk in db.foreign_keys_of(table.key):
         if fk.kind != "declared":
             continue

@@ -57,3 +57,39 @@ def test_bad_sidecars_name_the_problem(files_db, tmp_path, text, error, match):
     con = duckdb.connect(str(files_db), read_only=True)
     with pytest.raises(error, match=match):
         apply_sidecar(read_duckdb(con), write(tmp_path, text), con)
+
+
+CHECK = '[[checks]]\ntable = "book"\ncheck = "{check}"\n'
+
+
+def test_a_logical_check_is_merged_with_the_tables_spelling_and_left_out_of_the_ddl(files_db, tmp_path):
+    from amalgam_rel.schema import sql
+    from amalgam_rel.schema.serialize import database_from_json, database_to_json
+    from amalgam_rel.writing.ddl import create_table
+
+    con = duckdb.connect(str(files_db), read_only=True)
+    db = apply_sidecar(read_duckdb(con), write(tmp_path, CHECK.format(check="ID BETWEEN 1 AND 3")), con)
+    book = db.table("book")
+    assert [sql.render(c) for c in book.checks] == ['"id" BETWEEN 1 AND 3'] and book.logical_checks == book.checks
+    assert "CHECK" not in sql.render(create_table(db, book))
+    assert database_from_json(database_to_json(db)) == db
+
+
+@pytest.mark.parametrize("check,error,match", [
+    ("id BETWEEN 2 AND 3", DataError, r"1 rows of book break CHECK \(\"id\" BETWEEN 2 AND 3\)"),
+    ("pages > 0", SchemaError, "check #1: table 'book' has no column 'pages'"),
+    ("id IN (SELECT id FROM author)", SchemaError, "may only compare the row's own columns"),
+    ("author_id >= DATE '2020-01-01'", SchemaError, "cannot be evaluated"),
+    ("id >>>= 1", SchemaError, "cannot parse sidecar"),
+    ("1 = 1", SchemaError, "names no column"),
+])
+def test_bad_logical_checks_name_the_problem(files_db, tmp_path, check, error, match):
+    con = duckdb.connect(str(files_db), read_only=True)
+    with pytest.raises(error, match=match):
+        apply_sidecar(read_duckdb(con), write(tmp_path, CHECK.format(check=check)), con)
+
+
+def test_a_logical_check_on_an_unknown_table_is_an_error(files_db, tmp_path):
+    con = duckdb.connect(str(files_db), read_only=True)
+    with pytest.raises(SchemaError, match="check #1 names an unknown table 'shelf'"):
+        apply_sidecar(read_duckdb(con), write(tmp_path, CHECK.format(check="id > 0").replace('"book"', '"shelf"')), con)
