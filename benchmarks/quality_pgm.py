@@ -10,6 +10,8 @@ scored; columns it hands to the language model are listed, not scored.
     python benchmarks/quality_pgm.py --epsilon 1     # (1, 1e-9)-DP
     python benchmarks/quality_pgm.py --epsilon 1 --seeds 0 1 2 3 --tables northwind.orders world.country
                                                      # mean (and spread) over seeds, chosen tables
+    python benchmarks/quality_pgm.py --epsilon 1 --public-bounds benchmarks/public_bounds
+                                                     # with public bounds stated in a sidecar
 
 With ``--seeds`` every table is fitted and sampled once per seed (``TableModel(seed=s)``,
 ``sample(seed=s)``); the table shows the mean over seeds, the range, and the first seed's figures.
@@ -30,6 +32,7 @@ import pyarrow.compute as pc
 from amalgam_rel.models.codecs.scale import is_numeric_type, to_numeric
 from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
+from amalgam_rel.schema.sidecar import apply_sidecar
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
@@ -107,15 +110,17 @@ def score_table(real: pa.Table, syn: pa.Table) -> tuple[float, float | None]:
     return float(np.mean(shapes)), (float(np.mean(pairs)) if pairs else None)
 
 
-def run(epsilon: float | None, only: list[str], seed: int, tables: list[str] = ()) -> list[dict]:
+def run(epsilon: float | None, only: list[str], seed: int, tables: list[str] = (), bounds: Path | None = None) -> list[dict]:
     rows = []
     for path in sorted(DATASETS.glob("*.duckdb")):
         if only and path.stem not in only:
             continue
         if tables and not any(t.split(".")[0] == path.stem for t in tables):
             continue
-        db = read_duckdb(path)
         con = open_duckdb(path)
+        db = read_duckdb(con)
+        if bounds is not None and (bounds / f"{path.stem}.toml").exists():
+            db = apply_sidecar(db, bounds / f"{path.stem}.toml", con)
         for table in db.tables:
             if tables and f"{path.stem}.{table.name}" not in tables:
                 continue
@@ -156,12 +161,14 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="*", default=None, help="mean over these seeds (overrides --seed)")
     parser.add_argument("--only", nargs="*", default=[], help="databases")
     parser.add_argument("--tables", nargs="*", default=[], help="db.table names")
+    parser.add_argument("--public-bounds", type=Path, default=None, metavar="DIR",
+                        help="apply DIR/<db>.toml as a sidecar: CHECKs stating public bounds (e.g. benchmarks/public_bounds)")
     args = parser.parse_args()
     if not DATASETS.exists():
         sys.exit(f"{DATASETS} is absent")
     if args.seeds:
-        return seed_means(args.epsilon, args.only, args.seeds, args.tables)
-    rows = run(args.epsilon, args.only, args.seed, args.tables)
+        return seed_means(args.epsilon, args.only, args.seeds, args.tables, args.public_bounds)
+    rows = run(args.epsilon, args.only, args.seed, args.tables, args.public_bounds)
     print("| db | table | rows | modelled cols | column shapes | pair trends | bootstrap shapes | bootstrap pairs | fit+sample s |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
@@ -184,9 +191,9 @@ def main() -> None:
           f"pairs mean {np.mean([r['b_pairs'] for r in ok if r['b_pairs'] is not None]):.3f}")
 
 
-def seed_means(epsilon: float | None, only: list[str], seeds: list[int], tables: list[str]) -> None:
+def seed_means(epsilon: float | None, only: list[str], seeds: list[int], tables: list[str], bounds: Path | None) -> None:
     """Per table: mean over ``seeds`` of shapes and pairs, their range, and the first seed's figures."""
-    runs = [run(epsilon, only, s, tables) for s in seeds]
+    runs = [run(epsilon, only, s, tables, bounds) for s in seeds]
     print(f"seeds {seeds}: mean [min-max] (seed {seeds[0]})")
     print("| db.table | rows | cols | shapes mean [range] (first seed) | pairs mean [range] (first seed) |")
     print("|---|---|---|---|---|")
