@@ -39,7 +39,7 @@ from sqlglot import exp
 
 from amalgam_rel.errors import UnsupportedTypeError
 from amalgam_rel.generation.frequent import MIN_COUNT
-from amalgam_rel.generation.patterns import TEXT_CHAR, escape_literal, is_key_like, learn_pattern, like_regex
+from amalgam_rel.generation.patterns import TEXT_CHAR, char_class, escape_literal, is_key_like, learn_pattern, like_regex
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.types import Kind, SqlType
 
@@ -204,12 +204,16 @@ def _string_spec(column: str, t: SqlType, values: list[str], rule: StringRule) -
         pattern = learn_pattern([v for v in cleaned if v])
         return OutputSpec(column, t.sql(), "text", pattern, key_like=True, max_length=max_len,
                           min_length=rule.min_length, notes=("learned pattern",))
-    lengths = [len(v) for v in cleaned if v] or [1]
+    present = [v for v in cleaned if v]
+    lengths = [len(v) for v in present] or [1]
     lo = max(rule.min_length, 1, min(lengths))
     hi = max(lo, min(max_len, max(lengths)))
-    # the learned length range shapes the regex; only declared bounds are enforced as constraints
-    return OutputSpec(column, t.sql(), "text", f"{TEXT_CHAR}{{{lo},{hi}}}", max_length=max_len,
-                      min_length=rule.min_length)
+    # the learned length range shapes the regex; only declared bounds are enforced as constraints.
+    # Characters come from the column's own: a first name never holds a digit, however little
+    # text the model saw. (A class for the first character as well made outlines' index of
+    # `[F][A]{94,447}` take minutes instead of 0.01 s.)
+    regex = f"{char_class(''.join(present)) if present else TEXT_CHAR}{{{lo},{hi}}}"
+    return OutputSpec(column, t.sql(), "text", regex, max_length=max_len, min_length=rule.min_length)
 
 
 def _alternation(labels: tuple[str, ...]) -> str:

@@ -58,6 +58,16 @@ def _runs(value: str) -> list[tuple[str, str]]:
     return runs
 
 
+def char_class(chars: Iterable[str]) -> str:
+    """A regex class of exactly ``chars`` (newline and tab included, spelled as escapes).
+
+    >>> print(char_class("b-a\\t"))
+    [\\t\\-ab]
+    """
+    named = {"\n": "\\n", "\t": "\\t"}
+    return "[" + "".join(named.get(ch) or ("\\" + ch if ch in _CLASS_META else ch) for ch in sorted(set(chars))) + "]"
+
+
 def escape_literal(text: str) -> str:
     """Escape ``text`` for the regex dialect outlines compiles (Rust ``regex``)."""
     return "".join("\\" + ch if ch in _META else ch for ch in text)

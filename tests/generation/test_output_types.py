@@ -119,3 +119,17 @@ def test_repeated_elements_are_dropped_where_real_lists_never_repeat_one():
     # real lists that repeat an element (or too few lists to tell) keep the model's repeats
     assert "uniqueItems" not in build_spec("t", parse_type("VARCHAR[]"), lists + [["a", "a"]]).schema
     assert "uniqueItems" not in build_spec("t", parse_type("VARCHAR[]"), lists[:8]).schema
+
+
+def test_free_text_keeps_the_columns_characters():
+    from outlines_core import Guide, Index, Vocabulary
+
+    names = ["Ann Lee", "Bob O'Neil", "Åsa Berg", "Carl-Jan", "Dee [b]\tx^y\\z"] * 3
+    spec = build_spec("name", parse_type("VARCHAR"), names)
+    assert spec.mode == "text" and all(re.fullmatch(spec.regex, n) for n in names)
+    for unseen in ("B9b", "Bob!", "Bøb"):  # a digit, a '!', an 'ø': no real name holds them
+        assert not re.fullmatch(spec.regex, unseen), unseen
+    # outlines (Rust regex) compiles the class with its escapes, and allows exactly its characters
+    chars = sorted(set("".join(names)) | set("9!ø"))
+    guide = Guide(Index(spec.regex, Vocabulary(0, {c: [i + 1] for i, c in enumerate(chars)})))
+    assert sorted(chars[t - 1] for t in guide.get_tokens()) == sorted(set("".join(names)))
