@@ -94,6 +94,20 @@ def test_quantile_bins_keep_the_shape():
     assert ks < 0.02
 
 
+def test_dates_far_from_today_keep_their_values():
+    # 9999-12-31 for "open-ended" and dates before 1670 lie outside the span a private fit may
+    # assume; a non-private codec keeps them (they were clipped to 2270-01-03, and every 16th-century
+    # date collapsed onto one day)
+    sentinel, starts = dt.date(9999, 12, 31), [dt.date(1500, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 30_000, N)]
+    for values in ([sentinel if rng.random() < 0.4 else d for d in starts], starts):
+        x = pa.array(values, pa.date32())
+        codec = make_codec(ColumnSpec("d", Kind.DATE, pa.date32())).fit(x)
+        y = codec.decode(codec.encode(x), np.random.default_rng(0)).to_pylist()
+        assert abs(np.mean([v == sentinel for v in y]) - np.mean([v == sentinel for v in values])) < 0.03
+        early = sorted(v for v in y if v.year < 1670)
+        assert len(early) > 0.5 * N and early[0] < dt.date(1510, 1, 1) and len(set(early)) > 1000
+
+
 def test_check_bounds_are_never_left():
     x = pa.array(rng.normal(50, 30, N))
     codec = make_codec(ColumnSpec("x", Kind.FLOAT, pa.float64(), bounds=(0.0, 100.0))).fit(x)

@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from amalgam_rel.models.codecs.base import Codec, CodecOptions, ColumnSpec, PrivateFit
 from amalgam_rel.models.codecs.private_numeric import private_domain
-from amalgam_rel.models.codecs.scale import from_numeric, natural_step, step_candidates, to_numeric, type_bounds
+from amalgam_rel.models.codecs.scale import from_numeric, natural_step, step_candidates, storable_bounds, to_numeric
 from amalgam_rel.models.stratified import stratified_uniforms
 from amalgam_rel.schema.types import Kind
 
@@ -120,7 +120,9 @@ class NumericCodec(Codec):
             lo = max(lo, self.spec.bounds[0])
         if self.spec.bounds[1] is not None:
             hi = min(hi, self.spec.bounds[1])
-        type_lo, type_hi = type_bounds(self.spec.arrow_type)
+        # the type's storable range, not its public span: a non-private codec's range is the
+        # data's, which may run past 1670-2270 (9999-12-31 for "open-ended")
+        type_lo, type_hi = storable_bounds(self.spec.arrow_type)
         x = np.where(np.isfinite(x), np.clip(x, max(lo, type_lo), min(hi, type_hi)), x)
         return from_numeric(x, valid, self.spec.arrow_type)
 

@@ -164,6 +164,21 @@ def step_candidates(t: pa.DataType) -> tuple[float, ...]:
 _PUBLIC_YEARS = 300  # public default span around 1970 for unbounded temporal types (1670-2270)
 
 
+def storable_bounds(t: pa.DataType) -> tuple[float, float]:
+    """What a value of ``t`` can hold, on the numeric scale: the range no decoded value may leave.
+
+    Unlike :func:`type_bounds` (what a private fit may assume without looking), dates, times of
+    day aside, and floats are not held to a public span: a real column may hold 9999-12-31 for
+    "open-ended" or a date in 1500, and a fitted codec's own range already keeps its values there.
+
+    >>> storable_bounds(pa.date32()), storable_bounds(pa.int8())
+    ((-inf, inf), (-128.0, 127.0))
+    """
+    if pa.types.is_integer(t) or pa.types.is_decimal(t) or pa.types.is_time(t):
+        return type_bounds(t)
+    return -np.inf, np.inf
+
+
 def type_bounds(t: pa.DataType) -> tuple[float, float]:
     """Data-independent bounds of a type on the numeric scale.
 
