@@ -73,6 +73,8 @@ def plan_columns(data: pa.Table, table: Table | None = None, options: CodecOptio
             public = column.type.labels
         arrow_type = data.schema.field(name).type
         bound = tuple(_on_scale(b, arrow_type) for b in bounds.get(name, (None, None)))
+        if column is not None and column.type.integer_range is not None and pa.types.is_floating(arrow_type):
+            bound = _inside(bound, column.type.integer_range)  # HUGEINT read as DOUBLE: its range is public
         specs.append(ColumnSpec(name, kind, arrow_type, nullable, bound, tuple(public)))
     return specs, left_out
 
@@ -175,6 +177,25 @@ def check_facts(table: Table) -> tuple[dict[str, tuple], dict[str, tuple]]:
         for node in _conjuncts(check):
             _read_fact(node, bounds, labels, kinds)
     return {k: (v[0], v[1]) for k, v in bounds.items()}, labels
+
+
+def _inside(bound: tuple, limits: tuple[int, int]) -> tuple[float, float]:
+    """``bound`` narrowed to an integer type's range, as doubles inside it (2**127 - 1 rounds up
+    to 2**127, which HUGEINT cannot hold).
+
+    >>> lo, hi = _inside((None, 5.0), (-(2**127), 2**127 - 1))
+    >>> -(2**127) < lo < -1.7e38, hi
+    (True, 5.0)
+    >>> _inside((None, None), (0, 2**127 - 1))[1] < 2**127
+    True
+    """
+    lo, hi = float(limits[0]), float(limits[1])
+    # one double inward: DuckDB refuses to cast -2.0**127 to HUGEINT, although it is the minimum
+    if lo <= limits[0] and abs(lo) > 2.0**53:
+        lo = float(np.nextafter(lo, np.inf))
+    if hi >= limits[1] and abs(hi) > 2.0**53:
+        hi = float(np.nextafter(hi, -np.inf))
+    return (lo if bound[0] is None else max(bound[0], lo)), (hi if bound[1] is None else min(bound[1], hi))
 
 
 def _on_scale(bound, arrow_type: pa.DataType) -> float | None:

@@ -167,16 +167,29 @@ _PUBLIC_YEARS = 300  # public default span around 1970 for unbounded temporal ty
 def storable_bounds(t: pa.DataType) -> tuple[float, float]:
     """What a value of ``t`` can hold, on the numeric scale: the range no decoded value may leave.
 
-    Unlike :func:`type_bounds` (what a private fit may assume without looking), dates, times of
-    day aside, and floats are not held to a public span: a real column may hold 9999-12-31 for
-    "open-ended" or a date in 1500, and a fitted codec's own range already keeps its values there.
+    Unlike :func:`type_bounds` (what a private fit may assume without looking), dates and
+    timestamps are not held to a public span: a real column may hold 9999-12-31 for "open-ended"
+    or a date in 1500, and a fitted codec's own range already keeps its values there. They are
+    held to years 1-9999, which every later stage can turn into Python values (DuckDB's
+    ``infinity`` dates become 0001-01-01 / 9999-12-31).
 
-    >>> storable_bounds(pa.date32()), storable_bounds(pa.int8())
-    ((-inf, inf), (-128.0, 127.0))
+    >>> storable_bounds(pa.date32()), storable_bounds(pa.int8()), storable_bounds(pa.float64())
+    ((-719162.0, 2932896.0), (-128.0, 127.0), (-inf, inf))
     """
     if pa.types.is_integer(t) or pa.types.is_decimal(t) or pa.types.is_time(t):
         return type_bounds(t)
+    if pa.types.is_date(t) or pa.types.is_timestamp(t):
+        days = (_FIRST_DAY, _LAST_DAY)
+        if pa.types.is_date(t):
+            return days
+        per_day = 86_400 * _TS_UNITS_PER_SECOND[t.unit]
+        int64 = float(np.nextafter(2.0**63, 0))  # nanoseconds reach only 1677-2262
+        # up to 9999-12-31 23:59:59: a microsecond later rounds (as a double) to year 10000
+        return max(days[0] * per_day, -int64), min((days[1] + 1) * per_day - _TS_UNITS_PER_SECOND[t.unit], int64)
     return -np.inf, np.inf
+
+
+_FIRST_DAY, _LAST_DAY = -719162.0, 2932896.0  # 0001-01-01 and 9999-12-31, in days since 1970
 
 
 def type_bounds(t: pa.DataType) -> tuple[float, float]:
