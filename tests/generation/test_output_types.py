@@ -133,3 +133,11 @@ def test_free_text_keeps_the_columns_characters():
     chars = sorted(set("".join(names)) | set("9!ø"))
     guide = Guide(Index(spec.regex, Vocabulary(0, {c: [i + 1] for i, c in enumerate(chars)})))
     assert sorted(chars[t - 1] for t in guide.get_tokens()) == sorted(set("".join(names)))
+
+
+def test_a_huge_alphabet_falls_back_to_any_printable_character():
+    from amalgam_rel.generation.output_types import MAX_ALPHABET
+    from amalgam_rel.generation.patterns import TEXT_CHAR
+
+    values = ["".join(chr(0x4E00 + (7 * i + k) % (MAX_ALPHABET + 100)) for k in range(12)) for i in range(400)]
+    assert build_spec("note", parse_type("VARCHAR"), values).regex.startswith(TEXT_CHAR)
