@@ -8,8 +8,9 @@ the parent columns must identify one row.
 A sidecar CHECK states what is known of a column without the source saying so: a range
 (``order_date BETWEEN DATE '1996-01-01' AND DATE '1998-12-31'``), a list of values, an order
 between columns. The data must meet it. Synthetic rows meet it too, and a private fit takes its
-bounds as public, as it does a declared CHECK's: no budget goes to finding that range. The
-written DDL leaves it out, as the source's did.
+bounds as public, as it does a declared CHECK's: its range search starts from them instead of
+the type's span (and is skipped when they are narrow enough). The written DDL leaves it out, as
+the source's did.
 
     # shop.amalgam.toml
     [[foreign_keys]]
