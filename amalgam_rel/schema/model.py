@@ -219,16 +219,29 @@ class Database:
         return replace(self, tables=tuple(replace(t, row_count=None) for t in self.tables))
 
     def with_logical_checks(self, extra: dict[str, tuple[exp.Expression, ...]]) -> Database:
-        """A copy whose tables (by key) hold ``extra`` CHECKs that the written DDL leaves out."""
-        tables = tuple(replace(t, checks=t.checks + extra[t.key], logical_checks=t.logical_checks + extra[t.key])
-                       if extra.get(t.key) else t for t in self.tables)
-        return replace(self, tables=tables)
+        """A copy whose tables (by key) hold ``extra`` CHECKs that the written DDL leaves out.
+
+        One the table already has (spelled with or without quotes and parentheses) is ignored.
+        """
+        def added(t: Table) -> Table:
+            known = {_check_key(c) for c in t.checks}
+            new = {_check_key(c): c for c in extra.get(t.key, ()) if _check_key(c) not in known}
+            new = tuple(new.values())
+            return replace(t, checks=t.checks + new, logical_checks=t.logical_checks + new) if new else t
+
+        return replace(self, tables=tuple(added(t) for t in self.tables))
 
     def with_foreign_keys(self, extra: tuple[ForeignKey, ...]) -> Database:
         """A copy with ``extra`` foreign keys added (duplicates of existing ones are ignored)."""
         known = {(f.table, f.columns, f.ref_table, f.ref_columns) for f in self.foreign_keys}
         new = tuple(f for f in extra if (f.table, f.columns, f.ref_table, f.ref_columns) not in known)
         return replace(self, foreign_keys=self.foreign_keys + new)
+
+
+def _check_key(check: exp.Expression) -> str:
+    """A CHECK's text with parentheses and identifier quoting normalised: ``(id > 0)`` is ``"id" > 0``."""
+    bare = check.unnest() if isinstance(check, exp.Paren) else check
+    return bare.transform(lambda n: exp.column(n.name, quoted=True) if isinstance(n, exp.Column) else n).sql("duckdb")
 
 
 def _check_foreign_key(db: Database, fk: ForeignKey) -> None:

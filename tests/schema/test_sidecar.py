@@ -93,3 +93,15 @@ def test_a_logical_check_on_an_unknown_table_is_an_error(files_db, tmp_path):
     con = duckdb.connect(str(files_db), read_only=True)
     with pytest.raises(SchemaError, match="check #1 names an unknown table 'shelf'"):
         apply_sidecar(read_duckdb(con), write(tmp_path, CHECK.format(check="id > 0").replace('"book"', '"shelf"')), con)
+
+
+def test_a_sidecar_check_the_ddl_already_states_stays_in_the_ddl(tmp_path):
+    from amalgam_rel.schema import sql
+    from amalgam_rel.writing.ddl import create_table
+
+    con = duckdb.connect(str(tmp_path / "c.duckdb"))
+    con.execute("CREATE TABLE book (id INTEGER CHECK (id > 0)); INSERT INTO book VALUES (1)")
+    db = apply_sidecar(read_duckdb(con), write(tmp_path, CHECK.format(check="id > 0") * 2), con)
+    book = db.table("book")
+    assert len(book.checks) == 1 and book.logical_checks == ()
+    assert "CHECK" in sql.render(create_table(db, book))
