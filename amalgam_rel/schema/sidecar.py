@@ -49,10 +49,9 @@ def read_sidecar(path: str | Path) -> dict[str, list[dict]]:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise InputError(f"sidecar {path} is not valid TOML: {err}") from None
-    unknown = set(doc) - set(_SECTIONS)
-    if unknown or not all(isinstance(v, list) for v in doc.values()):
-        raise InputError(f"sidecar {path}: expected only [[foreign_keys]] and [[checks]] entries, found "
-                         f"{sorted(unknown) or doc!r}")
+    wrong = sorted(set(doc) - set(_SECTIONS)) or sorted(k for k, v in doc.items() if not isinstance(v, list))
+    if wrong:
+        raise InputError(f"sidecar {path}: expected only [[foreign_keys]] and [[checks]] entries, found {wrong}")
     for section, (what, keys) in _SECTIONS.items():
         for i, entry in enumerate(doc.get(section, []), 1):
             if set(entry) != keys:
