@@ -166,6 +166,8 @@ def main() -> None:
     args = parser.parse_args()
     if not DATASETS.exists():
         sys.exit(f"{DATASETS} is absent")
+    if args.public_bounds is not None and not args.public_bounds.is_dir():
+        sys.exit(f"--public-bounds: {args.public_bounds} is not a directory")
     if args.seeds:
         return seed_means(args.epsilon, args.only, args.seeds, args.tables, args.public_bounds)
     rows = run(args.epsilon, args.only, args.seed, args.tables, args.public_bounds)

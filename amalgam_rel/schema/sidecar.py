@@ -97,8 +97,6 @@ def _check(db: Database, entry: dict, i: int, path) -> tuple[Table, exp.Expressi
             raise SchemaError(f"sidecar {path}: check #{i}: table {table.key!r} has no column {column.sql()!r}")
         return name
 
-    for column in columns:
-        own_name(column)
     return table, check.transform(lambda n: sql.column(own_name(n)) if isinstance(n, exp.Column) else n)
 
 
