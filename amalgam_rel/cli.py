@@ -351,6 +351,10 @@ def sample(
     text_values: TextValuesOpt = None,
     part_rows: PartRowsOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")] = False,
+    guard_source: Annotated[Optional[Path], typer.Option(
+        "--guard-source", help="The real DuckDB database the model was fitted on (opened read-only): generated "
+                               "text that repeats one of its values verbatim is redrawn, as in `synth`. A saved "
+                               "model holds no copy of the real values to screen against.")] = None,
 ) -> None:
     """Write a synthetic database from a saved model."""
     from amalgam_rel.relational.database_model import DatabaseModel
@@ -358,6 +362,11 @@ def sample(
     parsed_rows = _parse_rows(rows)
     model = DatabaseModel.load(model_dir)
     _check_sample_options(model.db, scale, parsed_rows)
+    if guard_source is not None:
+        model.screen_text(guard_source)
+    if model.text_unscreened:
+        err_console.print("note: generated text is not screened against real values (the saved model holds none); "
+                          "--guard-source SRC screens it", highlight=False, markup=False)
     with _progress() as progress:
         budget = "fitted" if text_values is None else _text_values(text_values)
         result = _sample(model, output, scale, parsed_rows, seed, force, progress, budget, part_rows)
