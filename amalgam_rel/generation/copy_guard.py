@@ -63,6 +63,11 @@ class CopyGuard:
         # pickling would write the key next to the digests: the guard never leaves its process
         raise TypeError("a CopyGuard is not saved: it is rebuilt from the real database where needed")
 
+    def __deepcopy__(self, memo: dict) -> CopyGuard:
+        twin = CopyGuard.__new__(CopyGuard)  # a copy inside the process is harmless
+        twin._key, twin._digests = self._key, set(self._digests)
+        return twin
+
     def _digest(self, text: str) -> bytes:
         normal = " ".join(text.casefold().split())
         return hashlib.blake2b(normal.encode("utf-8"), key=self._key, digest_size=_DIGEST_BYTES).digest()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import hashlib
 import json
 import re
@@ -193,6 +194,7 @@ def test_the_copy_guard_is_keyed_per_guard_and_never_pickled():
     assert a.is_copy("501-11-1042 ") and b.is_copy("501-11-1042") and a._digests != b._digests
     with pytest.raises(TypeError, match="not saved"):
         pickle.dumps(a)
+    assert copy.deepcopy(a).is_copy("501-11-1042")  # a model copied inside the process keeps its guard
 
 
 # -- the guard where the real values are ------------------------------------------------------
