@@ -326,7 +326,7 @@ def fit(
     max_children: MaxChildrenOpt = None,
     epsilon_text: EpsilonTextOpt = "refuse",
 ) -> None:
-    """Fit models on SOURCE and save them (no real rows are stored) for `amalgam-rel sample`."""
+    """Fit models on SOURCE and save them for `amalgam-rel sample` (no real rows; docs/privacy.md says what is kept)."""
     from amalgam_rel.schema.load import load_schema
 
     privacy = _privacy_options(load_schema(source), epsilon, delta, max_children, epsilon_text)
@@ -351,6 +351,10 @@ def sample(
     text_values: TextValuesOpt = None,
     part_rows: PartRowsOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")] = False,
+    guard_source: Annotated[Optional[Path], typer.Option(
+        "--guard-source", help="The real DuckDB database the model was fitted on (opened read-only): generated "
+                               "text that repeats one of its values verbatim is redrawn, as in `synth`. A saved "
+                               "model holds no copy of the real values to screen against.")] = None,
 ) -> None:
     """Write a synthetic database from a saved model."""
     from amalgam_rel.relational.database_model import DatabaseModel
@@ -358,11 +362,16 @@ def sample(
     parsed_rows = _parse_rows(rows)
     model = DatabaseModel.load(model_dir)
     _check_sample_options(model.db, scale, parsed_rows)
+    if guard_source is not None:
+        model.screen_text(guard_source)
     with _progress() as progress:
         budget = "fitted" if text_values is None else _text_values(text_values)
         result = _sample(model, output, scale, parsed_rows, seed, force, progress, budget, part_rows)
     err_console.print(f"wrote {output}: {len(result.rows)} tables, {sum(result.rows.values()):,} rows", highlight=False)
     _print_text_summary(result, model)
+    if model.text_unscreened:  # after the output is written: an error stays the one line it is
+        err_console.print("note: the text was not screened against real values (a saved model holds none); "
+                          "--guard-source SRC screens it", highlight=False, markup=False)
 
 
 

@@ -51,6 +51,9 @@ JSON_CHAR = r'([^"\\\x00-\x1F\x7F-\x9F\uFFFD]|\\["\\/bfnrt])'
 MAX_ALPHABET = 512  # distinct characters beyond which free text may hold any printable one
 MAX_TEXT_CHARS = 2000  # longer free text is cut: the regex and the sequence length stay bounded
 MAX_ENUM_STRINGS = 64  # a nested string column with at most this many repeated values is an enum
+# ... of the values at least this many times seen: a value one row alone holds is a record, and
+# the enum is saved with the model (issue #21: no string of a single real row in a saved model)
+MIN_ENUM_COUNT = 2
 # A larger vocabulary is an enum too when values shared by MIN_COUNT occurrences cover almost
 # every occurrence (168 aircraft codes in 93,000 route equipment lists): a learned pattern lets
 # the model invent codes and spreads its mass over them; the rare rest is left out, being records
@@ -322,7 +325,8 @@ def _string_schema(values: list[str], max_length: int | None) -> dict:
     values = [clean_text(v) for v in values]
     counts = Counter(values)
     if values and len(counts) <= MAX_ENUM_STRINGS and len(counts) <= 0.5 * len(values):
-        return {"type": "string", "enum": sorted(counts)}  # categories (genres, codes): keep the vocabulary
+        # categories (genres, codes): keep the vocabulary, without the values a single row holds
+        return {"type": "string", "enum": sorted(v for v, n in counts.items() if n >= MIN_ENUM_COUNT)}
     vocabulary = sorted(v for v, n in counts.items() if n >= MIN_COUNT)
     if (vocabulary and len(vocabulary) <= MAX_VOCABULARY and sum(map(len, vocabulary)) <= MAX_VOCABULARY_CHARS
             and sum(counts[v] for v in vocabulary) >= MIN_VOCABULARY_COVERAGE * len(values)):

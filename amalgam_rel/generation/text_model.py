@@ -1,7 +1,7 @@
 """TextFieldModel: fills the columns a PGM cannot model, one constrained LM per database.
 
 ``fit`` reads the real database once: for every chosen column it learns an output spec (see
-:mod:`.output_types`), the prompt columns, the NULL rate and the copy-guard digests, then trains
+:mod:`.output_types`), the prompt columns, the NULL rate and the copy guard, then trains
 (or loads) one causal LM on all (prompt, value) pairs. ``generate`` fills a table's columns for
 synthetic rows: prompts come from the row's synthetic values only, every candidate is cast and
 CHECKed by DuckDB, and failures (or verbatim copies, or duplicates in a unique column) are
@@ -187,10 +187,11 @@ class TextFieldModel:
             self.tables_ = {key: db.table(key) for key in columns}
             plans, pairs, guard = [], [], CopyGuard()
             for table_key, names in columns.items():
-                t_plans, t_pairs, t_guard = self._learn_table(con, db, db.table(table_key), list(names))
+                t_plans, t_pairs, guarded = self._learn_table(con, db, db.table(table_key), list(names))
                 plans += t_plans
                 pairs += t_pairs
-                guard = guard | t_guard
+                for values in guarded:
+                    guard.add_rare(values, self.guard_max_count)
         finally:
             if con is not source:
                 con.close()
@@ -212,7 +213,7 @@ class TextFieldModel:
         context = context_columns(db, table, names, con)
         wanted = list(dict.fromkeys(names + context))
         rows = _sample_rows(con, table, wanted, self.max_rows_per_column, self.seed)
-        plans, pairs, digests = [], [], []
+        plans, pairs, guarded_values = [], [], []
         for i, name in enumerate(names):
             col = table.column(name)
             values = [r[name] for r in rows]
@@ -255,9 +256,8 @@ class TextFieldModel:
             pairs += [(render_prompt(table.key, name, r, prompt_cols, tag=tag, named=named), spec.encode(r[name]))
                       for r in present]
             if guarded:
-                counts = Counter(str(r[name]) for r in present)
-                digests += [v for v, n in counts.items() if self.guard_max_count is None or n <= self.guard_max_count]
-        return plans, pairs, CopyGuard.from_values(digests)
+                guarded_values.append([r[name] for r in present])
+        return plans, pairs, guarded_values
 
     def _train(self, pairs: list[tuple[str, str]], budget: float, tags: list[str]):
         if self.llm is not None:
@@ -471,7 +471,7 @@ class TextFieldModel:
                 if not good:
                     report.invalid += 1
                     continue
-                copy = plan.guarded and self.guard_.is_copy(text)
+                copy = plan.guarded and self.guard_ is not None and self.guard_.is_copy(text)
                 if copy:
                     report.copies += 1
                     report.first_pass_copies += attempt == 0
@@ -610,7 +610,10 @@ class TextFieldModel:
     # -- persistence --------------------------------------------------------------------------
 
     def save(self, path: str | Path) -> Path:
-        """A directory: ``lm/`` (safetensors + tokenizer JSON) and ``text_model.json``; no pickle."""
+        """A directory: ``lm/`` (safetensors + tokenizer JSON) and ``text_model.json``; no pickle.
+
+        The copy guard is not saved (see :mod:`.copy_guard`): :meth:`screen_against` rebuilds it.
+        """
         self._check_fitted()
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
@@ -623,7 +626,6 @@ class TextFieldModel:
             "llm_dir": "lm" if keep_lm else None,
             "plans": [p.to_dict() for p in self.plans_.values()],
             "tables": {k: _table_json(t) for k, t in self.tables_.items()},
-            "copy_guard": self.guard_.to_list(),
             "train_report": self.train_report_.to_dict() if self.train_report_ else None,
             "fit_seconds": self.fit_seconds_,
         }
@@ -645,11 +647,41 @@ class TextFieldModel:
         model.model_, model.tokenizer_ = lm_mod.load_pretrained(source, model.device_)
         model.plans_ = {(p["table"], p["column"]): ColumnPlan.from_dict(p) for p in meta["plans"]}
         model.tables_ = {k: _table_from_json(v) for k, v in meta["tables"].items()}
-        model.guard_ = CopyGuard(frozenset(meta["copy_guard"]))
+        model.guard_ = None  # never saved: see screen_against
         model.train_report_ = lm_mod.TrainReport(**meta["train_report"]) if meta["train_report"] else None
         model.fit_seconds_ = meta["fit_seconds"]
         model.generation_report_, model._generators, model._validators = {}, {}, {}
         return model
+
+    def screen_against(self, source) -> TextFieldModel:
+        """Rebuild the copy guard from the real database this model was fitted on (read-only).
+
+        A loaded model holds no guard, so its text is not screened against the real values
+        until this is called. Only the guarded columns are read, from the rows ``fit`` read.
+        """
+        self._check_fitted()
+        con = source if isinstance(source, duckdb.DuckDBPyConnection) else open_duckdb(source)
+        try:
+            db = read_duckdb(con)
+            guard = CopyGuard()
+            for key in dict.fromkeys(t for t, _ in self.plans_):
+                names = [c for (t, c), p in self.plans_.items() if t == key and p.guarded]
+                if not names:
+                    continue
+                if not db.has_table(key):
+                    raise InputError(f"the guard source has no table {key}: it is not the database the model was fitted on")
+                missing = [c for c in names if not db.table(key).has_column(c)]
+                if missing:
+                    raise InputError(f"the guard source has no column {key}.{missing[0]}: "
+                                     "it is not the database the model was fitted on")
+                rows = _sample_rows(con, db.table(key), names, self.max_rows_per_column, self.seed)
+                for name in names:
+                    guard.add_rare([r[name] for r in rows], self.guard_max_count)
+        finally:
+            if con is not source:
+                con.close()
+        self.guard_ = guard
+        return self
 
     def get_params(self) -> dict:
         return {k: getattr(self, k) for k in ("llm", "fine_tune", "budget_s", "max_rows_per_column", "copy_guard", "guard_max_count",

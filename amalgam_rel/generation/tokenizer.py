@@ -17,6 +17,11 @@ from transformers import PreTrainedTokenizerFast
 
 EOS = "<|endoftext|>"
 PAD = "<|pad|>"
+# A merge needs a pair seen this often in the training text, so no token spells what one row
+# alone holds: a value enters the corpus at most three times (its own target, and cut short in
+# the prompts of the next two text columns of its row). Without it a small corpus ran out of
+# shared pairs and merged single names into tokens, saved verbatim in tokenizer.json (issue #21).
+MIN_MERGE_COUNT = 5
 
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int, special: Sequence[str] = ()) -> PreTrainedTokenizerFast:
@@ -26,7 +31,7 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int, special: Sequence[str
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size, special_tokens=[EOS, PAD, *special], initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
+        min_frequency=MIN_MERGE_COUNT, show_progress=False,
     )
     tok.train_from_iterator(texts, trainer)
     return PreTrainedTokenizerFast(tokenizer_object=tok, eos_token=EOS, bos_token=EOS, pad_token=PAD)

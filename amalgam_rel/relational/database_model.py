@@ -251,6 +251,34 @@ class DatabaseModel:
                      + (" (rows with one)" if c.only_with_parent else "")) for c in ft.copies for fk in [self.db.foreign_keys[c.fk]]]
         return out
 
+    @property
+    def text_unscreened(self) -> bool:
+        """Whether sampled text would go out without the copy guard: a loaded model's, until
+        :meth:`screen_text` (a private fit's schema-only text never saw a real value)."""
+        return self.text_ is not None and getattr(self.text_, "guard_", False) is None
+
+    def screen_text(self, source: str | Path) -> DatabaseModel:
+        """Screen sampled text against the real values again: rebuild the copy guard from
+        ``source`` (read-only), which must be the database this model was fitted on.
+
+        A saved model holds no copy guard (see :mod:`amalgam_rel.generation.copy_guard`).
+        """
+        if not self.text_unscreened:
+            return self
+        con = open_duckdb(source)
+        try:
+            real = read_duckdb(con)
+            for key in dict.fromkeys(t for t, _ in self.text_.plans_):
+                fitted = self.schema_.table(key).row_count if self.schema_.has_table(key) else None
+                seen = real.table(key).row_count if real.has_table(key) else None
+                if fitted is not None and seen is not None and fitted != seen:
+                    raise InputError(f"guard source {source} is not the database the model was fitted on: "
+                                     f"table {key} has {seen:,} rows, the model saw {fitted:,}")
+            self.text_.screen_against(con)
+        finally:
+            con.close()
+        return self
+
     def sample(self, output: str | Path, *, scale: float = 1.0, rows: dict[str, int] | None = None,
                seed: int | None = None, force: bool = False, text_values: int | None | Literal["fitted"] = "fitted",
                part_rows: int = streaming.DEFAULT_PART_ROWS,
