@@ -9,6 +9,7 @@ prints a marker and waits on stdin; the test sends the signal once it has read t
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -52,7 +53,7 @@ def one_line_refusal(proc, expected: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory) -> Path:
+def pristine(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("tiny") / "tiny.duckdb"
     con = duckdb.connect(str(path))
     con.execute("""
@@ -66,10 +67,21 @@ def tiny(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def synthetic(tiny, tmp_path_factory) -> Path:
+def synthesized(pristine, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("synthetic") / "synth.duckdb"
-    cli("synth", tiny, "-o", out, check=True)
+    cli("synth", pristine, "-o", out, check=True)
     return out
+
+
+# each test gets its own copies: a regression that writes onto one must not spoil the next test
+@pytest.fixture
+def tiny(pristine, tmp_path_factory) -> Path:
+    return Path(shutil.copy2(pristine, tmp_path_factory.mktemp("source") / "tiny.duckdb"))
+
+
+@pytest.fixture
+def synthetic(synthesized, tmp_path_factory) -> Path:
+    return Path(shutil.copy2(synthesized, tmp_path_factory.mktemp("synthetic") / "synth.duckdb"))
 
 
 def fingerprint(path: Path) -> tuple[bytes, int]:

@@ -37,7 +37,7 @@ MANIFEST = "model.json"
 
 
 def check_model_dir(path: str | Path, *, force: bool, option: str = "model directory",
-                    sources: Mapping[str, Path | str | None] = {}) -> None:
+                    sources: Mapping[str, Path | str | None] | None = None) -> None:
     """Refuse, before any fitting, a model directory that cannot or must not be written: with
     ``force`` an existing one is replaced only if it is a saved model and nothing else."""
     path = Path(path)

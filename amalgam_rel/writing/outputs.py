@@ -47,20 +47,20 @@ def _inside(path: Path, folder: Path) -> bool:
     return folder.is_dir() and folder.resolve() in path.resolve().parents
 
 
-def check_output_path(path: Path, *, option: str, force: bool, sources: Mapping[str, Path | str | None] = {},
-                      others: Mapping[str, Path | None] = {}, directory: bool = False) -> None:
+def check_output_path(path: Path, *, option: str, force: bool, sources: Mapping[str, Path | str | None] | None = None,
+                      others: Mapping[str, Path | None] | None = None, directory: bool = False) -> None:
     """Refuse an output that would destroy data or cannot be written (``option`` names it).
 
     ``sources`` maps what each input is ("source database") to its path; ``others`` maps the
     options of the command's other outputs to theirs. ``directory``: the output is a folder.
     """
     path = Path(path)
-    for label, source in sources.items():
+    for label, source in (sources or {}).items():
         if source is not None and same_file(path, Path(source)):
             raise OutputError(f"refusing to write onto the {label} {source}: {option} names it")
         if source is not None and _inside(path, Path(source)):
             raise OutputError(f"refusing to write into the {label} {source}: {option} names a file in it")
-    for other_option, other in others.items():
+    for other_option, other in (others or {}).items():
         if other is not None and same_file(path, Path(other)):
             raise OutputError(f"{option} and {other_option} name the same file {path}")
     if directory and path.exists() and not path.is_dir():
@@ -145,7 +145,7 @@ def sweep_stale_temps(path: Path) -> list[Path]:
 
 
 def check_outputs(outputs: Mapping[str, Path | None], *, force: bool,
-                  sources: Mapping[str, Path | str | None] = {}) -> None:
+                  sources: Mapping[str, Path | str | None] | None = None) -> None:
     """:func:`check_output_path` for each of a command's file outputs (option -> path; None: not
     asked for), each also against the others."""
     given = {option: Path(path) for option, path in outputs.items() if path is not None}

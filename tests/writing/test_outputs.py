@@ -7,7 +7,8 @@ import sys
 import pytest
 
 from amalgam_rel.errors import OutputError
-from amalgam_rel.writing.outputs import check_output_path, sweep_stale_temps
+from amalgam_rel.interrupts import interrupted_line
+from amalgam_rel.writing.outputs import check_output_path, sweep_stale_temps, write_atomically
 
 
 def test_an_output_inside_an_input_folder_is_refused(tmp_path):
@@ -30,3 +31,11 @@ def test_sweep_needs_a_dead_process_and_the_outputs_own_name(tmp_path):
     sweep_stale_temps(tmp_path / "out.duckdb")
     sweep_stale_temps(tmp_path / "model")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[2:])
+
+
+def test_the_interruption_line_says_what_was_and_was_not_written(tmp_path):
+    out, report = tmp_path / "s.duckdb", tmp_path / "r.html"
+    assert interrupted_line([out, None]) == f"interrupted: nothing was written to {out}"
+    assert interrupted_line([]) == "interrupted"
+    write_atomically(out, b"done", what="the output")
+    assert interrupted_line([out, report]) == f"interrupted: wrote {out}; nothing was written to {report}"
