@@ -80,15 +80,15 @@ def _expected_files(path: Path) -> set[str] | None:
         if "files" in doc:
             return {MANIFEST, *map(str, doc["files"])}
         expected = {MANIFEST, *(t["model"] for t in doc["tables"] if t["model"])}
+        if doc.get("privacy"):
+            expected.add(str(doc["privacy"]))
+        if doc.get("text"):
+            text = Path(str(doc["text"]))
+            expected.add((text / "text_model.json").as_posix())
+            lm = path / text / "lm"  # what the language model library saved there, one level deep
+            expected |= {(text / "lm" / f.name).as_posix() for f in (lm.iterdir() if lm.is_dir() else ()) if f.is_file()}
     except (OSError, ValueError, TypeError, KeyError):
         return None
-    if doc.get("privacy"):
-        expected.add(str(doc["privacy"]))
-    if doc.get("text"):
-        text = Path(str(doc["text"]))
-        expected.add((text / "text_model.json").as_posix())
-        lm = path / text / "lm"  # what the language model library saved there, one level deep
-        expected |= {(text / "lm" / f.name).as_posix() for f in (lm.iterdir() if lm.is_dir() else ()) if f.is_file()}
     return expected
 
 
@@ -119,7 +119,11 @@ def _put_in_place(tmp: Path, path: Path) -> None:
     old = saved_files(path)  # checked again: the directory may have changed while the model was fitted
     aside = path.with_name(f".{path.name}.amalgam-old-{os.getpid()}")
     path.rename(aside)
-    tmp.rename(path)
+    try:
+        tmp.rename(path)
+    except BaseException:
+        aside.rename(path)  # the old model goes back where it was
+        raise
     for relative in old:
         (aside / relative).unlink(missing_ok=True)
     for folder, _, _ in sorted(os.walk(aside), key=lambda w: -len(w[0])):  # deepest first
