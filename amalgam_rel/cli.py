@@ -46,15 +46,22 @@ DialectOpt = Annotated[
 
 
 def user_errors(command):
-    """Turn an AmalgamError into one line on stderr and exit code 2."""
+    """Turn an AmalgamError into one line on stderr and exit code 2; an interruption (Ctrl-C or
+    SIGTERM, after the temporary outputs are removed) into one line and exit code 130 or 143."""
+    from amalgam_rel.interrupts import exit_code, interrupted_line, terminate_as_interrupt
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
-            return command(*args, **kwargs)
+            with terminate_as_interrupt():
+                return command(*args, **kwargs)
         except AmalgamError as err:
             err_console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
             raise typer.Exit(err.exit_code) from None
+        except KeyboardInterrupt as interrupt:
+            line = interrupted_line([kwargs.get("output"), kwargs.get("report")])
+            err_console.print(line, highlight=False, markup=False, soft_wrap=True)
+            raise typer.Exit(exit_code(interrupt)) from None
 
     return wrapper
 
@@ -89,8 +96,10 @@ def clone_schema(
 ) -> None:
     """Write an empty DuckDB database with the same DDL as SOURCE."""
     from amalgam_rel.schema.load import load_schema
+    from amalgam_rel.writing.outputs import check_outputs
     from amalgam_rel.writing.writer import DatabaseWriter
 
+    check_outputs({"-o": output}, force=force, sources={"source database": source, "sidecar": sidecar})
     db = load_schema(source, sidecar=sidecar, dialect=dialect)
     with DatabaseWriter(db, output, force=force, source=source):
         pass
@@ -168,6 +177,12 @@ def _print_ledger(ledger) -> None:
                       "-" if e.sigma is None else f"{e.sigma:.3g}", f"{e.sensitivity:g}", escape(e.detail))
     table.add_row("total", "", "", f"{ledger.spent:.4g}", "", "", f"of rho {ledger.rho:.4g}; delta spent {ledger.delta_spent:.3g}")
     console.print(table)
+
+
+def _inputs(source: Path, sidecar: Path | None, llm: str | None) -> dict:
+    """What a fitting command reads, which none of its outputs may be written onto."""
+    return {"source database": source, "sidecar": sidecar,
+            "--llm model": llm if llm is not None and Path(llm).exists() else None}
 
 
 def _text_values(n: int | None):
@@ -277,13 +292,15 @@ def synth(
     epsilon_text: EpsilonTextOpt = "refuse",
 ) -> None:
     """Fit models on SOURCE and write a synthetic database with the same DDL to OUTPUT."""
-    from amalgam_rel.writing.writer import check_output_path
-
+    from amalgam_rel.dp.accounting import ledger_path
     from amalgam_rel.schema.load import load_schema
+    from amalgam_rel.writing.outputs import check_outputs
 
     # every option is checked before minutes of fitting, not after
     parsed_rows = _parse_rows(rows)
-    check_output_path(output, force, source)
+    ledger = ledger_path(output) if epsilon is not None else None
+    check_outputs({"-o": output, "--report": report, "the privacy ledger": ledger}, force=force,
+                  sources=_inputs(source, sidecar, llm))
     schema = load_schema(source)
     _check_sample_options(schema, scale, parsed_rows)
     privacy = _privacy_options(schema, epsilon, delta, max_children, epsilon_text)
@@ -292,8 +309,6 @@ def synth(
         result = _sample(model, output, scale, parsed_rows, seed, force, progress, _text_values(text_values),
                          part_rows)
     if model.privacy_ is not None:
-        from amalgam_rel.dp.accounting import ledger_path
-
         _print_ledger(model.privacy_)
         err_console.print(f"wrote {model.privacy_.write(ledger_path(output))}", highlight=False)
     total = sum(result.rows.values())
@@ -327,8 +342,10 @@ def fit(
     epsilon_text: EpsilonTextOpt = "refuse",
 ) -> None:
     """Fit models on SOURCE and save them for `amalgam-rel sample` (no real rows; docs/privacy.md says what is kept)."""
+    from amalgam_rel.relational.persistence import check_model_dir
     from amalgam_rel.schema.load import load_schema
 
+    check_model_dir(output, force=force, option="-o", sources=_inputs(source, sidecar, llm))
     privacy = _privacy_options(load_schema(source), epsilon, delta, max_children, epsilon_text)
     with _progress() as progress:
         model = _fit(source, sidecar, seed, llm, text_budget, progress, privacy)
@@ -358,8 +375,10 @@ def sample(
 ) -> None:
     """Write a synthetic database from a saved model."""
     from amalgam_rel.relational.database_model import DatabaseModel
+    from amalgam_rel.writing.outputs import check_outputs
 
     parsed_rows = _parse_rows(rows)
+    check_outputs({"-o": output}, force=force, sources={"model directory": model_dir, "--guard-source": guard_source})
     model = DatabaseModel.load(model_dir)
     _check_sample_options(model.db, scale, parsed_rows)
     if guard_source is not None:
@@ -433,6 +452,7 @@ def evaluate(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the full result as JSON.")] = False,
     report: Annotated[Optional[Path], typer.Option("--report", help="Write a self-contained HTML report.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the --report file if it exists.")] = False,
     sidecar: SidecarOpt = None,
 ) -> None:
     """Compare SYNTH with REAL: validity, fidelity, SQL-workload answers and privacy."""
@@ -440,7 +460,11 @@ def evaluate(
     from amalgam_rel.evaluation.console import print_summary
     from amalgam_rel.evaluation.report import write_report
     from amalgam_rel.schema.load import load_schema
+    from amalgam_rel.writing.outputs import check_outputs
 
+    check_outputs({"--report": report}, force=force, sources={
+        "real database": real, "synthetic database": synth, "--queries folder": queries, "holdout database": holdout,
+        "sidecar": sidecar})
     schema = load_schema(real, sidecar=sidecar) if sidecar else None
     result = run_evaluation(real, synth, schema=schema, queries=queries, holdout=holdout)
     summary = result.to_dict()

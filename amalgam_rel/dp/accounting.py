@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from amalgam_rel.errors import OutputError
 from amalgam_rel.models.privacy import Ledger, cdp_rho
+from amalgam_rel.writing.outputs import write_atomically
 
 RELEASE_SHARE = 0.1  # of delta, for the threshold releases (the rest goes into rho)
 _SIGMA = re.compile(r"sigma=([0-9.eE+-]+)")
@@ -109,15 +108,8 @@ class DatabaseLedger:
 
     def write(self, path: str | Path) -> Path:
         """Written to a temporary file and renamed into place: a reader never sees half a ledger."""
-        path = Path(path)
-        tmp = path.with_name(f".{path.name}.amalgam-tmp")
-        try:
-            tmp.write_text(json.dumps(self.to_json(), indent=1, default=_finite), encoding="utf-8")
-            os.replace(tmp, path)
-        except OSError as err:
-            tmp.unlink(missing_ok=True)
-            raise OutputError(f"cannot write the privacy ledger {path}: {err.strerror or err}") from None
-        return path
+        return write_atomically(Path(path), json.dumps(self.to_json(), indent=1, default=_finite),
+                                what="the privacy ledger")
 
 
 def ledger_path(output: str | Path) -> Path:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from amalgam_rel.errors import OutputError
 from amalgam_rel.evaluation.console import fmt
+from amalgam_rel.writing.outputs import write_atomically
 
 REAL, SYNTH = "#4062bb", "#f28c28"
 STYLE = """
@@ -131,10 +132,8 @@ def render(ev) -> str:
 
 
 def write_report(ev, path: str | Path) -> None:
+    """Written atomically (see :mod:`amalgam_rel.writing.outputs`); the caller checked ``path`` first."""
     path = Path(path)
     if path.is_dir():
         raise OutputError(f"{path} is a directory, not a report file")
-    try:
-        path.write_text(render(ev), encoding="utf-8")
-    except OSError as err:
-        raise OutputError(f"cannot write the report {path}: {err.strerror}") from None
+    write_atomically(path, render(ev), what="the report")

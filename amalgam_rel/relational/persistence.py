@@ -8,7 +8,9 @@ model is an ``.npz`` (see :mod:`amalgam_rel.models.persistence`) and the languag
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 
@@ -27,48 +29,113 @@ from amalgam_rel.relational.keys import key_generator_from_json
 from amalgam_rel.relational.plan import plan_database
 from amalgam_rel.relational.totals import Total
 from amalgam_rel.schema.serialize import database_from_json, database_to_json
+from amalgam_rel.writing.outputs import check_output_path, mark_written, sweep_stale_temps, temp_path
 
 FORMAT = "amalgam-rel/database-model"
 VERSION = 1
 MANIFEST = "model.json"
 
 
+def check_model_dir(path: str | Path, *, force: bool, option: str = "model directory",
+                    sources: Mapping[str, Path | str | None] | None = None) -> None:
+    """Refuse, before any fitting, a model directory that cannot or must not be written: with
+    ``force`` an existing one is replaced only if it is a saved model and nothing else."""
+    path = Path(path)
+    check_output_path(path, option=option, force=force, sources=sources, directory=True)
+    if path.exists():
+        saved_files(path)
+
+
+def saved_files(path: Path) -> list[str]:
+    """Every file of the saved model at ``path`` (relative, ``/``-separated); an OutputError naming
+    ``path`` if it is not one or holds anything a save did not write. An empty folder holds nothing."""
+    try:
+        if not any(path.iterdir()):
+            return []
+    except OSError as err:
+        raise OutputError(f"cannot replace the model directory {path}: {err.strerror or err}") from None
+    expected = _expected_files(path)
+    if expected is None:
+        raise OutputError(f"refusing to replace {path}: it is not an amalgam-rel model directory")
+    folders = {parent.as_posix() for name in expected for parent in Path(name).parents}
+    found = []
+    for folder, dirs, files in os.walk(path):  # symlinked folders are listed, never followed
+        for entry in (Path(folder) / name for name in files + dirs):
+            relative = entry.relative_to(path).as_posix()
+            if entry.is_symlink() or relative not in (folders if entry.is_dir() else expected):
+                raise OutputError(f"refusing to replace the model directory {path}: it holds {relative}, "
+                                  "which amalgam-rel did not write")
+            if not entry.is_dir():
+                found.append(relative)
+    return found
+
+
+def _expected_files(path: Path) -> set[str] | None:
+    """The files a save wrote, as its manifest lists them (or, for models saved before the list,
+    as their roles name them); None if ``path`` holds no manifest of this format."""
+    try:
+        doc = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+            return None
+        if "files" in doc:
+            return {MANIFEST, *map(str, doc["files"])}
+        expected = {MANIFEST, *(t["model"] for t in doc["tables"] if t["model"])}
+        if doc.get("privacy"):
+            expected.add(str(doc["privacy"]))
+        if doc.get("text"):
+            text = Path(str(doc["text"]))
+            expected.add((text / "text_model.json").as_posix())
+            lm = path / text / "lm"  # what the language model library saved there, one level deep
+            expected |= {(text / "lm" / f.name).as_posix() for f in (lm.iterdir() if lm.is_dir() else ()) if f.is_file()}
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    return expected
+
+
 def save_database_model(model, path: str | Path, *, force: bool = False) -> Path:
     path = Path(path)
-    if path.exists():
-        if not force:
-            raise OutputError(f"model directory {path} already exists (pass --force to replace it)")
-        if not (path / MANIFEST).exists():
-            raise OutputError(f"refusing to replace {path}: it is not an amalgam-rel model directory")
-    tmp = path.with_name(f".{path.name}.amalgam-tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    (tmp / "tables").mkdir(parents=True)
-    tables = []
-    for i, (key, ft) in enumerate(model.tables_.items()):
-        file = None
-        if ft.model is not None:
-            file = f"tables/{i}.npz"
-            save_model(ft.model, tmp / file)
-        tables.append({
-            "key": key, "model": file, "context": list(ft.context), "text_columns": list(ft.text_columns),
-            "keys": {c: g.to_json() for c, g in ft.keys.items()},
-            "fillers": {c: f.to_json() for c, f in ft.fillers.items()},
-            "real_rows": ft.real_rows, "null_driver_rows": ft.null_driver_rows,
-            "temporal": [{"column": o.column, "parent_column": o.parent_column, "gaps": list(o.gaps), "step": o.step}
-                         for o in ft.temporal],
-            # JSON object keys are strings: FK indexes are written as such and read back as ints
-            "mean_degrees": {str(i): v for i, v in ft.mean_degrees.items()},
-            "own_parent_shares": {str(i): v for i, v in ft.own_parent_shares.items()},
-            "own_parent_tops": {str(i): list(v) for i, v in ft.own_parent_tops.items()},
-            "sequences": dict(ft.sequences),
-            "matched": {str(i): c for i, c in ft.matched.items()},
-            "fixed_sums": [asdict(f) for f in ft.fixed_sums],
-            "derived": [asdict(f) for f in ft.derived], "date_parts": [asdict(f) for f in ft.date_parts],
-            "calendar": list(ft.calendar), "spelled": [asdict(f) for f in ft.spelled],
-            "offsets": [asdict(f) for f in ft.offsets],
-            "copies": [asdict(f) for f in ft.copies],
-            "implied": [asdict(f) for f in ft.implied.values()], "match_order": list(ft.match_order),
-        })
+    check_model_dir(path, force=force, sources={"source database": getattr(model, "source_", None)})
+    sweep_stale_temps(path)
+    tmp = temp_path(path)
+    try:
+        tmp.mkdir()
+        _write_model(model, tmp)
+        _put_in_place(tmp, path)
+    except OSError as err:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(f"cannot write the model directory {path}: {err.strerror or err}") from None
+    except BaseException:  # an interruption (SIGINT, SIGTERM) too: the half-written copy goes
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    mark_written(path)
+    return path
+
+
+def _put_in_place(tmp: Path, path: Path) -> None:
+    """Rename ``tmp`` to ``path``; an old model there is moved aside first and only its own files removed."""
+    if not path.exists():
+        tmp.rename(path)
+        return
+    old = saved_files(path)  # checked again: the directory may have changed while the model was fitted
+    aside = path.with_name(f".{path.name}.amalgam-old-{os.getpid()}")
+    path.rename(aside)
+    try:
+        tmp.rename(path)
+    except BaseException:
+        aside.rename(path)  # the old model goes back where it was
+        raise
+    for relative in old:
+        (aside / relative).unlink(missing_ok=True)
+    for folder, _, _ in sorted(os.walk(aside), key=lambda w: -len(w[0])):  # deepest first
+        try:
+            os.rmdir(folder)
+        except OSError:  # something appeared there since the check: it is not ours to delete
+            pass
+
+
+def _write_model(model, tmp: Path) -> None:
+    (tmp / "tables").mkdir()
+    tables = [_table_entry(i, key, ft, tmp) for i, (key, ft) in enumerate(model.tables_.items())]
     # a schema-only text generator (private fits) is a few parameters, not a trained model
     schema_text = model.text_.to_json() if getattr(model.text_, "kind", None) == "schema" else None
     if model.text_ is not None and schema_text is None:
@@ -82,12 +149,38 @@ def save_database_model(model, path: str | Path, *, force: bool = False) -> Path
         "text": "text" if model.text_ is not None and schema_text is None else None,
         "schema_text": schema_text, "privacy": "privacy.json" if privacy is not None else None,
         "totals": [t.to_json() for t in getattr(model, "totals_", ())],
+        # every file this save wrote: `fit --force` replaces a directory holding these and nothing else
+        "files": sorted((Path(folder) / f).relative_to(tmp).as_posix() for folder, _, files in os.walk(tmp)
+                        for f in files),
     }
     (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    if path.exists():
-        shutil.rmtree(path)
-    tmp.rename(path)
-    return path
+
+
+def _table_entry(i: int, key: str, ft: FittedTable, tmp: Path) -> dict:
+    file = None
+    if ft.model is not None:
+        file = f"tables/{i}.npz"
+        save_model(ft.model, tmp / file)
+    return {
+        "key": key, "model": file, "context": list(ft.context), "text_columns": list(ft.text_columns),
+        "keys": {c: g.to_json() for c, g in ft.keys.items()},
+        "fillers": {c: f.to_json() for c, f in ft.fillers.items()},
+        "real_rows": ft.real_rows, "null_driver_rows": ft.null_driver_rows,
+        "temporal": [{"column": o.column, "parent_column": o.parent_column, "gaps": list(o.gaps), "step": o.step}
+                     for o in ft.temporal],
+        # JSON object keys are strings: FK indexes are written as such and read back as ints
+        "mean_degrees": {str(i): v for i, v in ft.mean_degrees.items()},
+        "own_parent_shares": {str(i): v for i, v in ft.own_parent_shares.items()},
+        "own_parent_tops": {str(i): list(v) for i, v in ft.own_parent_tops.items()},
+        "sequences": dict(ft.sequences),
+        "matched": {str(i): c for i, c in ft.matched.items()},
+        "fixed_sums": [asdict(f) for f in ft.fixed_sums],
+        "derived": [asdict(f) for f in ft.derived], "date_parts": [asdict(f) for f in ft.date_parts],
+        "calendar": list(ft.calendar), "spelled": [asdict(f) for f in ft.spelled],
+        "offsets": [asdict(f) for f in ft.offsets],
+        "copies": [asdict(f) for f in ft.copies],
+        "implied": [asdict(f) for f in ft.implied.values()], "match_order": list(ft.match_order),
+    }
 
 
 def load_database_model(path: str | Path):

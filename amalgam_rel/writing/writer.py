@@ -31,6 +31,7 @@ from amalgam_rel.schema import sql
 from amalgam_rel.schema.graph import fk_graph
 from amalgam_rel.schema.model import Database, ForeignKey, Table
 from amalgam_rel.writing.ddl import create_statements, index_statements, view_statements
+from amalgam_rel.writing.outputs import check_output_path, mark_written, sweep_stale_temps, temp_path
 
 _CHUNK = "__amalgam_chunk"  # the name a chunk of Arrow rows is registered under while inserted
 
@@ -54,8 +55,9 @@ class DatabaseWriter:
 
     # -- lifecycle -------------------------------------------------------------------------
     def __enter__(self) -> DatabaseWriter:
-        check_output_path(self.path, self.force, self.source)
-        self._tmp = self.path.with_name(f".{self.path.name}.amalgam-tmp-{os.getpid()}")
+        check_output_path(self.path, option="output", force=self.force, sources={"source database": self.source})
+        sweep_stale_temps(self.path)
+        self._tmp = temp_path(self.path)
         _remove(self._tmp)
         try:
             self._con = duckdb.connect(str(self._tmp))
@@ -87,9 +89,10 @@ class DatabaseWriter:
             if self.path.exists() and self.force:
                 _remove(Path(f"{self.path}.wal"))
             os.replace(self._tmp, self.path)
-        except BaseException:
+        except BaseException:  # an interruption (SIGINT, SIGTERM) too: the temporary file goes
             self._abort()
             raise
+        mark_written(self.path)
 
     def _abort(self) -> None:
         if self._con is not None:
@@ -219,21 +222,6 @@ def self_reference_levels(con: duckdb.DuckDBPyConnection, table: Table, fks: lis
             return depth
         depth = new
     raise DataError(f"table {table.key!r}: its self-references form a cycle, so no row can be inserted first")
-
-
-def check_output_path(path: Path, force: bool, source: Path | None) -> None:
-    """Refuse outputs that would destroy data or cannot be written."""
-    if source is not None and path.resolve() == source.resolve():
-        raise OutputError(f"refusing to write onto the source database {source}")
-    if path.is_dir():
-        raise OutputError(f"output {path} is a directory")
-    if path.exists() and not force:
-        raise OutputError(f"output {path} already exists (pass --force to replace it)")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise OutputError(f"cannot write {path}: the folder {parent} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise OutputError(f"cannot write {path}: the folder {parent} is not writable")
 
 
 def _remove(path: Path) -> None:
