@@ -245,8 +245,8 @@ class DatabaseModel:
                     for d in ft.derived if d.path for fks in [[self.db.foreign_keys[i] for i in d.path]]]
             out += [(f"{key}.{p.column}", f"{p.part} of {p.source}" + (" (looked up)" if p.lookup else "")
                      + (f" {p.offset:+d}" if p.offset else "")) for p in ft.date_parts]
-            out += [(f"{key}.{s.column}", f"{s.source} spelled {s.prefix!r}{'#' * max(s.width, 1)}{s.suffix!r}")
-                    for s in ft.spelled]
+            out += [(f"{key}.{s.column}", f"{s.source} spelled {s.prefix!r}{'#' * max(s.width, 1)}{s.suffix!r}"
+                     + (" (rows with one)" if s.only_where_set else "")) for s in ft.spelled]
             out += [(f"{key}.{c.column}", f"{fk.ref_table}.{c.source} through {', '.join(fk.columns)}"
                      + (" (rows with one)" if c.only_with_parent else "")) for c in ft.copies for fk in [self.db.foreign_keys[c.fk]]]
         return out

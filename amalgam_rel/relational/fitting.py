@@ -432,10 +432,23 @@ def find_spelled_columns(ft: FittedTable, frames, fitted, options: FitOptions) -
     if not sources or not targets:
         return
     unique = _unique_columns(ft.table)
-    ft.spelled = tuple(s for s in find_spelled(ft.frame, targets, sources)
-                       if s.column not in unique or (ft.table.is_unique((s.source,)) and s.null_share == 0))
+    found = [_where_set(ft, s) for s in find_spelled(ft.frame, targets, sources)]
+    # a UNIQUE one never takes values of its own: its models could draw a number another row spells
+    ft.spelled = tuple(s for s in found if s.column not in unique
+                       or (ft.table.is_unique((s.source,)) and s.null_share == 0 and not s.only_where_set))
     for s in ft.spelled:
         ft.keys.pop(s.column, None)
+
+
+def _where_set(ft: FittedTable, rule: Spelled) -> Spelled:
+    """``rule``, written only where its integer is set when a NOT NULL column could meet a NULL
+    integer the real rows never had: a nullable key left without a parent (one that follows
+    another, :mod:`.implied`) or a self-reference's roots. (A model column is never NULL where
+    the real one never was, and a real NULL makes the rule ``only_where_set`` already.)"""
+    if rule.only_where_set or ft.table.column(rule.column).nullable or rule.source not in ft.plan.fk_columns \
+            or not ft.table.column(rule.source).nullable:
+        return rule
+    return replace(rule, only_where_set=True)
 
 
 def find_parent_copy_columns(ft: FittedTable, frames: TrainingFrames, fitted, options: FitOptions) -> None:
@@ -483,8 +496,8 @@ def _unique_columns(table: Table) -> set[str]:
 
 def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     exclude = tuple(ft.plan.fk_columns) + tuple(c for c in ft.keys if c not in ft.calendar) + tuple(ft.sequences) \
-        + tuple(d.column for d in ft.derived) + tuple(d.column for d in ft.date_parts) + tuple(s.column for s in ft.spelled) \
-        + tuple(c.column for c in ft.copies if not c.only_with_parent)
+        + tuple(d.column for d in ft.derived) + tuple(d.column for d in ft.date_parts) \
+        + tuple(s.column for s in ft.spelled if not s.only_where_set) + tuple(c.column for c in ft.copies if not c.only_with_parent)
     if ft.frame.num_rows == 0 or all(c in exclude for c in ft.frame.column_names):
         return
     # text lengths, frequent values and JSON shapes join the model when not private: under a privacy budget the language model

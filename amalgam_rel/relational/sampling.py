@@ -619,14 +619,30 @@ def fill_others(d: Draft) -> None:
 
 
 def spell_columns(d: Draft) -> None:
-    """Text columns spelling an integer of their row (:mod:`.spelled`), from the sampled integers."""
+    """Text columns spelling an integer of their row (:mod:`.spelled`), from the sampled integers.
+
+    One with values of its own where the integer is NULL takes those from its models: from the
+    table model's draw here, or, for language-model text, once that exists (:func:`spell_text_columns`).
+    """
     for f in d.ft.spelled:
-        d.values[f.column] = spelled.compute(f, d.values[f.source], pa.string(), d.rng)
+        if not (f.only_where_set and f.column in d.ft.text_columns):
+            _spell(d, f)
+
+
+def spell_text_columns(d: Draft) -> None:
+    for f in d.ft.spelled:
+        if f.only_where_set and f.column in d.ft.text_columns and d.n:
+            _spell(d, f)
+
+
+def _spell(d: Draft, f: spelled.Spelled) -> None:
+    d.values[f.column] = spelled.compute(f, d.values[f.source], pa.string(), d.rng, d.values.get(f.column))
 
 
 SAMPLE_STAGES = (create_rows, add_date_offsets, keep_fixed_sums, match_foreign_keys, build_self_references, generate_keys, resolve_foreign_keys,
                  keep_temporal_orders, assemble, repair_unique_sets, enforce_checks, copy_parent_columns, compute_date_parts,
-                 derive_columns, fill_others, spell_columns, fill_text, copy_parent_values, repair_text_unique_sets)
+                 derive_columns, fill_others, spell_columns, fill_text, spell_text_columns, copy_parent_values,
+                 repair_text_unique_sets)
 
 
 def sample_table(d: Draft) -> pa.Table:
