@@ -401,6 +401,11 @@ def find_date_part_columns(ft: FittedTable, frames, fitted, options: FitOptions)
     if not dates:
         return
     parts = find_date_parts(ft.frame, dates, [c.name for c in present if c.name not in skip and c.name not in dates])
+    # a NOT NULL part of a date drawn as a gap (:mod:`.date_offsets`) meets a NULL date where the
+    # anchor is NULL, though the real date never was: its models give those rows
+    gapped = {o.column for o in ft.offsets}
+    parts = tuple(replace(p, only_where_set=True) if p.source in gapped and not ft.table.column(p.column).nullable else p
+                  for p in parts)
     # an integer key that spells a unique, never-NULL date (date_key = 20240131, a julian day) is read off it
     # too, instead of counting on from the first real key (20240131, 20240132, ...)
     days = [c for c in dates if (ft.table.is_unique((c,)) or c in ft.keys) and ft.frame.column(c).null_count == 0
@@ -496,7 +501,7 @@ def _unique_columns(table: Table) -> set[str]:
 
 def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     exclude = tuple(ft.plan.fk_columns) + tuple(c for c in ft.keys if c not in ft.calendar) + tuple(ft.sequences) \
-        + tuple(d.column for d in ft.derived) + tuple(d.column for d in ft.date_parts) \
+        + tuple(d.column for d in ft.derived) + tuple(p.column for p in ft.date_parts if not p.only_where_set) \
         + tuple(s.column for s in ft.spelled if not s.only_where_set) + tuple(c.column for c in ft.copies if not c.only_with_parent)
     if ft.frame.num_rows == 0 or all(c in exclude for c in ft.frame.column_names):
         return

@@ -582,11 +582,17 @@ def _parent_rows(d: Draft, index: int) -> np.ndarray:
 
 
 def compute_date_parts(d: Draft) -> None:
-    """Columns read off a date of their row (:mod:`.date_parts`), from the sampled dates."""
+    """Columns read off a date of their row (:mod:`.date_parts`), from the sampled dates (one with
+    values of its own where the date is NULL: see :func:`spell_columns`)."""
     for f in d.ft.date_parts:
-        kind = d.ft.table.column(f.column).type.kind
-        target = pa.int64() if kind is Kind.INTEGER else pa.bool_() if kind is Kind.BOOLEAN else pa.string()
-        d.values[f.column] = date_parts.compute(f, d.values[f.source], target, d.rng)
+        if not (f.only_where_set and f.column in d.ft.text_columns):
+            _date_part(d, f)
+
+
+def _date_part(d: Draft, f: date_parts.DatePart) -> None:
+    kind = d.ft.table.column(f.column).type.kind
+    target = pa.int64() if kind is Kind.INTEGER else pa.bool_() if kind is Kind.BOOLEAN else pa.string()
+    d.values[f.column] = date_parts.compute(f, d.values[f.source], target, d.rng, d.values.get(f.column))
 
 
 def derive_columns(d: Draft) -> None:
@@ -622,16 +628,22 @@ def spell_columns(d: Draft) -> None:
     """Text columns spelling an integer of their row (:mod:`.spelled`), from the sampled integers.
 
     One with values of its own where the integer is NULL takes those from its models: from the
-    table model's draw here, or, for language-model text, once that exists (:func:`spell_text_columns`).
+    table model's draw here, or, for language-model text, once that exists (:func:`write_rules_over_text`).
     """
     for f in d.ft.spelled:
         if not (f.only_where_set and f.column in d.ft.text_columns):
             _spell(d, f)
 
 
-def spell_text_columns(d: Draft) -> None:
+def write_rules_over_text(d: Draft) -> None:
+    """Spelled columns and date parts that keep language-model text where their integer or date
+    is NULL: written over the other rows now that the text exists."""
+    text = set(d.ft.text_columns) if d.n else set()
+    for f in d.ft.date_parts:
+        if f.only_where_set and f.column in text:
+            _date_part(d, f)
     for f in d.ft.spelled:
-        if f.only_where_set and f.column in d.ft.text_columns and d.n:
+        if f.only_where_set and f.column in text:
             _spell(d, f)
 
 
@@ -641,7 +653,7 @@ def _spell(d: Draft, f: spelled.Spelled) -> None:
 
 SAMPLE_STAGES = (create_rows, add_date_offsets, keep_fixed_sums, match_foreign_keys, build_self_references, generate_keys, resolve_foreign_keys,
                  keep_temporal_orders, assemble, repair_unique_sets, enforce_checks, copy_parent_columns, compute_date_parts,
-                 derive_columns, fill_others, spell_columns, fill_text, spell_text_columns, copy_parent_values,
+                 derive_columns, fill_others, spell_columns, fill_text, write_rules_over_text, copy_parent_values,
                  repair_text_unique_sets)
 
 
