@@ -201,7 +201,13 @@ def find_date_offset_columns(ft: FittedTable, frames, fitted, options: FitOption
     parents = [c for c in ft.frame.column_names if c.startswith("^") and (ft.key, c[1:]) not in options.outcomes
                and (pa.types.is_date(ft.frame.schema.field(c).type) or pa.types.is_timestamp(ft.frame.schema.field(c).type))]
     targets = [c for c in dates if c not in unique]
-    ft.offsets = find_date_offsets(ft.frame, targets, [c for c in dates if c in unique] + parents) if targets else ()
+    # a NOT NULL date never follows a date that may be NULL: a parent's, where its rows hold NULLs
+    # (its childless rows may, unseen from here); see date_offsets' _never_null for the rest
+    parent = fitted[ft.plan.driver.ref_table].frame if ft.plan.driver is not None else None
+    maybe_null = {c for c in parents if parent is None or c[1:] not in parent.column_names or parent.column(c[1:]).null_count}
+    required = {c for c in targets if not ft.table.column(c).nullable}
+    ft.offsets = find_date_offsets(ft.frame, targets, [c for c in dates if c in unique] + parents, required, maybe_null) \
+        if targets else ()
 
 
 def select_context(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
