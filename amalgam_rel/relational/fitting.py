@@ -384,7 +384,28 @@ def find_derived_columns(ft: FittedTable, frames, fitted, options: FitOptions) -
         through_parent += find_parent_derived(frames.con, frames.source(ft.table), hops, targets, operands, sources,
                                               tuple(frames.plan.fk_index(fk) for fk in path))
     # those first: a same-row identity may use one as an operand (their operands are never computed)
-    ft.derived = tuple(through_parent) + same_row
+    ft.derived = tuple(_through_empty_keys(ft, d, fitted, frames.plan) for d in through_parent) + same_row
+
+
+def _through_empty_keys(ft: FittedTable, rule: Derived, fitted: dict[str, FittedTable], plan: DatabasePlan) -> Derived:
+    """``rule``, written only where its operands are set when a NOT NULL column reads its operand
+    through a key a synthetic row may leave empty though no real row did (see :func:`_empty_keys`)."""
+    if rule.only_where_set or ft.table.column(rule.column).nullable:
+        return rule
+    tables = [ft] + [fitted[plan.db.foreign_keys[i].ref_table] for i in rule.path[:-1]]
+    if any(i in _empty_keys(t, plan) for t, i in zip(tables, rule.path)):
+        return replace(rule, only_where_set=True)
+    return rule
+
+
+def _empty_keys(ft: FittedTable, plan: DatabasePlan) -> set[int]:
+    """Nullable foreign keys (database indexes) of ``ft`` that a synthetic row may leave empty
+    where no real row did: one that follows another key (:mod:`.implied`: the followed parent
+    may have no such row; ``--rows`` makes that likely) or a self-reference (a forest's roots).
+    Any other key is empty on the real share of rows only, and a column is never NULL where its
+    real values never were: a rule reading such a key then holds where it did."""
+    keys = plan.db.foreign_keys
+    return {i for i in ft.implied if keys[i].nullable} | {plan.fk_index(fk) for fk in ft.plan.self_references if fk.nullable}
 
 
 def _parent_paths(ft: FittedTable, fitted: dict[str, FittedTable]) -> list[tuple[ForeignKey, ...]]:
@@ -443,23 +464,14 @@ def find_spelled_columns(ft: FittedTable, frames, fitted, options: FitOptions) -
     if not sources or not targets:
         return
     unique = _unique_columns(ft.table)
-    found = [_where_set(ft, s) for s in find_spelled(ft.frame, targets, sources)]
+    empty = {c for i in _empty_keys(ft, frames.plan) for c in frames.plan.db.foreign_keys[i].columns}
+    found = [s if ft.table.column(s.column).nullable or s.source not in empty else replace(s, only_where_set=True)
+             for s in find_spelled(ft.frame, targets, sources)]
     # a UNIQUE one never takes values of its own: its models could draw a number another row spells
     ft.spelled = tuple(s for s in found if s.column not in unique
                        or (ft.table.is_unique((s.source,)) and s.null_share == 0 and not s.only_where_set))
     for s in ft.spelled:
         ft.keys.pop(s.column, None)
-
-
-def _where_set(ft: FittedTable, rule: Spelled) -> Spelled:
-    """``rule``, written only where its integer is set when a NOT NULL column could meet a NULL
-    integer the real rows never had: a nullable key left without a parent (one that follows
-    another, :mod:`.implied`) or a self-reference's roots. (A model column is never NULL where
-    the real one never was, and a real NULL makes the rule ``only_where_set`` already.)"""
-    if rule.only_where_set or ft.table.column(rule.column).nullable or rule.source not in ft.plan.fk_columns \
-            or not ft.table.column(rule.source).nullable:
-        return rule
-    return replace(rule, only_where_set=True)
 
 
 def find_parent_copy_columns(ft: FittedTable, frames: TrainingFrames, fitted, options: FitOptions) -> None:
@@ -507,7 +519,7 @@ def _unique_columns(table: Table) -> set[str]:
 
 def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     exclude = tuple(ft.plan.fk_columns) + tuple(c for c in ft.keys if c not in ft.calendar) + tuple(ft.sequences) \
-        + tuple(d.column for d in ft.derived) + tuple(p.column for p in ft.date_parts if not p.only_where_set) \
+        + tuple(d.column for d in ft.derived if not d.only_where_set) + tuple(p.column for p in ft.date_parts if not p.only_where_set) \
         + tuple(s.column for s in ft.spelled if not s.only_where_set) + tuple(c.column for c in ft.copies if not c.only_with_parent)
     if ft.frame.num_rows == 0 or all(c in exclude for c in ft.frame.column_names):
         return
@@ -553,7 +565,9 @@ def find_fixed_sums(ft: FittedTable, frames, fitted, options: FitOptions) -> Non
     if driver is None or options.epsilon is not None or ft.frame is None or ft.frame.num_rows == 0:
         return
     groups, filled = _parent_groups(ft.frame, driver.columns)
-    skip = set(ft.plan.fk_columns) | set(ft.plan.generated_keys) | set(ft.sequences) | _unique_columns(ft.table)
+    # (a derived column that keeps its model is overwritten where its operands are set)
+    skip = set(ft.plan.fk_columns) | set(ft.plan.generated_keys) | set(ft.sequences) | _unique_columns(ft.table) \
+        | {d.column for d in ft.derived}
     found = []
     for column in ft.table.columns:
         if column.type.kind not in NUMERIC_KINDS or column.name in skip or column.name not in ft.modelled:

@@ -603,7 +603,7 @@ def derive_columns(d: Draft) -> None:
         target = pa.decimal128(t.precision, t.scale) if t.kind is Kind.DECIMAL and (t.precision or 0) <= 38 \
             else pa.int64() if t.kind is Kind.INTEGER else pa.float64()
         right = d.values[f.right] if not f.path else _through(d, f.path, f.right)
-        d.values[f.column] = derived.compute(f, d.values[f.left], right, target, d.rng)
+        d.values[f.column] = derived.compute(f, d.values[f.left], right, target, d.rng, d.values.get(f.column))
 
 
 def _through(d: Draft, path: tuple[int, ...], column: str) -> pa.Array:
