@@ -291,6 +291,8 @@ def match_foreign_keys(d: Draft) -> None:
             return match_to_degrees(counts, k, d.rng, cap, expected)
         if i in ft.implied:
             idx[need] = _follow(d, ft.implied[i], fk, cap)[need]
+            if cap == 1:  # a UNIQUE key names each parent once, whatever the key it follows repeats
+                idx[need] = implied.once_each(idx[need])
             # a parent with no such row to follow: a required key is matched as usual
             lost = need[idx[need] < 0] if not fk.nullable else need[:0]
             idx[lost] = match(len(lost)) if len(lost) else idx[lost]
