@@ -13,7 +13,7 @@ import pytest
 from amalgam_rel.relational.database_model import DatabaseModel
 from amalgam_rel.relational.spelled import Spelled, find_spelled
 
-from .conftest import synthesized
+from .conftest import ITERS, create, synthesized
 
 DDL = """
 CREATE TABLE customer (id INTEGER PRIMARY KEY, code VARCHAR NOT NULL UNIQUE, grade VARCHAR NOT NULL);
@@ -120,3 +120,23 @@ def test_a_code_that_spells_a_number_only_where_it_is_set_keeps_its_own_values_e
     assert with_number > 0 and spelled == with_number
     assert without > 0 and lettered == without  # the column's own model, given a NULL number, draws the letters
     assert 0.45 < con.execute("SELECT avg((code = 'R')::INT) FROM result WHERE num IS NULL").fetchone()[0] < 0.85
+
+
+def test_a_half_spelled_column_of_free_text_is_written_over_its_language_model_text(tmp_path):
+    """Too many distinct values for a category: the language model writes the column, and the
+    spelling then overwrites the rows with a number (after the text exists)."""
+    rng = np.random.default_rng(8)
+    n = 400
+    num = rng.permutation(np.arange(1000, 9000))[:n]
+    unset = rng.random(n) < 0.3
+    code = np.where(unset, rng.choice(["walk-in", "phone", "fax"], n), [f"SO-{v}" for v in num]).astype(object)
+    path = create(tmp_path / "real.duckdb", "CREATE TABLE sale (id INTEGER PRIMARY KEY, code VARCHAR NOT NULL, num INTEGER);",
+                  {"sale": {"id": np.arange(n), "code": code, "num": pa.array(num, mask=unset)}})
+    model = DatabaseModel(seed=0, iters=ITERS, text_budget_s=5, text_values=50).fit(path)
+    out = tmp_path / "synth.duckdb"
+    model.sample(out)
+    rule, = model.tables_["sale"].spelled
+    assert rule.only_where_set and "code" in model.tables_["sale"].text_columns
+    con = duckdb.connect(str(out), read_only=True)
+    assert con.execute("SELECT count(num), count(*) FILTER (WHERE code = 'SO-' || num::VARCHAR), count(*) - count(code)"
+                       " FROM sale").fetchone() in [(k, k, 0) for k in range(1, n + 1)]
