@@ -120,6 +120,9 @@ def test_a_code_that_spells_a_number_only_where_it_is_set_keeps_its_own_values_e
     assert with_number > 0 and spelled == with_number
     assert without > 0 and lettered == without  # the column's own model, given a NULL number, draws the letters
     assert 0.45 < con.execute("SELECT avg((code = 'R')::INT) FROM result WHERE num IS NULL").fetchone()[0] < 0.85
+    again = duckdb.connect(str(_resampled(model, tmp_path)), read_only=True)  # a saved model keeps the rule's kind
+    assert again.execute("SELECT count(*) FILTER (WHERE code IS NULL OR code <> num::VARCHAR AND num IS NOT NULL)"
+                         " FROM result").fetchone() == (0,)
 
 
 def test_a_half_spelled_column_of_free_text_is_written_over_its_language_model_text(tmp_path):
