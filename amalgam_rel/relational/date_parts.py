@@ -36,6 +36,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from amalgam_rel.errors import DataError
+
 HOLDS = 0.99  # a generator bug in 0.6 % of the rows (TPC-DS quarters) still reads as the part
 MIN_ROWS = 30
 ROWS_PER_KEY = 10  # real rows per looked-up value, on average, before a lookup is believed
@@ -279,7 +281,7 @@ def compute(rule: DatePart, dates: pa.Array, target: pa.DataType, rng: np.random
         values = pc.if_else(drop, pa.scalar(None, target), values)
     if rule.only_where_set:
         if own is None:
-            raise ValueError(f"{rule.column}: the rows without {rule.source} need the column's own values")
+            raise DataError(f"{rule.column}: the rows without {rule.source} need the column's own values")
         own = own.combine_chunks() if isinstance(own, pa.ChunkedArray) else own
         values = pc.if_else(dates.is_valid(), values, own.cast(target))
     return values

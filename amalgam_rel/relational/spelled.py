@@ -40,6 +40,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from amalgam_rel.errors import DataError
+
 HOLDS = 0.995
 MIN_ROWS = 30
 _SCREEN = 2000  # rows a format must (nearly) pass before all rows are checked
@@ -154,7 +156,7 @@ def compute(rule: Spelled, number: pa.Array, target: pa.DataType, rng: np.random
     value = value.cast(target)
     if rule.only_where_set:
         if own is None:
-            raise ValueError(f"{rule.column}: the rows without {rule.source} need the column's own values")
+            raise DataError(f"{rule.column}: the rows without {rule.source} need the column's own values")
         own = own.combine_chunks() if isinstance(own, pa.ChunkedArray) else own
         value = pc.if_else(number.is_valid(), value, own.cast(target))
     return value
