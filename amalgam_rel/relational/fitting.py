@@ -518,9 +518,11 @@ def _unique_columns(table: Table) -> set[str]:
 
 
 def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
-    exclude = tuple(ft.plan.fk_columns) + tuple(c for c in ft.keys if c not in ft.calendar) + tuple(ft.sequences) \
-        + tuple(d.column for d in ft.derived if not d.only_where_set) + tuple(p.column for p in ft.date_parts if not p.only_where_set) \
-        + tuple(s.column for s in ft.spelled if not s.only_where_set) + tuple(c.column for c in ft.copies if not c.only_with_parent)
+    # a rule that holds only where its operands are set (or a copy only where there is a parent)
+    # leaves its column in the model, which gives the other rows
+    computed = [r.column for r in ft.derived + ft.date_parts + ft.spelled if not r.only_where_set] \
+        + [c.column for c in ft.copies if not c.only_with_parent]
+    exclude = tuple(ft.plan.fk_columns) + tuple(c for c in ft.keys if c not in ft.calendar) + tuple(ft.sequences) + tuple(computed)
     if ft.frame.num_rows == 0 or all(c in exclude for c in ft.frame.column_names):
         return
     # text lengths, frequent values and JSON shapes join the model when not private: under a privacy budget the language model
