@@ -237,16 +237,17 @@ class DatabaseModel:
         """Columns written from others of their row instead of drawn, with how: (``table.column``, rule)."""
         out = []
         for key, ft in self.tables_.items():
-            out += [(f"{key}.{d.column}", f"{d.left} {d.op} {d.right}") for d in ft.derived if not d.path]
+            out += [(f"{key}.{d.column}", f"{d.left} {d.op} {d.right}" + (" (rows with both)" if d.only_where_set else ""))
+                    for d in ft.derived if not d.path]
             out += [(f"{key}.{o.column}", f"{o.anchor.lstrip('^')}{' (parent)' if o.anchor.startswith('^') else ''} + a drawn gap")
                     for o in ft.offsets]
             out += [(f"{key}.{d.column}", f"{d.left} {d.op} {fks[-1].ref_table}.{d.right} through "
-                     + " then ".join(", ".join(fk.columns) for fk in fks))
+                     + " then ".join(", ".join(fk.columns) for fk in fks) + (" (rows with both)" if d.only_where_set else ""))
                     for d in ft.derived if d.path for fks in [[self.db.foreign_keys[i] for i in d.path]]]
             out += [(f"{key}.{p.column}", f"{p.part} of {p.source}" + (" (looked up)" if p.lookup else "")
-                     + (f" {p.offset:+d}" if p.offset else "")) for p in ft.date_parts]
-            out += [(f"{key}.{s.column}", f"{s.source} spelled {s.prefix!r}{'#' * max(s.width, 1)}{s.suffix!r}")
-                    for s in ft.spelled]
+                     + (f" {p.offset:+d}" if p.offset else "") + (" (rows with one)" if p.only_where_set else "")) for p in ft.date_parts]
+            out += [(f"{key}.{s.column}", f"{s.source} spelled {s.prefix!r}{'#' * max(s.width, 1)}{s.suffix!r}"
+                     + (" (rows with one)" if s.only_where_set else "")) for s in ft.spelled]
             out += [(f"{key}.{c.column}", f"{fk.ref_table}.{c.source} through {', '.join(fk.columns)}"
                      + (" (rows with one)" if c.only_with_parent else "")) for c in ft.copies for fk in [self.db.foreign_keys[c.fk]]]
         return out

@@ -11,6 +11,11 @@ the gap (``+column``, in whole steps of the gap's resolution) instead of the dat
 adds it back to the sampled anchor (:func:`decode`): the gaps keep their real distribution and
 their dependence on the other columns.
 
+A gap gives no date where its anchor is NULL. A nullable date may lose the few rows (at most
+:data:`_LOST`) that held it without its anchor; a NOT NULL one (``required``) may not: it is
+told as a gap only when no anchor along its chain can be NULL, neither in the real rows nor
+(``nullable``) in the synthetic ones. Otherwise it keeps its own model.
+
 >>> import datetime as dt
 >>> days = [dt.date(2020, 1, 1) + dt.timedelta(days=int(d)) for d in range(0, 730, 2)]
 >>> t = pa.table({"placed": days, "required": [d + dt.timedelta(days=28) for d in days]})
@@ -52,12 +57,15 @@ def is_offset_column(name: str) -> bool:
     return name.startswith(_PREFIX)
 
 
-def find_date_offsets(frame: pa.Table, columns: list[str], anchors: list[str]) -> tuple[DateOffset, ...]:
+def find_date_offsets(frame: pa.Table, columns: list[str], anchors: list[str], required=frozenset(),
+                      nullable=frozenset()) -> tuple[DateOffset, ...]:
     """Dates among ``columns`` that are best told as a gap to another of ``columns`` or to one of
     ``anchors`` (parent dates), in the order they can be computed (anchors first).
 
     The tightest pairs are taken first, and a pair that would make a date its own anchor
     (through others) is skipped: shipdate anchors receiptdate, so receiptdate cannot anchor it.
+    A ``required`` (NOT NULL) date keeps its gap only when its anchors cannot be NULL; an anchor
+    in ``nullable`` may be, whatever ``frame`` shows.
     """
     if frame.num_rows < MIN_ROWS:
         return ()
@@ -89,7 +97,23 @@ def find_date_offsets(frame: pa.Table, columns: list[str], anchors: list[str]) -
             continue
         found[column] = DateOffset(column, anchor, step)
     order = {c: i for i, c in enumerate(nx.topological_sort(graph))}
-    return tuple(sorted(found.values(), key=lambda o: order[o.column]))
+    chosen = sorted(found.values(), key=lambda o: order[o.column])
+    return tuple(_never_null(chosen, values, set(required), set(nullable)))
+
+
+def _never_null(offsets: list[DateOffset], values: dict[str, np.ndarray], required: set, nullable: set) -> list[DateOffset]:
+    """``offsets`` (anchors first) less those of ``required`` dates whose anchor may be NULL: one
+    NULL in the real rows or in ``nullable``, or a date a gap leaves NULL where its own anchor is.
+    A date left out keeps its model, never NULL where the real one never was."""
+    kept: dict[str, DateOffset] = {}
+    unsafe = set(nullable) | {c for c, v in values.items() if np.isnan(v).any()}
+    for o in offsets:
+        if o.anchor in unsafe and o.column in required:
+            continue
+        kept[o.column] = o
+        if o.anchor in unsafe:
+            unsafe.add(o.column)
+    return list(kept.values())
 
 
 def encode(frame: pa.Table, offsets: tuple[DateOffset, ...]) -> pa.Table:

@@ -15,7 +15,10 @@ finds them (:func:`find_date_parts`): an integer, string or boolean column of a 
 
 Such a column leaves the table model, and sampling computes it from the sampled date
 (:func:`compute`); NULL where the date is NULL, and the column's own extra NULLs (rows whose
-date is there) at their real share, on random rows.
+date is there) at their real share, on random rows. Where rows without a date hold values of
+their own (``'unknown'``), the part is ``only_where_set``: the column keeps its models, which
+draw it for every row given the rest of the row, and the part overwrites the rows with a date
+(written NULL, those rows broke a NOT NULL column).
 
 >>> import datetime as dt
 >>> days = [dt.date(2024, 1, 1) + dt.timedelta(days=7 * i) for i in range(60)]
@@ -32,6 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from amalgam_rel.errors import DataError
 
 HOLDS = 0.99  # a generator bug in 0.6 % of the rows (TPC-DS quarters) still reads as the part
 MIN_ROWS = 30
@@ -130,6 +135,9 @@ class DatePart:
     null_share: float = 0.0  # of the rows with a date, the share whose value is NULL anyway
     offset: int = 0  # added to an integer part
     lookup: tuple = ()  # (part value, column value) pairs, most frequent first; empty: the part itself
+    # rows without a date hold values of their own: the column keeps its models (for those rows)
+    # and the part overwrites only the rows with a date
+    only_where_set: bool = False
 
     def __post_init__(self):
         # a model file gives lists back
@@ -158,7 +166,10 @@ def find_date_parts(frame: pa.Table, dates: list[str], columns: list[str]) -> tu
             found = None if source == name else _part_of(frame.column(source).combine_chunks(), target, kind)
             if found:
                 part, offset, lookup, with_date, n = found
-                out.append(DatePart(name, part, source, (with_date - n) / with_date if with_date else 0.0, offset, lookup))
+                undated = frame.column(source).combine_chunks().is_null()
+                own = pc.sum(pc.and_(undated, target.is_valid())).as_py() or 0
+                out.append(DatePart(name, part, source, (with_date - n) / with_date if with_date else 0.0, offset, lookup,
+                                    own > 0))
                 break
     return tuple(out)
 
@@ -250,8 +261,11 @@ def _share_equal(fn, dates: pa.Array, values: pa.Array, offset: int = 0) -> floa
     return float(np.mean(same.to_numpy(zero_copy_only=False))) if len(values) else 0.0
 
 
-def compute(rule: DatePart, dates: pa.Array, target: pa.DataType, rng: np.random.Generator) -> pa.Array:
-    """The column from its sampled dates: NULL where the date is, and at the real share elsewhere."""
+def compute(rule: DatePart, dates: pa.Array, target: pa.DataType, rng: np.random.Generator,
+            own: pa.Array | None = None) -> pa.Array:
+    """The column from its sampled dates: NULL where the date is, and at the real share elsewhere.
+    An ``only_where_set`` rule takes the rows without a date from ``own``, the column's values
+    drawn by its models."""
     dates = dates.combine_chunks() if isinstance(dates, pa.ChunkedArray) else dates
     fn, _ = PARTS[rule.part]
     values = fn(dates)
@@ -265,4 +279,9 @@ def compute(rule: DatePart, dates: pa.Array, target: pa.DataType, rng: np.random
     if rule.null_share > 0:
         drop = pa.array(rng.random(len(values)) < rule.null_share)
         values = pc.if_else(drop, pa.scalar(None, target), values)
+    if rule.only_where_set:
+        if own is None:
+            raise DataError(f"{rule.column}: the rows without {rule.source} need the column's own values")
+        own = own.combine_chunks() if isinstance(own, pa.ChunkedArray) else own
+        values = pc.if_else(dates.is_valid(), values, own.cast(target))
     return values

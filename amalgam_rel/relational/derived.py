@@ -9,10 +9,14 @@ leaves the table model, and sampling computes it from the sampled operands (:fun
 dependency order, so chains (``ext = price * qty``, ``net = ext - coupon``) hold too.
 
 The identity is judged on the rows holding all three values; where an operand is NULL the target
-must be NULL too (as SQL would compute it), and the target's own extra NULLs (rows whose operands
-are there) are kept at their real share, on random rows. Only columns without a CHECK or UNIQUE
-of their own and whose computed values the type holds are taken: a computed value is never
-repaired afterwards.
+is NULL too (as SQL would compute it), and the target's own extra NULLs (rows whose operands
+are there) are kept at their real share, on random rows. Where rows lacking an operand hold
+values of their own (a flat fee where there is no surcharge), the rule is ``only_where_set``:
+the column keeps its model, which draws it for every row given the rest of the row, and the
+identity overwrites the rows holding both operands (so does a NOT NULL column whose operand may
+be missing in the synthetic rows alone: written NULL, it broke the constraint). Only columns
+without a CHECK or UNIQUE of their own and whose computed values the type holds are taken: a
+computed value is never repaired afterwards.
 
 >>> import pyarrow as pa
 >>> from decimal import Decimal
@@ -20,7 +24,7 @@ repaired afterwards.
 >>> t = pa.table({"price": pa.array([Decimal("1.50"), Decimal("2.00"), Decimal("3.25")] * 20, cents),
 ...               "qty": [2, 3, 4] * 20, "total": pa.array([Decimal("3.00"), Decimal("6.00"), Decimal("13.00")] * 20, cents)})
 >>> find_derived(t, ["price", "qty", "total"])
-(Derived(column='total', op='*', left='price', right='qty', step=0.01, null_share=0.0, path=()),)
+(Derived(column='total', op='*', left='price', right='qty', step=0.01, null_share=0.0, path=(), only_where_set=False),)
 """
 
 from __future__ import annotations
@@ -32,8 +36,10 @@ import duckdb
 import networkx as nx
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlglot import exp
 
+from amalgam_rel.errors import DataError
 from amalgam_rel.models.codecs.scale import from_numeric, natural_step, to_numeric, type_bounds
 from amalgam_rel.schema import sql
 
@@ -56,6 +62,9 @@ class Derived:
     # ``right`` is a column of the row these foreign keys (database indexes) lead to, one hop
     # each: the child's key, then that parent's (``l_partkey, l_suppkey`` -> partsupp -> part)
     path: tuple[int, ...] = ()
+    # rows lacking an operand hold values of their own: the column keeps its model (for those
+    # rows) and the identity overwrites only the rows holding both operands
+    only_where_set: bool = False
 
     def __post_init__(self):  # a loaded manifest gives lists
         object.__setattr__(self, "path", tuple(self.path))
@@ -89,14 +98,12 @@ def find_derived(frame: pa.Table, columns: list[str]) -> tuple[Derived, ...]:
                 continue
             if not _fits(x, op, a, b, type_bounds(types[target])):
                 continue
-            share = _null_share(x, target, a, b)
-            if share is None:
-                continue
+            share, own = _null_share(x, target, a, b)
             graph.add_edges_from([(a, target), (b, target)])
             if not nx.is_directed_acyclic_graph(graph):  # net = gross - tax after gross = net + tax
                 graph.remove_edges_from([(a, target), (b, target)])
                 continue
-            found.append(Derived(target, op, a, b, steps.get(target), share))
+            found.append(Derived(target, op, a, b, steps.get(target), share, only_where_set=own))
             break
     order = {c: i for i, c in enumerate(nx.topological_sort(graph))}
     return tuple(sorted(found, key=lambda d: order[d.column]))
@@ -158,8 +165,8 @@ def _confirm(con, child, hops, target, op, a, source, types, path) -> Derived | 
     step = natural_step(types[target]) or None
     if not _holds(x, t, op, left, right, step, slice(None)) or not _fits(x, op, left, right, type_bounds(types[target])):
         return None
-    share = _null_share(x, t, left, right)
-    return None if share is None else Derived(target, op, a, source, step, share, path)
+    share, own = _null_share(x, t, left, right)
+    return Derived(target, op, a, source, step, share, path, own)
 
 
 def _joined(con, child: exp.Table, hops: list[Hop], columns, sources, *, sample: bool) -> pa.Table:
@@ -208,14 +215,14 @@ def _holding(value: np.ndarray, real: np.ndarray, steps: np.ndarray) -> np.ndarr
     return (rows >= MIN_ROWS) & (ok.sum(axis=0) >= HOLDS * np.maximum(rows, 1))
 
 
-def _null_share(x: dict, target: str, a: str, b: str) -> float | None:
-    """Of the rows holding both operands, the share whose target is NULL; None when the target is
-    not NULL wherever an operand is (it is then not what SQL would compute)."""
+def _null_share(x: dict, target: str, a: str, b: str) -> tuple[float, bool]:
+    """Of the rows holding both operands, the share whose target is NULL; and whether the rows
+    lacking an operand hold values of their own (the target is then not what SQL would compute
+    there: its model gives those rows)."""
     both = np.isfinite(x[a]) & np.isfinite(x[b])
     missing = np.isnan(x[target])
-    if (~both).any() and missing[~both].mean() < HOLDS:
-        return None
-    return float(missing[both].mean()) if both.any() else 0.0
+    own = bool((~both).any() and missing[~both].mean() < HOLDS)
+    return (float(missing[both].mean()) if both.any() else 0.0), own
 
 
 def _fits(x: dict, op: str, a: str, b: str, bounds: tuple[float, float]) -> bool:
@@ -225,14 +232,22 @@ def _fits(x: dict, op: str, a: str, b: str, bounds: tuple[float, float]) -> bool
 
 
 def compute(derived: Derived, left: pa.Array, right: pa.Array, arrow_type: pa.DataType,
-            rng: np.random.Generator) -> pa.Array:
+            rng: np.random.Generator, own: pa.Array | None = None) -> pa.Array:
     """The target's values for sampled operands, at its resolution and in its type (NULL where an
-    operand is, and on the target's real share of the other rows)."""
+    operand is, and on the target's real share of the other rows). An ``only_where_set`` rule
+    takes the rows lacking an operand from ``own``, the column's values drawn by its model."""
     value = _OPS[derived.op](_floats(left), _floats(right))
+    determined = np.isfinite(value)
     if derived.null_share > 0:
         both = np.flatnonzero(np.isfinite(value))
         value[rng.permutation(both)[: int(round(derived.null_share * len(both)))]] = np.nan
     if derived.step is not None:
         value = np.round(value / derived.step) * derived.step
     valid = np.isfinite(value)
-    return from_numeric(np.where(valid, value, 0.0), valid, arrow_type)
+    out = from_numeric(np.where(valid, value, 0.0), valid, arrow_type)
+    if derived.only_where_set:
+        if own is None:
+            raise DataError(f"{derived.column}: the rows lacking an operand need the column's own values")
+        own = own.combine_chunks() if isinstance(own, pa.ChunkedArray) else own
+        out = pc.if_else(pa.array(determined), out, own.cast(arrow_type))
+    return out

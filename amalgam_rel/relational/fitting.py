@@ -201,7 +201,13 @@ def find_date_offset_columns(ft: FittedTable, frames, fitted, options: FitOption
     parents = [c for c in ft.frame.column_names if c.startswith("^") and (ft.key, c[1:]) not in options.outcomes
                and (pa.types.is_date(ft.frame.schema.field(c).type) or pa.types.is_timestamp(ft.frame.schema.field(c).type))]
     targets = [c for c in dates if c not in unique]
-    ft.offsets = find_date_offsets(ft.frame, targets, [c for c in dates if c in unique] + parents) if targets else ()
+    # a NOT NULL date never follows a date that may be NULL: a parent's, where its rows hold NULLs
+    # (its childless rows may, unseen from here); see date_offsets' _never_null for the rest
+    parent = fitted[ft.plan.driver.ref_table].frame if ft.plan.driver is not None else None
+    maybe_null = {c for c in parents if parent is None or c[1:] not in parent.column_names or parent.column(c[1:]).null_count}
+    required = {c for c in targets if not ft.table.column(c).nullable}
+    ft.offsets = find_date_offsets(ft.frame, targets, [c for c in dates if c in unique] + parents, required, maybe_null) \
+        if targets else ()
 
 
 def select_context(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
@@ -378,7 +384,28 @@ def find_derived_columns(ft: FittedTable, frames, fitted, options: FitOptions) -
         through_parent += find_parent_derived(frames.con, frames.source(ft.table), hops, targets, operands, sources,
                                               tuple(frames.plan.fk_index(fk) for fk in path))
     # those first: a same-row identity may use one as an operand (their operands are never computed)
-    ft.derived = tuple(through_parent) + same_row
+    ft.derived = tuple(_through_empty_keys(ft, d, fitted, frames.plan) for d in through_parent) + same_row
+
+
+def _through_empty_keys(ft: FittedTable, rule: Derived, fitted: dict[str, FittedTable], plan: DatabasePlan) -> Derived:
+    """``rule``, written only where its operands are set when a NOT NULL column reads its operand
+    through a key a synthetic row may leave empty though no real row did (see :func:`_empty_keys`)."""
+    if rule.only_where_set or ft.table.column(rule.column).nullable:
+        return rule
+    tables = [ft] + [fitted[plan.db.foreign_keys[i].ref_table] for i in rule.path[:-1]]
+    if any(i in _empty_keys(t, plan) for t, i in zip(tables, rule.path)):
+        return replace(rule, only_where_set=True)
+    return rule
+
+
+def _empty_keys(ft: FittedTable, plan: DatabasePlan) -> set[int]:
+    """Nullable foreign keys (database indexes) of ``ft`` that a synthetic row may leave empty
+    where no real row did: one that follows another key (:mod:`.implied`: the followed parent
+    may have no such row; ``--rows`` makes that likely) or a self-reference (a forest's roots).
+    Any other key is empty on the real share of rows only, and a column is never NULL where its
+    real values never were: a rule reading such a key then holds where it did."""
+    keys = plan.db.foreign_keys
+    return {i for i in ft.implied if keys[i].nullable} | {plan.fk_index(fk) for fk in ft.plan.self_references if fk.nullable}
 
 
 def _parent_paths(ft: FittedTable, fitted: dict[str, FittedTable]) -> list[tuple[ForeignKey, ...]]:
@@ -401,6 +428,11 @@ def find_date_part_columns(ft: FittedTable, frames, fitted, options: FitOptions)
     if not dates:
         return
     parts = find_date_parts(ft.frame, dates, [c.name for c in present if c.name not in skip and c.name not in dates])
+    # a NOT NULL part of a date drawn as a gap (:mod:`.date_offsets`) meets a NULL date where the
+    # anchor is NULL, though the real date never was: its models give those rows
+    gapped = {o.column for o in ft.offsets}
+    parts = tuple(replace(p, only_where_set=True) if p.source in gapped and not ft.table.column(p.column).nullable else p
+                  for p in parts)
     # an integer key that spells a unique, never-NULL date (date_key = 20240131, a julian day) is read off it
     # too, instead of counting on from the first real key (20240131, 20240132, ...)
     days = [c for c in dates if (ft.table.is_unique((c,)) or c in ft.keys) and ft.frame.column(c).null_count == 0
@@ -432,8 +464,12 @@ def find_spelled_columns(ft: FittedTable, frames, fitted, options: FitOptions) -
     if not sources or not targets:
         return
     unique = _unique_columns(ft.table)
-    ft.spelled = tuple(s for s in find_spelled(ft.frame, targets, sources)
-                       if s.column not in unique or (ft.table.is_unique((s.source,)) and s.null_share == 0))
+    empty = {c for i in _empty_keys(ft, frames.plan) for c in frames.plan.db.foreign_keys[i].columns}
+    found = [s if ft.table.column(s.column).nullable or s.source not in empty else replace(s, only_where_set=True)
+             for s in find_spelled(ft.frame, targets, sources)]
+    # a UNIQUE one never takes values of its own: its models could draw a number another row spells
+    ft.spelled = tuple(s for s in found if s.column not in unique
+                       or (ft.table.is_unique((s.source,)) and s.null_share == 0 and not s.only_where_set))
     for s in ft.spelled:
         ft.keys.pop(s.column, None)
 
@@ -482,9 +518,11 @@ def _unique_columns(table: Table) -> set[str]:
 
 
 def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
-    exclude = tuple(ft.plan.fk_columns) + tuple(c for c in ft.keys if c not in ft.calendar) + tuple(ft.sequences) \
-        + tuple(d.column for d in ft.derived) + tuple(d.column for d in ft.date_parts) + tuple(s.column for s in ft.spelled) \
-        + tuple(c.column for c in ft.copies if not c.only_with_parent)
+    # a rule that holds only where its operands are set (or a copy only where there is a parent)
+    # leaves its column in the model, which gives the other rows
+    computed = [r.column for r in ft.derived + ft.date_parts + ft.spelled if not r.only_where_set] \
+        + [c.column for c in ft.copies if not c.only_with_parent]
+    exclude = tuple(ft.plan.fk_columns) + tuple(c for c in ft.keys if c not in ft.calendar) + tuple(ft.sequences) + tuple(computed)
     if ft.frame.num_rows == 0 or all(c in exclude for c in ft.frame.column_names):
         return
     # text lengths, frequent values and JSON shapes join the model when not private: under a privacy budget the language model
@@ -529,7 +567,9 @@ def find_fixed_sums(ft: FittedTable, frames, fitted, options: FitOptions) -> Non
     if driver is None or options.epsilon is not None or ft.frame is None or ft.frame.num_rows == 0:
         return
     groups, filled = _parent_groups(ft.frame, driver.columns)
-    skip = set(ft.plan.fk_columns) | set(ft.plan.generated_keys) | set(ft.sequences) | _unique_columns(ft.table)
+    # (a derived column that keeps its model is overwritten where its operands are set)
+    skip = set(ft.plan.fk_columns) | set(ft.plan.generated_keys) | set(ft.sequences) | _unique_columns(ft.table) \
+        | {d.column for d in ft.derived}
     found = []
     for column in ft.table.columns:
         if column.type.kind not in NUMERIC_KINDS or column.name in skip or column.name not in ft.modelled:

@@ -196,6 +196,7 @@ def spread_residuals(units: np.ndarray, valid: np.ndarray, groups: np.ndarray, t
 
     First in small pieces on as few rows as that takes, then, if bounds stopped them, on any row
     with room. ``groups`` must be sorted. A group whose rows have no room left keeps its miss.
+    Rows that are not ``valid`` (NULL, which a sum skips) come back NaN: NULL, not 0.
     """
     n_groups = int(groups.max()) + 1 if len(groups) else 0
     need = target - np.bincount(groups, weights=np.where(valid, units, 0.0), minlength=n_groups)
@@ -207,7 +208,7 @@ def spread_residuals(units: np.ndarray, valid: np.ndarray, groups: np.ndarray, t
     for cap in (np.minimum(room, small), room):
         left = np.abs(need) - np.bincount(groups, weights=given, minlength=n_groups)
         given += _fill(np.maximum(cap - given, 0.0), groups, left, order)
-    return units + sign * given
+    return np.where(valid, units + sign * given, np.nan)
 
 
 def _fill(room: np.ndarray, groups: np.ndarray, need: np.ndarray, order: np.ndarray) -> np.ndarray:

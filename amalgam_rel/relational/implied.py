@@ -167,6 +167,21 @@ def rows_of(values: pa.Table, target: pa.Table, columns: tuple[str, ...], target
     return out
 
 
+def once_each(rows: np.ndarray) -> np.ndarray:
+    """``rows`` with each parent row kept for its first child only, -1 for the others: a UNIQUE
+    key that follows another names each parent once (more rows than parents, ``--rows``, would
+    repeat it).
+
+    >>> once_each(np.array([3, 1, 3, -1, 1, 0])).tolist()
+    [3, 1, -1, -1, -1, 0]
+    """
+    out = np.full(len(rows), -1, dtype=np.int64)
+    present = np.flatnonzero(rows >= 0)
+    _, first = np.unique(rows[present], return_index=True)
+    out[present[first]] = rows[present[first]]
+    return out
+
+
 def match_within(groups: np.ndarray, candidate_groups: np.ndarray, weights: np.ndarray,
                  rng: np.random.Generator, cap: int | None = None) -> np.ndarray:
     """For each row of group ``groups[r]`` (-1: none), a candidate of the same group, taking

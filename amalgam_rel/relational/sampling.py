@@ -291,6 +291,8 @@ def match_foreign_keys(d: Draft) -> None:
             return match_to_degrees(counts, k, d.rng, cap, expected)
         if i in ft.implied:
             idx[need] = _follow(d, ft.implied[i], fk, cap)[need]
+            if cap == 1:  # a UNIQUE key names each parent once, whatever the key it follows repeats
+                idx[need] = implied.once_each(idx[need])
             # a parent with no such row to follow: a required key is matched as usual
             lost = need[idx[need] < 0] if not fk.nullable else need[:0]
             idx[lost] = match(len(lost)) if len(lost) else idx[lost]
@@ -582,11 +584,17 @@ def _parent_rows(d: Draft, index: int) -> np.ndarray:
 
 
 def compute_date_parts(d: Draft) -> None:
-    """Columns read off a date of their row (:mod:`.date_parts`), from the sampled dates."""
+    """Columns read off a date of their row (:mod:`.date_parts`), from the sampled dates (one with
+    values of its own where the date is NULL: see :func:`spell_columns`)."""
     for f in d.ft.date_parts:
-        kind = d.ft.table.column(f.column).type.kind
-        target = pa.int64() if kind is Kind.INTEGER else pa.bool_() if kind is Kind.BOOLEAN else pa.string()
-        d.values[f.column] = date_parts.compute(f, d.values[f.source], target, d.rng)
+        if not (f.only_where_set and f.column in d.ft.text_columns):
+            _date_part(d, f)
+
+
+def _date_part(d: Draft, f: date_parts.DatePart) -> None:
+    kind = d.ft.table.column(f.column).type.kind
+    target = pa.int64() if kind is Kind.INTEGER else pa.bool_() if kind is Kind.BOOLEAN else pa.string()
+    d.values[f.column] = date_parts.compute(f, d.values[f.source], target, d.rng, d.values.get(f.column))
 
 
 def derive_columns(d: Draft) -> None:
@@ -597,7 +605,7 @@ def derive_columns(d: Draft) -> None:
         target = pa.decimal128(t.precision, t.scale) if t.kind is Kind.DECIMAL and (t.precision or 0) <= 38 \
             else pa.int64() if t.kind is Kind.INTEGER else pa.float64()
         right = d.values[f.right] if not f.path else _through(d, f.path, f.right)
-        d.values[f.column] = derived.compute(f, d.values[f.left], right, target, d.rng)
+        d.values[f.column] = derived.compute(f, d.values[f.left], right, target, d.rng, d.values.get(f.column))
 
 
 def _through(d: Draft, path: tuple[int, ...], column: str) -> pa.Array:
@@ -619,14 +627,36 @@ def fill_others(d: Draft) -> None:
 
 
 def spell_columns(d: Draft) -> None:
-    """Text columns spelling an integer of their row (:mod:`.spelled`), from the sampled integers."""
+    """Text columns spelling an integer of their row (:mod:`.spelled`), from the sampled integers.
+
+    One with values of its own where the integer is NULL takes those from its models: from the
+    table model's draw here, or, for language-model text, once that exists (:func:`write_rules_over_text`).
+    """
     for f in d.ft.spelled:
-        d.values[f.column] = spelled.compute(f, d.values[f.source], pa.string(), d.rng)
+        if not (f.only_where_set and f.column in d.ft.text_columns):
+            _spell(d, f)
+
+
+def write_rules_over_text(d: Draft) -> None:
+    """Spelled columns and date parts that keep language-model text where their integer or date
+    is NULL: written over the other rows now that the text exists."""
+    text = set(d.ft.text_columns) if d.n else set()
+    for f in d.ft.date_parts:
+        if f.only_where_set and f.column in text:
+            _date_part(d, f)
+    for f in d.ft.spelled:
+        if f.only_where_set and f.column in text:
+            _spell(d, f)
+
+
+def _spell(d: Draft, f: spelled.Spelled) -> None:
+    d.values[f.column] = spelled.compute(f, d.values[f.source], pa.string(), d.rng, d.values.get(f.column))
 
 
 SAMPLE_STAGES = (create_rows, add_date_offsets, keep_fixed_sums, match_foreign_keys, build_self_references, generate_keys, resolve_foreign_keys,
                  keep_temporal_orders, assemble, repair_unique_sets, enforce_checks, copy_parent_columns, compute_date_parts,
-                 derive_columns, fill_others, spell_columns, fill_text, copy_parent_values, repair_text_unique_sets)
+                 derive_columns, fill_others, spell_columns, fill_text, write_rules_over_text, copy_parent_values,
+                 repair_text_unique_sets)
 
 
 def sample_table(d: Draft) -> pa.Table:

@@ -12,13 +12,23 @@ leaves the models, and sampling writes it from the row's sampled integer (:func:
 NULL where the integer is NULL, and the column's own NULLs (rows whose integer is there) at
 their real share, on random rows.
 
+Where the integer does not decide the value — rows whose integer is NULL hold text of their own
+(a race result's place, or ``'R'`` for retired where there is none) — the rule is
+``only_where_set``: the column keeps its models, which draw its value for every row given the
+rest of the row (a NULL place, so a letter), and the spelling overwrites only the rows with an
+integer. Written NULL instead, such rows broke a NOT NULL column (``NOT NULL constraint
+failed``) and lost their letters in a nullable one.
+
 >>> import pyarrow as pa
 >>> t = pa.table({"id": list(range(1, 41)), "name": [f"Customer#{i:06d}" for i in range(1, 41)]})
 >>> rule, = find_spelled(t, ["name"], ["id"])
 >>> rule
-Spelled(column='name', source='id', prefix='Customer#', suffix='', width=6, null_share=0.0)
+Spelled(column='name', source='id', prefix='Customer#', suffix='', width=6, null_share=0.0, only_where_set=False)
 >>> compute(rule, pa.array([7, None, 1234567]), pa.string(), None).to_pylist()
 ['Customer#000007', None, 'Customer#1234567']
+>>> half = Spelled('code', 'num', '', '', 0, only_where_set=True)
+>>> compute(half, pa.array([7, None]), pa.string(), None, own=pa.array(['R', 'R'])).to_pylist()
+['7', 'R']
 """
 
 from __future__ import annotations
@@ -29,6 +39,8 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from amalgam_rel.errors import DataError
 
 HOLDS = 0.995
 MIN_ROWS = 30
@@ -44,6 +56,9 @@ class Spelled:
     suffix: str
     width: int  # digits zero-padded to this many (0: not padded)
     null_share: float = 0.0  # of the rows with an integer, the share whose value is NULL anyway
+    # rows without an integer hold values of their own: the column keeps its models (for those
+    # rows) and the spelling overwrites only the rows with an integer
+    only_where_set: bool = False
 
 
 def find_spelled(frame: pa.Table, columns: list[str], sources: list[str]) -> tuple[Spelled, ...]:
@@ -61,7 +76,7 @@ def find_spelled(frame: pa.Table, columns: list[str], sources: list[str]) -> tup
             for fmt in _candidates(screen.column(name), screen.column(source)):
                 found = _spelling(fmt, frame.column(name), frame.column(source))
                 if found is not None:
-                    out.append(Spelled(name, source, *fmt, found))
+                    out.append(Spelled(name, source, *fmt, *found))
                     break
             else:
                 continue
@@ -87,13 +102,15 @@ def _candidates(text, number) -> list[tuple[str, str, int]]:
     return out
 
 
-def _spelling(fmt: tuple[str, str, int], text, number) -> float | None:
-    """The share of rows with an integer whose text is NULL anyway, when ``fmt`` holds (else None)."""
+def _spelling(fmt: tuple[str, str, int], text, number) -> tuple[float, bool] | None:
+    """When ``fmt`` holds (else None): the share of rows with an integer whose text is NULL
+    anyway, and whether rows without an integer hold text of their own."""
     t, v = _pairs(text, number)
     if len(t) < MIN_ROWS or pc.count_distinct(v).as_py() < 2 or _share(fmt, t, v) < HOLDS:
         return None  # too few rows to tell, a constant spells nothing, or it does not hold
     with_number = len(number) - number.null_count
-    return (with_number - len(t)) / with_number if with_number else 0.0
+    own = pc.sum(pc.and_(text.is_valid(), number.is_null())).as_py() or 0
+    return ((with_number - len(t)) / with_number if with_number else 0.0), own > 0
 
 
 def _formats(text: str, number: int) -> list[tuple[str, str, int]]:
@@ -126,12 +143,20 @@ def _share(fmt: tuple[str, str, int], text: pa.Array, number: pa.Array) -> float
     return (pc.sum(pc.equal(_spell(fmt, number), text)).as_py() or 0) / max(len(text), 1)
 
 
-def compute(rule: Spelled, number: pa.Array, target: pa.DataType, rng: np.random.Generator | None) -> pa.Array:
+def compute(rule: Spelled, number: pa.Array, target: pa.DataType, rng: np.random.Generator | None,
+            own: pa.Array | None = None) -> pa.Array:
     """The column for the row's sampled integers (NULL where the integer is, and on the real share
-    of the other rows)."""
+    of the other rows). An ``only_where_set`` rule takes the rows without an integer from ``own``,
+    the column's values drawn by its models."""
     number = number.combine_chunks() if isinstance(number, pa.ChunkedArray) else number
     value = _spell((rule.prefix, rule.suffix, rule.width), number.cast(pa.int64()))
     if rule.null_share > 0 and rng is not None:
         drop = pa.array(rng.random(len(value)) < rule.null_share)
         value = pc.if_else(drop, pa.scalar(None, value.type), value)
-    return value.cast(target)
+    value = value.cast(target)
+    if rule.only_where_set:
+        if own is None:
+            raise DataError(f"{rule.column}: the rows without {rule.source} need the column's own values")
+        own = own.combine_chunks() if isinstance(own, pa.ChunkedArray) else own
+        value = pc.if_else(number.is_valid(), value, own.cast(target))
+    return value

@@ -12,7 +12,10 @@ application keeps each child's amount to the parent's precision before adding th
 truncates each line's charge to cents), the sum of the amounts cut to that precision must hold
 within one unit per child instead. At sample time, once every
 row of the child table exists, the parent column is recomputed from them and updated in the
-written output (and in the rows later tables read).
+written output (and in the rows later tables read). A parent whose total its column refuses —
+a CHECK (``total > 0`` on an invoice left without lines by ``--rows``) or the type's range (the
+lines of a DECIMAL(5,2) total passing 999.99, which DuckDB stored corrupt) — keeps the value its
+model drew, which met them: the rule decides only what its column can hold.
 
 Only an exact fit reads the data this way: a private fit never looks for totals.
 
@@ -32,7 +35,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from amalgam_rel.models.codecs.scale import from_numeric
+from sqlglot import exp
+
+from amalgam_rel.models.codecs.scale import from_numeric, type_bounds
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Database, ForeignKey, Table
 from amalgam_rel.schema.types import NUMERIC_KINDS, Kind
@@ -202,15 +207,52 @@ class TotalsWriter:
             fk = self.db.foreign_keys[t.fk]
             if fk.table != child:
                 continue
-            parent = sampled[fk.ref_table]
+            parent, table = sampled[fk.ref_table], self.db.table(fk.ref_table)
             sums = self._sums.pop(t, np.zeros(parent.num_rows))
-            values = _as_column(sums, self.db.table(fk.ref_table).column(t.column).type,
-                                parent.column(t.column).type if t.column in parent.column_names else None)
-            data = pa.table({c: parent.column(c) for c in fk.ref_columns} | {t.column: values})
+            sql_type, drawn = table.column(t.column).type, parent.column(t.column) if t.column in parent.column_names else None
+            fits = _storable(sums, sql_type, drawn.type if drawn is not None else None)
+            values = _as_column(np.where(fits, sums, 0.0), sql_type, drawn.type if drawn is not None else None)
+            kept = fits & _accepted(table, parent, t.column, values)
+            data = pa.table({c: parent.column(c) for c in fk.ref_columns} | {t.column: values}).filter(pa.array(kept))
             writer.update(fk.ref_table, fk.ref_columns, data)
-            if t.column in parent.column_names:  # later tables read the corrected parent
+            if drawn is not None:  # later tables read the corrected parent
                 at = parent.column_names.index(t.column)
-                sampled[fk.ref_table] = parent.set_column(at, t.column, values.cast(parent.column(t.column).type))
+                drawn = drawn.combine_chunks()
+                sampled[fk.ref_table] = parent.set_column(at, t.column, pc.if_else(pa.array(kept), values.cast(drawn.type), drawn))
+
+
+def _storable(sums: np.ndarray, sql_type, arrow_type: pa.DataType | None) -> np.ndarray:
+    """Which sums the column's type holds once rounded to it (a DECIMAL's digits, an integer's width)."""
+    if sql_type.kind is Kind.DECIMAL:
+        scale = sql_type.scale or 0
+        return np.abs(np.round(sums, scale)) < 10.0 ** ((sql_type.precision or 38) - scale)
+    if sql_type.kind is Kind.INTEGER:
+        low, high = type_bounds(arrow_type if arrow_type is not None and pa.types.is_integer(arrow_type) else pa.int64())
+        return (np.round(sums) >= low) & (np.round(sums) <= high)
+    return np.isfinite(sums)
+
+
+def _accepted(table: Table, parent: pa.Table, column: str, values: pa.Array) -> np.ndarray:
+    """Which rows the table's CHECKs on ``column`` accept with ``values`` there (all: none reads
+    it). A CHECK that also reads a column not kept in memory (language-model text) accepts none:
+    the model's values met it."""
+    checks = [c for c in table.checks if column in {col.name for col in c.find_all(exp.Column)}]
+    if not checks:
+        return np.ones(len(values), dtype=bool)
+    needed = {col.name for c in checks for col in c.find_all(exp.Column)} - {column}
+    if not needed <= set(parent.column_names):
+        return np.zeros(len(values), dtype=bool)
+    frame = pa.table({c: parent.column(c) for c in needed} | {column: values})
+    rows, at = sql.fresh_name("__rows", frame.column_names), sql.fresh_name("__at", frame.column_names)
+    frame = frame.append_column(at, pa.array(np.arange(frame.num_rows, dtype=np.int64)))
+    holds = exp.Coalesce(this=exp.and_(*(exp.paren(c.copy()) for c in checks)), expressions=[exp.true()])
+    query = exp.select(holds.as_("ok")).from_(sql.ident(rows)).order_by(sql.column(at))
+    con = duckdb.connect()
+    try:
+        con.register(rows, frame)
+        return np.asarray(con.execute(sql.render(query)).fetchnumpy()["ok"], dtype=bool)
+    finally:
+        con.close()
 
 
 def _as_column(sums: np.ndarray, sql_type, arrow_type: pa.DataType | None) -> pa.Array:

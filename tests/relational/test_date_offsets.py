@@ -110,3 +110,42 @@ def test_a_timestamp_gap_keeps_its_resolution():
     (offset,) = find_date_offsets(t, ["start", "end"], [])
     assert offset == DateOffset("end", "start", 60 * 10**6)  # whole minutes
     assert set(encode(t, (offset,)).column("+end").to_pylist()) == {30, 60, 90}
+
+
+def test_a_not_null_date_never_follows_a_date_it_may_lack(tmp_path):
+    """``shipped`` is NOT NULL and 1-8 days after ``ordered``, which is NULL on 0.8 % of the rows:
+    drawn as a gap, those rows had no date ('NOT NULL constraint failed'). It keeps its own model."""
+    rng = np.random.default_rng(9)
+    n = 1500
+    ordered = rng.integers(0, 1500, n)
+    lost = rng.random(n) < 0.008
+    ddl = "CREATE TABLE parcel (id INTEGER PRIMARY KEY, ordered DATE, shipped DATE NOT NULL, due DATE);"
+    _, model, out = synthesized(tmp_path, ddl, {"parcel": {
+        "id": np.arange(n), "ordered": pa.array(_days(ordered), mask=lost), "shipped": _days(ordered + rng.integers(1, 9, n)),
+        "due": pa.array(_days(ordered + 30), mask=lost)}})
+    assert model.tables_["parcel"].offsets == (DateOffset("due", "ordered"),)  # nullable: NULL with its anchor
+    con = duckdb.connect(str(out), read_only=True)
+    assert con.execute("SELECT count(*) FILTER (WHERE shipped IS NULL), count(*) FILTER (WHERE ordered IS NULL),"
+                       " count(*) FILTER (WHERE due <> ordered + 30) FROM parcel").fetchone()[::2] == (0, 0)
+
+
+def test_a_not_null_date_takes_no_anchor_that_a_chain_or_a_parent_may_leave_null():
+    rng = np.random.default_rng(2)
+    n = 600
+    start = rng.integers(0, 2000, n)
+    mid = start + rng.integers(0, 21, n)
+    lost = rng.random(n) < 0.005
+
+    def day(values, mask=None):
+        return pa.array(values, pa.int32(), mask=mask).cast(pa.date32())
+
+    t = pa.table({"start": day(start, lost), "mid": day(mid), "end": day(mid + rng.integers(1, 4, n)), "^opened": day(mid - 3)})
+    # nullable: mid follows start (lost on 0.5 % of rows), end follows mid
+    assert set(find_date_offsets(t, ["start", "mid", "end"], [])) == {DateOffset("mid", "start"), DateOffset("end", "mid")}
+    # a NOT NULL end cannot follow mid while mid follows start: mid is NULL wherever start is
+    assert find_date_offsets(t, ["start", "mid", "end"], [], required={"end"}) == (DateOffset("mid", "start"),)
+    # a NOT NULL mid keeps its model, and end may follow it again
+    assert find_date_offsets(t, ["start", "mid", "end"], [], required={"mid", "end"}) == (DateOffset("end", "mid"),)
+    # a parent's date that may be NULL (its parents without children hold NULLs): not for a NOT NULL date
+    assert find_date_offsets(t, ["end"], ["^opened"], required={"end"}) == (DateOffset("end", "^opened"),)
+    assert find_date_offsets(t, ["end"], ["^opened"], required={"end"}, nullable={"^opened"}) == ()

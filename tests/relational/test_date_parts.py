@@ -111,3 +111,61 @@ def test_a_nearly_constant_column_is_no_lookup():
     assert [(p.column, p.part) for p in find_date_parts(t, ["d"], ["flag", "wd"])] == [("wd", "weekday_monday_0")]
     small = pa.table({"d": days[:40], "wd": [w.upper() for w in few]})
     assert find_date_parts(small, ["d"], ["wd"]) == ()
+
+
+def _half_dated(tmp_path, nullable: bool):
+    """``month`` is the month name of ``day`` where there is a day, and 'unknown' or 'n/a' where not."""
+    import datetime as dt
+
+    import numpy as np
+    import pyarrow as pa
+
+    from .conftest import synthesized
+
+    rng = np.random.default_rng(7)
+    n = 400
+    day = [dt.date(2020, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 900, n)]
+    unset = rng.random(n) < 0.3
+    month = np.where(unset, rng.choice(["unknown", "n/a"], n, p=[0.8, 0.2]), [d.strftime("%B") for d in day]).astype(object)
+    ddl = f"CREATE TABLE visit (id INTEGER PRIMARY KEY, day DATE, month VARCHAR{'' if nullable else ' NOT NULL'});"
+    return synthesized(tmp_path, ddl, {"visit": {"id": np.arange(n), "day": pa.array(day, mask=unset), "month": month}})
+
+
+@pytest.mark.parametrize("nullable", [False, True], ids=["not-null", "nullable"])
+def test_a_part_that_holds_only_where_its_date_is_set_keeps_its_own_values_elsewhere(tmp_path, nullable):
+    # NOT NULL: written NULL where the day is ('NOT NULL constraint failed'); nullable: 'unknown' was lost
+    _, model, out = _half_dated(tmp_path, nullable)
+    part, = model.tables_["visit"].date_parts
+    assert (part.part, part.only_where_set) == ("month_name", True)
+    (dated, agree, undated, own), = query(out, """SELECT count(day), count(*) FILTER (WHERE month = monthname(day)),
+        count(*) FILTER (WHERE day IS NULL), count(*) FILTER (WHERE day IS NULL AND month IN ('unknown', 'n/a')) FROM visit""")
+    assert dated > 0 and agree == dated
+    assert undated > 0 and own == undated
+
+
+def test_a_not_null_part_of_a_date_drawn_as_a_gap_to_a_sometimes_missing_date_is_never_null(tmp_path):
+    """``shipped`` follows ``ordered`` (a gap of weeks) and is never NULL, but ``ordered`` is on
+    0.8 % of the rows: there the gap gives no date, and the NOT NULL year of ``shipped`` was
+    written NULL. It keeps its models for those rows."""
+    import datetime as dt
+
+    import numpy as np
+    import pyarrow as pa
+
+    from .conftest import synthesized
+
+    rng = np.random.default_rng(8)
+    n = 1500
+    ordered = rng.integers(0, 1500, n)
+    shipped = [dt.date(2018, 1, 1) + dt.timedelta(days=int(d)) for d in ordered + rng.integers(1, 60, n)]
+    lost = rng.random(n) < 0.008
+    ddl = "CREATE TABLE parcel (id INTEGER PRIMARY KEY, ordered DATE, shipped DATE, ship_year INTEGER NOT NULL);"
+    _, model, out = synthesized(tmp_path, ddl, {"parcel": {
+        "id": np.arange(n), "ordered": pa.array([dt.date(2018, 1, 1) + dt.timedelta(days=int(d)) for d in ordered], mask=lost),
+        "shipped": shipped, "ship_year": [d.year for d in shipped]}})
+    table = model.tables_["parcel"]
+    assert [(o.column, o.anchor) for o in table.offsets] == [("shipped", "ordered")]
+    assert [(p.column, p.only_where_set) for p in table.date_parts] == [("ship_year", True)]
+    (missing, agree, dated), = query(out, "SELECT count(*) FILTER (WHERE shipped IS NULL), "
+                                          "count(*) FILTER (WHERE ship_year = year(shipped)), count(shipped) FROM parcel")
+    assert missing > 0 and agree == dated

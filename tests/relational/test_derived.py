@@ -156,3 +156,65 @@ def test_a_column_computed_from_a_parent_or_grandparent_row_is_found_and_holds_i
     DatabaseModel.load(tmp_path / "model").sample(tmp_path / "again.duckdb", seed=3)
     rows, kept = duckdb.connect(str(tmp_path / "again.duckdb"), read_only=True).execute(q).fetchone()
     assert kept == rows == 1500
+
+
+def test_a_sum_that_holds_only_where_both_operands_are_set_keeps_its_own_values_elsewhere(tmp_path):
+    """``total = base + extra`` where both are set; where ``extra`` is NULL the total is a value of
+    its own (a flat fee). Taken as what SQL computes it was refused and drawn on its own, so no
+    synthetic row kept the sum; now the rule writes the rows with both operands and the
+    column's own model the others (conditioned like any column: a NULL extra, so a flat fee)."""
+    rng = np.random.default_rng(4)
+    n = 600
+    base = rng.integers(10, 90, n)
+    extra = rng.integers(1, 9, n)
+    flat = rng.random(n) < 0.3
+    total = np.where(flat, rng.choice([500, 750], n), base + extra)
+    _, model, out = synthesized(tmp_path, "CREATE TABLE fee (id INTEGER PRIMARY KEY, base INTEGER NOT NULL, extra INTEGER,"
+                                          " total INTEGER NOT NULL);",
+                                {"fee": {"id": np.arange(n), "base": base, "extra": pa.array(extra, mask=flat), "total": total}})
+    rule, = model.tables_["fee"].derived
+    assert (rule.column, rule.op, rule.only_where_set) == ("total", "+", True) and "total" in model.tables_["fee"].modelled
+    both, kept, flat_rows, own = duckdb.connect(str(out), read_only=True).execute(
+        "SELECT count(extra), count(*) FILTER (WHERE total = base + extra), count(*) FILTER (WHERE extra IS NULL),"
+        " count(*) FILTER (WHERE extra IS NULL AND total IN (500, 750)) FROM fee").fetchone()
+    assert both > 0 and kept == both
+    assert flat_rows > 0 and own >= 0.9 * flat_rows
+
+
+PAYMENTS = """
+CREATE TABLE customer (id INTEGER PRIMARY KEY, tier INTEGER NOT NULL);
+CREATE TABLE rental (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customer(id),
+                     rate DECIMAL(6,2) NOT NULL);
+CREATE TABLE payment (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customer(id),
+                      rental_id INTEGER REFERENCES rental(id), days INTEGER NOT NULL, amount DECIMAL(8,2) NOT NULL);
+"""
+
+
+def test_a_not_null_column_computed_through_a_key_that_may_find_no_parent_keeps_its_model_there(tmp_path):
+    """Every real payment names a rental of its own customer, so its rental follows the customer
+    (:mod:`.implied`, ``within``) and ``amount = days * rental.rate``. A synthetic customer may
+    get payments but no rental (``--rows rental=60``): the nullable key stays empty there, and
+    the NOT NULL amount was written NULL ('NOT NULL constraint failed'). The column keeps its
+    model for such rows."""
+    rng = np.random.default_rng(6)
+    n_c = 300
+    rentals = rng.integers(0, 4, n_c)
+    rental_customer = np.repeat(np.arange(n_c), rentals)
+    rate = np.round(rng.uniform(1, 6, len(rental_customer)), 2)
+    paid = np.repeat(np.arange(len(rental_customer)), rng.integers(1, 3, len(rental_customer)))
+    days = rng.integers(1, 8, len(paid))
+    _, model, out = synthesized(tmp_path, PAYMENTS, {
+        "customer": {"id": np.arange(n_c), "tier": rng.integers(1, 4, n_c)},
+        "rental": {"id": np.arange(len(rental_customer)), "customer_id": rental_customer, "rate": rate},
+        "payment": {"id": np.arange(len(paid)), "customer_id": rental_customer[paid], "rental_id": paid, "days": days,
+                    "amount": np.round(days * rate[paid], 2)}})
+    payment = model.tables_["payment"]
+    assert [r.how for r in payment.implied.values()] == ["within"]
+    rule, = payment.derived
+    assert (rule.column, rule.only_where_set) == ("amount", True)
+    model.sample(tmp_path / "few.duckdb", rows={"rental": 60})
+    for path in (out, tmp_path / "few.duckdb"):
+        con = duckdb.connect(str(path), read_only=True)
+        assert con.execute("SELECT count(*) FILTER (WHERE p.amount <> p.days * r.rate) FROM payment p JOIN rental r"
+                           " ON r.id = p.rental_id").fetchone() == (0,)
+    assert con.execute("SELECT count(*) - count(rental_id), count(*) - count(amount) FROM payment").fetchone()[0] > 0

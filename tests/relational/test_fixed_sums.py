@@ -9,6 +9,7 @@ before.
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from amalgam_rel.relational import sampling
@@ -144,3 +145,28 @@ def test_a_pair_of_swaps_closes_a_gap_no_single_swap_can():
     source, units = choose_rows(np.array([[0.0, 0.0]]), np.array([0, 0]), np.array([[3.0, -2.0]]),
                                 np.array([0, 1]), np.array([1.0]), np.random.default_rng(0))
     assert source.tolist() == [2, 3] and units.tolist() == [[3.0, -2.0]]
+
+
+def test_a_null_share_stays_null(tmp_path):
+    """A holding may have no share (NULL: pending), which a sum skips as SQL does. Keeping the
+    sums wrote 0 into every such row of a portfolio it touched: the NULLs were lost."""
+    rng = np.random.default_rng(6)
+    n = 300
+    sizes = rng.integers(2, 6, n)
+    share = np.concatenate([shares(rng, int(k)) for k in sizes])
+    owner = np.repeat(np.arange(1, n + 1), sizes)
+    pending = rng.random(n) < 0.4  # a portfolio with one more holding, not yet valued
+    owner = np.r_[owner, np.flatnonzero(pending) + 1]
+    share = np.r_[share, np.full(pending.sum(), np.nan)]
+    ddl = DDL.replace("share DOUBLE NOT NULL CHECK (share > 0 AND share <= 100)", "share DOUBLE")
+    real = create(tmp_path / "real.duckdb", ddl, {
+        "portfolio": {"id": np.arange(1, n + 1), "style": rng.choice(["cautious", "bold"], n)},
+        "holding": {"id": np.arange(1, len(share) + 1), "portfolio_id": owner, "asset": rng.choice(["a", "b"], len(share)),
+                    "share": pa.array(share, mask=np.isnan(share))}})
+    model = fit(real)
+    assert [f.column for f in model.tables_["holding"].fixed_sums] == ["share"]
+    synth = tmp_path / "synth.duckdb"
+    model.sample(synth)
+    real_nulls, = query(real, "SELECT avg((share IS NULL)::INT) FROM holding")[0]
+    nulls, zeros = query(synth, "SELECT avg((share IS NULL)::INT), count(*) FILTER (WHERE share = 0) FROM holding")[0]
+    assert zeros == 0 and abs(nulls - real_nulls) < 0.04, (nulls, real_nulls)

@@ -151,3 +151,30 @@ def test_agreement_that_chance_gives_implies_nothing():
     spokes = spokes.set_column(1, "hub", pa.array(np.arange(10) % 5))
     child = child.set_column(1, "hub", pa.array(np.arange(100) % 10 % 5))
     assert agreement(child, ("hub",), ("spoke",), spokes, ("id",), ("hub",)) == (1.0, 100, pytest.approx(0.2))
+
+
+BADGES = """
+CREATE TABLE person (id INTEGER PRIMARY KEY, code VARCHAR NOT NULL UNIQUE, age INTEGER NOT NULL);
+CREATE TABLE badge (id INTEGER PRIMARY KEY, person_id INTEGER NOT NULL REFERENCES person(id),
+                    person_code VARCHAR UNIQUE REFERENCES person(code), level INTEGER NOT NULL);
+"""
+
+
+def test_a_unique_key_follows_each_parent_once(tmp_path):
+    """A badge names its person by id and by code (UNIQUE). Asked for more badges than people
+    (``--rows badge=500``), the code followed every badge's person and repeated: ``cannot make
+    ['person_code'] unique``. It follows each person once; its other badges are left empty."""
+    rng = np.random.default_rng(1)
+    n = 300
+    has = np.flatnonzero(rng.random(n) < 0.7)
+    codes = np.array([f"P-{i:04d}" for i in range(n)], dtype=object)
+    path = create(tmp_path / "real.duckdb", BADGES, {
+        "person": {"id": np.arange(n), "code": codes, "age": rng.integers(18, 80, n)},
+        "badge": {"id": np.arange(len(has)), "person_id": has, "person_code": codes[has], "level": rng.integers(1, 4, len(has))}})
+    model = DatabaseModel(seed=0, iters=ITERS).fit(path)
+    assert [r.how for r in model.tables_["badge"].implied.values()] == ["same"]
+    out = tmp_path / "synth.duckdb"
+    model.sample(out, rows={"badge": 500})
+    (rows, people, coded, codes_, agree), = query(out, """SELECT count(*), count(DISTINCT person_id), count(person_code),
+        count(DISTINCT person_code), count(*) FILTER (WHERE b.person_code = p.code) FROM badge b JOIN person p ON p.id = b.person_id""")
+    assert rows == 500 and coded == codes_ == agree == people

@@ -169,3 +169,36 @@ def test_pairs_checked_over_several_queries_find_the_same_copies(monkeypatch):
     whole = found()
     monkeypatch.setattr(parent_copies, "_PAIRS_PER_QUERY", 2)  # one child column a query
     assert found() == whole == (ParentCopy("y", 0, "c"), ParentCopy("z", 0, "b"))
+
+
+RENTALS = """
+CREATE TABLE customer (id INTEGER PRIMARY KEY, tier INTEGER NOT NULL);
+CREATE TABLE rental (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customer(id),
+                     rate DECIMAL(6,2) NOT NULL);
+CREATE TABLE payment (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customer(id),
+                      rental_id INTEGER REFERENCES rental(id), rate DECIMAL(6,2) NOT NULL);
+"""
+
+
+def test_a_not_null_copy_through_a_key_that_may_find_no_parent_is_never_null(tmp_path):
+    """Every real payment names a rental of its customer and repeats its rate; the rental follows
+    the customer (:mod:`.implied`). With 60 rentals (``--rows``) most synthetic payments find
+    none and their nullable key stays empty. A NOT NULL copy behind a nullable key always keeps
+    its models for the rows without a parent (``only_with_parent``), so it is never NULL there."""
+    rng = np.random.default_rng(6)
+    n_c = 300
+    rental_customer = np.repeat(np.arange(n_c), rng.integers(0, 4, n_c))
+    rate = np.round(rng.choice([1.5, 2.5, 4.0, 5.5], len(rental_customer)), 2)
+    paid = np.repeat(np.arange(len(rental_customer)), rng.integers(1, 3, len(rental_customer)))
+    path = create(tmp_path / "real.duckdb", RENTALS, {
+        "customer": {"id": np.arange(n_c), "tier": rng.integers(1, 4, n_c)},
+        "rental": {"id": np.arange(len(rental_customer)), "customer_id": rental_customer, "rate": rate},
+        "payment": {"id": np.arange(len(paid)), "customer_id": rental_customer[paid], "rental_id": paid, "rate": rate[paid]}})
+    model = DatabaseModel(seed=0, iters=ITERS).fit(path)
+    copy, = model.tables_["payment"].copies
+    assert (copy.column, copy.only_with_parent) == ("rate", True)
+    out = tmp_path / "synth.duckdb"
+    model.sample(out, rows={"rental": 60})
+    (orphans, unrated, differ), = query(out, """SELECT count(*) - count(rental_id), count(*) - count(p.rate),
+        count(*) FILTER (WHERE p.rate <> r.rate) FROM payment p LEFT JOIN rental r ON r.id = p.rental_id""")
+    assert orphans > 0 and unrated == 0 and differ == 0

@@ -13,7 +13,7 @@ import pytest
 from amalgam_rel.relational.database_model import DatabaseModel
 from amalgam_rel.relational.spelled import Spelled, find_spelled
 
-from .conftest import synthesized
+from .conftest import ITERS, create, synthesized
 
 DDL = """
 CREATE TABLE customer (id INTEGER PRIMARY KEY, code VARCHAR NOT NULL UNIQUE, grade VARCHAR NOT NULL);
@@ -90,3 +90,56 @@ def test_the_user_is_told_which_columns_are_computed(sales, tmp_path):
     assert proc.returncode == 0, proc.stderr
     line = next(x for x in proc.stderr.splitlines() if x.startswith("computed from other columns, not drawn: "))
     assert "customer.code = id spelled 'C-'#####''" in line and "sale.ref = customer_id spelled 'CUST'#'/X'" in line
+
+
+LETTERS = ["R", "F", "W", "D"]
+
+
+def _half_spelled(tmp_path, nullable: bool):
+    """``code`` spells ``num`` where it is set and holds a letter code where it is NULL (a race
+    result: the finishing place, or 'R'etired, 'F'ailed to qualify, ...)."""
+    rng = np.random.default_rng(5)
+    n = 400
+    num = rng.integers(1, 36, n)
+    unset = rng.random(n) < 0.45
+    code = np.where(unset, rng.choice(LETTERS, n, p=[0.64, 0.16, 0.1, 0.1]), num.astype(str)).astype(object)
+    ddl = f"CREATE TABLE result (id INTEGER PRIMARY KEY, code VARCHAR{'' if nullable else ' NOT NULL'}, num INTEGER);"
+    return synthesized(tmp_path, ddl, {"result": {"id": np.arange(n), "code": code, "num": pa.array(num, mask=unset)}})
+
+
+@pytest.mark.parametrize("nullable", [False, True], ids=["not-null", "nullable"])
+def test_a_code_that_spells_a_number_only_where_it_is_set_keeps_its_own_values_elsewhere(tmp_path, nullable):
+    # NOT NULL: the rows without a number were written NULL ('NOT NULL constraint failed'); nullable: they lost their letters
+    _, model, out = _half_spelled(tmp_path, nullable)
+    rule, = model.tables_["result"].spelled
+    assert (rule.source, rule.only_where_set) == ("num", True)
+    con = duckdb.connect(str(out), read_only=True)
+    with_number, spelled, without, lettered = con.execute(
+        "SELECT count(num), count(*) FILTER (WHERE code = num::VARCHAR), count(*) FILTER (WHERE num IS NULL),"
+        f" count(*) FILTER (WHERE num IS NULL AND code IN {tuple(LETTERS)}) FROM result").fetchone()
+    assert with_number > 0 and spelled == with_number
+    assert without > 0 and lettered == without  # the column's own model, given a NULL number, draws the letters
+    assert 0.45 < con.execute("SELECT avg((code = 'R')::INT) FROM result WHERE num IS NULL").fetchone()[0] < 0.85
+    again = duckdb.connect(str(_resampled(model, tmp_path)), read_only=True)  # a saved model keeps the rule's kind
+    assert again.execute("SELECT count(*) FILTER (WHERE code IS NULL OR code <> num::VARCHAR AND num IS NOT NULL)"
+                         " FROM result").fetchone() == (0,)
+
+
+def test_a_half_spelled_column_of_free_text_is_written_over_its_language_model_text(tmp_path):
+    """Too many distinct values for a category: the language model writes the column, and the
+    spelling then overwrites the rows with a number (after the text exists)."""
+    rng = np.random.default_rng(8)
+    n = 400
+    num = rng.permutation(np.arange(1000, 9000))[:n]
+    unset = rng.random(n) < 0.3
+    code = np.where(unset, rng.choice(["walk-in", "phone", "fax"], n), [f"SO-{v}" for v in num]).astype(object)
+    path = create(tmp_path / "real.duckdb", "CREATE TABLE sale (id INTEGER PRIMARY KEY, code VARCHAR NOT NULL, num INTEGER);",
+                  {"sale": {"id": np.arange(n), "code": code, "num": pa.array(num, mask=unset)}})
+    model = DatabaseModel(seed=0, iters=ITERS, text_budget_s=5, text_values=50).fit(path)
+    out = tmp_path / "synth.duckdb"
+    model.sample(out)
+    rule, = model.tables_["sale"].spelled
+    assert rule.only_where_set and "code" in model.tables_["sale"].text_columns
+    con = duckdb.connect(str(out), read_only=True)
+    assert con.execute("SELECT count(num), count(*) FILTER (WHERE code = 'SO-' || num::VARCHAR), count(*) - count(code)"
+                       " FROM sale").fetchone() in [(k, k, 0) for k in range(1, n + 1)]

@@ -120,3 +120,33 @@ def test_a_total_of_taxed_and_discounted_lines_each_cut_to_cents_holds_in_the_sy
     model.sample(tmp_path / "synth.duckdb")
     rows = query(tmp_path / "synth.duckdb", CHARGES)
     assert len(rows) == n and all(abs(float(t) - float(s)) < 0.005 for t, s in rows)
+
+
+CHECKED = """
+CREATE TABLE invoice (id INTEGER PRIMARY KEY, total DECIMAL(5,2) NOT NULL CHECK (total > 0));
+CREATE TABLE line (id INTEGER PRIMARY KEY, invoice_id INTEGER NOT NULL REFERENCES invoice(id), amount DECIMAL(5,2) NOT NULL);
+"""
+
+
+@pytest.mark.parametrize("lines", [60, 6000], ids=["childless-invoices", "totals-past-the-type"])
+def test_a_total_its_column_refuses_keeps_the_models_value(tmp_path, lines):
+    """Every real invoice has lines and totals them (under 1,000: DECIMAL(5,2)). With 60 lines
+    for 300 invoices most synthetic invoices have none, and 0 broke ``CHECK (total > 0)``; with
+    6,000 the sums passed 999.99. Where the column refuses its total the invoice keeps the value
+    its model drew (which meets the CHECK), and every other invoice totals its lines."""
+    rng = np.random.default_rng(2)
+    n = 300
+    owner = np.repeat(np.arange(n), rng.integers(1, 6, n))
+    amount = np.round(rng.uniform(5, 99, len(owner)), 2)
+    path = create(tmp_path / "real.duckdb", CHECKED, {
+        "invoice": {"id": np.arange(n), "total": np.round(np.bincount(owner, weights=amount, minlength=n), 2)},
+        "line": {"id": np.arange(len(owner)), "invoice_id": owner, "amount": amount}})
+    model = fit(path)
+    assert [t.column for t in model.totals_] == ["total"]
+    out = tmp_path / "synth.duckdb"
+    model.sample(out, rows={"line": lines})
+    totals = query(out, "SELECT i.total, coalesce(sum(l.amount), 0) FROM invoice i LEFT JOIN line l ON l.invoice_id = i.id"
+                        " GROUP BY i.id, i.total")
+    refused = [(float(t), float(s)) for t, s in totals if not 0 < s < 1000]
+    assert refused and all(0 < t < 1000 for t, _ in refused)
+    assert all(float(t) == float(s) for t, s in totals if 0 < s < 1000)
