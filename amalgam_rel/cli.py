@@ -354,8 +354,11 @@ def sample(
 ) -> None:
     """Write a synthetic database from a saved model."""
     from amalgam_rel.relational.database_model import DatabaseModel
+    from amalgam_rel.seeds import checked_seed
 
     parsed_rows = _parse_rows(rows)
+    if seed is not None:  # DatabaseModel.sample checks it too; here before the model loads
+        checked_seed(seed)
     model = DatabaseModel.load(model_dir)
     _check_sample_options(model.db, scale, parsed_rows)
     with _progress() as progress:

@@ -52,6 +52,7 @@ from amalgam_rel.schema import sql
 from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
 from amalgam_rel.schema.model import Database, Table
 from amalgam_rel.schema.types import Kind, parse_type
+from amalgam_rel.seeds import checked_seed, duckdb_seed
 
 FORMAT_VERSION = 1
 
@@ -180,6 +181,7 @@ class TextFieldModel:
     def fit(self, source, db: Database | None = None, columns: dict[str, list[str]] | None = None) -> TextFieldModel:
         """Learn from a DuckDB file or connection; ``columns`` picks table -> columns (else automatic)."""
         start = time.perf_counter()
+        checked_seed(self.seed)
         con = source if isinstance(source, duckdb.DuckDBPyConnection) else open_duckdb(source)
         try:
             db = db or read_duckdb(con)
@@ -687,7 +689,7 @@ def _with_token_budget(plan: ColumnPlan, tokenizer, pairs: list[tuple[str, str]]
 def _sample_rows(con, table: Table, names: list[str], limit: int, seed: int) -> list[dict]:
     query = sql.select_columns(table.name, names, table.schema).sql(sql.DIALECT)
     if table.row_count is not None and table.row_count > limit:
-        query += f" USING SAMPLE reservoir({int(limit)} ROWS) REPEATABLE ({int(seed)})"
+        query += f" USING SAMPLE reservoir({int(limit)} ROWS) REPEATABLE ({duckdb_seed(seed)})"
     cur = con.execute(query)
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r)) for r in cur.fetchall()]
