@@ -68,13 +68,18 @@ def typed(kind: Any, value: Any, where: str) -> Any:
         return _adapter(kind).validate_python(value)
     except ValidationError as err:
         first = err.errors()[0]
-        place = where + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"] if p != "[key]")
+        place = where + "".join(_step(p) for p in first["loc"] if p != "[key]")
         raise ValueError(f"{place}: {first['msg']} (got {_short(first['input'])})") from None
 
 
 @functools.cache
 def _adapter(kind: Any) -> TypeAdapter:
     return TypeAdapter(kind)
+
+
+def _step(part: int | str) -> str:
+    """One step of a path into the document: ``[2]``, ``.real_rows``, ``['0']``."""
+    return f".{part}" if isinstance(part, str) and part.isidentifier() else f"[{part!r}]"
 
 
 def _short(value: Any) -> str:

@@ -82,7 +82,7 @@ class OutputSpec:
     column: str
     type_sql: str
     mode: Mode
-    regex: str
+    regex: str | None  # None: no pattern was learned (choice mode has its choices)
     schema: dict | None = None  # json mode: the learned JSON schema (x-* keys are ours)
     choices: tuple[str, ...] = ()
     key_like: bool = False

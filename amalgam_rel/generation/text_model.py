@@ -45,9 +45,11 @@ from amalgam_rel.generation.masking import prepare_outlines
 from amalgam_rel.generation.prompts import column_tag, render_prompt
 from amalgam_rel.generation.reuse import DEFAULT_MAX_VALUES, reuse_plan
 from amalgam_rel.generation.row_context import RowContext
+from amalgam_rel.generation.saved_text import META, read_text_model
 from amalgam_rel.generation.selection import context_columns, default_columns
 from amalgam_rel.generation.shapes import ANY, common_shapes, keys_of, restrict, shape_column, shape_label
 from amalgam_rel.generation.tokenizer import train_tokenizer, vocab_size_for
+from amalgam_rel.saved import reading
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
 from amalgam_rel.schema.model import Database, Table
@@ -634,21 +636,18 @@ class TextFieldModel:
 
     @classmethod
     def load(cls, path: str | Path, *, device: str | None = None) -> TextFieldModel:
+        """A model :meth:`save` wrote; ``text_model.json`` is checked before the weights load."""
         path = Path(path)
-        try:
-            meta = json.loads((path / "text_model.json").read_text())
-        except (OSError, ValueError) as err:
-            raise InputError(f"cannot read a fitted text model in {path}: {err}") from None
-        if meta.get("format") != FORMAT_VERSION:
-            raise InputError(f"{path} holds a text model of format {meta.get('format')}, expected {FORMAT_VERSION}")
-        model = cls(**(meta["params"] | {"device": device or meta["params"]["device"]}))
+        meta = read_text_model(path, FORMAT_VERSION)
+        model = cls(**(meta["params"] | {"device": device or meta["params"].get("device")}))
+        with reading(path / META):
+            model.tables_ = {k: _table_from_json(v) for k, v in meta["tables"].items()}
         model.device_ = lm_mod.select_device(model.device)
         source = str(path / meta["llm_dir"]) if meta["llm_dir"] else model.llm
         model.model_, model.tokenizer_ = lm_mod.load_pretrained(source, model.device_)
-        model.plans_ = {(p["table"], p["column"]): ColumnPlan.from_dict(p) for p in meta["plans"]}
-        model.tables_ = {k: _table_from_json(v) for k, v in meta["tables"].items()}
-        model.guard_ = CopyGuard(frozenset(meta["copy_guard"]))
-        model.train_report_ = lm_mod.TrainReport(**meta["train_report"]) if meta["train_report"] else None
+        model.plans_ = {(p.table, p.column): p for p in meta["plans"]}
+        model.guard_ = CopyGuard(meta["copy_guard"])
+        model.train_report_ = meta["train_report"]
         model.fit_seconds_ = meta["fit_seconds"]
         model.generation_report_, model._generators, model._validators = {}, {}, {}
         return model
