@@ -11,6 +11,7 @@ The source is always opened read-only: amalgam-rel never writes to the database 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -59,8 +60,12 @@ def source_reads(*paths: str | Path | None) -> Iterator[None]:
     except duckdb.IOException as err:
         text = str(err).splitlines()[0]
         given = [p for p in paths if p is not None]
-        # DuckDB names the file it could not read, but not a block whose checksum failed
-        named = [p for p in given if str(p) in text or str(Path(p).resolve()) in text]
+        named = []  # DuckDB names the file it could not read (absolute), not a block whose checksum failed
+        for p in given:
+            for spelling in {os.path.abspath(p), str(Path(p).resolve())}:
+                if spelling in text:
+                    text = text.replace(spelling, str(p))  # as the user spelled it
+                    named.append(p)
         raise InputError(f"cannot read the data of {', '.join(map(str, named or given))}: {text}") from None
 
 
