@@ -257,6 +257,14 @@ CASES: list[Case] = [
     Case("a negative seed in model.json", "sample model -o out.duckdb",
          "model/model.json is damaged: params.seed: Input should be greater than or equal to 0 (got -5)",
          model_with(json_edit("model.json", lambda d: d["params"].update(seed=-5)))),
+    Case("a key generator's start of the wrong type", "sample model -o out.duckdb",
+         "model/model.json is damaged: tables['p'].keys.id.start: Input should be a valid integer, unable to parse "
+         "string as an integer (got 'one')",
+         model_with(json_edit("model.json", lambda d: d["tables"][0]["keys"]["id"].update(start="one")))),
+    Case("a column's nullability of the wrong type in model.json's schema", "sample model -o out.duckdb",
+         "model/model.json is damaged: schema.tables[0].columns[1].nullable: Input should be a valid boolean, "
+         "unable to interpret input (got 'maybe')",
+         model_with(json_edit("model.json", lambda d: d["schema"]["tables"][0]["columns"][1].update(nullable="maybe")))),
     Case("a table model (.npz) cut short", "sample model -o out.duckdb",
          "model/tables/0.npz is not a saved TableModel: File is not a zip file", model_with(truncated("tables/0.npz"))),
     Case("text_model.json cut short", "sample model -o out.duckdb",

@@ -200,7 +200,7 @@ def _fitted_table(t: SavedTable, db, plan, path: Path) -> FittedTable:
     ft = FittedTable(
         key, db.table(key), plan.tables[key], context=t["context"],
         model=load_model(path / t["model"]) if t["model"] else None,
-        keys={c: key_generator_from_json(g) for c, g in t["keys"].items()},
+        keys={c: key_generator_from_json(g, f"tables[{key!r}].keys.{c}") for c, g in t["keys"].items()},
         fillers=t["fillers"], text_columns=t["text_columns"],
         real_rows=t["real_rows"], null_driver_rows=t["null_driver_rows"], temporal=t["temporal"],
         mean_degrees=t["mean_degrees"], own_parent_shares=t["own_parent_shares"],
