@@ -124,11 +124,6 @@ class OutputSpec:
             "max_length": self.max_length, "min_length": self.min_length, "notes": list(self.notes),
         }
 
-    @classmethod
-    def from_dict(cls, d: dict) -> OutputSpec:
-        return cls(d["column"], d["type_sql"], d["mode"], d["regex"], d["schema"], tuple(d["choices"]),
-                   d["key_like"], d["max_length"], d["min_length"], tuple(d["notes"]))
-
 
 @functools.cache
 def map_arrow_type(type_sql: str) -> pa.DataType | None:

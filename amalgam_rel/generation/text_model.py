@@ -86,12 +86,6 @@ class ColumnPlan:
     def to_dict(self) -> dict:
         return asdict(self) | {"spec": self.spec.to_dict()}
 
-    @classmethod
-    def from_dict(cls, d: dict) -> ColumnPlan:
-        return cls(**(d | {"spec": OutputSpec.from_dict(d["spec"]), "prompt_columns": tuple(d["prompt_columns"]),
-                           "length_buckets": tuple(tuple(b) for b in d.get("length_buckets", ())),
-                           "shapes": tuple(tuple(b) for b in d.get("shapes", ())),
-                           "elements": tuple(tuple(b) for b in d.get("elements", ()))}))
 
 
 @dataclass
