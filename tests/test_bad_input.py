@@ -16,6 +16,7 @@ issue #21 is fine), then rewrite the page. Cases of tests/test_cli.py are repeat
 
 from __future__ import annotations
 
+import atexit
 import functools
 import json
 import os
@@ -24,7 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,8 +95,6 @@ def fitted_model() -> Path:
     root = Path(tempfile.mkdtemp(prefix="amalgam-bad-input-"))
     Workspace(root).database("tiny.duckdb", TINY)
     DatabaseModel(seed=0, text_budget_s=1.0).fit(root / "tiny.duckdb").save(root / "model")
-    import atexit
-
     atexit.register(shutil.rmtree, root, True)
     return root / "model"
 
@@ -295,7 +294,7 @@ CASES: list[Case] = [
 
 
 @contextmanager
-def workspace(case: Case) -> Path:
+def workspace(case: Case) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="amalgam-case-") as tmp:
         ws = Workspace(Path(tmp))
         here = Path.cwd()
