@@ -375,9 +375,12 @@ def sample(
 ) -> None:
     """Write a synthetic database from a saved model."""
     from amalgam_rel.relational.database_model import DatabaseModel
+    from amalgam_rel.seeds import checked_seed
     from amalgam_rel.writing.outputs import check_outputs
 
     parsed_rows = _parse_rows(rows)
+    if seed is not None:  # DatabaseModel.sample checks it too; here before the model loads
+        checked_seed(seed)
     check_outputs({"-o": output}, force=force, sources={"model directory": model_dir, "--guard-source": guard_source})
     model = DatabaseModel.load(model_dir)
     _check_sample_options(model.db, scale, parsed_rows)

@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 
 from amalgam_rel.errors import InputError
+from amalgam_rel.models.privacy import MAX_EPSILON
 
 # Children kept per parent row and FK. Data-independent by necessity (a cap read from the data
 # would itself leak); 8 keeps a two-level chain (customer -> orders -> lines) at 8 and 64 rows
@@ -38,6 +39,9 @@ class PrivacyOptions:
     def validate(self) -> PrivacyOptions:
         if not isinstance(self.epsilon, (int, float)) or not math.isfinite(self.epsilon) or self.epsilon <= 0:
             raise InputError(f"--epsilon must be a positive number, got {self.epsilon}")
+        if self.epsilon > MAX_EPSILON:
+            raise InputError(f"--epsilon must be at most {MAX_EPSILON:g}, got {self.epsilon:g}: exp(epsilon) bounds "
+                             "how much one entity may change any result, and past that it is not a finite number")
         if not isinstance(self.delta, (int, float)) or not 0 < self.delta < 1:
             raise InputError(f"--delta must be between 0 and 1 (exclusive), got {self.delta}")
         for table, cap in (("", self.max_children), *self.max_children_of):

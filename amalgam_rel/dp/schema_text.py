@@ -21,15 +21,19 @@ import json
 import uuid
 import zlib
 from dataclasses import dataclass
+from typing import Annotated
 
 import numpy as np
 import pyarrow as pa
+from pydantic import Field
 
 from amalgam_rel.errors import DataError
 from amalgam_rel.generation.checks import Validator, string_rule
 from amalgam_rel.generation.output_types import OutputSpec, map_arrow_type
 from amalgam_rel.generation.row_context import python_values
+from amalgam_rel.saved import typed
 from amalgam_rel.schema.model import Database
+from amalgam_rel.seeds import MAX_SEED
 from amalgam_rel.schema.types import NESTED_KINDS, Kind, SqlType
 
 _ROUNDS = 10  # fresh candidates for rows DuckDB refused, before giving up on a column
@@ -68,7 +72,9 @@ class SchemaText:
 
     @classmethod
     def from_json(cls, db: Database, doc: dict) -> SchemaText:
-        return cls(db, doc["columns"], doc["seed"])
+        """Checked, as a saved model may have been edited (see :mod:`amalgam_rel.saved`)."""
+        columns = typed(dict[str, list[str]], doc["columns"], "schema_text.columns")
+        return cls(db, columns, typed(Annotated[int, Field(ge=0, le=MAX_SEED)], doc["seed"], "schema_text.seed"))
 
     def generate(self, table: str, context: pa.Table | None = None, *, n_rows: int | None = None, part: int = 0,
                  **_) -> dict[str, list]:

@@ -24,7 +24,7 @@ from sqlglot import exp
 
 from amalgam_rel.errors import SchemaError
 from amalgam_rel.schema import sql
-from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
+from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb, source_reads
 from amalgam_rel.schema.model import Database, Table
 from amalgam_rel.schema.types import Kind
 
@@ -86,7 +86,8 @@ def open_pair(real: str | Path, synth: str | Path, schema: Database | None = Non
                 expressions=[exp.AttachOption(this=exp.var("READ_ONLY"))],
             )
             con.execute(attach.sql(sql.DIALECT))
-        yield Context(con, real_schema, synth_schema, str(real), str(synth), holdout and str(holdout), seed)
+        with source_reads(real, synth, holdout):  # a damaged file shows only once its data is read
+            yield Context(con, real_schema, synth_schema, str(real), str(synth), holdout and str(holdout), seed)
     finally:
         con.close()
 
@@ -94,7 +95,8 @@ def open_pair(real: str | Path, synth: str | Path, schema: Database | None = Non
 def _read(path: str | Path) -> Database:
     con = open_duckdb(path)  # one-line InputError for missing / locked / non-DuckDB files
     try:
-        return read_duckdb(con)
+        with source_reads(path):
+            return read_duckdb(con)
     finally:
         con.close()
 

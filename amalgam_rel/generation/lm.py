@@ -20,7 +20,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
+from safetensors import SafetensorError
 from transformers import AutoModelForCausalLM, AutoTokenizer, GPT2Config, GPT2LMHeadModel
+from transformers.utils import logging as hf_logging
 
 from amalgam_rel.errors import InputError
 
@@ -114,8 +116,13 @@ def new_model(tokenizer, shape: LMShape, seed: int = 0) -> GPT2LMHeadModel:
 def load_pretrained(path_or_id: str, device: torch.device):
     """A user's causal LM and its tokenizer (a local directory, or a hub id with network)."""
     try:
-        tokenizer = AutoTokenizer.from_pretrained(path_or_id)
-        model = AutoModelForCausalLM.from_pretrained(path_or_id)
+        with _quiet():
+            tokenizer = AutoTokenizer.from_pretrained(path_or_id)
+            model = AutoModelForCausalLM.from_pretrained(path_or_id)
+    except SafetensorError as err:  # a truncated or overwritten weights file
+        weights = ", ".join(sorted(p.name for p in Path(path_or_id).glob("*.safetensors"))) or "its weights"
+        raise InputError(f"cannot load the language model {path_or_id!r}: {weights} is damaged "
+                         f"({str(err).splitlines()[0]})") from None
     except (OSError, ValueError) as err:
         raise InputError(f"cannot load the language model {path_or_id!r}: {str(err).splitlines()[0]}") from None
     if tokenizer.pad_token is None:
@@ -247,5 +254,19 @@ def _collate(batch, pad_id: int, device: torch.device):
 def save(model, tokenizer, path: Path) -> None:
     """Weights as safetensors and the tokenizer as JSON: nothing is pickled."""
     path.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(path, safe_serialization=True)
-    tokenizer.save_pretrained(path)
+    with _quiet():
+        model.save_pretrained(path, safe_serialization=True)
+        tokenizer.save_pretrained(path)
+
+
+@contextmanager
+def _quiet():
+    """No progress bars while a local model is written or read: it takes a blink, and the bars
+    would be lines on stderr around a command's one-line error."""
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()

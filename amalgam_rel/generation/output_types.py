@@ -85,7 +85,7 @@ class OutputSpec:
     column: str
     type_sql: str
     mode: Mode
-    regex: str
+    regex: str | None  # None: no pattern was learned (choice mode has its choices)
     schema: dict | None = None  # json mode: the learned JSON schema (x-* keys are ours)
     choices: tuple[str, ...] = ()
     key_like: bool = False
@@ -126,11 +126,6 @@ class OutputSpec:
             "schema": self.schema, "choices": list(self.choices), "key_like": self.key_like,
             "max_length": self.max_length, "min_length": self.min_length, "notes": list(self.notes),
         }
-
-    @classmethod
-    def from_dict(cls, d: dict) -> OutputSpec:
-        return cls(d["column"], d["type_sql"], d["mode"], d["regex"], d["schema"], tuple(d["choices"]),
-                   d["key_like"], d["max_length"], d["min_length"], tuple(d["notes"]))
 
 
 @functools.cache

@@ -45,13 +45,16 @@ from amalgam_rel.generation.masking import prepare_outlines
 from amalgam_rel.generation.prompts import column_tag, render_prompt
 from amalgam_rel.generation.reuse import DEFAULT_MAX_VALUES, reuse_plan
 from amalgam_rel.generation.row_context import RowContext
+from amalgam_rel.generation.saved_text import META, read_text_model
 from amalgam_rel.generation.selection import context_columns, default_columns
 from amalgam_rel.generation.shapes import ANY, common_shapes, keys_of, restrict, shape_column, shape_label
 from amalgam_rel.generation.tokenizer import train_tokenizer, vocab_size_for
+from amalgam_rel.saved import reading
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
 from amalgam_rel.schema.model import Database, Table
 from amalgam_rel.schema.types import Kind, parse_type
+from amalgam_rel.seeds import checked_seed, duckdb_seed
 
 FORMAT_VERSION = 1
 
@@ -83,12 +86,6 @@ class ColumnPlan:
     def to_dict(self) -> dict:
         return asdict(self) | {"spec": self.spec.to_dict()}
 
-    @classmethod
-    def from_dict(cls, d: dict) -> ColumnPlan:
-        return cls(**(d | {"spec": OutputSpec.from_dict(d["spec"]), "prompt_columns": tuple(d["prompt_columns"]),
-                           "length_buckets": tuple(tuple(b) for b in d.get("length_buckets", ())),
-                           "shapes": tuple(tuple(b) for b in d.get("shapes", ())),
-                           "elements": tuple(tuple(b) for b in d.get("elements", ()))}))
 
 
 @dataclass
@@ -180,6 +177,7 @@ class TextFieldModel:
     def fit(self, source, db: Database | None = None, columns: dict[str, list[str]] | None = None) -> TextFieldModel:
         """Learn from a DuckDB file or connection; ``columns`` picks table -> columns (else automatic)."""
         start = time.perf_counter()
+        checked_seed(self.seed)
         con = source if isinstance(source, duckdb.DuckDBPyConnection) else open_duckdb(source)
         try:
             db = db or read_duckdb(con)
@@ -634,21 +632,18 @@ class TextFieldModel:
 
     @classmethod
     def load(cls, path: str | Path, *, device: str | None = None) -> TextFieldModel:
+        """A model :meth:`save` wrote; ``text_model.json`` is checked before the weights load."""
         path = Path(path)
-        try:
-            meta = json.loads((path / "text_model.json").read_text())
-        except (OSError, ValueError) as err:
-            raise InputError(f"cannot read a fitted text model in {path}: {err}") from None
-        if meta.get("format") != FORMAT_VERSION:
-            raise InputError(f"{path} holds a text model of format {meta.get('format')}, expected {FORMAT_VERSION}")
-        model = cls(**(meta["params"] | {"device": device or meta["params"]["device"]}))
+        meta = read_text_model(path, FORMAT_VERSION)
+        model = cls(**(meta["params"] | {"device": device or meta["params"].get("device")}))
+        with reading(path / META):
+            model.tables_ = {k: _table_from_json(v) for k, v in meta["tables"].items()}
         model.device_ = lm_mod.select_device(model.device)
         source = str(path / meta["llm_dir"]) if meta["llm_dir"] else model.llm
         model.model_, model.tokenizer_ = lm_mod.load_pretrained(source, model.device_)
-        model.plans_ = {(p["table"], p["column"]): ColumnPlan.from_dict(p) for p in meta["plans"]}
-        model.tables_ = {k: _table_from_json(v) for k, v in meta["tables"].items()}
+        model.plans_ = {(p.table, p.column): p for p in meta["plans"]}
         model.guard_ = None  # never saved: see screen_against
-        model.train_report_ = lm_mod.TrainReport(**meta["train_report"]) if meta["train_report"] else None
+        model.train_report_ = meta["train_report"]
         model.fit_seconds_ = meta["fit_seconds"]
         model.generation_report_, model._generators, model._validators = {}, {}, {}
         return model
@@ -719,7 +714,7 @@ def _with_token_budget(plan: ColumnPlan, tokenizer, pairs: list[tuple[str, str]]
 def _sample_rows(con, table: Table, names: list[str], limit: int, seed: int) -> list[dict]:
     query = sql.select_columns(table.name, names, table.schema).sql(sql.DIALECT)
     if table.row_count is not None and table.row_count > limit:
-        query += f" USING SAMPLE reservoir({int(limit)} ROWS) REPEATABLE ({int(seed)})"
+        query += f" USING SAMPLE reservoir({int(limit)} ROWS) REPEATABLE ({duckdb_seed(seed)})"
     cur = con.execute(query)
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r)) for r in cur.fetchall()]

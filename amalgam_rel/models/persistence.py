@@ -19,14 +19,17 @@ from __future__ import annotations
 import json
 import zipfile
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 import pyarrow as pa
+from pydantic import Field
 
 from amalgam_rel.errors import InputError
 from amalgam_rel.models.codecs import CODECS, CodecOptions, ColumnSpec, codec_kind
 from amalgam_rel.models.privacy import Ledger
 from amalgam_rel.models.sampler import JunctionTreeSampler
+from amalgam_rel.saved import reading, typed
 
 FORMAT = "amalgam-rel/table-model"
 VERSION = 1
@@ -64,8 +67,6 @@ def save_model(model, path: str | Path) -> None:
 
 def load_model(path: str | Path):
     """Read a model written by :func:`save_model` (no code is executed)."""
-    from amalgam_rel.models.table_model import FitSummary, TableModel
-
     path = Path(path)
     if not path.is_file():
         raise InputError(f"model file not found: {path}")
@@ -76,9 +77,17 @@ def load_model(path: str | Path):
         raise InputError(f"{path} is not a saved TableModel: {err}") from None
     if "__json__" not in arrays or "__schema__" not in arrays:
         raise InputError(f"{path} is not a saved TableModel")
-    doc = json.loads(arrays["__json__"].tobytes().decode("utf-8"))
-    if doc.get("format") != FORMAT or doc.get("version") != VERSION:
-        raise InputError(f"{path} is a {doc.get('format')} file of version {doc.get('version')}, expected {FORMAT} v{VERSION}")
+    with reading(path):
+        doc = json.loads(arrays["__json__"].tobytes().decode("utf-8"))
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("version") != VERSION:
+            kind = (doc.get("format"), doc.get("version")) if isinstance(doc, dict) else (None, None)
+            raise InputError(f"{path} is a {kind[0]} file of version {kind[1]}, expected {FORMAT} v{VERSION}")
+        return _from_doc(doc, arrays)
+
+
+def _from_doc(doc: dict, arrays: dict[str, np.ndarray]):
+    from amalgam_rel.models.table_model import FitSummary, TableModel
+
     schema = pa.ipc.read_schema(pa.py_buffer(arrays["__schema__"].tobytes()))
     params = doc["params"]
     if params.get("budget_split") is not None:
@@ -87,21 +96,37 @@ def load_model(path: str | Path):
     specs, codecs = [], []
     for i, entry in enumerate(doc["codecs"]):
         spec = ColumnSpec.from_json(entry["spec"], schema.field(entry["spec"]["name"]).type)
-        options = CodecOptions(**entry["options"])
+        options = typed(CodecOptions, entry["options"], f"codecs[{i}].options")
         arrs = {k: arrays[f"codec{i}.{k}"] for k in entry["arrays"]}
         specs.append(spec)
         codecs.append(CODECS[entry["kind"]].from_state(spec, options, entry["params"], arrs))
     s = doc["sampler"]
     pots = [arrays[f"potential{i}"] for i in range(len(s["cliques"]))]
+    _check_sampler(s, pots)
     model.specs_, model.codecs_ = specs, codecs
     model.left_out_ = dict(doc["left_out"])
-    model.n_rows_ = int(doc["n_rows"])
+    model.n_rows_ = typed(Annotated[int, Field(ge=0)], doc["n_rows"], "n_rows")
     model.ledger_ = Ledger.from_json(doc["ledger"]) if doc["ledger"] is not None else None
     model._set_sampler(JunctionTreeSampler(s["attrs"], s["sizes"], [tuple(c) for c in s["cliques"]], pots,
                                            [tuple(e) for e in s["edges"]]))
     model.summary_ = FitSummary(model.n_rows_, tuple(s["attrs"]), tuple(s["sizes"]),
                                 tuple(tuple(p) for p in doc["pairs"]), tuple(tuple(c) for c in s["cliques"]), {})
     return model
+
+
+def _check_sampler(s: dict, potentials: list[np.ndarray]) -> None:
+    """Each clique's potential has one axis per attribute, of that attribute's size; each edge
+    joins two cliques. Sampling indexes by both, so a mismatch fails here, not there."""
+    sizes = dict(zip(typed(list[str], s["attrs"], "sampler.attrs"),
+                     typed(list[Annotated[int, Field(ge=1)]], s["sizes"], "sampler.sizes"), strict=True))
+    cliques = typed(list[list[str]], s["cliques"], "sampler.cliques")
+    for clique, potential in zip(cliques, potentials):
+        if potential.shape != tuple(sizes[a] for a in clique):
+            raise ValueError(f"the potential of clique {clique} has shape {potential.shape}, "
+                             f"not the attribute sizes {[sizes[a] for a in clique]}")
+    for edge in typed(list[tuple[int, int]], s["edges"], "sampler.edges"):
+        if not all(0 <= i < len(cliques) for i in edge):
+            raise ValueError(f"sampler edge {edge} joins cliques that do not exist")
 
 
 def _jsonable(value):

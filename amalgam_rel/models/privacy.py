@@ -33,6 +33,13 @@ class PrivacyError(AmalgamError):
     """A privacy parameter that is out of range, or a budget that would be overspent."""
 
 
+# (epsilon, delta)-DP bounds the factor by which one entity can change the probability of any
+# result by exp(epsilon). Past log(largest float) = 709.78 that factor is not even a finite
+# number, so no guarantee is left to state (the conversion to zCDP and the noise scales still
+# compute, but describe nothing).
+MAX_EPSILON = 709.0
+
+
 def cdp_delta(rho: float, eps: float) -> float:
     """The smallest delta such that rho-zCDP implies (eps, delta)-DP."""
     if rho <= 0:
@@ -45,14 +52,16 @@ def cdp_delta(rho: float, eps: float) -> float:
             amin = alpha
         else:
             amax = alpha
-    delta = math.exp((alpha - 1) * (alpha * rho - eps) + alpha * math.log1p(-1 / alpha)) / (alpha - 1.0)
-    return min(delta, 1.0)
+    # in log space: at a large epsilon (1e10) the exponent overflows a float long before delta
+    # reaches 1, where the bound says nothing anyway
+    log_delta = (alpha - 1) * (alpha * rho - eps) + alpha * math.log1p(-1 / alpha) - math.log(alpha - 1.0)
+    return math.exp(log_delta) if log_delta < 0 else 1.0
 
 
 def cdp_rho(eps: float, delta: float) -> float:
     """The largest rho such that rho-zCDP implies (eps, delta)-DP."""
-    if not eps > 0 or not 0 < delta < 1:
-        raise PrivacyError(f"need epsilon > 0 and 0 < delta < 1, got epsilon={eps}, delta={delta}")
+    if not 0 < eps <= MAX_EPSILON or not 0 < delta < 1:
+        raise PrivacyError(f"need 0 < epsilon <= {MAX_EPSILON:g} and 0 < delta < 1, got epsilon={eps}, delta={delta}")
     lo, hi = 0.0, eps + 1
     for _ in range(1000):
         rho = (lo + hi) / 2

@@ -36,6 +36,7 @@ from amalgam_rel.models.privacy import Ledger, PrivacyParams, gaussian_sigma, re
 from amalgam_rel.models.sampler import JunctionTreeSampler
 from amalgam_rel.schema.model import Table
 from amalgam_rel.schema.types import Kind
+from amalgam_rel.seeds import checked_seed
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ class TableModel:
         specs, left_out = plan_columns(kept, table, options, private=self.private)
         left_out = {**{c: "excluded by caller" for c in exclude if c in data.column_names}, **left_out}
         privacy = self._privacy(len(kept.column_names)) if self.private else None
-        rng = np.random.default_rng(self.seed)
+        rng = np.random.default_rng(checked_seed(self.seed))
         ledger = Ledger(privacy.rho) if privacy else None
         plan, n_hat = None, float(data.num_rows)
         if privacy:
@@ -281,7 +282,7 @@ class TableModel:
         """
         if not hasattr(self, "sampler_"):
             raise DataError("this TableModel is not fitted yet")
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(None if seed is None else checked_seed(seed))
         given = _as_columns(evidence)
         unknown = [c for c in given if c not in self._codec_by_name]
         if unknown:

@@ -31,11 +31,13 @@ from amalgam_rel.relational.cycles import close_cycle
 from amalgam_rel.relational.fitting import FitOptions, FittedTable, fit_tables
 from amalgam_rel.relational.plan import DatabasePlan, plan_database
 from amalgam_rel.relational.sampling import Draft, sample_table
+from amalgam_rel.relational.sizes import check_sizes
 from amalgam_rel.relational.totals import TotalsWriter, find_totals, outcomes
-from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
+from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb, source_reads
 from amalgam_rel.schema.model import Database
 from amalgam_rel.schema.sidecar import apply_sidecar
 from amalgam_rel.schema.types import Kind
+from amalgam_rel.seeds import checked_seed
 from amalgam_rel.writing.writer import DatabaseWriter
 
 
@@ -178,45 +180,49 @@ class DatabaseModel:
     def fit(self, source: str | Path, *, sidecar: str | Path | None = None,
             progress: Callable[[str, str], None] | None = None) -> DatabaseModel:
         clock = time.perf_counter()
+        checked_seed(self.seed)
         self.source_ = str(source)
         con = open_duckdb(source)
         try:
-            db = read_duckdb(con)
-            if not db.tables:
-                raise InputError(f"{source} has no tables: nothing to synthesize")
-            db = apply_sidecar(db, sidecar, con) if sidecar else db
-            self.schema_ = db  # what the output's DDL declares; the stages see the stored columns
-            db = db.without_generated()
-            self.privacy_ = None
-            self.totals_ = ()  # a private fit never reads the data for totals
-            if self.epsilon is not None:  # database-level differential privacy
-                from amalgam_rel.dp.database import fit_database_privately
-
-                fit_database_privately(self, con, db, progress)
-                # the saved schema must not carry the true row counts either (see dp.fit.private_plan)
-                self.schema_ = self.schema_.without_row_counts()
-                self.fit_seconds_ = time.perf_counter() - clock
-                return self
-            self.plan_ = plan_database(db)
-            self.totals_ = find_totals(con, db)
-            options = FitOptions(self.context_size, self.epsilon, self.delta, self.iters, None, self.seed,
-                                 outcomes=outcomes(self.totals_, self.plan_))
-            self.tables_ = fit_tables(con, self.plan_, options,
-                                      progress=(lambda t: progress("fit", t)) if progress else None)
-            text_columns = {k: list(ft.text_columns) for k, ft in self.tables_.items() if ft.text_columns}
-            self.text_ = None
-            if text_columns:
-                from amalgam_rel.generation.text_model import TextFieldModel
-
-                if progress:
-                    progress("text", ", ".join(text_columns))
-                self.text_ = TextFieldModel(llm=self.llm, budget_s=self.text_budget_s, seed=self.seed,
-                                            max_values_per_column=self.text_values).fit(
-                    con, db, columns=text_columns)
+            with source_reads(source):  # a damaged file's catalog may read and its data not
+                self._fit_tables(con, source, sidecar, progress)
         finally:
             con.close()
         self.fit_seconds_ = time.perf_counter() - clock
         return self
+
+    def _fit_tables(self, con: duckdb.DuckDBPyConnection, source: str | Path, sidecar: str | Path | None,
+                    progress: Callable[[str, str], None] | None) -> None:
+        db = read_duckdb(con)
+        if not db.tables:
+            raise InputError(f"{source} has no tables: nothing to synthesize")
+        db = apply_sidecar(db, sidecar, con) if sidecar else db
+        self.schema_ = db  # what the output's DDL declares; the stages see the stored columns
+        db = db.without_generated()
+        self.privacy_ = None
+        self.totals_ = ()  # a private fit never reads the data for totals
+        if self.epsilon is not None:  # database-level differential privacy
+            from amalgam_rel.dp.database import fit_database_privately
+
+            fit_database_privately(self, con, db, progress)
+            # the saved schema must not carry the true row counts either (see dp.fit.private_plan)
+            self.schema_ = self.schema_.without_row_counts()
+            return
+        self.plan_ = plan_database(db)
+        self.totals_ = find_totals(con, db)
+        options = FitOptions(self.context_size, self.epsilon, self.delta, self.iters, None, self.seed,
+                             outcomes=outcomes(self.totals_, self.plan_))
+        self.tables_ = fit_tables(con, self.plan_, options,
+                                  progress=(lambda t: progress("fit", t)) if progress else None)
+        text_columns = {k: list(ft.text_columns) for k, ft in self.tables_.items() if ft.text_columns}
+        self.text_ = None
+        if text_columns:
+            from amalgam_rel.generation.text_model import TextFieldModel
+
+            if progress:
+                progress("text", ", ".join(text_columns))
+            self.text_ = TextFieldModel(llm=self.llm, budget_s=self.text_budget_s, seed=self.seed,
+                                        max_values_per_column=self.text_values).fit(con, db, columns=text_columns)
 
     @property
     def db(self) -> Database:
@@ -291,9 +297,10 @@ class DatabaseModel:
         (:mod:`.streaming`).
         """
         rows = rows or {}
+        check_sizes(self, scale, rows)  # before a row is drawn or a byte written
         if self.text_ is not None and text_values != "fitted":
             self.text_.max_values_per_column = text_values
-        seed = self.seed if seed is None else seed
+        seed = checked_seed(self.seed if seed is None else seed)
         plan: DatabasePlan = self.plan_
         fk_index = {fk: i for i, fk in enumerate(self.db.foreign_keys)}
         streams = np.random.SeedSequence(seed).spawn(len(plan.graph.order))

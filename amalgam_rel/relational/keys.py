@@ -28,12 +28,15 @@ import math
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from pydantic import Field
 
 from amalgam_rel.errors import DataError, SchemaError
+from amalgam_rel.saved import typed
 from amalgam_rel.schema.types import Kind, SqlType
 
 
@@ -176,19 +179,24 @@ def _alphabets(keys: list[str]) -> list[str]:
     return alphabets
 
 
-def key_generator_from_json(doc: dict):
-    """The inverse of ``to_json`` (a fresh generator, nothing issued yet)."""
+def key_generator_from_json(doc: dict, where: str = "key generator"):
+    """The inverse of ``to_json`` (a fresh generator, nothing issued yet); the values are checked,
+    as a saved model may have been edited (see :mod:`amalgam_rel.saved`)."""
     kind = doc["kind"]
     if kind == "integer":
-        return IntegerSequence(doc["start"], doc["low"], doc["high"], _type_from_json(doc["type"]))
+        start = typed(int, doc["start"], f"{where}.start")
+        low, high = (typed(int | None, doc[k], f"{where}.{k}") for k in ("low", "high"))
+        return IntegerSequence(start, low, high, _type_from_json(doc["type"]))
     if kind == "pattern":
-        return PatternCodes(list(doc["alphabets"]))
+        return PatternCodes(typed(list[Annotated[str, Field(min_length=1)]], doc["alphabets"], f"{where}.alphabets"))
     if kind == "uuid":
         return UuidKeys()
     if kind == "temporal":
-        return TemporalSequence(doc["start"], doc["step"], _type_from_json(doc["type"]))
+        start, step = (typed(int, doc[k], f"{where}.{k}") for k in ("start", "step"))
+        return TemporalSequence(start, step, _type_from_json(doc["type"]))
     if kind == "with_nulls":
-        return WithNulls(key_generator_from_json(doc["inner"]), float(doc["share"]))
+        share = typed(Annotated[float, Field(ge=0, le=1)], doc["share"], f"{where}.share")
+        return WithNulls(key_generator_from_json(doc["inner"], f"{where}.inner"), share)
     raise SchemaError(f"unknown key generator {kind!r} in a saved model")
 
 

@@ -13,9 +13,14 @@ import shutil
 from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field
+from typing_extensions import NotRequired, TypedDict
 
 from amalgam_rel.errors import InputError, OutputError
 from amalgam_rel.models.persistence import load_model, save_model
+from amalgam_rel.models.privacy import MAX_EPSILON
 from amalgam_rel.relational.date_parts import DatePart
 from amalgam_rel.relational.date_offsets import DateOffset
 from amalgam_rel.relational.derived import Derived
@@ -26,9 +31,12 @@ from amalgam_rel.relational.fillers import Filler
 from amalgam_rel.relational.fitting import FittedTable, TemporalOrder
 from amalgam_rel.relational.fixed_sums import FixedSum
 from amalgam_rel.relational.keys import key_generator_from_json
-from amalgam_rel.relational.plan import plan_database
+from amalgam_rel.relational.plan import context_column, matched_column, plan_database
+from amalgam_rel.relational.sizes import MAX_TABLE_ROWS
 from amalgam_rel.relational.totals import Total
+from amalgam_rel.saved import read_json, reading, typed
 from amalgam_rel.schema.serialize import database_from_json, database_to_json
+from amalgam_rel.seeds import MAX_SEED
 from amalgam_rel.writing.outputs import check_output_path, mark_written, sweep_stale_temps, temp_path
 
 FORMAT = "amalgam-rel/database-model"
@@ -190,60 +198,83 @@ def load_database_model(path: str | Path):
     manifest_path = path / MANIFEST
     if not manifest_path.is_file():
         raise InputError(f"{path} is not a fitted amalgam-rel model (no {MANIFEST})")
-    try:
-        doc = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise InputError(f"{manifest_path} is damaged: {err}") from None
+    doc = read_json(manifest_path)
     if doc.get("format") != FORMAT or doc.get("version") != VERSION:
         raise InputError(f"{path} holds a model of another format ({doc.get('format')} v{doc.get('version')})")
-    try:
+    # the files it names (table models, the text model, the ledger) name themselves when damaged
+    with reading(manifest_path):
         return _from_manifest(DatabaseModel, path, doc)
-    except (KeyError, TypeError, ValueError, IndexError) as err:  # a hand-edited or truncated manifest
-        raise InputError(f"{manifest_path} is damaged: {type(err).__name__}: {err}") from None
+
+
+Count = Annotated[int, Field(ge=0, le=MAX_TABLE_ROWS)]
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class SavedParams(TypedDict, total=False):
+    """``DatabaseModel``'s parameters as saved (an older model may lack the later ones)."""
+
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)]
+    context_size: Annotated[int, Field(ge=0)]
+    epsilon: Annotated[float, Field(gt=0, le=MAX_EPSILON)] | None
+    delta: Annotated[float, Field(gt=0, lt=1)]
+    iters: Annotated[int, Field(ge=0)]
+    llm: str | None
+    text_budget_s: Annotated[float, Field(ge=0)] | None
+    text_values: Annotated[int, Field(ge=0)] | None
+    max_children: Annotated[int, Field(ge=1)] | dict[str, Annotated[int, Field(ge=1)]] | None
+    epsilon_text: Literal["refuse", "schema"]
+
+
+class SavedTable(TypedDict):
+    """One table's relational state as :func:`save_database_model` writes it; sampling uses
+    these as they are, so each is checked here (the ``NotRequired`` ones came later)."""
+
+    key: str
+    model: str | None
+    context: tuple[str, ...]
+    text_columns: tuple[str, ...]
+    keys: dict[str, dict]
+    fillers: dict[str, Filler]
+    real_rows: Count
+    null_driver_rows: Count
+    temporal: tuple[TemporalOrder, ...]
+    mean_degrees: dict[int, Annotated[float, Field(ge=0, le=MAX_TABLE_ROWS)]]
+    own_parent_shares: dict[int, Share]
+    own_parent_tops: NotRequired[dict[int, tuple[str, int, float]]]
+    sequences: dict[str, int]
+    matched: NotRequired[dict[int, str]]
+    fixed_sums: NotRequired[tuple[FixedSum, ...]]
+    derived: NotRequired[tuple[Derived, ...]]
+    date_parts: NotRequired[tuple[DatePart, ...]]
+    calendar: NotRequired[tuple[str, ...]]
+    spelled: NotRequired[tuple[Spelled, ...]]
+    copies: NotRequired[tuple[ParentCopy, ...]]
+    offsets: NotRequired[tuple[DateOffset, ...]]
+    implied: NotRequired[tuple[Implied, ...]]
+    match_order: NotRequired[tuple[Annotated[int, Field(ge=0)], ...]]
 
 
 def _from_manifest(DatabaseModel, path: Path, doc: dict):  # noqa: N803 - the class, imported late
-    model = DatabaseModel(**doc["params"])
+    model = DatabaseModel(**typed(SavedParams, doc["params"], "params"))
     model.schema_ = database_from_json(doc["schema"])
     db = model.schema_.without_generated()
     model.plan_ = plan_database(db, private=model.epsilon is not None)
-    model.source_ = doc["source"]
-    model.fit_seconds_ = doc["fit_seconds"]
+    model.source_ = typed(str, doc["source"], "source")
+    model.fit_seconds_ = typed(float, doc["fit_seconds"], "fit_seconds")
     model.tables_ = {}
-    for t in doc["tables"]:
-        key = t["key"]
-        model.tables_[key] = FittedTable(
-            key, db.table(key), model.plan_.tables[key],
-            context=tuple(t["context"]),
-            model=load_model(path / t["model"]) if t["model"] else None,
-            keys={c: key_generator_from_json(g) for c, g in t["keys"].items()},
-            fillers={c: Filler(**f) for c, f in t["fillers"].items()},
-            text_columns=tuple(t["text_columns"]),
-            real_rows=t["real_rows"], null_driver_rows=t["null_driver_rows"],
-            temporal=tuple(TemporalOrder(o["column"], o["parent_column"], tuple(o["gaps"]), o.get("step", 1.0))
-                           for o in t["temporal"]),
-            mean_degrees={int(i): v for i, v in t["mean_degrees"].items()},
-            own_parent_shares={int(i): v for i, v in t["own_parent_shares"].items()},
-            own_parent_tops={int(i): (v[0], int(v[1]), float(v[2])) for i, v in t.get("own_parent_tops", {}).items()},
-            sequences=dict(t["sequences"]),
-            matched={int(i): c for i, c in t.get("matched", {}).items()},  # absent in older models
-            fixed_sums=tuple(FixedSum(**f) for f in t.get("fixed_sums", [])),  # likewise
-            derived=tuple(Derived(**f) for f in t.get("derived", [])),  # likewise
-            date_parts=tuple(DatePart(**f) for f in t.get("date_parts", [])),  # likewise
-            calendar=tuple(t.get("calendar", [])),  # likewise
-            spelled=tuple(Spelled(**f) for f in t.get("spelled", [])),  # likewise
-            copies=tuple(ParentCopy(**f) for f in t.get("copies", [])),  # likewise
-            offsets=tuple(DateOffset(**f) for f in t.get("offsets", [])),  # likewise
-            implied={f["fk"]: Implied(**f) for f in t.get("implied", [])},  # likewise
-            match_order=tuple(t.get("match_order", [])),
-        )
+    for i, entry in enumerate(doc["tables"]):
+        named = isinstance(entry, dict) and isinstance(entry.get("key"), str)
+        t = typed(SavedTable, entry, f"tables[{entry['key']!r}]" if named else f"tables[{i}]")
+        model.tables_[t["key"]] = _fitted_table(t, db, model.plan_, path)
     model.text_ = None
     model.privacy_ = None
-    model.totals_ = tuple(Total.from_json(t) for t in doc.get("totals", []))  # absent in older models
+    model.totals_ = typed(tuple[Total, ...], doc.get("totals", []), "totals")  # absent in older models
     if doc.get("privacy"):
         from amalgam_rel.dp.accounting import DatabaseLedger
 
-        model.privacy_ = DatabaseLedger.from_json(json.loads((path / doc["privacy"]).read_text(encoding="utf-8")))
+        ledger = path / doc["privacy"]
+        with reading(ledger):
+            model.privacy_ = DatabaseLedger.from_json(read_json(ledger))
     if doc.get("schema_text"):
         from amalgam_rel.dp.schema_text import SchemaText
 
@@ -253,3 +284,28 @@ def _from_manifest(DatabaseModel, path: Path, doc: dict):  # noqa: N803 - the cl
 
         model.text_ = TextFieldModel.load(path / doc["text"])
     return model
+
+
+def _fitted_table(t: SavedTable, db, plan, path: Path) -> FittedTable:
+    key = t["key"]
+    if t["null_driver_rows"] > t["real_rows"]:
+        raise ValueError(f"table {key!r}: null_driver_rows {t['null_driver_rows']} exceeds real_rows {t['real_rows']}")
+    ft = FittedTable(
+        key, db.table(key), plan.tables[key], context=t["context"],
+        model=load_model(path / t["model"]) if t["model"] else None,
+        keys={c: key_generator_from_json(g, f"tables[{key!r}].keys.{c}") for c, g in t["keys"].items()},
+        fillers=t["fillers"], text_columns=t["text_columns"],
+        real_rows=t["real_rows"], null_driver_rows=t["null_driver_rows"], temporal=t["temporal"],
+        mean_degrees=t["mean_degrees"], own_parent_shares=t["own_parent_shares"],
+        own_parent_tops=t.get("own_parent_tops", {}), sequences=t["sequences"],
+        matched=t.get("matched", {}), fixed_sums=t.get("fixed_sums", ()), derived=t.get("derived", ()),
+        date_parts=t.get("date_parts", ()), calendar=t.get("calendar", ()), spelled=t.get("spelled", ()),
+        copies=t.get("copies", ()), offsets=t.get("offsets", ()),
+        implied={f.fk: f for f in t.get("implied", ())}, match_order=t.get("match_order", ()),
+    )
+    # fitting keeps only the parent columns its model owns; sampling looks each one up there
+    wanted = [context_column(c) for c in ft.context] + [matched_column(i, c) for i, c in ft.matched.items()]
+    missing = [c for c in wanted if c not in ft.modelled]
+    if missing:
+        raise ValueError(f"table {key!r}: its model has no column {missing[0]!r}")
+    return ft

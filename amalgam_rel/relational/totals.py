@@ -72,10 +72,6 @@ class Total:
     def to_json(self) -> dict:
         return {"fk": self.fk, "column": self.column, "terms": list(self.terms), "unit": self.unit}
 
-    @classmethod
-    def from_json(cls, doc: dict) -> Total:
-        return cls(int(doc["fk"]), doc["column"], tuple(doc["terms"]), float(doc.get("unit", 0.0)))
-
 
 def _factor(values: dict[str, np.ndarray], term: str) -> np.ndarray:
     if term[:2] == "1+":

@@ -11,6 +11,9 @@ The source is always opened read-only: amalgam-rel never writes to the database 
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -44,13 +47,36 @@ def open_duckdb(path: str | Path) -> duckdb.DuckDBPyConnection:
         raise InputError(f"cannot open database {path}: {text.splitlines()[0]}") from None
 
 
+@contextmanager
+def source_reads(*paths: str | Path | None) -> Iterator[None]:
+    """DuckDB's I/O failures while reading ``paths``, as one line naming them.
+
+    The catalog of a truncated or damaged file can read fine, so the damage shows only when some
+    stage first reads the data. DuckDB reports it as an ``IOException``; every other DuckDB error
+    there comes from a query of ours, a bug that keeps its traceback.
+    """
+    try:
+        yield
+    except duckdb.IOException as err:
+        text = str(err).splitlines()[0]
+        given = [p for p in paths if p is not None]
+        named = []  # DuckDB names the file it could not read (absolute), not a block whose checksum failed
+        for p in given:
+            for spelling in {os.path.abspath(p), str(Path(p).resolve())}:
+                if spelling in text:
+                    text = text.replace(spelling, str(p))  # as the user spelled it
+                    named.append(p)
+        raise InputError(f"cannot read the data of {', '.join(map(str, named or given))}: {text}") from None
+
+
 def read_duckdb(source: str | Path | duckdb.DuckDBPyConnection, *, count_rows: bool = True) -> Database:
     """Read every user table, type, key and constraint of a DuckDB database."""
     if isinstance(source, duckdb.DuckDBPyConnection):
         return _read(source, count_rows=count_rows, name=None)
     con = open_duckdb(source)
     try:
-        return _read(con, count_rows=count_rows, name=str(source))
+        with source_reads(source):
+            return _read(con, count_rows=count_rows, name=str(source))
     finally:
         con.close()
 

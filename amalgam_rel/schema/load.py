@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
+from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb, source_reads
 from amalgam_rel.schema.model import Database
 from amalgam_rel.schema.sidecar import apply_sidecar
 
@@ -28,8 +28,9 @@ def load_schema(path: str | Path, *, sidecar: str | Path | None = None, dialect:
         return apply_sidecar(db, sidecar, con=None) if sidecar else db
     con = open_duckdb(path)
     try:
-        db = read_duckdb(con)
-        db = Database(db.tables, db.foreign_keys, db.enum_types, db.sequences, db.indexes, db.schemas, source=str(path))
-        return apply_sidecar(db, sidecar, con=con) if sidecar else db
+        with source_reads(path):  # the sidecar's checks read the data
+            db = read_duckdb(con)
+            db = Database(db.tables, db.foreign_keys, db.enum_types, db.sequences, db.indexes, db.schemas, source=str(path))
+            return apply_sidecar(db, sidecar, con=con) if sidecar else db
     finally:
         con.close()

@@ -13,7 +13,12 @@ True
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Annotated
 
+from pydantic import Field
+from typing_extensions import NotRequired, TypedDict
+
+from amalgam_rel.saved import typed
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Column, Database, EnumType, ForeignKey, Index, Sequence, Table, View
 from amalgam_rel.schema.types import parse_type
@@ -55,7 +60,81 @@ def database_to_json(db: Database) -> dict:
     }
 
 
+Names = list[str]
+
+
+class _Column(TypedDict):
+    name: str
+    type: str
+    nullable: bool
+    default: str | None
+    generated: NotRequired[str | None]
+    length: NotRequired[Annotated[int, Field(ge=0)] | None]
+
+
+class _Table(TypedDict):
+    name: str
+    schema: str
+    rows: Annotated[int, Field(ge=0)] | None
+    primary_key: Names
+    unique: list[Names]
+    checks: Names
+    logical_checks: NotRequired[Names]
+    columns: list[_Column]
+
+
+class _ForeignKey(TypedDict):
+    table: str
+    columns: Names
+    ref_table: str
+    ref_columns: Names
+    nullable: bool
+    kind: str
+
+
+class _Enum(TypedDict):
+    name: str
+    labels: Names
+    schema: str
+
+
+class _Index(TypedDict):
+    name: str
+    table: str
+    sql: str
+
+
+class _View(TypedDict):
+    name: str
+    schema: str
+    sql: str
+
+
+class _Sequence(TypedDict):
+    name: str
+    start: int
+    increment: int
+    min_value: int
+    max_value: int
+    cycle: bool
+    schema: str
+
+
+class SavedDatabase(TypedDict):
+    """The document :func:`database_to_json` writes, as :func:`database_from_json` checks it
+    (a saved model's schema may have been edited by hand)."""
+
+    tables: list[_Table]
+    foreign_keys: list[_ForeignKey]
+    enum_types: list[_Enum]
+    sequences: list[_Sequence]
+    indexes: list[_Index]
+    views: NotRequired[list[_View]]
+    schemas: Names
+
+
 def database_from_json(doc: dict) -> Database:
+    doc = typed(SavedDatabase, doc, "schema")
     enum_types = tuple(EnumType(e["name"], tuple(e["labels"]), e["schema"]) for e in doc["enum_types"])
     enum_names: dict[tuple[str, ...], str] = {}
     for e in enum_types:
