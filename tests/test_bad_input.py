@@ -187,6 +187,7 @@ def example(ws: Workspace) -> None:
 
 
 TEST_CLI = "tests/test_cli.py"
+TEST_OUTPUTS = "tests/test_output_safety.py"
 SIDECAR_FK = '[[foreign_keys]]\ntable = "Track"\ncolumns = "{}"\nref_table = "Album"\nref_columns = "AlbumId"\n'
 
 CASES: list[Case] = [
@@ -207,10 +208,10 @@ CASES: list[Case] = [
          sidecar(SIDECAR_FK.format("Milliseconds")), see=TEST_CLI),
     # -- outputs (tests/test_cli.py) --
     Case("an output that exists, without --force", "clone-schema chinook.duckdb -o out.duckdb",
-         "output out.duckdb already exists (pass --force to replace it)",
+         "-o out.duckdb already exists (pass --force to replace it)",
          lambda ws: (ws.example(), ws.write("out.duckdb", "")), see=TEST_CLI),
     Case("the source as the output", "clone-schema chinook.duckdb -o chinook.duckdb --force",
-         "refusing to write onto the source database chinook.duckdb", example, see=TEST_CLI),
+         "refusing to write onto the source database chinook.duckdb: -o names it", example, see=TEST_CLI),
     Case("an output in a folder that does not exist", "clone-schema chinook.duckdb -o no/such/x.duckdb",
          "cannot write no/such/x.duckdb: the folder no/such does not exist", example, see=TEST_CLI),
     # -- options --
@@ -286,6 +287,18 @@ CASES: list[Case] = [
     Case("tokenizer.json cut short", "sample model -o out.duckdb",
          "cannot load the language model 'model/text/lm': Expecting property name enclosed in double quotes: "
          "line 5 column 2 (char 64)", model_with(truncated("text/lm/tokenizer.json", keep=64))),
+    # -- outputs: never onto an input or another output, checked before any work (tests/test_output_safety.py) --
+    Case("--report naming the source database", "synth tiny.duckdb -o out.duckdb --report tiny.duckdb --force",
+         "refusing to write onto the source database tiny.duckdb: --report names it", tiny, see=TEST_OUTPUTS),
+    Case("--report naming the output database", "synth tiny.duckdb -o out.duckdb --report out.duckdb",
+         "-o and --report name the same file out.duckdb", tiny, see=TEST_OUTPUTS),
+    Case("evaluate --report naming the real database", "evaluate tiny.duckdb tiny.duckdb --report tiny.duckdb --force",
+         "refusing to write onto the real database tiny.duckdb: --report names it", tiny, see=TEST_OUTPUTS),
+    Case("--report in a folder that does not exist", "synth tiny.duckdb -o out.duckdb --report nodir/r.html",
+         "cannot write nodir/r.html: the folder nodir does not exist", tiny, see=TEST_OUTPUTS),
+    Case("fit --force onto a folder that is not a saved model", "fit tiny.duckdb -o notes --force",
+         "refusing to replace notes: it is not an amalgam-rel model directory", lambda ws: (tiny(ws), (ws.dir / "notes").mkdir(), ws.write("notes/model.json", "{}"),
+                          ws.write("notes/mine.txt", "keep me")), see=TEST_OUTPUTS),
     # -- other parts of issue #21: append their cases here --
 ]
 
