@@ -110,7 +110,8 @@ def load_database_model(path: str | Path):
 
 
 def _from_manifest(DatabaseModel, path: Path, doc: dict):  # noqa: N803 - the class, imported late
-    model = DatabaseModel(**doc["params"])
+    # models fitted under a wall-clock text budget still sample: only fitting read it
+    model = DatabaseModel(**{k: v for k, v in doc["params"].items() if k != "text_budget_s"})
     model.schema_ = database_from_json(doc["schema"])
     db = model.schema_.without_generated()
     model.plan_ = plan_database(db, private=model.epsilon is not None)
