@@ -462,7 +462,7 @@ class TextFieldModel:
             if floors is not None and exact_length is not None and attempt < self.max_attempts // 4:
                 floors = [max(f, _nearest_allowed(exact_length[i], attempt, small)) for f, i in zip(floors, slots)]
             drawn = self._sample(plan, [prompts[i] for i in slots], self.temperature * (1 + 0.1 * heat),
-                                 tokens_rng, [shape_of.get(i) for i in slots], floors)
+                                 [shape_of.get(i) for i in slots], floors, tokens_rng)
             decoded = [_decode(plan.spec, t) for t in drawn]
             ctx = {n: [context[i][n] for i in slots] for n in validator.context_types}
             ok, cast = validator.check([d if d is not None else "" for d in decoded], ctx)
@@ -559,14 +559,16 @@ class TextFieldModel:
                 break
         return todo
 
-    def _sample(self, plan: ColumnPlan, prompts: list[str], temperature: float, tokens_rng: torch.Generator,
-                shapes: list[str | None] | None = None, min_chars: list[int] | None = None) -> list[str]:
+    def _sample(self, plan: ColumnPlan, prompts: list[str], temperature: float,
+                shapes: list[str | None] | None = None, min_chars: list[int] | None = None,
+                tokens_rng: torch.Generator | None = None) -> list[str]:
         """One draw per prompt; prompts asking for a document shape get that shape's constraint.
 
-        ``tokens_rng`` gives every random number. ``min_chars``: per prompt, the characters a
-        draw writes before it may end (our own sampling loop only; with transformers' loop draws
-        end where the model ends them).
+        ``min_chars``: per prompt, the characters a draw writes before it may end (our own
+        sampling loop only; with transformers' loop draws end where the model ends them).
+        ``tokens_rng`` gives every random number (None: a stream seeded with the fit's seed).
         """
+        tokens_rng = tokens_rng if tokens_rng is not None else torch.Generator().manual_seed(self.seed)
         groups: dict[str | None, list[int]] = {}
         for k, token in enumerate(shapes or [None] * len(prompts)):
             groups.setdefault(token, []).append(k)
