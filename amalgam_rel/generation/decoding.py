@@ -52,6 +52,9 @@ class fast_generation:  # noqa: N801 - reads as what it does to the model
     def __init__(self, model, token_chars: torch.Tensor | None = None):
         self._model = model
         self._token_chars = token_chars  # characters each token writes (see ``sample``'s min_chars)
+        # per row of the last batch: whether it ended, or was cut at max_new_tokens (outlines
+        # hands back only the decoded text, in which a cut value may look whole)
+        self.finished: list[bool] = []
 
     def __getattr__(self, name):
         return getattr(self._model, name)
@@ -68,15 +71,18 @@ class fast_generation:  # noqa: N801 - reads as what it does to the model
         if min_chars is not None and self._token_chars is None:
             raise ValueError("min_chars needs the characters of each token (fast_generation(model, token_chars))")
         generator = generator if generator is not None else torch.Generator().manual_seed(0)
-        return sample(self._model, input_ids, attention_mask, processors[0], max_new_tokens, temperature,
-                      min_chars=min_chars, token_chars=self._token_chars, generator=generator)
+        tokens, self.finished = sample(self._model, input_ids, attention_mask, processors[0], max_new_tokens,
+                                       temperature, min_chars=min_chars, token_chars=self._token_chars,
+                                       generator=generator)
+        return tokens
 
 
 @torch.inference_mode()
 def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, processor, max_new_tokens: int,
            temperature: float = 1.0, *, generator: torch.Generator, min_chars: list[int] | None = None,
-           token_chars: torch.Tensor | None = None) -> torch.Tensor:
-    """Prompt plus up to ``max_new_tokens`` constrained tokens per row, padded after the end as transformers pads.
+           token_chars: torch.Tensor | None = None) -> tuple[torch.Tensor, list[bool]]:
+    """Prompt plus up to ``max_new_tokens`` constrained tokens per row, padded after the end as
+    transformers pads, and per row whether it ended (False: cut at ``max_new_tokens``).
 
     ``min_chars`` (with ``token_chars``, the characters each token id writes): a row may not end
     before it has written that many characters, wherever its constraint lets it go on; from
@@ -92,7 +98,7 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
     batch, device = input_ids.shape[0], input_ids.device
     generated = torch.full((batch, max_new_tokens), pad, dtype=torch.long)
     if max_new_tokens <= 0 or batch == 0:
-        return input_ids
+        return input_ids, [False] * batch
     mask = attention_mask.to(device)
     positions = (mask.long().cumsum(-1) - 1).clamp(min=0)
     cache = DynamicCache()
@@ -108,6 +114,7 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
     end_ids = torch.tensor(sorted(ends), device=device)
     last = positions[:, -1]
     steps = 0
+    finished = [True] * batch
     for step in range(max_new_tokens):
         steps = step + 1
         for i, row in enumerate(alive):
@@ -123,6 +130,8 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
             written[alive] += token_chars[tokens]
         going = [i for i, t in enumerate(tokens.tolist()) if t not in ends]
         if not going or step == max_new_tokens - 1:
+            for i in going:
+                finished[alive[i]] = False
             break
         for i in going:
             guide, token = guides[alive[i]], int(tokens[i])
@@ -139,7 +148,7 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
         out = model(input_ids=tokens.to(device)[:, None], attention_mask=mask, position_ids=last[:, None],
                     use_cache=True, **with_cache)
         logits = out.logits[:, -1, :].float()
-    return torch.cat([input_ids.cpu(), generated[:, :steps]], dim=1)
+    return torch.cat([input_ids.cpu(), generated[:, :steps]], dim=1), finished
 
 
 def _cache_argument(model) -> str:

@@ -147,7 +147,7 @@ class ColumnReport:
 class TextFieldModel:
     """The language-model half of amalgam-rel (scikit-learn style: ``fit`` returns self).
 
-    Parameters: ``llm`` a local directory or hub id of a causal LM (None: train the default
+    Parameters: ``llm`` a local directory of a causal LM, never downloaded (None: train the default
     compact model); ``fine_tune`` train a given ``llm`` on the database text too; ``train_steps``
     optimizer steps of training (None: grows with the data, see :func:`auto_steps`); ``copy_guard``
     regenerate free text identical to a real value that at most ``guard_max_count`` real rows hold
@@ -580,15 +580,21 @@ class TextFieldModel:
                 texts = self._batch_texts(generator, [prompts[k] for k in chunk], plan.max_new_tokens, temperature,
                                           tokens_rng, None if min_chars is None else [min_chars[k] for k in chunk])
                 for k, t in zip(chunk, texts):
-                    out[k] = t if isinstance(t, str) else t[0]
+                    out[k] = t if t is None or isinstance(t, str) else t[0]
         return out
 
     def _batch_texts(self, generator, prompts: list[str], max_new_tokens: int, temperature: float,
                      tokens_rng: torch.Generator, min_chars: list[int] | None) -> list:
         options = dict(max_new_tokens=max_new_tokens, do_sample=True, temperature=temperature, top_k=0, top_p=1.0)
-        if isinstance(self._generators["outlines"].model, fast_generation):
+        model = self._generators["outlines"].model
+        if isinstance(model, fast_generation):
             floor = {"min_chars": min_chars} if min_chars is not None else {}
-            return generator.batch(prompts, generator=tokens_rng, **options, **floor)
+            texts = generator.batch(prompts, generator=tokens_rng, **options, **floor)
+            if max_new_tokens >= MAX_NEW_TOKENS:
+                return texts  # as long as the model can write: the cut value stands, as before
+            # a draw cut at max_new_tokens ran past every real value's length in bytes: a runaway,
+            # whose text may still look whole (an address without its house number)
+            return [t if whole else None for t, whole in zip(texts, model.finished)]
         # transformers' loop draws from torch's global generator: seeded from the column's stream
         # for this batch, and given back as it was
         with lm_mod.seeded_torch(int(torch.randint(2**62, (1,), generator=tokens_rng)), self.device_):
@@ -720,10 +726,13 @@ def _max_epochs(pairs: list[tuple[str, str]]) -> float:
 
 
 def _with_token_budget(plan: ColumnPlan, tokenizer, pairs: list[tuple[str, str]]) -> ColumnPlan:
+    """The column's token cap: a quarter over its longest real value's tokens, and at least its
+    bytes (plus the end): a character no token spells whole takes one token per byte, and an
+    undertrained model may spell any character so."""
     targets = [t for p, t in pairs if p.endswith(plan.tag)][:2000]
     longest = max((len(ids) for ids in tokenizer(targets, add_special_tokens=False)["input_ids"]), default=16)
-    cap = 512 - lm_mod.MAX_PROMPT_TOKENS - 1
-    return replace(plan, max_new_tokens=int(min(cap, longest * 1.25 + 8)))
+    longest_bytes = max((len(t.encode()) for t in targets), default=16)
+    return replace(plan, max_new_tokens=int(min(MAX_NEW_TOKENS, max(longest * 1.25 + 8, longest_bytes + 1))))
 
 
 def _sample_rows(con, table: Table, names: list[str], limit: int, seed: int) -> list[dict]:
@@ -813,6 +822,8 @@ def _exact(length_name: str) -> str:
 # 2.7 s, at 256 1.6 s. On a CPU each row costs its own arithmetic, and a bigger batch only
 # waits longer for its longest row.
 CPU_BATCH, GPU_BATCH = 64, 256
+
+MAX_NEW_TOKENS = 512 - lm_mod.MAX_PROMPT_TOKENS - 1  # what the compact model's 512 positions leave a value
 
 SMALL_TABLE = 500  # rows: below this, each value's length is a visible step of the length distribution
 

@@ -4,8 +4,9 @@ A multi-byte UTF-8 character that no single token of the byte-level vocabulary s
 written one byte token at a time; outlines spelled those tokens as U+FFFD and refused such a
 column's constraint ("The vocabulary provided is incompatible with the regex ... ["\\xc3"]").
 The databases here are generated: letters of every Unicode letter class and combining marks,
-digits, symbols and spaces of several scripts, as names (free text) and as addresses (a few
-street names and a number: a learned pattern whose street names are literal text).
+digits, symbols and spaces of several scripts (Latin, Greek, Cyrillic, Arabic, Devanagari, CJK,
+symbols, emoji, anything), as names (free text: a class of the column's characters) and as
+addresses (a few street names and a number: a learned pattern whose street names are literal).
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from __future__ import annotations
 import re
 
 import duckdb
-import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from amalgam_rel.relational.database_model import DatabaseModel
@@ -43,13 +43,18 @@ def characters(script: str) -> st.SearchStrategy[str]:
 
 @st.composite
 def unicode_columns(draw) -> dict[str, list[str]]:
-    """Two columns of ROWS distinct values: names from a small alphabet of one or two scripts,
-    and addresses (one of three street names, then a house number)."""
+    """Two columns of ROWS distinct values: names of words from a small alphabet of one or two
+    scripts, and addresses (one of two to six street names, then a house number)."""
     scripts = draw(st.lists(st.sampled_from(sorted(SCRIPTS)), min_size=1, max_size=2, unique=True))
-    alphabet = draw(st.lists(st.one_of([characters(s) for s in scripts]), min_size=3, max_size=12, unique=True))
-    word = st.text(st.sampled_from(alphabet), min_size=1, max_size=8)
+    letters = draw(st.lists(st.one_of([characters(s) for s in scripts]), min_size=2, max_size=10, unique=True))
+    # each between ASCII letters, as in "Müller": byte-level BPE then merges an ASCII letter with
+    # the first byte the script's characters share, and a learned pattern writes that letter as a
+    # class ([a-z]) right before a literal character no token spells alone
+    ascii_letters = draw(st.lists(st.sampled_from("AEKMSaeilnorst"), min_size=1, max_size=3, unique=True))
+    pair = st.builds(str.__add__, st.sampled_from(ascii_letters), st.sampled_from(letters))
+    word = st.builds("".join, st.lists(pair, min_size=1, max_size=4))
     names = draw(st.lists(st.builds(lambda a, b: f"{a} {b}", word, word), min_size=ROWS, max_size=ROWS, unique=True))
-    streets = draw(st.lists(word, min_size=1, max_size=3))
+    streets = draw(st.lists(word, min_size=2, max_size=6, unique=True))
     addresses = [f"{streets[i % len(streets)]} {i + 1}" for i in range(ROWS)]
     return {"name": names, "address": addresses}
 
@@ -63,11 +68,8 @@ def _database(path, columns: dict[str, list[str]]):
     return path
 
 
-@settings(max_examples=4, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow,
-                                                                                   HealthCheck.function_scoped_fixture])
-@given(columns=unicode_columns())
-def test_text_in_any_script_synthesizes(columns, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("unicode")
+def synthesize_and_check(folder, columns: dict[str, list[str]]) -> list[tuple]:
+    """fit + sample a database of ``columns``; every value is a whole value of its column's constraint."""
     source = _database(folder / "real.duckdb", columns)
     model = DatabaseModel(seed=0, iters=50, text_steps=40).fit(source)
     assert model.text_ is not None and set(model.text_.columns_of("people")) == {"name", "address"}
@@ -79,23 +81,22 @@ def test_text_in_any_script_synthesizes(columns, tmp_path_factory):
     for k, name in enumerate(("name", "address")):
         pattern = re.compile(model.text_.plans_[("people", name)].spec.regex, re.DOTALL)
         for row in rows:
-            value = row[k]
-            # a whole value of the column's constraint: no character cut in two, none it could not hold
-            assert isinstance(value, str) and "\ufffd" not in value and pattern.fullmatch(value), (name, value)
+            # no character cut in two, none the column's constraint does not allow
+            assert isinstance(row[k], str) and "\ufffd" not in row[k] and pattern.fullmatch(row[k]), (name, row[k])
+    return rows
 
 
-@pytest.mark.parametrize("values", [
-    ["Müller Straße", "Jürgen Schön", "Zoë Brontë", "José Núñez", "Ærø Ødegård", "Çelik Ağaoğlu"],
-    ["✓ paid", "✗ open", "☂ rain", "♫ song", "✓✓ both", "☀ sun"],
-], ids=["names", "symbols"])
-def test_the_reported_values_synthesize(values, tmp_path):
-    # the issue's own text: each value with a number, as in an address or a ticket title
-    columns = {"name": [f"{values[i % len(values)]} {i}" for i in range(ROWS)],
-               "address": [f"{values[(i + 1) % len(values)]} {i + 1}" for i in range(ROWS)]}
-    source = _database(tmp_path / "real.duckdb", columns)
-    model = DatabaseModel(seed=0, iters=50, text_steps=40).fit(source)
-    model.sample(tmp_path / "synthetic.duckdb", force=True)
-    con = duckdb.connect(str(tmp_path / "synthetic.duckdb"), read_only=True)
-    names = [r[0] for r in con.execute("SELECT name FROM people").fetchall()]
-    con.close()
-    assert len(names) == ROWS and all(isinstance(v, str) and "\ufffd" not in v for v in names)
+# each example fits a model: few of them, the same ones every run, and a failure reported as
+# found (shrinking it would fit dozens more)
+@settings(max_examples=5, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(columns=unicode_columns())
+def test_text_in_any_script_synthesizes(columns, tmp_path_factory):
+    synthesize_and_check(tmp_path_factory.mktemp("unicode"), columns)
+
+
+def test_the_reported_values_synthesize(tmp_path):
+    # the issue's own text, each value with a number as in an address or a ticket title
+    values = ["Müller Straße", "Jürgen Schön", "Zoë Brontë", "José Núñez", "Ærø Ødegård", "✓ Çelik Ağaoğlu"]
+    synthesize_and_check(tmp_path, {"name": [f"{values[i % len(values)]} {i}" for i in range(ROWS)],
+                                    "address": [f"{values[(i + 1) % len(values)]} {i + 1}" for i in range(ROWS)]})
