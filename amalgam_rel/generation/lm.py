@@ -25,6 +25,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, GPT2Config, GPT2LMHeadModel
 
 from amalgam_rel.errors import InputError
+from amalgam_rel.generation.local_model import check_local_model
 
 MAX_PROMPT_TOKENS = 64
 BATCH_TOKENS = 1024  # tokens per training batch: short values get big batches, notes small ones
@@ -139,17 +140,6 @@ def new_model(tokenizer, shape: LMShape, seed: int = 0) -> GPT2LMHeadModel:
     )
     with seeded_torch(seed):
         return GPT2LMHeadModel(config)
-
-
-def check_local_model(path: str, what: str = "--llm") -> None:
-    """Refuse, in one line, a language model that is not a local directory.
-
-    A hub id (``gpt2``) is never downloaded: offline, transformers spent 54 s on network
-    retries before its error, and online a fit would depend on what a hub serves that day.
-    """
-    if not Path(path).is_dir():
-        raise InputError(f"{what} {path!r}: no such local model directory (models are never downloaded; "
-                         "pass a directory saved with save_pretrained)")
 
 
 def load_pretrained(path: str, device: torch.device, what: str = "--llm"):

@@ -44,6 +44,7 @@ from amalgam_rel.generation.copy_guard import CopyGuard
 from amalgam_rel.generation.elements import Thinning, element_counts, has_repeats
 from amalgam_rel.generation.output_types import OutputSpec, build_spec, map_arrow_type, schema_regex
 from amalgam_rel.generation.frequent import frequent_column
+from amalgam_rel.generation.local_model import check_local_model
 from amalgam_rel.generation.lengths import bucket_array, bucket_floor, length_bucket, length_column, value_length
 from amalgam_rel.generation.decoding import fast_generation, supports
 from amalgam_rel.generation.masking import prepare_outlines
@@ -189,7 +190,7 @@ class TextFieldModel:
         if self.train_steps is not None and self.train_steps < 1:
             raise InputError(f"train_steps must be at least 1, not {self.train_steps}")
         if self.llm is not None:
-            lm_mod.check_local_model(self.llm)
+            check_local_model(self.llm)
         con = source if isinstance(source, duckdb.DuckDBPyConnection) else open_duckdb(source)
         try:
             db = db or read_duckdb(con)

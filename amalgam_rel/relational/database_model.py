@@ -180,7 +180,7 @@ class DatabaseModel:
             progress: Callable[[str, str], None] | None = None) -> DatabaseModel:
         clock = time.perf_counter()
         if self.llm is not None:  # a bad --llm is refused before minutes of fitting, not after
-            from amalgam_rel.generation.lm import check_local_model
+            from amalgam_rel.generation.local_model import check_local_model
 
             check_local_model(self.llm)
         self.source_ = str(source)
