@@ -54,7 +54,7 @@ from amalgam_rel.generation.row_context import RowContext
 from amalgam_rel.generation.selection import context_columns, default_columns
 from amalgam_rel.generation.shapes import ANY, common_shapes, keys_of, restrict, shape_column, shape_label
 from amalgam_rel.generation.tokenizer import train_tokenizer, vocab_size_for
-from amalgam_rel.generation.vocabulary import byte_vocabulary, token_bytes, token_characters
+from amalgam_rel.generation.vocabulary import byte_vocabulary, constrained_generator, token_bytes, token_characters
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
 from amalgam_rel.schema.model import Database, Table
@@ -613,10 +613,6 @@ class TextFieldModel:
         key = (plan.table, plan.column, shape if common else None)
         if key not in self._generators:
             import outlines
-            from outlines.backends.outlines_core import OutlinesCoreLogitsProcessor
-            from outlines.generator import SteerableGenerator
-            from outlines.types.dsl import python_types_to_terms, to_regex
-            from outlines_core import Index
 
             prepare_outlines()
             if "outlines" not in self._generators:
@@ -629,9 +625,8 @@ class TextFieldModel:
             if common:
                 schema = restrict(spec.schema, keys_of(plan.shapes[int(shape[1:])][0]))
                 spec = replace(spec, schema=schema, regex=schema_regex(schema))
-            regex = to_regex(python_types_to_terms(spec.output_type()))
-            processor = OutlinesCoreLogitsProcessor(Index(regex, self._generators["vocabulary"]), "torch")
-            self._generators[key] = SteerableGenerator.from_processor(self._generators["outlines"], processor)
+            self._generators[key] = constrained_generator(self._generators["outlines"], self._generators["vocabulary"],
+                                                          spec.output_type())
         return self._generators[key]
 
     def _validator(self, plan: ColumnPlan, rows: RowContext, extra_types: dict[str, str]) -> Validator:

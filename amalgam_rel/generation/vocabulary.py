@@ -69,9 +69,24 @@ def byte_vocabulary(tokenizer) -> Vocabulary:
     """outlines_core's vocabulary of ``tokenizer``, spelled in bytes (see the module docstring)."""
     by_spelling: dict[bytes, list[int]] = {}
     for i, spelled in enumerate(token_bytes(tokenizer)):
-        if spelled:  # an empty spelling would let the index loop without writing anything
+        # an empty spelling would let the index loop without writing anything; the end token
+        # is outlines_core's own
+        if spelled and i != tokenizer.eos_token_id:
             by_spelling.setdefault(spelled, []).append(i)
     return Vocabulary(tokenizer.eos_token_id, by_spelling)
+
+
+def constrained_generator(model, vocabulary: Vocabulary, output_type):
+    """outlines' generator of ``output_type`` for ``model`` (an outlines model), its index built
+    on ``vocabulary`` instead of outlines' own spelling."""
+    from outlines.backends.outlines_core import OutlinesCoreLogitsProcessor
+    from outlines.generator import SteerableGenerator
+    from outlines.types.dsl import python_types_to_terms, to_regex
+    from outlines_core import Index
+
+    regex = to_regex(python_types_to_terms(output_type))
+    processor = OutlinesCoreLogitsProcessor(Index(regex, vocabulary), model.tensor_library_name)
+    return SteerableGenerator.from_processor(model, processor)
 
 
 def token_characters(spelled: bytes | None) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 import duckdb
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -100,3 +101,23 @@ def test_the_reported_values_synthesize(tmp_path):
     values = ["Müller Straße", "Jürgen Schön", "Zoë Brontë", "José Núñez", "Ærø Ødegård", "✓ Çelik Ağaoğlu"]
     synthesize_and_check(tmp_path, {"name": [f"{values[i % len(values)]} {i}" for i in range(ROWS)],
                                     "address": [f"{values[(i + 1) % len(values)]} {i + 1}" for i in range(ROWS)]})
+
+
+def test_a_character_no_token_spells_whole_gets_an_index():
+    # a vocabulary trained on ASCII only: 'ë' and '✓' exist as their bytes alone
+    from outlines.backends.outlines_core import OutlinesCoreBackend
+    from outlines.models.transformers import TransformerTokenizer
+    from outlines_core import Index
+
+    from amalgam_rel.generation.tokenizer import train_tokenizer
+    from amalgam_rel.generation.vocabulary import byte_vocabulary
+
+    tokenizer = train_tokenizer(["plain ascii text only"] * 20, vocab_size=300)
+    regex = "(Zoë|✓){1,3}"
+    theirs = TransformerTokenizer(tokenizer)
+    outlines_spelling = OutlinesCoreBackend.create_outlines_core_vocabulary(
+        theirs.get_vocab(), theirs.eos_token_id, theirs.eos_token, theirs.convert_token_to_string)
+    with pytest.raises(ValueError, match="incompatible with the regex"):
+        Index(regex, outlines_spelling)
+    index = Index(regex, byte_vocabulary(tokenizer))
+    assert index.get_initial_state() is not None
