@@ -112,11 +112,14 @@ RowsOpt = Annotated[
 SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives identical tables.")]
 LlmOpt = Annotated[
     Optional[str],
-    typer.Option("--llm", help="A local directory (or hub id) of a causal language model for text columns; "
-                               "default: a compact model trained on the source's own text."),
+    typer.Option("--llm", help="A local directory of a causal language model (saved with save_pretrained; "
+                               "never downloaded) for text columns; default: a compact model trained on the "
+                               "source's own text."),
 ]
-TextBudgetOpt = Annotated[
-    Optional[float], typer.Option("--text-budget", help="Seconds to train the language model (default: by data size).")
+TextStepsOpt = Annotated[
+    Optional[int],
+    typer.Option("--text-steps", min=1, help="Training steps of the language model (default: by data size, "
+                                             "160 plus one per 19 text values, at most 800)."),
 ]
 TextValuesOpt = Annotated[
     Optional[int],
@@ -215,7 +218,7 @@ def _progress():
                     disable=not sys.stderr.isatty())
 
 
-def _fit(source: Path, sidecar, seed: int, llm, text_budget, progress, privacy: dict | None = None):
+def _fit(source: Path, sidecar, seed: int, llm, text_steps, progress, privacy: dict | None = None):
     from amalgam_rel.relational.database_model import DatabaseModel
     from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
 
@@ -232,7 +235,7 @@ def _fit(source: Path, sidecar, seed: int, llm, text_budget, progress, privacy: 
         else:
             progress.update(task, description="train text model", table=table)
 
-    model = DatabaseModel(seed=seed, llm=llm, text_budget_s=text_budget, **(privacy or {})).fit(
+    model = DatabaseModel(seed=seed, llm=llm, text_steps=text_steps, **(privacy or {})).fit(
         source, sidecar=sidecar, progress=step)
     progress.update(task, description="fitted", table=f"{model.fit_seconds_:.1f} s")
     return model
@@ -280,7 +283,7 @@ def synth(
     rows: RowsOpt = None,
     seed: SeedOpt = 0,
     llm: LlmOpt = None,
-    text_budget: TextBudgetOpt = None,
+    text_steps: TextStepsOpt = None,
     text_values: TextValuesOpt = 2000,
     part_rows: PartRowsOpt = None,
     report: Annotated[Optional[Path], typer.Option("--report", help="Evaluate the result and write an HTML report.")] = None,
@@ -305,7 +308,7 @@ def synth(
     _check_sample_options(schema, scale, parsed_rows)
     privacy = _privacy_options(schema, epsilon, delta, max_children, epsilon_text)
     with _progress() as progress:
-        model = _fit(source, sidecar, seed, llm, text_budget, progress, privacy)
+        model = _fit(source, sidecar, seed, llm, text_steps, progress, privacy)
         result = _sample(model, output, scale, parsed_rows, seed, force, progress, _text_values(text_values),
                          part_rows)
     if model.privacy_ is not None:
@@ -333,7 +336,7 @@ def fit(
     output: Annotated[Path, typer.Option("-o", "--output", help="Directory to save the fitted model in.")],
     seed: SeedOpt = 0,
     llm: LlmOpt = None,
-    text_budget: TextBudgetOpt = None,
+    text_steps: TextStepsOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the model directory if it exists.")] = False,
     sidecar: SidecarOpt = None,
     epsilon: EpsilonOpt = None,
@@ -348,7 +351,7 @@ def fit(
     check_model_dir(output, force=force, option="-o", sources=_inputs(source, sidecar, llm))
     privacy = _privacy_options(load_schema(source), epsilon, delta, max_children, epsilon_text)
     with _progress() as progress:
-        model = _fit(source, sidecar, seed, llm, text_budget, progress, privacy)
+        model = _fit(source, sidecar, seed, llm, text_steps, progress, privacy)
     model.save(output, force=force)
     if model.privacy_ is not None:
         _print_ledger(model.privacy_)

@@ -4,7 +4,7 @@
     python benchmarks/bench_lm.py --only movielens --rows 500 --json out.json
     python benchmarks/bench_lm.py --datasets DIR --device cuda --batch-size 64   # e.g. on a GPU machine
 
-For each case the default model is fitted (auto budget) on the listed columns, then values are
+For each case the default model is fitted (automatic step count) on the listed columns, then values are
 generated for synthetic rows whose context columns are drawn independently from their real
 marginals (a stand-in for the PGM: no real record reaches a prompt). Figures:
 

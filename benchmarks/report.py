@@ -165,7 +165,7 @@ def scaling(store: dict, docs: Path) -> list[str]:
                              for n, r in stopped)
             lines.append(f"| {stopped[0][1]['label']} (not finished) | {text} | – | – |")
     lines += ["", *sf1_target(store), "", "The slope is the least-squares exponent of log(cost) on log(rows): 1 means cost grows linearly "
-              "with rows, below 1 that fixed costs (start-up, model training with a budget) still dominate."]
+              "with rows, below 1 that fixed costs (start-up, model training) still dominate."]
     return lines
 
 

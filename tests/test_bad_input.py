@@ -94,7 +94,7 @@ def fitted_model() -> Path:
 
     root = Path(tempfile.mkdtemp(prefix="amalgam-bad-input-"))
     Workspace(root).database("tiny.duckdb", TINY)
-    DatabaseModel(seed=0, text_budget_s=1.0).fit(root / "tiny.duckdb").save(root / "model")
+    DatabaseModel(seed=0, text_steps=20).fit(root / "tiny.duckdb").save(root / "model")
     atexit.register(shutil.rmtree, root, True)
     return root / "model"
 

@@ -122,7 +122,7 @@ def test_columns_named_like_helper_columns_synthesize(tmp_path):
     """)
     con.close()
     out = tmp_path / "out.duckdb"
-    proc = cli("synth", source, "-o", out, "--text-budget", "2")
+    proc = cli("synth", source, "-o", out, "--text-steps", "20")
     assert proc.returncode == 0, proc.stderr[-2000:]
     check = duckdb.connect(str(out), read_only=True)
     assert check.execute('SELECT count(*) FROM c WHERE NOT ("__i" >= 0 AND length("__v") > 1)').fetchone() == (0,)

@@ -21,7 +21,7 @@ CATALOG = ("SELECT schema_name, table_name, column_name, data_type, is_nullable,
            "FROM duckdb_columns() WHERE NOT internal ORDER BY ALL",
            "SELECT schema_name, table_name, constraint_type, constraint_column_names, expression, "
            "referenced_table, referenced_column_names FROM duckdb_constraints() ORDER BY ALL")
-FAST = ["--text-budget", "2", "--text-values", "8", "--scale", "0.4"]
+FAST = ["--text-steps", "20", "--text-values", "8", "--scale", "0.4"]
 
 
 def synth(name: str, tmp_path: Path, *args: str) -> tuple[Path, Path, str]:

@@ -16,15 +16,20 @@ It serves our compact GPT-2 and a user's ``--llm`` model of an architecture in
 :data:`ARCHITECTURES` (each checked token for token against transformers' ``generate``); other
 architectures keep transformers' loop.
 
+Every uniform number comes from the caller's ``torch.Generator`` (on the CPU, whatever the
+model's device), never from torch's global one: a column's draws are a function of its seed,
+not of what else the process sampled before.
+
 >>> import torch
->>> p = torch.tensor([[0.0, 0.25, 0.75]])
->>> draws = torch.cat([_draw(p.expand(1000, 3)) for _ in range(4)])
+>>> p, g = torch.tensor([[0.0, 0.25, 0.75]]), torch.Generator().manual_seed(0)
+>>> draws = torch.cat([_draw(p.expand(1000, 3), g) for _ in range(4)])
 >>> (draws == 0).any().item(), abs((draws == 2).float().mean().item() - 0.75) < 0.03
 (False, True)
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import torch
@@ -47,13 +52,17 @@ class fast_generation:  # noqa: N801 - reads as what it does to the model
     def __init__(self, model, token_chars: torch.Tensor | None = None):
         self._model = model
         self._token_chars = token_chars  # characters each token writes (see ``sample``'s min_chars)
+        # per row of the last batch: whether it ended, or was cut at max_new_tokens (outlines
+        # hands back only the decoded text, in which a cut value may look whole)
+        self.finished: list[bool] = []
 
     def __getattr__(self, name):
         return getattr(self._model, name)
 
     def generate(self, input_ids, attention_mask, logits_processor, max_new_tokens: int, temperature: float = 1.0,
                  do_sample: bool = True, top_k: int | None = 0, top_p: float = 1.0,
-                 min_chars: list[int] | None = None) -> torch.Tensor:
+                 min_chars: list[int] | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``generator``: the CPU generator every draw comes from (None: a fresh one seeded 0)."""
         if not do_sample or top_k not in (0, None) or top_p != 1.0:
             raise ValueError("fast generation samples from the whole distribution only (do_sample, top_k=0, top_p=1)")
         processors = list(logits_processor or ())
@@ -61,15 +70,19 @@ class fast_generation:  # noqa: N801 - reads as what it does to the model
             raise ValueError("fast generation takes exactly one outlines logits processor")
         if min_chars is not None and self._token_chars is None:
             raise ValueError("min_chars needs the characters of each token (fast_generation(model, token_chars))")
-        return sample(self._model, input_ids, attention_mask, processors[0], max_new_tokens, temperature,
-                      min_chars=min_chars, token_chars=self._token_chars)
+        generator = generator if generator is not None else torch.Generator().manual_seed(0)
+        tokens, self.finished = sample(self._model, input_ids, attention_mask, processors[0], max_new_tokens,
+                                       temperature, min_chars=min_chars, token_chars=self._token_chars,
+                                       generator=generator)
+        return tokens
 
 
 @torch.inference_mode()
 def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, processor, max_new_tokens: int,
-           temperature: float = 1.0, *, min_chars: list[int] | None = None,
-           token_chars: torch.Tensor | None = None) -> torch.Tensor:
-    """Prompt plus up to ``max_new_tokens`` constrained tokens per row, padded after the end as transformers pads.
+           temperature: float = 1.0, *, generator: torch.Generator, min_chars: list[int] | None = None,
+           token_chars: torch.Tensor | None = None) -> tuple[torch.Tensor, list[bool]]:
+    """Prompt plus up to ``max_new_tokens`` constrained tokens per row, padded after the end as
+    transformers pads, and per row whether it ended (False: cut at ``max_new_tokens``).
 
     ``min_chars`` (with ``token_chars``, the characters each token id writes): a row may not end
     before it has written that many characters, wherever its constraint lets it go on; from
@@ -85,11 +98,12 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
     batch, device = input_ids.shape[0], input_ids.device
     generated = torch.full((batch, max_new_tokens), pad, dtype=torch.long)
     if max_new_tokens <= 0 or batch == 0:
-        return input_ids
+        return input_ids, [False] * batch
     mask = attention_mask.to(device)
     positions = (mask.long().cumsum(-1) - 1).clamp(min=0)
     cache = DynamicCache()
-    out = model(input_ids=input_ids, attention_mask=mask, position_ids=positions, past_key_values=cache, use_cache=True)
+    with_cache = {_cache_argument(model): cache}
+    out = model(input_ids=input_ids, attention_mask=mask, position_ids=positions, use_cache=True, **with_cache)
     logits = out.logits[:, -1, :].float()
     processor._setup(batch, logits.shape[1])  # fresh guides, one per row
     guides = processor._guides
@@ -100,6 +114,7 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
     end_ids = torch.tensor(sorted(ends), device=device)
     last = positions[:, -1]
     steps = 0
+    finished = [True] * batch
     for step in range(max_new_tokens):
         steps = step + 1
         for i, row in enumerate(alive):
@@ -109,12 +124,14 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
             early = written[alive] < short[alive]
             logits = _no_early_end(logits, early.to(device), end_ids)
             logits = _nudge_end(logits, (~early & (short[alive] > 0)).to(device), end_ids)
-        tokens = _draw(torch.softmax(logits / temperature, dim=-1)).cpu()
+        tokens = _draw(torch.softmax(logits / temperature, dim=-1), generator).cpu()
         generated[alive, step] = tokens
         if short is not None:
             written[alive] += token_chars[tokens]
         going = [i for i, t in enumerate(tokens.tolist()) if t not in ends]
         if not going or step == max_new_tokens - 1:
+            for i in going:
+                finished[alive[i]] = False
             break
         for i in going:
             guide, token = guides[alive[i]], int(tokens[i])
@@ -129,9 +146,16 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
         mask = torch.cat([mask, torch.ones((len(alive), 1), dtype=mask.dtype, device=device)], dim=1)
         last = last + 1
         out = model(input_ids=tokens.to(device)[:, None], attention_mask=mask, position_ids=last[:, None],
-                    past_key_values=cache, use_cache=True)
+                    use_cache=True, **with_cache)
         logits = out.logits[:, -1, :].float()
-    return torch.cat([input_ids.cpu(), generated[:, :steps]], dim=1)
+    return torch.cat([input_ids.cpu(), generated[:, :steps]], dim=1), finished
+
+
+def _cache_argument(model) -> str:
+    """The name ``forward`` takes the attention cache by: ``cache`` from transformers 5.25 on
+    (``past_key_values`` there is deprecated, with a FutureWarning per call site), before it
+    ``past_key_values``."""
+    return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
 
 
 def _no_early_end(logits: torch.Tensor, rows: torch.Tensor, end_ids: torch.Tensor) -> torch.Tensor:
@@ -155,12 +179,13 @@ def _nudge_end(logits: torch.Tensor, rows: torch.Tensor, end_ids: torch.Tensor) 
     return logits
 
 
-def _draw(probs: torch.Tensor) -> torch.Tensor:
+def _draw(probs: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """One token per row, drawn with the rows' probabilities: the first whose cumulative mass
-    passes a uniform draw. One random number per row; ``torch.multinomial`` and an exponential
-    race cost 3-4x more at a few thousand tokens."""
+    passes a uniform draw. One random number per row, from ``generator`` on the CPU (the same
+    numbers on any device); ``torch.multinomial`` and an exponential race cost 3-4x more at a
+    few thousand tokens."""
     cdf = probs.double().cumsum(dim=-1)
-    u = torch.rand((probs.shape[0], 1), dtype=torch.float64, device=probs.device) * cdf[:, -1:]
+    u = torch.rand((probs.shape[0], 1), dtype=torch.float64, generator=generator).to(probs.device) * cdf[:, -1:]
     picked = torch.searchsorted(cdf, u, right=True).squeeze(1)
     # u * total may round up to the total itself: past the end, take the likeliest token
     return torch.where(picked < probs.shape[1], picked, probs.argmax(dim=-1))

@@ -2,8 +2,10 @@
 
 The default model never downloads anything: its tokenizer and weights are trained on the
 database's own (prompt, value) pairs, with a shape and a number of steps that grow with the
-data under a wall-clock budget. ``--llm PATH_OR_ID`` loads any transformers causal LM instead,
-optionally fine-tuned by the same loop.
+data. Nothing here reads the clock or the machine's load to decide anything: the same data and
+seed give the same weights on a busy machine and an idle one. ``--llm DIR`` loads any
+transformers causal LM saved in a local directory instead (never downloaded), optionally
+fine-tuned by the same loop.
 
 >>> LMShape.for_corpus(10_000).n_embd, LMShape.for_corpus(5_000_000).n_embd
 (64, 192)
@@ -12,9 +14,9 @@ optionally fine-tuned by the same loop.
 from __future__ import annotations
 
 import math
-import os
 import random
 import time
+import warnings
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,9 +24,9 @@ from pathlib import Path
 import torch
 from safetensors import SafetensorError
 from transformers import AutoModelForCausalLM, AutoTokenizer, GPT2Config, GPT2LMHeadModel
-from transformers.utils import logging as hf_logging
 
 from amalgam_rel.errors import InputError
+from amalgam_rel.generation.local_model import check_local_model
 
 MAX_PROMPT_TOKENS = 64
 BATCH_TOKENS = 1024  # tokens per training batch: short values get big batches, notes small ones
@@ -41,25 +43,18 @@ def select_device(device: str | None = None) -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def auto_threads() -> int:
-    """Torch threads for a compact model: all cores when they are free, else one.
-
-    On oversubscribed cores torch's thread pool spins on its barriers: measured on 2 shared
-    cores, one thread trained a 0.5M-parameter GPT-2 5-10x faster than two.
-    """
-    cpus = os.cpu_count() or 1
-    try:
-        busy = os.getloadavg()[0]
-    except OSError:
-        busy = 0.0
-    return 1 if busy > cpus - 0.5 else cpus
-
-
 @contextmanager
 def torch_threads(n: int | None = None):
-    """Run a block with ``n`` torch threads (auto when None), then restore the process setting."""
+    """Run a block with ``n`` torch threads (one when None), then restore the process setting.
+
+    One by default, whatever the cores: a thread count changes the order of float sums (two
+    threads trained other weights than one, by up to 4e-6), so a count chosen by the machine's
+    load made the same fit give another model on a busy machine. One thread is also the fast
+    choice for the compact model on shared cores, where torch's pool spins on its barriers
+    (2 cores at load 6: 12 training steps a second with one thread, 0.8-1.4 with two).
+    """
     old = torch.get_num_threads()
-    torch.set_num_threads(n or auto_threads())
+    torch.set_num_threads(n or 1)
     try:
         yield
     finally:
@@ -100,8 +95,42 @@ class TrainReport:
         return asdict(self)
 
 
+@contextmanager
+def seeded_torch(seed: int, device: torch.device | None = None):
+    """Torch's global generators seeded for a block, then restored as they were.
+
+    Weight initialisation and dropout take no generator of their own: this keeps them a
+    function of ``seed`` without moving the caller's random state.
+    """
+    cuda = [device.index or 0] if device is not None and device.type == "cuda" else []
+    with torch.random.fork_rng(devices=cuda, device_type="cuda"):
+        torch.manual_seed(seed)
+        yield
+
+
+@contextmanager
+def quiet_transformers():
+    """transformers' progress bars, log notices and FutureWarnings off for one of our calls.
+
+    They speak of transformers' own API ("Writing model shards", "Loading weights", deprecated
+    arguments), not of the user's data, and broke the command line's one-line output.
+    """
+    from transformers.utils import logging as hf_logging
+
+    bars, verbosity = hf_logging.is_progress_bar_enabled(), hf_logging.get_verbosity()
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=FutureWarning, module=r"transformers(\.|$)")
+            yield
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
 def new_model(tokenizer, shape: LMShape, seed: int = 0) -> GPT2LMHeadModel:
-    torch.manual_seed(seed)
     config = GPT2Config(
         vocab_size=len(tokenizer), n_embd=shape.n_embd, n_layer=shape.n_layer, n_head=shape.n_head,
         n_positions=shape.n_positions, bos_token_id=tokenizer.bos_token_id,
@@ -110,25 +139,27 @@ def new_model(tokenizer, shape: LMShape, seed: int = 0) -> GPT2LMHeadModel:
         # operations (a tenth of generation time), equal within 3e-7
         activation_function="gelu_pytorch_tanh",
     )
-    return GPT2LMHeadModel(config)
+    with seeded_torch(seed):
+        return GPT2LMHeadModel(config)
 
 
-def load_pretrained(path_or_id: str, device: torch.device):
-    """A user's causal LM and its tokenizer (a local directory, or a hub id with network)."""
+def load_pretrained(path: str, device: torch.device, what: str = "--llm"):
+    """A causal LM and its tokenizer from a local directory (local files only, no network)."""
+    check_local_model(path, what)
     try:
-        with _quiet():
-            tokenizer = AutoTokenizer.from_pretrained(path_or_id)
-            model = AutoModelForCausalLM.from_pretrained(path_or_id)
+        with quiet_transformers():
+            tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+            model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
     except SafetensorError as err:  # a truncated or overwritten weights file
-        weights = ", ".join(sorted(p.name for p in Path(path_or_id).glob("*.safetensors"))) or "its weights"
-        raise InputError(f"cannot load the language model {path_or_id!r}: {weights} is damaged "
+        weights = ", ".join(sorted(p.name for p in Path(path).glob("*.safetensors"))) or "its weights"
+        raise InputError(f"cannot load the language model {path!r}: {weights} is damaged "
                          f"({str(err).splitlines()[0]})") from None
     except (OSError, ValueError) as err:
-        raise InputError(f"cannot load the language model {path_or_id!r}: {str(err).splitlines()[0]}") from None
+        raise InputError(f"cannot load the language model {path!r}: {str(err).splitlines()[0]}") from None
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     if tokenizer.eos_token is None:
-        raise InputError(f"the tokenizer of {path_or_id!r} has no end-of-sequence token")
+        raise InputError(f"the tokenizer of {path!r} has no end-of-sequence token")
     return model.to(device).eval(), tokenizer
 
 
@@ -145,30 +176,46 @@ def encode_pairs(tokenizer, pairs: list[tuple[str, str]], max_len: int) -> list[
 
 
 def train(
-    model, tokenizer, pairs: list[tuple[str, str]], *, budget_s: float, max_epochs: float,
+    model, tokenizer, pairs: list[tuple[str, str]], *, steps: int, max_epochs: float,
     lr: float = 3e-3, seed: int = 0, device: torch.device | None = None,
 ) -> TrainReport:
-    """Next-token training on the values (prompt tokens are context, not targets) within a budget."""
+    """Next-token training on the values (prompt tokens are context, not targets).
+
+    ``steps`` optimizer steps, or ``max_epochs`` passes over the batches if those come first;
+    the learning-rate schedule spans exactly the steps taken. The clock is only reported.
+    """
     device = device or select_device()
     start = time.perf_counter()
     max_len = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", 512)
     examples = encode_pairs(tokenizer, pairs, min(max_len, 512))
     n_tokens = sum(len(ids) for ids, _ in examples)
+    if getattr(model, "loss_type", None) is None:
+        # GPT2LMHeadModel's class name matches none of transformers' losses, which then logs a
+        # notice on every fit; it is a causal LM, trained on the next token
+        model.loss_type = "ForCausalLM"
+    with seeded_torch(seed, device):  # dropout draws from torch's global generator
+        loss_value, planned, n_batches = _steps(model, tokenizer, examples, steps, max_epochs, lr, seed, device)
+    model.eval()
+    n_params = sum(p.numel() for p in model.parameters())
+    return TrainReport(round(time.perf_counter() - start, 2), planned, round(planned / max(1, n_batches), 2),
+                       round(loss_value, 4), len(examples), n_tokens, n_params)
+
+
+def _steps(model, tokenizer, examples, steps: int, max_epochs: float, lr: float, seed: int,
+           device: torch.device) -> tuple[float, int, int]:
+    """The training loop: (running loss, steps taken, batches per pass)."""
     rng = random.Random(seed)
-    torch.manual_seed(seed)
     batches = _batches(examples, seed)
     model.to(device).train()
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
-    planned = max(1, int(max_epochs * len(batches)))
+    planned = max(1, min(int(steps), int(max_epochs * len(batches))))
     step, loss_value, warmup = 0, float("nan"), 20
     while step < planned:
         rng.shuffle(batches)
         for batch in batches:
-            elapsed = time.perf_counter() - start
-            if step >= planned or elapsed > budget_s:
+            if step >= planned:
                 break
-            # progress is whichever runs out first, steps or time: the schedule ends with the budget
-            progress = min(1.0, max(step / planned, elapsed / budget_s))
+            progress = step / planned
             scale = min(1.0, (step + 1) / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
             for group in opt.param_groups:
                 group["lr"] = lr * scale
@@ -181,13 +228,7 @@ def train(
             # a running mean: one batch's loss says little about the model
             loss_value = loss.item() if step == 0 else 0.95 * loss_value + 0.05 * loss.item()
             step += 1
-        else:
-            continue
-        break
-    model.eval()
-    n_params = sum(p.numel() for p in model.parameters())
-    return TrainReport(round(time.perf_counter() - start, 2), step, round(step / max(1, len(batches)), 2),
-                       round(loss_value, 4), len(examples), n_tokens, n_params)
+    return loss_value, planned, len(batches)
 
 
 def balanced(pairs: list[tuple[str, str]], tags: list[str]) -> list[tuple[str, str]]:
@@ -254,19 +295,6 @@ def _collate(batch, pad_id: int, device: torch.device):
 def save(model, tokenizer, path: Path) -> None:
     """Weights as safetensors and the tokenizer as JSON: nothing is pickled."""
     path.mkdir(parents=True, exist_ok=True)
-    with _quiet():
+    with quiet_transformers():
         model.save_pretrained(path, safe_serialization=True)
         tokenizer.save_pretrained(path)
-
-
-@contextmanager
-def _quiet():
-    """No progress bars while a local model is written or read: it takes a blink, and the bars
-    would be lines on stderr around a command's one-line error."""
-    was_enabled = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            hf_logging.enable_progress_bar()

@@ -114,8 +114,11 @@ class OutputSpec:
     def decode(self, text: str) -> str:
         """Generated text -> the string DuckDB casts to the column type (JSON text in json mode).
 
-        Raises ValueError when the text is not a value (cut short, duplicate MAP keys).
+        Raises ValueError when the text is not a value (cut short, duplicate MAP keys, or cut
+        inside a multi-byte character: the U+FFFD that leaves is never real text, see clean_text).
         """
+        if "\ufffd" in text and self.mode != "choice":  # (an ENUM label is the schema's, whatever it holds)
+            raise ValueError("the text ends inside a character")
         if self.mode != "json":
             return text
         return json.dumps(to_duckdb_json(self.schema, json.loads(text)), ensure_ascii=False)

@@ -28,7 +28,8 @@ Positive = Annotated[int, Field(ge=1)]
 class SavedTextParams(TypedDict, total=False):
     llm: str | None
     fine_tune: bool
-    budget_s: Annotated[float, Field(ge=0)] | None
+    train_steps: Positive | None
+    budget_s: Annotated[float, Field(ge=0)] | None  # before train_steps; dropped below
     max_rows_per_column: Positive
     copy_guard: bool
     guard_max_count: Annotated[int, Field(ge=0)] | None
@@ -63,7 +64,8 @@ def read_text_model(path: Path, format_version: int) -> dict:
         raise InputError(f"{path} holds a text model of format {meta.get('format')}, expected {format_version}")
     with reading(file):
         out = {
-            "params": typed(SavedTextParams, meta["params"], "params"),
+            # a model fitted under a wall-clock budget still samples: only fitting read ``budget_s``
+            "params": {k: v for k, v in typed(SavedTextParams, meta["params"], "params").items() if k != "budget_s"},
             "llm_dir": typed(str | None, meta["llm_dir"], "llm_dir"),
             "plans": tuple(typed(ColumnPlan, p, f"plans[{_label(p, i)}]") for i, p in enumerate(meta["plans"])),
             "tables": typed(dict[str, SavedTextTable], meta["tables"], "tables"),

@@ -7,9 +7,13 @@ synthetic rows: prompts come from the row's synthetic values only, every candida
 CHECKed by DuckDB, and failures (or verbatim copies, or duplicates in a unique column) are
 regenerated a bounded number of times.
 
+Fitting and generating never read the clock: training runs a number of steps computed from the
+data (or ``train_steps``), and every draw comes from a random stream derived from the seed, the
+table and the column, so the same model and seed give the same values on any load.
+
 Example (a real run trains for a few seconds)::
 
-    model = TextFieldModel(budget_s=30).fit("shop.duckdb", columns={"products": ["description"]})
+    model = TextFieldModel(train_steps=300).fit("shop.duckdb", columns={"products": ["description"]})
     values = model.generate("products", {"category": ["fruit", "dairy"]})
     values["description"]  # two strings, each accepted by DuckDB
     model.save("fitted/text")
@@ -31,6 +35,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import torch
 
 from amalgam_rel.errors import DataError, InputError
 from amalgam_rel.generation import lm as lm_mod
@@ -39,6 +44,7 @@ from amalgam_rel.generation.copy_guard import CopyGuard
 from amalgam_rel.generation.elements import Thinning, element_counts, has_repeats
 from amalgam_rel.generation.output_types import OutputSpec, build_spec, map_arrow_type, schema_regex
 from amalgam_rel.generation.frequent import frequent_column
+from amalgam_rel.generation.local_model import check_local_model
 from amalgam_rel.generation.lengths import bucket_array, bucket_floor, length_bucket, length_column, value_length
 from amalgam_rel.generation.decoding import fast_generation, supports
 from amalgam_rel.generation.masking import prepare_outlines
@@ -49,6 +55,7 @@ from amalgam_rel.generation.saved_text import META, read_text_model
 from amalgam_rel.generation.selection import context_columns, default_columns
 from amalgam_rel.generation.shapes import ANY, common_shapes, keys_of, restrict, shape_column, shape_label
 from amalgam_rel.generation.tokenizer import train_tokenizer, vocab_size_for
+from amalgam_rel.generation.vocabulary import byte_vocabulary, constrained_generator, token_bytes, token_characters
 from amalgam_rel.saved import reading
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
@@ -138,9 +145,9 @@ class ColumnReport:
 class TextFieldModel:
     """The language-model half of amalgam-rel (scikit-learn style: ``fit`` returns self).
 
-    Parameters: ``llm`` a local directory or hub id of a causal LM (None: train the default
-    compact model); ``fine_tune`` train a given ``llm`` on the database text too; ``budget_s``
-    training wall-clock budget (None: grows with the data, at most 100 s); ``copy_guard``
+    Parameters: ``llm`` a local directory of a causal LM, never downloaded (None: train the default
+    compact model); ``fine_tune`` train a given ``llm`` on the database text too; ``train_steps``
+    optimizer steps of training (None: grows with the data, see :func:`auto_steps`); ``copy_guard``
     regenerate free text identical to a real value that at most ``guard_max_count`` real rows hold
     (None: any real value; a phrase many rows share is vocabulary, not a record);
     ``max_distinct_per_context`` (K) generate at
@@ -151,7 +158,7 @@ class TextFieldModel:
     :data:`GPU_BATCH` for the compact model on a GPU, else :data:`CPU_BATCH`).
     """
 
-    def __init__(self, *, llm: str | None = None, fine_tune: bool = False, budget_s: float | None = None,
+    def __init__(self, *, llm: str | None = None, fine_tune: bool = False, train_steps: int | None = None,
                  max_rows_per_column: int = 20_000, copy_guard: bool = True, guard_max_count: int | None = 1,
                  max_distinct_per_context: int | None = None, max_values_per_column: int | None = DEFAULT_MAX_VALUES,
                  batch_size: int | None = None, max_attempts: int = 12,
@@ -159,7 +166,7 @@ class TextFieldModel:
                  num_threads: int | None = None):
         self.llm = llm
         self.fine_tune = fine_tune
-        self.budget_s = budget_s
+        self.train_steps = train_steps
         self.max_rows_per_column = max_rows_per_column
         self.copy_guard = copy_guard
         self.guard_max_count = guard_max_count
@@ -178,6 +185,10 @@ class TextFieldModel:
         """Learn from a DuckDB file or connection; ``columns`` picks table -> columns (else automatic)."""
         start = time.perf_counter()
         checked_seed(self.seed)
+        if self.train_steps is not None and self.train_steps < 1:
+            raise InputError(f"train_steps must be at least 1, not {self.train_steps}")
+        if self.llm is not None:
+            check_local_model(self.llm)
         con = source if isinstance(source, duckdb.DuckDBPyConnection) else open_duckdb(source)
         try:
             db = db or read_duckdb(con)
@@ -196,9 +207,9 @@ class TextFieldModel:
         if not pairs:
             raise InputError("no column to learn text from: the chosen columns hold no values")
         self.device_ = lm_mod.select_device(self.device)
-        budget = self.budget_s if self.budget_s is not None else _auto_budget(pairs)
+        steps = self.train_steps if self.train_steps is not None else auto_steps(len(pairs))
         with lm_mod.torch_threads(self.num_threads):
-            self.model_, self.tokenizer_, self.train_report_ = self._train(pairs, budget, [p.tag for p in plans])
+            self.model_, self.tokenizer_, self.train_report_ = self._train(pairs, steps, [p.tag for p in plans])
         self.plans_ = {(p.table, p.column): _with_token_budget(p, self.tokenizer_, pairs) for p in plans}
         self.guard_ = guard
         self.fit_seconds_ = round(time.perf_counter() - start, 2)
@@ -257,22 +268,20 @@ class TextFieldModel:
                 guarded_values.append([r[name] for r in present])
         return plans, pairs, guarded_values
 
-    def _train(self, pairs: list[tuple[str, str]], budget: float, tags: list[str]):
+    def _train(self, pairs: list[tuple[str, str]], steps: int, tags: list[str]):
         if self.llm is not None:
             model, tokenizer = lm_mod.load_pretrained(self.llm, self.device_)
             if not self.fine_tune:
                 return model, tokenizer, None
-            report = lm_mod.train(model, tokenizer, pairs, budget_s=budget, max_epochs=_max_epochs(pairs),
+            report = lm_mod.train(model, tokenizer, pairs, steps=steps, max_epochs=_max_epochs(pairs),
                                   lr=1e-4, seed=self.seed, device=self.device_)
             return model, tokenizer, report
-        t0 = time.perf_counter()
         n_chars = sum(len(p) + len(t) for p, t in pairs)
         corpus = [t for _, t in pairs] + [p for p, _ in pairs[:: max(1, len(pairs) // 5000)]]
         tokenizer = train_tokenizer(corpus, vocab_size_for(n_chars), special=tags)
         model = lm_mod.new_model(tokenizer, lm_mod.LMShape.for_corpus(n_chars // 3), seed=self.seed)
-        spent = time.perf_counter() - t0
         # small columns repeated (see lm.balanced); the pass cap still comes from the real rows
-        report = lm_mod.train(model, tokenizer, lm_mod.balanced(pairs, tags), budget_s=max(1.0, budget - spent),
+        report = lm_mod.train(model, tokenizer, lm_mod.balanced(pairs, tags), steps=steps,
                               max_epochs=_max_epochs(pairs), seed=self.seed, device=self.device_)
         return model, tokenizer, report
 
@@ -283,18 +292,21 @@ class TextFieldModel:
         return [c for (t, c) in self.plans_ if t == table]
 
     def generate(self, table: str, context: pa.Table | dict[str, list] | None = None, *,
-                 n_rows: int | None = None, context_types: dict[str, str] | None = None) -> dict[str, list]:
+                 n_rows: int | None = None, context_types: dict[str, str] | None = None,
+                 seed: int | None = None) -> dict[str, list]:
         """Values for every fitted column of ``table``, one per synthetic row of ``context``.
 
         ``context`` holds the row's already generated (synthetic) columns; ``context_types``
         (column -> DuckDB type) is needed only for context columns outside the fitted table.
+        ``seed`` picks the random streams (None: the fit's seed); the same call with the same
+        seed gives the same values.
         """
-        arrays = self.generate_arrays(table, context, n_rows=n_rows, context_types=context_types)
+        arrays = self.generate_arrays(table, context, n_rows=n_rows, context_types=context_types, seed=seed)
         return {name: values.to_pylist(maps_as_pydicts="strict") for name, values in arrays.items()}
 
     def generate_arrays(self, table: str, context: pa.Table | dict[str, list] | None = None, *,
                         n_rows: int | None = None, context_types: dict[str, str] | None = None,
-                        share: float = 1.0, part: int = 0) -> dict[str, pa.Array]:
+                        share: float = 1.0, part: int = 0, seed: int | None = None) -> dict[str, pa.Array]:
         """:meth:`generate`, as Arrow arrays: no Python object per row for tables of millions.
 
         A table sampled in parts calls this once per part: ``share`` (the part's share of the
@@ -307,16 +319,18 @@ class TextFieldModel:
         for name in self.columns_of(table):
             plan = self.plans_[(table, name)]
             with lm_mod.torch_threads(self.num_threads):
-                values = self._generate_column(plan, rows, context_types or {}, share, part)
+                values = self._generate_column(plan, rows, context_types or {}, share, part, seed)
             out[name] = values
             rows.put(name, values)
         return out
 
     def _generate_column(self, plan: ColumnPlan, rows: RowContext, extra_types: dict[str, str],
-                         share: float = 1.0, part: int = 0) -> pa.Array:
+                         share: float = 1.0, part: int = 0, seed: int | None = None) -> pa.Array:
         start = time.perf_counter()
         report = ColumnReport(rows=rows.n)
-        rng = np.random.default_rng([self.seed, zlib.crc32(f"{plan.table}/{plan.column}".encode()), rows.n]
+        # the column's own stream: the seed, the column's identity, the rows and the part
+        rng = np.random.default_rng([self.seed if seed is None else seed,
+                                     zlib.crc32(f"{plan.table}/{plan.column}".encode()), rows.n]
                                     + ([part] if part else []))
         wanted = self._wanted_rows(plan, rows, rng)
         frequent = rows.array(frequent_column(plan.column)) if frequent_column(plan.column) in rows.names else None
@@ -423,6 +437,8 @@ class TextFieldModel:
         shape_of = dict(zip(draw, rows.take([shape_column(plan.column)], draw)[shape_column(plan.column)])) \
             if plan.shapes else {}
         context = dict(zip(draw, rows.records(list(validator.context_types), draw)))
+        # the model's draws: a torch stream of this column's own, never torch's global one
+        tokens_rng = torch.Generator().manual_seed(int(rng.integers(2**63)))
         todo = list(draw)
         thinning: Thinning | None = None
         for attempt in range(self.max_attempts):
@@ -445,7 +461,7 @@ class TextFieldModel:
             if floors is not None and exact_length is not None and attempt < self.max_attempts // 4:
                 floors = [max(f, _nearest_allowed(exact_length[i], attempt, small)) for f, i in zip(floors, slots)]
             drawn = self._sample(plan, [prompts[i] for i in slots], self.temperature * (1 + 0.1 * heat),
-                                 [shape_of.get(i) for i in slots], floors)
+                                 [shape_of.get(i) for i in slots], floors, tokens_rng)
             decoded = [_decode(plan.spec, t) for t in drawn]
             ctx = {n: [context[i][n] for i in slots] for n in validator.context_types}
             ok, cast = validator.check([d if d is not None else "" for d in decoded], ctx)
@@ -543,12 +559,15 @@ class TextFieldModel:
         return todo
 
     def _sample(self, plan: ColumnPlan, prompts: list[str], temperature: float,
-                shapes: list[str | None] | None = None, min_chars: list[int] | None = None) -> list[str]:
+                shapes: list[str | None] | None = None, min_chars: list[int] | None = None,
+                tokens_rng: torch.Generator | None = None) -> list[str]:
         """One draw per prompt; prompts asking for a document shape get that shape's constraint.
 
         ``min_chars``: per prompt, the characters a draw writes before it may end (our own
         sampling loop only; with transformers' loop draws end where the model ends them).
+        ``tokens_rng`` gives every random number (None: a stream seeded with the fit's seed).
         """
+        tokens_rng = tokens_rng if tokens_rng is not None else torch.Generator().manual_seed(self.seed)
         groups: dict[str | None, list[int]] = {}
         for k, token in enumerate(shapes or [None] * len(prompts)):
             groups.setdefault(token, []).append(k)
@@ -557,14 +576,28 @@ class TextFieldModel:
             generator = self._generator(plan, token)
             for lo in range(0, len(members), self._batch()):
                 chunk = members[lo : lo + self._batch()]
-                floor = {}
-                if min_chars is not None and isinstance(self._generators["outlines"].model, fast_generation):
-                    floor = {"min_chars": [min_chars[k] for k in chunk]}
-                texts = generator.batch([prompts[k] for k in chunk], max_new_tokens=plan.max_new_tokens,
-                                        do_sample=True, temperature=temperature, top_k=0, top_p=1.0, **floor)
+                texts = self._batch_texts(generator, [prompts[k] for k in chunk], plan.max_new_tokens, temperature,
+                                          tokens_rng, None if min_chars is None else [min_chars[k] for k in chunk])
                 for k, t in zip(chunk, texts):
-                    out[k] = t if isinstance(t, str) else t[0]
+                    out[k] = t if t is None or isinstance(t, str) else t[0]
         return out
+
+    def _batch_texts(self, generator, prompts: list[str], max_new_tokens: int, temperature: float,
+                     tokens_rng: torch.Generator, min_chars: list[int] | None) -> list:
+        options = dict(max_new_tokens=max_new_tokens, do_sample=True, temperature=temperature, top_k=0, top_p=1.0)
+        model = self._generators["outlines"].model
+        if isinstance(model, fast_generation):
+            floor = {"min_chars": min_chars} if min_chars is not None else {}
+            texts = generator.batch(prompts, generator=tokens_rng, **options, **floor)
+            if max_new_tokens >= MAX_NEW_TOKENS:
+                return texts  # as long as the model can write: the cut value stands, as before
+            # a draw cut at max_new_tokens ran past every real value's length in bytes: a runaway,
+            # whose text may still look whole (an address without its house number)
+            return [t if whole else None for t, whole in zip(texts, model.finished)]
+        # transformers' loop draws from torch's global generator: seeded from the column's stream
+        # for this batch, and given back as it was
+        with lm_mod.seeded_torch(int(torch.randint(2**62, (1,), generator=tokens_rng)), self.device_):
+            return generator.batch(prompts, **options)
 
     def _batch(self) -> int:
         if self.batch_size:
@@ -582,13 +615,16 @@ class TextFieldModel:
             prepare_outlines()
             if "outlines" not in self._generators:
                 self._generators["outlines"] = outlines.from_transformers(self.model_, self.tokenizer_)
+                # the index spells tokens in bytes: outlines' own spelling loses partial characters
+                self._generators["vocabulary"] = byte_vocabulary(self.tokenizer_)
                 if self.llm is None or supports(self.model_):  # other architectures keep transformers' loop
                     self._generators["outlines"].model = fast_generation(self.model_, _token_chars(self.tokenizer_, self.model_))
             spec = plan.spec
             if common:
                 schema = restrict(spec.schema, keys_of(plan.shapes[int(shape[1:])][0]))
                 spec = replace(spec, schema=schema, regex=schema_regex(schema))
-            self._generators[key] = outlines.Generator(self._generators["outlines"], spec.output_type())
+            self._generators[key] = constrained_generator(self._generators["outlines"], self._generators["vocabulary"],
+                                                          spec.output_type())
         return self._generators[key]
 
     def _validator(self, plan: ColumnPlan, rows: RowContext, extra_types: dict[str, str]) -> Validator:
@@ -639,8 +675,11 @@ class TextFieldModel:
         with reading(path / META):
             model.tables_ = {k: _table_from_json(v) for k, v in meta["tables"].items()}
         model.device_ = lm_mod.select_device(model.device)
-        source = str(path / meta["llm_dir"]) if meta["llm_dir"] else model.llm
-        model.model_, model.tokenizer_ = lm_mod.load_pretrained(source, model.device_)
+        if meta["llm_dir"]:
+            model.model_, model.tokenizer_ = lm_mod.load_pretrained(str(path / meta["llm_dir"]), model.device_,
+                                                                    what="the saved language model")
+        else:
+            model.model_, model.tokenizer_ = lm_mod.load_pretrained(model.llm, model.device_)
         model.plans_ = {(p.table, p.column): p for p in meta["plans"]}
         model.guard_ = None  # never saved: see screen_against
         model.train_report_ = meta["train_report"]
@@ -679,7 +718,7 @@ class TextFieldModel:
         return self
 
     def get_params(self) -> dict:
-        return {k: getattr(self, k) for k in ("llm", "fine_tune", "budget_s", "max_rows_per_column", "copy_guard", "guard_max_count",
+        return {k: getattr(self, k) for k in ("llm", "fine_tune", "train_steps", "max_rows_per_column", "copy_guard", "guard_max_count",
                                               "max_distinct_per_context", "max_values_per_column", "batch_size", "max_attempts",
                                               "temperature", "seed", "device", "num_threads")}
 
@@ -687,28 +726,35 @@ class TextFieldModel:
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def _auto_budget(pairs: list[tuple[str, str]]) -> float:
-    """Seconds of training: 20 s plus one per 150 training values, at most 100 s.
+def auto_steps(n_values: int) -> int:
+    """Training steps for ``n_values`` (prompt, value) pairs: 160 plus one per 19 values, at most 800.
 
-    Counted in values, not characters: shorter prompts should buy more epochs, not less time.
-    Small corpora stop earlier anyway, at their epoch cap.
+    Counted in values, not characters: shorter prompts should buy more epochs, not fewer steps.
+    Small corpora stop earlier anyway, at their epoch cap (:func:`_max_epochs`). This replaced a
+    wall-clock budget (20 s plus 1 s per 150 values, at most 100 s), whose steps depended on how
+    busy the machine was; 8 steps a second of it is what 2 shared CPU cores gave the compact
+    model (chinook: 440 steps in 68 s at load 5.5; 1,250-1,900 steps in 55-95 s at load 3-4).
+    chinook now trains 538 steps (83 s at load 5).
     """
-    return float(min(100.0, 20.0 + len(pairs) / 150))
+    return int(min(800, 160 + n_values // 19))
 
 
 def _max_epochs(pairs: list[tuple[str, str]]) -> float:
     # few rows: many passes, but not so many that the model learns them by heart; many rows: at
-    # least 4 passes while the time budget lasts (openflights equipment: 2 passes left element
-    # TV-c at 0.82, 3.4 passes in 100 s reach 0.86)
+    # least 4 passes while the step budget lasts (openflights equipment: 2 passes left element
+    # TV-c at 0.82, 3.4 passes reach 0.86)
     n_chars = sum(len(p) + len(t) for p, t in pairs)
     return float(min(100.0, max(4.0, 2_000_000 / max(1, n_chars))))
 
 
 def _with_token_budget(plan: ColumnPlan, tokenizer, pairs: list[tuple[str, str]]) -> ColumnPlan:
+    """The column's token cap: a quarter over its longest real value's tokens, and at least its
+    bytes (plus the end): a character no token spells whole takes one token per byte, and an
+    undertrained model may spell any character so."""
     targets = [t for p, t in pairs if p.endswith(plan.tag)][:2000]
     longest = max((len(ids) for ids in tokenizer(targets, add_special_tokens=False)["input_ids"]), default=16)
-    cap = 512 - lm_mod.MAX_PROMPT_TOKENS - 1
-    return replace(plan, max_new_tokens=int(min(cap, longest * 1.25 + 8)))
+    longest_bytes = max((len(t.encode()) for t in targets), default=16)
+    return replace(plan, max_new_tokens=int(min(MAX_NEW_TOKENS, max(longest * 1.25 + 8, longest_bytes + 1))))
 
 
 def _sample_rows(con, table: Table, names: list[str], limit: int, seed: int) -> list[dict]:
@@ -776,13 +822,15 @@ def _shortest(bucket: str | None, slack: int) -> int:
 
 
 def _token_chars(tokenizer, model):
-    """Characters each token id writes on its own (0 for ids the tokenizer lacks)."""
-    import torch
+    """Characters each token id starts (0 for special tokens and ids the tokenizer lacks).
 
+    Counted in bytes: a token holding the first byte of an ``ë`` starts one character, the
+    token with its second byte none (decoded alone, each read as one U+FFFD).
+    """
     size = model.get_output_embeddings().weight.shape[0]
-    ids = list(range(min(size, len(tokenizer))))
+    spelled = token_bytes(tokenizer)[:size]
     counts = torch.zeros(size, dtype=torch.long)
-    counts[ids] = torch.tensor([len(t) for t in tokenizer.batch_decode([[i] for i in ids])], dtype=torch.long)
+    counts[: len(spelled)] = torch.tensor([token_characters(b) for b in spelled], dtype=torch.long)
     return counts
 
 
@@ -796,6 +844,8 @@ def _exact(length_name: str) -> str:
 # 2.7 s, at 256 1.6 s. On a CPU each row costs its own arithmetic, and a bigger batch only
 # waits longer for its longest row.
 CPU_BATCH, GPU_BATCH = 64, 256
+
+MAX_NEW_TOKENS = 512 - lm_mod.MAX_PROMPT_TOKENS - 1  # what the compact model's 512 positions leave a value
 
 SMALL_TABLE = 500  # rows: below this, each value's length is a visible step of the length distribution
 

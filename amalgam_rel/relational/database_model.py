@@ -141,14 +141,15 @@ class DatabaseModel:
       columns are an error) or "schema" (placeholders from the schema alone).
     - ``iters``: estimation iterations per table model.
     - ``llm``: a local directory or hub id of a causal LM for text (None: train a compact one).
-    - ``text_budget_s``: training budget of the language model (None: grows with the data).
+    - ``text_steps``: training steps of the language model (None: grows with the data; never a
+      wall-clock budget, so a fit does not depend on how busy the machine is).
     - ``text_values``: generation budget, at most this many language-model values per text column
       and table; other rows reuse a value drawn for a similar row (None: no limit). ``sample``
       may override it.
     """
 
     def __init__(self, *, seed: int = 0, context_size: int = 3, epsilon: float | None = None, delta: float = 1e-9,
-                 iters: int = 1000, llm: str | None = None, text_budget_s: float | None = None,
+                 iters: int = 1000, llm: str | None = None, text_steps: int | None = None,
                  text_values: int | None = DEFAULT_MAX_VALUES, max_children: int | dict[str, int] | None = None,
                  epsilon_text: str = "refuse"):
         self.seed = seed
@@ -157,13 +158,13 @@ class DatabaseModel:
         self.delta = delta
         self.iters = iters
         self.llm = llm
-        self.text_budget_s = text_budget_s
+        self.text_steps = text_steps
         self.text_values = text_values
         self.max_children = max_children
         self.epsilon_text = epsilon_text
 
     def get_params(self) -> dict:
-        return {k: getattr(self, k) for k in ("seed", "context_size", "epsilon", "delta", "iters", "llm", "text_budget_s", "text_values",
+        return {k: getattr(self, k) for k in ("seed", "context_size", "epsilon", "delta", "iters", "llm", "text_steps", "text_values",
                                               "max_children", "epsilon_text")}
 
     def save(self, path: str | Path, *, force: bool = False) -> Path:
@@ -181,6 +182,10 @@ class DatabaseModel:
             progress: Callable[[str, str], None] | None = None) -> DatabaseModel:
         clock = time.perf_counter()
         checked_seed(self.seed)
+        if self.llm is not None:  # a bad --llm is refused before minutes of fitting, not after
+            from amalgam_rel.generation.local_model import check_local_model
+
+            check_local_model(self.llm)
         self.source_ = str(source)
         con = open_duckdb(source)
         try:
@@ -221,7 +226,7 @@ class DatabaseModel:
 
             if progress:
                 progress("text", ", ".join(text_columns))
-            self.text_ = TextFieldModel(llm=self.llm, budget_s=self.text_budget_s, seed=self.seed,
+            self.text_ = TextFieldModel(llm=self.llm, train_steps=self.text_steps, seed=self.seed,
                                         max_values_per_column=self.text_values).fit(con, db, columns=text_columns)
 
     @property

@@ -219,7 +219,8 @@ class SavedParams(TypedDict, total=False):
     delta: Annotated[float, Field(gt=0, lt=1)]
     iters: Annotated[int, Field(ge=0)]
     llm: str | None
-    text_budget_s: Annotated[float, Field(ge=0)] | None
+    text_steps: NotRequired[Annotated[int, Field(ge=1)] | None]
+    text_budget_s: NotRequired[Annotated[float, Field(ge=0)] | None]  # before steps; ignored (see below)
     text_values: Annotated[int, Field(ge=0)] | None
     max_children: Annotated[int, Field(ge=1)] | dict[str, Annotated[int, Field(ge=1)]] | None
     epsilon_text: Literal["refuse", "schema"]
@@ -255,7 +256,9 @@ class SavedTable(TypedDict):
 
 
 def _from_manifest(DatabaseModel, path: Path, doc: dict):  # noqa: N803 - the class, imported late
-    model = DatabaseModel(**typed(SavedParams, doc["params"], "params"))
+    params = typed(SavedParams, doc["params"], "params")
+    # models fitted under a wall-clock text budget still sample: only fitting read it
+    model = DatabaseModel(**{k: v for k, v in params.items() if k != "text_budget_s"})
     model.schema_ = database_from_json(doc["schema"])
     db = model.schema_.without_generated()
     model.plan_ = plan_database(db, private=model.epsilon is not None)

@@ -515,7 +515,8 @@ def fill_text(d: Draft) -> None:
     features = {c: d.rows.column(c) for c in d.rows.column_names if is_text_feature(c)}
     context = pa.table(dict(d.values) | features)
     part = {"share": d.chunk.share, "part": d.chunk.index + 1} if d.chunk else {}
-    generated = d.text.generate_arrays(d.ft.key, context, **part)  # Arrow in, Arrow out, whatever the size
+    # the text's random streams come from this table's (so from the sample's seed), not the fit's
+    generated = d.text.generate_arrays(d.ft.key, context, seed=int(d.rng.integers(2**63)), **part)
     for name in d.ft.text_columns:
         d.values[name] = generated[name]
         d.text_reports[name] = d.text.generation_report_[(d.ft.key, name)].to_dict()
@@ -536,7 +537,7 @@ def repair_text_unique_sets(d: Draft) -> None:
             context = pa.table({k: v.take(take) for k, v in d.values.items() if k not in mine}
                                | {c: d.rows.column(c).take(take) for c in d.rows.column_names
                                   if is_text_feature(c)})
-            again = d.text.generate(d.ft.key, context)
+            again = d.text.generate(d.ft.key, context, seed=int(d.rng.integers(2**63)))  # fresh draws each round
             for c in mine:
                 replacement = np.zeros(d.n, dtype=np.int64)
                 replacement[dup] = np.arange(len(dup))

@@ -1,6 +1,6 @@
 """The text and list columns of the dev databases: every generated value goes into DuckDB.
 
-Short training budgets: these tests are about validity (constraints + DuckDB + retries), the
+Short training schedules: these tests are about validity (constraints + DuckDB + retries), the
 fidelity figures come from ``benchmarks/bench_lm.py``.
 """
 
@@ -19,16 +19,16 @@ from amalgam_rel.schema.duckdb_reader import read_duckdb
 pytestmark = pytest.mark.datasets
 
 CASES = [
-    ("northwind", {"employees": ["notes"]}, 4),
-    ("movielens_small", {"movies": ["genres"], "tags": ["tag"]}, 10),
-    ("openflights", {"routes": ["equipment"]}, 8),
+    ("northwind", {"employees": ["notes"]}, 40),
+    ("movielens_small", {"movies": ["genres"], "tags": ["tag"]}, 100),
+    ("openflights", {"routes": ["equipment"]}, 80),
 ]
 
 
-@pytest.mark.parametrize("name, columns, budget", CASES, ids=[c[0] for c in CASES])
-def test_generated_values_are_accepted_by_duckdb(name, columns, budget, dataset):
+@pytest.mark.parametrize("name, columns, steps", CASES, ids=[c[0] for c in CASES])
+def test_generated_values_are_accepted_by_duckdb(name, columns, steps, dataset):
     path = dataset(name)
-    model = TextFieldModel(budget_s=budget, max_rows_per_column=3000, seed=0).fit(path, columns=columns)
+    model = TextFieldModel(train_steps=steps, max_rows_per_column=3000, seed=0).fit(path, columns=columns)
     con = duckdb.connect(str(path), read_only=True)
     db = read_duckdb(con)
     rng = random.Random(0)

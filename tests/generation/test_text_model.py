@@ -33,13 +33,13 @@ def shop_path(tmp_path_factory):
 @pytest.fixture(scope="module")
 def fitted(shop_path):
     # every type at once: validity comes from the constraints and DuckDB, not from training time
-    return TextFieldModel(budget_s=25, seed=0).fit(shop_path, columns={"products": ALL})
+    return TextFieldModel(train_steps=250, seed=0).fit(shop_path, columns={"products": ALL})
 
 
 @pytest.fixture(scope="module")
 def fitted_text(shop_path):
     # one column: a few seconds of training are enough to learn the words of each category
-    return TextFieldModel(budget_s=12, seed=0).fit(shop_path, columns={"products": ["description"]})
+    return TextFieldModel(train_steps=150, seed=0).fit(shop_path, columns={"products": ["description"]})
 
 
 def synthetic_context(n, seed=1):
@@ -90,11 +90,11 @@ def test_copy_guard_regenerates_verbatim_copies(fitted, shop_path, monkeypatch):
     calls = []
     original = fitted._sample
 
-    def copying_sampler(plan, prompts, temperature, shapes=None, min_chars=None):
+    def copying_sampler(plan, prompts, temperature, shapes=None, min_chars=None, tokens_rng=None):
         calls.append(len(prompts))
         if plan.column == "description" and len(calls) == 1:
             return [real[i % len(real)] for i in range(len(prompts))]
-        return original(plan, prompts, temperature, shapes, min_chars)
+        return original(plan, prompts, temperature, shapes, min_chars, tokens_rng)
 
     monkeypatch.setattr(fitted, "_sample", copying_sampler)
     out = fitted.generate("products", synthetic_context(8), context_types=None)
@@ -105,7 +105,7 @@ def test_copy_guard_regenerates_verbatim_copies(fitted, shop_path, monkeypatch):
 
 def test_no_convergence_is_an_error_for_not_null_and_null_otherwise(fitted, monkeypatch):
     monkeypatch.setattr(fitted, "max_attempts", 2)
-    monkeypatch.setattr(fitted, "_sample", lambda plan, prompts, t, shapes=None, min_chars=None: ["P-999999999" if plan.column == "code" else "zz"]
+    monkeypatch.setattr(fitted, "_sample", lambda plan, prompts, t, shapes=None, min_chars=None, tokens_rng=None: ["P-999999999" if plan.column == "code" else "zz"]
                         * len(prompts))
     with pytest.raises(DataError, match="products.code"):  # NOT NULL: never a silent NULL
         fitted._generate_column(fitted.plans_[("products", "code")], fruit_rows(3), {})
@@ -120,7 +120,7 @@ def test_a_not_null_row_no_draw_fills_takes_another_rows_value(fitted, monkeypat
     monkeypatch.setattr(fitted, "max_attempts", 2)
     calls = []
 
-    def draws(plan, prompts, t, shapes=None, min_chars=None):  # one good value in the first batch, then only too short ones
+    def draws(plan, prompts, t, shapes=None, min_chars=None, tokens_rng=None):  # one good value in the first batch, then only too short ones
         calls.append(len(prompts))
         return [("a fresh new description" if len(calls) == 1 and k == 0 else "short") for k in range(len(prompts))]
 
@@ -129,7 +129,7 @@ def test_a_not_null_row_no_draw_fills_takes_another_rows_value(fitted, monkeypat
     assert values == ["a fresh new description"] * 3
     assert fitted.generation_report_[("products", "description")].value_fallbacks == 2
     # a UNIQUE column cannot repeat a value: still an error
-    monkeypatch.setattr(fitted, "_sample", lambda plan, prompts, t, shapes=None, min_chars=None: ["P-0001Z"] + ["P-999999999"] * (len(prompts) - 1))
+    monkeypatch.setattr(fitted, "_sample", lambda plan, prompts, t, shapes=None, min_chars=None, tokens_rng=None: ["P-0001Z"] + ["P-999999999"] * (len(prompts) - 1))
     with pytest.raises(DataError, match="products.code"):
         fitted._generate_column(fitted.plans_[("products", "code")], fruit_rows(3), {})
 
@@ -142,7 +142,7 @@ def test_column_budget_caps_model_calls_and_reuses_the_same_context(fitted, monk
     monkeypatch.setattr(fitted, "max_values_per_column", 4)
     asked = []
 
-    def by_category(plan, prompts, temperature, shapes=None, min_chars=None):  # the value names the category its prompt held
+    def by_category(plan, prompts, temperature, shapes=None, min_chars=None, tokens_rng=None):  # the value names the category its prompt held
         asked.append(len(prompts))
         return [f"a {'fruit' if 'fruit' in p else 'dairy'} thing" for p in prompts]
 
@@ -166,7 +166,7 @@ def test_reused_values_are_rechecked_against_their_own_row(fitted, monkeypatch):
     monkeypatch.setattr(fitted, "max_values_per_column", 5)
     calls = []
 
-    def short_then_long(plan, prompts, temperature, shapes=None, min_chars=None):
+    def short_then_long(plan, prompts, temperature, shapes=None, min_chars=None, tokens_rng=None):
         calls.append(len(prompts))
         return ['abc' if len(calls) == 1 else 'abcdef'] * len(prompts)
 
@@ -208,14 +208,14 @@ def test_user_model_from_a_local_directory(fitted, shop_path, tmp_path):
     tiny.save_pretrained(tmp_path / "tiny")
     fitted.tokenizer_.save_pretrained(tmp_path / "tiny")
     cols = ["grade", "sku", "tags", "dims"]
-    model = TextFieldModel(llm=str(tmp_path / "tiny"), fine_tune=True, budget_s=3).fit(
+    model = TextFieldModel(llm=str(tmp_path / "tiny"), fine_tune=True, train_steps=30).fit(
         shop_path, columns={"products": cols})
     assert model.train_report_.steps > 0
     context = synthetic_context(16)
     insert_all(context, model.generate("products", context))
     model.save(tmp_path / "fitted")
     assert (tmp_path / "fitted" / "lm" / "model.safetensors").exists()
-    with pytest.raises(InputError, match="cannot load"):
+    with pytest.raises(InputError, match="no such local model directory"):
         TextFieldModel(llm=str(tmp_path / "missing")).fit(shop_path, columns={"products": cols})
 
 
@@ -296,7 +296,7 @@ def test_over_drawn_list_elements_are_thinned_towards_their_real_shares(fitted, 
     a, b = plan.elements[0][0], plan.elements[1][0]
     plan = replace(plan, elements=((a, 100), (b, 100)))
     rng = random.Random(0)
-    monkeypatch.setattr(fitted, "_sample", lambda plan, prompts, t, shapes=None, min_chars=None:
+    monkeypatch.setattr(fitted, "_sample", lambda plan, prompts, t, shapes=None, min_chars=None, tokens_rng=None:
                         [json.dumps([a if rng.random() < 0.8 else b]) for _ in prompts])
     n = 600
     rows = RowContext.of({"category": ["fruit"] * n, "price": [1.0] * n, "~tags": [1] * n})
@@ -316,11 +316,11 @@ def test_copy_guard_covers_codes_too(fitted, shop_path, monkeypatch):
     calls = []
     original = fitted._sample
 
-    def copying_sampler(plan, prompts, temperature, shapes=None, min_chars=None):
+    def copying_sampler(plan, prompts, temperature, shapes=None, min_chars=None, tokens_rng=None):
         calls.append(plan.column)
         if plan.column == "phone" and calls.count("phone") == 1:
             return [real[i % len(real)] for i in range(len(prompts))]
-        return original(plan, prompts, temperature, shapes, min_chars)
+        return original(plan, prompts, temperature, shapes, min_chars, tokens_rng)
 
     monkeypatch.setattr(fitted, "_sample", copying_sampler)
     out = fitted._generate_column(plan, fruit_rows(8), {}).to_pylist()
@@ -328,7 +328,7 @@ def test_copy_guard_covers_codes_too(fitted, shop_path, monkeypatch):
     assert report.copy_rate == 1.0 and report.output_copies == 0
     assert not set(out) & set(real)
 
-    monkeypatch.setattr(fitted, "_sample", lambda plan, prompts, t, shapes=None, min_chars=None: [real[0]] * len(prompts))
+    monkeypatch.setattr(fitted, "_sample", lambda plan, prompts, t, shapes=None, min_chars=None, tokens_rng=None: [real[0]] * len(prompts))
     out = fitted._generate_column(plan, fruit_rows(3), {}).to_pylist()
     assert out == [real[0]] * 3  # no room left: kept, not a NULL or an error
     assert fitted.generation_report_[("products", "phone")].output_copies == 3
@@ -339,7 +339,7 @@ def test_first_draws_aim_at_the_exact_length_not_just_its_bucket(fitted, monkeyp
     # is within 10 % of it. The first attempt keeps that one and asks again for the others.
     calls = []
 
-    def sampler(plan, prompts, temperature, shapes=None, min_chars=None):
+    def sampler(plan, prompts, temperature, shapes=None, min_chars=None, tokens_rng=None):
         calls.append(len(prompts))
         if len(calls) == 1:  # (a call draws more than one value per row: any of its 24s may win)
             return ["x" * (22, 24, 30)[i % 3] for i in range(len(prompts))]
@@ -357,7 +357,7 @@ def test_a_first_draw_one_character_off_a_short_length_is_asked_again(fitted, mo
     # rows each such miss costs a whole KS step (northwind employees.home_phone: 13 for 14)
     calls = []
 
-    def sampler(plan, prompts, temperature, shapes=None, min_chars=None):
+    def sampler(plan, prompts, temperature, shapes=None, min_chars=None, tokens_rng=None):
         calls.append(len(prompts))
         if len(calls) == 1:
             return ["x" * (25, 26, 27)[i % 3] for i in range(len(prompts))]
@@ -374,7 +374,7 @@ def test_in_a_large_table_a_first_draw_one_character_off_is_kept(fitted, monkeyp
     # one-character misses average out over many rows: asking again would only cost draws
     calls = []
 
-    def sampler(plan, prompts, temperature, shapes=None, min_chars=None):
+    def sampler(plan, prompts, temperature, shapes=None, min_chars=None, tokens_rng=None):
         calls.append(len(prompts))
         return ["x" * (25, 26, 27)[i % 3] for i in range(len(prompts))]
 
@@ -391,7 +391,7 @@ def test_of_several_retry_draws_the_nearest_length_is_kept(fitted, monkeypatch):
     # row (all in the asked-for bucket): the 26 the graphical model asked for is kept
     calls = []
 
-    def sampler(plan, prompts, temperature, shapes=None, min_chars=None):
+    def sampler(plan, prompts, temperature, shapes=None, min_chars=None, tokens_rng=None):
         calls.append(len(prompts))
         if len(calls) == 1:
             return ["z" * 40 for _ in prompts]
@@ -476,7 +476,7 @@ def test_a_user_model_of_a_known_architecture_gets_the_own_loop(fitted, shop_pat
 
     _tiny("llama", fitted.tokenizer_).save_pretrained(tmp_path / "llama")
     fitted.tokenizer_.save_pretrained(tmp_path / "llama")
-    model = TextFieldModel(llm=str(tmp_path / "llama"), budget_s=1).fit(shop_path, columns={"products": ["grade"]})
+    model = TextFieldModel(llm=str(tmp_path / "llama"), train_steps=10).fit(shop_path, columns={"products": ["grade"]})
     context = synthetic_context(8)
     insert_all(context, model.generate("products", context))
     assert isinstance(model._generators["outlines"].model, fast_generation)

@@ -129,7 +129,7 @@ def test_a_text_column_of_the_parent_is_copied_once_the_language_model_wrote_it(
         "customer": {"id": np.arange(n_c), "address": address},
         "orders": {"id": np.arange(n_o), "customer_id": customer, "ship_to": address[customer],
                    "weight": rng.lognormal(1, 0.5, n_o)}})
-    model = DatabaseModel(seed=0, iters=ITERS, text_budget_s=5).fit(path)
+    model = DatabaseModel(seed=0, iters=ITERS, text_steps=50).fit(path)
     assert model.tables_["customer"].text_columns == ("address",)
     assert [c.column for c in model.tables_["orders"].copies] == ["ship_to"]
     out = tmp_path / "synth.duckdb"

@@ -135,7 +135,7 @@ def test_a_half_spelled_column_of_free_text_is_written_over_its_language_model_t
     code = np.where(unset, rng.choice(["walk-in", "phone", "fax"], n), [f"SO-{v}" for v in num]).astype(object)
     path = create(tmp_path / "real.duckdb", "CREATE TABLE sale (id INTEGER PRIMARY KEY, code VARCHAR NOT NULL, num INTEGER);",
                   {"sale": {"id": np.arange(n), "code": code, "num": pa.array(num, mask=unset)}})
-    model = DatabaseModel(seed=0, iters=ITERS, text_budget_s=5, text_values=50).fit(path)
+    model = DatabaseModel(seed=0, iters=ITERS, text_steps=40, text_values=50).fit(path)
     out = tmp_path / "synth.duckdb"
     model.sample(out)
     rule, = model.tables_["sale"].spelled

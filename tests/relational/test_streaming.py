@@ -119,7 +119,7 @@ def test_text_columns_in_parts_share_the_tables_generation_budget(tmp_path):
     body = [" ".join(rng.choice(WORDS[k], rng.integers(3, 7))) for k in kinds]
     real = create(tmp_path / "real.duckdb", "CREATE TABLE note (id INTEGER PRIMARY KEY, kind VARCHAR, body VARCHAR);",
                   {"note": {"id": np.arange(300), "kind": kinds, "body": np.array(body)}})
-    model = DatabaseModel(seed=0, iters=50, text_budget_s=5).fit(real)
+    model = DatabaseModel(seed=0, iters=50, text_steps=50).fit(real)
     out = tmp_path / "parts.duckdb"
     report = model.sample(out, part_rows=100, text_values=60)
     assert report.parts == {"note": 3}

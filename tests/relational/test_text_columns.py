@@ -18,7 +18,7 @@ def test_text_checks_and_json_key_presence_survive_synthesis(tmp_path):
     con = duckdb.connect(str(src))
     make_shop(con, rows=300)  # CHECK (length(description) >= 10); meta: organic on ~1/2, ratings on ~1/3
     con.close()
-    model = DatabaseModel(seed=0, iters=ITERS, text_budget_s=10).fit(src)
+    model = DatabaseModel(seed=0, iters=ITERS, text_steps=100).fit(src)
     out = tmp_path / "synth.duckdb"
     model.sample(out)  # the writer rejects any value DuckDB or a CHECK would not take
     assert query(out, "SELECT count(*) FROM products WHERE length(description) < 10")[0][0] == 0
