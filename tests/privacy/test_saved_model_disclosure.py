@@ -72,7 +72,7 @@ def people(tmp_path_factory):
 def fitted(people, tmp_path_factory):
     """Fitted once: sampled in the fitting process (as `synth` does), then saved."""
     out = tmp_path_factory.mktemp("fitted")
-    model = DatabaseModel(seed=0, iters=100, text_budget_s=5).fit(people["path"])
+    model = DatabaseModel(seed=0, iters=100, text_steps=60).fit(people["path"])
     report = model.sample(out / "synth.duckdb", seed=3)
     model.save(out / "model")
     return {"model": model, "report": report, "synth": out / "synth.duckdb", "dir": out / "model", "tmp": out}
@@ -240,7 +240,7 @@ def test_a_loaded_model_screens_text_only_against_the_guard_source(people, fitte
 def test_the_rebuilt_guard_reads_the_rows_the_fit_read(people):
     """A table larger than ``max_rows_per_column`` is learned from a sample of its rows; the guard
     rebuilt at sampling time holds the values of those same rows."""
-    model = TextFieldModel(budget_s=1, max_rows_per_column=50, seed=4).fit(people["path"], columns={"person": ["ssn"]})
+    model = TextFieldModel(train_steps=10, max_rows_per_column=50, seed=4).fit(people["path"], columns={"person": ["ssn"]})
     held = [model.guard_.is_copy(v) for v in people["ssns"]]
     assert sum(held) == 50
     model.guard_ = None
