@@ -153,6 +153,7 @@ def _privacy_options(db, epsilon, delta, max_children, epsilon_text) -> dict:
     default, per_table = parse_max_children(max_children)
     options = PrivacyOptions(epsilon, delta, default, per_table, epsilon_text).validate()
     options.check_tables(db)
+    per_table = tuple((db.table(table).key, n) for table, n in per_table)  # the table's own spelling
     return {"epsilon": epsilon, "delta": delta, "max_children": {"*": default, **dict(per_table)},
             "epsilon_text": epsilon_text}
 
@@ -184,12 +185,19 @@ def _parse_rows(rows: list[str] | None) -> dict[str, int]:
     return parsed
 
 
-def _check_sample_options(db, scale: float, rows: dict[str, int]) -> None:
+def _check_sample_options(db, scale: float, rows: dict[str, int]) -> dict[str, int]:
+    """``rows`` keyed by each table's own spelling (a name matches in any case, as in DuckDB)."""
     if not 0.01 <= scale <= 100:
         raise AmalgamError(f"--scale must be between 0.01 and 100, got {scale}")
-    for table in rows:
+    spelled: dict[str, int] = {}
+    for table, n in rows.items():
         if not db.has_table(table):
             raise AmalgamError(f"--rows names an unknown table {table!r}")
+        key = db.table(table).key
+        if key in spelled:
+            raise AmalgamError(f"--rows names the table {key!r} twice")
+        spelled[key] = n
+    return spelled
 
 
 def _progress():
@@ -285,7 +293,7 @@ def synth(
     parsed_rows = _parse_rows(rows)
     check_output_path(output, force, source)
     schema = load_schema(source)
-    _check_sample_options(schema, scale, parsed_rows)
+    parsed_rows = _check_sample_options(schema, scale, parsed_rows)
     privacy = _privacy_options(schema, epsilon, delta, max_children, epsilon_text)
     with _progress() as progress:
         model = _fit(source, sidecar, seed, llm, text_budget, progress, privacy)
@@ -357,7 +365,7 @@ def sample(
 
     parsed_rows = _parse_rows(rows)
     model = DatabaseModel.load(model_dir)
-    _check_sample_options(model.db, scale, parsed_rows)
+    parsed_rows = _check_sample_options(model.db, scale, parsed_rows)
     with _progress() as progress:
         budget = "fitted" if text_values is None else _text_values(text_values)
         result = _sample(model, output, scale, parsed_rows, seed, force, progress, budget, part_rows)

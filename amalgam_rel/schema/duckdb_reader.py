@@ -101,7 +101,8 @@ def _read(con: duckdb.DuckDBPyConnection, *, count_rows: bool, name: str | None)
             elif kind == "UNIQUE":
                 unique.append(names)
             elif kind == "CHECK":
-                checks.append(sql.parse_expression(c["expression"], where=f"CHECK on {r['table_name']}"))
+                check = sql.parse_expression(c["expression"], where=f"CHECK on {r['table_name']}")
+                checks.append(_columns_respelled(check, cols))
             elif kind == "FOREIGN KEY":
                 nullable = any(col.nullable for col in cols if col.name in names)
                 fks.append(_foreign_key(r, names, c, nullable))
@@ -144,6 +145,25 @@ def _foreign_key(table_row: dict, names: tuple[str, ...], c: dict, nullable: boo
         nullable=nullable,
         kind="declared",
     )
+
+
+def _columns_respelled(check: exp.Expression, columns: tuple[Column, ...]) -> exp.Expression:
+    """``check`` with each column spelled as the table spells it: DuckDB keeps a CHECK's text as
+    written (``KIND <> 'x'`` for a column ``Kind``), and later stages look its columns up by name.
+
+    >>> from amalgam_rel.schema.types import parse_type
+    >>> check = sql.parse_expression("KIND <> 'x'", where="t")
+    >>> print(_columns_respelled(check, (Column("Kind", parse_type("VARCHAR")),)).sql())
+    "Kind" <> 'x'
+    """
+    spelled = {c.name.lower(): c.name for c in columns}
+
+    def respell(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and not node.table and spelled.get(node.name.lower(), node.name) != node.name:
+            return sql.column(spelled[node.name.lower()])
+        return node
+
+    return check.transform(respell)
 
 
 def _generated_columns(create_sql: str | None) -> set[str]:
