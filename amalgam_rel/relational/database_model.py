@@ -20,10 +20,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Literal
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 
+from amalgam_rel.connection import connect
 from amalgam_rel.errors import InputError
 from amalgam_rel.generation.reuse import DEFAULT_MAX_VALUES
 from amalgam_rel.relational import streaming
@@ -277,7 +277,7 @@ class DatabaseModel:
             for c in t.copies:
                 copied.setdefault(self.db.foreign_keys[c.fk].ref_table, set()).add(c.source)
         totals = TotalsWriter(self.db, getattr(self, "totals_", ()))
-        con = duckdb.connect()
+        con = connect()
         try:
             with DatabaseWriter(self.output_schema, output, force=force, source=self.source_) as writer:
                 for key, stream in zip(plan.graph.order, streams):
