@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
 
-from amalgam_rel.errors import AmalgamError
+from amalgam_rel.errors import AmalgamError, InputError
 
 # transformers warns about settings of our own compact model that are deliberate (padding
 # without attention masks, a default loss); users who want them can set the variable.
@@ -208,6 +208,25 @@ def _progress():
                     disable=not sys.stderr.isatty())
 
 
+def _check_has_rows(source: Path) -> None:
+    """synth and fit learn from rows: a DDL file has none (inspect and clone-schema read it)."""
+    from amalgam_rel.schema.source_kind import is_ddl_file
+
+    if is_ddl_file(source):
+        raise InputError(f"{source} is a DDL file: it has no rows to learn from; use clone-schema for an empty "
+                         "database with its schema, or give a DuckDB database with data")
+
+
+def _print_single_rows(model) -> None:
+    """A table of one row can only be repeated (its model holds that row's values): say so."""
+    single = model.single_row_tables()
+    if single:
+        names = ", ".join(repr(t) for t in single)
+        what = f"table {names} has" if len(single) == 1 else f"tables {names} have"
+        err_console.print(f"note: {what} 1 row: a model of one row can only repeat it, so the synthetic rows "
+                          "(and a saved model) carry that row's values", highlight=False, markup=False)
+
+
 def _fit(source: Path, sidecar, seed: int, llm, text_budget, progress, privacy: dict | None = None):
     from amalgam_rel.relational.database_model import DatabaseModel
     from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
@@ -290,6 +309,7 @@ def synth(
     from amalgam_rel.schema.load import load_schema
 
     # every option is checked before minutes of fitting, not after
+    _check_has_rows(source)
     parsed_rows = _parse_rows(rows)
     check_output_path(output, force, source)
     schema = load_schema(source)
@@ -308,6 +328,7 @@ def synth(
     err_console.print(f"wrote {output}: {len(result.rows)} tables, {total:,} rows "
                       f"(fit {model.fit_seconds_:.1f} s, sample {sum(result.seconds.values()):.1f} s)", highlight=False)
     _print_text_summary(result, model)
+    _print_single_rows(model)
     if report:
         from amalgam_rel.evaluation import evaluate as run_evaluation
         from amalgam_rel.evaluation.console import print_summary
@@ -337,6 +358,7 @@ def fit(
     """Fit models on SOURCE and save them (no real rows are stored) for `amalgam-rel sample`."""
     from amalgam_rel.schema.load import load_schema
 
+    _check_has_rows(source)
     privacy = _privacy_options(load_schema(source), epsilon, delta, max_children, epsilon_text)
     with _progress() as progress:
         model = _fit(source, sidecar, seed, llm, text_budget, progress, privacy)
@@ -346,6 +368,7 @@ def fit(
         err_console.print(f"the privacy ledger is saved with the model: {output / 'privacy.json'}", highlight=False)
     err_console.print(f"saved the fitted model to {output} (fit {model.fit_seconds_:.1f} s)", highlight=False)
     _print_computed(model)
+    _print_single_rows(model)
 
 
 @app.command()

@@ -31,6 +31,7 @@ from amalgam_rel.relational.cycles import close_cycle
 from amalgam_rel.relational.fitting import FitOptions, FittedTable, fit_tables
 from amalgam_rel.relational.plan import DatabasePlan, plan_database
 from amalgam_rel.relational.sampling import Draft, sample_table
+from amalgam_rel.relational.time_zones import with_time_zones
 from amalgam_rel.relational.totals import TotalsWriter, find_totals, outcomes
 from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
 from amalgam_rel.schema.model import Database
@@ -233,6 +234,14 @@ class DatabaseModel:
         return [f"{t.key}.{c.name}" for t in self.db.tables for c in t.columns
                 if any(x.kind is Kind.UNION for x in c.type.walk())]
 
+    def single_row_tables(self) -> list[str]:
+        """Tables the source holds exactly one row of. Every value their model learns is that row's,
+        so their synthetic rows repeat it (as a one-row settings table should stay what it is) and
+        the fitted model carries it. A private fit learns them with noise like any other table."""
+        if self.epsilon is not None:
+            return []
+        return [key for key, ft in self.tables_.items() if ft.real_rows == 1]
+
     def computed_columns(self) -> list[tuple[str, str]]:
         """Columns written from others of their row instead of drawn, with how: (``table.column``, rule)."""
         out = []
@@ -290,7 +299,7 @@ class DatabaseModel:
                     pieces = streaming.parts(draft, plan, part_rows)
                     if pieces is None:
                         table = sample_table(draft)
-                        writer.append(key, table)
+                        writer.append(key, with_time_zones(table, ft.time_zones, draft.rng))
                         sampled[key] = _kept_columns(self.db, ft, draft, table, copied.get(key, set()))
                         links[key] = draft.parent_of
                         report.add(key, table.num_rows, draft.text_reports)
@@ -298,7 +307,7 @@ class DatabaseModel:
                     else:  # nobody reads this table back: each part goes to the writer and is gone
                         for piece in pieces:
                             table = sample_table(piece)
-                            writer.append(key, table)
+                            writer.append(key, with_time_zones(table, ft.time_zones, piece.rng))
                             report.add(key, table.num_rows, piece.text_reports)
                             report.parts[key] = report.parts.get(key, 0) + 1
                             totals.add(key, piece.parent_of, table, sampled)

@@ -68,6 +68,7 @@ def save_database_model(model, path: str | Path, *, force: bool = False) -> Path
             "offsets": [asdict(f) for f in ft.offsets],
             "copies": [asdict(f) for f in ft.copies],
             "implied": [asdict(f) for f in ft.implied.values()], "match_order": list(ft.match_order),
+            "time_zones": {c: [list(o) for o in offsets] for c, offsets in ft.time_zones.items()},
         })
     # a schema-only text generator (private fits) is a few parameters, not a trained model
     schema_text = model.text_.to_json() if getattr(model.text_, "kind", None) == "schema" else None
@@ -143,6 +144,7 @@ def _from_manifest(DatabaseModel, path: Path, doc: dict):  # noqa: N803 - the cl
             offsets=tuple(DateOffset(**f) for f in t.get("offsets", [])),  # likewise
             implied={f["fk"]: Implied(**f) for f in t.get("implied", [])},  # likewise
             match_order=tuple(t.get("match_order", [])),
+            time_zones={c: tuple((int(s), float(p)) for s, p in o) for c, o in t.get("time_zones", {}).items()},
         )
     model.text_ = None
     model.privacy_ = None

@@ -30,6 +30,7 @@ from sqlglot import exp
 from amalgam_rel.relational.plan import DatabasePlan, context_column, matched_column
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import ForeignKey, Table
+from amalgam_rel.schema.types import Kind
 from amalgam_rel.writing.writer import self_reference_levels
 
 # DuckDB hands these to Arrow as decimal128(38, 0), which overflows; models see them as doubles.
@@ -153,6 +154,8 @@ def _own_column(table: Table, column) -> exp.Expression:
     ref = sql.column(column.name, "t")
     if column.type.name in _WIDE_INTEGERS:
         return exp.cast(ref, "DOUBLE").as_(sql.ident(column.name))
+    if column.type.kind is Kind.BIT:  # as '1010': DuckDB's Arrow export gives its internal bytes
+        return exp.cast(ref, "VARCHAR").as_(sql.ident(column.name))
     return ref
 
 
