@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
 
-from amalgam_rel.errors import AmalgamError
+from amalgam_rel.errors import AmalgamError, InputError
 
 # transformers warns about settings of our own compact model that are deliberate (padding
 # without attention masks, a default loss); users who want them can set the variable.
@@ -165,6 +165,7 @@ def _privacy_options(db, epsilon, delta, max_children, epsilon_text) -> dict:
     default, per_table = parse_max_children(max_children)
     options = PrivacyOptions(epsilon, delta, default, per_table, epsilon_text).validate()
     options.check_tables(db)
+    per_table = tuple((db.table(table).key, n) for table, n in per_table)  # the table's own spelling
     return {"epsilon": epsilon, "delta": delta, "max_children": {"*": default, **dict(per_table)},
             "epsilon_text": epsilon_text}
 
@@ -202,12 +203,19 @@ def _parse_rows(rows: list[str] | None) -> dict[str, int]:
     return parsed
 
 
-def _check_sample_options(db, scale: float, rows: dict[str, int]) -> None:
+def _check_sample_options(db, scale: float, rows: dict[str, int]) -> dict[str, int]:
+    """``rows`` keyed by each table's own spelling (a name matches in any case, as in DuckDB)."""
     if not 0.01 <= scale <= 100:
         raise AmalgamError(f"--scale must be between 0.01 and 100, got {scale}")
-    for table in rows:
+    spelled: dict[str, int] = {}
+    for table, n in rows.items():
         if not db.has_table(table):
             raise AmalgamError(f"--rows names an unknown table {table!r}")
+        key = db.table(table).key
+        if key in spelled:
+            raise AmalgamError(f"--rows names the table {key!r} twice")
+        spelled[key] = n
+    return spelled
 
 
 def _progress():
@@ -216,6 +224,25 @@ def _progress():
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                     TextColumn("{task.fields[table]}"), console=err_console, transient=False,
                     disable=not sys.stderr.isatty())
+
+
+def _check_has_rows(source: Path) -> None:
+    """synth and fit learn from rows: a DDL file has none (inspect and clone-schema read it)."""
+    from amalgam_rel.schema.source_kind import is_ddl_file
+
+    if is_ddl_file(source):
+        raise InputError(f"{source} is a DDL file: it has no rows to learn from; use clone-schema for an empty "
+                         "database with its schema, or give a DuckDB database with data")
+
+
+def _print_single_rows(model) -> None:
+    """A table of one row can only be repeated (its model holds that row's values): say so."""
+    single = model.single_row_tables()
+    if single:
+        names = ", ".join(repr(t) for t in single)
+        what = f"table {names} has" if len(single) == 1 else f"tables {names} have"
+        err_console.print(f"note: {what} 1 row: a model of one row can only repeat it, so the synthetic rows "
+                          "(and a saved model) carry that row's values", highlight=False, markup=False)
 
 
 def _fit(source: Path, sidecar, seed: int, llm, text_steps, progress, privacy: dict | None = None):
@@ -300,12 +327,13 @@ def synth(
     from amalgam_rel.writing.outputs import check_outputs
 
     # every option is checked before minutes of fitting, not after
+    _check_has_rows(source)
     parsed_rows = _parse_rows(rows)
     ledger = ledger_path(output) if epsilon is not None else None
     check_outputs({"-o": output, "--report": report, "the privacy ledger": ledger}, force=force,
                   sources=_inputs(source, sidecar, llm))
     schema = load_schema(source)
-    _check_sample_options(schema, scale, parsed_rows)
+    parsed_rows = _check_sample_options(schema, scale, parsed_rows)
     privacy = _privacy_options(schema, epsilon, delta, max_children, epsilon_text)
     with _progress() as progress:
         model = _fit(source, sidecar, seed, llm, text_steps, progress, privacy)
@@ -318,6 +346,7 @@ def synth(
     err_console.print(f"wrote {output}: {len(result.rows)} tables, {total:,} rows "
                       f"(fit {model.fit_seconds_:.1f} s, sample {sum(result.seconds.values()):.1f} s)", highlight=False)
     _print_text_summary(result, model)
+    _print_single_rows(model)
     if report:
         from amalgam_rel.evaluation import evaluate as run_evaluation
         from amalgam_rel.evaluation.console import print_summary
@@ -348,6 +377,7 @@ def fit(
     from amalgam_rel.relational.persistence import check_model_dir
     from amalgam_rel.schema.load import load_schema
 
+    _check_has_rows(source)
     check_model_dir(output, force=force, option="-o", sources=_inputs(source, sidecar, llm))
     privacy = _privacy_options(load_schema(source), epsilon, delta, max_children, epsilon_text)
     with _progress() as progress:
@@ -358,6 +388,7 @@ def fit(
         err_console.print(f"the privacy ledger is saved with the model: {output / 'privacy.json'}", highlight=False)
     err_console.print(f"saved the fitted model to {output} (fit {model.fit_seconds_:.1f} s)", highlight=False)
     _print_computed(model)
+    _print_single_rows(model)
 
 
 @app.command()
@@ -386,7 +417,7 @@ def sample(
         checked_seed(seed)
     check_outputs({"-o": output}, force=force, sources={"model directory": model_dir, "--guard-source": guard_source})
     model = DatabaseModel.load(model_dir)
-    _check_sample_options(model.db, scale, parsed_rows)
+    parsed_rows = _check_sample_options(model.db, scale, parsed_rows)
     if guard_source is not None:
         model.screen_text(guard_source)
     with _progress() as progress:

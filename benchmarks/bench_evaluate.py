@@ -21,8 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import duckdb
 
+from amalgam_rel.connection import connect, load_local_extension
 from amalgam_rel.evaluation import evaluate
 from amalgam_rel.evaluation.subset import random_subset
 from amalgam_rel.schema.duckdb_reader import read_duckdb
@@ -85,11 +85,9 @@ def run(name: str, real: Path, workdir: Path, schema: Database, queries: Path | 
 
 
 def tpch(workdir: Path) -> dict:
-    from duckdb_extensions import import_extension
-
     real = workdir / "tpch.duckdb"
-    con = duckdb.connect(str(real))
-    import_extension("tpch", con=con)
+    con = connect(real)
+    load_local_extension(con, "tpch")
     con.execute("CALL dbgen(sf=0.01)")
     qdir = workdir / "tpch-queries"
     qdir.mkdir()

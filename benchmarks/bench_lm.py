@@ -33,6 +33,7 @@ from pathlib import Path
 import duckdb
 from scipy.stats import ks_2samp
 
+from amalgam_rel.connection import connect
 from amalgam_rel.generation.sample_db import WORDS, make_shop
 from amalgam_rel.generation.lengths import is_length_column, length_column
 from amalgam_rel.generation.shapes import is_shape_column
@@ -61,7 +62,7 @@ def marginal_context(con, table, names, n, rng):
 
 
 def accepted(table, name, values) -> float:
-    con = duckdb.connect()
+    con = connect()
     col = table.column(name)
     checks = [c for c in table.checks if {x.name for x in c.find_all(sql.exp.Column)} == {name}]
     ddl = f"CREATE TABLE t ({sql.ident(name).sql('duckdb')} {col.type.sql(named_enums=False)}"
@@ -113,7 +114,7 @@ def run_case(name: str, path: Path, n_rows: int, seed: int, *, device: str | Non
     result = {"case": name, "device": str(model.device_), "batch_size": model._batch(),
               "fit_s": round(time.perf_counter() - clock, 1),
               "train": model.train_report_.to_dict(), "columns": {}}
-    con = duckdb.connect(str(path), read_only=True)
+    con = connect(path, read_only=True)
     db = read_duckdb(con)
     rng = random.Random(seed)
     for table_key, names in columns.items():
@@ -176,7 +177,7 @@ def main(argv=None) -> int:
     for name in args.only or list(CASES):
         if name == "shop":
             tmp = Path(tempfile.mkdtemp()) / "shop.duckdb"
-            with duckdb.connect(str(tmp)) as con:
+            with connect(tmp) as con:
                 make_shop(con, rows=500, seed=args.seed)
             path = tmp
         else:

@@ -14,7 +14,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
+from amalgam_rel.connection import connect, load_local_extension
+
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "datasets"
@@ -119,13 +120,11 @@ def tpch(sf: float) -> Dataset:
 
 
 def build_tpch(sf: float, path: Path) -> None:
-    from duckdb_extensions import import_extension
-
     tmp = path.with_name(path.name + ".tmp")
     tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
+    con = connect(tmp)
     try:
-        import_extension("tpch", con=con)
+        load_local_extension(con, "tpch")
         con.execute("CREATE SCHEMA gen")
         con.execute(f"CALL dbgen(sf={sf}, schema='gen')")
         con.execute(TPCH_DDL)
@@ -139,12 +138,10 @@ def build_tpch(sf: float, path: Path) -> None:
 
 
 def write_tpch_queries(qdir: Path) -> None:
-    from duckdb_extensions import import_extension
-
     tmp = qdir.with_name(qdir.name + ".tmp")
     tmp.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
-    import_extension("tpch", con=con)
+    con = connect()
+    load_local_extension(con, "tpch")
     for nr, text in con.execute("SELECT query_nr, query FROM tpch_queries()").fetchall():
         (tmp / f"q{nr:02d}.sql").write_text(text)
     con.close()

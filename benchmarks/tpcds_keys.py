@@ -22,6 +22,7 @@ import duckdb
 import networkx as nx
 from sqlglot import exp
 
+from amalgam_rel.connection import connect
 from amalgam_rel.schema import sql
 
 DIMENSIONS = {"date": "date_dim", "time": "time_dim", "item": "item", "customer": "customer",
@@ -89,7 +90,7 @@ def plan_keys(con) -> tuple[dict[str, tuple[str, ...]], dict[str, list[tuple[str
 
 
 def write_keyed(source: Path, target: Path) -> tuple[int, int, list[str]]:
-    src = duckdb.connect(str(source), read_only=True)
+    src = connect(source, read_only=True)
     primary, foreign, skipped = plan_keys(src)
     types = {(t, c): ty for t, c, ty in src.execute(
         "SELECT table_name, column_name, data_type FROM duckdb_columns() ORDER BY table_name, column_index").fetchall()}
@@ -103,7 +104,7 @@ def write_keyed(source: Path, target: Path) -> tuple[int, int, list[str]]:
         cycle = sorted({u for u, _ in nx.find_cycle(graph)})
         raise ValueError(f"the keys form a cycle among {', '.join(cycle)}") from None
     target.unlink(missing_ok=True)
-    con = duckdb.connect(str(target))
+    con = connect(target)
     con.execute(f"ATTACH {exp.Literal.string(str(source)).sql('duckdb')} AS src (READ_ONLY)")
     for t in order:
         # every surrogate key BIGINT: dsdgen mixes INTEGER and BIGINT, and a foreign key needs equal types

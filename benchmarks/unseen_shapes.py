@@ -30,7 +30,8 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
+from amalgam_rel.connection import connect
+
 
 SHOP = [
     "CREATE TABLE region(region_id INTEGER PRIMARY KEY, name VARCHAR NOT NULL UNIQUE, gdp DOUBLE)",
@@ -199,7 +200,7 @@ DATABASES = {"shop": SHOP, "checks": CHECKS, "derived": DERIVED, "reviews": REVI
 
 def build(name: str, path: Path) -> Path:
     path.unlink(missing_ok=True)
-    con = duckdb.connect(str(path))
+    con = connect(path)
     for statement in DATABASES[name]:
         con.execute(statement)
     con.close()
@@ -222,11 +223,11 @@ def run(name: str, out: Path) -> dict:
     row = {"database": name, "seconds": round(seconds, 1), "validity": areas.get("validity"),
            "shapes": round(areas["column_shapes"], 3), "detection_auc": round(doc["detection"]["auc"], 3)}
     if name == "derived":
-        con = duckdb.connect(str(synth), read_only=True)
+        con = connect(synth, read_only=True)
         row["amount_is_price_times_qty"] = con.execute("SELECT avg((amount = price * qty)::INTEGER) FROM line").fetchone()[0]
         con.close()
     if name == "rentals":
-        con = duckdb.connect(str(synth), read_only=True)
+        con = connect(synth, read_only=True)
         row["payment_follows_rental"] = con.execute(
             "SELECT avg((p.customer_id = r.customer_id AND p.staff_id = r.staff_id AND p.payment_date >= r.rental_date)::INTEGER) "
             "FROM payment p JOIN rental r USING (rental_id)").fetchone()[0]

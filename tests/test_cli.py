@@ -69,7 +69,7 @@ def test_locked_database_is_reported(all_types_db, tmp_path):
 
 @pytest.mark.parametrize("setup,args,expected", [
     (None, ["inspect", "missing.duckdb"], "database file not found: missing.duckdb"),
-    ("not a database", ["inspect", "{f}"], "is not a DuckDB database file"),
+    ("not a database", ["inspect", "{f}"], "input.txt is a text file; amalgam-rel reads DuckDB database files"),
     (None, ["clone-schema", "{example}", "-o", "{example}", "--force"], "refusing to write onto the source database"),
     (None, ["clone-schema", "{example}", "-o", "{tmp}/no/such/dir/x.duckdb"], "does not exist"),
     ('[[foreign_keys]]\ntable = "Track"\ncolumns = "Nope"\nref_table = "Album"\nref_columns = "AlbumId"\n',

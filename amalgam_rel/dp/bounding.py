@@ -30,7 +30,8 @@ from amalgam_rel.schema.types import NESTED_KINDS
 
 
 def bounded_name(table_key: str) -> str:
-    return f"__bounded__{table_key}"
+    # a TEMP table in the source's own connection, beside its tables: a reserved name
+    return sql.internal(f"bounded:{table_key}")
 
 
 def fk_caps(plan: DatabasePlan, cap_of) -> dict[int, int]:

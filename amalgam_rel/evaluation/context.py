@@ -3,9 +3,10 @@
 Every stage receives a :class:`Context`; it builds SQL with sqlglot against the catalogs
 ``real`` and ``synth`` so that a single query can read both sides.
 
->>> import duckdb, tempfile, os
+>>> import os, tempfile
+>>> from amalgam_rel.connection import connect
 >>> path = os.path.join(tempfile.mkdtemp(), "a.duckdb")
->>> duckdb.connect(path).execute("CREATE TABLE t (id INTEGER PRIMARY KEY)").close()
+>>> connect(path).execute("CREATE TABLE t (id INTEGER PRIMARY KEY)").close()
 >>> with open_pair(path, path) as ctx:
 ...     ctx.rows("synth", "t")
 0
@@ -22,6 +23,7 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
+from amalgam_rel.connection import connect
 from amalgam_rel.errors import SchemaError
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb, source_reads
@@ -54,6 +56,19 @@ class Context:
         node = exp.Table(this=sql.ident(t.name), db=sql.ident(t.schema), catalog=sql.ident(side))
         return node.as_(sql.ident(alias)) if alias else node
 
+    def row_hash(self, key: str, seed: int) -> exp.Expression:
+        """A fixed hash of each row of ``key``, to draw repeatable samples by.
+
+        It hashes DuckDB's row id, unless a column named ``rowid`` hides it; then every column
+        (rows that tie are equal, so which of them a sample keeps changes nothing).
+        """
+        table = self.schema.table(key)
+        if table.has_column("rowid"):
+            values = [sql.column(c) for c in table.column_names]
+        else:
+            values = [exp.column("rowid")]
+        return exp.Anonymous(this="hash", expressions=[*values, exp.Literal.number(seed)])
+
     def query(self, expression: exp.Expression | str) -> list[tuple]:
         text = expression if isinstance(expression, str) else expression.sql(sql.DIALECT)
         return self.con.execute(text).fetchall()
@@ -72,11 +87,12 @@ def open_pair(real: str | Path, synth: str | Path, schema: Database | None = Non
               holdout: str | Path | None = None) -> Iterator[Context]:
     """Attach ``real``, ``synth`` (and ``holdout``) read-only; check that they share tables and columns."""
     real_schema = schema if schema is not None else _read(real)
+    sql.check_no_internal_names(real_schema)  # the queries' own names must not meet its columns
     synth_schema = _read(synth)
     check_same_schema(real_schema, synth_schema, str(synth))
     if holdout is not None:
         check_same_schema(real_schema, _read(holdout), str(holdout))
-    con = duckdb.connect()
+    con = connect()
     try:
         for side, path in zip(SIDES, (real, synth, holdout)):
             if path is None:

@@ -199,14 +199,14 @@ def _features_query(ctx: Context, key: str, side: str, cluster=None) -> tuple[ex
         categorical.append(f.role == "categorical")
     sample = (
         exp.select(exp.Star()).from_(ctx.ref(side, key))
-        .order_by(fn("hash", exp.column("rowid"), exp.Literal.number(ctx.seed)))
+        .order_by(ctx.row_hash(key, ctx.seed))
         .limit(SAMPLE)
     )
     query = exp.select().from_(sample.subquery("t"))
     for i, fk in enumerate(ctx.schema.referencing(key)):
         agg, names = _children(ctx, side, fk, f"k{i}")
         query = query.join(agg.subquery(f"g{i}"), on=join_on(fk, f"g{i}", "t"), join_type="left")
-        cols.append(fn("coalesce", sql.column("n", f"g{i}"), exp.Literal.number(0)))
+        cols.append(fn("coalesce", sql.column(sql.internal("n"), f"g{i}"), exp.Literal.number(0)))
         cols += [sql.column(n, f"g{i}") for n in names]
         categorical += [False] * (1 + len(names))
     if not cols:
@@ -225,9 +225,11 @@ def _children(ctx: Context, side: str, fk, prefix: str) -> tuple[exp.Select, lis
     """Per parent key: number of children and the means of a few numeric child columns."""
     child = ctx.profile[fk.table]
     numeric = [f for f in child.features if f.role in ("numeric", "temporal")][:CHILD_MEANS]
-    names = [f"{prefix}_m{j}" for j in range(len(numeric))]
+    # beside the FK's own columns, which may be called anything: reserved names
+    names = [sql.internal(f"{prefix}_m{j}") for j in range(len(numeric))]
     keys = [sql.column(c, "c") for c in fk.columns]
-    agg = exp.select(*(k.as_(sql.ident(r)) for k, r in zip(keys, fk.columns)), exp.Count(this=exp.Star()).as_("n"))
-    agg = agg.select(*(exp.Avg(this=f.number("c")).as_(n) for f, n in zip(numeric, names)))
+    agg = exp.select(*(k.as_(sql.ident(r)) for k, r in zip(keys, fk.columns)),
+                     exp.Count(this=exp.Star()).as_(sql.ident(sql.internal("n"))))
+    agg = agg.select(*(exp.Avg(this=f.number("c")).as_(sql.ident(n)) for f, n in zip(numeric, names)))
     not_null = exp.and_(*(exp.Not(this=exp.Is(this=k.copy(), expression=exp.Null())) for k in keys))
     return agg.from_(ctx.ref(side, fk.table, "c")).where(not_null).group_by(*(k.copy() for k in keys)), names

@@ -26,7 +26,6 @@ from sqlglot import exp
 from threadpoolctl import threadpool_limits
 
 from amalgam_rel.evaluation.context import Context
-from amalgam_rel.evaluation.features import fn
 from amalgam_rel.evaluation.templates import fill
 from amalgam_rel.schema import sql
 
@@ -160,7 +159,7 @@ def _matrix(ctx: Context, side: str, table: str, limit: int) -> np.ndarray:
             cols.append(f.number("t"))
         else:
             cols.append(f.length("t"))
-    order = fn("hash", exp.column("rowid"), exp.Literal.number(ctx.seed + 1))
+    order = ctx.row_hash(table, ctx.seed + 1)
     sample = exp.select(exp.Star()).from_(ctx.ref(side, table)).order_by(order).limit(limit).subquery("t")
     rows = ctx.query(exp.select(*(exp.cast(c, "DOUBLE") for c in cols)).from_(sample))
     return np.array(rows, dtype=float).reshape(len(rows), len(cols))

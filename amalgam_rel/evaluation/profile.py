@@ -106,9 +106,11 @@ def _copy_roles(ctx: Context, key: str, strings: list[Feature]) -> dict[str, str
 
 def _numeric_bins(ctx: Context, key: str, f: Feature) -> Binning:
     """Quantile edges of the real values; with few distinct values, one bin per value."""
-    number = f.number()
-    distinct = exp.select(number.as_("v")).distinct().from_(ctx.ref("real", key)).where(exp.Not(this=exp.Is(this=number.copy(), expression=exp.Null())))
-    values = [r[0] for r in ctx.query(exp.select("v").from_(distinct.subquery("d")).order_by("v").limit(BINS + 1))]
+    number, v = f.number(), sql.column(sql.internal("v"))
+    distinct = (exp.select(number.as_(v.this.copy())).distinct().from_(ctx.ref("real", key))
+                .where(exp.Not(this=exp.Is(this=number.copy(), expression=exp.Null()))))
+    values = [r[0] for r in ctx.query(exp.select(v).from_(distinct.subquery(sql.internal("d"))).order_by(v.copy())
+                                      .limit(BINS + 1))]
     if len(values) <= BINS:
         return Binning(f, edges=tuple(values[1:]))
     qs = exp.Array(expressions=[exp.Literal.number(i / BINS) for i in range(1, BINS)])
@@ -117,13 +119,14 @@ def _numeric_bins(ctx: Context, key: str, f: Feature) -> Binning:
 
 
 def _categorical_bins(ctx: Context, key: str, f: Feature) -> Binning:
-    label = f.label()
+    # grouped and ordered by its aliases, in the scope of the table's own columns: reserved names
+    label, v, n = f.label(), sql.column(sql.internal("v")), sql.column(sql.internal("n"))
     q = (
-        exp.select(label.as_("v"), exp.Count(this=exp.Star()).as_("n"))
+        exp.select(label.as_(v.this.copy()), exp.Count(this=exp.Star()).as_(n.this.copy()))
         .from_(ctx.ref("real", key))
         .where(exp.Not(this=exp.Is(this=label.copy(), expression=exp.Null())))
-        .group_by(exp.column("v"))
-        .order_by(exp.Ordered(this=exp.column("n"), desc=True), exp.column("v"))
+        .group_by(v.copy())
+        .order_by(exp.Ordered(this=n, desc=True), v)
         .limit(BINS)
     )
     return Binning(f, labels=tuple(r[0] for r in ctx.query(q)))

@@ -8,9 +8,10 @@ keep ``fraction`` of their rows, parents more. Children per parent drop roughly 
 
 The copy has the same tables, columns and types but declares no constraints.
 
->>> import duckdb, os, tempfile
+>>> import os, tempfile
+>>> from amalgam_rel.connection import connect
 >>> d = tempfile.mkdtemp(); src = os.path.join(d, "a.duckdb"); dst = os.path.join(d, "b.duckdb")
->>> con = duckdb.connect(src); _ = con.execute("CREATE TABLE t AS SELECT range AS id FROM range(1000)"); con.close()
+>>> con = connect(src); _ = con.execute("CREATE TABLE t AS SELECT range AS id FROM range(1000)"); con.close()
 >>> 400 < random_subset(src, dst)["t"] < 600
 True
 """
@@ -19,10 +20,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 from sqlglot import exp
 
-from amalgam_rel.errors import OutputError
+from amalgam_rel.connection import connect
+from amalgam_rel.errors import InputError, OutputError
 from amalgam_rel.evaluation.cardinality import join_on
 from amalgam_rel.evaluation.features import fn
 from amalgam_rel.schema import sql
@@ -39,7 +40,11 @@ def random_subset(src: str | Path, dst: str | Path, fraction: float = 0.5, seed:
         probe = open_duckdb(src)
         schema = read_duckdb(probe)
         probe.close()
-    con = duckdb.connect()
+    hidden = [t.key for t in schema.tables if t.has_column("rowid")]
+    if hidden:  # the subset knows rows by DuckDB's row ids
+        raise InputError(f"table {hidden[0]!r} of {src} has a column named rowid, which hides DuckDB's row ids "
+                         "that the random subset keeps rows by")
+    con = connect()
     try:
         for alias, path, options in (("src", src, [exp.AttachOption(this=exp.var("READ_ONLY"))]), ("dst", dst, [])):
             con.execute(exp.Attach(this=exp.alias_(exp.Literal.string(str(path)), sql.ident(alias)),

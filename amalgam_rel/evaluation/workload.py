@@ -123,6 +123,10 @@ def _ref(ctx: Context, key: str, alias: str | None = None) -> exp.Table:
     return sql.table_ref(t.name, t.schema, alias)
 
 
+# the group of an automatic query: GROUP BY names it where the table's own columns are in scope
+_GROUP = sql.internal("k")
+
+
 def auto_workload(ctx: Context) -> list[Query]:
     out: list[Query] = []
     count = exp.Count(this=exp.Star()).as_("n")
@@ -135,7 +139,8 @@ def auto_workload(ctx: Context) -> list[Query]:
             out.append(Query(f"avg/sum {key}.{f.name}", q.sql(sql.DIALECT)))
         extra = [exp.Avg(this=numeric[0].value("t")).as_("avg")] if numeric else []
         for f in tp.of_role("categorical"):
-            q = exp.select(f.label("t").as_("k"), count.copy(), *(e.copy() for e in extra)).from_(src.copy()).group_by("k")
+            q = exp.select(f.label("t").as_(_GROUP), count.copy(), *(e.copy() for e in extra)).from_(src.copy())
+            q = q.group_by(sql.column(_GROUP))
             out.append(Query(f"group {key} by {f.name}", q.sql(sql.DIALECT)))
             labels = tp.bins[f.name].labels
             if labels:
@@ -158,7 +163,7 @@ def _join_queries(ctx: Context, path) -> list[Query]:
     numeric = [f for f in ctx.profile[path[0].table].features if f.role == "numeric"]
     if cats:
         aggs = [exp.Count(this=exp.Star()).as_("n")] + ([exp.Avg(this=numeric[0].value("c")).as_("avg")] if numeric else [])
-        grouped = q.copy().select(cats[0].label(aliases[-1]).as_("k"), *aggs).group_by("k")
+        grouped = q.copy().select(cats[0].label(aliases[-1]).as_(_GROUP), *aggs).group_by(sql.column(_GROUP))
         out.append(Query(f"join {label} group by {path[-1].ref_table}.{cats[0].name}", grouped.sql(sql.DIALECT)))
     return out
 

@@ -19,6 +19,7 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
+from amalgam_rel.connection import connect
 from amalgam_rel.generation.output_types import OutputSpec, StringRule
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Table
@@ -94,7 +95,7 @@ class Validator:
         # only what the CHECKs read: fewer casts, and no round trip of unrelated nested values
         used = set().union(*(referenced_columns(c) for c in self.checks))
         self.context_types = {n: t for n, t in self.context_types.items() if n in used}
-        self._con = duckdb.connect()
+        self._con = connect()
         # the candidate's position and text sit beside the row's columns: names none of them has
         taken = set(self.context_types) | {spec.column}
         self._i = sql.fresh_name("__i", taken)

@@ -33,10 +33,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
+from amalgam_rel.connection import connect
 from amalgam_rel.errors import UnsupportedTypeError
 from amalgam_rel.generation.frequent import MIN_COUNT
 from amalgam_rel.generation.patterns import TEXT_CHAR, char_class, escape_literal, is_key_like, learn_pattern, like_regex
@@ -142,7 +142,8 @@ def map_arrow_type(type_sql: str) -> pa.DataType | None:
     if "MAP(" not in type_sql.upper():
         return None
     query = exp.select(exp.cast(exp.null(), exp.DataType.build(type_sql, dialect=sql.DIALECT)).as_("v"))
-    return duckdb.sql(sql.render(query)).to_arrow_table().schema.field(0).type
+    with connect() as con:
+        return con.sql(sql.render(query)).to_arrow_table().schema.field(0).type
 
 
 def clean_text(text: str) -> str:

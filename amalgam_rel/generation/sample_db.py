@@ -3,8 +3,8 @@
 It plants a dependency between ``category`` and the text: each category's descriptions and tags
 draw on their own vocabulary, so a model that conditions on the row reproduces it.
 
->>> import duckdb
->>> con = duckdb.connect()
+>>> from amalgam_rel.connection import connect
+>>> con = connect()
 >>> make_shop(con, rows=30)
 >>> con.execute("SELECT count(*) FROM products").fetchone()[0]
 30

@@ -6,8 +6,8 @@ titles, codes). Keys stay with the relational engine: a column in a foreign key 
 is never chosen. Prompts show the row's structured columns that carry information: not keys,
 not near-unique strings, not nested or binary values.
 
->>> import duckdb
->>> con = duckdb.connect()
+>>> from amalgam_rel.connection import connect
+>>> con = connect()
 >>> _ = con.execute("CREATE TABLE p (id INTEGER PRIMARY KEY, cat VARCHAR, note VARCHAR, tags VARCHAR[])")
 >>> _ = con.execute("INSERT INTO p SELECT i, 'c' || (i % 3), 'a fairly long note about item number ' || i, ['x'] FROM range(100) t(i)")
 >>> from amalgam_rel.schema.duckdb_reader import read_duckdb

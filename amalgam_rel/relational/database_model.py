@@ -20,10 +20,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Literal
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 
+from amalgam_rel.connection import connect
 from amalgam_rel.errors import InputError
 from amalgam_rel.generation.reuse import DEFAULT_MAX_VALUES
 from amalgam_rel.relational import streaming
@@ -32,6 +32,7 @@ from amalgam_rel.relational.fitting import FitOptions, FittedTable, fit_tables
 from amalgam_rel.relational.plan import DatabasePlan, plan_database
 from amalgam_rel.relational.sampling import Draft, sample_table
 from amalgam_rel.relational.sizes import check_sizes
+from amalgam_rel.relational.time_zones import with_time_zones
 from amalgam_rel.relational.totals import TotalsWriter, find_totals, outcomes
 from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb, source_reads
 from amalgam_rel.schema.model import Database
@@ -244,6 +245,14 @@ class DatabaseModel:
         return [f"{t.key}.{c.name}" for t in self.db.tables for c in t.columns
                 if any(x.kind is Kind.UNION for x in c.type.walk())]
 
+    def single_row_tables(self) -> list[str]:
+        """Tables the source holds exactly one row of. Every value their model learns is that row's,
+        so their synthetic rows repeat it (as a one-row settings table should stay what it is) and
+        the fitted model carries it. A private fit learns them with noise like any other table."""
+        if self.epsilon is not None:
+            return []
+        return [key for key, ft in self.tables_.items() if ft.real_rows == 1]
+
     def computed_columns(self) -> list[tuple[str, str]]:
         """Columns written from others of their row instead of drawn, with how: (``table.column``, rule)."""
         out = []
@@ -318,7 +327,7 @@ class DatabaseModel:
             for c in t.copies:
                 copied.setdefault(self.db.foreign_keys[c.fk].ref_table, set()).add(c.source)
         totals = TotalsWriter(self.db, getattr(self, "totals_", ()))
-        con = duckdb.connect()
+        con = connect()
         try:
             with DatabaseWriter(self.output_schema, output, force=force, source=self.source_) as writer:
                 for key, stream in zip(plan.graph.order, streams):
@@ -331,7 +340,7 @@ class DatabaseModel:
                     pieces = streaming.parts(draft, plan, part_rows)
                     if pieces is None:
                         table = sample_table(draft)
-                        writer.append(key, table)
+                        writer.append(key, with_time_zones(table, ft.time_zones, draft.rng))
                         sampled[key] = _kept_columns(self.db, ft, draft, table, copied.get(key, set()))
                         links[key] = draft.parent_of
                         report.add(key, table.num_rows, draft.text_reports)
@@ -339,7 +348,7 @@ class DatabaseModel:
                     else:  # nobody reads this table back: each part goes to the writer and is gone
                         for piece in pieces:
                             table = sample_table(piece)
-                            writer.append(key, table)
+                            writer.append(key, with_time_zones(table, ft.time_zones, piece.rng))
                             report.add(key, table.num_rows, piece.text_reports)
                             report.parts[key] = report.parts.get(key, 0) + 1
                             totals.add(key, piece.parent_of, table, sampled)

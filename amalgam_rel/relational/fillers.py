@@ -5,7 +5,8 @@ NOT NULL one is refused with a clear error.
 
 One small reversible-in-spirit filler per kind (``fit`` on the real column, ``generate`` n
 values): the NULL share is kept, blobs keep their length distribution but carry random bytes
-(real bytes would be a copy), UUIDs are fresh, bit strings keep their width.
+(real bytes would be a copy), UUIDs are fresh, bit strings keep their widths and, for each width,
+the share of ones at each position (a flags column stays mostly-zero where it was).
 
 >>> import numpy as np, pyarrow as pa
 >>> from amalgam_rel.schema.types import parse_type
@@ -13,12 +14,15 @@ values): the NULL share is kept, blobs keep their length distribution but carry 
 >>> out = f.generate(1000, np.random.default_rng(0))
 >>> 0.2 < out.null_count / 1000 < 0.45, set(len(v) for v in out.drop_null().to_pylist()) <= {2, 4}
 (True, True)
+>>> bits = fit_filler(pa.array(["1010", "1000", "111000111"]), parse_type("BIT"))
+>>> bits.lengths, bits.ones
+([4, 4, 9], {4: [1.0, 0.0, 0.5, 0.0], 9: [1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0]})
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -32,6 +36,11 @@ class Filler:
     kind: str
     null_share: float
     lengths: list[int]
+    # bit strings: width -> the share of ones at each position of the values that wide (none: half)
+    ones: dict[int, list[float]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.ones = {int(width): shares for width, shares in self.ones.items()}  # JSON keys are strings
 
     def generate(self, n: int, rng: np.random.Generator) -> pa.Array:
         present = rng.random(n) >= self.null_share
@@ -41,13 +50,14 @@ class Filler:
         if self.kind == "uuid":
             values = [str(uuid.UUID(bytes=bytes(rng.integers(0, 256, 16, dtype=np.uint8)), version=4)) for _ in range(n)]
         elif self.kind == "bit":
-            values = ["".join(rng.choice(["0", "1"], size=int(s))) for s in sizes]
+            values = ["".join(np.where(rng.random(int(s)) < self.ones.get(int(s), 0.5), "1", "0")) for s in sizes]
         else:
             values = [bytes(rng.integers(0, 256, int(s), dtype=np.uint8)) for s in sizes]
         return pa.array([v if p else None for v, p in zip(values, present)], pa.binary() if self.kind == "blob" else pa.string())
 
     def to_json(self) -> dict:
-        return {"kind": self.kind, "null_share": self.null_share, "lengths": self.lengths}
+        return {"kind": self.kind, "null_share": self.null_share, "lengths": self.lengths,
+                "ones": {str(width): shares for width, shares in self.ones.items()}}
 
 
 def fit_filler(values: pa.ChunkedArray | pa.Array, sql_type: SqlType, max_lengths: int = 1000,
@@ -66,8 +76,15 @@ def fit_filler(values: pa.ChunkedArray | pa.Array, sql_type: SqlType, max_length
     if kind is None:
         raise SchemaError(f"no filler for {sql_type.sql()} columns")
     if kind == "uuid":
-        lengths = [16]
-    else:
-        sample = present.to_pylist()[:max_lengths]
-        lengths = [len(v) for v in sample]
-    return Filler(kind, null_share, lengths)
+        return Filler(kind, null_share, [16])
+    sample = present.to_pylist()[:max_lengths]
+    lengths = [len(v) for v in sample]
+    return Filler(kind, null_share, lengths, _ones(sample) if kind == "bit" else {})
+
+
+def _ones(bit_strings: list[str]) -> dict[int, list[float]]:
+    """For each width, the share of ones at each position of the strings that wide (``'1010'``)."""
+    by_width: dict[int, list[np.ndarray]] = {}
+    for value in bit_strings:
+        by_width.setdefault(len(value), []).append(np.frombuffer(value.encode("ascii"), dtype=np.uint8) == ord("1"))
+    return {width: np.mean(bits, axis=0).tolist() for width, bits in sorted(by_width.items())}

@@ -33,6 +33,7 @@ from amalgam_rel.relational.fixed_sums import FixedSum, detect_step, find_fixed_
 from amalgam_rel.relational.keys import WithNulls, find_parent_sequence, fit_key_generator
 from amalgam_rel.relational.plan import DatabasePlan, TablePlan, context_column, count_column, matched_column
 from amalgam_rel.relational.text_features import add_text_features, without_text_features
+from amalgam_rel.relational.time_zones import fit_offsets, time_tz_columns
 from amalgam_rel.relational.training import TrainingFrames
 from amalgam_rel.schema.model import ForeignKey, Table
 from amalgam_rel.schema.types import NUMERIC_KINDS, TEMPORAL_KINDS, Kind
@@ -102,6 +103,7 @@ class FittedTable:
     offsets: tuple[DateOffset, ...] = ()  # dates the model owns as a gap to another date (receipt = ship + gap)
     implied: dict[int, Implied] = field(default_factory=dict)  # matched fk index -> the key it follows
     match_order: tuple[int, ...] = ()  # matched fk indexes in the order they are filled (empty: the plan's)
+    time_zones: dict[str, tuple[tuple[int, float], ...]] = field(default_factory=dict)  # TIMETZ column -> offsets
 
     @property
     def modelled(self) -> tuple[str, ...]:
@@ -594,6 +596,13 @@ def _parent_groups(frame: pa.Table, columns: tuple[str, ...]) -> tuple[np.ndarra
     return groups.reshape(-1).astype(np.int64), filled
 
 
+def fit_time_zones(ft: FittedTable, frames: TrainingFrames, fitted, options: FitOptions) -> None:
+    """The offsets of TIME WITH TIME ZONE columns (:mod:`.time_zones`); none under a privacy budget."""
+    if options.epsilon is not None:
+        return
+    ft.time_zones = {c: fit_offsets(frames.con, frames.source(ft.table), c) for c in time_tz_columns(ft.table)}
+
+
 def release_frame(ft: FittedTable, frames, fitted, options) -> None:
     ft.frame = None
 
@@ -601,7 +610,7 @@ def release_frame(ft: FittedTable, frames, fitted, options) -> None:
 FIT_STAGES = (build_frame, measure_degrees, find_implied_keys, measure_cycle_edges, find_temporal_orders, find_parent_sequences,
               find_date_offset_columns, select_context, select_match_columns, fit_keys, find_derived_columns, find_date_part_columns,
               find_spelled_columns, find_parent_copy_columns, fit_model,
-              find_fixed_sums)
+              find_fixed_sums, fit_time_zones)
 
 
 def fit_tables(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, options: FitOptions, progress=None) -> dict[str, FittedTable]:

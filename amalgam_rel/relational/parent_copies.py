@@ -17,8 +17,8 @@ repeats no more of the real data than the parent does. Where only the rows witho
 break the rule (they hold values of their own), the column keeps its models for them and the
 copy overwrites the rows with a parent.
 
->>> import duckdb
->>> con = duckdb.connect()
+>>> from amalgam_rel.connection import connect
+>>> con = connect()
 >>> _ = con.execute("CREATE TABLE c (id INT, city VARCHAR); CREATE TABLE i (cid INT, bill VARCHAR)")
 >>> _ = con.execute("INSERT INTO c SELECT x, 'city ' || x FROM range(40) t(x)")
 >>> _ = con.execute("INSERT INTO i SELECT x % 40, 'city ' || (x % 40) FROM range(200) t(x)")

@@ -188,6 +188,7 @@ def _table_entry(i: int, key: str, ft: FittedTable, tmp: Path) -> dict:
         "offsets": [asdict(f) for f in ft.offsets],
         "copies": [asdict(f) for f in ft.copies],
         "implied": [asdict(f) for f in ft.implied.values()], "match_order": list(ft.match_order),
+        "time_zones": {c: [list(o) for o in offsets] for c, offsets in ft.time_zones.items()},
     }
 
 
@@ -253,6 +254,7 @@ class SavedTable(TypedDict):
     offsets: NotRequired[tuple[DateOffset, ...]]
     implied: NotRequired[tuple[Implied, ...]]
     match_order: NotRequired[tuple[Annotated[int, Field(ge=0)], ...]]
+    time_zones: NotRequired[dict[str, tuple[tuple[int, Annotated[float, Field(ge=0, le=1)]], ...]]]
 
 
 def _from_manifest(DatabaseModel, path: Path, doc: dict):  # noqa: N803 - the class, imported late
@@ -305,6 +307,7 @@ def _fitted_table(t: SavedTable, db, plan, path: Path) -> FittedTable:
         date_parts=t.get("date_parts", ()), calendar=t.get("calendar", ()), spelled=t.get("spelled", ()),
         copies=t.get("copies", ()), offsets=t.get("offsets", ()),
         implied={f.fk: f for f in t.get("implied", ())}, match_order=t.get("match_order", ()),
+        time_zones=t.get("time_zones", {}),
     )
     # fitting keeps only the parent columns its model owns; sampling looks each one up there
     wanted = [context_column(c) for c in ft.context] + [matched_column(i, c) for i, c in ft.matched.items()]

@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass, field
 
 from amalgam_rel.errors import InputError
+from amalgam_rel.schema import sql
 from amalgam_rel.schema.graph import FkGraph, fk_graph
 from amalgam_rel.schema.model import Database, ForeignKey, Table
 from amalgam_rel.schema.types import Kind
@@ -105,6 +106,8 @@ _OURS = re.compile(r"[#?]\d+$|@depth\d+$|&\d+\.|[\^~{=+]")
 
 def check_column_names(db: Database) -> None:
     """Refuse a source column whose name could be one of ours: it would share a frame with it.
+    A table or column named like a part of our queries (:func:`~amalgam_rel.schema.sql.internal`)
+    is refused too.
 
     >>> from amalgam_rel.schema.model import Column, Database, Table
     >>> from amalgam_rel.schema.types import parse_type
@@ -118,6 +121,7 @@ def check_column_names(db: Database) -> None:
             if _OURS.match(column.name):
                 raise InputError(f"column {column.name!r} of table {table.key!r}: amalgam-rel names its own columns "
                                  "like this (#0, ?0, @depth0, &0., or a first ^ ~ { = +); rename it in a copy of the database")
+    sql.check_no_internal_names(db)
 
 
 def plan_database(db: Database, graph: FkGraph | None = None, *, private: bool = False) -> DatabasePlan:

@@ -6,9 +6,9 @@ depth (``@depth<i>``), and the driving parent's columns (``^name``, joined from 
 frame, so a grandparent's columns arrive as ``^^name``). Frames are built parents first and
 registered in one in-memory DuckDB connection that has the source attached read-only.
 
->>> import duckdb
+>>> from amalgam_rel.connection import connect
 >>> from amalgam_rel.schema.duckdb_reader import read_duckdb
->>> src = duckdb.connect()
+>>> src = connect()
 >>> _ = src.execute("CREATE TABLE a (id INTEGER PRIMARY KEY, x INTEGER); INSERT INTO a VALUES (1, 5), (2, 6)")
 >>> _ = src.execute("CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER NOT NULL REFERENCES a (id))")
 >>> _ = src.execute("INSERT INTO b VALUES (1, 1), (2, 1)")
@@ -30,6 +30,7 @@ from sqlglot import exp
 from amalgam_rel.relational.plan import DatabasePlan, context_column, matched_column
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import ForeignKey, Table
+from amalgam_rel.schema.types import Kind
 from amalgam_rel.writing.writer import self_reference_levels
 
 # DuckDB hands these to Arrow as decimal128(38, 0), which overflows; models see them as doubles.
@@ -38,7 +39,8 @@ _VIEW_ROWS = 50_000  # child rows enough to score a parent column's information 
 
 
 def frame_name(table: str) -> str:
-    return f"__frame__{table}"
+    # registered in the source's own connection, beside its tables: a reserved name
+    return sql.internal(f"frame:{table}")
 
 
 class TrainingFrames:
@@ -71,16 +73,16 @@ class TrainingFrames:
         joins: list[tuple[exp.Expression, exp.Expression]] = []
         for i, name in plan.count_columns.items():
             fk = db.foreign_keys[i]
-            alias = f"c{i}"
+            alias, n = f"c{i}", sql.internal("n")  # beside the FK's columns, which may be called n
             child = db.table(fk.table)
             counts = (
-                exp.select(*(sql.column(c) for c in fk.columns), exp.Count(this=exp.Star()).as_("n"))
+                exp.select(*(sql.column(c) for c in fk.columns), exp.Count(this=exp.Star()).as_(sql.ident(n)))
                 .from_(self.source(child))
                 .group_by(*(sql.column(c) for c in fk.columns))
                 .subquery(alias)
             )
             joins.append((counts, _match(alias, fk.columns, "t", fk.ref_columns)))
-            select.append(exp.Coalesce(this=sql.column("n", alias), expressions=[exp.Literal.number(0)]).as_(sql.ident(name)))
+            select.append(exp.Coalesce(this=sql.column(n, alias), expressions=[exp.Literal.number(0)]).as_(sql.ident(name)))
         for i, name in plan.null_columns.items():
             fk = db.foreign_keys[i]
             select.append(exp.or_(*(sql.column(c, "t").is_(exp.null()) for c in fk.columns)).as_(sql.ident(name)))
@@ -152,6 +154,8 @@ def _own_column(table: Table, column) -> exp.Expression:
     ref = sql.column(column.name, "t")
     if column.type.name in _WIDE_INTEGERS:
         return exp.cast(ref, "DOUBLE").as_(sql.ident(column.name))
+    if column.type.kind is Kind.BIT:  # as '1010': DuckDB's Arrow export gives its internal bytes
+        return exp.cast(ref, "VARCHAR").as_(sql.ident(column.name))
     return ref
 
 

@@ -43,6 +43,7 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from sqlglot.tokens import Token, TokenType
 
+from amalgam_rel.connection import connect
 from amalgam_rel.errors import InputError, SchemaError, UnsupportedTypeError
 from amalgam_rel.schema.duckdb_reader import read_duckdb
 from amalgam_rel.schema.model import Database, ForeignKey, Table
@@ -63,7 +64,7 @@ def read_ddl(path: str | Path, dialect: str | None = None) -> Database:
     plan = _plan_ddl(text, dialect or guess_dialect(text, path.name), source_name=str(path))
     if not plan.tables:
         raise SchemaError(f"{path}: no CREATE TABLE statement found (is this a {plan.dialect} schema file?)")
-    con = duckdb.connect()
+    con = connect()
     try:
         _execute(plan, con)
         return _restore(read_duckdb(con, count_rows=False), plan)

@@ -2,8 +2,8 @@
 
 The source is always opened read-only: amalgam-rel never writes to the database it learns from.
 
->>> import duckdb
->>> con = duckdb.connect()
+>>> from amalgam_rel.connection import connect
+>>> con = connect()
 >>> _ = con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, x VARCHAR)")
 >>> read_duckdb(con).table("t").primary_key
 ('id',)
@@ -21,25 +21,34 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
+from amalgam_rel.connection import connect
 from amalgam_rel.errors import InputError, SchemaError
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Column, Database, EnumType, ForeignKey, Index, Sequence, Table, View
+from amalgam_rel.schema.source_kind import not_a_duckdb_file
 from amalgam_rel.schema.types import parse_type
 
 _DB = "database_name = current_database() AND NOT internal"
 
 
 def open_duckdb(path: str | Path) -> duckdb.DuckDBPyConnection:
-    """Open a DuckDB file read-only, turning every failure into a one-line :class:`InputError`."""
+    """Open a DuckDB file read-only, turning every failure into a one-line :class:`InputError`.
+
+    A file of another kind (SQLite, Parquet, CSV, DDL...) is named as such before DuckDB sees it.
+    """
     path = Path(path)
     if not path.exists():
         raise InputError(f"database file not found: {path}")
-    if path.is_dir():
-        raise InputError(f"{path} is a directory, not a DuckDB database file")
+    problem = not_a_duckdb_file(path)
+    if problem:
+        raise InputError(problem)
     try:
-        return duckdb.connect(str(path), read_only=True)
+        return connect(path, read_only=True)
     except duckdb.Error as err:
         text = str(err)
+        if "different configuration" in text:
+            raise InputError(f"{path} is already open in this process with other settings; close that "
+                             "connection first (amalgam-rel opens it with extension autoloading off)") from None
         if "lock" in text.lower():
             raise InputError(f"database {path} is locked by another process (close it and retry)") from None
         if "not a valid DuckDB database" in text or "Failed to read database header" in text:
@@ -127,7 +136,8 @@ def _read(con: duckdb.DuckDBPyConnection, *, count_rows: bool, name: str | None)
             elif kind == "UNIQUE":
                 unique.append(names)
             elif kind == "CHECK":
-                checks.append(sql.parse_expression(c["expression"], where=f"CHECK on {r['table_name']}"))
+                check = sql.parse_expression(c["expression"], where=f"CHECK on {r['table_name']}")
+                checks.append(_columns_respelled(check, cols))
             elif kind == "FOREIGN KEY":
                 nullable = any(col.nullable for col in cols if col.name in names)
                 fks.append(_foreign_key(r, names, c, nullable))
@@ -170,6 +180,25 @@ def _foreign_key(table_row: dict, names: tuple[str, ...], c: dict, nullable: boo
         nullable=nullable,
         kind="declared",
     )
+
+
+def _columns_respelled(check: exp.Expression, columns: tuple[Column, ...]) -> exp.Expression:
+    """``check`` with each column spelled as the table spells it: DuckDB keeps a CHECK's text as
+    written (``KIND <> 'x'`` for a column ``Kind``), and later stages look its columns up by name.
+
+    >>> from amalgam_rel.schema.types import parse_type
+    >>> check = sql.parse_expression("KIND <> 'x'", where="t")
+    >>> print(_columns_respelled(check, (Column("Kind", parse_type("VARCHAR")),)).sql())
+    "Kind" <> 'x'
+    """
+    spelled = {c.name.lower(): c.name for c in columns}
+
+    def respell(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and not node.table and spelled.get(node.name.lower(), node.name) != node.name:
+            return sql.column(spelled[node.name.lower()])
+        return node
+
+    return check.transform(respell)
 
 
 def _generated_columns(create_sql: str | None) -> set[str]:

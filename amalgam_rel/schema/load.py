@@ -11,12 +11,7 @@ from pathlib import Path
 from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb, source_reads
 from amalgam_rel.schema.model import Database
 from amalgam_rel.schema.sidecar import apply_sidecar
-
-DDL_SUFFIXES = {".sql", ".ddl"}
-
-
-def is_ddl_file(path: Path) -> bool:
-    return Path(path).suffix.lower() in DDL_SUFFIXES
+from amalgam_rel.schema.source_kind import is_ddl_file
 
 
 def load_schema(path: str | Path, *, sidecar: str | Path | None = None, dialect: str | None = None) -> Database:

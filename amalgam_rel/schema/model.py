@@ -58,7 +58,11 @@ class Table:
 
     @cached_property
     def _by_name(self) -> dict[str, Column]:
-        return {c.name: c for c in self.columns}
+        # DuckDB matches column names case-insensitively (two columns cannot differ only by
+        # case), so a lookup does too; the Column found carries the catalog's spelling.
+        by_name = {c.name.lower(): c for c in self.columns}
+        by_name.update((c.name, c) for c in self.columns)
+        return by_name
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -66,12 +70,12 @@ class Table:
 
     def column(self, name: str) -> Column:
         try:
-            return self._by_name[name]
+            return self._by_name.get(name) or self._by_name[name.lower()]
         except KeyError:
             raise SchemaError(f"table {self.key!r} has no column {name!r}") from None
 
     def has_column(self, name: str) -> bool:
-        return name in self._by_name
+        return name in self._by_name or name.lower() in self._by_name
 
     def unique_sets(self) -> tuple[tuple[str, ...], ...]:
         """The primary key (if any) followed by every UNIQUE column set."""
@@ -155,15 +159,22 @@ class Database:
     source: str | None = field(default=None, compare=False)  # where it was read from, for messages
 
     def __post_init__(self) -> None:
-        keys = [t.key for t in self.tables]
+        keys = [t.key.lower() for t in self.tables]
         if len(set(keys)) != len(keys):
             raise SchemaError(f"duplicate table names in {self.source or 'the schema'}")
         for fk in self.foreign_keys:
             _check_foreign_key(self, fk)
+        # A foreign key may spell its tables and columns in any case (DuckDB accepts
+        # ``REFERENCES customer(customerid)`` for ``Customer(CustomerId)``); every later stage
+        # compares names with ==, so each is respelled as its table spells it.
+        object.__setattr__(self, "foreign_keys", tuple(_respelled(self, fk) for fk in self.foreign_keys))
 
     @cached_property
     def _by_key(self) -> dict[str, Table]:
-        return {t.key: t for t in self.tables}
+        # DuckDB resolves table and schema names case-insensitively; see Table._by_name
+        by_key = {t.key.lower(): t for t in self.tables}
+        by_key.update((t.key, t) for t in self.tables)
+        return by_key
 
     @property
     def table_names(self) -> tuple[str, ...]:
@@ -171,12 +182,13 @@ class Database:
 
     def table(self, key: str) -> Table:
         try:
-            return self._by_key[key]
+            return self._by_key.get(key) or self._by_key[key.lower()]
         except KeyError:
             raise SchemaError(f"no table {key!r} in {self.source or 'the database'}") from None
 
     def has_table(self, key: str) -> bool:
-        return key in self._by_key
+        """Whether a table is named ``key`` (``name`` or ``schema.name``), in any case."""
+        return key in self._by_key or key.lower() in self._by_key
 
     def foreign_keys_of(self, table: str) -> tuple[ForeignKey, ...]:
         """The foreign keys declared on ``table`` (it is the child)."""
@@ -242,6 +254,12 @@ def _check_key(check: exp.Expression) -> str:
     """A CHECK's text with parentheses and identifier quoting normalised: ``(id > 0)`` is ``"id" > 0``."""
     bare = check.unnest() if isinstance(check, exp.Paren) else check
     return bare.transform(lambda n: exp.column(n.name, quoted=True) if isinstance(n, exp.Column) else n).sql("duckdb")
+
+
+def _respelled(db: Database, fk: ForeignKey) -> ForeignKey:
+    child, parent = db.table(fk.table), db.table(fk.ref_table)
+    return replace(fk, table=child.key, columns=tuple(child.column(c).name for c in fk.columns),
+                   ref_table=parent.key, ref_columns=tuple(parent.column(c).name for c in fk.ref_columns))
 
 
 def _check_foreign_key(db: Database, fk: ForeignKey) -> None:

@@ -89,13 +89,10 @@ def _check(db: Database, entry: dict, i: int, path) -> tuple[Table, exp.Expressi
     columns = list(check.find_all(exp.Column))
     if not columns:
         raise SchemaError(f"sidecar {path}: check #{i} on {table.key} names no column: {entry['check']!r}")
-    spelled = {c.name.lower(): c.name for c in table.columns}
-
     def own_name(column: exp.Column) -> str:
-        name = column.name if table.has_column(column.name) else spelled.get(column.name.lower())
-        if name is None or column.table:
+        if column.table or not table.has_column(column.name):
             raise SchemaError(f"sidecar {path}: check #{i}: table {table.key!r} has no column {column.sql()!r}")
-        return name
+        return table.column(column.name).name  # in any case, as DuckDB resolves it
 
     return table, check.transform(lambda n: sql.column(own_name(n)) if isinstance(n, exp.Column) else n)
 
@@ -117,14 +114,17 @@ def _as_tuple(value) -> tuple[str, ...]:
 
 
 def _foreign_key(db: Database, entry: dict, path) -> ForeignKey:
-    table, ref_table = entry["table"], entry["ref_table"]
-    columns, ref_columns = _as_tuple(entry["columns"]), _as_tuple(entry["ref_columns"])
-    for t, cols in ((table, columns), (ref_table, ref_columns)):
-        if not db.has_table(t):
+    """The entry's foreign key, its tables and columns named in any case and spelled as the catalog does."""
+    spelled = []
+    sides = ((entry["table"], _as_tuple(entry["columns"])), (entry["ref_table"], _as_tuple(entry["ref_columns"])))
+    for t, cols in sides:
+        if not isinstance(t, str) or not db.has_table(t):
             raise SchemaError(f"sidecar {path}: unknown table {t!r}")
         for c in cols:
-            if not db.table(t).has_column(c):
+            if not isinstance(c, str) or not db.table(t).has_column(c):
                 raise SchemaError(f"sidecar {path}: table {t!r} has no column {c!r}")
+        spelled.append((db.table(t).key, tuple(db.table(t).column(c).name for c in cols)))
+    (table, columns), (ref_table, ref_columns) = spelled
     if len(columns) != len(ref_columns):
         raise SchemaError(f"sidecar {path}: {table}{list(columns)} and {ref_table}{list(ref_columns)} differ in length")
     nullable = any(db.table(table).column(c).nullable for c in columns)

@@ -9,15 +9,43 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import duckdb
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-from amalgam_rel.errors import SchemaError
+from amalgam_rel.errors import InputError, SchemaError
+
+if TYPE_CHECKING:
+    from amalgam_rel.schema.model import Database
 
 DIALECT = "duckdb"
+# The first character of every name amalgam-rel gives a part of its own queries that may meet a
+# user's columns or tables in one scope (a column alias, a subquery, a helper table or view in
+# the source's or the output's connection). A source table or column so named is refused
+# (:func:`check_no_internal_names`), so no internal name can capture one.
+INTERNAL_PREFIX = "+"
+
+
+def internal(name: str) -> str:
+    """The name of a query's own part: ``+name``, which no source table or column may have.
+
+    >>> column(internal("n"), internal("g")).sql("duckdb")
+    '"+g"."+n"'
+    """
+    return INTERNAL_PREFIX + name
+
+
+def check_no_internal_names(db: Database) -> None:
+    """Refuse a table or column named like amalgam-rel's own query parts (a first ``+``)."""
+    for table in db.tables:
+        for name, what in ((table.name, f"table {table.key!r}"),
+                           *((c.name, f"column {c.name!r} of table {table.key!r}") for c in table.columns)):
+            if name.startswith(INTERNAL_PREFIX):
+                raise InputError(f"{what}: amalgam-rel names the parts of its own queries with a first "
+                                 f"{INTERNAL_PREFIX!r}; rename it in a copy of the database")
 
 
 def ident(name: str) -> exp.Identifier:

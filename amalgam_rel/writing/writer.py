@@ -26,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
+from amalgam_rel.connection import connect
 from amalgam_rel.errors import DataError, OutputError, SchemaError
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.graph import fk_graph
@@ -33,7 +34,9 @@ from amalgam_rel.schema.model import Database, ForeignKey, Table
 from amalgam_rel.writing.ddl import create_statements, index_statements, view_statements
 from amalgam_rel.writing.outputs import check_output_path, mark_written, sweep_stale_temps, temp_path
 
-_CHUNK = "__amalgam_chunk"  # the name a chunk of Arrow rows is registered under while inserted
+# the name a chunk of Arrow rows is registered under while inserted: reserved, since a table of
+# the output spelled like it would be hidden behind it
+_CHUNK = sql.internal("chunk")
 
 
 class DatabaseWriter:
@@ -60,7 +63,7 @@ class DatabaseWriter:
         self._tmp = temp_path(self.path)
         _remove(self._tmp)
         try:
-            self._con = duckdb.connect(str(self._tmp))
+            self._con = connect(self._tmp)
         except duckdb.Error as err:
             raise OutputError(f"cannot create {self.path}: {str(err).splitlines()[0]}") from None
         try:

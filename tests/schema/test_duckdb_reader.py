@@ -74,7 +74,8 @@ def test_hostile_identifiers_are_read_verbatim(hostile_db):
 
 @pytest.mark.parametrize("make,expected", [
     (lambda p: p, "not found"),
-    (lambda p: (p.write_text("hello, not a database"), p)[1], "is not a DuckDB database file"),
+    (lambda p: (p.write_text("hello, not a database"), p)[1], "is a text file; amalgam-rel reads DuckDB database files"),
+    (lambda p: (p.write_bytes(b"\x00" * 64), p)[1], "is not a DuckDB database file"),
     (lambda p: (p.mkdir(), p)[1], "is a directory"),
 ])
 def test_bad_sources_give_one_line_errors(tmp_path, make, expected):
