@@ -14,6 +14,12 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperGroup
+
+try:  # typer 0.2x carries its own copy of click
+    from typer._click.exceptions import NoArgsIsHelpError, UsageError
+except ImportError:  # pragma: no cover - older typer runs on click itself
+    from click.exceptions import NoArgsIsHelpError, UsageError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
@@ -24,16 +30,39 @@ from amalgam_rel.errors import AmalgamError, InputError
 # without attention masks, a default loss); users who want them can set the variable.
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
+# Piped output would otherwise be wrapped at 80 columns, which folds table and column names.
+console = Console(width=None if sys.stdout.isatty() else 160)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 400)
+
+
+class _OneLineUsage(TyperGroup):
+    """Usage errors (an unknown option, a value out of an option's range or of the wrong type) as
+    the one line every other bad input gets, not click's boxed usage block."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except NoArgsIsHelpError as err:  # bare `amalgam-rel`: the help is the answer
+            err.show()
+            sys.exit(err.exit_code)
+        except UsageError as err:
+            where = f" (see {err.ctx.command_path} --help)" if err.ctx is not None else ""
+            err_console.print(f"[bold red]error:[/] {escape(err.format_message())}{escape(where)}",
+                              highlight=False, soft_wrap=True)
+            sys.exit(err.exit_code)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
 app = typer.Typer(
     name="amalgam-rel",
+    cls=_OneLineUsage,
     help="Clone a relational DuckDB database as synthetic data.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# Piped output would otherwise be wrapped at 80 columns, which folds table and column names.
-console = Console(width=None if sys.stdout.isatty() else 160)
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 400)
 
 SidecarOpt = Annotated[
     Optional[Path],

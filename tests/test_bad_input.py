@@ -188,6 +188,24 @@ def example(ws: Workspace) -> None:
 
 TEST_CLI = "tests/test_cli.py"
 TEST_OUTPUTS = "tests/test_output_safety.py"
+TEST_CONNECTION = "tests/test_connection.py"
+TEST_LM_IO = "tests/generation/test_lm_io.py"
+
+
+def sqlite_file(ws: Workspace) -> None:
+    import sqlite3
+
+    con = sqlite3.connect(ws.dir / "shop.sqlite")
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)")
+    con.commit()
+    con.close()
+
+
+def parquet_file(ws: Workspace) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"id": [1, 2]}), ws.dir / "t.parquet")
 SIDECAR_FK = '[[foreign_keys]]\ntable = "Track"\ncolumns = "{}"\nref_table = "Album"\nref_columns = "AlbumId"\n'
 
 CASES: list[Case] = [
@@ -195,7 +213,7 @@ CASES: list[Case] = [
     Case("a database file that does not exist", "inspect missing.duckdb",
          "database file not found: missing.duckdb", see=TEST_CLI),
     Case("a text file given as the database", "inspect notes.txt",
-         "notes.txt is not a DuckDB database file", lambda ws: ws.write("notes.txt", "not a database"), see=TEST_CLI),
+         "notes.txt is a text file; amalgam-rel reads DuckDB database files and DDL (.sql) files", lambda ws: ws.write("notes.txt", "not a database"), see=TEST_CLI),
     Case("a database locked by another process", "inspect chinook.duckdb",
          "database chinook.duckdb is locked by another process (close it and retry)", locked_example, see=TEST_CLI),
     Case("a database with no tables", "synth empty.duckdb -o out.duckdb",
@@ -299,6 +317,37 @@ CASES: list[Case] = [
     Case("fit --force onto a folder that is not a saved model", "fit tiny.duckdb -o notes --force",
          "refusing to replace notes: it is not an amalgam-rel model directory", lambda ws: (tiny(ws), (ws.dir / "notes").mkdir(), ws.write("notes/model.json", "{}"),
                           ws.write("notes/mine.txt", "keep me")), see=TEST_OUTPUTS),
+    # -- sources that are not DuckDB databases (tests/test_connection.py): named, never an extension download --
+    Case("a SQLite database as the source", "synth shop.sqlite -o out.duckdb",
+         "shop.sqlite is a SQLite database; amalgam-rel reads DuckDB database files and DDL (.sql) files", sqlite_file, see=TEST_CONNECTION),
+    Case("a Parquet file as the source", "synth t.parquet -o out.duckdb",
+         "t.parquet is a Parquet file; amalgam-rel reads DuckDB database files and DDL (.sql) files", parquet_file, see=TEST_CONNECTION),
+    Case("a CSV file as the source", "synth t.csv -o out.duckdb",
+         "t.csv is a CSV file; amalgam-rel reads DuckDB database files and DDL (.sql) files",
+         lambda ws: ws.write("t.csv", "id,name\n1,a\n2,b\n"), see=TEST_CONNECTION),
+    Case("a DDL file as the source of synth", "synth shop.sql -o out.duckdb",
+         "shop.sql is a DDL file: it has no rows to learn from; use clone-schema for an empty database with its "
+         "schema, or give a DuckDB database with data",
+         lambda ws: ws.write("shop.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY);"), see=TEST_CONNECTION),
+    Case("a folder as the source", "synth folder -o out.duckdb",
+         "folder is a directory, not a DuckDB database file", lambda ws: (ws.dir / "folder").mkdir(),
+         see=TEST_CONNECTION),
+    # -- the language model: never downloaded (tests/generation/test_lm_io.py) --
+    Case("--llm naming a hub model", "synth tiny.duckdb -o out.duckdb --llm gpt2",
+         "--llm 'gpt2': no such local model directory (models are never downloaded; pass a directory saved with "
+         "save_pretrained)", tiny, see=TEST_LM_IO),
+    # -- usage errors: click's own checks, as one line too --
+    Case("--text-steps 0", "synth tiny.duckdb -o out.duckdb --text-steps 0",
+         "Invalid value for '--text-steps': Input should be greater than or equal to 1 (see amalgam-rel synth --help)",
+         tiny),
+    Case("a --seed that is not a number", "synth tiny.duckdb -o out.duckdb --seed abc",
+         "Invalid value for '--seed': Input should be a valid integer, unable to parse string as an integer "
+         "(see amalgam-rel synth --help)", tiny),
+    Case("an option that does not exist", "synth tiny.duckdb -o out.duckdb --text-budget 10",
+         "No such option: --text-budget (Possible options: --text-steps, --text-values) "
+         "(see amalgam-rel synth --help)", tiny),
+    Case("a command that does not exist", "frob", "No such command 'frob'. (see amalgam-rel --help)"),
+    Case("a missing argument", "synth", "Missing argument 'source'. (see amalgam-rel synth --help)"),
     # -- other parts of issue #21: append their cases here --
 ]
 

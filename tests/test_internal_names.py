@@ -180,7 +180,7 @@ def test_a_database_named_after_every_internal_name_synthesizes_and_evaluates(in
     con.execute(hostile_ddl(tables, holdable({*internal_names.columns, *tables, *ONCE})))
     con.close()
     out, report = tmp_path / "out.duckdb", tmp_path / "report.html"
-    done = cli("synth", source, "-o", out, "--text-budget", "1", "--report", report)
+    done = cli("synth", source, "-o", out, "--text-steps", "5", "--report", report)
     assert done.returncode == 0, done.stderr[-3000:]
     assert report.stat().st_size > 0
     done = cli("evaluate", source, out, "--json")

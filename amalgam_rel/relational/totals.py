@@ -37,6 +37,7 @@ import pyarrow.compute as pc
 
 from sqlglot import exp
 
+from amalgam_rel.connection import connect
 from amalgam_rel.models.codecs.scale import from_numeric, type_bounds
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Database, ForeignKey, Table
@@ -243,7 +244,7 @@ def _accepted(table: Table, parent: pa.Table, column: str, values: pa.Array) -> 
     frame = frame.append_column(at, pa.array(np.arange(frame.num_rows, dtype=np.int64)))
     holds = exp.Coalesce(this=exp.and_(*(exp.paren(c.copy()) for c in checks)), expressions=[exp.true()])
     query = exp.select(holds.as_("ok")).from_(sql.ident(rows)).order_by(sql.column(at))
-    con = duckdb.connect()
+    con = connect()
     try:
         con.register(rows, frame)
         return np.asarray(con.execute(sql.render(query)).fetchnumpy()["ok"], dtype=bool)

@@ -70,13 +70,13 @@ def cli(*args):
 
 
 def test_a_one_row_table_is_repeated_and_said_to_be(source, tmp_path):
-    done = cli("synth", source, "-o", tmp_path / "out.duckdb", "--text-budget", "1")
+    done = cli("synth", source, "-o", tmp_path / "out.duckdb", "--text-steps", "5")
     assert done.returncode == 0, done.stderr
     notes = [line for line in done.stderr.splitlines() if "has 1 row" in line]
     assert notes == ["note: table 'settings' has 1 row: a model of one row can only repeat it, so the synthetic "
                      "rows (and a saved model) carry that row's values"]
     assert rows(tmp_path / "out.duckdb", "SELECT currency, rate FROM settings") == [("EUR", 1.25)]
-    done = cli("fit", source, "-o", tmp_path / "model", "--text-budget", "1")
+    done = cli("fit", source, "-o", tmp_path / "model", "--text-steps", "5")
     assert done.returncode == 0 and "table 'settings' has 1 row" in done.stderr
 
 

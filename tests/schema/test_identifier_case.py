@@ -93,7 +93,7 @@ def test_every_command_accepts_the_mixed_case_schema(mixed_case_db, tmp_path):
         assert done.returncode == 0, done.stderr
         assert "Orders(Cust)" in done.stdout and "Customer(CustomerId)" in done.stdout
     out = tmp_path / "out.duckdb"
-    done = cli("synth", mixed_case_db, "-o", out, "--rows", "ORDERS=5", "--text-budget", "0")
+    done = cli("synth", mixed_case_db, "-o", out, "--rows", "ORDERS=5", "--text-steps", "5")
     assert done.returncode == 0, done.stderr
     con = duckdb.connect(str(out), read_only=True)
     try:
