@@ -119,7 +119,7 @@ def internal_names(tmp_path_factory):
     logs.mkdir()
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(connection, "duckdb", logging_duckdb(logs))
-        model = DatabaseModel(seed=0, iters=30, text_budget_s=1).fit(seed)
+        model = DatabaseModel(seed=0, iters=30, text_steps=5).fit(seed)
         model.sample(work / "synth.duckdb", text_values=20)
         evaluate(seed, work / "synth.duckdb")
         DatabaseModel(seed=0, iters=30, epsilon=4.0, epsilon_text="schema").fit(seed).sample(work / "private.duckdb")
