@@ -20,6 +20,7 @@ import os
 import platform
 import resource
 import statistics
+import subprocess
 import time
 import traceback
 from collections import Counter
@@ -27,7 +28,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
-from benchmarks.fuzz_check import SYNTH_OPTIONS, Outcome, message_class, repro, synth_outcome
+from benchmarks.fuzz_check import Outcome, message_class, repro, synth_options, synth_outcome
 from benchmarks.fuzz_reduce import reduce
 from benchmarks.fuzz_schema import FuzzDatabase, databases
 
@@ -79,8 +80,9 @@ class Tally:
         return {
             "command": f"python -m benchmarks.fuzz --examples {args.examples} --seed {args.seed} "
                        f"--max-tables {args.max_tables} --max-rows {args.max_rows}",
-            "synth_options": " ".join(SYNTH_OPTIONS),
+            "synth_options": " ".join(synth_options()),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+            "commit": _commit(),
             "databases": sum(self.status.values()),
             "outcomes": dict(self.status),
             "crashes": self.status["crash"] + self.status["harness"],
@@ -96,6 +98,21 @@ class Tally:
         }
 
 
+def _commit() -> str:
+    """The commit of the amalgam-rel being fuzzed (``+`` when its tree has uncommitted changes)."""
+    import amalgam_rel
+
+    tree = Path(amalgam_rel.__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(tree), "status", "--porcelain", "amalgam_rel"], capture_output=True,
+                               text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+" if dirty else "")
+
+
 def render_doc(s: dict) -> str:
     lines = ["# Fuzz run", "",
              "Generated databases (random table graphs with composite and self-referencing keys, every column",
@@ -106,6 +123,7 @@ def render_doc(s: dict) -> str:
              "one stderr line. Generator: `benchmarks/fuzz_schema.py`; property: `benchmarks/fuzz_check.py`;",
              "a few examples run in `tests/test_fuzz.py`.", "",
              f"Command: `{s['command']}` (synth options `{s['synth_options']}`)  ",
+             f"amalgam-rel commit: {s['commit']}  ",
              f"Machine: {s['machine']}; {s['wall_s']:.0f} s wall, a median {s['seconds_per_database']['median']} s "
              f"per database, peak RSS {s['peak_rss_mb']} MB", "",
              f"| databases | ok | one-line errors | crashes (tracebacks) | violations |",

@@ -16,6 +16,7 @@ own model of the database, not from amalgam-rel's schema reader, and counts viol
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import signal
@@ -34,13 +35,26 @@ import duckdb
 from benchmarks.fuzz_schema import FuzzDatabase, FuzzTable
 from benchmarks.fuzz_types import quote_ident
 
-# Tiny text budgets: the property is about validity, and a database costs seconds, not minutes.
-SYNTH_OPTIONS = ("--text-values", "4", "--text-budget", "1", "--seed", "0")
+BASE_OPTIONS = ("--text-values", "4", "--seed", "0")
 CATALOG = ("SELECT table_name, column_name, data_type, is_nullable, column_default FROM duckdb_columns() "
            "WHERE NOT internal ORDER BY ALL",
            "SELECT table_name, constraint_type, constraint_column_names, expression, referenced_table, "
            "referenced_column_names FROM duckdb_constraints() ORDER BY ALL",
            "SELECT type_name, labels FROM duckdb_types() WHERE NOT internal AND logical_type = 'ENUM' ORDER BY ALL")
+
+
+@functools.cache
+def synth_options() -> tuple[str, ...]:
+    """Small text work: the property is about validity, and a database should cost seconds. The
+    language model's training is capped by --text-steps where the CLI has it (else by seconds)."""
+    import typer
+
+    from amalgam_rel.cli import app
+
+    synth = typer.main.get_command(app).commands["synth"]
+    flags = {flag for param in synth.params for flag in getattr(param, "opts", ())}
+    cap = ("--text-steps", "20") if "--text-steps" in flags else ("--text-budget", "1")
+    return BASE_OPTIONS + cap
 
 
 @dataclass(frozen=True)
@@ -113,7 +127,7 @@ def _alarm(seconds: int):
         signal.signal(signal.SIGALRM, old)
 
 
-def run_in_process(source: Path, output: Path, options=SYNTH_OPTIONS, timeout_s: int = 600):
+def run_in_process(source: Path, output: Path, options=None, timeout_s: int = 600):
     """(exit code, stderr, exception or None, traceback text) of ``synth`` through typer's runner."""
     from typer.testing import CliRunner
 
@@ -121,27 +135,28 @@ def run_in_process(source: Path, output: Path, options=SYNTH_OPTIONS, timeout_s:
 
     with warnings.catch_warnings(), _alarm(timeout_s):
         warnings.simplefilter("ignore")  # library deprecation chatter is not the CLI's own output
-        result = CliRunner().invoke(app, ["synth", str(source), "-o", str(output), *options])
+        result = CliRunner().invoke(app, ["synth", str(source), "-o", str(output), *(options or synth_options())])
     exc = result.exception
     tb = "".join(traceback.format_exception(*result.exc_info)) if result.exc_info and exc is not None else ""
     return result.exit_code, result.stderr, exc, tb
 
 
-def run_subprocess(source: Path, output: Path, options=SYNTH_OPTIONS, timeout_s: int = 600):
+def run_subprocess(source: Path, output: Path, options=None, timeout_s: int = 600):
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     try:
         proc = subprocess.run([sys.executable, "-m", "amalgam_rel.cli", "synth", str(source), "-o", str(output),
-                               *options], capture_output=True, text=True, timeout=timeout_s, env=env)
+                               *(options or synth_options())], capture_output=True, text=True, timeout=timeout_s, env=env)
     except subprocess.TimeoutExpired:
         return 124, "", _Timeout(f"synth ran past {timeout_s} s"), ""
     return proc.returncode, proc.stderr, None, ""
 
 
-def synth_outcome(db: FuzzDatabase, *, in_process: bool = True, options=SYNTH_OPTIONS, timeout_s: int = 600) -> Outcome:
+def synth_outcome(db: FuzzDatabase, *, in_process: bool = True, options=None, timeout_s: int = 600) -> Outcome:
     """Build ``db``, synthesize it, and judge the result."""
     with tempfile.TemporaryDirectory(prefix="amalgam-fuzz-") as tmp:
         source, output = Path(tmp) / "source.duckdb", Path(tmp) / "synth.duckdb"
         db.build(source)
+        _check_the_checker(db, source)
         run = run_in_process if in_process else run_subprocess
         exit_code, stderr, exc, tb = run(source, output, options, timeout_s)
         outcome = classify(exit_code, stderr, exc, tb, db.names())
@@ -154,6 +169,22 @@ def synth_outcome(db: FuzzDatabase, *, in_process: bool = True, options=SYNTH_OP
 
 
 # -- the independent constraint check --------------------------------------------------------------
+
+
+class HarnessError(Exception):
+    """The generator or the checker is wrong, not amalgam-rel."""
+
+
+def _check_the_checker(db: FuzzDatabase, source: Path) -> None:
+    """The source keeps its constraints (DuckDB enforced them on insert): a check that finds a
+    violation there is wrong, and would blame the synthesizer for its own mistake."""
+    con = duckdb.connect(str(source), read_only=True)
+    try:
+        problems = [p for t in db.tables for p in constraint_violations(con, t)]
+    finally:
+        con.close()
+    if problems:
+        raise HarnessError(f"the check finds violations in the source itself: {problems}")
 
 
 def _count(con, sql: str) -> int:
@@ -215,10 +246,10 @@ def check_output(db: FuzzDatabase, source: Path, output: Path) -> tuple[list[str
         fake.close()
 
 
-def repro(db: FuzzDatabase, outcome: Outcome, options=SYNTH_OPTIONS) -> str:
+def repro(db: FuzzDatabase, outcome: Outcome, options=None) -> str:
     """A failure as one SQL file: how to run it (in comments), then the database's script."""
     head = [f"-- {outcome.status}: {outcome.label}",
             "-- python -c \"import duckdb; duckdb.connect('repro.duckdb').execute(open('repro.sql', encoding='utf-8').read())\"",
-            f"-- python -m amalgam_rel.cli synth repro.duckdb -o out.duckdb {' '.join(options)}"]
+            f"-- python -m amalgam_rel.cli synth repro.duckdb -o out.duckdb {' '.join(options or synth_options())}"]
     head += ["-- " + line for line in outcome.detail.strip().splitlines()[-12:]]
     return "\n".join(head) + "\n" + db.script()

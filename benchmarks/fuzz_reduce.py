@@ -88,6 +88,10 @@ def _simplifications(db: FuzzDatabase) -> Iterator[FuzzDatabase]:
     """Candidates, biggest cut first."""
     for t in reversed(db.tables):
         yield _edit(db, lambda d, t=t: drop_table(d, t.name))
+    for t in db.tables:  # in batches: every column outside the keys, every constraint, every row
+        yield _edit(db, lambda d, t=t: drop_columns(d, t.name, _unkeyed(t)))
+        yield _edit(db, lambda d, t=t: (_table(d, t.name).checks.clear(), _table(d, t.name).uniques.clear()))
+        yield _edit(db, lambda d, t=t: _table(d, t.name).rows.clear())
     for t in db.tables:
         for fk in t.foreign_keys:
             yield _edit(db, lambda d, t=t, fk=fk: drop_columns(d, t.name, set(fk.columns)))
@@ -108,6 +112,12 @@ def _simplifications(db: FuzzDatabase) -> Iterator[FuzzDatabase]:
                 yield _edit(db, lambda d, t=t, c=c: setattr(_table(d, t.name).column(c.name), "not_null", False))
             if c.default is not None:
                 yield _edit(db, lambda d, t=t, c=c: setattr(_table(d, t.name).column(c.name), "default", None))
+
+
+def _unkeyed(table: FuzzTable) -> set[str]:
+    keyed = set(table.primary_key) | {c for u in table.uniques for c in u}
+    keyed |= {c for fk in table.foreign_keys for c in fk.columns}
+    return {c.name for c in table.columns} - keyed
 
 
 def _edit(db: FuzzDatabase, change: Callable[[FuzzDatabase], object]) -> FuzzDatabase:
