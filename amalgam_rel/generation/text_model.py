@@ -752,7 +752,9 @@ def _with_token_budget(plan: ColumnPlan, tokenizer, pairs: list[tuple[str, str]]
     bytes (plus the end): a character no token spells whole takes one token per byte, and an
     undertrained model may spell any character so."""
     targets = [t for p, t in pairs if p.endswith(plan.tag)][:2000]
-    longest = max((len(ids) for ids in tokenizer(targets, add_special_tokens=False)["input_ids"]), default=16)
+    # no targets: every real value is empty (LISTs of no element); the tokenizer refuses an empty batch
+    encoded = tokenizer(targets, add_special_tokens=False)["input_ids"] if targets else []
+    longest = max((len(ids) for ids in encoded), default=16)
     longest_bytes = max((len(t.encode()) for t in targets), default=16)
     return replace(plan, max_new_tokens=int(min(MAX_NEW_TOKENS, max(longest * 1.25 + 8, longest_bytes + 1))))
 

@@ -396,11 +396,26 @@ def resolve_foreign_keys(d: Draft) -> None:
         i = d.fk_index[fk]
         if i not in d.parent_of:
             continue
+        if fk.is_self_reference and not set(fk.ref_columns) <= d.values.keys():
+            continue  # a key the model draws (TIME, BOOLEAN...): it exists after assemble, see below
         idx = d.parent_of[i]
         source = d.values if fk.is_self_reference else None
         for col, ref in zip(fk.columns, fk.ref_columns):
             ref_values = source[ref] if source is not None and ref in source else _parent_column(d, fk, ref)
             d.values[col] = parent_copies.per_row(ref_values, idx)
+
+
+def resolve_drawn_self_references(d: Draft) -> None:
+    """Self-references to a key the model draws rather than a generator issues take its values
+    once they exist and are unique; run again after CHECK repairs, which may redraw the key."""
+    for fk in d.ft.plan.foreign_keys:
+        i = d.fk_index[fk]
+        if not fk.is_self_reference or i not in d.parent_of or set(fk.ref_columns) & d.ft.keys.keys():
+            continue
+        if not set(fk.ref_columns) <= d.values.keys():
+            continue
+        for col, ref in zip(fk.columns, fk.ref_columns):
+            d.values[col] = parent_copies.per_row(d.values[ref], d.parent_of[i])
 
 
 def _parent_column(d: Draft, fk: ForeignKey, column: str) -> pa.Array:
@@ -655,7 +670,8 @@ def _spell(d: Draft, f: spelled.Spelled) -> None:
 
 
 SAMPLE_STAGES = (create_rows, add_date_offsets, keep_fixed_sums, match_foreign_keys, build_self_references, generate_keys, resolve_foreign_keys,
-                 keep_temporal_orders, assemble, repair_unique_sets, enforce_checks, copy_parent_columns, compute_date_parts,
+                 keep_temporal_orders, assemble, repair_unique_sets, resolve_drawn_self_references, enforce_checks,
+                 resolve_drawn_self_references, copy_parent_columns, compute_date_parts,
                  derive_columns, fill_others, spell_columns, fill_text, write_rules_over_text, copy_parent_values,
                  repair_text_unique_sets)
 

@@ -1,0 +1,44 @@
+"""Crashes the fuzz suite (benchmarks/fuzz.py) found, each reduced to its smallest database (#21)."""
+
+from __future__ import annotations
+
+import duckdb
+from typer.testing import CliRunner
+
+from amalgam_rel.cli import app
+
+
+def _synth(tmp_path, ddl: str, rows: list[tuple]) -> duckdb.DuckDBPyConnection:
+    source, out = tmp_path / "s.duckdb", tmp_path / "o.duckdb"
+    con = duckdb.connect(str(source))
+    con.execute(ddl)
+    for row in rows:  # one statement a row: a self-reference must find the row before it
+        con.execute(f"INSERT INTO t VALUES ({', '.join('?' * len(row))})", row)
+    con.close()
+    result = CliRunner().invoke(app, ["synth", str(source), "-o", str(out), "--text-steps", "5"])
+    assert result.exit_code == 0, (result.stderr, result.exception)
+    return duckdb.connect(str(out), read_only=True)
+
+
+def test_a_self_reference_to_a_key_the_model_draws(tmp_path):
+    # a TIME key has no generator: the model draws it, and the self-reference must wait for it
+    # (it looked the table up among the parents: KeyError 't')
+    con = _synth(tmp_path, "CREATE TABLE t (k TIME PRIMARY KEY, p TIME REFERENCES t(k), v INTEGER)",
+                 [("01:00:00", None, 1), ("02:00:00", "01:00:00", 2), ("03:00:00", "01:00:00", 3),
+                  ("04:00:00", "02:00:00", 4), ("05:00:00", "04:00:00", 5)])
+    rows = con.sql("SELECT count(*), count(p) FROM t").fetchone()
+    orphans = con.sql("SELECT count(*) FROM t c WHERE p IS NOT NULL AND p NOT IN (SELECT k FROM t)").fetchone()[0]
+    assert rows[0] == 5 and rows[1] > 0 and orphans == 0
+
+
+def test_a_column_with_no_text_to_spell_gets_a_token_budget(tmp_path):
+    # a plan whose column has no non-empty training target: the tokenizer refuses an empty batch
+    from amalgam_rel.generation.text_model import TextFieldModel, _with_token_budget
+
+    con = duckdb.connect(str(tmp_path / "s.duckdb"))
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, note VARCHAR)")
+    con.execute("INSERT INTO t SELECT i, 'note number ' || i FROM range(30) r(i)")
+    con.close()
+    model = TextFieldModel(train_steps=5, seed=0).fit(tmp_path / "s.duckdb", columns={"t": ["note"]})
+    plan = next(iter(model.plans_.values()))
+    assert _with_token_budget(plan, model.tokenizer_, []).max_new_tokens >= 1
