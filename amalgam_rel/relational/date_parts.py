@@ -36,7 +36,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from amalgam_rel.errors import DataError
+from amalgam_rel.relational.undetermined import own_where_undetermined
 
 HOLDS = 0.99  # a generator bug in 0.6 % of the rows (TPC-DS quarters) still reads as the part
 MIN_ROWS = 30
@@ -280,8 +280,5 @@ def compute(rule: DatePart, dates: pa.Array, target: pa.DataType, rng: np.random
         drop = pa.array(rng.random(len(values)) < rule.null_share)
         values = pc.if_else(drop, pa.scalar(None, target), values)
     if rule.only_where_set:
-        if own is None:
-            raise DataError(f"{rule.column}: the rows without {rule.source} need the column's own values")
-        own = own.combine_chunks() if isinstance(own, pa.ChunkedArray) else own
-        values = pc.if_else(dates.is_valid(), values, own.cast(target))
+        values = own_where_undetermined(values, dates.is_valid(), own, target, rule.column, f"without {rule.source}")
     return values

@@ -39,7 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
-from amalgam_rel.errors import DataError
+from amalgam_rel.relational.undetermined import own_where_undetermined
 from amalgam_rel.models.codecs.scale import from_numeric, natural_step, to_numeric, type_bounds
 from amalgam_rel.schema import sql
 
@@ -246,8 +246,6 @@ def compute(derived: Derived, left: pa.Array, right: pa.Array, arrow_type: pa.Da
     valid = np.isfinite(value)
     out = from_numeric(np.where(valid, value, 0.0), valid, arrow_type)
     if derived.only_where_set:
-        if own is None:
-            raise DataError(f"{derived.column}: the rows lacking an operand need the column's own values")
-        own = own.combine_chunks() if isinstance(own, pa.ChunkedArray) else own
-        out = pc.if_else(pa.array(determined), out, own.cast(arrow_type))
+        out = own_where_undetermined(out, pa.array(determined), own, arrow_type, derived.column,
+                                     "lacking an operand")
     return out

@@ -40,7 +40,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from amalgam_rel.errors import DataError
+from amalgam_rel.relational.undetermined import own_where_undetermined
 
 HOLDS = 0.995
 MIN_ROWS = 30
@@ -155,8 +155,5 @@ def compute(rule: Spelled, number: pa.Array, target: pa.DataType, rng: np.random
         value = pc.if_else(drop, pa.scalar(None, value.type), value)
     value = value.cast(target)
     if rule.only_where_set:
-        if own is None:
-            raise DataError(f"{rule.column}: the rows without {rule.source} need the column's own values")
-        own = own.combine_chunks() if isinstance(own, pa.ChunkedArray) else own
-        value = pc.if_else(number.is_valid(), value, own.cast(target))
+        value = own_where_undetermined(value, number.is_valid(), own, target, rule.column, f"without {rule.source}")
     return value
