@@ -195,9 +195,19 @@ def self_reference_levels(con: duckdb.DuckDBPyConnection, table: Table, fks: lis
     checks that on insert.
     """
     n = data.num_rows
+    # only the key columns: the others are not needed, and some (UNIONs, far dates in LISTs) do
+    # not convert back from DuckDB
+    wanted = {c for fk in fks for c in (*fk.columns, *fk.ref_columns)}
+    data = data.select([c for c in data.column_names if c in wanted])
     parents = []
     row = sql.fresh_name("__row", data.column_names)
+    rows = sql.internal("levels")
     con.register(_CHUNK, data.append_column(row, pa.array(np.arange(n, dtype=np.int64))))
+    # joined as a DuckDB table, not the Arrow view: DuckDB pushes join filters into an Arrow scan
+    # as Python ints, and a UBIGINT key past 2**63 (18446744073709551615) overflowed there
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {sql.render(sql.ident(rows))} AS SELECT * FROM "
+                f"{sql.render(sql.ident(_CHUNK))}")
+    con.unregister(_CHUNK)
     try:
         for fk in fks:
             match = exp.and_(*(
@@ -205,8 +215,8 @@ def self_reference_levels(con: duckdb.DuckDBPyConnection, table: Table, fks: lis
             ))
             query = (
                 exp.select(sql.column(row, "c").as_("child"), sql.column(row, "p").as_("parent"))
-                .from_(exp.Table(this=sql.ident(_CHUNK), alias=exp.TableAlias(this=sql.ident("c"))))
-                .join(exp.Table(this=sql.ident(_CHUNK), alias=exp.TableAlias(this=sql.ident("p"))), on=match)
+                .from_(exp.Table(this=sql.ident(rows), alias=exp.TableAlias(this=sql.ident("c"))))
+                .join(exp.Table(this=sql.ident(rows), alias=exp.TableAlias(this=sql.ident("p"))), on=match)
             )
             pairs = con.execute(sql.render(query)).fetchnumpy()
             parent = np.full(n, -1, dtype=np.int64)
@@ -214,7 +224,7 @@ def self_reference_levels(con: duckdb.DuckDBPyConnection, table: Table, fks: lis
             parent[pairs["child"][~loops]] = pairs["parent"][~loops]
             parents.append(parent)
     finally:
-        con.unregister(_CHUNK)
+        con.execute(f"DROP TABLE IF EXISTS {sql.render(sql.ident(rows))}")
     depth = np.zeros(n, dtype=np.int64)
     for _ in range(n + 1):
         new = np.zeros(n, dtype=np.int64)

@@ -42,3 +42,12 @@ def test_a_column_with_no_text_to_spell_gets_a_token_budget(tmp_path):
     model = TextFieldModel(train_steps=5, seed=0).fit(tmp_path / "s.duckdb", columns={"t": ["note"]})
     plan = next(iter(model.plans_.values()))
     assert _with_token_budget(plan, model.tokenizer_, []).max_new_tokens >= 1
+
+
+def test_a_self_reference_on_a_ubigint_key_past_2_63(tmp_path):
+    # DuckDB pushed the join's key filter into the Arrow scan as a Python int: OverflowError
+    big = 18446744073709551615
+    con = _synth(tmp_path, "CREATE TABLE t (k UBIGINT PRIMARY KEY, p UBIGINT REFERENCES t(k), v INTEGER)",
+                 [(big, None, 1), (31594, big, 2), (321893, big, 3), (99999999, 31594, 4), (5, None, 5)])
+    orphans = con.sql("SELECT count(*) FROM t c WHERE p IS NOT NULL AND p NOT IN (SELECT k FROM t)").fetchone()[0]
+    assert con.sql("SELECT count(*) FROM t").fetchone()[0] == 5 and orphans == 0
