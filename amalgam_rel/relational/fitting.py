@@ -545,7 +545,10 @@ def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     else:
         left_out = model.left_out_
     ft.model = model
-    ft.text_columns = tuple(c for c, why in left_out.items() if why.startswith(LANGUAGE_MODEL) and ft.table.has_column(c))
+    # a column without one value (all NULL, or an empty table) gives the language model nothing to
+    # learn: its filler writes what it holds
+    ft.text_columns = tuple(c for c, why in left_out.items() if why.startswith(LANGUAGE_MODEL) and ft.table.has_column(c)
+                            and ft.frame.column(c).null_count < ft.frame.num_rows)
     ft.context = tuple(c for c in ft.context if context_column(c) in ft.modelled)
     ft.matched = {i: c for i, c in ft.matched.items() if matched_column(i, c) in ft.modelled}
     others = [c for c, why in left_out.items() if ft.table.has_column(c) and c not in exclude and c not in ft.text_columns]

@@ -51,3 +51,10 @@ def test_a_self_reference_on_a_ubigint_key_past_2_63(tmp_path):
                  [(big, None, 1), (31594, big, 2), (321893, big, 3), (99999999, 31594, 4), (5, None, 5)])
     orphans = con.sql("SELECT count(*) FROM t c WHERE p IS NOT NULL AND p NOT IN (SELECT k FROM t)").fetchone()[0]
     assert con.sql("SELECT count(*) FROM t").fetchone()[0] == 5 and orphans == 0
+
+
+def test_text_columns_without_one_value(tmp_path):
+    # the language model was handed columns holding only NULLs: 'no column to learn text from'
+    con = _synth(tmp_path, "CREATE TABLE t (id INTEGER PRIMARY KEY, tags VARCHAR[], note VARCHAR, v DOUBLE)",
+                 [(i, None, None, i / 3) for i in range(12)])
+    assert con.sql("SELECT count(*), count(tags), count(note) FROM t").fetchone() == (12, 0, 0)
