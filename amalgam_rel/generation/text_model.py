@@ -883,7 +883,16 @@ def _distance(value: Any, wanted: float) -> float:
 
 
 def _hashable(v: Any):
-    return json.dumps(v, sort_keys=True, default=str) if isinstance(v, dict | list) else v
+    return json.dumps(_string_keys(v), sort_keys=True, default=str) if isinstance(v, dict | list | tuple) else v
+
+
+def _string_keys(v: Any):
+    """JSON takes only string keys: a MAP keyed by DECIMAL or TIMESTAMP values is spelled out."""
+    if isinstance(v, dict):
+        return {str(k): _string_keys(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_string_keys(x) for x in v]
+    return v
 
 
 def _table_json(t: Table) -> dict:

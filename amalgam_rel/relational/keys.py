@@ -28,6 +28,7 @@ import math
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Annotated
 
 import numpy as np
@@ -38,6 +39,9 @@ from pydantic import Field
 from amalgam_rel.errors import DataError, SchemaError
 from amalgam_rel.saved import typed
 from amalgam_rel.schema.types import Kind, SqlType
+
+
+_INT64_MAX = int(np.iinfo(np.int64).max)
 
 
 @dataclass
@@ -54,7 +58,13 @@ class IntegerSequence:
         if self.high is not None and n and last > self.high:
             raise DataError(f"{n} new keys from {first} overflow the key type's maximum {self.high}")
         self.issued += n
-        return pa.array(np.arange(first, first + n, dtype=np.int64)).cast(self.arrow_type)
+        if -_INT64_MAX <= first and last <= _INT64_MAX:
+            return pa.array(np.arange(first, first + n, dtype=np.int64)).cast(self.arrow_type)
+        # UBIGINT and HUGEINT keys past 2**63: numpy's int64 cannot hold them, Python's ints can
+        values = range(first, first + n)
+        if pa.types.is_decimal(self.arrow_type):
+            return pa.array([Decimal(v) for v in values], self.arrow_type)
+        return pa.array(values, self.arrow_type)
 
     def to_json(self) -> dict:
         return {"kind": "integer", "start": self.start, "low": self.low, "high": self.high, "type": _type_json(self.arrow_type)}
@@ -152,6 +162,9 @@ def fit_key_generator(values: pa.ChunkedArray | pa.Array, sql_type: SqlType):
         low, high = sql_type.integer_range or (None, None)
         start = int(pc.min(values).as_py()) if len(values) else 1
         arrow_type = pa.int64() if kind is Kind.DECIMAL or sql_type.name in {"HUGEINT", "UHUGEINT", "UBIGINT", "BIGNUM"} else values.type
+        if start > _INT64_MAX // 2 and pa.types.is_int64(arrow_type):
+            # keys near or past 2**63 (UBIGINT, HUGEINT, DECIMAL(20+, 0)): int64 cannot count on
+            arrow_type = pa.decimal128(38, 0)
         return IntegerSequence(start, low, high, arrow_type)
     if kind is Kind.STRING:
         return PatternCodes(_alphabets([v for v in values.to_pylist()]))

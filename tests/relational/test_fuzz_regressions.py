@@ -58,3 +58,33 @@ def test_text_columns_without_one_value(tmp_path):
     con = _synth(tmp_path, "CREATE TABLE t (id INTEGER PRIMARY KEY, tags VARCHAR[], note VARCHAR, v DOUBLE)",
                  [(i, None, None, i / 3) for i in range(12)])
     assert con.sql("SELECT count(*), count(tags), count(note) FROM t").fetchone() == (12, 0, 0)
+
+
+def test_a_decimal_key_past_2_63_is_counted_on(tmp_path):
+    # new keys were counted in int64 from the smallest real key: OverflowError
+    con = _synth(tmp_path, "CREATE TABLE t (k DECIMAL(20,0) PRIMARY KEY, v INTEGER)",
+                 [(9999999999999999999 + i, i) for i in range(6)])
+    assert con.sql("SELECT count(DISTINCT k), min(k) > 9223372036854775807 FROM t").fetchone() == (6, True)
+
+
+def test_maps_keyed_by_times_and_lists_of_lists_as_text(tmp_path):
+    # a MAP keyed by TIME values, a fixed-size array of lists: JSON keys must be strings and a
+    # drawn value was looked up in a set as it came ('keys must be str', 'unhashable type')
+    rows = [({f"0{i % 9}:00:00": i / 7, "12:30:00": None}, [[i, i + 1], [i * 2]]) for i in range(30)]
+    source, out = tmp_path / "s.duckdb", tmp_path / "o.duckdb"
+    con = duckdb.connect(str(source))
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, m MAP(TIME, DOUBLE) NOT NULL, a INTEGER[][2] NOT NULL)")
+    for i, (m, a) in enumerate(rows):
+        con.execute("INSERT INTO t VALUES (?, MAP(?::TIME[], ?::DOUBLE[]), ?::INTEGER[][2])",
+                    [i, list(m), list(m.values()), a])
+    con.close()
+    result = CliRunner().invoke(app, ["synth", str(source), "-o", str(out), "--text-steps", "5", "--text-values", "4"])
+    assert result.exit_code in (0, 2), result.exception
+    assert result.exit_code == 0 or len(result.stderr.splitlines()) == 1, result.stderr
+
+
+def test_timestamptz_values_reach_python(tmp_path):
+    # DuckDB hands TIMESTAMPTZ to Python only with pytz installed: 'Required module ... failed to import'
+    con = _synth(tmp_path, "CREATE TABLE t (id INTEGER PRIMARY KEY, happened TIMESTAMPTZ, note VARCHAR)",
+                 [(i, f"2024-01-{i + 1:02d} 10:00:00+02", f"note {i} of many words") for i in range(25)])
+    assert con.sql("SELECT count(happened) FROM t").fetchone()[0] > 0
