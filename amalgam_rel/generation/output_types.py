@@ -450,7 +450,11 @@ def dump(s: dict, v: Any) -> str:
         return dump(_branch(s["anyOf"], v), v)
     if "enum" in s:
         return json.dumps(v, ensure_ascii=False)
-    kind = s["type"]
+    kind = s.get("type")
+    if kind in ("object", "array") and not isinstance(v, dict | list | tuple):
+        # a JSON document of another kind than its schema's first (a string among objects):
+        # written as it is; the value's validator judges it
+        return json.dumps(v, ensure_ascii=False, default=str)
     if kind == "object":
         pairs = [json.dumps(k, ensure_ascii=False) + ":" + dump(sub, v[k]) for k, sub in s["properties"].items() if k in v]
         return "{" + ",".join(pairs) + "}"
@@ -482,7 +486,9 @@ def _branch(options: list[dict], v: Any) -> dict:
         if "enum" in o:
             if v in o["enum"]:
                 return o
-        elif o["type"] == want or (o["type"] == "number" and want == "integer"):
+        elif "anyOf" in o and _branch(o["anyOf"], v).get("type") == want:
+            return o  # a union nested in a union (JSON[] beside other kinds)
+        elif o.get("type") == want or (o.get("type") == "number" and want == "integer"):
             return o
     return options[0]
 

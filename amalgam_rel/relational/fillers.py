@@ -68,13 +68,14 @@ def fit_filler(values: pa.ChunkedArray | pa.Array, sql_type: SqlType, max_length
                               "(UNION values are not generated yet, only written NULL)")
         return Filler("null", 1.0, [])
     n = len(values)
-    present = values.drop_null()
-    null_share = 1.0 - len(present) / n if n else 1.0
-    if len(present) == 0:
+    # counted, not dropped: a type Arrow only carries (BIGNUM[]: an opaque extension) has no builder
+    null_share = values.null_count / n if n else 1.0
+    if n == 0 or values.null_count == n:
         return Filler("null", 1.0, [])
     kind = {Kind.BLOB: "blob", Kind.UUID: "uuid", Kind.BIT: "bit"}.get(sql_type.kind)
     if kind is None:
-        raise SchemaError(f"no filler for {sql_type.sql()} columns")
+        raise SchemaError(f"{name}: cannot synthesize {sql_type.sql()} values (no model or filler takes them yet)")
+    present = values.drop_null()
     if kind == "uuid":
         return Filler(kind, null_share, [16])
     sample = present.to_pylist()[:max_lengths]

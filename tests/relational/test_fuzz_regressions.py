@@ -88,3 +88,23 @@ def test_timestamptz_values_reach_python(tmp_path):
     con = _synth(tmp_path, "CREATE TABLE t (id INTEGER PRIMARY KEY, happened TIMESTAMPTZ, note VARCHAR)",
                  [(i, f"2024-01-{i + 1:02d} 10:00:00+02", f"note {i} of many words") for i in range(25)])
     assert con.sql("SELECT count(happened) FROM t").fetchone()[0] > 0
+
+
+def test_a_list_of_bignums_is_counted_not_built(tmp_path):
+    # BIGNUM[] reaches Arrow as an opaque extension type: dropping its NULLs had no builder
+    con = _synth(tmp_path, "CREATE TABLE t (id INTEGER PRIMARY KEY, big BIGNUM[], v DOUBLE)",
+                 [(i, None, i / 3) for i in range(10)])
+    assert con.sql("SELECT count(*), count(big) FROM t").fetchone() == (10, 0)
+
+
+def test_json_lists_whose_elements_are_of_several_kinds(tmp_path):
+    # a JSON element schema that is itself a union of kinds had no 'type' to match: KeyError
+    docs = ['{"a": 1}', '[1, 2]', '"text"', '3', 'true', '{"b": [1, {"c": null}]}']
+    source, out = tmp_path / "s.duckdb", tmp_path / "o.duckdb"
+    con = duckdb.connect(str(source))
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, docs JSON[] NOT NULL)")
+    for i in range(30):
+        con.execute("INSERT INTO t VALUES (?, ?::JSON[])", [i, [docs[i % 6], docs[(i * 5) % 6]]])
+    con.close()
+    result = CliRunner().invoke(app, ["synth", str(source), "-o", str(out), "--text-steps", "5", "--text-values", "4"])
+    assert result.exit_code == 0 or (result.exit_code == 2 and len(result.stderr.splitlines()) == 1), result.exception
