@@ -30,8 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
+from amalgam_rel.connection import connect
 from benchmarks.fuzz_schema import FuzzDatabase, FuzzTable
 from benchmarks.fuzz_types import quote_ident
 
@@ -178,7 +177,7 @@ class HarnessError(Exception):
 def _check_the_checker(db: FuzzDatabase, source: Path) -> None:
     """The source keeps its constraints (DuckDB enforced them on insert): a check that finds a
     violation there is wrong, and would blame the synthesizer for its own mistake."""
-    con = duckdb.connect(str(source), read_only=True)
+    con = connect(source, read_only=True)
     try:
         problems = [p for t in db.tables for p in constraint_violations(con, t)]
     finally:
@@ -224,8 +223,8 @@ def constraint_violations(con, table: FuzzTable) -> list[str]:
 
 def check_output(db: FuzzDatabase, source: Path, output: Path) -> tuple[list[str], list[str]]:
     """(violations, notes) of the synthetic database ``output`` against the generated ``db``."""
-    real = duckdb.connect(str(source), read_only=True)
-    fake = duckdb.connect(str(output), read_only=True)
+    real = connect(source, read_only=True)
+    fake = connect(output, read_only=True)
     try:
         problems, notes = [], []
         for query in CATALOG:
@@ -249,7 +248,7 @@ def check_output(db: FuzzDatabase, source: Path, output: Path) -> tuple[list[str
 def repro(db: FuzzDatabase, outcome: Outcome, options=None) -> str:
     """A failure as one SQL file: how to run it (in comments), then the database's script."""
     head = [f"-- {outcome.status}: {outcome.label}",
-            "-- python -c \"import duckdb; duckdb.connect('repro.duckdb').execute(open('repro.sql', encoding='utf-8').read())\"",
+            "-- python -c \"from amalgam_rel.connection import connect; connect('repro.duckdb').execute(open('repro.sql', encoding='utf-8').read())\"",
             f"-- python -m amalgam_rel.cli synth repro.duckdb -o out.duckdb {' '.join(options or synth_options())}"]
     head += ["-- " + line for line in outcome.detail.strip().splitlines()[-12:]]
     return "\n".join(head) + "\n" + db.script()

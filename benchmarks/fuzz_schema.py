@@ -19,10 +19,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
 from hypothesis import assume
 from hypothesis import strategies as st
 
+from amalgam_rel.connection import connect
 from benchmarks.fuzz_types import (INTEGER_TYPES, VARCHAR, FuzzType, ascii_fold, column_types, enum_name,
                                    identifiers, key_types, quote_ident, quote_string)
 
@@ -121,7 +121,7 @@ class FuzzDatabase:
         return "\n".join(statements) + "\n"
 
     def build(self, path) -> None:
-        con = duckdb.connect(str(path))
+        con = connect(path)
         try:
             con.execute(self.script())
         finally:

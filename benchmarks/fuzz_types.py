@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable
 
-import duckdb
 from hypothesis import strategies as st
+
+from amalgam_rel.connection import connect
 
 # -- identifiers and text --------------------------------------------------------------------------
 
@@ -44,7 +45,7 @@ ANY_CHARACTER = st.characters(exclude_categories=("Cs",), exclude_characters="\x
 
 # A named ENUM may not take the name of a type DuckDB already has (which includes "type" and "guid").
 BUILTIN_TYPE_NAMES = frozenset(
-    name.lower() for (name,) in duckdb.connect().execute("SELECT DISTINCT type_name FROM duckdb_types()").fetchall())
+    name.lower() for (name,) in connect().execute("SELECT DISTINCT type_name FROM duckdb_types()").fetchall())
 
 
 def ascii_fold(name: str) -> str:
