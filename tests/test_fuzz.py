@@ -33,10 +33,7 @@ INTEGER = INTEGER_TYPES[2]
 # Crash classes (regexes over Outcome.label) this suite found that are not fixed yet; an example of
 # the derandomized run that fails this way is let pass. THE LEAD EMPTIES THIS once they are fixed
 # (repros: /work/fuzz-findings.md, docs/fuzz.md).
-KNOWN_FAILURES: dict[str, str] = {
-    r"IndexError: .* @ text_model\.py:_with_token_budget": "a LIST column whose values hold no element",
-    r"KeyError: .* @ sampling\.py:_parent_column": "a self-reference to a key that is not generated (BOOLEAN, TIME)",
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 def known(outcome: Outcome) -> bool:
