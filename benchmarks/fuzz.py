@@ -76,13 +76,13 @@ class Tally:
             (self.out / self.file_name((status, label), "-reduced")).write_text(repro(small, outcome), encoding="utf-8")
             print(f"reduced {status} {label[:80]}: {len(db.script())} -> {len(small.script())} characters", flush=True)
 
-    def summary(self, args, wall_s: float) -> dict:
+    def summary(self, args, wall_s: float, commit: str) -> dict:
         return {
             "command": f"python -m benchmarks.fuzz --examples {args.examples} --seed {args.seed} "
                        f"--max-tables {args.max_tables} --max-rows {args.max_rows}",
             "synth_options": " ".join(synth_options()),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-            "commit": _commit(),
+            "commit": commit,
             "databases": sum(self.status.values()),
             "outcomes": dict(self.status),
             "crashes": self.status["crash"] + self.status["harness"],
@@ -155,7 +155,7 @@ def main(argv=None) -> int:
     parser.add_argument("--reduce-budget", type=int, default=150, help="synth runs per class while reducing")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    tally, start = Tally(args.out), time.perf_counter()
+    tally, start, commit = Tally(args.out), time.perf_counter(), _commit()
 
     @settings(max_examples=args.examples, phases=[Phase.generate], database=None, deadline=None,
               suppress_health_check=list(HealthCheck))
@@ -173,7 +173,7 @@ def main(argv=None) -> int:
         print(f"{n:4d} {outcome.status:9s} {seconds:6.1f}s {len(db.tables)} tables  {outcome.label[:110]}", flush=True)
 
     one()
-    summary = tally.summary(args, time.perf_counter() - start)
+    summary = tally.summary(args, time.perf_counter() - start, commit)
     print(json.dumps({k: v for k, v in summary.items() if k != "features"}, indent=2, ensure_ascii=False))
     if args.reduce:
         tally.reduce_all({"crash", "violation", "harness"} | ({"error"} if args.reduce_errors else set()),

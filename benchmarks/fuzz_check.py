@@ -7,7 +7,8 @@ as a subprocess, as a user runs it) and sorts the result into an :class:`Outcome
 
 - ``ok``: exit 0, the output's catalog equals the source's, and no constraint is violated;
 - ``error``: exit 2 and exactly one stderr line ``error: ...`` (an input amalgam-rel refuses);
-- ``violation``: exit 0 but a constraint fails on the output, or its catalog differs;
+- ``violation``: exit 0 but a constraint fails on the output, or its catalog differs; or exit 2
+  because DuckDB refused to write the synthetic rows (a duplicate key, a value outside its type);
 - ``crash``: anything else (a traceback, exit 1, an exit 2 with more than one line, a timeout).
 
 The constraint check is independent of amalgam-rel: it reads the constraints from the generator's
@@ -40,6 +41,12 @@ CATALOG = ("SELECT table_name, column_name, data_type, is_nullable, column_defau
            "SELECT table_name, constraint_type, constraint_column_names, expression, referenced_table, "
            "referenced_column_names FROM duckdb_constraints() ORDER BY ALL",
            "SELECT type_name, labels FROM duckdb_types() WHERE NOT internal AND logical_type = 'ENUM' ORDER BY ALL")
+
+
+# A one-line error that is DuckDB refusing the synthetic rows at write time (a duplicate key, a value
+# outside its type): the output would have broken a constraint, so it counts as a violation, not as
+# a refused input.
+WRITE_REFUSED = re.compile(r"error: writing table .*: (Constraint|Conversion) Error")
 
 
 @functools.cache
@@ -97,6 +104,8 @@ def classify(exit_code: int, stderr: str, exc: BaseException | None, tb: str, na
     if exit_code == 0:
         return None
     if exit_code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in stderr:
+        if WRITE_REFUSED.match(lines[0]):  # amalgam-rel's own rows broke a constraint or a type
+            return Outcome("violation", "refused on write: " + message_class(lines[0], names), lines[0])
         return Outcome("error", message_class(lines[0], names), lines[0])
     if "Traceback (most recent call last)" in stderr:
         last = lines[-1] if lines else ""

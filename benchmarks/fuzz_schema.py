@@ -138,21 +138,12 @@ class FuzzDatabase:
         for t in self.tables:
             found |= {f"rows={min(len(t.rows), 3)}{'+' if len(t.rows) >= 3 else ''}"}
             for c in t.columns:
-                found.add("type " + _type_family(c.type.sql))
+                found |= {"type " + family for family in c.type.families()}
                 if t.rows and all(r[c.name] is None for r in t.rows):
                     found.add("all-NULL column")
         if self.enum_types:
             found.add("named ENUM type")
         return found
-
-
-def _type_family(sql: str) -> str:
-    """INTEGER, DECIMAL, LIST, STRUCT, ...: the outermost type constructor of a spelling."""
-    if sql.endswith("]"):
-        return "ARRAY" if sql[sql.rindex("[") + 1:-1] else "LIST"
-    if sql.startswith('"'):
-        return "ENUM"
-    return sql.split("(")[0]
 
 
 # -- strategies ------------------------------------------------------------------------------------

@@ -86,6 +86,8 @@ def test_the_reducer_keeps_what_the_failure_needs_and_drops_the_rest():
 @pytest.mark.parametrize("run, status", [
     ((0, "", None, ""), None),
     ((2, "error: table 'x' has no rows\n", None, ""), "error"),
+    ((2, "error: writing table 't': Constraint Error: Duplicate key \"k: 1\" violates unique constraint.\n", None, ""),
+     "violation"),
     ((2, "error: one\nerror: two\n", None, ""), "crash"),
     ((2, "Traceback (most recent call last):\n  File 'x'\nValueError: boom\n", None, ""), "crash"),
     ((1, "", KeyError("k"), "Traceback ..."), "crash"),
