@@ -78,7 +78,18 @@ def python_values(values: pa.Array | pa.ChunkedArray) -> list:
     t = values.type
     if pa.types.is_timestamp(t) and t.unit == "ns":
         values = values.cast(pa.timestamp("us", t.tz), safe=False)
-    return values.to_pylist()
+    try:
+        return values.to_pylist()
+    except (OverflowError, ValueError):  # DATE 'infinity', years past 9999: no Python value holds them
+        return [_python_value(v) for v in values]
+
+
+def _python_value(scalar: pa.Scalar):
+    """One value as Python's, or None where Python has none (it is only a prompt's context)."""
+    try:
+        return scalar.as_py()
+    except (OverflowError, ValueError):
+        return None
 
 
 def _array(values) -> pa.Array:

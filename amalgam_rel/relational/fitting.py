@@ -579,7 +579,7 @@ def find_fixed_sums(ft: FittedTable, frames, fitted, options: FitOptions) -> Non
     for column in ft.table.columns:
         if column.type.kind not in NUMERIC_KINDS or column.name in skip or column.name not in ft.modelled:
             continue
-        values = ft.frame.column(column.name).cast(pa.float64()).to_numpy(zero_copy_only=False)[filled]
+        values = ft.frame.column(column.name).cast(pa.float64(), safe=False).to_numpy(zero_copy_only=False)[filled]
         step = detect_step(values[~np.isnan(values)], step_candidates(ft.frame.schema.field(column.name).type))
         fixed = find_fixed_sum(column.name, values, groups, step) if step is not None else None
         if fixed is not None:

@@ -108,3 +108,14 @@ def test_json_lists_whose_elements_are_of_several_kinds(tmp_path):
     con.close()
     result = CliRunner().invoke(app, ["synth", str(source), "-o", str(out), "--text-steps", "5", "--text-values", "4"])
     assert result.exit_code == 0 or (result.exit_code == 2 and len(result.stderr.splitlines()) == 1), result.exception
+
+
+def test_an_infinite_date_beside_a_nested_column(tmp_path):
+    # the row context handed to the language model turned DATE '-infinity' into a Python date
+    source, out = tmp_path / "s.duckdb", tmp_path / "o.duckdb"
+    con = duckdb.connect(str(source))
+    con.execute("CREATE TABLE t (d DATE NOT NULL, m MAP(VARCHAR, INTEGER) NOT NULL)")
+    con.execute("INSERT INTO t VALUES (DATE '-infinity', MAP {})")
+    con.close()
+    result = CliRunner().invoke(app, ["synth", str(source), "-o", str(out), "--text-steps", "5", "--text-values", "4"])
+    assert result.exit_code == 0, (result.stderr, result.exception)
