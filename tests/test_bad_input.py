@@ -192,6 +192,14 @@ TEST_CONNECTION = "tests/test_connection.py"
 TEST_LM_IO = "tests/generation/test_lm_io.py"
 
 
+def not_a_model(ws: Workspace) -> None:
+    """A folder holding a file named model.json and a file of the user's."""
+    tiny(ws)
+    (ws.dir / "notes").mkdir()
+    ws.write("notes/model.json", "{}")
+    ws.write("notes/mine.txt", "keep me")
+
+
 def sqlite_file(ws: Workspace) -> None:
     import sqlite3
 
@@ -213,7 +221,8 @@ CASES: list[Case] = [
     Case("a database file that does not exist", "inspect missing.duckdb",
          "database file not found: missing.duckdb", see=TEST_CLI),
     Case("a text file given as the database", "inspect notes.txt",
-         "notes.txt is a text file; amalgam-rel reads DuckDB database files and DDL (.sql) files", lambda ws: ws.write("notes.txt", "not a database"), see=TEST_CLI),
+         "notes.txt is a text file; amalgam-rel reads DuckDB database files and DDL (.sql) files",
+         lambda ws: ws.write("notes.txt", "not a database"), see=TEST_CLI),
     Case("a database locked by another process", "inspect chinook.duckdb",
          "database chinook.duckdb is locked by another process (close it and retry)", locked_example, see=TEST_CLI),
     Case("a database with no tables", "synth empty.duckdb -o out.duckdb",
@@ -315,13 +324,14 @@ CASES: list[Case] = [
     Case("--report in a folder that does not exist", "synth tiny.duckdb -o out.duckdb --report nodir/r.html",
          "cannot write nodir/r.html: the folder nodir does not exist", tiny, see=TEST_OUTPUTS),
     Case("fit --force onto a folder that is not a saved model", "fit tiny.duckdb -o notes --force",
-         "refusing to replace notes: it is not an amalgam-rel model directory", lambda ws: (tiny(ws), (ws.dir / "notes").mkdir(), ws.write("notes/model.json", "{}"),
-                          ws.write("notes/mine.txt", "keep me")), see=TEST_OUTPUTS),
+         "refusing to replace notes: it is not an amalgam-rel model directory", not_a_model, see=TEST_OUTPUTS),
     # -- sources that are not DuckDB databases (tests/test_connection.py): named, never an extension download --
     Case("a SQLite database as the source", "synth shop.sqlite -o out.duckdb",
-         "shop.sqlite is a SQLite database; amalgam-rel reads DuckDB database files and DDL (.sql) files", sqlite_file, see=TEST_CONNECTION),
+         "shop.sqlite is a SQLite database; amalgam-rel reads DuckDB database files and DDL (.sql) files",
+         sqlite_file, see=TEST_CONNECTION),
     Case("a Parquet file as the source", "synth t.parquet -o out.duckdb",
-         "t.parquet is a Parquet file; amalgam-rel reads DuckDB database files and DDL (.sql) files", parquet_file, see=TEST_CONNECTION),
+         "t.parquet is a Parquet file; amalgam-rel reads DuckDB database files and DDL (.sql) files",
+         parquet_file, see=TEST_CONNECTION),
     Case("a CSV file as the source", "synth t.csv -o out.duckdb",
          "t.csv is a CSV file; amalgam-rel reads DuckDB database files and DDL (.sql) files",
          lambda ws: ws.write("t.csv", "id,name\n1,a\n2,b\n"), see=TEST_CONNECTION),

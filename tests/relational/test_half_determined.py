@@ -14,8 +14,7 @@ import pytest
 
 from .conftest import fit
 
-hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # a test dependency: never skipped
 
 _spec = importlib.util.spec_from_file_location("fuzz_columns", Path(__file__).resolve().parent.parent / "fuzz_columns.py")
 fuzz = importlib.util.module_from_spec(_spec)
