@@ -181,6 +181,11 @@ EpsilonTextOpt = Annotated[
     typer.Option("--epsilon-text", help="Text and nested columns under --epsilon: 'refuse' (an error naming them) "
                                         "or 'schema' (placeholder values made from the schema alone, no data)."),
 ]
+SynthesizeOpt = Annotated[Optional[list[str]], typer.Option(
+    "--synthesize", help="TABLE: synthesize it even if it is a small reference table kept verbatim by default (repeatable).")]
+PublicOpt = Annotated[Optional[list[str]], typer.Option(
+    "--public", help="TABLE: under --epsilon, its rows are public (a list of countries): a reference table may be "
+                     "kept verbatim (repeatable).")]
 
 
 def _privacy_options(db, epsilon, delta, max_children, epsilon_text) -> dict:
@@ -262,6 +267,13 @@ def _check_has_rows(source: Path) -> None:
     if is_ddl_file(source):
         raise InputError(f"{source} is a DDL file: it has no rows to learn from; use clone-schema for an empty "
                          "database with its schema, or give a DuckDB database with data")
+
+
+def _print_kept(model) -> None:
+    from amalgam_rel.relational.reference import kept_line
+
+    for line in filter(None, [kept_line(model.reference_)]):
+        err_console.print(line, highlight=False, markup=False)
 
 
 def _print_single_rows(model) -> None:
@@ -349,9 +361,12 @@ def synth(
     delta: DeltaOpt = 1e-9,
     max_children: MaxChildrenOpt = None,
     epsilon_text: EpsilonTextOpt = "refuse",
+    synthesize: SynthesizeOpt = None,
+    public: PublicOpt = None,
 ) -> None:
     """Fit models on SOURCE and write a synthetic database with the same DDL to OUTPUT."""
     from amalgam_rel.dp.accounting import ledger_path
+    from amalgam_rel.relational.reference import reference_params
     from amalgam_rel.schema.load import load_schema
     from amalgam_rel.writing.outputs import check_outputs
 
@@ -363,7 +378,8 @@ def synth(
                   sources=_inputs(source, sidecar, llm))
     schema = load_schema(source)
     parsed_rows = _check_sample_options(schema, scale, parsed_rows)
-    privacy = _privacy_options(schema, epsilon, delta, max_children, epsilon_text)
+    privacy = _privacy_options(schema, epsilon, delta, max_children, epsilon_text) \
+        | reference_params(schema, synthesize, public, epsilon)
     with _progress() as progress:
         model = _fit(source, sidecar, seed, llm, text_steps, progress, privacy)
         result = _sample(model, output, scale, parsed_rows, seed, force, progress, _text_values(text_values),
@@ -375,6 +391,7 @@ def synth(
     err_console.print(f"wrote {output}: {len(result.rows)} tables, {total:,} rows "
                       f"(fit {model.fit_seconds_:.1f} s, sample {sum(result.seconds.values()):.1f} s)", highlight=False)
     _print_text_summary(result, model)
+    _print_kept(model)
     _print_single_rows(model)
     if report:
         from amalgam_rel.evaluation import evaluate as run_evaluation
@@ -401,14 +418,19 @@ def fit(
     delta: DeltaOpt = 1e-9,
     max_children: MaxChildrenOpt = None,
     epsilon_text: EpsilonTextOpt = "refuse",
+    synthesize: SynthesizeOpt = None,
+    public: PublicOpt = None,
 ) -> None:
     """Fit models on SOURCE and save them for `amalgam-rel sample` (no real rows; docs/privacy.md says what is kept)."""
     from amalgam_rel.relational.persistence import check_model_dir
+    from amalgam_rel.relational.reference import reference_params
     from amalgam_rel.schema.load import load_schema
 
     _check_has_rows(source)
     check_model_dir(output, force=force, option="-o", sources=_inputs(source, sidecar, llm))
-    privacy = _privacy_options(load_schema(source), epsilon, delta, max_children, epsilon_text)
+    schema = load_schema(source)
+    privacy = _privacy_options(schema, epsilon, delta, max_children, epsilon_text) \
+        | reference_params(schema, synthesize, public, epsilon)
     with _progress() as progress:
         model = _fit(source, sidecar, seed, llm, text_steps, progress, privacy)
     model.save(output, force=force)
@@ -417,6 +439,7 @@ def fit(
         err_console.print(f"the privacy ledger is saved with the model: {output / 'privacy.json'}", highlight=False)
     err_console.print(f"saved the fitted model to {output} (fit {model.fit_seconds_:.1f} s)", highlight=False)
     _print_computed(model)
+    _print_kept(model)
     _print_single_rows(model)
 
 
@@ -454,6 +477,7 @@ def sample(
         result = _sample(model, output, scale, parsed_rows, seed, force, progress, budget, part_rows)
     err_console.print(f"wrote {output}: {len(result.rows)} tables, {sum(result.rows.values()):,} rows", highlight=False)
     _print_text_summary(result, model)
+    _print_kept(model)
     if model.text_unscreened:  # after the output is written: an error stays the one line it is
         err_console.print("note: the text was not screened against real values (a saved model holds none); "
                           "--guard-source SRC screens it", highlight=False, markup=False)

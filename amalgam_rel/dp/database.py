@@ -13,6 +13,7 @@ from amalgam_rel.dp.options import DEFAULT_MAX_CHILDREN, PrivacyOptions
 from amalgam_rel.dp.schema_text import SchemaText
 from amalgam_rel.errors import InputError
 from amalgam_rel.relational.fitting import FitOptions
+from amalgam_rel.relational.reference import keep_reference_tables
 from amalgam_rel.schema.types import NESTED_KINDS
 
 
@@ -43,7 +44,11 @@ def fit_database_privately(model, con, db, progress=None) -> None:
     fit = FitOptions(model.context_size, None, model.delta, model.iters, None, model.seed)
     model.plan_, model.tables_, model.privacy_ = fit_private(
         con, db, fit, options, progress=(lambda t: progress("fit", t)) if progress else None)
-    text_columns = {k: list(ft.text_columns) for k, ft in model.tables_.items() if ft.text_columns}
+    # only a table the user declared public may be kept verbatim (relational.reference)
+    model.reference_ = keep_reference_tables(con, model.plan_, model, private=True)
+    for key in model.reference_:
+        model.privacy_.note(key, "kept verbatim", "declared public (--public): its real rows are written as they are")
+    text_columns = {k: list(ft.text_columns) for k, ft in model.tables_.items() if ft.text_columns and k not in model.reference_}
     model.text_ = None
     if not text_columns:
         return

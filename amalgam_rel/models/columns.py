@@ -38,8 +38,11 @@ _RELEASABLE = 0.5  # private: values that can clear the release threshold must h
 
 
 def plan_columns(data: pa.Table, table: Table | None = None, options: CodecOptions = CodecOptions(),
-                 *, private: bool = False) -> tuple[list[ColumnSpec], dict[str, str]]:
+                 *, private: bool = False, closed: tuple[str, ...] = ()) -> tuple[list[ColumnSpec], dict[str, str]]:
     """Specs of the modelled columns and ``{column: reason}`` for the others.
+
+    ``closed`` names string columns the caller knows to be a closed set of real values (a kept
+    reference table's names): categories, whatever the free-text test would say.
 
     When ``private``, the string-cardinality test (which looks at the data) is skipped: every
     low-level string column is offered to the model, which then releases only values whose
@@ -64,7 +67,7 @@ def plan_columns(data: pa.Table, table: Table | None = None, options: CodecOptio
             left_out[name] = f"not modelled: {kind} column"
             continue
         values = data.column(name)
-        if kind is Kind.STRING and not private and _is_free_text(values, options):
+        if kind is Kind.STRING and not private and name not in closed and _is_free_text(values, options):
             left_out[name] = f"{LANGUAGE_MODEL}: {_free_text_reason(values, options)}"
             continue
         nullable = column.nullable if column is not None else values.null_count > 0

@@ -128,11 +128,13 @@ class TableModel:
         return _GroupBudget(unit, _group_release_delta(self.release_delta, self.sensitivity, self.rho, max(columns, 1)))
 
     # -- fitting -----------------------------------------------------------------------------
-    def fit(self, data: pa.Table, table: Table | None = None, *, exclude: tuple[str, ...] = ()) -> TableModel:
+    def fit(self, data: pa.Table, table: Table | None = None, *, exclude: tuple[str, ...] = (),
+            closed: tuple[str, ...] = ()) -> TableModel:
         """Fit on ``data`` (one table's columns plus any context columns); returns self.
 
         ``table`` supplies types, nullability and CHECK bounds; ``exclude`` names columns the
-        caller handles itself (keys). Columns the model will not own are listed, with the
+        caller handles itself (keys); ``closed`` string columns are categories whatever their
+        cardinality (see :func:`plan_columns`). Columns the model will not own are listed, with the
         reason, in :attr:`left_out_` (``language_model: ...`` ones go to the language model).
         A table with no column to model still fits (it samples rows with no columns).
         """
@@ -144,7 +146,7 @@ class TableModel:
             raise DataError(f"cannot fit a model of {table.key if table else 'a table'} on zero rows")
         options = self._options()
         kept = data.drop_columns([c for c in exclude if c in data.column_names])
-        specs, left_out = plan_columns(kept, table, options, private=self.private)
+        specs, left_out = plan_columns(kept, table, options, private=self.private, closed=closed)
         left_out = {**{c: "excluded by caller" for c in exclude if c in data.column_names}, **left_out}
         privacy = self._privacy(len(kept.column_names)) if self.private else None
         rng = np.random.default_rng(checked_seed(self.seed))

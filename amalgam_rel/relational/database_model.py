@@ -30,6 +30,7 @@ from amalgam_rel.relational import streaming
 from amalgam_rel.relational.cycles import close_cycle
 from amalgam_rel.relational.fitting import FitOptions, FittedTable, fit_tables
 from amalgam_rel.relational.plan import DatabasePlan, plan_database
+from amalgam_rel.relational.reference import DEFAULT_MAX_ROWS, check_rows_option, keep_reference_tables, sample_kept
 from amalgam_rel.relational.sampling import Draft, sample_table
 from amalgam_rel.relational.sizes import check_sizes
 from amalgam_rel.relational.time_zones import with_time_zones
@@ -147,12 +148,16 @@ class DatabaseModel:
     - ``text_values``: generation budget, at most this many language-model values per text column
       and table; other rows reuse a value drawn for a similar row (None: no limit). ``sample``
       may override it.
+    - ``reference_rows``: the most rows of a reference table kept verbatim (0: none);
+      ``synthesize``: tables never kept; ``public``: under ``epsilon``, the tables that may be
+      (:mod:`.reference`).
     """
 
     def __init__(self, *, seed: int = 0, context_size: int = 3, epsilon: float | None = None, delta: float = 1e-9,
                  iters: int = 1000, llm: str | None = None, text_steps: int | None = None,
                  text_values: int | None = DEFAULT_MAX_VALUES, max_children: int | dict[str, int] | None = None,
-                 epsilon_text: str = "refuse"):
+                 epsilon_text: str = "refuse", reference_rows: int = DEFAULT_MAX_ROWS, synthesize: tuple[str, ...] = (),
+                 public: tuple[str, ...] = ()):
         self.seed = seed
         self.context_size = context_size
         self.epsilon = epsilon
@@ -163,10 +168,11 @@ class DatabaseModel:
         self.text_values = text_values
         self.max_children = max_children
         self.epsilon_text = epsilon_text
+        self.reference_rows, self.synthesize, self.public = reference_rows, tuple(synthesize), tuple(public)
 
     def get_params(self) -> dict:
         return {k: getattr(self, k) for k in ("seed", "context_size", "epsilon", "delta", "iters", "llm", "text_steps", "text_values",
-                                              "max_children", "epsilon_text")}
+                                              "max_children", "epsilon_text", "reference_rows", "synthesize", "public")}
 
     def save(self, path: str | Path, *, force: bool = False) -> Path:
         from amalgam_rel.relational.persistence import save_database_model
@@ -215,12 +221,13 @@ class DatabaseModel:
             self.schema_ = self.schema_.without_row_counts()
             return
         self.plan_ = plan_database(db)
+        self.reference_ = keep_reference_tables(con, self.plan_, self)
         self.totals_ = find_totals(con, db)
         options = FitOptions(self.context_size, self.epsilon, self.delta, self.iters, None, self.seed,
-                             outcomes=outcomes(self.totals_, self.plan_))
+                             outcomes=outcomes(self.totals_, self.plan_), kept=frozenset(self.reference_))
         self.tables_ = fit_tables(con, self.plan_, options,
                                   progress=(lambda t: progress("fit", t)) if progress else None)
-        text_columns = {k: list(ft.text_columns) for k, ft in self.tables_.items() if ft.text_columns}
+        text_columns = {k: list(ft.text_columns) for k, ft in self.tables_.items() if ft.text_columns and k not in self.reference_}
         self.text_ = None
         if text_columns:
             from amalgam_rel.generation.text_model import TextFieldModel
@@ -311,6 +318,7 @@ class DatabaseModel:
         (:mod:`.streaming`).
         """
         rows = rows or {}
+        check_rows_option(self.reference_, rows)
         check_sizes(self, scale, rows)  # before a row is drawn or a byte written
         if self.text_ is not None and text_values != "fitted":
             self.text_.max_values_per_column = text_values
@@ -338,9 +346,9 @@ class DatabaseModel:
                     draft = Draft(ft, fk_index, sampled, np.random.default_rng(stream), target,
                                   self._table_scale(ft, sampled, scale), text=self.text_, con=con)
                     pieces = streaming.parts(draft, plan, part_rows)
-                    if pieces is None:
-                        table = sample_table(draft)
-                        writer.append(key, with_time_zones(table, ft.time_zones, draft.rng))
+                    if pieces is None:  # a kept table's rows are written as they are (:mod:`.reference`)
+                        table = sample_kept(draft, self.reference_[key]) if key in self.reference_ else sample_table(draft)
+                        writer.append(key, table if key in self.reference_ else with_time_zones(table, ft.time_zones, draft.rng))
                         sampled[key] = _kept_columns(self.db, ft, draft, table, copied.get(key, set()))
                         links[key] = draft.parent_of
                         report.add(key, table.num_rows, draft.text_reports)
@@ -368,7 +376,7 @@ class DatabaseModel:
         """Roots grow by ``scale``; a child table grows as its driving parent did, so that
         ``--rows`` on a parent carries its children along."""
         driver = ft.plan.driver
-        if driver is None:
+        if driver is None or driver.ref_table in self.reference_:  # a kept table keeps its size; its children scale
             return scale
         parent_real = self.tables_[driver.ref_table].real_rows
         return sampled[driver.ref_table].num_rows / parent_real if parent_real else scale

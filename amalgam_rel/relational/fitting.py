@@ -32,6 +32,7 @@ from amalgam_rel.relational.fillers import Filler, fit_filler
 from amalgam_rel.relational.fixed_sums import FixedSum, detect_step, find_fixed_sum
 from amalgam_rel.relational.keys import WithNulls, find_parent_sequence, fit_key_generator
 from amalgam_rel.relational.plan import DatabasePlan, TablePlan, context_column, count_column, matched_column
+from amalgam_rel.relational.reference import closed_columns
 from amalgam_rel.relational.text_features import add_text_features, without_text_features
 from amalgam_rel.relational.time_zones import fit_offsets, time_tz_columns
 from amalgam_rel.relational.training import TrainingFrames
@@ -63,6 +64,7 @@ class FitOptions:
     # (child table, driving parent's column) where the column totals the child's rows
     # (:mod:`.totals`): an outcome of the children, never context they are drawn from
     outcomes: frozenset[tuple[str, str]] = frozenset()
+    kept: frozenset[str] = frozenset()  # reference tables kept verbatim (:mod:`.reference`)
 
 
 @dataclass(frozen=True)
@@ -529,14 +531,15 @@ def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
         return
     # text lengths, frequent values and JSON shapes join the model when not private: under a privacy budget the language model
     # is not available (its training is not private) and neither are they
-    frame = ft.frame if options.epsilon is not None else add_text_features(ft.frame, ft.table, exclude)
+    closed = closed_columns(ft.table, ft.frame, ft.key in options.kept) if options.epsilon is None else ()
+    frame = ft.frame if options.epsilon is not None else add_text_features(ft.frame, ft.table, exclude, closed)
     frame = encode_offsets(frame, ft.offsets)
     columns = sum(c not in exclude for c in frame.column_names)
     extra = None if options.epsilon is not None else round(options.extra_edges_per_column * columns)
     model = TableModel(epsilon=options.epsilon, delta=options.delta, iters=options.iters, n_bins=options.n_bins,
                        max_categories=options.max_categories, extra_edges=extra, seed=options.seed)
     try:
-        model.fit(frame, ft.table, exclude=exclude)
+        model.fit(frame, ft.table, exclude=exclude, closed=closed)
     except SchemaError as err:
         if "no column a graphical model can own" not in str(err):
             raise

@@ -32,6 +32,7 @@ from amalgam_rel.relational.fitting import FittedTable, TemporalOrder
 from amalgam_rel.relational.fixed_sums import FixedSum
 from amalgam_rel.relational.keys import key_generator_from_json
 from amalgam_rel.relational.plan import context_column, matched_column, plan_database
+from amalgam_rel.relational.reference import load_reference, save_reference
 from amalgam_rel.relational.sizes import MAX_TABLE_ROWS
 from amalgam_rel.relational.totals import Total
 from amalgam_rel.saved import read_json, reading, typed
@@ -148,6 +149,7 @@ def _write_model(model, tmp: Path) -> None:
     schema_text = model.text_.to_json() if getattr(model.text_, "kind", None) == "schema" else None
     if model.text_ is not None and schema_text is None:
         model.text_.save(tmp / "text")
+    reference = save_reference(model.reference_, tmp)  # the kept tables' real rows (docs/privacy.md)
     privacy = getattr(model, "privacy_", None)
     if privacy is not None:  # the ledger travels with the model, and is readable on its own
         privacy.write(tmp / "privacy.json")
@@ -156,7 +158,7 @@ def _write_model(model, tmp: Path) -> None:
         "fit_seconds": model.fit_seconds_, "schema": database_to_json(model.output_schema), "tables": tables,
         "text": "text" if model.text_ is not None and schema_text is None else None,
         "schema_text": schema_text, "privacy": "privacy.json" if privacy is not None else None,
-        "totals": [t.to_json() for t in getattr(model, "totals_", ())],
+        "totals": [t.to_json() for t in getattr(model, "totals_", ())], "reference": reference,
         # every file this save wrote: `fit --force` replaces a directory holding these and nothing else
         "files": sorted((Path(folder) / f).relative_to(tmp).as_posix() for folder, _, files in os.walk(tmp)
                         for f in files),
@@ -225,6 +227,9 @@ class SavedParams(TypedDict, total=False):
     text_values: Annotated[int, Field(ge=0)] | None
     max_children: Annotated[int, Field(ge=1)] | dict[str, Annotated[int, Field(ge=1)]] | None
     epsilon_text: Literal["refuse", "schema"]
+    reference_rows: NotRequired[Annotated[int, Field(ge=0)]]
+    synthesize: NotRequired[tuple[str, ...]]
+    public: NotRequired[tuple[str, ...]]
 
 
 class SavedTable(TypedDict):
@@ -274,6 +279,7 @@ def _from_manifest(DatabaseModel, path: Path, doc: dict):  # noqa: N803 - the cl
     model.text_ = None
     model.privacy_ = None
     model.totals_ = typed(tuple[Total, ...], doc.get("totals", []), "totals")  # absent in older models
+    model.reference_ = load_reference(path, typed(dict[str, str], doc.get("reference") or {}, "reference"), db)
     if doc.get("privacy"):
         from amalgam_rel.dp.accounting import DatabaseLedger
 

@@ -31,6 +31,8 @@ def check_sizes(model, scale: float, rows: dict[str, int]) -> dict[str, int]:
             n, how = rows[key], "asked for"
             if isinstance(n, bool) or not isinstance(n, int) or n < 0:
                 raise InputError(f"the rows asked for table {key!r} must be a whole number >= 0, got {n!r}")
+        elif key in model.reference_:  # kept verbatim (:mod:`.reference`)
+            n, how = model.reference_[key].num_rows, "kept"
         else:
             growth = _growth(model, ft, planned, scale)
             n, how = _grown(ft, planned, growth), f"{ft.real_rows:,} in the model times {growth:.4g}"
@@ -44,7 +46,7 @@ def check_sizes(model, scale: float, rows: dict[str, int]) -> dict[str, int]:
 def _growth(model, ft, planned: dict[str, int], scale: float) -> float:
     """How much the table grows: ``scale`` for a root, its driving parent's growth for a child."""
     driver = ft.plan.driver
-    if driver is None:
+    if driver is None or driver.ref_table in model.reference_:  # a kept table keeps its size; its children scale
         return scale
     parent_real = model.tables_[driver.ref_table].real_rows
     return planned[driver.ref_table] / parent_real if parent_real else scale

@@ -20,10 +20,11 @@ from amalgam_rel.schema.model import Table
 from amalgam_rel.schema.types import Kind
 
 
-def add_text_features(frame: pa.Table, table: Table, exclude: tuple[str, ...]) -> pa.Table:
-    """``frame`` plus ``~column``, ``=column`` and ``{column`` for the columns left to the language model."""
+def add_text_features(frame: pa.Table, table: Table, exclude: tuple[str, ...], closed: tuple[str, ...] = ()) -> pa.Table:
+    """``frame`` plus ``~column``, ``=column`` and ``{column`` for the columns left to the language
+    model (not the ``closed`` sets, which the model owns: see :func:`.models.columns.plan_columns`)."""
     kept = frame.drop_columns([c for c in exclude if c in frame.column_names])
-    _, left_out = plan_columns(kept, table)
+    _, left_out = plan_columns(kept, table, closed=closed)
     for name, why in left_out.items():
         if not why.startswith(LANGUAGE_MODEL) or not table.has_column(name):
             continue

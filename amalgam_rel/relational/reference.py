@@ -1,0 +1,244 @@
+"""Reference tables kept verbatim, and closed sets of values drawn from the real ones.
+
+A *reference table* is a small table of names that other tables point at: genres, media types,
+categories, countries, TPC-H's nations and regions. Inventing its values turns ``'Rock'`` into
+``'Rlock'`` and every analyst query that filters or groups on a name finds nothing, while its rows
+say nothing about any one person. So it is kept as it is: its real rows (keys included) are
+written unchanged, and the rest of the pipeline runs around them. Its table model is still fitted:
+it draws, given each kept row, the columns children read (their counts per parent row ``#i``,
+the context they see), so children point only at kept keys and keep their cardinality.
+
+A table is kept when all of these hold (:func:`choose_reference_tables`):
+
+- another table's foreign key points at it, it has rows, and at most ``max_rows`` (1,000);
+- it is small next to what points at it: its rows are at most the square root of the rows
+  pointing at it (genres: 25 rows, 3,503 tracks, sqrt 59; albums: 347 rows for the same tracks,
+  an entity, not a lookup; TPC-H regions: 5 rows, 25 nations);
+- no column of it is person-like (a name of a person, an e-mail, a phone, an address...);
+- its own foreign keys (not a self-reference) lead to kept tables only, so its keys stay valid;
+- it is on no broken foreign-key cycle, and the user did not opt it out (``--synthesize``);
+- under ``--epsilon``: the user declared it public (``--public``); the size-next-to-children
+  test is skipped then, as it reads the children's row counts.
+
+``--scale`` leaves a kept table's size alone (a lookup has the rows it has); its children grow
+by the scale. ``--rows`` on a kept table is an error naming ``--synthesize``.
+
+>>> import pyarrow as pa
+>>> person_like("Customer", "FirstName"), person_like("Genre", "Name")
+(True, False)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from amalgam_rel.errors import InputError
+from amalgam_rel.relational.parent_copies import parent_rows
+from amalgam_rel.relational.plan import DatabasePlan, context_column
+from amalgam_rel.schema import sql
+from amalgam_rel.schema.model import Database, Table
+from amalgam_rel.schema.types import Kind
+
+DEFAULT_MAX_ROWS = 1_000
+_SMALL = 20  # below this many rows, all-distinct short strings are a closed set, not free text
+_LONG_TEXT = 48  # mean characters beyond which a string is prose, however few rows (as models.columns)
+
+# column names of people and contacts (until a semantic type detector says it from the values)
+_PERSON = re.compile(r"(first|last|full|given|family|middle|sur|nick|user|contact|maiden)_?name|surname|e_?mail"
+                     r"|phone|fax|mobile|address|street|password|passwd|ssn|birth", re.IGNORECASE)
+
+
+def person_like(table: str, column: str) -> bool:
+    """Whether a column holds a person's name or contact (never kept, never a closed set)."""
+    return bool(_PERSON.search(column))
+
+
+@dataclass(frozen=True)
+class ReferenceOptions:
+    """What may be kept: ``max_rows`` per table (0 keeps nothing), the tables opted out
+    (``synthesize``) and, under ``--epsilon``, the tables declared ``public`` (table keys)."""
+
+    max_rows: int = DEFAULT_MAX_ROWS
+    synthesize: frozenset[str] = frozenset()
+    public: frozenset[str] = frozenset()
+    private: bool = False
+
+
+def table_keys(db: Database, names, option: str) -> frozenset[str]:
+    """User-given table names (any case) as table keys; one line naming an unknown one.
+
+    >>> from amalgam_rel.schema.model import Column
+    >>> from amalgam_rel.schema.types import parse_type
+    >>> db = Database((Table("Genre", (Column("id", parse_type("INTEGER")),)),))
+    >>> sorted(table_keys(db, ["genre"], "--synthesize"))
+    ['Genre']
+    """
+    unknown = [n for n in names or () if not db.has_table(n)]
+    if unknown:
+        raise InputError(f"{option} names an unknown table {unknown[0]!r}")
+    return frozenset(db.table(n).key for n in names or ())
+
+
+def choose_reference_tables(plan: DatabasePlan, options: ReferenceOptions) -> tuple[str, ...]:
+    """The tables kept verbatim, in generation order (see the module's rules)."""
+    db = plan.db
+    cycles = {t for fk in plan.graph.broken for t in (fk.table, fk.ref_table)}
+    kept: list[str] = []
+    for key in plan.graph.order:
+        table = db.table(key)
+        rows = table.row_count or 0
+        pointing = [fk for fk in db.referencing(key) if fk.table != key]
+        if not pointing or not 0 < rows <= options.max_rows or key in cycles or key in options.synthesize:
+            continue
+        if options.private and key not in options.public:
+            continue
+        pointed = sum(db.table(fk.table).row_count or 0 for fk in pointing)
+        if not options.private and rows > math.sqrt(pointed):
+            continue
+        if any(person_like(key, c.name) for c in table.columns):
+            continue
+        if all(fk.ref_table in kept for fk in db.foreign_keys_of(key) if fk.ref_table != key):
+            kept.append(key)
+    return tuple(kept)
+
+
+def read_reference_rows(con: duckdb.DuckDBPyConnection, db: Database, keys: tuple[str, ...]) -> dict[str, pa.Table]:
+    """The real rows of each kept table (its stored columns), in primary-key order (else all columns)."""
+    out = {}
+    for key in keys:
+        table = db.table(key)
+        order = table.primary_key or table.column_names
+        query = sql.select_columns(table.name, table.column_names, table.schema).order_by(
+            *(sql.column(c) for c in order))
+        out[key] = con.execute(sql.render(query)).fetch_arrow_table()
+    return out
+
+
+def closed_columns(table: Table, frame: pa.Table, kept: bool) -> tuple[str, ...]:
+    """String columns whose values form a closed set, drawn from the real values (categories of
+    the table model) instead of invented by the language model: every string column of a kept
+    table (so the model draws its children's counts given the name), and in a table of fewer
+    than 20 rows the short all-distinct ones (a table of 5 status names). Never a person-like one.
+    """
+    out = []
+    for column in table.columns:
+        if column.type.kind is not Kind.STRING or column.name not in frame.column_names or person_like(table.key, column.name):
+            continue
+        values = frame.column(column.name).drop_null()
+        if kept or (len(values) < _SMALL and _short(values)):
+            out.append(column.name)
+    return tuple(out)
+
+
+def _short(values: pa.ChunkedArray) -> bool:
+    import pyarrow.compute as pc
+
+    return len(values) > 0 and float(pc.mean(pc.utf8_length(values)).as_py()) <= _LONG_TEXT
+
+
+def check_rows_option(kept: dict[str, pa.Table], rows: dict[str, int]) -> None:
+    """``--rows`` cannot size a kept table: it has the rows it has."""
+    for key in rows:
+        if key in kept:
+            raise InputError(f"--rows names table {key!r}, a reference table kept verbatim (its {kept[key].num_rows:,} "
+                             f"real rows); fit with --synthesize {key} to choose its size")
+
+
+def sample_kept(d, rows: pa.Table) -> pa.Table:
+    """A kept table's draft (a :class:`~.sampling.Draft`) filled with its real ``rows``.
+
+    Its keys point at the kept rows of its parents (kept too), and its model draws, given each
+    row's own values and its parent's context, the columns its children read (``#i`` counts).
+    """
+    ft, n = d.ft, rows.num_rows
+    for fk in ((ft.plan.driver,) if ft.plan.driver else ()) + ft.plan.matched:
+        parent = d.parents[fk.ref_table]
+        d.parent_of[d.fk_index[fk]] = parent_rows([rows.column(c).combine_chunks() for c in fk.columns],
+                                                  [parent.column(c).combine_chunks() for c in fk.ref_columns])
+    row_number = sql.fresh_name("__row", ft.table.column_names)
+    d.rows = _model_rows(d, rows).append_column(row_number, pa.array(np.arange(n, dtype=np.int64)))
+    d.values = {c: rows.column(c).combine_chunks() for c in rows.column_names}
+    return rows
+
+
+def _model_rows(d, rows: pa.Table) -> pa.Table:
+    """The model's columns for the kept rows: their own values and parent context as evidence."""
+    ft = d.ft
+    if ft.model is None:
+        return pa.table({})
+    owned = set(ft.model.columns_)
+    evidence = {c: rows.column(c).combine_chunks() for c in rows.column_names if c in owned}
+    driver = ft.plan.driver
+    if driver is not None:
+        take = pa.array(d.parent_of[d.fk_index[driver]])
+        parent = d.parents[driver.ref_table]
+        evidence |= {context_column(c): parent.column(c).take(take) for c in ft.context if context_column(c) in owned}
+    seed = int(d.rng.integers(2**31))
+    return ft.model.sample(evidence=evidence, seed=seed) if evidence else ft.model.sample(rows.num_rows, seed=seed)
+
+
+def keep_reference_tables(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, model, *, private: bool = False) -> dict[str, pa.Table]:
+    """The kept tables' real rows, chosen by ``model``'s ``reference_rows``, ``synthesize`` and ``public``."""
+    db = plan.db
+    options = ReferenceOptions(model.reference_rows, table_keys(db, model.synthesize, "--synthesize"),
+                               table_keys(db, model.public, "--public"), private)
+    return read_reference_rows(con, db, choose_reference_tables(plan, options))
+
+
+def kept_line(kept: dict[str, pa.Table]) -> str | None:
+    """One line naming the kept tables, for ``synth`` and ``fit``.
+
+    >>> kept_line({"Genre": pa.table({"id": [1, 2]})})
+    'kept verbatim (reference tables; --synthesize TABLE opts one out): Genre (2 rows)'
+    """
+    if not kept:
+        return None
+    return "kept verbatim (reference tables; --synthesize TABLE opts one out): " + \
+        ", ".join(f"{key} ({rows.num_rows:,} rows)" for key, rows in kept.items())
+
+
+def save_reference(kept: dict[str, pa.Table], folder) -> dict[str, str]:
+    """Write each kept table's rows as an Arrow IPC file under ``folder/reference``; {key: file}."""
+    from pathlib import Path
+
+    files = {}
+    for i, (key, rows) in enumerate(kept.items()):
+        (Path(folder) / "reference").mkdir(exist_ok=True)
+        files[key] = f"reference/{i}.arrow"
+        with pa.ipc.new_file(Path(folder) / files[key], rows.schema) as writer:
+            writer.write_table(rows)
+    return files
+
+
+def load_reference(folder, files: dict, db: Database) -> dict[str, pa.Table]:
+    """The kept rows saved by :func:`save_reference`; a ValueError naming a file that does not fit the schema."""
+    from pathlib import Path
+
+    kept = {}
+    for key, file in dict(files).items():
+        if not isinstance(key, str) or not isinstance(file, str) or not db.has_table(key) or Path(file).is_absolute() \
+                or ".." in Path(file).parts:
+            raise ValueError(f"reference: bad entry {key!r}: {file!r}")
+        try:
+            with pa.ipc.open_file(Path(folder) / file) as reader:
+                rows = reader.read_all()
+        except OSError as err:  # a missing file is damage too (ArrowInvalid is a ValueError)
+            raise ValueError(f"cannot read {file}: {err}") from None
+        if tuple(rows.column_names) != db.table(key).column_names:
+            raise ValueError(f"reference file {file} does not hold the columns of table {key!r}")
+        kept[db.table(key).key] = rows
+    return kept
+
+
+def reference_params(db: Database, synthesize, public, epsilon) -> dict:
+    """``DatabaseModel`` parameters from ``--synthesize`` and ``--public``, checked before any fitting."""
+    if public and epsilon is None:
+        raise InputError("--public only applies with --epsilon (without it, reference tables are kept anyway)")
+    return {"synthesize": tuple(sorted(table_keys(db, synthesize, "--synthesize"))),
+            "public": tuple(sorted(table_keys(db, public, "--public")))}
