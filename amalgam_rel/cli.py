@@ -379,7 +379,7 @@ def synth(
     schema = load_schema(source)
     parsed_rows = _check_sample_options(schema, scale, parsed_rows)
     privacy = _privacy_options(schema, epsilon, delta, max_children, epsilon_text) \
-        | reference_params(schema, synthesize, public, epsilon)
+        | reference_params(schema, synthesize, public, epsilon, parsed_rows)
     with _progress() as progress:
         model = _fit(source, sidecar, seed, llm, text_steps, progress, privacy)
         result = _sample(model, output, scale, parsed_rows, seed, force, progress, _text_values(text_values),

@@ -85,14 +85,17 @@ def table_keys(db: Database, names, option: str) -> frozenset[str]:
     return frozenset(db.table(n).key for n in names or ())
 
 
-def choose_reference_tables(plan: DatabasePlan, options: ReferenceOptions) -> tuple[str, ...]:
-    """The tables kept verbatim, in generation order (see the module's rules)."""
+def choose_reference_tables(plan: DatabasePlan, options: ReferenceOptions,
+                            counts: dict[str, int] | None = None) -> tuple[str, ...]:
+    """The tables kept verbatim, in generation order (see the module's rules); ``counts``: row
+    counts of tables the plan's schema does not count (a private plan's, which counts none)."""
     db = plan.db
+    counts = counts or {}
     cycles = {t for fk in plan.graph.broken for t in (fk.table, fk.ref_table)}
     kept: list[str] = []
     for key in plan.graph.order:
         table = db.table(key)
-        rows = table.row_count or 0
+        rows = counts.get(key, table.row_count or 0)
         pointing = [fk for fk in db.referencing(key) if fk.table != key]
         if not pointing or not 0 < rows <= options.max_rows or key in cycles or key in options.synthesize:
             continue
@@ -116,7 +119,7 @@ def read_reference_rows(con: duckdb.DuckDBPyConnection, db: Database, keys: tupl
         order = table.primary_key or table.column_names
         query = sql.select_columns(table.name, table.column_names, table.schema).order_by(
             *(sql.column(c) for c in order))
-        out[key] = con.execute(sql.render(query)).fetch_arrow_table()
+        out[key] = con.execute(sql.render(query)).to_arrow_table()
     return out
 
 
@@ -142,11 +145,12 @@ def _short(values: pa.ChunkedArray) -> bool:
     return len(values) > 0 and float(pc.mean(pc.utf8_length(values)).as_py()) <= _LONG_TEXT
 
 
-def check_rows_option(kept: dict[str, pa.Table], rows: dict[str, int]) -> None:
-    """``--rows`` cannot size a kept table: it has the rows it has."""
+def check_rows_option(kept: dict[str, pa.Table | int], rows: dict[str, int]) -> None:
+    """``--rows`` cannot size a kept table (``kept``: its rows, or how many): it has the rows it has."""
     for key in rows:
         if key in kept:
-            raise InputError(f"--rows names table {key!r}, a reference table kept verbatim (its {kept[key].num_rows:,} "
+            n = kept[key] if isinstance(kept[key], int) else kept[key].num_rows
+            raise InputError(f"--rows names table {key!r}, a reference table kept verbatim (its {n:,} "
                              f"real rows); fit with --synthesize {key} to choose its size")
 
 
@@ -188,7 +192,9 @@ def keep_reference_tables(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, mo
     db = plan.db
     options = ReferenceOptions(model.reference_rows, table_keys(db, model.synthesize, "--synthesize"),
                                table_keys(db, model.public, "--public"), private)
-    return read_reference_rows(con, db, choose_reference_tables(plan, options))
+    # a private plan counts no rows; a table declared public may be counted
+    counts = {key: sql.count_rows(con, db.table(key).name, db.table(key).schema) for key in options.public} if private else {}
+    return read_reference_rows(con, db, choose_reference_tables(plan, options, counts))
 
 
 def kept_line(kept: dict[str, pa.Table]) -> str | None:
@@ -236,9 +242,19 @@ def load_reference(folder, files: dict, db: Database) -> dict[str, pa.Table]:
     return kept
 
 
-def reference_params(db: Database, synthesize, public, epsilon) -> dict:
-    """``DatabaseModel`` parameters from ``--synthesize`` and ``--public``, checked before any fitting."""
+def reference_params(db: Database, synthesize, public, epsilon, rows: dict[str, int] | None = None) -> dict:
+    """``DatabaseModel`` parameters from ``--synthesize`` and ``--public``, checked (with ``--rows``
+    on a table that will be kept) before any fitting."""
+    from amalgam_rel.relational.plan import plan_database
+
     if public and epsilon is None:
         raise InputError("--public only applies with --epsilon (without it, reference tables are kept anyway)")
-    return {"synthesize": tuple(sorted(table_keys(db, synthesize, "--synthesize"))),
-            "public": tuple(sorted(table_keys(db, public, "--public")))}
+    params = {"synthesize": tuple(sorted(table_keys(db, synthesize, "--synthesize"))),
+              "public": tuple(sorted(table_keys(db, public, "--public")))}
+    if rows:
+        stored = db.without_generated()
+        options = ReferenceOptions(DEFAULT_MAX_ROWS, frozenset(params["synthesize"]), frozenset(params["public"]),
+                                   epsilon is not None)
+        kept = choose_reference_tables(plan_database(stored, private=epsilon is not None), options)
+        check_rows_option({key: stored.table(key).row_count for key in kept}, rows)
+    return params
