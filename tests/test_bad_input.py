@@ -262,6 +262,15 @@ CASES: list[Case] = [
          "and past that it is not a finite number", tiny),
     Case("--delta without --epsilon", "synth tiny.duckdb -o out.duckdb --delta 0.5",
          "--delta, --max-children and --epsilon-text only apply with --epsilon", tiny),
+    Case("--synthesize naming no table", "synth tiny.duckdb -o out.duckdb --synthesize q",
+         "--synthesize names an unknown table 'q'", tiny, see="tests/relational/test_reference.py"),
+    Case("--public without --epsilon", "synth tiny.duckdb -o out.duckdb --public p",
+         "--public only applies with --epsilon (without it, reference tables are kept anyway)", tiny),
+    Case("--public naming no table", "fit tiny.duckdb -o model --epsilon 1 --public q",
+         "--public names an unknown table 'q'", tiny),
+    Case("--rows on a reference table kept verbatim", "synth chinook.duckdb -o out.duckdb --rows genre=3",
+         "--rows names table 'Genre', a reference table kept verbatim (its 25 real rows); fit with --synthesize Genre "
+         "to choose its size", example, see="tests/relational/test_reference.py"),
     # -- damaged sources --
     Case("a database whose catalog reads but whose data is cut short", "synth cut.duckdb -o out.duckdb",
          'cannot read the data of cut.duckdb: IO Error: Could not read enough bytes from file "cut.duckdb": '

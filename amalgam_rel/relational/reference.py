@@ -23,8 +23,10 @@ A table is kept when all of these hold (:func:`choose_reference_tables`):
 ``--scale`` leaves a kept table's size alone (a lookup has the rows it has); its children grow
 by the scale. ``--rows`` on a kept table is an error naming ``--synthesize``.
 
->>> import pyarrow as pa
->>> person_like("Customer", "FirstName"), person_like("Genre", "Name")
+>>> from amalgam_rel.schema.model import Column
+>>> from amalgam_rel.schema.types import parse_type
+>>> people = Table("Customer", (Column("FirstName", parse_type("VARCHAR")), Column("City", parse_type("VARCHAR"))))
+>>> person_like(people, "FirstName"), person_like(people, "City")
 (True, False)
 """
 
@@ -54,8 +56,8 @@ _PERSON = re.compile(r"(first|last|full|given|family|middle|sur|nick|user|contac
                      r"|phone|fax|mobile|address|street|password|passwd|ssn|birth", re.IGNORECASE)
 
 
-def person_like(table: str, column: str) -> bool:
-    """Whether a column holds a person's name or contact (never kept, never a closed set)."""
+def person_like(table: Table, column: str) -> bool:
+    """Whether a column holds a person's name or contact (never kept, never a closed set), by its name."""
     return bool(_PERSON.search(column))
 
 
@@ -104,7 +106,7 @@ def choose_reference_tables(plan: DatabasePlan, options: ReferenceOptions,
         pointed = sum(db.table(fk.table).row_count or 0 for fk in pointing)
         if not options.private and rows > math.sqrt(pointed):
             continue
-        if any(person_like(key, c.name) for c in table.columns):
+        if any(person_like(table, c.name) for c in table.columns):
             continue
         if all(fk.ref_table in kept for fk in db.foreign_keys_of(key) if fk.ref_table != key):
             kept.append(key)
@@ -131,7 +133,7 @@ def closed_columns(table: Table, frame: pa.Table, kept: bool) -> tuple[str, ...]
     """
     out = []
     for column in table.columns:
-        if column.type.kind is not Kind.STRING or column.name not in frame.column_names or person_like(table.key, column.name):
+        if column.type.kind is not Kind.STRING or column.name not in frame.column_names or person_like(table, column.name):
             continue
         values = frame.column(column.name).drop_null()
         if kept or (len(values) < _SMALL and _short(values)):
