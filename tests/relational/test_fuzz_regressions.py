@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import duckdb
 from typer.testing import CliRunner
 
@@ -146,3 +148,20 @@ def test_a_unique_blob_column_gets_no_value_twice(tmp_path):
     con = _synth(tmp_path, "CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB UNIQUE, v DOUBLE)",
                  [(i, bytes([i - 1]) if i else b"", i / 3) for i in range(40)])
     assert con.sql("SELECT count(b), count(DISTINCT b) FROM t").fetchone() == (40, 40)
+
+
+def test_decimal_keys_with_a_scale_stay_inside_their_type(tmp_path):
+    # the key sequence counted whole numbers from int(min): 0, 1, ... and DECIMAL(2,2) holds no 1
+    source, out = tmp_path / "s.duckdb", tmp_path / "o.duckdb"
+    con = duckdb.connect(str(source))
+    con.execute("CREATE TABLE t (id DECIMAL(2,2) PRIMARY KEY, v INTEGER);"
+                "CREATE TABLE w (id DECIMAL(6,2) PRIMARY KEY, v INTEGER);"
+                "INSERT INTO t VALUES (0.97, 1), (0.98, 2), (0.99, 3), (-0.99, 4);"
+                "INSERT INTO w VALUES (1, 1), (2, 2), (3, 3), (5, 4)")
+    con.close()
+    result = CliRunner().invoke(app, ["synth", str(source), "-o", str(out), "--scale", "3"])
+    assert result.exit_code == 0, (result.stderr, result.exception)
+    con = duckdb.connect(str(out), read_only=True)
+    assert con.sql("SELECT count(DISTINCT id), min(id) FROM t").fetchone() == (12, Decimal("-0.99"))
+    whole = con.sql("SELECT id FROM w ORDER BY id LIMIT 3").fetchall()
+    assert [r[0] for r in whole] == [Decimal(1), Decimal(2), Decimal(3)]  # whole keys stay whole
