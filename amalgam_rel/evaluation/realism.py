@@ -124,6 +124,8 @@ def column_realism(ctx: Context, table: str, column: str, public: frozenset[str]
     # a column whose real values have no scored word is in a script the lexicon does not cover
     m = wr.measure_words(synth, real, public) if real_words else None
     top = wr.ceiling(real, public)
+    # real words but not one synthetic word (all NULL, digits only): nothing realistic at all
+    realism = m.realism if m else (0.0 if real_words else None)
     return ColumnRealism(
-        table, column, m.words if m else 0, m and m.realism, m and m.hits, m and m.diversity,
+        table, column, m.words if m else 0, realism, m and m.hits, m and m.diversity,
         top and top.realism, wr.pair_share(synth, real), wr.pair_ceiling(real), real_words)

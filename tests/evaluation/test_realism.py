@@ -152,3 +152,10 @@ def test_realism_enters_the_overall_score(real, tmp_path):
     d = evaluate(real, soup, stages=("validity", "realism")).to_dict()
     assert set(d["overall"]["areas"]) == {"validity", "realism"}
     assert d["overall"]["score"] == pytest.approx((1.0 + d["realism"]["score"]) / 2)
+
+
+def test_no_synthetic_words_where_real_has_some_scores_zero_not_skipped(real, tmp_path):
+    cities, countries = places(2)
+    d = realism_of(real, people_db(tmp_path / "digits.duckdb", [f"{i:06d}" for i in range(ROWS)], cities, countries))
+    c = column(d, "name")
+    assert c["status"] == "scored" and c["score"] == 0.0
