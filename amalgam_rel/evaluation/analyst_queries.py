@@ -23,7 +23,7 @@ A synthetic database that invents names answers them with nothing: error 1 each,
 empty answers by the workload.
 
 >>> like("t", "Name", "rock").sql("duckdb")
-'SELECT COUNT(*) AS n FROM "t" AS t WHERE LOWER(t."Name") LIKE \\'%rock%\\''
+'SELECT COUNT(*) AS n FROM "t" AS "t" WHERE LOWER("t"."Name") LIKE \\'%rock%\\''
 """
 
 from __future__ import annotations
