@@ -15,7 +15,7 @@ sqlglot from values picked in the real data, are added to it (:mod:`.workload`):
 * for each word column of any table, ``COUNT(*) WHERE lower(col) LIKE '%word%'`` with its most
   frequent real word of ≥ ``MIN_LIKE`` letters, where it is in ≥ ``MIN_WORD_SHARE`` of the values.
 
-Columns named like people's names or contacts (:data:`PERSONAL`: ``FirstName``, ``email``,
+Columns named like people's names or contacts (:data:`PERSONAL`: ``FirstName``, ``contact_name``, ``email``,
 ``Address``, ...) get none: an analyst does not group sales by a customer's first name, and a
 synthesizer must not copy them (issue #22 part 2 generates them fresh).
 
@@ -48,7 +48,7 @@ MIN_SHARE = 0.05  # a filtered value holds this share of the rows (or child rows
 MIN_WORD_SHARE = 0.02  # a LIKE word is in this share of the values at least
 # People's names and contacts are not what an analyst filters a lookup by, and a synthesizer
 # must not reproduce them: a column so named gets none of these queries.
-PERSONAL = re.compile(r"(first|last|middle|given|family|full|sur|user)_?name|address|street|phone|fax|e_?mail"
+PERSONAL = re.compile(r"(first|last|middle|given|family|full|sur|user)_?name|contact|address|street|phone|fax|e_?mail"
                       r"|postal|post_?code|zip", re.IGNORECASE)
 _GROUP = sql.internal("k")
 

@@ -67,3 +67,18 @@ def test_empty_means_no_rows_or_only_zeros_and_nulls():
 
     assert is_empty([]) and is_empty([(0, None)]) and is_empty(0)
     assert not is_empty([(None, 2)]) and not is_empty(3)
+
+
+def test_people_names_and_contacts_get_no_analyst_queries(tmp_path):
+    path = tmp_path / "staff.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE rep (id INTEGER PRIMARY KEY, first_name VARCHAR, contact_name VARCHAR, title VARCHAR)")
+    con.execute("CREATE TABLE client (id INTEGER PRIMARY KEY, rep_id INTEGER REFERENCES rep(id), spend DOUBLE)")
+    con.executemany("INSERT INTO rep VALUES (?, ?, ?, ?)",
+                    [(i, n, f"{n} Smith", t) for i, (n, t) in enumerate([("Jane", "Sales Agent"), ("Tom", "Sales Manager"),
+                                                                          ("Ann", "Sales Agent")])])
+    con.executemany("INSERT INTO client VALUES (?, ?, ?)", [(i, i % 3, float(i)) for i in range(60)])
+    con.close()
+    names = [r["name"] for r in workload_of(path, path)["results"] if r["name"].startswith("analyst")]
+    assert any("rep.title" in n for n in names)
+    assert not any("first_name" in n or "contact_name" in n for n in names)
