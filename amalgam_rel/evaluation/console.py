@@ -23,6 +23,10 @@ def print_summary(console: Console, d: dict) -> None:
         head.add_column(col)
     rows = [
         ("validity", d.get("validity", {}).get("score"), lambda v: f"{v['violations']} violations in {v['checks']} checks"),
+        ("realism", d.get("realism", {}).get("score"),
+         lambda v: f"real words {fmt(v['word_realism'])} (real {fmt(v['ceiling'])}), word pairs "
+                   f"{fmt(v['pair_realism'])} (real {fmt(v['pair_ceiling'])}), within-row consistency "
+                   f"{fmt(v['consistency'])}; {len(v['columns'])} text columns, {len(v['skipped'])} skipped"),
         ("column shapes", d.get("column_shapes", {}).get("score"), lambda v: f"{len(v['columns'])} columns"),
         ("amalgam χ² p (mean)", d.get("amalgam_chi2_p", {}).get("mean"),
          lambda v: f"strict mean p {fmt(v['strict_mean'])}, strict rejects {fmt(v['strict_rejected'])} of columns"),
@@ -36,12 +40,13 @@ def print_summary(console: Console, d: dict) -> None:
         ("detection", d.get("detection", {}).get("score"), lambda v: f"mean ROC AUC {fmt(v['auc'])}"),
         ("workload", d.get("workload", {}).get("score"),
          lambda v: f"{v['queries']} queries, median rel. error {fmt(v['median_rel_error'])}, "
-                   f"p90 {fmt(v['p90_rel_error'])}, {v['failed']} failed"),
+                   f"p90 {fmt(v['p90_rel_error'])}, {v['failed']} failed, "
+                   f"{v['empty_answers']} empty where real is not"),
         ("privacy (DCR share)", d.get("privacy", {}).get("score"),
          lambda v: f"exact copies {fmt(v['exact_copy_rate'])}, verbatim text {fmt(v['verbatim_text_rate'])}"
                    + ("" if v["holdout"] else "; no holdout")),
     ]
-    key = {"validity": "validity", "column shapes": "column_shapes", "amalgam χ² p (mean)": "amalgam_chi2_p",
+    key = {"validity": "validity", "realism": "realism", "column shapes": "column_shapes", "amalgam χ² p (mean)": "amalgam_chi2_p",
            "pair trends": "pair_trends", "cardinality": "cardinality", "key paths": "key_paths",
            "inter-table trends": "intertable_trends",
            "detection": "detection", "workload": "workload", "privacy (DCR share)": "privacy"}
@@ -61,6 +66,16 @@ def _print_worst(console: Console, d: dict) -> None:
             t.add_column(col)
         for v in failed[:20]:
             t.add_row(escape(v["table"]), v["constraint"], escape(v["detail"]), str(v["count"]))
+        console.print(t)
+    words = sorted((c for c in d.get("realism", {}).get("columns", []) if c["score"] is not None),
+                   key=lambda c: c["score"])[:5]
+    if words and words[0]["score"] < 1:
+        t = Table(title="least realistic text columns", title_justify="left")
+        for col in ("table", "column", "real words", "real ceiling", "word pairs", "score"):
+            t.add_column(col)
+        for c in words:
+            t.add_row(escape(c["table"]), escape(c["column"]), fmt(c["word_realism"]), fmt(c["ceiling"]),
+                      fmt(c["pair_realism"]), fmt(c["score"]))
         console.print(t)
     cols = sorted(d.get("column_shapes", {}).get("columns", []), key=lambda c: c["score"])[:5]
     if cols and cols[0]["score"] < 1:

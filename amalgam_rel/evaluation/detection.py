@@ -2,7 +2,8 @@
 
 Per table, up to ``SAMPLE`` rows of each side (a fixed hash order, so equal tables give equal
 samples) become feature vectors: numeric and temporal values, categorical bin codes, lengths of
-text and nested values, and, for every FK pointing at the table, each row's number of children
+text and nested values, the content of text values (hashed character and word n-grams,
+:mod:`.text_features`), and, for every FK pointing at the table, each row's number of children
 and the means of the children's numeric columns (SyntheRela's aggregation detection). A
 gradient-boosted classifier is cross-validated; identical rows always share a fold, so copying
 real rows cannot be rewarded by memorisation. ROC AUC 0.5 means indistinguishable; the score
@@ -27,6 +28,8 @@ from threadpoolctl import threadpool_limits
 from amalgam_rel.evaluation.cardinality import join_on
 from amalgam_rel.evaluation.context import Context
 from amalgam_rel.evaluation.features import fn
+from amalgam_rel.evaluation.text_features import MAX_COLUMNS as MAX_TEXT
+from amalgam_rel.evaluation.text_features import WIDTH, text_matrix
 from amalgam_rel.schema import sql
 
 SAMPLE = 20_000
@@ -81,11 +84,13 @@ def detection(ctx: Context) -> Detection:
 
 def _table(ctx: Context, key: str) -> TableDetection | None:
     cluster = _cluster_key(ctx, key)
-    query, categorical = _features_query(ctx, key, "real", cluster)
+    texts = [f for f in ctx.profile[key].features if f.role == "text"][:MAX_TEXT]
+    query, categorical = _features_query(ctx, key, "real", cluster, texts)
     if query is None:
         return None
-    xr = _fetch(ctx, query)
-    xs = _fetch(ctx, _features_query(ctx, key, "synth", cluster)[0])
+    categorical += [False] * (WIDTH * len(texts))
+    xr = _fetch(ctx, query, len(texts), cluster is not None)
+    xs = _fetch(ctx, _features_query(ctx, key, "synth", cluster, texts)[0], len(texts), cluster is not None)
     if min(len(xr), len(xs)) < MIN_ROWS:
         return None
     x = np.vstack([xr, xs])
@@ -132,9 +137,20 @@ def _out_of_fold(model, x: np.ndarray, y: np.ndarray, groups: np.ndarray, folds)
     return proba
 
 
-def _fetch(ctx: Context, query: exp.Expression) -> np.ndarray:
+def _fetch(ctx: Context, query: exp.Expression, texts: int = 0, clustered: bool = False) -> np.ndarray:
+    """The query's numbers, then the last ``texts`` columns' content features (:mod:`.text_features`);
+    the parent column stays last where ``clustered``."""
     rows = ctx.query(query)
-    return np.array(rows, dtype=float).reshape(len(rows), -1) if rows else np.zeros((0, 0))
+    if not rows:
+        return np.zeros((0, 0))
+    width = len(rows[0]) - texts
+    numbers = np.array([r[:width] for r in rows], dtype=float).reshape(len(rows), width)
+    if not texts:
+        return numbers
+    content = text_matrix([r[width:] for r in rows])
+    if clustered:
+        return np.hstack([numbers[:, :-1], content, numbers[:, -1:]])
+    return np.hstack([numbers, content])
 
 
 def _row_groups(x: np.ndarray, parents: np.ndarray | None = None, synthetic: np.ndarray | None = None) -> np.ndarray:
@@ -184,8 +200,9 @@ def _cluster_key(ctx: Context, key: str):
     return best
 
 
-def _features_query(ctx: Context, key: str, side: str, cluster=None) -> tuple[exp.Select | None, list[bool]]:
-    """Feature columns of up to ``SAMPLE`` rows, then (given a ``cluster`` foreign key) each row's parent, hashed."""
+def _features_query(ctx: Context, key: str, side: str, cluster=None, texts=()) -> tuple[exp.Select | None, list[bool]]:
+    """Feature columns of up to ``SAMPLE`` rows, then (given a ``cluster`` foreign key) each row's parent, hashed,
+    then the ``texts`` features' values as text."""
     tp = ctx.profile[key]
     cols: list[exp.Expression] = []
     categorical: list[bool] = []
@@ -218,6 +235,7 @@ def _features_query(ctx: Context, key: str, side: str, cluster=None) -> tuple[ex
         # a row without a parent is a cluster of its own (NULL), and hashes stay exact below 2**53
         parent = exp.Case(ifs=[exp.If(this=filled, true=fn("hash", *keys) % exp.Literal.number(2**52))])
         query = query.select(exp.cast(parent, "DOUBLE"))
+    query = query.select(*(f.label("t") for f in texts))
     return query, categorical
 
 

@@ -9,7 +9,7 @@ Stages run in the order of :data:`STAGES`; each takes the shared
     0.93
 
 The overall score is the mean of the fidelity scores that could be computed: validity,
-column shapes, pair trends, cardinality, inter-table trends, detection and workload. Privacy,
+realism, column shapes, pair trends, cardinality, inter-table trends, detection and workload. Privacy,
 the χ² p-values and key paths (:mod:`.key_paths`) are reported beside it, not in it.
 
 >>> overall({"a": 1.0, "b": 0.5, "c": None})
@@ -35,6 +35,8 @@ from amalgam_rel.evaluation.key_paths import key_paths
 from amalgam_rel.evaluation.pairs import pair_trends
 from amalgam_rel.evaluation.privacy import privacy
 from amalgam_rel.evaluation.profile import profile
+from amalgam_rel.evaluation.realism import realism
+from amalgam_rel.evaluation.sample_rows import sample_rows
 from amalgam_rel.evaluation.shapes import column_shapes
 from amalgam_rel.evaluation.validity import validity
 from amalgam_rel.evaluation.workload import Query, load_queries, workload
@@ -42,6 +44,7 @@ from amalgam_rel.schema.model import Database
 
 STAGES: tuple[tuple[str, Callable[[Context], object]], ...] = (
     ("validity", validity),
+    ("realism", realism),
     ("column_shapes", column_shapes),
     ("amalgam_chi2_p", chi2),
     ("pair_trends", pair_trends),
@@ -51,8 +54,9 @@ STAGES: tuple[tuple[str, Callable[[Context], object]], ...] = (
     ("detection", detection),
     ("workload", workload),
     ("privacy", privacy),
+    ("sample_rows", sample_rows),
 )
-SCORED = ("validity", "column_shapes", "pair_trends", "cardinality", "intertable_trends", "detection", "workload")
+SCORED = ("validity", "realism", "column_shapes", "pair_trends", "cardinality", "intertable_trends", "detection", "workload")
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """One self-contained HTML report: inline SVG charts, no scripts, no network.
 
-Sections: area scores; per table, real vs synthetic binned distributions; children-per-parent
-histograms; the worst column pairs; query errors; privacy figures.
+Sections: area scores; realism per text column; a few real and synthetic rows of each table;
+per table, real vs synthetic binned distributions; children-per-parent histograms; the worst
+column pairs; query errors (and empty answers); privacy figures.
 
 >>> "<svg" in bars([("a", 0.5)], 1.0)
 True
@@ -77,6 +78,30 @@ def _table(rows: list[list], head: list[str]) -> str:
     return "<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr>" + body + "</table>"
 
 
+def _realism(r: dict) -> list[str]:
+    cols = [[c["table"], c["column"], c["status"], c["word_realism"], c["ceiling"], c["score"], c["pair_realism"],
+             c["pair_ceiling"]] for c in r["columns"]]
+    deps = [[x["table"], f"{x['a']} → {x['b']}" if x["kind"] == "functional" else f"{x['a']} contains {x['b']}",
+             x["real"], x["synth"], x["score"]] for x in r["dependencies"]]
+    return ["<h2>Realism (real words, word pairs, within-row consistency)</h2>",
+            f"<p>score {fmt(r['score'])}: real words {fmt(r['word_realism'])} (real values {fmt(r['ceiling'])}), "
+            f"word pairs {fmt(r['pair_realism'])} (real {fmt(r['pair_ceiling'])}), consistency {fmt(r['consistency'])}</p>",
+            _table(cols, ["table", "column", "status", "real words", "real ceiling", "score", "word pairs", "real pairs"]),
+            _table(deps, ["table", "dependency", "real", "synthetic", "score"]) if deps else "",
+            _table([[s["table"], s["column"], s["reason"]] for s in r["skipped"]], ["table", "skipped column", "why"])
+            if r["skipped"] else ""]
+
+
+def _rows(sample: dict) -> list[str]:
+    """A few real and synthetic rows of each table side by side, every value escaped."""
+    out = ["<h2>Rows side by side (real | synthetic)</h2>"]
+    for t in sample["tables"]:
+        out += [f"<h3>{e(t['table'])}</h3>", '<div class="grid">',
+                *(f'<div class="fig">{e(side)}{_table([list(r) for r in t[key]], t["columns"])}</div>'
+                  for side, key in (("real", "real"), ("synthetic", "synth"))), "</div>"]
+    return out
+
+
 def render(ev) -> str:
     d = ev.to_dict()
     parts = [f"<h1>amalgam-rel evaluation: {e(d['synth'])} vs {e(d['real'])}</h1>",
@@ -87,6 +112,10 @@ def render(ev) -> str:
         failed = d["validity"]["failed"]
         parts += ["<h2>Validity</h2>", f"<p>{d['validity']['violations']} violations in {d['validity']['checks']} checks</p>",
                   _table([[v["table"], v["constraint"], v["detail"], v["count"]] for v in failed], ["table", "constraint", "detail", "rows"]) if failed else ""]
+    if "realism" in d:
+        parts += _realism(d["realism"])
+    if "sample_rows" in d:
+        parts += _rows(d["sample_rows"])
     if "amalgam_chi2_p" in ev.results:
         parts.append("<h2>Distributions per table (real vs synthetic, binned)</h2>")
         by_table: dict[str, list[str]] = {}
@@ -119,8 +148,10 @@ def render(ev) -> str:
         w = d["workload"]
         worst = sorted((r for r in w["results"] if r["error"] is not None), key=lambda r: -r["error"])[:30]
         parts += ["<h2>Query errors</h2>",
-                  f"<p>{w['queries']} queries, median {fmt(w['median_rel_error'])}, p90 {fmt(w['p90_rel_error'])}, {w['failed']} failed</p>",
-                  bars([(r["name"], r["error"]) for r in worst])]
+                  f"<p>{w['queries']} queries, median {fmt(w['median_rel_error'])}, p90 {fmt(w['p90_rel_error'])}, {w['failed']} failed, "
+                  f"<b>{w['empty_answers']} empty answers</b> (nothing found where the real database finds rows)</p>",
+                  bars([(r["name"], r["error"]) for r in worst]),
+                  _table([[r["name"]] for r in w["results"] if r["empty"]], ["queries with an empty synthetic answer"])]
     if "privacy" in d:
         p = d["privacy"]
         parts += ["<h2>Privacy</h2>", f"<p>exact-copy rate {fmt(p['exact_copy_rate'])}; DCR share {fmt(p['dcr_share'])}; "

@@ -13,7 +13,9 @@ Each query's answer is compared by its shape (read from the outermost SELECT wit
 
 Every query's error is capped at 1 (entirely wrong); a query that fails on the synthetic
 database but not the real one is a failure with error 1; one that fails on the real database
-is skipped. The score is ``1 - mean error``.
+is skipped. A synthetic answer that is empty (no rows, or only zeros and NULLs) where the real
+one is not has error 1 and is counted in ``empty_answers``. The automatic workload ends with
+the analyst's queries of :mod:`.analyst_queries` (filters, joins and ``LIKE`` on names). The score is ``1 - mean error``.
 
 >>> rel_error(100, 90), rel_error(0, 0), rel_error(0, 5)
 (0.1, 0.0, 1.0)
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -32,6 +34,7 @@ import sqlglot
 from sqlglot import exp
 
 from amalgam_rel.errors import InputError
+from amalgam_rel.evaluation.analyst_queries import analyst_queries
 from amalgam_rel.evaluation.cardinality import join_on
 from amalgam_rel.evaluation.context import Context
 from amalgam_rel.evaluation.intertable import paths
@@ -58,6 +61,7 @@ class QueryResult:
     top_k_overlap: float | None = None
     groups: tuple[int, int] | None = None
     message: str | None = None
+    empty: bool = False  # the synthetic answer is empty where the real one is not
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ class Workload:
             "queries": len(counted),
             "failed": sum(r.shape == "failed" for r in counted),
             "skipped": sum(r.shape == "skipped" for r in self.results),
+            "empty_answers": sum(r.empty for r in self.results),
             "median_rel_error": self._pct(50),
             "p90_rel_error": self._pct(90),
             "score": self.score,
@@ -149,7 +154,8 @@ def auto_workload(ctx: Context) -> list[Query]:
                 out.append(Query(f"filter {key}.{f.name} = frequent", q.sql(sql.DIALECT)))
     for path in paths(ctx):
         out += _join_queries(ctx, path)
-    return out[:MAX_AUTO]
+    analyst = [Query(name, text) for name, text in analyst_queries(ctx)]
+    return out[: MAX_AUTO - len(analyst)] + analyst
 
 
 def _join_queries(ctx: Context, path) -> list[Query]:
@@ -197,12 +203,30 @@ def _compare(cursors: dict, query: Query) -> QueryResult:
                 return QueryResult(query.name, "skipped", None, message=f"fails on the real database: {message}")
             return QueryResult(query.name, "failed", 1.0, message=message)
     real, synth = answers["real"], answers["synth"]
+    result = _answer_error(query.name, shape, keys, real, synth)
+    if is_empty(synth) and not is_empty(real):  # the analyst gets nothing back: entirely wrong
+        return replace(result, error=1.0, empty=True)
+    return result
+
+
+def _answer_error(name: str, shape: str, keys: tuple[int, ...], real, synth) -> QueryResult:
     if shape == "rows":
         e = rel_error(real, synth)
-        return QueryResult(query.name, "rows", min(1.0, e), raw_error=e)
+        return QueryResult(name, "rows", min(1.0, e), raw_error=e)
     if not keys and len(real) <= 1 and len(synth) <= 1:
-        return _scalar(query.name, real, synth)
-    return _grouped(query.name, real, synth, keys or (0,))
+        return _scalar(name, real, synth)
+    return _grouped(name, real, synth, keys or (0,))
+
+
+def is_empty(answer) -> bool:
+    """No rows, or only zeros and NULLs (``COUNT(*)`` 0, ``SUM`` NULL): nothing found.
+
+    >>> is_empty(0), is_empty([]), is_empty([(0, None)]), is_empty([(3, 1.5)])
+    (True, True, True, False)
+    """
+    if not isinstance(answer, list):
+        return answer == 0
+    return all(v is None or (_number(v) == 0.0) for row in answer for v in row)
 
 
 def _run(cur, text: str, shape: str):

@@ -16,14 +16,18 @@ rather than as made of invented words.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 #: languages whose common words make up the lexicon (Latin, Greek and Cyrillic scripts)
 LANGUAGES = ("en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "nb", "fi", "pl", "cs", "tr", "ru", "el")
 #: words taken from each language's list, most common first
 WORDS_PER_LANGUAGE = 50_000
+_MIN_WORDS = 100_000  # fewer in a cached list: not the list this code builds
 _SCRIPTS = ("LATIN", "GREEK", "CYRILLIC")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
@@ -35,13 +39,44 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def public_words() -> frozenset[str]:
-    """Every word of the lexicon, lowercased."""
+    """Every word of the lexicon, lowercased.
+
+    Building it reads 16 of wordfreq's frequency tables (~4 s); the list is then kept in the
+    user's cache folder (one word a line, named by wordfreq's version and the settings above),
+    so later runs read it in a fraction of that. A cache that cannot be written is no error."""
+    cache = _cache_path()
+    try:
+        cached = frozenset(cache.read_text(encoding="utf-8").split("\n"))
+        if len(cached) >= _MIN_WORDS:  # an emptied or edited cache is built again
+            return cached
+    except (OSError, UnicodeDecodeError):
+        pass
+    found = _build()
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+        tmp.write_text("\n".join(sorted(found)), encoding="utf-8")
+        os.replace(tmp, cache)  # whole or not at all: a reader never sees half a list
+    except OSError:
+        pass
+    return found
+
+
+def _build() -> frozenset[str]:
     import wordfreq
 
     found: set[str] = set()
     for language in LANGUAGES:
         found.update(w for w in wordfreq.top_n_list(language, WORDS_PER_LANGUAGE) if _WORD.fullmatch(w))
     return frozenset(found)
+
+
+def _cache_path() -> Path:
+    from importlib.metadata import version
+
+    settings = hashlib.sha256(f"{version('wordfreq')} {LANGUAGES} {WORDS_PER_LANGUAGE} {_WORD.pattern}".encode()).hexdigest()[:16]
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return root / "amalgam-rel" / f"lexicon-{settings}.txt"
 
 
 def is_public(word: str) -> bool:

@@ -14,6 +14,8 @@ the share of ones at each position (a flags column stays mostly-zero where it wa
 >>> out = f.generate(1000, np.random.default_rng(0))
 >>> 0.2 < out.null_count / 1000 < 0.45, set(len(v) for v in out.drop_null().to_pylist()) <= {2, 4}
 (True, True)
+>>> len(set(fit_filler(pa.array([b""]), parse_type("BLOB")).generate(50, np.random.default_rng(0), unique=True).to_pylist()))
+50
 >>> bits = fit_filler(pa.array(["1010", "1000", "111000111"]), parse_type("BIT"))
 >>> bits.lengths, bits.ones
 ([4, 4, 9], {4: [1.0, 0.0, 0.5, 0.0], 9: [1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0]})
@@ -42,18 +44,29 @@ class Filler:
     def __post_init__(self) -> None:
         self.ones = {int(width): shares for width, shares in self.ones.items()}  # JSON keys are strings
 
-    def generate(self, n: int, rng: np.random.Generator) -> pa.Array:
+    def generate(self, n: int, rng: np.random.Generator, *, unique: bool = False) -> pa.Array:
+        """``n`` values; ``unique``: no value twice (a repeat is drawn again, one unit longer each time)."""
         present = rng.random(n) >= self.null_share
         if self.kind == "null" or not self.lengths:
             return pa.nulls(n)
         sizes = rng.choice(np.asarray(self.lengths), size=n)
-        if self.kind == "uuid":
-            values = [str(uuid.UUID(bytes=bytes(rng.integers(0, 256, 16, dtype=np.uint8)), version=4)) for _ in range(n)]
-        elif self.kind == "bit":
-            values = ["".join(np.where(rng.random(int(s)) < self.ones.get(int(s), 0.5), "1", "0")) for s in sizes]
-        else:
-            values = [bytes(rng.integers(0, 256, int(s), dtype=np.uint8)) for s in sizes]
+        values = [self._value(int(s), rng) for s in sizes]
+        if unique:
+            seen: set = set()
+            for i in np.flatnonzero(present):
+                size = int(sizes[i])
+                while values[i] in seen:  # short values collide (there is one empty blob): grow them
+                    size += 1
+                    values[i] = self._value(size, rng)
+                seen.add(values[i])
         return pa.array([v if p else None for v, p in zip(values, present)], pa.binary() if self.kind == "blob" else pa.string())
+
+    def _value(self, size: int, rng: np.random.Generator):
+        if self.kind == "uuid":
+            return str(uuid.UUID(bytes=bytes(rng.integers(0, 256, 16, dtype=np.uint8)), version=4))
+        if self.kind == "bit":
+            return "".join(np.where(rng.random(size) < self.ones.get(size, 0.5), "1", "0"))
+        return bytes(rng.integers(0, 256, size, dtype=np.uint8))
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "null_share": self.null_share, "lengths": self.lengths,

@@ -37,7 +37,7 @@ from amalgam_rel.relational.text_features import add_text_features, without_text
 from amalgam_rel.relational.time_zones import fit_offsets, time_tz_columns
 from amalgam_rel.relational.training import TrainingFrames
 from amalgam_rel.schema.model import ForeignKey, Table
-from amalgam_rel.schema.types import NUMERIC_KINDS, TEMPORAL_KINDS, Kind
+from amalgam_rel.schema.types import TEMPORAL_KINDS, Kind
 
 LANGUAGE_MODEL = "language_model"
 _CODE_SAMPLE = 10_000  # values of a UNIQUE string column read to tell codes from text
@@ -370,7 +370,7 @@ def find_derived_columns(ft: FittedTable, frames, fitted, options: FitOptions) -
     if options.epsilon is not None or ft.frame.num_rows == 0:
         return  # a private fit never reads the data for this
     skip = set(ft.plan.fk_columns) | set(ft.keys) | set(ft.sequences)
-    columns = [c.name for c in ft.table.columns if c.type.kind in (Kind.INTEGER, Kind.DECIMAL, Kind.FLOAT)
+    columns = [c.name for c in ft.table.columns if c.type.reads_as_number
                and c.name not in skip and c.name in ft.frame.column_names]
     mine = _checked_columns(ft.table) | _unique_columns(ft.table)  # a computed value is never repaired
     same_row = tuple(d for d in find_derived(ft.frame, columns) if d.column not in mine)
@@ -379,7 +379,7 @@ def find_derived_columns(ft: FittedTable, frames, fitted, options: FitOptions) -
     for path in _parent_paths(ft, fitted):
         last = fitted[path[-1].ref_table]
         late = {c for d in last.plan.deferred for c in d.columns}  # filled after the parent's rows are written
-        sources = [c.name for c in last.table.columns if c.type.kind in (Kind.INTEGER, Kind.DECIMAL, Kind.FLOAT)
+        sources = [c.name for c in last.table.columns if c.type.reads_as_number
                    and c.name not in late and c.name not in last.table.primary_key]
         taken = computed | {d.column for d in through_parent}
         targets = [c for c in columns if c not in taken and c not in mine]
@@ -580,7 +580,7 @@ def find_fixed_sums(ft: FittedTable, frames, fitted, options: FitOptions) -> Non
         | {d.column for d in ft.derived}
     found = []
     for column in ft.table.columns:
-        if column.type.kind not in NUMERIC_KINDS or column.name in skip or column.name not in ft.modelled:
+        if not column.type.reads_as_number or column.name in skip or column.name not in ft.modelled:
             continue
         values = ft.frame.column(column.name).cast(pa.float64(), safe=False).to_numpy(zero_copy_only=False)[filled]
         step = detect_step(values[~np.isnan(values)], step_candidates(ft.frame.schema.field(column.name).type))

@@ -51,13 +51,23 @@ class IntegerSequence:
     high: int | None = None
     arrow_type: pa.DataType = field(default_factory=pa.int64)
     issued: int = 0
+    scale: int = 0  # DECIMAL(p, s): the sequence counts units of 10**-s (start, low, high in those units)
+    step: int = 1  # in those units: whole numbers stay whole (1.00, 2.00, ...)
 
     def generate(self, n: int, rng: np.random.Generator) -> pa.Array:
+        if self.step != 1:
+            first, last = self.start + self.issued * self.step, self.start + (self.issued + n - 1) * self.step
+            if self.high is not None and n and last > self.high:
+                raise DataError(f"{n} new keys overflow the key type's maximum")
+            self.issued += n
+            return pa.array([Decimal(v).scaleb(-self.scale) for v in range(first, last + 1, self.step)], self.arrow_type)
         first = self.start + self.issued
         last = first + n - 1
         if self.high is not None and n and last > self.high:
             raise DataError(f"{n} new keys from {first} overflow the key type's maximum {self.high}")
         self.issued += n
+        if self.scale:
+            return pa.array([Decimal(v).scaleb(-self.scale) for v in range(first, first + n)], self.arrow_type)
         if -_INT64_MAX <= first and last <= _INT64_MAX:
             return pa.array(np.arange(first, first + n, dtype=np.int64)).cast(self.arrow_type)
         # UBIGINT and HUGEINT keys past 2**63: numpy's int64 cannot hold them, Python's ints can
@@ -67,7 +77,8 @@ class IntegerSequence:
         return pa.array(values, self.arrow_type)
 
     def to_json(self) -> dict:
-        return {"kind": "integer", "start": self.start, "low": self.low, "high": self.high, "type": _type_json(self.arrow_type)}
+        return {"kind": "integer", "start": self.start, "low": self.low, "high": self.high, "type": _type_json(self.arrow_type),
+                "scale": self.scale, "step": self.step}
 
 
 @dataclass
@@ -158,8 +169,12 @@ def fit_key_generator(values: pa.ChunkedArray | pa.Array, sql_type: SqlType):
     """A generator of new, unique values for a key column shaped like ``values``."""
     values = values.drop_null() if len(values) else values
     kind = sql_type.kind
+    if kind is Kind.DECIMAL and sql_type.scale:
+        return _decimal_sequence(values, sql_type)
     if kind in (Kind.INTEGER, Kind.DECIMAL):
         low, high = sql_type.integer_range or (None, None)
+        if kind is Kind.DECIMAL and sql_type.precision:
+            low, high = -(10 ** sql_type.precision - 1), 10 ** sql_type.precision - 1
         start = int(pc.min(values).as_py()) if len(values) else 1
         arrow_type = pa.int64() if kind is Kind.DECIMAL or sql_type.name in {"HUGEINT", "UHUGEINT", "UBIGINT", "BIGNUM"} else values.type
         if start > _INT64_MAX // 2 and pa.types.is_int64(arrow_type):
@@ -176,6 +191,17 @@ def fit_key_generator(values: pa.ChunkedArray | pa.Array, sql_type: SqlType):
         step = int(Counter(steps[steps > 0].tolist()).most_common(1)[0][0]) if (steps > 0).any() else 1
         return TemporalSequence(int(ints[0]) if len(ints) else 0, step, values.type)
     raise SchemaError(f"cannot generate key values of type {sql_type.sql()}")
+
+
+def _decimal_sequence(values, sql_type: SqlType) -> IntegerSequence:
+    """Keys of a DECIMAL(p, s) with s > 0: consecutive multiples of 10**-s from the real minimum,
+    inside the type's range (an integer sequence from the minimum's integer part left it)."""
+    precision, scale = sql_type.precision or 18, sql_type.scale
+    start = int(pc.min(values).as_py().scaleb(scale)) if len(values) else 0
+    whole = len(values) > 0 and all(v == v.to_integral_value() for v in values.to_pylist())
+    bound = 10 ** precision - 1
+    return IntegerSequence(start, -bound, bound, pa.decimal128(precision, scale), scale=scale,
+                           step=10 ** scale if whole else 1)
 
 
 def _alphabets(keys: list[str]) -> list[str]:
@@ -199,7 +225,9 @@ def key_generator_from_json(doc: dict, where: str = "key generator"):
     if kind == "integer":
         start = typed(int, doc["start"], f"{where}.start")
         low, high = (typed(int | None, doc[k], f"{where}.{k}") for k in ("low", "high"))
-        return IntegerSequence(start, low, high, _type_from_json(doc["type"]))
+        scale = typed(Annotated[int, Field(ge=0, le=38)], doc.get("scale", 0), f"{where}.scale")
+        step = typed(Annotated[int, Field(ge=1)], doc.get("step", 1), f"{where}.step")
+        return IntegerSequence(start, low, high, _type_from_json(doc["type"]), scale=scale, step=step)
     if kind == "pattern":
         return PatternCodes(typed(list[Annotated[str, Field(min_length=1)]], doc["alphabets"], f"{where}.alphabets"))
     if kind == "uuid":

@@ -33,7 +33,6 @@ by the scale. ``--rows`` on a kept table is an error naming ``--synthesize``.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import duckdb
@@ -41,6 +40,7 @@ import numpy as np
 import pyarrow as pa
 
 from amalgam_rel.errors import InputError
+from amalgam_rel.generation.semantic.detect import semantic_type
 from amalgam_rel.relational.parent_copies import parent_rows
 from amalgam_rel.relational.plan import DatabasePlan, context_column
 from amalgam_rel.schema import sql
@@ -51,14 +51,11 @@ DEFAULT_MAX_ROWS = 1_000
 _SMALL = 20  # below this many rows, all-distinct short strings are a closed set, not free text
 _LONG_TEXT = 48  # mean characters beyond which a string is prose, however few rows (as models.columns)
 
-# column names of people and contacts (until a semantic type detector says it from the values)
-_PERSON = re.compile(r"(first|last|full|given|family|middle|sur|nick|user|contact|maiden)_?name|surname|e_?mail"
-                     r"|phone|fax|mobile|address|street|password|passwd|ssn|birth", re.IGNORECASE)
-
-
 def person_like(table: Table, column: str) -> bool:
-    """Whether a column holds a person's name or contact (never kept, never a closed set), by its name."""
-    return bool(_PERSON.search(column))
+    """Whether a column holds a person's name or contact (never kept, never a closed set): its
+    semantic type (:mod:`amalgam_rel.generation.semantic.detect`) from its name, table and type."""
+    found = semantic_type(column, table.column(column).type, table=table.key, columns=table.column_names)
+    return found is not None and found.person_like
 
 
 @dataclass(frozen=True)

@@ -639,7 +639,7 @@ def _through(d: Draft, path: tuple[int, ...], column: str) -> pa.Array:
 
 def fill_others(d: Draft) -> None:
     for name, filler in d.ft.fillers.items():
-        d.values[name] = filler.generate(d.n, d.rng)
+        d.values[name] = filler.generate(d.n, d.rng, unique=d.ft.table.is_unique((name,)))
 
 
 def spell_columns(d: Draft) -> None:

@@ -41,7 +41,7 @@ from amalgam_rel.connection import connect
 from amalgam_rel.models.codecs.scale import from_numeric, type_bounds
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Database, ForeignKey, Table
-from amalgam_rel.schema.types import NUMERIC_KINDS, Kind
+from amalgam_rel.schema.types import Kind
 
 HOLD_SHARE = 0.99  # share of real parents the relation must hold for
 MIN_SUMMED_PARENTS = 20  # parents with 2+ children it holds for: a sum, not a copy of one child
@@ -136,7 +136,7 @@ def _numeric_columns(db: Database, table: Table) -> list[str]:
     keys = {c for s in table.unique_sets() for c in s}
     keys |= {c for fk in db.foreign_keys if fk.table == table.key for c in fk.columns}
     keys |= {c for fk in db.foreign_keys if fk.ref_table == table.key for c in fk.ref_columns}
-    return [c.name for c in table.columns if c.type.kind in NUMERIC_KINDS and c.name not in keys]
+    return [c.name for c in table.columns if c.type.reads_as_number and c.name not in keys]
 
 
 def _read(con, table: Table, columns: list[str]) -> dict[str, np.ndarray]:

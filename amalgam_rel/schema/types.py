@@ -141,6 +141,11 @@ class SqlType:
         return self.kind in NUMERIC_KINDS
 
     @property
+    def reads_as_number(self) -> bool:
+        """Numeric and read by Arrow as numbers (a BIGNUM arrives as opaque bytes, so no sum sees it)."""
+        return self.kind in NUMERIC_KINDS and self.name != "BIGNUM"
+
+    @property
     def is_temporal(self) -> bool:
         return self.kind in TEMPORAL_KINDS
 

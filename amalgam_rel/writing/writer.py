@@ -129,9 +129,10 @@ class DatabaseWriter:
     def _insert(self, table: Table, data: pa.Table) -> None:
         if data.num_rows == 0:
             return
-        cols = [sql.ident(c.name) for c in table.columns if c.generated is None]
+        stored = [c for c in table.columns if c.generated is None]
+        cols = [sql.ident(c.name) for c in stored]
         query = exp.insert(
-            exp.select(*cols).from_(sql.ident(_CHUNK)),
+            exp.select(*(_typed(c, data) for c in stored)).from_(sql.ident(_CHUNK)),
             exp.Schema(this=sql.table_ref(table.name, table.schema), expressions=cols),
         )
         self._run_on_chunk(query, data, f"writing table {table.key!r}")
@@ -242,3 +243,11 @@ def _remove(path: Path) -> None:
         path.unlink()
     except FileNotFoundError:
         pass
+
+
+def _typed(column, data: pa.Table) -> exp.Expression:
+    """The chunk's column, or a NULL of the column's type where the chunk holds only Arrow NULLs:
+    DuckDB reads an Arrow NULL column as INTEGER, which no UNION of other types accepts."""
+    if pa.types.is_null(data.schema.field(column.name).type):
+        return exp.cast(exp.Null(), exp.DataType.build(column.type.sql(), dialect="duckdb", udt=True))
+    return sql.ident(column.name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import duckdb
 from typer.testing import CliRunner
 
@@ -119,3 +121,47 @@ def test_an_infinite_date_beside_a_nested_column(tmp_path):
     con.close()
     result = CliRunner().invoke(app, ["synth", str(source), "-o", str(out), "--text-steps", "5", "--text-values", "4"])
     assert result.exit_code == 0, (result.stderr, result.exception)
+
+
+def test_an_all_null_union_column_is_written_as_null_of_its_type(tmp_path):
+    # DuckDB read the sampled all-NULL Arrow column as INTEGER, which a UNION of DATE and VARCHAR refuses
+    con = _synth(tmp_path, "CREATE TABLE t (id INTEGER PRIMARY KEY, u UNION(d DATE, s VARCHAR), v DOUBLE)",
+                 [(i, None, i / 3) for i in range(6)])
+    assert con.sql("SELECT count(*), count(u) FROM t").fetchone() == (6, 0)
+
+
+def test_a_bignum_column_is_no_total_of_children(tmp_path):
+    # BIGNUM values reach Arrow as opaque bytes: the totals finder cast them to double and crashed
+    source, out = tmp_path / "s.duckdb", tmp_path / "o.duckdb"
+    con = duckdb.connect(str(source))
+    con.execute("CREATE TABLE parent (id TIMESTAMP PRIMARY KEY, big BIGNUM NOT NULL);"
+                "CREATE TABLE child (x BIGINT, pid TIMESTAMP REFERENCES parent (id));"
+                "INSERT INTO parent VALUES ('2020-01-01', '5'::BIGNUM), ('2020-01-02', '7'::BIGNUM);"
+                "INSERT INTO child VALUES (3, '2020-01-01'), (4, '2020-01-01'), (7, '2020-01-02')")
+    con.close()
+    result = CliRunner().invoke(app, ["synth", str(source), "-o", str(out), "--text-steps", "5"])
+    assert result.exit_code == 0, (result.stderr, result.exception)
+
+
+def test_a_unique_blob_column_gets_no_value_twice(tmp_path):
+    # blobs keep the real lengths, and there is only one empty blob: a UNIQUE column repeated it
+    con = _synth(tmp_path, "CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB UNIQUE, v DOUBLE)",
+                 [(i, bytes([i - 1]) if i else b"", i / 3) for i in range(40)])
+    assert con.sql("SELECT count(b), count(DISTINCT b) FROM t").fetchone() == (40, 40)
+
+
+def test_decimal_keys_with_a_scale_stay_inside_their_type(tmp_path):
+    # the key sequence counted whole numbers from int(min): 0, 1, ... and DECIMAL(2,2) holds no 1
+    source, out = tmp_path / "s.duckdb", tmp_path / "o.duckdb"
+    con = duckdb.connect(str(source))
+    con.execute("CREATE TABLE t (id DECIMAL(2,2) PRIMARY KEY, v INTEGER);"
+                "CREATE TABLE w (id DECIMAL(6,2) PRIMARY KEY, v INTEGER);"
+                "INSERT INTO t VALUES (0.97, 1), (0.98, 2), (0.99, 3), (-0.99, 4);"
+                "INSERT INTO w VALUES (1, 1), (2, 2), (3, 3), (5, 4)")
+    con.close()
+    result = CliRunner().invoke(app, ["synth", str(source), "-o", str(out), "--scale", "3"])
+    assert result.exit_code == 0, (result.stderr, result.exception)
+    con = duckdb.connect(str(out), read_only=True)
+    assert con.sql("SELECT count(DISTINCT id), min(id) FROM t").fetchone() == (12, Decimal("-0.99"))
+    whole = con.sql("SELECT id FROM w ORDER BY id LIMIT 3").fetchall()
+    assert [r[0] for r in whole] == [Decimal(1), Decimal(2), Decimal(3)]  # whole keys stay whole
