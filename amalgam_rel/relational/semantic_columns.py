@@ -128,8 +128,9 @@ def _only_length_checks(table: Table, column: str) -> bool:
     """Whether every CHECK part naming ``column`` only bounds its length (a generator keeps those;
     any other rule is the language model's, whose values are checked in DuckDB)."""
     for check in table.checks:
+        check = check.unnest()
         parts = check.flatten() if isinstance(check, exp.And) else [check]
-        for part in parts:
+        for part in map(exp.Expression.unnest, parts):
             named = {c.name for c in part.find_all(exp.Column)}
             if column in named and not (named == {column} and part.find(exp.Length) is not None
                                         and isinstance(part, (exp.Between, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.EQ))):

@@ -88,7 +88,7 @@ def _rows(columns: Sequence[SemanticColumn], locale: str, n: int, rng: np.random
     types = {c.type for c in columns}
     first, last = _names(fake, n, rng) if types & {"first_name", "last_name", "full_name", "email", "username"} \
         else ([], [])
-    company = [fake.company() for _ in range(n)] if types & {"company", "email", "url"} else []
+    company = [fake.company() for _ in range(n)] if types & {"company", "url"} else [None] * n
     made: dict[str, list] = {"first_name": first, "last_name": last, "company": company}
     if "full_name" in types:
         made["full_name"] = [f"{b}{_SPACE.get(locale[:2], ' ')}{a}" if locale.startswith(_FAMILY_FIRST) else f"{a} {b}"
@@ -158,8 +158,8 @@ def _emails(fake: Faker, first: list[str], last: list[str], company: list[str], 
     for i in range(n):
         if free[i]:
             domain = fake.free_email_domain() if own[i] else _FREE_MAIL[picks[i]]
-        else:
-            domain = _company_domain(company[i], fake)
+        else:  # the row's company's, or one made up for it
+            domain = _company_domain(company[i] or fake.last_name(), fake)
         out.append(f"{_local_part(first[i], last[i], rng, fake)}@{domain}")
     return out
 
