@@ -40,9 +40,14 @@ def refuse_schema_text(db, options: PrivacyOptions) -> None:
 def fit_database_privately(model, con, db, progress=None) -> None:
     options = privacy_options(model)
     refuse_schema_text(db, options)
-    fit = FitOptions(model.context_size, None, model.delta, model.iters, None, model.seed)
+    fit = FitOptions(model.context_size, None, model.delta, model.iters, None, model.seed,
+                     semantic_overrides=getattr(model, "semantic_overrides_", {}))
     model.plan_, model.tables_, model.privacy_ = fit_private(
         con, db, fit, options, progress=(lambda t: progress("fit", t)) if progress else None)
+    for key, ft in model.tables_.items():
+        for c in ft.semantic.columns if ft.semantic else ():
+            model.privacy_.note(key, f"semantic:{c.column}", f"{c.type} values from Faker, read off the column's name "
+                                "alone (no data); only where it is NULL comes from the private model")
     text_columns = {k: list(ft.text_columns) for k, ft in model.tables_.items() if ft.text_columns}
     model.text_ = None
     if not text_columns:

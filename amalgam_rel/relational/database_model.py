@@ -207,6 +207,7 @@ class DatabaseModel:
         if not db.tables:
             raise InputError(f"{source} has no tables: nothing to synthesize")
         db = apply_sidecar(db, sidecar, con) if sidecar else db
+        self.semantic_overrides_ = semantic_overrides(db, sidecar)  # a wrong one is refused before any fitting
         self.schema_ = db  # what the output's DDL declares; the stages see the stored columns
         db = db.without_generated()
         self.privacy_ = None
@@ -221,7 +222,7 @@ class DatabaseModel:
         self.plan_ = plan_database(db)
         self.totals_ = find_totals(con, db)
         options = FitOptions(self.context_size, self.epsilon, self.delta, self.iters, None, self.seed,
-                             outcomes=outcomes(self.totals_, self.plan_), semantic_overrides=semantic_overrides(db, sidecar))
+                             outcomes=outcomes(self.totals_, self.plan_), semantic_overrides=self.semantic_overrides_)
         self.tables_ = fit_tables(con, self.plan_, options,
                                   progress=(lambda t: progress("fit", t)) if progress else None)
         text_columns = {k: list(ft.text_columns) for k, ft in self.tables_.items() if ft.text_columns}

@@ -35,7 +35,7 @@ from amalgam_rel.generation.checks import string_rule
 from amalgam_rel.generation.lengths import arrow_lengths, length_column
 from amalgam_rel.generation.semantic.detect import TYPES, semantic_type
 from amalgam_rel.generation.semantic.generate import SemanticColumn, generate
-from amalgam_rel.generation.semantic.locales import FALLBACK, locale_of
+from amalgam_rel.generation.semantic.locales import DRAWN, FALLBACK, describe, locale_of
 from amalgam_rel.schema.model import Column, Database, Table  # noqa: F401 - Column: the doctest
 from amalgam_rel.schema.sidecar import read_sidecar
 from amalgam_rel.schema.types import Kind, SqlType
@@ -51,6 +51,9 @@ class Semantics:
     columns: tuple[SemanticColumn, ...] = ()
     locale: str | None = None
     locale_type: str = "country"  # country, country_code or language
+    # under a privacy budget the locale column is not learned either: each row draws a locale and
+    # the column says it (Brazil, BR, Portuguese)
+    drawn_locale: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -166,6 +169,9 @@ def find_semantic_columns(ft, frames, fitted, options) -> None:
     taken = set(ft.plan.fk_columns) | set(ft.table.primary_key) | set(ft.keys) | set(ft.sequences) \
         | {r.column for r in ft.derived + ft.date_parts + ft.spelled} | {c.column for c in ft.copies}
     private = options.epsilon is not None
+    if private:
+        ft.semantic = private_semantics(ft, options.semantic_overrides)
+        return
     frame = ft.frame
     strings = [c.name for c in ft.table.columns if c.type.kind is Kind.STRING and c.name in frame.column_names]
     samples = None if private else {c: _spread(frame.column(c)) for c in strings}
@@ -173,6 +179,26 @@ def find_semantic_columns(ft, frames, fitted, options) -> None:
     ft.semantic = detect_table(ft.table, samples, options.semantic_overrides, taken=taken, null_shares=shares)
     if not private:
         ft.semantic_real = {c: frozenset(frame.column(c).drop_null().to_pylist()) for c in ft.semantic.names}
+
+
+def private_semantics(ft, overrides: dict[tuple[str, str], str]) -> Semantics:
+    """Under a privacy budget: the types from the schema alone (names, types; no value read), the
+    locale column drawn with the rest (:attr:`Semantics.drawn_locale`)."""
+    taken = set(ft.plan.fk_columns) | set(ft.plan.generated_keys) | set(ft.sequences)
+    found = detect_table(ft.table, None, overrides, taken=taken)
+    return Semantics(found.columns, found.locale, found.locale_type, drawn_locale=found.locale is not None)
+
+
+def with_presence(frame: pa.Table, ft) -> pa.Table:
+    """Under a privacy budget: each nullable generated column (and a drawn locale column) as
+    ``~name``, true where the row has a value and NULL where not: the private model draws its NULLs."""
+    s = ft.semantic
+    names = (s.names + ((s.locale,) if s.drawn_locale else ())) if s else ()
+    for name in names:
+        if name in frame.column_names and ft.table.column(name).nullable:
+            present = frame.column(name).is_valid()
+            frame = frame.append_column(length_column(name), pc.if_else(present, True, pa.scalar(None, pa.bool_())))
+    return frame
 
 
 def _spread(values: pa.ChunkedArray) -> list:
@@ -198,11 +224,16 @@ def fill_semantic(d) -> None:
     s = d.ft.semantic
     if s is None or not s.columns or d.n == 0:
         return
-    locales = row_locales(d.values.get(s.locale) if s.locale else None, s.locale_type, d.n)
+    if s.drawn_locale:
+        locales = [DRAWN[i] for i in d.rng.integers(len(DRAWN), size=d.n)]
+        said = pa.array([describe(x, s.locale_type) for x in locales], pa.string())
+        d.values[s.locale] = pc.if_else(pa.array(_present(d, s.locale)), said, pa.scalar(None, pa.string()))
+    else:
+        locales = row_locales(d.values.get(s.locale) if s.locale else None, s.locale_type, d.n)
     generated = generate(s.columns, locales, d.rng)
     for c in s.columns:
         values = pa.array(generated[c.column], pa.string())
-        present = _present(d, c)
+        present = _present(d, c.column, c.null_share)
         values = pc.if_else(pa.array(present), values, pa.scalar(None, pa.string()))
         d.values[c.column] = values
         real = d.ft.semantic_real.get(c.column) if d.ft.semantic_real else None
@@ -229,14 +260,13 @@ def row_locales(values: pa.Array | None, locale_type: str, n: int) -> list[str]:
     return out
 
 
-def _present(d, c: SemanticColumn) -> np.ndarray:
-    name = length_column(c.column)
+def _present(d, column: str, null_share: float = 0.0) -> np.ndarray:
+    name = length_column(column)
     if name in d.rows.column_names:
         return d.rows.column(name).is_valid().to_numpy(zero_copy_only=False)
-    column = d.ft.table.column(c.column)
-    if not column.nullable or c.null_share <= 0:
+    if not d.ft.table.column(column).nullable or null_share <= 0:
         return np.ones(d.n, dtype=bool)
-    return d.rng.random(d.n) >= c.null_share
+    return d.rng.random(d.n) >= null_share
 
 
 def type_lines(tables: dict) -> list[str]:
@@ -246,7 +276,7 @@ def type_lines(tables: dict) -> list[str]:
         s = getattr(ft, "semantic", None)
         if s is None or not s.columns:
             continue
-        where = f" (locale: {s.locale})" if s.locale else " (locale: en_US)"
+        where = f" (locale: {s.locale}{', drawn' if s.drawn_locale else ''})" if s.locale else " (locale: en_US)"
         out.append(f"{key}: " + ", ".join(f"{c.column} {c.type}" for c in s.columns) + where)
     return out
 

@@ -128,3 +128,22 @@ def test_a_wrong_override_is_one_line_naming_it(real, tmp_path, entry, message):
     sidecar.write_text("[[columns]]\n" + entry + "\n")
     with pytest.raises(InputError, match=re.escape(message)):
         DatabaseModel(seed=1, iters=ITERS).fit(real, sidecar=sidecar)
+
+
+def test_under_epsilon_semantic_text_is_generated_not_refused(real, tmp_path):
+    with pytest.raises(InputError, match=r"text columns person\.nick are not covered"):  # the only one left
+        DatabaseModel(seed=1, iters=ITERS, epsilon=1.0).fit(real)
+    sidecar = tmp_path / "types.toml"
+    sidecar.write_text('[[columns]]\ntable = "person"\ncolumn = "nick"\ntype = "username"\n')
+    model = DatabaseModel(seed=1, iters=ITERS, epsilon=1.0).fit(real, sidecar=sidecar)
+    s = model.tables_["person"].semantic
+    assert s.drawn_locale and s.locale == "Country"
+    assert {c.column for c in s.columns} == {"FirstName", "LastName", "Email", "City", "PostalCode", "nick"}
+    assert any(e.step == "semantic:Email" for e in model.privacy_.entries)
+    model.sample(tmp_path / "out.duckdb")
+    rows = query(tmp_path / "out.duckdb", "SELECT FirstName, Email, Country, City FROM person")
+    assert rows and not {r[0] for r in rows} & set(FIRST)
+    assert {r[2] for r in rows} <= {"United States", "United Kingdom", "Canada", "Australia", "Germany", "France",
+                                   "Spain", "Mexico", "Italy", "Brazil", "Netherlands", "Poland", "Sweden", "Denmark",
+                                   "Czech Republic", "Japan"}
+    assert 0 < sum(r[3] is None for r in rows) < len(rows)  # NULLs from the private model

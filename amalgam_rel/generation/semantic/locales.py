@@ -21,6 +21,8 @@ from faker.config import AVAILABLE_LOCALES
 from faker.providers.date_time import Provider as _DateTime
 
 FALLBACK = "en_US"
+# what Faker's country names say before the name people use (Kingdom of the Netherlands)
+_SHORT = re.compile(r"^(people's )?(kingdom|republic|state|federation|commonwealth) of (the )?|^the ", re.IGNORECASE)
 # the locale a country's rows get where Faker has several (Canada: English first)
 _PREFERRED = {"US": "en_US", "CA": "en_CA", "CH": "de_CH", "BE": "nl_BE", "IN": "en_IN", "PH": "en_PH", "NG": "en_NG",
               "IE": "en_IE", "LU": "fr_FR", "ES": "es_ES", "PK": "en_PK", "BD": "en_BD", "TH": "th_TH", "BA": "bs_BA",
@@ -41,6 +43,27 @@ _ALIASES = {"usa": "US", "us": "US", "united states of america": "US", "america"
             "russia": "RU", "south korea": "KR", "korea": "KR", "holland": "NL", "the netherlands": "NL",
             "iran": "IR", "vietnam": "VN", "taiwan": "TW", "turkiye": "TR", "deutschland": "DE", "espana": "ES",
             "brasil": "BR", "mexico": "MX", "osterreich": "AT", "schweiz": "CH", "suisse": "CH", "italia": "IT"}
+
+
+# the locales rows get where nothing tells (under a privacy budget the country column is drawn, not learned)
+DRAWN = ("en_US", "en_GB", "en_CA", "en_AU", "de_DE", "fr_FR", "es_ES", "es_MX", "it_IT", "pt_BR", "nl_NL", "pl_PL",
+         "sv_SE", "da_DK", "cs_CZ", "ja_JP")
+
+
+def describe(locale: str, kind: str) -> str:
+    """What a ``kind`` column (country, country_code, language) says for ``locale``.
+
+    >>> describe("pt_BR", "country"), describe("pt_BR", "country_code"), describe("pt_BR", "language")
+    ('Brazil', 'BR', 'Portuguese')
+    >>> describe("nl_NL", "country"), locale_of(describe("nl_NL", "country"))
+    ('Netherlands', 'nl_NL')
+    """
+    language, _, territory = locale.partition("_")
+    if kind == "language":
+        return next((name.title() for name, code in _LANGUAGE_NAMES.items() if code == language), language)
+    if kind == "country_code":
+        return territory
+    return next((_SHORT.sub("", c.name) for c in _DateTime.countries if c.alpha_2_code == territory), territory)
 
 
 def locale_of(value: object, *, language: bool = False) -> str:
@@ -70,7 +93,7 @@ def _index() -> dict[str, str]:
     for country in _DateTime.countries:
         locale = by_territory.get(country.alpha_2_code)
         if locale is not None:
-            short = re.sub(r"^(people's )?(kingdom|republic|state|federation|commonwealth) of (the )?|^the ", "", _plain(country.name))
+            short = _SHORT.sub("", _plain(country.name))
             for key in (country.name, short, country.alpha_2_code, country.alpha_3_code):
                 out[_plain(key)] = locale
     out.update({alias: by_territory[code] for alias, code in _ALIASES.items() if code in by_territory})
