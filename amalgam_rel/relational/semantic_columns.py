@@ -186,7 +186,9 @@ def private_semantics(ft, overrides: dict[tuple[str, str], str]) -> Semantics:
     locale column drawn with the rest (:attr:`Semantics.drawn_locale`)."""
     taken = set(ft.plan.fk_columns) | set(ft.plan.generated_keys) | set(ft.sequences)
     found = detect_table(ft.table, None, overrides, taken=taken)
-    return Semantics(found.columns, found.locale, found.locale_type, drawn_locale=found.locale is not None)
+    # a UNIQUE one (a table of countries) cannot be drawn from a few locales: it stays text
+    drawn = found.locale is not None and not ft.table.is_unique((found.locale,))
+    return Semantics(found.columns, found.locale if drawn else None, found.locale_type, drawn_locale=drawn)
 
 
 def with_presence(frame: pa.Table, ft) -> pa.Table:
@@ -222,7 +224,7 @@ def fill_semantic(d) -> None:
     """A sample stage: the generated columns of the draft's rows, in each row's locale; NULL where
     the table model's ``~name`` is (or, without one, on the real share of random rows)."""
     s = d.ft.semantic
-    if s is None or not s.columns or d.n == 0:
+    if s is None or not (s.columns or s.drawn_locale) or d.n == 0:
         return
     if s.drawn_locale:
         locales = [DRAWN[i] for i in d.rng.integers(len(DRAWN), size=d.n)]
@@ -274,10 +276,11 @@ def type_lines(tables: dict) -> list[str]:
     out = []
     for key, ft in tables.items():
         s = getattr(ft, "semantic", None)
-        if s is None or not s.columns:
+        if s is None or not (s.columns or s.drawn_locale):
             continue
-        where = f" (locale: {s.locale}{', drawn' if s.drawn_locale else ''})" if s.locale else " (locale: en_US)"
-        out.append(f"{key}: " + ", ".join(f"{c.column} {c.type}" for c in s.columns) + where)
+        where = f" (locale: {s.locale})" if s.locale else " (locale: en_US)"
+        drawn = [f"{s.locale} {s.locale_type} (drawn)"] if s.drawn_locale else []
+        out.append(f"{key}: " + ", ".join([f"{c.column} {c.type}" for c in s.columns] + drawn) + where)
     return out
 
 

@@ -147,3 +147,15 @@ def test_under_epsilon_semantic_text_is_generated_not_refused(real, tmp_path):
                                    "Spain", "Mexico", "Italy", "Brazil", "Netherlands", "Poland", "Sweden", "Denmark",
                                    "Czech Republic", "Japan"}
     assert 0 < sum(r[3] is None for r in rows) < len(rows)  # NULLs from the private model
+
+
+def test_under_epsilon_a_table_whose_only_text_is_a_country_draws_it(tmp_path):
+    rng = np.random.default_rng(2)
+    path = create(tmp_path / "shops.duckdb", "CREATE TABLE shop (id INTEGER PRIMARY KEY, country VARCHAR NOT NULL, "
+                  "size INTEGER NOT NULL)", {"shop": {"id": np.arange(200), "country": rng.choice(["Atlantis", "Oz"], 200),
+                                                     "size": rng.integers(1, 9, 200)}})
+    model = DatabaseModel(seed=1, iters=ITERS, epsilon=1.0).fit(path)
+    assert type_lines(model.tables_) == ["shop: country country (drawn) (locale: country)"]
+    model.sample(tmp_path / "out.duckdb")
+    countries = {r[0] for r in query(tmp_path / "out.duckdb", "SELECT country FROM shop")}
+    assert len(countries) > 3 and not countries & {"Atlantis", "Oz"}
