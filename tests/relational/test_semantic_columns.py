@@ -65,8 +65,12 @@ def test_types_are_listed_and_saved(synth, tmp_path):
     model.save(tmp_path / "m")
     loaded = DatabaseModel.load(tmp_path / "m")
     assert type_lines(loaded.tables_) == lines
-    loaded.sample(tmp_path / "again.duckdb", seed=1)
+    report = loaded.sample(tmp_path / "again.duckdb", seed=1)
     assert query(tmp_path / "again.duckdb", "SELECT * FROM person ORDER BY id") == query(out, "SELECT * FROM person ORDER BY id")
+    # a saved model holds no real value: copies are counted once the source is given again (--guard-source)
+    assert not report.semantic["person.Email"].checked and "not counted" in copy_line(report.semantic)
+    report = loaded.screen_text(model.source_).sample(tmp_path / "third.duckdb", seed=1)
+    assert report.semantic["person.Email"].checked and report.semantic["person.Email"].copies == 0
 
 
 def test_person_like_columns_never_emit_a_real_value(synth):
