@@ -66,7 +66,8 @@ app = typer.Typer(
 
 SidecarOpt = Annotated[
     Optional[Path],
-    typer.Option("--sidecar", help="TOML file declaring logical foreign keys and CHECKs (validated against the data)."),
+    typer.Option("--sidecar", help="TOML file declaring logical foreign keys, CHECKs (validated against the data) and "
+                              "columns' semantic types."),
 ]
 DialectOpt = Annotated[
     Optional[str],
@@ -322,9 +323,11 @@ def _print_text_summary(report, model) -> None:
     if report.parts:
         parts = ", ".join(f"{t} {n}" for t, n in report.parts.items())
         err_console.print(f"sampled and written in parts (memory bounded): {parts}", highlight=False, markup=False)
-    line = report.text_summary()
-    if line:
-        err_console.print(line, highlight=False, markup=False)
+    from amalgam_rel.relational.semantic_columns import copy_line
+
+    for line in (report.text_summary(), copy_line(report.semantic)):
+        if line:
+            err_console.print(line, highlight=False, markup=False)
     if model.null_columns():
         err_console.print(f"warning: written NULL, not synthesized (UNION values): {', '.join(model.null_columns())}",
                           highlight=False, markup=False)
@@ -335,6 +338,10 @@ _SHOWN = 8  # computed columns named in full; a date dimension or a sales fact t
 
 
 def _print_computed(model) -> None:
+    from amalgam_rel.relational.semantic_columns import type_lines
+
+    for line in type_lines(model.tables_):
+        err_console.print(f"semantic types (values from Faker): {line}", highlight=False, markup=False)
     computed = model.computed_columns()
     if computed:
         shown = ", ".join(f"{c} = {how}" for c, how in computed[:_SHOWN])

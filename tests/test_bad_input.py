@@ -190,6 +190,7 @@ TEST_CLI = "tests/test_cli.py"
 TEST_OUTPUTS = "tests/test_output_safety.py"
 TEST_CONNECTION = "tests/test_connection.py"
 TEST_LM_IO = "tests/generation/test_lm_io.py"
+TEST_SEMANTIC = "tests/relational/test_semantic_columns.py"
 
 
 def not_a_model(ws: Workspace) -> None:
@@ -214,6 +215,7 @@ def parquet_file(ws: Workspace) -> None:
     import pyarrow.parquet as pq
 
     pq.write_table(pa.table({"id": [1, 2]}), ws.dir / "t.parquet")
+SIDECAR_TYPE = '[[columns]]\ntable = "Customer"\ncolumn = "{}"\ntype = "{}"\n'
 SIDECAR_FK = '[[foreign_keys]]\ntable = "Track"\ncolumns = "{}"\nref_table = "Album"\nref_columns = "AlbumId"\n'
 
 CASES: list[Case] = [
@@ -233,6 +235,14 @@ CASES: list[Case] = [
     Case("a sidecar foreign key the data breaks", "inspect chinook.duckdb --sidecar sidecar.toml",
          "logical foreign key Track(Milliseconds) -> Album(AlbumId): 3503 child rows reference no parent row",
          sidecar(SIDECAR_FK.format("Milliseconds")), see=TEST_CLI),
+    Case("a sidecar semantic type that does not exist", "fit chinook.duckdb -o model --sidecar sidecar.toml",
+         "sidecar sidecar.toml: column #1 (Customer.FirstName) has an unknown type 'nickname'; known types: text, "
+         "first_name, last_name, full_name, email, phone, street_address, username, password, ip_address, city, state, "
+         "postcode, company, url, job_title, hash, country, country_code, language",
+         sidecar(SIDECAR_TYPE.format("FirstName", "nickname")), see=TEST_SEMANTIC),
+    Case("a sidecar semantic type for a column the table lacks", "fit chinook.duckdb -o model --sidecar sidecar.toml",
+         "sidecar sidecar.toml: column #1: table 'Customer' has no column 'Nickname'",
+         sidecar(SIDECAR_TYPE.format("Nickname", "first_name")), see=TEST_SEMANTIC),
     # -- outputs (tests/test_cli.py) --
     Case("an output that exists, without --force", "clone-schema chinook.duckdb -o out.duckdb",
          "-o out.duckdb already exists (pass --force to replace it)",

@@ -41,13 +41,18 @@ def refuse_schema_text(db, options: PrivacyOptions) -> None:
 def fit_database_privately(model, con, db, progress=None) -> None:
     options = privacy_options(model)
     refuse_schema_text(db, options)
-    fit = FitOptions(model.context_size, None, model.delta, model.iters, None, model.seed)
+    fit = FitOptions(model.context_size, None, model.delta, model.iters, None, model.seed,
+                     semantic_overrides=getattr(model, "semantic_overrides_", {}))
     model.plan_, model.tables_, model.privacy_ = fit_private(
         con, db, fit, options, progress=(lambda t: progress("fit", t)) if progress else None)
     # only a table the user declared public may be kept verbatim (relational.reference)
     model.reference_ = keep_reference_tables(con, model.plan_, model, private=True)
     for key in model.reference_:
         model.privacy_.note(key, "kept verbatim", "declared public (--public): its real rows are written as they are")
+    for key, ft in model.tables_.items():
+        for c in ft.semantic.columns if ft.semantic else ():
+            model.privacy_.note(key, f"semantic:{c.column}", f"{c.type} values from Faker, read off the column's name "
+                                "alone (no data); only where it is NULL comes from the private model")
     text_columns = {k: list(ft.text_columns) for k, ft in model.tables_.items() if ft.text_columns and k not in model.reference_}
     model.text_ = None
     if not text_columns:

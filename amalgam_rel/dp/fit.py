@@ -23,6 +23,8 @@ from amalgam_rel.dp.bounding import bound_contributions, clip_counts, drop_bound
 from amalgam_rel.dp.options import PrivacyOptions
 from amalgam_rel.dp.public import public_context, public_filler, public_key_generator, public_sequences
 from amalgam_rel.dp.sensitivity import Contributions, entity_contributions
+from amalgam_rel.relational.semantic_columns import private_semantics, with_presence
+from amalgam_rel.relational.text_features import without_text_features
 from amalgam_rel.relational.fitting import LANGUAGE_MODEL, FitOptions, FittedTable
 from amalgam_rel.relational.plan import DatabasePlan, plan_database
 from amalgam_rel.relational.training import TrainingFrames, frame_name
@@ -105,7 +107,7 @@ def fit_private(con: duckdb.DuckDBPyConnection, db: Database, fit: FitOptions, p
 def build_bounded_frame(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, FittedTable], ctx: PrivateContext) -> None:
     """The frame of the bounded rows; matched child counts clipped at their caps."""
     driver = ft.plan.driver
-    candidates = fitted[driver.ref_table].modelled if driver is not None else ()
+    candidates = without_text_features(fitted[driver.ref_table].modelled) if driver is not None else ()
     frame = frames.build(ft.key, tuple(candidates))
     clips = {name: ctx.contributions.caps[i] for i, name in ft.plan.count_columns.items()}
     frame = clip_counts(frame, clips)
@@ -135,7 +137,10 @@ def fit_private_model(ft: FittedTable, frames: TrainingFrames, fitted: dict[str,
     """The table model at the table's share and sensitivity; the row count comes from it."""
     key = ft.key
     share, s = ctx.shares[key], ctx.contributions.sensitivity[key]
-    exclude = tuple(ft.plan.fk_columns) + tuple(ft.plan.generated_keys) + tuple(ft.sequences)
+    ft.semantic = private_semantics(ft, ctx.fit.semantic_overrides)  # from the schema: Faker fills them, no data
+    generated = ft.semantic.names + ((ft.semantic.locale,) if ft.semantic.drawn_locale else ())
+    exclude = tuple(ft.plan.fk_columns) + tuple(ft.plan.generated_keys) + tuple(ft.sequences) + generated
+    ft.frame = with_presence(ft.frame, ft)
     own = [c for c in ft.frame.column_names if c not in exclude]
     if own and ft.frame.num_rows == 0:
         # Empty (in the source, or after contribution bounding) with columns to fill: written

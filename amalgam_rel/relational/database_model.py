@@ -32,6 +32,7 @@ from amalgam_rel.relational.fitting import FitOptions, FittedTable, fit_tables
 from amalgam_rel.relational.plan import DatabasePlan, plan_database
 from amalgam_rel.relational.reference import DEFAULT_MAX_ROWS, check_rows_option, keep_reference_tables, sample_kept
 from amalgam_rel.relational.sampling import Draft, sample_table
+from amalgam_rel.relational.semantic_columns import SemanticReport, real_values, semantic_overrides
 from amalgam_rel.relational.sizes import check_sizes
 from amalgam_rel.relational.time_zones import with_time_zones
 from amalgam_rel.relational.totals import TotalsWriter, find_totals, outcomes
@@ -49,10 +50,13 @@ class SampleReport:
     seconds: dict[str, float] = field(default_factory=dict)
     text: dict[str, dict] = field(default_factory=dict)  # "table.column" -> the text model's ColumnReport
     parts: dict[str, int] = field(default_factory=dict)  # tables sampled and written in parts -> how many
+    semantic: dict[str, SemanticReport] = field(default_factory=dict)  # "table.column" -> Faker's values, copies
 
-    def add(self, table: str, rows: int, text: dict[str, dict]) -> None:
+    def add(self, table: str, rows: int, text: dict[str, dict], semantic: dict[str, SemanticReport] | None = None) -> None:
         """Count a table's rows, or one more part of them, with what generating its text took."""
         self.rows[table] = self.rows.get(table, 0) + rows
+        for column, r in (semantic or {}).items():
+            self.semantic.setdefault(f"{table}.{column}", SemanticReport(r.type)).add(r)
         for column, r in text.items():
             name = f"{table}.{column}"
             self.text[name] = _merged(self.text[name], r) if name in self.text else r
@@ -209,6 +213,7 @@ class DatabaseModel:
         if not db.tables:
             raise InputError(f"{source} has no tables: nothing to synthesize")
         db = apply_sidecar(db, sidecar, con) if sidecar else db
+        self.semantic_overrides_ = semantic_overrides(db, sidecar)  # a wrong one is refused before any fitting
         self.schema_ = db  # what the output's DDL declares; the stages see the stored columns
         db = db.without_generated()
         self.privacy_ = None
@@ -224,7 +229,8 @@ class DatabaseModel:
         self.reference_ = keep_reference_tables(con, self.plan_, self)
         self.totals_ = find_totals(con, db)
         options = FitOptions(self.context_size, self.epsilon, self.delta, self.iters, None, self.seed,
-                             outcomes=outcomes(self.totals_, self.plan_), kept=frozenset(self.reference_))
+                             outcomes=outcomes(self.totals_, self.plan_), kept=frozenset(self.reference_),
+                             semantic_overrides=self.semantic_overrides_)
         self.tables_ = fit_tables(con, self.plan_, options,
                                   progress=(lambda t: progress("fit", t)) if progress else None)
         text_columns = {k: list(ft.text_columns) for k, ft in self.tables_.items() if ft.text_columns and k not in self.reference_}
@@ -289,20 +295,23 @@ class DatabaseModel:
         """Screen sampled text against the real values again: rebuild the copy guard from
         ``source`` (read-only), which must be the database this model was fitted on.
 
-        A saved model holds no copy guard (see :mod:`amalgam_rel.generation.copy_guard`).
+        A saved model holds no copy guard (see :mod:`amalgam_rel.generation.copy_guard`), nor the
+        real values its generated columns' copies are counted against (:mod:`.semantic_columns`).
         """
-        if not self.text_unscreened:
-            return self
         con = open_duckdb(source)
         try:
             real = read_duckdb(con)
-            for key in dict.fromkeys(t for t, _ in self.text_.plans_):
+            tables = dict.fromkeys([t for t, _ in self.text_.plans_] if self.text_unscreened else []) \
+                | {k: None for k, ft in self.tables_.items() if ft.semantic and ft.semantic.columns}
+            for key in tables:
                 fitted = self.schema_.table(key).row_count if self.schema_.has_table(key) else None
                 seen = real.table(key).row_count if real.has_table(key) else None
                 if fitted is not None and seen is not None and fitted != seen:
                     raise InputError(f"guard source {source} is not the database the model was fitted on: "
                                      f"table {key} has {seen:,} rows, the model saw {fitted:,}")
-            self.text_.screen_against(con)
+            real_values(con, real, self.tables_)
+            if self.text_unscreened:
+                self.text_.screen_against(con)
         finally:
             con.close()
         return self
@@ -351,13 +360,13 @@ class DatabaseModel:
                         writer.append(key, table if key in self.reference_ else with_time_zones(table, ft.time_zones, draft.rng))
                         sampled[key] = _kept_columns(self.db, ft, draft, table, copied.get(key, set()))
                         links[key] = draft.parent_of
-                        report.add(key, table.num_rows, draft.text_reports)
+                        report.add(key, table.num_rows, draft.text_reports, draft.semantic_reports)
                         totals.add(key, draft.parent_of, table, sampled)
                     else:  # nobody reads this table back: each part goes to the writer and is gone
                         for piece in pieces:
                             table = sample_table(piece)
                             writer.append(key, with_time_zones(table, ft.time_zones, piece.rng))
-                            report.add(key, table.num_rows, piece.text_reports)
+                            report.add(key, table.num_rows, piece.text_reports, piece.semantic_reports)
                             report.parts[key] = report.parts.get(key, 0) + 1
                             totals.add(key, piece.parent_of, table, sampled)
                     totals.write(key, sampled, writer)  # the parent's totals, now that every child exists

@@ -28,6 +28,7 @@ from amalgam_rel.relational.derived import Derived, find_derived, find_parent_de
 from amalgam_rel.relational.implied import Implied, find_implied
 from amalgam_rel.relational.parent_copies import ParentCopy, find_parent_copies
 from amalgam_rel.relational.spelled import Spelled, find_spelled
+from amalgam_rel.relational.semantic_columns import Semantics, find_semantic_columns, with_semantic_lengths
 from amalgam_rel.relational.fillers import Filler, fit_filler
 from amalgam_rel.relational.fixed_sums import FixedSum, detect_step, find_fixed_sum
 from amalgam_rel.relational.keys import WithNulls, find_parent_sequence, fit_key_generator
@@ -65,6 +66,7 @@ class FitOptions:
     # (:mod:`.totals`): an outcome of the children, never context they are drawn from
     outcomes: frozenset[tuple[str, str]] = frozenset()
     kept: frozenset[str] = frozenset()  # reference tables kept verbatim (:mod:`.reference`)
+    semantic_overrides: dict[tuple[str, str], str] = field(default_factory=dict)  # sidecar: (table, column) -> type
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,8 @@ class FittedTable:
     implied: dict[int, Implied] = field(default_factory=dict)  # matched fk index -> the key it follows
     match_order: tuple[int, ...] = ()  # matched fk indexes in the order they are filled (empty: the plan's)
     time_zones: dict[str, tuple[tuple[int, float], ...]] = field(default_factory=dict)  # TIMETZ column -> offsets
+    semantic: Semantics | None = None  # columns Faker fills, and the row's locale column (:mod:`.semantic_columns`)
+    semantic_real: dict[str, frozenset] = field(default_factory=dict)  # their real values, to count copies (never saved)
 
     @property
     def modelled(self) -> tuple[str, ...]:
@@ -526,13 +530,15 @@ def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     # leaves its column in the model, which gives the other rows
     computed = [r.column for r in ft.derived + ft.date_parts + ft.spelled if not r.only_where_set] \
         + [c.column for c in ft.copies if not c.only_with_parent]
-    exclude = tuple(ft.plan.fk_columns) + tuple(c for c in ft.keys if c not in ft.calendar) + tuple(ft.sequences) + tuple(computed)
+    exclude = tuple(ft.plan.fk_columns) + tuple(c for c in ft.keys if c not in ft.calendar) + tuple(ft.sequences) + tuple(computed) \
+        + (ft.semantic.names if ft.semantic else ())
     if ft.frame.num_rows == 0 or all(c in exclude for c in ft.frame.column_names):
         return
     # text lengths, frequent values and JSON shapes join the model when not private: under a privacy budget the language model
     # is not available (its training is not private) and neither are they
     closed = closed_columns(ft.table, ft.frame, ft.key in options.kept) if options.epsilon is None else ()
-    frame = ft.frame if options.epsilon is not None else add_text_features(ft.frame, ft.table, exclude, closed)
+    frame = ft.frame if options.epsilon is not None else with_semantic_lengths(
+        add_text_features(ft.frame, ft.table, exclude, closed), ft)
     frame = encode_offsets(frame, ft.offsets)
     columns = sum(c not in exclude for c in frame.column_names)
     extra = None if options.epsilon is not None else round(options.extra_edges_per_column * columns)
@@ -615,7 +621,7 @@ def release_frame(ft: FittedTable, frames, fitted, options) -> None:
 
 FIT_STAGES = (build_frame, measure_degrees, find_implied_keys, measure_cycle_edges, find_temporal_orders, find_parent_sequences,
               find_date_offset_columns, select_context, select_match_columns, fit_keys, find_derived_columns, find_date_part_columns,
-              find_spelled_columns, find_parent_copy_columns, fit_model,
+              find_spelled_columns, find_parent_copy_columns, find_semantic_columns, fit_model,
               find_fixed_sums, fit_time_zones)
 
 

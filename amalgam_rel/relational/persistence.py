@@ -27,6 +27,7 @@ from amalgam_rel.relational.derived import Derived
 from amalgam_rel.relational.implied import Implied
 from amalgam_rel.relational.parent_copies import ParentCopy
 from amalgam_rel.relational.spelled import Spelled
+from amalgam_rel.relational.semantic_columns import Semantics
 from amalgam_rel.relational.fillers import Filler
 from amalgam_rel.relational.fitting import FittedTable, TemporalOrder
 from amalgam_rel.relational.fixed_sums import FixedSum
@@ -191,6 +192,7 @@ def _table_entry(i: int, key: str, ft: FittedTable, tmp: Path) -> dict:
         "copies": [asdict(f) for f in ft.copies],
         "implied": [asdict(f) for f in ft.implied.values()], "match_order": list(ft.match_order),
         "time_zones": {c: [list(o) for o in offsets] for c, offsets in ft.time_zones.items()},
+        "semantic": asdict(ft.semantic) if ft.semantic else None,
     }
 
 
@@ -260,6 +262,7 @@ class SavedTable(TypedDict):
     implied: NotRequired[tuple[Implied, ...]]
     match_order: NotRequired[tuple[Annotated[int, Field(ge=0)], ...]]
     time_zones: NotRequired[dict[str, tuple[tuple[int, Annotated[float, Field(ge=0, le=1)]], ...]]]
+    semantic: NotRequired[Semantics | None]
 
 
 def _from_manifest(DatabaseModel, path: Path, doc: dict):  # noqa: N803 - the class, imported late
@@ -313,7 +316,7 @@ def _fitted_table(t: SavedTable, db, plan, path: Path) -> FittedTable:
         date_parts=t.get("date_parts", ()), calendar=t.get("calendar", ()), spelled=t.get("spelled", ()),
         copies=t.get("copies", ()), offsets=t.get("offsets", ()),
         implied={f.fk: f for f in t.get("implied", ())}, match_order=t.get("match_order", ()),
-        time_zones=t.get("time_zones", {}),
+        time_zones=t.get("time_zones", {}), semantic=t.get("semantic"),
     )
     # fitting keeps only the parent columns its model owns; sampling looks each one up there
     wanted = [context_column(c) for c in ft.context] + [matched_column(i, c) for i, c in ft.matched.items()]

@@ -22,6 +22,7 @@ from amalgam_rel.relational.fitting import FittedTable
 from amalgam_rel.relational.implied import Implied
 from amalgam_rel.relational.keys import number_within
 from amalgam_rel.relational.matching import align_to_values, fit_degrees, match_to_degrees, repair_duplicate_pairs
+from amalgam_rel.relational.semantic_columns import fill_semantic
 from amalgam_rel.relational.plan import context_column, is_matched_column, matched_column, parse_matched_column
 from amalgam_rel.relational.trees import build_forests
 from amalgam_rel.relational.text_features import is_text_feature
@@ -90,6 +91,7 @@ class Draft:
     con: duckdb.DuckDBPyConnection | None = None
     text_reports: dict[str, dict] = field(default_factory=dict)  # text column -> what generating it took
     chunk: Chunk | None = None  # the part of the table this draft makes, when sampled in parts
+    semantic_reports: dict = field(default_factory=dict)  # generated column -> SemanticReport
 
     @property
     def n(self) -> int:
@@ -672,7 +674,8 @@ def _spell(d: Draft, f: spelled.Spelled) -> None:
 SAMPLE_STAGES = (create_rows, add_date_offsets, keep_fixed_sums, match_foreign_keys, build_self_references, generate_keys, resolve_foreign_keys,
                  keep_temporal_orders, assemble, repair_unique_sets, resolve_drawn_self_references, enforce_checks,
                  resolve_drawn_self_references, copy_parent_columns, compute_date_parts,
-                 derive_columns, fill_others, spell_columns, fill_text, write_rules_over_text, copy_parent_values,
+                 derive_columns, fill_others, spell_columns, fill_semantic, fill_text, write_rules_over_text,
+                 copy_parent_values,
                  repair_text_unique_sets)
 
 

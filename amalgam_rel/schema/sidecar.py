@@ -22,6 +22,11 @@ the source's did.
     [[checks]]
     table = "orders"
     check = "freight BETWEEN 0 AND 2000"
+
+    [[columns]]                  # a semantic type that detection got wrong ("text": none)
+    table = "customer"
+    column = "nom"
+    type = "last_name"
 """
 
 from __future__ import annotations
@@ -37,11 +42,13 @@ from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Database, ForeignKey, Table
 
 _SECTIONS = {"foreign_keys": ("foreign key", {"table", "columns", "ref_table", "ref_columns"}),
-             "checks": ("check", {"table", "check"})}
+             "checks": ("check", {"table", "check"}),
+             # a column's semantic type, overriding detection (checked in relational.semantic_columns)
+             "columns": ("column", {"table", "column", "type"})}
 
 
 def read_sidecar(path: str | Path) -> dict[str, list[dict]]:
-    """The sidecar's entries by section (``foreign_keys``, ``checks``), each with its keys checked."""
+    """The sidecar's entries by section (``foreign_keys``, ``checks``, ``columns``), each with its keys checked."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"sidecar file not found: {path}")
@@ -51,7 +58,7 @@ def read_sidecar(path: str | Path) -> dict[str, list[dict]]:
         raise InputError(f"sidecar {path} is not valid TOML: {err}") from None
     wrong = sorted(set(doc) - set(_SECTIONS)) or sorted(k for k, v in doc.items() if not isinstance(v, list))
     if wrong:
-        raise InputError(f"sidecar {path}: expected only [[foreign_keys]] and [[checks]] entries, found {wrong}")
+        raise InputError(f"sidecar {path}: expected only [[foreign_keys]], [[checks]] and [[columns]] entries, found {wrong}")
     for section, (what, keys) in _SECTIONS.items():
         for i, entry in enumerate(doc.get(section, []), 1):
             if set(entry) != keys:

@@ -118,19 +118,20 @@ def test_parent_rows_are_found_by_value_for_keys_of_several_columns():
 
 def test_a_text_column_of_the_parent_is_copied_once_the_language_model_wrote_it(tmp_path):
     rng = np.random.default_rng(0)
+    # (`directions`, not `address`: a street address is filled by the semantic generator, not the language model)
     streets = ["Oak", "Elm", "Pine", "Birch", "Cedar", "Maple", "Ash", "Willow"]
     n_c, n_o = 260, 700
     address = np.array([f"{rng.integers(1, 999)} {rng.choice(streets)} Street, unit {i}" for i in range(n_c)], dtype=object)
     customer = rng.integers(0, n_c, n_o)
     path = create(tmp_path / "real.duckdb", """
-        CREATE TABLE customer (id INTEGER PRIMARY KEY, address VARCHAR NOT NULL);
+        CREATE TABLE customer (id INTEGER PRIMARY KEY, directions VARCHAR NOT NULL);
         CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customer (id),
                              ship_to VARCHAR NOT NULL, weight DOUBLE NOT NULL);""", {
-        "customer": {"id": np.arange(n_c), "address": address},
+        "customer": {"id": np.arange(n_c), "directions": address},
         "orders": {"id": np.arange(n_o), "customer_id": customer, "ship_to": address[customer],
                    "weight": rng.lognormal(1, 0.5, n_o)}})
     model = DatabaseModel(seed=0, iters=ITERS, text_steps=50).fit(path)
-    assert model.tables_["customer"].text_columns == ("address",)
+    assert model.tables_["customer"].text_columns == ("directions",)
     assert [c.column for c in model.tables_["orders"].copies] == ["ship_to"]
     out = tmp_path / "synth.duckdb"
     model.sample(out)
@@ -145,8 +146,8 @@ def _ship_to(out, real) -> tuple[int, int, int]:
     try:
         con.execute(f"ATTACH '{real}' AS r (READ_ONLY)")
         return con.execute("""
-            SELECT count(*), count(*) FILTER (WHERE o.ship_to = c.address),
-                   count(*) FILTER (WHERE o.ship_to IN (SELECT address FROM r.customer))
+            SELECT count(*), count(*) FILTER (WHERE o.ship_to = c.directions),
+                   count(*) FILTER (WHERE o.ship_to IN (SELECT directions FROM r.customer))
             FROM orders o JOIN customer c ON o.customer_id = c.id""").fetchone()
     finally:
         con.close()

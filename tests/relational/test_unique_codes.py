@@ -40,10 +40,14 @@ def test_unique_codes_are_generated_unique_in_the_real_format(products):
     assert all(re.fullmatch(r"SKU-000[0-4][0-9]{2}", s) for s in skus)
 
 
-def test_unique_e_mail_addresses_stay_with_the_language_model(products):
-    model, _ = products
+def test_unique_e_mail_addresses_are_not_codes(products):
+    """They go to the semantic generator (amalgam_rel.relational.semantic_columns), unique there."""
+    model, out = products
     ft = model.tables_["product"]
-    assert "contact" not in ft.keys and "contact" in ft.text_columns
+    assert "contact" not in ft.keys and "contact" not in ft.text_columns and "contact" in ft.semantic.names
+    mails = [r[0] for r in duckdb.connect(str(out), read_only=True).execute("SELECT contact FROM product").fetchall()]
+    mails = [m for m in mails if m is not None]
+    assert len(set(mails)) == len(mails) > 300 and all("@" in m for m in mails)
 
 
 def test_a_nullable_code_column_keeps_its_share_of_nulls(products):

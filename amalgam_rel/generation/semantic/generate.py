@@ -1,0 +1,230 @@
+"""Values for columns with a semantic type, from Faker: per row, in the row's own locale, consistent.
+
+Each row is one made-up person or place in its locale (:mod:`.locales`: from the row's own
+synthetic country or language): its e-mail is built from its first and last name and a
+real-looking domain (mostly free-mail, some company domains, the row's company where it has
+one); city, state and postcode come from that locale's address provider. Nothing here reads a
+real value: every value is Faker's.
+
+Deterministic: each locale's rows draw from a Faker instance seeded (``seed_instance``, never the
+global ``Faker.seed``) from the numpy Generator handed down, and every other choice from that
+Generator. A value too long for its column is drawn again, then cut; a UNIQUE column's repeats
+are drawn again, and numbered as a last resort.
+
+>>> import numpy as np
+>>> cols = [SemanticColumn("first", "first_name"), SemanticColumn("last", "last_name"), SemanticColumn("mail", "email")]
+>>> out = generate(cols, ["de_DE", "pt_BR"], np.random.default_rng(0))
+>>> [out["mail"][i].split("@")[0].count(".") <= 1 for i in range(2)]
+[True, True]
+>>> out == generate(cols, ["de_DE", "pt_BR"], np.random.default_rng(0))
+True
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+from faker import Faker
+
+from amalgam_rel.generation.semantic.detect import TYPES
+from amalgam_rel.generation.semantic.locales import FALLBACK
+
+_REDRAWS = 5  # rounds of fresh values for rows too long or repeated, before cutting or numbering
+# free-mail domains worldwide (shares roughly as seen in e-mail lists), then the locale's own
+_FREE_MAIL = ("gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "icloud.com", "aol.com")
+_FREE_WEIGHTS = np.array([0.45, 0.15, 0.15, 0.1, 0.1, 0.05])
+_FREE_SHARE = 0.6  # of e-mails on a free-mail domain; the rest a company's
+_LOCAL_SHARE = 0.3  # of free-mail addresses at the locale's own provider (web.de, uol.com.br)
+_FAMILY_FIRST = ("zh_", "ja_", "ko_", "hu_", "vi_")  # locales writing the family name first
+_SPACE = {"zh": "", "ja": ""}  # ... and those writing no space between the two
+_HEX = np.array(list("0123456789abcdef"))
+_BCRYPT = np.array(list("./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"))
+
+
+@dataclass(frozen=True)
+class SemanticColumn:
+    """A column to fill: its name, semantic type (:data:`~.detect.TYPES`), length bounds,
+    uniqueness, and ``style``, the format its real values have (``abbr`` states, ``hex32`` hashes,
+    ``bcrypt``, ``ipv6``; empty: the type's usual one)."""
+
+    column: str
+    type: str
+    max_length: int | None = None
+    min_length: int = 0
+    unique: bool = False
+    style: str = ""
+    null_share: float = 0.0  # of real rows, NULL: used where the table model gives no NULLs of its own
+
+    def __post_init__(self):
+        if self.type not in TYPES or TYPES[self.type].locale_source:
+            raise ValueError(f"{self.type!r} is not a semantic type a generator fills")
+
+
+def generate(columns: Sequence[SemanticColumn], locales: Sequence[str], rng: np.random.Generator) -> dict[str, list]:
+    """``{column: values}`` for ``len(locales)`` rows, row ``i`` in locale ``locales[i]``."""
+    n = len(locales)
+    out = {c.column: [None] * n for c in columns}
+    codes = np.asarray(locales, dtype=object)
+    for locale in sorted(set(locales)):
+        rows = np.flatnonzero(codes == locale)
+        values = _rows(columns, locale, len(rows), rng)
+        for c in columns:
+            for i, v in zip(rows, values[c.column]):
+                out[c.column][i] = v
+    for c in columns:
+        out[c.column] = _fitted(c, out[c.column], codes, rng)
+    return out
+
+
+def _rows(columns: Sequence[SemanticColumn], locale: str, n: int, rng: np.random.Generator) -> dict[str, list]:
+    """``n`` rows of one locale: each column's values, the row's fields agreeing with each other."""
+    fake = _faker(locale)
+    fake.seed_instance(int(rng.integers(2**63)))
+    types = {c.type for c in columns}
+    first, last = _names(fake, n, rng) if types & {"first_name", "last_name", "full_name", "email", "username"} \
+        else ([], [])
+    company = [fake.company() for _ in range(n)] if types & {"company", "url"} else [None] * n
+    made: dict[str, list] = {"first_name": first, "last_name": last, "company": company}
+    if "full_name" in types:
+        made["full_name"] = [f"{b}{_SPACE.get(locale[:2], ' ')}{a}" if locale.startswith(_FAMILY_FIRST) else f"{a} {b}"
+                             for a, b in zip(first, last)]
+    if "email" in types:
+        made["email"] = _emails(fake, first, last, company, rng)
+    if "username" in types:
+        made["username"] = [_local_part(a, b, rng, fake) for a, b in zip(first, last)]
+    if "url" in types:
+        made["url"] = [f"https://www.{_company_domain(c, fake)}/" for c in company]
+    out = {}
+    for c in columns:
+        out[c.column] = made[c.type] if c.type in made else _column(fake, c, n, rng)
+    return out
+
+
+def _names(fake: Faker, n: int, rng: np.random.Generator) -> tuple[list[str], list[str]]:
+    """First and last names of ``n`` people, each one's names of one gender (Иван Петров, Анна Петрова)."""
+    female = rng.random(n) < 0.5
+    first = [fake.first_name_female() if f else fake.first_name_male() for f in female]
+    last = [fake.last_name_female() if f else fake.last_name_male() for f in female]
+    return first, last
+
+
+def _column(fake: Faker, c: SemanticColumn, n: int, rng: np.random.Generator) -> list:
+    """Values of a column that depends on no other of the row (its locale aside)."""
+    if c.type in ("hash", "password") and c.style.startswith("hex"):
+        width = int(c.style[3:])
+        return ["".join(row) for row in _HEX[rng.integers(16, size=(n, width))]]
+    if c.type == "password" and c.style == "bcrypt":
+        return ["$2b$12$" + "".join(row) for row in _BCRYPT[rng.integers(len(_BCRYPT), size=(n, 53))]]
+    draw = _drawer(fake, c)
+    return [draw() for _ in range(n)]
+
+
+def _drawer(fake: Faker, c: SemanticColumn) -> Callable[[], str]:
+    """The Faker call giving one value of ``c`` (the locale's own provider, or en_US's where it has none)."""
+    names = {"phone": ("phone_number",), "street_address": ("street_address",), "city": ("city",),
+             "state": ("state_abbr", "province_abbr", "administrative_unit", "state", "region") if c.style == "abbr"
+             else ("administrative_unit", "state", "region", "province"),
+             "postcode": ("postcode",), "job_title": ("job",), "password": ("password",),
+             "ip_address": ("ipv6",) if c.style == "ipv6" else ("ipv4_public",), "hash": ("sha1",),
+             }[c.type]
+    for source in (fake, _faker(FALLBACK)):
+        for name in names:
+            method = getattr(source, name, None)
+            if method is not None:
+                try:
+                    method()
+                except (AttributeError, NotImplementedError, ValueError, TypeError):
+                    continue
+                return method if c.style != "abbr" or name.endswith("_abbr") else (lambda m=method: _abbreviated(m()))
+    raise ValueError(f"Faker has no generator for {c.type}")  # pragma: no cover - en_US has them all
+
+
+def _abbreviated(name: str) -> str:
+    words = re.findall(r"[^\W\d_]+", name)
+    return ("".join(w[0] for w in words) if len(words) > 1 else name[:2]).upper()
+
+
+def _emails(fake: Faker, first: list[str], last: list[str], company: list[str], rng: np.random.Generator) -> list[str]:
+    n = len(first)
+    free = rng.random(n) < _FREE_SHARE
+    own = rng.random(n) < _LOCAL_SHARE
+    picks = rng.choice(len(_FREE_MAIL), size=n, p=_FREE_WEIGHTS)
+    out = []
+    for i in range(n):
+        if free[i]:
+            domain = fake.free_email_domain() if own[i] else _FREE_MAIL[picks[i]]
+        else:  # the row's company's, or one made up for it
+            domain = _company_domain(company[i] or fake.last_name(), fake)
+        out.append(f"{_local_part(first[i], last[i], rng, fake)}@{domain}")
+    return out
+
+
+def _local_part(first: str, last: str, rng: np.random.Generator, fake: Faker) -> str:
+    """``ana.lopez``, ``alopez``, ``anal``, ``ana_lopez``, ``lopeza``, ``ana.lopez84``."""
+    a, b = _ascii(first), _ascii(last)
+    if not a or not b:  # a script without Latin letters: Faker's own transliterated user name
+        return fake.user_name()
+    form = int(rng.integers(6))
+    local = (f"{a}.{b}", f"{a[0]}{b}", f"{a}{b[0]}", f"{a}_{b}", f"{b}{a[0]}", f"{a}.{b}{int(rng.integers(1, 100))}")[form]
+    return local
+
+
+def _company_domain(company: str, fake: Faker) -> str:
+    """``Schmidt GmbH & Co. KG`` -> ``schmidt.de`` (the locale's top-level domain)."""
+    words = [w for w in (_ascii(x) for x in re.split(r"[\s,&.\-]+", company)) if len(w) > 2]
+    return f"{words[0] if words else fake.domain_word()}.{fake.tld()}"
+
+
+def _ascii(text: str) -> str:
+    """Lower-case ASCII letters and digits of ``text`` (accents dropped: ``Gonçalves`` -> ``goncalves``)."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]", "", plain)
+
+
+def _fitted(c: SemanticColumn, values: list, locales: np.ndarray, rng: np.random.Generator) -> list:
+    """``values`` within the column's length bounds and, if UNIQUE, without repeats: the rows
+    off are drawn again (in their locale), then cut or numbered."""
+    for _ in range(_REDRAWS):
+        bad = _offending(c, values)
+        if not bad:
+            return values
+        for locale in sorted({locales[i] for i in bad}):
+            rows = [i for i in bad if locales[i] == locale]
+            fresh = _rows([c], locale, len(rows), rng)[c.column]
+            for i, v in zip(rows, fresh):
+                values[i] = v
+    if c.max_length is not None:
+        values = [v[:c.max_length] if v is not None else None for v in values]
+    if c.unique:
+        seen: set[str] = set()
+        for i, v in enumerate(values):
+            k = 1
+            while values[i] in seen:
+                k += 1
+                suffix = str(k)
+                values[i] = (v[:c.max_length - len(suffix)] if c.max_length else v) + suffix
+            seen.add(values[i])
+    return values
+
+
+def _offending(c: SemanticColumn, values: list) -> list[int]:
+    bad = [i for i, v in enumerate(values)
+           if v is not None and (c.max_length is not None and len(v) > c.max_length or len(v) < c.min_length)]
+    if c.unique:
+        seen: set[str] = set()
+        for i, v in enumerate(values):
+            if v in seen:
+                bad.append(i)
+            seen.add(v)
+    return sorted(set(bad))
+
+
+@functools.cache
+def _faker(locale: str) -> Faker:
+    """One Faker per locale, built once (building one takes milliseconds); every use seeds it first."""
+    return Faker(locale)

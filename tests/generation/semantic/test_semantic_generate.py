@@ -1,0 +1,83 @@
+"""Faker values per row in the row's locale, consistent within the row (amalgam_rel.generation.semantic.generate)."""
+
+import re
+import time
+
+import numpy as np
+import pytest
+
+from amalgam_rel.generation.semantic.generate import SemanticColumn, generate
+from amalgam_rel.generation.semantic.locales import locale_of
+from amalgam_rel.relational.semantic_columns import row_locales
+
+import pyarrow as pa
+
+PERSON = [SemanticColumn("first", "first_name"), SemanticColumn("last", "last_name"), SemanticColumn("mail", "email"),
+          SemanticColumn("full", "full_name"), SemanticColumn("city", "city"), SemanticColumn("zip", "postcode"),
+          SemanticColumn("phone", "phone"), SemanticColumn("street", "street_address"), SemanticColumn("firm", "company")]
+
+
+def ascii_lower(text):
+    import unicodedata
+    return re.sub(r"[^a-z0-9]", "", unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower())
+
+
+def test_locale_from_the_rows_country():
+    locales = row_locales(pa.array(["Brazil", "Germany", "USA", None, "Atlantis"]), "country", 5)
+    assert locales == ["pt_BR", "de_DE", "en_US", "en_US", "en_US"]
+    out = generate(PERSON, ["pt_BR"] * 30 + ["de_DE"] * 30, np.random.default_rng(4))
+    assert all(re.fullmatch(r"\d{5}-?\d{3}", z) for z in out["zip"][:30])  # Brazilian CEP
+    assert all(re.fullmatch(r"\d{5}", z) for z in out["zip"][30:])  # German PLZ
+    assert sum(p.startswith("+49") or p.startswith("0") for p in out["phone"][30:]) >= 25
+    assert locale_of("Deutschland") == "de_DE" and locale_of("pt-BR", language=True) == "pt_BR"
+
+
+def test_email_and_full_name_are_built_from_the_rows_own_names():
+    out = generate(PERSON, ["en_US", "fr_FR", "es_ES", "de_DE"] * 25, np.random.default_rng(7))
+    for first, last, mail, full in zip(out["first"], out["last"], out["mail"], out["full"]):
+        local, domain = mail.split("@")
+        a, b = ascii_lower(first), ascii_lower(last)
+        assert (a in local or a[0] in local) and (b in local or b[0] in local), (first, last, mail)
+        assert "." in domain
+        assert full == f"{first} {last}"
+    domains = [m.split("@")[1] for m in out["mail"]]
+    assert 0.3 < np.mean([d in ("gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "icloud.com", "aol.com")
+                          for d in domains]) < 0.8  # free mail and company domains
+    assert len(set(domains)) > 20
+
+
+def test_same_seed_same_values_other_seed_other_values():
+    locales = ["en_US", "pt_BR", "ja_JP"] * 20
+    a = generate(PERSON, locales, np.random.default_rng(11))
+    assert a == generate(PERSON, locales, np.random.default_rng(11))
+    assert a["first"] != generate(PERSON, locales, np.random.default_rng(12))["first"]
+
+
+def test_length_bounds_and_uniqueness():
+    cols = [SemanticColumn("mail", "email", max_length=16, unique=True), SemanticColumn("city", "city", max_length=6),
+            SemanticColumn("first", "first_name", unique=True)]
+    out = generate(cols, ["en_US"] * 1000, np.random.default_rng(1))
+    assert max(map(len, out["mail"])) <= 16 and max(map(len, out["city"])) <= 6
+    assert len(set(out["mail"])) == 1000 and len(set(out["first"])) == 1000
+
+
+def test_formats_read_off_the_real_values():
+    cols = [SemanticColumn("h", "password", style="hex64"), SemanticColumn("s", "state", style="abbr"),
+            SemanticColumn("ip", "ip_address")]
+    out = generate(cols, ["en_US"] * 50, np.random.default_rng(2))
+    assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in out["h"])
+    assert all(re.fullmatch(r"[A-Z]{2}", s) for s in out["s"])
+    assert all(re.fullmatch(r"\d+\.\d+\.\d+\.\d+", ip) for ip in out["ip"])
+
+
+def test_not_a_type_a_generator_fills():
+    with pytest.raises(ValueError, match="country"):
+        SemanticColumn("c", "country")
+
+
+def test_speed():
+    locales = list(np.random.default_rng(0).choice(["en_US", "de_DE", "pt_BR", "fr_FR"], 5000))
+    generate(PERSON, locales[:10], np.random.default_rng(0))  # Faker instances built once
+    start = time.perf_counter()
+    generate(PERSON, locales, np.random.default_rng(0))
+    assert 5000 * len(PERSON) / (time.perf_counter() - start) > 5000
