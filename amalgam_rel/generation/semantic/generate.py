@@ -120,8 +120,44 @@ def _column(fake: Faker, c: SemanticColumn, n: int, rng: np.random.Generator) ->
         return ["".join(row) for row in _HEX[rng.integers(16, size=(n, width))]]
     if c.type == "password" and c.style == "bcrypt":
         return ["$2b$12$" + "".join(row) for row in _BCRYPT[rng.integers(len(_BCRYPT), size=(n, 53))]]
+    if c.type == "city" and (home := mimesis_locale(_locale_of(fake))) is not None:
+        # Faker composes English-speaking cities (Johnsonmouth); Mimesis lists real ones per country
+        from mimesis import Address, Locale
+
+        address = Address(Locale(home), seed=int(rng.integers(2**63)))
+        return [address.city().strip() for _ in range(n)]
     draw = _drawer(fake, c)
     return [draw() for _ in range(n)]
+
+
+# Faker locales whose country is their language's home country in Mimesis (de_DE -> de);
+# others need an exact Mimesis locale (pt_BR -> pt-br); en-ca and en-au list US cities there
+_MIMESIS_HOME = {"en_US": "en", "ja_JP": "ja", "zh_CN": "zh", "cs_CZ": "cs", "sv_SE": "sv", "da_DK": "da",
+                 "ko_KR": "ko", "uk_UA": "uk", "el_GR": "el", "nb_NO": "no", "no_NO": "no", "et_EE": "et",
+                 "fa_IR": "fa", "kk_KZ": "kk", "az_AZ": "az"}
+_MIMESIS_WRONG = {"en-ca", "en-au"}
+
+
+def mimesis_locale(locale: str) -> str | None:
+    """The Mimesis locale listing ``locale``'s real cities, or None.
+
+    >>> mimesis_locale("de_DE"), mimesis_locale("pt_BR"), mimesis_locale("en_US"), mimesis_locale("en_CA")
+    ('de', 'pt-br', 'en', None)
+    """
+    from mimesis import Locale
+
+    known = {x.value for x in Locale} - _MIMESIS_WRONG
+    exact = locale.lower().replace("_", "-")
+    if exact in known:
+        return exact
+    language, _, country = locale.partition("_")
+    if language == country.lower() and language in known:
+        return language
+    return _MIMESIS_HOME.get(locale) if _MIMESIS_HOME.get(locale) in known else None
+
+
+def _locale_of(fake: Faker) -> str:
+    return str(fake.locales[0])
 
 
 def _drawer(fake: Faker, c: SemanticColumn) -> Callable[[], str]:
