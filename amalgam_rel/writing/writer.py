@@ -116,7 +116,7 @@ class DatabaseWriter:
         missing = [c for c in stored if c not in data.column_names]
         if missing:
             raise SchemaError(f"rows for table {table!r} lack the columns {missing}")
-        data = data.select(stored)
+        data = _inside_huge_integers(spec, data.select(stored))
         data = self._defer(spec, data)
         if table in self._self_refs:
             levels = self_reference_levels(self._con, spec, self._self_refs[table], data)
@@ -251,3 +251,18 @@ def _typed(column, data: pa.Table) -> exp.Expression:
     if pa.types.is_null(data.schema.field(column.name).type):
         return exp.cast(exp.Null(), exp.DataType.build(column.type.sql(), dialect="duckdb", udt=True))
     return sql.ident(column.name)
+
+
+def _inside_huge_integers(table: Table, data: pa.Table) -> pa.Table:
+    """HUGEINT and UHUGEINT columns that arrive as doubles, one double inside the type's range:
+    DuckDB refuses to cast -2.0**127 to HUGEINT although it is the type's minimum, and 2**127 - 1
+    rounds up to 2.0**127 as a double."""
+    for i, name in enumerate(data.column_names):
+        limits = table.column(name).type.integer_range
+        if limits is None or not pa.types.is_floating(data.schema.field(i).type) or abs(limits[1]) < 2**64:
+            continue
+        low, high = np.nextafter(float(limits[0]), 0.0), np.nextafter(float(limits[1]), 0.0)
+        values = data.column(i).to_numpy(zero_copy_only=False).astype(np.float64)
+        clipped = np.where(np.isnan(values), values, np.clip(values, low, high))
+        data = data.set_column(i, name, pa.array(clipped, mask=data.column(i).is_null().to_numpy(zero_copy_only=False)))
+    return data

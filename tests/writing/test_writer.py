@@ -105,3 +105,14 @@ def test_failure_inside_the_block_keeps_the_old_output(tmp_path, all_types_db):
         with DatabaseWriter(db, out, force=True):
             raise RuntimeError("boom")
     assert out.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["out.duckdb"]
+
+
+def test_huge_integers_drawn_as_doubles_at_the_type_edge_are_written(tmp_path):
+    # a fuzz find: DuckDB refuses to cast the double -2.0**127 to HUGEINT, the type's own minimum
+    db = Database((Table("t", (Column("h", parse_type("HUGEINT")), Column("u", parse_type("UHUGEINT")))),))
+    out = tmp_path / "h.duckdb"
+    with DatabaseWriter(db, out) as w:
+        w.append("t", pa.table({"h": [-(2.0**127), 2.0**127, None, 5.0], "u": [2.0**128, 0.0, 1.0, None]}))
+    con = duckdb.connect(str(out), read_only=True)
+    rows = con.execute("SELECT h, u FROM t").fetchall()
+    assert rows[2:] == [(None, 1), (5, None)] and rows[0][0] < -1.7e38 and rows[0][1] > 3.4e38
