@@ -49,9 +49,10 @@ def supports(model) -> bool:
 class fast_generation:  # noqa: N801 - reads as what it does to the model
     """``model`` for outlines, with :func:`sample` as its ``generate``."""
 
-    def __init__(self, model, token_chars: torch.Tensor | None = None):
+    def __init__(self, model, token_chars: torch.Tensor | None = None, joins=None):
         self._model = model
         self._token_chars = token_chars  # characters each token writes (see ``sample``'s min_chars)
+        self._joins = joins  # the word model's WordJoins (see ``sample``'s whole_words)
         # per row of the last batch: whether it ended, or was cut at max_new_tokens (outlines
         # hands back only the decoded text, in which a cut value may look whole)
         self.finished: list[bool] = []
@@ -61,7 +62,8 @@ class fast_generation:  # noqa: N801 - reads as what it does to the model
 
     def generate(self, input_ids, attention_mask, logits_processor, max_new_tokens: int, temperature: float = 1.0,
                  do_sample: bool = True, top_k: int | None = 0, top_p: float = 1.0,
-                 min_chars: list[int] | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
+                 min_chars: list[int] | None = None, generator: torch.Generator | None = None,
+                 whole_words: bool = False) -> torch.Tensor:
         """``generator``: the CPU generator every draw comes from (None: a fresh one seeded 0)."""
         if not do_sample or top_k not in (0, None) or top_p != 1.0:
             raise ValueError("fast generation samples from the whole distribution only (do_sample, top_k=0, top_p=1)")
@@ -70,23 +72,28 @@ class fast_generation:  # noqa: N801 - reads as what it does to the model
             raise ValueError("fast generation takes exactly one outlines logits processor")
         if min_chars is not None and self._token_chars is None:
             raise ValueError("min_chars needs the characters of each token (fast_generation(model, token_chars))")
+        if whole_words and self._joins is None:
+            raise ValueError("whole_words needs the letters of each token (fast_generation(model, joins=...))")
         generator = generator if generator is not None else torch.Generator().manual_seed(0)
         tokens, self.finished = sample(self._model, input_ids, attention_mask, processors[0], max_new_tokens,
                                        temperature, min_chars=min_chars, token_chars=self._token_chars,
-                                       generator=generator)
+                                       generator=generator, joins=self._joins if whole_words else None)
         return tokens
 
 
 @torch.inference_mode()
 def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, processor, max_new_tokens: int,
            temperature: float = 1.0, *, generator: torch.Generator, min_chars: list[int] | None = None,
-           token_chars: torch.Tensor | None = None) -> tuple[torch.Tensor, list[bool]]:
+           token_chars: torch.Tensor | None = None, joins=None) -> tuple[torch.Tensor, list[bool]]:
     """Prompt plus up to ``max_new_tokens`` constrained tokens per row, padded after the end as
     transformers pads, and per row whether it ended (False: cut at ``max_new_tokens``).
 
     ``min_chars`` (with ``token_chars``, the characters each token id writes): a row may not end
     before it has written that many characters, wherever its constraint lets it go on; from
     there on (for a positive floor) its end tokens weigh ``END_WEIGHT`` times more.
+
+    ``joins`` (a :class:`.word_model.WordJoins`): no token starting with a letter right after a
+    letter, so that word tokens never run together into a word no token spells.
     """
     from outlines_core.kernels.torch import apply_token_bitmask_inplace, fill_next_token_bitmask
     from transformers import DynamicCache
@@ -113,6 +120,8 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
     written = torch.zeros(batch, dtype=torch.long)
     end_ids = torch.tensor(sorted(ends), device=device)
     last = positions[:, -1]
+    if joins is not None:
+        letter, glued = joins.start(batch)
     steps = 0
     finished = [True] * batch
     for step in range(max_new_tokens):
@@ -124,10 +133,14 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
             early = written[alive] < short[alive]
             logits = _no_early_end(logits, early.to(device), end_ids)
             logits = _nudge_end(logits, (~early & (short[alive] > 0)).to(device), end_ids)
+        if joins is not None:
+            logits = joins.bar(logits, letter[alive], glued[alive], end_ids)
         tokens = _draw(torch.softmax(logits / temperature, dim=-1), generator).cpu()
         generated[alive, step] = tokens
         if short is not None:
             written[alive] += token_chars[tokens]
+        if joins is not None:
+            letter[alive], glued[alive] = joins.advance(tokens, letter[alive])
         going = [i for i, t in enumerate(tokens.tolist()) if t not in ends]
         if not going or step == max_new_tokens - 1:
             for i in going:

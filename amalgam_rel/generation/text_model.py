@@ -54,7 +54,9 @@ from amalgam_rel.generation.row_context import RowContext
 from amalgam_rel.generation.saved_text import META, read_text_model
 from amalgam_rel.generation.selection import context_columns, default_columns
 from amalgam_rel.generation.shapes import ANY, common_shapes, keys_of, restrict, shape_column, shape_label
-from amalgam_rel.generation.tokenizer import train_tokenizer, vocab_size_for
+from amalgam_rel.generation.word_model import WordJoins, train_word_model
+from amalgam_rel.generation.word_tokenizer import column_token_ids
+from amalgam_rel.generation.word_units import DEFAULT_MIN_ROWS, check_min_rows, column_words
 from amalgam_rel.generation.vocabulary import byte_vocabulary, constrained_generator, token_bytes, token_characters
 from amalgam_rel.saved import reading
 from amalgam_rel.schema import sql
@@ -89,6 +91,8 @@ class ColumnPlan:
     # (element, real occurrences) of a LIST whose elements are an enum (see .elements): draws
     # over-using an element are thinned towards these shares
     elements: tuple[tuple[str, int], ...] = ()
+    # the words a word-level column may write (see .word_units); None: any token (codes, documents, --llm)
+    words: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict:
         return asdict(self) | {"spec": self.spec.to_dict()}
@@ -163,7 +167,7 @@ class TextFieldModel:
                  max_distinct_per_context: int | None = None, max_values_per_column: int | None = DEFAULT_MAX_VALUES,
                  batch_size: int | None = None, max_attempts: int = 12,
                  temperature: float = 1.0, seed: int = 0, device: str | None = None,
-                 num_threads: int | None = None):
+                 num_threads: int | None = None, min_word_rows: int = DEFAULT_MIN_ROWS):
         self.llm = llm
         self.fine_tune = fine_tune
         self.train_steps = train_steps
@@ -178,6 +182,7 @@ class TextFieldModel:
         self.seed = seed
         self.device = device
         self.num_threads = num_threads
+        self.min_word_rows = min_word_rows
 
     # -- fitting ------------------------------------------------------------------------------
 
@@ -185,6 +190,7 @@ class TextFieldModel:
         """Learn from a DuckDB file or connection; ``columns`` picks table -> columns (else automatic)."""
         start = time.perf_counter()
         checked_seed(self.seed)
+        check_min_rows(self.min_word_rows)
         if self.train_steps is not None and self.train_steps < 1:
             raise InputError(f"train_steps must be at least 1, not {self.train_steps}")
         if self.llm is not None:
@@ -209,7 +215,7 @@ class TextFieldModel:
         self.device_ = lm_mod.select_device(self.device)
         steps = self.train_steps if self.train_steps is not None else auto_steps(len(pairs))
         with lm_mod.torch_threads(self.num_threads):
-            self.model_, self.tokenizer_, self.train_report_ = self._train(pairs, steps, [p.tag for p in plans])
+            self.model_, self.tokenizer_, self.train_report_ = self._train(pairs, steps, plans)
         self.plans_ = {(p.table, p.column): _with_token_budget(p, self.tokenizer_, pairs) for p in plans}
         self.guard_ = guard
         self.fit_seconds_ = round(time.perf_counter() - start, 2)
@@ -256,11 +262,14 @@ class TextFieldModel:
             # codes too: a real customer's e-mail, phone or postcode is as telling as their notes
             guarded = spec.mode == "text"
             tag = column_tag(table.key, name, special=self.llm is None)
+            words = None
+            if self.llm is None and spec.mode == "text" and not spec.key_like:  # free text: written in words
+                words = tuple(sorted(column_words((spec.encode(r[name]) for r in present), self.min_word_rows)))
             plans.append(ColumnPlan(table.key, name, spec, prompt_cols,
                                     null_rate=1 - len(present) / len(rows) if rows else 0.0,
                                     nullable=col.nullable, unique=table.is_unique((name,)), guarded=guarded, tag=tag,
                                     length_buckets=buckets, shapes=shapes,
-                                    elements=element_counts(spec.schema, values)))
+                                    elements=element_counts(spec.schema, values), words=words))
             named = self.llm is not None  # a user's model reads names; the compact one reads positions
             pairs += [(render_prompt(table.key, name, r, prompt_cols, tag=tag, named=named), spec.encode(r[name]))
                       for r in present]
@@ -268,7 +277,7 @@ class TextFieldModel:
                 guarded_values.append([r[name] for r in present])
         return plans, pairs, guarded_values
 
-    def _train(self, pairs: list[tuple[str, str]], steps: int, tags: list[str]):
+    def _train(self, pairs: list[tuple[str, str]], steps: int, plans: list[ColumnPlan]):
         if self.llm is not None:
             model, tokenizer = lm_mod.load_pretrained(self.llm, self.device_)
             if not self.fine_tune:
@@ -276,14 +285,9 @@ class TextFieldModel:
             report = lm_mod.train(model, tokenizer, pairs, steps=steps, max_epochs=_max_epochs(pairs),
                                   lr=1e-4, seed=self.seed, device=self.device_)
             return model, tokenizer, report
-        n_chars = sum(len(p) + len(t) for p, t in pairs)
-        corpus = [t for _, t in pairs] + [p for p, _ in pairs[:: max(1, len(pairs) // 5000)]]
-        tokenizer = train_tokenizer(corpus, vocab_size_for(n_chars), special=tags)
-        model = lm_mod.new_model(tokenizer, lm_mod.LMShape.for_corpus(n_chars // 3), seed=self.seed)
-        # small columns repeated (see lm.balanced); the pass cap still comes from the real rows
-        report = lm_mod.train(model, tokenizer, lm_mod.balanced(pairs, tags), steps=steps,
-                              max_epochs=_max_epochs(pairs), seed=self.seed, device=self.device_)
-        return model, tokenizer, report
+        words = {p.tag: frozenset(p.words) for p in plans if p.words is not None}
+        return train_word_model(pairs, words, [p.tag for p in plans], steps=steps, max_epochs=_max_epochs(pairs),
+                                min_rows=self.min_word_rows, seed=self.seed, device=self.device_)
 
     # -- generation ---------------------------------------------------------------------------
 
@@ -577,17 +581,19 @@ class TextFieldModel:
             for lo in range(0, len(members), self._batch()):
                 chunk = members[lo : lo + self._batch()]
                 texts = self._batch_texts(generator, [prompts[k] for k in chunk], plan.max_new_tokens, temperature,
-                                          tokens_rng, None if min_chars is None else [min_chars[k] for k in chunk])
+                                          tokens_rng, None if min_chars is None else [min_chars[k] for k in chunk],
+                                          whole_words=plan.words is not None)
                 for k, t in zip(chunk, texts):
                     out[k] = t if t is None or isinstance(t, str) else t[0]
         return out
 
     def _batch_texts(self, generator, prompts: list[str], max_new_tokens: int, temperature: float,
-                     tokens_rng: torch.Generator, min_chars: list[int] | None) -> list:
+                     tokens_rng: torch.Generator, min_chars: list[int] | None, whole_words: bool = False) -> list:
         options = dict(max_new_tokens=max_new_tokens, do_sample=True, temperature=temperature, top_k=0, top_p=1.0)
         model = self._generators["outlines"].model
         if isinstance(model, fast_generation):
             floor = {"min_chars": min_chars} if min_chars is not None else {}
+            floor |= {"whole_words": True} if whole_words else {}
             texts = generator.batch(prompts, generator=tokens_rng, **options, **floor)
             if max_new_tokens >= MAX_NEW_TOKENS:
                 return texts  # as long as the model can write: the cut value stands, as before
@@ -618,13 +624,17 @@ class TextFieldModel:
                 # the index spells tokens in bytes: outlines' own spelling loses partial characters
                 self._generators["vocabulary"] = byte_vocabulary(self.tokenizer_)
                 if self.llm is None or supports(self.model_):  # other architectures keep transformers' loop
-                    self._generators["outlines"].model = fast_generation(self.model_, _token_chars(self.tokenizer_, self.model_))
+                    joins = WordJoins.of(self.tokenizer_, self.model_.get_output_embeddings().weight.shape[0]) \
+                        if any(p.words is not None for p in self.plans_.values()) else None
+                    self._generators["outlines"].model = fast_generation(
+                        self.model_, _token_chars(self.tokenizer_, self.model_), joins)
             spec = plan.spec
             if common:
                 schema = restrict(spec.schema, keys_of(plan.shapes[int(shape[1:])][0]))
                 spec = replace(spec, schema=schema, regex=schema_regex(schema))
-            self._generators[key] = constrained_generator(self._generators["outlines"], self._generators["vocabulary"],
-                                                          spec.output_type())
+            vocabulary = self._generators["vocabulary"] if plan.words is None else \
+                byte_vocabulary(self.tokenizer_, column_token_ids(self.tokenizer_, frozenset(plan.words)))
+            self._generators[key] = constrained_generator(self._generators["outlines"], vocabulary, spec.output_type())
         return self._generators[key]
 
     def _validator(self, plan: ColumnPlan, rows: RowContext, extra_types: dict[str, str]) -> Validator:
@@ -720,7 +730,7 @@ class TextFieldModel:
     def get_params(self) -> dict:
         return {k: getattr(self, k) for k in ("llm", "fine_tune", "train_steps", "max_rows_per_column", "copy_guard", "guard_max_count",
                                               "max_distinct_per_context", "max_values_per_column", "batch_size", "max_attempts",
-                                              "temperature", "seed", "device", "num_threads")}
+                                              "temperature", "seed", "device", "num_threads", "min_word_rows")}
 
 
 # -- helpers ----------------------------------------------------------------------------------
