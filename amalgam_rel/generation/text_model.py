@@ -55,7 +55,7 @@ from amalgam_rel.generation.saved_text import META, read_text_model
 from amalgam_rel.generation.selection import context_columns, default_columns
 from amalgam_rel.generation.shapes import ANY, common_shapes, keys_of, restrict, shape_column, shape_label
 from amalgam_rel.generation.word_model import WordJoins, train_word_model
-from amalgam_rel.generation.word_tokenizer import column_token_ids
+from amalgam_rel.generation.word_tokenizer import column_token_ids, is_word_tokenizer
 from amalgam_rel.generation.word_units import DEFAULT_MIN_ROWS, check_min_rows, column_words
 from amalgam_rel.generation.vocabulary import byte_vocabulary, constrained_generator, token_bytes, token_characters
 from amalgam_rel.saved import reading
@@ -493,9 +493,11 @@ class TextFieldModel:
                 if copy:
                     report.copies += 1
                     report.first_pass_copies += attempt == 0
-                    # a code's pattern can leave little room besides the real codes: late draws of
-                    # one may repeat a real code (kept, and counted) rather than fail the row
-                    if self.copy_guard and not (plan.spec.key_like and attempt >= self.max_attempts * 3 // 4):
+                    # a code's pattern can leave little room besides the real codes, and a column of
+                    # one-word names little room besides its public words: late draws may repeat a
+                    # real value (kept, and counted) rather than fail the row
+                    late = (plan.spec.key_like or plan.words is not None) and attempt >= self.max_attempts * 3 // 4
+                    if self.copy_guard and not late:
                         continue
                 if avoid and value in avoid:  # a frequent value the graphical model did not choose for this row
                     report.frequent_repeats += 1
@@ -632,8 +634,10 @@ class TextFieldModel:
             if common:
                 schema = restrict(spec.schema, keys_of(plan.shapes[int(shape[1:])][0]))
                 spec = replace(spec, schema=schema, regex=schema_regex(schema))
-            vocabulary = self._generators["vocabulary"] if plan.words is None else \
-                byte_vocabulary(self.tokenizer_, column_token_ids(self.tokenizer_, frozenset(plan.words)))
+            vocabulary = self._generators["vocabulary"]
+            if is_word_tokenizer(self.tokenizer_):  # the word model: each column writes its own tokens
+                words = None if plan.words is None else frozenset(plan.words)
+                vocabulary = byte_vocabulary(self.tokenizer_, column_token_ids(self.tokenizer_, words))
             self._generators[key] = constrained_generator(self._generators["outlines"], vocabulary, spec.output_type())
         return self._generators[key]
 

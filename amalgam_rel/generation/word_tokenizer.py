@@ -92,11 +92,18 @@ class WordCodec:
         return out
 
 
-def column_token_ids(tokenizer: PreTrainedTokenizerFast, words: frozenset[str] | None) -> set[int] | None:
-    """The token ids a word-level column may write: its words and every non-letter token (None:
-    any token, for a column written by character)."""
-    if words is None:
-        return None
+def is_word_tokenizer(tokenizer) -> bool:
+    """Whether ``tokenizer`` is one :func:`build_tokenizer` made (a user's model has its own)."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    return backend is not None and isinstance(backend.model, models.WordLevel) and UNK in tokenizer.get_vocab()
+
+
+def column_token_ids(tokenizer: PreTrainedTokenizerFast, words: frozenset[str] | None) -> set[int]:
+    """The token ids a column may write: a word-level column its ``words`` and every non-letter
+    character; a column written by character (``words`` None) every single character, as it was
+    trained (its constraint's index then stays the size of the alphabet, not of the words)."""
     special = set(tokenizer.all_special_ids)
+    if words is None:
+        return {i for t, i in tokenizer.get_vocab().items() if i not in special and len(t) == 1}
     return {i for t, i in tokenizer.get_vocab().items()
             if i not in special and (not is_letter_unit(t) or t in words)}

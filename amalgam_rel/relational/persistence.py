@@ -225,6 +225,7 @@ class SavedParams(TypedDict, total=False):
     text_values: Annotated[int, Field(ge=0)] | None
     max_children: Annotated[int, Field(ge=1)] | dict[str, Annotated[int, Field(ge=1)]] | None
     epsilon_text: Literal["refuse", "schema"]
+    min_word_rows: NotRequired[Annotated[int, Field(ge=1)]]
 
 
 class SavedTable(TypedDict):
