@@ -109,7 +109,10 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
     mask = attention_mask.to(device)
     positions = (mask.long().cumsum(-1) - 1).clamp(min=0)
     cache = DynamicCache()
-    with_cache = {_cache_argument(model): cache}
+    # a counted n-gram model (``full_context``) reads the whole sequence at every step, no cache
+    full = getattr(model, "full_context", False)
+    with_cache = {} if full else {_cache_argument(model): cache}
+    sequences = input_ids
     out = model(input_ids=input_ids, attention_mask=mask, position_ids=positions, use_cache=True, **with_cache)
     logits = out.logits[:, -1, :].float()
     processor._setup(batch, logits.shape[1])  # fresh guides, one per row
@@ -151,15 +154,20 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
             # as outlines does (outlines_core issue #227): a finished guide advances only on a token it accepts
             if not guide.is_finished() or guide.accepts_tokens([token]):
                 guide.advance(token_id=token, return_tokens=False)
+        if full:
+            sequences = torch.cat([sequences, tokens.to(device)[:, None]], dim=1)
         if len(going) < len(alive):
             keep = torch.tensor(going, device=device)
-            cache.batch_select_indices(keep)
+            if full:
+                sequences = sequences[keep]
+            else:
+                cache.batch_select_indices(keep)
             mask, last, tokens = mask[keep], last[keep], tokens[going]
             alive = [alive[i] for i in going]
         mask = torch.cat([mask, torch.ones((len(alive), 1), dtype=mask.dtype, device=device)], dim=1)
         last = last + 1
-        out = model(input_ids=tokens.to(device)[:, None], attention_mask=mask, position_ids=last[:, None],
-                    use_cache=True, **with_cache)
+        step_ids = sequences if full else tokens.to(device)[:, None]
+        out = model(input_ids=step_ids, attention_mask=mask, position_ids=last[:, None], use_cache=True, **with_cache)
         logits = out.logits[:, -1, :].float()
     return torch.cat([input_ids.cpu(), generated[:, :steps]], dim=1), finished
 

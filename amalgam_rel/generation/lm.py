@@ -146,11 +146,16 @@ def new_model(tokenizer, shape: LMShape, seed: int = 0) -> GPT2LMHeadModel:
 
 def load_pretrained(path: str, device: torch.device, what: str = "--llm"):
     """A causal LM and its tokenizer from a local directory (local files only, no network)."""
+    from amalgam_rel.generation.word_ngram import WordNGramLM, is_word_ngram
+
     check_local_model(path, what)
     try:
         with quiet_transformers():
             tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-            model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
+            if is_word_ngram(path):  # the default model, counted (see .word_ngram)
+                model = WordNGramLM.from_pretrained(path)
+            else:
+                model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
     except SafetensorError as err:  # a truncated or overwritten weights file
         weights = ", ".join(sorted(p.name for p in Path(path).glob("*.safetensors"))) or "its weights"
         raise InputError(f"cannot load the language model {path!r}: {weights} is damaged "

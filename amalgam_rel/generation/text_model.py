@@ -286,8 +286,7 @@ class TextFieldModel:
                                   lr=1e-4, seed=self.seed, device=self.device_)
             return model, tokenizer, report
         words = {p.tag: frozenset(p.words) for p in plans if p.words is not None}
-        return train_word_model(pairs, words, [p.tag for p in plans], steps=steps, max_epochs=_max_epochs(pairs),
-                                min_rows=self.min_word_rows, seed=self.seed, device=self.device_)
+        return train_word_model(pairs, words, [p.tag for p in plans], min_rows=self.min_word_rows)
 
     # -- generation ---------------------------------------------------------------------------
 
@@ -610,6 +609,8 @@ class TextFieldModel:
     def _batch(self) -> int:
         if self.batch_size:
             return self.batch_size
+        if getattr(self.model_, "full_context", False):  # counted n-grams: a step costs little per row
+            return WORD_BATCH
         # a user's model may be large: its batch (and memory) stays the CPU's unless asked
         return GPU_BATCH if self.device_.type == "cuda" and self.llm is None else CPU_BATCH
 
@@ -626,7 +627,7 @@ class TextFieldModel:
                 # the index spells tokens in bytes: outlines' own spelling loses partial characters
                 self._generators["vocabulary"] = byte_vocabulary(self.tokenizer_)
                 if self.llm is None or supports(self.model_):  # other architectures keep transformers' loop
-                    joins = WordJoins.of(self.tokenizer_, self.model_.get_output_embeddings().weight.shape[0]) \
+                    joins = WordJoins.of(self.tokenizer_, _vocab_rows(self.model_)) \
                         if any(p.words is not None for p in self.plans_.values()) else None
                     self._generators["outlines"].model = fast_generation(
                         self.model_, _token_chars(self.tokenizer_, self.model_), joins)
@@ -843,11 +844,17 @@ def _token_chars(tokenizer, model):
     Counted in bytes: a token holding the first byte of an ``ë`` starts one character, the
     token with its second byte none (decoded alone, each read as one U+FFFD).
     """
-    size = model.get_output_embeddings().weight.shape[0]
+    size = _vocab_rows(model)
     spelled = token_bytes(tokenizer)[:size]
     counts = torch.zeros(size, dtype=torch.long)
     counts[: len(spelled)] = torch.tensor([token_characters(b) for b in spelled], dtype=torch.long)
     return counts
+
+
+def _vocab_rows(model) -> int:
+    """Logits per step: the output embedding's rows (a word n-gram model has none: its vocabulary)."""
+    head = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
+    return head.weight.shape[0] if head is not None else model.config.vocab_size
 
 
 def _exact(length_name: str) -> str:
@@ -860,6 +867,7 @@ def _exact(length_name: str) -> str:
 # 2.7 s, at 256 1.6 s. On a CPU each row costs its own arithmetic, and a bigger batch only
 # waits longer for its longest row.
 CPU_BATCH, GPU_BATCH = 64, 256
+WORD_BATCH = 256
 
 MAX_NEW_TOKENS = 512 - lm_mod.MAX_PROMPT_TOKENS - 1  # what the compact model's 512 positions leave a value
 

@@ -1,9 +1,8 @@
 """The default language model, on words: tokenizer, training, and the rule that keeps words whole.
 
-The compact GPT-2 of :mod:`.lm` reads and writes :mod:`.word_tokenizer` tokens: a title of four
-words is about eight tokens instead of thirty characters, so each value costs a quarter of the
-decoding steps, and every word it writes is one its column may hold (at least ``min_rows`` real
-rows, or public). Two word tokens side by side would read as one new word (``Rock`` + ``Band``
+The counted n-gram model of :mod:`.word_ngram` reads and writes :mod:`.word_tokenizer` tokens: a
+title of four words is about eight tokens instead of thirty characters, and every word it writes
+is one its column may hold (at least ``min_rows`` real rows, or public). Two word tokens side by side would read as one new word (``Rock`` + ``Band``
 is ``RockBand``), so :class:`WordJoins` bars a token that starts with a letter right after one
 that ends with a letter (or with an apostrophe after a letter: ``O'`` + ``Brien``), in
 :mod:`.decoding`'s loop.
@@ -17,32 +16,32 @@ that ends with a letter (or with an apostrophe after a letter: ``O'`` + ``Brien`
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import torch
 
 from amalgam_rel.generation import lm as lm_mod
 from amalgam_rel.generation.vocabulary import token_bytes
+from amalgam_rel.generation.word_ngram import WordNGramLM, parameters, training_examples
 from amalgam_rel.generation.word_tokenizer import WordCodec, build_tokenizer
 from amalgam_rel.generation.word_units import APOSTROPHES, is_spaced_letter
 
 
-def word_shape(n_tokens: int) -> lm_mod.LMShape:
-    """The model's size for ``n_tokens`` training tokens (words count as one)."""
-    return lm_mod.LMShape.for_corpus(n_tokens)
-
-
 def train_word_model(pairs: list[tuple[str, str]], words: dict[str, frozenset[str]], tags: list[str], *,
-                     steps: int, max_epochs: float, min_rows: int, seed: int, device: torch.device):
-    """(model, tokenizer, report) trained on ``pairs``; ``words``: column tag -> the words that
+                     min_rows: int):
+    """(model, tokenizer, report) counted from ``pairs``; ``words``: column tag -> the words that
     column may write (columns without an entry are written character by character)."""
+    start = time.perf_counter()
     tokenizer = build_tokenizer(words, pairs, min_rows, special=tags)
     codec = WordCodec(tokenizer, words)
-    n_tokens = sum(len(ids) + 8 for ids in codec.encode_pairs(pairs))  # ~8 prompt tokens each
-    model = lm_mod.new_model(tokenizer, word_shape(n_tokens), seed=seed)
-    # small columns repeated (see lm.balanced); the pass cap still comes from the real rows
-    report = lm_mod.train(model, tokenizer, lm_mod.balanced(pairs, tags), steps=steps, max_epochs=max_epochs,
-                          seed=seed, device=device, encode_targets=codec.encode_pairs)
+    examples = training_examples(tokenizer, codec, pairs)
+    model = WordNGramLM.fit(tokenizer, examples, tags, min_rows=min_rows,
+                            by_character=frozenset(t for t in tags if codec.by_character(t)))
+    tokens = sum(len(ids) + 1 for _, ids in examples)
+    # counted, not trained: no steps and no loss (NaN), one pass over the values
+    report = lm_mod.TrainReport(round(time.perf_counter() - start, 2), 0, 1.0, float("nan"), len(examples), tokens,
+                                parameters(model))
     return model, tokenizer, report
 
 
