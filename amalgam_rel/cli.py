@@ -147,8 +147,8 @@ LlmOpt = Annotated[
 ]
 TextStepsOpt = Annotated[
     Optional[int],
-    typer.Option("--text-steps", min=1, help="Training steps of the language model (default: by data size, "
-                                             "160 plus one per 19 text values, at most 800)."),
+    typer.Option("--text-steps", min=1, help="Training steps of a language model that is trained (default: by "
+                                             "data size); the default word model is counted, not trained."),
 ]
 MinWordRowsOpt = Annotated[
     int, typer.Option("--min-word-rows", min=1, help="Free text is written in words that at least K real rows of "

@@ -56,7 +56,7 @@ from amalgam_rel.generation.selection import context_columns, default_columns
 from amalgam_rel.generation.shapes import ANY, common_shapes, keys_of, restrict, shape_column, shape_label
 from amalgam_rel.generation.word_model import WordJoins, train_word_model
 from amalgam_rel.generation.word_tokenizer import column_token_ids, is_word_tokenizer
-from amalgam_rel.generation.word_units import DEFAULT_MIN_ROWS, check_min_rows, column_words
+from amalgam_rel.generation.word_units import DEFAULT_MIN_ROWS, check_min_rows, column_words, letter_units
 from amalgam_rel.generation.vocabulary import byte_vocabulary, constrained_generator, token_bytes, token_characters
 from amalgam_rel.saved import reading
 from amalgam_rel.schema import sql
@@ -494,8 +494,9 @@ class TextFieldModel:
                     report.first_pass_copies += attempt == 0
                     # a code's pattern can leave little room besides the real codes, and a column of
                     # one-word names little room besides its public words: late draws may repeat a
-                    # real value (kept, and counted) rather than fail the row
-                    late = (plan.spec.key_like or plan.words is not None) and attempt >= self.max_attempts * 3 // 4
+                    # real code or word (kept, and counted) rather than fail the row
+                    one_word = plan.words is not None and len(letter_units(text)) <= 1
+                    late = (plan.spec.key_like or one_word) and attempt >= self.max_attempts * 3 // 4
                     if self.copy_guard and not late:
                         continue
                 if avoid and value in avoid:  # a frequent value the graphical model did not choose for this row
@@ -609,7 +610,7 @@ class TextFieldModel:
     def _batch(self) -> int:
         if self.batch_size:
             return self.batch_size
-        if getattr(self.model_, "full_context", False):  # counted n-grams: a step costs little per row
+        if getattr(getattr(self, "model_", None), "full_context", False):  # counted n-grams: cheap rows
             return WORD_BATCH
         # a user's model may be large: its batch (and memory) stays the CPU's unless asked
         return GPU_BATCH if self.device_.type == "cuda" and self.llm is None else CPU_BATCH
