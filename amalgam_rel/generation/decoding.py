@@ -209,4 +209,5 @@ def _draw(probs: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     u = torch.rand((probs.shape[0], 1), dtype=torch.float64, generator=generator).to(probs.device) * cdf[:, -1:]
     picked = torch.searchsorted(cdf, u, right=True).squeeze(1)
     # u * total may round up to the total itself: past the end, take the likeliest token
-    return torch.where(picked < probs.shape[1], picked, probs.argmax(dim=-1))
+    past = picked >= probs.shape[1]
+    return torch.where(past, probs.argmax(dim=-1), picked) if bool(past.any()) else picked

@@ -113,7 +113,8 @@ class WordNGramLM(torch.nn.Module):
         self.tables = tables  # "o2".."oN" n-grams, "fields", "position"
         self.column_of = {t: i for i, t in enumerate(settings["tags"])}
         self._tag_ids = torch.tensor(settings["tags"], dtype=torch.long)
-        self._names = [f"o{o}" for o in range(2, max(settings["orders"], default=1) + 1)] + ["fields", "position"]
+        self._order = max(settings["orders"], default=1)
+        self._names = [f"o{o}" for o in range(2, self._order + 1)] + ["fields", "position"]
         self._fields: dict[tuple, list[int]] = {}
 
     @property
@@ -212,31 +213,46 @@ class WordNGramLM(torch.nn.Module):
             for name, key in self._contexts(column, ids[at], history, fields, len(history)):
                 contexts[name][r].append(key)
         base = self.unigrams[torch.tensor(columns)]
-        probs = base
-        for o in range(2, max(self.settings["orders"]) + 1):
-            probs = self._interpolate(probs, contexts.get(f"o{o}"), f"o{o}")
-        logits = torch.log(probs)
+        # P_o = s_o + b_o P_(o-1) down to the unigram: the backoff weights multiply first, then
+        # each order's discounted counts are added, scaled by the weights above it
+        found = {o: self._found(contexts[f"o{o}"], f"o{o}") for o in range(2, self._order + 1)}
+        scale = torch.ones(len(rows), dtype=base.dtype)
+        scales = {}
+        for o in range(self._order, 1, -1):
+            scales[o] = scale.clone()
+            scale = scale * self._backoff(found[o], f"o{o}", len(rows))
+        probs = base * scale[:, None]
+        for o in range(2, self._order + 1):
+            self._add(probs, found[o], f"o{o}", scales[o])
+        logits = torch.log_(probs)
         for name in ("fields", "position"):
             logits = self._boost(logits, base, contexts.get(name), name)
         return SimpleNamespace(logits=logits[:, None, :].float())
 
-    def _interpolate(self, probs: torch.Tensor, keys: list[list[int]] | None, name: str) -> torch.Tensor:
+    def _found(self, keys: list[list[int]], name: str) -> np.ndarray | None:
+        """Per row, the index of its context in table ``name`` (-1: unseen); None without the table."""
         table = self.tables.get(name)
-        if table is None or keys is None:
-            return probs
-        query = np.array([k[0] if k else -1 for k in keys], dtype=np.int64)
-        found = table.find(query)
-        hit = np.flatnonzero(found >= 0)
-        if not len(hit):
-            return probs
-        totals = table.totals[found[hit]]
-        backoff = torch.ones(len(keys), dtype=probs.dtype)
-        backoff[hit] = torch.from_numpy(DISCOUNT * table.distinct[found[hit]] / totals).to(probs.dtype)
+        if table is None:
+            return None
+        return table.find(np.array([k[0] if k else -1 for k in keys], dtype=np.int64))
+
+    def _backoff(self, found: np.ndarray | None, name: str, n: int) -> torch.Tensor:
+        """The weight of the lower orders per row: D * distinct / total where the context was seen, else 1."""
+        weight = torch.ones(n, dtype=self.unigrams.dtype)
+        if found is not None and (found >= 0).any():
+            table, hit = self.tables[name], np.flatnonzero(found >= 0)
+            weight[hit] = torch.from_numpy(DISCOUNT * table.distinct[found[hit]] / table.totals[found[hit]]).to(weight.dtype)
+        return weight
+
+    def _add(self, probs: torch.Tensor, found: np.ndarray | None, name: str, scale: torch.Tensor) -> None:
+        """``probs`` plus each seen context's discounted counts over its total, times ``scale``."""
+        if found is None or not (found >= 0).any():
+            return
+        table = self.tables[name]
         row, token, count, key = table.entries(found)
-        probs = probs * backoff[:, None]
         mass = torch.from_numpy(np.maximum(count - DISCOUNT, 0) / table.totals[key]).to(probs.dtype)
-        probs.index_put_((torch.from_numpy(row), torch.from_numpy(token)), mass, accumulate=True)
-        return probs
+        row_t = torch.from_numpy(row)
+        probs.index_put_((row_t, torch.from_numpy(token)), mass * scale[row_t], accumulate=True)
 
     def _boost(self, logits: torch.Tensor, base: torch.Tensor, keys: list[list[int]] | None, name: str) -> torch.Tensor:
         table = self.tables.get(name)
