@@ -1,6 +1,8 @@
-"""The causal language model: a compact GPT-2 trained at fit time, or a user's model.
+"""Transformer language models: a user's model (``--llm``), fine-tuned or not, and the compact GPT-2.
 
-The default model never downloads anything: its tokenizer and weights are trained on the
+The default model is the counted word n-gram of :mod:`.word_ngram` (:func:`load_pretrained` loads
+it too); the compact GPT-2 and its training loop here serve fine-tuning and models saved before
+it. Nothing is ever downloaded: the compact model's tokenizer and weights are trained on the
 database's own (prompt, value) pairs, with a shape and a number of steps that grow with the
 data. Nothing here reads the clock or the machine's load to decide anything: the same data and
 seed give the same weights on a busy machine and an idle one. ``--llm DIR`` loads any

@@ -7,9 +7,10 @@ synthetic rows: prompts come from the row's synthetic values only, every candida
 CHECKed by DuckDB, and failures (or verbatim copies, or duplicates in a unique column) are
 regenerated a bounded number of times.
 
-Fitting and generating never read the clock: training runs a number of steps computed from the
-data (or ``train_steps``), and every draw comes from a random stream derived from the seed, the
-table and the column, so the same model and seed give the same values on any load.
+Fitting and generating never read the clock: the default model is counted (:mod:`.word_ngram`),
+a fine-tuned ``--llm`` trains a number of steps computed from the data (or ``train_steps``), and
+every draw comes from a random stream derived from the seed, the table and the column, so the
+same model and seed give the same values on any load.
 
 Example (a real run trains for a few seconds)::
 
@@ -159,7 +160,9 @@ class TextFieldModel:
     budget: at most M language-model values per column and call of ``generate``, every other row
     reusing a value drawn for the most similar context (see :func:`reuse_plan`; None: no cap);
     ``max_attempts`` draws per value before giving up; ``batch_size`` rows per model call (None:
-    :data:`GPU_BATCH` for the compact model on a GPU, else :data:`CPU_BATCH`).
+    :data:`WORD_BATCH` for the default word model, :data:`CPU_BATCH` for a user's model);
+    ``min_word_rows`` (k) free text holds only words that k real rows of its column hold, or
+    public words (see :mod:`.word_units`).
     """
 
     def __init__(self, *, llm: str | None = None, fine_tune: bool = False, train_steps: int | None = None,
