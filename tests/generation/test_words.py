@@ -126,3 +126,26 @@ def test_min_word_rows_is_a_parameter_of_the_fit(corpus):
 def test_a_bad_min_word_rows_is_one_line(corpus, bad):
     with pytest.raises(InputError, match=r"^--min-word-rows must be a whole number of rows, at least 1, not "):
         TextFieldModel(train_steps=5, min_word_rows=bad).fit(corpus["path"], columns={"titles": ["title"]})
+
+
+def test_no_ngram_or_field_pair_of_a_single_row_is_kept():
+    from amalgam_rel.generation.word_ngram import WordNGramLM
+    from amalgam_rel.generation.word_tokenizer import build_tokenizer
+
+    tag = "<|t.c|>"
+    pairs = [(f"fruit{tag}", "red apple")] * 30 + [(f"fruit{tag}", "red pear")]
+    tok = build_tokenizer({tag: frozenset({"red", "apple", "pear"})}, pairs, 1, [tag])
+    examples = [(p, tok(v, add_special_tokens=False)["input_ids"]) for p, v in pairs]
+    model = WordNGramLM.fit(tok, examples, [tag], min_rows=2)
+    pear, apple = tok.convert_tokens_to_ids("pear"), tok.convert_tokens_to_ids("apple")
+    assert all(pear not in t.tokens for t in model.tables.values())
+    assert any(apple in t.tokens for t in model.tables.values())
+    logits = model(tok(f"fruit{tag}red ", return_tensors="pt")["input_ids"]).logits[0, -1]
+    assert logits[apple] > logits[pear] + 3
+
+
+def test_the_word_model_is_counted_in_seconds_and_batches_wide(fitted):
+    from amalgam_rel.generation.text_model import WORD_BATCH
+
+    assert fitted.train_report_.steps == 0 and fitted.train_report_.seconds < 30
+    assert fitted._batch() == WORD_BATCH
