@@ -63,7 +63,7 @@ class fast_generation:  # noqa: N801 - reads as what it does to the model
     def generate(self, input_ids, attention_mask, logits_processor, max_new_tokens: int, temperature: float = 1.0,
                  do_sample: bool = True, top_k: int | None = 0, top_p: float = 1.0,
                  min_chars: list[int] | None = None, generator: torch.Generator | None = None,
-                 whole_words: bool = False) -> torch.Tensor:
+                 whole_words: bool = False, tidy_spaces: bool = False) -> torch.Tensor:
         """``generator``: the CPU generator every draw comes from (None: a fresh one seeded 0)."""
         if not do_sample or top_k not in (0, None) or top_p != 1.0:
             raise ValueError("fast generation samples from the whole distribution only (do_sample, top_k=0, top_p=1)")
@@ -77,14 +77,16 @@ class fast_generation:  # noqa: N801 - reads as what it does to the model
         generator = generator if generator is not None else torch.Generator().manual_seed(0)
         tokens, self.finished = sample(self._model, input_ids, attention_mask, processors[0], max_new_tokens,
                                        temperature, min_chars=min_chars, token_chars=self._token_chars,
-                                       generator=generator, joins=self._joins if whole_words else None)
+                                       generator=generator, joins=self._joins if whole_words else None,
+                                       tidy_spaces=tidy_spaces)
         return tokens
 
 
 @torch.inference_mode()
 def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, processor, max_new_tokens: int,
            temperature: float = 1.0, *, generator: torch.Generator, min_chars: list[int] | None = None,
-           token_chars: torch.Tensor | None = None, joins=None) -> tuple[torch.Tensor, list[bool]]:
+           token_chars: torch.Tensor | None = None, joins=None,
+           tidy_spaces: bool = False) -> tuple[torch.Tensor, list[bool]]:
     """Prompt plus up to ``max_new_tokens`` constrained tokens per row, padded after the end as
     transformers pads, and per row whether it ended (False: cut at ``max_new_tokens``).
 
@@ -93,7 +95,8 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
     there on (for a positive floor) its end tokens weigh ``END_WEIGHT`` times more.
 
     ``joins`` (a :class:`.word_model.WordJoins`): no token starting with a letter right after a
-    letter, so that word tokens never run together into a word no token spells.
+    letter, so that word tokens never run together into a word no token spells; with
+    ``tidy_spaces``, no whitespace first, twice in a row or last.
     """
     from outlines_core.kernels.torch import apply_token_bitmask_inplace, fill_next_token_bitmask
     from transformers import DynamicCache
@@ -124,7 +127,7 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
     end_ids = torch.tensor(sorted(ends), device=device)
     last = positions[:, -1]
     if joins is not None:
-        letter, glued = joins.start(batch)
+        join_state = joins.start(batch)
     steps = 0
     finished = [True] * batch
     for step in range(max_new_tokens):
@@ -137,13 +140,13 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
             logits = _no_early_end(logits, early.to(device), end_ids)
             logits = _nudge_end(logits, (~early & (short[alive] > 0)).to(device), end_ids)
         if joins is not None:
-            logits = joins.bar(logits, letter[alive], glued[alive], end_ids)
+            logits = joins.bar(logits, join_state, alive, end_ids, tidy_spaces)
         tokens = _draw(torch.softmax(logits / temperature, dim=-1), generator).cpu()
         generated[alive, step] = tokens
         if short is not None:
             written[alive] += token_chars[tokens]
         if joins is not None:
-            letter[alive], glued[alive] = joins.advance(tokens, letter[alive])
+            joins.advance(join_state, alive, tokens)
         going = [i for i, t in enumerate(tokens.tolist()) if t not in ends]
         if not going or step == max_new_tokens - 1:
             for i in going:

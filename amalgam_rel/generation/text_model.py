@@ -57,7 +57,7 @@ from amalgam_rel.generation.selection import context_columns, default_columns
 from amalgam_rel.generation.shapes import ANY, common_shapes, keys_of, restrict, shape_column, shape_label
 from amalgam_rel.generation.word_model import WordJoins, train_word_model
 from amalgam_rel.generation.word_tokenizer import column_token_ids, is_word_tokenizer
-from amalgam_rel.generation.word_units import DEFAULT_MIN_ROWS, check_min_rows, column_words, letter_units
+from amalgam_rel.generation.word_units import DEFAULT_MIN_ROWS, check_min_rows, column_words, letter_units, untidy
 from amalgam_rel.generation.vocabulary import byte_vocabulary, constrained_generator, token_bytes, token_characters
 from amalgam_rel.saved import reading
 from amalgam_rel.schema import sql
@@ -94,6 +94,7 @@ class ColumnPlan:
     elements: tuple[tuple[str, int], ...] = ()
     # the words a word-level column may write (see .word_units); None: any token (codes, documents, --llm)
     words: tuple[str, ...] | None = None
+    tidy_spaces: bool = False  # no real value starts or ends with whitespace or holds two in a row
 
     def to_dict(self) -> dict:
         return asdict(self) | {"spec": self.spec.to_dict()}
@@ -272,7 +273,8 @@ class TextFieldModel:
                                     null_rate=1 - len(present) / len(rows) if rows else 0.0,
                                     nullable=col.nullable, unique=table.is_unique((name,)), guarded=guarded, tag=tag,
                                     length_buckets=buckets, shapes=shapes,
-                                    elements=element_counts(spec.schema, values), words=words))
+                                    elements=element_counts(spec.schema, values), words=words,
+                                    tidy_spaces=words is not None and not any(untidy(r[name]) for r in present)))
             named = self.llm is not None  # a user's model reads names; the compact one reads positions
             pairs += [(render_prompt(table.key, name, r, prompt_cols, tag=tag, named=named), spec.encode(r[name]))
                       for r in present]
@@ -587,18 +589,19 @@ class TextFieldModel:
                 chunk = members[lo : lo + self._batch()]
                 texts = self._batch_texts(generator, [prompts[k] for k in chunk], plan.max_new_tokens, temperature,
                                           tokens_rng, None if min_chars is None else [min_chars[k] for k in chunk],
-                                          whole_words=plan.words is not None)
+                                          whole_words=plan.words is not None, tidy_spaces=plan.tidy_spaces)
                 for k, t in zip(chunk, texts):
                     out[k] = t if t is None or isinstance(t, str) else t[0]
         return out
 
     def _batch_texts(self, generator, prompts: list[str], max_new_tokens: int, temperature: float,
-                     tokens_rng: torch.Generator, min_chars: list[int] | None, whole_words: bool = False) -> list:
+                     tokens_rng: torch.Generator, min_chars: list[int] | None, whole_words: bool = False,
+                     tidy_spaces: bool = False) -> list:
         options = dict(max_new_tokens=max_new_tokens, do_sample=True, temperature=temperature, top_k=0, top_p=1.0)
         model = self._generators["outlines"].model
         if isinstance(model, fast_generation):
             floor = {"min_chars": min_chars} if min_chars is not None else {}
-            floor |= {"whole_words": True} if whole_words else {}
+            floor |= {"whole_words": True, "tidy_spaces": tidy_spaces} if whole_words else {}
             texts = generator.batch(prompts, generator=tokens_rng, **options, **floor)
             if max_new_tokens >= MAX_NEW_TOKENS:
                 return texts  # as long as the model can write: the cut value stands, as before

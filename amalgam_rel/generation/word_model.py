@@ -53,36 +53,49 @@ class WordJoins:
     first_letter: torch.Tensor
     last_letter: torch.Tensor
     apostrophe: torch.Tensor
+    space: torch.Tensor  # the token is whitespace
 
     @classmethod
     def of(cls, tokenizer, size: int) -> WordJoins:
-        first = torch.zeros(size, dtype=torch.bool)
-        last = torch.zeros(size, dtype=torch.bool)
-        apostrophe = torch.zeros(size, dtype=torch.bool)
+        flags = torch.zeros((4, size), dtype=torch.bool)
         for i, spelled in enumerate(token_bytes(tokenizer)[:size]):
             text = spelled.decode("utf-8", errors="replace") if spelled else ""
             if text:
-                first[i], last[i] = is_spaced_letter(text[0]), is_spaced_letter(text[-1])
-                apostrophe[i] = text in APOSTROPHES
-        return cls(first, last, apostrophe)
+                flags[:, i] = torch.tensor([is_spaced_letter(text[0]), is_spaced_letter(text[-1]),
+                                            text in APOSTROPHES, text.isspace()])
+        return cls(*flags)
 
-    def start(self, batch: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """Per row: (the last character written is a letter, it is an apostrophe after a letter)."""
-        return torch.zeros(batch, dtype=torch.bool), torch.zeros(batch, dtype=torch.bool)
+    def start(self, batch: int) -> dict[str, torch.Tensor]:
+        """Per row: the last character written is a letter, is an apostrophe after a letter, is
+        whitespace; and whether anything was written."""
+        return {k: torch.zeros(batch, dtype=torch.bool) for k in ("letter", "glued", "space", "started")}
 
-    def bar(self, logits: torch.Tensor, letter: torch.Tensor, glued: torch.Tensor, end_ids: torch.Tensor) -> torch.Tensor:
+    def bar(self, logits: torch.Tensor, state: dict, alive: list[int], end_ids: torch.Tensor,
+            tidy: bool = False) -> torch.Tensor:
         """``logits`` (changed in place) with letter-initial tokens barred in rows that just wrote
-        a letter; a row left with no token may end (its text, cut short, is then refused)."""
-        rows = (letter | glued).to(logits.device)
+        a letter; with ``tidy`` (a column whose real values never start or end with whitespace,
+        nor hold two in a row) whitespace barred first and after whitespace, and the end after it.
+        A row left with no token may end (its text is then refused)."""
+        width, device = logits.shape[1], logits.device
+        rows = (state["letter"][alive] | state["glued"][alive]).to(device)
+        barred = rows[:, None] & self.first_letter.to(device)[None, :width]
+        if tidy:
+            spaced = (state["space"][alive] | ~state["started"][alive]).to(device)
+            barred |= spaced[:, None] & self.space.to(device)[None, :width]
+            rows = rows | spaced
+            ends = logits[:, end_ids]
+            logits[:, end_ids] = torch.where(state["space"][alive].to(device)[:, None], float("-inf"), ends)
         if not bool(rows.any()):
             return logits
-        barred = rows[:, None] & self.first_letter.to(logits.device)[None, : logits.shape[1]]
         logits.masked_fill_(barred, float("-inf"))
         stuck = rows & ~torch.isfinite(logits).any(dim=-1)
         if bool(stuck.any()):
             logits[stuck.nonzero()[:, :1], end_ids[None, :]] = 0.0
         return logits
 
-    def advance(self, tokens: torch.Tensor, letter: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The rows' state after writing ``tokens`` (``letter``: their state before)."""
-        return self.last_letter[tokens], self.apostrophe[tokens] & letter
+    def advance(self, state: dict, alive: list[int], tokens: torch.Tensor) -> None:
+        """``state`` (changed in place) after the ``alive`` rows wrote ``tokens``."""
+        state["glued"][alive] = self.apostrophe[tokens] & state["letter"][alive]
+        state["letter"][alive] = self.last_letter[tokens]
+        state["space"][alive] = self.space[tokens]
+        state["started"][alive] = True

@@ -81,6 +81,15 @@ def column_words(values: Iterable[str], min_rows: int = DEFAULT_MIN_ROWS) -> fro
     return frozenset(s for word, n in rows.items() if n >= min_rows or is_public(word) for s in spellings[word])
 
 
+def untidy(value) -> bool:
+    """Whether a value starts or ends with whitespace, or holds two whitespace characters in a row."""
+    text = str(value)
+    return text != text.strip() or bool(_DOUBLE_SPACE.search(text))
+
+
+_DOUBLE_SPACE = re.compile(r"\s\s")
+
+
 def check_min_rows(min_rows) -> int:
     """``min_rows`` as a count of rows, or a one-line InputError."""
     from amalgam_rel.errors import InputError
