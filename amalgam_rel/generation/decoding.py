@@ -114,13 +114,16 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
     cache = DynamicCache()
     # a counted n-gram model (``full_context``) reads the whole sequence at every step, no cache
     full = getattr(model, "full_context", False)
-    with_cache = {} if full else {_cache_argument(model): cache}
+    with_cache = {"compact": True} if full else {_cache_argument(model): cache}
     sequences = input_ids
     out = model(input_ids=input_ids, attention_mask=mask, position_ids=positions, use_cache=True, **with_cache)
     logits = out.logits[:, -1, :].float()
-    processor._setup(batch, logits.shape[1])  # fresh guides, one per row
+    # a model may give logits over some tokens only (``support``: their ids, ascending)
+    support = getattr(out, "support", None)
+    width = model.config.vocab_size if support is not None else logits.shape[1]
+    processor._setup(batch, width)  # fresh guides, one per row
     guides = processor._guides
-    bitmasks = torch.full((batch, (logits.shape[1] + 31) // 32), -1, dtype=torch.int32)
+    bitmasks = torch.full((batch, (width + 31) // 32), -1, dtype=torch.int32)
     alive = list(range(batch))  # batch rows still generating, in cache order
     short = torch.as_tensor(min_chars, dtype=torch.long) if min_chars is not None else None
     written = torch.zeros(batch, dtype=torch.long)
@@ -134,14 +137,20 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
         steps = step + 1
         for i, row in enumerate(alive):
             fill_next_token_bitmask(guides[row], bitmasks[i : i + 1])
-        apply_token_bitmask_inplace(logits, bitmasks[: len(alive)].to(logits.device))
+        if support is None:
+            apply_token_bitmask_inplace(logits, bitmasks[: len(alive)].to(logits.device))
+        else:
+            logits.masked_fill_(~_allowed(bitmasks[: len(alive)], support), float("-inf"))
+        end_cols = end_ids if support is None else _columns(support, end_ids)
         if short is not None:
             early = written[alive] < short[alive]
-            logits = _no_early_end(logits, early.to(device), end_ids)
-            logits = _nudge_end(logits, (~early & (short[alive] > 0)).to(device), end_ids)
+            logits = _no_early_end(logits, early.to(device), end_cols)
+            logits = _nudge_end(logits, (~early & (short[alive] > 0)).to(device), end_cols)
         if joins is not None:
-            logits = joins.bar(logits, join_state, alive, end_ids, tidy_spaces)
+            logits = joins.bar(logits, join_state, alive, end_cols, tidy_spaces, support)
         tokens = _draw(torch.softmax(logits / temperature, dim=-1), generator).cpu()
+        if support is not None:
+            tokens = support[tokens]
         generated[alive, step] = tokens
         if short is not None:
             written[alive] += token_chars[tokens]
@@ -172,7 +181,19 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
         step_ids = sequences if full else tokens.to(device)[:, None]
         out = model(input_ids=step_ids, attention_mask=mask, position_ids=last[:, None], use_cache=True, **with_cache)
         logits = out.logits[:, -1, :].float()
+        support = getattr(out, "support", None)
     return torch.cat([input_ids.cpu(), generated[:, :steps]], dim=1), finished
+
+
+def _allowed(bitmasks: torch.Tensor, support: torch.Tensor) -> torch.Tensor:
+    """Per row, whether each token of ``support`` is allowed by the rows' outlines bitmasks."""
+    return ((bitmasks[:, support >> 5] >> (support & 31)) & 1).bool()
+
+
+def _columns(support: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+    """The positions in ``support`` of the token ``ids`` it holds."""
+    at = torch.searchsorted(support, ids).clamp(max=len(support) - 1)
+    return at[support[at] == ids]
 
 
 def _cache_argument(model) -> str:

@@ -71,17 +71,19 @@ class WordJoins:
         return {k: torch.zeros(batch, dtype=torch.bool) for k in ("letter", "glued", "space", "started")}
 
     def bar(self, logits: torch.Tensor, state: dict, alive: list[int], end_ids: torch.Tensor,
-            tidy: bool = False) -> torch.Tensor:
+            tidy: bool = False, support: torch.Tensor | None = None) -> torch.Tensor:
         """``logits`` (changed in place) with letter-initial tokens barred in rows that just wrote
         a letter; with ``tidy`` (a column whose real values never start or end with whitespace,
         nor hold two in a row) whitespace barred first and after whitespace, and the end after it.
-        A row left with no token may end (its text is then refused)."""
-        width, device = logits.shape[1], logits.device
+        A row left with no token may end (its text is then refused). ``support``: the token ids
+        the logits' columns stand for (None: all, in order); ``end_ids`` are columns."""
+        device = logits.device
+        cols = support if support is not None else slice(0, logits.shape[1])
         rows = (state["letter"][alive] | state["glued"][alive]).to(device)
-        barred = rows[:, None] & self.first_letter.to(device)[None, :width]
+        barred = rows[:, None] & self.first_letter[cols].to(device)[None, :]
         if tidy:
             spaced = (state["space"][alive] | ~state["started"][alive]).to(device)
-            barred |= spaced[:, None] & self.space.to(device)[None, :width]
+            barred |= spaced[:, None] & self.space[cols].to(device)[None, :]
             rows = rows | spaced
             ends = logits[:, end_ids]
             logits[:, end_ids] = torch.where(state["space"][alive].to(device)[:, None], float("-inf"), ends)

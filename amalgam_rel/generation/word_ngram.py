@@ -107,13 +107,17 @@ class WordNGramLM(torch.nn.Module):
 
     full_context = True  # decoding passes whole sequences: the model keeps no cache
 
-    def __init__(self, settings: dict, unigrams: torch.Tensor, tables: dict[str, _Table]):
+    def __init__(self, settings: dict, unigrams: torch.Tensor, tables: dict[str, _Table],
+                 support: torch.Tensor | None = None):
         super().__init__()
         self.settings = settings
         self.config = SimpleNamespace(model_type=MODEL_TYPE, vocab_size=settings["vocab_size"], is_encoder_decoder=False,
                                       eos_token_id=settings["eos"], pad_token_id=settings["pad"])
         self.generation_config = SimpleNamespace(eos_token_id=settings["eos"], pad_token_id=settings["pad"])
         self.unigrams = unigrams  # [columns, vocab]: smoothed P(token | column)
+        # [columns, vocab]: the tokens a column's logits cover (those its values hold, every single
+        # character, the end): a step then works on a column's few thousand tokens, not on all
+        self.support = support if support is not None else torch.ones(unigrams.shape, dtype=torch.bool)
         self.tables = tables  # "o2".."oN" n-grams, "fields", "position"
         self.column_of = {t: i for i, t in enumerate(settings["tags"])}
         self._tag_ids = torch.tensor(settings["tags"], dtype=torch.long)
@@ -166,6 +170,12 @@ class WordNGramLM(torch.nn.Module):
         totals = unigram.sum(axis=1, keepdims=True)
         smoothed = (unigram + UNIGRAM_FLOOR) / (totals + UNIGRAM_FLOOR * unigram.shape[1])
         model.unigrams = torch.from_numpy(smoothed.astype(np.float32))
+        single = np.zeros(unigram.shape[1], dtype=bool)
+        special = set(tokenizer.all_special_ids)
+        single[[i for t, i in tokenizer.get_vocab().items() if len(t) == 1 and i not in special]] = True
+        held = (unigram > 0) | single[None, :]
+        held[:, settings["eos"]] = True
+        model.support = torch.from_numpy(held)
         return model
 
     def _prompt_fields(self, prompt: list[int], column: int) -> list[int]:
@@ -198,8 +208,12 @@ class WordNGramLM(torch.nn.Module):
 
     # -- logits ---------------------------------------------------------------------------------
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, **_) -> SimpleNamespace:
-        """Next-token logits after each row of ``input_ids`` (prompt, column tag, tokens written)."""
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, *, compact: bool = False,
+                **_) -> SimpleNamespace:
+        """Next-token logits after each row of ``input_ids`` (prompt, column tag, tokens written).
+
+        ``compact``: logits over ``support`` only (the tokens the rows' columns cover, returned
+        with them), as :mod:`.decoding` asks; else over the whole vocabulary, -inf elsewhere."""
         is_tag = torch.isin(input_ids, self._tag_ids)
         if not bool(is_tag.any(dim=1).all()):
             raise ValueError("a word n-gram model reads prompts that end with a column tag")
@@ -216,7 +230,11 @@ class WordNGramLM(torch.nn.Module):
             history = ids[at + 1:]
             for name, key in self._contexts(column, ids[at], history, fields, len(history)):
                 contexts[name][r].append(key)
-        base = self.unigrams[torch.tensor(columns)]
+        column_ids = torch.tensor(columns)
+        support = self.support[column_ids.unique()].any(dim=0).nonzero().squeeze(1)
+        self._at = torch.full((self.unigrams.shape[1],), -1, dtype=torch.long)
+        self._at[support] = torch.arange(len(support))
+        base = self.unigrams[column_ids][:, support]
         # P_o = s_o + b_o P_(o-1) down to the unigram: the backoff weights multiply first, then
         # each order's discounted counts are added, scaled by the weights above it
         found = {o: self._found(contexts[f"o{o}"], f"o{o}") for o in range(2, self._order + 1)}
@@ -233,7 +251,11 @@ class WordNGramLM(torch.nn.Module):
         weight = FIELD_WEIGHT / experts.clamp(min=1).to(logits.dtype)
         for name in ("fields", "position"):
             logits = self._boost(logits, base, contexts.get(name), name, weight)
-        return SimpleNamespace(logits=logits[:, None, :].float())
+        if compact:
+            return SimpleNamespace(logits=logits[:, None, :].float(), support=support)
+        full = torch.full((len(rows), self.unigrams.shape[1]), float("-inf"))
+        full[:, support] = logits.float()
+        return SimpleNamespace(logits=full[:, None, :])
 
     def _found(self, keys: list[list[int]], name: str) -> np.ndarray | None:
         """Per row, the index of its context in table ``name`` (-1: unseen); None without the table."""
@@ -258,7 +280,7 @@ class WordNGramLM(torch.nn.Module):
         row, token, count, key = table.entries(found)
         mass = torch.from_numpy(np.maximum(count - DISCOUNT, 0) / table.totals[key]).to(probs.dtype)
         row_t = torch.from_numpy(row)
-        probs.index_put_((row_t, torch.from_numpy(token)), mass * scale[row_t], accumulate=True)
+        probs.index_put_((row_t, self._at[torch.from_numpy(token)]), mass * scale[row_t], accumulate=True)
 
     def _boost(self, logits: torch.Tensor, base: torch.Tensor, keys: list[list[int]] | None, name: str,
                weight: torch.Tensor) -> torch.Tensor:
@@ -272,12 +294,13 @@ class WordNGramLM(torch.nn.Module):
         found = table.find(np.array([k for _, k in flat], dtype=np.int64))
         slot, token, count, _ = table.entries(found)
         row = query_rows[slot]
-        prior = base[torch.from_numpy(row), torch.from_numpy(token)].numpy()
+        column = self._at[torch.from_numpy(token)]
+        prior = base[torch.from_numpy(row), column].numpy()
         # P(token | field) / P(token), Dirichlet-smoothed towards the prior, over its value for a
         # token never seen with the field: a constant per row, which the softmax cancels
         lift = torch.from_numpy(np.log1p(count / (FIELD_SMOOTHING * prior))).to(logits.dtype)
         row_t = torch.from_numpy(row)
-        logits.index_put_((row_t, torch.from_numpy(token)), lift * weight[row_t], accumulate=True)
+        logits.index_put_((row_t, column), lift * weight[row_t], accumulate=True)
         return logits
 
     # -- persistence ------------------------------------------------------------------------------
@@ -285,7 +308,7 @@ class WordNGramLM(torch.nn.Module):
     def save_pretrained(self, path: str | Path, **_) -> None:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        tensors = {"unigrams": self.unigrams.contiguous()}
+        tensors = {"unigrams": self.unigrams.contiguous(), "support": self.support.to(torch.uint8).contiguous()}
         for name, table in self.tables.items():
             tensors |= table.tensors(name)
         save_file(tensors, str(path / WEIGHTS))
@@ -297,7 +320,7 @@ class WordNGramLM(torch.nn.Module):
         settings = json.loads((path / CONFIG).read_text())
         tensors = load_file(str(path / WEIGHTS))
         tables = {name: _Table.from_tensors(tensors, name) for name in settings.pop("tables")}
-        return cls(settings, tensors["unigrams"], tables)
+        return cls(settings, tensors["unigrams"], tables, tensors["support"].bool())
 
 
 def is_word_ngram(path: str | Path) -> bool:
