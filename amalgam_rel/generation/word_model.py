@@ -2,7 +2,8 @@
 
 The counted n-gram model of :mod:`.word_ngram` reads and writes :mod:`.word_tokenizer` tokens: a
 title of four words is about eight tokens instead of thirty characters, and every word it writes
-is one its column may hold (at least ``min_rows`` real rows, or public). Two word tokens side by side would read as one new word (``Rock`` + ``Band``
+is one its column may hold (at least ``min_rows`` real rows, or public). Two word tokens side by
+side would read as one new word (``Rock`` + ``Band``
 is ``RockBand``), so :class:`WordJoins` bars a token that starts with a letter right after one
 that ends with a letter (or with an apostrophe after a letter: ``O'`` + ``Brien``), in
 :mod:`.decoding`'s loop.

@@ -111,7 +111,8 @@ class WordNGramLM(torch.nn.Module):
                  support: torch.Tensor | None = None):
         super().__init__()
         self.settings = settings
-        self.config = SimpleNamespace(model_type=MODEL_TYPE, vocab_size=settings["vocab_size"], is_encoder_decoder=False,
+        self.config = SimpleNamespace(model_type=MODEL_TYPE, vocab_size=settings["vocab_size"],
+                                      is_encoder_decoder=False,
                                       eos_token_id=settings["eos"], pad_token_id=settings["pad"])
         self.generation_config = SimpleNamespace(eos_token_id=settings["eos"], pad_token_id=settings["pad"])
         self.unigrams = unigrams  # [columns, vocab]: smoothed P(token | column)
@@ -269,7 +270,8 @@ class WordNGramLM(torch.nn.Module):
         weight = torch.ones(n, dtype=self.unigrams.dtype)
         if found is not None and (found >= 0).any():
             table, hit = self.tables[name], np.flatnonzero(found >= 0)
-            weight[hit] = torch.from_numpy(DISCOUNT * table.distinct[found[hit]] / table.totals[found[hit]]).to(weight.dtype)
+            share = DISCOUNT * table.distinct[found[hit]] / table.totals[found[hit]]
+            weight[hit] = torch.from_numpy(share).to(weight.dtype)
         return weight
 
     def _add(self, probs: torch.Tensor, found: np.ndarray | None, name: str, scale: torch.Tensor) -> None:
