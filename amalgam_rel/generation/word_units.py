@@ -11,7 +11,7 @@ single row never becomes a token the model can write. Digits are written one at 
 number is never copied whole.
 
 >>> units("AC/DC's 2 Live-Tracks 東京")
-["AC", "/", "DC's", " ", "2", " ", "Live", "-", "Tracks", " ", "東", "京"]
+['AC', '/', "DC's", ' ', '2', ' ', 'Live', '-', 'Tracks', ' ', '東', '京']
 >>> sorted(column_words(["Live at Wembley", "Live in Tokyo", "Zyxwv Live"], min_rows=2))
 ['Live', 'Tokyo', 'at', 'in']
 >>> letter_units("東京タワー 2 Tower")
