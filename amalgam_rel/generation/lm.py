@@ -19,7 +19,6 @@ import math
 import random
 import time
 import warnings
-from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -171,18 +170,10 @@ def load_pretrained(path: str, device: torch.device, what: str = "--llm"):
     return model.to(device).eval(), tokenizer
 
 
-def encode_pairs(tokenizer, pairs: list[tuple[str, str]], max_len: int,
-                 encode_targets: Callable[[list[tuple[str, str]]], list[list[int]]] | None = None,
-                 ) -> list[tuple[list[int], int]]:
-    """(token ids, prompt length) per pair: prompt and value tokenized apart, as at sampling time.
-
-    ``encode_targets`` tokenizes the values instead of ``tokenizer`` (the word model spells each
-    column's values its own way: see :class:`.word_tokenizer.WordCodec`)."""
+def encode_pairs(tokenizer, pairs: list[tuple[str, str]], max_len: int) -> list[tuple[list[int], int]]:
+    """(token ids, prompt length) per pair: prompt and value tokenized apart, as at sampling time."""
     prompts = tokenizer([p for p, _ in pairs], add_special_tokens=False)["input_ids"]
-    if encode_targets is not None:
-        targets = encode_targets(pairs)
-    else:
-        targets = tokenizer([t for _, t in pairs], add_special_tokens=False)["input_ids"]
+    targets = tokenizer([t for _, t in pairs], add_special_tokens=False)["input_ids"]
     out = []
     for p, t in zip(prompts, targets):
         p = p[-MAX_PROMPT_TOKENS:]
@@ -194,7 +185,6 @@ def encode_pairs(tokenizer, pairs: list[tuple[str, str]], max_len: int,
 def train(
     model, tokenizer, pairs: list[tuple[str, str]], *, steps: int, max_epochs: float,
     lr: float = 3e-3, seed: int = 0, device: torch.device | None = None,
-    encode_targets: Callable[[list[tuple[str, str]]], list[list[int]]] | None = None,
 ) -> TrainReport:
     """Next-token training on the values (prompt tokens are context, not targets).
 
@@ -204,7 +194,7 @@ def train(
     device = device or select_device()
     start = time.perf_counter()
     max_len = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", 512)
-    examples = encode_pairs(tokenizer, pairs, min(max_len, 512), encode_targets)
+    examples = encode_pairs(tokenizer, pairs, min(max_len, 512))
     n_tokens = sum(len(ids) for ids, _ in examples)
     if getattr(model, "loss_type", None) is None:
         # GPT2LMHeadModel's class name matches none of transformers' losses, which then logs a
