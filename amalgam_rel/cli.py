@@ -148,8 +148,12 @@ LlmOpt = Annotated[
 ]
 TextStepsOpt = Annotated[
     Optional[int],
-    typer.Option("--text-steps", min=1, help="Training steps of the language model (default: by data size, "
-                                             "160 plus one per 19 text values, at most 800)."),
+    typer.Option("--text-steps", min=1, help="Training steps of a language model that is trained (default: by "
+                                             "data size); the default word model is counted, not trained."),
+]
+MinWordRowsOpt = Annotated[
+    int, typer.Option("--min-word-rows", min=1, help="Free text is written in words that at least K real rows of "
+                                                      "the column hold, or public words (default 2).", metavar="K"),
 ]
 TextValuesOpt = Annotated[
     Optional[int],
@@ -287,7 +291,8 @@ def _print_single_rows(model) -> None:
                           "(and a saved model) carry that row's values", highlight=False, markup=False)
 
 
-def _fit(source: Path, sidecar, seed: int, llm, text_steps, progress, privacy: dict | None = None):
+def _fit(source: Path, sidecar, seed: int, llm, text_steps, progress, privacy: dict | None = None,
+         min_word_rows: int = 2):
     from amalgam_rel.relational.database_model import DatabaseModel
     from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
 
@@ -304,7 +309,7 @@ def _fit(source: Path, sidecar, seed: int, llm, text_steps, progress, privacy: d
         else:
             progress.update(task, description="train text model", table=table)
 
-    model = DatabaseModel(seed=seed, llm=llm, text_steps=text_steps, **(privacy or {})).fit(
+    model = DatabaseModel(seed=seed, llm=llm, text_steps=text_steps, min_word_rows=min_word_rows, **(privacy or {})).fit(
         source, sidecar=sidecar, progress=step)
     progress.update(task, description="fitted", table=f"{model.fit_seconds_:.1f} s")
     return model
@@ -359,6 +364,7 @@ def synth(
     seed: SeedOpt = 0,
     llm: LlmOpt = None,
     text_steps: TextStepsOpt = None,
+    min_word_rows: MinWordRowsOpt = 2,
     text_values: TextValuesOpt = 2000,
     part_rows: PartRowsOpt = None,
     report: Annotated[Optional[Path], typer.Option("--report", help="Evaluate the result and write an HTML report.")] = None,
@@ -388,7 +394,7 @@ def synth(
     privacy = _privacy_options(schema, epsilon, delta, max_children, epsilon_text) \
         | reference_params(schema, synthesize, public, epsilon, parsed_rows)
     with _progress() as progress:
-        model = _fit(source, sidecar, seed, llm, text_steps, progress, privacy)
+        model = _fit(source, sidecar, seed, llm, text_steps, progress, privacy, min_word_rows)
         result = _sample(model, output, scale, parsed_rows, seed, force, progress, _text_values(text_values),
                          part_rows)
     if model.privacy_ is not None:
@@ -419,6 +425,7 @@ def fit(
     seed: SeedOpt = 0,
     llm: LlmOpt = None,
     text_steps: TextStepsOpt = None,
+    min_word_rows: MinWordRowsOpt = 2,
     force: Annotated[bool, typer.Option("--force", help="Replace the model directory if it exists.")] = False,
     sidecar: SidecarOpt = None,
     epsilon: EpsilonOpt = None,
@@ -439,7 +446,7 @@ def fit(
     privacy = _privacy_options(schema, epsilon, delta, max_children, epsilon_text) \
         | reference_params(schema, synthesize, public, epsilon)
     with _progress() as progress:
-        model = _fit(source, sidecar, seed, llm, text_steps, progress, privacy)
+        model = _fit(source, sidecar, seed, llm, text_steps, progress, privacy, min_word_rows)
     model.save(output, force=force)
     if model.privacy_ is not None:
         _print_ledger(model.privacy_)

@@ -369,6 +369,12 @@ CASES: list[Case] = [
     Case("--text-steps 0", "synth tiny.duckdb -o out.duckdb --text-steps 0",
          "Invalid value for '--text-steps': Input should be greater than or equal to 1 (see amalgam-rel synth --help)",
          tiny),
+    Case("--min-word-rows 0", "synth tiny.duckdb -o out.duckdb --min-word-rows 0",
+         "Invalid value for '--min-word-rows': Input should be greater than or equal to 1 (see amalgam-rel synth --help)",
+         tiny),
+    Case("--min-word-rows that is not a number", "fit tiny.duckdb -o model --min-word-rows two",
+         "Invalid value for '--min-word-rows': Input should be a valid integer, unable to parse string as an integer "
+         "(see amalgam-rel fit --help)", tiny),
     Case("a --seed that is not a number", "synth tiny.duckdb -o out.duckdb --seed abc",
          "Invalid value for '--seed': Input should be a valid integer, unable to parse string as an integer "
          "(see amalgam-rel synth --help)", tiny),

@@ -46,6 +46,12 @@ def test_a_seed_out_of_range_is_refused_before_fitting(source, seed):
         TableModel(seed=seed).fit(pa.table({"a": np.arange(30) % 3}))
 
 
+@pytest.mark.parametrize("bad", [0, -1, 2.5, "2", None])
+def test_a_bad_min_word_rows_is_refused_before_fitting(source, bad):
+    with pytest.raises(InputError, match=r"^--min-word-rows must be a whole number of rows, at least 1, not "):
+        DatabaseModel(min_word_rows=bad).fit(source)
+
+
 def test_a_sample_seed_out_of_range_is_refused_before_writing(fitted, tmp_path):
     with pytest.raises(InputError, match=SEED_ERROR):
         fitted.sample(tmp_path / "out.duckdb", seed=-1)

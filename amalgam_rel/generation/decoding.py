@@ -49,9 +49,10 @@ def supports(model) -> bool:
 class fast_generation:  # noqa: N801 - reads as what it does to the model
     """``model`` for outlines, with :func:`sample` as its ``generate``."""
 
-    def __init__(self, model, token_chars: torch.Tensor | None = None):
+    def __init__(self, model, token_chars: torch.Tensor | None = None, joins=None):
         self._model = model
         self._token_chars = token_chars  # characters each token writes (see ``sample``'s min_chars)
+        self._joins = joins  # the word model's WordJoins (see ``sample``'s whole_words)
         # per row of the last batch: whether it ended, or was cut at max_new_tokens (outlines
         # hands back only the decoded text, in which a cut value may look whole)
         self.finished: list[bool] = []
@@ -61,7 +62,8 @@ class fast_generation:  # noqa: N801 - reads as what it does to the model
 
     def generate(self, input_ids, attention_mask, logits_processor, max_new_tokens: int, temperature: float = 1.0,
                  do_sample: bool = True, top_k: int | None = 0, top_p: float = 1.0,
-                 min_chars: list[int] | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
+                 min_chars: list[int] | None = None, generator: torch.Generator | None = None,
+                 whole_words: bool = False, tidy_spaces: bool = False) -> torch.Tensor:
         """``generator``: the CPU generator every draw comes from (None: a fresh one seeded 0)."""
         if not do_sample or top_k not in (0, None) or top_p != 1.0:
             raise ValueError("fast generation samples from the whole distribution only (do_sample, top_k=0, top_p=1)")
@@ -70,23 +72,31 @@ class fast_generation:  # noqa: N801 - reads as what it does to the model
             raise ValueError("fast generation takes exactly one outlines logits processor")
         if min_chars is not None and self._token_chars is None:
             raise ValueError("min_chars needs the characters of each token (fast_generation(model, token_chars))")
+        if whole_words and self._joins is None:
+            raise ValueError("whole_words needs the letters of each token (fast_generation(model, joins=...))")
         generator = generator if generator is not None else torch.Generator().manual_seed(0)
         tokens, self.finished = sample(self._model, input_ids, attention_mask, processors[0], max_new_tokens,
                                        temperature, min_chars=min_chars, token_chars=self._token_chars,
-                                       generator=generator)
+                                       generator=generator, joins=self._joins if whole_words else None,
+                                       tidy_spaces=tidy_spaces)
         return tokens
 
 
 @torch.inference_mode()
 def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, processor, max_new_tokens: int,
            temperature: float = 1.0, *, generator: torch.Generator, min_chars: list[int] | None = None,
-           token_chars: torch.Tensor | None = None) -> tuple[torch.Tensor, list[bool]]:
+           token_chars: torch.Tensor | None = None, joins=None,
+           tidy_spaces: bool = False) -> tuple[torch.Tensor, list[bool]]:
     """Prompt plus up to ``max_new_tokens`` constrained tokens per row, padded after the end as
     transformers pads, and per row whether it ended (False: cut at ``max_new_tokens``).
 
     ``min_chars`` (with ``token_chars``, the characters each token id writes): a row may not end
     before it has written that many characters, wherever its constraint lets it go on; from
     there on (for a positive floor) its end tokens weigh ``END_WEIGHT`` times more.
+
+    ``joins`` (a :class:`.word_model.WordJoins`): no token starting with a letter right after a
+    letter, so that word tokens never run together into a word no token spells; with
+    ``tidy_spaces``, no whitespace first, twice in a row or last.
     """
     from outlines_core.kernels.torch import apply_token_bitmask_inplace, fill_next_token_bitmask
     from transformers import DynamicCache
@@ -102,32 +112,50 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
     mask = attention_mask.to(device)
     positions = (mask.long().cumsum(-1) - 1).clamp(min=0)
     cache = DynamicCache()
-    with_cache = {_cache_argument(model): cache}
+    # a counted n-gram model (``full_context``) reads the whole sequence at every step, no cache
+    full = getattr(model, "full_context", False)
+    with_cache = {"compact": True} if full else {_cache_argument(model): cache}
+    sequences = input_ids
     out = model(input_ids=input_ids, attention_mask=mask, position_ids=positions, use_cache=True, **with_cache)
     logits = out.logits[:, -1, :].float()
-    processor._setup(batch, logits.shape[1])  # fresh guides, one per row
+    # a model may give logits over some tokens only (``support``: their ids, ascending)
+    support = getattr(out, "support", None)
+    width = model.config.vocab_size if support is not None else logits.shape[1]
+    processor._setup(batch, width)  # fresh guides, one per row
     guides = processor._guides
-    bitmasks = torch.full((batch, (logits.shape[1] + 31) // 32), -1, dtype=torch.int32)
+    bitmasks = torch.full((batch, (width + 31) // 32), -1, dtype=torch.int32)
     alive = list(range(batch))  # batch rows still generating, in cache order
     short = torch.as_tensor(min_chars, dtype=torch.long) if min_chars is not None else None
     written = torch.zeros(batch, dtype=torch.long)
     end_ids = torch.tensor(sorted(ends), device=device)
     last = positions[:, -1]
+    if joins is not None:
+        join_state = joins.start(batch)
     steps = 0
     finished = [True] * batch
     for step in range(max_new_tokens):
         steps = step + 1
         for i, row in enumerate(alive):
             fill_next_token_bitmask(guides[row], bitmasks[i : i + 1])
-        apply_token_bitmask_inplace(logits, bitmasks[: len(alive)].to(logits.device))
+        if support is None:
+            apply_token_bitmask_inplace(logits, bitmasks[: len(alive)].to(logits.device))
+        else:
+            logits.masked_fill_(~_allowed(bitmasks[: len(alive)], support), float("-inf"))
+        end_cols = end_ids if support is None else _columns(support, end_ids)
         if short is not None:
             early = written[alive] < short[alive]
-            logits = _no_early_end(logits, early.to(device), end_ids)
-            logits = _nudge_end(logits, (~early & (short[alive] > 0)).to(device), end_ids)
+            logits = _no_early_end(logits, early.to(device), end_cols)
+            logits = _nudge_end(logits, (~early & (short[alive] > 0)).to(device), end_cols)
+        if joins is not None:
+            logits = joins.bar(logits, join_state, alive, end_cols, tidy_spaces, support)
         tokens = _draw(torch.softmax(logits / temperature, dim=-1), generator).cpu()
+        if support is not None:
+            tokens = support[tokens]
         generated[alive, step] = tokens
         if short is not None:
             written[alive] += token_chars[tokens]
+        if joins is not None:
+            joins.advance(join_state, alive, tokens)
         going = [i for i, t in enumerate(tokens.tolist()) if t not in ends]
         if not going or step == max_new_tokens - 1:
             for i in going:
@@ -138,17 +166,34 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
             # as outlines does (outlines_core issue #227): a finished guide advances only on a token it accepts
             if not guide.is_finished() or guide.accepts_tokens([token]):
                 guide.advance(token_id=token, return_tokens=False)
+        if full:
+            sequences = torch.cat([sequences, tokens.to(device)[:, None]], dim=1)
         if len(going) < len(alive):
             keep = torch.tensor(going, device=device)
-            cache.batch_select_indices(keep)
+            if full:
+                sequences = sequences[keep]
+            else:
+                cache.batch_select_indices(keep)
             mask, last, tokens = mask[keep], last[keep], tokens[going]
             alive = [alive[i] for i in going]
         mask = torch.cat([mask, torch.ones((len(alive), 1), dtype=mask.dtype, device=device)], dim=1)
         last = last + 1
-        out = model(input_ids=tokens.to(device)[:, None], attention_mask=mask, position_ids=last[:, None],
-                    use_cache=True, **with_cache)
+        step_ids = sequences if full else tokens.to(device)[:, None]
+        out = model(input_ids=step_ids, attention_mask=mask, position_ids=last[:, None], use_cache=True, **with_cache)
         logits = out.logits[:, -1, :].float()
+        support = getattr(out, "support", None)
     return torch.cat([input_ids.cpu(), generated[:, :steps]], dim=1), finished
+
+
+def _allowed(bitmasks: torch.Tensor, support: torch.Tensor) -> torch.Tensor:
+    """Per row, whether each token of ``support`` is allowed by the rows' outlines bitmasks."""
+    return ((bitmasks[:, support >> 5] >> (support & 31)) & 1).bool()
+
+
+def _columns(support: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+    """The positions in ``support`` of the token ``ids`` it holds."""
+    at = torch.searchsorted(support, ids).clamp(max=len(support) - 1)
+    return at[support[at] == ids]
 
 
 def _cache_argument(model) -> str:
@@ -188,4 +233,5 @@ def _draw(probs: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     u = torch.rand((probs.shape[0], 1), dtype=torch.float64, generator=generator).to(probs.device) * cdf[:, -1:]
     picked = torch.searchsorted(cdf, u, right=True).squeeze(1)
     # u * total may round up to the total itself: past the end, take the likeliest token
-    return torch.where(picked < probs.shape[1], picked, probs.argmax(dim=-1))
+    past = picked >= probs.shape[1]
+    return torch.where(past, probs.argmax(dim=-1), picked) if bool(past.any()) else picked

@@ -1,6 +1,8 @@
-"""The causal language model: a compact GPT-2 trained at fit time, or a user's model.
+"""Transformer language models: a user's model (``--llm``), fine-tuned or not, and the compact GPT-2.
 
-The default model never downloads anything: its tokenizer and weights are trained on the
+The default model is the counted word n-gram of :mod:`.word_ngram` (:func:`load_pretrained` loads
+it too); the compact GPT-2 and its training loop here serve fine-tuning and models saved before
+it. Nothing is ever downloaded: the compact model's tokenizer and weights are trained on the
 database's own (prompt, value) pairs, with a shape and a number of steps that grow with the
 data. Nothing here reads the clock or the machine's load to decide anything: the same data and
 seed give the same weights on a busy machine and an idle one. ``--llm DIR`` loads any
@@ -145,11 +147,16 @@ def new_model(tokenizer, shape: LMShape, seed: int = 0) -> GPT2LMHeadModel:
 
 def load_pretrained(path: str, device: torch.device, what: str = "--llm"):
     """A causal LM and its tokenizer from a local directory (local files only, no network)."""
+    from amalgam_rel.generation.word_ngram import WordNGramLM, is_word_ngram
+
     check_local_model(path, what)
     try:
         with quiet_transformers():
             tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-            model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
+            if is_word_ngram(path):  # the default model, counted (see .word_ngram)
+                model = WordNGramLM.from_pretrained(path)
+            else:
+                model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
     except SafetensorError as err:  # a truncated or overwritten weights file
         weights = ", ".join(sorted(p.name for p in Path(path).glob("*.safetensors"))) or "its weights"
         raise InputError(f"cannot load the language model {path!r}: {weights} is damaged "

@@ -41,6 +41,7 @@ class SavedTextParams(TypedDict, total=False):
     seed: Annotated[int, Field(ge=0, le=MAX_SEED)]
     device: str | None
     num_threads: Positive | None
+    min_word_rows: Positive
 
 
 class SavedTextTable(TypedDict):

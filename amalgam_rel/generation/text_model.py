@@ -7,9 +7,10 @@ synthetic rows: prompts come from the row's synthetic values only, every candida
 CHECKed by DuckDB, and failures (or verbatim copies, or duplicates in a unique column) are
 regenerated a bounded number of times.
 
-Fitting and generating never read the clock: training runs a number of steps computed from the
-data (or ``train_steps``), and every draw comes from a random stream derived from the seed, the
-table and the column, so the same model and seed give the same values on any load.
+Fitting and generating never read the clock: the default model is counted (:mod:`.word_ngram`),
+a fine-tuned ``--llm`` trains a number of steps computed from the data (or ``train_steps``), and
+every draw comes from a random stream derived from the seed, the table and the column, so the
+same model and seed give the same values on any load.
 
 Example (a real run trains for a few seconds)::
 
@@ -54,7 +55,9 @@ from amalgam_rel.generation.row_context import RowContext
 from amalgam_rel.generation.saved_text import META, read_text_model
 from amalgam_rel.generation.selection import context_columns, default_columns
 from amalgam_rel.generation.shapes import ANY, common_shapes, keys_of, restrict, shape_column, shape_label
-from amalgam_rel.generation.tokenizer import train_tokenizer, vocab_size_for
+from amalgam_rel.generation.word_model import WordJoins, train_word_model
+from amalgam_rel.generation.word_tokenizer import column_token_ids, is_word_tokenizer
+from amalgam_rel.generation.word_units import DEFAULT_MIN_ROWS, check_min_rows, column_words, letter_units, untidy
 from amalgam_rel.generation.vocabulary import byte_vocabulary, constrained_generator, token_bytes, token_characters
 from amalgam_rel.saved import reading
 from amalgam_rel.schema import sql
@@ -89,6 +92,9 @@ class ColumnPlan:
     # (element, real occurrences) of a LIST whose elements are an enum (see .elements): draws
     # over-using an element are thinned towards these shares
     elements: tuple[tuple[str, int], ...] = ()
+    # the words a word-level column may write (see .word_units); None: any token (codes, documents, --llm)
+    words: tuple[str, ...] | None = None
+    tidy_spaces: bool = False  # no real value starts or ends with whitespace or holds two in a row
 
     def to_dict(self) -> dict:
         return asdict(self) | {"spec": self.spec.to_dict()}
@@ -155,7 +161,9 @@ class TextFieldModel:
     budget: at most M language-model values per column and call of ``generate``, every other row
     reusing a value drawn for the most similar context (see :func:`reuse_plan`; None: no cap);
     ``max_attempts`` draws per value before giving up; ``batch_size`` rows per model call (None:
-    :data:`GPU_BATCH` for the compact model on a GPU, else :data:`CPU_BATCH`).
+    :data:`WORD_BATCH` for the default word model, :data:`CPU_BATCH` for a user's model);
+    ``min_word_rows`` (k) free text holds only words that k real rows of its column hold, or
+    public words (see :mod:`.word_units`).
     """
 
     def __init__(self, *, llm: str | None = None, fine_tune: bool = False, train_steps: int | None = None,
@@ -163,7 +171,7 @@ class TextFieldModel:
                  max_distinct_per_context: int | None = None, max_values_per_column: int | None = DEFAULT_MAX_VALUES,
                  batch_size: int | None = None, max_attempts: int = 12,
                  temperature: float = 1.0, seed: int = 0, device: str | None = None,
-                 num_threads: int | None = None):
+                 num_threads: int | None = None, min_word_rows: int = DEFAULT_MIN_ROWS):
         self.llm = llm
         self.fine_tune = fine_tune
         self.train_steps = train_steps
@@ -178,6 +186,7 @@ class TextFieldModel:
         self.seed = seed
         self.device = device
         self.num_threads = num_threads
+        self.min_word_rows = min_word_rows
 
     # -- fitting ------------------------------------------------------------------------------
 
@@ -185,6 +194,7 @@ class TextFieldModel:
         """Learn from a DuckDB file or connection; ``columns`` picks table -> columns (else automatic)."""
         start = time.perf_counter()
         checked_seed(self.seed)
+        check_min_rows(self.min_word_rows)
         if self.train_steps is not None and self.train_steps < 1:
             raise InputError(f"train_steps must be at least 1, not {self.train_steps}")
         if self.llm is not None:
@@ -209,7 +219,7 @@ class TextFieldModel:
         self.device_ = lm_mod.select_device(self.device)
         steps = self.train_steps if self.train_steps is not None else auto_steps(len(pairs))
         with lm_mod.torch_threads(self.num_threads):
-            self.model_, self.tokenizer_, self.train_report_ = self._train(pairs, steps, [p.tag for p in plans])
+            self.model_, self.tokenizer_, self.train_report_ = self._train(pairs, steps, plans)
         self.plans_ = {(p.table, p.column): _with_token_budget(p, self.tokenizer_, pairs) for p in plans}
         self.guard_ = guard
         self.fit_seconds_ = round(time.perf_counter() - start, 2)
@@ -256,11 +266,15 @@ class TextFieldModel:
             # codes too: a real customer's e-mail, phone or postcode is as telling as their notes
             guarded = spec.mode == "text"
             tag = column_tag(table.key, name, special=self.llm is None)
+            words = None
+            if self.llm is None and spec.mode == "text" and not spec.key_like:  # free text: written in words
+                words = tuple(sorted(column_words((spec.encode(r[name]) for r in present), self.min_word_rows)))
             plans.append(ColumnPlan(table.key, name, spec, prompt_cols,
                                     null_rate=1 - len(present) / len(rows) if rows else 0.0,
                                     nullable=col.nullable, unique=table.is_unique((name,)), guarded=guarded, tag=tag,
                                     length_buckets=buckets, shapes=shapes,
-                                    elements=element_counts(spec.schema, values)))
+                                    elements=element_counts(spec.schema, values), words=words,
+                                    tidy_spaces=words is not None and not any(untidy(r[name]) for r in present)))
             named = self.llm is not None  # a user's model reads names; the compact one reads positions
             pairs += [(render_prompt(table.key, name, r, prompt_cols, tag=tag, named=named), spec.encode(r[name]))
                       for r in present]
@@ -268,7 +282,7 @@ class TextFieldModel:
                 guarded_values.append([r[name] for r in present])
         return plans, pairs, guarded_values
 
-    def _train(self, pairs: list[tuple[str, str]], steps: int, tags: list[str]):
+    def _train(self, pairs: list[tuple[str, str]], steps: int, plans: list[ColumnPlan]):
         if self.llm is not None:
             model, tokenizer = lm_mod.load_pretrained(self.llm, self.device_)
             if not self.fine_tune:
@@ -276,14 +290,8 @@ class TextFieldModel:
             report = lm_mod.train(model, tokenizer, pairs, steps=steps, max_epochs=_max_epochs(pairs),
                                   lr=1e-4, seed=self.seed, device=self.device_)
             return model, tokenizer, report
-        n_chars = sum(len(p) + len(t) for p, t in pairs)
-        corpus = [t for _, t in pairs] + [p for p, _ in pairs[:: max(1, len(pairs) // 5000)]]
-        tokenizer = train_tokenizer(corpus, vocab_size_for(n_chars), special=tags)
-        model = lm_mod.new_model(tokenizer, lm_mod.LMShape.for_corpus(n_chars // 3), seed=self.seed)
-        # small columns repeated (see lm.balanced); the pass cap still comes from the real rows
-        report = lm_mod.train(model, tokenizer, lm_mod.balanced(pairs, tags), steps=steps,
-                              max_epochs=_max_epochs(pairs), seed=self.seed, device=self.device_)
-        return model, tokenizer, report
+        words = {p.tag: frozenset(p.words) for p in plans if p.words is not None}
+        return train_word_model(pairs, words, [p.tag for p in plans], min_rows=self.min_word_rows)
 
     # -- generation ---------------------------------------------------------------------------
 
@@ -489,9 +497,12 @@ class TextFieldModel:
                 if copy:
                     report.copies += 1
                     report.first_pass_copies += attempt == 0
-                    # a code's pattern can leave little room besides the real codes: late draws of
-                    # one may repeat a real code (kept, and counted) rather than fail the row
-                    if self.copy_guard and not (plan.spec.key_like and attempt >= self.max_attempts * 3 // 4):
+                    # a code's pattern can leave little room besides the real codes, and a column of
+                    # one-word names little room besides its public words: late draws may repeat a
+                    # real code or word (kept, and counted) rather than fail the row
+                    one_word = plan.words is not None and len(letter_units(text)) <= 1
+                    late = (plan.spec.key_like or one_word) and attempt >= self.max_attempts * 3 // 4
+                    if self.copy_guard and not late:
                         continue
                 if avoid and value in avoid:  # a frequent value the graphical model did not choose for this row
                     report.frequent_repeats += 1
@@ -577,17 +588,20 @@ class TextFieldModel:
             for lo in range(0, len(members), self._batch()):
                 chunk = members[lo : lo + self._batch()]
                 texts = self._batch_texts(generator, [prompts[k] for k in chunk], plan.max_new_tokens, temperature,
-                                          tokens_rng, None if min_chars is None else [min_chars[k] for k in chunk])
+                                          tokens_rng, None if min_chars is None else [min_chars[k] for k in chunk],
+                                          whole_words=plan.words is not None, tidy_spaces=plan.tidy_spaces)
                 for k, t in zip(chunk, texts):
                     out[k] = t if t is None or isinstance(t, str) else t[0]
         return out
 
     def _batch_texts(self, generator, prompts: list[str], max_new_tokens: int, temperature: float,
-                     tokens_rng: torch.Generator, min_chars: list[int] | None) -> list:
+                     tokens_rng: torch.Generator, min_chars: list[int] | None, whole_words: bool = False,
+                     tidy_spaces: bool = False) -> list:
         options = dict(max_new_tokens=max_new_tokens, do_sample=True, temperature=temperature, top_k=0, top_p=1.0)
         model = self._generators["outlines"].model
         if isinstance(model, fast_generation):
             floor = {"min_chars": min_chars} if min_chars is not None else {}
+            floor |= {"whole_words": True, "tidy_spaces": tidy_spaces} if whole_words else {}
             texts = generator.batch(prompts, generator=tokens_rng, **options, **floor)
             if max_new_tokens >= MAX_NEW_TOKENS:
                 return texts  # as long as the model can write: the cut value stands, as before
@@ -602,6 +616,8 @@ class TextFieldModel:
     def _batch(self) -> int:
         if self.batch_size:
             return self.batch_size
+        if getattr(getattr(self, "model_", None), "full_context", False):  # counted n-grams: cheap rows
+            return WORD_BATCH
         # a user's model may be large: its batch (and memory) stays the CPU's unless asked
         return GPU_BATCH if self.device_.type == "cuda" and self.llm is None else CPU_BATCH
 
@@ -618,13 +634,19 @@ class TextFieldModel:
                 # the index spells tokens in bytes: outlines' own spelling loses partial characters
                 self._generators["vocabulary"] = byte_vocabulary(self.tokenizer_)
                 if self.llm is None or supports(self.model_):  # other architectures keep transformers' loop
-                    self._generators["outlines"].model = fast_generation(self.model_, _token_chars(self.tokenizer_, self.model_))
+                    joins = WordJoins.of(self.tokenizer_, _vocab_rows(self.model_)) \
+                        if any(p.words is not None for p in self.plans_.values()) else None
+                    self._generators["outlines"].model = fast_generation(
+                        self.model_, _token_chars(self.tokenizer_, self.model_), joins)
             spec = plan.spec
             if common:
                 schema = restrict(spec.schema, keys_of(plan.shapes[int(shape[1:])][0]))
                 spec = replace(spec, schema=schema, regex=schema_regex(schema))
-            self._generators[key] = constrained_generator(self._generators["outlines"], self._generators["vocabulary"],
-                                                          spec.output_type())
+            vocabulary = self._generators["vocabulary"]
+            if is_word_tokenizer(self.tokenizer_):  # the word model: each column writes its own tokens
+                words = None if plan.words is None else frozenset(plan.words)
+                vocabulary = byte_vocabulary(self.tokenizer_, column_token_ids(self.tokenizer_, words))
+            self._generators[key] = constrained_generator(self._generators["outlines"], vocabulary, spec.output_type())
         return self._generators[key]
 
     def _validator(self, plan: ColumnPlan, rows: RowContext, extra_types: dict[str, str]) -> Validator:
@@ -720,7 +742,7 @@ class TextFieldModel:
     def get_params(self) -> dict:
         return {k: getattr(self, k) for k in ("llm", "fine_tune", "train_steps", "max_rows_per_column", "copy_guard", "guard_max_count",
                                               "max_distinct_per_context", "max_values_per_column", "batch_size", "max_attempts",
-                                              "temperature", "seed", "device", "num_threads")}
+                                              "temperature", "seed", "device", "num_threads", "min_word_rows")}
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -829,11 +851,17 @@ def _token_chars(tokenizer, model):
     Counted in bytes: a token holding the first byte of an ``ë`` starts one character, the
     token with its second byte none (decoded alone, each read as one U+FFFD).
     """
-    size = model.get_output_embeddings().weight.shape[0]
+    size = _vocab_rows(model)
     spelled = token_bytes(tokenizer)[:size]
     counts = torch.zeros(size, dtype=torch.long)
     counts[: len(spelled)] = torch.tensor([token_characters(b) for b in spelled], dtype=torch.long)
     return counts
+
+
+def _vocab_rows(model) -> int:
+    """Logits per step: the output embedding's rows (a word n-gram model has none: its vocabulary)."""
+    head = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
+    return head.weight.shape[0] if head is not None else model.config.vocab_size
 
 
 def _exact(length_name: str) -> str:
@@ -846,6 +874,7 @@ def _exact(length_name: str) -> str:
 # 2.7 s, at 256 1.6 s. On a CPU each row costs its own arithmetic, and a bigger batch only
 # waits longer for its longest row.
 CPU_BATCH, GPU_BATCH = 64, 256
+WORD_BATCH = 256
 
 MAX_NEW_TOKENS = 512 - lm_mod.MAX_PROMPT_TOKENS - 1  # what the compact model's 512 positions leave a value
 

@@ -1,4 +1,5 @@
-"""A byte-level BPE tokenizer trained on the database's own text.
+"""A byte-level BPE tokenizer trained on the database's own text (the compact GPT-2's; the
+default word model has its own, :mod:`.word_tokenizer`).
 
 Byte-level, so every string the constraint may demand has a spelling (no unknown tokens), and
 small, because the model and the token index of every constraint scale with the vocabulary.

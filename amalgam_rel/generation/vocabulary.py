@@ -65,13 +65,15 @@ def _decoder_kinds(tokenizer) -> set[str]:
     return {decoder.get("type")} | {d.get("type") for d in decoder.get("decoders") or ()}
 
 
-def byte_vocabulary(tokenizer) -> Vocabulary:
-    """outlines_core's vocabulary of ``tokenizer``, spelled in bytes (see the module docstring)."""
+def byte_vocabulary(tokenizer, allowed: set[int] | None = None) -> Vocabulary:
+    """outlines_core's vocabulary of ``tokenizer``, spelled in bytes (see the module docstring);
+    only the token ids in ``allowed`` when given (a word-level column's own words, see
+    :func:`.word_tokenizer.column_token_ids`): the constraint then writes nothing else."""
     by_spelling: dict[bytes, list[int]] = {}
     for i, spelled in enumerate(token_bytes(tokenizer)):
         # an empty spelling would let the index loop without writing anything; the end token
         # is outlines_core's own
-        if spelled and i != tokenizer.eos_token_id:
+        if spelled and i != tokenizer.eos_token_id and (allowed is None or i in allowed):
             by_spelling.setdefault(spelled, []).append(i)
     return Vocabulary(tokenizer.eos_token_id, by_spelling)
 

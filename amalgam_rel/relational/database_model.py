@@ -40,6 +40,7 @@ from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb, source_re
 from amalgam_rel.schema.model import Database
 from amalgam_rel.schema.sidecar import apply_sidecar
 from amalgam_rel.schema.types import Kind
+from amalgam_rel.generation.word_units import check_min_rows
 from amalgam_rel.seeds import checked_seed
 from amalgam_rel.writing.writer import DatabaseWriter
 
@@ -155,13 +156,15 @@ class DatabaseModel:
     - ``reference_rows``: the most rows of a reference table kept verbatim (0: none);
       ``synthesize``: tables never kept; ``public``: under ``epsilon``, the tables that may be
       (:mod:`.reference`).
+    - ``min_word_rows``: a word goes into generated free text only if at least this many real rows
+      of its column hold it, or it is a public word (see :mod:`amalgam_rel.generation.word_units`).
     """
 
     def __init__(self, *, seed: int = 0, context_size: int = 3, epsilon: float | None = None, delta: float = 1e-9,
                  iters: int = 1000, llm: str | None = None, text_steps: int | None = None,
                  text_values: int | None = DEFAULT_MAX_VALUES, max_children: int | dict[str, int] | None = None,
                  epsilon_text: str = "refuse", reference_rows: int = DEFAULT_MAX_ROWS, synthesize: tuple[str, ...] = (),
-                 public: tuple[str, ...] = ()):
+                 public: tuple[str, ...] = (), min_word_rows: int = 2):
         self.seed = seed
         self.context_size = context_size
         self.epsilon = epsilon
@@ -173,10 +176,12 @@ class DatabaseModel:
         self.max_children = max_children
         self.epsilon_text = epsilon_text
         self.reference_rows, self.synthesize, self.public = reference_rows, tuple(synthesize), tuple(public)
+        self.min_word_rows = min_word_rows
 
     def get_params(self) -> dict:
         return {k: getattr(self, k) for k in ("seed", "context_size", "epsilon", "delta", "iters", "llm", "text_steps", "text_values",
-                                              "max_children", "epsilon_text", "reference_rows", "synthesize", "public")}
+                                              "max_children", "epsilon_text", "reference_rows", "synthesize", "public",
+                                              "min_word_rows")}
 
     def save(self, path: str | Path, *, force: bool = False) -> Path:
         from amalgam_rel.relational.persistence import save_database_model
@@ -193,6 +198,7 @@ class DatabaseModel:
             progress: Callable[[str, str], None] | None = None) -> DatabaseModel:
         clock = time.perf_counter()
         checked_seed(self.seed)
+        check_min_rows(self.min_word_rows)
         if self.llm is not None:  # a bad --llm is refused before minutes of fitting, not after
             from amalgam_rel.generation.local_model import check_local_model
 
@@ -241,7 +247,8 @@ class DatabaseModel:
             if progress:
                 progress("text", ", ".join(text_columns))
             self.text_ = TextFieldModel(llm=self.llm, train_steps=self.text_steps, seed=self.seed,
-                                        max_values_per_column=self.text_values).fit(con, db, columns=text_columns)
+                                        max_values_per_column=self.text_values,
+                                        min_word_rows=self.min_word_rows).fit(con, db, columns=text_columns)
 
     @property
     def db(self) -> Database:

@@ -232,6 +232,7 @@ class SavedParams(TypedDict, total=False):
     reference_rows: NotRequired[Annotated[int, Field(ge=0)]]
     synthesize: NotRequired[tuple[str, ...]]
     public: NotRequired[tuple[str, ...]]
+    min_word_rows: NotRequired[Annotated[int, Field(ge=1)]]
 
 
 class SavedTable(TypedDict):

@@ -446,8 +446,18 @@ def _tiny(kind: str, tokenizer):
                         num_key_value_heads=2, max_position_embeddings=256, **ids)).eval()
 
 
-@pytest.mark.parametrize("kind", ["trained", "gpt2", "llama", "mistral", "qwen2"])
-def test_own_sampling_loop_picks_what_transformers_generate_picks(fitted, kind):
+@pytest.fixture(scope="module")
+def bpe_tokenizer(shop_path):
+    # a user's model brings a subword tokenizer (the default model's is word-level, see test_words.py)
+    from amalgam_rel.generation.tokenizer import train_tokenizer
+
+    with duckdb.connect(str(shop_path), read_only=True) as con:
+        texts = [r[0] for r in con.execute("SELECT description FROM products WHERE description IS NOT NULL").fetchall()]
+    return train_tokenizer(texts + ["category=fruit; price=3.5 more context here"] * 20, vocab_size=400)
+
+
+@pytest.mark.parametrize("kind", ["gpt2", "llama", "mistral", "qwen2"])
+def test_own_sampling_loop_picks_what_transformers_generate_picks(bpe_tokenizer, kind):
     # near-greedy, both loops must take the same constrained tokens row by row, through left
     # padding (rotary positions), rows that end early (dropped from our batch and cache) and the length cap
     import outlines
@@ -455,10 +465,10 @@ def test_own_sampling_loop_picks_what_transformers_generate_picks(fitted, kind):
 
     from amalgam_rel.generation.decoding import ARCHITECTURES, fast_generation, supports
 
-    lm = fitted.model_ if kind == "trained" else _tiny(kind, fitted.tokenizer_)
+    lm = _tiny(kind, bpe_tokenizer)
     assert supports(lm) and lm.config.model_type in ARCHITECTURES
-    plain = outlines.from_transformers(lm, fitted.tokenizer_)
-    fast = outlines.from_transformers(lm, fitted.tokenizer_)
+    plain = outlines.from_transformers(lm, bpe_tokenizer)
+    fast = outlines.from_transformers(lm, bpe_tokenizer)
     fast.model = fast_generation(lm)
     output = Regex(r"[a-z]{1,12}( [a-z]{1,12}){0,6}")
     prompts = ["category=fruit", "category=dairy; price=3.5", "x", "category=bakery; price=12.25; more context here"] * 3
@@ -491,13 +501,16 @@ def test_a_row_may_not_end_before_its_fewest_characters_where_its_constraint_let
     from amalgam_rel.generation import decoding
     from amalgam_rel.generation.decoding import fast_generation
     from amalgam_rel.generation.text_model import _token_chars
+    from amalgam_rel.generation.vocabulary import byte_vocabulary, constrained_generator
 
-    lm = fitted.model_
+    lm = fitted.model_  # the default model: prompts end with the column's tag
     model = outlines.from_transformers(lm, fitted.tokenizer_)
     model.model = fast_generation(lm, _token_chars(fitted.tokenizer_, lm))
-    prompts = ["category=fruit", "category=dairy; price=3.5", "x", "category=bakery"] * 4
+    prompts = [p + "<|products.description|>" for p in ["fruit", "dairy;3.5", "x", "bakery"] * 4]
     floors = [0, 30, 12, 45] * 4
-    free = outlines.Generator(model, Regex(r"[a-z]{1,12}( [a-z]{1,12}){0,20}"))
+    vocabulary = byte_vocabulary(fitted.tokenizer_)  # the index text_model builds (outlines' own drops ' ')
+    # (a class, as text columns get: outlines_core reads "a( b)?" as "a(b)?", without the space)
+    free = constrained_generator(model, vocabulary, Regex(r"[a-z .]{1,120}"))
     texts = free.batch(prompts, max_new_tokens=60, do_sample=True, min_chars=floors)
     assert all(len(t) >= f for t, f in zip(texts, floors)), list(zip(texts, floors))
     unhindered = free.batch(prompts, max_new_tokens=60, do_sample=True)
@@ -522,7 +535,8 @@ def test_a_row_may_not_end_before_its_fewest_characters_where_its_constraint_let
     assert float(odds(probs[0]) / odds(before[0])) == pytest.approx(decoding.END_WEIGHT)
     assert torch.allclose(probs[1], before[1])  # a row not past its floor is left alone
     # where the constraint must end (a 3-letter code), the floor yields: the row ends, whole
-    codes = outlines.Generator(model, Regex(r"[A-Z]{3}")).batch(prompts, max_new_tokens=8, do_sample=True, min_chars=floors)
+    codes = constrained_generator(model, vocabulary, Regex(r"[A-Z]{3}")).batch(prompts, max_new_tokens=8, do_sample=True,
+                                                                               min_chars=floors)
     assert all(len(c) == 3 for c in codes)
     with pytest.raises(ValueError, match="characters of each token"):
         plain = outlines.from_transformers(lm, fitted.tokenizer_)

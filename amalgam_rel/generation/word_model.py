@@ -1,0 +1,104 @@
+"""The default language model, on words: tokenizer, training, and the rule that keeps words whole.
+
+The counted n-gram model of :mod:`.word_ngram` reads and writes :mod:`.word_tokenizer` tokens: a
+title of four words is about eight tokens instead of thirty characters, and every word it writes
+is one its column may hold (at least ``min_rows`` real rows, or public). Two word tokens side by
+side would read as one new word (``Rock`` + ``Band``
+is ``RockBand``), so :class:`WordJoins` bars a token that starts with a letter right after one
+that ends with a letter (or with an apostrophe after a letter: ``O'`` + ``Brien``), in
+:mod:`.decoding`'s loop.
+
+>>> from amalgam_rel.generation.word_tokenizer import build_tokenizer
+>>> tok = build_tokenizer({}, [("p", "ab 'c")], min_rows=1)
+>>> joins = WordJoins.of(tok, len(tok))
+>>> [t for t in ("a", " ", "'") if joins.first_letter[tok.convert_tokens_to_ids(t)]]
+['a']
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import torch
+
+from amalgam_rel.generation import lm as lm_mod
+from amalgam_rel.generation.vocabulary import token_bytes
+from amalgam_rel.generation.word_ngram import WordNGramLM, parameters, training_examples
+from amalgam_rel.generation.word_tokenizer import WordCodec, build_tokenizer
+from amalgam_rel.generation.word_units import APOSTROPHES, is_spaced_letter
+
+
+def train_word_model(pairs: list[tuple[str, str]], words: dict[str, frozenset[str]], tags: list[str], *,
+                     min_rows: int):
+    """(model, tokenizer, report) counted from ``pairs``; ``words``: column tag -> the words that
+    column may write (columns without an entry are written character by character)."""
+    start = time.perf_counter()
+    tokenizer = build_tokenizer(words, pairs, min_rows, special=tags)
+    codec = WordCodec(tokenizer, words)
+    examples = training_examples(tokenizer, codec, pairs)
+    model = WordNGramLM.fit(tokenizer, examples, tags, min_rows=min_rows,
+                            by_character=frozenset(t for t in tags if codec.by_character(t)))
+    tokens = sum(len(ids) + 1 for _, ids in examples)
+    # counted, not trained: no steps and no loss (NaN), one pass over the values
+    report = lm_mod.TrainReport(round(time.perf_counter() - start, 2), 0, 1.0, float("nan"), len(examples), tokens,
+                                parameters(model))
+    return model, tokenizer, report
+
+
+@dataclass(frozen=True)
+class WordJoins:
+    """Per token id: whether it starts with a letter, ends with one, or is an apostrophe
+    (letters of scripts that space their words; a CJK character is a word by itself)."""
+
+    first_letter: torch.Tensor
+    last_letter: torch.Tensor
+    apostrophe: torch.Tensor
+    space: torch.Tensor  # the token is whitespace
+
+    @classmethod
+    def of(cls, tokenizer, size: int) -> WordJoins:
+        flags = torch.zeros((4, size), dtype=torch.bool)
+        for i, spelled in enumerate(token_bytes(tokenizer)[:size]):
+            text = spelled.decode("utf-8", errors="replace") if spelled else ""
+            if text:
+                flags[:, i] = torch.tensor([is_spaced_letter(text[0]), is_spaced_letter(text[-1]),
+                                            text in APOSTROPHES, text.isspace()])
+        return cls(*flags)
+
+    def start(self, batch: int) -> dict[str, torch.Tensor]:
+        """Per row: the last character written is a letter, is an apostrophe after a letter, is
+        whitespace; and whether anything was written."""
+        return {k: torch.zeros(batch, dtype=torch.bool) for k in ("letter", "glued", "space", "started")}
+
+    def bar(self, logits: torch.Tensor, state: dict, alive: list[int], end_ids: torch.Tensor,
+            tidy: bool = False, support: torch.Tensor | None = None) -> torch.Tensor:
+        """``logits`` (changed in place) with letter-initial tokens barred in rows that just wrote
+        a letter; with ``tidy`` (a column whose real values never start or end with whitespace,
+        nor hold two in a row) whitespace barred first and after whitespace, and the end after it.
+        A row left with no token may end (its text is then refused). ``support``: the token ids
+        the logits' columns stand for (None: all, in order); ``end_ids`` are columns."""
+        device = logits.device
+        cols = support if support is not None else slice(0, logits.shape[1])
+        rows = (state["letter"][alive] | state["glued"][alive]).to(device)
+        barred = rows[:, None] & self.first_letter[cols].to(device)[None, :]
+        if tidy:
+            spaced = (state["space"][alive] | ~state["started"][alive]).to(device)
+            barred |= spaced[:, None] & self.space[cols].to(device)[None, :]
+            rows = rows | spaced
+            ends = logits[:, end_ids]
+            logits[:, end_ids] = torch.where(state["space"][alive].to(device)[:, None], float("-inf"), ends)
+        if not bool(rows.any()):
+            return logits
+        logits.masked_fill_(barred, float("-inf"))
+        stuck = rows & ~torch.isfinite(logits).any(dim=-1)
+        if bool(stuck.any()):
+            logits[stuck.nonzero()[:, :1], end_ids[None, :]] = 0.0
+        return logits
+
+    def advance(self, state: dict, alive: list[int], tokens: torch.Tensor) -> None:
+        """``state`` (changed in place) after the ``alive`` rows wrote ``tokens``."""
+        state["glued"][alive] = self.apostrophe[tokens] & state["letter"][alive]
+        state["letter"][alive] = self.last_letter[tokens]
+        state["space"][alive] = self.space[tokens]
+        state["started"][alive] = True

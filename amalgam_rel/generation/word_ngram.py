@@ -1,0 +1,341 @@
+"""The default language model: counted word n-grams, conditioned on the row, exposing logits.
+
+Training is counting: per column, how often each token (a word, or a character in a column
+written by character: see :mod:`.word_tokenizer`) follows each history of up to ``order - 1``
+tokens, and how often it occurs in values whose prompt holds a given field (the length bucket,
+a category, ...). The next token's logits are an interpolated absolute-discounting n-gram
+(Ney, Essen & Kneser 1994) times, for every prompt field seen with the token, a boost
+``1 + c(field, token) / (a * P(token))`` (a naive-Bayes reading of the row's context), and the
+first field joined with the position in the value (what makes a value end at its length).
+
+Nothing is kept that fewer than ``min_rows`` real rows hold: an n-gram or a (field, token) pair
+of a single row never enters the model, so no sequence of one row is stored or replayed.
+Counting takes about a second where a compact transformer took a minute, and is the same on any
+machine. The model is a ``torch.nn.Module`` whose ``forward`` reads whole sequences
+(``full_context``: :mod:`.decoding` passes them instead of an attention cache).
+
+>>> from amalgam_rel.generation.word_tokenizer import build_tokenizer
+>>> tok = build_tokenizer({"<|t.c|>": frozenset({"red", "apple"})}, [("x<|t.c|>", "red apple")] * 3, 1, ["<|t.c|>"])
+>>> lm = WordNGramLM.fit(tok, [("x<|t.c|>", tok("red apple")["input_ids"])] * 3, ["<|t.c|>"], min_rows=2)
+>>> ids = tok("x<|t.c|>red", return_tensors="pt")["input_ids"]
+>>> tok.convert_ids_to_tokens(int(lm(ids).logits[0, -1].argmax()))
+' '
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+
+_MOD = (1 << 61) - 1
+_MUL = 1_000_003
+ORDER = 3  # words: two words of history (characters of a code: see CHAR_ORDER)
+CHAR_ORDER = 5
+DISCOUNT = 0.75
+FIELD_SMOOTHING = 4.0  # the ``a`` of the field boost, in tokens
+#: each expert's log-boost is weighted by this over the number of the row's fields (log-linear
+#: pooling): summed at full weight, a row's fields (length, position, category, ...) multiplied
+#: into a few words per position and chinook's album titles repeated (distinct share 0.76)
+FIELD_WEIGHT = 1.0
+MIN_FIELD_ROWS = 20  # a field value fewer rows hold (a price, a date) says nothing reliable
+UNIGRAM_FLOOR = 0.01
+MAX_POSITION = 48
+CONFIG = "words.json"
+WEIGHTS = "model.safetensors"
+MODEL_TYPE = "amalgam-words"
+
+
+def _hash(*parts: int) -> int:
+    h = 0
+    for p in parts:
+        h = (h * _MUL + p + 1) % _MOD
+    return h
+
+
+class _Table:
+    """Counts keyed by a context hash: sorted keys, and per key a slice of (token, count)."""
+
+    def __init__(self, keys: np.ndarray, starts: np.ndarray, tokens: np.ndarray, counts: np.ndarray):
+        self.keys, self.starts, self.tokens, self.counts = keys, starts, tokens, counts
+        self.totals = np.add.reduceat(counts, starts[:-1]) if len(keys) else np.zeros(0)
+        self.distinct = np.diff(starts)
+
+    @classmethod
+    def of(cls, counts: dict[int, Counter]) -> _Table:
+        keys = np.array(sorted(counts), dtype=np.int64)
+        starts, tokens, values = [0], [], []
+        for k in keys.tolist():
+            items = sorted(counts[k].items())
+            tokens += [t for t, _ in items]
+            values += [n for _, n in items]
+            starts.append(len(tokens))
+        return cls(keys, np.array(starts, dtype=np.int64), np.array(tokens, dtype=np.int64),
+                   np.array(values, dtype=np.float32))
+
+    def find(self, queries: np.ndarray) -> np.ndarray:
+        """Index of each query key, -1 where absent."""
+        if not len(self.keys):
+            return np.full(len(queries), -1)
+        at = np.minimum(np.searchsorted(self.keys, queries), len(self.keys) - 1)
+        return np.where(self.keys[at] == queries, at, -1)
+
+    def entries(self, found: np.ndarray):
+        """(row, token, count, key index) of every entry of every found row."""
+        rows = np.flatnonzero(found >= 0)
+        keys = found[rows]
+        lengths = self.distinct[keys]
+        flat = np.repeat(self.starts[keys] - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        return np.repeat(rows, lengths), self.tokens[flat], self.counts[flat], np.repeat(keys, lengths)
+
+    def tensors(self, name: str) -> dict[str, torch.Tensor]:
+        return {f"{name}.keys": torch.from_numpy(self.keys), f"{name}.starts": torch.from_numpy(self.starts),
+                f"{name}.tokens": torch.from_numpy(self.tokens), f"{name}.counts": torch.from_numpy(self.counts)}
+
+    @classmethod
+    def from_tensors(cls, tensors: dict, name: str) -> _Table:
+        return cls(*(tensors[f"{name}.{part}"].numpy() for part in ("keys", "starts", "tokens", "counts")))
+
+
+class WordNGramLM(torch.nn.Module):
+    """Counted n-grams per column behind a causal-LM interface (``forward(input_ids).logits``)."""
+
+    full_context = True  # decoding passes whole sequences: the model keeps no cache
+
+    def __init__(self, settings: dict, unigrams: torch.Tensor, tables: dict[str, _Table],
+                 support: torch.Tensor | None = None):
+        super().__init__()
+        self.settings = settings
+        self.config = SimpleNamespace(model_type=MODEL_TYPE, vocab_size=settings["vocab_size"],
+                                      is_encoder_decoder=False,
+                                      eos_token_id=settings["eos"], pad_token_id=settings["pad"])
+        self.generation_config = SimpleNamespace(eos_token_id=settings["eos"], pad_token_id=settings["pad"])
+        self.unigrams = unigrams  # [columns, vocab]: smoothed P(token | column)
+        # [columns, vocab]: the tokens a column's logits cover (those its values hold, every single
+        # character, the end): a step then works on a column's few thousand tokens, not on all
+        self.support = support if support is not None else torch.ones(unigrams.shape, dtype=torch.bool)
+        self.tables = tables  # "o2".."oN" n-grams, "fields", "position"
+        self.column_of = {t: i for i, t in enumerate(settings["tags"])}
+        self._tag_ids = torch.tensor(settings["tags"], dtype=torch.long)
+        self._order = max(settings["orders"], default=1)
+        self._names = [f"o{o}" for o in range(2, self._order + 1)] + ["fields", "position"]
+        self._fields: dict[tuple, list[int]] = {}
+
+    @property
+    def device(self) -> torch.device:
+        return torch.device("cpu")
+
+    # -- counting -------------------------------------------------------------------------------
+
+    @classmethod
+    def fit(cls, tokenizer, examples: list[tuple[str, list[int]]], tags: list[str], *, min_rows: int,
+            by_character: frozenset[str] = frozenset()) -> WordNGramLM:
+        """``examples``: (prompt, target token ids) per real row and column; ``tags`` the columns'
+        tag tokens; ``by_character`` the tags of columns written one character at a time."""
+        tag_ids = [tokenizer.convert_tokens_to_ids(t) for t in tags]
+        settings = {"vocab_size": len(tokenizer), "eos": tokenizer.eos_token_id, "pad": tokenizer.pad_token_id,
+                    "tags": tag_ids, "separator": tokenizer.convert_tokens_to_ids(";"),
+                    "orders": [CHAR_ORDER if t in by_character else ORDER for t in tags], "min_rows": min_rows}
+        model = cls(settings, torch.zeros(0), {})
+        unigram = np.zeros((len(tags), settings["vocab_size"]), dtype=np.float64)
+        counts: dict[str, dict[int, Counter]] = {}
+        field_rows: Counter[int] = Counter()
+        position_field: dict[int, int] = {}
+        prompts = tokenizer([p for p, _ in examples], add_special_tokens=False)["input_ids"]
+        for ids, (_, target) in zip(prompts, examples):
+            column = model.column_of.get(ids[-1]) if ids else None
+            if column is None:
+                continue
+            seen: set[tuple[str, int, int]] = set()
+            sequence = list(target) + [settings["eos"]]
+            fields = model._prompt_fields(ids, column)
+            field_rows.update(set(fields))
+            for position, token in enumerate(sequence):
+                for name, key in model._contexts(column, ids[-1], sequence[:position], fields, position):
+                    seen.add((name, key, token))
+                    if name == "position":
+                        position_field[key] = fields[0]
+            for token in set(sequence):
+                unigram[column, token] += sum(1 for t in sequence if t == token)
+            for name, key, token in seen:  # counted once per row: an entry needs min_rows rows
+                counts.setdefault(name, {}).setdefault(key, Counter())[token] += 1
+        kept = {name: {k: Counter({t: n for t, n in c.items() if n >= min_rows}) for k, c in table.items()
+                       if name.startswith("o") or field_rows[position_field.get(k, k)] >= MIN_FIELD_ROWS}
+                for name, table in counts.items()}
+        model.tables = {name: _Table.of({k: c for k, c in table.items() if c}) for name, table in kept.items()}
+        totals = unigram.sum(axis=1, keepdims=True)
+        smoothed = (unigram + UNIGRAM_FLOOR) / (totals + UNIGRAM_FLOOR * unigram.shape[1])
+        model.unigrams = torch.from_numpy(smoothed.astype(np.float32))
+        single = np.zeros(unigram.shape[1], dtype=bool)
+        special = set(tokenizer.all_special_ids)
+        single[[i for t, i in tokenizer.get_vocab().items() if len(t) == 1 and i not in special]] = True
+        held = (unigram > 0) | single[None, :]
+        held[:, settings["eos"]] = True
+        model.support = torch.from_numpy(held)
+        return model
+
+    def _prompt_fields(self, prompt: list[int], column: int) -> list[int]:
+        """Hashes of the prompt's fields (separated by ``;``, pads left out), one per position."""
+        key = (column, tuple(prompt))
+        if key not in self._fields:
+            fields, current = [], []
+            for token in prompt[:-1]:
+                if token == self.settings["pad"]:
+                    continue
+                if token == self.settings["separator"]:
+                    fields.append(current)
+                    current = []
+                else:
+                    current.append(token)
+            fields.append(current)
+            self._fields[key] = [_hash(column, i, *f) for i, f in enumerate(fields)]
+        return self._fields[key]
+
+    def _contexts(self, column: int, tag: int, history: list[int], fields: list[int], position: int):
+        """(table, key) of every context the next token is counted under."""
+        order = self.settings["orders"][column]
+        padded = [tag] * (order - 1) + history
+        for o in range(2, order + 1):
+            yield f"o{o}", _hash(column, o, *padded[len(padded) - (o - 1):])
+        for f in fields:
+            yield "fields", f
+        if fields:
+            yield "position", _hash(fields[0], min(position, MAX_POSITION))
+
+    # -- logits ---------------------------------------------------------------------------------
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, *, compact: bool = False,
+                **_) -> SimpleNamespace:
+        """Next-token logits after each row of ``input_ids`` (prompt, column tag, tokens written).
+
+        ``compact``: logits over ``support`` only (the tokens the rows' columns cover, returned
+        with them), as :mod:`.decoding` asks; else over the whole vocabulary, -inf elsewhere."""
+        is_tag = torch.isin(input_ids, self._tag_ids)
+        if not bool(is_tag.any(dim=1).all()):
+            raise ValueError("a word n-gram model reads prompts that end with a column tag")
+        # the last tag of each row: what follows it is the value written so far
+        tag_at = (is_tag * torch.arange(1, input_ids.shape[1] + 1)).argmax(dim=1).tolist()
+        rows = input_ids.tolist()
+        columns: list[int] = []
+        contexts: dict[str, list[list[int]]] = {name: [[] for _ in rows] for name in self._names}
+        for r, ids in enumerate(rows):
+            at = tag_at[r]
+            column = self.column_of[ids[at]]
+            columns.append(column)
+            fields = self._prompt_fields(ids[: at + 1], column)
+            history = ids[at + 1:]
+            for name, key in self._contexts(column, ids[at], history, fields, len(history)):
+                contexts[name][r].append(key)
+        column_ids = torch.tensor(columns)
+        support = self.support[column_ids.unique()].any(dim=0).nonzero().squeeze(1)
+        self._at = torch.full((self.unigrams.shape[1],), -1, dtype=torch.long)
+        self._at[support] = torch.arange(len(support))
+        base = self.unigrams[column_ids][:, support]
+        # P_o = s_o + b_o P_(o-1) down to the unigram: the backoff weights multiply first, then
+        # each order's discounted counts are added, scaled by the weights above it
+        found = {o: self._found(contexts[f"o{o}"], f"o{o}") for o in range(2, self._order + 1)}
+        scale = torch.ones(len(rows), dtype=base.dtype)
+        scales = {}
+        for o in range(self._order, 1, -1):
+            scales[o] = scale.clone()
+            scale = scale * self._backoff(found[o], f"o{o}", len(rows))
+        probs = base * scale[:, None]
+        for o in range(2, self._order + 1):
+            self._add(probs, found[o], f"o{o}", scales[o])
+        logits = torch.log_(probs)
+        experts = torch.tensor([len(contexts["fields"][r]) + len(contexts["position"][r]) for r in range(len(rows))])
+        weight = FIELD_WEIGHT / experts.clamp(min=1).to(logits.dtype)
+        for name in ("fields", "position"):
+            logits = self._boost(logits, base, contexts.get(name), name, weight)
+        if compact:
+            return SimpleNamespace(logits=logits[:, None, :].float(), support=support)
+        full = torch.full((len(rows), self.unigrams.shape[1]), float("-inf"))
+        full[:, support] = logits.float()
+        return SimpleNamespace(logits=full[:, None, :])
+
+    def _found(self, keys: list[list[int]], name: str) -> np.ndarray | None:
+        """Per row, the index of its context in table ``name`` (-1: unseen); None without the table."""
+        table = self.tables.get(name)
+        if table is None:
+            return None
+        return table.find(np.array([k[0] if k else -1 for k in keys], dtype=np.int64))
+
+    def _backoff(self, found: np.ndarray | None, name: str, n: int) -> torch.Tensor:
+        """The weight of the lower orders per row: D * distinct / total where the context was seen, else 1."""
+        weight = torch.ones(n, dtype=self.unigrams.dtype)
+        if found is not None and (found >= 0).any():
+            table, hit = self.tables[name], np.flatnonzero(found >= 0)
+            share = DISCOUNT * table.distinct[found[hit]] / table.totals[found[hit]]
+            weight[hit] = torch.from_numpy(share).to(weight.dtype)
+        return weight
+
+    def _add(self, probs: torch.Tensor, found: np.ndarray | None, name: str, scale: torch.Tensor) -> None:
+        """``probs`` plus each seen context's discounted counts over its total, times ``scale``."""
+        if found is None or not (found >= 0).any():
+            return
+        table = self.tables[name]
+        row, token, count, key = table.entries(found)
+        mass = torch.from_numpy(np.maximum(count - DISCOUNT, 0) / table.totals[key]).to(probs.dtype)
+        row_t = torch.from_numpy(row)
+        probs.index_put_((row_t, self._at[torch.from_numpy(token)]), mass * scale[row_t], accumulate=True)
+
+    def _boost(self, logits: torch.Tensor, base: torch.Tensor, keys: list[list[int]] | None, name: str,
+               weight: torch.Tensor) -> torch.Tensor:
+        table = self.tables.get(name)
+        if table is None or keys is None:
+            return logits
+        flat = [(r, k) for r, ks in enumerate(keys) for k in ks]
+        if not flat:
+            return logits
+        query_rows = np.array([r for r, _ in flat])
+        found = table.find(np.array([k for _, k in flat], dtype=np.int64))
+        slot, token, count, _ = table.entries(found)
+        row = query_rows[slot]
+        column = self._at[torch.from_numpy(token)]
+        prior = base[torch.from_numpy(row), column].numpy()
+        # P(token | field) / P(token), Dirichlet-smoothed towards the prior, over its value for a
+        # token never seen with the field: a constant per row, which the softmax cancels
+        lift = torch.from_numpy(np.log1p(count / (FIELD_SMOOTHING * prior))).to(logits.dtype)
+        row_t = torch.from_numpy(row)
+        logits.index_put_((row_t, column), lift * weight[row_t], accumulate=True)
+        return logits
+
+    # -- persistence ------------------------------------------------------------------------------
+
+    def save_pretrained(self, path: str | Path, **_) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        tensors = {"unigrams": self.unigrams.contiguous(), "support": self.support.to(torch.uint8).contiguous()}
+        for name, table in self.tables.items():
+            tensors |= table.tensors(name)
+        save_file(tensors, str(path / WEIGHTS))
+        (path / CONFIG).write_text(json.dumps(self.settings | {"tables": sorted(self.tables)}, indent=1))
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path) -> WordNGramLM:
+        path = Path(path)
+        settings = json.loads((path / CONFIG).read_text())
+        tensors = load_file(str(path / WEIGHTS))
+        tables = {name: _Table.from_tensors(tensors, name) for name in settings.pop("tables")}
+        return cls(settings, tensors["unigrams"], tables, tensors["support"].bool())
+
+
+def is_word_ngram(path: str | Path) -> bool:
+    return (Path(path) / CONFIG).is_file()
+
+
+def training_examples(tokenizer, codec, pairs: list[tuple[str, str]]) -> list[tuple[str, list[int]]]:
+    """(prompt, target ids) per pair, each value spelled as its column is written."""
+    return list(zip((p for p, _ in pairs), codec.encode_pairs(pairs)))
+
+
+def parameters(model: WordNGramLM) -> int:
+    """Numbers the model holds (the report's ``parameters``)."""
+    return int(model.unigrams.numel() + sum(2 * len(t.tokens) + len(t.keys) for t in model.tables.values()))
+
+
