@@ -5,8 +5,8 @@ written one byte token at a time; outlines spelled those tokens as U+FFFD and re
 column's constraint ("The vocabulary provided is incompatible with the regex ... ["\\xc3"]").
 The databases here are generated: letters of every Unicode letter class and combining marks,
 digits, symbols and spaces of several scripts (Latin, Greek, Cyrillic, Arabic, Devanagari, CJK,
-symbols, emoji, anything), as names (free text: a class of the column's characters) and as
-addresses (a few street names and a number: a learned pattern whose street names are literal).
+symbols, emoji, anything), as names of things in a table "items" (free text: a class of the column's characters) and as
+street-like places (a column "spot": a few street names and a number: a learned pattern whose street names are literal).
 """
 
 from __future__ import annotations
@@ -57,14 +57,14 @@ def unicode_columns(draw) -> dict[str, list[str]]:
     names = draw(st.lists(st.builds(lambda a, b: f"{a} {b}", word, word), min_size=ROWS, max_size=ROWS, unique=True))
     streets = draw(st.lists(word, min_size=2, max_size=6, unique=True))
     addresses = [f"{streets[i % len(streets)]} {i + 1}" for i in range(ROWS)]
-    return {"name": names, "address": addresses}
+    return {"name": names, "spot": addresses}
 
 
 def _database(path, columns: dict[str, list[str]]):
     con = duckdb.connect(str(path))
-    con.execute("CREATE TABLE people (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL, address VARCHAR NOT NULL)")
-    con.executemany("INSERT INTO people VALUES (?, ?, ?)",
-                    [(i, n, a) for i, (n, a) in enumerate(zip(columns["name"], columns["address"]))])
+    con.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL, spot VARCHAR NOT NULL)")
+    con.executemany("INSERT INTO items VALUES (?, ?, ?)",
+                    [(i, n, a) for i, (n, a) in enumerate(zip(columns["name"], columns["spot"]))])
     con.close()
     return path
 
@@ -73,14 +73,14 @@ def synthesize_and_check(folder, columns: dict[str, list[str]]) -> list[tuple]:
     """fit + sample a database of ``columns``; every value is a whole value of its column's constraint."""
     source = _database(folder / "real.duckdb", columns)
     model = DatabaseModel(seed=0, iters=50, text_steps=40).fit(source)
-    assert model.text_ is not None and set(model.text_.columns_of("people")) == {"name", "address"}
+    assert model.text_ is not None and set(model.text_.columns_of("items")) == {"name", "spot"}
     model.sample(folder / "synthetic.duckdb", force=True)
     con = duckdb.connect(str(folder / "synthetic.duckdb"), read_only=True)
-    rows = con.execute("SELECT name, address FROM people").fetchall()
+    rows = con.execute("SELECT name, spot FROM items").fetchall()
     con.close()
     assert len(rows) == ROWS
-    for k, name in enumerate(("name", "address")):
-        pattern = re.compile(model.text_.plans_[("people", name)].spec.regex, re.DOTALL)
+    for k, name in enumerate(("name", "spot")):
+        pattern = re.compile(model.text_.plans_[("items", name)].spec.regex, re.DOTALL)
         for row in rows:
             # no character cut in two, none the column's constraint does not allow
             assert isinstance(row[k], str) and "\ufffd" not in row[k] and pattern.fullmatch(row[k]), (name, row[k])
@@ -100,7 +100,7 @@ def test_the_reported_values_synthesize(tmp_path):
     # the issue's own text, each value with a number as in an address or a ticket title
     values = ["Müller Straße", "Jürgen Schön", "Zoë Brontë", "José Núñez", "Ærø Ødegård", "✓ Çelik Ağaoğlu"]
     synthesize_and_check(tmp_path, {"name": [f"{values[i % len(values)]} {i}" for i in range(ROWS)],
-                                    "address": [f"{values[(i + 1) % len(values)]} {i + 1}" for i in range(ROWS)]})
+                                    "spot": [f"{values[(i + 1) % len(values)]} {i + 1}" for i in range(ROWS)]})
 
 
 def test_a_character_no_token_spells_whole_gets_an_index():
