@@ -291,7 +291,8 @@ class TextFieldModel:
                                   lr=1e-4, seed=self.seed, device=self.device_)
             return model, tokenizer, report
         words = {p.tag: frozenset(p.words) for p in plans if p.words is not None}
-        return train_word_model(pairs, words, [p.tag for p in plans], min_rows=self.min_word_rows)
+        spelled = "".join(sorted({ch for p in plans for ch in _spelled(p.spec)}))  # what the types spell literally
+        return train_word_model(pairs, words, [p.tag for p in plans], min_rows=self.min_word_rows, characters=spelled)
 
     # -- generation ---------------------------------------------------------------------------
 
@@ -645,7 +646,16 @@ class TextFieldModel:
             vocabulary = self._generators["vocabulary"]
             if is_word_tokenizer(self.tokenizer_):  # the word model: each column writes its own tokens
                 words = None if plan.words is None else frozenset(plan.words)
-                vocabulary = byte_vocabulary(self.tokenizer_, column_token_ids(self.tokenizer_, words))
+                allowed = column_token_ids(self.tokenizer_, words)
+                vocabulary = byte_vocabulary(self.tokenizer_, allowed)
+                try:
+                    self._generators[key] = constrained_generator(self._generators["outlines"], vocabulary, spec.output_type())
+                except ValueError:
+                    # the type spells a character the column's values never hold (a STRUCT key
+                    # 'naïve'): any single character of the vocabulary may write it
+                    wider = byte_vocabulary(self.tokenizer_, allowed | _single_characters(self.tokenizer_))
+                    self._generators[key] = _constrained_or_refused(self._generators["outlines"], wider, spec, plan)
+                return self._generators[key]
             self._generators[key] = constrained_generator(self._generators["outlines"], vocabulary, spec.output_type())
         return self._generators[key]
 
@@ -746,6 +756,32 @@ class TextFieldModel:
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+
+def _spelled(spec: OutputSpec) -> str:
+    """Every character a column's constraint may spell literally (its regex, JSON schema, choices)."""
+    return (spec.regex or "") + (json.dumps(spec.schema, ensure_ascii=False) if spec.schema else "") + "".join(spec.choices)
+
+
+def _single_characters(tokenizer) -> set[int]:
+    """Ids of the tokens that spell one character."""
+    out = set()
+    for i, spelled in enumerate(token_bytes(tokenizer)):
+        try:
+            if spelled and len(spelled.decode("utf-8")) == 1:
+                out.add(i)
+        except UnicodeDecodeError:
+            continue
+    return out
+
+
+def _constrained_or_refused(model, vocabulary, spec: OutputSpec, plan: ColumnPlan):
+    try:
+        return constrained_generator(model, vocabulary, spec.output_type())
+    except ValueError as err:
+        missing = str(err).split("following characters:")[-1].strip().rstrip(".")[:60]
+        raise DataError(f"{plan.table}.{plan.column}: the text model has no token for a character its type "
+                        f"needs ({missing.split('. This')[0]}); give it values holding that character or --llm") from None
 
 
 def auto_steps(n_values: int) -> int:

@@ -30,11 +30,11 @@ from amalgam_rel.generation.word_units import APOSTROPHES, is_spaced_letter
 
 
 def train_word_model(pairs: list[tuple[str, str]], words: dict[str, frozenset[str]], tags: list[str], *,
-                     min_rows: int):
+                     min_rows: int, characters: str = ""):
     """(model, tokenizer, report) counted from ``pairs``; ``words``: column tag -> the words that
     column may write (columns without an entry are written character by character)."""
     start = time.perf_counter()
-    tokenizer = build_tokenizer(words, pairs, min_rows, special=tags)
+    tokenizer = build_tokenizer(words, pairs, min_rows, special=tags, characters=characters)
     codec = WordCodec(tokenizer, words)
     examples = training_examples(tokenizer, codec, pairs)
     model = WordNGramLM.fit(tokenizer, examples, tags, min_rows=min_rows,

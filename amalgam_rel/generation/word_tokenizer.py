@@ -33,13 +33,14 @@ UNK = "<|unk|>"
 
 
 def build_tokenizer(words: Mapping[str, frozenset[str]], pairs: Iterable[tuple[str, str]], min_rows: int,
-                    special: Iterable[str] = ()) -> PreTrainedTokenizerFast:
+                    special: Iterable[str] = (), characters: Iterable[str] = ()) -> PreTrainedTokenizerFast:
     """Tokens: the ``special`` ones (column tags), every character of the (prompt, value)
-    ``pairs``, the columns' ``words``, and the words that at least ``min_rows`` prompts of one
+    ``pairs`` and of ``characters`` (those the columns' types spell: a STRUCT key ``naïve`` no
+    value holds), the columns' ``words``, and the words that at least ``min_rows`` prompts of one
     column hold (one prompt per row: a context value then reads as itself, a rare one as
     ``<|unk|>``). Sorted, so the same corpus gives the same ids."""
     special = list(dict.fromkeys(special))
-    chars: set[str] = set()
+    chars: set[str] = set(characters)
     in_prompts: dict[str, Counter[str]] = {}
     for prompt, value in pairs:
         chars.update(prompt)

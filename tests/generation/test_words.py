@@ -149,3 +149,14 @@ def test_the_word_model_is_counted_in_seconds_and_batches_wide(fitted):
 
     assert fitted.train_report_.steps == 0 and fitted.train_report_.seconds < 30
     assert fitted._batch() == WORD_BATCH
+
+
+def test_characters_a_type_spells_get_tokens_though_no_value_holds_them():
+    # a fuzz find: the STRUCT key 'naïve' of a column of empty lists was in the constraint but in
+    # no value, so the word model had no token for 'ï' and outlines refused the constraint
+    from amalgam_rel.generation.word_tokenizer import build_tokenizer
+
+    pairs = [("p", "[]"), ("p", "[]")]
+    without = build_tokenizer({}, pairs, 2)
+    with_type = build_tokenizer({}, pairs, 2, characters='[{"naïve":1}]')
+    assert "ï" not in without.get_vocab() and "ï" in with_type.get_vocab()

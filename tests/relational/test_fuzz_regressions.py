@@ -165,3 +165,4 @@ def test_decimal_keys_with_a_scale_stay_inside_their_type(tmp_path):
     assert con.sql("SELECT count(DISTINCT id), min(id) FROM t").fetchone() == (12, Decimal("-0.99"))
     whole = con.sql("SELECT id FROM w ORDER BY id LIMIT 3").fetchall()
     assert [r[0] for r in whole] == [Decimal(1), Decimal(2), Decimal(3)]  # whole keys stay whole
+
