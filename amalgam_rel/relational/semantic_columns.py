@@ -233,9 +233,11 @@ def fill_semantic(d) -> None:
     else:
         locales = row_locales(d.values.get(s.locale) if s.locale else None, s.locale_type, d.n)
     generated = generate(s.columns, locales, d.rng)
+    presence = {c.column: _present(d, c.column, c.null_share) for c in s.columns}
+    _apart_in_unique_sets(d, s, generated, presence, locales)
     for c in s.columns:
         values = pa.array(generated[c.column], pa.string())
-        present = _present(d, c.column, c.null_share)
+        present = presence[c.column]
         values = pc.if_else(pa.array(present), values, pa.scalar(None, pa.string()))
         d.values[c.column] = values
         real = d.ft.semantic_real.get(c.column) if d.ft.semantic_real else None
@@ -243,6 +245,45 @@ def fill_semantic(d) -> None:
         report = SemanticReport(c.type, len(written), sum(v in real for v in written) if real is not None else 0,
                                 real is not None)
         d.semantic_reports.setdefault(c.column, SemanticReport(c.type)).add(report)
+
+
+def _apart_in_unique_sets(d, s: Semantics, generated: dict[str, list], presence: dict[str, np.ndarray],
+                         locales: list[str], rounds: int = 5) -> None:
+    """Unique sets holding a generated column (``UNIQUE (region, city)``): rows that repeat
+    another's values draw that column again (in their locale), then are numbered."""
+    mine = {c.column: c for c in s.columns}
+    for unique in d.ft.table.unique_sets():
+        own = [c for c in unique if c in mine]
+        if len(unique) < 2 or not own or not all(c in mine or c in d.values for c in unique):
+            continue  # one column alone is the generator's own (SemanticColumn.unique)
+        last = mine[own[-1]]
+        for attempt in range(rounds + 1):
+            repeats = _repeated_rows(d, unique, generated, presence)
+            if not repeats:
+                break
+            for i, k in enumerate(repeats):
+                if attempt < rounds:
+                    generated[last.column][k] = generate([last], [locales[k]], d.rng)[last.column][0]
+                else:  # a short list (a country's few states and cities): numbered apart
+                    generated[last.column][k] = f"{generated[last.column][k]} {i + 2}"
+
+
+def _repeated_rows(d, unique: tuple[str, ...], generated: dict[str, list], presence: dict[str, np.ndarray]) -> list[int]:
+    """Rows whose values of ``unique`` (all set: NULL never repeats) another row has already."""
+    columns = []
+    for c in unique:
+        if c in generated:
+            columns.append([v if p else None for v, p in zip(generated[c], presence[c])])
+        else:
+            columns.append(d.values[c].to_pylist() if hasattr(d.values[c], "to_pylist") else list(d.values[c]))
+    seen, out = set(), []
+    for k, key in enumerate(zip(*columns)):
+        if any(v is None for v in key):
+            continue
+        if key in seen:
+            out.append(k)
+        seen.add(key)
+    return out
 
 
 def row_locales(values: pa.Array | None, locale_type: str, n: int) -> list[str]:

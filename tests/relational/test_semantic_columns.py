@@ -163,3 +163,22 @@ def test_under_epsilon_a_table_whose_only_text_is_a_country_draws_it(tmp_path):
     model.sample(tmp_path / "out.duckdb")
     countries = {r[0] for r in query(tmp_path / "out.duckdb", "SELECT country FROM shop")}
     assert len(countries) > 3 and not countries & {"Atlantis", "Oz"}
+
+
+CITY_NAMES = ["Akron", "Dayton", "Toledo", "Provo", "Ogden", "Ames", "Lorain", "Kent", "Logan", "Orem", "Sandy",
+              "Tooele", "Davenport", "Clinton", "Marion", "Newton", "Boone", "Warren", "Salem", "Canton"]
+
+
+def test_a_unique_set_of_generated_columns_holds(tmp_path):
+    # UNIQUE (state, city): each drawn from a list (50 states, Mimesis's US cities), so pairs repeat
+    rng = np.random.default_rng(2)
+    n = 60
+    real = create(tmp_path / "shops.duckdb",
+                  "CREATE TABLE shop (id INTEGER PRIMARY KEY, State VARCHAR, City VARCHAR, size INTEGER, UNIQUE (State, City));",
+                  {"shop": {"id": np.arange(n), "State": np.repeat(["Ohio", "Utah", "Iowa"], 20),
+                            "City": np.tile(CITY_NAMES, 3), "size": rng.integers(1, 9, n)}})
+    model = DatabaseModel(seed=1, iters=ITERS).fit(real)
+    out = tmp_path / "synth.duckdb"
+    model.sample(out, scale=40)
+    assert query(out, "SELECT count(*), count(DISTINCT (State, City)) FROM shop WHERE State IS NOT NULL AND City IS NOT NULL") \
+        == [(n * 40, n * 40)]
