@@ -91,7 +91,7 @@ class WordJoins:
         if not bool(rows.any()):
             return logits
         logits.masked_fill_(barred, float("-inf"))
-        stuck = rows & ~torch.isfinite(logits).any(dim=-1)
+        stuck = rows & ~(logits > float("-inf")).any(dim=-1)  # never NaN nor +inf: isfinite in one pass
         if bool(stuck.any()):
             logits[stuck.nonzero()[:, :1], end_ids[None, :]] = 0.0
         return logits

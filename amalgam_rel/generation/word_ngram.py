@@ -128,7 +128,7 @@ class WordNGramLM(torch.nn.Module):
         self._names = [f"o{o}" for o in range(2, self._order + 1)] + ["fields", "position"]
         self._fields: dict[tuple, list[int]] = {}
         self._plans: dict[tuple, PromptPlan] = {}  # see :mod:`.word_steps`
-        self._supports: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}
+        self._supports: dict[tuple, tuple[torch.Tensor, ...]] = {}
         self._positions: dict[tuple, Boost] = {}
 
     @property
@@ -229,8 +229,8 @@ class WordNGramLM(torch.nn.Module):
         plans = [self._plan(tuple(ids[: at + 1])) for ids, at in zip(rows, tag_at)]
         histories = [ids[at + 1:] for ids, at in zip(rows, tag_at)]
         column_ids = torch.tensor([p.column for p in plans])
-        support, self._at = self._support(tuple(sorted({p.column for p in plans})))
-        base = self.unigrams[column_ids][:, support]
+        support, self._at, unigrams = self._support(tuple(sorted({p.column for p in plans})))
+        base = unigrams[column_ids]
         # P_o = s_o + b_o P_(o-1) down to the unigram: the backoff weights multiply first, then
         # each order's discounted counts are added, scaled by the weights above it
         found = {o: self._found(self._ngram_keys(plans, histories, o), f"o{o}") for o in range(2, self._order + 1)}
@@ -263,13 +263,14 @@ class WordNGramLM(torch.nn.Module):
                                              weight, boost)
         return self._plans[prompt]
 
-    def _support(self, columns: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
-        """The tokens the ``columns``' logits cover, and each token's place among them (-1: none)."""
+    def _support(self, columns: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The tokens the ``columns``' logits cover, each token's place among them (-1: none), and
+        every column's unigrams over them (a row's are then a gather of its support, not of the vocabulary)."""
         if columns not in self._supports:
             support = self.support[torch.tensor(columns)].any(dim=0).nonzero().squeeze(1)
             at = torch.full((self.unigrams.shape[1],), -1, dtype=torch.long)
             at[support] = torch.arange(len(support))
-            self._supports[columns] = (support, at)
+            self._supports[columns] = (support, at, self.unigrams[:, support])
         return self._supports[columns]
 
     def _ngram_keys(self, plans: list[PromptPlan], histories: list[list[int]], o: int) -> list[list[int]]:
