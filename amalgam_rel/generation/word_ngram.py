@@ -33,7 +33,7 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
-from amalgam_rel.generation.word_steps import Boost, PromptPlan, add_boosts, lifts
+from amalgam_rel.generation.word_steps import Boost, DenseFields, PromptPlan, add_boosts, field_lifts, lifts
 
 _MOD = (1 << 61) - 1
 _MUL = 1_000_003
@@ -130,6 +130,7 @@ class WordNGramLM(torch.nn.Module):
         self._plans: dict[tuple, PromptPlan] = {}  # see :mod:`.word_steps`
         self._supports: dict[tuple, tuple[torch.Tensor, ...]] = {}
         self._positions: dict[tuple, Boost] = {}
+        self._dense_fields = DenseFields()
 
     @property
     def device(self) -> torch.device:
@@ -226,7 +227,9 @@ class WordNGramLM(torch.nn.Module):
         # the last tag of each row: what follows it is the value written so far
         tag_at = (is_tag * torch.arange(1, input_ids.shape[1] + 1)).argmax(dim=1).tolist()
         rows = input_ids.tolist()
-        plans = [self._plan(tuple(ids[: at + 1])) for ids, at in zip(rows, tag_at)]
+        prompts = [tuple(ids[: at + 1]) for ids, at in zip(rows, tag_at)]
+        self._plan_new([p for p in dict.fromkeys(prompts) if p not in self._plans])
+        plans = [self._plans[p] for p in prompts]
         histories = [ids[at + 1:] for ids, at in zip(rows, tag_at)]
         column_ids = torch.tensor([p.column for p in plans])
         support, self._at, unigrams = self._support(tuple(sorted({p.column for p in plans})))
@@ -243,7 +246,7 @@ class WordNGramLM(torch.nn.Module):
         for o in range(2, self._order + 1):
             self._add(probs, found[o], f"o{o}", scales[o])
         logits = torch.log_(probs)
-        add_boosts(logits, self._at, [p.field_boost for p in plans])
+        self._dense_fields.add_to(logits, self._at, plans)
         add_boosts(logits, self._at, [self._position_boost(p, len(h)) for p, h in zip(plans, histories)])
         if compact:
             return SimpleNamespace(logits=logits[:, None, :].float(), support=support)
@@ -251,17 +254,18 @@ class WordNGramLM(torch.nn.Module):
         full[:, support] = logits.float()
         return SimpleNamespace(logits=full[:, None, :])
 
-    def _plan(self, prompt: tuple[int, ...]) -> PromptPlan:
-        """The prompt's :class:`.word_steps.PromptPlan`, worked out on its first step."""
-        if prompt not in self._plans:
-            column = self.column_of[prompt[-1]]
-            fields = self._prompt_fields(list(prompt), column)
-            experts = torch.tensor([len(fields) + (1 if fields else 0)])
-            weight = (FIELD_WEIGHT / experts.clamp(min=1).to(self.unigrams.dtype))[0]
-            boost = lifts(self.tables.get("fields"), self.unigrams, column, fields, weight, FIELD_SMOOTHING)
-            self._plans[prompt] = PromptPlan(column, self.settings["orders"][column], prompt[-1], tuple(fields),
-                                             weight, boost)
-        return self._plans[prompt]
+    def _plan_new(self, prompts: list[tuple[int, ...]]) -> None:
+        """The :class:`.word_steps.PromptPlan` of each of ``prompts``, worked out at its first step."""
+        if not prompts:
+            return
+        columns = [self.column_of[p[-1]] for p in prompts]
+        fields = [self._prompt_fields(list(p), c) for p, c in zip(prompts, columns)]
+        experts = torch.tensor([len(f) + (1 if f else 0) for f in fields])
+        weights = FIELD_WEIGHT / experts.clamp(min=1).to(self.unigrams.dtype)
+        boosts = field_lifts(self.tables.get("fields"), self.unigrams, columns, fields, weights, FIELD_SMOOTHING)
+        for i, prompt in enumerate(prompts):
+            self._plans[prompt] = PromptPlan(columns[i], self.settings["orders"][columns[i]], prompt[-1],
+                                             tuple(fields[i]), weights[i], *boosts[i])
 
     def _support(self, columns: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """The tokens the ``columns``' logits cover, each token's place among them (-1: none), and

@@ -3,13 +3,14 @@
 The decoding loop hands the n-gram model every row's whole sequence at every step (it keeps no
 cache). Most of what the logits need does not change from one step to the next: the row's
 column, its prompt fields, and the field boost (the lifts of every token seen with the row's
-fields, a few hundred entries per row). :class:`PromptPlan` holds them per prompt, and
-:class:`PositionBoosts` the boost of each (column, first field, position, weight). A step then
+fields, a few hundred entries per row). :class:`PromptPlan` holds them per prompt (worked out
+for a batch's new prompts at once), :class:`DenseFields` the batch's as a matrix kept from step
+to step, and the model the boost of each (column, first field, position, weight). A step then
 only hashes the row's last few tokens and reads the n-gram tables.
 
 The boosts are the very numbers the model computed per step before (the same float32
-operations on the same operands), and they are added to the logits in the same order, so the
-logits, and every draw from them, are unchanged bit for bit.
+operations on the same operands), and they are added to the logits in the same order for each
+token, so the logits, and every draw from them, are unchanged bit for bit.
 
 >>> import numpy as np, torch
 >>> boost = Boost.of(np.array([3, 5]), torch.tensor([0.5, 0.25]))
@@ -53,7 +54,38 @@ class PromptPlan:
     tag: int
     fields: tuple[int, ...]
     weight: torch.Tensor
-    field_boost: Boost
+    field_first: Boost  # each token's first field entry
+    field_rest: Boost  # the entries of tokens seen with an earlier field, in order
+
+
+class DenseFields:
+    """The batch's first field entries as a dense [rows, support] matrix, kept from step to step
+    while the batch's rows only end (the decoding loop drops them; the rest keep their order)."""
+
+    def __init__(self):
+        self._key: tuple | None = None
+        self._row_of: dict[int, int] = {}
+        self._dense = torch.zeros(0)
+
+    def add_to(self, logits: torch.Tensor, at: torch.Tensor, plans: list[PromptPlan]) -> None:
+        """``logits`` (in place) plus each row's field boost."""
+        rows = [self._row_of.get(id(p)) for p in plans]
+        if self._key is not at or None in rows:
+            self._key, self._row_of = at, {id(p): i for i, p in reversed(list(enumerate(plans)))}
+            self._plans = plans  # keeps the ids above alive
+            self._dense = torch.zeros(logits.shape, dtype=logits.dtype)
+            firsts = [p.field_first for p in plans]
+            lengths = [len(b.tokens) for b in firsts]
+            if sum(lengths):
+                self._dense[torch.from_numpy(np.repeat(np.arange(len(plans)), lengths)),
+                            at[torch.from_numpy(np.concatenate([b.tokens for b in firsts]))]] = \
+                    torch.cat([b.values for b in firsts]).to(logits.dtype)
+        elif len(self._dense) != len(plans) or rows != list(range(len(plans))):
+            self._dense = self._dense[torch.tensor(rows)]
+            self._row_of = {id(p): i for i, p in reversed(list(enumerate(plans)))}
+            self._plans = plans
+        logits.add_(self._dense)
+        add_boosts(logits, at, [p.field_rest for p in plans])
 
 
 def lifts(table, unigrams: torch.Tensor, column: int, keys: list[int], weight: torch.Tensor,
@@ -67,6 +99,39 @@ def lifts(table, unigrams: torch.Tensor, column: int, keys: list[int], weight: t
     prior = unigrams[column, torch.from_numpy(token)].numpy()
     lift = torch.from_numpy(np.log1p(count / (smoothing * prior))).to(unigrams.dtype)
     return Boost.of(token, lift * weight)
+
+
+def field_lifts(table, unigrams: torch.Tensor, columns: list[int], fields: list[list[int]], weights: torch.Tensor,
+                smoothing: float) -> list[tuple[Boost, Boost]]:
+    """:func:`lifts` of many prompts at once (``fields[i]`` the keys of prompt ``i``, of column
+    ``columns[i]``, weighted ``weights[i]``): one table search and one pass of arithmetic for a
+    whole batch's new prompts, the same numbers per entry. Each prompt's boost comes split in
+    its first entry of each token and the later ones: added densely (``x + 0`` is ``x``) and then
+    one by one, they sum as the entries did one by one, to the same bits."""
+    lengths = [len(f) for f in fields]
+    none = [(Boost.none(), Boost.none())] * len(fields)
+    if table is None or not sum(lengths):
+        return none
+    found = table.find(np.array([k for f in fields for k in f], dtype=np.int64))
+    slot, token, count, _ = table.entries(found)
+    if not len(token):
+        return none
+    prompt = np.repeat(np.arange(len(fields)), lengths)[slot]
+    prior = unigrams[torch.from_numpy(np.asarray(columns, dtype=np.int64)[prompt]), torch.from_numpy(token)].numpy()
+    lift = torch.from_numpy(np.log1p(count / (smoothing * prior))).to(unigrams.dtype)
+    values = lift * weights[torch.from_numpy(prompt)]
+    # a token's first entry in its prompt (a stable sort keeps the first of equal keys)
+    _, first = np.unique(prompt * (int(token.max()) + 1) + token, return_index=True)
+    is_first = np.zeros(len(token), dtype=bool)
+    is_first[first] = True
+    out = []
+    bounds = np.searchsorted(prompt, np.arange(len(fields) + 1))
+    for i in range(len(fields)):
+        part = slice(int(bounds[i]), int(bounds[i + 1]))
+        keep, tokens, vals = is_first[part], token[part], values[part]
+        out.append((Boost.of(tokens[keep], vals[torch.from_numpy(keep)]),
+                    Boost.of(tokens[~keep], vals[torch.from_numpy(~keep)])))
+    return out
 
 
 def add_boosts(logits: torch.Tensor, at: torch.Tensor, boosts: list[Boost]) -> None:
