@@ -137,6 +137,7 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
         join_state = joins.start(batch)
     steps = 0
     finished = [True] * batch
+    alive_ids = torch.arange(batch)  # ``alive`` as a tensor: indexing by a list converts it each time
     for step in range(max_new_tokens):
         steps = step + 1
         for i, row in enumerate(alive):  # fill_next_token_bitmask's write, without its checks per row
@@ -147,26 +148,29 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
             logits.masked_fill_(~_allowed(bitmasks[: len(alive)], support), float("-inf"))
         end_cols = end_ids if support is None else _columns(support, end_ids)
         if short is not None:
-            early = written[alive] < short[alive]
+            floor = short[alive_ids]
+            early = written[alive_ids] < floor
             logits = _no_early_end(logits, early.to(device), end_cols)
-            logits = _nudge_end(logits, (~early & (short[alive] > 0)).to(device), end_cols)
+            logits = _nudge_end(logits, (~early & (floor > 0)).to(device), end_cols)
         if joins is not None:
-            logits = joins.bar(logits, join_state, alive, end_cols, tidy_spaces, support)
-        tokens = _draw(torch.softmax(logits / temperature, dim=-1), generator).cpu()
+            logits = joins.bar(logits, join_state, alive_ids, end_cols, tidy_spaces, support)
+        # x / 1.0 is x: the division only where it changes something
+        tokens = _draw(torch.softmax(logits / temperature if temperature != 1 else logits, dim=-1), generator).cpu()
         if support is not None:
             tokens = support[tokens]
-        generated[alive, step] = tokens
+        generated[alive_ids, step] = tokens
         if short is not None:
-            written[alive] += token_chars[tokens]
+            written[alive_ids] += token_chars[tokens]
         if joins is not None:
-            joins.advance(join_state, alive, tokens)
-        going = [i for i, t in enumerate(tokens.tolist()) if t not in ends]
+            joins.advance(join_state, alive_ids, tokens)
+        listed = tokens.tolist()
+        going = [i for i, t in enumerate(listed) if t not in ends]
         if not going or step == max_new_tokens - 1:
             for i in going:
                 finished[alive[i]] = False
             break
         for i in going:
-            guide, token = guides[alive[i]], int(tokens[i])
+            guide, token = guides[alive[i]], listed[i]
             # as outlines does (outlines_core issue #227): a finished guide advances only on a token it accepts
             if not guide.is_finished() or guide.accepts_tokens([token]):
                 guide.advance(token_id=token, return_tokens=False)
@@ -180,6 +184,7 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
                 cache.batch_select_indices(keep)
             mask, last, tokens = mask[keep], last[keep], tokens[going]
             alive = [alive[i] for i in going]
+            alive_ids = torch.tensor(alive)
         mask = torch.cat([mask, torch.ones((len(alive), 1), dtype=mask.dtype, device=device)], dim=1)
         last = last + 1
         step_ids = sequences if full else tokens.to(device)[:, None]

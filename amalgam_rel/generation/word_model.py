@@ -71,7 +71,7 @@ class WordJoins:
         whitespace; and whether anything was written."""
         return {k: torch.zeros(batch, dtype=torch.bool) for k in ("letter", "glued", "space", "started")}
 
-    def bar(self, logits: torch.Tensor, state: dict, alive: list[int], end_ids: torch.Tensor,
+    def bar(self, logits: torch.Tensor, state: dict, alive: torch.Tensor, end_ids: torch.Tensor,
             tidy: bool = False, support: torch.Tensor | None = None) -> torch.Tensor:
         """``logits`` (changed in place) with letter-initial tokens barred in rows that just wrote
         a letter; with ``tidy`` (a column whose real values never start or end with whitespace,
@@ -96,7 +96,7 @@ class WordJoins:
             logits[stuck.nonzero()[:, :1], end_ids[None, :]] = 0.0
         return logits
 
-    def advance(self, state: dict, alive: list[int], tokens: torch.Tensor) -> None:
+    def advance(self, state: dict, alive: torch.Tensor, tokens: torch.Tensor) -> None:
         """``state`` (changed in place) after the ``alive`` rows wrote ``tokens``."""
         state["glued"][alive] = self.apostrophe[tokens] & state["letter"][alive]
         state["letter"][alive] = self.last_letter[tokens]
