@@ -122,16 +122,16 @@ def field_lifts(table, unigrams: torch.Tensor, columns: list[int], fields: list[
     values = lift * weights[torch.from_numpy(prompt)]
     # a token's first entry in its prompt (a stable sort keeps the first of equal keys)
     _, first = np.unique(prompt * (int(token.max()) + 1) + token, return_index=True)
-    is_first = np.zeros(len(token), dtype=bool)
-    is_first[first] = True
-    out = []
-    bounds = np.searchsorted(prompt, np.arange(len(fields) + 1))
-    for i in range(len(fields)):
-        part = slice(int(bounds[i]), int(bounds[i + 1]))
-        keep, tokens, vals = is_first[part], token[part], values[part]
-        out.append((Boost.of(tokens[keep], vals[torch.from_numpy(keep)]),
-                    Boost.of(tokens[~keep], vals[torch.from_numpy(~keep)])))
-    return out
+    rest = np.ones(len(token), dtype=np.int64)
+    rest[first] = 0
+    # per prompt its first entries, then its later ones, each in the table's order: two slices
+    segment = prompt * 2 + rest
+    order = np.argsort(segment, kind="stable")
+    counts = np.bincount(segment, minlength=2 * len(fields))
+    tokens = np.split(token[order], np.cumsum(counts)[:-1])
+    parts = torch.split(values[torch.from_numpy(order)], counts.tolist())
+    return [(Boost.of(tokens[2 * i], parts[2 * i]), Boost.of(tokens[2 * i + 1], parts[2 * i + 1]))
+            for i in range(len(fields))]
 
 
 def add_boosts(logits: torch.Tensor, at: torch.Tensor, boosts: list[Boost]) -> None:
