@@ -130,6 +130,7 @@ class WordNGramLM(torch.nn.Module):
         self._plans: dict[tuple, PromptPlan] = {}  # see :mod:`.word_steps`
         self._supports: dict[tuple, tuple[torch.Tensor, ...]] = {}
         self._positions: dict[tuple, Boost] = {}
+        self._hashes: dict[tuple, int] = {}
         self._dense_fields = DenseFields()
 
     @property
@@ -277,34 +278,39 @@ class WordNGramLM(torch.nn.Module):
             self._supports[columns] = (support, at, self.unigrams[:, support])
         return self._supports[columns]
 
-    def _ngram_keys(self, plans: list[PromptPlan], histories: list[list[int]], o: int) -> list[list[int]]:
-        """Per row, the hash of its last ``o - 1`` tokens (the tag before the first), if its order reaches ``o``."""
-        keys = []
-        for plan, history in zip(plans, histories):
+    def _ngram_keys(self, plans: list[PromptPlan], histories: list[list[int]], o: int) -> np.ndarray:
+        """Per row, the hash of its last ``o - 1`` tokens (the tag before the first), -1 where its
+        order stops short of ``o``; hashes are kept (a context recurs across rows and batches)."""
+        keys = np.full(len(plans), -1, dtype=np.int64)
+        hashes = self._hashes
+        for r, (plan, history) in enumerate(zip(plans, histories)):
             if plan.order < o:
-                keys.append([])
                 continue
-            last = history[len(history) - (o - 1):] if len(history) >= o - 1 else \
-                [plan.tag] * (o - 1 - len(history)) + history
-            keys.append([_hash(plan.column, o, *last)])
+            last = (plan.column, o, *history[len(history) - (o - 1):]) if len(history) >= o - 1 else \
+                (plan.column, o, *[plan.tag] * (o - 1 - len(history)), *history)
+            key = hashes.get(last)
+            if key is None:
+                key = hashes[last] = _hash(*last)
+            keys[r] = key
         return keys
 
     def _position_boost(self, plan: PromptPlan, position: int) -> Boost:
         """The boost of the first field joined with ``position`` (none without fields)."""
         if not plan.fields:
             return Boost.none()
-        key = (plan.column, plan.fields[0], min(position, MAX_POSITION), float(plan.weight))
+        # the weight follows from the number of fields
+        key = (plan.column, plan.fields[0], min(position, MAX_POSITION), len(plan.fields))
         if key not in self._positions:
             self._positions[key] = lifts(self.tables.get("position"), self.unigrams, plan.column,
                                          [_hash(plan.fields[0], key[2])], plan.weight, FIELD_SMOOTHING)
         return self._positions[key]
 
-    def _found(self, keys: list[list[int]], name: str) -> np.ndarray | None:
-        """Per row, the index of its context in table ``name`` (-1: unseen); None without the table."""
+    def _found(self, keys: np.ndarray, name: str) -> np.ndarray | None:
+        """Per row, the index of its context ``keys`` in table ``name`` (-1: unseen, or no key); None without the table."""
         table = self.tables.get(name)
         if table is None:
             return None
-        return table.find(np.array([k[0] if k else -1 for k in keys], dtype=np.int64))
+        return table.find(keys)
 
     def _backoff(self, found: np.ndarray | None, name: str, n: int) -> torch.Tensor:
         """The weight of the lower orders per row: D * distinct / total where the context was seen, else 1."""
