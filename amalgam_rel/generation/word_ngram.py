@@ -48,6 +48,7 @@ FIELD_WEIGHT = 1.0
 MIN_FIELD_ROWS = 20  # a field value fewer rows hold (a price, a date) says nothing reliable
 UNIGRAM_FLOOR = 0.01
 MAX_POSITION = 48
+MAX_PLANS = 20_000  # prompts whose plan (see :mod:`.word_steps`) is kept: a batch holds at most a few hundred
 CONFIG = "words.json"
 WEIGHTS = "model.safetensors"
 MODEL_TYPE = "amalgam-words"
@@ -229,6 +230,9 @@ class WordNGramLM(torch.nn.Module):
         tag_at = (is_tag * torch.arange(1, input_ids.shape[1] + 1)).argmax(dim=1).tolist()
         rows = input_ids.tolist()
         prompts = [tuple(ids[: at + 1]) for ids, at in zip(rows, tag_at)]
+        if len(self._plans) > MAX_PLANS:  # a table of millions of rows: a few batches' plans suffice
+            self._plans.clear()
+            self._hashes.clear()
         self._plan_new([p for p in dict.fromkeys(prompts) if p not in self._plans])
         plans = [self._plans[p] for p in prompts]
         histories = [ids[at + 1:] for ids, at in zip(rows, tag_at)]

@@ -8,8 +8,10 @@ not depend on what the model saw before, nor on which rows of a batch have ended
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
+from amalgam_rel.generation import word_ngram
 from amalgam_rel.generation.decoding import _allowed
 from amalgam_rel.generation.word_ngram import WordNGramLM
 from amalgam_rel.generation.word_tokenizer import build_tokenizer
@@ -36,7 +38,9 @@ def _ids(tok, texts):
     return torch.tensor(rows)
 
 
-def test_a_warm_model_gives_a_fresh_models_logits_as_rows_end():
+@pytest.mark.parametrize("kept", [20_000, 0])  # 0: the plans are dropped at every step
+def test_a_warm_model_gives_a_fresh_models_logits_as_rows_end(monkeypatch, kept):
+    monkeypatch.setattr(word_ngram, "MAX_PLANS", kept)
     tok, fit = _model()
     warm = fit()
     assert warm.tables["fields"].keys.size and warm.tables["position"].keys.size
