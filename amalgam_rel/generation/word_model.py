@@ -71,7 +71,7 @@ class WordJoins:
         whitespace; and whether anything was written."""
         return {k: torch.zeros(batch, dtype=torch.bool) for k in ("letter", "glued", "space", "started")}
 
-    def bar(self, logits: torch.Tensor, state: dict, alive: list[int], end_ids: torch.Tensor,
+    def bar(self, logits: torch.Tensor, state: dict, alive: torch.Tensor, end_ids: torch.Tensor,
             tidy: bool = False, support: torch.Tensor | None = None) -> torch.Tensor:
         """``logits`` (changed in place) with letter-initial tokens barred in rows that just wrote
         a letter; with ``tidy`` (a column whose real values never start or end with whitespace,
@@ -79,24 +79,34 @@ class WordJoins:
         A row left with no token may end (its text is then refused). ``support``: the token ids
         the logits' columns stand for (None: all, in order); ``end_ids`` are columns."""
         device = logits.device
-        cols = support if support is not None else slice(0, logits.shape[1])
+        first_letter, space = self._over(state, support, logits.shape[1], device)
         rows = (state["letter"][alive] | state["glued"][alive]).to(device)
-        barred = rows[:, None] & self.first_letter[cols].to(device)[None, :]
+        barred = rows[:, None] & first_letter[None, :]
         if tidy:
             spaced = (state["space"][alive] | ~state["started"][alive]).to(device)
-            barred |= spaced[:, None] & self.space[cols].to(device)[None, :]
+            barred |= spaced[:, None] & space[None, :]
             rows = rows | spaced
             ends = logits[:, end_ids]
             logits[:, end_ids] = torch.where(state["space"][alive].to(device)[:, None], float("-inf"), ends)
         if not bool(rows.any()):
             return logits
         logits.masked_fill_(barred, float("-inf"))
-        stuck = rows & ~torch.isfinite(logits).any(dim=-1)
+        stuck = rows & ~(logits > float("-inf")).any(dim=-1)  # never NaN nor +inf: isfinite in one pass
         if bool(stuck.any()):
             logits[stuck.nonzero()[:, :1], end_ids[None, :]] = 0.0
         return logits
 
-    def advance(self, state: dict, alive: list[int], tokens: torch.Tensor) -> None:
+    def _over(self, state: dict, support: torch.Tensor | None, width: int, device) -> tuple[torch.Tensor, ...]:
+        """``first_letter`` and ``space`` over the logits' columns, kept in ``state`` while the
+        columns stay the same (a batch's steps share one support)."""
+        kept = state.get("over")
+        if kept is None or kept[0] is not support or kept[1] != width:
+            cols = support if support is not None else slice(0, width)
+            kept = (support, width, self.first_letter[cols].to(device), self.space[cols].to(device))
+            state["over"] = kept
+        return kept[2], kept[3]
+
+    def advance(self, state: dict, alive: torch.Tensor, tokens: torch.Tensor) -> None:
         """``state`` (changed in place) after the ``alive`` rows wrote ``tokens``."""
         state["glued"][alive] = self.apostrophe[tokens] & state["letter"][alive]
         state["letter"][alive] = self.last_letter[tokens]

@@ -33,6 +33,8 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
+from amalgam_rel.generation.word_steps import Boost, DenseFields, PromptPlan, add_boosts, field_lifts, lifts
+
 _MOD = (1 << 61) - 1
 _MUL = 1_000_003
 ORDER = 3  # words: two words of history (characters of a code: see CHAR_ORDER)
@@ -46,6 +48,7 @@ FIELD_WEIGHT = 1.0
 MIN_FIELD_ROWS = 20  # a field value fewer rows hold (a price, a date) says nothing reliable
 UNIGRAM_FLOOR = 0.01
 MAX_POSITION = 48
+MAX_PLANS = 20_000  # prompts whose plan (see :mod:`.word_steps`) is kept: a batch holds at most a few hundred
 CONFIG = "words.json"
 WEIGHTS = "model.safetensors"
 MODEL_TYPE = "amalgam-words"
@@ -125,6 +128,11 @@ class WordNGramLM(torch.nn.Module):
         self._order = max(settings["orders"], default=1)
         self._names = [f"o{o}" for o in range(2, self._order + 1)] + ["fields", "position"]
         self._fields: dict[tuple, list[int]] = {}
+        self._plans: dict[tuple, PromptPlan] = {}  # see :mod:`.word_steps`
+        self._supports: dict[tuple, tuple[torch.Tensor, ...]] = {}
+        self._positions: dict[tuple, Boost] = {}
+        self._hashes: dict[tuple, int] = {}
+        self._dense_fields = DenseFields()
 
     @property
     def device(self) -> torch.device:
@@ -221,24 +229,19 @@ class WordNGramLM(torch.nn.Module):
         # the last tag of each row: what follows it is the value written so far
         tag_at = (is_tag * torch.arange(1, input_ids.shape[1] + 1)).argmax(dim=1).tolist()
         rows = input_ids.tolist()
-        columns: list[int] = []
-        contexts: dict[str, list[list[int]]] = {name: [[] for _ in rows] for name in self._names}
-        for r, ids in enumerate(rows):
-            at = tag_at[r]
-            column = self.column_of[ids[at]]
-            columns.append(column)
-            fields = self._prompt_fields(ids[: at + 1], column)
-            history = ids[at + 1:]
-            for name, key in self._contexts(column, ids[at], history, fields, len(history)):
-                contexts[name][r].append(key)
-        column_ids = torch.tensor(columns)
-        support = self.support[column_ids.unique()].any(dim=0).nonzero().squeeze(1)
-        self._at = torch.full((self.unigrams.shape[1],), -1, dtype=torch.long)
-        self._at[support] = torch.arange(len(support))
-        base = self.unigrams[column_ids][:, support]
+        prompts = [tuple(ids[: at + 1]) for ids, at in zip(rows, tag_at)]
+        if len(self._plans) > MAX_PLANS:  # a table of millions of rows: a few batches' plans suffice
+            self._plans.clear()
+            self._hashes.clear()
+        self._plan_new([p for p in dict.fromkeys(prompts) if p not in self._plans])
+        plans = [self._plans[p] for p in prompts]
+        histories = [ids[at + 1:] for ids, at in zip(rows, tag_at)]
+        column_ids = torch.tensor([p.column for p in plans])
+        support, self._at, unigrams = self._support(tuple(sorted({p.column for p in plans})))
+        base = unigrams[column_ids]
         # P_o = s_o + b_o P_(o-1) down to the unigram: the backoff weights multiply first, then
         # each order's discounted counts are added, scaled by the weights above it
-        found = {o: self._found(contexts[f"o{o}"], f"o{o}") for o in range(2, self._order + 1)}
+        found = {o: self._found(self._ngram_keys(plans, histories, o), f"o{o}") for o in range(2, self._order + 1)}
         scale = torch.ones(len(rows), dtype=base.dtype)
         scales = {}
         for o in range(self._order, 1, -1):
@@ -248,22 +251,70 @@ class WordNGramLM(torch.nn.Module):
         for o in range(2, self._order + 1):
             self._add(probs, found[o], f"o{o}", scales[o])
         logits = torch.log_(probs)
-        experts = torch.tensor([len(contexts["fields"][r]) + len(contexts["position"][r]) for r in range(len(rows))])
-        weight = FIELD_WEIGHT / experts.clamp(min=1).to(logits.dtype)
-        for name in ("fields", "position"):
-            logits = self._boost(logits, base, contexts.get(name), name, weight)
+        self._dense_fields.add_to(logits, self._at, plans)
+        add_boosts(logits, self._at, [self._position_boost(p, len(h)) for p, h in zip(plans, histories)])
         if compact:
             return SimpleNamespace(logits=logits[:, None, :].float(), support=support)
         full = torch.full((len(rows), self.unigrams.shape[1]), float("-inf"))
         full[:, support] = logits.float()
         return SimpleNamespace(logits=full[:, None, :])
 
-    def _found(self, keys: list[list[int]], name: str) -> np.ndarray | None:
-        """Per row, the index of its context in table ``name`` (-1: unseen); None without the table."""
+    def _plan_new(self, prompts: list[tuple[int, ...]]) -> None:
+        """The :class:`.word_steps.PromptPlan` of each of ``prompts``, worked out at its first step."""
+        if not prompts:
+            return
+        columns = [self.column_of[p[-1]] for p in prompts]
+        fields = [self._prompt_fields(list(p), c) for p, c in zip(prompts, columns)]
+        experts = torch.tensor([len(f) + (1 if f else 0) for f in fields])
+        weights = FIELD_WEIGHT / experts.clamp(min=1).to(self.unigrams.dtype)
+        boosts = field_lifts(self.tables.get("fields"), self.unigrams, columns, fields, weights, FIELD_SMOOTHING)
+        for i, prompt in enumerate(prompts):
+            self._plans[prompt] = PromptPlan(columns[i], self.settings["orders"][columns[i]], prompt[-1],
+                                             tuple(fields[i]), weights[i], *boosts[i])
+
+    def _support(self, columns: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The tokens the ``columns``' logits cover, each token's place among them (-1: none), and
+        every column's unigrams over them (a row's are then a gather of its support, not of the vocabulary)."""
+        if columns not in self._supports:
+            support = self.support[torch.tensor(columns)].any(dim=0).nonzero().squeeze(1)
+            at = torch.full((self.unigrams.shape[1],), -1, dtype=torch.long)
+            at[support] = torch.arange(len(support))
+            self._supports[columns] = (support, at, self.unigrams[:, support])
+        return self._supports[columns]
+
+    def _ngram_keys(self, plans: list[PromptPlan], histories: list[list[int]], o: int) -> np.ndarray:
+        """Per row, the hash of its last ``o - 1`` tokens (the tag before the first), -1 where its
+        order stops short of ``o``; hashes are kept (a context recurs across rows and batches)."""
+        keys = np.full(len(plans), -1, dtype=np.int64)
+        hashes = self._hashes
+        for r, (plan, history) in enumerate(zip(plans, histories)):
+            if plan.order < o:
+                continue
+            last = (plan.column, o, *history[len(history) - (o - 1):]) if len(history) >= o - 1 else \
+                (plan.column, o, *[plan.tag] * (o - 1 - len(history)), *history)
+            key = hashes.get(last)
+            if key is None:
+                key = hashes[last] = _hash(*last)
+            keys[r] = key
+        return keys
+
+    def _position_boost(self, plan: PromptPlan, position: int) -> Boost:
+        """The boost of the first field joined with ``position`` (none without fields)."""
+        if not plan.fields:
+            return Boost.none()
+        # the weight follows from the number of fields
+        key = (plan.column, plan.fields[0], min(position, MAX_POSITION), len(plan.fields))
+        if key not in self._positions:
+            self._positions[key] = lifts(self.tables.get("position"), self.unigrams, plan.column,
+                                         [_hash(plan.fields[0], key[2])], plan.weight, FIELD_SMOOTHING)
+        return self._positions[key]
+
+    def _found(self, keys: np.ndarray, name: str) -> np.ndarray | None:
+        """Per row, the index of its context ``keys`` in table ``name`` (-1: unseen, or no key); None without the table."""
         table = self.tables.get(name)
         if table is None:
             return None
-        return table.find(np.array([k[0] if k else -1 for k in keys], dtype=np.int64))
+        return table.find(keys)
 
     def _backoff(self, found: np.ndarray | None, name: str, n: int) -> torch.Tensor:
         """The weight of the lower orders per row: D * distinct / total where the context was seen, else 1."""
@@ -283,27 +334,6 @@ class WordNGramLM(torch.nn.Module):
         mass = torch.from_numpy(np.maximum(count - DISCOUNT, 0) / table.totals[key]).to(probs.dtype)
         row_t = torch.from_numpy(row)
         probs.index_put_((row_t, self._at[torch.from_numpy(token)]), mass * scale[row_t], accumulate=True)
-
-    def _boost(self, logits: torch.Tensor, base: torch.Tensor, keys: list[list[int]] | None, name: str,
-               weight: torch.Tensor) -> torch.Tensor:
-        table = self.tables.get(name)
-        if table is None or keys is None:
-            return logits
-        flat = [(r, k) for r, ks in enumerate(keys) for k in ks]
-        if not flat:
-            return logits
-        query_rows = np.array([r for r, _ in flat])
-        found = table.find(np.array([k for _, k in flat], dtype=np.int64))
-        slot, token, count, _ = table.entries(found)
-        row = query_rows[slot]
-        column = self._at[torch.from_numpy(token)]
-        prior = base[torch.from_numpy(row), column].numpy()
-        # P(token | field) / P(token), Dirichlet-smoothed towards the prior, over its value for a
-        # token never seen with the field: a constant per row, which the softmax cancels
-        lift = torch.from_numpy(np.log1p(count / (FIELD_SMOOTHING * prior))).to(logits.dtype)
-        row_t = torch.from_numpy(row)
-        logits.index_put_((row_t, column), lift * weight[row_t], accumulate=True)
-        return logits
 
     # -- persistence ------------------------------------------------------------------------------
 
