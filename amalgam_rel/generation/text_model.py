@@ -94,6 +94,9 @@ class ColumnPlan:
     elements: tuple[tuple[str, int], ...] = ()
     # the words a word-level column may write (see .word_units); None: any token (codes, documents, --llm)
     words: tuple[str, ...] | None = None
+    # a column the default model writes by character (codes, documents): the characters its
+    # values and its type hold, all it may write (its constraint's index stays that small)
+    alphabet: str | None = None
     tidy_spaces: bool = False  # no real value starts or ends with whitespace or holds two in a row
 
     def to_dict(self) -> dict:
@@ -266,14 +269,16 @@ class TextFieldModel:
             # codes too: a real customer's e-mail, phone or postcode is as telling as their notes
             guarded = spec.mode == "text"
             tag = column_tag(table.key, name, special=self.llm is None)
-            words = None
+            words, alphabet = None, None
             if self.llm is None and spec.mode == "text" and not spec.key_like:  # free text: written in words
                 words = tuple(sorted(column_words((spec.encode(r[name]) for r in present), self.min_word_rows)))
+            elif self.llm is None:
+                alphabet = "".join(sorted({ch for r in present for ch in spec.encode(r[name])} | set(_spelled(spec))))
             plans.append(ColumnPlan(table.key, name, spec, prompt_cols,
                                     null_rate=1 - len(present) / len(rows) if rows else 0.0,
                                     nullable=col.nullable, unique=table.is_unique((name,)), guarded=guarded, tag=tag,
                                     length_buckets=buckets, shapes=shapes,
-                                    elements=element_counts(spec.schema, values), words=words,
+                                    elements=element_counts(spec.schema, values), words=words, alphabet=alphabet,
                                     tidy_spaces=words is not None and not any(untidy(r[name]) for r in present)))
             named = self.llm is not None  # a user's model reads names; the compact one reads positions
             pairs += [(render_prompt(table.key, name, r, prompt_cols, tag=tag, named=named), spec.encode(r[name]))
@@ -646,7 +651,7 @@ class TextFieldModel:
             vocabulary = self._generators["vocabulary"]
             if is_word_tokenizer(self.tokenizer_):  # the word model: each column writes its own tokens
                 words = None if plan.words is None else frozenset(plan.words)
-                allowed = column_token_ids(self.tokenizer_, words)
+                allowed = column_token_ids(self.tokenizer_, words, plan.alphabet)
                 vocabulary = byte_vocabulary(self.tokenizer_, allowed)
                 try:
                     self._generators[key] = constrained_generator(self._generators["outlines"], vocabulary, spec.output_type())

@@ -99,12 +99,15 @@ def is_word_tokenizer(tokenizer) -> bool:
     return backend is not None and isinstance(backend.model, models.WordLevel) and UNK in tokenizer.get_vocab()
 
 
-def column_token_ids(tokenizer: PreTrainedTokenizerFast, words: frozenset[str] | None) -> set[int]:
+def column_token_ids(tokenizer: PreTrainedTokenizerFast, words: frozenset[str] | None,
+                     alphabet: str | None = None) -> set[int]:
     """The token ids a column may write: a word-level column its ``words`` and every non-letter
-    character; a column written by character (``words`` None) every single character, as it was
-    trained (its constraint's index then stays the size of the alphabet, not of the words)."""
+    character; a column written by character (``words`` None) the characters of its
+    ``alphabet`` (every single character without one), as it was trained: its constraint's
+    index then stays the size of its own alphabet, not of every column's characters."""
     special = set(tokenizer.all_special_ids)
     if words is None:
-        return {i for t, i in tokenizer.get_vocab().items() if i not in special and len(t) == 1}
+        return {i for t, i in tokenizer.get_vocab().items() if i not in special and len(t) == 1
+                and (alphabet is None or t in alphabet)}
     return {i for t, i in tokenizer.get_vocab().items()
             if i not in special and (not is_letter_unit(t) or t in words)}
