@@ -98,7 +98,7 @@ def _commit(tree: Path) -> str:
 
 
 def table(labels: list[str]) -> str:
-    head = ["dataset", "run", "commit", "synth s", "word realism / ceiling (ratio)", "word pairs / ceiling",
+    head = ["dataset", "run", "commit", "synth wall s (CPU s)", "word realism / ceiling (ratio)", "word pairs / ceiling",
             "consistency", "analyst queries empty", "shapes", "pairs", "cardinality", "detection AUC"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     names = sorted({p.stem for label in labels for p in (RESULTS / label).glob("*.json")})
@@ -113,7 +113,7 @@ def table(labels: list[str]) -> str:
                 continue
             f = lambda v: "–" if v is None else f"{v:.3f}"  # noqa: E731
             lines.append(" | ".join([
-                f"| {name}", label, r["commit"], f"{r['synth_s']:.0f}",
+                f"| {name}", label, r["commit"], f"{r['synth_s']:.0f} ({r.get('synth_cpu_s', 0):.0f})",
                 f"{f(r['word_realism'])} / {f(r['ceiling'])} ({f(r['ratio'])})",
                 f"{f(r['pair_realism'])} / {f(r['pair_ceiling'])}", f(r["consistency"]),
                 f"{len(r['analyst_empty'])} of {r['analyst_queries']}", f(r["shapes"]), f(r["pairs"]),
