@@ -144,20 +144,3 @@ def test_closed_sets_never_take_a_person_like_column():
     frame = pa.table({"id": [1, 2, 3], "first_name": ["Ann", "Bo", "Cy"], "role": ["boss", "clerk", "driver"]})
     assert closed_columns(table, frame, kept=False) == ("role",)
     assert closed_columns(table, frame, kept=True) == ("role",)
-
-
-def test_a_lookup_of_a_few_hundred_names_many_rows_point_at_is_kept():
-    # world's country: 239 rows under 5,063 cities and languages; a square-root rule (71) kept
-    # none, although countries are the issue's own example of a reference table
-    from amalgam_rel.relational.plan import plan_database
-    from amalgam_rel.relational.reference import ReferenceOptions, choose_reference_tables
-    from amalgam_rel.schema.model import Database, ForeignKey
-
-    key = Column("id", parse_type("INTEGER"), False)
-    country = Table("country", (key, Column("name", parse_type("VARCHAR"))), ("id",), row_count=239)
-    city = Table("city", (key, Column("country_id", parse_type("INTEGER"))), ("id",), row_count=5063)
-    album = Table("album", (key, Column("title", parse_type("VARCHAR"))), ("id",), row_count=347)
-    track = Table("track", (key, Column("album_id", parse_type("INTEGER"))), ("id",), row_count=3503)
-    db = Database((country, city, album, track), (ForeignKey("city", ("country_id",), "country", ("id",)),
-                                                  ForeignKey("track", ("album_id",), "album", ("id",))))
-    assert choose_reference_tables(plan_database(db), ReferenceOptions()) == ("country",)
