@@ -92,6 +92,17 @@ def test_timestamptz_values_reach_python(tmp_path):
     assert con.sql("SELECT count(happened) FROM t").fetchone()[0] > 0
 
 
+def _synth_script(tmp_path, script: str, *options: str) -> duckdb.DuckDBPyConnection:
+    """``synth`` of the database ``script`` builds (exit 0 asserted); the output, read-only."""
+    source, out = tmp_path / "s.duckdb", tmp_path / "o.duckdb"
+    con = duckdb.connect(str(source))
+    con.execute(script)
+    con.close()
+    result = CliRunner().invoke(app, ["synth", str(source), "-o", str(out), *options])
+    assert result.exit_code == 0, (result.stderr, result.exception)
+    return duckdb.connect(str(out), read_only=True)
+
+
 def test_a_list_of_bignums_is_counted_not_built(tmp_path):
     # BIGNUM[] reaches Arrow as an opaque extension type: dropping its NULLs had no builder
     con = _synth(tmp_path, "CREATE TABLE t (id INTEGER PRIMARY KEY, big BIGNUM[], v DOUBLE)",
@@ -132,15 +143,10 @@ def test_an_all_null_union_column_is_written_as_null_of_its_type(tmp_path):
 
 def test_a_bignum_column_is_no_total_of_children(tmp_path):
     # BIGNUM values reach Arrow as opaque bytes: the totals finder cast them to double and crashed
-    source, out = tmp_path / "s.duckdb", tmp_path / "o.duckdb"
-    con = duckdb.connect(str(source))
-    con.execute("CREATE TABLE parent (id TIMESTAMP PRIMARY KEY, big BIGNUM NOT NULL);"
-                "CREATE TABLE child (x BIGINT, pid TIMESTAMP REFERENCES parent (id));"
-                "INSERT INTO parent VALUES ('2020-01-01', '5'::BIGNUM), ('2020-01-02', '7'::BIGNUM);"
-                "INSERT INTO child VALUES (3, '2020-01-01'), (4, '2020-01-01'), (7, '2020-01-02')")
-    con.close()
-    result = CliRunner().invoke(app, ["synth", str(source), "-o", str(out), "--text-steps", "5"])
-    assert result.exit_code == 0, (result.stderr, result.exception)
+    _synth_script(tmp_path, "CREATE TABLE parent (id TIMESTAMP PRIMARY KEY, big BIGNUM NOT NULL);"
+                  "CREATE TABLE child (x BIGINT, pid TIMESTAMP REFERENCES parent (id));"
+                  "INSERT INTO parent VALUES ('2020-01-01', '5'::BIGNUM), ('2020-01-02', '7'::BIGNUM);"
+                  "INSERT INTO child VALUES (3, '2020-01-01'), (4, '2020-01-01'), (7, '2020-01-02')")
 
 
 def test_a_unique_blob_column_gets_no_value_twice(tmp_path):
@@ -152,16 +158,10 @@ def test_a_unique_blob_column_gets_no_value_twice(tmp_path):
 
 def test_decimal_keys_with_a_scale_stay_inside_their_type(tmp_path):
     # the key sequence counted whole numbers from int(min): 0, 1, ... and DECIMAL(2,2) holds no 1
-    source, out = tmp_path / "s.duckdb", tmp_path / "o.duckdb"
-    con = duckdb.connect(str(source))
-    con.execute("CREATE TABLE t (id DECIMAL(2,2) PRIMARY KEY, v INTEGER);"
-                "CREATE TABLE w (id DECIMAL(6,2) PRIMARY KEY, v INTEGER);"
-                "INSERT INTO t VALUES (0.97, 1), (0.98, 2), (0.99, 3), (-0.99, 4);"
-                "INSERT INTO w VALUES (1, 1), (2, 2), (3, 3), (5, 4)")
-    con.close()
-    result = CliRunner().invoke(app, ["synth", str(source), "-o", str(out), "--scale", "3"])
-    assert result.exit_code == 0, (result.stderr, result.exception)
-    con = duckdb.connect(str(out), read_only=True)
+    con = _synth_script(tmp_path, "CREATE TABLE t (id DECIMAL(2,2) PRIMARY KEY, v INTEGER);"
+                        "CREATE TABLE w (id DECIMAL(6,2) PRIMARY KEY, v INTEGER);"
+                        "INSERT INTO t VALUES (0.97, 1), (0.98, 2), (0.99, 3), (-0.99, 4);"
+                        "INSERT INTO w VALUES (1, 1), (2, 2), (3, 3), (5, 4)", "--scale", "3")
     assert con.sql("SELECT count(DISTINCT id), min(id) FROM t").fetchone() == (12, Decimal("-0.99"))
     whole = con.sql("SELECT id FROM w ORDER BY id LIMIT 3").fetchall()
     assert [r[0] for r in whole] == [Decimal(1), Decimal(2), Decimal(3)]  # whole keys stay whole
