@@ -12,7 +12,8 @@ the real share of empty edges.
 
 A kept reference table on the child side (:mod:`.repoint`) has real keys, not a model's flags:
 its row stays empty only where its real key is NULL, takes one of its own parent rows where it
-has any (the leading one as above), and any parent row otherwise.
+has any (the leading one as above), and any parent row otherwise (one no other row took, where
+the real keys never repeat).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from amalgam_rel.relational.matching import match_to_degrees
-from amalgam_rel.relational.repoint import fill_the_rest, real_nulls
+from amalgam_rel.relational.repoint import fill_the_rest, never_repeats, real_nulls
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Database, ForeignKey
 from amalgam_rel.schema.types import NUMERIC_KINDS, TEMPORAL_KINDS
@@ -176,7 +177,8 @@ def close_cycle(model, fk: ForeignKey, sampled: dict[str, pa.Table], links: dict
         lead = (top[1] * np.nan_to_num(x, nan=-np.inf), top[2])
     chosen = choose_cycle_parents(child.num_rows, empty, owners, parent.num_rows, rng, own_share, lead)
     if kept is not None:
-        chosen = fill_the_rest(chosen, empty, parent.num_rows, rng, db.table(fk.table).is_unique(fk.columns))
+        chosen = fill_the_rest(chosen, empty, parent.num_rows, rng, db.table(fk.table).is_unique(fk.columns),
+                               never_repeats(kept, fk))
     key = db.table(fk.table).unique_sets()[0]
     columns = {k: child.column(k) for k in key}
     take = pa.array(np.where(chosen < 0, 0, chosen))

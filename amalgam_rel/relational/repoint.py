@@ -11,7 +11,8 @@ real key is NULL stays NULL, every other row gets a parent (a NOT NULL key stays
 - A key on a broken cycle (its parents are sampled later) is filled once they exist
   (:func:`.cycles.close_cycle`): a row takes a parent row that points back at it where one
   exists (a country's capital is one of its own synthetic cities, the leading one as often as
-  real capitals were), else one drawn among all parent rows (:func:`fill_the_rest`).
+  real capitals were), else one drawn among all parent rows (:func:`fill_the_rest`), one no
+  other row names first where the real keys never repeat (no city is two countries' capital).
 
 A key that is UNIQUE alone takes each parent row at most once; a UNIQUE set of the key and other
 columns is repaired so that no two rows share the set (:func:`repoint_rows`).
@@ -56,6 +57,12 @@ def repointed_line(db: Database, kept: Iterable[str]) -> str | None:
         return None
     return "kept keys re-pointed at synthetic rows (the real rows they named are not written): " + \
         ", ".join(f"{fk.table}.{', '.join(fk.columns)} -> {fk.ref_table}" for fk in keys)
+
+
+def never_repeats(rows: pa.Table, fk: ForeignKey) -> bool:
+    """Whether no two real rows with a key name the same parent (world's capitals)."""
+    named = rows.select(list(fk.columns)).filter(pa.array(~real_nulls(rows, fk)))
+    return named.num_rows == named.group_by(list(fk.columns)).aggregate([]).num_rows
 
 
 def real_nulls(rows: pa.Table, fk: ForeignKey) -> np.ndarray:
@@ -105,18 +112,19 @@ def apart_in_unique_sets(others: pa.Table, chosen: np.ndarray, rng: np.random.Ge
 
 
 def fill_the_rest(chosen: np.ndarray, empty: np.ndarray, n_parents: int, rng: np.random.Generator,
-                  unique: bool = False) -> np.ndarray:
+                  unique: bool = False, spread: bool = False) -> np.ndarray:
     """``chosen`` (a parent row per kept row, -1: none yet) with every row that is not ``empty``
-    given a parent drawn at random; under ``unique`` only parents no row holds yet, as far as
-    they go (the rest stay -1: there are fewer synthetic parents than kept rows naming one)."""
+    given a parent drawn at random. ``spread`` (the real keys never repeat, as world's capitals):
+    parents no row holds yet come first, then any; ``unique`` (a UNIQUE key): only those, as far
+    as they go (the rest stay -1: there are fewer synthetic parents than kept rows naming one)."""
     out = chosen.copy()
     rest = np.flatnonzero((out < 0) & ~empty)
     if len(rest) == 0 or n_parents == 0:
         return out
-    if not unique:
+    if unique or spread:
+        free = rng.permutation(np.setdiff1d(np.arange(n_parents), out[out >= 0]))[:len(rest)]
+        out[rest[:len(free)]] = free
+        rest = rest[len(free):]
+    if len(rest) and not unique:
         out[rest] = rng.integers(0, n_parents, len(rest))
-        return out
-    free = np.setdiff1d(np.arange(n_parents), out[out >= 0])
-    take = rng.permutation(free)[:len(rest)]
-    out[rest[:len(take)]] = take
     return out

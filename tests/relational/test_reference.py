@@ -308,3 +308,16 @@ def test_re_pointed_parents_keep_a_unique_set_of_the_key_and_another_column():
     assert len(set(chosen[:3].tolist())) == 3 and chosen.min() >= 0
     with pytest.raises(DataError, match="too few synthetic 'bank' rows"):
         apart_in_unique_sets(others, np.zeros(6, dtype=np.int64), np.random.default_rng(1), 2, fk)
+
+
+def test_a_kept_row_without_own_parents_takes_one_no_other_row_names_where_real_keys_never_repeat():
+    from amalgam_rel.relational.repoint import fill_the_rest
+
+    chosen = np.r_[np.arange(10), np.full(11, -1)]  # 10 rows hold a parent of 20, 10 need one, 1 is NULL
+    empty = np.arange(21) == 20
+    spread = fill_the_rest(chosen, empty, 20, np.random.default_rng(0), spread=True)
+    assert sorted(spread[:20].tolist()) == list(range(20)) and spread[20] == -1
+    more = fill_the_rest(np.array([0, -1, -1, -1]), np.zeros(4, dtype=bool), 2, np.random.default_rng(0), spread=True)
+    assert sorted(more[:2].tolist()) == [0, 1] and more.min() >= 0  # then any parent: NULL only where it was
+    unique = fill_the_rest(np.array([0, -1, -1, -1]), np.zeros(4, dtype=bool), 2, np.random.default_rng(0), unique=True)
+    assert sorted(unique.tolist()) == [-1, -1, 0, 1]
