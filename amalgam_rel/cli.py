@@ -276,8 +276,9 @@ def _check_has_rows(source: Path) -> None:
 
 def _print_kept(model) -> None:
     from amalgam_rel.relational.reference import kept_line
+    from amalgam_rel.relational.repoint import repointed_line
 
-    for line in filter(None, [kept_line(model.reference_)]):
+    for line in filter(None, [kept_line(model.reference_), repointed_line(model.db, model.reference_)]):
         err_console.print(line, highlight=False, markup=False)
 
 
@@ -392,7 +393,7 @@ def synth(
     schema = load_schema(source)
     parsed_rows = _check_sample_options(schema, scale, parsed_rows)
     privacy = _privacy_options(schema, epsilon, delta, max_children, epsilon_text) \
-        | reference_params(schema, synthesize, public, epsilon, parsed_rows)
+        | reference_params(schema, synthesize, public, epsilon, parsed_rows, source)
     with _progress() as progress:
         model = _fit(source, sidecar, seed, llm, text_steps, progress, privacy, min_word_rows)
         result = _sample(model, output, scale, parsed_rows, seed, force, progress, _text_values(text_values),
