@@ -38,7 +38,8 @@ def print_summary(console: Console, d: dict) -> None:
          lambda v: f"{len(v['paths'])} relations the real rows keep, "
                    f"{sum(p['synth'] == 1.0 for p in v['paths'])} kept in every synthetic row"),
         ("inter-table trends", d.get("intertable_trends", {}).get("score"),
-         lambda v: f"1 hop {fmt(v['one_hop'])}, 2 hops {fmt(v['two_hops'])}"),
+         lambda v: f"1 hop {fmt(v['one_hop'])}, 2 hops {fmt(v['two_hops'])}" + (
+             f"; {v['left_out']['count']} pairs with a generated identity column left out" if v["left_out"]["count"] else "")),
         ("detection", d.get("detection", {}).get("score"), lambda v: f"mean ROC AUC {fmt(v['auc'])}"),
         ("workload", d.get("workload", {}).get("score"),
          lambda v: f"{v['queries']} queries, median rel. error {fmt(v['median_rel_error'])}, "

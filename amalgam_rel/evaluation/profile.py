@@ -44,12 +44,17 @@ class TableProfile:
         names = [f.name for f in self.binned][:PAIR_FEATURES]
         return list(combinations(names, 2))
 
+    def binned_or_identity(self, limit: int) -> list[str]:
+        """The first ``limit`` binned features and identity categories, in column order: the
+        features that were binned before identity columns were told apart."""
+        paired = set(self.identity_categories)
+        return [f.name for f in self.features if f.name in self.bins or f.name in paired][:limit]
+
     @property
     def identity_pairs(self) -> list[tuple[str, str]]:
         """The pairs the identity categories would make were they binned (left out of pair trends)."""
         paired = set(self.identity_categories)
-        names = [f.name for f in self.features if f.name in self.bins or f.name in paired][:PAIR_FEATURES]
-        return [p for p in combinations(names, 2) if paired & set(p)]
+        return [p for p in combinations(self.binned_or_identity(PAIR_FEATURES), 2) if paired & set(p)]
 
     def of_role(self, *roles: str) -> tuple[Feature, ...]:
         return tuple(f for f in self.features if f.role in roles)

@@ -154,8 +154,10 @@ def render(ev) -> str:
                   f"<p>{left_out['count']} {e(left_out['reason'])}.</p>" if left_out["count"] else ""]
     if "intertable_trends" in d:
         pairs = sorted(ev.results["intertable_trends"].pairs, key=lambda p: p.score)[:15]
+        left_out = d["intertable_trends"]["left_out"]
         parts += ["<h2>Worst inter-table pairs</h2>",
-                  _table([[p.path, p.ancestor_column, p.child_column, p.score] for p in pairs], ["path", "ancestor", "child", "score"])]
+                  _table([[p.path, p.ancestor_column, p.child_column, p.score] for p in pairs], ["path", "ancestor", "child", "score"]),
+                  f"<p>{left_out['count']} {e(left_out['reason'])}.</p>" if left_out["count"] else ""]
     if "detection" in d:
         parts += ["<h2>Detection (ROC AUC per table, 0.5 = indistinguishable)</h2>",
                   bars([(t["table"], t["auc"]) for t in d["detection"]["tables"]])]

@@ -95,13 +95,18 @@ def test_an_identity_column_of_another_form_or_without_values_loses_its_score(re
     assert company["score"] < 0.4
 
 
-def test_pairs_with_an_identity_column_are_left_out_and_counted(scored):
+def test_pairs_and_inter_table_pairs_with_an_identity_column_are_left_out_and_counted(scored):
     pairs = scored["pair_trends"]
     assert not [p for p in pairs["pairs"] if "city" in (p["a"], p["b"])]
     # employee: city (3 values, a category by its count) beside title and hired; customer: city beside spend
     assert sorted(map(tuple, pairs["left_out"]["pairs"])) == [("customer", "city", "spend"), ("employee", "city", "hired"),
                                                               ("employee", "city", "title")]
     assert pairs["left_out"]["count"] == 3 and "no categories to pair" in pairs["left_out"]["reason"]
+    between = scored["intertable_trends"]
+    assert not [p for p in between["pairs"] if "city" in (p["ancestor_column"], p["child_column"])]
+    # customer -> employee: employee's city against customer's city and spend, customer's city against title and hired
+    assert sorted(map(tuple, between["left_out"]["pairs"])) == [
+        ("customer -> employee", a, c) for a, c in (("city", "city"), ("city", "spend"), ("hired", "city"), ("title", "city"))]
 
 
 def test_empty_answers_filtering_a_generated_identity_are_counted_apart_from_the_others(real, tmp_path):
@@ -140,6 +145,7 @@ def test_a_sidecar_type_text_makes_a_column_a_category_again_and_the_console_say
     text = " ".join(re.sub("[│┃]", " ", out.output).split())  # the table's wrapped cells joined
     assert "4 generated identity columns scored on NULLs, lengths" in text
     assert "3 pairs with a generated identity column left out" in text
+    assert "2 hops -; 4 pairs with a generated identity column left out" in text
     assert "empty by design" in text
     page = report.read_text()
     assert "Generated identity columns" in page and "pairs with a generated identity column are left out" in page
