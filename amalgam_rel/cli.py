@@ -564,6 +564,7 @@ def evaluate(
     from amalgam_rel.evaluation import evaluate as run_evaluation
     from amalgam_rel.evaluation.console import print_summary
     from amalgam_rel.evaluation.report import write_report
+    from amalgam_rel.relational.semantic_columns import semantic_overrides
     from amalgam_rel.schema.load import load_schema
     from amalgam_rel.writing.outputs import check_outputs
 
@@ -571,7 +572,8 @@ def evaluate(
         "real database": real, "synthetic database": synth, "--queries folder": queries, "holdout database": holdout,
         "sidecar": sidecar})
     schema = load_schema(real, sidecar=sidecar) if sidecar else None
-    result = run_evaluation(real, synth, schema=schema, queries=queries, holdout=holdout)
+    overrides = semantic_overrides(schema, sidecar) if sidecar else None  # the column types synth was given
+    result = run_evaluation(real, synth, schema=schema, queries=queries, holdout=holdout, semantic_overrides=overrides)
     summary = result.to_dict()
     if report:
         write_report(result, report)
