@@ -136,13 +136,14 @@ class OutputSpec:
 
 @functools.cache
 def map_arrow_type(type_sql: str) -> pa.DataType | None:
-    """The Arrow type DuckDB gives a column type holding a MAP, else None (inferred instead).
+    """The Arrow type DuckDB gives a column type holding a MAP or a HUGEINT, else None
+    (inferred instead).
 
     Inferred from Python dicts, a MAP becomes a STRUCT of every key any row has, which DuckDB
     casts back into maps holding all of those keys, NULL where a row had none (or fails on
-    integer keys).
+    integer keys); inferred from Python ints, a nested HUGEINT is an int64 and overflows.
     """
-    if "MAP(" not in type_sql.upper():
+    if "MAP(" not in type_sql.upper() and "HUGEINT" not in type_sql.upper():
         return None
     query = exp.select(exp.cast(exp.null(), exp.DataType.build(type_sql, dialect=sql.DIALECT)).as_("v"))
     with connect() as con:

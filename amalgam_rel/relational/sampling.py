@@ -474,12 +474,14 @@ def assemble(d: Draft) -> None:
             d.values[name] = d.rows.column(name).combine_chunks()
 
 
+def _repaired_unique_sets(d: Draft) -> list[tuple[str, ...]]:
+    """The unique sets :func:`repair_unique_sets` keeps (a generated key alone is unique already)."""
+    return [u for u in d.ft.table.unique_sets() if not (len(u) == 1 and u[0] in d.ft.keys)]
+
+
 def repair_unique_sets(d: Draft) -> None:
     """Unique sets that include model columns: duplicates are resampled, then nudged apart."""
-    ft = d.ft
-    for unique in ft.table.unique_sets():
-        if len(unique) == 1 and unique[0] in ft.keys:
-            continue
+    for unique in _repaired_unique_sets(d):
         for _ in range(_MAX_ROUNDS):
             dup = _duplicate_rows(d, unique)
             if len(dup) == 0:
@@ -491,6 +493,27 @@ def repair_unique_sets(d: Draft) -> None:
 
 
 def enforce_checks(d: Draft) -> None:
+    """Every CHECK holds and the unique sets stay unique: a row redrawn for a CHECK may land on
+    another row's unique values (a TIMESTAMP of a UNIQUE pair, drawn again into its range, took
+    the other row's value: fuzz run of issue #21), so the two repairs alternate until both hold."""
+    for _ in range(_MAX_ROUNDS):
+        _enforce_checks_once(d)
+        clashing = [u for u in _repaired_unique_sets(d) if len(_duplicate_rows(d, u))]
+        if not clashing:
+            return
+        repair_unique_sets(d)
+        if not any(len(_violations(d, check)) for check in _checks_to_enforce(d)):
+            return
+    raise DataError(f"table {d.ft.key!r}: cannot keep {list(clashing[0])} unique and every CHECK for {d.n} "
+                    f"sampled rows")
+
+
+def _checks_to_enforce(d: Draft) -> list[exp.Expression]:
+    # a CHECK reading a column the language model fills later: its draws are checked against it
+    return [c for c in d.ft.table.checks if all(col in d.values for col in _columns_of(c))]
+
+
+def _enforce_checks_once(d: Draft) -> None:
     """Rows that break a CHECK are resampled; a constraint that keeps failing is an error.
 
     First only the CHECK's columns are drawn again, conditioned on the rest of the row. Rows the
@@ -498,8 +521,7 @@ def enforce_checks(d: Draft) -> None:
     draw, given the row's other values) then get every attribute drawn again, conditioned only on
     what ties them to other rows (parent context, child counts, depths) and on their unique sets.
     """
-    checks = [c for c in d.ft.table.checks if all(col in d.values for col in _columns_of(c))]
-    # a CHECK reading a column the language model fills later: its draws are checked against it
+    checks = _checks_to_enforce(d)
     if not checks or d.n == 0:
         return
     for round_ in range(2 * _MAX_ROUNDS + 1):
@@ -791,10 +813,35 @@ def _resample_rows(d: Draft, rows: np.ndarray, columns: list[str]) -> None:
                 d.values[o.column] = d.rows.column(o.column).combine_chunks()
 
 
+def _is_instant(t: pa.DataType) -> bool:
+    """A date, time, timestamp or duration: an integer count of its unit underneath."""
+    return pa.types.is_date(t) or pa.types.is_time(t) or pa.types.is_timestamp(t) or pa.types.is_duration(t)
+
+
+def _nudge_instants(d: Draft, c: str, rows: np.ndarray) -> None:
+    """Each of ``rows`` moved on by whole units (a day, a microsecond, ...) to a value no row holds."""
+    array = d.values[c]
+    storage = pa.int32() if array.type in (pa.date32(), pa.time32("s"), pa.time32("ms")) else pa.int64()
+    values = array.cast(storage).to_pylist()
+    taken = set(values)
+    for r in rows.tolist():
+        if values[r] is None:
+            continue
+        while values[r] in taken:
+            values[r] += 1
+        taken.add(values[r])
+    d.values[c] = pa.array(values, storage).cast(array.type)
+
+
 def _nudge_apart(d: Draft, rows: np.ndarray, unique: tuple[str, ...]) -> None:
     """Last resort for duplicates the model keeps producing: make one member column distinct."""
     for c in unique:
-        if c in d.values and c not in d.ft.plan.fk_columns:
+        if c in d.values and c not in d.ft.plan.fk_columns and _is_instant(d.values[c].type):
+            _nudge_instants(d, c, rows)
+            if not len(_duplicate_rows(d, unique)):
+                return
+        elif c in d.values and c not in d.ft.plan.fk_columns and not pa.types.is_dictionary(d.values[c].type):
+            # (an ENUM nudged to 'label 2' would hold a label its type does not have)
             values = d.values[c].to_pylist()
             taken = set(values)
             for r in rows.tolist():

@@ -115,7 +115,7 @@ class NumericCodec(Codec):
         if self.step > 0:
             # k * 0.01 is 6.3100000000000005 for k = 631: round to the step's own decimals too
             x = np.round(np.round(x / self.step) * self.step, _decimals(self.step))
-        lo, hi = self.lo, self.hi
+        lo, hi = _inside(self.lo, +1), _inside(self.hi, -1)
         if self.spec.bounds[0] is not None:
             lo = max(lo, self.spec.bounds[0])
         if self.spec.bounds[1] is not None:
@@ -138,6 +138,19 @@ class NumericCodec(Codec):
         codec.lo, codec.hi, codec.step = float(params["lo"]), float(params["hi"]), float(params["step"])
         codec.values, codec.edges, codec.inner = arrays["values"], arrays["edges"], arrays["inner"]
         return codec
+
+
+def _inside(bound: float, direction: int) -> float:
+    """``bound`` moved one double towards the inside where a double no longer spells every
+    integer: the real extreme of a TIMESTAMP_NS or a large BIGINT (8108916466000480000 ns) reads
+    as a double past it (...480256), and a CHECK that names the extreme refuses the copy.
+
+    >>> _inside(8108916466000480000.0, -1) < 8108916466000480000, _inside(2.5, -1)
+    (True, 2.5)
+    """
+    if abs(bound) <= 2.0**53 or not np.isfinite(bound):
+        return bound
+    return float(np.nextafter(bound, direction * np.inf))
 
 
 def _nearest(values: np.ndarray, x: np.ndarray) -> np.ndarray:
