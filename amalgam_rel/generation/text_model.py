@@ -904,7 +904,8 @@ def _token_chars(tokenizer, model):
 def _open_tokens(model, tokenizer, tag: str) -> set[int]:
     """The column's open-class tokens (:mod:`.open_class`): public words it writes where it
     learned a rare one, which its constraint must let through."""
-    slots, column = getattr(model, "open", None), getattr(model, "column_of", {}).get(tokenizer.convert_tokens_to_ids(tag))
+    slots = getattr(model, "open", None)
+    column = getattr(model, "column_of", {}).get(tokenizer.convert_tokens_to_ids(tag))
     return set() if slots is None or column is None else set(slots.tokens_of(column).tolist())
 
 

@@ -25,8 +25,8 @@ import torch
 from amalgam_rel.generation import lm as lm_mod
 from amalgam_rel.generation.open_class import OpenClass, OpenSlots, open_class
 from amalgam_rel.generation.vocabulary import token_bytes
-from amalgam_rel.generation.word_ngram import WordNGramLM, parameters, training_examples, word_tokens
-from amalgam_rel.generation.word_repeats import Repeats
+from amalgam_rel.generation.word_ngram import WordNGramLM, parameters, training_examples
+from amalgam_rel.generation.word_repeats import Repeats, word_tokens
 from amalgam_rel.generation.word_tokenizer import UNK_OF_SHAPE, WordCodec, build_tokenizer
 from amalgam_rel.generation.word_units import APOSTROPHES, is_spaced_letter
 
@@ -47,7 +47,8 @@ def train_word_model(pairs: list[tuple[str, str]], words: dict[str, frozenset[st
     prompts = tokenizer([p for p, _ in examples], add_special_tokens=False)["input_ids"]
     counted = [(ids, model.column_of[ids[-1]], target) for ids, (_, target) in zip(prompts, examples)
                if ids and ids[-1] in model.column_of]
-    barred = [i for i in tokenizer.all_special_ids if i != tokenizer.eos_token_id]
+    # tokens that spell nothing (unknown words, tags) are never written
+    barred = [i for i, spelled in enumerate(token_bytes(tokenizer)) if spelled is None and i != tokenizer.eos_token_id]
     model.repeats = Repeats.calibrated(model, counted, word_tokens(tokenizer, len(tokenizer)), barred)
     tokens = sum(len(ids) + 1 for _, ids in examples)
     # counted, not trained: no steps and no loss (NaN), one pass over the values

@@ -9,7 +9,10 @@ a category, ...). The next token's logits are an interpolated absolute-discounti
 first field joined with the position in the value (what makes a value end at its length).
 
 Nothing is kept that fewer than ``min_rows`` real rows hold: an n-gram or a (field, token) pair
-of a single row never enters the model, so no sequence of one row is stored or replayed.
+of a single row never enters the model, so no sequence of one row is stored or replayed (its
+row still counts in its context's total: that mass backs off to the lower orders). Where the
+model learned a rare word, it writes the column's open-class words (:mod:`.open_class`); a word
+the value already holds is as rare as in real values (:mod:`.word_repeats`).
 Counting takes about a second where a compact transformer took a minute, and is the same on any
 machine. The model is a ``torch.nn.Module`` whose ``forward`` reads whole sequences
 (``full_context``: :mod:`.decoding` passes them instead of an attention cache).
@@ -35,7 +38,6 @@ from safetensors.torch import load_file, save_file
 
 from amalgam_rel.generation.open_class import OpenSlots
 from amalgam_rel.generation.word_repeats import Repeats
-from amalgam_rel.generation.word_units import is_letter_unit
 from amalgam_rel.generation.word_steps import Boost, DenseFields, PromptPlan, add_boosts, field_lifts, lifts
 
 _MOD = (1 << 61) - 1
@@ -390,14 +392,6 @@ class WordNGramLM(torch.nn.Module):
         return cls(settings, tensors["unigrams"], tables, tensors["support"].bool(),
                    OpenSlots.from_tensors(tensors, len(settings["tags"])),
                    Repeats.from_tensors(tensors, len(settings["tags"]), settings["vocab_size"]))
-
-
-def word_tokens(tokenizer, size: int) -> np.ndarray:
-    """Per token id: a word of two letters or more (what :class:`.word_repeats.Repeats` watches)."""
-    words = np.zeros(size, dtype=bool)
-    special = set(tokenizer.all_special_ids)
-    words[[i for t, i in tokenizer.get_vocab().items() if len(t) > 1 and is_letter_unit(t) and i not in special]] = True
-    return words
 
 
 def is_word_ngram(path: str | Path) -> bool:

@@ -25,6 +25,8 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 
+from amalgam_rel.generation.word_units import is_letter_unit
+
 #: real rows per column whose values are counted and whose prompts the model writes for
 CALIBRATION_ROWS = 300
 SEED = 0
@@ -36,6 +38,15 @@ def lift(real: tuple[int, int], generated: tuple[int, int]) -> np.float32:
     words moves little), at most 1."""
     rate = [(r + 1) / (n + 1) for r, n in (real, generated)]
     return np.float32(min(0.0, np.log(rate[0] / rate[1])))
+
+
+def word_tokens(tokenizer, size: int) -> np.ndarray:
+    """Per token id: a word of two letters or more (what :class:`Repeats` watches)."""
+    words = np.zeros(size, dtype=bool)
+    special = set(tokenizer.all_special_ids)
+    words[[i for t, i in tokenizer.get_vocab().items()
+           if len(t) > 1 and is_letter_unit(t) and i not in special]] = True
+    return words
 
 
 def repeats_in(sequences: list[list[int]], words: np.ndarray) -> tuple[int, int]:
