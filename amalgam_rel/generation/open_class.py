@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -80,6 +81,7 @@ def column_languages(values: Iterable[str]) -> dict[str, float]:
     return {lang: round(n / kept, 6) for lang, n in sorted(chosen, key=lambda c: (-c[1], c[0]))}
 
 
+@lru_cache(maxsize=1)
 def _ranks() -> dict[str, str]:
     """Each common word -> the language that ranks it highest (the first of :data:`LANGUAGES` on a tie)."""
     best: dict[str, tuple[int, int, str]] = {}

@@ -98,6 +98,8 @@ class Repeats:
     def apply(self, logits: torch.Tensor, at: torch.Tensor, columns: list[int], histories: list[list[int]]) -> None:
         """``logits`` (in place, over the support whose places ``at`` gives): each word a row's
         value already holds gets its column's log-lift."""
+        if not self.lifts[sorted(set(columns))].any():  # the batch's columns repeat as real ones do
+            return
         rows, tokens, values = [], [], []
         for r, (column, history) in enumerate(zip(columns, histories)):
             lift = self.lifts[column]
