@@ -652,6 +652,8 @@ class TextFieldModel:
             if is_word_tokenizer(self.tokenizer_):  # the word model: each column writes its own tokens
                 words = None if plan.words is None else frozenset(plan.words)
                 allowed = column_token_ids(self.tokenizer_, words, plan.alphabet)
+                if words is not None:
+                    allowed |= _open_tokens(self.model_, self.tokenizer_, plan.tag)
                 vocabulary = byte_vocabulary(self.tokenizer_, allowed)
                 try:
                     self._generators[key] = constrained_generator(self._generators["outlines"], vocabulary, spec.output_type())
@@ -916,6 +918,14 @@ def _token_chars(tokenizer, model):
     counts = torch.zeros(size, dtype=torch.long)
     counts[: len(spelled)] = torch.tensor([token_characters(b) for b in spelled], dtype=torch.long)
     return counts
+
+
+def _open_tokens(model, tokenizer, tag: str) -> set[int]:
+    """The column's open-class tokens (:mod:`.open_class`): public words it writes where it
+    learned a rare one, which its constraint must let through."""
+    slots = getattr(model, "open", None)
+    column = getattr(model, "column_of", {}).get(tokenizer.convert_tokens_to_ids(tag))
+    return set() if slots is None or column is None else set(slots.tokens_of(column).tolist())
 
 
 def _vocab_rows(model) -> int:
