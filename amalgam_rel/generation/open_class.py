@@ -47,6 +47,22 @@ MIN_WORDS = 200
 #: the most common words of a language are its closed class (articles, pronouns, prepositions:
 #: "que", "the", "para"): a rare word's slot holds a name or a content word, never one of them
 CLOSED_CLASS = 150
+#: words never put into an open class: wordfreq's common words hold profanity and slurs, and a
+#: column of album titles read "Fuck Symphony". No package of such lists is installed, so these
+#: are the common ones of the lexicon's languages: a stem bars every word it starts, a word only
+#: itself (short ones, or ones other words start with: "cum" / "cumulative").
+OFFENSIVE_STEMS = (
+    "fuck", "shit", "cunt", "bitch", "whore", "nigg", "fagg", "porn", "dick", "cock", "pussy",
+    "asshole", "bastard", "retard", "dildo", "masturb", "orgasm", "penis", "vagina", "boob", "blowjob",
+    "scheiß", "scheiss", "arschloch", "wichs", "fotze", "merde", "putain", "salope", "connard", "enculé",
+    "puta", "mierda", "joder", "pendej", "cabrón", "gilipoll", "caralh", "buceta", "cazz", "stronz",
+    "vaffancul", "minchi", "kurw", "pierdol", "jeba", "chuj", "хуй", "пизд", "ебат", "ебан", "бляд", "orospu",
+    "neuk", "fitta", "kusipää", "vittu", "πουτάν", "γαμ",
+)
+OFFENSIVE_WORDS = frozenset({
+    "cum", "tits", "anal", "sex", "sexy", "slut", "sluts", "slutty", "rape", "raped", "nazi", "fick", "ficken", "hure", "arsch", "bite",
+    "coño", "porra", "foda", "merda", "kut", "lul", "kuk", "sik", "amk", "бля", "piča", "kurac", "jebem",
+})
 
 
 @dataclass(frozen=True)
@@ -105,6 +121,15 @@ def rare_shapes(values: Iterable[str], words: frozenset[str], min_rows: int) -> 
     return tuple(s for s in CASE_SHAPES if rows[s] >= min_rows), holding
 
 
+def offensive(word: str) -> bool:
+    """Whether a (lowercase) public word is profanity or a slur: never an open-class word.
+
+    >>> offensive("fucking"), offensive("cum"), offensive("cumulative"), offensive("night")
+    (True, True, False, False)
+    """
+    return word in OFFENSIVE_WORDS or word.startswith(OFFENSIVE_STEMS)
+
+
 def open_class(values: list[str], words: frozenset[str], min_rows: int) -> OpenClass | None:
     """The open class of a column (``values``: its real values; ``words``: the words it may
     write); None where it has no rare words of a shape that ``min_rows`` rows hold, or its words
@@ -119,7 +144,7 @@ def open_class(values: list[str], words: frozenset[str], min_rows: int) -> OpenC
     weight: dict[str, float] = {}
     for language, share in languages.items():
         listed = [(w, f) for w, f in common_words()[language][CLOSED_CLASS:]
-                  if len(w) > 1 and w not in known]
+                  if len(w) > 1 and w not in known and not offensive(w)]
         total = sum(f for _, f in listed)
         for w, f in listed:
             weight[w] = weight.get(w, 0.0) + share * f / total

@@ -126,3 +126,14 @@ def test_a_model_that_loops_is_calibrated_to_repeat_as_rarely_as_real_values():
     assert again.lifts.tolist() == calibrated.lifts.tolist()  # a fixed seed: the same lifts
     honest = [([2], 0, [3, 3]), ([2], 0, [3, 3, 3])] * 20  # real values repeat as much: left alone
     assert Repeats.calibrated(_Looping(), honest, words, barred=[1, 2]).lifts[0] == 0
+
+
+def test_no_profanity_in_an_open_class():
+    # wordfreq's common English words hold "fuck" and "shit": a title column wrote "Fuck Symphony"
+    from amalgam_rel.generation.open_class import offensive, open_class
+
+    values = [f"The {w} Qx{i}vz" for i, w in enumerate(["Night", "Love", "Song", "Dream"] * 50)]
+    slots = open_class(values, frozenset({"The", "Night", "Love", "Song", "Dream"}), min_rows=2)
+    english = [w for w, _ in common_words()["en"][CLOSED_CLASS:]]
+    assert any(offensive(w) for w in english)  # the list the class is drawn from holds some
+    assert len(slots.forms) >= MIN_WORDS and not any(offensive(f.lower()) for f in slots.forms)
