@@ -10,16 +10,18 @@ the context they see), so children point only at kept keys and keep their cardin
 
 A table is kept when all of these hold (:func:`choose_reference_tables`):
 
-- another table's foreign key points at it, it has rows, and at most ``max_rows`` (1,000);
-- it is small next to what points at it: its rows are at most the square root of the rows
-  pointing at it (genres: 25 rows, 3,503 tracks, sqrt 59; albums: 347 rows for the same tracks,
-  an entity, not a lookup; TPC-H regions: 5 rows, 25 nations), *or* it is named by public
+- it has rows, and at most ``max_rows`` (1,000);
+- it is small next to what points at it: another table's foreign key points at it and its rows
+  are at most the square root of the rows pointing at it (genres: 25 rows, 3,503 tracks, sqrt
+  59; albums: 347 rows for the same tracks, an entity, not a lookup; TPC-H regions: 5 rows, 25
+  nations), *or* it is named by public
   reference data (:func:`public_lookups`): a column names its rows (a distinct value on at least
   90 % of them; not a foreign key) and at least 80 % of those names are in a public gazetteer
   (countries and their ISO codes, continents, languages, currencies, states:
   :mod:`~amalgam_rel.generation.semantic.gazetteer`). World's 239 countries under 5,063 cities
-  and languages (sqrt 71) are kept so: 97 % of their names are public. An entity table (albums,
-  a shop's 120 products) has no such column;
+  and languages (sqrt 71) are kept so: 97 % of their names are public, and so is a table of
+  public names nothing points at (northwind's ``us_states``). An entity table (albums, a shop's
+  120 products) has no such column;
 - no column of it is person-like (a name of a person, an e-mail, a phone, an address...);
 - the user did not opt it out (``--synthesize``);
 - under ``--epsilon``: the user declared it public (``--public``); the size and gazetteer tests
@@ -111,6 +113,7 @@ def choose_reference_tables(plan: DatabasePlan, options: ReferenceOptions, count
     kept: list[str] = []
     for key in _candidates(plan, options, counts):
         table = db.table(key)
+        # (nothing points at it: sqrt(0) rows, so only public data or a --public table is kept)
         if options.private and key not in options.public:
             continue
         pointed = sum(db.table(fk.table).row_count or 0 for fk in db.referencing(key) if fk.table != key)
@@ -123,11 +126,10 @@ def choose_reference_tables(plan: DatabasePlan, options: ReferenceOptions, count
 
 
 def _candidates(plan: DatabasePlan, options: ReferenceOptions, counts: dict[str, int]) -> list[str]:
-    """Tables another table points at, with rows, at most ``max_rows``, not opted out."""
+    """Tables with rows, at most ``max_rows``, not opted out."""
     db = plan.db
     return [key for key in plan.graph.order
-            if any(fk.table != key for fk in db.referencing(key)) and key not in options.synthesize
-            and 0 < counts.get(key, db.table(key).row_count or 0) <= options.max_rows]
+            if key not in options.synthesize and 0 < counts.get(key, db.table(key).row_count or 0) <= options.max_rows]
 
 
 def public_lookups(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, options: ReferenceOptions) -> frozenset[str]:
