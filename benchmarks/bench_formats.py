@@ -17,8 +17,9 @@ import argparse
 import re
 from collections import Counter
 
-import duckdb
 
+
+from amalgam_rel.connection import connect
 from amalgam_rel.generation.semantic.detect import semantic_type
 from amalgam_rel.generation.semantic.formats import mask
 from amalgam_rel.schema.types import Kind
@@ -71,12 +72,12 @@ def main(argv=None) -> None:
     parser.add_argument("real")
     parser.add_argument("synth", nargs="+")
     args = parser.parse_args(argv)
-    real = duckdb.connect(args.real, read_only=True)
+    real = connect(args.real, read_only=True)
     found = columns(real)
     print("| column | type | run | in_real | mask_tv | shape_tv | copies | distinct real / synth |")
     print("|---|---|---|---|---|---|---|---|")
     for path in args.synth:
-        synth = duckdb.connect(path, read_only=True)
+        synth = connect(path, read_only=True)
         for table, name, kind in found:
             query = f'SELECT "{name}" FROM "{table}" WHERE "{name}" IS NOT NULL'
             s = scores([str(r[0]) for r in real.execute(query).fetchall()],
