@@ -17,8 +17,6 @@ import argparse
 import re
 from collections import Counter
 
-
-
 from amalgam_rel.connection import connect
 from amalgam_rel.generation.semantic.detect import semantic_type
 from amalgam_rel.generation.semantic.formats import mask
