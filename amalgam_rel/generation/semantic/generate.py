@@ -94,10 +94,10 @@ def generate(columns: Sequence[SemanticColumn], locales: Sequence[str], rng: np.
     for c in columns:
         if c.pooled:
             held = present.get(c.column, np.ones(n, dtype=bool))
-            sizes[c.column] = (held, pool_sizes(c.repeat.distinct, Counter(codes[held].tolist())))
+            sizes[c.column] = (held, pool_sizes(c.repeat.distinct, Counter(codes[held].tolist())), set())
     for locale in sorted(set(locales)):
         rows = np.flatnonzero(codes == locale)
-        pools = {column: _Pool(size.get(locale, 1), held[rows]) for column, (held, size) in sizes.items()}
+        pools = {column: _Pool(size.get(locale, 1), held[rows], taken) for column, (held, size, taken) in sizes.items()}
         values = _rows(columns, locale, len(rows), rng, [origins[i] for i in rows], pools)
         for c in columns:
             for i, v in zip(rows, values[c.column]):
@@ -109,10 +109,12 @@ def generate(columns: Sequence[SemanticColumn], locales: Sequence[str], rng: np.
 
 @dataclass(frozen=True)
 class _Pool:
-    """A pooled column in one locale: its pool's size, and which of the locale's rows hold a value."""
+    """A pooled column in one locale: its pool's size, which of the locale's rows hold a value,
+    and the values other locales' pools hold (shared by all locales, filled as they go)."""
 
     size: int
     present: np.ndarray
+    taken: set
 
 
 def _rows(columns: Sequence[SemanticColumn], locale: str, n: int, rng: np.random.Generator,
@@ -173,8 +175,10 @@ def _from_pools(columns: Sequence[SemanticColumn], locale: str, n: int, rng: np.
         made = _rows(plain, locale, k, rng, member_origins)
         here = np.full(k, locale, dtype=object)
         rep = np.arange(k)
-        for c in plain:  # each place within its column's bounds, and apart, before rows share it
-            made[c.column] = _fitted(replace(c, unique=True), made[c.column], here, member_origins, rng, number=False)
+        for c in plain:  # each place apart from the others (here and in other locales), in bounds, before rows share it
+            made[c.column] = _apart(c, made[c.column], pools[c.column].taken, locale, member_origins, rng)
+            made[c.column] = _fitted(c, made[c.column], here, member_origins, rng)
+            pools[c.column].taken.update(made[c.column])
         for c in members:
             if pools[c.column].size < len(np.unique(rep)):
                 rep = coarsen(rep, labels, pools[c.column].size, c.repeat.top)
@@ -301,10 +305,27 @@ def _ascii(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", plain)
 
 
-def _fitted(c: SemanticColumn, values: list, locales: np.ndarray, origins: list, rng: np.random.Generator,
-            number: bool = True) -> list:
+def _apart(c: SemanticColumn, values: list, taken: set, locale: str, origins: list,
+           rng: np.random.Generator) -> list:
+    """Pool members drawn again (a few rounds) while they repeat another member or a value of
+    ``taken``: one name, one place (``AL`` is Alabama or Alagoas, not both); a short list may keep some."""
+    for _ in range(_REDRAWS):
+        seen, bad = set(taken), []
+        for i, v in enumerate(values):
+            if v in seen:
+                bad.append(i)
+            seen.add(v)
+        if not bad:
+            break
+        fresh = _rows([c], locale, len(bad), rng, [origins[i] for i in bad])[c.column]
+        for i, v in zip(bad, fresh):
+            values[i] = v
+    return values
+
+
+def _fitted(c: SemanticColumn, values: list, locales: np.ndarray, origins: list, rng: np.random.Generator) -> list:
     """``values`` within the column's length bounds and, if UNIQUE, without repeats: the rows
-    off are drawn again (in their locale), then cut or (where ``number``) numbered."""
+    off are drawn again (in their locale), then cut or numbered."""
     for _ in range(_REDRAWS):
         bad = _offending(c, values)
         if not bad:
@@ -316,7 +337,7 @@ def _fitted(c: SemanticColumn, values: list, locales: np.ndarray, origins: list,
                 values[i] = v
     if c.max_length is not None:
         values = [v[:c.max_length] if v is not None else None for v in values]
-    if c.unique and number:
+    if c.unique:
         seen: set[str] = set()
         for i, v in enumerate(values):
             k = 1
