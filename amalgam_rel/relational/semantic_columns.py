@@ -7,7 +7,8 @@ than country or language leaves both the language model and the table model's ca
 person's name must never be drawn from real names): the table model keeps only its NULLs and
 length (``~name``), jointly with the row. Country and language columns stay in the table model
 and give each row its locale. Phone and postcode columns also keep the formats their real values
-share (:func:`with_formats`: ``+1 (###) ###-####``, per country). At sample time
+share (:func:`with_formats`: ``+1 (###) ###-####``, per country), and place and company columns
+how often their values repeat (:func:`with_repeats`: 8 employees in 3 cities). At sample time
 (:func:`fill_semantic`) every such column is filled from Faker
 (:mod:`amalgam_rel.generation.semantic.generate`) in the row's locale, or from those formats; the
 share of values equal to a real value of the column (Faker's coincidences) is counted where the
@@ -39,6 +40,7 @@ from amalgam_rel.generation.semantic.detect import TYPES, semantic_type
 from amalgam_rel.generation.semantic.formats import learn_formats
 from amalgam_rel.generation.semantic.generate import SemanticColumn, generate
 from amalgam_rel.generation.semantic.locales import DRAWN, FALLBACK, describe, locale_of
+from amalgam_rel.generation.semantic.pools import group_of, learn_repeat
 from amalgam_rel.schema.model import Column, Database, Table  # noqa: F401 - Column: the doctest
 from amalgam_rel.schema.sidecar import read_sidecar
 from amalgam_rel.schema.types import Kind, SqlType
@@ -183,8 +185,8 @@ def find_semantic_columns(ft, frames, fitted, options) -> None:
     strings = [c.name for c in ft.table.columns if c.type.kind is Kind.STRING and c.name in frame.column_names]
     samples = None if private else {c: _spread(frame.column(c)) for c in strings}
     shares = {} if private or frame.num_rows == 0 else {c: frame.column(c).null_count / frame.num_rows for c in strings}
-    ft.semantic = with_formats(detect_table(ft.table, samples, options.semantic_overrides, taken=taken,
-                                            null_shares=shares), frame)
+    found = detect_table(ft.table, samples, options.semantic_overrides, taken=taken, null_shares=shares)
+    ft.semantic = with_repeats(with_formats(found, frame), frame, ft.table)
     if not private:
         ft.semantic_real = {c: frozenset(frame.column(c).drop_null().to_pylist()) for c in ft.semantic.names}
 
@@ -204,6 +206,19 @@ def with_formats(s: Semantics, frame: pa.Table) -> Semantics:
             letters, cover = _FORMATTED[c.type]
             values = frame.column(c.column).take(rows).to_pylist()
             c = replace(c, formats=learn_formats(values, origins, letters=letters, min_cover=cover))
+        columns.append(c)
+    return replace(s, columns=tuple(columns))
+
+
+def with_repeats(s: Semantics, frame: pa.Table, table: Table) -> Semantics:
+    """``s`` with how often the values of its place and company columns repeat
+    (:func:`~amalgam_rel.generation.semantic.pools.learn_repeat`: shares only, no value), read off
+    all of ``frame``. A column of a UNIQUE set is left fresh per row: repeats there are errors."""
+    keyed = {c for unique in table.unique_sets() for c in unique}
+    columns = []
+    for c in s.columns:
+        if c.column in frame.column_names and c.column not in keyed and not c.unique and group_of(c.type) is not None:
+            c = replace(c, repeat=learn_repeat(frame.column(c.column).to_pylist()))
         columns.append(c)
     return replace(s, columns=tuple(columns))
 
@@ -260,8 +275,8 @@ def fill_semantic(d) -> None:
     else:
         locales = row_locales(d.values.get(s.locale) if s.locale else None, s.locale_type, d.n)
     origins = _listed(d.values[s.locale]) if s.locale and not s.drawn_locale and s.locale in d.values else None
-    generated = generate(s.columns, locales, d.rng, origins)
     presence = {c.column: _present(d, c.column, c.null_share) for c in s.columns}
+    generated = generate(s.columns, locales, d.rng, origins, presence)
     _apart_in_unique_sets(d, s, generated, presence, locales, origins)
     for c in s.columns:
         values = pa.array(generated[c.column], pa.string())

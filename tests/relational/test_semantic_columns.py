@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -178,6 +180,7 @@ def test_a_unique_set_of_generated_columns_holds(tmp_path):
                   {"shop": {"id": np.arange(n), "State": np.repeat(["Ohio", "Utah", "Iowa"], 20),
                             "City": np.tile(CITY_NAMES, 3), "size": rng.integers(1, 9, n)}})
     model = DatabaseModel(seed=1, iters=ITERS).fit(real)
+    assert [c.repeat for c in model.tables_["shop"].semantic.columns] == [None, None]  # repeats there are errors
     out = tmp_path / "synth.duckdb"
     model.sample(out, scale=40)
     assert query(out, "SELECT count(*), count(DISTINCT (State, City)) FROM shop WHERE State IS NOT NULL AND City IS NOT NULL") \
@@ -218,3 +221,36 @@ def test_phones_and_postcodes_are_written_in_each_countrys_real_formats(tmp_path
     model.save(tmp_path / "m")  # the masks are saved with the model: the loaded one writes the same rows
     DatabaseModel.load(tmp_path / "m").sample(tmp_path / "again.duckdb", seed=2)
     assert query(tmp_path / "again.duckdb", "SELECT Country, Phone, PostalCode FROM contact ORDER BY id") == rows
+
+
+
+def test_places_repeat_as_the_real_ones_do_and_old_models_load(tmp_path):
+    # 40 employees in 3 cities of one state; the postcodes all differ
+    n = 40
+    rng = np.random.default_rng(3)
+    city = rng.permutation(["Frobville"] * 25 + ["Narkstadt"] * 10 + ["Quillport"] * 5)
+    real = create(tmp_path / "staff.duckdb", "CREATE TABLE staff (id INTEGER PRIMARY KEY, Country VARCHAR NOT NULL, "
+                  "City VARCHAR NOT NULL, State VARCHAR NOT NULL, PostalCode VARCHAR NOT NULL, age INTEGER)",
+                  {"staff": {"id": np.arange(n), "Country": ["USA"] * n, "City": city, "State": ["Zedland"] * n,
+                             "PostalCode": [f"{10000 + i}" for i in range(n)], "age": rng.integers(20, 60, n)}})
+    model = DatabaseModel(seed=1, iters=ITERS).fit(real)
+    repeats = {c.column: c.repeat for c in model.tables_["staff"].semantic.columns}
+    assert repeats["City"].distinct == 3 / 40 and repeats["City"].top == (25 / 40, 10 / 40, 5 / 40)
+    assert repeats["PostalCode"] is None
+    out = tmp_path / "synth.duckdb"
+    model.sample(out, seed=2)
+    rows = query(out, "SELECT City, State, PostalCode FROM staff")
+    cities = sorted(Counter(r[0] for r in rows).values(), reverse=True)
+    assert cities == [25, 10, 5] and len({r[1] for r in rows}) == 1
+    assert len({r[2] for r in rows}) > 30  # a column whose real values do not repeat stays fresh per row
+    assert not {r[0] for r in rows} & {"Frobville", "Narkstadt", "Quillport"}
+    model.save(tmp_path / "m")
+    saved = (tmp_path / "m" / "model.json").read_text()
+    assert "repeat" in saved and not any(c in saved for c in ("Frobville", "Narkstadt", "Quillport", "Zedland"))
+    # a model saved before repeats were learned has none: each row a fresh place, as then
+    doc = json.loads(saved)
+    for column in next(t for t in doc["tables"] if t["key"] == "staff")["semantic"]["columns"]:
+        del column["repeat"]
+    (tmp_path / "m" / "model.json").write_text(json.dumps(doc))
+    DatabaseModel.load(tmp_path / "m").sample(tmp_path / "old.duckdb", seed=2)
+    assert query(tmp_path / "old.duckdb", "SELECT count(DISTINCT City) FROM staff")[0][0] > 30

@@ -27,7 +27,8 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 import numpy as np
@@ -36,6 +37,7 @@ from faker import Faker
 from amalgam_rel.generation.semantic.detect import TYPES
 from amalgam_rel.generation.semantic.formats import Masks, fill_formats
 from amalgam_rel.generation.semantic.locales import FALLBACK
+from amalgam_rel.generation.semantic.pools import POOLED, Repeat, coarsen, group_of, pool_sizes, row_labels
 
 _REDRAWS = 5  # rounds of fresh values for rows too long or repeated, before cutting or numbering
 # free-mail domains worldwide (shares roughly as seen in e-mail lists), then the locale's own
@@ -54,7 +56,8 @@ class SemanticColumn:
     """A column to fill: its name, semantic type (:data:`~.detect.TYPES`), length bounds,
     uniqueness, and ``style``, the format its real values have (``abbr`` states, ``hex32`` hashes,
     ``bcrypt``, ``ipv6``; empty: the type's usual one); ``formats``: the masks its real phone
-    numbers or postcodes share (:mod:`.formats`; empty: Faker's formats)."""
+    numbers or postcodes share (:mod:`.formats`; empty: Faker's formats); ``repeat``: how often
+    its real places or companies repeat (:mod:`.pools`; None: a fresh one per row)."""
 
     column: str
     type: str
@@ -64,6 +67,12 @@ class SemanticColumn:
     style: str = ""
     null_share: float = 0.0  # of real rows, NULL: used where the table model gives no NULLs of its own
     formats: tuple[Masks, ...] = ()
+    repeat: Repeat | None = None
+
+    @property
+    def pooled(self) -> bool:
+        """Whether rows share values from a pool (a place or company column whose values repeat)."""
+        return self.repeat is not None and not self.unique and group_of(self.type) is not None
 
     def __post_init__(self):
         if self.type not in TYPES or TYPES[self.type].locale_source:
@@ -71,17 +80,25 @@ class SemanticColumn:
 
 
 def generate(columns: Sequence[SemanticColumn], locales: Sequence[str], rng: np.random.Generator,
-             origins: Sequence[object] | None = None) -> dict[str, list]:
+             origins: Sequence[object] | None = None, present: dict[str, np.ndarray] | None = None) -> dict[str, list]:
     """``{column: values}`` for ``len(locales)`` rows, row ``i`` in locale ``locales[i]``;
     ``origins[i]``: the value its locale was read from (its country), which picks the formats of
-    that country's real rows (:attr:`SemanticColumn.formats`)."""
+    that country's real rows (:attr:`SemanticColumn.formats`); ``present[column]``: the rows that
+    will hold a value (the rest become NULL), which pooled columns share their pool among."""
     n = len(locales)
     out = {c.column: [None] * n for c in columns}
     codes = np.asarray(locales, dtype=object)
     origins = [None] * n if origins is None else list(origins)
+    present = present or {}
+    sizes = {}
+    for c in columns:
+        if c.pooled:
+            held = present.get(c.column, np.ones(n, dtype=bool))
+            sizes[c.column] = (held, pool_sizes(c.repeat.distinct, Counter(codes[held].tolist())), set())
     for locale in sorted(set(locales)):
         rows = np.flatnonzero(codes == locale)
-        values = _rows(columns, locale, len(rows), rng, [origins[i] for i in rows])
+        pools = {column: _Pool(size.get(locale, 1), held[rows], taken) for column, (held, size, taken) in sizes.items()}
+        values = _rows(columns, locale, len(rows), rng, [origins[i] for i in rows], pools)
         for c in columns:
             for i, v in zip(rows, values[c.column]):
                 out[c.column][i] = v
@@ -90,15 +107,31 @@ def generate(columns: Sequence[SemanticColumn], locales: Sequence[str], rng: np.
     return out
 
 
+@dataclass(frozen=True)
+class _Pool:
+    """A pooled column in one locale: its pool's size, which of the locale's rows hold a value,
+    and the values other locales' pools hold (shared by all locales, filled as they go)."""
+
+    size: int
+    present: np.ndarray
+    taken: set
+
+
 def _rows(columns: Sequence[SemanticColumn], locale: str, n: int, rng: np.random.Generator,
-          origins: list) -> dict[str, list]:
-    """``n`` rows of one locale: each column's values, the row's fields agreeing with each other."""
+          origins: list, pools: dict[str, _Pool] | None = None) -> dict[str, list]:
+    """``n`` rows of one locale: each column's values, the row's fields agreeing with each other;
+    ``pools``: the pool size of each pooled column (:func:`_from_pools`)."""
+    pooled = _from_pools(columns, locale, n, rng, origins, pools) if pools else {}
     fake = _faker(locale)
     fake.seed_instance(int(rng.integers(2**63)))
     types = {c.type for c in columns}
     first, last = _names(fake, n, rng) if types & {"first_name", "last_name", "full_name", "email", "username"} \
         else ([], [])
-    company = [fake.company() for _ in range(n)] if types & {"company", "url"} else [None] * n
+    employer = next((c.column for c in columns if c.type == "company" and c.column in pooled), None)
+    if employer is not None:  # e-mails and web sites go with the row's own (pooled) company
+        company = pooled[employer]
+    else:
+        company = [fake.company() for _ in range(n)] if types & {"company", "url"} else [None] * n
     made: dict[str, list] = {"first_name": first, "last_name": last, "company": company}
     if "full_name" in types:
         made["full_name"] = [f"{b}{_SPACE.get(locale[:2], ' ')}{a}" if locale.startswith(_FAMILY_FIRST) else f"{a} {b}"
@@ -111,7 +144,45 @@ def _rows(columns: Sequence[SemanticColumn], locale: str, n: int, rng: np.random
         made["url"] = [f"https://www.{_company_domain(c, fake)}/" for c in company]
     out = {}
     for c in columns:
-        out[c.column] = made[c.type] if c.type in made else _column(fake, c, n, rng, origins)
+        if c.column in pooled:
+            out[c.column] = pooled[c.column]
+        else:
+            out[c.column] = made[c.type] if c.type in made else _column(fake, c, n, rng, origins)
+    return out
+
+
+def _from_pools(columns: Sequence[SemanticColumn], locale: str, n: int, rng: np.random.Generator,
+                origins: list, pools: dict[str, _Pool]) -> dict[str, list]:
+    """The pooled columns' values of ``n`` rows: per group (places, companies) a pool of whole
+    places made together, as many as the finest column's pool size; rows take pool members as
+    often as :func:`~.pools.row_labels` says; coarser columns (a state over cities) take the
+    values of one member of their group (:func:`~.pools.coarsen`), so a city keeps its state.
+    Rows left NULL take the first member: the pool is shared among the rows holding a value."""
+    out: dict[str, list] = {}
+    for group in POOLED:
+        members = sorted((c for c in columns if c.column in pools and group_of(c.type) == group),
+                         key=lambda c: -c.repeat.distinct)  # finest first
+        if not members:
+            continue
+        finest = pools[members[0].column]
+        labels = np.zeros(n, dtype=np.int64)
+        held = np.flatnonzero(finest.present)
+        labels[held] = row_labels(len(held), finest.size, members[0].repeat.top, rng)
+        k = int(labels.max()) + 1
+        first_rows = np.unique(labels, return_index=True)[1]
+        member_origins = [origins[i] for i in first_rows]
+        plain = [replace(c, repeat=None) for c in members]
+        made = _rows(plain, locale, k, rng, member_origins)
+        here = np.full(k, locale, dtype=object)
+        rep = np.arange(k)
+        for c in plain:  # each place apart from the others (here and in other locales), in bounds, before rows share it
+            made[c.column] = _apart(c, made[c.column], pools[c.column].taken, locale, member_origins, rng)
+            made[c.column] = _fitted(c, made[c.column], here, member_origins, rng)
+            pools[c.column].taken.update(made[c.column])
+        for c in members:
+            if pools[c.column].size < len(np.unique(rep)):
+                rep = coarsen(rep, labels, pools[c.column].size, c.repeat.top)
+            out[c.column] = [made[c.column][rep[j]] for j in labels]
     return out
 
 
@@ -232,6 +303,24 @@ def _ascii(text: str) -> str:
     """Lower-case ASCII letters and digits of ``text`` (accents dropped: ``Gonçalves`` -> ``goncalves``)."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]", "", plain)
+
+
+def _apart(c: SemanticColumn, values: list, taken: set, locale: str, origins: list,
+           rng: np.random.Generator) -> list:
+    """Pool members drawn again (a few rounds) while they repeat another member or a value of
+    ``taken``: one name, one place (``AL`` is Alabama or Alagoas, not both); a short list may keep some."""
+    for _ in range(_REDRAWS):
+        seen, bad = set(taken), []
+        for i, v in enumerate(values):
+            if v in seen:
+                bad.append(i)
+            seen.add(v)
+        if not bad:
+            break
+        fresh = _rows([c], locale, len(bad), rng, [origins[i] for i in bad])[c.column]
+        for i, v in zip(bad, fresh):
+            values[i] = v
+    return values
 
 
 def _fitted(c: SemanticColumn, values: list, locales: np.ndarray, origins: list, rng: np.random.Generator) -> list:
