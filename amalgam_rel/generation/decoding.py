@@ -36,6 +36,8 @@ import sys
 import numpy as np
 import torch
 
+from amalgam_rel.generation.masking import bitmask_kernel
+
 # forward(input_ids, attention_mask, position_ids, past_key_values=DynamicCache) as GPT-2's
 ARCHITECTURES = frozenset({"gpt2", "llama", "mistral", "qwen2"})
 # Once a row with a length floor has reached it, its end tokens weigh this much more: the lengths
@@ -100,8 +102,7 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
     letter, so that word tokens never run together into a word no token spells; with
     ``tidy_spaces``, no whitespace first, twice in a row or last.
     """
-    from outlines_core.kernels.torch import apply_token_bitmask_inplace
-    from transformers import DynamicCache
+    from outlines_core import Guide
 
     config = model.generation_config
     given = config.eos_token_id if config.eos_token_id is not None else model.config.eos_token_id
@@ -113,9 +114,9 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
         return input_ids, [False] * batch
     mask = attention_mask.to(device)
     positions = (mask.long().cumsum(-1) - 1).clamp(min=0)
-    cache = DynamicCache()
     # a counted n-gram model (``full_context``) reads the whole sequence at every step, no cache
     full = getattr(model, "full_context", False)
+    cache = None if full else _new_cache()
     with_cache = {"compact": True} if full else {_cache_argument(model): cache}
     sequences = input_ids
     out = model(input_ids=input_ids, attention_mask=mask, position_ids=positions, use_cache=True, **with_cache)
@@ -123,8 +124,9 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
     # a model may give logits over some tokens only (``support``: their ids, ascending)
     support = getattr(out, "support", None)
     width = model.config.vocab_size if support is not None else logits.shape[1]
-    processor._setup(batch, width)  # fresh guides, one per row
-    guides = processor._guides
+    # fresh guides, one per row (outlines' ``_setup`` would also import its compiled mask kernel)
+    guides = processor._guides = [Guide(processor.index) for _ in range(batch)]
+    apply_token_bitmask_inplace = bitmask_kernel() if support is None else None
     bitmasks = torch.full((batch, (width + 31) // 32), -1, dtype=torch.int32)
     mask_at, words = bitmasks.data_ptr(), bitmasks.shape[1]
     row_bytes = 4 * words
@@ -192,6 +194,12 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
         logits = out.logits[:, -1, :].float()
         support = getattr(out, "support", None)
     return torch.cat([input_ids.cpu(), generated[:, :steps]], dim=1), finished
+
+
+def _new_cache():
+    from transformers import DynamicCache
+
+    return DynamicCache()
 
 
 def _allowed(bitmasks: torch.Tensor, support: torch.Tensor) -> torch.Tensor:

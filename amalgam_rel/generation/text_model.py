@@ -632,11 +632,9 @@ class TextFieldModel:
         common = shape is not None and shape != "K*"
         key = (plan.table, plan.column, shape if common else None)
         if key not in self._generators:
-            import outlines
-
             prepare_outlines()
             if "outlines" not in self._generators:
-                self._generators["outlines"] = outlines.from_transformers(self.model_, self.tokenizer_)
+                self._generators["outlines"] = _outlines_model(self.model_, self.tokenizer_)
                 # the index spells tokens in bytes: outlines' own spelling loses partial characters
                 self._generators["vocabulary"] = byte_vocabulary(self.tokenizer_)
                 if self.llm is None or supports(self.model_):  # other architectures keep transformers' loop
@@ -916,6 +914,20 @@ def _token_chars(tokenizer, model):
     counts = torch.zeros(size, dtype=torch.long)
     counts[: len(spelled)] = torch.tensor([token_characters(b) for b in spelled], dtype=torch.long)
     return counts
+
+
+def _outlines_model(model, tokenizer):
+    """``outlines.from_transformers(model, tokenizer)`` for a tokenizer, without its test for a
+    multimodal processor: importing transformers' ``ProcessorMixin`` loads its modeling modules
+    (~2.5 s of every run, for a class the default model never has)."""
+    from outlines.models.transformers import Transformers
+    from transformers import PreTrainedTokenizer, PreTrainedTokenizerFast
+
+    if isinstance(tokenizer, (PreTrainedTokenizer, PreTrainedTokenizerFast)):
+        return Transformers(model, tokenizer)
+    import outlines
+
+    return outlines.from_transformers(model, tokenizer)
 
 
 def _vocab_rows(model) -> int:

@@ -86,8 +86,16 @@ def constrained_generator(model, vocabulary: Vocabulary, output_type):
     from outlines.types.dsl import python_types_to_terms, to_regex
     from outlines_core import Index
 
+    from amalgam_rel.generation.decoding import fast_generation
+
     regex = to_regex(python_types_to_terms(output_type))
-    processor = OutlinesCoreLogitsProcessor(Index(regex, vocabulary), model.tensor_library_name)
+    index = Index(regex, vocabulary)
+    if not isinstance(model.model, fast_generation):
+        return SteerableGenerator.from_processor(model, OutlinesCoreLogitsProcessor(index, model.tensor_library_name))
+    # our own loop (.decoding) reads the processor's index and makes the guides itself; outlines'
+    # constructor would import torch._dynamo (~1.4 s a run) only to quiet torch.compile, never run here
+    processor = OutlinesCoreLogitsProcessor.__new__(OutlinesCoreLogitsProcessor)
+    processor.index, processor.tensor_library_name, processor.is_first_token = index, model.tensor_library_name, True
     return SteerableGenerator.from_processor(model, processor)
 
 
