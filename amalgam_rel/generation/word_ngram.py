@@ -25,7 +25,6 @@ machine. The model is a ``torch.nn.Module`` whose ``forward`` reads whole sequen
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -33,10 +32,9 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
+from amalgam_rel.generation.word_counts import context_hash as _hash, count_contexts
 from amalgam_rel.generation.word_steps import Boost, DenseFields, PromptPlan, add_boosts, field_lifts, lifts
 
-_MOD = (1 << 61) - 1
-_MUL = 1_000_003
 ORDER = 3  # words: two words of history (characters of a code: see CHAR_ORDER)
 CHAR_ORDER = 5
 DISCOUNT = 0.75
@@ -54,13 +52,6 @@ WEIGHTS = "model.safetensors"
 MODEL_TYPE = "amalgam-words"
 
 
-def _hash(*parts: int) -> int:
-    h = 0
-    for p in parts:
-        h = (h * _MUL + p + 1) % _MOD
-    return h
-
-
 class _Table:
     """Counts keyed by a context hash: sorted keys, and per key a slice of (token, count)."""
 
@@ -68,18 +59,6 @@ class _Table:
         self.keys, self.starts, self.tokens, self.counts = keys, starts, tokens, counts
         self.totals = np.add.reduceat(counts, starts[:-1]) if len(keys) else np.zeros(0)
         self.distinct = np.diff(starts)
-
-    @classmethod
-    def of(cls, counts: dict[int, Counter]) -> _Table:
-        keys = np.array(sorted(counts), dtype=np.int64)
-        starts, tokens, values = [0], [], []
-        for k in keys.tolist():
-            items = sorted(counts[k].items())
-            tokens += [t for t, _ in items]
-            values += [n for _, n in items]
-            starts.append(len(tokens))
-        return cls(keys, np.array(starts, dtype=np.int64), np.array(tokens, dtype=np.int64),
-                   np.array(values, dtype=np.float32))
 
     def find(self, queries: np.ndarray) -> np.ndarray:
         """Index of each query key, -1 where absent."""
@@ -150,32 +129,16 @@ class WordNGramLM(torch.nn.Module):
                     "tags": tag_ids, "separator": tokenizer.convert_tokens_to_ids(";"),
                     "orders": [CHAR_ORDER if t in by_character else ORDER for t in tags], "min_rows": min_rows}
         model = cls(settings, torch.zeros(0), {})
-        unigram = np.zeros((len(tags), settings["vocab_size"]), dtype=np.float64)
-        counts: dict[str, dict[int, Counter]] = {}
-        field_rows: Counter[int] = Counter()
-        position_field: dict[int, int] = {}
         prompts = tokenizer([p for p, _ in examples], add_special_tokens=False)["input_ids"]
-        for ids, (_, target) in zip(prompts, examples):
-            column = model.column_of.get(ids[-1]) if ids else None
-            if column is None:
-                continue
-            seen: set[tuple[str, int, int]] = set()
-            sequence = list(target) + [settings["eos"]]
-            fields = model._prompt_fields(ids, column)
-            field_rows.update(set(fields))
-            for position, token in enumerate(sequence):
-                for name, key in model._contexts(column, ids[-1], sequence[:position], fields, position):
-                    seen.add((name, key, token))
-                    if name == "position":
-                        position_field[key] = fields[0]
-            for token in set(sequence):
-                unigram[column, token] += sum(1 for t in sequence if t == token)
-            for name, key, token in seen:  # counted once per row: an entry needs min_rows rows
-                counts.setdefault(name, {}).setdefault(key, Counter())[token] += 1
-        kept = {name: {k: Counter({t: n for t, n in c.items() if n >= min_rows}) for k, c in table.items()
-                       if name.startswith("o") or field_rows[position_field.get(k, k)] >= MIN_FIELD_ROWS}
-                for name, table in counts.items()}
-        model.tables = {name: _Table.of({k: c for k, c in table.items() if c}) for name, table in kept.items()}
+        rows = [(ids, model.column_of[ids[-1]], target) for ids, (_, target) in zip(prompts, examples)
+                if ids and ids[-1] in model.column_of]
+        # counted in arrays (see .word_counts): each context once per row, so an entry needs min_rows rows
+        counted = count_contexts([c for _, c, _ in rows], [ids[-1] for ids, _, _ in rows],
+                                 [model._prompt_fields(ids, c) for ids, c, _ in rows],
+                                 [list(t) + [settings["eos"]] for _, _, t in rows], settings["orders"],
+                                 len(tags), settings["vocab_size"], MAX_POSITION)
+        model.tables = {name: _Table(*counted.kept(name, min_rows, MIN_FIELD_ROWS)) for name in counted.tables}
+        unigram = counted.unigram
         totals = unigram.sum(axis=1, keepdims=True)
         smoothed = (unigram + UNIGRAM_FLOOR) / (totals + UNIGRAM_FLOOR * unigram.shape[1])
         model.unigrams = torch.from_numpy(smoothed.astype(np.float32))
@@ -203,17 +166,6 @@ class WordNGramLM(torch.nn.Module):
             fields.append(current)
             self._fields[key] = [_hash(column, i, *f) for i, f in enumerate(fields)]
         return self._fields[key]
-
-    def _contexts(self, column: int, tag: int, history: list[int], fields: list[int], position: int):
-        """(table, key) of every context the next token is counted under."""
-        order = self.settings["orders"][column]
-        padded = [tag] * (order - 1) + history
-        for o in range(2, order + 1):
-            yield f"o{o}", _hash(column, o, *padded[len(padded) - (o - 1):])
-        for f in fields:
-            yield "fields", f
-        if fields:
-            yield "position", _hash(fields[0], min(position, MAX_POSITION))
 
     # -- logits ---------------------------------------------------------------------------------
 
