@@ -189,8 +189,10 @@ class WordNGramLM(torch.nn.Module):
         plans = [self._plans[p] for p in prompts]
         histories = [ids[at + 1:] for ids, at in zip(rows, tag_at)]
         column_ids = torch.tensor([p.column for p in plans])
-        support, self._at, unigrams = self._support(tuple(sorted({p.column for p in plans})))
-        base = unigrams[column_ids]
+        columns = tuple(sorted({p.column for p in plans}))
+        support, self._at, unigrams = self._support(columns)
+        # one column (a batch is one column's): its unigrams broadcast, not gathered per row
+        base = unigrams[column_ids] if len(columns) > 1 else unigrams[columns[0]][None, :]
         # P_o = s_o + b_o P_(o-1) down to the unigram: the backoff weights multiply first, then
         # each order's discounted counts are added, scaled by the weights above it
         found = {o: self._found(self._ngram_keys(plans, histories, o), f"o{o}") for o in range(2, self._order + 1)}
