@@ -140,6 +140,7 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
     steps = 0
     finished = [True] * batch
     alive_ids = torch.arange(batch)  # ``alive`` as a tensor: indexing by a list converts it each time
+    columns_of: tuple = (object(), None)  # (support, the end tokens' columns in it)
     for step in range(max_new_tokens):
         steps = step + 1
         for i, row in enumerate(alive):  # fill_next_token_bitmask's write, without its checks per row
@@ -147,8 +148,11 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
         if support is None:
             apply_token_bitmask_inplace(logits, bitmasks[: len(alive)].to(logits.device))
         else:
-            logits.masked_fill_(~_allowed(bitmasks[: len(alive)], support), float("-inf"))
-        end_cols = end_ids if support is None else _columns(support, end_ids)
+            # the barred tokens read straight from the inverted bits (a pass over the words, not the logits)
+            logits.masked_fill_(_allowed(~bitmasks[: len(alive)], support), float("-inf"))
+        if support is not columns_of[0]:  # a batch's steps share one support
+            columns_of = (support, end_ids if support is None else _columns(support, end_ids))
+        end_cols = columns_of[1]
         if short is not None:
             floor = short[alive_ids]
             early = written[alive_ids] < floor
@@ -254,7 +258,7 @@ def _draw(probs: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     passes a uniform draw. One random number per row, from ``generator`` on the CPU (the same
     numbers on any device); ``torch.multinomial`` and an exponential race cost 3-4x more at a
     few thousand tokens."""
-    cdf = probs.double().cumsum(dim=-1)
+    cdf = probs.cumsum(dim=-1, dtype=torch.float64)  # each probability made double, then summed
     u = torch.rand((probs.shape[0], 1), dtype=torch.float64, generator=generator).to(probs.device) * cdf[:, -1:]
     picked = torch.searchsorted(cdf, u, right=True).squeeze(1)
     # u * total may round up to the total itself: past the end, take the likeliest token
