@@ -276,8 +276,9 @@ def _check_has_rows(source: Path) -> None:
 
 def _print_kept(model) -> None:
     from amalgam_rel.relational.reference import kept_line
+    from amalgam_rel.relational.repoint import repointed_line
 
-    for line in filter(None, [kept_line(model.reference_)]):
+    for line in filter(None, [kept_line(model.reference_), repointed_line(model.db, model.reference_)]):
         err_console.print(line, highlight=False, markup=False)
 
 
@@ -392,7 +393,7 @@ def synth(
     schema = load_schema(source)
     parsed_rows = _check_sample_options(schema, scale, parsed_rows)
     privacy = _privacy_options(schema, epsilon, delta, max_children, epsilon_text) \
-        | reference_params(schema, synthesize, public, epsilon, parsed_rows)
+        | reference_params(schema, synthesize, public, epsilon, parsed_rows, source)
     with _progress() as progress:
         model = _fit(source, sidecar, seed, llm, text_steps, progress, privacy, min_word_rows)
         result = _sample(model, output, scale, parsed_rows, seed, force, progress, _text_values(text_values),
@@ -563,6 +564,7 @@ def evaluate(
     from amalgam_rel.evaluation import evaluate as run_evaluation
     from amalgam_rel.evaluation.console import print_summary
     from amalgam_rel.evaluation.report import write_report
+    from amalgam_rel.relational.semantic_columns import semantic_overrides
     from amalgam_rel.schema.load import load_schema
     from amalgam_rel.writing.outputs import check_outputs
 
@@ -570,7 +572,8 @@ def evaluate(
         "real database": real, "synthetic database": synth, "--queries folder": queries, "holdout database": holdout,
         "sidecar": sidecar})
     schema = load_schema(real, sidecar=sidecar) if sidecar else None
-    result = run_evaluation(real, synth, schema=schema, queries=queries, holdout=holdout)
+    overrides = semantic_overrides(schema, sidecar) if sidecar else None  # the column types synth was given
+    result = run_evaluation(real, synth, schema=schema, queries=queries, holdout=holdout, semantic_overrides=overrides)
     summary = result.to_dict()
     if report:
         write_report(result, report)

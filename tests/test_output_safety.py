@@ -22,7 +22,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = "amalgam-test: paused mid-write"
 HARNESS = textwrap.dedent("""
-    import importlib, sys
+    import importlib, signal, sys
+    # a suite started in the background of a shell without job control inherits SIGINT ignored,
+    # and Python then installs no KeyboardInterrupt: the CLI's own handling is what is tested
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     module = importlib.import_module(sys.argv[1])
     owner = getattr(module, sys.argv[2]) if sys.argv[2] else module
     original = getattr(owner, sys.argv[3])

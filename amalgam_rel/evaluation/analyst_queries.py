@@ -20,7 +20,10 @@ Columns named like people's names or contacts (:data:`PERSONAL`: ``FirstName``, 
 synthesizer must not copy them (issue #22 part 2 generates them fresh).
 
 A synthetic database that invents names answers them with nothing: error 1 each, counted as
-empty answers by the workload.
+empty answers by the workload. A query whose filter (or group) column is a generated identity
+column (:mod:`.identity`: a company, a city, a state ``synth`` invents from Faker) names that
+column in its third item: its empty answer is by design (the synthesizer never writes real
+identities), and the workload counts such empty answers apart from the others.
 
 >>> like("t", "Name", "rock").sql("duckdb")
 'SELECT COUNT(*) AS n FROM "t" AS "t" WHERE LOWER("t"."Name") LIKE \\'%rock%\\''
@@ -35,6 +38,7 @@ from sqlglot import exp
 
 from amalgam_rel.evaluation.cardinality import join_on
 from amalgam_rel.evaluation.context import Context
+from amalgam_rel.evaluation.identity import identity_columns
 from amalgam_rel.evaluation.intertable import paths
 from amalgam_rel.evaluation.word_columns import string_sample, word_columns
 from amalgam_rel.generation.lexicon import words
@@ -53,22 +57,27 @@ PERSONAL = re.compile(r"(first|last|middle|given|family|full|sur|user)_?name|con
 _GROUP = sql.internal("k")
 
 
-def analyst_queries(ctx: Context) -> list[tuple[str, str]]:
-    """``[(name, sql), ...]``, at most ``MAX_QUERIES``."""
+def analyst_queries(ctx: Context) -> list[tuple[str, str, str]]:
+    """``[(name, sql, identity), ...]``, at most ``MAX_QUERIES``; ``identity`` is the filtered
+    ``table.column`` where it is a generated identity column, else empty."""
     chosen = [(t, c) for t, c in word_columns(ctx)[0] if not PERSONAL.search(c)]
-    out: list[tuple[str, str]] = []
+    generated = identity_columns(ctx)
+    out: list[tuple[str, str, str]] = []
     by_table: dict[str, list[str]] = {}
     for table, column in chosen:
         by_table.setdefault(table, []).append(column)
     for table, columns in by_table.items():
         if ctx.rows("real", table) <= SMALL:
             for column in columns[:PER_TABLE]:
-                out += _lookup_queries(ctx, table, column)
+                mark = f"{table}.{column}" if (table, column) in generated else ""
+                out += [(name, text, mark) for name, text in _lookup_queries(ctx, table, column)]
     for table, column in chosen:
         word = frequent_word(string_sample(ctx, "real", table).values(column), MIN_WORD_SHARE)
         if word:
             t = ctx.table(table)
-            out.append((f"analyst: {table}.{column} LIKE '%{word}%'", like(t.name, column, word, t.schema).sql(sql.DIALECT)))
+            mark = f"{table}.{column}" if (table, column) in generated else ""
+            out.append((f"analyst: {table}.{column} LIKE '%{word}%'", like(t.name, column, word, t.schema).sql(sql.DIALECT),
+                        mark))
     return out[:MAX_QUERIES]
 
 

@@ -27,21 +27,25 @@ def print_summary(console: Console, d: dict) -> None:
          lambda v: f"real words {fmt(v['word_realism'])} (real {fmt(v['ceiling'])}), word pairs "
                    f"{fmt(v['pair_realism'])} (real {fmt(v['pair_ceiling'])}), within-row consistency "
                    f"{fmt(v['consistency'])}; {len(v['columns'])} text columns, {len(v['skipped'])} skipped"),
-        ("column shapes", d.get("column_shapes", {}).get("score"), lambda v: f"{len(v['columns'])} columns"),
+        ("column shapes", d.get("column_shapes", {}).get("score"), _shapes_detail),
         ("amalgam χ² p (mean)", d.get("amalgam_chi2_p", {}).get("mean"),
          lambda v: f"strict mean p {fmt(v['strict_mean'])}, strict rejects {fmt(v['strict_rejected'])} of columns"),
-        ("pair trends", d.get("pair_trends", {}).get("score"), lambda v: f"{len(v['pairs'])} pairs"),
+        ("pair trends", d.get("pair_trends", {}).get("score"),
+         lambda v: f"{len(v['pairs'])} pairs" + (f"; {v['left_out']['count']} pairs with a generated identity column "
+                                                 "left out (no categories to pair)" if v["left_out"]["count"] else "")),
         ("cardinality", d.get("cardinality", {}).get("score"), lambda v: f"{len(v['foreign_keys'])} foreign keys"),
         ("key paths", d.get("key_paths", {}).get("score"),
          lambda v: f"{len(v['paths'])} relations the real rows keep, "
                    f"{sum(p['synth'] == 1.0 for p in v['paths'])} kept in every synthetic row"),
         ("inter-table trends", d.get("intertable_trends", {}).get("score"),
-         lambda v: f"1 hop {fmt(v['one_hop'])}, 2 hops {fmt(v['two_hops'])}"),
+         lambda v: f"1 hop {fmt(v['one_hop'])}, 2 hops {fmt(v['two_hops'])}" + (
+             f"; {v['left_out']['count']} pairs with a generated identity column left out" if v["left_out"]["count"] else "")),
         ("detection", d.get("detection", {}).get("score"), lambda v: f"mean ROC AUC {fmt(v['auc'])}"),
         ("workload", d.get("workload", {}).get("score"),
          lambda v: f"{v['queries']} queries, median rel. error {fmt(v['median_rel_error'])}, "
                    f"p90 {fmt(v['p90_rel_error'])}, {v['failed']} failed, "
-                   f"{v['empty_answers']} empty where real is not"),
+                   f"{v['empty_answers']} empty where real is not ({v['empty_on_identity']} filter a generated "
+                   f"identity: empty by design, the synthesizer never writes real identities; {v['empty_other']} other)"),
         ("privacy (DCR share)", d.get("privacy", {}).get("score"),
          lambda v: f"exact copies {fmt(v['exact_copy_rate'])}, verbatim text {fmt(v['verbatim_text_rate'])}"
                    + ("" if v["holdout"] else "; no holdout")),
@@ -56,6 +60,14 @@ def print_summary(console: Console, d: dict) -> None:
     head.add_row("[bold]overall[/]", f"[bold]{fmt(d['overall']['score'])}[/]", "mean of the scored areas")
     console.print(head)
     _print_worst(console, d)
+
+
+def _shapes_detail(v: dict) -> str:
+    identity = v["identity"]["columns"]
+    if not identity:
+        return f"{len(v['columns'])} columns"
+    return (f"{len(v['columns'])} columns; {len(identity)} generated identity columns scored on NULLs, lengths, "
+            "form, shapes and distinct share, not as categories")
 
 
 def _print_worst(console: Console, d: dict) -> None:

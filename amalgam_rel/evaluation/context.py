@@ -43,6 +43,7 @@ class Context:
     holdout_path: str | None = None
     seed: int = 0
     queries: tuple = ()  # workload.Query items from the user's files
+    semantic_overrides: dict = field(default_factory=dict)  # sidecar [[columns]]: (table, column) -> type
     profile: Any = None  # the real data's Profile, set once by the orchestrator
     memo: dict = field(default_factory=dict)  # results shared between stages
     _rows: dict = field(default_factory=dict)

@@ -84,7 +84,7 @@ def detection(ctx: Context) -> Detection:
 
 def _table(ctx: Context, key: str) -> TableDetection | None:
     cluster = _cluster_key(ctx, key)
-    texts = [f for f in ctx.profile[key].features if f.role == "text"][:MAX_TEXT]
+    texts = [f for f in ctx.profile[key].features if f.role in ("text", "identity")][:MAX_TEXT]
     query, categorical = _features_query(ctx, key, "real", cluster, texts)
     if query is None:
         return None

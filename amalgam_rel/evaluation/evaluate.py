@@ -94,12 +94,15 @@ def evaluate(
     holdout: str | Path | None = None,
     stages: tuple[str, ...] | None = None,
     seed: int = 0,
+    semantic_overrides: dict[tuple[str, str], str] | None = None,
 ) -> Evaluation:
     """Compare ``synth`` with ``real`` (DuckDB files with the same tables and columns).
 
     ``schema`` replaces the schema read from ``real``, e.g. one with logical FKs from a sidecar;
     ``queries`` is a directory of ``.sql`` files (or a list of :class:`Query`); ``stages`` picks
-    a subset of :data:`STAGES` by name.
+    a subset of :data:`STAGES` by name; ``semantic_overrides`` are a sidecar's column types
+    (:func:`amalgam_rel.relational.semantic_columns.semantic_overrides`), which decide the
+    generated identity columns (:mod:`.identity`) as they decided them for ``synth``.
     """
     known = [name for name, _ in STAGES]
     unknown = [s for s in stages or () if s not in known]
@@ -109,6 +112,7 @@ def evaluate(
     results, seconds = {}, {}
     with open_pair(real, synth, schema, seed, holdout) as ctx:
         ctx.queries = tuple(user_queries)
+        ctx.semantic_overrides = dict(semantic_overrides or {})
         start = time.perf_counter()
         ctx.profile = profile(ctx)
         seconds["profile"] = time.perf_counter() - start

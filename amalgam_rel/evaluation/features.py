@@ -7,6 +7,8 @@ STRUCT column (``address.city``). Its role decides the metrics it gets:
 * ``categorical`` (BOOLEAN, ENUM, UNION tags, low-cardinality strings): TVComplement; bins are
   the most frequent real values plus "other".
 * ``text`` (high-cardinality strings), ``blob``: compared by their length distribution.
+* ``identity``: a string column the synthesizer generates (people, contacts, places:
+  :mod:`.identity`), compared by its NULLs, lengths, form and share of distinct values.
 * ``list`` / ``map``: length distribution plus element (key) distribution.
 * ``json``: presence of top-level keys.
 
@@ -40,6 +42,7 @@ class Feature:
     path: tuple[str, ...]  # column, then struct field names
     role: str
     tag: bool = False  # a UNION column, compared by which member is set
+    semantic: str = ""  # an identity feature's generated type (``city``)
 
     def value(self, alias: str | None = None) -> exp.Expression:
         node: exp.Expression = sql.column(self.path[0], alias)
@@ -62,6 +65,7 @@ class Feature:
         v = self.value(alias)
         return {
             "text": lambda: fn("length", v),
+            "identity": lambda: fn("length", v),
             "blob": lambda: fn("octet_length", v),
             "list": lambda: fn("len", v),
             "map": lambda: fn("cardinality", v),

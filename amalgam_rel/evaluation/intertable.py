@@ -3,7 +3,9 @@
 For each foreign key the child rows are joined to their parent rows (one hop), and for each
 chain child -> parent -> grandparent to their grandparent (two hops); every (ancestor binned
 column, child binned column) pair is then scored with ContingencySimilarity on the joined rows,
-as SDMetrics' IntertableTrends does on the denormalised table.
+as SDMetrics' IntertableTrends does on the denormalised table. The pairs a generated identity
+column of few distinct values (:mod:`.identity`) would make as a category are left out and
+listed in ``left_out`` (:data:`~.identity.PAIRS_LEFT_OUT`).
 
 >>> IntertableTrend("c -> p", 1, "p.x", "c.y", 0.8).hops
 1
@@ -19,6 +21,7 @@ from sqlglot import exp
 
 from amalgam_rel.evaluation.cardinality import join_on
 from amalgam_rel.evaluation.context import Context
+from amalgam_rel.evaluation.identity import PAIRS_LEFT_OUT
 from amalgam_rel.evaluation.stats import binned_counts, tv_complement_counts
 from amalgam_rel.schema.model import ForeignKey
 
@@ -37,6 +40,7 @@ class IntertableTrend:
 @dataclass(frozen=True)
 class IntertableTrends:
     pairs: tuple[IntertableTrend, ...]
+    left_out: tuple[tuple[str, str, str], ...] = ()  # (path, ancestor column, child column)
 
     @property
     def score(self) -> float | None:
@@ -48,6 +52,7 @@ class IntertableTrends:
             "one_hop": _mean([p.score for p in self.pairs if p.hops == 1]),
             "two_hops": _mean([p.score for p in self.pairs if p.hops == 2]),
             "pairs": [asdict(p) for p in self.pairs],
+            "left_out": {"count": len(self.left_out), "reason": PAIRS_LEFT_OUT, "pairs": [list(p) for p in self.left_out]},
         }
 
 
@@ -64,10 +69,19 @@ def paths(ctx: Context) -> list[tuple[ForeignKey, ...]]:
 
 
 def intertable_trends(ctx: Context) -> IntertableTrends:
-    out = []
+    out, left_out = [], []
     for path in paths(ctx):
         out += _path_trends(ctx, path)
-    return IntertableTrends(tuple(out))
+        left_out += _identity_pairs(ctx, path)
+    return IntertableTrends(tuple(out), tuple(left_out))
+
+
+def _identity_pairs(ctx: Context, path: tuple[ForeignKey, ...]) -> list[tuple[str, str, str]]:
+    """``(path, ancestor column, child column)`` for the path's pairs with an identity category."""
+    child, ancestor = ctx.profile[path[0].table], ctx.profile[path[-1].ref_table]
+    label = " -> ".join([path[0].table] + [fk.ref_table for fk in path])
+    return [(label, a, c) for a, c in product(ancestor.binned_or_identity(PER_SIDE), child.binned_or_identity(PER_SIDE))
+            if a in ancestor.identity_categories or c in child.identity_categories]
 
 
 def _path_trends(ctx: Context, path: tuple[ForeignKey, ...]) -> list[IntertableTrend]:

@@ -3,7 +3,9 @@
 Numeric and temporal pairs get CorrelationSimilarity, 1 - |ρ_real - ρ_synth| / 2 with
 Pearson's ρ; every other pair of binned columns gets ContingencySimilarity, the TVComplement
 of their joint binned distribution. A pair whose correlation is undefined on either side
-(a constant column) falls back to contingency similarity.
+(a constant column) falls back to contingency similarity. Generated identity columns
+(:mod:`.identity`) have no bins: the pairs an identity column of few distinct values would make
+as a category are left out, listed in ``left_out`` with the reason (:data:`~.identity.PAIRS_LEFT_OUT`).
 
 >>> PairTrend("t", "a", "b", "CorrelationSimilarity", 0.75, 0.9).score
 0.75
@@ -18,6 +20,7 @@ import numpy as np
 from sqlglot import exp
 
 from amalgam_rel.evaluation.context import Context
+from amalgam_rel.evaluation.identity import PAIRS_LEFT_OUT
 from amalgam_rel.evaluation.stats import table_counts, tv_complement_counts
 
 NUMERIC = ("numeric", "temporal")
@@ -36,6 +39,7 @@ class PairTrend:
 @dataclass(frozen=True)
 class PairTrends:
     pairs: tuple[PairTrend, ...]
+    left_out: tuple[tuple[str, str, str], ...] = ()  # (table, a, b) with a generated identity column
 
     @property
     def score(self) -> float | None:
@@ -45,12 +49,15 @@ class PairTrends:
         return sorted(self.pairs, key=lambda p: p.score)[:n]
 
     def to_dict(self) -> dict:
-        return {"score": self.score, "pairs": [asdict(p) for p in self.pairs]}
+        return {"score": self.score, "pairs": [asdict(p) for p in self.pairs],
+                "left_out": {"count": len(self.left_out), "reason": PAIRS_LEFT_OUT,
+                             "pairs": [list(p) for p in self.left_out]}}
 
 
 def pair_trends(ctx: Context) -> PairTrends:
-    out = []
+    out, left_out = [], []
     for key, tp in ctx.profile.tables.items():
+        left_out += [(key, a, b) for a, b in tp.identity_pairs]
         pairs = tp.pairs
         if not pairs:
             continue
@@ -66,7 +73,7 @@ def pair_trends(ctx: Context) -> PairTrends:
                 out.append(PairTrend(key, p[0], p[1], "CorrelationSimilarity", 1 - abs(r - s) / 2, cont))
             else:
                 out.append(PairTrend(key, p[0], p[1], "ContingencySimilarity", cont, cont))
-    return PairTrends(tuple(out))
+    return PairTrends(tuple(out), tuple(left_out))
 
 
 def _correlations(ctx: Context, side: str, table: str, pairs: list[tuple[str, str]]) -> dict:

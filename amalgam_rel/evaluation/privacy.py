@@ -98,7 +98,8 @@ def privacy(ctx: Context) -> Privacy:
         values = [c.name for c in t.columns if c.name not in keys]
         if not values:
             continue
-        texts = ctx.profile[t.key].of_role("text")
+        tp = ctx.profile[t.key]  # identity columns of many values too: what was text before them
+        texts = [f for f in tp.of_role("text", "identity") if f.name not in tp.identity_categories]
         verbatim = _verbatim(ctx, t.key, texts, "synth")
         out.append(TablePrivacy(
             t.key, _exact_copies(ctx, t.key, values), ctx.rows("synth", t.key), *_dcr(ctx, t.key),

@@ -1,7 +1,9 @@
 """Profile the real database once: which features each table has and how to bin them.
 
 Every metric reads the same :class:`Profile`, so a column is numeric, categorical or text in
-all of them alike, and both databases are binned with the real data's edges.
+all of them alike, and both databases are binned with the real data's edges. Generated identity
+columns (:mod:`.identity`) get the role ``identity`` and no bins, whatever their number of
+distinct values: they are not categories of the real rows.
 
 >>> from amalgam_rel.evaluation.features import Feature
 >>> TableProfile("t", (), {}).binned
@@ -17,9 +19,8 @@ from sqlglot import exp
 
 from amalgam_rel.evaluation.context import Context
 from amalgam_rel.evaluation.features import BINNED_ROLES, BINS, Binning, Feature, candidate_features, fn, string_role
-from amalgam_rel.relational.parent_copies import find_parent_copies
+from amalgam_rel.evaluation.identity import identity_columns, parent_copies
 from amalgam_rel.schema import sql
-from amalgam_rel.schema.types import Kind
 
 PAIR_FEATURES = 25  # 300 pairs at most per table
 
@@ -29,6 +30,9 @@ class TableProfile:
     table: str
     features: tuple[Feature, ...]
     bins: dict[str, Binning]  # by feature name, for numeric, temporal and categorical features
+    # identity features whose number of distinct values reads as a category: scored (and
+    # paired) as categories before identity columns were told apart
+    identity_categories: tuple[str, ...] = ()
 
     @property
     def binned(self) -> tuple[Feature, ...]:
@@ -39,6 +43,18 @@ class TableProfile:
         """Every pair of binned features; wide tables keep their first PAIR_FEATURES features."""
         names = [f.name for f in self.binned][:PAIR_FEATURES]
         return list(combinations(names, 2))
+
+    def binned_or_identity(self, limit: int) -> list[str]:
+        """The first ``limit`` binned features and identity categories, in column order: the
+        features that were binned before identity columns were told apart."""
+        paired = set(self.identity_categories)
+        return [f.name for f in self.features if f.name in self.bins or f.name in paired][:limit]
+
+    @property
+    def identity_pairs(self) -> list[tuple[str, str]]:
+        """The pairs the identity categories would make were they binned (left out of pair trends)."""
+        paired = set(self.identity_categories)
+        return [p for p in combinations(self.binned_or_identity(PAIR_FEATURES), 2) if paired & set(p)]
 
     def of_role(self, *roles: str) -> tuple[Feature, ...]:
         return tuple(f for f in self.features if f.role in roles)
@@ -71,8 +87,11 @@ def _table_profile(ctx: Context, key: str, fk_cols: set[str]) -> TableProfile:
         for i, f in enumerate(strings):
             roles[f.name] = string_role(row[2 * i], row[2 * i + 1])
         roles |= _copy_roles(ctx, key, [f for f in strings if f.path == (f.name,)])
+    identities = {c: i for (t, c), i in identity_columns(ctx).items() if t == key}
     features = tuple(
-        Feature(f.table, f.name, f.path, roles.get(f.name, f.role), f.tag) for f, _ in cands
+        Feature(f.table, f.name, f.path, "identity", f.tag, identities[f.name].type)
+        if f.path == (f.name,) and f.name in identities else Feature(f.table, f.name, f.path, roles.get(f.name, f.role), f.tag)
+        for f, _ in cands
     )
     bins: dict[str, Binning] = {}
     for f in features:
@@ -80,7 +99,8 @@ def _table_profile(ctx: Context, key: str, fk_cols: set[str]) -> TableProfile:
             bins[f.name] = _numeric_bins(ctx, key, f)
         elif f.role == "categorical":
             bins[f.name] = _categorical_bins(ctx, key, f)
-    return TableProfile(key, features, bins)
+    categories = tuple(f.name for f in features if f.role == "identity" and roles.get(f.name) == "categorical")
+    return TableProfile(key, features, bins, categories)
 
 
 def _copy_roles(ctx: Context, key: str, strings: list[Feature]) -> dict[str, str]:
@@ -90,17 +110,14 @@ def _copy_roles(ctx: Context, key: str, strings: list[Feature]) -> dict[str, str
     address held by one customer look like a category of its invoices - scored by reproducing
     the real addresses - while the customer's own column is text, scored by its lengths."""
     out: dict[str, str] = {}
-    for fk in ctx.schema.foreign_keys_of(key):
-        names = [f.name for f in strings if f.name not in out]
-        if fk.is_self_reference or not names:
+    names = {f.name for f in strings}
+    for column, (parent, source) in parent_copies(ctx, key).items():
+        if column not in names:
             continue
-        sources = [c.name for c in ctx.table(fk.ref_table).columns if c.type.kind is Kind.STRING]
-        for copy in find_parent_copies(ctx.con, ctx.ref("real", key), ctx.ref("real", fk.ref_table), fk.columns,
-                                       fk.ref_columns, names, sources, 0):
-            value = sql.column(copy.source)
-            distinct, non_null = ctx.query(exp.select(exp.Count(this=exp.Distinct(expressions=[value])),
-                                                      exp.Count(this=value.copy())).from_(ctx.ref("real", fk.ref_table)))[0]
-            out[copy.column] = string_role(distinct, non_null)
+        value = sql.column(source)
+        distinct, non_null = ctx.query(exp.select(exp.Count(this=exp.Distinct(expressions=[value])),
+                                                  exp.Count(this=value.copy())).from_(ctx.ref("real", parent)))[0]
+        out[column] = string_role(distinct, non_null)
     return out
 
 

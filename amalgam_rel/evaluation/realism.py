@@ -25,6 +25,7 @@ from amalgam_rel.evaluation.consistency import Dependency, dependencies
 from amalgam_rel.evaluation.context import Context
 from amalgam_rel.evaluation.word_columns import Skipped, key_names, string_sample, word_columns
 from amalgam_rel.generation.lexicon import public_words
+from amalgam_rel.generation.semantic.names import name_words
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,8 @@ def _mean(xs: list[float | None]) -> float | None:
 
 def realism(ctx: Context) -> Realism:
     chosen, skipped = word_columns(ctx)
-    public = public_words() if chosen else frozenset()
+    # a real city or surname is a real word: the lexicon's common words miss most of them
+    public = public_words() | name_words() if chosen else frozenset()
     columns = [column_realism(ctx, t, c, public) for t, c in chosen]
     deps: list[Dependency] = []
     for t in ctx.schema.tables:

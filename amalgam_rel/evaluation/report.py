@@ -1,8 +1,9 @@
 """One self-contained HTML report: inline SVG charts, no scripts, no network.
 
-Sections: area scores; realism per text column; a few real and synthetic rows of each table;
-per table, real vs synthetic binned distributions; children-per-parent histograms; the worst
-column pairs; query errors (and empty answers); privacy figures.
+Sections: area scores; realism per text column; how generated identity columns were scored; a
+few real and synthetic rows of each table; per table, real vs synthetic binned distributions;
+children-per-parent histograms; the worst column pairs (and the pairs left out); query errors
+(and empty answers, those filtering a generated identity apart); privacy figures.
 
 >>> "<svg" in bars([("a", 0.5)], 1.0)
 True
@@ -92,6 +93,16 @@ def _realism(r: dict) -> list[str]:
             if r["skipped"] else ""]
 
 
+def _identity(shapes: dict) -> list[str]:
+    """How the generated identity columns were scored, with each one's parts."""
+    rows = [[c["table"], c["column"], c["semantic"], c["parts"]["lengths"], c["parts"]["pattern"], c["parts"]["shape"],
+             c["parts"]["distinct"], c["missing"], c["score"]] for c in shapes["columns"] if c["role"] == "identity"]
+    if not rows:
+        return []
+    return ["<h2>Generated identity columns</h2>", f"<p>{e(shapes['identity']['how'])}.</p>",
+            _table(rows, ["table", "column", "type", "lengths", "pattern", "shape", "distinct share", "NULL share", "score"])]
+
+
 def _rows(sample: dict) -> list[str]:
     """A few real and synthetic rows of each table side by side, every value escaped."""
     out = ["<h2>Rows side by side (real | synthetic)</h2>"]
@@ -114,6 +125,8 @@ def render(ev) -> str:
                   _table([[v["table"], v["constraint"], v["detail"], v["count"]] for v in failed], ["table", "constraint", "detail", "rows"]) if failed else ""]
     if "realism" in d:
         parts += _realism(d["realism"])
+    if "column_shapes" in d:
+        parts += _identity(d["column_shapes"])
     if "sample_rows" in d:
         parts += _rows(d["sample_rows"])
     if "amalgam_chi2_p" in ev.results:
@@ -135,12 +148,16 @@ def render(ev) -> str:
         parts.append("</div>")
     if "pair_trends" in ev.results:
         worst = ev.results["pair_trends"].worst(15)
+        left_out = d["pair_trends"]["left_out"]
         parts += ["<h2>Worst column pairs</h2>",
-                  _table([[p.table, p.a, p.b, p.metric, p.score] for p in worst], ["table", "a", "b", "metric", "score"])]
+                  _table([[p.table, p.a, p.b, p.metric, p.score] for p in worst], ["table", "a", "b", "metric", "score"]),
+                  f"<p>{left_out['count']} {e(left_out['reason'])}.</p>" if left_out["count"] else ""]
     if "intertable_trends" in d:
         pairs = sorted(ev.results["intertable_trends"].pairs, key=lambda p: p.score)[:15]
+        left_out = d["intertable_trends"]["left_out"]
         parts += ["<h2>Worst inter-table pairs</h2>",
-                  _table([[p.path, p.ancestor_column, p.child_column, p.score] for p in pairs], ["path", "ancestor", "child", "score"])]
+                  _table([[p.path, p.ancestor_column, p.child_column, p.score] for p in pairs], ["path", "ancestor", "child", "score"]),
+                  f"<p>{left_out['count']} {e(left_out['reason'])}.</p>" if left_out["count"] else ""]
     if "detection" in d:
         parts += ["<h2>Detection (ROC AUC per table, 0.5 = indistinguishable)</h2>",
                   bars([(t["table"], t["auc"]) for t in d["detection"]["tables"]])]
@@ -149,9 +166,12 @@ def render(ev) -> str:
         worst = sorted((r for r in w["results"] if r["error"] is not None), key=lambda r: -r["error"])[:30]
         parts += ["<h2>Query errors</h2>",
                   f"<p>{w['queries']} queries, median {fmt(w['median_rel_error'])}, p90 {fmt(w['p90_rel_error'])}, {w['failed']} failed, "
-                  f"<b>{w['empty_answers']} empty answers</b> (nothing found where the real database finds rows)</p>",
+                  f"<b>{w['empty_answers']} empty answers</b> (nothing found where the real database finds rows): "
+                  f"{w['empty_on_identity']} filter a generated identity column (empty by design: the synthesizer "
+                  f"never writes real identities), <b>{w['empty_other']} other</b></p>",
                   bars([(r["name"], r["error"]) for r in worst]),
-                  _table([[r["name"]] for r in w["results"] if r["empty"]], ["queries with an empty synthetic answer"])]
+                  _table([[r["name"], r["identity"] or "-"] for r in w["results"] if r["empty"]],
+                         ["queries with an empty synthetic answer", "filtered generated identity column"])]
     if "privacy" in d:
         p = d["privacy"]
         parts += ["<h2>Privacy</h2>", f"<p>exact-copy rate {fmt(p['exact_copy_rate'])}; DCR share {fmt(p['dcr_share'])}; "

@@ -5,6 +5,10 @@ SDMetrics' KSComplement for numeric and temporal values, TVComplement for catego
 and MAP columns by length and by element (key) distribution, JSON by top-level key presence.
 Where either side has NULLs, non-categorical columns also get SDMetrics'
 MissingValueSimilarity (1 - |difference of NULL shares|), averaged into the column's score.
+Generated identity columns (:mod:`.identity`: names, contacts, places the synthesizer invents)
+are not categories: their distribution is the mean of their length KSComplement, the agreement
+of the shares of values of their type's form, the TVComplement of their values' shapes and the
+agreement of the shares of distinct values (``parts``, :class:`~.identity.IdentityParts`).
 
 >>> ColumnShape("t", "c", "numeric", "KSComplement", 0.9, 0.7).score
 0.8
@@ -19,6 +23,7 @@ from sqlglot import exp
 
 from amalgam_rel.evaluation.context import Context
 from amalgam_rel.evaluation.features import Feature, fn
+from amalgam_rel.evaluation.identity import HOW, identity_parts
 from amalgam_rel.evaluation.stats import Comparison, ks_complement, tv_complement
 from amalgam_rel.evaluation.templates import fill
 
@@ -31,6 +36,8 @@ class ColumnShape:
     metric: str
     distribution: float  # the metric named by ``metric``
     missing: float | None  # MissingValueSimilarity, None when neither side has NULLs
+    semantic: str = ""  # an identity column's generated type
+    parts: dict | None = None  # an identity column's scores: lengths, pattern, shape, distinct
 
     @property
     def score(self) -> float:
@@ -46,7 +53,9 @@ class ColumnShapes:
         return float(np.mean([c.score for c in self.columns])) if self.columns else None
 
     def to_dict(self) -> dict:
-        return {"score": self.score, "columns": [asdict(c) | {"score": c.score} for c in self.columns]}
+        identity = [f"{c.table}.{c.column}" for c in self.columns if c.role == "identity"]
+        return {"score": self.score, "columns": [asdict(c) | {"score": c.score} for c in self.columns],
+                "identity": {"columns": identity, "how": HOW}}
 
 
 def column_shapes(ctx: Context) -> ColumnShapes:
@@ -64,6 +73,11 @@ def _shape(ctx: Context, table: str, f: Feature) -> ColumnShape:
     if f.role in ("numeric", "temporal"):
         c = ks_complement(ctx, table, f.number())
         return ColumnShape(table, f.name, f.role, "KSComplement", c.score, _missing(ctx, table, c))
+    if f.role == "identity":
+        parts = identity_parts(ctx, table, f.name, f.semantic)
+        missing = _missing(ctx, table, Comparison(parts.distribution, parts.n_real, parts.n_synth))
+        return ColumnShape(table, f.name, f.role, "Length+Pattern+Shape+DistinctRate", parts.distribution, missing,
+                           f.semantic, parts.scores())
     if f.role in ("text", "blob"):
         c = ks_complement(ctx, table, f.length())
         return ColumnShape(table, f.name, f.role, "LengthKSComplement", c.score, _missing(ctx, table, c))

@@ -17,6 +17,12 @@ is skipped. A synthetic answer that is empty (no rows, or only zeros and NULLs) 
 one is not has error 1 and is counted in ``empty_answers``. The automatic workload ends with
 the analyst's queries of :mod:`.analyst_queries` (filters, joins and ``LIKE`` on names). The score is ``1 - mean error``.
 
+Generated identity columns (:mod:`.identity`) are not categories: the automatic workload does
+not group or filter by them (``identity_not_grouped`` lists those of few distinct values, which
+it did before). An analyst query filtering on one carries its ``identity``: an empty answer
+there is by design (the synthesizer never writes real identities), counted in
+``empty_on_identity``; the others' in ``empty_other``; ``empty_answers`` is their sum.
+
 >>> rel_error(100, 90), rel_error(0, 0), rel_error(0, 5)
 (0.1, 0.0, 1.0)
 """
@@ -49,6 +55,7 @@ TIMEOUT_S = 120.0
 class Query:
     name: str
     sql: str
+    identity: str = ""  # the generated identity column (table.column) it filters or groups on
 
 
 @dataclass(frozen=True)
@@ -62,11 +69,13 @@ class QueryResult:
     groups: tuple[int, int] | None = None
     message: str | None = None
     empty: bool = False  # the synthetic answer is empty where the real one is not
+    identity: str = ""  # as Query.identity
 
 
 @dataclass(frozen=True)
 class Workload:
     results: tuple[QueryResult, ...]
+    identity_not_grouped: tuple[str, ...] = ()  # identity columns of few values: no group/filter query
 
     @property
     def counted(self) -> list[QueryResult]:
@@ -84,6 +93,9 @@ class Workload:
             "failed": sum(r.shape == "failed" for r in counted),
             "skipped": sum(r.shape == "skipped" for r in self.results),
             "empty_answers": sum(r.empty for r in self.results),
+            "empty_on_identity": sum(r.empty and bool(r.identity) for r in self.results),
+            "empty_other": sum(r.empty and not r.identity for r in self.results),
+            "identity_not_grouped": list(self.identity_not_grouped),
             "median_rel_error": self._pct(50),
             "p90_rel_error": self._pct(90),
             "score": self.score,
@@ -154,7 +166,7 @@ def auto_workload(ctx: Context) -> list[Query]:
                 out.append(Query(f"filter {key}.{f.name} = frequent", q.sql(sql.DIALECT)))
     for path in paths(ctx):
         out += _join_queries(ctx, path)
-    analyst = [Query(name, text) for name, text in analyst_queries(ctx)]
+    analyst = [Query(name, text, identity) for name, text, identity in analyst_queries(ctx)]
     return out[: MAX_AUTO - len(analyst)] + analyst
 
 
@@ -185,7 +197,8 @@ def workload(ctx: Context, *, auto: bool = True) -> Workload:
         cursors[side] = ctx.con.cursor()
         cursors[side].execute(exp.Use(this=exp.Table(this=sql.ident(side))).sql(sql.DIALECT))
     try:
-        return Workload(tuple(_compare(cursors, q) for q in todo))
+        results = tuple(replace(_compare(cursors, q), identity=q.identity) for q in todo)
+        return Workload(results, tuple(f"{key}.{c}" for key, tp in ctx.profile.tables.items() for c in tp.identity_categories))
     finally:
         for cur in cursors.values():
             cur.close()

@@ -44,22 +44,64 @@ def public_words() -> frozenset[str]:
     Building it reads 16 of wordfreq's frequency tables (~4 s); the list is then kept in the
     user's cache folder (one word a line, named by wordfreq's version and the settings above),
     so later runs read it in a fraction of that. A cache that cannot be written is no error."""
-    cache = _cache_path()
-    try:
-        cached = frozenset(cache.read_text(encoding="utf-8").split("\n"))
-        if len(cached) >= _MIN_WORDS:  # an emptied or edited cache is built again
-            return cached
-    except (OSError, UnicodeDecodeError):
-        pass
+    cache = _cache_path("lexicon", f"{LANGUAGES} {WORDS_PER_LANGUAGE} {_WORD.pattern}")
+    cached = _read_cache(cache)
+    if cached is not None:
+        words_read = frozenset(cached.split("\n"))
+        if len(words_read) >= _MIN_WORDS:  # an emptied or edited cache is built again
+            return words_read
     found = _build()
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
-        tmp.write_text("\n".join(sorted(found)), encoding="utf-8")
-        os.replace(tmp, cache)  # whole or not at all: a reader never sees half a list
-    except OSError:
-        pass
+    _write_cache(cache, "\n".join(sorted(found)))
     return found
+
+
+#: words per language that open-class slots draw from (see :mod:`.open_class`), most common first
+COMMON_WORDS = 3000
+
+
+@lru_cache(maxsize=1)
+def common_words() -> dict[str, tuple[tuple[str, float], ...]]:
+    """Per language of :data:`LANGUAGES`, its :data:`COMMON_WORDS` most common words (lowercase
+    runs of letters) with their wordfreq frequency, most common first; cached as
+    :func:`public_words` is (a line per word: language, word, frequency).
+
+    >>> words_en = dict(common_words()["en"])
+    >>> words_en["the"] > words_en["house"] > 0
+    True
+    """
+    cache = _cache_path("common", f"{LANGUAGES} {COMMON_WORDS} {_WORD.pattern}")
+    cached = _read_cache(cache)
+    if cached is not None:
+        parsed = _parse_common(cached)
+        if parsed is not None:
+            return parsed
+    found = _build_common()
+    _write_cache(cache, "\n".join(f"{lang}\t{w}\t{f!r}" for lang, ws in found.items() for w, f in ws))
+    return found
+
+
+def _build_common() -> dict[str, tuple[tuple[str, float], ...]]:
+    import wordfreq
+
+    found = {}
+    for language in LANGUAGES:
+        listed = [w for w in wordfreq.top_n_list(language, 2 * COMMON_WORDS) if _WORD.fullmatch(w)][:COMMON_WORDS]
+        found[language] = tuple((w, float(wordfreq.word_frequency(w, language))) for w in listed)
+    return found
+
+
+def _parse_common(text: str) -> dict[str, tuple[tuple[str, float], ...]] | None:
+    """The cached lists, or None where the cache is not whole (a list short of its words)."""
+    found: dict[str, list[tuple[str, float]]] = {language: [] for language in LANGUAGES}
+    try:
+        for line in text.split("\n"):
+            language, word, frequency = line.split("\t")
+            found[language].append((word, float(frequency)))
+    except (ValueError, KeyError):
+        return None
+    if any(len(ws) < COMMON_WORDS // 2 for ws in found.values()):
+        return None
+    return {language: tuple(ws) for language, ws in found.items()}
 
 
 def _build() -> frozenset[str]:
@@ -71,12 +113,31 @@ def _build() -> frozenset[str]:
     return frozenset(found)
 
 
-def _cache_path() -> Path:
+def _cache_path(name: str, settings: str) -> Path:
     from importlib.metadata import version
 
-    settings = hashlib.sha256(f"{version('wordfreq')} {LANGUAGES} {WORDS_PER_LANGUAGE} {_WORD.pattern}".encode()).hexdigest()[:16]
+    digest = hashlib.sha256(f"{version('wordfreq')} {settings}".encode()).hexdigest()[:16]
     root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return root / "amalgam-rel" / f"lexicon-{settings}.txt"
+    return root / "amalgam-rel" / f"{name}-{digest}.txt"
+
+
+def _read_cache(cache: Path) -> str | None:
+    try:
+        return cache.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _write_cache(cache: Path, text: str) -> None:
+    """``text`` into ``cache``, whole or not at all (a reader never sees half a list); a cache
+    that cannot be written is no error."""
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, cache)
+    except OSError:
+        pass
 
 
 def is_public(word: str) -> bool:

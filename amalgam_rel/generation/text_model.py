@@ -674,6 +674,8 @@ class TextFieldModel:
             if is_word_tokenizer(self.tokenizer_):  # the word model: each column writes its own tokens
                 words = None if plan.words is None else frozenset(plan.words)
                 allowed = column_token_ids(self.tokenizer_, words, plan.alphabet)
+                if words is not None:
+                    allowed |= _open_tokens(self.model_, self.tokenizer_, plan.tag)
                 vocabulary = byte_vocabulary(self.tokenizer_, allowed)
                 try:
                     self._generators[key] = constrained_generator(self._generators["outlines"], vocabulary, spec.output_type())
@@ -952,6 +954,14 @@ def _outlines_model(model, tokenizer):
     import outlines
 
     return outlines.from_transformers(model, tokenizer)
+
+
+def _open_tokens(model, tokenizer, tag: str) -> set[int]:
+    """The column's open-class tokens (:mod:`.open_class`): public words it writes where it
+    learned a rare one, which its constraint must let through."""
+    slots = getattr(model, "open", None)
+    column = getattr(model, "column_of", {}).get(tokenizer.convert_tokens_to_ids(tag))
+    return set() if slots is None or column is None else set(slots.tokens_of(column).tolist())
 
 
 def _vocab_rows(model) -> int:

@@ -91,8 +91,9 @@ class Counted:
     position_field: dict[int, int]  # the first field of each position context
 
     def kept(self, name: str, min_rows: int, min_field_rows: int):
-        """(keys, starts, tokens, counts) of table ``name``: the pairs ``min_rows`` rows hold, and for
-        field and position tables only fields that ``min_field_rows`` rows hold."""
+        """(keys, starts, tokens, counts, pruned) of table ``name``: the pairs ``min_rows`` rows hold,
+        for field and position tables only fields that ``min_field_rows`` rows hold; for an n-gram
+        table ``pruned`` holds per key the rows of its pairs left out (None for the others)."""
         keys, tokens, rows = self.tables[name]
         keep = rows >= min_rows
         if not name.startswith("o"):
@@ -100,9 +101,17 @@ class Counted:
                                                             dtype=np.int64)
             held = np.array([self.field_rows.get(f, 0) for f in field.tolist()], dtype=np.int64)
             keep &= held >= min_field_rows
+        pruned = None
+        if len(keys):
+            first = _starts(keys)
+            held_keys = np.add.reduceat(keep.astype(np.int64), first) > 0  # a key none of whose pairs is kept goes
+            if name.startswith("o"):
+                pruned = np.add.reduceat(np.where(keep, 0, rows), first)[held_keys].astype(np.float32)
+        elif name.startswith("o"):
+            pruned = np.zeros(0, dtype=np.float32)
         keys, tokens, rows = keys[keep], tokens[keep], rows[keep]
-        first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if len(keys) else np.zeros(0, np.int64)
-        return keys[first], np.append(first, len(keys)).astype(np.int64), tokens, rows.astype(np.float32)
+        first = _starts(keys)
+        return keys[first], np.append(first, len(keys)).astype(np.int64), tokens, rows.astype(np.float32), pruned
 
 
 def count_contexts(columns: list[int], tags: list[int], fields: list[list[int]], targets: list[list[int]],
@@ -165,11 +174,16 @@ def _position_table(tokens, row, position, n_fields, field_of, max_position):
     return distinct_rows(keys, tokens[at], row[at]), dict(zip(key_values.tolist(), first[where].tolist()))
 
 
+def _starts(ordered: np.ndarray) -> np.ndarray:
+    """Where each run of equal values of a sorted array starts."""
+    if not len(ordered):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+
+
 def _runs(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct values of a sorted array and how often each occurs."""
-    if not len(ordered):
-        return ordered, np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    starts = _starts(ordered)
     return ordered[starts], np.diff(np.append(starts, len(ordered)))
 
 

@@ -23,9 +23,11 @@ from dataclasses import dataclass
 import torch
 
 from amalgam_rel.generation import lm as lm_mod
+from amalgam_rel.generation.open_class import OpenClass, OpenSlots, open_class
 from amalgam_rel.generation.vocabulary import token_bytes
 from amalgam_rel.generation.word_ngram import WordNGramLM, parameters, training_examples
-from amalgam_rel.generation.word_tokenizer import WordCodec, build_tokenizer
+from amalgam_rel.generation.word_repeats import Repeats, word_tokens
+from amalgam_rel.generation.word_tokenizer import UNK_OF_SHAPE, WordCodec, build_tokenizer
 from amalgam_rel.generation.word_units import APOSTROPHES, is_spaced_letter
 
 
@@ -34,16 +36,37 @@ def train_word_model(pairs: list[tuple[str, str]], words: dict[str, frozenset[st
     """(model, tokenizer, report) counted from ``pairs``; ``words``: column tag -> the words that
     column may write (columns without an entry are written character by character)."""
     start = time.perf_counter()
-    tokenizer = build_tokenizer(words, pairs, min_rows, special=tags, characters=characters)
+    classes = open_classes(pairs, words, min_rows)
+    tokenizer = build_tokenizer(words, pairs, min_rows, special=tags, characters=characters,
+                                open_words={f for c in classes.values() for f in c.forms})
     codec = WordCodec(tokenizer, words)
     examples = training_examples(tokenizer, codec, pairs)
     model = WordNGramLM.fit(tokenizer, examples, tags, min_rows=min_rows,
                             by_character=frozenset(t for t in tags if codec.by_character(t)))
+    model.add_open_class(OpenSlots.of(tokenizer, tags, classes, UNK_OF_SHAPE))
+    prompts = tokenizer([p for p, _ in examples], add_special_tokens=False)["input_ids"]
+    counted = [(ids, model.column_of[ids[-1]], target) for ids, (_, target) in zip(prompts, examples)
+               if ids and ids[-1] in model.column_of]
+    # tokens that spell nothing (unknown words, tags) are never written
+    barred = [i for i, spelled in enumerate(token_bytes(tokenizer)) if spelled is None and i != tokenizer.eos_token_id]
+    model.repeats = Repeats.calibrated(model, counted, word_tokens(tokenizer, len(tokenizer)), barred)
     tokens = sum(len(ids) + 1 for _, ids in examples)
     # counted, not trained: no steps and no loss (NaN), one pass over the values
     report = lm_mod.TrainReport(round(time.perf_counter() - start, 2), 0, 1.0, float("nan"), len(examples), tokens,
                                 parameters(model))
     return model, tokenizer, report
+
+
+def open_classes(pairs: list[tuple[str, str]], words: dict[str, frozenset[str]], min_rows: int) -> dict[str, OpenClass]:
+    """The :class:`.open_class.OpenClass` of each column written in words (by its tag) that has one."""
+    tags = sorted(words, key=len, reverse=True)  # a tag that ends another is tried after it
+    values: dict[str, list[str]] = {}
+    for prompt, value in pairs:
+        tag = next((t for t in tags if prompt.endswith(t)), None)
+        if tag is not None:
+            values.setdefault(tag, []).append(value)
+    found = {tag: open_class(vs, words[tag], min_rows) for tag, vs in sorted(values.items())}
+    return {tag: c for tag, c in found.items() if c is not None}
 
 
 @dataclass(frozen=True)

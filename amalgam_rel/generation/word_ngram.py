@@ -9,7 +9,10 @@ a category, ...). The next token's logits are an interpolated absolute-discounti
 first field joined with the position in the value (what makes a value end at its length).
 
 Nothing is kept that fewer than ``min_rows`` real rows hold: an n-gram or a (field, token) pair
-of a single row never enters the model, so no sequence of one row is stored or replayed.
+of a single row never enters the model, so no sequence of one row is stored or replayed (its
+row still counts in its context's total: that mass backs off to the lower orders). Where the
+model learned a rare word, it writes the column's open-class words (:mod:`.open_class`); a word
+the value already holds is as rare as in real values (:mod:`.word_repeats`).
 Counting takes about a second where a compact transformer took a minute, and is the same on any
 machine. The model is a ``torch.nn.Module`` whose ``forward`` reads whole sequences
 (``full_context``: :mod:`.decoding` passes them instead of an attention cache).
@@ -32,6 +35,8 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
+from amalgam_rel.generation.open_class import OpenSlots
+from amalgam_rel.generation.word_repeats import Repeats
 from amalgam_rel.generation.word_counts import context_hash as _hash, count_contexts
 from amalgam_rel.generation.word_steps import Boost, DenseFields, PromptPlan, add_boosts, field_lifts, lifts
 
@@ -53,11 +58,20 @@ MODEL_TYPE = "amalgam-words"
 
 
 class _Table:
-    """Counts keyed by a context hash: sorted keys, and per key a slice of (token, count)."""
+    """Counts keyed by a context hash: sorted keys, and per key a slice of (token, count).
 
-    def __init__(self, keys: np.ndarray, starts: np.ndarray, tokens: np.ndarray, counts: np.ndarray):
+    ``pruned`` (n-gram tables): per key, the rows whose next token was left out because fewer
+    than ``min_rows`` rows share it after this context. Their mass goes to the lower orders, as
+    a pruned back-off model moves it (Stolcke 1998): without it, the few continuations many rows
+    share took all of it, and a column whose words mostly follow a context once (titles, names)
+    wrote the same few words over and over (chinook's track names: distinct-word rate 0.17 of real)."""
+
+    def __init__(self, keys: np.ndarray, starts: np.ndarray, tokens: np.ndarray, counts: np.ndarray,
+                 pruned: np.ndarray | None = None):
         self.keys, self.starts, self.tokens, self.counts = keys, starts, tokens, counts
-        self.totals = np.add.reduceat(counts, starts[:-1]) if len(keys) else np.zeros(0)
+        self.pruned = pruned if pruned is not None else np.zeros(len(keys), dtype=np.float32)
+        kept = np.add.reduceat(counts, starts[:-1]) if len(keys) else np.zeros(0)
+        self.totals = kept + self.pruned
         self.distinct = np.diff(starts)
 
     def find(self, queries: np.ndarray) -> np.ndarray:
@@ -77,11 +91,14 @@ class _Table:
 
     def tensors(self, name: str) -> dict[str, torch.Tensor]:
         return {f"{name}.keys": torch.from_numpy(self.keys), f"{name}.starts": torch.from_numpy(self.starts),
-                f"{name}.tokens": torch.from_numpy(self.tokens), f"{name}.counts": torch.from_numpy(self.counts)}
+                f"{name}.tokens": torch.from_numpy(self.tokens), f"{name}.counts": torch.from_numpy(self.counts),
+                f"{name}.pruned": torch.from_numpy(self.pruned)}
 
     @classmethod
     def from_tensors(cls, tensors: dict, name: str) -> _Table:
-        return cls(*(tensors[f"{name}.{part}"].numpy() for part in ("keys", "starts", "tokens", "counts")))
+        pruned = tensors.get(f"{name}.pruned")  # absent in a model saved before pruned mass was kept
+        return cls(*(tensors[f"{name}.{part}"].numpy() for part in ("keys", "starts", "tokens", "counts")),
+                   None if pruned is None else pruned.numpy())
 
 
 class WordNGramLM(torch.nn.Module):
@@ -90,7 +107,8 @@ class WordNGramLM(torch.nn.Module):
     full_context = True  # decoding passes whole sequences: the model keeps no cache
 
     def __init__(self, settings: dict, unigrams: torch.Tensor, tables: dict[str, _Table],
-                 support: torch.Tensor | None = None):
+                 support: torch.Tensor | None = None, open_slots: OpenSlots | None = None,
+                 repeats: Repeats | None = None):
         super().__init__()
         self.settings = settings
         self.config = SimpleNamespace(model_type=MODEL_TYPE, vocab_size=settings["vocab_size"],
@@ -102,6 +120,9 @@ class WordNGramLM(torch.nn.Module):
         # character, the end): a step then works on a column's few thousand tokens, not on all
         self.support = support if support is not None else torch.ones(unigrams.shape, dtype=torch.bool)
         self.tables = tables  # "o2".."oN" n-grams, "fields", "position"
+        # what each column writes where it learned a rare word (see :mod:`.open_class`)
+        self.open = open_slots if open_slots is not None else OpenSlots.none(len(settings["tags"]))
+        self.repeats = repeats if repeats is not None else Repeats.none(len(settings["tags"]), settings["vocab_size"])
         self.column_of = {t: i for i, t in enumerate(settings["tags"])}
         self._tag_ids = torch.tensor(settings["tags"], dtype=torch.long)
         self._order = max(settings["orders"], default=1)
@@ -132,7 +153,8 @@ class WordNGramLM(torch.nn.Module):
         prompts = tokenizer([p for p, _ in examples], add_special_tokens=False)["input_ids"]
         rows = [(ids, model.column_of[ids[-1]], target) for ids, (_, target) in zip(prompts, examples)
                 if ids and ids[-1] in model.column_of]
-        # counted in arrays (see .word_counts): each context once per row, so an entry needs min_rows rows
+        # counted in arrays (see .word_counts): each context once per row, so an entry needs min_rows rows;
+        # an n-gram context keeps the rows of its left-out entries as pruned mass (see _Table)
         counted = count_contexts([c for _, c, _ in rows], [ids[-1] for ids, _, _ in rows],
                                  [model._prompt_fields(ids, c) for ids, c, _ in rows],
                                  [list(t) + [settings["eos"]] for _, _, t in rows], settings["orders"],
@@ -149,6 +171,13 @@ class WordNGramLM(torch.nn.Module):
         held[:, settings["eos"]] = True
         model.support = torch.from_numpy(held)
         return model
+
+    def add_open_class(self, slots: OpenSlots) -> None:
+        """Write ``slots``' words where each column learned a rare word: they join its support."""
+        self.open = slots
+        for column in range(len(self.settings["tags"])):
+            self.support[column, torch.from_numpy(slots.tokens_of(column))] = True
+        self._supports.clear()
 
     def _prompt_fields(self, prompt: list[int], column: int) -> list[int]:
         """Hashes of the prompt's fields (separated by ``;``, pads left out), one per position."""
@@ -207,6 +236,8 @@ class WordNGramLM(torch.nn.Module):
         logits = torch.log_(probs)
         self._dense_fields.add_to(logits, self._at, plans)
         add_boosts(logits, self._at, [self._position_boost(p, len(h)) for p, h in zip(plans, histories)])
+        self.open.apply(logits, self._at, column_ids)
+        self.repeats.apply(logits, self._at, column_ids.tolist(), histories)
         if compact:
             return SimpleNamespace(logits=logits[:, None, :].float(), support=support)
         full = torch.full((len(rows), self.unigrams.shape[1]), float("-inf"))
@@ -271,11 +302,13 @@ class WordNGramLM(torch.nn.Module):
         return table.find(keys)
 
     def _backoff(self, found: np.ndarray | None, name: str, n: int) -> torch.Tensor:
-        """The weight of the lower orders per row: D * distinct / total where the context was seen, else 1."""
+        """The weight of the lower orders per row where the context was seen, else 1: the discounted
+        mass (D * distinct) and the pruned rows' (see :class:`_Table`), over the context's total."""
         weight = torch.ones(n, dtype=self.unigrams.dtype)
         if found is not None and (found >= 0).any():
             table, hit = self.tables[name], np.flatnonzero(found >= 0)
-            share = DISCOUNT * table.distinct[found[hit]] / table.totals[found[hit]]
+            at = found[hit]
+            share = (DISCOUNT * table.distinct[at] + table.pruned[at]) / table.totals[at]
             weight[hit] = torch.from_numpy(share).to(weight.dtype)
         return weight
 
@@ -297,6 +330,7 @@ class WordNGramLM(torch.nn.Module):
         tensors = {"unigrams": self.unigrams.contiguous(), "support": self.support.to(torch.uint8).contiguous()}
         for name, table in self.tables.items():
             tensors |= table.tensors(name)
+        tensors |= self.open.tensors() | self.repeats.tensors()
         save_file(tensors, str(path / WEIGHTS))
         (path / CONFIG).write_text(json.dumps(self.settings | {"tables": sorted(self.tables)}, indent=1))
 
@@ -306,7 +340,9 @@ class WordNGramLM(torch.nn.Module):
         settings = json.loads((path / CONFIG).read_text())
         tensors = load_file(str(path / WEIGHTS))
         tables = {name: _Table.from_tensors(tensors, name) for name in settings.pop("tables")}
-        return cls(settings, tensors["unigrams"], tables, tensors["support"].bool())
+        return cls(settings, tensors["unigrams"], tables, tensors["support"].bool(),
+                   OpenSlots.from_tensors(tensors, len(settings["tags"])),
+                   Repeats.from_tensors(tensors, len(settings["tags"]), settings["vocab_size"]))
 
 
 def is_word_ngram(path: str | Path) -> bool:
@@ -320,6 +356,7 @@ def training_examples(tokenizer, codec, pairs: list[tuple[str, str]]) -> list[tu
 
 def parameters(model: WordNGramLM) -> int:
     """Numbers the model holds (the report's ``parameters``)."""
-    return int(model.unigrams.numel() + sum(2 * len(t.tokens) + len(t.keys) for t in model.tables.values()))
+    return int(model.unigrams.numel() + sum(2 * len(t.tokens) + len(t.keys) for t in model.tables.values())
+               + 2 * len(model.open.tokens))
 
 

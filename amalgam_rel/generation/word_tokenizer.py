@@ -6,8 +6,10 @@ A ``tokenizers`` WordLevel model behind a pre-tokenizer that cuts text into
 (:func:`~.word_units.column_words`), the words that at least ``min_rows`` prompts hold, and every
 single character of the corpus: codes and documents (:attr:`WordCodec.by_character` columns) are
 written one character at a time, free text word by word. A word no token spells reads
-``<|unk|>``: in a prompt it says "some rare word"; as a target it is learned, and never drawn
-(special tokens are outside every constraint's index).
+``<|unk|>``: in a prompt it says "some rare word"; as a target (``<|unk:Aa|>`` for a
+capitalised one, ``<|unk:AA|>`` for one in capitals) it is learned, and never drawn (special
+tokens are outside every constraint's index): its mass goes to the column's open-class words
+(:mod:`.open_class`), which are tokens too.
 
 >>> tok = build_tokenizer({"<|t.c|>": frozenset({"red", "apple"})}, [("L1<|t.c|>", "red apple, 42")], min_rows=1,
 ...                       special=["<|t.c|>"])
@@ -27,18 +29,23 @@ from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
 from transformers import PreTrainedTokenizerFast
 
 from amalgam_rel.generation.tokenizer import EOS, PAD
-from amalgam_rel.generation.word_units import UNIT_PATTERN, is_letter_unit, letter_units, units
+from amalgam_rel.generation.word_units import UNIT_PATTERN, case_shape, is_letter_unit, letter_units, units
 
 UNK = "<|unk|>"
+#: the unknown-word token of a rare word in each case shape (see :func:`.word_units.case_shape`)
+UNK_OF_SHAPE = {"aa": UNK, "Aa": "<|unk:Aa|>", "AA": "<|unk:AA|>"}
+_UNKS = list(dict.fromkeys(UNK_OF_SHAPE.values()))
 
 
 def build_tokenizer(words: Mapping[str, frozenset[str]], pairs: Iterable[tuple[str, str]], min_rows: int,
-                    special: Iterable[str] = (), characters: Iterable[str] = ()) -> PreTrainedTokenizerFast:
+                    special: Iterable[str] = (), characters: Iterable[str] = (),
+                    open_words: Iterable[str] = ()) -> PreTrainedTokenizerFast:
     """Tokens: the ``special`` ones (column tags), every character of the (prompt, value)
     ``pairs`` and of ``characters`` (those the columns' types spell: a STRUCT key ``naïve`` no
-    value holds), the columns' ``words``, and the words that at least ``min_rows`` prompts of one
-    column hold (one prompt per row: a context value then reads as itself, a rare one as
-    ``<|unk|>``). Sorted, so the same corpus gives the same ids."""
+    value holds), the columns' ``words``, the public ``open_words`` (:mod:`.open_class`), and
+    the words that at least ``min_rows`` prompts of one column hold (one prompt per row: a
+    context value then reads as itself, a rare one as ``<|unk|>``). Sorted, so the same corpus
+    gives the same ids."""
     special = list(dict.fromkeys(special))
     chars: set[str] = set(characters)
     in_prompts: dict[str, Counter[str]] = {}
@@ -48,13 +55,13 @@ def build_tokenizer(words: Mapping[str, frozenset[str]], pairs: Iterable[tuple[s
         tag = next((t for t in special if prompt.endswith(t)), "")
         in_prompts.setdefault(tag, Counter()).update(set(letter_units(prompt)))
     common = {w for counts in in_prompts.values() for w, n in counts.items() if n >= min_rows}
-    tokens = chars | {w for ws in words.values() for w in ws} | common
-    tokens -= set(special) | {EOS, PAD, UNK}
-    vocab = {t: i for i, t in enumerate([EOS, PAD, UNK, *special, *sorted(tokens)])}
+    tokens = chars | {w for ws in words.values() for w in ws} | common | set(open_words)
+    tokens -= set(special) | {EOS, PAD, *_UNKS}
+    vocab = {t: i for i, t in enumerate([EOS, PAD, *_UNKS, *special, *sorted(tokens)])}
     tok = Tokenizer(models.WordLevel(vocab, unk_token=UNK))
     tok.pre_tokenizer = pre_tokenizers.Split(Regex(UNIT_PATTERN), behavior="isolated")
     tok.decoder = decoders.Fuse()  # tokens are the text itself: joined as they are
-    tok.add_special_tokens([EOS, PAD, UNK, *special])
+    tok.add_special_tokens([EOS, PAD, *_UNKS, *special])
     return PreTrainedTokenizerFast(tokenizer_object=tok, eos_token=EOS, bos_token=EOS, pad_token=PAD, unk_token=UNK,
                                    clean_up_tokenization_spaces=False)
 
@@ -73,6 +80,8 @@ class WordCodec:
         self.words = dict(words)
         self.vocab = tokenizer.get_vocab()
         self.unk = self.vocab[UNK]
+        # a tokenizer saved before unknown words had case shapes has the one
+        self.unk_of_shape = {s: self.vocab.get(t, self.unk) for s, t in UNK_OF_SHAPE.items()}
 
     def by_character(self, tag: str) -> bool:
         return tag not in self.words
@@ -81,7 +90,8 @@ class WordCodec:
         if self.by_character(tag):
             return [self.vocab.get(ch, self.unk) for ch in text]
         allowed = self.words[tag]
-        return [self.vocab.get(u, self.unk) if not is_letter_unit(u) or u in allowed else self.unk for u in units(text)]
+        return [self.vocab.get(u, self.unk) if not is_letter_unit(u) else
+                self.vocab.get(u, self.unk) if u in allowed else self.unk_of_shape[case_shape(u)] for u in units(text)]
 
     def encode_pairs(self, pairs: list[tuple[str, str]]) -> list[list[int]]:
         """Each pair's target, its column read from the tag its prompt ends with."""

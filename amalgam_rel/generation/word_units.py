@@ -85,6 +85,32 @@ def column_words(values: Iterable[str], min_rows: int = DEFAULT_MIN_ROWS) -> fro
     return frozenset(s for word, n in rows.items() if n >= min_rows or is_public(word) for s in spellings[word])
 
 
+#: a word's letter case: all lowercase (or caseless), capitalised, all capitals (two letters or more)
+CASE_SHAPES = ("aa", "Aa", "AA")
+
+
+def case_shape(word: str) -> str:
+    """The letter case of ``word``: ``aa``, ``Aa`` or ``AA``.
+
+    >>> [case_shape(w) for w in ("night", "Santana", "McCartney", "AC", "A", "東")]
+    ['aa', 'Aa', 'Aa', 'AA', 'Aa', 'aa']
+    """
+    if len(word) > 1 and word.isupper():
+        return "AA"
+    return "Aa" if word[:1].isupper() else "aa"
+
+
+def shaped(word: str, shape: str) -> str:
+    """``word`` (lowercase) written in the case ``shape``.
+
+    >>> shaped("night", "Aa"), shaped("night", "AA"), shaped("o'brien", "Aa")
+    ('Night', 'NIGHT', "O'brien")
+    """
+    if shape == "AA":
+        return word.upper()
+    return word[:1].upper() + word[1:] if shape == "Aa" else word
+
+
 def untidy(value) -> bool:
     """Whether a value starts or ends with whitespace, or holds two whitespace characters in a row."""
     text = str(value)

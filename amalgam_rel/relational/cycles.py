@@ -9,6 +9,11 @@ their rows. Among its own parent rows, a child picks the one that leads on some 
 largest city by population) as often as real edges did (:func:`own_parent_top`: 79 % of world's
 capitals are their country's largest city), else one at random. The child's ``?i`` flag keeps
 the real share of empty edges.
+
+A kept reference table on the child side (:mod:`.repoint`) has real keys, not a model's flags:
+its row stays empty only where its real key is NULL, takes one of its own parent rows where it
+has any (the leading one as above), and any parent row otherwise (one no other row took, where
+the real keys never repeat).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from amalgam_rel.relational.matching import match_to_degrees
+from amalgam_rel.relational.repoint import fill_the_rest, never_repeats, real_nulls
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Database, ForeignKey
 from amalgam_rel.schema.types import NUMERIC_KINDS, TEMPORAL_KINDS
@@ -161,12 +167,18 @@ def close_cycle(model, fk: ForeignKey, sampled: dict[str, pa.Table], links: dict
     j = db.foreign_keys.index(back) if back is not None else None
     owners = links[fk.ref_table][j] if j is not None and j in links.get(fk.ref_table, {}) else None
     own_share = model.tables_[fk.table].own_parent_shares.get(i, 1.0)
+    kept = getattr(model, "reference_", {}).get(fk.table)
+    if kept is not None:  # a kept row names a parent where its real one did, its own first (:mod:`.repoint`)
+        empty, own_share = real_nulls(kept, fk), 1.0
     top = model.tables_[fk.table].own_parent_tops.get(i)
     lead = None
     if top is not None and owners is not None and top[0] in parent.column_names:
         x = pc.cast(parent.column(top[0]), pa.float64()).to_numpy(zero_copy_only=False)
         lead = (top[1] * np.nan_to_num(x, nan=-np.inf), top[2])
     chosen = choose_cycle_parents(child.num_rows, empty, owners, parent.num_rows, rng, own_share, lead)
+    if kept is not None:
+        chosen = fill_the_rest(chosen, empty, parent.num_rows, rng, db.table(fk.table).is_unique(fk.columns),
+                               never_repeats(kept, fk))
     key = db.table(fk.table).unique_sets()[0]
     columns = {k: child.column(k) for k in key}
     take = pa.array(np.where(chosen < 0, 0, chosen))

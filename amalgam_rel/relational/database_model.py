@@ -363,7 +363,8 @@ class DatabaseModel:
                                   self._table_scale(ft, sampled, scale), text=self.text_, con=con)
                     pieces = streaming.parts(draft, plan, part_rows)
                     if pieces is None:  # a kept table's rows are written as they are (:mod:`.reference`)
-                        table = sample_kept(draft, self.reference_[key]) if key in self.reference_ else sample_table(draft)
+                        table = sample_kept(draft, self.reference_[key], self.reference_) if key in self.reference_ \
+                            else sample_table(draft)
                         writer.append(key, table if key in self.reference_ else with_time_zones(table, ft.time_zones, draft.rng))
                         sampled[key] = _kept_columns(self.db, ft, draft, table, copied.get(key, set()))
                         links[key] = draft.parent_of

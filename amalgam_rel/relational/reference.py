@@ -10,15 +10,27 @@ the context they see), so children point only at kept keys and keep their cardin
 
 A table is kept when all of these hold (:func:`choose_reference_tables`):
 
-- another table's foreign key points at it, it has rows, and at most ``max_rows`` (1,000);
-- it is small next to what points at it: its rows are at most the square root of the rows
-  pointing at it (genres: 25 rows, 3,503 tracks, sqrt 59; albums: 347 rows for the same tracks,
-  an entity, not a lookup; TPC-H regions: 5 rows, 25 nations);
+- it has rows, and at most ``max_rows`` (1,000);
+- it is small next to what points at it: another table's foreign key points at it and its rows
+  are at most the square root of the rows pointing at it (genres: 25 rows, 3,503 tracks, sqrt
+  59; albums: 347 rows for the same tracks, an entity, not a lookup; TPC-H regions: 5 rows, 25
+  nations), *or* it is named by public
+  reference data (:func:`public_lookups`): a column names its rows (a distinct value on at least
+  90 % of them; not a foreign key) and at least 80 % of those names are in a public gazetteer
+  (countries and their ISO codes, continents, languages, currencies, states:
+  :mod:`~amalgam_rel.generation.semantic.gazetteer`). World's 239 countries under 5,063 cities
+  and languages (sqrt 71) are kept so: 97 % of their names are public, and so is a table of
+  public names nothing points at (northwind's ``us_states``). An entity table (albums, a shop's
+  120 products) has no such column;
 - no column of it is person-like (a name of a person, an e-mail, a phone, an address...);
-- its own foreign keys (not a self-reference) lead to kept tables only, so its keys stay valid;
-- it is on no broken foreign-key cycle, and the user did not opt it out (``--synthesize``);
-- under ``--epsilon``: the user declared it public (``--public``); the size-next-to-children
-  test is skipped then, as it reads the children's row counts.
+- the user did not opt it out (``--synthesize``);
+- under ``--epsilon``: the user declared it public (``--public``); the size and gazetteer tests
+  are skipped then, as they read the children's row counts and the table's values.
+
+A kept table's foreign keys into synthesized tables (world's ``country.Capital -> city``) are
+re-pointed at synthetic parent rows (:mod:`.repoint`): a NULL stays NULL, any other value names
+a synthetic row, one that points back at the kept row where the two tables form a cycle (a
+country's capital is one of its synthetic cities). ``synth`` and ``fit`` name those keys.
 
 ``--scale`` leaves a kept table's size alone (a lookup has the rows it has); its children grow
 by the scale. ``--rows`` on a kept table is an error naming ``--synthesize``.
@@ -34,15 +46,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Collection
 
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+from sqlglot import exp
 
 from amalgam_rel.errors import InputError
 from amalgam_rel.generation.semantic.detect import semantic_type
-from amalgam_rel.relational.parent_copies import parent_rows
+from amalgam_rel.generation.semantic.gazetteer import public_share
+from amalgam_rel.relational.parent_copies import parent_rows, per_row
 from amalgam_rel.relational.plan import DatabasePlan, context_column
+from amalgam_rel.relational.repoint import repoint_rows
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Database, Table
 from amalgam_rel.schema.types import Kind
@@ -50,6 +67,8 @@ from amalgam_rel.schema.types import Kind
 DEFAULT_MAX_ROWS = 1_000
 _SMALL = 20  # below this many rows, all-distinct short strings are a closed set, not free text
 _LONG_TEXT = 48  # mean characters beyond which a string is prose, however few rows (as models.columns)
+_NAMING = 0.9  # a column names a table's rows when it has a distinct value on this share of them
+_PUBLIC = 0.8  # a lookup is public reference data when this share of its names is in a gazetteer
 
 def person_like(table: Table, column: str) -> bool:
     """Whether a column holds a person's name or contact (never kept, never a closed set): its
@@ -84,30 +103,59 @@ def table_keys(db: Database, names, option: str) -> frozenset[str]:
     return frozenset(db.table(n).key for n in names or ())
 
 
-def choose_reference_tables(plan: DatabasePlan, options: ReferenceOptions,
-                            counts: dict[str, int] | None = None) -> tuple[str, ...]:
+def choose_reference_tables(plan: DatabasePlan, options: ReferenceOptions, counts: dict[str, int] | None = None,
+                            public_data: Collection[str] = ()) -> tuple[str, ...]:
     """The tables kept verbatim, in generation order (see the module's rules); ``counts``: row
-    counts of tables the plan's schema does not count (a private plan's, which counts none)."""
+    counts of tables the plan's schema does not count (a private plan's, which counts none);
+    ``public_data``: the tables named by public reference data (:func:`public_lookups`)."""
     db = plan.db
     counts = counts or {}
-    cycles = {t for fk in plan.graph.broken for t in (fk.table, fk.ref_table)}
     kept: list[str] = []
-    for key in plan.graph.order:
+    for key in _candidates(plan, options, counts):
         table = db.table(key)
-        rows = counts.get(key, table.row_count or 0)
-        pointing = [fk for fk in db.referencing(key) if fk.table != key]
-        if not pointing or not 0 < rows <= options.max_rows or key in cycles or key in options.synthesize:
-            continue
+        # (nothing points at it: sqrt(0) rows, so only public data or a --public table is kept)
         if options.private and key not in options.public:
             continue
-        pointed = sum(db.table(fk.table).row_count or 0 for fk in pointing)
-        if not options.private and rows > math.sqrt(pointed):
+        pointed = sum(db.table(fk.table).row_count or 0 for fk in db.referencing(key) if fk.table != key)
+        rows = counts.get(key, table.row_count or 0)
+        if not options.private and rows > math.sqrt(pointed) and key not in public_data:
             continue
-        if any(person_like(table, c.name) for c in table.columns):
-            continue
-        if all(fk.ref_table in kept for fk in db.foreign_keys_of(key) if fk.ref_table != key):
+        if not any(person_like(table, c.name) for c in table.columns):
             kept.append(key)
     return tuple(kept)
+
+
+def _candidates(plan: DatabasePlan, options: ReferenceOptions, counts: dict[str, int]) -> list[str]:
+    """Tables with rows, at most ``max_rows``, not opted out."""
+    db = plan.db
+    return [key for key in plan.graph.order
+            if key not in options.synthesize and 0 < counts.get(key, db.table(key).row_count or 0) <= options.max_rows]
+
+
+def public_lookups(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, options: ReferenceOptions) -> frozenset[str]:
+    """The candidate tables named by public reference data: a string column, neither a foreign
+    key nor person-like, with a distinct value on at least 90 % of the rows, at least 80 % of
+    which a gazetteer holds (:mod:`~amalgam_rel.generation.semantic.gazetteer`). Reads values, so
+    never under ``--epsilon``."""
+    db = plan.db
+    out = set()
+    for key in _candidates(plan, options, {}):
+        table = db.table(key)
+        keys = {c for fk in db.foreign_keys_of(key) for c in fk.columns}
+        for column in table.columns:
+            if column.type.kind is not Kind.STRING or column.name in keys or person_like(table, column.name):
+                continue
+            names = _distinct(con, table, column.name)
+            if len(names) >= _NAMING * (table.row_count or 0) and public_share(names) >= _PUBLIC:
+                out.add(key)
+                break
+    return frozenset(out)
+
+
+def _distinct(con: duckdb.DuckDBPyConnection, table: Table, column: str) -> list:
+    query = sql.select_columns(table.name, [column], table.schema).distinct().where(
+        exp.not_(sql.column(column).is_(exp.null())))
+    return [row[0] for row in con.execute(sql.render(query)).fetchall()]
 
 
 def read_reference_rows(con: duckdb.DuckDBPyConnection, db: Database, keys: tuple[str, ...]) -> dict[str, pa.Table]:
@@ -139,8 +187,6 @@ def closed_columns(table: Table, frame: pa.Table, kept: bool) -> tuple[str, ...]
 
 
 def _short(values: pa.ChunkedArray) -> bool:
-    import pyarrow.compute as pc
-
     return len(values) > 0 and float(pc.mean(pc.utf8_length(values)).as_py()) <= _LONG_TEXT
 
 
@@ -153,21 +199,34 @@ def check_rows_option(kept: dict[str, pa.Table | int], rows: dict[str, int]) -> 
                              f"real rows); fit with --synthesize {key} to choose its size")
 
 
-def sample_kept(d, rows: pa.Table) -> pa.Table:
-    """A kept table's draft (a :class:`~.sampling.Draft`) filled with its real ``rows``.
+def sample_kept(d, rows: pa.Table, kept: Collection[str]) -> pa.Table:
+    """A kept table's draft (a :class:`~.sampling.Draft`) filled with its real ``rows``; the rows
+    to write, with the keys into synthesized tables re-pointed (:mod:`.repoint`).
 
-    Its keys point at the kept rows of its parents (kept too), and its model draws, given each
-    row's own values and its parent's context, the columns its children read (``#i`` counts).
+    Keys into kept tables keep their real values; keys into tables sampled before are matched to
+    synthetic parent rows; keys on a broken cycle are written empty and filled by
+    :func:`.cycles.close_cycle`. The model draws, given each row's own values and its parent's
+    context, the columns its children read (``#i`` counts).
     """
     ft, n = d.ft, rows.num_rows
+    values = {c: rows.column(c).combine_chunks() for c in rows.column_names}
     for fk in ((ft.plan.driver,) if ft.plan.driver else ()) + ft.plan.matched:
         parent = d.parents[fk.ref_table]
-        d.parent_of[d.fk_index[fk]] = parent_rows([rows.column(c).combine_chunks() for c in fk.columns],
-                                                  [parent.column(c).combine_chunks() for c in fk.ref_columns])
+        if fk.ref_table in kept:
+            d.parent_of[d.fk_index[fk]] = parent_rows([values[c] for c in fk.columns],
+                                                      [parent.column(c).combine_chunks() for c in fk.ref_columns])
+            continue
+        chosen = repoint_rows(d, fk, rows)
+        for col, ref in zip(fk.columns, fk.ref_columns):
+            synthetic = per_row(parent.column(ref).combine_chunks(), chosen).cast(values[col].type)
+            values[col] = pc.if_else(pa.array(chosen >= 0), synthetic, values[col])
+    for fk in ft.plan.deferred:
+        for col in fk.columns:
+            values[col] = pa.nulls(n, values[col].type)
     row_number = sql.fresh_name("__row", ft.table.column_names)
     d.rows = _model_rows(d, rows).append_column(row_number, pa.array(np.arange(n, dtype=np.int64)))
-    d.values = {c: rows.column(c).combine_chunks() for c in rows.column_names}
-    return rows
+    d.values = values
+    return pa.table(values)
 
 
 def _model_rows(d, rows: pa.Table) -> pa.Table:
@@ -179,7 +238,8 @@ def _model_rows(d, rows: pa.Table) -> pa.Table:
     evidence = {c: rows.column(c).combine_chunks() for c in rows.column_names if c in owned}
     driver = ft.plan.driver
     if driver is not None:
-        take = pa.array(d.parent_of[d.fk_index[driver]])
+        rows_of = d.parent_of[d.fk_index[driver]]
+        take = pa.array(np.maximum(rows_of, 0), mask=rows_of < 0)  # a NULL key: no parent context
         parent = d.parents[driver.ref_table]
         evidence |= {context_column(c): parent.column(c).take(take) for c in ft.context if context_column(c) in owned}
     seed = int(d.rng.integers(2**31))
@@ -193,7 +253,8 @@ def keep_reference_tables(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, mo
                                table_keys(db, model.public, "--public"), private)
     # a private plan counts no rows; a table declared public may be counted
     counts = {key: sql.count_rows(con, db.table(key).name, db.table(key).schema) for key in options.public} if private else {}
-    return read_reference_rows(con, db, choose_reference_tables(plan, options, counts))
+    public_data = public_lookups(con, plan, options) if not private else frozenset()
+    return read_reference_rows(con, db, choose_reference_tables(plan, options, counts, public_data))
 
 
 def kept_line(kept: dict[str, pa.Table]) -> str | None:
@@ -241,10 +302,13 @@ def load_reference(folder, files: dict, db: Database) -> dict[str, pa.Table]:
     return kept
 
 
-def reference_params(db: Database, synthesize, public, epsilon, rows: dict[str, int] | None = None) -> dict:
+def reference_params(db: Database, synthesize, public, epsilon, rows: dict[str, int] | None = None,
+                     source=None) -> dict:
     """``DatabaseModel`` parameters from ``--synthesize`` and ``--public``, checked (with ``--rows``
-    on a table that will be kept) before any fitting."""
+    on a table that will be kept) before any fitting; ``source``: the database, read for the
+    lookups named by public reference data."""
     from amalgam_rel.relational.plan import plan_database
+    from amalgam_rel.schema.duckdb_reader import open_duckdb
 
     if public and epsilon is None:
         raise InputError("--public only applies with --epsilon (without it, reference tables are kept anyway)")
@@ -254,6 +318,14 @@ def reference_params(db: Database, synthesize, public, epsilon, rows: dict[str, 
         stored = db.without_generated()
         options = ReferenceOptions(DEFAULT_MAX_ROWS, frozenset(params["synthesize"]), frozenset(params["public"]),
                                    epsilon is not None)
-        kept = choose_reference_tables(plan_database(stored, private=epsilon is not None), options)
+        plan = plan_database(stored, private=epsilon is not None)
+        public_data: frozenset[str] = frozenset()
+        if source is not None and epsilon is None:
+            con = open_duckdb(source)
+            try:
+                public_data = public_lookups(con, plan, options)
+            finally:
+                con.close()
+        kept = choose_reference_tables(plan, options, public_data=public_data)
         check_rows_option({key: stored.table(key).row_count for key in kept}, rows)
     return params

@@ -6,8 +6,10 @@ table gets a semantic type (:mod:`amalgam_rel.generation.semantic.detect`; a sid
 than country or language leaves both the language model and the table model's categories (a
 person's name must never be drawn from real names): the table model keeps only its NULLs and
 length (``~name``), jointly with the row. Country and language columns stay in the table model
-and give each row its locale. At sample time (:func:`fill_semantic`) every such column is
-filled from Faker (:mod:`amalgam_rel.generation.semantic.generate`) in the row's locale; the
+and give each row its locale. Phone and postcode columns also keep the formats their real values
+share (:func:`with_formats`: ``+1 (###) ###-####``, per country). At sample time
+(:func:`fill_semantic`) every such column is filled from Faker
+(:mod:`amalgam_rel.generation.semantic.generate`) in the row's locale, or from those formats; the
 share of values equal to a real value of the column (Faker's coincidences) is counted where the
 real values are at hand (``synth``, ``sample --guard-source``).
 
@@ -22,7 +24,7 @@ real values are at hand (``synth``, ``sample --guard-source``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +36,7 @@ from amalgam_rel.errors import InputError
 from amalgam_rel.generation.checks import string_rule
 from amalgam_rel.generation.lengths import arrow_lengths, length_column
 from amalgam_rel.generation.semantic.detect import TYPES, semantic_type
+from amalgam_rel.generation.semantic.formats import learn_formats
 from amalgam_rel.generation.semantic.generate import SemanticColumn, generate
 from amalgam_rel.generation.semantic.locales import DRAWN, FALLBACK, describe, locale_of
 from amalgam_rel.schema.model import Column, Database, Table  # noqa: F401 - Column: the doctest
@@ -42,6 +45,10 @@ from amalgam_rel.schema.types import Kind, SqlType
 
 TEXT = "text"  # the override that takes a column's semantic type away
 _SAMPLE = 200  # real values a column's type and style are read off
+_FORMAT_ROWS = 5000  # real rows a column's format masks are read off
+# types written in a database's own formats: (capital letters masked too, least share of the
+# values the shared masks must cover: postcodes in a few formats, not free text)
+_FORMATTED = {"phone": (False, 0.0), "postcode": (True, 0.8)}
 
 
 @dataclass(frozen=True)
@@ -176,9 +183,29 @@ def find_semantic_columns(ft, frames, fitted, options) -> None:
     strings = [c.name for c in ft.table.columns if c.type.kind is Kind.STRING and c.name in frame.column_names]
     samples = None if private else {c: _spread(frame.column(c)) for c in strings}
     shares = {} if private or frame.num_rows == 0 else {c: frame.column(c).null_count / frame.num_rows for c in strings}
-    ft.semantic = detect_table(ft.table, samples, options.semantic_overrides, taken=taken, null_shares=shares)
+    ft.semantic = with_formats(detect_table(ft.table, samples, options.semantic_overrides, taken=taken,
+                                            null_shares=shares), frame)
     if not private:
         ft.semantic_real = {c: frozenset(frame.column(c).drop_null().to_pylist()) for c in ft.semantic.names}
+
+
+def with_formats(s: Semantics, frame: pa.Table) -> Semantics:
+    """``s`` with the format masks its phone and postcode columns' real values share
+    (:mod:`amalgam_rel.generation.semantic.formats`), overall and per value of the locale column,
+    read off up to :data:`_FORMAT_ROWS` rows from all over ``frame``."""
+    wanted = {c.column for c in s.columns if c.type in _FORMATTED and c.column in frame.column_names}
+    if not wanted:
+        return s
+    rows = pa.array(np.unique(np.linspace(0, frame.num_rows - 1, min(frame.num_rows, _FORMAT_ROWS)).astype(np.int64)))
+    origins = frame.column(s.locale).take(rows).to_pylist() if s.locale in frame.column_names else None
+    columns = []
+    for c in s.columns:
+        if c.column in wanted:
+            letters, cover = _FORMATTED[c.type]
+            values = frame.column(c.column).take(rows).to_pylist()
+            c = replace(c, formats=learn_formats(values, origins, letters=letters, min_cover=cover))
+        columns.append(c)
+    return replace(s, columns=tuple(columns))
 
 
 def private_semantics(ft, overrides: dict[tuple[str, str], str]) -> Semantics:
@@ -232,9 +259,10 @@ def fill_semantic(d) -> None:
         d.values[s.locale] = pc.if_else(pa.array(_present(d, s.locale)), said, pa.scalar(None, pa.string()))
     else:
         locales = row_locales(d.values.get(s.locale) if s.locale else None, s.locale_type, d.n)
-    generated = generate(s.columns, locales, d.rng)
+    origins = _listed(d.values[s.locale]) if s.locale and not s.drawn_locale and s.locale in d.values else None
+    generated = generate(s.columns, locales, d.rng, origins)
     presence = {c.column: _present(d, c.column, c.null_share) for c in s.columns}
-    _apart_in_unique_sets(d, s, generated, presence, locales)
+    _apart_in_unique_sets(d, s, generated, presence, locales, origins)
     for c in s.columns:
         values = pa.array(generated[c.column], pa.string())
         present = presence[c.column]
@@ -248,7 +276,7 @@ def fill_semantic(d) -> None:
 
 
 def _apart_in_unique_sets(d, s: Semantics, generated: dict[str, list], presence: dict[str, np.ndarray],
-                         locales: list[str], rounds: int = 5) -> None:
+                         locales: list[str], origins: list | None, rounds: int = 5) -> None:
     """Unique sets holding a generated column (``UNIQUE (region, city)``): rows that repeat
     another's values draw that column again (in their locale), then are numbered."""
     mine = {c.column: c for c in s.columns}
@@ -263,7 +291,8 @@ def _apart_in_unique_sets(d, s: Semantics, generated: dict[str, list], presence:
                 break
             for i, k in enumerate(repeats):
                 if attempt < rounds:
-                    generated[last.column][k] = generate([last], [locales[k]], d.rng)[last.column][0]
+                    origin = None if origins is None else [origins[k]]
+                    generated[last.column][k] = generate([last], [locales[k]], d.rng, origin)[last.column][0]
                 else:  # a short list (a country's few states and cities): numbered apart
                     generated[last.column][k] = f"{generated[last.column][k]} {i + 2}"
 
@@ -275,7 +304,7 @@ def _repeated_rows(d, unique: tuple[str, ...], generated: dict[str, list], prese
         if c in generated:
             columns.append([v if p else None for v, p in zip(generated[c], presence[c])])
         else:
-            columns.append(d.values[c].to_pylist() if hasattr(d.values[c], "to_pylist") else list(d.values[c]))
+            columns.append(_listed(d.values[c]))
     seen, out = set(), []
     for k, key in enumerate(zip(*columns)):
         if any(v is None for v in key):
@@ -284,6 +313,10 @@ def _repeated_rows(d, unique: tuple[str, ...], generated: dict[str, list], prese
             out.append(k)
         seen.add(key)
     return out
+
+
+def _listed(values) -> list:
+    return values.to_pylist() if hasattr(values, "to_pylist") else list(values)
 
 
 def row_locales(values: pa.Array | None, locale_type: str, n: int) -> list[str]:

@@ -32,12 +32,13 @@ def real(tmp_path_factory) -> Path:
     return _database(tmp_path_factory.mktemp("copies") / "real.duckdb", "i || ' Elm Street'", "c.address")
 
 
-def test_a_repeated_address_is_text_like_its_parents_and_a_repeated_country_stays_a_category(real):
+def test_a_repeated_address_is_a_generated_identity_like_its_parents_and_a_repeated_country_stays_a_category(real):
     d = evaluate(real, real, stages=("column_shapes",)).to_dict()
-    roles = {(c["table"], c["column"]): c["role"] for c in d["column_shapes"]["columns"]}
-    # 80 distinct values over 640 invoices would read as a category; they are the customers' addresses
-    assert roles["invoice", "bill_address"] == roles["customer", "address"] == "text"
-    assert roles["invoice", "bill_country"] == roles["customer", "country"] == "categorical"
+    roles = {(c["table"], c["column"]): (c["role"], c["semantic"]) for c in d["column_shapes"]["columns"]}
+    # 80 distinct values over 640 invoices would read as a category; they are the customers' addresses,
+    # which synth invents (a street address) and the invoices copy
+    assert roles["invoice", "bill_address"] == roles["customer", "address"] == ("identity", "street_address")
+    assert roles["invoice", "bill_country"] == roles["customer", "country"] == ("categorical", "")
 
 
 def test_invoices_repeating_real_addresses_are_verbatim_copies_and_invented_ones_are_not(real, tmp_path):

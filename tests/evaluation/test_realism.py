@@ -159,3 +159,16 @@ def test_no_synthetic_words_where_real_has_some_scores_zero_not_skipped(real, tm
     d = realism_of(real, people_db(tmp_path / "digits.duckdb", [f"{i:06d}" for i in range(ROWS)], cities, countries))
     c = column(d, "name")
     assert c["status"] == "scored" and c["score"] == 0.0
+
+
+def test_real_city_names_no_common_word_list_holds_are_real_words(tmp_path):
+    # German towns (Mimesis lists them) for Brazilian real ones: none is a common word or a word
+    # of the real column, yet each is a real place
+    from mimesis import Address, Locale
+
+    real_cities = [Address(Locale.PT_BR, seed=1).city() for _ in range(ROWS)]
+    towns = [Address(Locale.DE, seed=2).city() for _ in range(ROWS)]
+    names, countries = faker_names(1), ["Brazil"] * ROWS
+    real = people_db(tmp_path / "r.duckdb", names, real_cities, countries)
+    synth = people_db(tmp_path / "s.duckdb", names, towns, countries)
+    assert column(realism_of(real, synth), "city")["hits"] > 0.95

@@ -106,8 +106,15 @@ def test_kept_entries_follow_the_row_thresholds():
         def held(key):
             return name.startswith("o") or field_rows[position_field.get(key, key)] >= 8
         expected = sorted((k, t, c) for (k, t), c in table.items() if c >= 2 and held(k))
-        keys, starts, tokens, counts = counted.kept(name, min_rows=2, min_field_rows=8)
+        keys, starts, tokens, counts, pruned = counted.kept(name, min_rows=2, min_field_rows=8)
         flat = [(int(keys[i]), int(t), int(c)) for i in range(len(keys))
                 for t, c in zip(tokens[starts[i]:starts[i + 1]], counts[starts[i]:starts[i + 1]])]
         assert flat == expected and counts.dtype == np.float32 and len(set(keys.tolist())) == len(keys)
-        assert name.startswith("o") or len(expected) < sum(1 for c in table.values() if c >= 2)  # fields were dropped
+        if name.startswith("o"):  # the rows of the left-out pairs of each kept context
+            left_out = Counter()
+            for (k, _), c in table.items():
+                left_out[k] += c if c < 2 else 0
+            assert pruned.dtype == np.float32 and pruned.tolist() == [left_out[k] for k in keys.tolist()]
+            assert pruned.any()
+        else:
+            assert pruned is None and len(expected) < sum(1 for c in table.values() if c >= 2)  # fields were dropped

@@ -187,6 +187,27 @@ def test_no_token_spells_a_name_one_row_alone_holds():
     assert any("apple" in t for t in vocabulary)  # shared words still become tokens
 
 
+def test_phone_and_postcode_formats_are_saved_only_where_several_values_share_them(tmp_path):
+    """The masks a phone or postcode column is generated from are formats of two distinct real
+    values or more; a format one row alone writes (with its number) stays out of the model."""
+    rng = np.random.default_rng(4)
+    phones = [f"+44 20 {rng.integers(1000, 9999)} {rng.integers(1000, 9999)}" for _ in range(60)] + ["+1 (555) 010-4242"]
+    codes = [f"{rng.choice(list('NEWS'))}{rng.integers(1, 9)} {rng.integers(1, 9)}{rng.choice(list('ABJX'))}Q"
+             for _ in range(60)] + ["K-1234"]
+    path = tmp_path / "contacts.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE contact (id INTEGER PRIMARY KEY, country VARCHAR NOT NULL, phone VARCHAR NOT NULL, "
+                "postal_code VARCHAR NOT NULL, age INTEGER)")
+    con.executemany("INSERT INTO contact VALUES (?, ?, ?, ?, ?)",
+                    [(i, "UK" if i < 60 else "USA", phones[i], codes[i], int(rng.integers(20, 65))) for i in range(61)])
+    con.close()
+    DatabaseModel(seed=0, iters=100).fit(path).save(tmp_path / "model")
+    blob = "\n".join(model_texts(tmp_path / "model"))
+    assert "+44 ## #### ####" in blob and "?# #??" in blob  # the shared formats
+    assert "(###) ###-####" not in blob and "?-####" not in blob  # the USA row's own
+    assert [v for v in phones + codes if v in blob] == []
+
+
 def test_the_copy_guard_is_keyed_per_guard_and_never_pickled():
     import pickle
 

@@ -182,3 +182,39 @@ def test_a_unique_set_of_generated_columns_holds(tmp_path):
     model.sample(out, scale=40)
     assert query(out, "SELECT count(*), count(DISTINCT (State, City)) FROM shop WHERE State IS NOT NULL AND City IS NOT NULL") \
         == [(n * 40, n * 40)]
+
+
+# each country's real phone and postcode formats; a random filling of a mask (# a digit, ? a capital)
+FORMATS = {"Germany": ("####/#######", "#####"), "Brazil": ("(##) ####-####", "#####-###"),
+           "Canada": ("+1 ###.###.####", "?#? #?#")}
+
+
+def filled(template: str, rng: np.random.Generator) -> str:
+    return "".join(str(rng.integers(10)) if c == "#" else chr(65 + rng.integers(26)) if c == "?" else c for c in template)
+
+
+def fits_mask(value: str, template: str) -> bool:
+    return len(value) == len(template) and all(
+        v.isdigit() if t == "#" else v.isupper() if t == "?" else v == t for v, t in zip(value, template))
+
+
+def test_phones_and_postcodes_are_written_in_each_countrys_real_formats(tmp_path):
+    rng = np.random.default_rng(8)
+    n = 240
+    country = rng.choice(list(FORMATS), n)
+    phone = [filled(FORMATS[c][0], rng) for c in country]
+    phone[0] = "+49 (0)30 1234 5"  # one row's own format: never learned
+    real = create(tmp_path / "contacts.duckdb", "CREATE TABLE contact (id INTEGER PRIMARY KEY, Country VARCHAR NOT NULL, "
+                  "Phone VARCHAR, PostalCode VARCHAR, size INTEGER)",
+                  {"contact": {"id": np.arange(n), "Country": country, "Phone": phone,
+                               "PostalCode": [filled(FORMATS[c][1], rng) for c in country], "size": rng.integers(1, 9, n)}})
+    model = DatabaseModel(seed=1, iters=ITERS).fit(real)
+    out = tmp_path / "synth.duckdb"
+    model.sample(out, seed=2)
+    rows = query(out, "SELECT Country, Phone, PostalCode FROM contact ORDER BY id")
+    assert len(rows) == n and {r[0] for r in rows} == set(FORMATS)
+    assert all(fits_mask(p, FORMATS[c][0]) and fits_mask(z, FORMATS[c][1]) for c, p, z in rows), rows[:5]
+    assert not {r[1] for r in rows} & set(phone) and len({r[1] for r in rows}) == n
+    model.save(tmp_path / "m")  # the masks are saved with the model: the loaded one writes the same rows
+    DatabaseModel.load(tmp_path / "m").sample(tmp_path / "again.duckdb", seed=2)
+    assert query(tmp_path / "again.duckdb", "SELECT Country, Phone, PostalCode FROM contact ORDER BY id") == rows

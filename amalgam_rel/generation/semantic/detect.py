@@ -200,7 +200,21 @@ def _share(sample: list[str], test) -> float:
 
 def _values_fit(type_name: str, sample: list[str]) -> bool:
     """Whether a sample agrees with what the column's name says it holds."""
-    test = {
+    return _share(sample, _form_test(type_name)) >= _AGREE
+
+
+def fits(type_name: str, value: str) -> bool:
+    """Whether one value has the form a column of ``type_name`` is recognised by (the test
+    detection applies to a sample; the evaluator compares its share on both sides).
+
+    >>> fits("email", "ana@example.org"), fits("email", "Ana"), fits("phone", "+1 (780) 428-9482")
+    (True, False, True)
+    """
+    return bool(_form_test(type_name)(value.strip()))
+
+
+def _form_test(type_name: str):
+    return {
         "email": _EMAIL.match, "url": lambda v: _URL.match(v) or "." in v and " " not in v,
         "ip_address": lambda v: _IPV4.match(v) or _IPV6.match(v), "phone": _is_phone,
         "postcode": lambda v: _POSTCODE.match(v) and any(c.isdigit() for c in v) or len(v) <= 8,
@@ -212,7 +226,6 @@ def _values_fit(type_name: str, sample: list[str]) -> bool:
         "username": lambda v: " " not in v and len(v) <= 64, "password": lambda v: len(v) <= 256,
         "hash": lambda v: _HEX_HASH.match(v), "language": lambda v: not any(c.isdigit() for c in v),
     }[type_name]
-    return _share(sample, test) >= _AGREE
 
 
 def _by_pattern(sample: list[str]) -> str | None:

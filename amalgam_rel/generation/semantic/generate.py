@@ -4,7 +4,9 @@ Each row is one made-up person or place in its locale (:mod:`.locales`: from the
 synthetic country or language): its e-mail is built from its first and last name and a
 real-looking domain (mostly free-mail, some company domains, the row's company where it has
 one); city, state and postcode come from that locale's address provider. Nothing here reads a
-real value: every value is Faker's.
+real value: every value is Faker's, but for phones and postcodes whose real values share formats
+(:attr:`SemanticColumn.formats`, learned at fit time): those are the database's own formats
+filled with random digits and letters (:mod:`.formats`).
 
 Deterministic: each locale's rows draw from a Faker instance seeded (``seed_instance``, never the
 global ``Faker.seed``) from the numpy Generator handed down, and every other choice from that
@@ -32,6 +34,7 @@ import numpy as np
 from faker import Faker
 
 from amalgam_rel.generation.semantic.detect import TYPES
+from amalgam_rel.generation.semantic.formats import Masks, fill_formats
 from amalgam_rel.generation.semantic.locales import FALLBACK
 
 _REDRAWS = 5  # rounds of fresh values for rows too long or repeated, before cutting or numbering
@@ -50,7 +53,8 @@ _BCRYPT = np.array(list("./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 class SemanticColumn:
     """A column to fill: its name, semantic type (:data:`~.detect.TYPES`), length bounds,
     uniqueness, and ``style``, the format its real values have (``abbr`` states, ``hex32`` hashes,
-    ``bcrypt``, ``ipv6``; empty: the type's usual one)."""
+    ``bcrypt``, ``ipv6``; empty: the type's usual one); ``formats``: the masks its real phone
+    numbers or postcodes share (:mod:`.formats`; empty: Faker's formats)."""
 
     column: str
     type: str
@@ -59,29 +63,35 @@ class SemanticColumn:
     unique: bool = False
     style: str = ""
     null_share: float = 0.0  # of real rows, NULL: used where the table model gives no NULLs of its own
+    formats: tuple[Masks, ...] = ()
 
     def __post_init__(self):
         if self.type not in TYPES or TYPES[self.type].locale_source:
             raise ValueError(f"{self.type!r} is not a semantic type a generator fills")
 
 
-def generate(columns: Sequence[SemanticColumn], locales: Sequence[str], rng: np.random.Generator) -> dict[str, list]:
-    """``{column: values}`` for ``len(locales)`` rows, row ``i`` in locale ``locales[i]``."""
+def generate(columns: Sequence[SemanticColumn], locales: Sequence[str], rng: np.random.Generator,
+             origins: Sequence[object] | None = None) -> dict[str, list]:
+    """``{column: values}`` for ``len(locales)`` rows, row ``i`` in locale ``locales[i]``;
+    ``origins[i]``: the value its locale was read from (its country), which picks the formats of
+    that country's real rows (:attr:`SemanticColumn.formats`)."""
     n = len(locales)
     out = {c.column: [None] * n for c in columns}
     codes = np.asarray(locales, dtype=object)
+    origins = [None] * n if origins is None else list(origins)
     for locale in sorted(set(locales)):
         rows = np.flatnonzero(codes == locale)
-        values = _rows(columns, locale, len(rows), rng)
+        values = _rows(columns, locale, len(rows), rng, [origins[i] for i in rows])
         for c in columns:
             for i, v in zip(rows, values[c.column]):
                 out[c.column][i] = v
     for c in columns:
-        out[c.column] = _fitted(c, out[c.column], codes, rng)
+        out[c.column] = _fitted(c, out[c.column], codes, origins, rng)
     return out
 
 
-def _rows(columns: Sequence[SemanticColumn], locale: str, n: int, rng: np.random.Generator) -> dict[str, list]:
+def _rows(columns: Sequence[SemanticColumn], locale: str, n: int, rng: np.random.Generator,
+          origins: list) -> dict[str, list]:
     """``n`` rows of one locale: each column's values, the row's fields agreeing with each other."""
     fake = _faker(locale)
     fake.seed_instance(int(rng.integers(2**63)))
@@ -101,7 +111,7 @@ def _rows(columns: Sequence[SemanticColumn], locale: str, n: int, rng: np.random
         made["url"] = [f"https://www.{_company_domain(c, fake)}/" for c in company]
     out = {}
     for c in columns:
-        out[c.column] = made[c.type] if c.type in made else _column(fake, c, n, rng)
+        out[c.column] = made[c.type] if c.type in made else _column(fake, c, n, rng, origins)
     return out
 
 
@@ -113,8 +123,10 @@ def _names(fake: Faker, n: int, rng: np.random.Generator) -> tuple[list[str], li
     return first, last
 
 
-def _column(fake: Faker, c: SemanticColumn, n: int, rng: np.random.Generator) -> list:
+def _column(fake: Faker, c: SemanticColumn, n: int, rng: np.random.Generator, origins: list) -> list:
     """Values of a column that depends on no other of the row (its locale aside)."""
+    if c.formats:  # the database's own formats (its phones' and postcodes'), not the locale's
+        return fill_formats(c.formats, origins, n, rng)
     if c.type in ("hash", "password") and c.style.startswith("hex"):
         width = int(c.style[3:])
         return ["".join(row) for row in _HEX[rng.integers(16, size=(n, width))]]
@@ -222,7 +234,7 @@ def _ascii(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", plain)
 
 
-def _fitted(c: SemanticColumn, values: list, locales: np.ndarray, rng: np.random.Generator) -> list:
+def _fitted(c: SemanticColumn, values: list, locales: np.ndarray, origins: list, rng: np.random.Generator) -> list:
     """``values`` within the column's length bounds and, if UNIQUE, without repeats: the rows
     off are drawn again (in their locale), then cut or numbered."""
     for _ in range(_REDRAWS):
@@ -231,7 +243,7 @@ def _fitted(c: SemanticColumn, values: list, locales: np.ndarray, rng: np.random
             return values
         for locale in sorted({locales[i] for i in bad}):
             rows = [i for i in bad if locales[i] == locale]
-            fresh = _rows([c], locale, len(rows), rng)[c.column]
+            fresh = _rows([c], locale, len(rows), rng, [origins[i] for i in rows])[c.column]
             for i, v in zip(rows, fresh):
                 values[i] = v
     if c.max_length is not None:

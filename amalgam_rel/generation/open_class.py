@@ -1,0 +1,241 @@
+"""Open-class words: what the default text model writes where it learned a rare word.
+
+A word that fewer than k real rows of a column hold, and that no public list has, is read as an
+unknown-word token in training (:mod:`.word_tokenizer`): ``<|unk|>``, or ``<|unk:Aa|>`` /
+``<|unk:AA|>`` for a capitalised / all-capitals one. The n-gram model learns where such a word
+goes (after ``Feat.``, in a city name) and how often, and its case; it never writes the token.
+Without more, that mass was dropped, and a column of mostly one-row words (artists, album
+titles, city names) was written from its few shared words, over and over.
+
+This is the classic open-vocabulary class: the mass a context gives an unknown-word token goes
+to public words of the column's languages that the column does not already write, each in
+proportion to its public frequency, in the token's case (``<|unk:Aa|>`` -> ``Night``). Those
+words are the :data:`~.lexicon.COMMON_WORDS` most common of each language (wordfreq's lists):
+a few thousand tokens per language and case, which the column's constraint may then write.
+A word of fewer than k rows that no list has is never among them, and the saved model holds
+public words only.
+
+>>> values = ["The Long Night Zorvak", "Love Song Qwelp", "Noite Feliz Blix", "Amor Perfeito Quorr"]
+>>> column_languages(values)
+{'en': 0.555556, 'pt': 0.444444}
+>>> slots = open_class(values, frozenset({"The", "Night", "Love", "Amor"}), min_rows=2)
+>>> set(slots.shapes), len(slots.forms), "House" in slots.forms, "Zorvak" in slots.forms, "Night" in slots.forms
+({'Aa'}, 200, True, False, False)
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import torch
+
+from amalgam_rel.generation.lexicon import LANGUAGES, common_words, scored
+from amalgam_rel.generation.word_units import CASE_SHAPES, case_shape, is_spaced_letter, letter_units, shaped, units
+
+#: a language is the column's where at least this share of its words is most common in it
+MIN_LANGUAGE_SHARE = 0.1
+MAX_LANGUAGES = 3
+#: open-class words per row that holds a rare word (at most :data:`~.lexicon.COMMON_WORDS` per
+#: language): a column's slots need about as many words as the real rare words they stand for,
+#: and every word more widens each decoding step (chinook's track names: 345 such rows of 3,503)
+WORDS_PER_RARE_ROW = 8
+MIN_WORDS = 200
+#: the most common words of a language are its closed class (articles, pronouns, prepositions:
+#: "que", "the", "para"): a rare word's slot holds a name or a content word, never one of them
+CLOSED_CLASS = 150
+#: words never put into an open class: wordfreq's common words hold profanity and slurs, and a
+#: column of album titles read "Fuck Symphony". No package of such lists is installed, so these
+#: are the common ones of the lexicon's languages: a stem bars every word it starts, a word only
+#: itself (short ones, or ones other words start with: "cum" / "cumulative").
+OFFENSIVE_STEMS = (
+    "fuck", "shit", "cunt", "bitch", "whore", "nigg", "fagg", "porn", "dick", "cock", "pussy",
+    "asshole", "bastard", "retard", "dildo", "masturb", "orgasm", "penis", "vagina", "boob", "blowjob",
+    "scheiß", "scheiss", "arschloch", "wichs", "fotze", "merde", "putain", "salope", "connard", "enculé",
+    "puta", "mierda", "joder", "pendej", "cabrón", "gilipoll", "caralh", "buceta", "cazz", "stronz",
+    "vaffancul", "minchi", "kurw", "pierdol", "jeba", "chuj", "хуй", "пизд", "ебат", "ебан", "бляд", "orospu",
+    "neuk", "fitta", "kusipää", "vittu", "πουτάν", "γαμ",
+)
+OFFENSIVE_WORDS = frozenset({
+    "cum", "tits", "anal", "sex", "sexy", "slut", "sluts", "slutty", "rape", "raped", "nazi", "fick", "ficken", "hure", "arsch", "bite",
+    "coño", "porra", "foda", "merda", "kut", "lul", "kuk", "sik", "amk", "бля", "piča", "kurac", "jebem",
+})
+
+
+@dataclass(frozen=True)
+class OpenClass:
+    """One column's open-class words: each form (a public word in a case shape), its shape, and
+    its probability among the forms of its shape (those of a shape sum to 1)."""
+
+    forms: tuple[str, ...]
+    shapes: tuple[str, ...]  # per form
+    weights: tuple[float, ...]  # per form
+
+    def __post_init__(self):
+        if not len(self.forms) == len(self.shapes) == len(self.weights):
+            raise ValueError("an open class needs a shape and a weight per form")
+
+
+def column_languages(values: Iterable[str]) -> dict[str, float]:
+    """The languages of a column's words and their shares (summing to 1; empty: none found).
+
+    Each distinct word (case folded) counts for the language whose common-word list ranks it
+    highest; languages holding at least :data:`MIN_LANGUAGE_SHARE` of the counted words, at most
+    :data:`MAX_LANGUAGES`, share the column."""
+    rank = _ranks()
+    counted: Counter[str] = Counter()
+    for word in {u.lower() for v in values for u in letter_units(v)}:
+        best = rank.get(word)
+        if best is not None:
+            counted[best] += 1
+    total = sum(counted.values())
+    chosen = [(lang, n) for lang, n in counted.most_common() if n >= MIN_LANGUAGE_SHARE * total][:MAX_LANGUAGES]
+    kept = sum(n for _, n in chosen)
+    return {lang: round(n / kept, 6) for lang, n in sorted(chosen, key=lambda c: (-c[1], c[0]))}
+
+
+@lru_cache(maxsize=1)
+def _ranks() -> dict[str, str]:
+    """Each common word -> the language that ranks it highest (the first of :data:`LANGUAGES` on a tie)."""
+    best: dict[str, tuple[int, int, str]] = {}
+    for order, language in enumerate(LANGUAGES):
+        for rank, (word, _) in enumerate(common_words()[language]):
+            if word not in best or (rank, order) < best[word][:2]:
+                best[word] = (rank, order, language)
+    return {w: lang for w, (_, _, lang) in best.items()}
+
+
+def rare_shapes(values: Iterable[str], words: frozenset[str], min_rows: int) -> tuple[tuple[str, ...], int]:
+    """The case shapes of the words outside ``words`` (the column's vocabulary) that at least
+    ``min_rows`` rows hold (the unknown-word tokens the model learns often enough to place),
+    and the number of rows that hold such a word."""
+    rows: Counter[str] = Counter()
+    holding = 0
+    for value in values:
+        found = {case_shape(u) for u in letter_units(value) if u not in words and is_spaced_letter(u[0])}
+        rows.update(found)
+        holding += bool(found)
+    return tuple(s for s in CASE_SHAPES if rows[s] >= min_rows), holding
+
+
+def offensive(word: str) -> bool:
+    """Whether a (lowercase) public word is profanity or a slur: never an open-class word.
+
+    >>> offensive("fucking"), offensive("cum"), offensive("cumulative"), offensive("night")
+    (True, True, False, False)
+    """
+    return word in OFFENSIVE_WORDS or word.startswith(OFFENSIVE_STEMS)
+
+
+def open_class(values: list[str], words: frozenset[str], min_rows: int) -> OpenClass | None:
+    """The open class of a column (``values``: its real values; ``words``: the words it may
+    write); None where it has no rare words of a shape that ``min_rows`` rows hold, or its words
+    are in no language of the lexicon. Its words are the likeliest of its languages' common
+    words (each language weighted by its share), :data:`WORDS_PER_RARE_ROW` per row that holds
+    a rare word."""
+    shapes, rare_rows = rare_shapes(values, words, min_rows)
+    languages = column_languages(values) if shapes else {}
+    if not languages:
+        return None
+    known = {w.lower() for w in words}
+    weight: dict[str, float] = {}
+    for language, share in languages.items():
+        listed = [(w, f) for w, f in common_words()[language][CLOSED_CLASS:]
+                  if len(w) > 1 and w not in known and not offensive(w)]
+        total = sum(f for _, f in listed)
+        for w, f in listed:
+            weight[w] = weight.get(w, 0.0) + share * f / total
+    size = max(MIN_WORDS, WORDS_PER_RARE_ROW * rare_rows)
+    chosen = sorted(sorted(weight.items()), key=lambda item: -item[1])[:size]
+    forms, form_shapes, weights = [], [], []
+    for shape in shapes:
+        # a form must read back as the one public word it stands for ("ß" in capitals is "SS")
+        spelled = [(shaped(w, shape), p) for w, p in sorted(chosen)]
+        spelled = [(f, p) for f, p in spelled if units(f) == [f] and f.lower() in weight and scored(f)]
+        total = sum(p for _, p in spelled)
+        forms += [f for f, _ in spelled]
+        form_shapes += [shape] * len(spelled)
+        weights += [p / total for _, p in spelled]
+    return OpenClass(tuple(forms), tuple(form_shapes), tuple(weights)) if forms else None
+
+
+class OpenSlots:
+    """The open classes as a :class:`.word_ngram.WordNGramLM` holds them: per column (in the
+    model's order) its open-class token ids, the unknown-word token each takes its mass from,
+    and its log weight; ``starts[c]:starts[c + 1]`` are column ``c``'s entries."""
+
+    def __init__(self, starts: np.ndarray, tokens: np.ndarray, sources: np.ndarray, weights: np.ndarray):
+        self.starts, self.tokens, self.sources, self.weights = starts, tokens, sources, weights
+        self._places: dict[tuple, tuple] = {}
+
+    @classmethod
+    def none(cls, columns: int) -> OpenSlots:
+        empty = np.zeros(0, dtype=np.int64)
+        return cls(np.zeros(columns + 1, dtype=np.int64), empty, empty, np.zeros(0, dtype=np.float32))
+
+    @classmethod
+    def of(cls, tokenizer, tags: list[str], classes: Mapping[str, OpenClass], unk_of_shape: Mapping[str, str]):
+        """Each tag's :class:`OpenClass` (a tag without one has none) as token ids."""
+        vocab = tokenizer.get_vocab()
+        starts, tokens, sources, weights = [0], [], [], []
+        for tag in tags:
+            found = classes.get(tag)
+            if found is not None:
+                tokens += [vocab[f] for f in found.forms]
+                sources += [vocab[unk_of_shape[s]] for s in found.shapes]
+                weights += list(found.weights)
+            starts.append(len(tokens))
+        return cls(np.array(starts, dtype=np.int64), np.array(tokens, dtype=np.int64),
+                   np.array(sources, dtype=np.int64), np.log(np.array(weights, dtype=np.float64)).astype(np.float32))
+
+    def tokens_of(self, column: int) -> np.ndarray:
+        return self.tokens[self.starts[column]:self.starts[column + 1]]
+
+    def apply(self, logits: torch.Tensor, at: torch.Tensor, columns: torch.Tensor) -> None:
+        """``logits`` (rows over the support whose places ``at`` gives; in place): each open-class
+        token of a row's column gets the logit of its unknown-word token plus its log weight."""
+        if not len(self.tokens):
+            return
+        for column in torch.unique(columns).tolist():
+            groups = self._place(column, at)
+            if not groups:
+                continue
+            whole = bool((columns == column).all())  # the usual batch: one column's rows
+            rows = None if whole else (columns == column).nonzero().squeeze(1)
+            part = logits if whole else logits.index_select(0, rows)
+            for source, cols, weights in groups:  # one write per unknown-word token
+                part.index_copy_(1, cols, part[:, source, None] + weights[None, :])
+            if not whole:
+                logits.index_copy_(0, rows, part)
+
+    def _place(self, column: int, at: torch.Tensor) -> list[tuple[int, torch.Tensor, torch.Tensor]]:
+        """Column ``column``'s entries as places in the support (kept per support), grouped by
+        their unknown-word token: (its place, the entries' places, their log weights)."""
+        key = (column, id(at))
+        if key not in self._places:
+            lo, hi = self.starts[column], self.starts[column + 1]
+            cols = at[torch.from_numpy(self.tokens[lo:hi])]
+            sources = at[torch.from_numpy(self.sources[lo:hi])]
+            weights = torch.from_numpy(self.weights[lo:hi])
+            groups = []
+            for source in torch.unique(sources).tolist():
+                chosen = (sources == source) & (cols >= 0)
+                if source >= 0 and bool(chosen.any()):  # an unknown-word token the column never learned: no mass
+                    groups.append((source, cols[chosen], weights[chosen]))
+            self._places[key] = groups
+            self._places[(key, "at")] = at  # keeps ``at`` alive: its id stays its own
+        return self._places[key]
+
+    def tensors(self) -> dict[str, torch.Tensor]:
+        return {f"open.{name}": torch.from_numpy(getattr(self, name))
+                for name in ("starts", "tokens", "sources", "weights")}
+
+    @classmethod
+    def from_tensors(cls, tensors: Mapping[str, torch.Tensor], columns: int) -> OpenSlots:
+        """The saved open classes; none in a model saved before they were kept."""
+        if "open.starts" not in tensors:
+            return cls.none(columns)
+        return cls(*(tensors[f"open.{name}"].numpy() for name in ("starts", "tokens", "sources", "weights")))

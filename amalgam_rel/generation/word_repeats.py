@@ -1,0 +1,155 @@
+"""Words said twice in one value: as rare in generated text as in the column's real values.
+
+An n-gram of two tokens of history cannot see the word three tokens back, and the row's field
+boosts lift the same words at every step: after ``Feat. `` the model does not know it just
+wrote ``Feat``, and chinook's artists came out as ``Santana Feat. Feat. Feat.``, its albums as
+``[Disc 1] [Disc 2] [Disc 1`` (a word the value already held: 6.5% of the artists' words, 1.5%
+of the real ones'). On real prefixes the model repeats about as often as real values do; the
+loops start in its own. So :class:`Repeats` lets the fitted model write values for some real
+rows of each column (unconstrained, from a fixed seed) and compares the share of their words
+that repeat one the value already holds with the real share; where the model repeats more, a
+word the value already holds has its probability multiplied by the ratio (a lift below 1, as
+the model's other counted lifts are applied, see :mod:`.word_ngram`). A column whose model
+repeats no more than its real values is left as it is.
+
+>>> round(float(np.exp(lift(real=(1, 99), generated=(9, 99)))), 3)  # 2% real, 10% generated (one repeat more)
+0.2
+>>> float(lift(real=(9, 99), generated=(1, 99)))  # repeating less than real: left alone
+0.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import torch
+
+from amalgam_rel.generation.word_units import is_letter_unit
+
+#: real rows per column whose values are counted and whose prompts the model writes for
+CALIBRATION_ROWS = 300
+SEED = 0
+
+
+def lift(real: tuple[int, int], generated: tuple[int, int]) -> np.float32:
+    """The log-lift of repeating a word, from (repeats, words after the first) of the real and
+    the generated values: the ratio of the rates, each with one repeat more (a column of few
+    words moves little), at most 1."""
+    rate = [(r + 1) / (n + 1) for r, n in (real, generated)]
+    return np.float32(min(0.0, np.log(rate[0] / rate[1])))
+
+
+def word_tokens(tokenizer, size: int) -> np.ndarray:
+    """Per token id: a word of two letters or more (what :class:`Repeats` watches)."""
+    words = np.zeros(size, dtype=bool)
+    special = set(tokenizer.all_special_ids)
+    words[[i for t, i in tokenizer.get_vocab().items()
+           if len(t) > 1 and is_letter_unit(t) and i not in special]] = True
+    return words
+
+
+def repeats_in(sequences: list[list[int]], words: np.ndarray) -> tuple[int, int]:
+    """(words that repeat one their value already holds, words after their value's first)."""
+    repeated = later = 0
+    for sequence in sequences:
+        held: set[int] = set()
+        for token in sequence:
+            if token < len(words) and words[token]:
+                if held:
+                    later += 1
+                    repeated += token in held
+                held.add(token)
+    return repeated, later
+
+
+class Repeats:
+    """Per column its repeat log-lift (0: none), and per token id whether it is a word."""
+
+    def __init__(self, lifts: np.ndarray, words: np.ndarray):
+        self.lifts, self.words = lifts.astype(np.float32, copy=False), words.astype(bool, copy=False)
+
+    @classmethod
+    def none(cls, columns: int, vocab: int) -> Repeats:
+        return cls(np.zeros(columns, dtype=np.float32), np.zeros(vocab, dtype=bool))
+
+    @classmethod
+    def calibrated(cls, model, examples: list[tuple[list[int], int, list[int]]], words: np.ndarray,
+                   barred: list[int]) -> Repeats:
+        """The lifts of ``model`` (without repeat lifts) from ``examples``: (prompt ids, column,
+        target ids) per real row, the first :data:`CALIBRATION_ROWS` of each column; ``barred``
+        the token ids the model never writes (unknown words, tags)."""
+        by_column: dict[int, list[tuple[list[int], list[int]]]] = {}
+        for prompt, column, target in examples:
+            taken = by_column.setdefault(column, [])
+            if len(taken) < CALIBRATION_ROWS:
+                taken.append((prompt, list(target)))
+        lifts = np.zeros(len(model.settings["tags"]), dtype=np.float32)
+        generator = torch.Generator().manual_seed(SEED)
+        for column, rows in sorted(by_column.items()):
+            real = repeats_in([t for _, t in rows], words)
+            if not real[1]:
+                continue  # values of one word: nothing to repeat
+            longest = max(len(t) for _, t in rows) + 1
+            written = _write(model, [p for p, _ in rows], longest, barred, generator)
+            lifts[column] = lift(real, repeats_in(written, words))
+        return cls(lifts, words)
+
+    def apply(self, logits: torch.Tensor, at: torch.Tensor, columns: list[int], histories: list[list[int]]) -> None:
+        """``logits`` (in place, over the support whose places ``at`` gives): each word a row's
+        value already holds gets its column's log-lift."""
+        if not self.lifts[sorted(set(columns))].any():  # the batch's columns repeat as real ones do
+            return
+        rows, tokens, values = [], [], []
+        for r, (column, history) in enumerate(zip(columns, histories)):
+            lift = self.lifts[column]
+            if lift == 0 or not history:
+                continue
+            held = sorted({t for t in history if t < len(self.words) and self.words[t]})
+            rows += [r] * len(held)
+            tokens += held
+            values += [lift] * len(held)
+        if not rows:
+            return
+        places = at[torch.tensor(tokens)]
+        kept = places >= 0
+        logits.index_put_((torch.tensor(rows)[kept], places[kept]),
+                          torch.tensor(values, dtype=logits.dtype)[kept], accumulate=True)
+
+    def tensors(self) -> dict[str, torch.Tensor]:
+        return {"repeat.lifts": torch.from_numpy(self.lifts), "repeat.words": torch.from_numpy(self.words)}
+
+    @classmethod
+    def from_tensors(cls, tensors: Mapping[str, torch.Tensor], columns: int, vocab: int) -> Repeats:
+        """The saved lifts; none in a model saved before they were counted."""
+        if "repeat.lifts" not in tensors:
+            return cls.none(columns, vocab)
+        return cls(tensors["repeat.lifts"].numpy(), tensors["repeat.words"].numpy())
+
+
+
+def _write(model, prompts: list[list[int]], steps: int, barred: list[int], generator) -> list[list[int]]:
+    """The tokens ``model`` writes after each prompt, drawn without a constraint, up to the end
+    or ``steps`` tokens."""
+    pad, eos = model.settings["pad"], model.settings["eos"]
+    width = max(len(p) for p in prompts)
+    ids = torch.tensor([[pad] * (width - len(p)) + p for p in prompts])
+    written: list[list[int]] = [[] for _ in prompts]
+    alive = list(range(len(prompts)))
+    for _ in range(steps):
+        out = model(ids, compact=True)
+        logits = out.logits[:, -1, :]
+        logits[:, torch.isin(out.support, torch.tensor(barred))] = float("-inf")
+        probs = torch.softmax(logits.double(), dim=-1)
+        tokens = out.support[torch.multinomial(probs, 1, generator=generator).squeeze(1)]
+        going = []
+        for i, token in enumerate(tokens.tolist()):
+            if token != eos:
+                written[alive[i]].append(token)
+                going.append(i)
+        if not going:
+            break
+        keep = torch.tensor(going)
+        ids = torch.cat([ids[keep], tokens[keep, None]], dim=1)
+        alive = [alive[i] for i in going]
+    return written
