@@ -120,14 +120,14 @@ class WordJoins:
         return logits
 
     def _over(self, state: dict, support: torch.Tensor | None, width: int, device) -> tuple[torch.Tensor, ...]:
-        """``first_letter`` and ``space`` over the logits' columns, kept in ``state`` while the
-        columns stay the same (a batch's steps share one support)."""
-        kept = state.get("over")
-        if kept is None or kept[0] is not support or kept[1] != width:
+        """``first_letter`` and ``space`` over the logits' columns, kept in ``state`` per set of
+        columns (a batch's steps share one support, and its rows after a letter a part of it)."""
+        kept = state.setdefault("over", {})
+        key = (id(support), width)
+        if key not in kept or kept[key][0] is not support:
             cols = support if support is not None else slice(0, width)
-            kept = (support, width, self.first_letter[cols].to(device), self.space[cols].to(device))
-            state["over"] = kept
-        return kept[2], kept[3]
+            kept[key] = (support, self.first_letter[cols].to(device), self.space[cols].to(device))
+        return kept[key][1], kept[key][2]
 
     def advance(self, state: dict, alive: torch.Tensor, tokens: torch.Tensor) -> None:
         """``state`` (changed in place) after the ``alive`` rows wrote ``tokens``."""
