@@ -54,6 +54,7 @@ from amalgam_rel.generation.reuse import DEFAULT_MAX_VALUES, reuse_plan
 from amalgam_rel.generation.row_context import RowContext
 from amalgam_rel.generation.saved_text import META, read_text_model
 from amalgam_rel.generation.selection import context_columns, default_columns
+from amalgam_rel.generation.tokenizer import token_ids
 from amalgam_rel.generation.shapes import ANY, common_shapes, keys_of, restrict, shape_column, shape_label
 from amalgam_rel.generation.word_model import WordJoins, train_word_model
 from amalgam_rel.generation.word_tokenizer import column_token_ids, is_word_tokenizer
@@ -640,7 +641,7 @@ class TextFieldModel:
             cache = self._prompt_cache = {}
         new = [p for p in dict.fromkeys(prompts) if p not in cache]
         if new:
-            cache.update(zip(new, self.tokenizer_(new)["input_ids"]))
+            cache.update(zip(new, token_ids(self.tokenizer_, new)))
         return [cache[p] for p in prompts]
 
     def _batch(self) -> int:
@@ -840,7 +841,7 @@ def _with_token_budget(plan: ColumnPlan, tokenizer, pairs: list[tuple[str, str]]
     undertrained model may spell any character so."""
     targets = [t for p, t in pairs if p.endswith(plan.tag)][:2000]
     # no targets: every real value is empty (LISTs of no element); the tokenizer refuses an empty batch
-    encoded = tokenizer(targets, add_special_tokens=False)["input_ids"] if targets else []
+    encoded = token_ids(tokenizer, targets, add_special_tokens=False) if targets else []
     longest = max((len(ids) for ids in encoded), default=16)
     longest_bytes = max((len(t.encode()) for t in targets), default=16)
     return replace(plan, max_new_tokens=int(min(MAX_NEW_TOKENS, max(longest * 1.25 + 8, longest_bytes + 1))))

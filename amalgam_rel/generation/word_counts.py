@@ -43,9 +43,41 @@ def hash_arrays(parts: list) -> np.ndarray:
     (2^61 is 1 modulo 2^61 - 1), so every sum stays below 2^63."""
     h = np.zeros(1, dtype=np.int64)
     for p in parts:
-        c = (h >> 32) * MUL
-        h = ((c >> 29) + ((c & _LOW29) << 32) + (h & _LOW32) * MUL + np.asarray(p, dtype=np.int64) + 1) % MOD
+        h = _step(h, p)
     return h
+
+
+def _step(h: np.ndarray, p) -> np.ndarray:
+    """``(h * MUL + p + 1) % MOD`` without overflowing 64 bits."""
+    c = (h >> 32) * MUL
+    return ((c >> 29) + ((c & _LOW29) << 32) + (h & _LOW32) * MUL + np.asarray(p, dtype=np.int64) + 1) % MOD
+
+
+def prompt_fields(prompts: list[list[int]], columns: list[int], pad: int, separator: int):
+    """The field hashes of each prompt (its tokens before the column tag, ``separator`` between
+    fields, ``pad`` left out) as :meth:`.word_ngram.WordNGramLM._prompt_fields` gives them,
+    as (fields per prompt, every prompt's hashes in order)."""
+    lengths = np.fromiter((max(len(p) - 1, 0) for p in prompts), dtype=np.int64, count=len(prompts))
+    flat = np.fromiter(chain.from_iterable(p[:-1] for p in prompts), dtype=np.int64, count=int(lengths.sum()))
+    prompt = np.repeat(np.arange(len(prompts)), lengths)
+    keep = flat != pad
+    flat, prompt = flat[keep], prompt[keep]
+    is_sep = flat == separator
+    n_fields = np.bincount(prompt[is_sep], minlength=len(prompts)) + 1
+    first = np.cumsum(n_fields) - n_fields
+    # each token's field: the prompt's first field plus the separators before it in the prompt
+    seps_before = np.cumsum(is_sep) - is_sep
+    field = first[prompt] + seps_before - (np.cumsum(np.bincount(prompt[is_sep], minlength=len(prompts)))
+                                           - np.bincount(prompt[is_sep], minlength=len(prompts)))[prompt]
+    owner = np.repeat(np.arange(len(prompts)), n_fields)
+    h = hash_arrays([np.asarray(columns, dtype=np.int64)[owner], np.arange(len(owner)) - first[owner]])
+    words = ~is_sep
+    field, flat = field[words], flat[words]
+    rank = np.arange(len(field)) - np.searchsorted(field, field)  # a token's place in its field (fields ascend)
+    for k in range(int(rank.max(initial=-1)) + 1):
+        at = rank == k
+        h[field[at]] = _step(h[field[at]], flat[at])
+    return n_fields, h
 
 
 def distinct_rows(keys: np.ndarray, tokens: np.ndarray, rows: np.ndarray, packed_limit: int = _PACKED):
@@ -114,11 +146,12 @@ class Counted:
         return keys[first], np.append(first, len(keys)).astype(np.int64), tokens, rows.astype(np.float32), pruned
 
 
-def count_contexts(columns: list[int], tags: list[int], fields: list[list[int]], targets: list[list[int]],
-                   orders: list[int], n_columns: int, vocab: int, max_position: int) -> Counted:
+def count_contexts(columns: list[int], tags: list[int], fields: tuple[np.ndarray, np.ndarray],
+                   targets: list[list[int]], orders: list[int], n_columns: int, vocab: int,
+                   max_position: int) -> Counted:
     """What :meth:`.word_ngram.WordNGramLM.fit` counts, for rows of ``columns`` (a column index
-    each) with their column ``tags``, prompt ``fields`` hashes and ``targets`` (token ids, the end
-    token last); ``orders`` per column."""
+    each) with their column ``tags``, prompt ``fields`` (as :func:`prompt_fields` gives them) and
+    ``targets`` (token ids, the end token last); ``orders`` per column."""
     lengths = np.array([len(t) for t in targets], dtype=np.int64)
     tokens = np.fromiter(chain.from_iterable(targets), dtype=np.int64, count=int(lengths.sum()))
     row = np.repeat(np.arange(len(targets)), lengths)
@@ -128,8 +161,7 @@ def count_contexts(columns: list[int], tags: list[int], fields: list[list[int]],
     np.add.at(unigram, (column[row], tokens), 1.0)
     tables = _ngram_tables(tokens, row, position, column, np.asarray(tags, dtype=np.int64),
                            np.asarray(orders, dtype=np.int64))
-    n_fields = np.array([len(f) for f in fields], dtype=np.int64)
-    field_of = np.fromiter(chain.from_iterable(fields), dtype=np.int64, count=int(n_fields.sum()))
+    n_fields, field_of = fields
     held, counts = _runs(np.sort(field_of))  # a row's fields are distinct: each of its own index
     position_field: dict[int, int] = {}
     if len(field_of):

@@ -36,8 +36,9 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from amalgam_rel.generation.open_class import OpenSlots
+from amalgam_rel.generation.tokenizer import token_ids
+from amalgam_rel.generation.word_counts import context_hash as _hash, count_contexts, prompt_fields
 from amalgam_rel.generation.word_repeats import Repeats
-from amalgam_rel.generation.word_counts import context_hash as _hash, count_contexts
 from amalgam_rel.generation.word_steps import Boost, DenseFields, PromptPlan, add_boosts, field_lifts, lifts
 
 ORDER = 3  # words: two words of history (characters of a code: see CHAR_ORDER)
@@ -142,21 +143,24 @@ class WordNGramLM(torch.nn.Module):
 
     @classmethod
     def fit(cls, tokenizer, examples: list[tuple[str, list[int]]], tags: list[str], *, min_rows: int,
-            by_character: frozenset[str] = frozenset()) -> WordNGramLM:
+            by_character: frozenset[str] = frozenset(), prompt_ids: list[list[int]] | None = None) -> WordNGramLM:
         """``examples``: (prompt, target token ids) per real row and column; ``tags`` the columns'
-        tag tokens; ``by_character`` the tags of columns written one character at a time."""
+        tag tokens; ``by_character`` the tags of columns written one character at a time;
+        ``prompt_ids`` the prompts' token ids, when the caller has them."""
         tag_ids = [tokenizer.convert_tokens_to_ids(t) for t in tags]
         settings = {"vocab_size": len(tokenizer), "eos": tokenizer.eos_token_id, "pad": tokenizer.pad_token_id,
                     "tags": tag_ids, "separator": tokenizer.convert_tokens_to_ids(";"),
                     "orders": [CHAR_ORDER if t in by_character else ORDER for t in tags], "min_rows": min_rows}
         model = cls(settings, torch.zeros(0), {})
-        prompts = tokenizer([p for p, _ in examples], add_special_tokens=False)["input_ids"]
+        prompts = prompt_ids if prompt_ids is not None else \
+            token_ids(tokenizer, [p for p, _ in examples], add_special_tokens=False)
         rows = [(ids, model.column_of[ids[-1]], target) for ids, (_, target) in zip(prompts, examples)
                 if ids and ids[-1] in model.column_of]
         # counted in arrays (see .word_counts): each context once per row, so an entry needs min_rows rows;
         # an n-gram context keeps the rows of its left-out entries as pruned mass (see _Table)
         counted = count_contexts([c for _, c, _ in rows], [ids[-1] for ids, _, _ in rows],
-                                 [model._prompt_fields(ids, c) for ids, c, _ in rows],
+                                 prompt_fields([ids for ids, _, _ in rows], [c for _, c, _ in rows],
+                                               settings["pad"], settings["separator"]),
                                  [list(t) + [settings["eos"]] for _, _, t in rows], settings["orders"],
                                  len(tags), settings["vocab_size"], MAX_POSITION)
         model.tables = {name: _Table(*counted.kept(name, min_rows, MIN_FIELD_ROWS)) for name in counted.tables}

@@ -51,6 +51,10 @@ def test_distinct_rows_counts_each_row_once(packed_limit):
     assert [list(x) for x in zip(*(a.tolist() for a in got))] == [[k, t, n] for (k, t), n in sorted(seen.items())]
 
 
+def _flat(fields):
+    return np.array([len(f) for f in fields]), np.array([h for f in fields for h in f], dtype=np.int64)
+
+
 def _plain_counts(columns, tags, fields, targets, orders, max_position):
     """The counts as WordNGramLM.fit took them, one context of one row at a time."""
     counts, position_field = {}, {}
@@ -78,7 +82,8 @@ def test_counted_contexts_equal_counting_row_by_row():
     fields = [[context_hash(c, i, rng.randrange(6)) for i in range(rng.randint(1, 3))] for c in columns]
     # few tokens, long values: n-grams and positions past the cap repeat within a row
     targets = [[rng.randrange(1, 9) for _ in range(rng.randint(0, 60))] + [0] for _ in range(n)]
-    counted = count_contexts(columns, [tags[c] for c in columns], fields, targets, orders, 3, 910, max_position=48)
+    counted = count_contexts(columns, [tags[c] for c in columns], _flat(fields), targets, orders, 3, 910,
+                             max_position=48)
     plain, position_field = _plain_counts(columns, [tags[c] for c in columns], fields, targets, orders, 48)
     assert sorted(counted.tables) == sorted(plain) == ["fields", "o2", "o3", "o4", "o5", "position"]
     for name, table in plain.items():
@@ -99,7 +104,7 @@ def test_kept_entries_follow_the_row_thresholds():
     columns = [0] * n
     fields = [[context_hash(0, 0, rng.randrange(40))] for _ in range(n)]  # some fields of few rows
     targets = [[rng.randrange(1, 30) for _ in range(rng.randint(0, 8))] + [0] for _ in range(n)]
-    counted = count_contexts(columns, [99] * n, fields, targets, [3], 1, 100, max_position=48)
+    counted = count_contexts(columns, [99] * n, _flat(fields), targets, [3], 1, 100, max_position=48)
     plain, position_field = _plain_counts(columns, [99] * n, fields, targets, [3], 48)
     field_rows = Counter(f for row in fields for f in row)
     for name, table in plain.items():
@@ -118,3 +123,53 @@ def test_kept_entries_follow_the_row_thresholds():
             assert pruned.any()
         else:
             assert pruned is None and len(expected) < sum(1 for c in table.values() if c >= 2)  # fields were dropped
+
+
+def test_token_ids_from_the_backend_equal_transformers():
+    from amalgam_rel.generation.tokenizer import token_ids
+    from amalgam_rel.generation.word_tokenizer import build_tokenizer
+
+    texts = [t + "<|t.c|>" for t in _strings(400, seed=4)] + ["L3;red apple;4.2<|t.c|>"]
+    tok = build_tokenizer({"<|t.c|>": frozenset({"red", "apple"})}, [(t, t) for t in texts], 1, special=["<|t.c|>"])
+    for special in (True, False):
+        assert token_ids(tok, texts, add_special_tokens=special) == tok(texts, add_special_tokens=special)["input_ids"]
+    tok(texts[:3], padding=True)  # transformers leaves the backend padding: then transformers pads nothing here
+    assert token_ids(tok, texts) == tok(texts)["input_ids"]
+
+
+def test_repeat_lifts_go_to_each_word_a_row_already_holds():
+    import torch
+
+    from amalgam_rel.generation.word_repeats import Repeats
+
+    rng = random.Random(5)
+    words = np.array([rng.random() < 0.6 for _ in range(50)])
+    repeats = Repeats(np.array([-0.5, 0.0, -1.25], dtype=np.float32), words)
+    columns = [rng.randrange(3) for _ in range(40)]
+    histories = [[rng.randrange(60) for _ in range(rng.randint(0, 12))] for _ in columns]
+    at = torch.tensor([i if i % 7 else -1 for i in range(60)])  # some tokens outside the support
+    logits = torch.zeros(40, 60)
+    repeats.apply(logits, at, columns, histories)
+    expected = torch.zeros(40, 60)
+    for r, (column, history) in enumerate(zip(columns, histories)):
+        for t in sorted({t for t in history if t < len(words) and words[t]}):
+            if repeats.lifts[column] and at[t] >= 0:
+                expected[r, at[t]] += float(repeats.lifts[column])
+    assert torch.equal(logits, expected) and (logits < 0).any()
+
+
+def test_prompt_fields_equal_the_models_own():
+    from amalgam_rel.generation.word_counts import prompt_fields
+    from amalgam_rel.generation.word_ngram import WordNGramLM
+
+    model = WordNGramLM({"vocab_size": 50, "eos": 0, "pad": 1, "tags": [40, 41], "separator": 2, "orders": [3, 3],
+                         "min_rows": 2}, np.zeros((2, 50), dtype=np.float32), {})
+    rng = random.Random(6)
+    # pads anywhere, separators in a row (empty fields), fields of one token and of many
+    prompts = [[rng.choice([1, 1, 2, 2, 3, 4, 5, 6, 7]) for _ in range(rng.randint(0, 14))] + [rng.choice([40, 41])]
+               for _ in range(300)]
+    columns = [model.column_of[p[-1]] for p in prompts]
+    n_fields, hashes = prompt_fields(prompts, columns, pad=1, separator=2)
+    expected = [model._prompt_fields(p, c) for p, c in zip(prompts, columns)]
+    assert n_fields.tolist() == [len(e) for e in expected]
+    assert hashes.tolist() == [h for e in expected for h in e]
