@@ -36,6 +36,8 @@ import sys
 import numpy as np
 import torch
 
+from amalgam_rel.generation.masking import bitmask_kernel
+
 # forward(input_ids, attention_mask, position_ids, past_key_values=DynamicCache) as GPT-2's
 ARCHITECTURES = frozenset({"gpt2", "llama", "mistral", "qwen2"})
 # Once a row with a length floor has reached it, its end tokens weigh this much more: the lengths
@@ -100,8 +102,7 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
     letter, so that word tokens never run together into a word no token spells; with
     ``tidy_spaces``, no whitespace first, twice in a row or last.
     """
-    from outlines_core.kernels.torch import apply_token_bitmask_inplace
-    from transformers import DynamicCache
+    from outlines_core import Guide
 
     config = model.generation_config
     given = config.eos_token_id if config.eos_token_id is not None else model.config.eos_token_id
@@ -113,9 +114,9 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
         return input_ids, [False] * batch
     mask = attention_mask.to(device)
     positions = (mask.long().cumsum(-1) - 1).clamp(min=0)
-    cache = DynamicCache()
     # a counted n-gram model (``full_context``) reads the whole sequence at every step, no cache
     full = getattr(model, "full_context", False)
+    cache = None if full else _new_cache()
     with_cache = {"compact": True} if full else {_cache_argument(model): cache}
     sequences = input_ids
     out = model(input_ids=input_ids, attention_mask=mask, position_ids=positions, use_cache=True, **with_cache)
@@ -123,8 +124,9 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
     # a model may give logits over some tokens only (``support``: their ids, ascending)
     support = getattr(out, "support", None)
     width = model.config.vocab_size if support is not None else logits.shape[1]
-    processor._setup(batch, width)  # fresh guides, one per row
-    guides = processor._guides
+    # fresh guides, one per row (outlines' ``_setup`` would also import its compiled mask kernel)
+    guides = processor._guides = [Guide(processor.index) for _ in range(batch)]
+    apply_token_bitmask_inplace = bitmask_kernel() if support is None else None
     bitmasks = torch.full((batch, (width + 31) // 32), -1, dtype=torch.int32)
     mask_at, words = bitmasks.data_ptr(), bitmasks.shape[1]
     row_bytes = 4 * words
@@ -133,31 +135,39 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
     written = torch.zeros(batch, dtype=torch.long)
     end_ids = torch.tensor(sorted(ends), device=device)
     last = positions[:, -1]
-    if joins is not None:
-        join_state = joins.start(batch)
+    join_state = joins.start(batch) if joins is not None else None
     steps = 0
     finished = [True] * batch
     alive_ids = torch.arange(batch)  # ``alive`` as a tensor: indexing by a list converts it each time
+    columns_of = _Columns(None, end_ids, joins)
     for step in range(max_new_tokens):
         steps = step + 1
         for i, row in enumerate(alive):  # fill_next_token_bitmask's write, without its checks per row
             guides[row].write_mask_into(mask_at + row_bytes * i, words, 4)
+        n = len(alive)
+        u = torch.rand((n, 1), dtype=torch.float64, generator=generator)  # one number per row and step
+        floor = short[alive_ids] if short is not None else None
+        early = written[alive_ids] < floor if short is not None else None
+
+        def bar(part, end_cols, rows, over):
+            return joins.bar(part, join_state, alive_ids[rows], end_cols, tidy_spaces, over) if joins else part
+
         if support is None:
-            apply_token_bitmask_inplace(logits, bitmasks[: len(alive)].to(logits.device))
+            apply_token_bitmask_inplace(logits, bitmasks[:n].to(logits.device))
+            tokens = _choose(logits, None, end_ids, floor, early, lambda x, e: bar(x, e, slice(None), None),
+                             temperature, u).cpu()
         else:
-            logits.masked_fill_(~_allowed(bitmasks[: len(alive)], support), float("-inf"))
-        end_cols = end_ids if support is None else _columns(support, end_ids)
-        if short is not None:
-            floor = short[alive_ids]
-            early = written[alive_ids] < floor
-            logits = _no_early_end(logits, early.to(device), end_cols)
-            logits = _nudge_end(logits, (~early & (floor > 0)).to(device), end_cols)
-        if joins is not None:
-            logits = joins.bar(logits, join_state, alive_ids, end_cols, tidy_spaces, support)
-        # x / 1.0 is x: the division only where it changes something
-        tokens = _draw(torch.softmax(logits / temperature if temperature != 1 else logits, dim=-1), generator).cpu()
-        if support is not None:
-            tokens = support[tokens]
+            if support is not columns_of.support:  # a batch's steps share one support
+                columns_of = _Columns(support, end_ids, joins)
+            tokens = torch.empty(n, dtype=torch.long)
+            for rows, (over, cols, end_cols) in columns_of.groups(join_state, alive_ids, n):
+                picked = slice(None) if rows is None else rows
+                part = _part(logits, rows, cols)
+                # the barred tokens read straight from the inverted bits (a pass over the words, not the logits)
+                barred = _allowed(~bitmasks[:n][picked], over)
+                tokens[picked] = over[_choose(part, barred, end_cols, None if floor is None else floor[picked],
+                                              None if early is None else early[picked],
+                                              lambda x, e: bar(x, e, picked, over), temperature, u[picked])]
         generated[alive_ids, step] = tokens
         if short is not None:
             written[alive_ids] += token_chars[tokens]
@@ -192,6 +202,65 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
         logits = out.logits[:, -1, :].float()
         support = getattr(out, "support", None)
     return torch.cat([input_ids.cpu(), generated[:, :steps]], dim=1), finished
+
+
+class _Columns:
+    """A batch's support, the end tokens' columns in it, and (for the word model's joins) the
+    columns of the tokens that do not start with a letter: all that a row which just wrote a
+    letter may write next. Such rows (about half of a free-text column's steps) are worked on
+    those few hundred columns only, not on the column's thousands of words; with the other
+    rows' they take the same uniform number, and draw the same token as over the whole support
+    (a barred token's probability is 0), up to the rounding of the softmax's sum."""
+
+    def __init__(self, support: torch.Tensor | None, end_ids: torch.Tensor, joins):
+        self.support = support
+        self.full = (support, None, end_ids if support is None else _columns(support, end_ids))
+        self.letters = None
+        if joins is not None and support is not None:
+            cols = (~joins.first_letter[support]).nonzero().squeeze(1)
+            over = support[cols]
+            self.letters = (over, cols, _columns(over, end_ids))
+
+    def groups(self, state: dict, alive: torch.Tensor, n: int):
+        """(rows, (support, columns, end columns)) of the rows to work on together (rows None: all)."""
+        if self.letters is None:
+            return [(None, self.full)]
+        after = state["letter"][alive] | state["glued"][alive]
+        if not bool(after.any()):
+            return [(None, self.full)]
+        rows = after.nonzero().squeeze(1)
+        if len(rows) == n:
+            return [(None, self.letters)]
+        return [((~after).nonzero().squeeze(1), self.full), (rows, self.letters)]
+
+
+def _part(logits: torch.Tensor, rows: torch.Tensor | None, cols: torch.Tensor | None) -> torch.Tensor:
+    """``logits`` itself (all rows and columns), or a copy of some of its rows and columns."""
+    if cols is None:
+        return logits if rows is None else logits[rows]
+    return logits[:, cols] if rows is None else logits[rows[:, None], cols[None, :]]
+
+
+def _choose(logits: torch.Tensor, barred: torch.Tensor | None, end_cols: torch.Tensor, floor: torch.Tensor | None,
+            early: torch.Tensor | None, bar, temperature: float, u: torch.Tensor) -> torch.Tensor:
+    """The column drawn per row of ``logits`` (changed in place): ``barred`` tokens masked, the end
+    rules (``floor``, ``early``), the joins (``bar(logits, end_cols)``), then ``u`` against the
+    cumulative probabilities."""
+    device = logits.device
+    if barred is not None:
+        logits.masked_fill_(barred, float("-inf"))
+    if floor is not None:
+        logits = _no_early_end(logits, early.to(device), end_cols)
+        logits = _nudge_end(logits, (~early & (floor > 0)).to(device), end_cols)
+    logits = bar(logits, end_cols)
+    # x / 1.0 is x: the division only where it changes something
+    return _draw(torch.softmax(logits / temperature if temperature != 1 else logits, dim=-1), u=u)
+
+
+def _new_cache():
+    from transformers import DynamicCache
+
+    return DynamicCache()
 
 
 def _allowed(bitmasks: torch.Tensor, support: torch.Tensor) -> torch.Tensor:
@@ -241,13 +310,15 @@ def _nudge_end(logits: torch.Tensor, rows: torch.Tensor, end_ids: torch.Tensor) 
     return logits
 
 
-def _draw(probs: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+def _draw(probs: torch.Tensor, generator: torch.Generator | None = None, u: torch.Tensor | None = None) -> torch.Tensor:
     """One token per row, drawn with the rows' probabilities: the first whose cumulative mass
-    passes a uniform draw. One random number per row, from ``generator`` on the CPU (the same
-    numbers on any device); ``torch.multinomial`` and an exponential race cost 3-4x more at a
-    few thousand tokens."""
-    cdf = probs.double().cumsum(dim=-1)
-    u = torch.rand((probs.shape[0], 1), dtype=torch.float64, generator=generator).to(probs.device) * cdf[:, -1:]
+    passes a uniform draw. One random number per row (``u``, else from ``generator``), on the
+    CPU (the same numbers on any device); ``torch.multinomial`` and an exponential race cost
+    3-4x more at a few thousand tokens."""
+    cdf = probs.cumsum(dim=-1, dtype=torch.float64)  # each probability made double, then summed
+    if u is None:
+        u = torch.rand((probs.shape[0], 1), dtype=torch.float64, generator=generator)
+    u = u.to(probs.device) * cdf[:, -1:]
     picked = torch.searchsorted(cdf, u, right=True).squeeze(1)
     # u * total may round up to the total itself: past the end, take the likeliest token
     past = picked >= probs.shape[1]

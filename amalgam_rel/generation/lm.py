@@ -22,13 +22,16 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from safetensors import SafetensorError
-from transformers import AutoModelForCausalLM, AutoTokenizer, GPT2Config, GPT2LMHeadModel
 
 from amalgam_rel.errors import InputError
 from amalgam_rel.generation.local_model import check_local_model
+
+if TYPE_CHECKING:  # transformers' model classes cost ~2-3 s to import: only --llm and the old GPT-2 use them
+    from transformers import GPT2LMHeadModel
 
 MAX_PROMPT_TOKENS = 64
 BATCH_TOKENS = 1024  # tokens per training batch: short values get big batches, notes small ones
@@ -133,6 +136,8 @@ def quiet_transformers():
 
 
 def new_model(tokenizer, shape: LMShape, seed: int = 0) -> GPT2LMHeadModel:
+    from transformers import GPT2Config, GPT2LMHeadModel
+
     config = GPT2Config(
         vocab_size=len(tokenizer), n_embd=shape.n_embd, n_layer=shape.n_layer, n_head=shape.n_head,
         n_positions=shape.n_positions, bos_token_id=tokenizer.bos_token_id,
@@ -147,6 +152,8 @@ def new_model(tokenizer, shape: LMShape, seed: int = 0) -> GPT2LMHeadModel:
 
 def load_pretrained(path: str, device: torch.device, what: str = "--llm"):
     """A causal LM and its tokenizer from a local directory (local files only, no network)."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
     from amalgam_rel.generation.word_ngram import WordNGramLM, is_word_ngram
 
     check_local_model(path, what)

@@ -8,6 +8,10 @@ on a GPU each copy back is a device sync, and generation ran 3-4x slower than on
 (the guides live there anyway), moves the batch's masks in one copy and applies them in one
 call. The guides advance exactly as outlines advances them, so the constraint is unchanged.
 
+The mask kernel is imported only where a mask is applied to a whole vocabulary's logits
+(:func:`bitmask_kernel`): its module wraps it in ``torch.compile`` at import, which loads torch's
+compiler (~1.3 s) for a kernel the default word model never calls (it masks its own support).
+
 >>> prepare_outlines(); prepare_outlines()  # idempotent
 """
 
@@ -17,22 +21,22 @@ import torch
 
 
 def prepare_outlines() -> None:
-    """Batched logits masks and the uncompiled mask kernel, for every outlines generator in the process."""
-    _avoid_kernel_compile()
+    """Batched logits masks for every outlines generator in the process (the kernel stays unloaded)."""
     _batch_logits_masks()
 
 
-def _avoid_kernel_compile() -> None:
-    """Use outlines_core's logits-mask kernel uncompiled.
+def bitmask_kernel():
+    """outlines_core's ``apply_token_bitmask_inplace``, running its kernel uncompiled.
 
-    It is wrapped in ``torch.compile``, whose first call costs ~17 s (and needs a compiler) for a
-    kernel of three tensor operations; the eager function is what the wrapper compiles. Only
-    that function is replaced: torch.compile stays available to everything else in the process.
+    The kernel is wrapped in ``torch.compile``, whose first call costs ~17 s (and needs a compiler)
+    for three tensor operations; the eager function is what the wrapper compiles. Only that
+    function is replaced: torch.compile stays available to everything else in the process.
     """
     from outlines_core.kernels import torch as kernels
 
     fn = kernels._apply_token_bitmask_inplace_kernel
     kernels._apply_token_bitmask_inplace_kernel = getattr(fn, "_torchdynamo_orig_callable", fn)
+    return kernels.apply_token_bitmask_inplace
 
 
 def _batch_logits_masks() -> None:
@@ -53,7 +57,9 @@ def _batch_logits_masks() -> None:
 
 
 def _masked(processor, input_ids: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
-    from outlines_core.kernels.torch import apply_token_bitmask_inplace, fill_next_token_bitmask
+    from outlines_core.kernels.torch import fill_next_token_bitmask
+
+    apply_token_bitmask_inplace = bitmask_kernel()
 
     batch_size, vocab_size = input_ids.shape[0], logits.shape[1]
     if processor.is_first_token:

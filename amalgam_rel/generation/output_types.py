@@ -28,6 +28,7 @@ import decimal
 import functools
 import json
 import math
+import re
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -151,8 +152,11 @@ def map_arrow_type(type_sql: str) -> pa.DataType | None:
 
 
 def clean_text(text: str) -> str:
-    """Drop the characters no generated value may hold (controls other than newline and tab)."""
-    return "".join(ch for ch in text if ch in "\n\t" or not (ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F or ch == "\ufffd"))
+    """Drop the characters no generated value may hold (controls other than newline and tab, and U+FFFD)."""
+    return _UNWRITTEN.sub("", text)
+
+
+_UNWRITTEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]")
 
 
 # ---------------------------------------------------------------------------------------------

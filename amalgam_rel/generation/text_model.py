@@ -54,6 +54,7 @@ from amalgam_rel.generation.reuse import DEFAULT_MAX_VALUES, reuse_plan
 from amalgam_rel.generation.row_context import RowContext
 from amalgam_rel.generation.saved_text import META, read_text_model
 from amalgam_rel.generation.selection import context_columns, default_columns
+from amalgam_rel.generation.tokenizer import token_ids
 from amalgam_rel.generation.shapes import ANY, common_shapes, keys_of, restrict, shape_column, shape_label
 from amalgam_rel.generation.word_model import WordJoins, train_word_model
 from amalgam_rel.generation.word_tokenizer import column_token_ids, is_word_tokenizer
@@ -608,7 +609,7 @@ class TextFieldModel:
         if isinstance(model, fast_generation):
             floor = {"min_chars": min_chars} if min_chars is not None else {}
             floor |= {"whole_words": True, "tidy_spaces": tidy_spaces} if whole_words else {}
-            texts = generator.batch(prompts, generator=tokens_rng, **options, **floor)
+            texts = self._own_loop_batch(generator, prompts, generator=tokens_rng, **options, **floor)
             if max_new_tokens >= MAX_NEW_TOKENS:
                 return texts  # as long as the model can write: the cut value stands, as before
             # a draw cut at max_new_tokens ran past every real value's length in bytes: a runaway,
@@ -618,6 +619,30 @@ class TextFieldModel:
         # for this batch, and given back as it was
         with lm_mod.seeded_torch(int(torch.randint(2**62, (1,), generator=tokens_rng)), self.device_):
             return generator.batch(prompts, **options)
+
+    def _own_loop_batch(self, constrained, prompts: list[str], **options) -> list[str]:
+        """What outlines' ``constrained.batch(prompts, **options)`` returns, run on our own loop
+        (:mod:`.decoding`) with each prompt tokenized once: outlines tokenizes every batch anew, and
+        a retry's batch repeats its prompts (up to 8 times each), TPC-H's long ones at ~40 us each."""
+        ids = self._prompt_ids(prompts)
+        width, pad = max(len(r) for r in ids), self.tokenizer_.pad_token_id
+        # padded on the left, as outlines has the tokenizer pad
+        input_ids = torch.tensor([[pad] * (width - len(r)) + r for r in ids], dtype=torch.long)
+        mask = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in ids], dtype=torch.long)
+        constrained.logits_processor.reset()
+        tokens = constrained.model.model.generate(input_ids=input_ids, attention_mask=mask,
+                                                  logits_processor=[constrained.logits_processor], **options)
+        return self.tokenizer_.batch_decode(tokens[:, width:].tolist(), skip_special_tokens=True)
+
+    def _prompt_ids(self, prompts: list[str]) -> list[list[int]]:
+        """Each prompt's token ids as outlines' tokenizer call gives them, tokenized once per model."""
+        cache = getattr(self, "_prompt_cache", None)
+        if cache is None or len(cache) > PROMPT_CACHE:  # a table of millions of rows: a few batches' prompts suffice
+            cache = self._prompt_cache = {}
+        new = [p for p in dict.fromkeys(prompts) if p not in cache]
+        if new:
+            cache.update(zip(new, token_ids(self.tokenizer_, new)))
+        return [cache[p] for p in prompts]
 
     def _batch(self) -> int:
         if self.batch_size:
@@ -632,11 +657,9 @@ class TextFieldModel:
         common = shape is not None and shape != "K*"
         key = (plan.table, plan.column, shape if common else None)
         if key not in self._generators:
-            import outlines
-
             prepare_outlines()
             if "outlines" not in self._generators:
-                self._generators["outlines"] = outlines.from_transformers(self.model_, self.tokenizer_)
+                self._generators["outlines"] = _outlines_model(self.model_, self.tokenizer_)
                 # the index spells tokens in bytes: outlines' own spelling loses partial characters
                 self._generators["vocabulary"] = byte_vocabulary(self.tokenizer_)
                 if self.llm is None or supports(self.model_):  # other architectures keep transformers' loop
@@ -818,7 +841,7 @@ def _with_token_budget(plan: ColumnPlan, tokenizer, pairs: list[tuple[str, str]]
     undertrained model may spell any character so."""
     targets = [t for p, t in pairs if p.endswith(plan.tag)][:2000]
     # no targets: every real value is empty (LISTs of no element); the tokenizer refuses an empty batch
-    encoded = tokenizer(targets, add_special_tokens=False)["input_ids"] if targets else []
+    encoded = token_ids(tokenizer, targets, add_special_tokens=False) if targets else []
     longest = max((len(ids) for ids in encoded), default=16)
     longest_bytes = max((len(t.encode()) for t in targets), default=16)
     return replace(plan, max_new_tokens=int(min(MAX_NEW_TOKENS, max(longest * 1.25 + 8, longest_bytes + 1))))
@@ -920,6 +943,20 @@ def _token_chars(tokenizer, model):
     return counts
 
 
+def _outlines_model(model, tokenizer):
+    """``outlines.from_transformers(model, tokenizer)`` for a tokenizer, without its test for a
+    multimodal processor: importing transformers' ``ProcessorMixin`` loads its modeling modules
+    (~2.5 s of every run, for a class the default model never has)."""
+    from outlines.models.transformers import Transformers
+    from transformers import PreTrainedTokenizer, PreTrainedTokenizerFast
+
+    if isinstance(tokenizer, (PreTrainedTokenizer, PreTrainedTokenizerFast)):
+        return Transformers(model, tokenizer)
+    import outlines
+
+    return outlines.from_transformers(model, tokenizer)
+
+
 def _open_tokens(model, tokenizer, tag: str) -> set[int]:
     """The column's open-class tokens (:mod:`.open_class`): public words it writes where it
     learned a rare one, which its constraint must let through."""
@@ -945,6 +982,7 @@ def _exact(length_name: str) -> str:
 # waits longer for its longest row.
 CPU_BATCH, GPU_BATCH = 64, 256
 WORD_BATCH = 256
+PROMPT_CACHE = 100_000  # prompts whose token ids are kept (see TextFieldModel._prompt_ids)
 
 MAX_NEW_TOKENS = 512 - lm_mod.MAX_PROMPT_TOKENS - 1  # what the compact model's 512 positions leave a value
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 
 from outlines_core import Vocabulary
 from transformers.convert_slow_tokenizer import bytes_to_unicode
@@ -31,17 +32,29 @@ _BYTE_FALLBACK = re.compile(r"<0x([0-9A-Fa-f]{2})>")  # SentencePiece's byte tok
 _SPIECE_SPACE = "\u2581"
 
 
-def token_bytes(tokenizer) -> list[bytes | None]:
-    """The bytes each token id writes (None for special tokens, which write no text)."""
-    kinds = _decoder_kinds(tokenizer)
+def token_bytes(tokenizer) -> tuple[bytes | None, ...]:
+    """The bytes each token id writes (None for special tokens, which write no text).
+
+    Kept per tokenizer while its tokens and special tokens stay the same: a word-level
+    vocabulary is spelled token by token through transformers (~0.1 s per 10,000 tokens), and a
+    fit and its columns' constraints ask for it a dozen times."""
     special = {i for i, t in tokenizer.added_tokens_decoder.items() if t.special}
     special |= {i for i in tokenizer.all_special_ids}
+    key = (len(tokenizer), frozenset(special))
+    kept = _SPELLED.get(tokenizer)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    kinds = _decoder_kinds(tokenizer)
     out: list[bytes | None] = [None] * len(tokenizer)
     for token, i in tokenizer.get_vocab().items():
         if i in special or i >= len(out):
             continue
         out[i] = _spell(tokenizer, token, kinds)
-    return out
+    _SPELLED[tokenizer] = (key, tuple(out))
+    return _SPELLED[tokenizer][1]
+
+
+_SPELLED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _spell(tokenizer, token: str, kinds: set[str]) -> bytes:
@@ -70,10 +83,11 @@ def byte_vocabulary(tokenizer, allowed: set[int] | None = None) -> Vocabulary:
     only the token ids in ``allowed`` when given (a word-level column's own words, see
     :func:`.word_tokenizer.column_token_ids`): the constraint then writes nothing else."""
     by_spelling: dict[bytes, list[int]] = {}
+    eos = tokenizer.eos_token_id
     for i, spelled in enumerate(token_bytes(tokenizer)):
         # an empty spelling would let the index loop without writing anything; the end token
         # is outlines_core's own
-        if spelled and i != tokenizer.eos_token_id and (allowed is None or i in allowed):
+        if spelled and i != eos and (allowed is None or i in allowed):
             by_spelling.setdefault(spelled, []).append(i)
     return Vocabulary(tokenizer.eos_token_id, by_spelling)
 
@@ -86,8 +100,16 @@ def constrained_generator(model, vocabulary: Vocabulary, output_type):
     from outlines.types.dsl import python_types_to_terms, to_regex
     from outlines_core import Index
 
+    from amalgam_rel.generation.decoding import fast_generation
+
     regex = to_regex(python_types_to_terms(output_type))
-    processor = OutlinesCoreLogitsProcessor(Index(regex, vocabulary), model.tensor_library_name)
+    index = Index(regex, vocabulary)
+    if not isinstance(model.model, fast_generation):
+        return SteerableGenerator.from_processor(model, OutlinesCoreLogitsProcessor(index, model.tensor_library_name))
+    # our own loop (.decoding) reads the processor's index and makes the guides itself; outlines'
+    # constructor would import torch._dynamo (~1.4 s a run) only to quiet torch.compile, never run here
+    processor = OutlinesCoreLogitsProcessor.__new__(OutlinesCoreLogitsProcessor)
+    processor.index, processor.tensor_library_name, processor.is_first_token = index, model.tensor_library_name, True
     return SteerableGenerator.from_processor(model, processor)
 
 

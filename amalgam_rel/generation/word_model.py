@@ -24,6 +24,7 @@ import torch
 
 from amalgam_rel.generation import lm as lm_mod
 from amalgam_rel.generation.open_class import OpenClass, OpenSlots, open_class
+from amalgam_rel.generation.tokenizer import token_ids
 from amalgam_rel.generation.vocabulary import token_bytes
 from amalgam_rel.generation.word_ngram import WordNGramLM, parameters, training_examples
 from amalgam_rel.generation.word_repeats import Repeats, word_tokens
@@ -41,14 +42,15 @@ def train_word_model(pairs: list[tuple[str, str]], words: dict[str, frozenset[st
                                 open_words={f for c in classes.values() for f in c.forms})
     codec = WordCodec(tokenizer, words)
     examples = training_examples(tokenizer, codec, pairs)
+    prompts = token_ids(tokenizer, [p for p, _ in examples], add_special_tokens=False)  # once, for both below
     model = WordNGramLM.fit(tokenizer, examples, tags, min_rows=min_rows,
-                            by_character=frozenset(t for t in tags if codec.by_character(t)))
+                            by_character=frozenset(t for t in tags if codec.by_character(t)), prompt_ids=prompts)
     model.add_open_class(OpenSlots.of(tokenizer, tags, classes, UNK_OF_SHAPE))
-    prompts = tokenizer([p for p, _ in examples], add_special_tokens=False)["input_ids"]
     counted = [(ids, model.column_of[ids[-1]], target) for ids, (_, target) in zip(prompts, examples)
                if ids and ids[-1] in model.column_of]
     # tokens that spell nothing (unknown words, tags) are never written
-    barred = [i for i, spelled in enumerate(token_bytes(tokenizer)) if spelled is None and i != tokenizer.eos_token_id]
+    eos = tokenizer.eos_token_id
+    barred = [i for i, spelled in enumerate(token_bytes(tokenizer)) if spelled is None and i != eos]
     model.repeats = Repeats.calibrated(model, counted, word_tokens(tokenizer, len(tokenizer)), barred)
     tokens = sum(len(ids) + 1 for _, ids in examples)
     # counted, not trained: no steps and no loss (NaN), one pass over the values
@@ -120,14 +122,14 @@ class WordJoins:
         return logits
 
     def _over(self, state: dict, support: torch.Tensor | None, width: int, device) -> tuple[torch.Tensor, ...]:
-        """``first_letter`` and ``space`` over the logits' columns, kept in ``state`` while the
-        columns stay the same (a batch's steps share one support)."""
-        kept = state.get("over")
-        if kept is None or kept[0] is not support or kept[1] != width:
+        """``first_letter`` and ``space`` over the logits' columns, kept in ``state`` per set of
+        columns (a batch's steps share one support, and its rows after a letter a part of it)."""
+        kept = state.setdefault("over", {})
+        key = (id(support), width)
+        if key not in kept or kept[key][0] is not support:
             cols = support if support is not None else slice(0, width)
-            kept = (support, width, self.first_letter[cols].to(device), self.space[cols].to(device))
-            state["over"] = kept
-        return kept[2], kept[3]
+            kept[key] = (support, self.first_letter[cols].to(device), self.space[cols].to(device))
+        return kept[key][1], kept[key][2]
 
     def advance(self, state: dict, alive: torch.Tensor, tokens: torch.Tensor) -> None:
         """``state`` (changed in place) after the ``alive`` rows wrote ``tokens``."""

@@ -28,7 +28,6 @@ machine. The model is a ``torch.nn.Module`` whose ``forward`` reads whole sequen
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -37,11 +36,11 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from amalgam_rel.generation.open_class import OpenSlots
+from amalgam_rel.generation.tokenizer import token_ids
+from amalgam_rel.generation.word_counts import context_hash as _hash, count_contexts, prompt_fields
 from amalgam_rel.generation.word_repeats import Repeats
 from amalgam_rel.generation.word_steps import Boost, DenseFields, PromptPlan, add_boosts, field_lifts, lifts
 
-_MOD = (1 << 61) - 1
-_MUL = 1_000_003
 ORDER = 3  # words: two words of history (characters of a code: see CHAR_ORDER)
 CHAR_ORDER = 5
 DISCOUNT = 0.75
@@ -57,13 +56,6 @@ MAX_PLANS = 20_000  # prompts whose plan (see :mod:`.word_steps`) is kept: a bat
 CONFIG = "words.json"
 WEIGHTS = "model.safetensors"
 MODEL_TYPE = "amalgam-words"
-
-
-def _hash(*parts: int) -> int:
-    h = 0
-    for p in parts:
-        h = (h * _MUL + p + 1) % _MOD
-    return h
 
 
 class _Table:
@@ -82,19 +74,6 @@ class _Table:
         kept = np.add.reduceat(counts, starts[:-1]) if len(keys) else np.zeros(0)
         self.totals = kept + self.pruned
         self.distinct = np.diff(starts)
-
-    @classmethod
-    def of(cls, counts: dict[int, Counter], pruned: dict[int, int] | None = None) -> _Table:
-        keys = np.array(sorted(counts), dtype=np.int64)
-        starts, tokens, values = [0], [], []
-        for k in keys.tolist():
-            items = sorted(counts[k].items())
-            tokens += [t for t, _ in items]
-            values += [n for _, n in items]
-            starts.append(len(tokens))
-        left_out = None if pruned is None else np.array([pruned.get(k, 0) for k in keys.tolist()], dtype=np.float32)
-        return cls(keys, np.array(starts, dtype=np.int64), np.array(tokens, dtype=np.int64),
-                   np.array(values, dtype=np.float32), left_out)
 
     def find(self, queries: np.ndarray) -> np.ndarray:
         """Index of each query key, -1 where absent."""
@@ -164,43 +143,28 @@ class WordNGramLM(torch.nn.Module):
 
     @classmethod
     def fit(cls, tokenizer, examples: list[tuple[str, list[int]]], tags: list[str], *, min_rows: int,
-            by_character: frozenset[str] = frozenset()) -> WordNGramLM:
+            by_character: frozenset[str] = frozenset(), prompt_ids: list[list[int]] | None = None) -> WordNGramLM:
         """``examples``: (prompt, target token ids) per real row and column; ``tags`` the columns'
-        tag tokens; ``by_character`` the tags of columns written one character at a time."""
+        tag tokens; ``by_character`` the tags of columns written one character at a time;
+        ``prompt_ids`` the prompts' token ids, when the caller has them."""
         tag_ids = [tokenizer.convert_tokens_to_ids(t) for t in tags]
         settings = {"vocab_size": len(tokenizer), "eos": tokenizer.eos_token_id, "pad": tokenizer.pad_token_id,
                     "tags": tag_ids, "separator": tokenizer.convert_tokens_to_ids(";"),
                     "orders": [CHAR_ORDER if t in by_character else ORDER for t in tags], "min_rows": min_rows}
         model = cls(settings, torch.zeros(0), {})
-        unigram = np.zeros((len(tags), settings["vocab_size"]), dtype=np.float64)
-        counts: dict[str, dict[int, Counter]] = {}
-        field_rows: Counter[int] = Counter()
-        position_field: dict[int, int] = {}
-        prompts = tokenizer([p for p, _ in examples], add_special_tokens=False)["input_ids"]
-        for ids, (_, target) in zip(prompts, examples):
-            column = model.column_of.get(ids[-1]) if ids else None
-            if column is None:
-                continue
-            seen: set[tuple[str, int, int]] = set()
-            sequence = list(target) + [settings["eos"]]
-            fields = model._prompt_fields(ids, column)
-            field_rows.update(set(fields))
-            for position, token in enumerate(sequence):
-                for name, key in model._contexts(column, ids[-1], sequence[:position], fields, position):
-                    seen.add((name, key, token))
-                    if name == "position":
-                        position_field[key] = fields[0]
-            for token in set(sequence):
-                unigram[column, token] += sum(1 for t in sequence if t == token)
-            for name, key, token in seen:  # counted once per row: an entry needs min_rows rows
-                counts.setdefault(name, {}).setdefault(key, Counter())[token] += 1
-        kept = {name: {k: Counter({t: n for t, n in c.items() if n >= min_rows}) for k, c in table.items()
-                       if name.startswith("o") or field_rows[position_field.get(k, k)] >= MIN_FIELD_ROWS}
-                for name, table in counts.items()}
-        pruned = {name: {k: sum(n for n in c.values() if n < min_rows) for k, c in table.items()}
-                  for name, table in counts.items() if name.startswith("o")}
-        model.tables = {name: _Table.of({k: c for k, c in table.items() if c}, pruned.get(name))
-                        for name, table in kept.items()}
+        prompts = prompt_ids if prompt_ids is not None else \
+            token_ids(tokenizer, [p for p, _ in examples], add_special_tokens=False)
+        rows = [(ids, model.column_of[ids[-1]], target) for ids, (_, target) in zip(prompts, examples)
+                if ids and ids[-1] in model.column_of]
+        # counted in arrays (see .word_counts): each context once per row, so an entry needs min_rows rows;
+        # an n-gram context keeps the rows of its left-out entries as pruned mass (see _Table)
+        counted = count_contexts([c for _, c, _ in rows], [ids[-1] for ids, _, _ in rows],
+                                 prompt_fields([ids for ids, _, _ in rows], [c for _, c, _ in rows],
+                                               settings["pad"], settings["separator"]),
+                                 [list(t) + [settings["eos"]] for _, _, t in rows], settings["orders"],
+                                 len(tags), settings["vocab_size"], MAX_POSITION)
+        model.tables = {name: _Table(*counted.kept(name, min_rows, MIN_FIELD_ROWS)) for name in counted.tables}
+        unigram = counted.unigram
         totals = unigram.sum(axis=1, keepdims=True)
         smoothed = (unigram + UNIGRAM_FLOOR) / (totals + UNIGRAM_FLOOR * unigram.shape[1])
         model.unigrams = torch.from_numpy(smoothed.astype(np.float32))
@@ -236,17 +200,6 @@ class WordNGramLM(torch.nn.Module):
             self._fields[key] = [_hash(column, i, *f) for i, f in enumerate(fields)]
         return self._fields[key]
 
-    def _contexts(self, column: int, tag: int, history: list[int], fields: list[int], position: int):
-        """(table, key) of every context the next token is counted under."""
-        order = self.settings["orders"][column]
-        padded = [tag] * (order - 1) + history
-        for o in range(2, order + 1):
-            yield f"o{o}", _hash(column, o, *padded[len(padded) - (o - 1):])
-        for f in fields:
-            yield "fields", f
-        if fields:
-            yield "position", _hash(fields[0], min(position, MAX_POSITION))
-
     # -- logits ---------------------------------------------------------------------------------
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, *, compact: bool = False,
@@ -269,8 +222,10 @@ class WordNGramLM(torch.nn.Module):
         plans = [self._plans[p] for p in prompts]
         histories = [ids[at + 1:] for ids, at in zip(rows, tag_at)]
         column_ids = torch.tensor([p.column for p in plans])
-        support, self._at, unigrams = self._support(tuple(sorted({p.column for p in plans})))
-        base = unigrams[column_ids]
+        columns = tuple(sorted({p.column for p in plans}))
+        support, self._at, unigrams = self._support(columns)
+        # one column (a batch is one column's): its unigrams broadcast, not gathered per row
+        base = unigrams[column_ids] if len(columns) > 1 else unigrams[columns[0]][None, :]
         # P_o = s_o + b_o P_(o-1) down to the unigram: the backoff weights multiply first, then
         # each order's discounted counts are added, scaled by the weights above it
         found = {o: self._found(self._ngram_keys(plans, histories, o), f"o{o}") for o in range(2, self._order + 1)}

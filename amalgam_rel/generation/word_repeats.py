@@ -21,6 +21,7 @@ repeats no more than its real values is left as it is.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import chain
 
 import numpy as np
 import torch
@@ -100,21 +101,13 @@ class Repeats:
         value already holds gets its column's log-lift."""
         if not self.lifts[sorted(set(columns))].any():  # the batch's columns repeat as real ones do
             return
-        rows, tokens, values = [], [], []
-        for r, (column, history) in enumerate(zip(columns, histories)):
-            lift = self.lifts[column]
-            if lift == 0 or not history:
-                continue
-            held = sorted({t for t in history if t < len(self.words) and self.words[t]})
-            rows += [r] * len(held)
-            tokens += held
-            values += [lift] * len(held)
-        if not rows:
+        rows, tokens = _held_words(histories, self.words, self.lifts[np.asarray(columns, dtype=np.int64)] != 0)
+        if not len(rows):
             return
-        places = at[torch.tensor(tokens)]
+        places = at[torch.from_numpy(tokens)]
         kept = places >= 0
-        logits.index_put_((torch.tensor(rows)[kept], places[kept]),
-                          torch.tensor(values, dtype=logits.dtype)[kept], accumulate=True)
+        values = torch.from_numpy(self.lifts[np.asarray(columns, dtype=np.int64)[rows]]).to(logits.dtype)
+        logits.index_put_((torch.from_numpy(rows)[kept], places[kept]), values[kept], accumulate=True)
 
     def tensors(self) -> dict[str, torch.Tensor]:
         return {"repeat.lifts": torch.from_numpy(self.lifts), "repeat.words": torch.from_numpy(self.words)}
@@ -153,3 +146,17 @@ def _write(model, prompts: list[list[int]], steps: int, barred: list[int], gener
         ids = torch.cat([ids[keep], tokens[keep, None]], dim=1)
         alive = [alive[i] for i in going]
     return written
+
+
+def _held_words(histories: list[list[int]], words: np.ndarray, lifted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, token) of each distinct word token each ``lifted`` row's history holds, by row then
+    token: the words a row's value already holds, found in one pass of numpy over the batch."""
+    lengths = np.fromiter((len(h) for h in histories), dtype=np.int64, count=len(histories))
+    flat = np.fromiter(chain.from_iterable(histories), dtype=np.int64, count=int(lengths.sum()))
+    row = np.repeat(np.arange(len(histories)), lengths)
+    is_word = flat < len(words)
+    is_word[is_word] = words[flat[is_word]]
+    chosen = is_word & lifted[row]
+    pairs = np.sort(row[chosen] * len(words) + flat[chosen])
+    pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))] if len(pairs) else pairs
+    return pairs // max(1, len(words)), pairs % max(1, len(words))

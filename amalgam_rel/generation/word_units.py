@@ -39,6 +39,9 @@ _LETTER = rf"(?:(?![{UNSPACED}])[^\W\d_])"
 #: one unit: an unspaced-script character, a word, or any single other character
 UNIT_PATTERN = rf"[{UNSPACED}]|{_LETTER}+(?:['’]{_LETTER}+)*|."
 _UNIT = re.compile(UNIT_PATTERN, re.S)
+# the first two alternatives of UNIT_PATTERN alone: where they do not match, units() takes one
+# character, which is never a letter unit, and this pattern moves one character on too
+_LETTER_RUN = re.compile(rf"[{UNSPACED}]|{_LETTER}+(?:['’]{_LETTER}+)*")
 _UNSPACED_CHAR = re.compile(rf"[{UNSPACED}]")
 APOSTROPHES = frozenset("'’")
 #: how many distinct real rows must hold a word before it is written (``--min-word-rows``)
@@ -56,8 +59,10 @@ def is_letter_unit(unit: str) -> bool:
 
 
 def letter_units(text: str) -> list[str]:
-    """The words and unspaced-script characters of ``text``, in order."""
-    return [u for u in units(text) if is_letter_unit(u)]
+    """The words and unspaced-script characters of ``text``, in order (the letter units of
+    :func:`units`, without a unit per space and mark: a third of a fit's time on TPC-H's comments)."""
+    # is_letter_unit, inlined: a run is never empty, and its first character is never "_"
+    return [u for u in _LETTER_RUN.findall(text) if u[0].isalpha() or _UNSPACED_CHAR.match(u)]
 
 
 def is_spaced_letter(char: str) -> bool:

@@ -409,9 +409,10 @@ def test_batched_logits_masks_equal_outlines_row_by_row(fitted):
     import outlines
     from outlines.backends.outlines_core import OutlinesCoreBackend, OutlinesCoreLogitsProcessor
 
-    from amalgam_rel.generation.masking import prepare_outlines
+    from amalgam_rel.generation.masking import bitmask_kernel, prepare_outlines
 
     prepare_outlines()
+    bitmask_kernel()  # outlines' own row-by-row masking below runs the same kernel, uncompiled
     backend = OutlinesCoreBackend(outlines.from_transformers(fitted.model_, fitted.tokenizer_))
     per_row = OutlinesCoreLogitsProcessor.process_logits.per_row
     regex = r"[a-z]{2,5}-[0-9]{2}( [A-Z]+)?"

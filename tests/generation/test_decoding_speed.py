@@ -1,0 +1,86 @@
+"""The default model's decoding shortcuts (issue 22) draw what the plain way draws: rows that just
+wrote a letter are worked on the non-letter columns only, and a batch's prompts are tokenized
+once per model, outside outlines' per-batch wrapper."""
+
+import random
+
+import duckdb
+import pytest
+import torch
+
+from amalgam_rel.generation import decoding
+from amalgam_rel.generation.sample_db import WORDS, make_shop
+from amalgam_rel.generation.text_model import TextFieldModel
+
+
+@pytest.fixture(scope="module")
+def shop_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("shop") / "shop.duckdb"
+    with duckdb.connect(str(path)) as con:
+        make_shop(con, rows=200)
+    return path
+
+
+def _fit(shop_path):
+    return TextFieldModel(seed=0).fit(shop_path, columns={"products": ["description", "label"]})
+
+
+def _context(n, seed=1):
+    rng = random.Random(seed)
+    return {"category": [rng.choice(list(WORDS)) for _ in range(n)],
+            "price": [round(rng.uniform(0.5, 40), 2) for _ in range(n)]}
+
+
+def test_rows_after_a_letter_draw_over_the_non_letter_columns_only(shop_path, monkeypatch):
+    widths = []
+    choose = decoding._choose
+
+    def recording(logits, *args, **kwargs):
+        widths.append(logits.shape[1])
+        return choose(logits, *args, **kwargs)
+
+    monkeypatch.setattr(decoding, "_choose", recording)
+    narrow = _fit(shop_path).generate("products", _context(60), seed=5)
+    support = _fit(shop_path).model_.support.sum(dim=1).max().item()
+    assert min(widths) < max(widths) <= support  # some steps worked on far fewer columns
+    # the whole support for every row: the same draws
+    monkeypatch.setattr(decoding._Columns, "groups", lambda self, state, alive, n: [(None, self.full)])
+    assert _fit(shop_path).generate("products", _context(60), seed=5) == narrow
+
+
+class _Counting:
+    """A tokenizer that counts the prompts it is asked to tokenize."""
+
+    def __init__(self, tokenizer):
+        self._tokenizer, self.asked = tokenizer, []
+
+    def __call__(self, texts, **kwargs):
+        self.asked += list(texts)
+        return self._tokenizer(texts, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._tokenizer, name)
+
+
+def test_prompts_are_tokenized_once_and_batches_equal_outlines_own(shop_path):
+    model = _fit(shop_path)
+    plan = model.plans_[("products", "description")]
+    constrained = model._generator(plan)
+    prompts = [f"L{2 + i % 3};{c}<|products.description|>" for i, c in enumerate(["fruit", "dairy", "bakery"] * 6)]
+    options = dict(max_new_tokens=plan.max_new_tokens, do_sample=True, temperature=1.0, top_k=0, top_p=1.0)
+    theirs = constrained.batch(prompts, generator=torch.Generator().manual_seed(7), **options)
+    counting = model.tokenizer_ = _Counting(model.tokenizer_)
+    ours = model._own_loop_batch(constrained, prompts, generator=torch.Generator().manual_seed(7), **options)
+    again = model._own_loop_batch(constrained, prompts, generator=torch.Generator().manual_seed(7), **options)
+    assert ours == theirs and again == ours
+    assert sorted(counting.asked) == sorted(set(prompts))  # each distinct prompt once, across batches
+
+
+def test_token_spellings_are_kept_until_the_tokens_change(shop_path):
+    from amalgam_rel.generation.vocabulary import token_bytes
+
+    tokenizer = _fit(shop_path).tokenizer_
+    first = token_bytes(tokenizer)
+    assert token_bytes(tokenizer) is first
+    tokenizer.add_tokens(["zqxv"])
+    assert len(token_bytes(tokenizer)) == len(first) + 1 and token_bytes(tokenizer)[-1] == b"zqxv"
