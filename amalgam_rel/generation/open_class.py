@@ -1,26 +1,30 @@
 """Open-class words: what the default text model writes where it learned a rare word.
 
-A word that fewer than k real rows of a column hold, and that no public list has, is read as an
-unknown-word token in training (:mod:`.word_tokenizer`): ``<|unk|>``, or ``<|unk:Aa|>`` /
-``<|unk:AA|>`` for a capitalised / all-capitals one. The n-gram model learns where such a word
-goes (after ``Feat.``, in a city name) and how often, and its case; it never writes the token.
-Without more, that mass was dropped, and a column of mostly one-row words (artists, album
-titles, city names) was written from its few shared words, over and over.
+A word that fewer than k real rows of a column hold is read as an unknown-word token in
+training (:mod:`.word_tokenizer`): ``<|unk|>``, or ``<|unk:Aa|>`` / ``<|unk:AA|>`` for a
+capitalised / all-capitals one. The n-gram model learns where such a word goes (after
+``Feat.``, in a city name) and how often, and its case; it never writes the token. Without
+more, that mass was dropped, and a column of mostly one-row words (artists, album titles, city
+names) was written from its few shared words, over and over.
 
 This is the classic open-vocabulary class: the mass a context gives an unknown-word token goes
-to public words of the column's languages that the column does not already write, each in
-proportion to its public frequency, in the token's case (``<|unk:Aa|>`` -> ``Night``). Those
-words are the :data:`~.lexicon.COMMON_WORDS` most common of each language (wordfreq's lists):
-a few thousand tokens per language and case, which the column's constraint may then write.
-A word of fewer than k rows that no list has is never among them, and the saved model holds
-public words only.
+to public words, in the token's case. A rare word of the column that a public list has is one
+of them, as spelled (``Stranger`` in a column of song titles: a word of its domain), in
+proportion to the rows that hold it; as often as the column's rare words are in no list, the
+mass goes to public words of its languages that the column does not already write, each in
+proportion to its public frequency (``<|unk:Aa|>`` -> ``Night``). Those words are the
+:data:`~.lexicon.COMMON_WORDS` most common of each language (wordfreq's lists): a few thousand
+tokens per language and case, which the column's constraint may then write. A word of fewer
+than k rows that no list has is never among them, and the saved model holds public words only.
 
 >>> values = ["The Long Night Zorvak", "Love Song Qwelp", "Noite Feliz Blix", "Amor Perfeito Quorr"]
 >>> column_languages(values)
 {'en': 0.555556, 'pt': 0.444444}
 >>> slots = open_class(values, frozenset({"The", "Night", "Love", "Amor"}), min_rows=2)
->>> set(slots.shapes), len(slots.forms), "House" in slots.forms, "Zorvak" in slots.forms, "Night" in slots.forms
-({'Aa'}, 200, True, False, False)
+>>> set(slots.shapes), len(slots.forms), "House" in slots.forms, "Song" in slots.forms, "Zorvak" in slots.forms
+({'Aa'}, 206, True, True, False)
+>>> "Night" in slots.forms  # a word the n-grams count is theirs
+False
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from amalgam_rel.generation.lexicon import LANGUAGES, common_words, scored
+from amalgam_rel.generation.lexicon import LANGUAGES, common_words, is_public, scored
 from amalgam_rel.generation.word_units import CASE_SHAPES, case_shape, is_spaced_letter, letter_units, shaped, units
 
 #: a language is the column's where at least this share of its words is most common in it
@@ -130,36 +134,68 @@ def offensive(word: str) -> bool:
     return word in OFFENSIVE_WORDS or word.startswith(OFFENSIVE_STEMS)
 
 
+def rare_words(values: Iterable[str], words: frozenset[str], min_rows: int) -> tuple[Counter[str], Counter[str], int]:
+    """The rare words of a column (spaced-script words outside ``words``, the words its n-grams
+    count): the public ones that fewer than ``min_rows`` rows hold, as spelled, each with its
+    rows; per case shape the others, counted once per row; and the rows that hold such another."""
+    rare_rows: list[set[str]] = [{u for u in letter_units(v) if u not in words and is_spaced_letter(u[0])}
+                                 for v in values]
+    rows = Counter(u.lower() for rare in rare_rows for u in {r.lower() for r in rare})
+    public: Counter[str] = Counter()
+    unlisted: Counter[str] = Counter()
+    unlisted_rows = 0
+    for rare in rare_rows:
+        listed = {u for u in rare if rows[u.lower()] < min_rows and is_public(u)}
+        public.update(listed)
+        unlisted.update(case_shape(u) for u in rare - listed)
+        unlisted_rows += bool(rare - listed)
+    return public, unlisted, unlisted_rows
+
+
 def open_class(values: list[str], words: frozenset[str], min_rows: int) -> OpenClass | None:
-    """The open class of a column (``values``: its real values; ``words``: the words it may
-    write); None where it has no rare words of a shape that ``min_rows`` rows hold, or its words
-    are in no language of the lexicon. Its words are the likeliest of its languages' common
-    words (each language weighted by its share), :data:`WORDS_PER_RARE_ROW` per row that holds
-    a rare word."""
-    shapes, rare_rows = rare_shapes(values, words, min_rows)
-    languages = column_languages(values) if shapes else {}
-    if not languages:
+    """The open class of a column (``values``: its real values; ``words``: the words its
+    n-grams count); None where it has no rare words of a shape that ``min_rows`` rows hold.
+
+    A rare word of a shape is a public word of the column's own (the column's ``Stranger``,
+    ``Garage``: words of its domain, as spelled) in proportion to the rows that hold each, or,
+    as often as the column's rare words are in no list, one of the likeliest common words of its
+    languages (each language weighted by its share), :data:`WORDS_PER_RARE_ROW` per row that
+    holds such a word."""
+    shapes, _ = rare_shapes(values, words, min_rows)
+    if not shapes:
         return None
-    known = {w.lower() for w in words}
+    own, unlisted, unlisted_rows = rare_words(values, words, min_rows)
+    common = _common_weights(values, words | frozenset(own), unlisted_rows) if unlisted else {}
+    forms, form_shapes, weights = [], [], []
+    for shape in shapes:
+        mine = sorted((f, float(n)) for f, n in own.items() if case_shape(f) == shape)
+        # a form must read back as the one public word it stands for ("ß" in capitals is "SS")
+        spelled = [(shaped(w, shape), p) for w, p in sorted(common.items())]
+        spelled = [(f, p) for f, p in spelled if units(f) == [f] and f.lower() in common and scored(f)]
+        share = sum(p for _, p in spelled)
+        spelled = [(f, unlisted[shape] * p / share) for f, p in spelled] if share and unlisted[shape] else []
+        chosen = mine + [(f, p) for f, p in spelled if f not in own]
+        total = sum(p for _, p in chosen)
+        forms += [f for f, _ in chosen]
+        form_shapes += [shape] * len(chosen)
+        weights += [p / total for _, p in chosen]
+    return OpenClass(tuple(forms), tuple(form_shapes), tuple(weights)) if forms else None
+
+
+def _common_weights(values: list[str], known: frozenset[str], rare_rows: int) -> dict[str, float]:
+    """The likeliest common words (lowercase) of the column's languages that it does not know,
+    :data:`WORDS_PER_RARE_ROW` per row holding a rare unlisted word, each with its weight (the
+    languages' shares times the public frequencies; empty: no language found)."""
+    known = {w.lower() for w in known}
     weight: dict[str, float] = {}
-    for language, share in languages.items():
+    for language, share in column_languages(values).items():
         listed = [(w, f) for w, f in common_words()[language][CLOSED_CLASS:]
                   if len(w) > 1 and w not in known and not offensive(w)]
         total = sum(f for _, f in listed)
         for w, f in listed:
             weight[w] = weight.get(w, 0.0) + share * f / total
     size = max(MIN_WORDS, WORDS_PER_RARE_ROW * rare_rows)
-    chosen = sorted(sorted(weight.items()), key=lambda item: -item[1])[:size]
-    forms, form_shapes, weights = [], [], []
-    for shape in shapes:
-        # a form must read back as the one public word it stands for ("ß" in capitals is "SS")
-        spelled = [(shaped(w, shape), p) for w, p in sorted(chosen)]
-        spelled = [(f, p) for f, p in spelled if units(f) == [f] and f.lower() in weight and scored(f)]
-        total = sum(p for _, p in spelled)
-        forms += [f for f, _ in spelled]
-        form_shapes += [shape] * len(spelled)
-        weights += [p / total for _, p in spelled]
-    return OpenClass(tuple(forms), tuple(form_shapes), tuple(weights)) if forms else None
+    return dict(sorted(sorted(weight.items()), key=lambda item: -item[1])[:size])
 
 
 class OpenSlots:

@@ -137,3 +137,37 @@ def test_no_profanity_in_an_open_class():
     english = [w for w, _ in common_words()["en"][CLOSED_CLASS:]]
     assert any(offensive(w) for w in english)  # the list the class is drawn from holds some
     assert len(slots.forms) >= MIN_WORDS and not any(offensive(f.lower()) for f in slots.forms)
+
+
+def test_a_rare_public_word_of_the_column_is_its_own_open_class_word():
+    # "Stranger" and "Garage" one row each (public), "Zorvak" and "Qwelp" one row each (no list
+    # has them): the rare slot writes the column's own public words as often as its rare words
+    # are public, and common words of its language the rest of the time
+    values = ["Night Stranger", "Night Garage", "Night Zorvak", "Night Qwelp", "night Love", "Love"]
+    found = open_class(values, frozenset({"Night", "night", "Love"}), min_rows=2)
+    weight = dict(zip(found.forms, found.weights))
+    assert abs(weight["Stranger"] - 0.25) < 1e-9 and weight["Garage"] == weight["Stranger"]  # a row of four
+    assert "Zorvak" not in weight and "Qwelp" not in weight
+    common = [f for f in found.forms if f not in ("Stranger", "Garage")]
+    assert len(common) == MIN_WORDS and abs(sum(weight[f] for f in common) - 0.5) < 1e-9
+    # a public word of min_rows rows is the n-grams', never a rare word's stand-in
+    assert "Love" not in weight
+
+
+def test_the_word_model_counts_only_words_of_k_rows_and_writes_rarer_public_ones_in_their_slots():
+    from amalgam_rel.generation.word_model import counted_words, train_word_model
+    from amalgam_rel.generation.word_units import column_words
+
+    titles = ["Night Fever", "Night Moves", "Blue Night", "Stranger Night", "Garage Night", "Night Zorvak"]
+    titles += [f"Blue {w}" for w in ("Fever", "Moves")] * 2
+    words = column_words(titles, 2)
+    assert {"Stranger", "Garage"} <= words  # public: the column may write them
+    assert counted_words(titles, words, 2) == {"Night", "Fever", "Moves", "Blue"}
+    pairs = [("x" + TAG, t) for t in titles]
+    model, tok, _ = train_word_model(pairs, {TAG: words}, [TAG], min_rows=2)
+    stranger = tok.convert_tokens_to_ids("Stranger")
+    assert stranger in model.open.tokens_of(0).tolist()
+    for table in model.tables.values():  # no n-gram or field pair of the one row that holds it
+        assert stranger not in table.tokens.tolist()
+    unk = tok.convert_tokens_to_ids(UNK_OF_SHAPE["Aa"])
+    assert model.unigrams[0, unk] > model.unigrams[0, stranger] * 100  # its mass is the rare words' slot
