@@ -8,8 +8,8 @@ import numpy as np
 import torch
 
 from amalgam_rel.generation.lexicon import common_words, is_public
-from amalgam_rel.generation.open_class import (CLOSED_CLASS, MIN_WORDS, OpenClass, OpenSlots, column_languages,
-                                               open_class)
+from amalgam_rel.generation.open_class import (CLOSED_CLASS, FREQUENCY_POWER, MIN_WORDS, NEW_WORDS, OpenClass,
+                                               OpenSlots, column_languages, open_class)
 from amalgam_rel.generation.word_ngram import WordNGramLM
 from amalgam_rel.generation.word_repeats import Repeats, lift, repeats_in
 from amalgam_rel.generation.vocabulary import token_bytes
@@ -38,8 +38,8 @@ def test_the_open_class_holds_public_words_the_column_lacks_in_the_rare_words_ca
     assert not closed & set(found.forms)  # "The", "And": never a rare word's stand-in
     assert abs(sum(found.weights) - 1) < 1e-9
     frequency = dict(common_words()["en"])
-    ratios = [p / frequency[f.lower()] for f, p in zip(found.forms, found.weights)]
-    assert max(ratios) / min(ratios) < 1 + 1e-6  # in proportion to public frequency
+    ratios = [p / frequency[f.lower()] ** FREQUENCY_POWER for f, p in zip(found.forms, found.weights)]
+    assert max(ratios) / min(ratios) < 1 + 1e-6  # in proportion to public frequency, flattened
     assert frequency[min(found.forms, key=lambda f: frequency[f.lower()]).lower()] >= \
         sorted((f for w, f in frequency.items()), reverse=True)[CLOSED_CLASS + MIN_WORDS + 3]  # the likeliest
 
@@ -141,15 +141,17 @@ def test_no_profanity_in_an_open_class():
 
 def test_a_rare_public_word_of_the_column_is_its_own_open_class_word():
     # "Stranger" and "Garage" one row each (public), "Zorvak" and "Qwelp" one row each (no list
-    # has them): the rare slot writes the column's own public words as often as its rare words
-    # are public, and common words of its language the rest of the time
+    # has them): the rare slot writes the column's own public words in proportion to their rows,
+    # and common words of its language as often as unlisted words and NEW_WORDS times as often
+    # as its own words (written alone, a word of one row came up about once more)
     values = ["Night Stranger", "Night Garage", "Night Zorvak", "Night Qwelp", "night Love", "Love"]
     found = open_class(values, frozenset({"Night", "night", "Love"}), min_rows=2)
     weight = dict(zip(found.forms, found.weights))
-    assert abs(weight["Stranger"] - 0.25) < 1e-9 and weight["Garage"] == weight["Stranger"]  # a row of four
+    total = 2 + 2 + NEW_WORDS * 2
+    assert abs(weight["Stranger"] - 1 / total) < 1e-9 and weight["Garage"] == weight["Stranger"]
     assert "Zorvak" not in weight and "Qwelp" not in weight
     common = [f for f in found.forms if f not in ("Stranger", "Garage")]
-    assert len(common) == MIN_WORDS and abs(sum(weight[f] for f in common) - 0.5) < 1e-9
+    assert len(common) == MIN_WORDS and abs(sum(weight[f] for f in common) - (2 + NEW_WORDS * 2) / total) < 1e-9
     # a public word of min_rows rows is the n-grams', never a rare word's stand-in
     assert "Love" not in weight
 
