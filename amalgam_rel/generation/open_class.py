@@ -43,9 +43,11 @@ from amalgam_rel.generation.word_units import CASE_SHAPES, case_shape, is_spaced
 #: a language is the column's where at least this share of its words is most common in it
 MIN_LANGUAGE_SHARE = 0.1
 MAX_LANGUAGES = 3
-#: open-class words per row that holds a rare word (at most :data:`~.lexicon.COMMON_WORDS` per
-#: language): a column's slots need about as many words as the real rare words they stand for,
-#: and every word more widens each decoding step (chinook's track names: 345 such rows of 3,503)
+#: common words per row that holds a rare word of a case shape, in that shape (at most
+#: :data:`~.lexicon.COMMON_WORDS` per language): a column's slots need a few times as many words
+#: as the real rare words they stand for, and every word more widens each decoding step (chinook's
+#: track names: 2,000 such rows of 3,503, almost all capitalised; sized on all rows, each shape
+#: held 6,000 words, the support of a step doubled)
 WORDS_PER_RARE_ROW = 8
 MIN_WORDS = 200
 #: the common words' mass in a rare word's slot, over that of the column's own rare public
@@ -120,17 +122,14 @@ def _ranks() -> dict[str, str]:
     return {w: lang for w, (_, _, lang) in best.items()}
 
 
-def rare_shapes(values: Iterable[str], words: frozenset[str], min_rows: int) -> tuple[tuple[str, ...], int]:
+def rare_shapes(values: Iterable[str], words: frozenset[str], min_rows: int) -> dict[str, int]:
     """The case shapes of the words outside ``words`` (the column's vocabulary) that at least
     ``min_rows`` rows hold (the unknown-word tokens the model learns often enough to place),
-    and the number of rows that hold such a word."""
+    each with the number of rows that hold such a word."""
     rows: Counter[str] = Counter()
-    holding = 0
     for value in values:
-        found = {case_shape(u) for u in letter_units(value) if u not in words and is_spaced_letter(u[0])}
-        rows.update(found)
-        holding += bool(found)
-    return tuple(s for s in CASE_SHAPES if rows[s] >= min_rows), holding
+        rows.update({case_shape(u) for u in letter_units(value) if u not in words and is_spaced_letter(u[0])})
+    return {s: rows[s] for s in CASE_SHAPES if rows[s] >= min_rows}
 
 
 def offensive(word: str) -> bool:
@@ -167,18 +166,20 @@ def open_class(values: list[str], words: frozenset[str], min_rows: int) -> OpenC
     one of the likeliest common words of its languages (each language weighted by its share),
     :data:`WORDS_PER_RARE_ROW` per row that holds a rare word: as often as the column's rare
     words are in no list, and :data:`NEW_WORDS` times as often as they are its own."""
-    shapes, rare_rows = rare_shapes(values, words, min_rows)
+    shapes = rare_shapes(values, words, min_rows)
     if not shapes:
         return None
     own, unlisted = rare_words(values, words, min_rows)
-    common = _common_weights(values, words | frozenset(own), rare_rows)
+    common = _common_weights(values, words | frozenset(own))
     forms, form_shapes, weights = [], [], []
-    for shape in shapes:
+    for shape, rows in shapes.items():
         mine = sorted((f, float(n)) for f, n in own.items() if case_shape(f) == shape)
         fresh = unlisted[shape] + NEW_WORDS * sum(n for _, n in mine)
+        likeliest = sorted(common[:max(MIN_WORDS, WORDS_PER_RARE_ROW * rows)])
         # a form must read back as the one public word it stands for ("ß" in capitals is "SS")
-        spelled = [(shaped(w, shape), p) for w, p in sorted(common.items())]
-        spelled = [(f, p) for f, p in spelled if units(f) == [f] and f.lower() in common and scored(f) and f not in own]
+        spelled = [(shaped(w, shape), p) for w, p in likeliest]
+        spelled = [(f, p) for (f, p), (w, _) in zip(spelled, likeliest)
+                   if units(f) == [f] and f.lower() == w and scored(f) and f not in own]
         share = sum(p for _, p in spelled)
         chosen = mine + ([(f, fresh * p / share) for f, p in spelled] if share and fresh else [])
         total = sum(p for _, p in chosen)
@@ -188,11 +189,10 @@ def open_class(values: list[str], words: frozenset[str], min_rows: int) -> OpenC
     return OpenClass(tuple(forms), tuple(form_shapes), tuple(weights)) if forms else None
 
 
-def _common_weights(values: list[str], known: frozenset[str], rare_rows: int) -> dict[str, float]:
-    """The likeliest common words (lowercase) of the column's languages that it does not know,
-    :data:`WORDS_PER_RARE_ROW` per row holding a rare word, each with its weight (the languages'
-    shares times the public frequencies, to the power :data:`FREQUENCY_POWER`; empty: no
-    language found)."""
+def _common_weights(values: list[str], known: frozenset[str]) -> list[tuple[str, float]]:
+    """The common words (lowercase) of the column's languages that it does not know, likeliest
+    first, each with its weight (the languages' shares times the public frequencies, to the
+    power :data:`FREQUENCY_POWER`; empty: no language found)."""
     known = {w.lower() for w in known}
     weight: dict[str, float] = {}
     for language, share in column_languages(values).items():
@@ -201,8 +201,7 @@ def _common_weights(values: list[str], known: frozenset[str], rare_rows: int) ->
         total = sum(f for _, f in listed)
         for w, f in listed:
             weight[w] = weight.get(w, 0.0) + share * f / total
-    size = max(MIN_WORDS, WORDS_PER_RARE_ROW * rare_rows)
-    return {w: p ** FREQUENCY_POWER for w, p in sorted(sorted(weight.items()), key=lambda item: -item[1])[:size]}
+    return [(w, p ** FREQUENCY_POWER) for w, p in sorted(sorted(weight.items()), key=lambda item: -item[1])]
 
 
 class OpenSlots:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from types import SimpleNamespace
 
 import numpy as np
@@ -173,3 +174,16 @@ def test_the_word_model_counts_only_words_of_k_rows_and_writes_rarer_public_ones
         assert stranger not in table.tokens.tolist()
     unk = tok.convert_tokens_to_ids(UNK_OF_SHAPE["Aa"])
     assert model.unigrams[0, unk] > model.unigrams[0, stranger] * 100  # its mass is the rare words' slot
+
+
+def test_each_case_shape_gets_words_in_proportion_to_its_rare_rows():
+    # 60 rows hold a capitalised rare word, 2 a lowercase one: the capitalised slot gets
+    # WORDS_PER_RARE_ROW words per row, the lowercase one no more than MIN_WORDS (every form
+    # widens each decoding step)
+    from amalgam_rel.generation.open_class import WORDS_PER_RARE_ROW
+
+    rare = [f"Zorv{chr(97 + i % 26)}{chr(97 + i // 26)}xq" for i in range(62)]
+    values = [f"The Night {w}" for w in rare[:60]] + [f"the night {w.lower()}" for w in rare[60:]]
+    found = open_class(values, frozenset({"The", "Night", "the", "night"}), min_rows=2)
+    shapes = Counter(found.shapes)
+    assert shapes["aa"] <= MIN_WORDS < WORDS_PER_RARE_ROW * 60 * 0.9 <= shapes["Aa"] <= WORDS_PER_RARE_ROW * 60
