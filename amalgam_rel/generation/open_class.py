@@ -1,26 +1,30 @@
 """Open-class words: what the default text model writes where it learned a rare word.
 
-A word that fewer than k real rows of a column hold, and that no public list has, is read as an
-unknown-word token in training (:mod:`.word_tokenizer`): ``<|unk|>``, or ``<|unk:Aa|>`` /
-``<|unk:AA|>`` for a capitalised / all-capitals one. The n-gram model learns where such a word
-goes (after ``Feat.``, in a city name) and how often, and its case; it never writes the token.
-Without more, that mass was dropped, and a column of mostly one-row words (artists, album
-titles, city names) was written from its few shared words, over and over.
+A word that fewer than k real rows of a column hold is read as an unknown-word token in
+training (:mod:`.word_tokenizer`): ``<|unk|>``, or ``<|unk:Aa|>`` / ``<|unk:AA|>`` for a
+capitalised / all-capitals one. The n-gram model learns where such a word goes (after
+``Feat.``, in a city name) and how often, and its case; it never writes the token. Without
+more, that mass was dropped, and a column of mostly one-row words (artists, album titles, city
+names) was written from its few shared words, over and over.
 
 This is the classic open-vocabulary class: the mass a context gives an unknown-word token goes
-to public words of the column's languages that the column does not already write, each in
-proportion to its public frequency, in the token's case (``<|unk:Aa|>`` -> ``Night``). Those
-words are the :data:`~.lexicon.COMMON_WORDS` most common of each language (wordfreq's lists):
-a few thousand tokens per language and case, which the column's constraint may then write.
-A word of fewer than k rows that no list has is never among them, and the saved model holds
-public words only.
+to public words, in the token's case. A rare word of the column that a public list has is one
+of them, as spelled (``Stranger`` in a column of song titles: a word of its domain), in
+proportion to the rows that hold it; as often as the column's rare words are in no list, the
+mass goes to public words of its languages that the column does not already write, each in
+proportion to its public frequency (``<|unk:Aa|>`` -> ``Night``). Those words are the
+:data:`~.lexicon.COMMON_WORDS` most common of each language (wordfreq's lists): a few thousand
+tokens per language and case, which the column's constraint may then write. A word of fewer
+than k rows that no list has is never among them, and the saved model holds public words only.
 
 >>> values = ["The Long Night Zorvak", "Love Song Qwelp", "Noite Feliz Blix", "Amor Perfeito Quorr"]
 >>> column_languages(values)
 {'en': 0.555556, 'pt': 0.444444}
 >>> slots = open_class(values, frozenset({"The", "Night", "Love", "Amor"}), min_rows=2)
->>> set(slots.shapes), len(slots.forms), "House" in slots.forms, "Zorvak" in slots.forms, "Night" in slots.forms
-({'Aa'}, 200, True, False, False)
+>>> set(slots.shapes), len(slots.forms), "House" in slots.forms, "Song" in slots.forms, "Zorvak" in slots.forms
+({'Aa'}, 206, True, True, False)
+>>> "Night" in slots.forms  # a word the n-grams count is theirs
+False
 """
 
 from __future__ import annotations
@@ -33,17 +37,27 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from amalgam_rel.generation.lexicon import LANGUAGES, common_words, scored
+from amalgam_rel.generation.lexicon import LANGUAGES, common_words, is_public, scored
 from amalgam_rel.generation.word_units import CASE_SHAPES, case_shape, is_spaced_letter, letter_units, shaped, units
 
 #: a language is the column's where at least this share of its words is most common in it
 MIN_LANGUAGE_SHARE = 0.1
 MAX_LANGUAGES = 3
-#: open-class words per row that holds a rare word (at most :data:`~.lexicon.COMMON_WORDS` per
-#: language): a column's slots need about as many words as the real rare words they stand for,
-#: and every word more widens each decoding step (chinook's track names: 345 such rows of 3,503)
+#: common words per row that holds a rare word of a case shape, in that shape (at most
+#: :data:`~.lexicon.COMMON_WORDS` per language): a column's slots need a few times as many words
+#: as the real rare words they stand for, and every word more widens each decoding step (chinook's
+#: track names: 2,000 such rows of 3,503, almost all capitalised; sized on all rows, each shape
+#: held 6,000 words, the support of a step doubled)
 WORDS_PER_RARE_ROW = 8
 MIN_WORDS = 200
+#: the common words' mass in a rare word's slot, over that of the column's own rare public
+#: words: those are mostly words of one row, and written at their own rate alone each came up
+#: about once more, the column writing fewer distinct words than real values hold (chinook's
+#: albums, artists: diversity 0.70 and 0.73 of real; 0.89 and 0.94 with common words as often)
+NEW_WORDS = 1.0
+#: common words are weighted by their public frequency to this power, flatter than in the
+#: language: at its own rate the likeliest of a few thousand words ("time") came up most often
+FREQUENCY_POWER = 0.5
 #: the most common words of a language are its closed class (articles, pronouns, prepositions:
 #: "que", "the", "para"): a rare word's slot holds a name or a content word, never one of them
 CLOSED_CLASS = 150
@@ -108,17 +122,14 @@ def _ranks() -> dict[str, str]:
     return {w: lang for w, (_, _, lang) in best.items()}
 
 
-def rare_shapes(values: Iterable[str], words: frozenset[str], min_rows: int) -> tuple[tuple[str, ...], int]:
+def rare_shapes(values: Iterable[str], words: frozenset[str], min_rows: int) -> dict[str, int]:
     """The case shapes of the words outside ``words`` (the column's vocabulary) that at least
     ``min_rows`` rows hold (the unknown-word tokens the model learns often enough to place),
-    and the number of rows that hold such a word."""
+    each with the number of rows that hold such a word."""
     rows: Counter[str] = Counter()
-    holding = 0
     for value in values:
-        found = {case_shape(u) for u in letter_units(value) if u not in words and is_spaced_letter(u[0])}
-        rows.update(found)
-        holding += bool(found)
-    return tuple(s for s in CASE_SHAPES if rows[s] >= min_rows), holding
+        rows.update({case_shape(u) for u in letter_units(value) if u not in words and is_spaced_letter(u[0])})
+    return {s: rows[s] for s in CASE_SHAPES if rows[s] >= min_rows}
 
 
 def offensive(word: str) -> bool:
@@ -130,36 +141,67 @@ def offensive(word: str) -> bool:
     return word in OFFENSIVE_WORDS or word.startswith(OFFENSIVE_STEMS)
 
 
+def rare_words(values: Iterable[str], words: frozenset[str], min_rows: int) -> tuple[Counter[str], Counter[str]]:
+    """The rare words of a column (spaced-script words outside ``words``, the words its n-grams
+    count): the public ones that fewer than ``min_rows`` rows hold, as spelled, each with its
+    rows; and per case shape the others, counted once per row."""
+    rare_rows: list[set[str]] = [{u for u in letter_units(v) if u not in words and is_spaced_letter(u[0])}
+                                 for v in values]
+    rows = Counter(u for rare in rare_rows for u in {r.lower() for r in rare})
+    public: Counter[str] = Counter()
+    unlisted: Counter[str] = Counter()
+    for rare in rare_rows:
+        listed = {u for u in rare if rows[u.lower()] < min_rows and is_public(u)}
+        public.update(listed)
+        unlisted.update(case_shape(u) for u in rare - listed)
+    return public, unlisted
+
+
 def open_class(values: list[str], words: frozenset[str], min_rows: int) -> OpenClass | None:
-    """The open class of a column (``values``: its real values; ``words``: the words it may
-    write); None where it has no rare words of a shape that ``min_rows`` rows hold, or its words
-    are in no language of the lexicon. Its words are the likeliest of its languages' common
-    words (each language weighted by its share), :data:`WORDS_PER_RARE_ROW` per row that holds
-    a rare word."""
-    shapes, rare_rows = rare_shapes(values, words, min_rows)
-    languages = column_languages(values) if shapes else {}
-    if not languages:
+    """The open class of a column (``values``: its real values; ``words``: the words its
+    n-grams count); None where it has no rare words of a shape that ``min_rows`` rows hold.
+
+    A rare word of a shape is a public word of the column's own (the column's ``Stranger``,
+    ``Garage``: words of its domain, as spelled) in proportion to the rows that hold each, or
+    one of the likeliest common words of its languages (each language weighted by its share),
+    :data:`WORDS_PER_RARE_ROW` per row that holds a rare word: as often as the column's rare
+    words are in no list, and :data:`NEW_WORDS` times as often as they are its own."""
+    shapes = rare_shapes(values, words, min_rows)
+    if not shapes:
         return None
-    known = {w.lower() for w in words}
+    own, unlisted = rare_words(values, words, min_rows)
+    common = _common_weights(values, words | frozenset(own))
+    forms, form_shapes, weights = [], [], []
+    for shape, rows in shapes.items():
+        mine = sorted((f, float(n)) for f, n in own.items() if case_shape(f) == shape)
+        fresh = unlisted[shape] + NEW_WORDS * sum(n for _, n in mine)
+        likeliest = sorted(common[:max(MIN_WORDS, WORDS_PER_RARE_ROW * rows)])
+        # a form must read back as the one public word it stands for ("ß" in capitals is "SS")
+        spelled = [(shaped(w, shape), p) for w, p in likeliest]
+        spelled = [(f, p) for (f, p), (w, _) in zip(spelled, likeliest)
+                   if units(f) == [f] and f.lower() == w and scored(f) and f not in own]
+        share = sum(p for _, p in spelled)
+        chosen = mine + ([(f, fresh * p / share) for f, p in spelled] if share and fresh else [])
+        total = sum(p for _, p in chosen)
+        forms += [f for f, _ in chosen]
+        form_shapes += [shape] * len(chosen)
+        weights += [p / total for _, p in chosen]
+    return OpenClass(tuple(forms), tuple(form_shapes), tuple(weights)) if forms else None
+
+
+def _common_weights(values: list[str], known: frozenset[str]) -> list[tuple[str, float]]:
+    """The common words (lowercase) of the column's languages that it does not know, likeliest
+    first, each with its weight (the languages' shares times the public frequencies, to the
+    power :data:`FREQUENCY_POWER`; empty: no language found)."""
+    known = {w.lower() for w in known}
     weight: dict[str, float] = {}
-    for language, share in languages.items():
+    for language, share in column_languages(values).items():
         listed = [(w, f) for w, f in common_words()[language][CLOSED_CLASS:]
                   if len(w) > 1 and w not in known and not offensive(w)]
         total = sum(f for _, f in listed)
         for w, f in listed:
             weight[w] = weight.get(w, 0.0) + share * f / total
-    size = max(MIN_WORDS, WORDS_PER_RARE_ROW * rare_rows)
-    chosen = sorted(sorted(weight.items()), key=lambda item: -item[1])[:size]
-    forms, form_shapes, weights = [], [], []
-    for shape in shapes:
-        # a form must read back as the one public word it stands for ("ß" in capitals is "SS")
-        spelled = [(shaped(w, shape), p) for w, p in sorted(chosen)]
-        spelled = [(f, p) for f, p in spelled if units(f) == [f] and f.lower() in weight and scored(f)]
-        total = sum(p for _, p in spelled)
-        forms += [f for f, _ in spelled]
-        form_shapes += [shape] * len(spelled)
-        weights += [p / total for _, p in spelled]
-    return OpenClass(tuple(forms), tuple(form_shapes), tuple(weights)) if forms else None
+    return [(w, p ** FREQUENCY_POWER) for w, p in sorted(sorted(weight.items()), key=lambda item: -item[1])]
 
 
 class OpenSlots:

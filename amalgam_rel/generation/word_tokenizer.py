@@ -69,10 +69,11 @@ def build_tokenizer(words: Mapping[str, frozenset[str]], pairs: Iterable[tuple[s
 class WordCodec:
     """Training targets as the model must learn to write them, column by column.
 
-    ``words``: column tag -> the words that column may write (:func:`~.word_units.column_words`);
-    a tag missing from it is a column written :attr:`by_character`. A word of another column's
-    vocabulary is still ``<|unk|>`` in this one's targets: the model learns what each column may
-    say.
+    ``words``: column tag -> the words that column's n-grams count (those ``min_rows`` rows
+    hold: :func:`.word_model.counted_words`); a tag missing from it is a column written
+    :attr:`by_character`. Any other word, of another column or rarer, is an unknown-word token
+    in this one's targets: the model learns what each column may say, and where it says a rare
+    word.
     """
 
     def __init__(self, tokenizer: PreTrainedTokenizerFast, words: Mapping[str, frozenset[str]]):

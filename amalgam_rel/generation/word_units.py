@@ -70,8 +70,9 @@ def is_spaced_letter(char: str) -> bool:
     return char.isalpha() and not _UNSPACED_CHAR.match(char)
 
 
-def column_words(values: Iterable[str], min_rows: int = DEFAULT_MIN_ROWS) -> frozenset[str]:
-    """The letter units a column's generated text may hold, as spelled in the real values.
+def column_words(values: Iterable[str], min_rows: int = DEFAULT_MIN_ROWS, public: bool = True) -> frozenset[str]:
+    """The letter units a column's generated text may hold, as spelled in the real values
+    (``public=False``: only those ``min_rows`` rows hold, the ones its n-grams count).
 
     A word counts once per row, case folded: ``Rock`` and ``rock`` in two rows make a word of
     two rows, and both spellings are kept.
@@ -83,7 +84,7 @@ def column_words(values: Iterable[str], min_rows: int = DEFAULT_MIN_ROWS) -> fro
         for unit in found:
             spellings.setdefault(unit.lower(), set()).add(unit)
         rows.update({u.lower() for u in found})
-    return frozenset(s for word, n in rows.items() if n >= min_rows or is_public(word) for s in spellings[word])
+    return frozenset(s for word, n in rows.items() if n >= min_rows or public and is_public(word) for s in spellings[word])
 
 
 #: a word's letter case: all lowercase (or caseless), capitalised, all capitals (two letters or more)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from types import SimpleNamespace
 
 import numpy as np
 import torch
 
 from amalgam_rel.generation.lexicon import common_words, is_public
-from amalgam_rel.generation.open_class import (CLOSED_CLASS, MIN_WORDS, OpenClass, OpenSlots, column_languages,
-                                               open_class)
+from amalgam_rel.generation.open_class import (CLOSED_CLASS, FREQUENCY_POWER, MIN_WORDS, NEW_WORDS, OpenClass,
+                                               OpenSlots, column_languages, open_class)
 from amalgam_rel.generation.word_ngram import WordNGramLM
 from amalgam_rel.generation.word_repeats import Repeats, lift, repeats_in
 from amalgam_rel.generation.vocabulary import token_bytes
@@ -38,8 +39,8 @@ def test_the_open_class_holds_public_words_the_column_lacks_in_the_rare_words_ca
     assert not closed & set(found.forms)  # "The", "And": never a rare word's stand-in
     assert abs(sum(found.weights) - 1) < 1e-9
     frequency = dict(common_words()["en"])
-    ratios = [p / frequency[f.lower()] for f, p in zip(found.forms, found.weights)]
-    assert max(ratios) / min(ratios) < 1 + 1e-6  # in proportion to public frequency
+    ratios = [p / frequency[f.lower()] ** FREQUENCY_POWER for f, p in zip(found.forms, found.weights)]
+    assert max(ratios) / min(ratios) < 1 + 1e-6  # in proportion to public frequency, flattened
     assert frequency[min(found.forms, key=lambda f: frequency[f.lower()]).lower()] >= \
         sorted((f for w, f in frequency.items()), reverse=True)[CLOSED_CLASS + MIN_WORDS + 3]  # the likeliest
 
@@ -137,3 +138,52 @@ def test_no_profanity_in_an_open_class():
     english = [w for w, _ in common_words()["en"][CLOSED_CLASS:]]
     assert any(offensive(w) for w in english)  # the list the class is drawn from holds some
     assert len(slots.forms) >= MIN_WORDS and not any(offensive(f.lower()) for f in slots.forms)
+
+
+def test_a_rare_public_word_of_the_column_is_its_own_open_class_word():
+    # "Stranger" and "Garage" one row each (public), "Zorvak" and "Qwelp" one row each (no list
+    # has them): the rare slot writes the column's own public words in proportion to their rows,
+    # and common words of its language as often as unlisted words and NEW_WORDS times as often
+    # as its own words (written alone, a word of one row came up about once more)
+    values = ["Night Stranger", "Night Garage", "Night Zorvak", "Night Qwelp", "night Love", "Love"]
+    found = open_class(values, frozenset({"Night", "night", "Love"}), min_rows=2)
+    weight = dict(zip(found.forms, found.weights))
+    total = 2 + 2 + NEW_WORDS * 2
+    assert abs(weight["Stranger"] - 1 / total) < 1e-9 and weight["Garage"] == weight["Stranger"]
+    assert "Zorvak" not in weight and "Qwelp" not in weight
+    common = [f for f in found.forms if f not in ("Stranger", "Garage")]
+    assert len(common) == MIN_WORDS and abs(sum(weight[f] for f in common) - (2 + NEW_WORDS * 2) / total) < 1e-9
+    # a public word of min_rows rows is the n-grams', never a rare word's stand-in
+    assert "Love" not in weight
+
+
+def test_the_word_model_counts_only_words_of_k_rows_and_writes_rarer_public_ones_in_their_slots():
+    from amalgam_rel.generation.word_model import counted_words, train_word_model
+    from amalgam_rel.generation.word_units import column_words
+
+    titles = ["Night Fever", "Night Moves", "Blue Night", "Stranger Night", "Garage Night", "Night Zorvak"]
+    titles += [f"Blue {w}" for w in ("Fever", "Moves")] * 2
+    words = column_words(titles, 2)
+    assert {"Stranger", "Garage"} <= words  # public: the column may write them
+    assert counted_words(titles, words, 2) == {"Night", "Fever", "Moves", "Blue"}
+    pairs = [("x" + TAG, t) for t in titles]
+    model, tok, _ = train_word_model(pairs, {TAG: words}, [TAG], min_rows=2)
+    stranger = tok.convert_tokens_to_ids("Stranger")
+    assert stranger in model.open.tokens_of(0).tolist()
+    for table in model.tables.values():  # no n-gram or field pair of the one row that holds it
+        assert stranger not in table.tokens.tolist()
+    unk = tok.convert_tokens_to_ids(UNK_OF_SHAPE["Aa"])
+    assert model.unigrams[0, unk] > model.unigrams[0, stranger] * 100  # its mass is the rare words' slot
+
+
+def test_each_case_shape_gets_words_in_proportion_to_its_rare_rows():
+    # 60 rows hold a capitalised rare word, 2 a lowercase one: the capitalised slot gets
+    # WORDS_PER_RARE_ROW words per row, the lowercase one no more than MIN_WORDS (every form
+    # widens each decoding step)
+    from amalgam_rel.generation.open_class import WORDS_PER_RARE_ROW
+
+    rare = [f"Zorv{chr(97 + i % 26)}{chr(97 + i // 26)}xq" for i in range(62)]
+    values = [f"The Night {w}" for w in rare[:60]] + [f"the night {w.lower()}" for w in rare[60:]]
+    found = open_class(values, frozenset({"The", "Night", "the", "night"}), min_rows=2)
+    shapes = Counter(found.shapes)
+    assert shapes["aa"] <= MIN_WORDS < WORDS_PER_RARE_ROW * 60 * 0.9 <= shapes["Aa"] <= WORDS_PER_RARE_ROW * 60
