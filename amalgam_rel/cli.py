@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
 
-from amalgam_rel.errors import AmalgamError, InputError
+from amalgam_rel.errors import AmalgamError
 
 # transformers warns about settings of our own compact model that are deliberate (padding
 # without attention masks, a default loss); users who want them can set the variable.
@@ -193,20 +193,23 @@ PublicOpt = Annotated[Optional[list[str]], typer.Option(
                      "kept verbatim (repeatable).")]
 
 
-def _privacy_options(db, epsilon, delta, max_children, epsilon_text) -> dict:
-    """DatabaseModel parameters for --epsilon, validated before any fitting ({} without it)."""
-    from amalgam_rel.dp.options import PrivacyOptions, parse_max_children
+def _max_children(items: list[str] | None) -> dict[str, int] | None:
+    """``--max-children`` as the API's ``max_children``: ``["5", "orders=2"]`` -> ``{"*": 5, "orders": 2}``."""
+    from amalgam_rel.dp.options import parse_max_children
 
-    if epsilon is None:
-        if max_children or epsilon_text != "refuse" or delta != 1e-9:
-            raise AmalgamError("--delta, --max-children and --epsilon-text only apply with --epsilon")
-        return {}
-    default, per_table = parse_max_children(max_children)
-    options = PrivacyOptions(epsilon, delta, default, per_table, epsilon_text).validate()
-    options.check_tables(db)
-    per_table = tuple((db.table(table).key, n) for table, n in per_table)  # the table's own spelling
-    return {"epsilon": epsilon, "delta": delta, "max_children": {"*": default, **dict(per_table)},
-            "epsilon_text": epsilon_text}
+    if not items:
+        return None
+    default, per_table = parse_max_children(items)
+    return {"*": default, **dict(per_table)}
+
+
+def _synthesizer(seed, llm, text_steps, min_word_rows, epsilon, delta, max_children, epsilon_text, synthesize, public):
+    """The API's Synthesizer for the options of ``synth`` and ``fit``."""
+    from amalgam_rel.api.synthesizer import Synthesizer
+
+    return Synthesizer(seed=seed, llm=llm, text_steps=text_steps, min_word_rows=min_word_rows, epsilon=epsilon,
+                       delta=delta, max_children=_max_children(max_children), epsilon_text=epsilon_text,
+                       synthesize=synthesize or (), public=public or ())
 
 
 def _print_ledger(ledger) -> None:
@@ -242,36 +245,12 @@ def _parse_rows(rows: list[str] | None) -> dict[str, int]:
     return parsed
 
 
-def _check_sample_options(db, scale: float, rows: dict[str, int]) -> dict[str, int]:
-    """``rows`` keyed by each table's own spelling (a name matches in any case, as in DuckDB)."""
-    if not 0.01 <= scale <= 100:
-        raise AmalgamError(f"--scale must be between 0.01 and 100, got {scale}")
-    spelled: dict[str, int] = {}
-    for table, n in rows.items():
-        if not db.has_table(table):
-            raise AmalgamError(f"--rows names an unknown table {table!r}")
-        key = db.table(table).key
-        if key in spelled:
-            raise AmalgamError(f"--rows names the table {key!r} twice")
-        spelled[key] = n
-    return spelled
-
-
 def _progress():
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                     TextColumn("{task.fields[table]}"), console=err_console, transient=False,
                     disable=not sys.stderr.isatty())
-
-
-def _check_has_rows(source: Path) -> None:
-    """synth and fit learn from rows: a DDL file has none (inspect and clone-schema read it)."""
-    from amalgam_rel.schema.source_kind import is_ddl_file
-
-    if is_ddl_file(source):
-        raise InputError(f"{source} is a DDL file: it has no rows to learn from; use clone-schema for an empty "
-                         "database with its schema, or give a DuckDB database with data")
 
 
 def _print_kept(model) -> None:
@@ -292,9 +271,7 @@ def _print_single_rows(model) -> None:
                           "(and a saved model) carry that row's values", highlight=False, markup=False)
 
 
-def _fit(source: Path, sidecar, seed: int, llm, text_steps, progress, privacy: dict | None = None,
-         min_word_rows: int = 2):
-    from amalgam_rel.relational.database_model import DatabaseModel
+def _fit(synthesizer, source: Path, sidecar, progress):
     from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
 
     con = open_duckdb(source)
@@ -310,19 +287,17 @@ def _fit(source: Path, sidecar, seed: int, llm, text_steps, progress, privacy: d
         else:
             progress.update(task, description="train text model", table=table)
 
-    model = DatabaseModel(seed=seed, llm=llm, text_steps=text_steps, min_word_rows=min_word_rows, **(privacy or {})).fit(
-        source, sidecar=sidecar, progress=step)
+    model = synthesizer.fit(source, sidecar=sidecar, progress=step).model_
     progress.update(task, description="fitted", table=f"{model.fit_seconds_:.1f} s")
     return model
 
 
-def _sample(model, output: Path, scale: float, rows: dict[str, int], seed, force: bool, progress,
-            text_values="fitted", part_rows: int | None = None):
-    task = progress.add_task("sample tables", total=len(model.db.tables), table="")
-    report = model.sample(output, scale=scale, rows=rows, seed=seed, force=force, text_values=text_values,
-                          **({"part_rows": part_rows} if part_rows else {}),
-                          progress=lambda stage, table: progress.update(task, advance=1, table=table))
-    return report
+def _sample(synthesizer, output: Path, scale: float, rows: dict[str, int], seed, force: bool, progress,
+            text_values="fitted", part_rows: int | None = None, guard_source: Path | None = None):
+    task = progress.add_task("sample tables", total=len(synthesizer.model_.db.tables), table="")
+    return synthesizer.sample(output, scale=scale, rows=rows, seed=seed, force=force, text_values=text_values,
+                              part_rows=part_rows, guard_source=guard_source,
+                              progress=lambda stage, table: progress.update(task, advance=1, table=table)).report
 
 
 def _print_text_summary(report, model) -> None:
@@ -380,23 +355,18 @@ def synth(
 ) -> None:
     """Fit models on SOURCE and write a synthetic database with the same DDL to OUTPUT."""
     from amalgam_rel.dp.accounting import ledger_path
-    from amalgam_rel.relational.reference import reference_params
-    from amalgam_rel.schema.load import load_schema
     from amalgam_rel.writing.outputs import check_outputs
 
     # every option is checked before minutes of fitting, not after
-    _check_has_rows(source)
     parsed_rows = _parse_rows(rows)
     ledger = ledger_path(output) if epsilon is not None else None
     check_outputs({"-o": output, "--report": report, "the privacy ledger": ledger}, force=force,
                   sources=_inputs(source, sidecar, llm))
-    schema = load_schema(source)
-    parsed_rows = _check_sample_options(schema, scale, parsed_rows)
-    privacy = _privacy_options(schema, epsilon, delta, max_children, epsilon_text) \
-        | reference_params(schema, synthesize, public, epsilon, parsed_rows, source)
+    synthesizer = _synthesizer(seed, llm, text_steps, min_word_rows, epsilon, delta, max_children, epsilon_text,
+                               synthesize, public).check(source, scale=scale, rows=parsed_rows)
     with _progress() as progress:
-        model = _fit(source, sidecar, seed, llm, text_steps, progress, privacy, min_word_rows)
-        result = _sample(model, output, scale, parsed_rows, seed, force, progress, _text_values(text_values),
+        model = _fit(synthesizer, source, sidecar, progress)
+        result = _sample(synthesizer, output, scale, parsed_rows, seed, force, progress, _text_values(text_values),
                          part_rows)
     if model.privacy_ is not None:
         _print_ledger(model.privacy_)
@@ -438,17 +408,13 @@ def fit(
 ) -> None:
     """Fit models on SOURCE and save them for `amalgam-rel sample` (no real rows; docs/privacy.md says what is kept)."""
     from amalgam_rel.relational.persistence import check_model_dir
-    from amalgam_rel.relational.reference import reference_params
-    from amalgam_rel.schema.load import load_schema
 
-    _check_has_rows(source)
     check_model_dir(output, force=force, option="-o", sources=_inputs(source, sidecar, llm))
-    schema = load_schema(source)
-    privacy = _privacy_options(schema, epsilon, delta, max_children, epsilon_text) \
-        | reference_params(schema, synthesize, public, epsilon)
+    synthesizer = _synthesizer(seed, llm, text_steps, min_word_rows, epsilon, delta, max_children, epsilon_text,
+                               synthesize, public).check(source)
     with _progress() as progress:
-        model = _fit(source, sidecar, seed, llm, text_steps, progress, privacy, min_word_rows)
-    model.save(output, force=force)
+        model = _fit(synthesizer, source, sidecar, progress)
+    synthesizer.save(output, force=force)
     if model.privacy_ is not None:
         _print_ledger(model.privacy_)
         err_console.print(f"the privacy ledger is saved with the model: {output / 'privacy.json'}", highlight=False)
@@ -475,21 +441,20 @@ def sample(
                                "model holds no copy of the real values to screen against.")] = None,
 ) -> None:
     """Write a synthetic database from a saved model."""
-    from amalgam_rel.relational.database_model import DatabaseModel
+    from amalgam_rel.api.synthesizer import Synthesizer
     from amalgam_rel.seeds import checked_seed
     from amalgam_rel.writing.outputs import check_outputs
 
     parsed_rows = _parse_rows(rows)
-    if seed is not None:  # DatabaseModel.sample checks it too; here before the model loads
+    if seed is not None:  # Synthesizer.sample checks it too; here before the model loads
         checked_seed(seed)
     check_outputs({"-o": output}, force=force, sources={"model directory": model_dir, "--guard-source": guard_source})
-    model = DatabaseModel.load(model_dir)
-    parsed_rows = _check_sample_options(model.db, scale, parsed_rows)
-    if guard_source is not None:
-        model.screen_text(guard_source)
+    synthesizer = Synthesizer.load(model_dir)
+    model = synthesizer.model_
     with _progress() as progress:
         budget = "fitted" if text_values is None else _text_values(text_values)
-        result = _sample(model, output, scale, parsed_rows, seed, force, progress, budget, part_rows)
+        result = _sample(synthesizer, output, scale, parsed_rows, seed, force, progress, budget, part_rows,
+                         guard_source)
     err_console.print(f"wrote {output}: {len(result.rows)} tables, {sum(result.rows.values()):,} rows", highlight=False)
     _print_text_summary(result, model)
     _print_kept(model)
@@ -561,22 +526,11 @@ def evaluate(
     sidecar: SidecarOpt = None,
 ) -> None:
     """Compare SYNTH with REAL: validity, fidelity, SQL-workload answers and privacy."""
-    from amalgam_rel.evaluation import evaluate as run_evaluation
+    from amalgam_rel.api.evaluate import evaluate as run_evaluation
     from amalgam_rel.evaluation.console import print_summary
-    from amalgam_rel.evaluation.report import write_report
-    from amalgam_rel.relational.semantic_columns import semantic_overrides
-    from amalgam_rel.schema.load import load_schema
-    from amalgam_rel.writing.outputs import check_outputs
 
-    check_outputs({"--report": report}, force=force, sources={
-        "real database": real, "synthetic database": synth, "--queries folder": queries, "holdout database": holdout,
-        "sidecar": sidecar})
-    schema = load_schema(real, sidecar=sidecar) if sidecar else None
-    overrides = semantic_overrides(schema, sidecar) if sidecar else None  # the column types synth was given
-    result = run_evaluation(real, synth, schema=schema, queries=queries, holdout=holdout, semantic_overrides=overrides)
+    result = run_evaluation(real, synth, sidecar=sidecar, queries=queries, holdout=holdout, report=report, force=force)
     summary = result.to_dict()
-    if report:
-        write_report(result, report)
     if as_json:
         sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")
         return

@@ -31,6 +31,28 @@ def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> duckdb
     return duckdb.connect(str(path), read_only=read_only, config=dict(NO_EXTENSION_DOWNLOADS))
 
 
+def cursor_of(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A connection of amalgam-rel's own to the database a user's ``con`` is using.
+
+    A cursor shares ``con``'s database instance (and its settings, which are the user's: they are
+    left as they are) but has its own temporary objects, so the frames amalgam-rel registers
+    while it works never appear in, or replace, the user's. It starts in the instance's default
+    database, so it is moved to the one ``con`` is using. Close it when done; ``con`` stays open.
+    """
+    cursor = con.cursor()
+    # fetchall, not fetchone: a result left open holds ``con``'s transaction open, and ``con`` would
+    # then not see the tables written through the cursor until its next statement
+    database = con.execute("SELECT current_database()").fetchall()[0][0]
+    cursor.execute("USE " + '"' + database.replace('"', '""') + '"')
+    return cursor
+
+
+def database_path(con: duckdb.DuckDBPyConnection) -> str:
+    """The file of ``con``'s current database, or ``":memory:"`` for one held in memory."""
+    path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
+    return path or ":memory:"
+
+
 def load_local_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Install extension ``name`` from its local wheel (``duckdb-extension-<name>``) and load it.
 

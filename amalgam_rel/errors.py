@@ -35,3 +35,7 @@ class DataError(AmalgamError):
 
 class OutputError(AmalgamError):
     """An output that cannot or must not be written."""
+
+
+class NotFittedError(AmalgamError):
+    """A :class:`~amalgam_rel.Synthesizer` asked to sample or save before it was fitted or loaded."""

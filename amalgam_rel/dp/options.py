@@ -78,3 +78,30 @@ def parse_max_children(items: list[str] | None) -> tuple[int, tuple[tuple[str, i
         else:
             default = int(n)
     return default, tuple(per_table)
+
+
+def privacy_params(db, epsilon: float | None, delta: float = 1e-9, max_children: int | dict[str, int] | None = None,
+                   text: str = "refuse") -> dict:
+    """``DatabaseModel`` parameters of a private fit, checked against the schema ``db`` before a
+    row is read ({} without ``epsilon``); ``max_children`` is a cap for every FK, or
+    ``{table: cap}`` with ``"*"`` for the others, its tables spelled as ``db`` spells them.
+
+    >>> privacy_params(None, None)
+    {}
+    >>> privacy_params(None, None, delta=0.5)
+    Traceback (most recent call last):
+    ...
+    amalgam_rel.errors.InputError: --delta, --max-children and --epsilon-text only apply with --epsilon
+    """
+    if epsilon is None:
+        if max_children is not None or text != "refuse" or delta != 1e-9:
+            raise InputError("--delta, --max-children and --epsilon-text only apply with --epsilon")
+        return {}
+    caps = max_children if isinstance(max_children, dict) else {"*": DEFAULT_MAX_CHILDREN if max_children is None
+                                                                  else max_children}
+    per_table = tuple((t, n) for t, n in caps.items() if t != "*")
+    options = PrivacyOptions(epsilon, delta, caps.get("*", DEFAULT_MAX_CHILDREN), per_table, text).validate()
+    options.check_tables(db)
+    spelled = {db.table(table).key: n for table, n in per_table}  # the table's own spelling
+    return {"epsilon": epsilon, "delta": delta, "max_children": {"*": options.max_children, **spelled},
+            "epsilon_text": text}

@@ -36,7 +36,7 @@ from amalgam_rel.relational.semantic_columns import SemanticReport, real_values,
 from amalgam_rel.relational.sizes import check_sizes
 from amalgam_rel.relational.time_zones import with_time_zones
 from amalgam_rel.relational.totals import TotalsWriter, find_totals, outcomes
-from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb, source_reads
+from amalgam_rel.schema.duckdb_reader import open_duckdb, open_source, read_duckdb, source_reads
 from amalgam_rel.schema.model import Database
 from amalgam_rel.schema.sidecar import apply_sidecar
 from amalgam_rel.schema.types import Kind
@@ -194,8 +194,9 @@ class DatabaseModel:
 
         return load_database_model(path)
 
-    def fit(self, source: str | Path, *, sidecar: str | Path | None = None,
+    def fit(self, source: str | Path | duckdb.DuckDBPyConnection, *, sidecar: str | Path | None = None,
             progress: Callable[[str, str], None] | None = None) -> DatabaseModel:
+        """Fit on a DuckDB file or an open connection (:func:`~amalgam_rel.schema.duckdb_reader.open_source`)."""
         clock = time.perf_counter()
         checked_seed(self.seed)
         check_min_rows(self.min_word_rows)
@@ -203,11 +204,10 @@ class DatabaseModel:
             from amalgam_rel.generation.local_model import check_local_model
 
             check_local_model(self.llm)
-        self.source_ = str(source)
-        con = open_duckdb(source)
+        con, self.source_ = open_source(source)  # a file output is never written onto source_
         try:
-            with source_reads(source):  # a damaged file's catalog may read and its data not
-                self._fit_tables(con, source, sidecar, progress)
+            with source_reads(self.source_):  # a damaged file's catalog may read and its data not
+                self._fit_tables(con, self.source_, sidecar, progress)
         finally:
             con.close()
         self.fit_seconds_ = time.perf_counter() - clock
@@ -323,15 +323,15 @@ class DatabaseModel:
             con.close()
         return self
 
-    def sample(self, output: str | Path, *, scale: float = 1.0, rows: dict[str, int] | None = None,
+    def sample(self, output: str | Path | duckdb.DuckDBPyConnection, *, scale: float = 1.0, rows: dict[str, int] | None = None,
                seed: int | None = None, force: bool = False, text_values: int | None | Literal["fitted"] = "fitted",
                part_rows: int = streaming.DEFAULT_PART_ROWS,
                progress: Callable[[str, str], None] | None = None) -> SampleReport:
-        """Write a synthetic database to ``output``; ``rows`` fixes chosen tables' sizes.
+        """Write a synthetic database to ``output``, a file or a connection (:mod:`amalgam_rel.writing.target`).
 
-        ``text_values`` overrides the fitted generation budget (None: no limit). Tables no other
-        table references are sampled and written ``part_rows`` rows at a time
-        (:mod:`.streaming`).
+        ``rows`` fixes chosen tables' sizes; ``text_values`` overrides the fitted generation budget
+        (None: no limit). Tables no other table references are sampled and written ``part_rows``
+        rows at a time (:mod:`.streaming`).
         """
         rows = rows or {}
         check_rows_option(self.reference_, rows)

@@ -305,10 +305,10 @@ def load_reference(folder, files: dict, db: Database) -> dict[str, pa.Table]:
 def reference_params(db: Database, synthesize, public, epsilon, rows: dict[str, int] | None = None,
                      source=None) -> dict:
     """``DatabaseModel`` parameters from ``--synthesize`` and ``--public``, checked (with ``--rows``
-    on a table that will be kept) before any fitting; ``source``: the database, read for the
-    lookups named by public reference data."""
+    on a table that will be kept) before any fitting; ``source``: the database (a file or an open
+    connection), read for the lookups named by public reference data."""
     from amalgam_rel.relational.plan import plan_database
-    from amalgam_rel.schema.duckdb_reader import open_duckdb
+    from amalgam_rel.schema.duckdb_reader import open_source
 
     if public and epsilon is None:
         raise InputError("--public only applies with --epsilon (without it, reference tables are kept anyway)")
@@ -321,7 +321,7 @@ def reference_params(db: Database, synthesize, public, epsilon, rows: dict[str, 
         plan = plan_database(stored, private=epsilon is not None)
         public_data: frozenset[str] = frozenset()
         if source is not None and epsilon is None:
-            con = open_duckdb(source)
+            con, _ = open_source(source)
             try:
                 public_data = public_lookups(con, plan, options)
             finally:

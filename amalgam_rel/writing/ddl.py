@@ -22,7 +22,8 @@ from amalgam_rel.schema.model import Column, Database, EnumType, Sequence, Table
 
 def create_statements(db: Database) -> list[str]:
     """Every statement that recreates ``db``'s schema (without its secondary indexes)."""
-    statements = [f"CREATE SCHEMA {sql.ident(s).sql(sql.DIALECT)}" for s in db.schemas if s != "main"]
+    # a connection written into may hold the schema already (:mod:`.target`)
+    statements = [f"CREATE SCHEMA IF NOT EXISTS {sql.ident(s).sql(sql.DIALECT)}" for s in db.schemas if s != "main"]
     statements += [_create_enum(e) for e in db.enum_types]
     statements += [sql.render(_create_sequence(s)) for s in db.sequences]
     statements += [sql.render(create_table(db, db.table(key))) for key in creation_order(db)]

@@ -1,7 +1,8 @@
 """Write a DuckDB database with a schema model's exact DDL, atomically.
 
 The database is built in a temporary file beside the output and renamed over it only when
-everything succeeded, so a failure never leaves a half-written output (or destroys an old one).
+everything succeeded, so a failure never leaves a half-written output (or destroys an old one);
+an open connection is written in one transaction instead (:mod:`.target`).
 Rows arrive as Arrow data, table by table in generation order; DuckDB enforces every key and
 constraint on insert, and a violation is raised as a :class:`DataError`, never dropped.
 
@@ -18,7 +19,6 @@ True
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import duckdb
@@ -26,13 +26,12 @@ import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
-from amalgam_rel.connection import connect
-from amalgam_rel.errors import DataError, OutputError, SchemaError
+from amalgam_rel.errors import DataError, SchemaError
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.graph import fk_graph
 from amalgam_rel.schema.model import Database, ForeignKey, Table
 from amalgam_rel.writing.ddl import create_statements, index_statements, view_statements
-from amalgam_rel.writing.outputs import check_output_path, mark_written, sweep_stale_temps, temp_path
+from amalgam_rel.writing.target import ConnectionTarget, FileTarget
 
 # the name a chunk of Arrow rows is registered under while inserted: reserved, since a table of
 # the output spelled like it would be hidden behind it
@@ -42,13 +41,12 @@ _CHUNK = sql.internal("chunk")
 class DatabaseWriter:
     """Context manager: creates the schema on enter, appends rows, commits on a clean exit."""
 
-    def __init__(self, db: Database, path: str | Path, *, force: bool = False, source: str | Path | None = None):
+    def __init__(self, db: Database, output: str | Path | duckdb.DuckDBPyConnection, *, force: bool = False,
+                 source: str | Path | None = None):
         self.db = db
-        self.path = Path(path)
-        self.force = force
-        self.source = Path(source) if source is not None else None
+        self._target = ConnectionTarget(output, force=force, source=source) \
+            if isinstance(output, duckdb.DuckDBPyConnection) else FileTarget(output, force=force, source=source)
         self._con: duckdb.DuckDBPyConnection | None = None
-        self._tmp: Path | None = None
         graph = fk_graph(db)
         self._self_refs = {fk.table: [f for f in graph.self_references if f.table == fk.table]
                            for fk in graph.self_references if fk.kind == "declared"}
@@ -58,14 +56,7 @@ class DatabaseWriter:
 
     # -- lifecycle -------------------------------------------------------------------------
     def __enter__(self) -> DatabaseWriter:
-        check_output_path(self.path, option="output", force=self.force, sources={"source database": self.source})
-        sweep_stale_temps(self.path)
-        self._tmp = temp_path(self.path)
-        _remove(self._tmp)
-        try:
-            self._con = connect(self._tmp)
-        except duckdb.Error as err:
-            raise OutputError(f"cannot create {self.path}: {str(err).splitlines()[0]}") from None
+        self._con = self._target.open(self.db)
         try:
             for statement in create_statements(self.db):
                 self._con.execute(statement)
@@ -87,23 +78,15 @@ class DatabaseWriter:
                     self._con.execute(statement)
                 except duckdb.Error as err:
                     raise SchemaError(f"DuckDB rejected view {view!r} in the output: {str(err).splitlines()[0]}") from None
-            self._con.execute("CHECKPOINT")
-            self._con.close()
-            if self.path.exists() and self.force:
-                _remove(Path(f"{self.path}.wal"))
-            os.replace(self._tmp, self.path)
+            self._target.commit(self._con)
         except BaseException:  # an interruption (SIGINT, SIGTERM) too: the temporary file goes
             self._abort()
             raise
-        mark_written(self.path)
+        self._con = None
 
     def _abort(self) -> None:
-        if self._con is not None:
-            self._con.close()
-            self._con = None
-        if self._tmp is not None:
-            _remove(self._tmp)
-            _remove(Path(f"{self._tmp}.wal"))
+        self._target.abort(self._con)
+        self._con = None
 
     # -- rows ------------------------------------------------------------------------------
     def append(self, table: str, data: pa.Table | pa.RecordBatch) -> None:
@@ -236,13 +219,6 @@ def self_reference_levels(con: duckdb.DuckDBPyConnection, table: Table, fks: lis
             return depth
         depth = new
     raise DataError(f"table {table.key!r}: its self-references form a cycle, so no row can be inserted first")
-
-
-def _remove(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
 
 
 def _typed(column, data: pa.Table) -> exp.Expression:

@@ -1,0 +1,37 @@
+"""``evaluate``: score a synthetic database against the real one (``amalgam-rel evaluate``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from amalgam_rel.evaluation.evaluate import Evaluation
+
+
+def evaluate(real: str | Path, synthetic: str | Path, *, sidecar: str | Path | None = None,
+             queries: str | Path | None = None, holdout: str | Path | None = None,
+             report: str | Path | None = None, force: bool = False) -> Evaluation:
+    """Compare ``synthetic`` with ``real`` (DuckDB files with the same tables and columns):
+    validity, fidelity, SQL-workload answers and privacy, each scored in [0, 1] (docs/metrics.md).
+
+    ``sidecar``: the one the synthetic database was made with (its logical keys and column
+    types); ``queries``: a folder of ``.sql`` files run on both; ``holdout``: real rows the
+    synthesizer never saw, for the privacy score; ``report``: an HTML report to write (checked
+    before any work, replaced only with ``force``). The result's ``score(area)``, ``to_dict()``
+    and ``results`` hold every figure.
+    """
+    from amalgam_rel.evaluation import evaluate as run_evaluation
+    from amalgam_rel.evaluation.report import write_report
+    from amalgam_rel.relational.semantic_columns import semantic_overrides
+    from amalgam_rel.schema.load import load_schema
+    from amalgam_rel.writing.outputs import check_outputs
+
+    check_outputs({"--report": report}, force=force, sources={
+        "real database": real, "synthetic database": synthetic, "--queries folder": queries,
+        "holdout database": holdout, "sidecar": sidecar})
+    schema = load_schema(real, sidecar=sidecar) if sidecar else None
+    overrides = semantic_overrides(schema, sidecar) if sidecar else None  # the column types synth was given
+    result = run_evaluation(real, synthetic, schema=schema, queries=queries, holdout=holdout,
+                            semantic_overrides=overrides)
+    if report:
+        write_report(result, report)
+    return result
