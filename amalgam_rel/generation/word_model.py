@@ -25,9 +25,9 @@ import torch
 from amalgam_rel.generation import lm as lm_mod
 from amalgam_rel.generation.open_class import OpenClass, OpenSlots, open_class
 from amalgam_rel.generation.tokenizer import token_ids
-from amalgam_rel.generation.vocabulary import token_bytes
+from amalgam_rel.generation.vocabulary import token_bytes, token_characters
 from amalgam_rel.generation.word_ngram import WordNGramLM, parameters, training_examples
-from amalgam_rel.generation.word_repeats import Repeats, word_tokens
+from amalgam_rel.generation.word_repeats import Repeats, Writing, word_tokens
 from amalgam_rel.generation.word_tokenizer import UNK_OF_SHAPE, WordCodec, build_tokenizer
 from amalgam_rel.generation.word_units import APOSTROPHES, column_words, is_spaced_letter
 
@@ -48,12 +48,14 @@ def train_word_model(pairs: list[tuple[str, str]], words: dict[str, frozenset[st
     model = WordNGramLM.fit(tokenizer, examples, tags, min_rows=min_rows,
                             by_character=frozenset(t for t in tags if codec.by_character(t)), prompt_ids=prompts)
     model.add_open_class(OpenSlots.of(tokenizer, tags, classes, UNK_OF_SHAPE))
-    counted = [(ids, model.column_of[ids[-1]], target) for ids, (_, target) in zip(prompts, examples)
-               if ids and ids[-1] in model.column_of]
+    kept = [(ids, model.column_of[ids[-1]], target, len(value))
+            for ids, (_, target), (_, value) in zip(prompts, examples, pairs) if ids and ids[-1] in model.column_of]
     # tokens that spell nothing (unknown words, tags) are never written
-    eos = tokenizer.eos_token_id
-    barred = [i for i, spelled in enumerate(token_bytes(tokenizer)) if spelled is None and i != eos]
-    model.repeats = Repeats.calibrated(model, counted, word_tokens(tokenizer, len(tokenizer)), barred)
+    spelled = token_bytes(tokenizer)
+    barred = [i for i, b in enumerate(spelled) if b is None and i != tokenizer.eos_token_id]
+    writing = Writing(WordJoins.of(tokenizer, len(tokenizer)), torch.tensor([token_characters(b) for b in spelled]))
+    model.repeats = Repeats.calibrated(model, [k[:3] for k in kept], word_tokens(tokenizer, len(tokenizer)), barred,
+                                       writing, [k[3] for k in kept])
     tokens = sum(len(ids) + 1 for _, ids in examples)
     # counted, not trained: no steps and no loss (NaN), one pass over the values
     report = lm_mod.TrainReport(round(time.perf_counter() - start, 2), 0, 1.0, float("nan"), len(examples), tokens,

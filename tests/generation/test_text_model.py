@@ -74,7 +74,9 @@ def test_every_generated_value_is_accepted_by_duckdb(fitted):
 
 
 def test_planted_category_dependency_is_reproduced(fitted_text):
-    context = synthetic_context(60, seed=2)
+    # 180 rows: at 60 the share moved by +-0.08 from one context seed to the next (0.58-0.77,
+    # mean 0.67), and any change of the random stream could cross the bar
+    context = synthetic_context(180, seed=2)
     descriptions = fitted_text.generate("products", context)["description"]
     hits = 0
     for cat, text in zip(context["category"], descriptions):

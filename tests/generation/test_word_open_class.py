@@ -187,3 +187,40 @@ def test_each_case_shape_gets_words_in_proportion_to_its_rare_rows():
     found = open_class(values, frozenset({"The", "Night", "the", "night"}), min_rows=2)
     shapes = Counter(found.shapes)
     assert shapes["aa"] <= MIN_WORDS < WORDS_PER_RARE_ROW * 60 * 0.9 <= shapes["Aa"] <= WORDS_PER_RARE_ROW * 60
+
+
+class _EndsEarly:
+    """A stand-in model over tokens 0 (end), 1 (pad), 2 (tag), 3-6 (words ``ab`` .. ``gh``), 7
+    (a space) that writes ``ab cd`` and ends; made to write on, it says ``ab`` again."""
+
+    settings = {"tags": [2], "pad": 1, "eos": 0}
+
+    def __call__(self, ids, compact=True):
+        rows = []
+        for row in ids.tolist():
+            written = row[row.index(2) + 1:]
+            words = sum(3 <= t <= 6 for t in written)
+            logits = [-9.0] * 8
+            if written and 3 <= written[-1] <= 6:
+                logits[7], logits[0] = 0.0, (9.0 if words >= 2 else -9.0)
+            else:
+                logits[4 if words == 1 else 3] = 9.0
+            rows.append(logits)
+        return SimpleNamespace(logits=torch.tensor(rows)[:, None, :], support=torch.arange(8))
+
+
+def test_repeats_are_calibrated_on_draws_written_as_generation_writes_them():
+    # real values "ab cd ef" (8 characters); generation asks for about that length, and a draw
+    # that would end after "ab cd" writes on, "ab cd ab": the repeat that token-by-token draws
+    # ending where the model ends never show
+    from amalgam_rel.generation.word_model import WordJoins
+    from amalgam_rel.generation.word_repeats import Writing
+
+    words = np.array([False, False, False, True, True, True, True, False])
+    letters = torch.tensor([False, False, False, True, True, True, True, False])
+    joins = WordJoins(letters, letters, torch.zeros(8, dtype=torch.bool), torch.arange(8) == 7)
+    writing = Writing(joins, torch.tensor([0, 0, 0, 2, 2, 2, 2, 1]))
+    examples = [([2], 0, [3, 7, 4, 7, 5])] * 60
+    free = Repeats.calibrated(_EndsEarly(), examples, words, barred=[1, 2])
+    written = Repeats.calibrated(_EndsEarly(), examples, words, barred=[1, 2], writing=writing, lengths=[8] * 60)
+    assert free.lifts[0] > np.log(0.4) and written.lifts[0] < np.log(0.05)  # (1 / 121) / (1 / 61): fewer words, no repeat
