@@ -140,6 +140,10 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
     finished = [True] * batch
     alive_ids = torch.arange(batch)  # ``alive`` as a tensor: indexing by a list converts it each time
     columns_of = _Columns(None, end_ids, joins)
+
+    def bar(part, end_cols, rows, over):  # the joins of some rows (of this step's alive ones)
+        return joins.bar(part, join_state, alive_ids[rows], end_cols, tidy_spaces, over) if joins else part
+
     for step in range(max_new_tokens):
         steps = step + 1
         for i, row in enumerate(alive):  # fill_next_token_bitmask's write, without its checks per row
@@ -148,10 +152,6 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
         u = torch.rand((n, 1), dtype=torch.float64, generator=generator)  # one number per row and step
         floor = short[alive_ids] if short is not None else None
         early = written[alive_ids] < floor if short is not None else None
-
-        def bar(part, end_cols, rows, over):
-            return joins.bar(part, join_state, alive_ids[rows], end_cols, tidy_spaces, over) if joins else part
-
         if support is None:
             apply_token_bitmask_inplace(logits, bitmasks[:n].to(logits.device))
             tokens = _choose(logits, None, end_ids, floor, early, lambda x, e: bar(x, e, slice(None), None),
