@@ -159,7 +159,7 @@ TextValuesOpt = Annotated[
     Optional[int],
     typer.Option("--text-values", min=0,
                  help="At most N language-model values per text column; other rows reuse a value drawn for a "
-                      "similar row (UNIQUE columns never do). 0: no limit. Default: 2000 (synth), "
+                      "similar row (UNIQUE columns never do). 0: no limit. Default: 4000 (synth), "
                       "the fitted model's (sample)."),
 ]
 PartRowsOpt = Annotated[
@@ -341,7 +341,7 @@ def synth(
     llm: LlmOpt = None,
     text_steps: TextStepsOpt = None,
     min_word_rows: MinWordRowsOpt = 2,
-    text_values: TextValuesOpt = 2000,
+    text_values: TextValuesOpt = 4000,
     part_rows: PartRowsOpt = None,
     report: Annotated[Optional[Path], typer.Option("--report", help="Evaluate the result and write an HTML report.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")] = False,

@@ -22,7 +22,7 @@ import numpy as np
 
 # Language-model values per column and table: the budget that keeps a 6M-row comment column at
 # minutes, not days. Rows past it reuse a value drawn for a context like theirs.
-DEFAULT_MAX_VALUES = 2000
+DEFAULT_MAX_VALUES = 4000
 
 
 def reuse_plan(codes: np.ndarray, wanted: np.ndarray, per_context: int | None, most: int | None,
