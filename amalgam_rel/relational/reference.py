@@ -166,8 +166,36 @@ def read_reference_rows(con: duckdb.DuckDBPyConnection, db: Database, keys: tupl
         order = table.primary_key or table.column_names
         query = sql.select_columns(table.name, table.column_names, table.schema).order_by(
             *(sql.column(c) for c in order))
-        out[key] = con.execute(sql.render(query)).to_arrow_table()
+        out[key] = _without_nested_dictionaries(con.execute(sql.render(query)).to_arrow_table())
     return out
+
+
+def _without_nested_dictionaries(rows: pa.Table) -> pa.Table:
+    """``rows`` with an ENUM inside a LIST, STRUCT or MAP read as its labels: DuckDB hands such
+    a value to Arrow as dictionary indices and, written back, reads the indices as UTINYINT,
+    which it cannot cast to the ENUM (fuzz run of issue #21). A top-level ENUM stays as it is."""
+    fields = [pa.field(f.name, _labels(f.type) if _nested(f.type) else f.type, f.nullable) for f in rows.schema]
+    return rows.cast(pa.schema(fields)) if fields != list(rows.schema) else rows
+
+
+def _nested(t: pa.DataType) -> bool:
+    return pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t) or \
+        pa.types.is_struct(t) or pa.types.is_map(t)
+
+
+def _labels(t: pa.DataType) -> pa.DataType:
+    """``t`` with every dictionary type replaced by its value type."""
+    if pa.types.is_dictionary(t):
+        return t.value_type
+    if pa.types.is_map(t):
+        return pa.map_(_labels(t.key_type), _labels(t.item_type))
+    if pa.types.is_fixed_size_list(t):
+        return pa.list_(_labels(t.value_type), t.list_size)
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return pa.list_(_labels(t.value_type))
+    if pa.types.is_struct(t):
+        return pa.struct([pa.field(f.name, _labels(f.type), f.nullable) for f in t])
+    return t
 
 
 def closed_columns(table: Table, frame: pa.Table, kept: bool) -> tuple[str, ...]:

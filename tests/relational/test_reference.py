@@ -344,3 +344,22 @@ def test_a_table_of_public_names_nothing_points_at_is_kept(tmp_path):
     model.sample(out, seed=1)
     query = "SELECT * FROM us_states ORDER BY id"
     assert rows(out, query) == rows(real, query)
+
+
+def test_a_kept_table_with_a_list_of_enum_values_is_written(tmp_path):
+    # fuzz run of issue #21: DuckDB hands an ENUM inside an ARRAY to Arrow as dictionary indices,
+    # and the kept rows written back read them as UTINYINT, which it cannot cast to the ENUM
+    con = duckdb.connect(str(tmp_path / "real.duckdb"))
+    con.execute("CREATE TYPE mood AS ENUM ('calm', 'loud', 'sad')")
+    con.execute("CREATE TABLE style (id INTEGER PRIMARY KEY, moods mood[2], main mood)")
+    con.execute("INSERT INTO style VALUES (1, ['calm', 'sad'], 'calm'), (2, ['loud', 'loud'], 'loud')")
+    con.execute("CREATE TABLE song (id INTEGER PRIMARY KEY, style_id INTEGER REFERENCES style (id), plays INTEGER)")
+    con.execute("INSERT INTO song SELECT i, 1 + i % 2, i * 7 % 50 FROM range(100) t(i)")
+    con.close()
+    from .conftest import fit
+
+    model = fit(tmp_path / "real.duckdb")
+    assert list(model.reference_) == ["style"]
+    model.sample(tmp_path / "synth.duckdb", seed=0)
+    query = "SELECT id, moods::VARCHAR[], main FROM style ORDER BY id"
+    assert rows(tmp_path / "synth.duckdb", query) == rows(tmp_path / "real.duckdb", query)
