@@ -16,7 +16,7 @@ A table is kept when all of these hold (:func:`choose_reference_tables`):
   59; albums: 347 rows for the same tracks, an entity, not a lookup; TPC-H regions: 5 rows, 25
   nations), *or* it is named by public
   reference data (:func:`public_lookups`): a column names its rows (a distinct value on at least
-  90 % of them; not a foreign key) and at least 80 % of those names are in a public gazetteer
+  90 % of them and on 10 rows at least; not a foreign key) and at least 80 % of those names are in a public gazetteer
   (countries and their ISO codes, continents, languages, currencies, states:
   :mod:`~amalgam_rel.generation.semantic.gazetteer`). World's 239 countries under 5,063 cities
   and languages (sqrt 71) are kept so: 97 % of their names are public, and so is a table of
@@ -69,6 +69,9 @@ _SMALL = 20  # below this many rows, all-distinct short strings are a closed set
 _LONG_TEXT = 48  # mean characters beyond which a string is prose, however few rows (as models.columns)
 _NAMING = 0.9  # a column names a table's rows when it has a distinct value on this share of them
 _PUBLIC = 0.8  # a lookup is public reference data when this share of its names is in a gazetteer
+# a gazetteer names at least this many rows: one row named 'A' (a code in some list) is no
+# evidence of public reference data, and kept, its keys were re-pointed past a CHECK (issue #21)
+_MIN_NAMES = 10
 
 def person_like(table: Table, column: str) -> bool:
     """Whether a column holds a person's name or contact (never kept, never a closed set): its
@@ -146,7 +149,7 @@ def public_lookups(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, options: 
             if column.type.kind is not Kind.STRING or column.name in keys or person_like(table, column.name):
                 continue
             names = _distinct(con, table, column.name)
-            if len(names) >= _NAMING * (table.row_count or 0) and public_share(names) >= _PUBLIC:
+            if len(names) >= max(_MIN_NAMES, _NAMING * (table.row_count or 0)) and public_share(names) >= _PUBLIC:
                 out.add(key)
                 break
     return frozenset(out)

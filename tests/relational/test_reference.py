@@ -363,3 +363,21 @@ def test_a_kept_table_with_a_list_of_enum_values_is_written(tmp_path):
     model.sample(tmp_path / "synth.duckdb", seed=0)
     query = "SELECT id, moods::VARCHAR[], main FROM style ORDER BY id"
     assert rows(tmp_path / "synth.duckdb", query) == rows(tmp_path / "real.duckdb", query)
+
+
+def test_a_few_rows_named_like_public_codes_are_no_public_lookup(tmp_path):
+    # fuzz run of issue #21: one row named 'A' (a code in some list) was kept as public data, its
+    # key re-pointed at a synthetic parent past a CHECK that pinned it: DuckDB refused the write
+    from amalgam_rel.relational.plan import plan_database
+    from amalgam_rel.relational.reference import ReferenceOptions, public_lookups
+    from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
+
+    con = duckdb.connect(str(tmp_path / "real.duckdb"))
+    con.execute("CREATE TABLE code (id INTEGER PRIMARY KEY, name VARCHAR)")
+    con.execute("INSERT INTO code VALUES (1, 'A'), (2, 'DE'), (3, 'Brazil')")
+    con.close()
+    con = open_duckdb(tmp_path / "real.duckdb")
+    try:
+        assert public_lookups(con, plan_database(read_duckdb(con)), ReferenceOptions()) == frozenset()
+    finally:
+        con.close()
