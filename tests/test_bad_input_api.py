@@ -68,14 +68,14 @@ def test_the_largest_seed_samples(fitted, tmp_path):
 def test_a_seed_past_duckdbs_repeatable_samples_the_text_rows(tmp_path):
     # DuckDB's REPEATABLE parses only 0 .. 2**31 - 1: the text model's training rows were drawn
     # with the seed as it was, a parser error for any larger one
-    from amalgam_rel.generation.text_model import _sample_rows
+    from amalgam_rel.generation.text_plan import sample_rows
     from amalgam_rel.schema.duckdb_reader import read_duckdb
 
     con = duckdb.connect()
     con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, s VARCHAR); INSERT INTO t SELECT i, 'v' || i FROM range(50) t(i)")
     table = read_duckdb(con).table("t")
-    big = _sample_rows(con, table, ["s"], 10, 2**31 + 5)
-    assert len(big) == 10 and big == _sample_rows(con, table, ["s"], 10, 5)
+    big = sample_rows(con, table, ["s"], 10, 2**31 + 5)
+    assert len(big) == 10 and big == sample_rows(con, table, ["s"], 10, 5)
 
 
 @pytest.mark.parametrize("scale", [math.nan, math.inf, -1.0])

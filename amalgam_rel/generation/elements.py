@@ -1,7 +1,7 @@
 """Element frequencies of a LIST of vocabulary elements: statistics the draws are thinned towards.
 
 When a list's elements form a small vocabulary (an enum learned from the data, see
-:func:`amalgam_rel.generation.output_types.type_schema`), how often each element occurs is a
+:func:`amalgam_rel.generation.json_schema.type_schema`), how often each element occurs is a
 statistic, like a text's length. The compact model gets it wrong where the row's context is
 unusual: with each context column drawn on its own, US regional jets (CRJ, ERJ) paired with
 European airports came out at half their rate and 319 a third too often (openflights equipment,
@@ -75,7 +75,7 @@ class Thinning:
 def has_repeats(schema: dict | None, text: str) -> bool:
     """Whether a drawn list repeats an element where no real list does (``uniqueItems``).
 
-    Decoding drops the repeats (see :func:`.output_types.to_duckdb_json`), which leaves the list
+    Decoding drops the repeats (see :func:`.json_schema.to_duckdb_json`), which leaves the list
     shorter than the row asked for; while attempts are plenty, the row is redrawn instead.
     """
     if not (schema or {}).get("uniqueItems"):

@@ -57,7 +57,7 @@ def read_text_model(path: Path, format_version: int) -> dict:
     """The checked contents of ``path / text_model.json``: params, plans (as ColumnPlans), tables,
     copy guard digests, train report; an :class:`InputError` naming the file otherwise."""
     from amalgam_rel.errors import InputError
-    from amalgam_rel.generation.text_model import ColumnPlan
+    from amalgam_rel.generation.text_plan import ColumnPlan
 
     file = path / META
     meta = read_json(file)

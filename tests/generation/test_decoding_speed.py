@@ -65,13 +65,13 @@ class _Counting:
 def test_prompts_are_tokenized_once_and_batches_equal_outlines_own(shop_path):
     model = _fit(shop_path)
     plan = model.plans_[("products", "description")]
-    constrained = model._generator(plan)
+    constrained = model.sampler_.generator(plan)
     prompts = [f"L{2 + i % 3};{c}<|products.description|>" for i, c in enumerate(["fruit", "dairy", "bakery"] * 6)]
     options = dict(max_new_tokens=plan.max_new_tokens, do_sample=True, temperature=1.0, top_k=0, top_p=1.0)
     theirs = constrained.batch(prompts, generator=torch.Generator().manual_seed(7), **options)
-    counting = model.tokenizer_ = _Counting(model.tokenizer_)
-    ours = model._own_loop_batch(constrained, prompts, generator=torch.Generator().manual_seed(7), **options)
-    again = model._own_loop_batch(constrained, prompts, generator=torch.Generator().manual_seed(7), **options)
+    counting = model.sampler_.tokenizer = _Counting(model.tokenizer_)
+    ours = model.sampler_.own_loop_batch(constrained, prompts, generator=torch.Generator().manual_seed(7), **options)
+    again = model.sampler_.own_loop_batch(constrained, prompts, generator=torch.Generator().manual_seed(7), **options)
     assert ours == theirs and again == ours
     assert sorted(counting.asked) == sorted(set(prompts))  # each distinct prompt once, across batches
 

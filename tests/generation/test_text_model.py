@@ -90,7 +90,7 @@ def test_copy_guard_regenerates_verbatim_copies(fitted, shop_path, monkeypatch):
     real = [r[0] for r in duckdb.connect(str(shop_path), read_only=True).execute(
         "SELECT description FROM products LIMIT 8").fetchall()]
     calls = []
-    original = fitted._sample
+    original = fitted.sampler_
 
     def copying_sampler(plan, prompts, temperature, shapes=None, min_chars=None, tokens_rng=None):
         calls.append(len(prompts))
@@ -98,7 +98,7 @@ def test_copy_guard_regenerates_verbatim_copies(fitted, shop_path, monkeypatch):
             return [real[i % len(real)] for i in range(len(prompts))]
         return original(plan, prompts, temperature, shapes, min_chars, tokens_rng)
 
-    monkeypatch.setattr(fitted, "_sample", copying_sampler)
+    monkeypatch.setattr(fitted, "sampler", copying_sampler)
     out = fitted.generate("products", synthetic_context(8), context_types=None)
     report = fitted.generation_report_[("products", "description")]
     assert report.copy_rate == 1.0 and report.output_copy_rate == 0.0
@@ -107,7 +107,7 @@ def test_copy_guard_regenerates_verbatim_copies(fitted, shop_path, monkeypatch):
 
 def test_no_convergence_is_an_error_for_not_null_and_null_otherwise(fitted, monkeypatch):
     monkeypatch.setattr(fitted, "max_attempts", 2)
-    monkeypatch.setattr(fitted, "_sample", lambda plan, prompts, t, shapes=None, min_chars=None, tokens_rng=None: ["P-999999999" if plan.column == "code" else "zz"]
+    monkeypatch.setattr(fitted, "sampler", lambda plan, prompts, t, shapes=None, min_chars=None, tokens_rng=None: ["P-999999999" if plan.column == "code" else "zz"]
                         * len(prompts))
     with pytest.raises(DataError, match="products.code"):  # NOT NULL: never a silent NULL
         fitted._generate_column(fitted.plans_[("products", "code")], fruit_rows(3), {})
@@ -126,12 +126,12 @@ def test_a_not_null_row_no_draw_fills_takes_another_rows_value(fitted, monkeypat
         calls.append(len(prompts))
         return [("a fresh new description" if len(calls) == 1 and k == 0 else "short") for k in range(len(prompts))]
 
-    monkeypatch.setattr(fitted, "_sample", draws)
+    monkeypatch.setattr(fitted, "sampler", draws)
     values = fitted._generate_column(fitted.plans_[("products", "description")], fruit_rows(3), {}).to_pylist()
     assert values == ["a fresh new description"] * 3
     assert fitted.generation_report_[("products", "description")].value_fallbacks == 2
     # a UNIQUE column cannot repeat a value: still an error
-    monkeypatch.setattr(fitted, "_sample", lambda plan, prompts, t, shapes=None, min_chars=None, tokens_rng=None: ["P-0001Z"] + ["P-999999999"] * (len(prompts) - 1))
+    monkeypatch.setattr(fitted, "sampler", lambda plan, prompts, t, shapes=None, min_chars=None, tokens_rng=None: ["P-0001Z"] + ["P-999999999"] * (len(prompts) - 1))
     with pytest.raises(DataError, match="products.code"):
         fitted._generate_column(fitted.plans_[("products", "code")], fruit_rows(3), {})
 
@@ -148,7 +148,7 @@ def test_column_budget_caps_model_calls_and_reuses_the_same_context(fitted, monk
         asked.append(len(prompts))
         return [f"a {'fruit' if 'fruit' in p else 'dairy'} thing" for p in prompts]
 
-    monkeypatch.setattr(fitted, "_sample", by_category)
+    monkeypatch.setattr(fitted, "sampler", by_category)
     # both values are 13 characters long, as every row asks (the PGM's length column)
     context = {"category": ["fruit", "dairy"] * 20, "price": [2.5] * 40, "~description": [13] * 40}
     plan = fitted.plans_[("products", "description")]
@@ -172,7 +172,7 @@ def test_reused_values_are_rechecked_against_their_own_row(fitted, monkeypatch):
         calls.append(len(prompts))
         return ['abc' if len(calls) == 1 else 'abcdef'] * len(prompts)
 
-    monkeypatch.setattr(fitted, "_sample", short_then_long)
+    monkeypatch.setattr(fitted, "sampler", short_then_long)
     context = {"category": ["fruit"] * 20, "price": [5.0] * 10 + [5000.0] * 10, "~label": [3] * 20}
     plan = fitted.plans_[("products", "label")]
     values = fitted._generate_column(plan, RowContext.of(context), {}).to_pylist()
@@ -298,7 +298,7 @@ def test_over_drawn_list_elements_are_thinned_towards_their_real_shares(fitted, 
     a, b = plan.elements[0][0], plan.elements[1][0]
     plan = replace(plan, elements=((a, 100), (b, 100)))
     rng = random.Random(0)
-    monkeypatch.setattr(fitted, "_sample", lambda plan, prompts, t, shapes=None, min_chars=None, tokens_rng=None:
+    monkeypatch.setattr(fitted, "sampler", lambda plan, prompts, t, shapes=None, min_chars=None, tokens_rng=None:
                         [json.dumps([a if rng.random() < 0.8 else b]) for _ in prompts])
     n = 600
     rows = RowContext.of({"category": ["fruit"] * n, "price": [1.0] * n, "~tags": [1] * n})
@@ -316,7 +316,7 @@ def test_copy_guard_covers_codes_too(fitted, shop_path, monkeypatch):
     plan = fitted.plans_[("products", "phone")]
     assert plan.spec.key_like and plan.guarded
     calls = []
-    original = fitted._sample
+    original = fitted.sampler_
 
     def copying_sampler(plan, prompts, temperature, shapes=None, min_chars=None, tokens_rng=None):
         calls.append(plan.column)
@@ -324,13 +324,13 @@ def test_copy_guard_covers_codes_too(fitted, shop_path, monkeypatch):
             return [real[i % len(real)] for i in range(len(prompts))]
         return original(plan, prompts, temperature, shapes, min_chars, tokens_rng)
 
-    monkeypatch.setattr(fitted, "_sample", copying_sampler)
+    monkeypatch.setattr(fitted, "sampler", copying_sampler)
     out = fitted._generate_column(plan, fruit_rows(8), {}).to_pylist()
     report = fitted.generation_report_[("products", "phone")]
     assert report.copy_rate == 1.0 and report.output_copies == 0
     assert not set(out) & set(real)
 
-    monkeypatch.setattr(fitted, "_sample", lambda plan, prompts, t, shapes=None, min_chars=None, tokens_rng=None: [real[0]] * len(prompts))
+    monkeypatch.setattr(fitted, "sampler", lambda plan, prompts, t, shapes=None, min_chars=None, tokens_rng=None: [real[0]] * len(prompts))
     out = fitted._generate_column(plan, fruit_rows(3), {}).to_pylist()
     assert out == [real[0]] * 3  # no room left: kept, not a NULL or an error
     assert fitted.generation_report_[("products", "phone")].output_copies == 3
@@ -347,7 +347,7 @@ def test_first_draws_aim_at_the_exact_length_not_just_its_bucket(fitted, monkeyp
             return ["x" * (22, 24, 30)[i % 3] for i in range(len(prompts))]
         return ["y" * 26 for _ in prompts]
 
-    monkeypatch.setattr(fitted, "_sample", sampler)
+    monkeypatch.setattr(fitted, "sampler", sampler)
     n = 12
     rows = RowContext.of({"category": ["fruit"] * n, "price": [1.0 + i for i in range(n)], "~description": [26] * n})
     values = fitted._generate_column(fitted.plans_[("products", "description")], rows, {}).to_pylist()
@@ -365,7 +365,7 @@ def test_a_first_draw_one_character_off_a_short_length_is_asked_again(fitted, mo
             return ["x" * (25, 26, 27)[i % 3] for i in range(len(prompts))]
         return ["y" * 26 for _ in prompts]
 
-    monkeypatch.setattr(fitted, "_sample", sampler)
+    monkeypatch.setattr(fitted, "sampler", sampler)
     n = 9
     rows = RowContext.of({"category": ["fruit"] * n, "price": [1.0 + i for i in range(n)], "~description": [26] * n})
     values = fitted._generate_column(fitted.plans_[("products", "description")], rows, {}).to_pylist()
@@ -380,7 +380,7 @@ def test_in_a_large_table_a_first_draw_one_character_off_is_kept(fitted, monkeyp
         calls.append(len(prompts))
         return ["x" * (25, 26, 27)[i % 3] for i in range(len(prompts))]
 
-    monkeypatch.setattr(fitted, "_sample", sampler)
+    monkeypatch.setattr(fitted, "sampler", sampler)
     n = 600
     rows = RowContext.of({"category": ["fruit"] * n, "price": [1.0 + i for i in range(n)], "~description": [26] * n})
     values = fitted._generate_column(fitted.plans_[("products", "description")], rows, {}).to_pylist()
@@ -399,7 +399,7 @@ def test_of_several_retry_draws_the_nearest_length_is_kept(fitted, monkeypatch):
             return ["z" * 40 for _ in prompts]
         return ["y" * (29, 27, 26)[i % 3] for i in range(len(prompts))]
 
-    monkeypatch.setattr(fitted, "_sample", sampler)
+    monkeypatch.setattr(fitted, "sampler", sampler)
     n = 6
     rows = RowContext.of({"category": ["fruit"] * n, "price": [1.0 + i for i in range(n)], "~description": [26] * n})
     values = fitted._generate_column(fitted.plans_[("products", "description")], rows, {}).to_pylist()
@@ -492,7 +492,7 @@ def test_a_user_model_of_a_known_architecture_gets_the_own_loop(fitted, shop_pat
     model = TextFieldModel(llm=str(tmp_path / "llama"), train_steps=10).fit(shop_path, columns={"products": ["grade"]})
     context = synthetic_context(8)
     insert_all(context, model.generate("products", context))
-    assert isinstance(model._generators["outlines"].model, fast_generation)
+    assert isinstance(model.sampler_.generators["outlines"].model, fast_generation)
 
 
 def test_a_row_may_not_end_before_its_fewest_characters_where_its_constraint_lets_it_go_on(fitted, monkeypatch):
@@ -503,12 +503,12 @@ def test_a_row_may_not_end_before_its_fewest_characters_where_its_constraint_let
 
     from amalgam_rel.generation import decoding
     from amalgam_rel.generation.decoding import fast_generation
-    from amalgam_rel.generation.text_model import _token_chars
+    from amalgam_rel.generation.text_sampler import token_chars
     from amalgam_rel.generation.vocabulary import byte_vocabulary, constrained_generator
 
     lm = fitted.model_  # the default model: prompts end with the column's tag
     model = outlines.from_transformers(lm, fitted.tokenizer_)
-    model.model = fast_generation(lm, _token_chars(fitted.tokenizer_, lm))
+    model.model = fast_generation(lm, token_chars(fitted.tokenizer_, lm))
     prompts = [p + "<|products.description|>" for p in ["fruit", "dairy;3.5", "x", "bakery"] * 4]
     floors = [0, 30, 12, 45] * 4
     vocabulary = byte_vocabulary(fitted.tokenizer_)  # the index text_model builds (outlines' own drops ' ')

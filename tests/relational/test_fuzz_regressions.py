@@ -35,7 +35,8 @@ def test_a_self_reference_to_a_key_the_model_draws(tmp_path):
 
 def test_a_column_with_no_text_to_spell_gets_a_token_budget(tmp_path):
     # a plan whose column has no non-empty training target: the tokenizer refuses an empty batch
-    from amalgam_rel.generation.text_model import TextFieldModel, _with_token_budget
+    from amalgam_rel.generation.text_model import TextFieldModel
+    from amalgam_rel.generation.text_plan import with_token_budget
 
     con = duckdb.connect(str(tmp_path / "s.duckdb"))
     con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, note VARCHAR)")
@@ -43,7 +44,7 @@ def test_a_column_with_no_text_to_spell_gets_a_token_budget(tmp_path):
     con.close()
     model = TextFieldModel(train_steps=5, seed=0).fit(tmp_path / "s.duckdb", columns={"t": ["note"]})
     plan = next(iter(model.plans_.values()))
-    assert _with_token_budget(plan, model.tokenizer_, []).max_new_tokens >= 1
+    assert with_token_budget(plan, model.tokenizer_, []).max_new_tokens >= 1
 
 
 def test_a_self_reference_on_a_ubigint_key_past_2_63(tmp_path):

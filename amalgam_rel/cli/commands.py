@@ -1,0 +1,263 @@
+"""The ``amalgam-rel`` commands: a thin shell over the public API (:mod:`amalgam_rel.api`).
+
+Every command catches :class:`~amalgam_rel.errors.AmalgamError` and prints it as one line on
+stderr with a non-zero exit code; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from amalgam_rel.cli.options import (DeltaOpt, DialectOpt, EpsilonOpt, EpsilonTextOpt, LlmOpt, MaxChildrenOpt,
+                                     MinWordRowsOpt, PartRowsOpt, PublicOpt, RowsOpt, ScaleOpt, SeedOpt, SidecarOpt,
+                                     SynthesizeOpt, TextStepsOpt, TextValuesOpt, inputs, parse_rows, synthesizer_of,
+                                     text_values_of)
+from amalgam_rel.cli.printing import (print_computed, print_kept, print_ledger, print_schema_summary,
+                                      print_single_rows, print_text_summary, progress_bars)
+from amalgam_rel.cli.shell import app, console, err_console, user_errors
+
+
+@app.command()
+@user_errors
+def inspect(
+    source: Annotated[Path, typer.Argument(help="A DuckDB database file, or a DDL file (.sql).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    sidecar: SidecarOpt = None,
+    dialect: DialectOpt = None,
+) -> None:
+    """Summarize a database: tables, keys, column kinds and the FK graph."""
+    from amalgam_rel.schema.load import load_schema
+    from amalgam_rel.schema.summary import summarize
+
+    summary = summarize(load_schema(source, sidecar=sidecar, dialect=dialect))
+    if as_json:
+        sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")
+        return
+    print_schema_summary(source, summary)
+
+
+@app.command("clone-schema")
+@user_errors
+def clone_schema(
+    source: Annotated[Path, typer.Argument(help="A DuckDB database file, or a DDL file (.sql).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The new, empty DuckDB database.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")] = False,
+    sidecar: SidecarOpt = None,
+    dialect: DialectOpt = None,
+) -> None:
+    """Write an empty DuckDB database with the same DDL as SOURCE."""
+    from amalgam_rel.schema.load import load_schema
+    from amalgam_rel.writing.outputs import check_outputs
+    from amalgam_rel.writing.writer import DatabaseWriter
+
+    check_outputs({"-o": output}, force=force, sources={"source database": source, "sidecar": sidecar})
+    db = load_schema(source, sidecar=sidecar, dialect=dialect)
+    with DatabaseWriter(db, output, force=force, source=source):
+        pass
+    err_console.print(f"wrote {output}: {len(db.tables)} tables, no rows", highlight=False)
+
+
+def _fit(synthesizer, source: Path, sidecar, progress):
+    from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
+
+    con = open_duckdb(source)
+    try:
+        n_tables = len(read_duckdb(con, count_rows=False).tables)
+    finally:
+        con.close()
+    task = progress.add_task("fit tables", total=n_tables, table="")
+
+    def step(stage: str, table: str) -> None:
+        if stage == "fit":
+            progress.update(task, advance=1, table=table)
+        else:
+            progress.update(task, description="train text model", table=table)
+
+    model = synthesizer.fit(source, sidecar=sidecar, progress=step).model_
+    progress.update(task, description="fitted", table=f"{model.fit_seconds_:.1f} s")
+    return model
+
+
+def _sample(synthesizer, output: Path, scale: float, rows: dict[str, int], seed, force: bool, progress,
+            text_values="fitted", part_rows: int | None = None, guard_source: Path | None = None):
+    task = progress.add_task("sample tables", total=len(synthesizer.model_.db.tables), table="")
+    return synthesizer.sample(output, scale=scale, rows=rows, seed=seed, force=force, text_values=text_values,
+                              part_rows=part_rows, guard_source=guard_source,
+                              progress=lambda stage, table: progress.update(task, advance=1, table=table)).report
+
+
+
+@app.command()
+@user_errors
+def synth(
+    source: Annotated[Path, typer.Argument(help="The real DuckDB database (opened read-only).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The synthetic DuckDB database to write.")],
+    scale: ScaleOpt = 1.0,
+    rows: RowsOpt = None,
+    seed: SeedOpt = 0,
+    llm: LlmOpt = None,
+    text_steps: TextStepsOpt = None,
+    min_word_rows: MinWordRowsOpt = 2,
+    text_values: TextValuesOpt = 4000,
+    part_rows: PartRowsOpt = None,
+    report: Annotated[Optional[Path], typer.Option("--report", help="Evaluate the result and write an HTML report.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")] = False,
+    sidecar: SidecarOpt = None,
+    epsilon: EpsilonOpt = None,
+    delta: DeltaOpt = 1e-9,
+    max_children: MaxChildrenOpt = None,
+    epsilon_text: EpsilonTextOpt = "refuse",
+    synthesize: SynthesizeOpt = None,
+    public: PublicOpt = None,
+) -> None:
+    """Fit models on SOURCE and write a synthetic database with the same DDL to OUTPUT."""
+    from amalgam_rel.dp.accounting import ledger_path
+    from amalgam_rel.writing.outputs import check_outputs
+
+    # every option is checked before minutes of fitting, not after
+    parsed_rows = parse_rows(rows)
+    ledger = ledger_path(output) if epsilon is not None else None
+    check_outputs({"-o": output, "--report": report, "the privacy ledger": ledger}, force=force,
+                  sources=inputs(source, sidecar, llm))
+    synthesizer = synthesizer_of(seed, llm, text_steps, min_word_rows, epsilon, delta, max_children, epsilon_text,
+                               synthesize, public).check(source, scale=scale, rows=parsed_rows)
+    with progress_bars() as progress:
+        model = _fit(synthesizer, source, sidecar, progress)
+        result = _sample(synthesizer, output, scale, parsed_rows, seed, force, progress, text_values_of(text_values),
+                         part_rows)
+    if model.privacy_ is not None:
+        print_ledger(model.privacy_)
+        err_console.print(f"wrote {model.privacy_.write(ledger_path(output))}", highlight=False)
+    total = sum(result.rows.values())
+    err_console.print(f"wrote {output}: {len(result.rows)} tables, {total:,} rows "
+                      f"(fit {model.fit_seconds_:.1f} s, sample {sum(result.seconds.values()):.1f} s)", highlight=False)
+    print_text_summary(result, model)
+    print_kept(model)
+    print_single_rows(model)
+    if report:
+        from amalgam_rel.evaluation import evaluate as run_evaluation
+        from amalgam_rel.evaluation.console import print_summary
+        from amalgam_rel.evaluation.report import write_report
+
+        evaluation = run_evaluation(source, output, schema=model.db)
+        write_report(evaluation, report)
+        print_summary(console, evaluation.to_dict())
+        err_console.print(f"wrote {report}", highlight=False)
+
+
+@app.command()
+@user_errors
+def fit(
+    source: Annotated[Path, typer.Argument(help="The real DuckDB database (opened read-only).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Directory to save the fitted model in.")],
+    seed: SeedOpt = 0,
+    llm: LlmOpt = None,
+    text_steps: TextStepsOpt = None,
+    min_word_rows: MinWordRowsOpt = 2,
+    force: Annotated[bool, typer.Option("--force", help="Replace the model directory if it exists.")] = False,
+    sidecar: SidecarOpt = None,
+    epsilon: EpsilonOpt = None,
+    delta: DeltaOpt = 1e-9,
+    max_children: MaxChildrenOpt = None,
+    epsilon_text: EpsilonTextOpt = "refuse",
+    synthesize: SynthesizeOpt = None,
+    public: PublicOpt = None,
+) -> None:
+    """Fit models on SOURCE and save them for `amalgam-rel sample` (no real rows; docs/privacy.md says what is kept)."""
+    from amalgam_rel.relational.persistence import check_model_dir
+
+    check_model_dir(output, force=force, option="-o", sources=inputs(source, sidecar, llm))
+    synthesizer = synthesizer_of(seed, llm, text_steps, min_word_rows, epsilon, delta, max_children, epsilon_text,
+                               synthesize, public).check(source)
+    with progress_bars() as progress:
+        model = _fit(synthesizer, source, sidecar, progress)
+    synthesizer.save(output, force=force)
+    if model.privacy_ is not None:
+        print_ledger(model.privacy_)
+        err_console.print(f"the privacy ledger is saved with the model: {output / 'privacy.json'}", highlight=False)
+    err_console.print(f"saved the fitted model to {output} (fit {model.fit_seconds_:.1f} s)", highlight=False)
+    print_computed(model)
+    print_kept(model)
+    print_single_rows(model)
+
+
+@app.command()
+@user_errors
+def sample(
+    model_dir: Annotated[Path, typer.Argument(help="A model directory written by `amalgam-rel fit`.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The synthetic DuckDB database to write.")],
+    scale: ScaleOpt = 1.0,
+    rows: RowsOpt = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (default: the one used to fit).")] = None,
+    text_values: TextValuesOpt = None,
+    part_rows: PartRowsOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")] = False,
+    guard_source: Annotated[Optional[Path], typer.Option(
+        "--guard-source", help="The real DuckDB database the model was fitted on (opened read-only): generated "
+                               "text that repeats one of its values verbatim is redrawn, as in `synth`. A saved "
+                               "model holds no copy of the real values to screen against.")] = None,
+) -> None:
+    """Write a synthetic database from a saved model."""
+    from amalgam_rel.api.synthesizer import Synthesizer
+    from amalgam_rel.seeds import checked_seed
+    from amalgam_rel.writing.outputs import check_outputs
+
+    parsed_rows = parse_rows(rows)
+    if seed is not None:  # Synthesizer.sample checks it too; here before the model loads
+        checked_seed(seed)
+    check_outputs({"-o": output}, force=force, sources={"model directory": model_dir, "--guard-source": guard_source})
+    synthesizer = Synthesizer.load(model_dir)
+    model = synthesizer.model_
+    with progress_bars() as progress:
+        budget = "fitted" if text_values is None else text_values_of(text_values)
+        result = _sample(synthesizer, output, scale, parsed_rows, seed, force, progress, budget, part_rows,
+                         guard_source)
+    err_console.print(f"wrote {output}: {len(result.rows)} tables, {sum(result.rows.values()):,} rows", highlight=False)
+    print_text_summary(result, model)
+    print_kept(model)
+    if model.text_unscreened:  # after the output is written: an error stays the one line it is
+        err_console.print("note: the text was not screened against real values (a saved model holds none); "
+                          "--guard-source SRC screens it", highlight=False, markup=False)
+
+
+
+
+
+@app.command()
+@user_errors
+def evaluate(
+    real: Annotated[Path, typer.Argument(help="The real DuckDB database.")],
+    synth: Annotated[Path, typer.Argument(help="The synthetic DuckDB database (same tables and columns).")],
+    queries: Annotated[
+        Optional[Path], typer.Option("--queries", help="Directory of .sql files to run on both databases.")
+    ] = None,
+    holdout: Annotated[
+        Optional[Path], typer.Option("--holdout", help="Real rows the synthesizer never saw, for the DCR share.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full result as JSON.")] = False,
+    report: Annotated[Optional[Path], typer.Option("--report", help="Write a self-contained HTML report.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the --report file if it exists.")] = False,
+    sidecar: SidecarOpt = None,
+) -> None:
+    """Compare SYNTH with REAL: validity, fidelity, SQL-workload answers and privacy."""
+    from amalgam_rel.api.evaluate import evaluate as run_evaluation
+    from amalgam_rel.evaluation.console import print_summary
+
+    result = run_evaluation(real, synth, sidecar=sidecar, queries=queries, holdout=holdout, report=report, force=force)
+    summary = result.to_dict()
+    if as_json:
+        sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")
+        return
+    print_summary(console, summary)
+    if report:
+        err_console.print(f"wrote {report}", highlight=False)
+
+
+def main() -> None:  # pragma: no cover - the console script calls app directly
+    app()
+

@@ -1,0 +1,118 @@
+"""The options the commands share (``--seed``, ``--llm``, the privacy options, ...) and their
+parsing into what the public API (:mod:`amalgam_rel.api`) takes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from amalgam_rel.errors import AmalgamError
+
+SidecarOpt = Annotated[
+    Optional[Path],
+    typer.Option("--sidecar", help="TOML file declaring logical foreign keys, CHECKs (validated against the data) and "
+                              "columns' semantic types."),
+]
+DialectOpt = Annotated[
+    Optional[str],
+    typer.Option("--dialect", help="SQL dialect of a DDL file: duckdb, postgres, mysql or sqlite (default: guessed)."),
+]
+
+ScaleOpt = Annotated[float, typer.Option("--scale", help="Multiply the size of every root table (0.01 to 100).")]
+RowsOpt = Annotated[
+    Optional[list[str]], typer.Option("--rows", help="TABLE=N: exact row count of a table (repeatable).")
+]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives identical tables.")]
+LlmOpt = Annotated[
+    Optional[str],
+    typer.Option("--llm", help="A local directory of a causal language model (saved with save_pretrained; "
+                               "never downloaded) for text columns; default: a compact model trained on the "
+                               "source's own text."),
+]
+TextStepsOpt = Annotated[
+    Optional[int],
+    typer.Option("--text-steps", min=1, help="Training steps of a language model that is trained (default: by "
+                                             "data size); the default word model is counted, not trained."),
+]
+MinWordRowsOpt = Annotated[
+    int, typer.Option("--min-word-rows", min=1, help="Free text is written in words that at least K real rows of "
+                                                      "the column hold, or public words (default 2).", metavar="K"),
+]
+TextValuesOpt = Annotated[
+    Optional[int],
+    typer.Option("--text-values", min=0,
+                 help="At most N language-model values per text column; other rows reuse a value drawn for a "
+                      "similar row (UNIQUE columns never do). 0: no limit. Default: 4000 (synth), "
+                      "the fitted model's (sample)."),
+]
+PartRowsOpt = Annotated[
+    Optional[int],
+    typer.Option("--part-rows", min=1,
+                 help="Tables no other table references are sampled and written this many rows at a time, "
+                      "so memory does not grow with them (default 200000)."),
+]
+
+
+EpsilonOpt = Annotated[
+    Optional[float],
+    typer.Option("--epsilon", help="Differential privacy per root entity (docs/privacy.md): the budget epsilon > 0. "
+                                   "The privacy ledger is printed and saved next to the output."),
+]
+DeltaOpt = Annotated[float, typer.Option("--delta", help="The delta of (epsilon, delta)-DP, 0 < delta < 1 (with --epsilon).")]
+MaxChildrenOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--max-children", help="N or TABLE=N: children kept per parent row for each FK (of TABLE) under "
+                                        "--epsilon; the rest are dropped before fitting (default 8; repeatable)."),
+]
+EpsilonTextOpt = Annotated[
+    str,
+    typer.Option("--epsilon-text", help="Text and nested columns under --epsilon: 'refuse' (an error naming them) "
+                                        "or 'schema' (placeholder values made from the schema alone, no data)."),
+]
+SynthesizeOpt = Annotated[Optional[list[str]], typer.Option(
+    "--synthesize", help="TABLE: synthesize it even if it is a small reference table kept verbatim by default (repeatable).")]
+PublicOpt = Annotated[Optional[list[str]], typer.Option(
+    "--public", help="TABLE: under --epsilon, its rows are public (a list of countries): a reference table may be "
+                     "kept verbatim (repeatable).")]
+
+
+def _max_children(items: list[str] | None) -> dict[str, int] | None:
+    """``--max-children`` as the API's ``max_children``: ``["5", "orders=2"]`` -> ``{"*": 5, "orders": 2}``."""
+    from amalgam_rel.dp.options import parse_max_children
+
+    if not items:
+        return None
+    default, per_table = parse_max_children(items)
+    return {"*": default, **dict(per_table)}
+
+
+def synthesizer_of(seed, llm, text_steps, min_word_rows, epsilon, delta, max_children, epsilon_text, synthesize, public):
+    """The API's Synthesizer for the options of ``synth`` and ``fit``."""
+    from amalgam_rel.api.synthesizer import Synthesizer
+
+    return Synthesizer(seed=seed, llm=llm, text_steps=text_steps, min_word_rows=min_word_rows, epsilon=epsilon,
+                       delta=delta, max_children=_max_children(max_children), epsilon_text=epsilon_text,
+                       synthesize=synthesize or (), public=public or ())
+
+
+def inputs(source: Path, sidecar: Path | None, llm: str | None) -> dict:
+    """What a fitting command reads, which none of its outputs may be written onto."""
+    return {"source database": source, "sidecar": sidecar,
+            "--llm model": llm if llm is not None and Path(llm).exists() else None}
+
+
+def text_values_of(n: int | None):
+    return None if n == 0 else n
+
+
+def parse_rows(rows: list[str] | None) -> dict[str, int]:
+    parsed = {}
+    for item in rows or []:
+        table, sep, n = item.rpartition("=")
+        if not sep or not table or not n.strip().isdigit():
+            raise AmalgamError(f"--rows expects TABLE=N with N a whole number, got {item!r}")
+        parsed[table] = int(n)
+    return parsed
+
