@@ -37,7 +37,7 @@ def sales(tmp_path_factory):
 def test_the_identities_are_found_in_dependency_order_and_leave_the_model(sales):
     model, _ = sales
     ft = model.tables_["sale"]
-    assert ft.derived == (Derived("ext", "*", "price", "qty", 0.01), Derived("net", "-", "ext", "coupon", 0.01))
+    assert ft.rules["derived"] == (Derived("ext", "*", "price", "qty", 0.01), Derived("net", "-", "ext", "coupon", 0.01))
     assert "ext" not in ft.modelled and "net" not in ft.modelled
     assert "checked" in ft.modelled  # it has a CHECK of its own: computed values are never repaired
 
@@ -143,7 +143,7 @@ def test_a_column_computed_from_a_parent_or_grandparent_row_is_found_and_holds_i
     fks = model.db.foreign_keys
     line_to_offer = next(i for i, fk in enumerate(fks) if fk.table == "line")
     offer_to_product = next(i for i, fk in enumerate(fks) if fk.table == "offer")
-    rules = {d.column: d for d in model.tables_["line"].derived}
+    rules = {d.column: d for d in model.tables_["line"].rules["derived"]}
     assert rules["total"] == Derived("total", "*", "qty", "price", 0.01, 0.0, (line_to_offer, offer_to_product))
     assert rules["shipped"] == Derived("shipped", "+", "qty", "markup", 0.01, 0.0, (line_to_offer,))
     assert "total" not in model.tables_["line"].modelled
@@ -172,7 +172,7 @@ def test_a_sum_that_holds_only_where_both_operands_are_set_keeps_its_own_values_
     _, model, out = synthesized(tmp_path, "CREATE TABLE fee (id INTEGER PRIMARY KEY, base INTEGER NOT NULL, extra INTEGER,"
                                           " total INTEGER NOT NULL);",
                                 {"fee": {"id": np.arange(n), "base": base, "extra": pa.array(extra, mask=flat), "total": total}})
-    rule, = model.tables_["fee"].derived
+    rule, = model.tables_["fee"].rules["derived"]
     assert (rule.column, rule.op, rule.only_where_set) == ("total", "+", True) and "total" in model.tables_["fee"].modelled
     both, kept, flat_rows, own = duckdb.connect(str(out), read_only=True).execute(
         "SELECT count(extra), count(*) FILTER (WHERE total = base + extra), count(*) FILTER (WHERE extra IS NULL),"
