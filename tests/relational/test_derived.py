@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from amalgam_rel.relational.rules.implied import followed
 from amalgam_rel.relational.database_model import DatabaseModel
 from amalgam_rel.relational.derived import Derived, compute, find_derived
 
@@ -209,8 +210,8 @@ def test_a_not_null_column_computed_through_a_key_that_may_find_no_parent_keeps_
         "payment": {"id": np.arange(len(paid)), "customer_id": rental_customer[paid], "rental_id": paid, "days": days,
                     "amount": np.round(days * rate[paid], 2)}})
     payment = model.tables_["payment"]
-    assert [r.how for r in payment.implied.values()] == ["within"]
-    rule, = payment.derived
+    assert [r.how for r in followed(payment).values()] == ["within"]
+    rule, = payment.rules["derived"]
     assert (rule.column, rule.only_where_set) == ("amount", True)
     model.sample(tmp_path / "few.duckdb", rows={"rental": 60})
     for path in (out, tmp_path / "few.duckdb"):
