@@ -35,7 +35,8 @@ from amalgam_rel.relational.sampling import Draft, sample_table
 from amalgam_rel.relational.semantic_columns import SemanticReport, real_values, semantic_overrides
 from amalgam_rel.relational.sizes import check_sizes
 from amalgam_rel.relational.time_zones import with_time_zones
-from amalgam_rel.relational.totals import TotalsWriter, find_totals, outcomes
+from amalgam_rel.relational.rules import RULES, copies, derived, find_database_rules, implied, totals
+from amalgam_rel.relational.totals import TotalsWriter, outcomes
 from amalgam_rel.schema.duckdb_reader import open_duckdb, open_source, read_duckdb, source_reads
 from amalgam_rel.schema.model import Database
 from amalgam_rel.schema.sidecar import apply_sidecar
@@ -121,10 +122,10 @@ def _last_readers(plan: DatabasePlan, tables: dict[str, FittedTable]) -> dict[st
     on_cycles = {t for fk in plan.graph.broken for t in (fk.table, fk.ref_table)}
     shared: dict[str, list[str]] = {}
     for key, ft in tables.items():
-        for rule in ft.implied.values():
+        for rule in implied.followed(ft).values():
             if rule.how == "sibling":
                 shared.setdefault(plan.db.foreign_keys[rule.via].ref_table, []).append(key)
-        for d in ft.derived:  # a value read from a grandparent's row (:mod:`.derived`)
+        for d in ft.rules.get(derived.NAME, ()):  # a value read from a grandparent's row (:mod:`.derived`)
             for index in d.path[1:]:
                 shared.setdefault(plan.db.foreign_keys[index].ref_table, []).append(key)
     out: dict[str, list[str]] = {}
@@ -223,7 +224,7 @@ class DatabaseModel:
         self.schema_ = db  # what the output's DDL declares; the stages see the stored columns
         db = db.without_generated()
         self.privacy_ = None
-        self.totals_ = ()  # a private fit never reads the data for totals
+        self.rules_ = {}  # a private fit never reads the data for database rules (totals)
         if self.epsilon is not None:  # database-level differential privacy
             from amalgam_rel.dp.database import fit_database_privately
 
@@ -233,9 +234,9 @@ class DatabaseModel:
             return
         self.plan_ = plan_database(db)
         self.reference_ = keep_reference_tables(con, self.plan_, self)
-        self.totals_ = find_totals(con, db)
+        self.rules_ = find_database_rules(con, db)
         options = FitOptions(self.context_size, self.epsilon, self.delta, self.iters, None, self.seed,
-                             outcomes=outcomes(self.totals_, self.plan_), kept=frozenset(self.reference_),
+                             outcomes=outcomes(self.rules_[totals.NAME], self.plan_), kept=frozenset(self.reference_),
                              semantic_overrides=self.semantic_overrides_)
         self.tables_ = fit_tables(con, self.plan_, options,
                                   progress=(lambda t: progress("fit", t)) if progress else None)
@@ -275,22 +276,8 @@ class DatabaseModel:
 
     def computed_columns(self) -> list[tuple[str, str]]:
         """Columns written from others of their row instead of drawn, with how: (``table.column``, rule)."""
-        out = []
-        for key, ft in self.tables_.items():
-            out += [(f"{key}.{d.column}", f"{d.left} {d.op} {d.right}" + (" (rows with both)" if d.only_where_set else ""))
-                    for d in ft.derived if not d.path]
-            out += [(f"{key}.{o.column}", f"{o.anchor.lstrip('^')}{' (parent)' if o.anchor.startswith('^') else ''} + a drawn gap")
-                    for o in ft.offsets]
-            out += [(f"{key}.{d.column}", f"{d.left} {d.op} {fks[-1].ref_table}.{d.right} through "
-                     + " then ".join(", ".join(fk.columns) for fk in fks) + (" (rows with both)" if d.only_where_set else ""))
-                    for d in ft.derived if d.path for fks in [[self.db.foreign_keys[i] for i in d.path]]]
-            out += [(f"{key}.{p.column}", f"{p.part} of {p.source}" + (" (looked up)" if p.lookup else "")
-                     + (f" {p.offset:+d}" if p.offset else "") + (" (rows with one)" if p.only_where_set else "")) for p in ft.date_parts]
-            out += [(f"{key}.{s.column}", f"{s.source} spelled {s.prefix!r}{'#' * max(s.width, 1)}{s.suffix!r}"
-                     + (" (rows with one)" if s.only_where_set else "")) for s in ft.spelled]
-            out += [(f"{key}.{c.column}", f"{fk.ref_table}.{c.source} through {', '.join(fk.columns)}"
-                     + (" (rows with one)" if c.only_with_parent else "")) for c in ft.copies for fk in [self.db.foreign_keys[c.fk]]]
-        return out
+        return [(f"{key}.{column}", how) for key, ft in self.tables_.items() for rule in RULES
+                for column, how in rule.describe(ft.rules.get(rule.NAME, ()), self.db)]
 
     @property
     def text_unscreened(self) -> bool:
@@ -348,9 +335,9 @@ class DatabaseModel:
         finished = _last_readers(plan, self.tables_)
         copied: dict[str, set[str]] = {}  # parent table -> its columns a child repeats (kept while it is read)
         for t in self.tables_.values():
-            for c in t.copies:
+            for c in t.rules.get(copies.NAME, ()):
                 copied.setdefault(self.db.foreign_keys[c.fk].ref_table, set()).add(c.source)
-        totals = TotalsWriter(self.db, getattr(self, "totals_", ()))
+        totals_writer = TotalsWriter(self.db, self.rules_.get(totals.NAME, ()))  # the database rule (:mod:`.rules.totals`)
         con = connect()
         try:
             with DatabaseWriter(self.output_schema, output, force=force, source=self.source_) as writer:
@@ -369,15 +356,15 @@ class DatabaseModel:
                         sampled[key] = _kept_columns(self.db, ft, draft, table, copied.get(key, set()))
                         links[key] = draft.parent_of
                         report.add(key, table.num_rows, draft.text_reports, draft.semantic_reports)
-                        totals.add(key, draft.parent_of, table, sampled)
+                        totals_writer.add(key, draft.parent_of, table, sampled)
                     else:  # nobody reads this table back: each part goes to the writer and is gone
                         for piece in pieces:
                             table = sample_table(piece)
                             writer.append(key, with_time_zones(table, ft.time_zones, piece.rng))
                             report.add(key, table.num_rows, piece.text_reports, piece.semantic_reports)
                             report.parts[key] = report.parts.get(key, 0) + 1
-                            totals.add(key, piece.parent_of, table, sampled)
-                    totals.write(key, sampled, writer)  # the parent's totals, now that every child exists
+                            totals_writer.add(key, piece.parent_of, table, sampled)
+                    totals_writer.write(key, sampled, writer)  # the parent's totals, now that every child exists
                     for done in finished.get(key, ()):  # no table sampled later reads these
                         sampled.pop(done, None)
                         links.pop(done, None)

@@ -6,38 +6,31 @@ For each table in generation order the stages in :data:`FIT_STAGES` run on a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sqlglot import exp
 
 from amalgam_rel.errors import SchemaError
 from amalgam_rel.generation.patterns import is_code
-from amalgam_rel.models.codecs.scale import step_candidates
 from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.relational.context import choose_context
 from amalgam_rel.relational.cycles import back_link, own_parent_share, own_parent_top
-from amalgam_rel.relational.date_parts import DatePart, find_date_parts
-from amalgam_rel.relational.date_offsets import DateOffset, encode as encode_offsets, find_date_offsets, is_offset_column
-from amalgam_rel.relational.date_offsets import resolution as _resolution
-from amalgam_rel.relational.derived import Derived, find_derived, find_parent_derived
-from amalgam_rel.relational.implied import Implied, find_implied
-from amalgam_rel.relational.parent_copies import ParentCopy, find_parent_copies
-from amalgam_rel.relational.spelled import Spelled, find_spelled
+from amalgam_rel.relational.date_offsets import encode as encode_offsets, is_offset_column, resolution as _resolution
+from amalgam_rel.relational.rules import computed_columns, find_rules, implied, offsets
+from amalgam_rel.relational.rules.protocol import checked_columns, unique_columns
 from amalgam_rel.relational.semantic_columns import Semantics, find_semantic_columns, with_semantic_lengths
 from amalgam_rel.relational.fillers import Filler, fit_filler
-from amalgam_rel.relational.fixed_sums import FixedSum, detect_step, find_fixed_sum
 from amalgam_rel.relational.keys import WithNulls, find_parent_sequence, fit_key_generator
 from amalgam_rel.relational.plan import DatabasePlan, TablePlan, context_column, count_column, matched_column
 from amalgam_rel.relational.reference import closed_columns
 from amalgam_rel.relational.text_features import add_text_features, without_text_features
 from amalgam_rel.relational.time_zones import fit_offsets, time_tz_columns
 from amalgam_rel.relational.training import TrainingFrames
-from amalgam_rel.schema.model import ForeignKey, Table
+from amalgam_rel.schema.model import Table
 from amalgam_rel.schema.types import TEMPORAL_KINDS, Kind
 
 LANGUAGE_MODEL = "language_model"
@@ -98,15 +91,8 @@ class FittedTable:
     own_parent_tops: dict[int, tuple[str, int, float]] = field(default_factory=dict)  # see cycles.own_parent_top
     sequences: dict[str, int] = field(default_factory=dict)  # column numbering each driving parent's rows -> first number
     matched: dict[int, str] = field(default_factory=dict)  # matched fk index -> the parent column rows are matched on
-    fixed_sums: tuple[FixedSum, ...] = ()  # child columns summing to a constant per driving parent
-    derived: tuple[Derived, ...] = ()  # columns computed from two others of their row, in dependency order
-    date_parts: tuple[DatePart, ...] = ()  # columns read off a date of their row (year, month name...)
     calendar: tuple[str, ...] = ()  # keys the model also owns (a calendar's days): issued first, then its evidence
-    spelled: tuple[Spelled, ...] = ()  # text columns spelling an integer of their row ('Customer#000000042')
-    copies: tuple[ParentCopy, ...] = ()  # columns repeating their parent row's (Invoice.BillingCity = Customer.City)
-    offsets: tuple[DateOffset, ...] = ()  # dates the model owns as a gap to another date (receipt = ship + gap)
-    implied: dict[int, Implied] = field(default_factory=dict)  # matched fk index -> the key it follows
-    match_order: tuple[int, ...] = ()  # matched fk indexes in the order they are filled (empty: the plan's)
+    rules: dict[str, tuple] = field(default_factory=dict)  # rule name -> its records (:mod:`.rules`)
     time_zones: dict[str, tuple[tuple[int, float], ...]] = field(default_factory=dict)  # TIMETZ column -> offsets
     semantic: Semantics | None = None  # columns Faker fills, and the row's locale column (:mod:`.semantic_columns`)
     semantic_real: dict[str, frozenset] = field(default_factory=dict)  # their real values, to count copies (never saved)
@@ -170,7 +156,7 @@ def find_temporal_orders(ft: FittedTable, frames, fitted, options) -> None:
     """Child dates that follow a parent date in ≥ 99 % of rows keep following it: the driving
     parent's, or that of a parent the row follows (:mod:`.implied`: a payment after its rental)."""
     orders = []
-    followed = tuple(matched_column(i, "") for i in ft.implied)
+    followed = tuple(matched_column(i, "") for i in implied.followed(ft))
     parents = [c for c in ft.frame.column_names if c.startswith("^") or (followed and c.startswith(followed))]
     for column in ft.table.columns:
         if column.type.kind not in TEMPORAL_KINDS or column.type.kind is Kind.INTERVAL or column.name in ft.plan.fk_columns:
@@ -193,36 +179,11 @@ def find_temporal_orders(ft: FittedTable, frames, fitted, options) -> None:
     ft.temporal = tuple(orders)
 
 
-def find_date_offset_columns(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
-    """Dates told as a gap to another date of their row or their driving parent's (:mod:`.date_offsets`).
-
-    Not under a privacy budget (which dates pair up is read off the data). A key is never either
-    side; a UNIQUE date only anchors (its repair redraws it, and its followers move with it); a
-    CHECKed date is repaired by redrawing its gap.
-    """
-    if options.epsilon is not None or ft.frame.num_rows == 0:
-        return
-    structural = set(ft.plan.fk_columns) | set(ft.table.primary_key) | set(ft.sequences)  # not drawn by the model
-    dates = [c.name for c in ft.table.columns if c.type.kind in (Kind.DATE, Kind.TIMESTAMP) and c.name not in structural
-             and c.name in ft.frame.column_names]
-    unique = _unique_columns(ft.table)  # an anchor, never a gap: its repair redraws it, and its dates follow
-    parents = [c for c in ft.frame.column_names if c.startswith("^") and (ft.key, c[1:]) not in options.outcomes
-               and (pa.types.is_date(ft.frame.schema.field(c).type) or pa.types.is_timestamp(ft.frame.schema.field(c).type))]
-    targets = [c for c in dates if c not in unique]
-    # a NOT NULL date never follows a date that may be NULL: a parent's, where its rows hold NULLs
-    # (its childless rows may, unseen from here); see date_offsets' _never_null for the rest
-    parent = fitted[ft.plan.driver.ref_table].frame if ft.plan.driver is not None else None
-    maybe_null = {c for c in parents if parent is None or c[1:] not in parent.column_names or parent.column(c[1:]).null_count}
-    required = {c for c in targets if not ft.table.column(c).nullable}
-    ft.offsets = find_date_offsets(ft.frame, targets, [c for c in dates if c in unique] + parents, required, maybe_null) \
-        if targets else ()
-
-
 def select_context(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     candidates = [c for c in ft.frame.column_names if c.startswith("^") and (ft.key, c[1:]) not in options.outcomes]
     own = _own_columns(ft)
     required = tuple(dict.fromkeys([t.parent_column for t in ft.temporal if t.parent_column in candidates]
-                                   + [o.anchor for o in ft.offsets if o.anchor in candidates]))
+                                   + [o.anchor for o in ft.rules.get(offsets.NAME, ()) if o.anchor in candidates]))
     # the children inherit this context: score it against their attributes too
     views = frames.child_views(ft.key, candidates)
     chosen = choose_context(ft.frame, candidates, own, options.context_size, ft.table, required, views,
@@ -246,7 +207,7 @@ def select_match_columns(ft: FittedTable, frames, fitted, options: FitOptions) -
         i = frames.plan.fk_index(fk)
         prefix = matched_column(i, "")
         candidates = [c for c in ft.frame.column_names if c.startswith(prefix)]
-        if i in ft.implied:  # its parent follows the driving parent's: nothing to match on
+        if i in implied.followed(ft):  # its parent follows the driving parent's: nothing to match on
             ft.frame = ft.frame.drop_columns(candidates)
             continue
         if not candidates:
@@ -268,23 +229,6 @@ def _distinct_parents(ft: FittedTable, fk=None) -> int | None:
         return None
     keys = ft.frame.select(list(fk.columns)).drop_null()
     return keys.group_by(list(fk.columns)).aggregate([]).num_rows
-
-
-def find_implied_keys(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
-    """Matched FKs whose real rows follow the driver or another key of the row (:mod:`.implied`)."""
-    driver = ft.plan.driver
-    if options.epsilon is not None or driver is None or not ft.plan.matched or ft.frame.num_rows == 0:
-        return  # a private fit never reads the data for this
-
-    def filled_first(key: str):  # FKs a table's rows carry when its children are sampled
-        tp = frames.plan.tables[key]
-        return [(frames.plan.fk_index(fk), fk) for fk in ((tp.driver,) if tp.driver else ()) + tp.matched]
-
-    # a key in a unique set with other columns (a bridge's pair) is matched, so that pairs can be repaired
-    paired = {c for u in ft.table.unique_sets() if len(u) > 1 for c in u}
-    matched = [(frames.plan.fk_index(fk), fk) for fk in ft.plan.matched if not set(fk.columns) & paired]
-    ft.implied, ft.match_order = find_implied(ft.frame, (frames.plan.fk_index(driver), driver), matched, frames.frames,
-                                              {key: filled_first(key) for key in frames.frames})
 
 
 def find_parent_sequences(ft: FittedTable, frames, fitted, options) -> None:
@@ -323,7 +267,7 @@ def calendar_columns(ft: FittedTable) -> list[str]:
     day inside the range: ``cannot make ['d'] unique``); they are issued as a run instead, from
     the real first day in the real step, like a key. The table model keeps them: the rest of a
     row (a fiscal week, a holiday flag) is drawn given its day."""
-    checked = _checked_columns(ft.table)
+    checked = checked_columns(ft.table)
     declared = {u[0] for u in ft.table.unique_sets() if len(u) == 1}
     out = []
     for col in ft.table.columns:
@@ -353,7 +297,7 @@ def unique_codes(ft: FittedTable) -> list[str]:
     Columns with a CHECK of their own (a per-position code may break it) stay with the language
     model.
     """
-    checked = _checked_columns(ft.table)
+    checked = checked_columns(ft.table)
     out = []
     for unique in ft.table.unique_sets():
         c = unique[0]
@@ -368,168 +312,10 @@ def unique_codes(ft: FittedTable) -> list[str]:
     return out
 
 
-def find_derived_columns(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
-    """Columns equal to the sum, difference or product of two others of their row, or of one of
-    their row and one of the row a foreign key points to (:mod:`.derived`)."""
-    if options.epsilon is not None or ft.frame.num_rows == 0:
-        return  # a private fit never reads the data for this
-    skip = set(ft.plan.fk_columns) | set(ft.keys) | set(ft.sequences)
-    columns = [c.name for c in ft.table.columns if c.type.reads_as_number
-               and c.name not in skip and c.name in ft.frame.column_names]
-    mine = _checked_columns(ft.table) | _unique_columns(ft.table)  # a computed value is never repaired
-    same_row = tuple(d for d in find_derived(ft.frame, columns) if d.column not in mine)
-    computed = {d.column for d in same_row}
-    through_parent: list[Derived] = []
-    for path in _parent_paths(ft, fitted):
-        last = fitted[path[-1].ref_table]
-        late = {c for d in last.plan.deferred for c in d.columns}  # filled after the parent's rows are written
-        sources = [c.name for c in last.table.columns if c.type.reads_as_number
-                   and c.name not in late and c.name not in last.table.primary_key]
-        taken = computed | {d.column for d in through_parent}
-        targets = [c for c in columns if c not in taken and c not in mine]
-        operands = [c for c in columns if c not in taken]
-        hops = [(frames.source(fitted[fk.ref_table].table), fk.columns, fk.ref_columns) for fk in path]
-        through_parent += find_parent_derived(frames.con, frames.source(ft.table), hops, targets, operands, sources,
-                                              tuple(frames.plan.fk_index(fk) for fk in path))
-    # those first: a same-row identity may use one as an operand (their operands are never computed)
-    ft.derived = tuple(_through_empty_keys(ft, d, fitted, frames.plan) for d in through_parent) + same_row
-
-
-def _through_empty_keys(ft: FittedTable, rule: Derived, fitted: dict[str, FittedTable], plan: DatabasePlan) -> Derived:
-    """``rule``, written only where its operands are set when a NOT NULL column reads its operand
-    through a key a synthetic row may leave empty though no real row did (see :func:`_empty_keys`)."""
-    if rule.only_where_set or ft.table.column(rule.column).nullable:
-        return rule
-    tables = [ft] + [fitted[plan.db.foreign_keys[i].ref_table] for i in rule.path[:-1]]
-    if any(i in _empty_keys(t, plan) for t, i in zip(tables, rule.path)):
-        return replace(rule, only_where_set=True)
-    return rule
-
-
-def _empty_keys(ft: FittedTable, plan: DatabasePlan) -> set[int]:
-    """Nullable foreign keys (database indexes) of ``ft`` that a synthetic row may leave empty
-    where no real row did: one that follows another key (:mod:`.implied`: the followed parent
-    may have no such row; ``--rows`` makes that likely) or a self-reference (a forest's roots).
-    Any other key is empty on the real share of rows only, and a column is never NULL where its
-    real values never were: a rule reading such a key then holds where it did."""
-    keys = plan.db.foreign_keys
-    return {i for i in ft.implied if keys[i].nullable} | {plan.fk_index(fk) for fk in ft.plan.self_references if fk.nullable}
-
-
-def _parent_paths(ft: FittedTable, fitted: dict[str, FittedTable]) -> list[tuple[ForeignKey, ...]]:
-    """Keys to a parent row, then on to that row's parent, whose rows are final when this table is
-    sampled: its driving and matched keys, then theirs (no self-references, no broken cycle edges)."""
-    def final(plan) -> tuple[ForeignKey, ...]:
-        return ((plan.driver,) if plan.driver else ()) + plan.matched
-    paths = [(fk,) for fk in final(ft.plan)]
-    return paths + [(fk, up) for fk, in paths for up in final(fitted[fk.ref_table].plan)]
-
-
-def find_date_part_columns(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
-    """Columns that are a part of a date of their row (:mod:`.date_parts`)."""
-    if options.epsilon is not None or ft.frame.num_rows == 0:
-        return  # a private fit never reads the data for this
-    skip = set(ft.plan.fk_columns) | set(ft.keys) | set(ft.sequences) | {d.column for d in ft.derived} \
-        | _checked_columns(ft.table) | _unique_columns(ft.table)
-    present = [c for c in ft.table.columns if c.name in ft.frame.column_names]
-    dates = [c.name for c in present if c.type.kind in (Kind.DATE, Kind.TIMESTAMP, Kind.TIME)]
-    if not dates:
-        return
-    parts = find_date_parts(ft.frame, dates, [c.name for c in present if c.name not in skip and c.name not in dates])
-    # a NOT NULL part of a date drawn as a gap (:mod:`.date_offsets`) meets a NULL date where the
-    # anchor is NULL, though the real date never was: its models give those rows
-    gapped = {o.column for o in ft.offsets}
-    parts = tuple(replace(p, only_where_set=True) if p.source in gapped and not ft.table.column(p.column).nullable else p
-                  for p in parts)
-    # an integer key that spells a unique, never-NULL date (date_key = 20240131, a julian day) is read off it
-    # too, instead of counting on from the first real key (20240131, 20240132, ...)
-    days = [c for c in dates if (ft.table.is_unique((c,)) or c in ft.keys) and ft.frame.column(c).null_count == 0
-            and ft.table.column(c).type.kind is not Kind.TIME]
-    keyed = [c for c in ft.keys if c in ft.plan.generated_keys and ft.table.column(c).type.kind is Kind.INTEGER
-             and c not in _checked_columns(ft.table)]
-    spelled = [p for p in (find_date_parts(ft.frame, days, keyed) if days and keyed else ())
-               if p.part in ("yyyymmdd", "day_number")]
-    for p in spelled:
-        del ft.keys[p.column]
-    ft.date_parts = parts + tuple(spelled)
-
-
-def find_spelled_columns(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
-    """Text columns that spell an integer column of their row (:mod:`.spelled`).
-
-    A UNIQUE one is taken only when its integer is a unique column on its own (distinct numbers
-    spell distinct texts); a CHECKed one never (a computed value is never repaired).
-    """
-    if options.epsilon is not None or ft.frame.num_rows == 0:
-        return  # a private fit never reads the data for this
-    deferred = {c for fk in ft.plan.deferred for c in fk.columns}  # filled after the row is written
-    present = [c for c in ft.table.columns if c.name in ft.frame.column_names]
-    sources = [c.name for c in present if c.type.kind is Kind.INTEGER and c.name not in deferred]
-    # a UNIQUE code outside the primary key is a generated key until found to spell one
-    skip = set(ft.plan.fk_columns) | set(ft.table.primary_key) | set(ft.sequences) | {d.column for d in ft.date_parts} \
-        | _checked_columns(ft.table)
-    targets = [c.name for c in present if c.type.kind is Kind.STRING and c.name not in skip]
-    if not sources or not targets:
-        return
-    unique = _unique_columns(ft.table)
-    empty = {c for i in _empty_keys(ft, frames.plan) for c in frames.plan.db.foreign_keys[i].columns}
-    found = [s if ft.table.column(s.column).nullable or s.source not in empty else replace(s, only_where_set=True)
-             for s in find_spelled(ft.frame, targets, sources)]
-    # a UNIQUE one never takes values of its own: its models could draw a number another row spells
-    ft.spelled = tuple(s for s in found if s.column not in unique
-                       or (ft.table.is_unique((s.source,)) and s.null_share == 0 and not s.only_where_set))
-    for s in ft.spelled:
-        ft.keys.pop(s.column, None)
-
-
-def find_parent_copy_columns(ft: FittedTable, frames: TrainingFrames, fitted, options: FitOptions) -> None:
-    """Columns repeating a column of the row one of their foreign keys points to (:mod:`.parent_copies`).
-
-    Not under a privacy budget (the check reads every real pair). Never a key, UNIQUE or CHECKed
-    column, nor one another rule computes or orders; only through a foreign key whose parent
-    rows are final when the table is sampled (not a self-reference, not a broken cycle edge).
-    """
-    if options.epsilon is not None or ft.frame.num_rows == 0:
-        return
-    skip = set(ft.plan.fk_columns) | set(ft.table.primary_key) | set(ft.sequences) | set(ft.keys) | set(ft.calendar) \
-        | {d.column for d in ft.derived} | {d.column for d in ft.date_parts} | {s.column for s in ft.spelled} \
-        | {t.column for t in ft.temporal} | _checked_columns(ft.table) | _unique_columns(ft.table)
-    found: list[ParentCopy] = []
-    for fk in ((ft.plan.driver,) if ft.plan.driver else ()) + ft.plan.matched:
-        columns = [c.name for c in ft.table.columns if c.name not in skip and c.name not in {f.column for f in found}]
-        parent = fitted[fk.ref_table]
-        late = {c for d in parent.plan.deferred for c in d.columns}  # filled after the parent's rows are written
-        sources = [c.name for c in parent.table.columns if c.name not in late]
-        if not columns or not sources:
-            continue
-
-        def copyable(column: str, source: str, child=ft.table, parent=parent.table) -> bool:
-            a, b = child.column(column), parent.column(source)  # a NULL parent value must fit the child
-            return (a.type == b.type or (a.type.kind is Kind.STRING and b.type.kind is Kind.STRING and (
-                a.type.length is None or (b.type.length is not None and a.type.length >= b.type.length)))) \
-                and (a.nullable or not b.nullable)
-
-        copies = find_parent_copies(frames.con, frames.source(ft.table), frames.source(parent.table), fk.columns,
-                                    fk.ref_columns, columns, sources, frames.plan.fk_index(fk), copyable)
-        # a NOT NULL column needs a value on rows a nullable key leaves without a parent: its models give it
-        found += [replace(c, only_with_parent=True) if fk.nullable and not ft.table.column(c.column).nullable else c
-                  for c in copies]
-    ft.copies = tuple(found)
-
-
-def _checked_columns(table: Table) -> set[str]:
-    return {col.name for check in table.checks for col in check.find_all(exp.Column)}
-
-
-def _unique_columns(table: Table) -> set[str]:
-    return {c for s in table.unique_sets() for c in s}
-
-
 def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
-    # a rule that holds only where its operands are set (or a copy only where there is a parent)
-    # leaves its column in the model, which gives the other rows
-    computed = [r.column for r in ft.derived + ft.date_parts + ft.spelled if not r.only_where_set] \
-        + [c.column for c in ft.copies if not c.only_with_parent]
+    # a column a rule writes on every row is left out (one written only where its operands are set
+    # keeps its column in the model, which gives the other rows)
+    computed = list(computed_columns(ft))
     exclude = tuple(ft.plan.fk_columns) + tuple(c for c in ft.keys if c not in ft.calendar) + tuple(ft.sequences) + tuple(computed) \
         + (ft.semantic.names if ft.semantic else ())
     if ft.frame.num_rows == 0 or all(c in exclude for c in ft.frame.column_names):
@@ -539,7 +325,7 @@ def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     closed = closed_columns(ft.table, ft.frame, ft.key in options.kept) if options.epsilon is None else ()
     frame = ft.frame if options.epsilon is not None else with_semantic_lengths(
         add_text_features(ft.frame, ft.table, exclude, closed), ft)
-    frame = encode_offsets(frame, ft.offsets)
+    frame = encode_offsets(frame, ft.rules.get(offsets.NAME, ()))  # the model owns gaps, not dates
     columns = sum(c not in exclude for c in frame.column_names)
     extra = None if options.epsilon is not None else round(options.extra_edges_per_column * columns)
     model = TableModel(epsilon=options.epsilon, delta=options.delta, iters=options.iters, n_bins=options.n_bins,
@@ -572,42 +358,6 @@ def _left_out_without_model(ft: FittedTable, exclude) -> dict[str, str]:
     return left_out
 
 
-def find_fixed_sums(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
-    """Model columns whose values sum to one constant within each driving parent (see :mod:`.fixed_sums`).
-
-    Not under a privacy budget: the check reads every real parent's exact sum.
-    """
-    driver = ft.plan.driver
-    if driver is None or options.epsilon is not None or ft.frame is None or ft.frame.num_rows == 0:
-        return
-    groups, filled = _parent_groups(ft.frame, driver.columns)
-    # (a derived column that keeps its model is overwritten where its operands are set)
-    skip = set(ft.plan.fk_columns) | set(ft.plan.generated_keys) | set(ft.sequences) | _unique_columns(ft.table) \
-        | {d.column for d in ft.derived}
-    found = []
-    for column in ft.table.columns:
-        if not column.type.reads_as_number or column.name in skip or column.name not in ft.modelled:
-            continue
-        values = ft.frame.column(column.name).cast(pa.float64(), safe=False).to_numpy(zero_copy_only=False)[filled]
-        step = detect_step(values[~np.isnan(values)], step_candidates(ft.frame.schema.field(column.name).type))
-        fixed = find_fixed_sum(column.name, values, groups, step) if step is not None else None
-        if fixed is not None:
-            found.append(fixed)
-    ft.fixed_sums = tuple(found)
-
-
-def _parent_groups(frame: pa.Table, columns: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Dense ids of each row's parent key, for the rows whose key is filled (and that mask)."""
-    filled = np.ones(frame.num_rows, dtype=bool)
-    codes = []
-    for c in columns:
-        encoded = pc.dictionary_encode(frame.column(c).combine_chunks()).indices
-        filled &= encoded.is_valid().to_numpy(zero_copy_only=False)
-        codes.append(encoded.fill_null(0).to_numpy(zero_copy_only=False))
-    _, groups = np.unique(np.stack(codes, axis=1)[filled], axis=0, return_inverse=True)
-    return groups.reshape(-1).astype(np.int64), filled
-
-
 def fit_time_zones(ft: FittedTable, frames: TrainingFrames, fitted, options: FitOptions) -> None:
     """The offsets of TIME WITH TIME ZONE columns (:mod:`.time_zones`); none under a privacy budget."""
     if options.epsilon is not None:
@@ -619,10 +369,17 @@ def release_frame(ft: FittedTable, frames, fitted, options) -> None:
     ft.frame = None
 
 
-FIT_STAGES = (build_frame, measure_degrees, find_implied_keys, measure_cycle_edges, find_temporal_orders, find_parent_sequences,
-              find_date_offset_columns, select_context, select_match_columns, fit_keys, find_derived_columns, find_date_part_columns,
-              find_spelled_columns, find_parent_copy_columns, find_semantic_columns, fit_model,
-              find_fixed_sums, fit_time_zones)
+def rules_at(point: str):
+    """A fit stage running the rules whose ``find`` belongs at ``point`` (:data:`.rules.FIT_POINTS`)."""
+    def stage(ft: FittedTable, frames, fitted, options) -> None:
+        find_rules(point, ft, frames, fitted, options)
+    stage.__name__ = stage.__qualname__ = f"find_rules_at_{point}"
+    return stage
+
+
+FIT_STAGES = (build_frame, measure_degrees, rules_at("keys"), measure_cycle_edges, find_temporal_orders, find_parent_sequences,
+              rules_at("dates"), select_context, select_match_columns, fit_keys, rules_at("columns"), find_semantic_columns,
+              fit_model, rules_at("model"), fit_time_zones)
 
 
 def fit_tables(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, options: FitOptions, progress=None) -> dict[str, FittedTable]:

@@ -21,21 +21,14 @@ from typing_extensions import NotRequired, TypedDict
 from amalgam_rel.errors import InputError, OutputError
 from amalgam_rel.models.persistence import load_model, save_model
 from amalgam_rel.models.privacy import MAX_EPSILON
-from amalgam_rel.relational.date_parts import DatePart
-from amalgam_rel.relational.date_offsets import DateOffset
-from amalgam_rel.relational.derived import Derived
-from amalgam_rel.relational.implied import Implied
-from amalgam_rel.relational.parent_copies import ParentCopy
-from amalgam_rel.relational.spelled import Spelled
 from amalgam_rel.relational.semantic_columns import Semantics
 from amalgam_rel.relational.fillers import Filler
 from amalgam_rel.relational.fitting import FittedTable, TemporalOrder
-from amalgam_rel.relational.fixed_sums import FixedSum
 from amalgam_rel.relational.keys import key_generator_from_json
 from amalgam_rel.relational.plan import context_column, matched_column, plan_database
 from amalgam_rel.relational.reference import load_reference, save_reference
+from amalgam_rel.relational.rules import RULES
 from amalgam_rel.relational.sizes import MAX_TABLE_ROWS
-from amalgam_rel.relational.totals import Total
 from amalgam_rel.saved import read_json, reading, typed
 from amalgam_rel.schema.serialize import database_from_json, database_to_json
 from amalgam_rel.seeds import MAX_SEED
@@ -159,7 +152,7 @@ def _write_model(model, tmp: Path) -> None:
         "fit_seconds": model.fit_seconds_, "schema": database_to_json(model.output_schema), "tables": tables,
         "text": "text" if model.text_ is not None and schema_text is None else None,
         "schema_text": schema_text, "privacy": "privacy.json" if privacy is not None else None,
-        "totals": [t.to_json() for t in getattr(model, "totals_", ())], "reference": reference,
+        **_rules_json(model.rules_, "database"), "reference": reference,
         # every file this save wrote: `fit --force` replaces a directory holding these and nothing else
         "files": sorted((Path(folder) / f).relative_to(tmp).as_posix() for folder, _, files in os.walk(tmp)
                         for f in files),
@@ -185,15 +178,21 @@ def _table_entry(i: int, key: str, ft: FittedTable, tmp: Path) -> dict:
         "own_parent_tops": {str(i): list(v) for i, v in ft.own_parent_tops.items()},
         "sequences": dict(ft.sequences),
         "matched": {str(i): c for i, c in ft.matched.items()},
-        "fixed_sums": [asdict(f) for f in ft.fixed_sums],
-        "derived": [asdict(f) for f in ft.derived], "date_parts": [asdict(f) for f in ft.date_parts],
-        "calendar": list(ft.calendar), "spelled": [asdict(f) for f in ft.spelled],
-        "offsets": [asdict(f) for f in ft.offsets],
-        "copies": [asdict(f) for f in ft.copies],
-        "implied": [asdict(f) for f in ft.implied.values()], "match_order": list(ft.match_order),
+        "calendar": list(ft.calendar), **_rules_json(ft.rules, "table"),
         "time_zones": {c: [list(o) for o in offsets] for c, offsets in ft.time_zones.items()},
         "semantic": asdict(ft.semantic) if ft.semantic else None,
     }
+
+
+def _rules_json(found: dict[str, tuple], level: str) -> dict:
+    """The entries every rule of ``level`` ("table" or "database") saves its records in."""
+    rules = [r for r in RULES if (r.FIT_AT == "database") == (level == "database")]
+    return {k: v for r in rules for k, v in r.to_json(found.get(r.NAME, ())).items()}
+
+
+def _rules_from_json(entry: dict, where: str, level: str) -> dict[str, tuple]:
+    rules = [r for r in RULES if (r.FIT_AT == "database") == (level == "database")]
+    return {r.NAME: r.from_json(entry, where) for r in rules}
 
 
 def load_database_model(path: str | Path):
@@ -253,15 +252,8 @@ class SavedTable(TypedDict):
     own_parent_tops: NotRequired[dict[int, tuple[str, int, float]]]
     sequences: dict[str, int]
     matched: NotRequired[dict[int, str]]
-    fixed_sums: NotRequired[tuple[FixedSum, ...]]
-    derived: NotRequired[tuple[Derived, ...]]
-    date_parts: NotRequired[tuple[DatePart, ...]]
     calendar: NotRequired[tuple[str, ...]]
-    spelled: NotRequired[tuple[Spelled, ...]]
-    copies: NotRequired[tuple[ParentCopy, ...]]
-    offsets: NotRequired[tuple[DateOffset, ...]]
-    implied: NotRequired[tuple[Implied, ...]]
-    match_order: NotRequired[tuple[Annotated[int, Field(ge=0)], ...]]
+    # and each rule's records, as its own from_json reads them (:mod:`.rules`)
     time_zones: NotRequired[dict[str, tuple[tuple[int, Annotated[float, Field(ge=0, le=1)]], ...]]]
     semantic: NotRequired[Semantics | None]
 
@@ -280,9 +272,10 @@ def _from_manifest(DatabaseModel, path: Path, doc: dict):  # noqa: N803 - the cl
         named = isinstance(entry, dict) and isinstance(entry.get("key"), str)
         t = typed(SavedTable, entry, f"tables[{entry['key']!r}]" if named else f"tables[{i}]")
         model.tables_[t["key"]] = _fitted_table(t, db, model.plan_, path)
+        model.tables_[t["key"]].rules.update(_rules_from_json(entry, f"tables[{t['key']!r}]", "table"))
     model.text_ = None
     model.privacy_ = None
-    model.totals_ = typed(tuple[Total, ...], doc.get("totals", []), "totals")  # absent in older models
+    model.rules_ = _rules_from_json(doc, "", "database")
     model.reference_ = load_reference(path, typed(dict[str, str], doc.get("reference") or {}, "reference"), db)
     if doc.get("privacy"):
         from amalgam_rel.dp.accounting import DatabaseLedger
@@ -313,10 +306,7 @@ def _fitted_table(t: SavedTable, db, plan, path: Path) -> FittedTable:
         real_rows=t["real_rows"], null_driver_rows=t["null_driver_rows"], temporal=t["temporal"],
         mean_degrees=t["mean_degrees"], own_parent_shares=t["own_parent_shares"],
         own_parent_tops=t.get("own_parent_tops", {}), sequences=t["sequences"],
-        matched=t.get("matched", {}), fixed_sums=t.get("fixed_sums", ()), derived=t.get("derived", ()),
-        date_parts=t.get("date_parts", ()), calendar=t.get("calendar", ()), spelled=t.get("spelled", ()),
-        copies=t.get("copies", ()), offsets=t.get("offsets", ()),
-        implied={f.fk: f for f in t.get("implied", ())}, match_order=t.get("match_order", ()),
+        matched=t.get("matched", {}), calendar=t.get("calendar", ()),
         time_zones=t.get("time_zones", {}), semantic=t.get("semantic"),
     )
     # fitting keeps only the parent columns its model owns; sampling looks each one up there

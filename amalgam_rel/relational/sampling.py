@@ -17,9 +17,11 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from amalgam_rel.errors import DataError
-from amalgam_rel.relational import date_offsets, date_parts, derived, fixed_sums, implied, parent_copies, spelled
+from amalgam_rel.relational import date_offsets, implied, parent_copies
 from amalgam_rel.relational.fitting import FittedTable
 from amalgam_rel.relational.implied import Implied
+from amalgam_rel.relational.rules import apply_rules, implied as implied_rule, offsets as offsets_rule
+from amalgam_rel.relational.rules.rows import fk_of, model_rows, parent_column, row_column
 from amalgam_rel.relational.keys import number_within
 from amalgam_rel.relational.matching import align_to_values, fit_degrees, match_to_degrees, repair_duplicate_pairs
 from amalgam_rel.relational.semantic_columns import fill_semantic
@@ -28,15 +30,8 @@ from amalgam_rel.relational.trees import build_forests
 from amalgam_rel.relational.text_features import is_text_feature
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import ForeignKey
-from amalgam_rel.schema.types import Kind
 
 _MAX_ROUNDS = 30
-# candidate rows for keeping a fixed sum: about this many per parent, 1 to 3 per child row (a
-# parent of 26 children gets 52, one of 2 children 6), drawn afresh up to 4 times for the
-# parents still off. mutagenesis: 85-90 % of molecules exact after the first draw, all but 1-4
-# after the fourth (those within 0.025); 1.1M rows in parents of 1-12: the stage takes ~5 s,
-# the rest of the table 3.3 s
-_SUM_POOL, _SUM_LEAST, _SUM_MOST, _SUM_DRAWS = 32, 1, 3, 4
 
 
 @dataclass
@@ -119,27 +114,21 @@ def create_rows(d: Draft) -> None:
         # the model's draws are stratified (models/stratified.py): a small root table keeps its
         # spread of child counts, and every other column's, without any pool
         n = d.chunk.rows if d.chunk else planned_rows(d)
-        d.rows = _sample(ft, n, _calendar(d, n) or None, seed)
+        d.rows = model_rows(ft, n, _calendar(d, n) or None, seed)
         return
     parent = d.parents[fk.ref_table]
     parent_rows = d.chunk.parent_rows if d.chunk else driver_rows(d)
     has = parent_rows >= 0  # rows with a parent come first, the orphans last
     days = _calendar(d, len(parent_rows))
     evidence = {context_column(c): parent.column(c).take(pa.array(parent_rows[has])) for c in ft.context}
-    rows = _sample(ft, int(has.sum()), {**evidence, **{c: v.filter(pa.array(has)) for c, v in days.items()}}, seed)
+    rows = model_rows(ft, int(has.sum()), {**evidence, **{c: v.filter(pa.array(has)) for c, v in days.items()}}, seed)
     orphans = int((~has).sum())
     if orphans:
         empty = {context_column(c): pa.nulls(orphans, parent.schema.field(c).type) for c in ft.context}
-        without = _sample(ft, orphans, {**empty, **{c: v.filter(pa.array(~has)) for c, v in days.items()}}, seed + 1)
+        without = model_rows(ft, orphans, {**empty, **{c: v.filter(pa.array(~has)) for c, v in days.items()}}, seed + 1)
         rows = pa.concat_tables([rows, without.cast(rows.schema)])
     d.rows = rows
     d.parent_of[d.fk_index[fk]] = parent_rows
-
-
-def add_date_offsets(d: Draft) -> None:
-    """Dates the model drew as a gap to another date (:mod:`.date_offsets`): the anchor plus the gap."""
-    if d.ft.offsets:
-        d.rows = date_offsets.decode(d.rows, d.ft.offsets)
 
 
 def _calendar(d: Draft, n: int) -> dict[str, pa.Array]:
@@ -185,97 +174,11 @@ def driver_rows(d: Draft) -> np.ndarray:
                            np.full(orphans, -1, dtype=np.int64)])
 
 
-def keep_fixed_sums(d: Draft) -> None:
-    """Children of one parent keep the constant sum real children have (see :mod:`.fixed_sums`).
-
-    Whole rows are swapped for candidate rows drawn with the same parent evidence, so every row
-    stays one joint draw of the model (an atom's element, type and charge agree); only the few
-    steps left over are added to a row or two. Parents still off after a draw get fresh
-    candidates, so most rows cost one extra draw. Parts of a table end on a parent's last child,
-    so this holds per part as well.
-    """
-    fk = d.ft.plan.driver
-    fixed = [f for f in d.ft.fixed_sums if d.rows is not None and f.column in d.rows.column_names]
-    if not fixed or fk is None or d.n == 0:
-        return
-    rows, groups = _parents_with(d.parent_of[d.fk_index[fk]], max(f.min_children for f in fixed))
-    targets = np.array([round(f.total / f.step) for f in fixed], dtype=np.float64)
-    off, off_groups = rows, groups
-    for _ in range(_SUM_DRAWS):
-        if len(off) == 0:
-            break
-        _swap_in_candidates(d, fixed, off, off_groups, targets)
-        off, off_groups = _still_off(d, fixed, off, off_groups, targets)
-    for f, target in zip(fixed, targets):
-        values = _units(d.rows, f)
-        valid = ~np.isnan(values[rows])
-        values[rows] = fixed_sums.spread_residuals(np.nan_to_num(values[rows]), valid, groups, target,
-                                                   round(f.lo / f.step), round(f.hi / f.step), d.rng)
-        _set_units(d, f, values)
-
-
-def _swap_in_candidates(d: Draft, fixed: list, rows: np.ndarray, groups: np.ndarray, targets: np.ndarray) -> None:
-    """Draw candidates for ``rows`` with their parent evidence and swap them in where sums gain."""
-    owner = np.repeat(np.arange(len(rows)), fixed_sums.candidates_per_row(groups, _SUM_POOL, _SUM_LEAST, _SUM_MOST))
-    take = pa.array(rows[owner])
-    evidence = {n: d.rows.column(n).take(take) for n in map(context_column, d.ft.context) if n in d.rows.column_names}
-    pool = _sample(d.ft, len(owner), evidence, int(d.rng.integers(2**31))).cast(d.rows.schema)
-    units = np.stack([np.nan_to_num(_units(d.rows, f)[rows]) for f in fixed])
-    source, _ = fixed_sums.choose_rows(units, groups, np.stack([np.nan_to_num(_units(pool, f)) for f in fixed]),
-                                       owner, targets, d.rng)
-    picks = np.arange(d.n)
-    picks[rows] = np.where(source < len(rows), rows[np.minimum(source, len(rows) - 1)], d.n + source - len(rows))
-    d.rows = pa.concat_tables([d.rows, pool]).take(pa.array(picks)).combine_chunks()
-    row = _row(d.ft)
-    d.rows = d.rows.set_column(d.rows.column_names.index(row), row, pa.array(np.arange(d.n, dtype=np.int64)))
-
-
-def _still_off(d: Draft, fixed: list, rows: np.ndarray, groups: np.ndarray,
-               targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The rows (and dense group ids) of the groups whose sums still miss a target."""
-    off = np.zeros(int(groups.max()) + 1 if len(groups) else 0, dtype=bool)
-    for f, target in zip(fixed, targets):
-        off |= np.bincount(groups, weights=np.nan_to_num(_units(d.rows, f)[rows]), minlength=len(off)) != target
-    keep = off[groups]
-    return rows[keep], np.unique(groups[keep], return_inverse=True)[1].reshape(-1)
-
-
-def _parents_with(parent_of: np.ndarray, least: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rows whose parent has at least ``least`` of them, sorted by parent, and dense parent ids."""
-    rows = np.flatnonzero(parent_of >= 0)
-    rows = rows[np.argsort(parent_of[rows], kind="stable")]
-    _, groups, size = np.unique(parent_of[rows], return_inverse=True, return_counts=True)
-    keep = size[groups] >= least
-    rows, groups = rows[keep], groups[keep]
-    return rows, np.unique(groups, return_inverse=True)[1].reshape(-1)
-
-
-def _units(rows: pa.Table, f: fixed_sums.FixedSum) -> np.ndarray:
-    """A fixed-sum column in whole steps (NaN where NULL)."""
-    values = rows.column(f.column).cast(pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64)
-    return np.round(values / f.step)
-
-
-def _set_units(d: Draft, f: fixed_sums.FixedSum, units: np.ndarray) -> None:
-    """Write whole steps back into the column, in its own type and decimals."""
-    column = d.rows.column(f.column)
-    null = np.isnan(units)
-    decimals = max(0, -int(np.floor(np.log10(f.step) + 1e-9)))
-    values = np.round(np.nan_to_num(units) * f.step, decimals)
-    t = column.type
-    if pa.types.is_integer(t):
-        array = pa.array(np.round(values).astype(np.int64), mask=null).cast(t)
-    elif pa.types.is_decimal(t):
-        array = pa.array(values, mask=null).cast(t, safe=False)
-    else:
-        array = pa.array(values, mask=null).cast(t)
-    d.rows = d.rows.set_column(d.rows.column_names.index(f.column), f.column, array)
-
-
 def match_foreign_keys(d: Draft) -> None:
     """Every non-driving FK: empty where the row's flag says so, else a degree-preserving match."""
     ft = d.ft
-    order = {i: n for n, i in enumerate(ft.match_order)}
+    order = {i: n for n, i in enumerate(implied_rule.match_order(ft))}
+    followed = implied_rule.followed(ft)
     for fk in sorted(ft.plan.matched, key=lambda f: order.get(d.fk_index[f], 0)):  # a followed key after the one it follows
         i = d.fk_index[fk]
         parent = d.parents[fk.ref_table]
@@ -291,8 +194,8 @@ def match_foreign_keys(d: Draft) -> None:
         counts, expected = d.counts(fk.ref_table, fk), d.expected_children(fk.ref_table, fk)
         def match(k: int) -> np.ndarray:
             return match_to_degrees(counts, k, d.rng, cap, expected)
-        if i in ft.implied:
-            idx[need] = _follow(d, ft.implied[i], fk, cap)[need]
+        if i in followed:
+            idx[need] = _follow(d, followed[i], fk, cap)[need]
             if cap == 1:  # a UNIQUE key names each parent once, whatever the key it follows repeats
                 idx[need] = implied.once_each(idx[need])
             # a parent with no such row to follow: a required key is matched as usual
@@ -308,17 +211,17 @@ def match_foreign_keys(d: Draft) -> None:
 
 def _follow(d: Draft, rule: Implied, fk: ForeignKey, cap: int | None) -> np.ndarray:
     """The parent row of ``fk`` that each row's ``rule.source`` parent decides (see :mod:`.implied`)."""
-    source = _fk(d, rule.source)
+    source = fk_of(d, rule.source)
     own = d.parent_of[rule.source]
     if rule.how == "same":
         return own.copy()
-    via = _fk(d, rule.via)
+    via = fk_of(d, rule.via)
     parent, target = d.parents[source.ref_table], d.parents[fk.ref_table]
     if rule.how == "through":
         theirs = implied.rows_of(parent, target, via.columns, via.ref_columns)
         return np.where(own >= 0, theirs[np.maximum(own, 0)] if len(theirs) else -1, -1)
     if rule.how == "sibling":  # grouped by the grandparent both parents point to
-        up = _fk(d, rule.via2)
+        up = fk_of(d, rule.via2)
         top = d.parents[via.ref_table]
         group_of = implied.rows_of(parent, top, up.columns, up.ref_columns)
         groups = np.where(own >= 0, group_of[np.maximum(own, 0)], -1) if len(group_of) else np.full(len(own), -1)
@@ -350,7 +253,7 @@ def _repair_pairs(d: Draft) -> None:
         if len(covering) < 2 or set(unique) != {c for fk in covering for c in fk.columns}:
             continue
         first, second = covering[0], covering[1]
-        if d.fk_index[second] in ft.implied:  # re-matching it would break the path it follows
+        if d.fk_index[second] in implied_rule.followed(ft):  # re-matching it would break the path it follows
             continue
         a, b = d.parent_of[d.fk_index[first]], d.parent_of[d.fk_index[second]]
         rows = np.flatnonzero((a >= 0) & (b >= 0))
@@ -403,7 +306,7 @@ def resolve_foreign_keys(d: Draft) -> None:
         idx = d.parent_of[i]
         source = d.values if fk.is_self_reference else None
         for col, ref in zip(fk.columns, fk.ref_columns):
-            ref_values = source[ref] if source is not None and ref in source else _parent_column(d, fk, ref)
+            ref_values = source[ref] if source is not None and ref in source else parent_column(d, fk, ref)
             d.values[col] = parent_copies.per_row(ref_values, idx)
 
 
@@ -418,15 +321,6 @@ def resolve_drawn_self_references(d: Draft) -> None:
             continue
         for col, ref in zip(fk.columns, fk.ref_columns):
             d.values[col] = parent_copies.per_row(d.values[ref], d.parent_of[i])
-
-
-def _parent_column(d: Draft, fk: ForeignKey, column: str) -> pa.Array:
-    parent = d.parents[fk.ref_table]
-    return parent.column(column).combine_chunks()
-
-
-def _fk(d: Draft, index: int) -> ForeignKey | None:
-    return next((f for f, j in d.fk_index.items() if j == index), None)
 
 
 def keep_temporal_orders(d: Draft) -> None:
@@ -461,10 +355,10 @@ def _temporal_parent(d: Draft, name: str) -> pa.Array | None:
     if not is_matched_column(name):
         return None
     i, column = parse_matched_column(name)
-    fk = _fk(d, i)
+    fk = fk_of(d, i)
     if fk is None or i not in d.parent_of or column not in d.parents[fk.ref_table].column_names:
         return None
-    return parent_copies.per_row(_parent_column(d, fk, column), d.parent_of[i])
+    return parent_copies.per_row(parent_column(d, fk, column), d.parent_of[i])
 
 
 def assemble(d: Draft) -> None:
@@ -596,108 +490,28 @@ def _as_array(values: list, n: int) -> pa.Array:
     return pa.array(values)
 
 
-def copy_parent_columns(d: Draft) -> None:
-    """Columns repeating their parent row's (:mod:`.parent_copies`), from the sampled parents."""
-    for f in d.ft.copies:
-        if not f.only_with_parent:
-            d.values[f.column] = parent_copies.per_row(_parent_column(d, _fk(d, f.fk), f.source), _parent_rows(d, f.fk))
-
-
-def copy_parent_values(d: Draft) -> None:
-    """The same for columns whose rows without a parent keep their own values: once those exist."""
-    for f in d.ft.copies:
-        if f.only_with_parent and d.n:
-            rows = _parent_rows(d, f.fk)
-            own = d.values[f.column]
-            copied = parent_copies.per_row(_parent_column(d, _fk(d, f.fk), f.source), rows)
-            d.values[f.column] = pc.if_else(pa.array(rows >= 0), copied.cast(own.type) if own.type != pa.null() else copied, own)
-
-
-def _parent_rows(d: Draft, index: int) -> np.ndarray:
-    """Each row's parent row through foreign key ``index`` (-1: none)."""
-    if index in d.parent_of:
-        return d.parent_of[index]
-    # a key filled another way (followed, implied): find each row's parent by value
-    fk = _fk(d, index)
-    parent = d.parents[fk.ref_table]
-    return parent_copies.parent_rows([d.values[c] for c in fk.columns], [parent.column(c).combine_chunks() for c in fk.ref_columns])
-
-
-def compute_date_parts(d: Draft) -> None:
-    """Columns read off a date of their row (:mod:`.date_parts`), from the sampled dates (one with
-    values of its own where the date is NULL: see :func:`spell_columns`)."""
-    for f in d.ft.date_parts:
-        if not (f.only_where_set and f.column in d.ft.text_columns):
-            _date_part(d, f)
-
-
-def _date_part(d: Draft, f: date_parts.DatePart) -> None:
-    kind = d.ft.table.column(f.column).type.kind
-    target = pa.int64() if kind is Kind.INTEGER else pa.bool_() if kind is Kind.BOOLEAN else pa.string()
-    d.values[f.column] = date_parts.compute(f, d.values[f.source], target, d.rng, d.values.get(f.column))
-
-
-def derive_columns(d: Draft) -> None:
-    """Columns computed from two others of their row, or one of it and one of its parent's
-    (:mod:`.derived`), in dependency order."""
-    for f in d.ft.derived:
-        t = d.ft.table.column(f.column).type  # DuckDB casts to the column's own type on insert
-        target = pa.decimal128(t.precision, t.scale) if t.kind is Kind.DECIMAL and (t.precision or 0) <= 38 \
-            else pa.int64() if t.kind is Kind.INTEGER else pa.float64()
-        right = d.values[f.right] if not f.path else _through(d, f.path, f.right)
-        d.values[f.column] = derived.compute(f, d.values[f.left], right, target, d.rng, d.values.get(f.column))
-
-
-def _through(d: Draft, path: tuple[int, ...], column: str) -> pa.Array:
-    """Each row's value of ``column`` in the row its keys ``path`` lead to (NULL where one is missing)."""
-    rows = _parent_rows(d, path[0])
-    table = d.parents[_fk(d, path[0]).ref_table]
-    for index in path[1:]:
-        fk = _fk(d, index)
-        gone = rows < 0
-        keys = [pc.take(table.column(c).combine_chunks(), pa.array(np.where(gone, 0, rows), mask=gone)) for c in fk.columns]
-        table = d.parents[fk.ref_table]
-        rows = parent_copies.parent_rows(keys, [table.column(c).combine_chunks() for c in fk.ref_columns])
-    return parent_copies.per_row(table.column(column).combine_chunks(), rows)
-
-
 def fill_others(d: Draft) -> None:
     for name, filler in d.ft.fillers.items():
         d.values[name] = filler.generate(d.n, d.rng, unique=d.ft.table.is_unique((name,)))
 
 
-def spell_columns(d: Draft) -> None:
-    """Text columns spelling an integer of their row (:mod:`.spelled`), from the sampled integers.
+def rules_at(point: str):
+    """A sample stage applying the rules' records due at ``point`` (:data:`.rules.APPLY_POINTS`).
 
-    One with values of its own where the integer is NULL takes those from its models: from the
-    table model's draw here, or, for language-model text, once that exists (:func:`write_rules_over_text`).
+    The points after the text ("text", "finished") write over values an empty draft never got.
     """
-    for f in d.ft.spelled:
-        if not (f.only_where_set and f.column in d.ft.text_columns):
-            _spell(d, f)
+    def stage(d: Draft) -> None:
+        if point in ("text", "finished") and d.n == 0:
+            return
+        apply_rules(point, d)
+    stage.__name__ = stage.__qualname__ = f"apply_rules_at_{point}"
+    return stage
 
 
-def write_rules_over_text(d: Draft) -> None:
-    """Spelled columns and date parts that keep language-model text where their integer or date
-    is NULL: written over the other rows now that the text exists."""
-    text = set(d.ft.text_columns) if d.n else set()
-    for f in d.ft.date_parts:
-        if f.only_where_set and f.column in text:
-            _date_part(d, f)
-    for f in d.ft.spelled:
-        if f.only_where_set and f.column in text:
-            _spell(d, f)
-
-
-def _spell(d: Draft, f: spelled.Spelled) -> None:
-    d.values[f.column] = spelled.compute(f, d.values[f.source], pa.string(), d.rng, d.values.get(f.column))
-
-
-SAMPLE_STAGES = (create_rows, add_date_offsets, keep_fixed_sums, match_foreign_keys, build_self_references, generate_keys, resolve_foreign_keys,
+SAMPLE_STAGES = (create_rows, rules_at("drawn"), match_foreign_keys, build_self_references, generate_keys, resolve_foreign_keys,
                  keep_temporal_orders, assemble, repair_unique_sets, resolve_drawn_self_references, enforce_checks,
-                 resolve_drawn_self_references, copy_parent_columns, compute_date_parts,
-                 derive_columns, fill_others, spell_columns, fill_semantic, fill_text, write_rules_over_text,
-                 copy_parent_values,
+                 resolve_drawn_self_references, rules_at("parents"), rules_at("dates"), rules_at("values"), fill_others,
+                 rules_at("filled"), fill_semantic, fill_text, rules_at("text"), rules_at("finished"),
                  repair_text_unique_sets)
 
 
@@ -717,22 +531,6 @@ def sample_table(d: Draft) -> pa.Table:
 
 # -- helpers -------------------------------------------------------------------------------
 
-def _sample(ft: FittedTable, n: int, evidence: dict | None, seed: int) -> pa.Table:
-    """Model rows plus a row-number column (so a table without a model still has ``n`` rows)."""
-    if ft.model is None:
-        return pa.table({_row(ft): pa.array(np.arange(n, dtype=np.int64))})
-    if evidence:
-        rows = ft.model.sample(evidence=evidence, seed=seed)
-    else:
-        rows = ft.model.sample(n, seed=seed)
-    return rows.append_column(_row(ft), pa.array(np.arange(n, dtype=np.int64)))
-
-
-def _row(ft: FittedTable) -> str:
-    """The row-number column of a draft: a name none of the table's columns has."""
-    return sql.fresh_name("__row", ft.table.column_names)
-
-
 def _flag(d: Draft, name: str | None) -> np.ndarray:
     if name is None or name not in d.rows.column_names:
         return np.zeros(d.n, dtype=bool)
@@ -747,7 +545,7 @@ def _column_or(d: Draft, name: str | None, default: float) -> np.ndarray:
 
 def _with_row_numbers(d: Draft) -> pa.Table:
     cols = {c: d.values[c] for c in d.values if d.ft.table.has_column(c)}
-    cols[_row(d.ft)] = pa.array(np.arange(d.n, dtype=np.int64))
+    cols[row_column(d.ft)] = pa.array(np.arange(d.n, dtype=np.int64))
     return pa.table(cols)
 
 
@@ -757,7 +555,7 @@ def _duplicate_rows(d: Draft, unique: tuple[str, ...]) -> np.ndarray:
         return np.array([], dtype=np.int64)
     frame = _with_row_numbers(d)
     cols = [sql.column(c) for c in unique]
-    row = _row(d.ft)
+    row = row_column(d.ft)
     ranked = exp.select(sql.column(row)).from_(
         exp.select(sql.column(row), exp.Window(this=exp.RowNumber(), partition_by=cols).as_("k"))
         .from_(sql.ident("__draft")).where(exp.and_(*(exp.not_(c.is_(exp.null())) for c in cols))).subquery("r")
@@ -767,7 +565,7 @@ def _duplicate_rows(d: Draft, unique: tuple[str, ...]) -> np.ndarray:
 
 def _violations(d: Draft, check: exp.Expression) -> np.ndarray:
     frame = _with_row_numbers(d)
-    query = exp.select(sql.column(_row(d.ft))).from_(sql.ident("__draft")).where(exp.not_(exp.paren(check.copy())))
+    query = exp.select(sql.column(row_column(d.ft))).from_(sql.ident("__draft")).where(exp.not_(exp.paren(check.copy())))
     return _query_rows(d, frame, query)
 
 
@@ -775,7 +573,7 @@ def _query_rows(d: Draft, frame: pa.Table, query: exp.Expression) -> np.ndarray:
     con = d.con
     con.register("__draft", frame)
     try:
-        return con.execute(sql.render(query)).fetchnumpy()[_row(d.ft)].astype(np.int64)
+        return con.execute(sql.render(query)).fetchnumpy()[row_column(d.ft)].astype(np.int64)
     finally:
         con.unregister("__draft")
 
@@ -789,7 +587,8 @@ def _resample_rows(d: Draft, rows: np.ndarray, columns: list[str]) -> None:
     model = d.ft.model
     if model is None or not columns:
         return
-    gaps = {o.column: date_offsets.offset_column(o.column) for o in d.ft.offsets}
+    offsets = d.ft.rules.get(offsets_rule.NAME, ())
+    gaps = {o.column: date_offsets.offset_column(o.column) for o in offsets}
     columns = list(dict.fromkeys(gaps.get(c, c) for c in columns))  # an offset date is redrawn as its gap
     keep = [c for c in model.columns_ if c not in columns]
     take = pa.array(rows)
@@ -806,9 +605,9 @@ def _resample_rows(d: Draft, rows: np.ndarray, columns: list[str]) -> None:
         d.rows = d.rows.set_column(d.rows.column_names.index(c), c, merged)
         if c in d.values:
             d.values[c] = merged
-    if d.ft.offsets:  # a redrawn anchor or gap moves its dates with it
-        add_date_offsets(d)
-        for o in d.ft.offsets:
+    if offsets:  # a redrawn anchor or gap moves its dates with it
+        offsets_rule.apply(d, offsets)
+        for o in offsets:
             if o.column in d.values:
                 d.values[o.column] = d.rows.column(o.column).combine_chunks()
 

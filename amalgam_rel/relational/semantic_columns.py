@@ -41,6 +41,7 @@ from amalgam_rel.generation.semantic.formats import learn_formats
 from amalgam_rel.generation.semantic.generate import SemanticColumn, generate
 from amalgam_rel.generation.semantic.locales import DRAWN, FALLBACK, describe, locale_of
 from amalgam_rel.generation.semantic.pools import group_of, learn_repeat
+from amalgam_rel.relational.rules import claimed_columns
 from amalgam_rel.schema.model import Column, Database, Table  # noqa: F401 - Column: the doctest
 from amalgam_rel.schema.sidecar import read_sidecar
 from amalgam_rel.schema.types import Kind, SqlType
@@ -175,8 +176,7 @@ def find_semantic_columns(ft, frames, fitted, options) -> None:
     for counting copies, and the length columns (``~name``) the table model will own for them."""
     if ft.frame is None:
         return
-    taken = set(ft.plan.fk_columns) | set(ft.table.primary_key) | set(ft.keys) | set(ft.sequences) \
-        | {r.column for r in ft.derived + ft.date_parts + ft.spelled} | {c.column for c in ft.copies}
+    taken = set(ft.plan.fk_columns) | set(ft.table.primary_key) | set(ft.keys) | set(ft.sequences) | claimed_columns(ft)
     private = options.epsilon is not None
     if private:
         ft.semantic = private_semantics(ft, options.semantic_overrides)

@@ -66,9 +66,9 @@ def test_dates_are_drawn_as_their_gaps_to_the_date_they_follow(shop, tmp_path):
     real, model, out = shop
     real_off_grid = duckdb.connect(str(real), read_only=True).execute(GAPS).fetchone()[0]  # the capped gaps
     # a chain: received follows shipped, which follows placed
-    assert set(model.tables_["orders"].offsets) == {DateOffset("required", "placed"), DateOffset("shipped", "placed"),
+    assert set(model.tables_["orders"].rules["offsets"]) == {DateOffset("required", "placed"), DateOffset("shipped", "placed"),
                                                     DateOffset("received", "shipped")}
-    assert model.tables_["line"].offsets == (DateOffset("delivered", "^placed"),)
+    assert model.tables_["line"].rules["offsets"] == (DateOffset("delivered", "^placed"),)
     assert "required" in model.tables_["orders"].modelled  # children see the date, not its gap
     off_grid, share_28, late, unshipped, unreceived, off_parent = duckdb.connect(str(out), read_only=True).execute(GAPS).fetchone()
     assert 5 < real_off_grid < 40 and off_grid <= 2 * real_off_grid and 0.72 < share_28 < 0.88  # real: 78 % four weeks
@@ -123,7 +123,7 @@ def test_a_not_null_date_never_follows_a_date_it_may_lack(tmp_path):
     _, model, out = synthesized(tmp_path, ddl, {"parcel": {
         "id": np.arange(n), "ordered": pa.array(_days(ordered), mask=lost), "shipped": _days(ordered + rng.integers(1, 9, n)),
         "due": pa.array(_days(ordered + 30), mask=lost)}})
-    assert model.tables_["parcel"].offsets == (DateOffset("due", "ordered"),)  # nullable: NULL with its anchor
+    assert model.tables_["parcel"].rules["offsets"] == (DateOffset("due", "ordered"),)  # nullable: NULL with its anchor
     con = duckdb.connect(str(out), read_only=True)
     assert con.execute("SELECT count(*) FILTER (WHERE shipped IS NULL), count(*) FILTER (WHERE ordered IS NULL),"
                        " count(*) FILTER (WHERE due <> ordered + 30) FROM parcel").fetchone()[::2] == (0, 0)

@@ -65,7 +65,7 @@ def test_every_column_read_off_a_day_agrees_with_it(calendar):
                                      AND quarter_name = year(d) || 'Q' || quarter(d))::INT)
                          FROM date_dim""") == [(1.0,)]
     assert query(out, "SELECT avg((hour = hour(sold_at))::INT) FROM sale WHERE sold_at IS NOT NULL") == [(1.0,)]
-    parts = {p.column: p.part for p in model.tables_["date_dim"].date_parts}
+    parts = {p.column: p.part for p in model.tables_["date_dim"].rules["date_parts"]}
     assert parts["dow"] == "weekday_monday_1" and parts["date_key"] == "yyyymmdd" and "holiday" not in parts
     assert parts["julian"] == "day_number" and parts["month_seq"] == "month_number"
     assert parts["week_end"] == parts["tag"] == "weekday_monday_0"  # lookups
@@ -79,7 +79,7 @@ def test_date_parts_survive_saving(calendar, tmp_path):
     _, _, model = calendar
     save_database_model(model, tmp_path / "m")
     again = load_database_model(tmp_path / "m")
-    assert again.tables_["date_dim"].date_parts == model.tables_["date_dim"].date_parts
+    assert again.tables_["date_dim"].rules["date_parts"] == model.tables_["date_dim"].rules["date_parts"]
     out = tmp_path / "again.duckdb"
     again.sample(out)
     assert query(out, "SELECT avg((date_key = strftime(d, '%Y%m%d')::INTEGER)::INT) FROM date_dim") == [(1.0,)]
@@ -135,7 +135,7 @@ def _half_dated(tmp_path, nullable: bool):
 def test_a_part_that_holds_only_where_its_date_is_set_keeps_its_own_values_elsewhere(tmp_path, nullable):
     # NOT NULL: written NULL where the day is ('NOT NULL constraint failed'); nullable: 'unknown' was lost
     _, model, out = _half_dated(tmp_path, nullable)
-    part, = model.tables_["visit"].date_parts
+    part, = model.tables_["visit"].rules["date_parts"]
     assert (part.part, part.only_where_set) == ("month_name", True)
     (dated, agree, undated, own), = query(out, """SELECT count(day), count(*) FILTER (WHERE month = monthname(day)),
         count(*) FILTER (WHERE day IS NULL), count(*) FILTER (WHERE day IS NULL AND month IN ('unknown', 'n/a')) FROM visit""")
@@ -164,8 +164,8 @@ def test_a_not_null_part_of_a_date_drawn_as_a_gap_to_a_sometimes_missing_date_is
         "id": np.arange(n), "ordered": pa.array([dt.date(2018, 1, 1) + dt.timedelta(days=int(d)) for d in ordered], mask=lost),
         "shipped": shipped, "ship_year": [d.year for d in shipped]}})
     table = model.tables_["parcel"]
-    assert [(o.column, o.anchor) for o in table.offsets] == [("shipped", "ordered")]
-    assert [(p.column, p.only_where_set) for p in table.date_parts] == [("ship_year", True)]
+    assert [(o.column, o.anchor) for o in table.rules["offsets"]] == [("shipped", "ordered")]
+    assert [(p.column, p.only_where_set) for p in table.rules["date_parts"]] == [("ship_year", True)]
     (missing, agree, dated), = query(out, "SELECT count(*) FILTER (WHERE shipped IS NULL), "
                                           "count(*) FILTER (WHERE ship_year = year(shipped)), count(shipped) FROM parcel")
     assert missing > 0 and agree == dated

@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from amalgam_rel.relational.rules.implied import followed
 from amalgam_rel.relational.database_model import DatabaseModel
 from amalgam_rel.relational.derived import Derived, compute, find_derived
 
@@ -37,7 +38,7 @@ def sales(tmp_path_factory):
 def test_the_identities_are_found_in_dependency_order_and_leave_the_model(sales):
     model, _ = sales
     ft = model.tables_["sale"]
-    assert ft.derived == (Derived("ext", "*", "price", "qty", 0.01), Derived("net", "-", "ext", "coupon", 0.01))
+    assert ft.rules["derived"] == (Derived("ext", "*", "price", "qty", 0.01), Derived("net", "-", "ext", "coupon", 0.01))
     assert "ext" not in ft.modelled and "net" not in ft.modelled
     assert "checked" in ft.modelled  # it has a CHECK of its own: computed values are never repaired
 
@@ -143,7 +144,7 @@ def test_a_column_computed_from_a_parent_or_grandparent_row_is_found_and_holds_i
     fks = model.db.foreign_keys
     line_to_offer = next(i for i, fk in enumerate(fks) if fk.table == "line")
     offer_to_product = next(i for i, fk in enumerate(fks) if fk.table == "offer")
-    rules = {d.column: d for d in model.tables_["line"].derived}
+    rules = {d.column: d for d in model.tables_["line"].rules["derived"]}
     assert rules["total"] == Derived("total", "*", "qty", "price", 0.01, 0.0, (line_to_offer, offer_to_product))
     assert rules["shipped"] == Derived("shipped", "+", "qty", "markup", 0.01, 0.0, (line_to_offer,))
     assert "total" not in model.tables_["line"].modelled
@@ -172,7 +173,7 @@ def test_a_sum_that_holds_only_where_both_operands_are_set_keeps_its_own_values_
     _, model, out = synthesized(tmp_path, "CREATE TABLE fee (id INTEGER PRIMARY KEY, base INTEGER NOT NULL, extra INTEGER,"
                                           " total INTEGER NOT NULL);",
                                 {"fee": {"id": np.arange(n), "base": base, "extra": pa.array(extra, mask=flat), "total": total}})
-    rule, = model.tables_["fee"].derived
+    rule, = model.tables_["fee"].rules["derived"]
     assert (rule.column, rule.op, rule.only_where_set) == ("total", "+", True) and "total" in model.tables_["fee"].modelled
     both, kept, flat_rows, own = duckdb.connect(str(out), read_only=True).execute(
         "SELECT count(extra), count(*) FILTER (WHERE total = base + extra), count(*) FILTER (WHERE extra IS NULL),"
@@ -209,8 +210,8 @@ def test_a_not_null_column_computed_through_a_key_that_may_find_no_parent_keeps_
         "payment": {"id": np.arange(len(paid)), "customer_id": rental_customer[paid], "rental_id": paid, "days": days,
                     "amount": np.round(days * rate[paid], 2)}})
     payment = model.tables_["payment"]
-    assert [r.how for r in payment.implied.values()] == ["within"]
-    rule, = payment.derived
+    assert [r.how for r in followed(payment).values()] == ["within"]
+    rule, = payment.rules["derived"]
     assert (rule.column, rule.only_where_set) == ("amount", True)
     model.sample(tmp_path / "few.duckdb", rows={"rental": 60})
     for path in (out, tmp_path / "few.duckdb"):

@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from amalgam_rel.relational import sampling
+from amalgam_rel.relational import rules
 from amalgam_rel.relational.database_model import DatabaseModel
 from amalgam_rel.relational.fixed_sums import choose_rows, find_fixed_sum, spread_residuals
 
@@ -59,9 +59,9 @@ def portfolios(tmp_path_factory):
 
 def test_the_constant_sum_is_found(portfolios):
     _, model, _, _ = portfolios
-    (fixed,) = model.tables_["holding"].fixed_sums
+    (fixed,) = model.tables_["holding"].rules["fixed_sums"]
     assert (fixed.column, fixed.total, fixed.step, fixed.min_children) == ("share", 100.0, 0.1, 1)
-    assert model.tables_["portfolio"].fixed_sums == ()
+    assert model.tables_["portfolio"].rules.get("fixed_sums", ()) == ()
 
 
 def test_every_synthetic_parent_sums_to_the_constant_exactly(portfolios):
@@ -97,7 +97,7 @@ def test_a_saved_model_keeps_the_constant(portfolios, tmp_path):
     _, model, synth, _ = portfolios
     model.save(tmp_path / "model")
     again = DatabaseModel.load(tmp_path / "model")
-    assert again.tables_["holding"].fixed_sums == model.tables_["holding"].fixed_sums
+    assert again.tables_["holding"].rules.get("fixed_sums", ()) == model.tables_["holding"].rules["fixed_sums"]
     out = tmp_path / "again.duckdb"
     again.sample(out)
     assert query(out, "SELECT * FROM holding ORDER BY id") == query(synth, "SELECT * FROM holding ORDER BY id")
@@ -105,10 +105,10 @@ def test_a_saved_model_keeps_the_constant(portfolios, tmp_path):
 
 def test_a_database_without_such_a_column_samples_exactly_as_before(shop, tmp_path, monkeypatch):
     _, model, synth = shop
-    assert all(ft.fixed_sums == () for ft in model.tables_.values())
-    without = tuple(s for s in sampling.SAMPLE_STAGES if s is not sampling.keep_fixed_sums)
-    assert len(without) == len(sampling.SAMPLE_STAGES) - 1
-    monkeypatch.setattr(sampling, "SAMPLE_STAGES", without)
+    assert all(ft.rules.get("fixed_sums", ()) == () for ft in model.tables_.values())
+    without = tuple(r for r in rules.RULES if r is not rules.fixed_sums)
+    assert len(without) == len(rules.RULES) - 1
+    monkeypatch.setattr(rules, "RULES", without)
     out = tmp_path / "without.duckdb"
     model.sample(out)
     for table in ("customer", "orders"):
@@ -164,7 +164,7 @@ def test_a_null_share_stays_null(tmp_path):
         "holding": {"id": np.arange(1, len(share) + 1), "portfolio_id": owner, "asset": rng.choice(["a", "b"], len(share)),
                     "share": pa.array(share, mask=np.isnan(share))}})
     model = fit(real)
-    assert [f.column for f in model.tables_["holding"].fixed_sums] == ["share"]
+    assert [f.column for f in model.tables_["holding"].rules["fixed_sums"]] == ["share"]
     synth = tmp_path / "synth.duckdb"
     model.sample(synth)
     real_nulls, = query(real, "SELECT avg((share IS NULL)::INT) FROM holding")[0]

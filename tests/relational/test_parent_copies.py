@@ -68,13 +68,13 @@ def test_copies_are_found_through_driving_and_matched_keys_and_leave_the_models(
     invoice = model.tables_["invoice"]
     # a postcode tells customers apart: 95 % is enough to make it the customer's (a city shared
     # by many customers, 90 %, is a correlation for the model to learn)
-    assert invoice.copies == (ParentCopy("bill_city", fk["invoice", "customer"], "city"),
+    assert invoice.rules["copies"] == (ParentCopy("bill_city", fk["invoice", "customer"], "city"),
                               ParentCopy("bill_tier", fk["invoice", "customer"], "tier"),
                               ParentCopy("ship_code", fk["invoice", "customer"], "postcode"))
-    assert model.tables_["line"].copies == (ParentCopy("unit_price", fk["line", "product"], "price"),)
-    assert model.tables_["gift"].copies == (ParentCopy("tier", fk["gift", "customer"], "tier"),)
+    assert model.tables_["line"].rules["copies"] == (ParentCopy("unit_price", fk["line", "product"], "price"),)
+    assert model.tables_["gift"].rules["copies"] == (ParentCopy("tier", fk["gift", "customer"], "tier"),)
     # visitors without a customer hold postcodes of their own: the model keeps the column for them
-    assert model.tables_["visit"].copies == (ParentCopy("postcode", fk["visit", "customer"], "postcode", only_with_parent=True),)
+    assert model.tables_["visit"].rules["copies"] == (ParentCopy("postcode", fk["visit", "customer"], "postcode", only_with_parent=True),)
     assert "postcode" in model.tables_["visit"].modelled
     # 90 % agreement is a correlation for the model to learn; a CHECKed column is never computed
     assert {"guess", "checked_tier"} <= set(invoice.modelled)
@@ -132,7 +132,7 @@ def test_a_text_column_of_the_parent_is_copied_once_the_language_model_wrote_it(
                    "weight": rng.lognormal(1, 0.5, n_o)}})
     model = DatabaseModel(seed=0, iters=ITERS, text_steps=50).fit(path)
     assert model.tables_["customer"].text_columns == ("directions",)
-    assert [c.column for c in model.tables_["orders"].copies] == ["ship_to"]
+    assert [c.column for c in model.tables_["orders"].rules["copies"]] == ["ship_to"]
     out = tmp_path / "synth.duckdb"
     model.sample(out)
     rows, same, real = _ship_to(out, path)
@@ -196,7 +196,7 @@ def test_a_not_null_copy_through_a_key_that_may_find_no_parent_is_never_null(tmp
         "rental": {"id": np.arange(len(rental_customer)), "customer_id": rental_customer, "rate": rate},
         "payment": {"id": np.arange(len(paid)), "customer_id": rental_customer[paid], "rental_id": paid, "rate": rate[paid]}})
     model = DatabaseModel(seed=0, iters=ITERS).fit(path)
-    copy, = model.tables_["payment"].copies
+    copy, = model.tables_["payment"].rules["copies"]
     assert (copy.column, copy.only_with_parent) == ("rate", True)
     out = tmp_path / "synth.duckdb"
     model.sample(out, rows={"rental": 60})

@@ -41,13 +41,13 @@ def sales(tmp_path_factory):
 
 def test_spelled_columns_are_found_and_leave_the_models(sales):
     model, _, _ = sales
-    assert model.tables_["customer"].spelled == (Spelled("code", "id", "C-", "", 5),)
+    assert model.tables_["customer"].rules["spelled"] == (Spelled("code", "id", "C-", "", 5),)
     sale = model.tables_["sale"]
-    assert [(s.column, s.source, s.prefix, s.suffix, s.width) for s in sale.spelled] == [
+    assert [(s.column, s.source, s.prefix, s.suffix, s.width) for s in sale.rules["spelled"]] == [
         ("number", "id", "SO", "", 0), ("ref", "customer_id", "CUST", "/X", 0)]
-    assert 0.05 < sale.spelled[1].null_share < 0.15
+    assert 0.05 < sale.rules["spelled"][1].null_share < 0.15
     assert not {"code", "number", "ref"} & set(model.tables_["customer"].text_columns + sale.text_columns)
-    assert "lucky" not in {s.column for s in sale.spelled}
+    assert "lucky" not in {s.column for s in sale.rules["spelled"]}
 
 
 def test_every_synthetic_row_spells_its_integer(sales, tmp_path):
@@ -111,7 +111,7 @@ def _half_spelled(tmp_path, nullable: bool):
 def test_a_code_that_spells_a_number_only_where_it_is_set_keeps_its_own_values_elsewhere(tmp_path, nullable):
     # NOT NULL: the rows without a number were written NULL ('NOT NULL constraint failed'); nullable: they lost their letters
     _, model, out = _half_spelled(tmp_path, nullable)
-    rule, = model.tables_["result"].spelled
+    rule, = model.tables_["result"].rules["spelled"]
     assert (rule.source, rule.only_where_set) == ("num", True)
     con = duckdb.connect(str(out), read_only=True)
     with_number, spelled, without, lettered = con.execute(
@@ -138,7 +138,7 @@ def test_a_half_spelled_column_of_free_text_is_written_over_its_language_model_t
     model = DatabaseModel(seed=0, iters=ITERS, text_steps=40, text_values=50).fit(path)
     out = tmp_path / "synth.duckdb"
     model.sample(out)
-    rule, = model.tables_["sale"].spelled
+    rule, = model.tables_["sale"].rules["spelled"]
     assert rule.only_where_set and "code" in model.tables_["sale"].text_columns
     con = duckdb.connect(str(out), read_only=True)
     assert con.execute("SELECT count(num), count(*) FILTER (WHERE code = 'SO-' || num::VARCHAR), count(*) - count(code)"

@@ -54,7 +54,7 @@ def test_the_relation_is_found_and_only_where_it_holds(invoices):
     found = find_totals(con, read_duckdb(con))
     con.close()
     assert [(t.column, set(t.terms)) for t in found] == [("total", {"price", "quantity"})]
-    assert model.totals_ == found
+    assert model.rules_["totals"] == found
 
 
 def test_every_synthetic_invoice_totals_its_synthetic_lines(invoices):
@@ -72,7 +72,7 @@ def test_totals_survive_saving_the_model(invoices, tmp_path):
     _, model, _ = invoices
     model.save(tmp_path / "model")
     again = DatabaseModel.load(tmp_path / "model")
-    assert again.totals_ == model.totals_
+    assert again.rules_["totals"] == model.rules_["totals"]
     again.sample(tmp_path / "again.duckdb", seed=3)
     assert all(abs(float(t) - float(s)) < 0.005 for t, s in query(tmp_path / "again.duckdb", SUMS))
 
@@ -115,7 +115,7 @@ def test_a_total_of_taxed_and_discounted_lines_each_cut_to_cents_holds_in_the_sy
         "line": {"id": np.arange(len(owner)), "order_id": owner, "price": price, "quantity": quantity,
                  "discount": discount, "tax": tax}})
     model = fit(path)
-    total, = model.totals_
+    total, = model.rules_["totals"]
     assert (set(total.terms), total.unit) == ({"price", "quantity", "1+tax", "1-discount"}, 0.01)
     model.sample(tmp_path / "synth.duckdb")
     rows = query(tmp_path / "synth.duckdb", CHARGES)
@@ -142,7 +142,7 @@ def test_a_total_its_column_refuses_keeps_the_models_value(tmp_path, lines):
         "invoice": {"id": np.arange(n), "total": np.round(np.bincount(owner, weights=amount, minlength=n), 2)},
         "line": {"id": np.arange(len(owner)), "invoice_id": owner, "amount": amount}})
     model = fit(path)
-    assert [t.column for t in model.totals_] == ["total"]
+    assert [t.column for t in model.rules_["totals"]] == ["total"]
     out = tmp_path / "synth.duckdb"
     model.sample(out, rows={"line": lines})
     totals = query(out, "SELECT i.total, coalesce(sum(l.amount), 0) FROM invoice i LEFT JOIN line l ON l.invoice_id = i.id"
