@@ -106,9 +106,12 @@ def column_languages(values: Iterable[str]) -> dict[str, float]:
         if best is not None:
             counted[best] += 1
     total = sum(counted.values())
-    chosen = [(lang, n) for lang, n in counted.most_common() if n >= MIN_LANGUAGE_SHARE * total][:MAX_LANGUAGES]
+    # ties broken by the language's code, not by Counter order: that follows the iteration order
+    # of a set of strings, which changes with PYTHONHASHSEED (northwind's text differed per process)
+    ranked = sorted(counted.items(), key=lambda c: (-c[1], c[0]))
+    chosen = [(lang, n) for lang, n in ranked if n >= MIN_LANGUAGE_SHARE * total][:MAX_LANGUAGES]
     kept = sum(n for _, n in chosen)
-    return {lang: round(n / kept, 6) for lang, n in sorted(chosen, key=lambda c: (-c[1], c[0]))}
+    return {lang: round(n / kept, 6) for lang, n in chosen}
 
 
 @lru_cache(maxsize=1)

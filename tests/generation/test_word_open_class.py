@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections import Counter
 from types import SimpleNamespace
 
@@ -224,3 +227,13 @@ def test_repeats_are_calibrated_on_draws_written_as_generation_writes_them():
     free = Repeats.calibrated(_EndsEarly(), examples, words, barred=[1, 2])
     written = Repeats.calibrated(_EndsEarly(), examples, words, barred=[1, 2], writing=writing, lengths=[8] * 60)
     assert free.lifts[0] > np.log(0.4) and written.lifts[0] < np.log(0.05)  # (1 / 121) / (1 / 61): fewer words, no repeat
+
+
+def test_a_column_s_languages_do_not_depend_on_string_hashing():
+    # four languages with one word each, three kept: a tie the code of the language breaks, not
+    # the iteration order of a set of strings (PYTHONHASHSEED differs between processes)
+    script = ("from amalgam_rel.generation.open_class import column_languages; "
+              "print(sorted(column_languages(['the und', 'les pero'])))")
+    found = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                            env=os.environ | {"PYTHONHASHSEED": str(h)}).stdout.strip() for h in range(6)}
+    assert found == {"['de', 'en', 'es']"}
