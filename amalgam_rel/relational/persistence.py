@@ -285,7 +285,7 @@ def _from_manifest(DatabaseModel, path: Path, doc: dict):  # noqa: N803 - the cl
     model.totals_ = typed(tuple[Total, ...], doc.get("totals", []), "totals")  # absent in older models
     model.reference_ = load_reference(path, typed(dict[str, str], doc.get("reference") or {}, "reference"), db)
     if doc.get("privacy"):
-        from amalgam_rel.dp.accounting import DatabaseLedger
+        from amalgam_rel.models.ledger import Ledger as DatabaseLedger
 
         ledger = path / doc["privacy"]
         with reading(ledger):
