@@ -16,7 +16,7 @@ import numpy as np
 from sqlglot import exp
 
 from amalgam_rel.errors import InputError
-from amalgam_rel.models.privacy import gaussian_sigma
+from amalgam_rel.models.privacy import RELEASE_SHARE, gaussian_sigma
 from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.dp.accounting import database_ledger, database_rho, split_rho
 from amalgam_rel.dp.bounding import bound_contributions, clip_counts, drop_bounded, fk_caps
@@ -29,6 +29,7 @@ from amalgam_rel.relational.fitting import LANGUAGE_MODEL, FitOptions, FittedTab
 from amalgam_rel.relational.plan import DatabasePlan, plan_database
 from amalgam_rel.relational.training import TrainingFrames, frame_name
 from amalgam_rel.schema import sql
+from amalgam_rel.schema.internal_names import context_column, context_parent, is_context_column
 from amalgam_rel.schema.model import Database
 
 
@@ -121,10 +122,10 @@ def build_bounded_frame(ft: FittedTable, frames: TrainingFrames, fitted: dict[st
 def public_choices(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, FittedTable], ctx: PrivateContext) -> None:
     """Context, per-parent sequences and key generators from the schema (:mod:`.public`)."""
     driver = ft.plan.driver
-    candidates = [c for c in ft.frame.column_names if c.startswith("^")]
+    candidates = [c for c in ft.frame.column_names if is_context_column(c)]
     chosen: tuple[str, ...] = ()
     if driver is not None:
-        chosen = public_context(frames.plan, ft.table, driver.ref_table, tuple(c[1:] for c in candidates),
+        chosen = public_context(frames.plan, ft.table, driver.ref_table, tuple(map(context_parent, candidates)),
                                 ctx.fit.context_size)
     ft.frame = ft.frame.drop_columns([c for c in candidates if c not in chosen])
     frames.frames[ft.key] = ft.frame
@@ -177,7 +178,7 @@ def fit_private_model(ft: FittedTable, frames: TrainingFrames, fitted: dict[str,
         if parent_rows > 0:
             ft.mean_degrees[frames.plan.fk_index(driver)] = ft.real_rows / parent_rows
     ft.text_columns = tuple(c for c, why in left_out.items() if why.startswith(LANGUAGE_MODEL) and ft.table.has_column(c))
-    ft.context = tuple(c for c in ft.context if f"^{c}" in ft.modelled)
+    ft.context = tuple(c for c in ft.context if context_column(c) in ft.modelled)
     others = [c for c, why in left_out.items() if ft.table.has_column(c) and c not in exclude and c not in ft.text_columns]
     ft.fillers = {c: public_filler(ft.table, c) for c in others}
 
