@@ -146,13 +146,13 @@ class TableModel:
         specs, left_out = plan_columns(kept, table, options, private=self.private, closed=closed)
         left_out = {**{c: "excluded by caller" for c in exclude if c in data.column_names}, **left_out}
         privacy = self._privacy(len(kept.column_names)) if self.private else None
-        rng = np.random.default_rng(checked_seed(self.seed))
-        if privacy:
-            parts = fit_private(kept, specs, left_out, options, privacy, rng, budget_split=self.budget_split,
-                                iters=self.iters, laps=laps)
-        else:
+        seed = checked_seed(self.seed)  # checked even where the fit draws no noise
+        if privacy is None:
             parts = fit_exact(kept, specs, left_out, options, extra_edges=self.extra_edges,
                               max_clique_cells=self.max_clique_cells, estimator=self.estimator, iters=self.iters, laps=laps)
+        else:
+            parts = fit_private(kept, specs, left_out, options, privacy, np.random.default_rng(seed),
+                                budget_split=self.budget_split, iters=self.iters, laps=laps)
         self._keep(parts)
         return self
 
