@@ -228,7 +228,7 @@ def test_the_builders_share_the_prefixes_of_internal_names():
 # being rewritten into a rule registry; its literals move to internal_names with it).
 SPELLED_ELSEWHERE = {
     "generation/checks.py": "a regex's ^ anchor, not a column",
-    "generation/text_model.py": "'#' + a length column: the text model's row-context name of the exact length",
+    "generation/draw_attempts.py": "'#' + a length column: the text model's row-context name of the exact length",
     "relational/fitting.py": "'^' and '&' tests, to move with the rule registry",
     "relational/sampling.py": "'#' + fk index, to move with the rule registry",
     "relational/database_model.py": "'^' of a date offset's anchor, to move with the rule registry",
