@@ -8,7 +8,8 @@ contribution bounds and the sensitivity derivation. One module per job:
   before any data is read;
 - :mod:`.bounding`: per-FK caps on children per parent, applied to the source rows in SQL;
 - :mod:`.sensitivity`: rows of each training frame one entity can change;
-- :mod:`.accounting`: the split of rho over the tables and the database ledger;
+- :mod:`.accounting`: the split of rho over the tables and the empty database ledger (a
+  :class:`~amalgam_rel.models.ledger.Ledger`, the type a table model's ledger has too);
 - :mod:`.public`: the data-independent replacements of fit steps that used to read real data;
 - :mod:`.schema_text`: text and nested values from the schema alone;
 - :mod:`.fit`: the private fit that ties them together.

@@ -4,7 +4,7 @@
 ``--epsilon``. Its stages (:data:`PRIVATE_FIT_STAGES`) mirror ``FIT_STAGES``; every step that
 read real data outside a table model is either gone (temporal orders, cycle-edge shares) or
 replaced by a public rule (:mod:`.public`), and each table model gets its share of rho and its
-sensitivity. Everything spent is in the returned :class:`~.accounting.DatabaseLedger`.
+sensitivity. Everything spent is in the returned :class:`~amalgam_rel.models.ledger.Ledger`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import numpy as np
 from sqlglot import exp
 
 from amalgam_rel.errors import InputError
-from amalgam_rel.models.privacy import gaussian_sigma
+from amalgam_rel.models.privacy import RELEASE_SHARE, gaussian_sigma
 from amalgam_rel.models.table_model import TableModel
-from amalgam_rel.dp.accounting import RELEASE_SHARE, DatabaseLedger, Spend, database_rho, split_rho
+from amalgam_rel.dp.accounting import database_ledger, database_rho, split_rho
 from amalgam_rel.dp.bounding import bound_contributions, clip_counts, drop_bounded, fk_caps
 from amalgam_rel.dp.options import PrivacyOptions
 from amalgam_rel.dp.public import public_context, public_filler, public_key_generator, public_sequences
@@ -29,6 +29,7 @@ from amalgam_rel.relational.fitting import LANGUAGE_MODEL, FitOptions, FittedTab
 from amalgam_rel.relational.plan import DatabasePlan, plan_database
 from amalgam_rel.relational.training import TrainingFrames, frame_name
 from amalgam_rel.schema import sql
+from amalgam_rel.schema.internal_names import context_column, context_parent, is_context_column
 from amalgam_rel.schema.model import Database
 
 
@@ -41,7 +42,7 @@ class PrivateContext:
     contributions: Contributions
     shares: dict[str, float]
     release_delta: dict[str, float]
-    ledger: DatabaseLedger
+    ledger: Ledger
     rng: np.random.Generator
 
 
@@ -67,7 +68,7 @@ def model_columns(plan: DatabasePlan, key: str, context_size: int) -> int:
 
 
 def fit_private(con: duckdb.DuckDBPyConnection, db: Database, fit: FitOptions, privacy: PrivacyOptions,
-                progress=None) -> tuple[DatabasePlan, dict[str, FittedTable], DatabaseLedger]:
+                progress=None) -> tuple[DatabasePlan, dict[str, FittedTable], Ledger]:
     plan = private_plan(db, privacy)
     db = plan.db
     caps = fk_caps(plan, privacy.cap_of)
@@ -76,7 +77,7 @@ def fit_private(con: duckdb.DuckDBPyConnection, db: Database, fit: FitOptions, p
     columns = {k: model_columns(plan, k, fit.context_size) for k in plan.tables}
     shares = split_rho(rho, columns)
     release = {k: privacy.delta * RELEASE_SHARE * s / rho for k, s in shares.items()}
-    ledger = DatabaseLedger(privacy.epsilon, privacy.delta, rho)
+    ledger = database_ledger(privacy.epsilon, privacy.delta, rho)
     for key in plan.graph.order:
         ledger.tables[key] = {"rho": shares[key], "sensitivity": contributions.sensitivity[key],
                               "rows_per_entity": contributions.rows[key], "root": contributions.root[key],
@@ -121,10 +122,10 @@ def build_bounded_frame(ft: FittedTable, frames: TrainingFrames, fitted: dict[st
 def public_choices(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, FittedTable], ctx: PrivateContext) -> None:
     """Context, per-parent sequences and key generators from the schema (:mod:`.public`)."""
     driver = ft.plan.driver
-    candidates = [c for c in ft.frame.column_names if c.startswith("^")]
+    candidates = [c for c in ft.frame.column_names if is_context_column(c)]
     chosen: tuple[str, ...] = ()
     if driver is not None:
-        chosen = public_context(frames.plan, ft.table, driver.ref_table, tuple(c[1:] for c in candidates),
+        chosen = public_context(frames.plan, ft.table, driver.ref_table, tuple(map(context_parent, candidates)),
                                 ctx.fit.context_size)
     ft.frame = ft.frame.drop_columns([c for c in candidates if c not in chosen])
     frames.frames[ft.key] = ft.frame
@@ -152,7 +153,8 @@ def fit_private_model(ft: FittedTable, frames: TrainingFrames, fitted: dict[str,
         # Nothing to model (keys only): the table's whole share buys one noisy row count.
         sigma = gaussian_sigma(share, s)
         noisy = ft.frame.num_rows + float(ctx.rng.normal(0, sigma))
-        ctx.ledger.spend(Spend(key, "rows", "gaussian", share, float(s), sigma, 0.0, "noisy row count (no table model)"))
+        ctx.ledger.spend("rows", "gaussian", share, detail="noisy row count (no table model)", table=key,
+                         sensitivity=float(s), sigma=sigma)
         ft.real_rows = max(0, int(round(noisy)))
         ft.model = None
         left_out = {}
@@ -176,7 +178,7 @@ def fit_private_model(ft: FittedTable, frames: TrainingFrames, fitted: dict[str,
         if parent_rows > 0:
             ft.mean_degrees[frames.plan.fk_index(driver)] = ft.real_rows / parent_rows
     ft.text_columns = tuple(c for c, why in left_out.items() if why.startswith(LANGUAGE_MODEL) and ft.table.has_column(c))
-    ft.context = tuple(c for c in ft.context if f"^{c}" in ft.modelled)
+    ft.context = tuple(c for c in ft.context if context_column(c) in ft.modelled)
     others = [c for c, why in left_out.items() if ft.table.has_column(c) and c not in exclude and c not in ft.text_columns]
     ft.fillers = {c: public_filler(ft.table, c) for c in others}
 
@@ -184,7 +186,7 @@ def fit_private_model(ft: FittedTable, frames: TrainingFrames, fitted: dict[str,
 PRIVATE_FIT_STAGES = (build_bounded_frame, public_choices, fit_private_model)
 
 
-def _note_public_steps(plan: DatabasePlan, fitted: dict[str, FittedTable], ledger: DatabaseLedger) -> None:
+def _note_public_steps(plan: DatabasePlan, fitted: dict[str, FittedTable], ledger: Ledger) -> None:
     """List what was decided without data, so the ledger says how each part was made."""
     db = plan.db
     for key in plan.graph.order:

@@ -22,7 +22,8 @@ import pyarrow as pa
 from amalgam_rel.models.columns import check_facts
 from amalgam_rel.relational.fillers import Filler
 from amalgam_rel.relational.keys import IntegerSequence, fit_key_generator
-from amalgam_rel.relational.plan import DatabasePlan, TablePlan, context_column
+from amalgam_rel.relational.plan import DatabasePlan, TablePlan
+from amalgam_rel.schema.internal_names import context_column, is_count_column
 from amalgam_rel.schema.model import Table
 from amalgam_rel.schema.types import TEMPORAL_KINDS, Kind
 
@@ -95,7 +96,7 @@ def public_context(plan: DatabasePlan, child: Table, parent_key: str, candidates
             if (column.type.kind, column.type.name) in child_kinds:
                 return 0, order
             return (1 if column.type.kind in (Kind.ENUM, Kind.BOOLEAN) else 2), order
-        return (3 if name.startswith("#") else 4), candidates.index(name)
+        return (3 if is_count_column(name) else 4), candidates.index(name)
 
     usable = [c for c in candidates if c not in mutable]
     return tuple(context_column(c) for c in sorted(usable, key=rank)[:k])

@@ -19,18 +19,19 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-PREFIX = "="
+from amalgam_rel.schema.internal_names import FREQUENT
+
 MIN_COUNT = 5  # real rows sharing a value before it is vocabulary rather than a record
 MOST = 100  # frequent values kept per column, most frequent first
 MIN_SHARE = 0.05  # of non-NULL rows the frequent values must cover to be worth a model column
 
 
 def frequent_column(name: str) -> str:
-    return PREFIX + name
+    return FREQUENT + name
 
 
 def is_frequent_column(name: str) -> bool:
-    return name.startswith(PREFIX)
+    return name.startswith(FREQUENT)
 
 
 def frequent_values(values: pa.ChunkedArray | pa.Array) -> pa.Array | None:

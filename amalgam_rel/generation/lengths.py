@@ -24,16 +24,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-PREFIX = "~"
+from amalgam_rel.schema.internal_names import LENGTH
+
 
 
 def length_column(name: str) -> str:
     """The graphical model's column holding ``name``'s length (NULL where ``name`` is NULL)."""
-    return PREFIX + name
+    return LENGTH + name
 
 
 def is_length_column(name: str) -> bool:
-    return name.startswith(PREFIX)
+    return name.startswith(LENGTH)
 
 
 def length_bucket(n: int | float | None) -> str | None:

@@ -27,18 +27,19 @@ from typing import Any
 
 import pyarrow as pa
 
-PREFIX = "{"  # a document starts with one; "^" already marks a parent's context column
+from amalgam_rel.schema.internal_names import SHAPE
+
 ANY = "*"  # a document that is not an object: no keys to enforce
 MOST = 16  # shapes enforced per column (each is a compiled constraint); rarer ones are free
 
 
 def shape_column(name: str) -> str:
     """The graphical model's column holding ``name``'s document shape (NULL where ``name`` is NULL)."""
-    return PREFIX + name
+    return SHAPE + name
 
 
 def is_shape_column(name: str) -> bool:
-    return name.startswith(PREFIX)
+    return name.startswith(SHAPE)
 
 
 def shape_label(doc: Any) -> str | None:

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from amalgam_rel.errors import DataError
-from amalgam_rel.models.privacy import Ledger, gaussian_sigma
+from amalgam_rel.models.ledger import Ledger
+from amalgam_rel.models.privacy import gaussian_sigma
 
 ROWS_SHARE = 0.02  # of rho, for the noisy row count that sizes everything else
 TEXT_SHARE = 0.2  # of a string column's even share, for the private text test (columns.private_text_test)

@@ -25,7 +25,8 @@ from sqlglot import exp
 from amalgam_rel.errors import DataError, SchemaError
 from amalgam_rel.models.codecs import CATEGORICAL_KINDS, NUMERIC_LIKE_KINDS, CodecOptions, ColumnSpec
 from amalgam_rel.models.codecs.scale import arrow_kind, natural_step, to_numeric, type_bounds
-from amalgam_rel.models.privacy import Ledger, gaussian_sigma
+from amalgam_rel.models.ledger import Ledger
+from amalgam_rel.models.privacy import gaussian_sigma
 from amalgam_rel.schema.model import Table
 from amalgam_rel.schema.types import NESTED_KINDS, Kind
 

@@ -27,7 +27,7 @@ from pydantic import Field
 
 from amalgam_rel.errors import InputError
 from amalgam_rel.models.codecs import CODECS, CodecOptions, ColumnSpec, codec_kind
-from amalgam_rel.models.privacy import Ledger
+from amalgam_rel.models.ledger import Ledger
 from amalgam_rel.models.sampler import JunctionTreeSampler
 from amalgam_rel.saved import reading, typed
 

@@ -4,23 +4,19 @@
 tight conversion, as in MST/AIM); every mechanism then spends a share of ``rho``, and zCDP
 composes by addition. The Gaussian mechanism with L2 sensitivity ``s`` and noise ``sigma`` costs
 ``s**2 / (2 sigma**2)``; the exponential mechanism with parameter ``eps`` costs ``eps**2 / 8``.
-A :class:`Ledger` records what each step spent and is returned with the fitted model.
+A :class:`~amalgam_rel.models.ledger.Ledger` records what each step spent.
 
 >>> rho = cdp_rho(1.0, 1e-9)
 >>> round(rho, 5)
 0.01497
 >>> round(gaussian_sigma(rho), 3)  # one count query with the whole budget
 5.779
->>> ledger = Ledger(rho)
->>> ledger.spend("demo", "gaussian", rho / 2)
->>> round(ledger.remaining / rho, 2)
-0.5
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import log_softmax
@@ -38,6 +34,9 @@ class PrivacyError(AmalgamError):
 # number, so no guarantee is left to state (the conversion to zCDP and the noise scales still
 # compute, but describe nothing).
 MAX_EPSILON = 709.0
+# The share of delta kept for the threshold releases of string categories and numeric point
+# masses; the rest of delta goes into the conversion to rho.
+RELEASE_SHARE = 0.1
 
 
 def cdp_delta(rho: float, eps: float) -> float:
@@ -101,47 +100,6 @@ def release_threshold(sigma: float, delta: float) -> float:
 
 
 @dataclass(frozen=True)
-class LedgerEntry:
-    step: str
-    mechanism: str
-    rho: float
-    delta: float = 0.0
-    detail: str = ""
-
-
-@dataclass
-class Ledger:
-    """zCDP budget ``total_rho`` and what each step spent from it (plus pure delta spent)."""
-
-    total_rho: float
-    entries: list[LedgerEntry] = field(default_factory=list)
-
-    @property
-    def spent(self) -> float:
-        return sum(e.rho for e in self.entries)
-
-    @property
-    def delta_spent(self) -> float:
-        return sum(e.delta for e in self.entries)
-
-    @property
-    def remaining(self) -> float:
-        return max(0.0, self.total_rho - self.spent)
-
-    def spend(self, step: str, mechanism: str, rho: float, *, delta: float = 0.0, detail: str = "") -> None:
-        if rho < 0 or self.spent + rho > self.total_rho * (1 + 1e-9):
-            raise PrivacyError(f"step {step!r} would overspend the privacy budget")
-        self.entries.append(LedgerEntry(step, mechanism, float(rho), float(delta), detail))
-
-    def to_json(self) -> dict:
-        return {"total_rho": self.total_rho, "entries": [vars(e) for e in self.entries]}
-
-    @classmethod
-    def from_json(cls, data: dict) -> Ledger:
-        return cls(float(data["total_rho"]), [LedgerEntry(**e) for e in data["entries"]])
-
-
-@dataclass(frozen=True)
 class PrivacyParams:
     """What the user asked for: ``epsilon``/``delta``, converted to a zCDP budget ``rho``.
 
@@ -151,7 +109,7 @@ class PrivacyParams:
 
     epsilon: float
     delta: float = 1e-9
-    delta_for_release: float = 0.1
+    delta_for_release: float = RELEASE_SHARE
 
     @property
     def rho(self) -> float:

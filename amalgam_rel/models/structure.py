@@ -24,7 +24,8 @@ import itertools
 
 import numpy as np
 
-from amalgam_rel.models.privacy import Ledger, exponential_epsilon, exponential_mechanism
+from amalgam_rel.models.ledger import Ledger
+from amalgam_rel.models.privacy import exponential_epsilon, exponential_mechanism
 
 
 def pair_counts(codes: np.ndarray, sizes: list[int], i: int, j: int) -> np.ndarray:

@@ -20,22 +20,19 @@ True
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
 
 from amalgam_rel.errors import DataError, SchemaError
-from amalgam_rel.models import structure
-from amalgam_rel.models.codecs import Codec, CodecOptions, ColumnSpec, PrivateFit, make_codec
-from amalgam_rel.models.columns import plan_columns, private_text_test, public_states
-from amalgam_rel.models.estimation import Measurement, Potentials, closed_form, estimate, largest_clique_cells
-from amalgam_rel.models.budget import ROWS_SHARE, TEXT_SHARE, noisy_rows, one_way_shares, plan_budget
-from amalgam_rel.models.privacy import Ledger, PrivacyParams, gaussian_sigma, release_threshold
+from amalgam_rel.models.codecs import CodecOptions, ColumnSpec
+from amalgam_rel.models.columns import plan_columns
+from amalgam_rel.models.exact_fit import FittedParts, Laps, fit_exact
+from amalgam_rel.models.privacy import PrivacyParams
+from amalgam_rel.models.private_fit import GroupBudget, fit_private, group_release_delta
 from amalgam_rel.models.sampler import JunctionTreeSampler
 from amalgam_rel.schema.model import Table
-from amalgam_rel.schema.types import Kind
 from amalgam_rel.seeds import checked_seed
 
 
@@ -125,7 +122,7 @@ class TableModel:
         if not self.rho > 0 or not self.sensitivity >= 1 or self.release_delta is None or not 0 < self.release_delta < 1:
             raise DataError("a given budget needs rho > 0, sensitivity >= 1 and 0 < release_delta < 1")
         unit = self.rho / self.sensitivity**2
-        return _GroupBudget(unit, _group_release_delta(self.release_delta, self.sensitivity, self.rho, max(columns, 1)))
+        return GroupBudget(unit, group_release_delta(self.release_delta, self.sensitivity, self.rho, max(columns, 1)))
 
     # -- fitting -----------------------------------------------------------------------------
     def fit(self, data: pa.Table, table: Table | None = None, *, exclude: tuple[str, ...] = (),
@@ -137,9 +134,9 @@ class TableModel:
         cardinality (see :func:`plan_columns`). Columns the model will not own are listed, with the
         reason, in :attr:`left_out_` (``language_model: ...`` ones go to the language model).
         A table with no column to model still fits (it samples rows with no columns).
+        The exact fit is :func:`~.exact_fit.fit_exact`, the private one :func:`~.private_fit.fit_private`.
         """
-        clock = time.perf_counter()
-        seconds: dict[str, float] = {}
+        laps = Laps()
         if not isinstance(data, pa.Table):
             raise DataError("TableModel.fit expects a pyarrow Table")
         if data.num_rows == 0:
@@ -149,113 +146,29 @@ class TableModel:
         specs, left_out = plan_columns(kept, table, options, private=self.private, closed=closed)
         left_out = {**{c: "excluded by caller" for c in exclude if c in data.column_names}, **left_out}
         privacy = self._privacy(len(kept.column_names)) if self.private else None
-        rng = np.random.default_rng(checked_seed(self.seed))
-        ledger = Ledger(privacy.rho) if privacy else None
-        plan, n_hat = None, float(data.num_rows)
-        if privacy:
-            # A noisy row count first: every size below (grid cells, bins, the budget split)
-            # is then a function of public facts and this count, i.e. already paid for. With
-            # nothing to model, the count is all the model releases, so it takes all of rho.
-            n_hat = noisy_rows(data.num_rows, privacy.rho * (ROWS_SHARE if specs else 1.0), rng, ledger)
-            strings = [s for s in specs if s.kind is Kind.STRING and not s.labels]
-            if strings:  # route text before sharing the budget, so it goes to modelled columns
-                rho_test = (privacy.rho - ledger.spent) * TEXT_SHARE / len(specs)
-                # The count a value will need to be released if every planned column stays: a
-                # function of public facts and n_hat only.
-                draft = plan_budget(ledger.remaining - rho_test * len(strings), len(specs), n_hat, self.budget_split, options.n_bins)
-                # (every unlabelled string has the same share: see one_way_shares)
-                share = one_way_shares([public_states(s, options) for s in specs])[specs.index(strings[0])]
-                release_at = release_threshold(gaussian_sigma(draft.one_way * share), privacy.release_delta / len(specs))
-                for spec in strings:
-                    why = private_text_test(kept.column(spec.name), options, rho_test, n_hat, rng, ledger, spec.name, release_at)
-                    if why:
-                        left_out[spec.name] = f"language_model: {why}"
-                specs = [s for s in specs if s.name not in left_out]
-            if specs:
-                plan = plan_budget(ledger.remaining, len(specs), n_hat, self.budget_split, options.n_bins)
-
-        codecs: list[Codec] = []
-        one_way: list[np.ndarray] = []
-        one_way_sd: list[float] = []
-        if privacy:  # columns that must find their range first take more of the 1-way budget
-            shares = dict(zip([s.name for s in specs], one_way_shares([public_states(s, options) for s in specs])))
-        for spec in list(specs):
-            codec = make_codec(spec, options)
-            if privacy:
-                ctx = PrivateFit(ledger, plan.one_way * shares[spec.name], rng, privacy.release_delta / len(specs),
-                                 n_hat=n_hat, max_bins=plan.max_bins)
-                codec.fit(kept.column(spec.name), private=ctx)
-                if ctx.free_text:
-                    left_out[spec.name] = f"language_model: {ctx.free_text}"
-                    continue
-                one_way.append(ctx.counts)
-                one_way_sd.append(ctx.stddev)
-            else:
-                codec.fit(kept.column(spec.name))
-            codecs.append(codec)
-        specs = [c.spec for c in codecs]
-        seconds["codecs"] = time.perf_counter() - clock
-
-        names = [s.name for s in specs]
-        sizes = [c.size for c in codecs]
-        codes = np.stack([c.encode(kept.column(c.name)) for c in codecs] or [np.zeros(data.num_rows, np.int64)], axis=1)
-        if not privacy:
-            one_way = [np.bincount(codes[:, i], minlength=sizes[i]).astype(np.float64) for i in range(len(names))]
-            one_way_sd = [1.0] * len(names)
-        seconds["encode"] = time.perf_counter() - clock - sum(seconds.values())
-
-        if privacy:
-            # plan.pairs == 0: too few rows for any pair to rise above the noise -> independent columns
-            edges = (structure.private_tree(codes, sizes, one_way, plan.structure, ledger, rng, names)
-                     if plan is not None and plan.pairs > 0 else [])
+        seed = checked_seed(self.seed)  # checked even where the fit draws no noise
+        if privacy is None:
+            parts = fit_exact(kept, specs, left_out, options, extra_edges=self.extra_edges,
+                              max_clique_cells=self.max_clique_cells, estimator=self.estimator, iters=self.iters, laps=laps)
         else:
-            mi = structure.pairwise_mutual_information(codes, sizes)
-            tree = structure.chow_liu(mi)
-            extra = self.extra_edges if self.extra_edges is not None else len(names) // 2
-            edges = structure.add_extra_edges(
-                mi, tree, sizes, extra, self.max_clique_cells,
-                lambda es: largest_clique_cells(names, sizes, [(names[i], names[j]) for i, j in es]))
-        seconds["structure"] = time.perf_counter() - clock - sum(seconds.values())
-
-        measurements = [Measurement((names[i],), one_way[i], one_way_sd[i]) for i in range(len(names))]
-        if edges:
-            # Pairs take what structure left (columns routed to the language model free some).
-            rho_pair = ledger.remaining / len(edges) if privacy else 0.0
-            for i, j in edges:
-                counts = structure.pair_counts(codes, sizes, i, j)
-                sd = 1.0
-                if privacy:
-                    sd = gaussian_sigma(rho_pair)
-                    counts = counts + rng.normal(0, sd, counts.shape)
-                    ledger.spend(f"measure:{names[i]},{names[j]}", "gaussian", rho_pair, detail=f"{counts.size} cells, sigma={sd:.3g}")
-                measurements.append(Measurement((names[i], names[j]), counts, sd))
-        if privacy and names and ledger.remaining > 1e-9 * ledger.total_rho:
-            # Whatever is left (no pairs, or planned columns that became text) re-measures the
-            # 1-way marginals; mbi combines both measurements of each column.
-            rho_one = ledger.remaining / len(names)
-            sd = gaussian_sigma(rho_one)
-            for i, name in enumerate(names):
-                counts = np.bincount(codes[:, i], minlength=sizes[i]) + rng.normal(0, sd, sizes[i])
-                ledger.spend(f"measure:{name}", "gaussian", rho_one, detail=f"{sizes[i]} cells, sigma={sd:.3g}")
-                measurements.append(Measurement((name,), counts, sd))
-        if not names:  # nothing to model (keys and text only): the model just counts rows
-            fitted = Potentials([], [], [], n_hat)
-        elif privacy or self.estimator == "mirror_descent":
-            known_total = None if privacy else float(len(codes))
-            fitted = estimate(names, sizes, measurements, iters=self.iters, known_total=known_total)
-        else:
-            fitted = closed_form(names, sizes, codes, [m.clique for m in measurements])
-        seconds["estimate"] = time.perf_counter() - clock - sum(seconds.values())
-
-        self.specs_ = specs
-        self.codecs_ = codecs
-        self.left_out_ = left_out
-        self.ledger_ = ledger
-        self.n_rows_ = int(fitted.total) if privacy else data.num_rows
-        self._set_sampler(JunctionTreeSampler(names, sizes, fitted.cliques, fitted.log_potentials, fitted.edges))
-        self.summary_ = FitSummary(data.num_rows if not privacy else self.n_rows_, tuple(names), tuple(sizes),
-                                   tuple((names[i], names[j]) for i, j in edges), tuple(fitted.cliques), seconds)
+            parts = fit_private(kept, specs, left_out, options, privacy, np.random.default_rng(seed),
+                                budget_split=self.budget_split, iters=self.iters, laps=laps)
+        self._keep(parts)
         return self
+
+    def _keep(self, parts: FittedParts) -> None:
+        """Set the fitted attributes from what a fit learned."""
+        self.specs_ = parts.specs
+        self.codecs_ = parts.codecs
+        self.left_out_ = parts.left_out
+        self.ledger_ = parts.ledger
+        self.n_rows_ = parts.n_rows
+        potentials, names = parts.potentials, parts.names
+        self._set_sampler(JunctionTreeSampler(names, parts.sizes, potentials.cliques, potentials.log_potentials,
+                                              potentials.edges))
+        self.summary_ = FitSummary(parts.n_rows, tuple(names), tuple(parts.sizes),
+                                   tuple((names[i], names[j]) for i, j in parts.edges), tuple(potentials.cliques),
+                                   parts.seconds)
 
     def _set_sampler(self, sampler: JunctionTreeSampler) -> None:
         self.sampler_ = sampler
@@ -309,32 +222,6 @@ class TableModel:
         if not columns:  # a model with no columns still yields n (empty) rows
             return pa.table({"_": pa.nulls(n)}).drop_columns(["_"])
         return pa.table(columns, names=[s.name for s in self.specs_])
-
-
-@dataclass(frozen=True)
-class _GroupBudget:
-    """A caller's budget in one-row units (see ``rho``/``sensitivity`` of :class:`TableModel`)."""
-
-    rho: float
-    release_delta: float
-
-
-def _group_release_delta(delta: float, group: float, rho: float, columns: int) -> float:
-    """The one-row release delta that keeps a whole group's threshold releases below ``delta``.
-
-    A value present only because of the group has a count c <= ``group``; with noise
-    sigma = group / sqrt(2 rho_column) it clears the one-row threshold ``1 + sigma z`` with
-    probability at most Q(z - sqrt(2 rho)), and at most ``group`` such values exist. So each of
-    the model's (at most ``columns``) releases needs z = Q^-1(delta / (columns * group)) +
-    sqrt(2 rho). The model splits its release delta evenly over the columns it keeps, and
-    Q(Q^-1(x) + c) / x grows with x, so ``columns`` times the per-column answer is safe for any
-    smaller number of kept columns.
-    """
-    from scipy.stats import norm
-
-    per_column = delta / columns
-    z = float(norm.isf(per_column / group)) + (2 * rho) ** 0.5
-    return columns * float(norm.sf(z))
 
 
 def _as_columns(evidence) -> dict[str, pa.Array]:

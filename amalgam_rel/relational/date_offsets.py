@@ -34,11 +34,11 @@ import numpy as np
 import pyarrow as pa
 
 from amalgam_rel.models.codecs.scale import from_numeric, to_numeric
+from amalgam_rel.schema.internal_names import DATE_OFFSET
 
 MAX_SPREAD = 0.25  # of the date's own 1st-99th percentile range
 MIN_ROWS = 30
 _LOST = 0.01  # most rows that hold a date but not its anchor (the gap cannot carry them)
-_PREFIX = "+"
 
 
 @dataclass(frozen=True)
@@ -50,11 +50,11 @@ class DateOffset:
 
 def offset_column(name: str) -> str:
     """The model column holding ``name``'s gap to its anchor."""
-    return _PREFIX + name
+    return DATE_OFFSET + name
 
 
 def is_offset_column(name: str) -> bool:
-    return name.startswith(_PREFIX)
+    return name.startswith(DATE_OFFSET)
 
 
 def find_date_offsets(frame: pa.Table, columns: list[str], anchors: list[str], required=frozenset(),

@@ -278,7 +278,7 @@ def _from_manifest(DatabaseModel, path: Path, doc: dict):  # noqa: N803 - the cl
     model.rules_ = _rules_from_json(doc, "", "database")
     model.reference_ = load_reference(path, typed(dict[str, str], doc.get("reference") or {}, "reference"), db)
     if doc.get("privacy"):
-        from amalgam_rel.dp.accounting import DatabaseLedger
+        from amalgam_rel.models.ledger import Ledger as DatabaseLedger
 
         ledger = path / doc["privacy"]
         with reading(ledger):

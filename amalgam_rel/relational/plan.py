@@ -5,15 +5,11 @@ Rows of a child table are created by its *driving* foreign key: each parent row'
 how many children it has. Every other foreign key is *matched* (degree-preserving, see
 :mod:`.matching`); self-references become forests (:mod:`.trees`); cycle edges are *deferred*.
 
-Names of the extra columns a table model sees (people rarely start a column with these
-characters; a source column shaped like one is refused, see :func:`check_column_names`):
-
-- ``#<i>``: how many rows of foreign key ``i`` point at this row (its children);
-- ``?<i>``: whether this row leaves nullable foreign key ``i`` empty;
-- ``@depth<i>``: the row's depth in the forest of self-reference ``i``;
-- ``^<name>``: the column ``name`` of the driving parent (``^^<name>``: of the grandparent);
-- ``&<i>.<name>``: the column ``name`` of the parent matched through foreign key ``i``, as the
-  row would like it: sampled with the row, then matching gives the row such a parent.
+The extra columns a table model sees (``#<i>`` child counts, ``?<i>`` empty-FK flags,
+``@depth<i>``, ``^<name>`` parent context, ``&<i>.<name>`` the parent matched through foreign
+key ``i`` as the row would like it: sampled with the row, then matching gives the row such a
+parent) are named in :mod:`amalgam_rel.schema.internal_names`; a source column shaped like one is
+refused (:func:`check_column_names`).
 
 >>> from amalgam_rel.schema.model import Column, Database, ForeignKey, Table
 >>> from amalgam_rel.schema.types import parse_type
@@ -27,48 +23,18 @@ characters; a source column shaped like one is refused, see :func:`check_column_
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from amalgam_rel.errors import InputError
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.graph import FkGraph, fk_graph
+# context_column, matched_column, is_matched_column and parse_matched_column are imported from
+# here by fitting, sampling and persistence (until they import them from internal_names)
+from amalgam_rel.schema.internal_names import (context_column, count_column, depth_column,  # noqa: F401
+                                               internal_shapes, is_matched_column, looks_internal, matched_column,
+                                               null_column, parse_matched_column)
 from amalgam_rel.schema.model import Database, ForeignKey, Table
 from amalgam_rel.schema.types import Kind
-
-
-def count_column(fk_index: int) -> str:
-    return f"#{fk_index}"
-
-
-def null_column(fk_index: int) -> str:
-    return f"?{fk_index}"
-
-
-def depth_column(fk_index: int) -> str:
-    return f"@depth{fk_index}"
-
-
-def context_column(parent_column: str) -> str:
-    return f"^{parent_column}"
-
-
-def matched_column(fk_index: int, parent_column: str) -> str:
-    return f"&{fk_index}.{parent_column}"
-
-
-def is_matched_column(name: str) -> bool:
-    return name.startswith("&")
-
-
-def parse_matched_column(name: str) -> tuple[int, str]:
-    """(fk index, parent column) of a :func:`matched_column` name.
-
-    >>> parse_matched_column(matched_column(3, "a.b"))
-    (3, 'a.b')
-    """
-    index, column = name[1:].split(".", 1)
-    return int(index), column
 
 
 @dataclass(frozen=True)
@@ -100,10 +66,6 @@ class DatabasePlan:
         return self.db.foreign_keys.index(fk)
 
 
-# the names above, and the language model's text features (``~name``, ``{name``, ``=name``)
-_OURS = re.compile(r"[#?]\d+$|@depth\d+$|&\d+\.|[\^~{=+]")
-
-
 def check_column_names(db: Database) -> None:
     """Refuse a source column whose name could be one of ours: it would share a frame with it.
     A table or column named like a part of our queries (:func:`~amalgam_rel.schema.sql.internal`)
@@ -118,9 +80,9 @@ def check_column_names(db: Database) -> None:
     """
     for table in db.tables:
         for column in table.columns:
-            if _OURS.match(column.name):
+            if looks_internal(column.name):
                 raise InputError(f"column {column.name!r} of table {table.key!r}: amalgam-rel names its own columns "
-                                 "like this (#0, ?0, @depth0, &0., or a first ^ ~ { = +); rename it in a copy of the database")
+                                 f"like this ({internal_shapes()}); rename it in a copy of the database")
     sql.check_no_internal_names(db)
 
 

@@ -58,7 +58,8 @@ from amalgam_rel.errors import InputError
 from amalgam_rel.generation.semantic.detect import semantic_type
 from amalgam_rel.generation.semantic.gazetteer import public_share
 from amalgam_rel.relational.parent_copies import parent_rows, per_row
-from amalgam_rel.relational.plan import DatabasePlan, context_column
+from amalgam_rel.relational.plan import DatabasePlan
+from amalgam_rel.schema.internal_names import context_column
 from amalgam_rel.relational.repoint import repoint_rows
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Database, Table

@@ -27,7 +27,8 @@ import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
-from amalgam_rel.relational.plan import DatabasePlan, context_column, matched_column
+from amalgam_rel.relational.plan import DatabasePlan
+from amalgam_rel.schema.internal_names import context_column, matched_column
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import ForeignKey, Table
 from amalgam_rel.schema.types import Kind

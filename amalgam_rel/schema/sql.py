@@ -17,16 +17,16 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from amalgam_rel.errors import InputError, SchemaError
+from amalgam_rel.schema.internal_names import QUERY_PART
 
 if TYPE_CHECKING:
     from amalgam_rel.schema.model import Database
 
 DIALECT = "duckdb"
-# The first character of every name amalgam-rel gives a part of its own queries that may meet a
-# user's columns or tables in one scope (a column alias, a subquery, a helper table or view in
-# the source's or the output's connection). A source table or column so named is refused
-# (:func:`check_no_internal_names`), so no internal name can capture one.
-INTERNAL_PREFIX = "+"
+# QUERY_PART is the first character of every name amalgam-rel gives a part of its own queries
+# that may meet a user's columns or tables in one scope (a column alias, a subquery, a helper
+# table or view in the source's or the output's connection). A source table or column so named
+# is refused (:func:`check_no_internal_names`), so no internal name can capture one.
 
 
 def internal(name: str) -> str:
@@ -35,7 +35,7 @@ def internal(name: str) -> str:
     >>> column(internal("n"), internal("g")).sql("duckdb")
     '"+g"."+n"'
     """
-    return INTERNAL_PREFIX + name
+    return QUERY_PART + name
 
 
 def check_no_internal_names(db: Database) -> None:
@@ -43,9 +43,9 @@ def check_no_internal_names(db: Database) -> None:
     for table in db.tables:
         for name, what in ((table.name, f"table {table.key!r}"),
                            *((c.name, f"column {c.name!r} of table {table.key!r}") for c in table.columns)):
-            if name.startswith(INTERNAL_PREFIX):
+            if name.startswith(QUERY_PART):
                 raise InputError(f"{what}: amalgam-rel names the parts of its own queries with a first "
-                                 f"{INTERNAL_PREFIX!r}; rename it in a copy of the database")
+                                 f"{QUERY_PART!r}; rename it in a copy of the database")
 
 
 def ident(name: str) -> exp.Identifier:

@@ -11,7 +11,7 @@ import pytest
 
 from amalgam_rel.models.codecs import CategoricalCodec, CodecOptions, ColumnSpec, NumericCodec, PrivateFit, make_codec
 from amalgam_rel.models.codecs.scale import arrow_kind, to_numeric
-from amalgam_rel.models.privacy import Ledger
+from amalgam_rel.models.ledger import Ledger
 from amalgam_rel.schema.types import Kind
 
 N = 4000

@@ -9,7 +9,8 @@ import pyarrow as pa
 import pytest
 
 from amalgam_rel.models.codecs import CategoricalCodec, ColumnSpec, PrivateFit
-from amalgam_rel.models.privacy import Ledger, PrivacyError, PrivacyParams, cdp_delta, cdp_rho, gaussian_sigma
+from amalgam_rel.models.ledger import Ledger
+from amalgam_rel.models.privacy import PrivacyError, PrivacyParams, cdp_delta, cdp_rho, gaussian_sigma
 from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.schema.types import Kind
 

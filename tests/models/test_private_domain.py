@@ -10,7 +10,8 @@ from amalgam_rel.models.budget import ROWS_SHARE, grid_cells, noise_tv, pair_bin
 from amalgam_rel.models.codecs import CodecOptions, ColumnSpec, NumericCodec, PrivateFit
 from amalgam_rel.models.codecs.private_numeric import private_domain
 from amalgam_rel.models.columns import private_text_test
-from amalgam_rel.models.privacy import Ledger, PrivacyParams, gaussian_sigma
+from amalgam_rel.models.ledger import Ledger
+from amalgam_rel.models.privacy import PrivacyParams, gaussian_sigma
 from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.schema.types import Kind
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from amalgam_rel.models.privacy import Ledger
+from amalgam_rel.models.ledger import Ledger
 from amalgam_rel.schema.types import Kind
 
 

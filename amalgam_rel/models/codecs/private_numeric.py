@@ -21,7 +21,7 @@ to the ledger; every later choice is post-processing of earlier noisy outputs:
    bin's within-bin shape, and - summed - is the bins' 1-way measurement.
 
 >>> import pyarrow as pa
->>> from amalgam_rel.models.privacy import Ledger
+>>> from amalgam_rel.models.ledger import Ledger
 >>> from amalgam_rel.schema.types import Kind
 >>> v = np.where(np.arange(5000) < 3000, 0.0, np.random.default_rng(0).random(5000)).astype(np.float64)
 >>> ctx = PrivateFit(Ledger(0.05), 0.05, np.random.default_rng(1), 1e-10, n_hat=5000.0)
