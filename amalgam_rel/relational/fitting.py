@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
+from amalgam_rel.schema.internal_names import context_parent, is_context_column, is_matched_column
 from amalgam_rel.errors import SchemaError
 from amalgam_rel.generation.patterns import is_code
 from amalgam_rel.models.table_model import TableModel
@@ -119,7 +120,7 @@ def build_frame(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, Fitte
 
 def _parent_columns(parent: FittedTable) -> tuple[str, ...]:
     """A parent's columns a child may see: its model's, less text features and its own matches."""
-    return tuple(c for c in without_text_features(parent.modelled) if not c.startswith("&"))
+    return tuple(c for c in without_text_features(parent.modelled) if not is_matched_column(c))
 
 
 def measure_degrees(ft: FittedTable, frames, fitted: dict[str, FittedTable], options) -> None:
@@ -157,7 +158,7 @@ def find_temporal_orders(ft: FittedTable, frames, fitted, options) -> None:
     parent's, or that of a parent the row follows (:mod:`.implied`: a payment after its rental)."""
     orders = []
     followed = tuple(matched_column(i, "") for i in implied.followed(ft))
-    parents = [c for c in ft.frame.column_names if c.startswith("^") or (followed and c.startswith(followed))]
+    parents = [c for c in ft.frame.column_names if is_context_column(c) or (followed and c.startswith(followed))]
     for column in ft.table.columns:
         if column.type.kind not in TEMPORAL_KINDS or column.type.kind is Kind.INTERVAL or column.name in ft.plan.fk_columns:
             continue
@@ -180,7 +181,7 @@ def find_temporal_orders(ft: FittedTable, frames, fitted, options) -> None:
 
 
 def select_context(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
-    candidates = [c for c in ft.frame.column_names if c.startswith("^") and (ft.key, c[1:]) not in options.outcomes]
+    candidates = [c for c in ft.frame.column_names if is_context_column(c) and (ft.key, context_parent(c)) not in options.outcomes]
     own = _own_columns(ft)
     required = tuple(dict.fromkeys([t.parent_column for t in ft.temporal if t.parent_column in candidates]
                                    + [o.anchor for o in ft.rules.get(offsets.NAME, ()) if o.anchor in candidates]))

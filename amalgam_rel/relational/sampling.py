@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
+from amalgam_rel.schema.internal_names import count_column
 from amalgam_rel.errors import DataError
 from amalgam_rel.relational import date_offsets, implied, parent_copies
 from amalgam_rel.relational.fitting import FittedTable
@@ -95,7 +96,7 @@ class Draft:
     def counts(self, parent: str, fk: ForeignKey) -> np.ndarray:
         """The sampled number of children of every parent row for ``fk`` (1 when unmodelled)."""
         rows = self.parents[parent]
-        name = f"#{self.fk_index[fk]}"
+        name = count_column(self.fk_index[fk])
         if name in rows.column_names:
             return np.nan_to_num(rows.column(name).to_numpy(zero_copy_only=False).astype(np.float64))
         return np.ones(rows.num_rows)
@@ -272,7 +273,7 @@ def _repair_pairs(d: Draft) -> None:
 def build_self_references(d: Draft) -> None:
     fks = d.ft.plan.self_references
     depths = [_column_or(d, d.ft.plan.depth_columns.get(d.fk_index[fk]), 0) for fk in fks]
-    fanouts = [_column_or(d, f"#{d.fk_index[fk]}", 1) for fk in fks]
+    fanouts = [_column_or(d, count_column(d.fk_index[fk]), 1) for fk in fks]
     for fk, parent in zip(fks, build_forests(depths, fanouts, d.rng)):
         d.parent_of[d.fk_index[fk]] = parent
 

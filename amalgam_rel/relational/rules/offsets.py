@@ -10,6 +10,7 @@ from dataclasses import asdict
 
 import pyarrow as pa
 
+from amalgam_rel.schema.internal_names import CONTEXT, context_parent, is_context_column
 from amalgam_rel.relational import date_offsets
 from amalgam_rel.relational.date_offsets import DateOffset, find_date_offsets
 from amalgam_rel.relational.rules.protocol import unique_columns
@@ -34,7 +35,7 @@ def find(ctx) -> tuple[DateOffset, ...]:
     dates = [c.name for c in ft.table.columns if c.type.kind in (Kind.DATE, Kind.TIMESTAMP) and c.name not in structural
              and c.name in ft.frame.column_names]
     unique = unique_columns(ft.table)  # an anchor, never a gap: its repair redraws it, and its dates follow
-    parents = [c for c in ft.frame.column_names if c.startswith("^") and (ft.key, c[1:]) not in options.outcomes
+    parents = [c for c in ft.frame.column_names if is_context_column(c) and (ft.key, context_parent(c)) not in options.outcomes
                and (pa.types.is_date(ft.frame.schema.field(c).type) or pa.types.is_timestamp(ft.frame.schema.field(c).type))]
     targets = [c for c in dates if c not in unique]
     # a NOT NULL date never follows a date that may be NULL: a parent's, where its rows hold NULLs
@@ -64,7 +65,8 @@ def apply(draft, records) -> None:
 
 
 def describe(records, db) -> list[tuple[str, str]]:
-    return [(o.column, f"{o.anchor.lstrip('^')}{' (parent)' if o.anchor.startswith('^') else ''} + a drawn gap")
+    return [(o.column, f"{o.anchor.lstrip(CONTEXT)} (parent) + a drawn gap" if is_context_column(o.anchor)
+                      else f"{o.anchor} + a drawn gap")
             for o in records]
 
 
