@@ -23,7 +23,7 @@ WHOLE = 10**12  # part size no table reaches: every table sampled whole
 
 
 def child(model_dir: str, scale: float, part_rows: int | None, result: str) -> None:
-    from amalgam_rel.relational.database_model import DatabaseModel
+    from amalgam_rel.pipeline.database_model import DatabaseModel
 
     model = DatabaseModel.load(model_dir)
     with tempfile.TemporaryDirectory(prefix="amalgam-stream-") as tmp:
@@ -47,7 +47,7 @@ def main() -> None:
         model_dir, scale, part_rows = args.child
         child(model_dir, float(scale), int(part_rows) or None, args.result)
         return
-    from amalgam_rel.relational.database_model import DatabaseModel
+    from amalgam_rel.pipeline.database_model import DatabaseModel
 
     source = Path(args.source)
     model_dir = Path(args.model or f"/tmp/amalgam-stream-{source.stem}")

@@ -60,7 +60,7 @@ def run_independent(real: Path, out: Path, args) -> dict:
 
 
 def run_amalgam(real: Path, out: Path, args) -> dict:
-    from amalgam_rel.relational.database_model import DatabaseModel
+    from amalgam_rel.pipeline.database_model import DatabaseModel
 
     stages = profile_stages()
     marks: dict[str, float] = {"start": time.perf_counter()}
@@ -101,7 +101,7 @@ def checkpoint(path: Path, state: dict) -> None:
 
 def profile_stages() -> dict[str, float]:
     """Wrap the fit and sample stages of the relational layer to sum seconds per stage name."""
-    from amalgam_rel.relational import fitting, sampling
+    from amalgam_rel.pipeline import fitting, sampling
 
     totals: dict[str, float] = defaultdict(float)
 

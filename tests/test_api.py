@@ -91,7 +91,7 @@ def test_the_package_exports_the_api_and_the_errors_and_imports_light():
 
     assert amalgam_rel.InputError is errors.InputError and issubclass(NotFittedError, AmalgamError)
     # the CLI's --help and one-line errors import amalgam_rel: fitting's modules load on first use
-    probe = "import sys, amalgam_rel; print('amalgam_rel.relational.database_model' in sys.modules)"
+    probe = "import sys, amalgam_rel; print('amalgam_rel.pipeline.database_model' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert out.stdout.strip() == "False", out.stderr
 

@@ -90,7 +90,7 @@ INSERT INTO c SELECT i, i % 60, i % 9, ['red box', 'blue cup', 'green hat'][1 + 
 @functools.cache
 def fitted_model() -> Path:
     """Fitted once per process (a few seconds), copied into each case that damages it."""
-    from amalgam_rel.relational.database_model import DatabaseModel
+    from amalgam_rel.pipeline.database_model import DatabaseModel
 
     root = Path(tempfile.mkdtemp(prefix="amalgam-bad-input-"))
     Workspace(root).database("tiny.duckdb", TINY)

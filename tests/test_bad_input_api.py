@@ -13,7 +13,7 @@ import pytest
 from amalgam_rel.errors import InputError
 from amalgam_rel.models.privacy import MAX_EPSILON, PrivacyError, cdp_delta, cdp_rho
 from amalgam_rel.models.table_model import TableModel
-from amalgam_rel.relational.database_model import DatabaseModel
+from amalgam_rel.pipeline.database_model import DatabaseModel
 from amalgam_rel.relational.sizes import MAX_TABLE_ROWS
 
 SEED_ERROR = "seed must be a whole number from 0 to 4294967295"

@@ -23,7 +23,7 @@ from sqlglot import exp
 import amalgam_rel.connection as connection
 from amalgam_rel.errors import InputError
 from amalgam_rel.evaluation import evaluate
-from amalgam_rel.relational.database_model import DatabaseModel
+from amalgam_rel.pipeline.database_model import DatabaseModel
 from amalgam_rel.relational.plan import check_column_names
 from amalgam_rel.schema.model import Column, Database, Table
 from amalgam_rel.schema.types import parse_type

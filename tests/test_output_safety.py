@@ -248,7 +248,7 @@ def test_a_killed_runs_temporary_files_are_swept_by_the_next(tiny, tmp_path):
 
 
 def test_an_interrupted_fit_removes_its_half_written_model(tiny, tmp_path):
-    proc = start_paused(tmp_path, ("amalgam_rel.relational.persistence", "", "save_model"), "fit", tiny, "-o", "m")
+    proc = start_paused(tmp_path, ("amalgam_rel.pipeline.persistence", "", "save_model"), "fit", tiny, "-o", "m")
     assert leftovers(tmp_path)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)

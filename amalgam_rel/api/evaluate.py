@@ -23,7 +23,7 @@ def evaluate(real: str | Path, synthetic: str | Path, *, sidecar: str | Path | N
     from amalgam_rel.evaluation.report import write_report
     from amalgam_rel.relational.semantic_columns import semantic_overrides
     from amalgam_rel.schema.load import load_schema
-    from amalgam_rel.writing.outputs import check_outputs
+    from amalgam_rel.outputs import check_outputs
 
     check_outputs({"--report": report}, force=force, sources={
         "real database": real, "synthetic database": synthetic, "--queries folder": queries,

@@ -26,7 +26,7 @@ from amalgam_rel.api.params import check_sample_options, fit_params, sample_rows
 from amalgam_rel.api.sample import Sample, write_sample
 from amalgam_rel.errors import NotFittedError, OutputError
 from amalgam_rel.generation.reuse import DEFAULT_MAX_VALUES
-from amalgam_rel.relational.database_model import DatabaseModel
+from amalgam_rel.pipeline.database_model import DatabaseModel
 
 Source = str | Path | duckdb.DuckDBPyConnection
 Progress = Callable[[str, str], None]  # (stage, table), after each table
@@ -50,7 +50,7 @@ class Synthesizer:
       ``min_word_rows``: free text uses words at least this many real rows hold.
 
     Fitted attributes: ``model_``, the whole-database model
-    (:class:`~amalgam_rel.relational.database_model.DatabaseModel`), and ``privacy_ledger_``.
+    (:class:`~amalgam_rel.pipeline.database_model.DatabaseModel`), and ``privacy_ledger_``.
     """
 
     def __init__(self, *, seed: int = 0, epsilon: float | None = None, delta: float = 1e-9,

@@ -52,7 +52,7 @@ def clone_schema(
 ) -> None:
     """Write an empty DuckDB database with the same DDL as SOURCE."""
     from amalgam_rel.schema.load import load_schema
-    from amalgam_rel.writing.outputs import check_outputs
+    from amalgam_rel.outputs import check_outputs
     from amalgam_rel.writing.writer import DatabaseWriter
 
     check_outputs({"-o": output}, force=force, sources={"source database": source, "sidecar": sidecar})
@@ -117,7 +117,7 @@ def synth(
 ) -> None:
     """Fit models on SOURCE and write a synthetic database with the same DDL to OUTPUT."""
     from amalgam_rel.dp.accounting import ledger_path
-    from amalgam_rel.writing.outputs import check_outputs
+    from amalgam_rel.outputs import check_outputs
 
     # every option is checked before minutes of fitting, not after
     parsed_rows = parse_rows(rows)
@@ -169,7 +169,7 @@ def fit(
     public: PublicOpt = None,
 ) -> None:
     """Fit models on SOURCE and save them for `amalgam-rel sample` (no real rows; docs/privacy.md says what is kept)."""
-    from amalgam_rel.relational.persistence import check_model_dir
+    from amalgam_rel.pipeline.persistence import check_model_dir
 
     check_model_dir(output, force=force, option="-o", sources=inputs(source, sidecar, llm))
     synthesizer = synthesizer_of(seed, llm, text_steps, min_word_rows, epsilon, delta, max_children, epsilon_text,
@@ -205,7 +205,7 @@ def sample(
     """Write a synthetic database from a saved model."""
     from amalgam_rel.api.synthesizer import Synthesizer
     from amalgam_rel.seeds import checked_seed
-    from amalgam_rel.writing.outputs import check_outputs
+    from amalgam_rel.outputs import check_outputs
 
     parsed_rows = parse_rows(rows)
     if seed is not None:  # Synthesizer.sample checks it too; here before the model loads

@@ -64,7 +64,7 @@ app = typer.Typer(
 def user_errors(command):
     """Turn an AmalgamError into one line on stderr and exit code 2; an interruption (Ctrl-C or
     SIGTERM, after the temporary outputs are removed) into one line and exit code 130 or 143."""
-    from amalgam_rel.interrupts import exit_code, interrupted_line, terminate_as_interrupt
+    from amalgam_rel.cli.interrupts import exit_code, interrupted_line, terminate_as_interrupt
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):

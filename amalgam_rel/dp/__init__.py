@@ -12,5 +12,6 @@ contribution bounds and the sensitivity derivation. One module per job:
   :class:`~amalgam_rel.models.ledger.Ledger`, the type a table model's ledger has too);
 - :mod:`.public`: the data-independent replacements of fit steps that used to read real data;
 - :mod:`.schema_text`: text and nested values from the schema alone;
-- :mod:`.fit`: the private fit that ties them together.
+- the private fit that ties them together is orchestration: :mod:`amalgam_rel.pipeline.private_fit`
+  and :mod:`amalgam_rel.pipeline.private_database`.
 """

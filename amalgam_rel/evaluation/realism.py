@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from amalgam_rel.evaluation import word_realism as wr
+import amalgam_rel.evaluation.word_realism as wr  # the module, not the package: its __init__ imports this one
 from amalgam_rel.evaluation.consistency import Dependency, dependencies
 from amalgam_rel.evaluation.context import Context
 from amalgam_rel.evaluation.word_columns import Skipped, key_names, string_sample, word_columns

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from amalgam_rel.errors import OutputError
 from amalgam_rel.evaluation.console import fmt
-from amalgam_rel.writing.outputs import write_atomically
+from amalgam_rel.outputs import write_atomically
 
 REAL, SYNTH = "#4062bb", "#f28c28"
 STYLE = """
@@ -183,7 +183,7 @@ def render(ev) -> str:
 
 
 def write_report(ev, path: str | Path) -> None:
-    """Written atomically (see :mod:`amalgam_rel.writing.outputs`); the caller checked ``path`` first."""
+    """Written atomically (see :mod:`amalgam_rel.outputs`); the caller checked ``path`` first."""
     path = Path(path)
     if path.is_dir():
         raise OutputError(f"{path} is a directory, not a report file")

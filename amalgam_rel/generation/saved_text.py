@@ -14,13 +14,13 @@ from typing import Annotated
 from pydantic import Field
 from typing_extensions import TypedDict
 
-from amalgam_rel.generation.lm import MAX_PROMPT_TOKENS, TrainReport
+from amalgam_rel.errors import InputError
+from amalgam_rel.generation.lm import TrainReport
+from amalgam_rel.generation.text_plan import MAX_NEW_TOKENS, ColumnPlan
 from amalgam_rel.saved import read_json, reading, typed
 from amalgam_rel.seeds import MAX_SEED
 
 META = "text_model.json"
-# what _with_token_budget gives a column at most: the context window (512) less the prompt
-MAX_NEW_TOKENS = 512 - MAX_PROMPT_TOKENS - 1
 
 Positive = Annotated[int, Field(ge=1)]
 
@@ -56,9 +56,6 @@ class SavedTextTable(TypedDict):
 def read_text_model(path: Path, format_version: int) -> dict:
     """The checked contents of ``path / text_model.json``: params, plans (as ColumnPlans), tables,
     copy guard digests, train report; an :class:`InputError` naming the file otherwise."""
-    from amalgam_rel.errors import InputError
-    from amalgam_rel.generation.text_plan import ColumnPlan
-
     file = path / META
     meta = read_json(file)
     if meta.get("format") != format_version:

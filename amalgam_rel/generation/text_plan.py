@@ -16,10 +16,10 @@ from typing import Any
 
 from amalgam_rel.generation.checks import string_rule
 from amalgam_rel.generation.elements import element_counts
+from amalgam_rel.generation.lm import MAX_PROMPT_TOKENS
 from amalgam_rel.generation.lengths import length_bucket, length_column, value_length
 from amalgam_rel.generation.output_types import OutputSpec, build_spec
 from amalgam_rel.generation.prompts import column_tag, render_prompt
-from amalgam_rel.generation.saved_text import MAX_NEW_TOKENS
 from amalgam_rel.generation.selection import context_columns
 from amalgam_rel.generation.shapes import ANY, common_shapes, shape_column, shape_label
 from amalgam_rel.generation.tokenizer import token_ids
@@ -28,6 +28,10 @@ from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Database, Table
 from amalgam_rel.schema.types import Kind
 from amalgam_rel.seeds import duckdb_seed
+
+
+# what with_token_budget gives a column at most: the context window (512) less the prompt
+MAX_NEW_TOKENS = 512 - MAX_PROMPT_TOKENS - 1
 
 
 @dataclass(frozen=True)

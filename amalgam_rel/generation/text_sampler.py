@@ -20,9 +20,8 @@ from amalgam_rel.generation.decoding import fast_generation, supports
 from amalgam_rel.generation.json_schema import schema_regex
 from amalgam_rel.generation.masking import prepare_outlines
 from amalgam_rel.generation.output_types import OutputSpec
-from amalgam_rel.generation.saved_text import MAX_NEW_TOKENS
 from amalgam_rel.generation.shapes import keys_of, restrict
-from amalgam_rel.generation.text_plan import ColumnPlan
+from amalgam_rel.generation.text_plan import MAX_NEW_TOKENS, ColumnPlan
 from amalgam_rel.generation.tokenizer import token_ids
 from amalgam_rel.generation.vocabulary import byte_vocabulary, constrained_generator, token_bytes, token_characters
 from amalgam_rel.generation.word_model import WordJoins

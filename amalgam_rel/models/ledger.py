@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from amalgam_rel.models.privacy import RELEASE_SHARE, PrivacyError
-from amalgam_rel.writing.outputs import write_atomically
+from amalgam_rel.outputs import write_atomically
 
 _SIGMA = re.compile(r"sigma=([0-9.eE+-]+)")
 # the fields each level writes, in its order

@@ -1,7 +1,7 @@
 """Where :class:`~amalgam_rel.writing.writer.DatabaseWriter` builds a database, put in place whole.
 
 - :class:`FileTarget`: a new DuckDB file, built under a temporary name beside it and renamed over
-  it only when complete (the rules of :mod:`.outputs`).
+  it only when complete (the rules of :mod:`amalgam_rel.outputs`).
 - :class:`ConnectionTarget`: the current database of an open connection (a user's, or an
   in-memory one), written in one transaction on a cursor of its own: committed when complete,
   rolled back otherwise, so the connection sees all of the tables or none. What the database
@@ -32,7 +32,7 @@ from amalgam_rel.errors import OutputError
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Database
 from amalgam_rel.writing.ddl import creation_order
-from amalgam_rel.writing.outputs import check_output_path, mark_written, same_file, sweep_stale_temps, temp_path
+from amalgam_rel.outputs import check_output_path, mark_written, same_file, sweep_stale_temps, temp_path
 
 
 class FileTarget:

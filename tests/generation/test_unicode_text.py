@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from amalgam_rel.relational.database_model import DatabaseModel
+from amalgam_rel.pipeline.database_model import DatabaseModel
 
 # letters of every case class, modifier and other letters, combining marks, digits, symbols, spaces
 CLASSES = ["Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Nd", "So", "Zs"]

@@ -16,11 +16,11 @@ from typer.testing import CliRunner
 from amalgam_rel.cli import app
 from amalgam_rel.dp.accounting import database_rho
 from amalgam_rel.dp.bounding import bound_contributions, fk_caps
-from amalgam_rel.dp.fit import private_plan
+from amalgam_rel.pipeline.private_fit import private_plan
 from amalgam_rel.dp.options import PrivacyOptions
 from amalgam_rel.dp.sensitivity import entity_contributions
 from amalgam_rel.errors import InputError
-from amalgam_rel.relational.database_model import DatabaseModel
+from amalgam_rel.pipeline.database_model import DatabaseModel
 from amalgam_rel.relational.training import TrainingFrames
 from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
 

@@ -30,7 +30,7 @@ from amalgam_rel.generation.output_types import build_spec
 from amalgam_rel.generation.patterns import learn_pattern
 from amalgam_rel.generation.text_model import TextFieldModel
 from amalgam_rel.generation.tokenizer import train_tokenizer
-from amalgam_rel.relational.database_model import DatabaseModel
+from amalgam_rel.pipeline.database_model import DatabaseModel
 from amalgam_rel.schema.types import parse_type
 
 FIRSTS = ["Anna", "Ben", "Carla", "Dev", "Elif", "Farid", "Greta", "Hugo"]

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from amalgam_rel.relational.database_model import DatabaseModel
+from amalgam_rel.pipeline.database_model import DatabaseModel
 
 ITERS = 100  # estimation iterations per table model: plenty for tables this small
 EPOCH = np.datetime64("2015-01-01", "D")

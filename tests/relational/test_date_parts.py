@@ -6,7 +6,7 @@ weekends, day names in German), and a daily series whose days no constraint decl
 
 import pytest
 
-from amalgam_rel.relational.database_model import DatabaseModel
+from amalgam_rel.pipeline.database_model import DatabaseModel
 
 from .conftest import ITERS, query
 
@@ -74,11 +74,9 @@ def test_every_column_read_off_a_day_agrees_with_it(calendar):
 
 
 def test_date_parts_survive_saving(calendar, tmp_path):
-    from amalgam_rel.relational.persistence import load_database_model, save_database_model
-
     _, _, model = calendar
-    save_database_model(model, tmp_path / "m")
-    again = load_database_model(tmp_path / "m")
+    model.save(tmp_path / "m")
+    again = type(model).load(tmp_path / "m")
     assert again.tables_["date_dim"].rules["date_parts"] == model.tables_["date_dim"].rules["date_parts"]
     out = tmp_path / "again.duckdb"
     again.sample(out)

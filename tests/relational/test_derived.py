@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 import pytest
 
 from amalgam_rel.relational.rules.implied import followed
-from amalgam_rel.relational.database_model import DatabaseModel
+from amalgam_rel.pipeline.database_model import DatabaseModel
 from amalgam_rel.relational.derived import Derived, compute, find_derived
 
 from .conftest import synthesized

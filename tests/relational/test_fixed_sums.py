@@ -13,7 +13,7 @@ import pyarrow as pa
 import pytest
 
 from amalgam_rel.relational import rules
-from amalgam_rel.relational.database_model import DatabaseModel
+from amalgam_rel.pipeline.database_model import DatabaseModel
 from amalgam_rel.relational.fixed_sums import choose_rows, find_fixed_sum, spread_residuals
 
 from .conftest import column, create, fit, ks_complement, query, validity_violations

@@ -7,7 +7,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from amalgam_rel.relational.database_model import DatabaseModel
+from amalgam_rel.pipeline.database_model import DatabaseModel
 from amalgam_rel.schema.duckdb_reader import read_duckdb
 
 from .conftest import synthesized

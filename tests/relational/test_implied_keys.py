@@ -7,7 +7,7 @@ import pyarrow as pa
 import pytest
 
 from amalgam_rel.relational.rules.implied import followed as followed_keys, match_order
-from amalgam_rel.relational.database_model import DatabaseModel
+from amalgam_rel.pipeline.database_model import DatabaseModel
 
 from .conftest import ITERS, create, query
 
@@ -130,11 +130,9 @@ def test_independent_keys_are_still_matched(shop):
 
 
 def test_implied_keys_survive_saving(shop, tmp_path):
-    from amalgam_rel.relational.persistence import load_database_model, save_database_model
-
     _, _, model = shop
-    save_database_model(model, tmp_path / "m")
-    again = load_database_model(tmp_path / "m")
+    model.save(tmp_path / "m")
+    again = type(model).load(tmp_path / "m")
     assert followed_keys(again.tables_["payment"]) == followed_keys(model.tables_["payment"])
     assert match_order(again.tables_["payment"]) == match_order(model.tables_["payment"])
 

@@ -6,7 +6,7 @@ is its product's price. Matching by degree alone would pair lines with random pr
 
 import numpy as np
 
-from amalgam_rel.relational.database_model import DatabaseModel
+from amalgam_rel.pipeline.database_model import DatabaseModel
 
 from .conftest import ITERS, column, create
 

@@ -3,7 +3,7 @@ attributes must reach those counts by more than the one path a Chow-Liu tree giv
 
 import numpy as np
 
-from amalgam_rel.relational.database_model import DatabaseModel
+from amalgam_rel.pipeline.database_model import DatabaseModel
 
 from .conftest import ITERS, create
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from amalgam_rel.errors import InputError, OutputError
-from amalgam_rel.relational.database_model import DatabaseModel
+from amalgam_rel.pipeline.database_model import DatabaseModel
 
 from .conftest import CAPITAL_SIDECAR
 

@@ -6,7 +6,7 @@ import pyarrow as pa
 import pytest
 
 from amalgam_rel.errors import DataError, InputError
-from amalgam_rel.relational.database_model import DatabaseModel
+from amalgam_rel.pipeline.database_model import DatabaseModel
 from amalgam_rel.relational.reference import closed_columns
 from amalgam_rel.schema.model import Column, Table
 from amalgam_rel.schema.types import parse_type

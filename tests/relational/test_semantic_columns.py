@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from amalgam_rel.errors import InputError
-from amalgam_rel.relational.database_model import DatabaseModel
+from amalgam_rel.pipeline.database_model import DatabaseModel
 from amalgam_rel.relational.semantic_columns import copy_line, type_lines
 
 from .conftest import ITERS, create, query

@@ -5,7 +5,7 @@ three to nine."""
 import duckdb
 import numpy as np
 
-from amalgam_rel.relational.database_model import DatabaseModel
+from amalgam_rel.pipeline.database_model import DatabaseModel
 
 from .conftest import ITERS, create
 

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from amalgam_rel.relational.database_model import DatabaseModel
+from amalgam_rel.pipeline.database_model import DatabaseModel
 from amalgam_rel.relational.spelled import Spelled, find_spelled
 
 from .conftest import ITERS, create, synthesized

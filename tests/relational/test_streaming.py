@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from amalgam_rel.relational.database_model import _last_readers
-from amalgam_rel.relational.streaming import part_bounds
+from amalgam_rel.pipeline.database_model import _last_readers
+from amalgam_rel.pipeline.streaming import part_bounds
 
 from .conftest import create, degrees, fit, ks_complement, query, validity_violations
 from .test_key_shapes import build as build_keys
@@ -112,7 +112,7 @@ def test_sampled_tables_are_forgotten_after_their_last_reader(shop):
 def test_text_columns_in_parts_share_the_tables_generation_budget(tmp_path):
     """Three parts draw what the whole table would (``text_values``), not three times as much."""
     from amalgam_rel.generation.sample_db import WORDS
-    from amalgam_rel.relational.database_model import DatabaseModel
+    from amalgam_rel.pipeline.database_model import DatabaseModel
 
     rng = np.random.default_rng(5)
     kinds = rng.choice(list(WORDS), 300)

@@ -8,7 +8,7 @@ import json
 import duckdb
 
 from amalgam_rel.generation.sample_db import make_shop
-from amalgam_rel.relational.database_model import DatabaseModel
+from amalgam_rel.pipeline.database_model import DatabaseModel
 
 from .conftest import ITERS, query
 

@@ -15,7 +15,7 @@ import time
 import duckdb
 import pytest
 
-from amalgam_rel.relational.database_model import DatabaseModel
+from amalgam_rel.pipeline.database_model import DatabaseModel
 
 from .conftest import ITERS
 

@@ -6,7 +6,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from amalgam_rel.relational.database_model import DatabaseModel
+from amalgam_rel.pipeline.database_model import DatabaseModel
 from amalgam_rel.relational.totals import find_totals
 from amalgam_rel.schema.duckdb_reader import read_duckdb
 

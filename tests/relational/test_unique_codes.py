@@ -59,7 +59,7 @@ def test_a_nullable_code_column_keeps_its_share_of_nulls(products):
 
 
 def test_a_saved_model_generates_the_same_codes(products, tmp_path):
-    from amalgam_rel.relational.database_model import DatabaseModel
+    from amalgam_rel.pipeline.database_model import DatabaseModel
 
     model, out = products
     model.save(tmp_path / "model")

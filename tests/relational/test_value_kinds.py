@@ -9,7 +9,7 @@ from collections import Counter
 import duckdb
 import pytest
 
-from amalgam_rel.relational.database_model import DatabaseModel
+from amalgam_rel.pipeline.database_model import DatabaseModel
 
 from .conftest import ITERS
 

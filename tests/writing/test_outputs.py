@@ -7,8 +7,8 @@ import sys
 import pytest
 
 from amalgam_rel.errors import OutputError
-from amalgam_rel.interrupts import interrupted_line
-from amalgam_rel.writing.outputs import check_output_path, sweep_stale_temps, write_atomically
+from amalgam_rel.cli.interrupts import interrupted_line
+from amalgam_rel.outputs import check_output_path, sweep_stale_temps, write_atomically
 
 
 def test_an_output_inside_an_input_folder_is_refused(tmp_path):

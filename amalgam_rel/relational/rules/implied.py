@@ -75,7 +75,7 @@ def apply_at(record, ft) -> str:
 
 
 def apply(draft, records) -> None:
-    """Nothing to write: :func:`amalgam_rel.relational.sampling.match_foreign_keys` follows them."""
+    """Nothing to write: :func:`amalgam_rel.pipeline.sampling.match_foreign_keys` follows them."""
 
 
 def describe(records, db) -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from amalgam_rel.writing.outputs import written
+from amalgam_rel.outputs import written
 
 
 class Terminated(KeyboardInterrupt):

@@ -19,7 +19,7 @@ from sqlglot import exp
 from amalgam_rel.schema.internal_names import count_column
 from amalgam_rel.errors import DataError
 from amalgam_rel.relational import date_offsets, implied, parent_copies
-from amalgam_rel.relational.fitting import FittedTable
+from amalgam_rel.pipeline.fitting import FittedTable
 from amalgam_rel.relational.implied import Implied
 from amalgam_rel.relational.rules import apply_rules, implied as implied_rule, offsets as offsets_rule
 from amalgam_rel.relational.rules.rows import fk_of, model_rows, parent_column, row_column
@@ -63,7 +63,7 @@ class Slots:
 
 @dataclass(frozen=True)
 class Chunk:
-    """One part of a table sampled in parts (see :mod:`amalgam_rel.relational.streaming`)."""
+    """One part of a table sampled in parts (see :mod:`amalgam_rel.pipeline.streaming`)."""
 
     index: int
     rows: int

@@ -25,9 +25,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from amalgam_rel.relational.fitting import FittedTable
+from amalgam_rel.pipeline.fitting import FittedTable
 from amalgam_rel.relational.plan import DatabasePlan
-from amalgam_rel.relational.sampling import Chunk, Draft, Slots, driver_rows, planned_rows
+from amalgam_rel.pipeline.sampling import Chunk, Draft, Slots, driver_rows, planned_rows
 
 DEFAULT_PART_ROWS = 200_000
 

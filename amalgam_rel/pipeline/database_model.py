@@ -3,7 +3,7 @@
 Fitting reads the source read-only, plans how every table's rows arise (:mod:`.plan`), fits one
 graphical model per table on its training frame (:mod:`.fitting`), and one language model for
 the text and nested columns those models leave out. Sampling walks the tables parents first,
-runs :data:`~amalgam_rel.relational.sampling.SAMPLE_STAGES` on each, and streams the rows into
+runs :data:`~amalgam_rel.pipeline.sampling.SAMPLE_STAGES` on each, and streams the rows into
 an atomically written DuckDB database with the source's exact DDL.
 
 Example (trains a language model, so it takes a minute)::
@@ -26,12 +26,13 @@ import pyarrow as pa
 from amalgam_rel.connection import connect
 from amalgam_rel.errors import InputError
 from amalgam_rel.generation.reuse import DEFAULT_MAX_VALUES
-from amalgam_rel.relational import streaming
+from amalgam_rel.pipeline import streaming
 from amalgam_rel.relational.cycles import close_cycle
-from amalgam_rel.relational.fitting import FitOptions, FittedTable, fit_tables
+from amalgam_rel.pipeline.fitting import FitOptions, FittedTable, fit_tables
+from amalgam_rel.pipeline.persistence import load_database_model, save_database_model
 from amalgam_rel.relational.plan import DatabasePlan, plan_database
 from amalgam_rel.relational.reference import DEFAULT_MAX_ROWS, check_rows_option, keep_reference_tables, sample_kept
-from amalgam_rel.relational.sampling import Draft, sample_table
+from amalgam_rel.pipeline.sampling import Draft, sample_table
 from amalgam_rel.relational.semantic_columns import SemanticReport, real_values, semantic_overrides
 from amalgam_rel.relational.sizes import check_sizes
 from amalgam_rel.relational.time_zones import with_time_zones
@@ -185,15 +186,11 @@ class DatabaseModel:
                                               "min_word_rows")}
 
     def save(self, path: str | Path, *, force: bool = False) -> Path:
-        from amalgam_rel.relational.persistence import save_database_model
-
         return save_database_model(self, path, force=force)
 
     @classmethod
     def load(cls, path: str | Path) -> DatabaseModel:
-        from amalgam_rel.relational.persistence import load_database_model
-
-        return load_database_model(path)
+        return load_database_model(cls, path)
 
     def fit(self, source: str | Path | duckdb.DuckDBPyConnection, *, sidecar: str | Path | None = None,
             progress: Callable[[str, str], None] | None = None) -> DatabaseModel:
@@ -226,7 +223,7 @@ class DatabaseModel:
         self.privacy_ = None
         self.rules_ = {}  # a private fit never reads the data for database rules (totals)
         if self.epsilon is not None:  # database-level differential privacy
-            from amalgam_rel.dp.database import fit_database_privately
+            from amalgam_rel.pipeline.private_database import fit_database_privately
 
             fit_database_privately(self, con, db, progress)
             # the saved schema must not carry the true row counts either (see dp.fit.private_plan)

@@ -1,6 +1,6 @@
 """The private fit of a whole database: bound, split, then the private stages per table.
 
-:func:`fit_private` replaces :func:`amalgam_rel.relational.fitting.fit_tables` under
+:func:`fit_private` replaces :func:`amalgam_rel.pipeline.fitting.fit_tables` under
 ``--epsilon``. Its stages (:data:`PRIVATE_FIT_STAGES`) mirror ``FIT_STAGES``; every step that
 read real data outside a table model is either gone (temporal orders, cycle-edge shares) or
 replaced by a public rule (:mod:`.public`), and each table model gets its share of rho and its
@@ -25,7 +25,7 @@ from amalgam_rel.dp.public import public_context, public_filler, public_key_gene
 from amalgam_rel.dp.sensitivity import Contributions, entity_contributions
 from amalgam_rel.relational.semantic_columns import private_semantics, with_presence
 from amalgam_rel.relational.text_features import without_text_features
-from amalgam_rel.relational.fitting import LANGUAGE_MODEL, FitOptions, FittedTable
+from amalgam_rel.pipeline.fitting import LANGUAGE_MODEL, FitOptions, FittedTable
 from amalgam_rel.relational.plan import DatabasePlan, plan_database
 from amalgam_rel.relational.training import TrainingFrames, frame_name
 from amalgam_rel.schema import sql

@@ -23,7 +23,7 @@ from amalgam_rel.models.persistence import load_model, save_model
 from amalgam_rel.models.privacy import MAX_EPSILON
 from amalgam_rel.relational.semantic_columns import Semantics
 from amalgam_rel.relational.fillers import Filler
-from amalgam_rel.relational.fitting import FittedTable, TemporalOrder
+from amalgam_rel.pipeline.fitting import FittedTable, TemporalOrder
 from amalgam_rel.relational.keys import key_generator_from_json
 from amalgam_rel.relational.plan import context_column, matched_column, plan_database
 from amalgam_rel.relational.reference import load_reference, save_reference
@@ -32,7 +32,7 @@ from amalgam_rel.relational.sizes import MAX_TABLE_ROWS
 from amalgam_rel.saved import read_json, reading, typed
 from amalgam_rel.schema.serialize import database_from_json, database_to_json
 from amalgam_rel.seeds import MAX_SEED
-from amalgam_rel.writing.outputs import check_output_path, mark_written, sweep_stale_temps, temp_path
+from amalgam_rel.outputs import check_output_path, mark_written, sweep_stale_temps, temp_path
 
 FORMAT = "amalgam-rel/database-model"
 VERSION = 1
@@ -195,9 +195,9 @@ def _rules_from_json(entry: dict, where: str, level: str) -> dict[str, tuple]:
     return {r.NAME: r.from_json(entry, where) for r in rules}
 
 
-def load_database_model(path: str | Path):
-    from amalgam_rel.relational.database_model import DatabaseModel
-
+def load_database_model(model_class: type, path: str | Path):
+    """The model saved at ``path``, an instance of ``model_class`` (the caller's
+    ``DatabaseModel``: this module sits below it and never imports it)."""
     path = Path(path)
     manifest_path = path / MANIFEST
     if not manifest_path.is_file():
@@ -207,7 +207,7 @@ def load_database_model(path: str | Path):
         raise InputError(f"{path} holds a model of another format ({doc.get('format')} v{doc.get('version')})")
     # the files it names (table models, the text model, the ledger) name themselves when damaged
     with reading(manifest_path):
-        return _from_manifest(DatabaseModel, path, doc)
+        return _from_manifest(model_class, path, doc)
 
 
 Count = Annotated[int, Field(ge=0, le=MAX_TABLE_ROWS)]
@@ -258,10 +258,10 @@ class SavedTable(TypedDict):
     semantic: NotRequired[Semantics | None]
 
 
-def _from_manifest(DatabaseModel, path: Path, doc: dict):  # noqa: N803 - the class, imported late
+def _from_manifest(model_class: type, path: Path, doc: dict):
     params = typed(SavedParams, doc["params"], "params")
     # models fitted under a wall-clock text budget still sample: only fitting read it
-    model = DatabaseModel(**{k: v for k, v in params.items() if k != "text_budget_s"})
+    model = model_class(**{k: v for k, v in params.items() if k != "text_budget_s"})
     model.schema_ = database_from_json(doc["schema"])
     db = model.schema_.without_generated()
     model.plan_ = plan_database(db, private=model.epsilon is not None)
