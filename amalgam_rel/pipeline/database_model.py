@@ -32,7 +32,8 @@ from amalgam_rel.pipeline.fitting import FitOptions, FittedTable, fit_tables
 from amalgam_rel.pipeline.persistence import load_database_model, save_database_model
 from amalgam_rel.relational.plan import DatabasePlan, plan_database
 from amalgam_rel.relational.reference import DEFAULT_MAX_ROWS, check_rows_option, keep_reference_tables, sample_kept
-from amalgam_rel.pipeline.sampling import Draft, sample_table
+from amalgam_rel.pipeline.draft import Draft
+from amalgam_rel.pipeline.sampling import sample_table
 from amalgam_rel.relational.semantic_columns import SemanticReport, real_values, semantic_overrides
 from amalgam_rel.relational.sizes import check_sizes
 from amalgam_rel.relational.time_zones import with_time_zones

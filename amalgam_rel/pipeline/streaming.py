@@ -27,7 +27,8 @@ import numpy as np
 
 from amalgam_rel.pipeline.fitting import FittedTable
 from amalgam_rel.relational.plan import DatabasePlan
-from amalgam_rel.pipeline.sampling import Chunk, Draft, Slots, driver_rows, planned_rows
+from amalgam_rel.pipeline.draft import Chunk, Draft, Slots
+from amalgam_rel.pipeline.sampling import driver_rows, planned_rows
 
 DEFAULT_PART_ROWS = 200_000
 

@@ -1,9 +1,9 @@
 """The rows each table will get, bounded before anything is sampled or written.
 
 A table's size is the user's ``rows`` for it, or its fitted row count grown as its driving
-parent grew (a root grows by ``scale``), as :func:`.sampling.planned_rows` and
-:func:`.sampling.driver_rows` will compute it. Every table, even one written in parts, holds an
-8-byte parent index a row while it is planned, so a size from a damaged model file
+parent grew (a root grows by ``scale``), as ``planned_rows`` and ``driver_rows`` of
+:mod:`amalgam_rel.pipeline.sampling` will compute it. Every table, even one written in parts,
+holds an 8-byte parent index a row while it is planned, so a size from a damaged model file
 (``real_rows`` of 10**12) or a slip of the keyboard used to end in an allocation of terabytes.
 
 :data:`MAX_TABLE_ROWS` is ten billion rows: a hundred times (``--scale``'s largest) a
