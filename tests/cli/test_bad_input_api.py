@@ -1,4 +1,4 @@
-"""The Python API checks what the CLI checks, where the value is used (tests/test_bad_input.py
+"""The Python API checks what the CLI checks, where the value is used (tests/cli/test_bad_input.py
 runs the same inputs through the command line)."""
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from .conftest import degrees, ks_complement, query, validity_violations
+from ..relational.conftest import degrees, ks_complement, query, validity_violations
 
 TABLES = ("region", "customer", "product", "orders")
 

@@ -1,6 +1,6 @@
 """The Python API (amalgam_rel.Synthesizer, evaluate, the errors): what the README shows runs, the
 same seed gives the same tables through every source, output and the CLI, and bad input is the
-CLI's one line (tests/test_bad_input.py runs the same through the command line)."""
+CLI's one line (tests/cli/test_bad_input.py runs the same through the command line)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import amalgam_rel
 from amalgam_rel import AmalgamError, InputError, NotFittedError, OutputError, Synthesizer
 from amalgam_rel.cli import app
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TINY = """
     CREATE TABLE p (id INTEGER PRIMARY KEY, kind VARCHAR NOT NULL, x DOUBLE);
     CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER NOT NULL REFERENCES p (id), qty INTEGER);

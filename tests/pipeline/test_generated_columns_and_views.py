@@ -10,7 +10,7 @@ import pytest
 from amalgam_rel.pipeline.database_model import DatabaseModel
 from amalgam_rel.schema.duckdb_reader import read_duckdb
 
-from .conftest import synthesized
+from ..relational.conftest import synthesized
 
 DDL = """
 CREATE TABLE item (id INTEGER PRIMARY KEY, price DECIMAL(8,2) NOT NULL, qty INTEGER NOT NULL,

@@ -17,7 +17,7 @@ import pytest
 
 from amalgam_rel.pipeline.database_model import DatabaseModel
 
-from .conftest import ITERS
+from ..relational.conftest import ITERS
 
 WORDS = ["river", "stone", "maple", "quiet", "amber", "north", "field", "cloud", "ember", "brook"]
 

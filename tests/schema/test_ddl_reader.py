@@ -15,8 +15,8 @@ from amalgam_rel.schema.graph import fk_graph
 from amalgam_rel.schema.model import ForeignKey
 from amalgam_rel.schema.types import Kind
 
-SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DIALECTS = ("duckdb", "postgres", "mysql", "sqlite")
 
 # Documented, unavoidable differences between the four shop files (see schemas/README.md).

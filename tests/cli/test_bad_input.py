@@ -5,12 +5,12 @@ prints. Each case runs through the CLI in this process (typer's CliRunner), in a
 its own holding the files its ``setup`` made, so the paths in the messages are short and the
 same on every machine. The table is also docs/bad-input.md::
 
-    python -m tests.test_bad_input --write-docs   # runs every case, then rewrites the page
+    python -m tests.cli.test_bad_input --write-docs   # runs every case, then rewrites the page
 
 and :func:`test_the_docs_page_is_current` fails when the page no longer matches the table.
 
 To add cases, append :class:`Case` records to :data:`CASES` (the one list; a section per part of
-issue #21 is fine), then rewrite the page. Cases of tests/test_cli.py are repeated here (marked
+issue #21 is fine), then rewrite the page. Cases of tests/cli/test_cli.py are repeated here (marked
 ``see``) so the page lists them; they stay there too.
 """
 
@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "chinook.duckdb"
 DOCS = ROOT / "docs" / "bad-input.md"
 
@@ -186,7 +186,7 @@ def example(ws: Workspace) -> None:
     ws.example()
 
 
-TEST_CLI = "tests/test_cli.py"
+TEST_CLI = "tests/cli/test_cli.py"
 TEST_OUTPUTS = "tests/test_output_safety.py"
 TEST_CONNECTION = "tests/test_connection.py"
 TEST_LM_IO = "tests/generation/test_lm_io.py"
@@ -219,7 +219,7 @@ SIDECAR_TYPE = '[[columns]]\ntable = "Customer"\ncolumn = "{}"\ntype = "{}"\n'
 SIDECAR_FK = '[[foreign_keys]]\ntable = "Track"\ncolumns = "{}"\nref_table = "Album"\nref_columns = "AlbumId"\n'
 
 CASES: list[Case] = [
-    # -- sources and their schema (tests/test_cli.py) --
+    # -- sources and their schema (tests/cli/test_cli.py) --
     Case("a database file that does not exist", "inspect missing.duckdb",
          "database file not found: missing.duckdb", see=TEST_CLI),
     Case("a text file given as the database", "inspect notes.txt",
@@ -243,7 +243,7 @@ CASES: list[Case] = [
     Case("a sidecar semantic type for a column the table lacks", "fit chinook.duckdb -o model --sidecar sidecar.toml",
          "sidecar sidecar.toml: column #1: table 'Customer' has no column 'Nickname'",
          sidecar(SIDECAR_TYPE.format("Nickname", "first_name")), see=TEST_SEMANTIC),
-    # -- outputs (tests/test_cli.py) --
+    # -- outputs (tests/cli/test_cli.py) --
     Case("an output that exists, without --force", "clone-schema chinook.duckdb -o out.duckdb",
          "-o out.duckdb already exists (pass --force to replace it)",
          lambda ws: (ws.example(), ws.write("out.duckdb", "")), see=TEST_CLI),
@@ -433,7 +433,7 @@ Every input amalgam-rel cannot use ends the command with exit code 2 and one lin
 names the problem, never a traceback. This page lists the inputs the test suite tries, each run
 in a directory holding the files named (so the paths are short), with the exact line printed.
 
-Generated from the table in `tests/test_bad_input.py` by `python -m tests.test_bad_input
+Generated from the table in `tests/cli/test_bad_input.py` by `python -m tests.cli.test_bad_input
 --write-docs`; a test fails when this page and the table differ.
 
 | bad input | command | message |
@@ -455,7 +455,7 @@ def render(cases: list[Case]) -> str:
 
 def test_the_docs_page_is_current():
     assert DOCS.read_text(encoding="utf-8") == render(CASES), \
-        "docs/bad-input.md differs from the table: run python -m tests.test_bad_input --write-docs"
+        "docs/bad-input.md differs from the table: run python -m tests.cli.test_bad_input --write-docs"
 
 
 def main(argv: list[str]) -> int:

@@ -11,7 +11,7 @@ import pytest
 from amalgam_rel.errors import InputError, OutputError
 from amalgam_rel.pipeline.database_model import DatabaseModel
 
-from .conftest import CAPITAL_SIDECAR
+from ..relational.conftest import CAPITAL_SIDECAR
 
 SIDECAR = CAPITAL_SIDECAR
 

@@ -13,8 +13,8 @@ import pytest
 from amalgam_rel.pipeline.database_model import _last_readers
 from amalgam_rel.pipeline.streaming import part_bounds
 
-from .conftest import create, degrees, fit, ks_complement, query, validity_violations
-from .test_key_shapes import build as build_keys
+from ..relational.conftest import create, degrees, fit, ks_complement, query, validity_violations
+from ..relational.test_key_shapes import build as build_keys
 
 PART = 150  # rows per part: the shop's ~1,900 orders come in a dozen parts
 
