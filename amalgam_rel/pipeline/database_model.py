@@ -26,24 +26,24 @@ import pyarrow as pa
 from amalgam_rel.connection import connect
 from amalgam_rel.errors import InputError
 from amalgam_rel.generation.reuse import DEFAULT_MAX_VALUES
+from amalgam_rel.generation.word_units import check_min_rows
 from amalgam_rel.pipeline import streaming
-from amalgam_rel.relational.cycles import close_cycle
+from amalgam_rel.pipeline.draft import Draft
 from amalgam_rel.pipeline.fitting import FitOptions, FittedTable, fit_tables
 from amalgam_rel.pipeline.persistence import load_database_model, save_database_model
+from amalgam_rel.pipeline.sampling import sample_table
+from amalgam_rel.relational.cycles import close_cycle
 from amalgam_rel.relational.plan import DatabasePlan, plan_database
 from amalgam_rel.relational.reference import DEFAULT_MAX_ROWS, check_rows_option, keep_reference_tables, sample_kept
-from amalgam_rel.pipeline.draft import Draft
-from amalgam_rel.pipeline.sampling import sample_table
+from amalgam_rel.relational.rules import RULES, copies, derived, find_database_rules, implied, totals
 from amalgam_rel.relational.semantic_columns import SemanticReport, real_values, semantic_overrides
 from amalgam_rel.relational.sizes import check_sizes
 from amalgam_rel.relational.time_zones import with_time_zones
-from amalgam_rel.relational.rules import RULES, copies, derived, find_database_rules, implied, totals
 from amalgam_rel.relational.totals import TotalsWriter, outcomes
 from amalgam_rel.schema.duckdb_reader import open_duckdb, open_source, read_duckdb, source_reads
 from amalgam_rel.schema.model import Database
 from amalgam_rel.schema.sidecar import apply_sidecar
 from amalgam_rel.schema.types import Kind
-from amalgam_rel.generation.word_units import check_min_rows
 from amalgam_rel.seeds import checked_seed
 from amalgam_rel.writing.writer import DatabaseWriter
 

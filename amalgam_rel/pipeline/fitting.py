@@ -14,23 +14,23 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
-from amalgam_rel.schema.internal_names import context_parent, is_context_column, is_matched_column
 from amalgam_rel.errors import SchemaError
 from amalgam_rel.generation.patterns import is_code
 from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.relational.context import choose_context
 from amalgam_rel.relational.cycles import back_link, own_parent_share, own_parent_top
 from amalgam_rel.relational.date_offsets import encode as encode_offsets, is_offset_column, resolution as _resolution
-from amalgam_rel.relational.rules import computed_columns, find_rules, implied, offsets
-from amalgam_rel.relational.rules.protocol import checked_columns, unique_columns
-from amalgam_rel.relational.semantic_columns import Semantics, find_semantic_columns, with_semantic_lengths
 from amalgam_rel.relational.fillers import Filler, fit_filler
 from amalgam_rel.relational.keys import WithNulls, find_parent_sequence, fit_key_generator
 from amalgam_rel.relational.plan import DatabasePlan, TablePlan, context_column, count_column, matched_column
 from amalgam_rel.relational.reference import closed_columns
+from amalgam_rel.relational.rules import computed_columns, find_rules, implied, offsets
+from amalgam_rel.relational.rules.protocol import checked_columns, unique_columns
+from amalgam_rel.relational.semantic_columns import Semantics, find_semantic_columns, with_semantic_lengths
 from amalgam_rel.relational.text_features import add_text_features, without_text_features
 from amalgam_rel.relational.time_zones import fit_offsets, time_tz_columns
 from amalgam_rel.relational.training import TrainingFrames
+from amalgam_rel.schema.internal_names import context_parent, is_context_column, is_matched_column
 from amalgam_rel.schema.model import Table
 from amalgam_rel.schema.types import TEMPORAL_KINDS, Kind
 

@@ -21,18 +21,18 @@ from typing_extensions import NotRequired, TypedDict
 from amalgam_rel.errors import InputError, OutputError
 from amalgam_rel.models.persistence import load_model, save_model
 from amalgam_rel.models.privacy import MAX_EPSILON
-from amalgam_rel.relational.semantic_columns import Semantics
-from amalgam_rel.relational.fillers import Filler
+from amalgam_rel.outputs import check_output_path, mark_written, sweep_stale_temps, temp_path
 from amalgam_rel.pipeline.fitting import FittedTable, TemporalOrder
+from amalgam_rel.relational.fillers import Filler
 from amalgam_rel.relational.keys import key_generator_from_json
 from amalgam_rel.relational.plan import context_column, matched_column, plan_database
 from amalgam_rel.relational.reference import load_reference, save_reference
 from amalgam_rel.relational.rules import RULES
+from amalgam_rel.relational.semantic_columns import Semantics
 from amalgam_rel.relational.sizes import MAX_TABLE_ROWS
 from amalgam_rel.saved import read_json, reading, typed
 from amalgam_rel.schema.serialize import database_from_json, database_to_json
 from amalgam_rel.seeds import MAX_SEED
-from amalgam_rel.outputs import check_output_path, mark_written, sweep_stale_temps, temp_path
 
 FORMAT = "amalgam-rel/database-model"
 VERSION = 1

@@ -8,11 +8,11 @@ and costs nothing. The ledger ends up on the model as ``privacy_``.
 
 from __future__ import annotations
 
-from amalgam_rel.pipeline.private_fit import fit_private
 from amalgam_rel.dp.options import DEFAULT_MAX_CHILDREN, PrivacyOptions
 from amalgam_rel.dp.schema_text import SchemaText
 from amalgam_rel.errors import InputError
 from amalgam_rel.pipeline.fitting import FitOptions
+from amalgam_rel.pipeline.private_fit import fit_private
 from amalgam_rel.relational.reference import keep_reference_tables
 from amalgam_rel.schema.types import NESTED_KINDS
 

@@ -15,18 +15,18 @@ import duckdb
 import numpy as np
 from sqlglot import exp
 
-from amalgam_rel.errors import InputError
-from amalgam_rel.models.privacy import RELEASE_SHARE, gaussian_sigma
-from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.dp.accounting import database_ledger, database_rho, split_rho
 from amalgam_rel.dp.bounding import bound_contributions, clip_counts, drop_bounded, fk_caps
 from amalgam_rel.dp.options import PrivacyOptions
 from amalgam_rel.dp.public import public_context, public_filler, public_key_generator, public_sequences
 from amalgam_rel.dp.sensitivity import Contributions, entity_contributions
-from amalgam_rel.relational.semantic_columns import private_semantics, with_presence
-from amalgam_rel.relational.text_features import without_text_features
+from amalgam_rel.errors import InputError
+from amalgam_rel.models.privacy import RELEASE_SHARE, gaussian_sigma
+from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.pipeline.fitting import LANGUAGE_MODEL, FitOptions, FittedTable
 from amalgam_rel.relational.plan import DatabasePlan, plan_database
+from amalgam_rel.relational.semantic_columns import private_semantics, with_presence
+from amalgam_rel.relational.text_features import without_text_features
 from amalgam_rel.relational.training import TrainingFrames, frame_name
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.internal_names import context_column, context_parent, is_context_column

@@ -17,14 +17,14 @@ from amalgam_rel.pipeline.draft import Draft
 from amalgam_rel.pipeline.repairs import enforce_checks, repair_text_unique_sets, repair_unique_sets
 from amalgam_rel.relational import implied, parent_copies
 from amalgam_rel.relational.implied import Implied
-from amalgam_rel.relational.rules import apply_rules, implied as implied_rule
-from amalgam_rel.relational.rules.rows import fk_of, model_rows, parent_column
 from amalgam_rel.relational.keys import number_within
 from amalgam_rel.relational.matching import align_to_values, fit_degrees, match_to_degrees, repair_duplicate_pairs
-from amalgam_rel.relational.semantic_columns import fill_semantic
 from amalgam_rel.relational.plan import context_column, is_matched_column, matched_column, parse_matched_column
-from amalgam_rel.relational.trees import build_forests
+from amalgam_rel.relational.rules import apply_rules, implied as implied_rule
+from amalgam_rel.relational.rules.rows import fk_of, model_rows, parent_column
+from amalgam_rel.relational.semantic_columns import fill_semantic
 from amalgam_rel.relational.text_features import is_text_feature
+from amalgam_rel.relational.trees import build_forests
 from amalgam_rel.schema.internal_names import count_column
 from amalgam_rel.schema.model import ForeignKey
 

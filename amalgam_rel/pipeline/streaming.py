@@ -25,10 +25,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from amalgam_rel.pipeline.fitting import FittedTable
-from amalgam_rel.relational.plan import DatabasePlan
 from amalgam_rel.pipeline.draft import Chunk, Draft, Slots
+from amalgam_rel.pipeline.fitting import FittedTable
 from amalgam_rel.pipeline.sampling import driver_rows, planned_rows
+from amalgam_rel.relational.plan import DatabasePlan
 
 DEFAULT_PART_ROWS = 200_000
 
