@@ -2,7 +2,7 @@
 
 The layers, bottom to top: a module may import its own package and any package of a lower layer,
 never one of its own layer or above; imports inside functions count too (a lazy upward import is
-still an upward dependency). README's Layout lists the same packages in the same order.
+still an upward dependency). README's Layout and docs/architecture.md list the same packages in the same order.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def _layer(module: str) -> int:
     for i, names in enumerate(LAYERS):
         if top in names:
             return i
-    raise AssertionError(f"{module}: its package {top!r} is in no layer; add it to LAYERS and README's Layout")
+    raise AssertionError(f"{module}: its package {top!r} is in no layer; add it to LAYERS, README's Layout and docs/architecture.md")
 
 
 def _upward(graph: nx.DiGraph) -> list[str]:

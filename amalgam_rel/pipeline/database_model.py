@@ -35,7 +35,8 @@ from amalgam_rel.pipeline.sampling import sample_table
 from amalgam_rel.relational.cycles import close_cycle
 from amalgam_rel.relational.plan import DatabasePlan, plan_database
 from amalgam_rel.relational.reference import DEFAULT_MAX_ROWS, check_rows_option, keep_reference_tables, sample_kept
-from amalgam_rel.relational.rules import RULES, copies, derived, find_database_rules, implied, totals
+from amalgam_rel.relational import rules as registry
+from amalgam_rel.relational.rules import copies, derived, find_database_rules, implied, totals
 from amalgam_rel.relational.semantic_columns import SemanticReport, real_values, semantic_overrides
 from amalgam_rel.relational.sizes import check_sizes
 from amalgam_rel.relational.time_zones import with_time_zones
@@ -274,7 +275,7 @@ class DatabaseModel:
 
     def computed_columns(self) -> list[tuple[str, str]]:
         """Columns written from others of their row instead of drawn, with how: (``table.column``, rule)."""
-        return [(f"{key}.{column}", how) for key, ft in self.tables_.items() for rule in RULES
+        return [(f"{key}.{column}", how) for key, ft in self.tables_.items() for rule in registry.RULES
                 for column, how in rule.describe(ft.rules.get(rule.NAME, ()), self.db)]
 
     @property

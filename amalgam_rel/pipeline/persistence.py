@@ -27,7 +27,7 @@ from amalgam_rel.relational.fillers import Filler
 from amalgam_rel.relational.keys import key_generator_from_json
 from amalgam_rel.relational.plan import context_column, matched_column, plan_database
 from amalgam_rel.relational.reference import load_reference, save_reference
-from amalgam_rel.relational.rules import RULES
+from amalgam_rel.relational import rules as registry
 from amalgam_rel.relational.semantic_columns import Semantics
 from amalgam_rel.relational.sizes import MAX_TABLE_ROWS
 from amalgam_rel.saved import read_json, reading, typed
@@ -186,12 +186,12 @@ def _table_entry(i: int, key: str, ft: FittedTable, tmp: Path) -> dict:
 
 def _rules_json(found: dict[str, tuple], level: str) -> dict:
     """The entries every rule of ``level`` ("table" or "database") saves its records in."""
-    rules = [r for r in RULES if (r.FIT_AT == "database") == (level == "database")]
+    rules = [r for r in registry.RULES if (r.FIT_AT == "database") == (level == "database")]
     return {k: v for r in rules for k, v in r.to_json(found.get(r.NAME, ())).items()}
 
 
 def _rules_from_json(entry: dict, where: str, level: str) -> dict[str, tuple]:
-    rules = [r for r in RULES if (r.FIT_AT == "database") == (level == "database")]
+    rules = [r for r in registry.RULES if (r.FIT_AT == "database") == (level == "database")]
     return {r.NAME: r.from_json(entry, where) for r in rules}
 
 
