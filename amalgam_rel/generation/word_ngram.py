@@ -36,6 +36,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from amalgam_rel.generation.open_class import OpenSlots
+from amalgam_rel.generation.open_draw import OpenDraw
 from amalgam_rel.generation.tokenizer import token_ids
 from amalgam_rel.generation.word_counts import context_hash as _hash, count_contexts, prompt_fields
 from amalgam_rel.generation.word_repeats import Repeats
@@ -106,6 +107,7 @@ class WordNGramLM(torch.nn.Module):
     """Counted n-grams per column behind a causal-LM interface (``forward(input_ids).logits``)."""
 
     full_context = True  # decoding passes whole sequences: the model keeps no cache
+    draws_open = True  # ``forward(open_draw=True)``: the open classes collapsed (see :mod:`.open_draw`)
 
     def __init__(self, settings: dict, unigrams: torch.Tensor, tables: dict[str, _Table],
                  support: torch.Tensor | None = None, open_slots: OpenSlots | None = None,
@@ -203,11 +205,14 @@ class WordNGramLM(torch.nn.Module):
     # -- logits ---------------------------------------------------------------------------------
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, *, compact: bool = False,
-                **_) -> SimpleNamespace:
+                open_draw: bool = False, **_) -> SimpleNamespace:
         """Next-token logits after each row of ``input_ids`` (prompt, column tag, tokens written).
 
         ``compact``: logits over ``support`` only (the tokens the rows' columns cover, returned
-        with them), as :mod:`.decoding` asks; else over the whole vocabulary, -inf elsewhere."""
+        with them), as :mod:`.decoding` asks; else over the whole vocabulary, -inf elsewhere.
+        ``open_draw`` (with ``compact``, rows of one column): the support leaves out the
+        column's open-class words, each class's unknown-word token standing for them, and
+        ``open_draw`` (an :class:`.open_draw.OpenDraw`) says how to draw them."""
         is_tag = torch.isin(input_ids, self._tag_ids)
         if not bool(is_tag.any(dim=1).all()):
             raise ValueError("a word n-gram model reads prompts that end with a column tag")
@@ -223,7 +228,7 @@ class WordNGramLM(torch.nn.Module):
         histories = [ids[at + 1:] for ids, at in zip(rows, tag_at)]
         column_ids = torch.tensor([p.column for p in plans])
         columns = tuple(sorted({p.column for p in plans}))
-        support, self._at, unigrams = self._support(columns)
+        support, self._at, unigrams, draw = self._support(columns, open_draw and compact and len(columns) == 1)
         # one column (a batch is one column's): its unigrams broadcast, not gathered per row
         base = unigrams[column_ids] if len(columns) > 1 else unigrams[columns[0]][None, :]
         # P_o = s_o + b_o P_(o-1) down to the unigram: the backoff weights multiply first, then
@@ -240,8 +245,13 @@ class WordNGramLM(torch.nn.Module):
         logits = torch.log_(probs)
         self._dense_fields.add_to(logits, self._at, plans)
         add_boosts(logits, self._at, [self._position_boost(p, len(h)) for p, h in zip(plans, histories)])
-        self.open.apply(logits, self._at, column_ids)
+        if draw is None:
+            self.open.apply(logits, self._at, column_ids)
         self.repeats.apply(logits, self._at, column_ids.tolist(), histories)
+        if draw is not None:  # the last column took the open-class words' entries: dropped
+            draw.lift = float(self.repeats.lifts[columns[0]])
+            draw.words = self._repeat_words()
+            return SimpleNamespace(logits=logits[:, None, :len(support)], support=support, open_draw=draw)
         if compact:
             return SimpleNamespace(logits=logits[:, None, :].float(), support=support)
         full = torch.full((len(rows), self.unigrams.shape[1]), float("-inf"))
@@ -261,15 +271,44 @@ class WordNGramLM(torch.nn.Module):
             self._plans[prompt] = PromptPlan(columns[i], self.settings["orders"][columns[i]], prompt[-1],
                                              tuple(fields[i]), weights[i], *boosts[i])
 
-    def _support(self, columns: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """The tokens the ``columns``' logits cover, each token's place among them (-1: none), and
-        every column's unigrams over them (a row's are then a gather of its support, not of the vocabulary)."""
-        if columns not in self._supports:
-            support = self.support[torch.tensor(columns)].any(dim=0).nonzero().squeeze(1)
+    def _support(self, columns: tuple[int, ...], collapse: bool = False) -> tuple:
+        """The tokens the ``columns``' logits cover, each token's place among them (-1: none),
+        every column's unigrams over them (a row's are then a gather of its support, not of the
+        vocabulary), and the :class:`.open_draw.OpenDraw` of the collapsed open classes (None:
+        none collapsed).
+
+        ``collapse`` (one column): the words of each open class whose unknown-word token the
+        column learned are left out; their entries (written over by the class in the dense
+        step) go to one more column past the support, which the logits then drop."""
+        key = (columns, collapse)
+        if key not in self._supports:
+            held = self.support[torch.tensor(columns)].any(dim=0)
+            classes = [(s, torch.from_numpy(f), torch.from_numpy(w))
+                       for s, f, w in (self.open.classes(columns[0]) if collapse else []) if held[s]]
+            for _, forms, _ in classes:
+                held[forms] = False
+            support = held.nonzero().squeeze(1)
             at = torch.full((self.unigrams.shape[1],), -1, dtype=torch.long)
             at[support] = torch.arange(len(support))
-            self._supports[columns] = (support, at, self.unigrams[:, support])
-        return self._supports[columns]
+            unigrams = self.unigrams[:, support]
+            draw = None
+            if classes:
+                for _, forms, _ in classes:
+                    at[forms] = len(support)
+                unigrams = torch.cat([unigrams, torch.ones((len(unigrams), 1), dtype=unigrams.dtype)], dim=1)
+                draw = OpenDraw(at[torch.tensor([s for s, _, _ in classes])], tuple(f for _, f, _ in classes),
+                                tuple(w for _, _, w in classes), 0.0, self._repeat_words())
+            self._supports[key] = (support, at, unigrams, draw)
+        return self._supports[key]
+
+    def _repeat_words(self) -> torch.Tensor:
+        return torch.from_numpy(self.repeats.words)
+
+    def draws_open_words(self, first_letter: torch.Tensor | None) -> bool:
+        """Whether :mod:`.decoding` may draw the open classes in two stages: every open-class word
+        starts with a letter (``first_letter`` per token id; None: no rule on letters), so a row
+        that may not start a word (after a letter) writes none of them, as its class token barred."""
+        return first_letter is None or bool(first_letter[torch.from_numpy(self.open.tokens)].all())
 
     def _ngram_keys(self, plans: list[PromptPlan], histories: list[list[int]], o: int) -> np.ndarray:
         """Per row, the hash of its last ``o - 1`` tokens (the tag before the first), -1 where its
