@@ -38,9 +38,10 @@ from safetensors.torch import load_file, save_file
 from amalgam_rel.generation.open_class import OpenSlots
 from amalgam_rel.generation.open_draw import OpenDraw
 from amalgam_rel.generation.tokenizer import token_ids
-from amalgam_rel.generation.word_counts import context_hash as _hash, count_contexts, prompt_fields
+from amalgam_rel.generation.word_counts import context_hash as _hash, count_contexts, hash_arrays, prompt_fields
 from amalgam_rel.generation.word_repeats import Repeats
-from amalgam_rel.generation.word_steps import Boost, DenseFields, PromptPlan, add_boosts, field_lifts, lifts
+from amalgam_rel.generation.word_steps import (Boost, DenseFields, Entries, PromptPlan, add_entries, boost_entries,
+                                               field_lifts, lifts)
 
 ORDER = 3  # words: two words of history (characters of a code: see CHAR_ORDER)
 CHAR_ORDER = 5
@@ -134,7 +135,6 @@ class WordNGramLM(torch.nn.Module):
         self._plans: dict[tuple, PromptPlan] = {}  # see :mod:`.word_steps`
         self._supports: dict[tuple, tuple[torch.Tensor, ...]] = {}
         self._positions: dict[tuple, Boost] = {}
-        self._hashes: dict[tuple, int] = {}
         self._dense_fields = DenseFields()
 
     @property
@@ -222,7 +222,6 @@ class WordNGramLM(torch.nn.Module):
         prompts = [tuple(ids[: at + 1]) for ids, at in zip(rows, tag_at)]
         if len(self._plans) > MAX_PLANS:  # a table of millions of rows: a few batches' plans suffice
             self._plans.clear()
-            self._hashes.clear()
         self._plan_new([p for p in dict.fromkeys(prompts) if p not in self._plans])
         plans = [self._plans[p] for p in prompts]
         histories = [ids[at + 1:] for ids, at in zip(rows, tag_at)]
@@ -233,18 +232,20 @@ class WordNGramLM(torch.nn.Module):
         base = unigrams[column_ids] if len(columns) > 1 else unigrams[columns[0]][None, :]
         # P_o = s_o + b_o P_(o-1) down to the unigram: the backoff weights multiply first, then
         # each order's discounted counts are added, scaled by the weights above it
-        found = {o: self._found(self._ngram_keys(plans, histories, o), f"o{o}") for o in range(2, self._order + 1)}
+        ids, ends = input_ids.numpy(), np.asarray(tag_at, dtype=np.int64)
+        found = {o: self._found(self._ngram_keys(ids, ends, plans, o), f"o{o}") for o in range(2, self._order + 1)}
         scale = torch.ones(len(rows), dtype=base.dtype)
         scales = {}
         for o in range(self._order, 1, -1):
             scales[o] = scale.clone()
             scale = scale * self._backoff(found[o], f"o{o}", len(rows))
         probs = base * scale[:, None]
-        for o in range(2, self._order + 1):
-            self._add(probs, found[o], f"o{o}", scales[o])
+        add_entries(probs, *(self._masses(found[o], f"o{o}", scales[o]) for o in range(2, self._order + 1)))
         logits = torch.log_(probs)
-        self._dense_fields.add_to(logits, self._at, plans)
-        add_boosts(logits, self._at, [self._position_boost(p, len(h)) for p, h in zip(plans, histories)])
+        rest = self._dense_fields.add_to(logits, self._at, plans)
+        # the later field entries, then the position boosts: one write, in the order they were summed
+        add_entries(logits, rest, boost_entries(self._at, [self._position_boost(p, len(h))
+                                                            for p, h in zip(plans, histories)], logits.dtype))
         if draw is None:
             self.open.apply(logits, self._at, column_ids)
         self.repeats.apply(logits, self._at, column_ids.tolist(), histories)
@@ -310,20 +311,21 @@ class WordNGramLM(torch.nn.Module):
         that may not start a word (after a letter) writes none of them, as its class token barred."""
         return first_letter is None or bool(first_letter[torch.from_numpy(self.open.tokens)].all())
 
-    def _ngram_keys(self, plans: list[PromptPlan], histories: list[list[int]], o: int) -> np.ndarray:
-        """Per row, the hash of its last ``o - 1`` tokens (the tag before the first), -1 where its
-        order stops short of ``o``; hashes are kept (a context recurs across rows and batches)."""
-        keys = np.full(len(plans), -1, dtype=np.int64)
-        hashes = self._hashes
-        for r, (plan, history) in enumerate(zip(plans, histories)):
-            if plan.order < o:
-                continue
-            last = (plan.column, o, *history[len(history) - (o - 1):]) if len(history) >= o - 1 else \
-                (plan.column, o, *[plan.tag] * (o - 1 - len(history)), *history)
-            key = hashes.get(last)
-            if key is None:
-                key = hashes[last] = _hash(*last)
-            keys[r] = key
+    def _ngram_keys(self, ids: np.ndarray, tag_at: np.ndarray, plans: list[PromptPlan], o: int) -> np.ndarray:
+        """Per row of ``ids`` (its column tag at ``tag_at``), the hash of its last ``o - 1``
+        tokens, the tag standing for those before the value's first; -1 where its order stops
+        short of ``o``. One pass of numpy over the batch (:func:`.word_counts.hash_arrays`)."""
+        k = o - 1
+        if ids.shape[1] < k:  # a bare tag: the left is all tag
+            pad = k - ids.shape[1]
+            ids = np.concatenate([np.zeros((len(ids), pad), dtype=ids.dtype), ids], axis=1)
+            tag_at = tag_at + pad
+        width = ids.shape[1]
+        last = ids[:, width - k:]
+        tags = ids[np.arange(len(ids)), tag_at]
+        last = np.where(np.arange(width - k, width)[None, :] <= tag_at[:, None], tags[:, None], last)
+        keys = hash_arrays([np.array([p.column for p in plans], dtype=np.int64), o, *last.T])
+        keys[np.array([p.order < o for p in plans], dtype=bool)] = -1
         return keys
 
     def _position_boost(self, plan: PromptPlan, position: int) -> Boost:
@@ -355,15 +357,14 @@ class WordNGramLM(torch.nn.Module):
             weight[hit] = torch.from_numpy(share).to(weight.dtype)
         return weight
 
-    def _add(self, probs: torch.Tensor, found: np.ndarray | None, name: str, scale: torch.Tensor) -> None:
-        """``probs`` plus each seen context's discounted counts over its total, times ``scale``."""
+    def _masses(self, found: np.ndarray | None, name: str, scale: torch.Tensor) -> Entries:
+        """Each seen context's discounted counts over its total, times ``scale``, as entries to add."""
         if found is None or not (found >= 0).any():
-            return
+            return Entries.none()
         table = self.tables[name]
         row, token, count, key = table.entries(found)
-        mass = torch.from_numpy(np.maximum(count - DISCOUNT, 0) / table.totals[key]).to(probs.dtype)
-        row_t = torch.from_numpy(row)
-        probs.index_put_((row_t, self._at[torch.from_numpy(token)]), mass * scale[row_t], accumulate=True)
+        mass = torch.from_numpy(np.maximum(count - DISCOUNT, 0) / table.totals[key]).to(scale.dtype)
+        return Entries(row, self._at[torch.from_numpy(token)], mass * scale[torch.from_numpy(row)])
 
     # -- persistence ------------------------------------------------------------------------------
 
