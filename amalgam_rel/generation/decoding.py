@@ -167,7 +167,7 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
                 picked = slice(None) if rows is None else rows
                 part = _part(logits, rows, cols)
                 # the barred tokens read straight from the inverted bits (a pass over the words, not the logits)
-                barred = _allowed(~bitmasks[:n][picked], over)
+                barred = state_masks.barred(over, picked)
                 row_floor = None if floor is None else floor[picked]
                 row_early = None if early is None else early[picked]
                 if draw is None or cols is not None:  # rows after a letter start no open-class word
@@ -226,6 +226,8 @@ class _StateMasks:
         self.words = words
         self.rows: dict[int, int] = {}
         self.masks = torch.full((64, words), -1, dtype=torch.int32)
+        self.current = torch.zeros(0, dtype=torch.long)  # the state of each row of the last fill
+        self._barred: dict[int, list] = {}
 
     def fill(self, bitmasks: torch.Tensor, guides: list) -> None:
         """``bitmasks`` (rows as ``guides``) with each guide's mask."""
@@ -236,7 +238,18 @@ class _StateMasks:
                     self.masks = torch.cat([self.masks, torch.full_like(self.masks, -1)])
                 at = self.rows[state] = len(self.rows)
                 guide.write_mask_into(self.masks[at].data_ptr(), self.words, 4)
-        torch.index_select(self.masks, 0, torch.tensor([self.rows[s] for s in states]), out=bitmasks)
+        self.current = torch.tensor([self.rows[s] for s in states])
+        torch.index_select(self.masks, 0, self.current, out=bitmasks)
+
+    def barred(self, support: torch.Tensor, rows) -> torch.Tensor:
+        """Whether each token of ``support`` is barred, for ``rows`` (a slice of all, or
+        indices) of the last fill: each state's row of it unpacked once per support."""
+        kept = self._barred.get(id(support))
+        if kept is None or kept[0] is not support:
+            kept = self._barred[id(support)] = [support, torch.zeros((0, len(support)), dtype=torch.bool)]
+        if len(kept[1]) < len(self.rows):
+            kept[1] = torch.cat([kept[1], _allowed(~self.masks[len(kept[1]):len(self.rows)], support)])
+        return kept[1].index_select(0, self.current[rows])
 
 
 class _Columns:

@@ -76,6 +76,7 @@ class _Table:
         kept = np.add.reduceat(counts, starts[:-1]) if len(keys) else np.zeros(0)
         self.totals = kept + self.pruned
         self.distinct = np.diff(starts)
+        self._masses: torch.Tensor | None = None
 
     def find(self, queries: np.ndarray) -> np.ndarray:
         """Index of each query key, -1 where absent."""
@@ -91,6 +92,21 @@ class _Table:
         lengths = self.distinct[keys]
         flat = np.repeat(self.starts[keys] - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
         return np.repeat(rows, lengths), self.tokens[flat], self.counts[flat], np.repeat(keys, lengths)
+
+    def slots(self, found: np.ndarray) -> tuple[np.ndarray, torch.Tensor]:
+        """(row, entry index) of every entry of every found row (:meth:`entries` without the reads)."""
+        rows = np.flatnonzero(found >= 0)
+        keys = found[rows]
+        lengths = self.distinct[keys]
+        flat = np.repeat(self.starts[keys] - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        return np.repeat(rows, lengths), torch.from_numpy(flat)
+
+    def masses(self) -> torch.Tensor:
+        """Per entry its discounted count over its context's total (float32), worked out once."""
+        if self._masses is None:
+            totals = np.repeat(self.totals, self.distinct)
+            self._masses = torch.from_numpy(np.maximum(self.counts - DISCOUNT, 0) / totals).to(torch.float32)
+        return self._masses
 
     def tensors(self, name: str) -> dict[str, torch.Tensor]:
         return {f"{name}.keys": torch.from_numpy(self.keys), f"{name}.starts": torch.from_numpy(self.starts),
@@ -134,6 +150,7 @@ class WordNGramLM(torch.nn.Module):
         self._fields: dict[tuple, list[int]] = {}
         self._plans: dict[tuple, PromptPlan] = {}  # see :mod:`.word_steps`
         self._supports: dict[tuple, tuple[torch.Tensor, ...]] = {}
+        self._places: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}
         self._positions: dict[tuple, Boost] = {}
         self._dense_fields = DenseFields()
 
@@ -184,6 +201,7 @@ class WordNGramLM(torch.nn.Module):
         for column in range(len(self.settings["tags"])):
             self.support[column, torch.from_numpy(slots.tokens_of(column))] = True
         self._supports.clear()
+        self._places.clear()
 
     def _prompt_fields(self, prompt: list[int], column: int) -> list[int]:
         """Hashes of the prompt's fields (separated by ``;``, pads left out), one per position."""
@@ -362,9 +380,12 @@ class WordNGramLM(torch.nn.Module):
         if found is None or not (found >= 0).any():
             return Entries.none()
         table = self.tables[name]
-        row, token, count, key = table.entries(found)
-        mass = torch.from_numpy(np.maximum(count - DISCOUNT, 0) / table.totals[key]).to(scale.dtype)
-        return Entries(row, self._at[torch.from_numpy(token)], mass * scale[torch.from_numpy(row)])
+        row, flat = table.slots(found)
+        key = (name, id(self._at))
+        if key not in self._places:  # each entry's column in this support, kept with the support
+            self._places[key] = (self._at, self._at[torch.from_numpy(table.tokens)])
+        mass = table.masses()[flat].to(scale.dtype)
+        return Entries(row, self._places[key][1][flat], mass * scale[torch.from_numpy(row)])
 
     # -- persistence ------------------------------------------------------------------------------
 
