@@ -57,10 +57,11 @@ def main(argv=None) -> dict:
     parser.add_argument("--repeat", type=int, default=2, help="passes of generate (the first builds the indexes)")
     parser.add_argument("--profile", type=Path, help="write cProfile stats of the last pass here")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--batch-size", type=int, help="rows per model call (default: the model's)")
     args = parser.parse_args(argv)
     context = contexts(args.db, COLUMNS)
     wall, cpu = time.perf_counter(), time.process_time()
-    model = TextFieldModel(seed=0).fit(str(args.db), columns=COLUMNS)
+    model = TextFieldModel(seed=0, batch_size=args.batch_size).fit(str(args.db), columns=COLUMNS)
     result = {"fit_s": round(time.perf_counter() - wall, 2), "fit_cpu_s": round(time.process_time() - cpu, 2),
               "load": os.getloadavg()[0], "passes": []}
     for i in range(args.repeat):

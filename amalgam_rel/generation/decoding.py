@@ -122,6 +122,7 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
     if full and getattr(model, "draws_open", False) and \
             model.draws_open_words(joins.first_letter if joins is not None else None):
         with_cache["open_draw"] = True  # open-class words drawn in two stages (see .open_draw)
+    keeps_rows = full and getattr(model, "draws_open", False)
     sequences = input_ids
     out = model(input_ids=input_ids, attention_mask=mask, position_ids=positions, use_cache=True, **with_cache)
     logits = out.logits[:, -1, :].float()
@@ -210,7 +211,10 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
         mask = torch.cat([mask, torch.ones((len(alive), 1), dtype=mask.dtype, device=device)], dim=1)
         last = last + 1
         step_ids = sequences if full else tokens.to(device)[:, None]
-        out = model(input_ids=step_ids, attention_mask=mask, position_ids=last[:, None], use_cache=True, **with_cache)
+        # a model that keeps its rows' prompts (the word model) is told which rows these are
+        rows_of = {"batch_rows": alive_ids} if keeps_rows else {}
+        out = model(input_ids=step_ids, attention_mask=mask, position_ids=last[:, None], use_cache=True,
+                    **with_cache, **rows_of)
         logits = out.logits[:, -1, :].float()
         support = getattr(out, "support", None)
     return torch.cat([input_ids.cpu(), generated[:, :steps]], dim=1), finished

@@ -153,6 +153,7 @@ class WordNGramLM(torch.nn.Module):
         self._places: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}
         self._positions: dict[tuple, Boost] = {}
         self._dense_fields = DenseFields()
+        self._batch: tuple[list[PromptPlan], np.ndarray] | None = None  # see ``forward``'s batch_rows
 
     @property
     def device(self) -> torch.device:
@@ -223,26 +224,25 @@ class WordNGramLM(torch.nn.Module):
     # -- logits ---------------------------------------------------------------------------------
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, *, compact: bool = False,
-                open_draw: bool = False, **_) -> SimpleNamespace:
+                open_draw: bool = False, batch_rows: torch.Tensor | None = None, **_) -> SimpleNamespace:
         """Next-token logits after each row of ``input_ids`` (prompt, column tag, tokens written).
 
         ``compact``: logits over ``support`` only (the tokens the rows' columns cover, returned
         with them), as :mod:`.decoding` asks; else over the whole vocabulary, -inf elsewhere.
         ``open_draw`` (with ``compact``, rows of one column): the support leaves out the
         column's open-class words, each class's unknown-word token standing for them, and
-        ``open_draw`` (an :class:`.open_draw.OpenDraw`) says how to draw them."""
-        is_tag = torch.isin(input_ids, self._tag_ids)
-        if not bool(is_tag.any(dim=1).all()):
-            raise ValueError("a word n-gram model reads prompts that end with a column tag")
-        # the last tag of each row: what follows it is the value written so far
-        tag_at = (is_tag * torch.arange(1, input_ids.shape[1] + 1)).argmax(dim=1).tolist()
-        rows = input_ids.tolist()
-        prompts = [tuple(ids[: at + 1]) for ids, at in zip(rows, tag_at)]
-        if len(self._plans) > MAX_PLANS:  # a table of millions of rows: a few batches' plans suffice
-            self._plans.clear()
-        self._plan_new([p for p in dict.fromkeys(prompts) if p not in self._plans])
-        plans = [self._plans[p] for p in prompts]
-        histories = [ids[at + 1:] for ids, at in zip(rows, tag_at)]
+        ``open_draw`` (an :class:`.open_draw.OpenDraw`) says how to draw them.
+        ``batch_rows``: the rows of the call's batch these are (the decoding loop's later steps,
+        each row its prompt and tokens since): their plans and tags are the ones the call
+        without it (the batch's first step) found, not looked up again."""
+        if batch_rows is not None and self._batch is not None:
+            kept = batch_rows.tolist()
+            plans, tag_at = [self._batch[0][r] for r in kept], np.asarray(self._batch[1])[kept]
+        else:
+            plans, tag_at = self._plans_of(input_ids)
+            self._batch = (plans, tag_at)
+        ids = input_ids.numpy()
+        lengths = (ids.shape[1] - 1 - tag_at).tolist()
         column_ids = torch.tensor([p.column for p in plans])
         columns = tuple(sorted({p.column for p in plans}))
         support, self._at, unigrams, draw = self._support(columns, open_draw and compact and len(columns) == 1)
@@ -250,32 +250,46 @@ class WordNGramLM(torch.nn.Module):
         base = unigrams[column_ids] if len(columns) > 1 else unigrams[columns[0]][None, :]
         # P_o = s_o + b_o P_(o-1) down to the unigram: the backoff weights multiply first, then
         # each order's discounted counts are added, scaled by the weights above it
-        ids, ends = input_ids.numpy(), np.asarray(tag_at, dtype=np.int64)
-        found = {o: self._found(self._ngram_keys(ids, ends, plans, o), f"o{o}") for o in range(2, self._order + 1)}
-        scale = torch.ones(len(rows), dtype=base.dtype)
+        found = {o: self._found(self._ngram_keys(ids, tag_at, plans, o), f"o{o}") for o in range(2, self._order + 1)}
+        scale = torch.ones(len(plans), dtype=base.dtype)
         scales = {}
         for o in range(self._order, 1, -1):
             scales[o] = scale.clone()
-            scale = scale * self._backoff(found[o], f"o{o}", len(rows))
+            scale = scale * self._backoff(found[o], f"o{o}", len(plans))
         probs = base * scale[:, None]
         add_entries(probs, *(self._masses(found[o], f"o{o}", scales[o]) for o in range(2, self._order + 1)))
         logits = torch.log_(probs)
         rest = self._dense_fields.add_to(logits, self._at, plans)
         # the later field entries, then the position boosts: one write, in the order they were summed
-        add_entries(logits, rest, boost_entries(self._at, [self._position_boost(p, len(h))
-                                                            for p, h in zip(plans, histories)], logits.dtype))
+        add_entries(logits, rest, boost_entries(self._at, [self._position_boost(p, h)
+                                                            for p, h in zip(plans, lengths)], logits.dtype))
         if draw is None:
             self.open.apply(logits, self._at, column_ids)
-        self.repeats.apply(logits, self._at, column_ids.tolist(), histories)
+        if self.repeats.lifts[list(columns)].any():  # the histories as lists only where a lift reads them
+            histories = [row[at + 1:] for row, at in zip(ids.tolist(), tag_at.tolist())]
+            self.repeats.apply(logits, self._at, column_ids.tolist(), histories)
         if draw is not None:  # the last column took the open-class words' entries: dropped
             draw.lift = float(self.repeats.lifts[columns[0]])
             draw.words = self._repeat_words()
             return SimpleNamespace(logits=logits[:, None, :len(support)], support=support, open_draw=draw)
         if compact:
             return SimpleNamespace(logits=logits[:, None, :].float(), support=support)
-        full = torch.full((len(rows), self.unigrams.shape[1]), float("-inf"))
+        full = torch.full((len(plans), self.unigrams.shape[1]), float("-inf"))
         full[:, support] = logits.float()
         return SimpleNamespace(logits=full[:, None, :])
+
+    def _plans_of(self, input_ids: torch.Tensor) -> tuple[list[PromptPlan], np.ndarray]:
+        """Each row's :class:`.word_steps.PromptPlan` and the place of its column tag (its last
+        tag: what follows it is the value written so far)."""
+        is_tag = torch.isin(input_ids, self._tag_ids)
+        if not bool(is_tag.any(dim=1).all()):
+            raise ValueError("a word n-gram model reads prompts that end with a column tag")
+        tag_at = (is_tag * torch.arange(1, input_ids.shape[1] + 1)).argmax(dim=1).numpy()
+        prompts = [tuple(ids[: at + 1]) for ids, at in zip(input_ids.tolist(), tag_at.tolist())]
+        if len(self._plans) > MAX_PLANS:  # a table of millions of rows: a few batches' plans suffice
+            self._plans.clear()
+        self._plan_new([p for p in dict.fromkeys(prompts) if p not in self._plans])
+        return [self._plans[p] for p in prompts], tag_at.astype(np.int64)
 
     def _plan_new(self, prompts: list[tuple[int, ...]]) -> None:
         """The :class:`.word_steps.PromptPlan` of each of ``prompts``, worked out at its first step."""
