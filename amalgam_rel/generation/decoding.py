@@ -16,6 +16,10 @@ It serves our compact GPT-2 and a user's ``--llm`` model of an architecture in
 :data:`ARCHITECTURES` (each checked token for token against transformers' ``generate``); other
 architectures keep transformers' loop.
 
+A model that collapses its open classes (the word model, ``draws_open``) gets each class as one
+column, and a row that draws it draws one of the class's words next (:mod:`.open_draw`); its
+outlines masks are written once per guide state (:mod:`.guide_masks`).
+
 Every uniform number comes from the caller's ``torch.Generator`` (on the CPU, whatever the
 model's device), never from torch's global one: a column's draws are a function of its seed,
 not of what else the process sampled before.
@@ -31,11 +35,10 @@ from __future__ import annotations
 
 import inspect
 import math
-import sys
 
-import numpy as np
 import torch
 
+from amalgam_rel.generation.guide_masks import StateMasks
 from amalgam_rel.generation.masking import bitmask_kernel
 from amalgam_rel.generation.open_draw import bits
 
@@ -133,7 +136,7 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
     guides = processor._guides = [Guide(processor.index) for _ in range(batch)]
     apply_token_bitmask_inplace = bitmask_kernel() if support is None else None
     bitmasks = torch.full((batch, (width + 31) // 32), -1, dtype=torch.int32)
-    state_masks = _StateMasks(bitmasks.shape[1])
+    state_masks = StateMasks(bitmasks.shape[1])
     alive = list(range(batch))  # batch rows still generating, in cache order
     short = torch.as_tensor(min_chars, dtype=torch.long) if min_chars is not None else None
     written = torch.zeros(batch, dtype=torch.long)
@@ -218,42 +221,6 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
         logits = out.logits[:, -1, :].float()
         support = getattr(out, "support", None)
     return torch.cat([input_ids.cpu(), generated[:, :steps]], dim=1), finished
-
-
-class _StateMasks:
-    """The outlines bitmask of each guide state, written once per state: a row's mask is a
-    function of its guide's state, and the rows of a batch share a few dozen states (a free
-    text column's: one per length written), where writing a mask walks every token the state
-    allows (~17 us a row and step, a tenth of a word model's decoding)."""
-
-    def __init__(self, words: int):
-        self.words = words
-        self.rows: dict[int, int] = {}
-        self.masks = torch.full((64, words), -1, dtype=torch.int32)
-        self.current = torch.zeros(0, dtype=torch.long)  # the state of each row of the last fill
-        self._barred: dict[int, list] = {}
-
-    def fill(self, bitmasks: torch.Tensor, guides: list) -> None:
-        """``bitmasks`` (rows as ``guides``) with each guide's mask."""
-        states = [g.get_state() for g in guides]
-        for guide, state in zip(guides, states):
-            if state not in self.rows:
-                if len(self.rows) == len(self.masks):
-                    self.masks = torch.cat([self.masks, torch.full_like(self.masks, -1)])
-                at = self.rows[state] = len(self.rows)
-                guide.write_mask_into(self.masks[at].data_ptr(), self.words, 4)
-        self.current = torch.tensor([self.rows[s] for s in states])
-        torch.index_select(self.masks, 0, self.current, out=bitmasks)
-
-    def barred(self, support: torch.Tensor, rows) -> torch.Tensor:
-        """Whether each token of ``support`` is barred, for ``rows`` (a slice of all, or
-        indices) of the last fill: each state's row of it unpacked once per support."""
-        kept = self._barred.get(id(support))
-        if kept is None or kept[0] is not support:
-            kept = self._barred[id(support)] = [support, torch.zeros((0, len(support)), dtype=torch.bool)]
-        if len(kept[1]) < len(self.rows):
-            kept[1] = torch.cat([kept[1], _allowed(~self.masks[len(kept[1]):len(self.rows)], support)])
-        return kept[1].index_select(0, self.current[rows])
 
 
 class _Columns:
@@ -399,18 +366,6 @@ def _new_cache():
     from transformers import DynamicCache
 
     return DynamicCache()
-
-
-def _allowed(bitmasks: torch.Tensor, support: torch.Tensor) -> torch.Tensor:
-    """Per row, whether each token of ``support`` is allowed by the rows' outlines bitmasks.
-
-    Token ``t`` is bit ``t % 32`` of word ``t // 32``: on a little-endian machine, bit ``t`` of
-    the words' bytes read least significant bit first, which numpy unpacks in one pass (a
-    tenth of the time of shifting each gathered word, at 64 rows and 4,000 tokens)."""
-    if sys.byteorder != "little":
-        return ((bitmasks[:, support >> 5] >> (support & 31)) & 1).bool()
-    bits = np.unpackbits(bitmasks.contiguous().numpy().view(np.uint8), axis=1, bitorder="little")
-    return torch.from_numpy(bits.view(np.bool_)[:, support.cpu().numpy()]).to(support.device)
 
 
 def _columns(support: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
