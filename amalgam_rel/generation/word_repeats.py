@@ -165,8 +165,9 @@ def _write(model, prompts: list[list[int]], steps: int, barred: list[int], gener
     collapse = getattr(model, "draws_open", False) and not model.repeats.lifts.any() and \
         model.draws_open_words(writing.joins.first_letter if writing is not None else None)
     for step in range(steps):
-        later = {"batch_rows": torch.tensor(alive)} if step else {}  # the rows of the first call these are
-        out = model(ids, compact=True, open_draw=collapse, **later)
+        # the word model: open classes collapsed, and told which rows of its first call these are
+        extra = {"open_draw": True} | ({"batch_rows": torch.tensor(alive)} if step else {}) if collapse else {}
+        out = model(ids, compact=True, **extra)
         logits = out.logits[:, -1, :]
         draw = getattr(out, "open_draw", None)
         classes = logits[:, draw.cols] + draw.log_mass(1.0).to(logits.dtype) if draw is not None else None
