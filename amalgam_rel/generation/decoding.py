@@ -16,6 +16,10 @@ It serves our compact GPT-2 and a user's ``--llm`` model of an architecture in
 :data:`ARCHITECTURES` (each checked token for token against transformers' ``generate``); other
 architectures keep transformers' loop.
 
+A model that collapses its open classes (the word model, ``draws_open``) gets each class as one
+column, and a row that draws it draws one of the class's words next (:mod:`.open_draw`); its
+outlines masks are written once per guide state (:mod:`.guide_masks`).
+
 Every uniform number comes from the caller's ``torch.Generator`` (on the CPU, whatever the
 model's device), never from torch's global one: a column's draws are a function of its seed,
 not of what else the process sampled before.
@@ -31,12 +35,12 @@ from __future__ import annotations
 
 import inspect
 import math
-import sys
 
-import numpy as np
 import torch
 
+from amalgam_rel.generation.guide_masks import StateMasks
 from amalgam_rel.generation.masking import bitmask_kernel
+from amalgam_rel.generation.open_draw import bits
 
 # forward(input_ids, attention_mask, position_ids, past_key_values=DynamicCache) as GPT-2's
 ARCHITECTURES = frozenset({"gpt2", "llama", "mistral", "qwen2"})
@@ -118,6 +122,10 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
     full = getattr(model, "full_context", False)
     cache = None if full else _new_cache()
     with_cache = {"compact": True} if full else {_cache_argument(model): cache}
+    if full and getattr(model, "draws_open", False) and \
+            model.draws_open_words(joins.first_letter if joins is not None else None):
+        with_cache["open_draw"] = True  # open-class words drawn in two stages (see .open_draw)
+    keeps_rows = full and getattr(model, "draws_open", False)
     sequences = input_ids
     out = model(input_ids=input_ids, attention_mask=mask, position_ids=positions, use_cache=True, **with_cache)
     logits = out.logits[:, -1, :].float()
@@ -128,8 +136,7 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
     guides = processor._guides = [Guide(processor.index) for _ in range(batch)]
     apply_token_bitmask_inplace = bitmask_kernel() if support is None else None
     bitmasks = torch.full((batch, (width + 31) // 32), -1, dtype=torch.int32)
-    mask_at, words = bitmasks.data_ptr(), bitmasks.shape[1]
-    row_bytes = 4 * words
+    state_masks = StateMasks(bitmasks.shape[1])
     alive = list(range(batch))  # batch rows still generating, in cache order
     short = torch.as_tensor(min_chars, dtype=torch.long) if min_chars is not None else None
     written = torch.zeros(batch, dtype=torch.long)
@@ -146,9 +153,8 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
 
     for step in range(max_new_tokens):
         steps = step + 1
-        for i, row in enumerate(alive):  # fill_next_token_bitmask's write, without its checks per row
-            guides[row].write_mask_into(mask_at + row_bytes * i, words, 4)
         n = len(alive)
+        state_masks.fill(bitmasks[:n], [guides[row] for row in alive])
         u = torch.rand((n, 1), dtype=torch.float64, generator=generator)  # one number per row and step
         floor = short[alive_ids] if short is not None else None
         early = written[alive_ids] < floor if short is not None else None
@@ -160,14 +166,24 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
             if support is not columns_of.support:  # a batch's steps share one support
                 columns_of = _Columns(support, end_ids, joins)
             tokens = torch.empty(n, dtype=torch.long)
+            draw = getattr(out, "open_draw", None)
             for rows, (over, cols, end_cols) in columns_of.groups(join_state, alive_ids, n):
                 picked = slice(None) if rows is None else rows
                 part = _part(logits, rows, cols)
                 # the barred tokens read straight from the inverted bits (a pass over the words, not the logits)
-                barred = _allowed(~bitmasks[:n][picked], over)
-                tokens[picked] = over[_choose(part, barred, end_cols, None if floor is None else floor[picked],
-                                              None if early is None else early[picked],
-                                              lambda x, e: bar(x, e, picked, over), temperature, u[picked])]
+                barred = state_masks.barred(over, picked)
+                row_floor = None if floor is None else floor[picked]
+                row_early = None if early is None else early[picked]
+                if draw is None or cols is not None:  # rows after a letter start no open-class word
+                    tokens[picked] = over[_choose(part, barred, end_cols, row_floor, row_early,
+                                                  lambda x, e: bar(x, e, picked, over), temperature, u[picked])]
+                    continue
+                ids = alive_ids[picked]
+                tokens[picked] = _choose_open(
+                    part, barred, end_cols, row_floor, row_early,
+                    lambda sub, picked=picked, over=over: (lambda x, e: bar(x, e, _within(picked, sub), over)),
+                    temperature, u[picked], draw=draw, over=over, masks=bitmasks[:n][picked],
+                    history=lambda sub, ids=ids, step=step: generated[ids[sub], :step], generator=generator)
         generated[alive_ids, step] = tokens
         if short is not None:
             written[alive_ids] += token_chars[tokens]
@@ -198,7 +214,10 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
         mask = torch.cat([mask, torch.ones((len(alive), 1), dtype=mask.dtype, device=device)], dim=1)
         last = last + 1
         step_ids = sequences if full else tokens.to(device)[:, None]
-        out = model(input_ids=step_ids, attention_mask=mask, position_ids=last[:, None], use_cache=True, **with_cache)
+        # a model that keeps its rows' prompts (the word model) is told which rows these are
+        rows_of = {"batch_rows": alive_ids} if keeps_rows else {}
+        out = model(input_ids=step_ids, attention_mask=mask, position_ids=last[:, None], use_cache=True,
+                    **with_cache, **rows_of)
         logits = out.logits[:, -1, :].float()
         support = getattr(out, "support", None)
     return torch.cat([input_ids.cpu(), generated[:, :steps]], dim=1), finished
@@ -242,12 +261,15 @@ def _part(logits: torch.Tensor, rows: torch.Tensor | None, cols: torch.Tensor | 
 
 
 def _choose(logits: torch.Tensor, barred: torch.Tensor | None, end_cols: torch.Tensor, floor: torch.Tensor | None,
-            early: torch.Tensor | None, bar, temperature: float, u: torch.Tensor) -> torch.Tensor:
-    """The column drawn per row of ``logits`` (changed in place): ``barred`` tokens masked, the end
-    rules (``floor``, ``early``), the joins (``bar(logits, end_cols)``), then ``u`` against the
-    cumulative probabilities."""
+            early: torch.Tensor | None, bar, temperature: float, u: torch.Tensor, restore=None) -> torch.Tensor:
+    """The column drawn per row of ``logits`` (changed in place, unless ``restore`` is given):
+    ``barred`` tokens masked (then ``restore(masked)`` writes the columns the mask must not
+    bar), the end rules (``floor``, ``early``), the joins (``bar(logits, end_cols)``), then
+    ``u`` against the cumulative probabilities."""
     device = logits.device
-    if barred is not None:
+    if restore is not None:
+        logits = restore(logits.masked_fill(barred, float("-inf")) if barred is not None else logits.clone())
+    elif barred is not None:
         logits.masked_fill_(barred, float("-inf"))
     if floor is not None:
         logits = _no_early_end(logits, early.to(device), end_cols)
@@ -257,22 +279,93 @@ def _choose(logits: torch.Tensor, barred: torch.Tensor | None, end_cols: torch.T
     return _draw(torch.softmax(logits / temperature if temperature != 1 else logits, dim=-1), u=u)
 
 
+def _choose_open(part: torch.Tensor, barred: torch.Tensor, end_cols: torch.Tensor, floor: torch.Tensor | None,
+                 early: torch.Tensor | None, bar, temperature: float, u: torch.Tensor, *, draw, over: torch.Tensor,
+                 masks: torch.Tensor, history, generator: torch.Generator) -> torch.Tensor:
+    """:func:`_choose` for rows that may start an open-class word, as token ids: each class
+    drawn as its unknown-word token's column, then one of its words (see :mod:`.open_draw`),
+    kept where the row's bitmask (``masks``) allows it and, for a word the value already holds
+    (``history(rows)``: the rows' tokens so far), with the repeat lift as a probability; a row
+    refused draws again from its exact distribution. ``part`` is left as it is; ``bar(rows)``
+    gives the joins of some of its rows (None: all)."""
+    cols = draw.cols
+
+    def proposal(masked: torch.Tensor) -> torch.Tensor:  # each class at its whole mass
+        masked[:, cols] = part[:, cols] + draw.log_mass(temperature).to(part.dtype)
+        return masked
+
+    picked = _choose(part, barred, end_cols, floor, early, bar(None), temperature, u, restore=proposal)
+    tokens = over[picked]
+    classes = _class_of(picked, cols)
+    rows = (classes >= 0).nonzero().squeeze(1)
+    if not len(rows):
+        return tokens
+    forms = draw.propose(classes[rows], torch.rand(len(rows), dtype=torch.float64, generator=generator), temperature)
+    kept = bits(masks, rows, forms)
+    if draw.lift < 0:
+        watched = kept & draw.words[forms] & (history(rows) == forms[:, None]).any(dim=1)
+        if bool(watched.any()):
+            odds = torch.rand(int(watched.sum()), dtype=torch.float64, generator=generator)
+            kept[watched] = odds < draw.repeat_factor(temperature)
+    tokens[rows] = forms
+    refused = rows[~kept]
+    if len(refused):
+        tokens[refused] = _exact_open(part[refused], barred[refused], end_cols,
+                                      None if floor is None else floor[refused],
+                                      None if early is None else early[refused], bar(refused), temperature,
+                                      draw=draw, over=over, masks=masks[refused], history=history(refused),
+                                      generator=generator)
+    return tokens
+
+
+def _exact_open(part: torch.Tensor, barred: torch.Tensor, end_cols: torch.Tensor, floor: torch.Tensor | None,
+                early: torch.Tensor | None, bar, temperature: float, *, draw, over: torch.Tensor,
+                masks: torch.Tensor, history: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Token ids for the rows refused a proposed word: each class at the mass of the words the
+    row may write (none: barred), the words then drawn by those weights."""
+    everyone = torch.arange(len(part))
+    weights = [draw.exact(c, bits(masks, everyone, forms[None, :].expand(len(part), -1)),
+                          (history[:, None, :] == forms[None, :, None]).any(dim=2), temperature)
+               for c, forms in enumerate(draw.forms)]
+    mass = temperature * torch.log(torch.stack([w.sum(dim=1) for w in weights], dim=1))
+
+    def exact(masked: torch.Tensor) -> torch.Tensor:
+        masked[:, draw.cols] = part[:, draw.cols] + mass.to(part.dtype)
+        return masked
+
+    u = torch.rand((len(part), 1), dtype=torch.float64, generator=generator)
+    picked = _choose(part, barred, end_cols, floor, early, bar, temperature, u, restore=exact)
+    tokens = over[picked]
+    classes = _class_of(picked, draw.cols)
+    for c, forms in enumerate(draw.forms):
+        rows = (classes == c).nonzero().squeeze(1)
+        if len(rows):
+            cdf = weights[c][rows].cumsum(dim=1)
+            r = torch.rand((len(rows), 1), dtype=torch.float64, generator=generator)
+            at = torch.searchsorted(cdf, r * cdf[:, -1:], right=True).squeeze(1).clamp(max=len(forms) - 1)
+            tokens[rows] = forms[at]
+    return tokens
+
+
+def _class_of(picked: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
+    """Per row, the open class whose column it drew (-1: another column)."""
+    classes = torch.full_like(picked, -1)
+    for c, col in enumerate(cols.tolist()):
+        classes[picked == col] = c
+    return classes
+
+
+def _within(picked, sub):
+    """Rows ``sub`` of the rows ``picked`` (a slice of all, or indices), as indices of all."""
+    if sub is None:
+        return picked
+    return sub if isinstance(picked, slice) else picked[sub]
+
+
 def _new_cache():
     from transformers import DynamicCache
 
     return DynamicCache()
-
-
-def _allowed(bitmasks: torch.Tensor, support: torch.Tensor) -> torch.Tensor:
-    """Per row, whether each token of ``support`` is allowed by the rows' outlines bitmasks.
-
-    Token ``t`` is bit ``t % 32`` of word ``t // 32``: on a little-endian machine, bit ``t`` of
-    the words' bytes read least significant bit first, which numpy unpacks in one pass (a
-    tenth of the time of shifting each gathered word, at 64 rows and 4,000 tokens)."""
-    if sys.byteorder != "little":
-        return ((bitmasks[:, support >> 5] >> (support & 31)) & 1).bool()
-    bits = np.unpackbits(bitmasks.contiguous().numpy().view(np.uint8), axis=1, bitorder="little")
-    return torch.from_numpy(bits.view(np.bool_)[:, support.cpu().numpy()]).to(support.device)
 
 
 def _columns(support: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:

@@ -239,6 +239,14 @@ class OpenSlots:
     def tokens_of(self, column: int) -> np.ndarray:
         return self.tokens[self.starts[column]:self.starts[column + 1]]
 
+    def classes(self, column: int) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """Column ``column``'s open classes: (unknown-word token, its words, their log weights),
+        by token (what :mod:`.open_draw` draws in two stages)."""
+        lo, hi = self.starts[column], self.starts[column + 1]
+        sources = self.sources[lo:hi]
+        return [(int(s), self.tokens[lo:hi][sources == s], self.weights[lo:hi][sources == s])
+                for s in np.unique(sources)]
+
     def apply(self, logits: torch.Tensor, at: torch.Tensor, columns: torch.Tensor) -> None:
         """``logits`` (rows over the support whose places ``at`` gives; in place): each open-class
         token of a row's column gets the logit of its unknown-word token plus its log weight."""

@@ -36,10 +36,12 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from amalgam_rel.generation.open_class import OpenSlots
+from amalgam_rel.generation.open_draw import OpenDraw
 from amalgam_rel.generation.tokenizer import token_ids
-from amalgam_rel.generation.word_counts import context_hash as _hash, count_contexts, prompt_fields
+from amalgam_rel.generation.word_counts import context_hash as _hash, count_contexts, hash_arrays, prompt_fields
 from amalgam_rel.generation.word_repeats import Repeats
-from amalgam_rel.generation.word_steps import Boost, DenseFields, PromptPlan, add_boosts, field_lifts, lifts
+from amalgam_rel.generation.word_steps import (Boost, DenseFields, Entries, PromptPlan, add_entries, boost_entries,
+                                               field_lifts, lifts)
 
 ORDER = 3  # words: two words of history (characters of a code: see CHAR_ORDER)
 CHAR_ORDER = 5
@@ -74,6 +76,7 @@ class _Table:
         kept = np.add.reduceat(counts, starts[:-1]) if len(keys) else np.zeros(0)
         self.totals = kept + self.pruned
         self.distinct = np.diff(starts)
+        self._masses: torch.Tensor | None = None
 
     def find(self, queries: np.ndarray) -> np.ndarray:
         """Index of each query key, -1 where absent."""
@@ -89,6 +92,21 @@ class _Table:
         lengths = self.distinct[keys]
         flat = np.repeat(self.starts[keys] - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
         return np.repeat(rows, lengths), self.tokens[flat], self.counts[flat], np.repeat(keys, lengths)
+
+    def slots(self, found: np.ndarray) -> tuple[np.ndarray, torch.Tensor]:
+        """(row, entry index) of every entry of every found row (:meth:`entries` without the reads)."""
+        rows = np.flatnonzero(found >= 0)
+        keys = found[rows]
+        lengths = self.distinct[keys]
+        flat = np.repeat(self.starts[keys] - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        return np.repeat(rows, lengths), torch.from_numpy(flat)
+
+    def masses(self) -> torch.Tensor:
+        """Per entry its discounted count over its context's total (float32), worked out once."""
+        if self._masses is None:
+            totals = np.repeat(self.totals, self.distinct)
+            self._masses = torch.from_numpy(np.maximum(self.counts - DISCOUNT, 0) / totals).to(torch.float32)
+        return self._masses
 
     def tensors(self, name: str) -> dict[str, torch.Tensor]:
         return {f"{name}.keys": torch.from_numpy(self.keys), f"{name}.starts": torch.from_numpy(self.starts),
@@ -106,6 +124,7 @@ class WordNGramLM(torch.nn.Module):
     """Counted n-grams per column behind a causal-LM interface (``forward(input_ids).logits``)."""
 
     full_context = True  # decoding passes whole sequences: the model keeps no cache
+    draws_open = True  # ``forward(open_draw=True)``: the open classes collapsed (see :mod:`.open_draw`)
 
     def __init__(self, settings: dict, unigrams: torch.Tensor, tables: dict[str, _Table],
                  support: torch.Tensor | None = None, open_slots: OpenSlots | None = None,
@@ -131,9 +150,10 @@ class WordNGramLM(torch.nn.Module):
         self._fields: dict[tuple, list[int]] = {}
         self._plans: dict[tuple, PromptPlan] = {}  # see :mod:`.word_steps`
         self._supports: dict[tuple, tuple[torch.Tensor, ...]] = {}
+        self._places: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}
         self._positions: dict[tuple, Boost] = {}
-        self._hashes: dict[tuple, int] = {}
         self._dense_fields = DenseFields()
+        self._batch: tuple[list[PromptPlan], np.ndarray] | None = None  # see ``forward``'s batch_rows
 
     @property
     def device(self) -> torch.device:
@@ -182,6 +202,7 @@ class WordNGramLM(torch.nn.Module):
         for column in range(len(self.settings["tags"])):
             self.support[column, torch.from_numpy(slots.tokens_of(column))] = True
         self._supports.clear()
+        self._places.clear()
 
     def _prompt_fields(self, prompt: list[int], column: int) -> list[int]:
         """Hashes of the prompt's fields (separated by ``;``, pads left out), one per position."""
@@ -203,50 +224,72 @@ class WordNGramLM(torch.nn.Module):
     # -- logits ---------------------------------------------------------------------------------
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, *, compact: bool = False,
-                **_) -> SimpleNamespace:
+                open_draw: bool = False, batch_rows: torch.Tensor | None = None, **_) -> SimpleNamespace:
         """Next-token logits after each row of ``input_ids`` (prompt, column tag, tokens written).
 
         ``compact``: logits over ``support`` only (the tokens the rows' columns cover, returned
-        with them), as :mod:`.decoding` asks; else over the whole vocabulary, -inf elsewhere."""
-        is_tag = torch.isin(input_ids, self._tag_ids)
-        if not bool(is_tag.any(dim=1).all()):
-            raise ValueError("a word n-gram model reads prompts that end with a column tag")
-        # the last tag of each row: what follows it is the value written so far
-        tag_at = (is_tag * torch.arange(1, input_ids.shape[1] + 1)).argmax(dim=1).tolist()
-        rows = input_ids.tolist()
-        prompts = [tuple(ids[: at + 1]) for ids, at in zip(rows, tag_at)]
-        if len(self._plans) > MAX_PLANS:  # a table of millions of rows: a few batches' plans suffice
-            self._plans.clear()
-            self._hashes.clear()
-        self._plan_new([p for p in dict.fromkeys(prompts) if p not in self._plans])
-        plans = [self._plans[p] for p in prompts]
-        histories = [ids[at + 1:] for ids, at in zip(rows, tag_at)]
+        with them), as :mod:`.decoding` asks; else over the whole vocabulary, -inf elsewhere.
+        ``open_draw`` (with ``compact``, rows of one column): the support leaves out the
+        column's open-class words, each class's unknown-word token standing for them, and
+        ``open_draw`` (an :class:`.open_draw.OpenDraw`) says how to draw them.
+        ``batch_rows``: the rows of the call's batch these are (the decoding loop's later steps,
+        each row its prompt and tokens since): their plans and tags are the ones the call
+        without it (the batch's first step) found, not looked up again."""
+        if batch_rows is not None and self._batch is not None:
+            kept = batch_rows.tolist()
+            plans, tag_at = [self._batch[0][r] for r in kept], np.asarray(self._batch[1])[kept]
+        else:
+            plans, tag_at = self._plans_of(input_ids)
+            self._batch = (plans, tag_at)
+        ids = input_ids.numpy()
+        lengths = (ids.shape[1] - 1 - tag_at).tolist()
         column_ids = torch.tensor([p.column for p in plans])
         columns = tuple(sorted({p.column for p in plans}))
-        support, self._at, unigrams = self._support(columns)
+        support, self._at, unigrams, draw = self._support(columns, open_draw and compact and len(columns) == 1)
         # one column (a batch is one column's): its unigrams broadcast, not gathered per row
         base = unigrams[column_ids] if len(columns) > 1 else unigrams[columns[0]][None, :]
         # P_o = s_o + b_o P_(o-1) down to the unigram: the backoff weights multiply first, then
         # each order's discounted counts are added, scaled by the weights above it
-        found = {o: self._found(self._ngram_keys(plans, histories, o), f"o{o}") for o in range(2, self._order + 1)}
-        scale = torch.ones(len(rows), dtype=base.dtype)
+        found = {o: self._found(self._ngram_keys(ids, tag_at, plans, o), f"o{o}") for o in range(2, self._order + 1)}
+        scale = torch.ones(len(plans), dtype=base.dtype)
         scales = {}
         for o in range(self._order, 1, -1):
             scales[o] = scale.clone()
-            scale = scale * self._backoff(found[o], f"o{o}", len(rows))
+            scale = scale * self._backoff(found[o], f"o{o}", len(plans))
         probs = base * scale[:, None]
-        for o in range(2, self._order + 1):
-            self._add(probs, found[o], f"o{o}", scales[o])
+        add_entries(probs, *(self._masses(found[o], f"o{o}", scales[o]) for o in range(2, self._order + 1)))
         logits = torch.log_(probs)
-        self._dense_fields.add_to(logits, self._at, plans)
-        add_boosts(logits, self._at, [self._position_boost(p, len(h)) for p, h in zip(plans, histories)])
-        self.open.apply(logits, self._at, column_ids)
-        self.repeats.apply(logits, self._at, column_ids.tolist(), histories)
+        rest = self._dense_fields.add_to(logits, self._at, plans)
+        # the later field entries, then the position boosts: one write, in the order they were summed
+        add_entries(logits, rest, boost_entries(self._at, [self._position_boost(p, h)
+                                                            for p, h in zip(plans, lengths)], logits.dtype))
+        if draw is None:
+            self.open.apply(logits, self._at, column_ids)
+        if self.repeats.lifts[list(columns)].any():  # the histories as lists only where a lift reads them
+            histories = [row[at + 1:] for row, at in zip(ids.tolist(), tag_at.tolist())]
+            self.repeats.apply(logits, self._at, column_ids.tolist(), histories)
+        if draw is not None:  # the last column took the open-class words' entries: dropped
+            draw.lift = float(self.repeats.lifts[columns[0]])
+            draw.words = self._repeat_words()
+            return SimpleNamespace(logits=logits[:, None, :len(support)], support=support, open_draw=draw)
         if compact:
             return SimpleNamespace(logits=logits[:, None, :].float(), support=support)
-        full = torch.full((len(rows), self.unigrams.shape[1]), float("-inf"))
+        full = torch.full((len(plans), self.unigrams.shape[1]), float("-inf"))
         full[:, support] = logits.float()
         return SimpleNamespace(logits=full[:, None, :])
+
+    def _plans_of(self, input_ids: torch.Tensor) -> tuple[list[PromptPlan], np.ndarray]:
+        """Each row's :class:`.word_steps.PromptPlan` and the place of its column tag (its last
+        tag: what follows it is the value written so far)."""
+        is_tag = torch.isin(input_ids, self._tag_ids)
+        if not bool(is_tag.any(dim=1).all()):
+            raise ValueError("a word n-gram model reads prompts that end with a column tag")
+        tag_at = (is_tag * torch.arange(1, input_ids.shape[1] + 1)).argmax(dim=1).numpy()
+        prompts = [tuple(ids[: at + 1]) for ids, at in zip(input_ids.tolist(), tag_at.tolist())]
+        if len(self._plans) > MAX_PLANS:  # a table of millions of rows: a few batches' plans suffice
+            self._plans.clear()
+        self._plan_new([p for p in dict.fromkeys(prompts) if p not in self._plans])
+        return [self._plans[p] for p in prompts], tag_at.astype(np.int64)
 
     def _plan_new(self, prompts: list[tuple[int, ...]]) -> None:
         """The :class:`.word_steps.PromptPlan` of each of ``prompts``, worked out at its first step."""
@@ -261,30 +304,60 @@ class WordNGramLM(torch.nn.Module):
             self._plans[prompt] = PromptPlan(columns[i], self.settings["orders"][columns[i]], prompt[-1],
                                              tuple(fields[i]), weights[i], *boosts[i])
 
-    def _support(self, columns: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """The tokens the ``columns``' logits cover, each token's place among them (-1: none), and
-        every column's unigrams over them (a row's are then a gather of its support, not of the vocabulary)."""
-        if columns not in self._supports:
-            support = self.support[torch.tensor(columns)].any(dim=0).nonzero().squeeze(1)
+    def _support(self, columns: tuple[int, ...], collapse: bool = False) -> tuple:
+        """The tokens the ``columns``' logits cover, each token's place among them (-1: none),
+        every column's unigrams over them (a row's are then a gather of its support, not of the
+        vocabulary), and the :class:`.open_draw.OpenDraw` of the collapsed open classes (None:
+        none collapsed).
+
+        ``collapse`` (one column): the words of each open class whose unknown-word token the
+        column learned are left out; their entries (written over by the class in the dense
+        step) go to one more column past the support, which the logits then drop."""
+        key = (columns, collapse)
+        if key not in self._supports:
+            held = self.support[torch.tensor(columns)].any(dim=0)
+            classes = [(s, torch.from_numpy(f), torch.from_numpy(w))
+                       for s, f, w in (self.open.classes(columns[0]) if collapse else []) if held[s]]
+            for _, forms, _ in classes:
+                held[forms] = False
+            support = held.nonzero().squeeze(1)
             at = torch.full((self.unigrams.shape[1],), -1, dtype=torch.long)
             at[support] = torch.arange(len(support))
-            self._supports[columns] = (support, at, self.unigrams[:, support])
-        return self._supports[columns]
+            unigrams = self.unigrams[:, support]
+            draw = None
+            if classes:
+                for _, forms, _ in classes:
+                    at[forms] = len(support)
+                unigrams = torch.cat([unigrams, torch.ones((len(unigrams), 1), dtype=unigrams.dtype)], dim=1)
+                draw = OpenDraw(at[torch.tensor([s for s, _, _ in classes])], tuple(f for _, f, _ in classes),
+                                tuple(w for _, _, w in classes), 0.0, self._repeat_words())
+            self._supports[key] = (support, at, unigrams, draw)
+        return self._supports[key]
 
-    def _ngram_keys(self, plans: list[PromptPlan], histories: list[list[int]], o: int) -> np.ndarray:
-        """Per row, the hash of its last ``o - 1`` tokens (the tag before the first), -1 where its
-        order stops short of ``o``; hashes are kept (a context recurs across rows and batches)."""
-        keys = np.full(len(plans), -1, dtype=np.int64)
-        hashes = self._hashes
-        for r, (plan, history) in enumerate(zip(plans, histories)):
-            if plan.order < o:
-                continue
-            last = (plan.column, o, *history[len(history) - (o - 1):]) if len(history) >= o - 1 else \
-                (plan.column, o, *[plan.tag] * (o - 1 - len(history)), *history)
-            key = hashes.get(last)
-            if key is None:
-                key = hashes[last] = _hash(*last)
-            keys[r] = key
+    def _repeat_words(self) -> torch.Tensor:
+        return torch.from_numpy(self.repeats.words)
+
+    def draws_open_words(self, first_letter: torch.Tensor | None) -> bool:
+        """Whether :mod:`.decoding` may draw the open classes in two stages: every open-class word
+        starts with a letter (``first_letter`` per token id; None: no rule on letters), so a row
+        that may not start a word (after a letter) writes none of them, as its class token barred."""
+        return first_letter is None or bool(first_letter[torch.from_numpy(self.open.tokens)].all())
+
+    def _ngram_keys(self, ids: np.ndarray, tag_at: np.ndarray, plans: list[PromptPlan], o: int) -> np.ndarray:
+        """Per row of ``ids`` (its column tag at ``tag_at``), the hash of its last ``o - 1``
+        tokens, the tag standing for those before the value's first; -1 where its order stops
+        short of ``o``. One pass of numpy over the batch (:func:`.word_counts.hash_arrays`)."""
+        k = o - 1
+        if ids.shape[1] < k:  # a bare tag: the left is all tag
+            pad = k - ids.shape[1]
+            ids = np.concatenate([np.zeros((len(ids), pad), dtype=ids.dtype), ids], axis=1)
+            tag_at = tag_at + pad
+        width = ids.shape[1]
+        last = ids[:, width - k:]
+        tags = ids[np.arange(len(ids)), tag_at]
+        last = np.where(np.arange(width - k, width)[None, :] <= tag_at[:, None], tags[:, None], last)
+        keys = hash_arrays([np.array([p.column for p in plans], dtype=np.int64), o, *last.T])
+        keys[np.array([p.order < o for p in plans], dtype=bool)] = -1
         return keys
 
     def _position_boost(self, plan: PromptPlan, position: int) -> Boost:
@@ -316,15 +389,17 @@ class WordNGramLM(torch.nn.Module):
             weight[hit] = torch.from_numpy(share).to(weight.dtype)
         return weight
 
-    def _add(self, probs: torch.Tensor, found: np.ndarray | None, name: str, scale: torch.Tensor) -> None:
-        """``probs`` plus each seen context's discounted counts over its total, times ``scale``."""
+    def _masses(self, found: np.ndarray | None, name: str, scale: torch.Tensor) -> Entries:
+        """Each seen context's discounted counts over its total, times ``scale``, as entries to add."""
         if found is None or not (found >= 0).any():
-            return
+            return Entries.none()
         table = self.tables[name]
-        row, token, count, key = table.entries(found)
-        mass = torch.from_numpy(np.maximum(count - DISCOUNT, 0) / table.totals[key]).to(probs.dtype)
-        row_t = torch.from_numpy(row)
-        probs.index_put_((row_t, self._at[torch.from_numpy(token)]), mass * scale[row_t], accumulate=True)
+        row, flat = table.slots(found)
+        key = (name, id(self._at))
+        if key not in self._places:  # each entry's column in this support, kept with the support
+            self._places[key] = (self._at, self._at[torch.from_numpy(table.tokens)])
+        mass = table.masses()[flat].to(scale.dtype)
+        return Entries(row, self._places[key][1][flat], mass * scale[torch.from_numpy(row)])
 
     # -- persistence ------------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from itertools import chain
 import numpy as np
 import torch
 
+from amalgam_rel.generation.decoding import _draw
 from amalgam_rel.generation.word_units import is_letter_unit
 
 #: real rows per column whose values are counted and whose prompts the model writes for
@@ -149,7 +150,11 @@ class Writing:
 def _write(model, prompts: list[list[int]], steps: int, barred: list[int], generator,
            writing: Writing | None = None, floors: list[int] | None = None) -> list[list[int]]:
     """The tokens ``model`` writes after each prompt, up to the end or ``steps`` tokens; with
-    ``writing``, in whole words and not ending before ``floors[i]`` characters."""
+    ``writing``, in whole words and not ending before ``floors[i]`` characters.
+
+    A model without repeat lifts yet (the one being calibrated) draws its open-class words in
+    two stages, as decoding does (:mod:`.open_draw`): nothing here bars a word of a class but
+    the joins, which bar the whole class after a letter, so the class's mass is whole."""
     pad, eos = model.settings["pad"], model.settings["eos"]
     width = max(len(p) for p in prompts)
     ids = torch.tensor([[pad] * (width - len(p)) + p for p in prompts])
@@ -157,18 +162,32 @@ def _write(model, prompts: list[list[int]], steps: int, barred: list[int], gener
     chars = torch.zeros(len(prompts), dtype=torch.long)
     state = writing.joins.start(len(prompts)) if writing is not None else None
     alive = list(range(len(prompts)))
-    for _ in range(steps):
-        out = model(ids, compact=True)
+    collapse = getattr(model, "draws_open", False) and not model.repeats.lifts.any() and \
+        model.draws_open_words(writing.joins.first_letter if writing is not None else None)
+    for step in range(steps):
+        # the word model: open classes collapsed, and told which rows of its first call these are
+        extra = {"open_draw": True} | ({"batch_rows": torch.tensor(alive)} if step else {}) if collapse else {}
+        out = model(ids, compact=True, **extra)
         logits = out.logits[:, -1, :]
+        draw = getattr(out, "open_draw", None)
+        classes = logits[:, draw.cols] + draw.log_mass(1.0).to(logits.dtype) if draw is not None else None
         logits[:, torch.isin(out.support, torch.tensor(barred))] = float("-inf")
         alive_ids = torch.tensor(alive)
+        if draw is not None:  # each class at its whole mass, where a word may start
+            after = state["letter"][alive_ids] | state["glued"][alive_ids] if writing is not None else \
+                torch.zeros(len(alive), dtype=torch.bool)
+            logits[:, draw.cols] = torch.where(after[:, None], float("-inf"), classes)
         if writing is not None:
             end = (out.support == eos).nonzero().squeeze(1)
             early = chars[alive_ids] < torch.tensor([floors[i] for i in alive])
             logits[early[:, None] & (out.support == eos)[None, :]] = float("-inf")
             logits = writing.joins.bar(logits, state, alive_ids, end, support=out.support)
-        probs = torch.softmax(logits.double(), dim=-1)
-        tokens = out.support[torch.multinomial(probs, 1, generator=generator).squeeze(1)]
+        # one uniform number per row against the cumulative probabilities, as decoding draws
+        # (torch.multinomial drew an exponential per token: 1.7 s of chinook's 5 s fit)
+        picked = _draw(torch.softmax(logits.double(), dim=-1), generator)
+        tokens = out.support[picked]
+        if draw is not None:
+            _open_words(tokens, picked, draw, generator)
         if writing is not None:
             writing.joins.advance(state, alive_ids, tokens)
             chars[alive_ids] += writing.token_chars[tokens]
@@ -183,6 +202,16 @@ def _write(model, prompts: list[list[int]], steps: int, barred: list[int], gener
         ids = torch.cat([ids[keep], tokens[keep, None]], dim=1)
         alive = [alive[i] for i in going]
     return written
+
+
+def _open_words(tokens: torch.Tensor, picked: torch.Tensor, draw, generator) -> None:
+    """``tokens`` (in place): where a row drew an open class's column, one of its words."""
+    classes = torch.full_like(picked, -1)
+    for c, col in enumerate(draw.cols.tolist()):
+        classes[picked == col] = c
+    rows = (classes >= 0).nonzero().squeeze(1)
+    if len(rows):
+        tokens[rows] = draw.propose(classes[rows], torch.rand(len(rows), dtype=torch.float64, generator=generator), 1.0)
 
 
 def _held_words(histories: list[list[int]], words: np.ndarray, lifted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

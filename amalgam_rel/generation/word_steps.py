@@ -70,9 +70,12 @@ class DenseFields:
         self._key: tuple | None = None
         self._row_of: dict[int, int] = {}
         self._dense = torch.zeros(0)
+        self._rest = Entries.none()
 
-    def add_to(self, logits: torch.Tensor, at: torch.Tensor, plans: list[PromptPlan]) -> None:
-        """``logits`` (in place) plus each row's field boost."""
+    def add_to(self, logits: torch.Tensor, at: torch.Tensor, plans: list[PromptPlan]) -> Entries:
+        """``logits`` (in place) plus each row's first field entries; the later ones returned,
+        for the caller to add in one write with what follows them (kept as the matrix is: a
+        batch's rows are gathered from them, not concatenated anew at every step)."""
         rows = [self._row_of.get(id(p)) for p in plans]
         if self._key is not at or None in rows:
             self._key, self._row_of = at, {id(p): i for i, p in reversed(list(enumerate(plans)))}
@@ -84,12 +87,58 @@ class DenseFields:
                 self._dense[torch.from_numpy(np.repeat(np.arange(len(plans)), lengths)),
                             at[torch.from_numpy(np.concatenate([b.tokens for b in firsts]))]] = \
                     torch.cat([b.values for b in firsts]).to(logits.dtype)
+            self._rest = boost_entries(at, [p.field_rest for p in plans], logits.dtype)
         elif len(self._dense) != len(plans) or rows != list(range(len(plans))):
             self._dense = self._dense[torch.tensor(rows)]
+            self._rest = self._rest.of_rows(np.asarray(rows, dtype=np.int64))
             self._row_of = {id(p): i for i, p in reversed(list(enumerate(plans)))}
             self._plans = plans
         logits.add_(self._dense)
-        add_boosts(logits, at, [p.field_rest for p in plans])
+        return self._rest
+
+
+@dataclass(frozen=True)
+class Entries:
+    """Additions to a batch's logits: per entry its row, column and value, rows ascending and
+    each row's entries in the order they are summed."""
+
+    rows: np.ndarray
+    cols: torch.Tensor
+    values: torch.Tensor
+
+    @classmethod
+    def none(cls) -> Entries:
+        return cls(EMPTY, torch.zeros(0, dtype=torch.long), torch.zeros(0))
+
+    def of_rows(self, rows: np.ndarray) -> Entries:
+        """The entries of old rows ``rows`` (one may come twice), renumbered 0, 1, ... in that order."""
+        counts = np.bincount(self.rows, minlength=int(rows.max(initial=-1)) + 1)
+        starts = np.cumsum(counts) - counts
+        lengths = counts[rows]
+        flat = torch.from_numpy(np.repeat(starts[rows] - np.cumsum(lengths) + lengths, lengths)
+                                + np.arange(lengths.sum()))
+        return Entries(np.repeat(np.arange(len(rows)), lengths), self.cols[flat], self.values[flat])
+
+
+def boost_entries(at: torch.Tensor, boosts: list[Boost], dtype: torch.dtype) -> Entries:
+    """Row ``r``'s boost ``boosts[r]`` as :class:`Entries` over the support whose places ``at`` gives."""
+    lengths = [len(b.tokens) for b in boosts]
+    if not sum(lengths):
+        return Entries.none()
+    return Entries(np.repeat(np.arange(len(boosts)), lengths),
+                   at[torch.from_numpy(np.concatenate([b.tokens for b in boosts]))],
+                   torch.cat([b.values for b in boosts if len(b.tokens)]).to(dtype))
+
+
+def add_entries(logits: torch.Tensor, *parts: Entries) -> None:
+    """``logits`` (in place) plus every entry of ``parts``, in one accumulating write that sums
+    each element's entries in the order given (the part first, then each part's own order)."""
+    parts = [p for p in parts if len(p.rows)]
+    if not parts:
+        return
+    rows = torch.from_numpy(np.concatenate([p.rows for p in parts]))
+    logits.index_put_((rows, torch.cat([p.cols for p in parts])), torch.cat([p.values for p in parts]),
+                      accumulate=True)
 
 
 def lifts(table, unigrams: torch.Tensor, column: int, keys: list[int], weight: torch.Tensor,
@@ -139,15 +188,3 @@ def field_lifts(table, unigrams: torch.Tensor, columns: list[int], fields: list[
     parts = torch.split(values[torch.from_numpy(order)], counts.tolist())
     return [(Boost.of(tokens[2 * i], parts[2 * i]), Boost.of(tokens[2 * i + 1], parts[2 * i + 1]))
             for i in range(len(fields))]
-
-
-def add_boosts(logits: torch.Tensor, at: torch.Tensor, boosts: list[Boost]) -> None:
-    """``logits`` (in place) plus row ``r``'s boost ``boosts[r]``, one accumulating write for
-    the batch, entries in row order (the order the sums were taken in before)."""
-    lengths = [len(b.tokens) for b in boosts]
-    if not sum(lengths):
-        return
-    rows = torch.from_numpy(np.repeat(np.arange(len(boosts)), lengths))
-    tokens = torch.from_numpy(np.concatenate([b.tokens for b in boosts]))
-    values = torch.cat([b.values for b in boosts if len(b.tokens)]).to(logits.dtype)
-    logits.index_put_((rows, at[tokens]), values, accumulate=True)

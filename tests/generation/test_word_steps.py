@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from amalgam_rel.generation import word_ngram
-from amalgam_rel.generation.decoding import _allowed
+from amalgam_rel.generation.guide_masks import _allowed
 from amalgam_rel.generation.word_ngram import WordNGramLM
 from amalgam_rel.generation.word_tokenizer import build_tokenizer
 
