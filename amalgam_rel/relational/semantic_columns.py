@@ -37,6 +37,7 @@ from amalgam_rel.errors import InputError
 from amalgam_rel.generation.checks import string_rule
 from amalgam_rel.generation.lengths import arrow_lengths, length_column
 from amalgam_rel.generation.semantic.detect import TYPES, semantic_type
+from amalgam_rel.generation.semantic.emails import learn_local_forms
 from amalgam_rel.generation.semantic.formats import learn_formats
 from amalgam_rel.generation.semantic.generate import SemanticColumn, generate
 from amalgam_rel.generation.semantic.locales import DRAWN, FALLBACK, describe, locale_of
@@ -202,10 +203,13 @@ def with_formats(s: Semantics, frame: pa.Table) -> Semantics:
         return s
     rows = pa.array(np.unique(np.linspace(0, frame.num_rows - 1, min(frame.num_rows, _FORMAT_ROWS)).astype(np.int64)))
     origins = frame.column(s.locale).take(rows).to_pylist() if s.locale in frame.column_names else None
+    names = _row_names(s, frame, rows)
     columns = []
     for c in s.columns:
         if c in present:
             values = frame.column(c.column).take(rows).to_pylist()
+            if c.type in ("email", "username") and names is not None:  # andrew@...: the row's first name alone
+                c = replace(c, local_forms=learn_local_forms(values, *names))
             if c.type in _FORMATTED:
                 letters, cover = _FORMATTED[c.type]
                 c = replace(c, formats=learn_formats(values, origins, letters=letters, min_cover=cover))
@@ -213,6 +217,18 @@ def with_formats(s: Semantics, frame: pa.Table) -> Semantics:
                 c = replace(c, forms=learn_forms(values))
         columns.append(c)
     return replace(s, columns=tuple(columns))
+
+
+def _row_names(s: Semantics, frame: pa.Table, rows: pa.Array) -> tuple[list, list] | None:
+    """The first and last names of ``rows`` from the table's name columns (a full name split at
+    its first and last word), or None without them."""
+    kinds = {c.type: c.column for c in s.columns if c.column in frame.column_names}
+    if "first_name" in kinds and "last_name" in kinds:
+        return tuple(frame.column(kinds[k]).take(rows).to_pylist() for k in ("first_name", "last_name"))
+    if "full_name" in kinds:
+        words = [str(v).split() if v is not None else [] for v in frame.column(kinds["full_name"]).take(rows).to_pylist()]
+        return [w[0] if len(w) > 1 else None for w in words], [w[-1] if len(w) > 1 else None for w in words]
+    return None
 
 
 def with_repeats(s: Semantics, frame: pa.Table, table: Table) -> Semantics:

@@ -274,3 +274,22 @@ def test_generated_lengths_follow_the_table_model_jointly_with_the_row(tmp_path)
     short, long = rows[0][1], rows[1][1]
     assert long - short > 8, rows  # Faker's shortest US streets are longer than "12 Ab St": not the whole gap
     assert not {r[0] for r in query(out, "SELECT Address FROM site")} & set(address)
+
+
+def test_e_mails_take_the_forms_the_real_ones_take_of_their_rows_names(tmp_path):
+    # a staff table writes the first name alone (andrew@chinookcorp.com): so do the generated rows
+    n = 60
+    rng = np.random.default_rng(9)
+    first, last = rng.choice(FIRST, n), rng.choice(LAST, n)
+    real = create(tmp_path / "staff.duckdb", "CREATE TABLE staff (id INTEGER PRIMARY KEY, FirstName VARCHAR NOT NULL, "
+                  "LastName VARCHAR NOT NULL, Email VARCHAR NOT NULL, age INTEGER)",
+                  {"staff": {"id": np.arange(n), "FirstName": first, "LastName": last,
+                             "Email": [f"{a.lower()}@corp.example" for a in first], "age": rng.integers(20, 60, n)}})
+    model = DatabaseModel(seed=1, iters=ITERS).fit(real)
+    mail = next(c for c in model.tables_["staff"].semantic.columns if c.column == "Email")
+    assert mail.local_forms == (("first", 1.0),)
+    out = tmp_path / "synth.duckdb"
+    model.sample(out, seed=2)
+    rows = query(out, "SELECT FirstName, Email FROM staff")
+    alone = [e.split("@")[0] == re.sub(r"[^a-z]", "", f.lower()) for f, e in rows]
+    assert np.mean(alone) > 0.8, rows[:5]

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
@@ -36,17 +35,13 @@ from faker import Faker
 
 from amalgam_rel.generation.semantic.cities import city_drawer
 from amalgam_rel.generation.semantic.detect import TYPES
+from amalgam_rel.generation.semantic.emails import company_domain, emails, local_part
 from amalgam_rel.generation.semantic.formats import Masks, fill_formats
 from amalgam_rel.generation.semantic.locales import FALLBACK
 from amalgam_rel.generation.semantic.pools import POOLED, Repeat, coarsen, group_of, pool_sizes, row_labels
 from amalgam_rel.generation.semantic.toward import Targets, draw_forms, toward
 
 _REDRAWS = 5  # rounds of fresh values for rows too long or repeated, before cutting or numbering
-# free-mail domains worldwide (shares roughly as seen in e-mail lists), then the locale's own
-_FREE_MAIL = ("gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "icloud.com", "aol.com")
-_FREE_WEIGHTS = np.array([0.45, 0.15, 0.15, 0.1, 0.1, 0.05])
-_FREE_SHARE = 0.6  # of e-mails on a free-mail domain; the rest a company's
-_LOCAL_SHARE = 0.3  # of free-mail addresses at the locale's own provider (web.de, uol.com.br)
 _FAMILY_FIRST = ("zh_", "ja_", "ko_", "hu_", "vi_")  # locales writing the family name first
 _SPACE = {"zh": "", "ja": ""}  # ... and those writing no space between the two
 # types made from each other in a row (an e-mail from the row's names and company)
@@ -76,6 +71,7 @@ class SemanticColumn:
     formats: tuple[Masks, ...] = ()
     repeat: Repeat | None = None
     forms: tuple[tuple[str, float], ...] = ()  # the forms its real values have, with shares (:mod:`.toward`)
+    local_forms: tuple[tuple[str, float], ...] = ()  # an e-mail's: the forms of its row's names (:mod:`.emails`)
 
     @property
     def pooled(self) -> bool:
@@ -172,7 +168,7 @@ def _rows(columns: Sequence[SemanticColumn], locale: str, n: int, rng: np.random
         if c.type in _MADE_FROM:
             def again(rows, c=c):
                 given = [[out[k][i] for i in rows] for k in _PEOPLE]
-                return {c.column: _from_people({c.type}, _faker(locale), *given, locale, rng)[c.type]}
+                return {c.column: _from_people({c.type}, _faker(locale), *given, locale, rng, c.local_forms)[c.type]}
             out[c.column] = toward({c.column: out[c.column]}, {c.column: targets[c.column]}, again)[c.column]
     return out
 
@@ -191,7 +187,7 @@ def _made(columns: Sequence[SemanticColumn], locale: str, n: int, rng: np.random
     else:
         company = [fake.company() for _ in range(n)] if types & {"company", "url"} else [None] * n
     made: dict[str, list] = {"first_name": first, "last_name": last, "company": company}
-    made |= _from_people(types, fake, first, last, company, locale, rng)
+    made |= _from_people(types, fake, first, last, company, locale, rng, next((c.local_forms for c in columns if c.local_forms), ()))
     out = {}
     for c in columns:
         if c.column in pooled:
@@ -202,18 +198,19 @@ def _made(columns: Sequence[SemanticColumn], locale: str, n: int, rng: np.random
 
 
 def _from_people(types: set[str], fake: Faker, first: list, last: list, company: list, locale: str,
-                 rng: np.random.Generator) -> dict[str, list]:
-    """The values of ``types`` made from each row's first and last name and company."""
+                 rng: np.random.Generator, local_forms: tuple[tuple[str, float], ...] = ()) -> dict[str, list]:
+    """The values of ``types`` made from each row's first and last name and company; e-mails
+    and user names in the ``local_forms`` real ones take (:mod:`.emails`)."""
     made = {}
     if "full_name" in types:
         made["full_name"] = [f"{b}{_SPACE.get(locale[:2], ' ')}{a}" if locale.startswith(_FAMILY_FIRST) else f"{a} {b}"
                              for a, b in zip(first, last)]
     if "email" in types:
-        made["email"] = _emails(fake, first, last, company, rng)
+        made["email"] = emails(fake, first, last, company, rng, local_forms)
     if "username" in types:
-        made["username"] = [_local_part(a, b, rng, fake) for a, b in zip(first, last)]
+        made["username"] = [local_part(a, b, rng, fake, local_forms) for a, b in zip(first, last)]
     if "url" in types:
-        made["url"] = [f"https://www.{_company_domain(c, fake)}/" for c in company]
+        made["url"] = [f"https://www.{company_domain(c, fake)}/" for c in company]
     return made
 
 
@@ -305,43 +302,6 @@ def _drawer(fake: Faker, c: SemanticColumn) -> Callable[[], str]:
 def _abbreviated(name: str) -> str:
     words = re.findall(r"[^\W\d_]+", name)
     return ("".join(w[0] for w in words) if len(words) > 1 else name[:2]).upper()
-
-
-def _emails(fake: Faker, first: list[str], last: list[str], company: list[str], rng: np.random.Generator) -> list[str]:
-    n = len(first)
-    free = rng.random(n) < _FREE_SHARE
-    own = rng.random(n) < _LOCAL_SHARE
-    picks = rng.choice(len(_FREE_MAIL), size=n, p=_FREE_WEIGHTS)
-    out = []
-    for i in range(n):
-        if free[i]:
-            domain = fake.free_email_domain() if own[i] else _FREE_MAIL[picks[i]]
-        else:  # the row's company's, or one made up for it
-            domain = _company_domain(company[i] or fake.last_name(), fake)
-        out.append(f"{_local_part(first[i], last[i], rng, fake)}@{domain}")
-    return out
-
-
-def _local_part(first: str, last: str, rng: np.random.Generator, fake: Faker) -> str:
-    """``ana.lopez``, ``alopez``, ``anal``, ``ana_lopez``, ``lopeza``, ``ana.lopez84``."""
-    a, b = _ascii(first), _ascii(last)
-    if not a or not b:  # a script without Latin letters: Faker's own transliterated user name
-        return fake.user_name()
-    form = int(rng.integers(6))
-    local = (f"{a}.{b}", f"{a[0]}{b}", f"{a}{b[0]}", f"{a}_{b}", f"{b}{a[0]}", f"{a}.{b}{int(rng.integers(1, 100))}")[form]
-    return local
-
-
-def _company_domain(company: str, fake: Faker) -> str:
-    """``Schmidt GmbH & Co. KG`` -> ``schmidt.de`` (the locale's top-level domain)."""
-    words = [w for w in (_ascii(x) for x in re.split(r"[\s,&.\-]+", company)) if len(w) > 2]
-    return f"{words[0] if words else fake.domain_word()}.{fake.tld()}"
-
-
-def _ascii(text: str) -> str:
-    """Lower-case ASCII letters and digits of ``text`` (accents dropped: ``Gonçalves`` -> ``goncalves``)."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]", "", plain)
 
 
 def _apart(c: SemanticColumn, values: list, taken: set, locale: str, origins: list,
