@@ -25,7 +25,6 @@ its length distribution, the share of values of its type's form
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -36,6 +35,7 @@ from amalgam_rel.evaluation.context import Context
 from amalgam_rel.evaluation.stats import ks_complement, tv_complement_counts
 from amalgam_rel.evaluation.word_columns import key_names, string_columns, string_sample
 from amalgam_rel.generation.semantic.detect import fits
+from amalgam_rel.generation.semantic.toward import shape  # the forms the generator draws toward
 from amalgam_rel.relational.parent_copies import find_parent_copies
 from amalgam_rel.relational.semantic_columns import detect_table
 from amalgam_rel.schema import sql
@@ -144,25 +144,6 @@ def identity_parts(ctx: Context, table: str, column: str, type_name: str) -> Ide
     counts = [np.array([c[k] for k in seen], dtype=float) for c in shapes]
     return IdentityParts(lengths.score, _agreement(*patterns), tv_complement_counts(*counts), _agreement(*rates),
                          lengths.n_real, lengths.n_synth)
-
-
-_RUN = re.compile(r"[^\W\d_]+|\d+")
-
-
-def shape(value: str) -> str:
-    """A value's format as the kinds of characters it is made of, whatever their order and number:
-    ``9`` digits, ``A`` a capitalised word, ``a`` a lower-case word, and every other character
-    (space, punctuation) as itself; sorted. Free text of any word count keeps one shape
-    (``12 Elm Street`` and ``1 Rue de la Paix`` differ only by their lower-case words), while
-    formats tell apart (a phone ``+1 (780) 428-9482`` or ``780-428-9482``).
-
-    >>> shape("+1 (780) 428-9482"), shape("780-428-9482"), shape("T5K 2N1"), shape("ana.lopez@mail.com")
-    (' ()+-9', '-9', ' 9A', '.@a')
-    """
-    kinds = set(_RUN.sub("", value))
-    for run in _RUN.findall(value):
-        kinds.add("9" if run[0].isdigit() else "A" if run[0].isupper() else "a")
-    return "".join(sorted(kinds))
 
 
 def _agreement(real: float | None, synth: float | None) -> float:

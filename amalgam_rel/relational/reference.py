@@ -275,7 +275,33 @@ def _model_rows(d, rows: pa.Table) -> pa.Table:
         parent = d.parents[driver.ref_table]
         evidence |= {context_column(c): parent.column(c).take(take) for c in ft.context if context_column(c) in owned}
     seed = int(d.rng.integers(2**31))
-    return ft.model.sample(evidence=evidence, seed=seed) if evidence else ft.model.sample(rows.num_rows, seed=seed)
+    if not evidence:
+        return ft.model.sample(rows.num_rows, seed=seed)
+    return _calibrated_counts(d, ft.model.sample(evidence=evidence, seed=seed))
+
+
+def _calibrated_counts(d, sampled: pa.Table) -> pa.Table:
+    """The kept rows' children counts (``#i``) ordered as the model drew them given each row (a
+    large country has many cities), valued as the model draws them for rows it picks itself.
+
+    Drawn given every column of real rows, a count drifts from the counts' own distribution (a
+    few countries too many or too few cities); a free draw of as many rows has that distribution,
+    and each kept row takes its value of the same rank (ties in random order).
+    """
+    n = sampled.num_rows
+    names = [c for c in d.ft.plan.count_columns.values() if c in sampled.column_names and not sampled.column(c).null_count]
+    if n < 2 or not names:
+        return sampled
+    free = d.ft.model.sample(n, seed=int(d.rng.integers(2**31)))
+    for name in names:
+        given = sampled.column(name).to_numpy()
+        shuffled = d.rng.permutation(n)
+        order = shuffled[np.argsort(given[shuffled], kind="stable")]
+        values = np.empty_like(given)
+        values[order] = np.sort(free.column(name).fill_null(0).to_numpy().astype(given.dtype))
+        at = sampled.column_names.index(name)
+        sampled = sampled.set_column(at, name, pa.array(values, sampled.column(name).type))
+    return sampled
 
 
 def keep_reference_tables(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, model, *, private: bool = False) -> dict[str, pa.Table]:

@@ -37,10 +37,12 @@ from amalgam_rel.errors import InputError
 from amalgam_rel.generation.checks import string_rule
 from amalgam_rel.generation.lengths import arrow_lengths, length_column
 from amalgam_rel.generation.semantic.detect import TYPES, semantic_type
+from amalgam_rel.generation.semantic.emails import learn_local_forms
 from amalgam_rel.generation.semantic.formats import learn_formats
 from amalgam_rel.generation.semantic.generate import SemanticColumn, generate
 from amalgam_rel.generation.semantic.locales import DRAWN, FALLBACK, describe, locale_of
 from amalgam_rel.generation.semantic.pools import group_of, learn_repeat
+from amalgam_rel.generation.semantic.toward import learn_forms
 from amalgam_rel.relational.rules import claimed_columns
 from amalgam_rel.schema.model import Column, Database, Table  # noqa: F401 - Column: the doctest
 from amalgam_rel.schema.sidecar import read_sidecar
@@ -194,20 +196,39 @@ def find_semantic_columns(ft, frames, fitted, options) -> None:
 def with_formats(s: Semantics, frame: pa.Table) -> Semantics:
     """``s`` with the format masks its phone and postcode columns' real values share
     (:mod:`amalgam_rel.generation.semantic.formats`), overall and per value of the locale column,
+    and the forms of its other columns' values (:func:`~amalgam_rel.generation.semantic.toward.learn_forms`),
     read off up to :data:`_FORMAT_ROWS` rows from all over ``frame``."""
-    wanted = {c.column for c in s.columns if c.type in _FORMATTED and c.column in frame.column_names}
-    if not wanted:
+    present = [c for c in s.columns if c.column in frame.column_names]
+    if not present or frame.num_rows == 0:
         return s
     rows = pa.array(np.unique(np.linspace(0, frame.num_rows - 1, min(frame.num_rows, _FORMAT_ROWS)).astype(np.int64)))
     origins = frame.column(s.locale).take(rows).to_pylist() if s.locale in frame.column_names else None
+    names = _row_names(s, frame, rows)
     columns = []
     for c in s.columns:
-        if c.column in wanted:
-            letters, cover = _FORMATTED[c.type]
+        if c in present:
             values = frame.column(c.column).take(rows).to_pylist()
-            c = replace(c, formats=learn_formats(values, origins, letters=letters, min_cover=cover))
+            if c.type in ("email", "username") and names is not None:  # andrew@...: the row's first name alone
+                c = replace(c, local_forms=learn_local_forms(values, *names))
+            if c.type in _FORMATTED:
+                letters, cover = _FORMATTED[c.type]
+                c = replace(c, formats=learn_formats(values, origins, letters=letters, min_cover=cover))
+            if _free_length(c):  # the kinds of characters of the rest (no comma, no digit): their forms
+                c = replace(c, forms=learn_forms(values))
         columns.append(c)
     return replace(s, columns=tuple(columns))
+
+
+def _row_names(s: Semantics, frame: pa.Table, rows: pa.Array) -> tuple[list, list] | None:
+    """The first and last names of ``rows`` from the table's name columns (a full name split at
+    its first and last word), or None without them."""
+    kinds = {c.type: c.column for c in s.columns if c.column in frame.column_names}
+    if "first_name" in kinds and "last_name" in kinds:
+        return tuple(frame.column(kinds[k]).take(rows).to_pylist() for k in ("first_name", "last_name"))
+    if "full_name" in kinds:
+        words = [str(v).split() if v is not None else [] for v in frame.column(kinds["full_name"]).take(rows).to_pylist()]
+        return [w[0] if len(w) > 1 else None for w in words], [w[-1] if len(w) > 1 else None for w in words]
+    return None
 
 
 def with_repeats(s: Semantics, frame: pa.Table, table: Table) -> Semantics:
@@ -254,12 +275,28 @@ def _spread(values: pa.ChunkedArray) -> list:
 
 
 def with_semantic_lengths(frame: pa.Table, ft) -> pa.Table:
-    """``frame`` plus ``~name`` for each generated column that holds NULLs: the table model draws
-    whether a row has a value (and how long it is) jointly with the rest of the row."""
+    """``frame`` plus ``~name`` for each generated column that holds NULLs or whose length varies
+    with its value (not a format: a phone mask, a hash): the table model draws whether a row has
+    a value and how long it is, jointly with the rest of the row, and the generator draws toward it."""
     for c in ft.semantic.columns if ft.semantic else ():
-        if c.column in frame.column_names and frame.column(c.column).null_count and length_column(c.column) not in frame.column_names:
+        if c.column in frame.column_names and (frame.column(c.column).null_count or _free_length(c)) \
+                and length_column(c.column) not in frame.column_names:
             frame = frame.append_column(length_column(c.column), arrow_lengths(frame.column(c.column)))
     return frame
+
+
+def _free_length(c: SemanticColumn) -> bool:
+    return not c.formats and not c.style.startswith(("hex", "bcrypt"))
+
+
+def _drawn_lengths(d, s: Semantics) -> dict[str, np.ndarray]:
+    """Each generated column's length per row as the table model drew it (NaN where none)."""
+    out = {}
+    for c in s.columns:
+        name = length_column(c.column)
+        if name in d.rows.column_names and _free_length(c) and pa.types.is_integer(d.rows.column(name).type):
+            out[c.column] = d.rows.column(name).cast(pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False)
+    return out
 
 
 def fill_semantic(d) -> None:
@@ -276,7 +313,7 @@ def fill_semantic(d) -> None:
         locales = row_locales(d.values.get(s.locale) if s.locale else None, s.locale_type, d.n)
     origins = _listed(d.values[s.locale]) if s.locale and not s.drawn_locale and s.locale in d.values else None
     presence = {c.column: _present(d, c.column, c.null_share) for c in s.columns}
-    generated = generate(s.columns, locales, d.rng, origins, presence)
+    generated = generate(s.columns, locales, d.rng, origins, presence, _drawn_lengths(d, s))
     _apart_in_unique_sets(d, s, generated, presence, locales, origins)
     for c in s.columns:
         values = pa.array(generated[c.column], pa.string())

@@ -381,3 +381,19 @@ def test_a_few_rows_named_like_public_codes_are_no_public_lookup(tmp_path):
         assert public_lookups(con, plan_database(read_duckdb(con)), ReferenceOptions()) == frozenset()
     finally:
         con.close()
+
+
+def test_a_kept_tables_children_counts_keep_the_models_own_distribution_in_the_rows_order():
+    # drawn given each kept row, counts drift (world: three countries with too many or too few
+    # cities); each row keeps its rank and takes the value of that rank from a free draw
+    from types import SimpleNamespace
+
+    from amalgam_rel.relational.reference import _calibrated_counts
+
+    free = pa.table({"#0": pa.array([10, 2, 4, 0], pa.int64()), "x": pa.array([1, 1, 1, 1])})
+    draft = SimpleNamespace(ft=SimpleNamespace(plan=SimpleNamespace(count_columns={0: "#0"}),
+                                               model=SimpleNamespace(sample=lambda n, seed: free)),
+                            rng=np.random.default_rng(0))
+    given = pa.table({"#0": pa.array([5, 1, 3, 2], pa.int64()), "x": pa.array([7, 8, 9, 6])})
+    out = _calibrated_counts(draft, given)
+    assert out.column("#0").to_pylist() == [10, 0, 4, 2] and out.column("x").to_pylist() == [7, 8, 9, 6]

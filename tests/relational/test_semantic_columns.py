@@ -254,3 +254,42 @@ def test_places_repeat_as_the_real_ones_do_and_old_models_load(tmp_path):
     (tmp_path / "m" / "model.json").write_text(json.dumps(doc))
     DatabaseModel.load(tmp_path / "m").sample(tmp_path / "old.duckdb", seed=2)
     assert query(tmp_path / "old.duckdb", "SELECT count(DISTINCT City) FROM staff")[0][0] > 30
+
+
+def test_generated_lengths_follow_the_table_model_jointly_with_the_row(tmp_path):
+    # short streets for one tier of rows, long ones for the other: the table model owns a NOT NULL
+    # generated column's length (~Address) too, and the generator draws toward it
+    n = 200
+    rng = np.random.default_rng(8)
+    tier = rng.integers(0, 2, n)
+    address = [f"{i} Ab St" if t == 0 else f"{i} Long Meadowbrook Road Building {i % 7}" for i, t in enumerate(tier)]
+    real = create(tmp_path / "streets.duckdb", "CREATE TABLE site (id INTEGER PRIMARY KEY, tier INTEGER NOT NULL, "
+                  "Address VARCHAR NOT NULL, Country VARCHAR NOT NULL)",
+                  {"site": {"id": np.arange(n), "tier": tier, "Address": address, "Country": ["USA"] * n}})
+    model = DatabaseModel(seed=1, iters=ITERS).fit(real)
+    assert [c.type for c in model.tables_["site"].semantic.columns] == ["street_address"]
+    out = tmp_path / "synth.duckdb"
+    model.sample(out, seed=2)
+    rows = query(out, "SELECT tier, avg(length(Address)), count(*) FROM site GROUP BY tier ORDER BY tier")
+    short, long = rows[0][1], rows[1][1]
+    assert long - short > 8, rows  # Faker's shortest US streets are longer than "12 Ab St": not the whole gap
+    assert not {r[0] for r in query(out, "SELECT Address FROM site")} & set(address)
+
+
+def test_e_mails_take_the_forms_the_real_ones_take_of_their_rows_names(tmp_path):
+    # a staff table writes the first name alone (andrew@chinookcorp.com): so do the generated rows
+    n = 60
+    rng = np.random.default_rng(9)
+    first, last = rng.choice(FIRST, n), rng.choice(LAST, n)
+    real = create(tmp_path / "staff.duckdb", "CREATE TABLE staff (id INTEGER PRIMARY KEY, FirstName VARCHAR NOT NULL, "
+                  "LastName VARCHAR NOT NULL, Email VARCHAR NOT NULL, age INTEGER)",
+                  {"staff": {"id": np.arange(n), "FirstName": first, "LastName": last,
+                             "Email": [f"{a.lower()}@corp.example" for a in first], "age": rng.integers(20, 60, n)}})
+    model = DatabaseModel(seed=1, iters=ITERS).fit(real)
+    mail = next(c for c in model.tables_["staff"].semantic.columns if c.column == "Email")
+    assert mail.local_forms == (("first", 1.0),)
+    out = tmp_path / "synth.duckdb"
+    model.sample(out, seed=2)
+    rows = query(out, "SELECT FirstName, Email FROM staff")
+    alone = [e.split("@")[0] == re.sub(r"[^a-z]", "", f.lower()) for f, e in rows]
+    assert np.mean(alone) > 0.8, rows[:5]

@@ -31,6 +31,7 @@ DIGIT, LETTER = "#", "?"
 MAX_MASKS = 40  # most frequent masks kept per set
 MAX_ORIGINS = 300  # most frequent locale values (countries) given their own masks
 _CALLING_CODE = re.compile(r"^\+\d{1,3}(?=\D)")  # +1, +44, +420 before a separator (not a whole number)
+_ELSEWHERE = "\0elsewhere"  # the set of rows whose origin has no masks of its own
 _LETTERS = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
 _DIGITS = np.array(list("0123456789"))
 
@@ -92,17 +93,20 @@ def _shared(pairs, origin: str | None = None) -> Masks | None:
 def fill_formats(formats: Sequence[Masks], origins: Sequence[object] | None, n: int,
                  rng: np.random.Generator) -> list[str]:
     """``n`` values, row ``i`` from a mask of its origin's set (``origins[i]``), else of the
-    column's, drawn by frequency and filled with random digits and capital letters.
+    column's (without its ``+country code`` where the row has an origin: another country's code
+    would be wrong), drawn by frequency and filled with random digits and capital letters.
 
     >>> fill_formats([Masks(("(###) ###-####",), (3,))], None, 2, np.random.default_rng(0))
     ['(300) 018-6956', '(976) 559-2860']
     """
     sets = {m.origin: m for m in formats}
     order = sorted(sets, key=lambda k: (k is not None, k or ""))  # the column's set first
+    sets[_ELSEWHERE] = _without_calling_codes(sets[None])
+    order.append(_ELSEWHERE)
     index = {k: i for i, k in enumerate(order)}
     overall = index[None]
-    keys = np.fromiter((overall if origins is None else index.get(None if origins[i] is None else str(origins[i]),
-                                                                  overall) for i in range(n)), np.int64, n)
+    keys = np.fromiter((overall if origins is None or origins[i] is None else index.get(str(origins[i]), index[_ELSEWHERE])
+                        for i in range(n)), np.int64, n)
     templates = sorted({m for masks in sets.values() for m in masks.masks})
     number = {m: j for j, m in enumerate(templates)}
     chosen = np.empty(n, dtype=np.int64)
@@ -116,6 +120,20 @@ def fill_formats(formats: Sequence[Masks], origins: Sequence[object] | None, n: 
         rows = np.flatnonzero(chosen == j)
         out[rows] = _filled(template, len(rows), rng)
     return out.tolist()
+
+
+def _without_calling_codes(masks: Masks) -> Masks:
+    """``masks`` with their ``+country code`` taken off (counts of masks then alike merged): for a
+    row of a country without masks of its own, whose code the column's most frequent ones are not.
+
+    >>> _without_calling_codes(Masks(("+1 (###) ###-####", "(###) ###-####", "+49 ### ####"), (5, 2, 1))).masks
+    ('(###) ###-####', '### ####')
+    """
+    counts: Counter[str] = Counter()
+    for m, c in zip(masks.masks, masks.counts):
+        counts[_CALLING_CODE.sub("", m).lstrip()] += c
+    kept = sorted((m for m in counts if m), key=lambda m: (-counts[m], m))
+    return Masks(tuple(kept), tuple(counts[m] for m in kept), _ELSEWHERE) if kept else masks
 
 
 def _filled(template: str, n: int, rng: np.random.Generator) -> list[str]:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
@@ -34,19 +33,21 @@ from typing import Callable, Sequence
 import numpy as np
 from faker import Faker
 
+from amalgam_rel.generation.semantic.cities import city_drawer
 from amalgam_rel.generation.semantic.detect import TYPES
+from amalgam_rel.generation.semantic.emails import company_domain, emails, local_part
 from amalgam_rel.generation.semantic.formats import Masks, fill_formats
 from amalgam_rel.generation.semantic.locales import FALLBACK
 from amalgam_rel.generation.semantic.pools import POOLED, Repeat, coarsen, group_of, pool_sizes, row_labels
+from amalgam_rel.generation.semantic.toward import Targets, draw_forms, toward
 
 _REDRAWS = 5  # rounds of fresh values for rows too long or repeated, before cutting or numbering
-# free-mail domains worldwide (shares roughly as seen in e-mail lists), then the locale's own
-_FREE_MAIL = ("gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "icloud.com", "aol.com")
-_FREE_WEIGHTS = np.array([0.45, 0.15, 0.15, 0.1, 0.1, 0.05])
-_FREE_SHARE = 0.6  # of e-mails on a free-mail domain; the rest a company's
-_LOCAL_SHARE = 0.3  # of free-mail addresses at the locale's own provider (web.de, uol.com.br)
 _FAMILY_FIRST = ("zh_", "ja_", "ko_", "hu_", "vi_")  # locales writing the family name first
 _SPACE = {"zh": "", "ja": ""}  # ... and those writing no space between the two
+# types made from each other in a row (an e-mail from the row's names and company)
+_LINKED = {"first_name", "last_name", "full_name", "email", "username", "company", "url"}
+_MADE_FROM = {"email", "username", "url"}  # ... of those, made from the row's names and company
+_PEOPLE = ("\0first", "\0last", "\0company")  # a row's names and company, beside its columns
 _HEX = np.array(list("0123456789abcdef"))
 _BCRYPT = np.array(list("./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"))
 
@@ -57,7 +58,8 @@ class SemanticColumn:
     uniqueness, and ``style``, the format its real values have (``abbr`` states, ``hex32`` hashes,
     ``bcrypt``, ``ipv6``; empty: the type's usual one); ``formats``: the masks its real phone
     numbers or postcodes share (:mod:`.formats`; empty: Faker's formats); ``repeat``: how often
-    its real places or companies repeat (:mod:`.pools`; None: a fresh one per row)."""
+    its real places or companies repeat (:mod:`.pools`; None: a fresh one per row); ``forms``:
+    the shares of its real values' forms (:func:`~.toward.learn_forms`), which rows are drawn toward."""
 
     column: str
     type: str
@@ -68,6 +70,8 @@ class SemanticColumn:
     null_share: float = 0.0  # of real rows, NULL: used where the table model gives no NULLs of its own
     formats: tuple[Masks, ...] = ()
     repeat: Repeat | None = None
+    forms: tuple[tuple[str, float], ...] = ()  # the forms its real values have, with shares (:mod:`.toward`)
+    local_forms: tuple[tuple[str, float], ...] = ()  # an e-mail's: the forms of its row's names (:mod:`.emails`)
 
     @property
     def pooled(self) -> bool:
@@ -80,12 +84,16 @@ class SemanticColumn:
 
 
 def generate(columns: Sequence[SemanticColumn], locales: Sequence[str], rng: np.random.Generator,
-             origins: Sequence[object] | None = None, present: dict[str, np.ndarray] | None = None) -> dict[str, list]:
+             origins: Sequence[object] | None = None, present: dict[str, np.ndarray] | None = None,
+             lengths: dict[str, np.ndarray] | None = None) -> dict[str, list]:
     """``{column: values}`` for ``len(locales)`` rows, row ``i`` in locale ``locales[i]``;
     ``origins[i]``: the value its locale was read from (its country), which picks the formats of
     that country's real rows (:attr:`SemanticColumn.formats`); ``present[column]``: the rows that
-    will hold a value (the rest become NULL), which pooled columns share their pool among."""
+    will hold a value (the rest become NULL), which pooled columns share their pool among;
+    ``lengths[column]``: each row's length as the table model drew it (NaN: none), which values
+    and its form (:attr:`SemanticColumn.forms`) are drawn toward (:mod:`.toward`)."""
     n = len(locales)
+    targets = _targets(columns, n, lengths or {}, rng)
     out = {c.column: [None] * n for c in columns}
     codes = np.asarray(locales, dtype=object)
     origins = [None] * n if origins is None else list(origins)
@@ -98,12 +106,25 @@ def generate(columns: Sequence[SemanticColumn], locales: Sequence[str], rng: np.
     for locale in sorted(set(locales)):
         rows = np.flatnonzero(codes == locale)
         pools = {column: _Pool(size.get(locale, 1), held[rows], taken) for column, (held, size, taken) in sizes.items()}
-        values = _rows(columns, locale, len(rows), rng, [origins[i] for i in rows], pools)
+        here = {column: t.take(rows) for column, t in targets.items()}
+        values = _rows(columns, locale, len(rows), rng, [origins[i] for i in rows], pools, here)
         for c in columns:
             for i, v in zip(rows, values[c.column]):
                 out[c.column][i] = v
     for c in columns:
         out[c.column] = _fitted(c, out[c.column], codes, origins, rng)
+    return out
+
+
+def _targets(columns: Sequence[SemanticColumn], n: int, lengths: dict[str, np.ndarray],
+             rng: np.random.Generator) -> dict[str, Targets]:
+    """Each column's wanted length (the table model's) and form (drawn by the real shares) per row."""
+    out = {}
+    for c in columns:
+        wanted = lengths.get(c.column)
+        forms = draw_forms(c.forms, n, rng) if c.forms else None
+        if wanted is not None or forms is not None:
+            out[c.column] = Targets(None if wanted is None else np.asarray(wanted, dtype=float), forms)
     return out
 
 
@@ -118,10 +139,43 @@ class _Pool:
 
 
 def _rows(columns: Sequence[SemanticColumn], locale: str, n: int, rng: np.random.Generator,
-          origins: list, pools: dict[str, _Pool] | None = None) -> dict[str, list]:
+          origins: list, pools: dict[str, _Pool] | None = None,
+          targets: dict[str, Targets] | None = None) -> dict[str, list]:
     """``n`` rows of one locale: each column's values, the row's fields agreeing with each other;
-    ``pools``: the pool size of each pooled column (:func:`_from_pools`)."""
-    pooled = _from_pools(columns, locale, n, rng, origins, pools) if pools else {}
+    ``pools``: the pool size of each pooled column (:func:`_from_pools`); ``targets``: each
+    row's wanted length and form per column, which rows are drawn again toward (pooled ones per member)."""
+    targets = targets or {}
+    pooled = _from_pools(columns, locale, n, rng, origins, pools, targets) if pools else {}
+    out = _made(columns, locale, n, rng, origins, pooled)
+    free = {c.column: c for c in columns if c.column in targets and c.column not in pooled}
+    if not free:
+        return out
+
+    def redraw(some: Sequence[SemanticColumn]):
+        return lambda rows: _made(some, locale, len(rows), rng, [origins[i] for i in rows],
+                                  {c: [v[i] for i in rows] for c, v in pooled.items()})
+
+    # a column no other is made from is drawn again alone; people's names and companies together,
+    # then the e-mails, user names and web sites made from them alone
+    for c in free.values():
+        if c.type not in _LINKED:
+            out[c.column] = toward({c.column: out[c.column]}, {c.column: targets[c.column]}, redraw([c]))[c.column]
+    people = {name: targets[name] for name, c in free.items() if c.type in _LINKED - _MADE_FROM}
+    if people:
+        keys = [c.column for c in columns if c.type in _LINKED and c.column not in pooled] + list(_PEOPLE)
+        out |= toward({k: out[k] for k in keys}, people, redraw([c for c in columns if c.type in _LINKED]))
+    for c in free.values():
+        if c.type in _MADE_FROM:
+            def again(rows, c=c):
+                given = [[out[k][i] for i in rows] for k in _PEOPLE]
+                return {c.column: _from_people({c.type}, _faker(locale), *given, locale, rng, c.local_forms)[c.type]}
+            out[c.column] = toward({c.column: out[c.column]}, {c.column: targets[c.column]}, again)[c.column]
+    return out
+
+
+def _made(columns: Sequence[SemanticColumn], locale: str, n: int, rng: np.random.Generator,
+          origins: list, pooled: dict[str, list]) -> dict[str, list]:
+    """``n`` rows' values of ``columns``, those in ``pooled`` given, the others made to agree with them."""
     fake = _faker(locale)
     fake.seed_instance(int(rng.integers(2**63)))
     types = {c.type for c in columns}
@@ -133,26 +187,35 @@ def _rows(columns: Sequence[SemanticColumn], locale: str, n: int, rng: np.random
     else:
         company = [fake.company() for _ in range(n)] if types & {"company", "url"} else [None] * n
     made: dict[str, list] = {"first_name": first, "last_name": last, "company": company}
-    if "full_name" in types:
-        made["full_name"] = [f"{b}{_SPACE.get(locale[:2], ' ')}{a}" if locale.startswith(_FAMILY_FIRST) else f"{a} {b}"
-                             for a, b in zip(first, last)]
-    if "email" in types:
-        made["email"] = _emails(fake, first, last, company, rng)
-    if "username" in types:
-        made["username"] = [_local_part(a, b, rng, fake) for a, b in zip(first, last)]
-    if "url" in types:
-        made["url"] = [f"https://www.{_company_domain(c, fake)}/" for c in company]
+    made |= _from_people(types, fake, first, last, company, locale, rng, next((c.local_forms for c in columns if c.local_forms), ()))
     out = {}
     for c in columns:
         if c.column in pooled:
             out[c.column] = pooled[c.column]
         else:
             out[c.column] = made[c.type] if c.type in made else _column(fake, c, n, rng, origins)
-    return out
+    return out | dict(zip(_PEOPLE, (first or [None] * n, last or [None] * n, company)))
+
+
+def _from_people(types: set[str], fake: Faker, first: list, last: list, company: list, locale: str,
+                 rng: np.random.Generator, local_forms: tuple[tuple[str, float], ...] = ()) -> dict[str, list]:
+    """The values of ``types`` made from each row's first and last name and company; e-mails
+    and user names in the ``local_forms`` real ones take (:mod:`.emails`)."""
+    made = {}
+    if "full_name" in types:
+        made["full_name"] = [f"{b}{_SPACE.get(locale[:2], ' ')}{a}" if locale.startswith(_FAMILY_FIRST) else f"{a} {b}"
+                             for a, b in zip(first, last)]
+    if "email" in types:
+        made["email"] = emails(fake, first, last, company, rng, local_forms)
+    if "username" in types:
+        made["username"] = [local_part(a, b, rng, fake, local_forms) for a, b in zip(first, last)]
+    if "url" in types:
+        made["url"] = [f"https://www.{company_domain(c, fake)}/" for c in company]
+    return made
 
 
 def _from_pools(columns: Sequence[SemanticColumn], locale: str, n: int, rng: np.random.Generator,
-                origins: list, pools: dict[str, _Pool]) -> dict[str, list]:
+                origins: list, pools: dict[str, _Pool], targets: dict[str, Targets]) -> dict[str, list]:
     """The pooled columns' values of ``n`` rows: per group (places, companies) a pool of whole
     places made together, as many as the finest column's pool size; rows take pool members as
     often as :func:`~.pools.row_labels` says; coarser columns (a state over cities) take the
@@ -172,7 +235,9 @@ def _from_pools(columns: Sequence[SemanticColumn], locale: str, n: int, rng: np.
         first_rows = np.unique(labels, return_index=True)[1]
         member_origins = [origins[i] for i in first_rows]
         plain = [replace(c, repeat=None) for c in members]
-        made = _rows(plain, locale, k, rng, member_origins)
+        # each member toward the length its first row holding a value asked for
+        asking = held[np.unique(labels[held], return_index=True)[1]] if len(held) else first_rows
+        made = _rows(plain, locale, k, rng, member_origins, targets={c: t.take(asking) for c, t in targets.items()})
         here = np.full(k, locale, dtype=object)
         rep = np.arange(k)
         for c in plain:  # each place apart from the others (here and in other locales), in bounds, before rows share it
@@ -203,40 +268,11 @@ def _column(fake: Faker, c: SemanticColumn, n: int, rng: np.random.Generator, or
         return ["".join(row) for row in _HEX[rng.integers(16, size=(n, width))]]
     if c.type == "password" and c.style == "bcrypt":
         return ["$2b$12$" + "".join(row) for row in _BCRYPT[rng.integers(len(_BCRYPT), size=(n, 53))]]
-    if c.type == "city" and (home := mimesis_locale(_locale_of(fake))) is not None:
-        # Faker composes English-speaking cities (Johnsonmouth); Mimesis lists real ones per country
-        from mimesis import Address, Locale
-
-        address = Address(Locale(home), seed=int(rng.integers(2**63)))
-        return [address.city().strip() for _ in range(n)]
+    if c.type == "city" and (city := city_drawer(_locale_of(fake), rng)) is not None:
+        # Faker composes English-speaking towns (Johnsonmouth); real ones per country where listed
+        return [city() for _ in range(n)]
     draw = _drawer(fake, c)
     return [draw() for _ in range(n)]
-
-
-# Faker locales whose country is their language's home country in Mimesis (de_DE -> de);
-# others need an exact Mimesis locale (pt_BR -> pt-br); en-ca and en-au list US cities there
-_MIMESIS_HOME = {"en_US": "en", "ja_JP": "ja", "zh_CN": "zh", "cs_CZ": "cs", "sv_SE": "sv", "da_DK": "da",
-                 "ko_KR": "ko", "uk_UA": "uk", "el_GR": "el", "nb_NO": "no", "no_NO": "no", "et_EE": "et",
-                 "fa_IR": "fa", "kk_KZ": "kk", "az_AZ": "az"}
-_MIMESIS_WRONG = {"en-ca", "en-au"}
-
-
-def mimesis_locale(locale: str) -> str | None:
-    """The Mimesis locale listing ``locale``'s real cities, or None.
-
-    >>> mimesis_locale("de_DE"), mimesis_locale("pt_BR"), mimesis_locale("en_US"), mimesis_locale("en_CA")
-    ('de', 'pt-br', 'en', None)
-    """
-    from mimesis import Locale
-
-    known = {x.value for x in Locale} - _MIMESIS_WRONG
-    exact = locale.lower().replace("_", "-")
-    if exact in known:
-        return exact
-    language, _, country = locale.partition("_")
-    if language == country.lower() and language in known:
-        return language
-    return _MIMESIS_HOME.get(locale) if _MIMESIS_HOME.get(locale) in known else None
 
 
 def _locale_of(fake: Faker) -> str:
@@ -266,43 +302,6 @@ def _drawer(fake: Faker, c: SemanticColumn) -> Callable[[], str]:
 def _abbreviated(name: str) -> str:
     words = re.findall(r"[^\W\d_]+", name)
     return ("".join(w[0] for w in words) if len(words) > 1 else name[:2]).upper()
-
-
-def _emails(fake: Faker, first: list[str], last: list[str], company: list[str], rng: np.random.Generator) -> list[str]:
-    n = len(first)
-    free = rng.random(n) < _FREE_SHARE
-    own = rng.random(n) < _LOCAL_SHARE
-    picks = rng.choice(len(_FREE_MAIL), size=n, p=_FREE_WEIGHTS)
-    out = []
-    for i in range(n):
-        if free[i]:
-            domain = fake.free_email_domain() if own[i] else _FREE_MAIL[picks[i]]
-        else:  # the row's company's, or one made up for it
-            domain = _company_domain(company[i] or fake.last_name(), fake)
-        out.append(f"{_local_part(first[i], last[i], rng, fake)}@{domain}")
-    return out
-
-
-def _local_part(first: str, last: str, rng: np.random.Generator, fake: Faker) -> str:
-    """``ana.lopez``, ``alopez``, ``anal``, ``ana_lopez``, ``lopeza``, ``ana.lopez84``."""
-    a, b = _ascii(first), _ascii(last)
-    if not a or not b:  # a script without Latin letters: Faker's own transliterated user name
-        return fake.user_name()
-    form = int(rng.integers(6))
-    local = (f"{a}.{b}", f"{a[0]}{b}", f"{a}{b[0]}", f"{a}_{b}", f"{b}{a[0]}", f"{a}.{b}{int(rng.integers(1, 100))}")[form]
-    return local
-
-
-def _company_domain(company: str, fake: Faker) -> str:
-    """``Schmidt GmbH & Co. KG`` -> ``schmidt.de`` (the locale's top-level domain)."""
-    words = [w for w in (_ascii(x) for x in re.split(r"[\s,&.\-]+", company)) if len(w) > 2]
-    return f"{words[0] if words else fake.domain_word()}.{fake.tld()}"
-
-
-def _ascii(text: str) -> str:
-    """Lower-case ASCII letters and digits of ``text`` (accents dropped: ``Gonçalves`` -> ``goncalves``)."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]", "", plain)
 
 
 def _apart(c: SemanticColumn, values: list, taken: set, locale: str, origins: list,

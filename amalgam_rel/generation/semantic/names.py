@@ -1,4 +1,5 @@
-"""Public names of people and places, as words: what Faker and Mimesis list for every locale.
+"""Public names of people and places, as words: what Faker and Mimesis list for every locale, and
+the cities of the time-zone database (:mod:`.cities`).
 
 A synthetic ``Piracicaba`` or ``Müller`` is a real word even though no common-word list holds
 it: the realism score (:mod:`amalgam_rel.evaluation.realism`) counts these words as real beside
@@ -24,7 +25,7 @@ _MIMESIS_NAME_LISTS = ("names", "last_names", "surnames")
 @functools.cache
 def name_words() -> frozenset[str]:
     """The lowercased words of every person and city name the two libraries list (~0.5 s, once)."""
-    names = _faker_person_names() | _mimesis_names()
+    names = _faker_person_names() | _mimesis_names() | _zone_cities()
     return frozenset(w for name in names for w in words(name))
 
 
@@ -42,6 +43,13 @@ def _faker_person_names() -> set[str]:
             if isinstance(listed, dict | list | tuple | set | frozenset):
                 names.update(listed)
     return names
+
+
+def _zone_cities() -> set[str]:
+    """The cities the time-zone database names (the generator's cities where Mimesis lists none)."""
+    import pytz
+
+    return {zone.rsplit("/", 1)[-1].replace("_", " ") for zones in pytz.country_timezones.values() for zone in zones}
 
 
 def _mimesis_names() -> set[str]:

@@ -51,8 +51,13 @@ def test_filled_values_follow_their_origins_masks_with_random_digits():
     values = fill_formats(formats, origins, len(origins), rng)
     assert all(re.fullmatch(regex("+55 (##) ####-####"), v) for v in values[:200])
     assert all(re.fullmatch(regex("+1 (###) ###-####"), v) for v in values[200:400])
-    rest = values[400:]  # no masks of their own: the column's, by frequency (4 Canadian rows to 3 Brazilian)
-    assert 0.4 < np.mean([v.startswith("+1 ") for v in rest]) < 0.75 and all(v[:3] in ("+1 ", "+55") for v in rest)
+    # no origin: the column's masks, by frequency (4 Canadian rows to 3 Brazilian)
+    unknown = values[401::2]
+    assert 0.4 < np.mean([v.startswith("+1 ") for v in unknown]) < 0.8 and all(v[:3] in ("+1 ", "+55") for v in unknown)
+    # a Norwegian row: the column's masks without another country's code
+    norway = values[400::2]
+    assert all(re.fullmatch(regex("(###) ###-####"), v) or re.fullmatch(regex("(##) ####-####"), v) for v in norway)
+    assert 0.4 < np.mean([v[4] == ")" for v in norway]) < 0.8  # (###): Canadian, (##): Brazilian
     assert len(set(values)) == len(values) and not set(values) & set(CANADA + BRAZIL)
     assert values == fill_formats(formats, origins, len(origins), np.random.default_rng(3))
 

@@ -1,6 +1,7 @@
 """Faker values per row in the row's locale, consistent within the row (amalgam_rel.generation.semantic.generate)."""
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -85,3 +86,52 @@ def test_cities_are_real_ones_of_the_row_country_where_mimesis_lists_them():
         listed = {c.strip() for c in Address(Locale(home))._dataset["city"]}
         mine = [c for c, loc in zip(cities, locales) if loc == locale]
         assert set(mine) <= listed, set(mine) - listed
+
+
+def test_cities_of_a_country_mimesis_lacks_are_real_ones_from_the_time_zone_database():
+    # Faker's en_CA towns are composed (West Davidmouth, South Anthonyfurt); pytz names Canada's cities by its zones
+    import pytz
+
+    listed = {zone.rsplit("/", 1)[-1].replace("_", " ") for zone in pytz.country_timezones["CA"]}
+    cities = generate([SemanticColumn("city", "city")], ["en_CA"] * 50 + ["fr_CA"] * 50, np.random.default_rng(1))["city"]
+    assert set(cities) <= listed, set(cities) - listed
+    assert len(set(cities)) > 10
+
+
+@pytest.mark.parametrize("kind", ["city", "street_address", "company", "full_name"])
+def test_values_are_drawn_toward_the_lengths_the_table_model_asks_for(kind):
+    n = 300
+    rng = np.random.default_rng(4)
+    plain = [len(v) for v in generate([SemanticColumn("x", kind)], ["en_US"] * n, rng)["x"]]
+    wanted = np.array([int(np.quantile(plain, 0.2)), int(np.quantile(plain, 0.8))] * (n // 2), dtype=float)
+    drawn = [len(v) for v in generate([SemanticColumn("x", kind)], ["en_US"] * n, rng, lengths={"x": wanted})["x"]]
+    miss_plain = np.mean(np.abs(np.array(plain) - wanted))
+    miss_drawn = np.mean(np.abs(np.array(drawn) - wanted))
+    assert miss_drawn < 0.5 * miss_plain, (miss_plain, miss_drawn)
+    # short and long rows differ as asked
+    assert np.mean(drawn[1::2]) - np.mean(drawn[::2]) > 0.6 * (wanted[1] - wanted[0])
+
+
+def test_an_e_mail_still_belongs_to_its_row_after_drawing_toward_lengths():
+    cols = [SemanticColumn("first", "first_name"), SemanticColumn("last", "last_name"), SemanticColumn("mail", "email")]
+    out = generate(cols, ["en_US"] * 100, np.random.default_rng(2), lengths={"first": np.full(100, 4.0)})
+    assert np.mean([len(v) == 4 for v in out["first"]]) > 0.3  # one in seven without
+    for first, last, mail in zip(out["first"], out["last"], out["mail"]):
+        local = mail.split("@")[0]
+        assert first.lower()[0] in local and (last.lower()[0] in local or first.lower() in local)
+
+
+def test_values_are_drawn_toward_the_forms_real_values_have():
+    # real companies written as capitalised words alone (Speedy Express): Faker's "Smith, Jones and Brown" and
+    # "Johnson-Smith" are drawn again; real streets without "Apt."; real e-mails without digits or "_"
+    from amalgam_rel.generation.semantic.toward import shape
+
+    cols = [SemanticColumn("co", "company", forms=((" A", 1.0),)),
+            SemanticColumn("street", "street_address", forms=((" 9A", 1.0),)),
+            SemanticColumn("first", "first_name"), SemanticColumn("last", "last_name"),
+            SemanticColumn("mail", "email", forms=((".@a", 1.0),))]
+    out = generate(cols, ["en_US"] * 200, np.random.default_rng(6))
+    plain = generate([replace(c, forms=()) for c in cols], ["en_US"] * 200, np.random.default_rng(6))
+    for column, form in (("co", " A"), ("street", " 9A"), ("mail", ".@a")):
+        share = np.mean([shape(v) == form for v in out[column]])
+        assert share > 0.75 and share > np.mean([shape(v) == form for v in plain[column]]) + 0.2, column
