@@ -228,7 +228,7 @@ class DatabaseModel:
             from amalgam_rel.pipeline.private_database import fit_database_privately
 
             fit_database_privately(self, con, db, progress)
-            # the saved schema must not carry the true row counts either (see dp.fit.private_plan)
+            # the saved schema must not carry the true row counts either (see pipeline.private_fit.private_plan)
             self.schema_ = self.schema_.without_row_counts()
             return
         self.plan_ = plan_database(db)

@@ -232,7 +232,7 @@ def check_rows_option(kept: dict[str, pa.Table | int], rows: dict[str, int]) -> 
 
 
 def sample_kept(d, rows: pa.Table, kept: Collection[str]) -> pa.Table:
-    """A kept table's draft (a :class:`~.sampling.Draft`) filled with its real ``rows``; the rows
+    """A kept table's draft (a :class:`amalgam_rel.pipeline.draft.Draft`) filled with its real ``rows``; the rows
     to write, with the keys into synthesized tables re-pointed (:mod:`.repoint`).
 
     Keys into kept tables keep their real values; keys into tables sampled before are matched to

@@ -75,7 +75,7 @@ def real_nulls(rows: pa.Table, fk: ForeignKey) -> np.ndarray:
 
 def repoint_rows(d, fk: ForeignKey, rows: pa.Table) -> np.ndarray:
     """A synthetic parent row (-1: none) for each kept row of draft ``d`` (a
-    :class:`~.sampling.Draft`), matched to the parents' sampled children counts."""
+    :class:`amalgam_rel.pipeline.draft.Draft`), matched to the parents' sampled children counts."""
     i, table = d.fk_index[fk], d.ft.table
     parent = d.parents[fk.ref_table]
     empty = real_nulls(rows, fk)
