@@ -2,7 +2,7 @@
 import time
 import numpy as np
 from amalgam_rel.generation.semantic.generate import SemanticColumn as S, generate
-from amalgam_rel.relational.semantic_columns import row_locales
+from amalgam_rel.relational.semantic_fill import row_locales
 import pyarrow as pa
 cols = [S("FirstName", "first_name"), S("LastName", "last_name"), S("Company", "company"), S("Address", "street_address"),
         S("City", "city"), S("State", "state", style="abbr"), S("PostalCode", "postcode"), S("Phone", "phone"),

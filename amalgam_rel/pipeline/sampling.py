@@ -22,7 +22,7 @@ from amalgam_rel.relational.matching import align_to_values, fit_degrees, match_
 from amalgam_rel.relational.plan import context_column, is_matched_column, matched_column, parse_matched_column
 from amalgam_rel.relational.rules import apply_rules, implied as implied_rule
 from amalgam_rel.relational.rules.rows import fk_of, model_rows, parent_column
-from amalgam_rel.relational.semantic_columns import fill_semantic
+from amalgam_rel.relational.semantic_fill import fill_semantic
 from amalgam_rel.relational.text_features import is_text_feature
 from amalgam_rel.relational.trees import build_forests
 from amalgam_rel.schema.internal_names import count_column

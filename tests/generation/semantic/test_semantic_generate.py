@@ -8,7 +8,7 @@ import pytest
 
 from amalgam_rel.generation.semantic.generate import SemanticColumn, generate
 from amalgam_rel.generation.semantic.locales import locale_of
-from amalgam_rel.relational.semantic_columns import row_locales
+from amalgam_rel.relational.semantic_fill import row_locales
 
 import pyarrow as pa
 
