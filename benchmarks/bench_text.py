@@ -22,8 +22,8 @@ import os
 import time
 from pathlib import Path
 
-import duckdb
 
+from amalgam_rel.connection import connect
 from amalgam_rel.generation.text_model import TextFieldModel
 
 CHINOOK = Path(__file__).resolve().parents[1] / "examples" / "chinook.duckdb"
@@ -32,7 +32,7 @@ COLUMNS = {"Track": ["Name", "Composer"], "Album": ["Title"], "Artist": ["Name"]
 
 def contexts(path: Path, columns: dict[str, list[str]]) -> dict:
     """Each table's real rows without its generated columns, as Arrow."""
-    con = duckdb.connect(str(path), read_only=True)
+    con = connect(path, read_only=True)
     try:
         return {t: con.sql(f'SELECT * EXCLUDE ({", ".join(f"{c!r}" for c in cs)}) FROM "{t}"'.replace("'", '"'))
                 .to_arrow_table() for t, cs in columns.items()}

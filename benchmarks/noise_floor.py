@@ -26,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 
+from amalgam_rel.connection import connect
 from amalgam_rel.evaluation.workload import Query, _compare, load_queries
 from amalgam_rel.schema.duckdb_reader import read_duckdb
 from benchmarks.datasets import resolve
@@ -47,7 +48,7 @@ def _followers(db, table: str) -> dict[str, tuple]:
 
 def write_half(source: Path, target: Path, db, table: str, half: int) -> duckdb.DuckDBPyConnection:
     """A copy of ``source`` holding one half of ``table``'s rows and of the rows that follow them."""
-    con = duckdb.connect(str(target))
+    con = connect(target)
     con.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
     key = ", ".join(_q(c) for c in db.table(table).primary_key)
     con.execute(f"CREATE TABLE {_q(table)} AS SELECT * FROM src.{_q(table)} WHERE hash({key}) % 2 = {half}")

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from amalgam_rel.connection import connect
 from amalgam_rel.evaluation.workload import Query, _compare, load_queries
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.duckdb_reader import read_duckdb
@@ -36,7 +37,7 @@ def _q(name: str) -> str:
 
 
 def _copy_without_constraints(source: Path, target: Path, tables: list[str]) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(target))
+    con = connect(target)
     con.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
     for t in tables:
         con.execute(f"CREATE TABLE {_q(t)} AS SELECT * FROM src.{_q(t)}")
@@ -97,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     ds = resolve(args.dataset)
     db = read_duckdb(ds.path)
     queries = [q for q in load_queries(ds.queries) if q.name in args.queries]
-    real = duckdb.connect(str(ds.path), read_only=True)
+    real = connect(ds.path, read_only=True)
     errors: dict[str, list[float]] = {q.name: [] for q in queries}
     with tempfile.TemporaryDirectory() as tmp:
         for draw in range(args.draws):
