@@ -33,7 +33,7 @@ class Sample:
       the order they were generated (parents first); filled only in memory. HUGEINT, UHUGEINT
       and BIGNUM columns come as text: Arrow has no type that holds all of their values.
     - ``report``: per table, the rows and seconds, and what writing its text took
-      (:class:`~amalgam_rel.pipeline.database_model.SampleReport`).
+      (:class:`~amalgam_rel.pipeline.sample_report.SampleReport`).
     """
 
     output: Path | duckdb.DuckDBPyConnection | None

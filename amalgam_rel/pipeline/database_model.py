@@ -31,13 +31,14 @@ from amalgam_rel.pipeline import streaming
 from amalgam_rel.pipeline.draft import Draft
 from amalgam_rel.pipeline.fitting import FitOptions, FittedTable, fit_tables
 from amalgam_rel.pipeline.persistence import load_database_model, save_database_model
+from amalgam_rel.pipeline.sample_report import SampleReport
 from amalgam_rel.pipeline.sampling import sample_table
 from amalgam_rel.relational.cycles import close_cycle
 from amalgam_rel.relational.plan import DatabasePlan, plan_database
 from amalgam_rel.relational.reference import DEFAULT_MAX_ROWS, check_rows_option, keep_reference_tables, sample_kept
 from amalgam_rel.relational import rules as registry
 from amalgam_rel.relational.rules import copies, derived, find_database_rules, implied, totals
-from amalgam_rel.relational.semantic_columns import SemanticReport, real_values, semantic_overrides
+from amalgam_rel.relational.semantic_columns import real_values, semantic_overrides
 from amalgam_rel.relational.sizes import check_sizes
 from amalgam_rel.relational.time_zones import with_time_zones
 from amalgam_rel.relational.totals import TotalsWriter, outcomes
@@ -47,60 +48,6 @@ from amalgam_rel.schema.sidecar import apply_sidecar
 from amalgam_rel.schema.types import Kind
 from amalgam_rel.seeds import checked_seed
 from amalgam_rel.writing.writer import DatabaseWriter
-
-
-@dataclass
-class SampleReport:
-    rows: dict[str, int] = field(default_factory=dict)
-    seconds: dict[str, float] = field(default_factory=dict)
-    text: dict[str, dict] = field(default_factory=dict)  # "table.column" -> the text model's ColumnReport
-    parts: dict[str, int] = field(default_factory=dict)  # tables sampled and written in parts -> how many
-    semantic: dict[str, SemanticReport] = field(default_factory=dict)  # "table.column" -> Faker's values, copies
-
-    def add(self, table: str, rows: int, text: dict[str, dict], semantic: dict[str, SemanticReport] | None = None) -> None:
-        """Count a table's rows, or one more part of them, with what generating its text took."""
-        self.rows[table] = self.rows.get(table, 0) + rows
-        for column, r in (semantic or {}).items():
-            self.semantic.setdefault(f"{table}.{column}", SemanticReport(r.type)).add(r)
-        for column, r in text.items():
-            name = f"{table}.{column}"
-            self.text[name] = _merged(self.text[name], r) if name in self.text else r
-
-    def text_summary(self) -> str | None:
-        """One line: how many text values the language model wrote and how many rows reused one."""
-        if not self.text:
-            return None
-        rows = sum(r["rows"] for r in self.text.values())
-        reused = sum(r["reused"] for r in self.text.values())
-        drawn = sum(r["sampled"] for r in self.text.values())
-        share = reused / rows if rows else 0.0
-        source = ("schema placeholders (not learned)" if any(r.get("generator", "").startswith("schema")
-                                                             for r in self.text.values()) else "language-model draws")
-        line = (f"text: {len(self.text)} columns, {rows:,} rows, {drawn:,} {source}, "
-                f"{reused:,} rows reuse a drawn value ({share:.0%})")
-        # a nullable column's row that got no acceptable value in every attempt is left NULL: say where
-        empty = {name: r.get("null_fallbacks", 0) for name, r in self.text.items() if r.get("null_fallbacks", 0)}
-        if empty:
-            line += "; left NULL after every attempt failed: " + ", ".join(f"{n} ({k:,})" for n, k in sorted(empty.items()))
-        repeated = {name: r.get("value_fallbacks", 0) for name, r in self.text.items() if r.get("value_fallbacks", 0)}
-        if repeated:
-            line += "; another row's value after every attempt failed: " + \
-                ", ".join(f"{n} ({k:,})" for n, k in sorted(repeated.items()))
-        return line
-
-
-def _merged(a: dict, b: dict) -> dict:
-    """Two parts' text reports as one: counts add up, rates are weighted by what they count."""
-    out = {k: (a[k] + b[k] if isinstance(a.get(k), (int, float)) and not isinstance(a.get(k), bool) else v)
-           for k, v in b.items()}
-    drawn = a.get("first_pass_drawn", 0) + b.get("first_pass_drawn", 0)
-    if drawn:
-        out["first_pass_validity"] = out["first_pass_valid"] / drawn
-        out["copy_rate"] = out["first_pass_copies"] / drawn
-    if out.get("rows"):
-        out["output_copy_rate"] = out["output_copies"] / out["rows"]
-        out["duplicate_rate"] = out["reused"] / out["rows"]
-    return out
 
 
 def _kept_columns(db: Database, ft: FittedTable, draft: Draft, table: pa.Table, copied: set[str]) -> pa.Table:
@@ -139,6 +86,17 @@ def _last_readers(plan: DatabasePlan, tables: dict[str, FittedTable]) -> dict[st
         last = max((position[r] for r in readers), default=position[t])
         out.setdefault(plan.graph.order[last], []).append(t)
     return out
+
+
+@dataclass
+class _SampleRun:
+    """What one ``sample`` call carries from table to table."""
+
+    report: SampleReport
+    totals: TotalsWriter  # the database rule (:mod:`.rules.totals`)
+    copied: dict[str, set[str]]  # parent table -> its columns a child repeats (kept while it is read)
+    sampled: dict[str, pa.Table] = field(default_factory=dict)  # what later tables read of earlier ones
+    links: dict[str, dict[int, np.ndarray]] = field(default_factory=dict)  # table -> fk index -> parent row per row
 
 
 class DatabaseModel:
@@ -227,7 +185,9 @@ class DatabaseModel:
         if self.epsilon is not None:  # database-level differential privacy
             from amalgam_rel.pipeline.private_database import fit_database_privately
 
-            fit_database_privately(self, con, db, progress)
+            fitted = fit_database_privately(self, con, db, progress)
+            self.plan_, self.tables_, self.privacy_ = fitted.plan, fitted.tables, fitted.privacy
+            self.reference_, self.text_ = fitted.reference, fitted.text
             # the saved schema must not carry the true row counts either (see pipeline.private_fit.private_plan)
             self.schema_ = self.schema_.without_row_counts()
             return
@@ -322,21 +282,13 @@ class DatabaseModel:
         rows = rows or {}
         check_rows_option(self.reference_, rows)
         check_sizes(self, scale, rows)  # before a row is drawn or a byte written
-        if self.text_ is not None and text_values != "fitted":
-            self.text_.max_values_per_column = text_values
+        text = self._text_model(text_values)
         seed = checked_seed(self.seed if seed is None else seed)
         plan: DatabasePlan = self.plan_
         fk_index = {fk: i for i, fk in enumerate(self.db.foreign_keys)}
         streams = np.random.SeedSequence(seed).spawn(len(plan.graph.order))
-        report = SampleReport()
-        sampled: dict[str, pa.Table] = {}
-        links: dict[str, dict[int, np.ndarray]] = {}  # table -> fk index -> parent row per row
+        run = _SampleRun(SampleReport(), TotalsWriter(self.db, self.rules_.get(totals.NAME, ())), self._copied_columns())
         finished = _last_readers(plan, self.tables_)
-        copied: dict[str, set[str]] = {}  # parent table -> its columns a child repeats (kept while it is read)
-        for t in self.tables_.values():
-            for c in t.rules.get(copies.NAME, ()):
-                copied.setdefault(self.db.foreign_keys[c.fk].ref_table, set()).add(c.source)
-        totals_writer = TotalsWriter(self.db, self.rules_.get(totals.NAME, ()))  # the database rule (:mod:`.rules.totals`)
         con = connect()
         try:
             with DatabaseWriter(self.output_schema, output, force=force, source=self.source_) as writer:
@@ -344,36 +296,57 @@ class DatabaseModel:
                     clock = time.perf_counter()
                     # key generators count what they issued: each sample starts them afresh
                     ft: FittedTable = replace(self.tables_[key], keys=copy.deepcopy(self.tables_[key].keys))
-                    target = rows.get(key)
-                    draft = Draft(ft, fk_index, sampled, np.random.default_rng(stream), target,
-                                  self._table_scale(ft, sampled, scale), text=self.text_, con=con)
-                    pieces = streaming.parts(draft, plan, part_rows)
-                    if pieces is None:  # a kept table's rows are written as they are (:mod:`.reference`)
-                        table = sample_kept(draft, self.reference_[key], self.reference_) if key in self.reference_ \
-                            else sample_table(draft)
-                        writer.append(key, table if key in self.reference_ else with_time_zones(table, ft.time_zones, draft.rng))
-                        sampled[key] = _kept_columns(self.db, ft, draft, table, copied.get(key, set()))
-                        links[key] = draft.parent_of
-                        report.add(key, table.num_rows, draft.text_reports, draft.semantic_reports)
-                        totals_writer.add(key, draft.parent_of, table, sampled)
-                    else:  # nobody reads this table back: each part goes to the writer and is gone
-                        for piece in pieces:
-                            table = sample_table(piece)
-                            writer.append(key, with_time_zones(table, ft.time_zones, piece.rng))
-                            report.add(key, table.num_rows, piece.text_reports, piece.semantic_reports)
-                            report.parts[key] = report.parts.get(key, 0) + 1
-                            totals_writer.add(key, piece.parent_of, table, sampled)
-                    totals_writer.write(key, sampled, writer)  # the parent's totals, now that every child exists
+                    draft = Draft(ft, fk_index, run.sampled, np.random.default_rng(stream), rows.get(key),
+                                  self._table_scale(ft, run.sampled, scale), text=text, con=con)
+                    self._write_table(draft, streaming.parts(draft, plan, part_rows), writer, run)
+                    run.totals.write(key, run.sampled, writer)  # the parent's totals, now that every child exists
                     for done in finished.get(key, ()):  # no table sampled later reads these
-                        sampled.pop(done, None)
-                        links.pop(done, None)
-                    report.seconds[key] = round(time.perf_counter() - clock, 3)
+                        run.sampled.pop(done, None)
+                        run.links.pop(done, None)
+                    run.report.seconds[key] = round(time.perf_counter() - clock, 3)
                     if progress:
                         progress("sample", key)
-                self._fill_cycle_edges(sampled, links, writer, np.random.default_rng(streams[-1].spawn(1)[0]))
+                self._fill_cycle_edges(run.sampled, run.links, writer, np.random.default_rng(streams[-1].spawn(1)[0]))
         finally:
             con.close()
-        return report
+        return run.report
+
+    def _text_model(self, text_values: int | None | Literal["fitted"]):
+        """The fitted text model, or a copy of it with another generation budget: sampling never
+        changes the fitted model, so the next ``sample`` starts from the fitted budget again."""
+        if self.text_ is None or text_values == "fitted":
+            return self.text_
+        text = copy.copy(self.text_)  # shallow: the trained weights and plans are shared, read-only
+        text.max_values_per_column = text_values
+        return text
+
+    def _copied_columns(self) -> dict[str, set[str]]:
+        """Parent table -> its columns a child repeats (:mod:`.rules.copies`), kept while the child is sampled."""
+        copied: dict[str, set[str]] = {}
+        for t in self.tables_.values():
+            for c in t.rules.get(copies.NAME, ()):
+                copied.setdefault(self.db.foreign_keys[c.fk].ref_table, set()).add(c.source)
+        return copied
+
+    def _write_table(self, draft: Draft, pieces, writer: DatabaseWriter, run: _SampleRun) -> None:
+        """Sample one table's rows and write them: whole, when later tables read them back, else
+        part by part (``pieces``, :func:`.streaming.parts`), each gone once written."""
+        ft, key = draft.ft, draft.ft.key
+        if pieces is None:  # a kept table's rows are written as they are (:mod:`.reference`)
+            kept = key in self.reference_
+            table = sample_kept(draft, self.reference_[key], self.reference_) if kept else sample_table(draft)
+            writer.append(key, table if kept else with_time_zones(table, ft.time_zones, draft.rng))
+            run.sampled[key] = _kept_columns(self.db, ft, draft, table, run.copied.get(key, set()))
+            run.links[key] = draft.parent_of
+            run.report.add(key, table.num_rows, draft.text_reports, draft.semantic_reports)
+            run.totals.add(key, draft.parent_of, table, run.sampled)
+            return
+        for piece in pieces:
+            table = sample_table(piece)
+            writer.append(key, with_time_zones(table, ft.time_zones, piece.rng))
+            run.report.add(key, table.num_rows, piece.text_reports, piece.semantic_reports)
+            run.report.parts[key] = run.report.parts.get(key, 0) + 1
+            run.totals.add(key, piece.parent_of, table, run.sampled)
 
     def _table_scale(self, ft: FittedTable, sampled: dict[str, pa.Table], scale: float) -> float:
         """Roots grow by ``scale``; a child table grows as its driving parent did, so that

@@ -15,17 +15,16 @@ import pyarrow.compute as pc
 
 
 from amalgam_rel.errors import SchemaError
-from amalgam_rel.generation.patterns import is_code
 from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.relational.context import choose_context
 from amalgam_rel.relational.cycles import back_link, own_parent_share, own_parent_top
 from amalgam_rel.relational.date_offsets import encode as encode_offsets, is_offset_column, resolution as _resolution
 from amalgam_rel.relational.fillers import Filler, fit_filler
+from amalgam_rel.pipeline.issued_columns import calendar_columns, unique_codes
 from amalgam_rel.relational.keys import WithNulls, find_parent_sequence, fit_key_generator
 from amalgam_rel.relational.plan import DatabasePlan, TablePlan, context_column, count_column, matched_column
 from amalgam_rel.relational.reference import closed_columns
 from amalgam_rel.relational.rules import computed_columns, find_rules, implied, offsets
-from amalgam_rel.relational.rules.protocol import checked_columns, unique_columns
 from amalgam_rel.relational.semantic_columns import Semantics, find_semantic_columns, with_semantic_lengths
 from amalgam_rel.relational.text_features import add_text_features, without_text_features
 from amalgam_rel.relational.time_zones import fit_offsets, time_tz_columns
@@ -35,8 +34,6 @@ from amalgam_rel.schema.model import Table
 from amalgam_rel.schema.types import TEMPORAL_KINDS, Kind
 
 LANGUAGE_MODEL = "language_model"
-_CODE_SAMPLE = 10_000  # values of a UNIQUE string column read to tell codes from text
-_CALENDAR_FILL = 0.9  # share of the steps between a UNIQUE date column's first and last value it must hold
 
 
 @dataclass(frozen=True)
@@ -110,9 +107,8 @@ def build_frame(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, Fitte
     driver = ft.plan.driver
     candidates = _parent_columns(fitted[driver.ref_table]) if driver is not None else ()
     # (not a matched parent's count of this very key: the match already follows it)
-    matched = {} if options.epsilon is not None else \
-        {i: tuple(c for c in _parent_columns(fitted[fk.ref_table]) if c != count_column(i))
-         for fk in ft.plan.matched for i in [frames.plan.fk_index(fk)]}
+    matched = {i: tuple(c for c in _parent_columns(fitted[fk.ref_table]) if c != count_column(i))
+               for fk in ft.plan.matched for i in [frames.plan.fk_index(fk)]}
     ft.frame = frames.build(ft.key, candidates, matched)
     ft.real_rows = ft.frame.num_rows
     ft.null_driver_rows = frames.null_driver_rows(ft.key)
@@ -261,58 +257,6 @@ def fit_keys(ft: FittedTable, frames, fitted, options) -> None:
         ft.keys[c] = WithNulls(codes, values.null_count / len(values)) if values.null_count else codes
 
 
-def calendar_columns(ft: FittedTable) -> list[str]:
-    """DATE / TIMESTAMP columns, UNIQUE or all distinct and never NULL in the real rows, that hold
-    (nearly) every step of a regular run: a date dimension's days, a daily or hourly series.
-    Drawn from a model, 1,461 days in 1,461 rows collide (and a declared UNIQUE finds no free
-    day inside the range: ``cannot make ['d'] unique``); they are issued as a run instead, from
-    the real first day in the real step, like a key. The table model keeps them: the rest of a
-    row (a fiscal week, a holiday flag) is drawn given its day."""
-    checked = checked_columns(ft.table)
-    declared = {u[0] for u in ft.table.unique_sets() if len(u) == 1}
-    out = []
-    for col in ft.table.columns:
-        c = col.name
-        if c in ft.plan.generated_keys or c in ft.plan.fk_columns or c in checked or c not in ft.frame.column_names \
-                or col.type.kind not in (Kind.DATE, Kind.TIMESTAMP):
-            continue
-        column = ft.frame.column(c)
-        values = column.drop_null()
-        if len(values) < 20 or (c not in declared and (column.null_count or pc.count_distinct(values).as_py() < len(values))):
-            continue
-        ints = np.sort(values.cast(pa.int32() if pa.types.is_date32(values.type) else pa.int64()).to_numpy().astype(np.int64))
-        steps = np.diff(ints)
-        step = np.bincount(steps[steps > 0]).argmax() if (steps > 0).any() and steps.max() < 10**7 else None
-        if step and (ints[-1] - ints[0]) / step + 1 <= len(ints) / _CALENDAR_FILL:
-            out.append(c)
-    return out
-
-
-def unique_codes(ft: FittedTable) -> list[str]:
-    """UNIQUE string columns holding codes (``sku`` = ``SKU-000123``): fresh codes in the real
-    format, as for a key, never a language model's.
-
-    A model that learnt 800 sequential codes writes those codes again: the copy guard refused
-    them, uniqueness refused the rest, and the table could not be generated (or, where the column
-    is nullable, a fifth of the rows came out NULL). NULLs keep their real share, on random rows.
-    Columns with a CHECK of their own (a per-position code may break it) stay with the language
-    model.
-    """
-    checked = checked_columns(ft.table)
-    out = []
-    for unique in ft.table.unique_sets():
-        c = unique[0]
-        if len(unique) != 1 or c in ft.plan.generated_keys or c in ft.plan.fk_columns or c in ft.sequences \
-                or c in checked or ft.table.column(c).type.kind is not Kind.STRING:
-            continue
-        values = ft.frame.column(c).drop_null()
-        # the shape of codes shows in a sample: the pattern learner reads each value in Python
-        sample = values.take(np.random.default_rng(0).permutation(len(values))[:_CODE_SAMPLE]) if len(values) > _CODE_SAMPLE else values
-        if len(values) >= 5 and is_code(sample.to_pylist()):
-            out.append(c)
-    return out
-
-
 def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     # a column a rule writes on every row is left out (one written only where its operands are set
     # keeps its column in the model, which gives the other rows)
@@ -321,15 +265,14 @@ def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
         + (ft.semantic.names if ft.semantic else ())
     if ft.frame.num_rows == 0 or all(c in exclude for c in ft.frame.column_names):
         return
-    # text lengths, frequent values and JSON shapes join the model when not private: under a privacy budget the language model
-    # is not available (its training is not private) and neither are they
-    closed = closed_columns(ft.table, ft.frame, ft.key in options.kept) if options.epsilon is None else ()
-    frame = ft.frame if options.epsilon is not None else with_semantic_lengths(
-        add_text_features(ft.frame, ft.table, exclude, closed), ft)
+    # text lengths, frequent values and JSON shapes join the model (the private fit, which has no
+    # language model, leaves them out: pipeline.private_fit)
+    closed = closed_columns(ft.table, ft.frame, ft.key in options.kept)
+    frame = with_semantic_lengths(add_text_features(ft.frame, ft.table, exclude, closed), ft)
     frame = encode_offsets(frame, ft.rules.get(offsets.NAME, ()))  # the model owns gaps, not dates
     columns = sum(c not in exclude for c in frame.column_names)
-    extra = None if options.epsilon is not None else round(options.extra_edges_per_column * columns)
-    model = TableModel(epsilon=options.epsilon, delta=options.delta, iters=options.iters, n_bins=options.n_bins,
+    extra = round(options.extra_edges_per_column * columns)
+    model = TableModel(delta=options.delta, iters=options.iters, n_bins=options.n_bins,
                        max_categories=options.max_categories, extra_edges=extra, seed=options.seed)
     try:
         model.fit(frame, ft.table, exclude=exclude, closed=closed)
@@ -360,9 +303,7 @@ def _left_out_without_model(ft: FittedTable, exclude) -> dict[str, str]:
 
 
 def fit_time_zones(ft: FittedTable, frames: TrainingFrames, fitted, options: FitOptions) -> None:
-    """The offsets of TIME WITH TIME ZONE columns (:mod:`.time_zones`); none under a privacy budget."""
-    if options.epsilon is not None:
-        return
+    """The offsets of TIME WITH TIME ZONE columns (:mod:`.time_zones`); the private fit keeps none."""
     ft.time_zones = {c: fit_offsets(frames.con, frames.source(ft.table), c) for c in time_tz_columns(ft.table)}
 
 
@@ -384,6 +325,10 @@ FIT_STAGES = (build_frame, measure_degrees, rules_at("keys"), measure_cycle_edge
 
 
 def fit_tables(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, options: FitOptions, progress=None) -> dict[str, FittedTable]:
+    """The exact fit. Under a privacy budget :func:`~amalgam_rel.pipeline.private_fit.fit_private`
+    runs instead, with stages of its own: none of these stages ever sees an epsilon."""
+    if options.epsilon is not None:
+        raise ValueError("fit_tables is the exact fit; under epsilon, pipeline.private_fit.fit_private fits the tables")
     frames = TrainingFrames(con, plan)
     fitted: dict[str, FittedTable] = {}
     for key in plan.graph.order:

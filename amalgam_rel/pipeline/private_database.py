@@ -3,16 +3,23 @@
 Text and nested columns are what the table models leave to the language model, which trains on
 the real text: not covered. ``text="refuse"`` (the default) stops with an error naming them;
 ``text="schema"`` fills them from the schema alone (:mod:`.schema_text`), says so in the ledger,
-and costs nothing. The ledger ends up on the model as ``privacy_``.
+and costs nothing. The fit is returned as a :class:`PrivateFit`, which ``DatabaseModel.fit``
+puts on the model (the ledger as ``privacy_``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import pyarrow as pa
+
 from amalgam_rel.dp.options import DEFAULT_MAX_CHILDREN, PrivacyOptions
 from amalgam_rel.dp.schema_text import SchemaText
 from amalgam_rel.errors import InputError
-from amalgam_rel.pipeline.fitting import FitOptions
+from amalgam_rel.models.ledger import Ledger
+from amalgam_rel.pipeline.fitting import FitOptions, FittedTable
 from amalgam_rel.pipeline.private_fit import fit_private
+from amalgam_rel.relational.plan import DatabasePlan
 from amalgam_rel.relational.reference import keep_reference_tables
 from amalgam_rel.schema.types import NESTED_KINDS
 
@@ -38,33 +45,50 @@ def refuse_schema_text(db, options: PrivacyOptions) -> None:
         raise InputError(_text_message(nested))
 
 
-def fit_database_privately(model, con, db, progress=None) -> None:
+@dataclass(frozen=True)
+class PrivateFit:
+    """What a private fit gives ``DatabaseModel``: its plan, table models, ledger, kept tables and text model."""
+
+    plan: DatabasePlan
+    tables: dict[str, FittedTable]
+    privacy: Ledger  # every note below is in it
+    reference: dict[str, pa.Table]  # tables declared public, kept verbatim
+    text: SchemaText | None  # placeholders from the schema for the text columns, if any
+
+
+def fit_database_privately(model, con, db, progress=None) -> PrivateFit:
+    """The private fit of ``db`` under ``model``'s parameters (read, never changed)."""
     options = privacy_options(model)
     refuse_schema_text(db, options)
     fit = FitOptions(model.context_size, None, model.delta, model.iters, None, model.seed,
                      semantic_overrides=getattr(model, "semantic_overrides_", {}))
-    model.plan_, model.tables_, model.privacy_ = fit_private(
-        con, db, fit, options, progress=(lambda t: progress("fit", t)) if progress else None)
+    plan, tables, ledger = fit_private(con, db, fit, options, progress=(lambda t: progress("fit", t)) if progress else None)
     # only a table the user declared public may be kept verbatim (relational.reference)
-    model.reference_ = keep_reference_tables(con, model.plan_, model, private=True)
-    for key in model.reference_:
-        model.privacy_.note(key, "kept verbatim", "declared public (--public): its real rows are written as they are")
-    for key, ft in model.tables_.items():
+    reference = keep_reference_tables(con, plan, model, private=True)
+    for key in reference:
+        ledger.note(key, "kept verbatim", "declared public (--public): its real rows are written as they are")
+    for key, ft in tables.items():
         for c in ft.semantic.columns if ft.semantic else ():
-            model.privacy_.note(key, f"semantic:{c.column}", f"{c.type} values from Faker, read off the column's name "
-                                "alone (no data); only where it is NULL comes from the private model")
-    text_columns = {k: list(ft.text_columns) for k, ft in model.tables_.items() if ft.text_columns and k not in model.reference_}
-    model.text_ = None
+            ledger.note(key, f"semantic:{c.column}", f"{c.type} values from Faker, read off the column's name "
+                        "alone (no data); only where it is NULL comes from the private model")
+    text_columns = {k: list(ft.text_columns) for k, ft in tables.items() if ft.text_columns and k not in reference}
+    return PrivateFit(plan, tables, ledger, reference, _schema_text(db, text_columns, options, ledger, model.seed))
+
+
+def _schema_text(db, text_columns: dict[str, list[str]], options: PrivacyOptions, ledger: Ledger,
+                 seed: int) -> SchemaText | None:
+    """The text columns' placeholders (noted in the ledger), or the refusal that names them."""
     if not text_columns:
-        return
+        return None
     names = [f"{t}.{c}" for t, cols in text_columns.items() for c in cols]
     if options.text == "refuse":
         raise InputError(_text_message(names))
-    model.text_ = SchemaText(db, text_columns, seed=model.seed)
+    text = SchemaText(db, text_columns, seed=seed)
     for table, cols in text_columns.items():
         for c in cols:
-            model.privacy_.note(table, f"text:{c}", "NOT LEARNED: placeholder values from the schema alone "
-                                "(type, length, CHECKs); the language model is not covered by --epsilon")
+            ledger.note(table, f"text:{c}", "NOT LEARNED: placeholder values from the schema alone "
+                        "(type, length, CHECKs); the language model is not covered by --epsilon")
+    return text
 
 
 def _text_message(columns: list[str]) -> str:

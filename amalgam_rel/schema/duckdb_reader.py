@@ -109,15 +109,36 @@ def _rows(con: duckdb.DuckDBPyConnection, query: str) -> list[dict]:
 
 
 def _read(con: duckdb.DuckDBPyConnection, *, count_rows: bool, name: str | None) -> Database:
-    enum_types = tuple(
-        EnumType(r["type_name"], tuple(r["labels"]), r["schema_name"])
-        for r in _rows(con, f"SELECT * FROM duckdb_types() WHERE {_DB} AND logical_type = 'ENUM' AND labels IS NOT NULL")
-    )
+    enum_types = _enum_types(con)
     # DuckDB reports a column of a named ENUM with its labels spelled out; map them back.
     enum_names: dict[tuple[str, ...], str] = {}
     for e in enum_types:
         enum_names.setdefault(e.labels, e.name)
+    columns = _columns(con, enum_names)
+    constraints: dict[tuple[str, str], list[dict]] = {}
+    for r in _rows(con, f"SELECT * FROM duckdb_constraints() WHERE database_name = current_database() ORDER BY constraint_index"):
+        constraints.setdefault((r["schema_name"], r["table_name"]), []).append(r)
 
+    tables, fks = [], []
+    for r in _rows(con, f"SELECT schema_name, table_name, sql FROM duckdb_tables() WHERE {_DB} AND NOT temporary ORDER BY schema_name, table_oid"):
+        key = (r["schema_name"], r["table_name"])
+        rows = sql.count_rows(con, r["table_name"], r["schema_name"]) if count_rows else None
+        table, table_fks = _table(r, columns.get(key, ()), constraints.get(key, []), rows)
+        tables.append(table)
+        fks += table_fks
+    return Database(tuple(tables), tuple(fks), enum_types, _sequences(con), _indexes(con), _schemas(con), _views(con),
+                    source=name)
+
+
+def _enum_types(con: duckdb.DuckDBPyConnection) -> tuple[EnumType, ...]:
+    return tuple(
+        EnumType(r["type_name"], tuple(r["labels"]), r["schema_name"])
+        for r in _rows(con, f"SELECT * FROM duckdb_types() WHERE {_DB} AND logical_type = 'ENUM' AND labels IS NOT NULL")
+    )
+
+
+def _columns(con: duckdb.DuckDBPyConnection, enum_names: dict[tuple[str, ...], str]) -> dict[tuple[str, str], list[Column]]:
+    """The columns of every table, by (schema, table), in their declared order."""
     columns: dict[tuple[str, str], list[Column]] = {}
     for r in _rows(con, f"SELECT * FROM duckdb_columns() WHERE {_DB} ORDER BY schema_name, table_oid, column_index"):
         try:
@@ -127,55 +148,62 @@ def _read(con: duckdb.DuckDBPyConnection, *, count_rows: bool, name: str | None)
         columns.setdefault((r["schema_name"], r["table_name"]), []).append(
             Column(r["column_name"], ctype, nullable=bool(r["is_nullable"]), default=r["column_default"])
         )
+    return columns
 
-    constraints: dict[tuple[str, str], list[dict]] = {}
-    for r in _rows(con, f"SELECT * FROM duckdb_constraints() WHERE database_name = current_database() ORDER BY constraint_index"):
-        constraints.setdefault((r["schema_name"], r["table_name"]), []).append(r)
 
-    tables, fks = [], []
-    for r in _rows(con, f"SELECT schema_name, table_name, sql FROM duckdb_tables() WHERE {_DB} AND NOT temporary ORDER BY schema_name, table_oid"):
-        key = (r["schema_name"], r["table_name"])
-        generated = _generated_columns(r["sql"])
-        # the catalog reports a generated column's expression as its default
-        cols = tuple(replace(c, default=None, generated=c.default) if c.name in generated else c for c in columns.get(key, ()))
-        pk: tuple[str, ...] = ()
-        unique, checks = [], []
-        for c in constraints.get(key, []):
-            names = tuple(c["constraint_column_names"])
-            kind = c["constraint_type"]
-            if kind == "PRIMARY KEY":
-                pk = names
-            elif kind == "UNIQUE":
-                unique.append(names)
-            elif kind == "CHECK":
-                check = sql.parse_expression(c["expression"], where=f"CHECK on {r['table_name']}")
-                checks.append(_columns_respelled(check, cols))
-            elif kind == "FOREIGN KEY":
-                nullable = any(col.nullable for col in cols if col.name in names)
-                fks.append(_foreign_key(r, names, c, nullable))
-        rows = sql.count_rows(con, r["table_name"], r["schema_name"]) if count_rows else None
-        tables.append(Table(r["table_name"], cols, pk, tuple(unique), tuple(checks), rows, r["schema_name"]))
+def _table(r: dict, columns: list[Column], constraints: list[dict], rows: int | None) -> tuple[Table, list[ForeignKey]]:
+    """One catalog table row with its columns and constraints, as a Table and its foreign keys."""
+    generated = _generated_columns(r["sql"])
+    # the catalog reports a generated column's expression as its default
+    cols = tuple(replace(c, default=None, generated=c.default) if c.name in generated else c for c in columns)
+    pk: tuple[str, ...] = ()
+    unique, checks, fks = [], [], []
+    for c in constraints:
+        names = tuple(c["constraint_column_names"])
+        kind = c["constraint_type"]
+        if kind == "PRIMARY KEY":
+            pk = names
+        elif kind == "UNIQUE":
+            unique.append(names)
+        elif kind == "CHECK":
+            check = sql.parse_expression(c["expression"], where=f"CHECK on {r['table_name']}")
+            checks.append(_columns_respelled(check, cols))
+        elif kind == "FOREIGN KEY":
+            nullable = any(col.nullable for col in cols if col.name in names)
+            fks.append(_foreign_key(r, names, c, nullable))
+    return Table(r["table_name"], cols, pk, tuple(unique), tuple(checks), rows, r["schema_name"]), fks
 
-    sequences = tuple(
+
+def _sequences(con: duckdb.DuckDBPyConnection) -> tuple[Sequence, ...]:
+    return tuple(
         Sequence(r["sequence_name"], int(r["start_value"]), int(r["increment_by"]), int(r["min_value"]),
                  int(r["max_value"]), bool(r["cycle"]), r["schema_name"])
         for r in _rows(con, f"SELECT * FROM duckdb_sequences() WHERE database_name = current_database() AND NOT temporary")
     )
-    indexes = tuple(
+
+
+def _indexes(con: duckdb.DuckDBPyConnection) -> tuple[Index, ...]:
+    return tuple(
         Index(r["index_name"], _table_key(r["schema_name"], r["table_name"]), r["sql"])
         for r in _rows(con, f"SELECT * FROM duckdb_indexes() WHERE database_name = current_database() AND sql IS NOT NULL")
     )
+
+
+def _schemas(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    """The schemas holding anything, ``main`` first."""
     schemas = tuple(
         r["schema_name"]
         for r in _rows(con, f"SELECT schema_name FROM duckdb_schemas() WHERE {_DB} ORDER BY schema_name")
     )
-    schemas = ("main",) + tuple(s for s in schemas if s != "main")
-    views = tuple(
+    return ("main",) + tuple(s for s in schemas if s != "main")
+
+
+def _views(con: duckdb.DuckDBPyConnection) -> tuple[View, ...]:
+    return tuple(
         View(r["view_name"], r["schema_name"], r["sql"])
         for r in _rows(con, "SELECT * FROM duckdb_views() WHERE database_name = current_database() AND NOT internal "
                             "AND NOT temporary AND sql IS NOT NULL ORDER BY view_oid")
     )
-    return Database(tuple(tables), tuple(fks), enum_types, sequences, indexes, schemas, views, source=name)
 
 
 def _table_key(schema: str, table: str) -> str:

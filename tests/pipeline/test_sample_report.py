@@ -1,7 +1,7 @@
 """What ``amalgam-rel sample`` says about the text it wrote."""
 
 from amalgam_rel.generation.text_model import ColumnReport
-from amalgam_rel.pipeline.database_model import SampleReport
+from amalgam_rel.pipeline.sample_report import SampleReport
 
 
 def _text(rows, sampled, reused=0, null_fallbacks=0):

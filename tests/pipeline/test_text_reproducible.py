@@ -99,3 +99,21 @@ def test_synth_twice_with_one_seed_gives_the_same_database(source, tmp_path):
         assert proc.returncode == 0, proc.stderr
         outputs.append(contents(out))
     assert outputs[0] == outputs[1]
+
+
+def test_sampling_with_another_text_budget_leaves_the_fitted_model_as_it_was(fitted, source, tmp_path):
+    """``sample(text_values=...)`` once set the budget on the fitted text model, so every later
+    ``sample`` of that model (and a saved copy) used the last budget instead of the fitted one."""
+    text_params = {k: v for k, v in vars(fitted.text_).items() if not k.endswith("_")}
+    fitted.sample(tmp_path / "two.duckdb", seed=1, text_values=2)
+    fitted.sample(tmp_path / "five.duckdb", seed=1, text_values=5)
+    assert {k: v for k, v in vars(fitted.text_).items() if not k.endswith("_")} == text_params
+    assert fitted.text_.max_values_per_column == fitted.text_values
+    fitted.sample(tmp_path / "fitted.duckdb", seed=1)
+    fresh = DatabaseModel(seed=0, iters=ITERS).fit(source)
+    fresh.sample(tmp_path / "fresh.duckdb", seed=1)
+    assert contents(tmp_path / "fitted.duckdb") == contents(tmp_path / "fresh.duckdb")
+    fresh_two = DatabaseModel(seed=0, iters=ITERS, text_values=2).fit(source)
+    fresh_two.sample(tmp_path / "fresh_two.duckdb", seed=1)
+    assert contents(tmp_path / "two.duckdb") == contents(tmp_path / "fresh_two.duckdb")
+    assert contents(tmp_path / "two.duckdb") != contents(tmp_path / "fitted.duckdb")  # the budget mattered
