@@ -69,7 +69,9 @@ def grouped_reason(real: list[tuple], synth: list[tuple], keys: tuple[int, ...],
     total = sum(ws.values())
     extra_part = sum(w for k, w in ws.items() if k not in rg) / total if total else 0.0
     parts = {"missing_groups": missing_part, "extra_groups": extra_part, "magnitude": matched_part}
-    return max(parts, key=lambda name: parts[name]), missing, extra  # max keeps the first of equals
+    # max keeps the first of equals: rounded, so that equal shares computed two ways tie (with the
+    # same total, the weight invented groups take is exactly what the real groups lose)
+    return max(parts, key=lambda name: round(parts[name], 9)), missing, extra
 
 
 def _error_parts(rg: dict, sg: dict, width: int) -> tuple[float, float]:

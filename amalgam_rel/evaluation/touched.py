@@ -3,7 +3,8 @@
 The query is qualified against the real schema with sqlglot (every column bound to its table),
 then each column of each scope is resolved to ``table.column``; an equality of two columns (in
 ``JOIN ... ON`` or ``WHERE``, correlated subqueries included) or ``col IN (SELECT col ...)``
-that matches a foreign key on all its columns is a join along that key. ``SELECT *`` is not
+that matches a foreign key on all its columns is a join along that key; grouping by a key's
+child columns reads its children per parent, and lists it too. ``SELECT *`` is not
 expanded: a star reads rows, not particular columns.
 
 :func:`with_fidelity` then attaches the scores the evaluation already has: column shapes per
@@ -30,7 +31,7 @@ from amalgam_rel.schema.model import Database
 class Touched:
     tables: tuple[str, ...] = ()
     columns: tuple[str, ...] = ()  # "table.column"
-    joins: tuple[str, ...] = ()  # foreign-key labels
+    joins: tuple[str, ...] = ()  # labels of the foreign keys it joins along or groups by (children per parent)
     shown: tuple[str, ...] = ()  # of ``columns``, those only listed in the outer SELECT (not filtered, grouped or aggregated)
     note: str = ""  # why the rest is empty: the SQL could not be qualified
     scores: dict = field(default_factory=dict)  # column or FK label -> its fidelity score
@@ -63,7 +64,7 @@ def touched(text: str, db: Database, names: SchemaNames | None = None) -> Touche
         scopes = traverse_scope(tree)
     except Exception as err:  # noqa: BLE001 - any SQL sqlglot cannot bind: the query just lacks this part
         return Touched(note=f"not qualified against the schema: {str(err).splitlines()[0][:160]}")
-    tables, columns, used, pairs = set(), set(), set(), set()
+    tables, columns, used, pairs, grouped = set(), set(), set(), set(), set()
     by_select = {id(s.expression): s for s in scopes}
     for scope in scopes:
         tables |= {_table_key(src, names) for src in scope.sources.values() if isinstance(src, exp.Table)} - {None}
@@ -74,8 +75,11 @@ def touched(text: str, db: Database, names: SchemaNames | None = None) -> Touche
                 if not _only_shown(col, tree):
                     used.add(bound)
         pairs |= _equated(scope, names, by_select)
+        group = scope.expression.args.get("group")
+        grouped |= {_resolve(scope, c, names) for c in group.find_all(exp.Column)} if group else set()
     joins = tuple(fk.label for fk in db.foreign_keys
-                  if all(frozenset({(fk.table, c), (fk.ref_table, r)}) in pairs for c, r in zip(fk.columns, fk.ref_columns)))
+                  if all(frozenset({(fk.table, c), (fk.ref_table, r)}) in pairs for c, r in zip(fk.columns, fk.ref_columns))
+                  or all((fk.table, c) in grouped for c in fk.columns))
     label = lambda cols: tuple(sorted(f"{t}.{c}" for t, c in cols))  # noqa: E731
     return Touched(tuple(sorted(tables)), label(columns), joins, label(columns - used))
 
