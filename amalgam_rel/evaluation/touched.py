@@ -32,7 +32,7 @@ class Touched:
     tables: tuple[str, ...] = ()
     columns: tuple[str, ...] = ()  # "table.column"
     joins: tuple[str, ...] = ()  # labels of the foreign keys it joins along or groups by (children per parent)
-    shown: tuple[str, ...] = ()  # of ``columns``, those only listed in the outer SELECT (not filtered, grouped or aggregated)
+    shown: tuple[str, ...] = ()  # of ``columns``, those only listed in the outer SELECT (not filtered or computed with)
     note: str = ""  # why the rest is empty: the SQL could not be qualified
     scores: dict = field(default_factory=dict)  # column or FK label -> its fidelity score
     points_at: str = ""  # the touched column or join of the lowest score
