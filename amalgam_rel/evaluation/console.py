@@ -10,6 +10,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from amalgam_rel.evaluation.reasons import OK_BELOW
+
+CONSOLE_ROWS = 3  # rows of each answer shown side by side
+CONSOLE_QUERIES = 10  # automatic queries listed when no --queries were given
+
 
 def fmt(x) -> str:
     if x is None:
@@ -60,6 +65,7 @@ def print_summary(console: Console, d: dict) -> None:
     head.add_row("[bold]overall[/]", f"[bold]{fmt(d['overall']['score'])}[/]", "mean of the scored areas")
     console.print(head)
     _print_worst(console, d)
+    _print_queries(console, d.get("workload"))
 
 
 def _shapes_detail(v: dict) -> str:
@@ -97,3 +103,47 @@ def _print_worst(console: Console, d: dict) -> None:
         for c in cols:
             t.add_row(escape(c["table"]), escape(c["column"]), c["metric"], fmt(c["score"]))
         console.print(t)
+
+
+def _print_queries(console: Console, w: dict | None) -> None:
+    """The diagnosis of the queries that miss: the user's (``--queries``), else the worst automatic ones."""
+    if not w:
+        return
+    results = [r for r in w["results"] if r["error"] is not None and r["error"] >= OK_BELOW]
+    user = [r for r in results if r["origin"] == "file"]
+    picked = user if any(r["origin"] == "file" for r in w["results"]) else \
+        sorted(results, key=lambda r: -r["error"])[:CONSOLE_QUERIES]
+    if not picked:
+        return
+    t = Table(title=f"queries with error ≥ {OK_BELOW:g}: why, and what they read", title_justify="left")
+    for col in ("query", "error", "reason", "detail", "points at (score)", "real", "synthetic"):
+        t.add_column(col)
+    for r in picked:
+        t.add_row(escape(r["name"]), fmt(r["error"]), r["reason"], escape(query_detail(r)), escape(points_at(r)),
+                  escape(_rows(r["real_head"])), escape(_rows(r["synth_head"])))
+    console.print(t)
+
+
+def query_detail(r: dict) -> str:
+    """Groups found and missing, or the error message, in a few words."""
+    if r["message"]:
+        return r["message"]
+    if r["groups"]:
+        real, synth = r["groups"]
+        missing = f", {r['missing_groups']:.0%} of real missing" if r["missing_groups"] else ""
+        extra = f", {r['extra_groups']:.0%} of synthetic extra" if r["extra_groups"] else ""
+        return f"groups {real} real / {synth} synthetic{missing}{extra}"
+    return f"relative error {fmt(r['raw_error'])}" if r["raw_error"] is not None else ""
+
+
+def points_at(r: dict) -> str:
+    t = r["touched"]
+    if t is None:
+        return ""
+    if t["note"]:
+        return t["note"]
+    return f"{t['points_at']} ({fmt(t['scores'][t['points_at']])})" if t["points_at"] else "no scored column or join"
+
+
+def _rows(rows) -> str:
+    return "\n".join(", ".join(fmt(v) for v in row)[:48] for row in rows[:CONSOLE_ROWS]) or "(none)"

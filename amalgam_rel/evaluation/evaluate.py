@@ -39,7 +39,7 @@ from amalgam_rel.evaluation.realism import realism
 from amalgam_rel.evaluation.sample_rows import sample_rows
 from amalgam_rel.evaluation.shapes import column_shapes
 from amalgam_rel.evaluation.validity import validity
-from amalgam_rel.evaluation.workload import Query, load_queries, workload
+from amalgam_rel.evaluation.workload import Query, load_queries, workload, workload_fidelity
 from amalgam_rel.schema.model import Database
 
 STAGES: tuple[tuple[str, Callable[[Context], object]], ...] = (
@@ -122,4 +122,7 @@ def evaluate(
             start = time.perf_counter()
             results[name] = stage(ctx)
             seconds[name] = time.perf_counter() - start
+        if "workload" in results:
+            results["workload"] = workload_fidelity(results["workload"], results.get("column_shapes"),
+                                                    results.get("cardinality"))
         return Evaluation(str(real), str(synth), results, seconds, ctx.profile)

@@ -3,7 +3,8 @@
 Sections: area scores; realism per text column; how generated identity columns were scored; a
 few real and synthetic rows of each table; per table, real vs synthetic binned distributions;
 children-per-parent histograms; the worst column pairs (and the pairs left out); query errors
-(and empty answers, those filtering a generated identity apart); privacy figures.
+(and empty answers, those filtering a generated identity apart) with each query's diagnosis;
+privacy figures.
 
 >>> "<svg" in bars([("a", 0.5)], 1.0)
 True
@@ -15,7 +16,8 @@ import html
 from pathlib import Path
 
 from amalgam_rel.errors import OutputError
-from amalgam_rel.evaluation.console import fmt
+from amalgam_rel.evaluation.console import fmt, points_at, query_detail
+from amalgam_rel.evaluation.reasons import OK_BELOW
 from amalgam_rel.outputs import write_atomically
 
 REAL, SYNTH = "#4062bb", "#f28c28"
@@ -25,6 +27,7 @@ h1{font-size:1.4em}h2{font-size:1.2em;border-bottom:1px solid #ccc;margin-top:2e
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:2px 8px;font-size:.9em;text-align:left}
 .grid{display:flex;flex-wrap:wrap;gap:12px}.fig{border:1px solid #eee;padding:4px}
 .key span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px}
+details{margin:.3em 0}summary{cursor:pointer}
 """
 
 
@@ -113,6 +116,43 @@ def _rows(sample: dict) -> list[str]:
     return out
 
 
+AUTO_DIAGNOSED = 50  # automatic queries with a diagnosis in the report (the worst ones)
+
+
+def _diagnosis(w: dict) -> list[str]:
+    """Per query, collapsed: reason, answers side by side, what it reads and how faithful that is.
+
+    Every query of ``--queries``, and the worst automatic ones of error at least ``OK_BELOW``.
+    """
+    counted = [r for r in w["results"] if r["error"] is not None]
+    auto = sorted((r for r in counted if r["origin"] != "file" and r["error"] >= OK_BELOW), key=lambda r: -r["error"])
+    picked = [r for r in w["results"] if r["origin"] == "file"] + auto[:AUTO_DIAGNOSED]
+    if not picked:
+        return []
+    out = ["<h3>Why queries miss</h3>",
+           _table([[k, n] for k, n in w["reasons"].items()], ["reason", "queries"]),
+           f"<p>Each query below opens to its answers side by side (first rows), the columns and joins it reads with "
+           f"their fidelity scores, and the weakest of them. Listed: every query of --queries, and the "
+           f"{AUTO_DIAGNOSED} worst automatic ones of error ≥ {OK_BELOW:g}.</p>"]
+    for r in picked:
+        summary = f"{r['name']}: error {fmt(r['error'])}, {r['reason']}; points at {points_at(r) or '-'}"
+        heads = [f'<div class="fig">{side}{_table([list(x) for x in r[key]], list(r["columns"]))}</div>'
+                 for side, key in (("real", "real_head"), ("synthetic", "synth_head"))]
+        out += [f"<details><summary>{e(summary)}</summary><p>{e(query_detail(r))}</p>",
+                '<div class="grid">', *heads, "</div>", *_reads(r["touched"]), "</details>"]
+    return out
+
+
+def _reads(t: dict | None) -> list[str]:
+    if not t:
+        return []
+    if t["note"]:
+        return [f"<p>{e(t['note'])}</p>"]
+    rows = [[c, "column (shown only)" if c in t["shown"] else "column", t["scores"].get(c)] for c in t["columns"]]
+    rows += [[j, "join", t["scores"].get(j)] for j in t["joins"]]
+    return [f"<p>reads {e(', '.join(t['tables']))}</p>", _table(rows, ["what", "kind", "fidelity"])]
+
+
 def render(ev) -> str:
     d = ev.to_dict()
     parts = [f"<h1>amalgam-rel evaluation: {e(d['synth'])} vs {e(d['real'])}</h1>",
@@ -171,7 +211,8 @@ def render(ev) -> str:
                   f"never writes real identities), <b>{w['empty_other']} other</b></p>",
                   bars([(r["name"], r["error"]) for r in worst]),
                   _table([[r["name"], r["identity"] or "-"] for r in w["results"] if r["empty"]],
-                         ["queries with an empty synthetic answer", "filtered generated identity column"])]
+                         ["queries with an empty synthetic answer", "filtered generated identity column"]),
+                  *_diagnosis(w)]
     if "privacy" in d:
         p = d["privacy"]
         parts += ["<h2>Privacy</h2>", f"<p>exact-copy rate {fmt(p['exact_copy_rate'])}; DCR share {fmt(p['dcr_share'])}; "

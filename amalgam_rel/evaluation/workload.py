@@ -23,6 +23,10 @@ it did before). An analyst query filtering on one carries its ``identity``: an e
 there is by design (the synthesizer never writes real identities), counted in
 ``empty_on_identity``; the others' in ``empty_other``; ``empty_answers`` is their sum.
 
+Each result also carries its diagnosis: a reason class (:mod:`.reasons`; ``reasons`` counts
+them), the first rows of both answers, and the tables, columns and joins the query reads
+(:mod:`.touched`), whose fidelity scores the orchestrator attaches once every stage has run.
+
 >>> rel_error(100, 90), rel_error(0, 0), rel_error(0, 5)
 (0.1, 0.0, 1.0)
 """
@@ -30,9 +34,9 @@ there is by design (the synthesizer never writes real identities), counted in
 from __future__ import annotations
 
 import math
+from collections import Counter
 import threading
 from dataclasses import asdict, dataclass, replace
-from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -41,9 +45,12 @@ from sqlglot import exp
 
 from amalgam_rel.errors import InputError
 from amalgam_rel.evaluation.analyst_queries import analyst_queries
+from amalgam_rel.evaluation.answers import HEAD_ROWS, groups, head, number, share_column, weights
 from amalgam_rel.evaluation.cardinality import join_on
 from amalgam_rel.evaluation.context import Context
 from amalgam_rel.evaluation.intertable import paths
+from amalgam_rel.evaluation.reasons import grouped_reason, is_top_k, reason
+from amalgam_rel.evaluation.touched import SchemaNames, Touched, touched, with_fidelity
 from amalgam_rel.schema import sql
 
 TOP_K = 10
@@ -56,6 +63,7 @@ class Query:
     name: str
     sql: str
     identity: str = ""  # the generated identity column (table.column) it filters or groups on
+    origin: str = "auto"  # as QueryResult.origin
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,14 @@ class QueryResult:
     message: str | None = None
     empty: bool = False  # the synthetic answer is empty where the real one is not
     identity: str = ""  # as Query.identity
+    origin: str = "auto"  # auto (the automatic workload) or file (``--queries``)
+    reason: str = ""  # why it is wrong (ok when it is not): :mod:`.reasons`
+    missing_groups: float | None = None  # grouped: share of the real groups the synthetic answer lacks
+    extra_groups: float | None = None  # grouped: share of the synthetic groups the real answer lacks
+    columns: tuple[str, ...] = ()  # the answer's column names
+    real_head: tuple = ()  # its first rows, values shortened (:func:`.answers.head`)
+    synth_head: tuple = ()
+    touched: Touched | None = None  # tables, columns and joins it reads, with their fidelity
 
 
 @dataclass(frozen=True)
@@ -101,6 +117,7 @@ class Workload:
             "score": self.score,
             "grouped_share_tv": float(np.mean([r.share_tv for r in grouped])) if grouped else None,
             "grouped_top_k_overlap": float(np.mean([r.top_k_overlap for r in grouped])) if grouped else None,
+            "reasons": dict(sorted(Counter(r.reason for r in self.results).items())),
             "results": [asdict(r) for r in self.results],
         }
 
@@ -131,7 +148,7 @@ def load_queries(directory: str | Path) -> list[Query]:
     files = sorted(directory.glob("*.sql"))
     if not files:
         raise InputError(f"no .sql files in {directory}")
-    return [Query(f.stem, f.read_text(encoding="utf-8").strip().rstrip(";")) for f in files]
+    return [Query(f.stem, f.read_text(encoding="utf-8").strip().rstrip(";"), origin="file") for f in files]
 
 
 def _ref(ctx: Context, key: str, alias: str | None = None) -> exp.Table:
@@ -196,12 +213,23 @@ def workload(ctx: Context, *, auto: bool = True) -> Workload:
     for side in ("real", "synth"):
         cursors[side] = ctx.con.cursor()
         cursors[side].execute(exp.Use(this=exp.Table(this=sql.ident(side))).sql(sql.DIALECT))
+    names = SchemaNames(ctx.schema)
     try:
-        results = tuple(replace(_compare(cursors, q), identity=q.identity) for q in todo)
+        results = tuple(replace(_compare(cursors, q), identity=q.identity, origin=q.origin,
+                                touched=touched(q.sql, ctx.schema, names)) for q in todo)
         return Workload(results, tuple(f"{key}.{c}" for key, tp in ctx.profile.tables.items() for c in tp.identity_categories))
     finally:
         for cur in cursors.values():
             cur.close()
+
+
+def workload_fidelity(w: Workload, shapes, cards) -> Workload:
+    """``w`` with the column-shape and cardinality scores of what each query touches (already computed)."""
+    column_scores = {f"{c.table}.{c.column}": c.score for c in shapes.columns} if shapes is not None else {}
+    join_scores = {c.fk: c.score for c in cards.fks} if cards is not None else {}
+    return replace(w, results=tuple(
+        replace(r, touched=with_fidelity(r.touched, column_scores, join_scores)) if r.touched else r
+        for r in w.results))
 
 
 def _compare(cursors: dict, query: Query) -> QueryResult:
@@ -213,13 +241,21 @@ def _compare(cursors: dict, query: Query) -> QueryResult:
         except Exception as err:  # noqa: BLE001 - any engine error is an answer: "it failed"
             message = str(err).splitlines()[0][:200]
             if side == "real":
-                return QueryResult(query.name, "skipped", None, message=f"fails on the real database: {message}")
-            return QueryResult(query.name, "failed", 1.0, message=message)
-    real, synth = answers["real"], answers["synth"]
+                return QueryResult(query.name, "skipped", None, message=f"fails on the real database: {message}",
+                                   reason="skipped")
+            return QueryResult(query.name, "failed", 1.0, message=message, reason="failed",
+                               columns=answers["real"][2], real_head=answers["real"][1])
+    (real, real_head, columns), (synth, synth_head, _) = answers["real"], answers["synth"]
     result = _answer_error(query.name, shape, keys, real, synth)
     if is_empty(synth) and not is_empty(real):  # the analyst gets nothing back: entirely wrong
-        return replace(result, error=1.0, empty=True)
-    return result
+        result = replace(result, error=1.0, empty=True)
+    result = replace(result, reason=reason(result.shape, result.error, result.empty), columns=columns,
+                     real_head=real_head, synth_head=synth_head)
+    if result.shape != "grouped":
+        return result
+    why, missing, extra = grouped_reason(real, synth, keys or (0,), ordered=is_top_k(query.sql))
+    return replace(result, reason=why if result.reason == "magnitude" else result.reason,
+                   missing_groups=missing, extra_groups=extra)
 
 
 def _answer_error(name: str, shape: str, keys: tuple[int, ...], real, synth) -> QueryResult:
@@ -239,16 +275,19 @@ def is_empty(answer) -> bool:
     """
     if not isinstance(answer, list):
         return answer == 0
-    return all(v is None or (_number(v) == 0.0) for row in answer for v in row)
+    return all(v is None or (number(v) == 0.0) for row in answer for v in row)
 
 
-def _run(cur, text: str, shape: str):
+def _run(cur, text: str, shape: str) -> tuple[object, tuple, tuple[str, ...]]:
+    """(the answer: its rows, or its number of rows for shape "rows"; its first rows; its column names)."""
     timer = threading.Timer(TIMEOUT_S, cur.interrupt)
     timer.start()
     try:
         if shape == "rows":
-            return cur.sql(text).aggregate("count(*)").fetchall()[0][0]
-        return cur.execute(text).fetchall()
+            rel = cur.sql(text)
+            return rel.aggregate("count(*)").fetchall()[0][0], head(rel.limit(HEAD_ROWS).fetchall()), tuple(rel.columns)
+        rows = cur.execute(text).fetchall()
+        return rows, head(rows), tuple(d[0] for d in cur.description)
     finally:
         timer.cancel()
 
@@ -277,14 +316,6 @@ def _has_aggregate(node: exp.Expression) -> bool:
 # ---------------------------------------------------------------- comparing answers
 
 
-def _number(v):
-    if isinstance(v, bool):
-        return float(v)
-    if isinstance(v, (int, float, Decimal)):
-        return float(v)
-    return None
-
-
 def _scalar(name: str, real: list[tuple], synth: list[tuple]) -> QueryResult:
     r = real[0] if real else ()
     s = synth[0] if synth else ()
@@ -298,30 +329,13 @@ def _scalar(name: str, real: list[tuple], synth: list[tuple]) -> QueryResult:
 
 def _cell_error(r, s) -> float:
     """Uncapped relative error of numbers; 0/1 equality of anything else (dates, strings)."""
-    if _number(r) is None and _number(s) is None and r is not None and s is not None:
+    if number(r) is None and number(s) is None and r is not None and s is not None:
         return 0.0 if r == s else 1.0
-    return rel_error(_number(r), _number(s))
-
-
-def _split(row: tuple, keys: tuple[int, ...]) -> tuple[tuple, tuple]:
-    key = tuple(_hashable(row[i]) for i in keys)
-    return key, tuple(v for i, v in enumerate(row) if i not in keys)
-
-
-def _hashable(v):
-    if isinstance(v, (list, dict)):
-        return repr(v)
-    if isinstance(v, Decimal):
-        return float(v)
-    return v
+    return rel_error(number(r), number(s))
 
 
 def _grouped(name: str, real: list[tuple], synth: list[tuple], keys: tuple[int, ...]) -> QueryResult:
-    rg, sg = {}, {}
-    for rows, groups in ((real, rg), (synth, sg)):
-        for row in rows:
-            key, values = _split(row, keys)
-            groups.setdefault(key, values)
+    rg, sg = groups(real, keys), groups(synth, keys)
     width = len(next(iter(rg.values()), next(iter(sg.values()), ())))
     errors = []
     for j in range(width):
@@ -330,11 +344,11 @@ def _grouped(name: str, real: list[tuple], synth: list[tuple], keys: tuple[int, 
         for k, vals in rg.items():
             r = vals[j]
             s = sg[k][j] if k in sg else None
-            nr = _number(r)
+            nr = number(r)
             if nr is None:
                 mismatches.append(0.0 if (k in sg and r == s) else 1.0)
                 continue
-            ns = _number(s)
+            ns = number(s)
             num += abs(nr) if ns is None else min(abs(nr), abs(ns - nr))
             den += abs(nr)
         if mismatches and den == 0:
@@ -342,29 +356,17 @@ def _grouped(name: str, real: list[tuple], synth: list[tuple], keys: tuple[int, 
         elif den:
             errors.append(num / den)
         else:  # every real value is zero: right only where the synthetic one is zero too
-            errors.append(0.0 if all(_number(v[j]) in (0, 0.0, None) for v in sg.values()) else 1.0)
+            errors.append(0.0 if all(number(v[j]) in (0, 0.0, None) for v in sg.values()) else 1.0)
     if not rg:
         errors = [0.0 if not sg else 1.0]
-    weight = _share_column(rg, sg, width)
+    weight = share_column(rg, sg, width)
     tv, overlap = _shares(rg, sg, weight)
     return QueryResult(name, "grouped", float(min(1.0, np.mean(errors))) if errors else 0.0,
                        share_tv=tv, top_k_overlap=overlap, groups=(len(rg), len(sg)))
 
 
-def _share_column(rg: dict, sg: dict, width: int) -> int | None:
-    """The first value column that is a non-negative number everywhere (a count, a sum)."""
-    for j in range(width):
-        vals = [_number(v[j]) for v in list(rg.values()) + list(sg.values())]
-        if all(v is not None and v >= 0 for v in vals):
-            return j
-    return None
-
-
 def _shares(rg: dict, sg: dict, j: int | None) -> tuple[float, float]:
-    def weights(g):
-        return {k: (_number(v[j]) if j is not None else 1.0) for k, v in g.items()}
-
-    wr, ws = weights(rg), weights(sg)
+    wr, ws = weights(rg, j), weights(sg, j)
     tr, ts = sum(wr.values()), sum(ws.values())
     if not tr or not ts:
         return (0.0 if tr == ts else 1.0), (1.0 if tr == ts else 0.0)
