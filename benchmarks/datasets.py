@@ -2,7 +2,7 @@
 
 A dataset is a real DuckDB file, an optional sidecar of logical FKs (for amalgam-rel), the
 schema to evaluate against (declared + logical FKs) and an optional directory of workload
-queries. TPC-H is generated offline by DuckDB's ``tpch`` extension, whose tables carry no keys,
+queries: ``benchmarks/workloads/NAME`` for the development databases, the 22 queries for TPC-H. TPC-H is generated offline by DuckDB's ``tpch`` extension, whose tables carry no keys,
 so the tables are re-created with the PRIMARY and FOREIGN KEYs of the TPC-H specification and
 filled with ``INSERT ... SELECT``; generated files are cached outside git.
 """
@@ -20,6 +20,7 @@ from amalgam_rel.connection import connect, load_local_extension
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "datasets"
 CACHE = Path(os.environ.get("AMALGAM_BENCH_CACHE", ROOT / "benchmarks" / ".cache"))
+WORKLOADS = ROOT / "benchmarks" / "workloads"  # an analyst's queries per development database: NAME/*.sql
 SHARED_NAMES = ("chinook", "northwind", "berka", "openflights", "world", "movielens_small", "mutagenesis", "imdb_ctu")
 TPCH_SCALES = {"tpch_sf0.01": 0.01, "tpch_sf0.1": 0.1, "tpch_sf1": 1.0}
 
@@ -87,7 +88,9 @@ def resolve(name: str) -> Dataset | str:
     path = SHARED / f"{name}.duckdb"
     if not path.exists():
         return f"{path} is absent"
-    return Dataset(name, path, sidecar_from_meta(SHARED / f"{name}.meta.json", name))
+    workload = WORKLOADS / name
+    return Dataset(name, path, sidecar_from_meta(SHARED / f"{name}.meta.json", name),
+                   workload if workload.is_dir() else None)
 
 
 def sidecar_from_meta(meta: Path, name: str) -> Path | None:

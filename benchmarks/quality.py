@@ -39,10 +39,22 @@ def _flatten(ds: Dataset, d: dict) -> dict:
         "exact_copy_rate": d["privacy"]["exact_copy_rate"],
         "amalgam_chi2_p": d["amalgam_chi2_p"]["mean"],
     }
-    if ds.queries is not None:  # the dataset's own workload (TPC-H's 22 queries): q01.sql ...
-        user = {r["name"]: r["error"] for r in d["workload"]["results"] if r["name"].startswith("q")}
-        row["query_errors"] = user
-        errors = [e for e in user.values() if e is not None]
-        row["query_error_median"] = float(np.median(errors)) if errors else None
-        row["query_error_mean"] = float(np.mean(errors)) if errors else None
+    if ds.queries is not None:  # the dataset's own workload: one error per .sql file of ds.queries
+        row |= own_queries(ds.queries, d["workload"]["results"])
     return row
+
+
+def own_queries(directory: Path, results: list[dict]) -> dict:
+    """Per-query errors of the workload in ``directory`` (by file stem), their median, p90 and
+    count at 1.0, and why a query is at 1.0 or not scored (empty answer, failed, skipped)."""
+    names = {p.stem for p in Path(directory).glob("*.sql")}
+    mine = [r for r in results if r["name"] in names]
+    errors = [r["error"] for r in mine if r["error"] is not None]
+    why = {r["name"]: ("empty where the real answer is not" if r.get("empty") else
+                       f"{r['shape']}: {r.get('message') or ''}".strip(": "))
+           for r in mine if r.get("empty") or r["shape"] in ("failed", "skipped")}
+    return {"query_errors": {r["name"]: r["error"] for r in mine}, "query_notes": why,
+            "query_error_median": float(np.median(errors)) if errors else None,
+            "query_error_mean": float(np.mean(errors)) if errors else None,
+            "query_error_p90": float(np.percentile(errors, 90)) if errors else None,
+            "query_at_one": sum(e >= 1.0 for e in errors)}

@@ -1,0 +1,2 @@
+-- Analyst: How many directed movies per genre?
+SELECT genre, count(*) AS movies FROM movie2director GROUP BY genre;

@@ -1,0 +1,3 @@
+-- Analyst: Surface area and countries per form of government (forms with 5+ countries).
+SELECT GovernmentForm, count(*) AS countries, sum(SurfaceArea) AS surface FROM country
+GROUP BY GovernmentForm HAVING count(*) >= 5;
