@@ -153,73 +153,96 @@ def _reads(t: dict | None) -> list[str]:
     return [f"<p>reads {e(', '.join(t['tables']))}</p>", _table(rows, ["what", "kind", "fidelity"])]
 
 
+def _header(d: dict) -> list[str]:
+    return [f"<h1>amalgam-rel evaluation: {e(d['synth'])} vs {e(d['real'])}</h1>",
+            f'<p class="key">overall score <b>{fmt(d["overall"]["score"])}</b>'
+            f'<span style="background:{REAL}"></span>real<span style="background:{SYNTH}"></span>synthetic</p>',
+            "<h2>Scores by area</h2>", bars(list(d["overall"]["areas"].items()))]
+
+
+def _validity(d: dict) -> list[str]:
+    failed = d["validity"]["failed"]
+    return ["<h2>Validity</h2>", f"<p>{d['validity']['violations']} violations in {d['validity']['checks']} checks</p>",
+            _table([[v["table"], v["constraint"], v["detail"], v["count"]] for v in failed],
+                   ["table", "constraint", "detail", "rows"]) if failed else ""]
+
+
+def _distributions(ev) -> list[str]:
+    parts = ["<h2>Distributions per table (real vs synthetic, binned)</h2>"]
+    by_table: dict[str, list[str]] = {}
+    for c in ev.results["amalgam_chi2_p"].columns:
+        labels = _bin_labels(ev.profile[c.table].bins[c.column])
+        fig = paired_histogram(f"{c.column} (p={c.p:.2f}, strict {c.strict_p:.2f})", list(c.counts[0]), list(c.counts[1]), labels)
+        by_table.setdefault(c.table, []).append(f'<div class="fig">{fig}</div>')
+    for table, figs in by_table.items():
+        parts += [f"<h3>{e(table)}</h3>", '<div class="grid">', *figs, "</div>"]
+    return parts
+
+
+def _children(ev) -> list[str]:
+    parts = ["<h2>Children per parent</h2><div class='grid'>"]
+    card = ev.results["cardinality"]
+    for c in card.fks:
+        values, hr, hs = card.histograms[c.fk]
+        labels = [f"{int(v)} children" for v in values]
+        parts.append(f'<div class="fig">{paired_histogram(f"{c.fk} ({c.score:.2f})", list(hr[:40]), list(hs[:40]), labels[:40])}</div>')
+    return parts + ["</div>"]
+
+
+def _worst_pairs(ev, d: dict) -> list[str]:
+    worst = ev.results["pair_trends"].worst(15)
+    left_out = d["pair_trends"]["left_out"]
+    return ["<h2>Worst column pairs</h2>",
+            _table([[p.table, p.a, p.b, p.metric, p.score] for p in worst], ["table", "a", "b", "metric", "score"]),
+            f"<p>{left_out['count']} {e(left_out['reason'])}.</p>" if left_out["count"] else ""]
+
+
+def _worst_intertable(ev, d: dict) -> list[str]:
+    pairs = sorted(ev.results["intertable_trends"].pairs, key=lambda p: p.score)[:15]
+    left_out = d["intertable_trends"]["left_out"]
+    return ["<h2>Worst inter-table pairs</h2>",
+            _table([[p.path, p.ancestor_column, p.child_column, p.score] for p in pairs], ["path", "ancestor", "child", "score"]),
+            f"<p>{left_out['count']} {e(left_out['reason'])}.</p>" if left_out["count"] else ""]
+
+
+def _workload(w: dict) -> list[str]:
+    worst = sorted((r for r in w["results"] if r["error"] is not None), key=lambda r: -r["error"])[:30]
+    return ["<h2>Query errors</h2>",
+            f"<p>{w['queries']} queries, median {fmt(w['median_rel_error'])}, p90 {fmt(w['p90_rel_error'])}, {w['failed']} failed, "
+            f"<b>{w['empty_answers']} empty answers</b> (nothing found where the real database finds rows): "
+            f"{w['empty_on_identity']} filter a generated identity column (empty by design: the synthesizer "
+            f"never writes real identities), <b>{w['empty_other']} other</b></p>",
+            bars([(r["name"], r["error"]) for r in worst]),
+            _table([[r["name"], r["identity"] or "-"] for r in w["results"] if r["empty"]],
+                   ["queries with an empty synthetic answer", "filtered generated identity column"]),
+            *_diagnosis(w)]
+
+
+def _privacy(p: dict) -> list[str]:
+    return ["<h2>Privacy</h2>", f"<p>exact-copy rate {fmt(p['exact_copy_rate'])}; DCR share {fmt(p['dcr_share'])}; "
+            f"verbatim text {fmt(p['verbatim_text_rate'])}" + ("" if p["holdout"] else f"; {e(p['note'])}") + "</p>",
+            bars([(t["table"], t["exact_copies"] / t["synth_rows"] if t["synth_rows"] else 0.0) for t in p["tables"]]),
+            _table([[t["table"], t["exact_copies"], t["synth_rows"], t["dcr_median"], t["dcr_share"]] for t in p["tables"]],
+                   ["table", "exact copies", "synthetic rows", "median DCR", "DCR share"])]
+
+
 def render(ev) -> str:
+    """The whole report: one section per area the evaluation computed, in reading order."""
     d = ev.to_dict()
-    parts = [f"<h1>amalgam-rel evaluation: {e(d['synth'])} vs {e(d['real'])}</h1>",
-             f'<p class="key">overall score <b>{fmt(d["overall"]["score"])}</b>'
-             f'<span style="background:{REAL}"></span>real<span style="background:{SYNTH}"></span>synthetic</p>',
-             "<h2>Scores by area</h2>", bars(list(d["overall"]["areas"].items()))]
-    if "validity" in d:
-        failed = d["validity"]["failed"]
-        parts += ["<h2>Validity</h2>", f"<p>{d['validity']['violations']} violations in {d['validity']['checks']} checks</p>",
-                  _table([[v["table"], v["constraint"], v["detail"], v["count"]] for v in failed], ["table", "constraint", "detail", "rows"]) if failed else ""]
-    if "realism" in d:
-        parts += _realism(d["realism"])
-    if "column_shapes" in d:
-        parts += _identity(d["column_shapes"])
-    if "sample_rows" in d:
-        parts += _rows(d["sample_rows"])
-    if "amalgam_chi2_p" in ev.results:
-        parts.append("<h2>Distributions per table (real vs synthetic, binned)</h2>")
-        by_table: dict[str, list[str]] = {}
-        for c in ev.results["amalgam_chi2_p"].columns:
-            labels = _bin_labels(ev.profile[c.table].bins[c.column])
-            fig = paired_histogram(f"{c.column} (p={c.p:.2f}, strict {c.strict_p:.2f})", list(c.counts[0]), list(c.counts[1]), labels)
-            by_table.setdefault(c.table, []).append(f'<div class="fig">{fig}</div>')
-        for table, figs in by_table.items():
-            parts += [f"<h3>{e(table)}</h3>", '<div class="grid">', *figs, "</div>"]
-    if "cardinality" in ev.results:
-        parts.append("<h2>Children per parent</h2><div class='grid'>")
-        card = ev.results["cardinality"]
-        for c in card.fks:
-            values, hr, hs = card.histograms[c.fk]
-            labels = [f"{int(v)} children" for v in values]
-            parts.append(f'<div class="fig">{paired_histogram(f"{c.fk} ({c.score:.2f})", list(hr[:40]), list(hs[:40]), labels[:40])}</div>')
-        parts.append("</div>")
-    if "pair_trends" in ev.results:
-        worst = ev.results["pair_trends"].worst(15)
-        left_out = d["pair_trends"]["left_out"]
-        parts += ["<h2>Worst column pairs</h2>",
-                  _table([[p.table, p.a, p.b, p.metric, p.score] for p in worst], ["table", "a", "b", "metric", "score"]),
-                  f"<p>{left_out['count']} {e(left_out['reason'])}.</p>" if left_out["count"] else ""]
-    if "intertable_trends" in d:
-        pairs = sorted(ev.results["intertable_trends"].pairs, key=lambda p: p.score)[:15]
-        left_out = d["intertable_trends"]["left_out"]
-        parts += ["<h2>Worst inter-table pairs</h2>",
-                  _table([[p.path, p.ancestor_column, p.child_column, p.score] for p in pairs], ["path", "ancestor", "child", "score"]),
-                  f"<p>{left_out['count']} {e(left_out['reason'])}.</p>" if left_out["count"] else ""]
+    parts = _header(d)
+    parts += _validity(d) if "validity" in d else []
+    parts += _realism(d["realism"]) if "realism" in d else []
+    parts += _identity(d["column_shapes"]) if "column_shapes" in d else []
+    parts += _rows(d["sample_rows"]) if "sample_rows" in d else []
+    parts += _distributions(ev) if "amalgam_chi2_p" in ev.results else []
+    parts += _children(ev) if "cardinality" in ev.results else []
+    parts += _worst_pairs(ev, d) if "pair_trends" in ev.results else []
+    parts += _worst_intertable(ev, d) if "intertable_trends" in d else []
     if "detection" in d:
         parts += ["<h2>Detection (ROC AUC per table, 0.5 = indistinguishable)</h2>",
                   bars([(t["table"], t["auc"]) for t in d["detection"]["tables"]])]
-    if "workload" in d:
-        w = d["workload"]
-        worst = sorted((r for r in w["results"] if r["error"] is not None), key=lambda r: -r["error"])[:30]
-        parts += ["<h2>Query errors</h2>",
-                  f"<p>{w['queries']} queries, median {fmt(w['median_rel_error'])}, p90 {fmt(w['p90_rel_error'])}, {w['failed']} failed, "
-                  f"<b>{w['empty_answers']} empty answers</b> (nothing found where the real database finds rows): "
-                  f"{w['empty_on_identity']} filter a generated identity column (empty by design: the synthesizer "
-                  f"never writes real identities), <b>{w['empty_other']} other</b></p>",
-                  bars([(r["name"], r["error"]) for r in worst]),
-                  _table([[r["name"], r["identity"] or "-"] for r in w["results"] if r["empty"]],
-                         ["queries with an empty synthetic answer", "filtered generated identity column"]),
-                  *_diagnosis(w)]
-    if "privacy" in d:
-        p = d["privacy"]
-        parts += ["<h2>Privacy</h2>", f"<p>exact-copy rate {fmt(p['exact_copy_rate'])}; DCR share {fmt(p['dcr_share'])}; "
-                  f"verbatim text {fmt(p['verbatim_text_rate'])}" + ("" if p["holdout"] else f"; {e(p['note'])}") + "</p>",
-                  bars([(t["table"], t["exact_copies"] / t["synth_rows"] if t["synth_rows"] else 0.0) for t in p["tables"]]),
-                  _table([[t["table"], t["exact_copies"], t["synth_rows"], t["dcr_median"], t["dcr_share"]] for t in p["tables"]],
-                         ["table", "exact copies", "synthetic rows", "median DCR", "DCR share"])]
+    parts += _workload(d["workload"]) if "workload" in d else []
+    parts += _privacy(d["privacy"]) if "privacy" in d else []
     return f"<!doctype html><html><head><meta charset='utf-8'><title>amalgam-rel evaluation</title><style>{STYLE}</style></head><body>{''.join(parts)}</body></html>"
 
 

@@ -283,13 +283,24 @@ def _run(cur, text: str, shape: str) -> tuple[object, tuple, tuple[str, ...]]:
     timer = threading.Timer(TIMEOUT_S, cur.interrupt)
     timer.start()
     try:
+        rel = cur.sql(text)
+        # an answer without ORDER BY comes in the order DuckDB's threads finish: its first rows are
+        # taken after sorting by every column, so the same databases always show the same rows
+        shown = rel if _ordered(text) else rel.order("ALL")
         if shape == "rows":
-            rel = cur.sql(text)
-            return rel.aggregate("count(*)").fetchall()[0][0], head(rel.limit(HEAD_ROWS).fetchall()), tuple(rel.columns)
-        rows = cur.execute(text).fetchall()
-        return rows, head(rows), tuple(d[0] for d in cur.description)
+            return rel.aggregate("count(*)").fetchall()[0][0], head(shown.limit(HEAD_ROWS).fetchall()), tuple(rel.columns)
+        rows = rel.fetchall()
+        return rows, head(rows if shown is rel else shown.limit(HEAD_ROWS).fetchall()), tuple(rel.columns)
     finally:
         timer.cancel()
+
+
+def _ordered(text: str) -> bool:
+    """Whether the outermost SELECT of ``text`` has an ORDER BY (unparsable SQL: taken as not)."""
+    try:
+        return bool(sqlglot.parse_one(text, dialect=sql.DIALECT).args.get("order"))
+    except Exception:  # noqa: BLE001 - unparsable SQL is still runnable
+        return False
 
 
 def classify(text: str) -> tuple[str, tuple[int, ...]]:

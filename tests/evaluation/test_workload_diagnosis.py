@@ -134,3 +134,18 @@ def test_cli_prints_and_returns_the_diagnosis(pair, tmp_path):
     d = json.loads(CliRunner().invoke(app, ["evaluate", str(real), str(synth), "--queries", str(queries), "--json"]).stdout)
     assert d["workload"]["reasons"]["missing_groups"] >= 1
     assert {r["name"]: r["reason"] for r in d["workload"]["results"]}["extra"] == "extra_groups"
+
+
+def test_the_first_rows_of_an_unordered_answer_do_not_depend_on_duckdb_s_threads():
+    from amalgam_rel.connection import connect
+    from amalgam_rel.evaluation.workload import _run
+
+    con = connect()
+    con.execute("CREATE TABLE t AS SELECT (9999 - i) % 97 AS k, i AS v FROM range(10000) r(i)")
+    rows, shown, columns = _run(con.cursor(), "SELECT k, count(*) AS n FROM t GROUP BY k", "aggregate")
+    assert columns == ("k", "n") and len(rows) == 97
+    assert [r[0] for r in shown] == [0, 1, 2, 3, 4]  # sorted by every column, not as the hash table emptied
+    count, shown, _ = _run(con.cursor(), "SELECT k FROM t WHERE k > 90", "rows")
+    assert count == sum(1 for i in range(10000) if (9999 - i) % 97 > 90) and [r[0] for r in shown] == [91] * 5
+    _, shown, _ = _run(con.cursor(), "SELECT k, count(*) FROM t GROUP BY k ORDER BY k DESC", "aggregate")
+    assert [r[0] for r in shown] == [96, 95, 94, 93, 92]  # an ORDER BY of the query is kept
