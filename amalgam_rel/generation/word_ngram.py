@@ -200,7 +200,8 @@ class WordNGramLM(torch.nn.Module):
             scales[o] = scale.clone()
             scale = scale * self._backoff(found[o], f"o{o}", n)
         probs = base * scale[:, None]
-        add_entries(probs, *(self._masses(found[o], f"o{o}", scales[o]) for o in range(2, self._order + 1)))
+        for o in range(2, self._order + 1):
+            self._add_masses(probs, found[o], f"o{o}", scales[o])
         logits = torch.log_(probs)
         rest = self._dense_fields.add_to(logits, self._at, batch, rows)
         # the later field entries, then the position boosts: one write, in the order they were summed
@@ -342,17 +343,29 @@ class WordNGramLM(torch.nn.Module):
             weight[hit] = torch.from_numpy(share).to(weight.dtype)
         return weight
 
-    def _masses(self, found: np.ndarray | None, name: str, scale: torch.Tensor) -> Entries:
-        """Each seen context's discounted counts over its total, times ``scale``, as entries to add."""
-        if found is None or not (found >= 0).any():
-            return Entries.none()
+    def _add_masses(self, probs: torch.Tensor, found: np.ndarray | None, name: str, scale: torch.Tensor) -> None:
+        """``probs`` (in place) plus each seen context's discounted counts over its total, times
+        ``scale``. A step's rows share few contexts (after a space, most of them one): each
+        distinct context's masses are written once, as a dense row, then gathered per row and
+        added in one pass. Each element gains the product it gained entry by entry before (a
+        row's context holds each token once; ``x + 0 * s`` is ``x``): the same bits."""
+        if found is None:
+            return
+        seen = found >= 0
+        if not seen.any():
+            return
         table = self.tables[name]
-        row, flat = table.slots(found)
+        contexts, inverse = np.unique(found[seen], return_inverse=True)
+        row, flat = table.slots(contexts)
         key = (name, id(self._at))
         if key not in self._places:  # each entry's column in this support, kept with the support
             self._places[key] = (self._at, self._at[torch.from_numpy(table.tokens)])
-        mass = table.masses()[flat].to(scale.dtype)
-        return Entries(row, self._places[key][1][flat], mass * scale[torch.from_numpy(row)])
+        dense = torch.zeros((len(contexts) + 1, probs.shape[1]), dtype=probs.dtype)  # the last: unseen
+        dense.index_put_((torch.from_numpy(row), self._places[key][1][flat]), table.masses()[flat].to(probs.dtype),
+                         accumulate=True)
+        choice = np.full(len(found), len(contexts), dtype=np.int64)
+        choice[seen] = inverse.reshape(-1)
+        probs.add_(dense[torch.from_numpy(choice)].mul_(scale[:, None]))
 
     # -- persistence ------------------------------------------------------------------------------
 
