@@ -40,7 +40,7 @@ from amalgam_rel.generation.open_draw import OpenDraw
 from amalgam_rel.generation.tokenizer import token_ids
 from amalgam_rel.generation.word_counts import context_hash as _hash, count_contexts, hash_arrays, prompt_fields
 from amalgam_rel.generation.word_repeats import Repeats
-from amalgam_rel.generation.word_table import DISCOUNT, Table as _Table
+from amalgam_rel.generation.word_table import Table as _Table
 from amalgam_rel.generation.word_steps import (BatchRows, Boost, DenseFields, Entries, PromptPlan, add_entries,
                                                field_lifts, lifts, shared_entries)
 
@@ -333,39 +333,20 @@ class WordNGramLM(torch.nn.Module):
         return table.find(keys)
 
     def _backoff(self, found: np.ndarray | None, name: str, n: int) -> torch.Tensor:
-        """The weight of the lower orders per row where the context was seen, else 1: the discounted
-        mass (D * distinct) and the pruned rows' (see :class:`_Table`), over the context's total."""
-        weight = torch.ones(n, dtype=self.unigrams.dtype)
-        if found is not None and (found >= 0).any():
-            table, hit = self.tables[name], np.flatnonzero(found >= 0)
-            at = found[hit]
-            share = (DISCOUNT * table.distinct[at] + table.pruned[at]) / table.totals[at]
-            weight[hit] = torch.from_numpy(share).to(weight.dtype)
-        return weight
+        """The weight of the lower orders per row (see :meth:`.word_table.Table.backoff`), 1 without the table."""
+        if found is None:
+            return torch.ones(n, dtype=self.unigrams.dtype)
+        return self.tables[name].backoff(found, self.unigrams.dtype)
 
     def _add_masses(self, probs: torch.Tensor, found: np.ndarray | None, name: str, scale: torch.Tensor) -> None:
-        """``probs`` (in place) plus each seen context's discounted counts over its total, times
-        ``scale``. A step's rows share few contexts (after a space, most of them one): each
-        distinct context's masses are written once, as a dense row, then gathered per row and
-        added in one pass. Each element gains the product it gained entry by entry before (a
-        row's context holds each token once; ``x + 0 * s`` is ``x``): the same bits."""
-        if found is None:
-            return
-        seen = found >= 0
-        if not seen.any():
+        """``probs`` (in place) plus table ``name``'s masses (see :meth:`.word_table.Table.add_masses`)."""
+        if found is None or not (found >= 0).any():
             return
         table = self.tables[name]
-        contexts, inverse = np.unique(found[seen], return_inverse=True)
-        row, flat = table.slots(contexts)
         key = (name, id(self._at))
         if key not in self._places:  # each entry's column in this support, kept with the support
             self._places[key] = (self._at, self._at[torch.from_numpy(table.tokens)])
-        dense = torch.zeros((len(contexts) + 1, probs.shape[1]), dtype=probs.dtype)  # the last: unseen
-        dense.index_put_((torch.from_numpy(row), self._places[key][1][flat]), table.masses()[flat].to(probs.dtype),
-                         accumulate=True)
-        choice = np.full(len(found), len(contexts), dtype=np.int64)
-        choice[seen] = inverse.reshape(-1)
-        probs.add_(dense[torch.from_numpy(choice)].mul_(scale[:, None]))
+        table.add_masses(probs, found, scale, self._places[key][1])
 
     # -- persistence ------------------------------------------------------------------------------
 

@@ -60,6 +60,34 @@ class Table:
             self._masses = torch.from_numpy(np.maximum(self.counts - DISCOUNT, 0) / totals).to(torch.float32)
         return self._masses
 
+    def backoff(self, found: np.ndarray, dtype: torch.dtype) -> torch.Tensor:
+        """The weight of the lower orders per row where its context was seen (``found``: its
+        index, -1: unseen), else 1: the discounted mass (D * distinct) and the pruned rows', over
+        the context's total."""
+        weight = torch.ones(len(found), dtype=dtype)
+        hit = np.flatnonzero(found >= 0)
+        if len(hit):
+            at = found[hit]
+            share = (DISCOUNT * self.distinct[at] + self.pruned[at]) / self.totals[at]
+            weight[hit] = torch.from_numpy(share).to(weight.dtype)
+        return weight
+
+    def add_masses(self, probs: torch.Tensor, found: np.ndarray, scale: torch.Tensor, places: torch.Tensor) -> None:
+        """``probs`` (in place) plus each seen context's discounted counts over its total, times
+        ``scale`` (``places``: each entry's column). A step's rows share few contexts (after a
+        space, most of them one): each distinct context's masses are written once, as a dense
+        row, then gathered per row and added in one pass. Each element gains the product it
+        gained entry by entry before (a row's context holds each token once; ``x + 0 * s`` is
+        ``x``): the same bits."""
+        seen = found >= 0
+        contexts, inverse = np.unique(found[seen], return_inverse=True)
+        row, flat = self.slots(contexts)
+        dense = torch.zeros((len(contexts) + 1, probs.shape[1]), dtype=probs.dtype)  # the last: unseen
+        dense.index_put_((torch.from_numpy(row), places[flat]), self.masses()[flat].to(probs.dtype), accumulate=True)
+        choice = np.full(len(found), len(contexts), dtype=np.int64)
+        choice[seen] = inverse.reshape(-1)
+        probs.add_(dense[torch.from_numpy(choice)].mul_(scale[:, None]))
+
     def tensors(self, name: str) -> dict[str, torch.Tensor]:
         return {f"{name}.keys": torch.from_numpy(self.keys), f"{name}.starts": torch.from_numpy(self.starts),
                 f"{name}.tokens": torch.from_numpy(self.tokens), f"{name}.counts": torch.from_numpy(self.counts),
