@@ -41,6 +41,8 @@ import torch
 from amalgam_rel.generation.guide_masks import StateMasks
 from amalgam_rel.generation.masking import bitmask_kernel
 from amalgam_rel.generation.open_draw import bits
+from amalgam_rel.generation.support_columns import Columns as _Columns
+from amalgam_rel.generation.support_columns import class_of as _class_of, part as _part, within as _within
 
 # forward(input_ids, attention_mask, position_ids, past_key_values=DynamicCache) as GPT-2's
 ARCHITECTURES = frozenset({"gpt2", "llama", "mistral", "qwen2"})
@@ -223,43 +225,6 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
     return torch.cat([input_ids.cpu(), generated[:, :steps]], dim=1), finished
 
 
-class _Columns:
-    """A batch's support, the end tokens' columns in it, and (for the word model's joins) the
-    columns of the tokens that do not start with a letter: all that a row which just wrote a
-    letter may write next. Such rows (about half of a free-text column's steps) are worked on
-    those few hundred columns only, not on the column's thousands of words; with the other
-    rows' they take the same uniform number, and draw the same token as over the whole support
-    (a barred token's probability is 0), up to the rounding of the softmax's sum."""
-
-    def __init__(self, support: torch.Tensor | None, end_ids: torch.Tensor, joins):
-        self.support = support
-        self.full = (support, None, end_ids if support is None else _columns(support, end_ids))
-        self.letters = None
-        if joins is not None and support is not None:
-            cols = (~joins.first_letter[support]).nonzero().squeeze(1)
-            over = support[cols]
-            self.letters = (over, cols, _columns(over, end_ids))
-
-    def groups(self, state: dict, alive: torch.Tensor, n: int):
-        """(rows, (support, columns, end columns)) of the rows to work on together (rows None: all)."""
-        if self.letters is None:
-            return [(None, self.full)]
-        after = state["letter"][alive] | state["glued"][alive]
-        if not bool(after.any()):
-            return [(None, self.full)]
-        rows = after.nonzero().squeeze(1)
-        if len(rows) == n:
-            return [(None, self.letters)]
-        return [((~after).nonzero().squeeze(1), self.full), (rows, self.letters)]
-
-
-def _part(logits: torch.Tensor, rows: torch.Tensor | None, cols: torch.Tensor | None) -> torch.Tensor:
-    """``logits`` itself (all rows and columns), or a copy of some of its rows and columns."""
-    if cols is None:
-        return logits if rows is None else logits[rows]
-    return logits[:, cols] if rows is None else logits[rows[:, None], cols[None, :]]
-
-
 def _choose(logits: torch.Tensor, barred: torch.Tensor | None, end_cols: torch.Tensor, floor: torch.Tensor | None,
             early: torch.Tensor | None, bar, temperature: float, u: torch.Tensor, restore=None) -> torch.Tensor:
     """The column drawn per row of ``logits`` (changed in place, unless ``restore`` is given):
@@ -347,31 +312,10 @@ def _exact_open(part: torch.Tensor, barred: torch.Tensor, end_cols: torch.Tensor
     return tokens
 
 
-def _class_of(picked: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
-    """Per row, the open class whose column it drew (-1: another column)."""
-    classes = torch.full_like(picked, -1)
-    for c, col in enumerate(cols.tolist()):
-        classes[picked == col] = c
-    return classes
-
-
-def _within(picked, sub):
-    """Rows ``sub`` of the rows ``picked`` (a slice of all, or indices), as indices of all."""
-    if sub is None:
-        return picked
-    return sub if isinstance(picked, slice) else picked[sub]
-
-
 def _new_cache():
     from transformers import DynamicCache
 
     return DynamicCache()
-
-
-def _columns(support: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
-    """The positions in ``support`` of the token ``ids`` it holds."""
-    at = torch.searchsorted(support, ids).clamp(max=len(support) - 1)
-    return at[support[at] == ids]
 
 
 def _cache_argument(model) -> str:

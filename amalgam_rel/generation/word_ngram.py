@@ -40,12 +40,12 @@ from amalgam_rel.generation.open_draw import OpenDraw
 from amalgam_rel.generation.tokenizer import token_ids
 from amalgam_rel.generation.word_counts import context_hash as _hash, count_contexts, hash_arrays, prompt_fields
 from amalgam_rel.generation.word_repeats import Repeats
-from amalgam_rel.generation.word_steps import (Boost, DenseFields, Entries, PromptPlan, add_entries, boost_entries,
-                                               field_lifts, lifts)
+from amalgam_rel.generation.word_table import Table as _Table
+from amalgam_rel.generation.word_steps import (BatchRows, Boost, DenseFields, Entries, PromptPlan, add_entries,
+                                               field_lifts, lifts, shared_entries)
 
 ORDER = 3  # words: two words of history (characters of a code: see CHAR_ORDER)
 CHAR_ORDER = 5
-DISCOUNT = 0.75
 FIELD_SMOOTHING = 4.0  # the ``a`` of the field boost, in tokens
 #: each expert's log-boost is weighted by this over the number of the row's fields (log-linear
 #: pooling): summed at full weight, a row's fields (length, position, category, ...) multiplied
@@ -58,66 +58,6 @@ MAX_PLANS = 20_000  # prompts whose plan (see :mod:`.word_steps`) is kept: a bat
 CONFIG = "words.json"
 WEIGHTS = "model.safetensors"
 MODEL_TYPE = "amalgam-words"
-
-
-class _Table:
-    """Counts keyed by a context hash: sorted keys, and per key a slice of (token, count).
-
-    ``pruned`` (n-gram tables): per key, the rows whose next token was left out because fewer
-    than ``min_rows`` rows share it after this context. Their mass goes to the lower orders, as
-    a pruned back-off model moves it (Stolcke 1998): without it, the few continuations many rows
-    share took all of it, and a column whose words mostly follow a context once (titles, names)
-    wrote the same few words over and over (chinook's track names: distinct-word rate 0.17 of real)."""
-
-    def __init__(self, keys: np.ndarray, starts: np.ndarray, tokens: np.ndarray, counts: np.ndarray,
-                 pruned: np.ndarray | None = None):
-        self.keys, self.starts, self.tokens, self.counts = keys, starts, tokens, counts
-        self.pruned = pruned if pruned is not None else np.zeros(len(keys), dtype=np.float32)
-        kept = np.add.reduceat(counts, starts[:-1]) if len(keys) else np.zeros(0)
-        self.totals = kept + self.pruned
-        self.distinct = np.diff(starts)
-        self._masses: torch.Tensor | None = None
-
-    def find(self, queries: np.ndarray) -> np.ndarray:
-        """Index of each query key, -1 where absent."""
-        if not len(self.keys):
-            return np.full(len(queries), -1)
-        at = np.minimum(np.searchsorted(self.keys, queries), len(self.keys) - 1)
-        return np.where(self.keys[at] == queries, at, -1)
-
-    def entries(self, found: np.ndarray):
-        """(row, token, count, key index) of every entry of every found row."""
-        rows = np.flatnonzero(found >= 0)
-        keys = found[rows]
-        lengths = self.distinct[keys]
-        flat = np.repeat(self.starts[keys] - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-        return np.repeat(rows, lengths), self.tokens[flat], self.counts[flat], np.repeat(keys, lengths)
-
-    def slots(self, found: np.ndarray) -> tuple[np.ndarray, torch.Tensor]:
-        """(row, entry index) of every entry of every found row (:meth:`entries` without the reads)."""
-        rows = np.flatnonzero(found >= 0)
-        keys = found[rows]
-        lengths = self.distinct[keys]
-        flat = np.repeat(self.starts[keys] - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-        return np.repeat(rows, lengths), torch.from_numpy(flat)
-
-    def masses(self) -> torch.Tensor:
-        """Per entry its discounted count over its context's total (float32), worked out once."""
-        if self._masses is None:
-            totals = np.repeat(self.totals, self.distinct)
-            self._masses = torch.from_numpy(np.maximum(self.counts - DISCOUNT, 0) / totals).to(torch.float32)
-        return self._masses
-
-    def tensors(self, name: str) -> dict[str, torch.Tensor]:
-        return {f"{name}.keys": torch.from_numpy(self.keys), f"{name}.starts": torch.from_numpy(self.starts),
-                f"{name}.tokens": torch.from_numpy(self.tokens), f"{name}.counts": torch.from_numpy(self.counts),
-                f"{name}.pruned": torch.from_numpy(self.pruned)}
-
-    @classmethod
-    def from_tensors(cls, tensors: dict, name: str) -> _Table:
-        pruned = tensors.get(f"{name}.pruned")  # absent in a model saved before pruned mass was kept
-        return cls(*(tensors[f"{name}.{part}"].numpy() for part in ("keys", "starts", "tokens", "counts")),
-                   None if pruned is None else pruned.numpy())
 
 
 class WordNGramLM(torch.nn.Module):
@@ -153,7 +93,7 @@ class WordNGramLM(torch.nn.Module):
         self._places: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}
         self._positions: dict[tuple, Boost] = {}
         self._dense_fields = DenseFields()
-        self._batch: tuple[list[PromptPlan], np.ndarray] | None = None  # see ``forward``'s batch_rows
+        self._batch: BatchRows | None = None  # see ``forward``'s batch_rows
 
     @property
     def device(self) -> torch.device:
@@ -236,33 +176,36 @@ class WordNGramLM(torch.nn.Module):
         each row its prompt and tokens since): their plans and tags are the ones the call
         without it (the batch's first step) found, not looked up again."""
         if batch_rows is not None and self._batch is not None:
-            kept = batch_rows.tolist()
-            plans, tag_at = [self._batch[0][r] for r in kept], np.asarray(self._batch[1])[kept]
+            batch, rows = self._batch, batch_rows.numpy()
         else:
-            plans, tag_at = self._plans_of(input_ids)
-            self._batch = (plans, tag_at)
+            batch, rows = BatchRows.of(*self._plans_of(input_ids)), None
+            self._batch = batch
+        picked = slice(None) if rows is None else rows
+        tag_at, column_at = batch.tag_at[picked], batch.columns[picked]
         ids = input_ids.numpy()
-        lengths = (ids.shape[1] - 1 - tag_at).tolist()
-        column_ids = torch.tensor([p.column for p in plans])
-        columns = tuple(sorted({p.column for p in plans}))
+        n = len(ids)
+        column_ids = torch.from_numpy(column_at)
+        columns = tuple(np.unique(column_at).tolist())
         support, self._at, unigrams, draw = self._support(columns, open_draw and compact and len(columns) == 1)
         # one column (a batch is one column's): its unigrams broadcast, not gathered per row
         base = unigrams[column_ids] if len(columns) > 1 else unigrams[columns[0]][None, :]
         # P_o = s_o + b_o P_(o-1) down to the unigram: the backoff weights multiply first, then
         # each order's discounted counts are added, scaled by the weights above it
-        found = {o: self._found(self._ngram_keys(ids, tag_at, plans, o), f"o{o}") for o in range(2, self._order + 1)}
-        scale = torch.ones(len(plans), dtype=base.dtype)
+        orders = batch.orders[picked]
+        found = {o: self._found(self._ngram_keys(ids, tag_at, column_at, orders, o), f"o{o}")
+                 for o in range(2, self._order + 1)}
+        scale = torch.ones(n, dtype=base.dtype)
         scales = {}
         for o in range(self._order, 1, -1):
             scales[o] = scale.clone()
-            scale = scale * self._backoff(found[o], f"o{o}", len(plans))
+            scale = scale * self._backoff(found[o], f"o{o}", n)
         probs = base * scale[:, None]
-        add_entries(probs, *(self._masses(found[o], f"o{o}", scales[o]) for o in range(2, self._order + 1)))
+        for o in range(2, self._order + 1):
+            self._add_masses(probs, found[o], f"o{o}", scales[o])
         logits = torch.log_(probs)
-        rest = self._dense_fields.add_to(logits, self._at, plans)
+        rest = self._dense_fields.add_to(logits, self._at, batch, rows)
         # the later field entries, then the position boosts: one write, in the order they were summed
-        add_entries(logits, rest, boost_entries(self._at, [self._position_boost(p, h)
-                                                            for p, h in zip(plans, lengths)], logits.dtype))
+        add_entries(logits, rest, self._position_entries(batch, picked, ids.shape[1] - 1 - tag_at, logits.dtype))
         if draw is None:
             self.open.apply(logits, self._at, column_ids)
         if self.repeats.lifts[list(columns)].any():  # the histories as lists only where a lift reads them
@@ -274,7 +217,7 @@ class WordNGramLM(torch.nn.Module):
             return SimpleNamespace(logits=logits[:, None, :len(support)], support=support, open_draw=draw)
         if compact:
             return SimpleNamespace(logits=logits[:, None, :].float(), support=support)
-        full = torch.full((len(plans), self.unigrams.shape[1]), float("-inf"))
+        full = torch.full((n, self.unigrams.shape[1]), float("-inf"))
         full[:, support] = logits.float()
         return SimpleNamespace(logits=full[:, None, :])
 
@@ -343,10 +286,11 @@ class WordNGramLM(torch.nn.Module):
         that may not start a word (after a letter) writes none of them, as its class token barred."""
         return first_letter is None or bool(first_letter[torch.from_numpy(self.open.tokens)].all())
 
-    def _ngram_keys(self, ids: np.ndarray, tag_at: np.ndarray, plans: list[PromptPlan], o: int) -> np.ndarray:
-        """Per row of ``ids`` (its column tag at ``tag_at``), the hash of its last ``o - 1``
-        tokens, the tag standing for those before the value's first; -1 where its order stops
-        short of ``o``. One pass of numpy over the batch (:func:`.word_counts.hash_arrays`)."""
+    def _ngram_keys(self, ids: np.ndarray, tag_at: np.ndarray, columns: np.ndarray, orders: np.ndarray,
+                    o: int) -> np.ndarray:
+        """Per row of ``ids`` (its column tag at ``tag_at``, its column and order), the hash of
+        its last ``o - 1`` tokens, the tag standing for those before the value's first; -1 where
+        its order stops short of ``o``. One pass of numpy over the batch (:func:`.word_counts.hash_arrays`)."""
         k = o - 1
         if ids.shape[1] < k:  # a bare tag: the left is all tag
             pad = k - ids.shape[1]
@@ -356,9 +300,19 @@ class WordNGramLM(torch.nn.Module):
         last = ids[:, width - k:]
         tags = ids[np.arange(len(ids)), tag_at]
         last = np.where(np.arange(width - k, width)[None, :] <= tag_at[:, None], tags[:, None], last)
-        keys = hash_arrays([np.array([p.column for p in plans], dtype=np.int64), o, *last.T])
-        keys[np.array([p.order < o for p in plans], dtype=bool)] = -1
+        keys = hash_arrays([columns, o, *last.T])
+        keys[orders < o] = -1
         return keys
+
+    def _position_entries(self, batch: BatchRows, picked, lengths: np.ndarray, dtype: torch.dtype) -> Entries:
+        """The position boosts of the rows ``picked`` of ``batch``, each ``lengths`` tokens into
+        its value, as entries: worked out once per position group and position, gathered per row."""
+        groups = batch.groups[picked]
+        pair = np.where(groups >= 0, groups * (MAX_POSITION + 1) + np.minimum(lengths, MAX_POSITION), -1)
+        pairs, choice = np.unique(pair, return_inverse=True)
+        boosts = [self._position_boost(batch.leaders[p // (MAX_POSITION + 1)], p % (MAX_POSITION + 1))
+                  if p >= 0 else Boost.none() for p in pairs.tolist()]
+        return shared_entries(self._at, boosts, choice.reshape(-1), dtype)
 
     def _position_boost(self, plan: PromptPlan, position: int) -> Boost:
         """The boost of the first field joined with ``position`` (none without fields)."""
@@ -379,27 +333,20 @@ class WordNGramLM(torch.nn.Module):
         return table.find(keys)
 
     def _backoff(self, found: np.ndarray | None, name: str, n: int) -> torch.Tensor:
-        """The weight of the lower orders per row where the context was seen, else 1: the discounted
-        mass (D * distinct) and the pruned rows' (see :class:`_Table`), over the context's total."""
-        weight = torch.ones(n, dtype=self.unigrams.dtype)
-        if found is not None and (found >= 0).any():
-            table, hit = self.tables[name], np.flatnonzero(found >= 0)
-            at = found[hit]
-            share = (DISCOUNT * table.distinct[at] + table.pruned[at]) / table.totals[at]
-            weight[hit] = torch.from_numpy(share).to(weight.dtype)
-        return weight
+        """The weight of the lower orders per row (see :meth:`.word_table.Table.backoff`), 1 without the table."""
+        if found is None:
+            return torch.ones(n, dtype=self.unigrams.dtype)
+        return self.tables[name].backoff(found, self.unigrams.dtype)
 
-    def _masses(self, found: np.ndarray | None, name: str, scale: torch.Tensor) -> Entries:
-        """Each seen context's discounted counts over its total, times ``scale``, as entries to add."""
+    def _add_masses(self, probs: torch.Tensor, found: np.ndarray | None, name: str, scale: torch.Tensor) -> None:
+        """``probs`` (in place) plus table ``name``'s masses (see :meth:`.word_table.Table.add_masses`)."""
         if found is None or not (found >= 0).any():
-            return Entries.none()
+            return
         table = self.tables[name]
-        row, flat = table.slots(found)
         key = (name, id(self._at))
         if key not in self._places:  # each entry's column in this support, kept with the support
             self._places[key] = (self._at, self._at[torch.from_numpy(table.tokens)])
-        mass = table.masses()[flat].to(scale.dtype)
-        return Entries(row, self._places[key][1][flat], mass * scale[torch.from_numpy(row)])
+        table.add_masses(probs, found, scale, self._places[key][1])
 
     # -- persistence ------------------------------------------------------------------------------
 

@@ -58,6 +58,38 @@ class PromptPlan:
     field_rest: Boost  # the entries of tokens seen with an earlier field, in order
 
 
+@dataclass(frozen=True)
+class BatchRows:
+    """A decoding batch as its first step found it: per row its plan, the place of its column
+    tag, its column and order, and its position group (rows of one column, first field and
+    number of fields share their position boosts; -1: no fields), ``leaders`` a plan of each
+    group. A later step reads its rows' entries by index, not by a Python pass over its plans."""
+
+    plans: list[PromptPlan]
+    tag_at: np.ndarray
+    columns: np.ndarray
+    orders: np.ndarray
+    groups: np.ndarray
+    leaders: list[PromptPlan]
+
+    @classmethod
+    def of(cls, plans: list[PromptPlan], tag_at: np.ndarray) -> BatchRows:
+        keys: dict[tuple, int] = {}
+        groups, leaders = [], []
+        for plan in plans:
+            if not plan.fields:
+                groups.append(-1)
+                continue
+            key = (plan.column, plan.fields[0], len(plan.fields))
+            if key not in keys:
+                keys[key] = len(leaders)
+                leaders.append(plan)
+            groups.append(keys[key])
+        groups = np.array(groups, dtype=np.int64)
+        return cls(plans, np.asarray(tag_at, dtype=np.int64), np.array([p.column for p in plans], dtype=np.int64),
+                   np.array([p.order for p in plans], dtype=np.int64), groups, leaders)
+
+
 class DenseFields:
     """The batch's first field entries as a dense [rows, support] matrix, kept from step to step
     while the batch's rows only end (the decoding loop drops them; the rest keep their order).
@@ -67,19 +99,19 @@ class DenseFields:
     rounds otherwise, and flipped one chinook track name in 7,628 text values."""
 
     def __init__(self):
-        self._key: tuple | None = None
-        self._row_of: dict[int, int] = {}
+        self._key: torch.Tensor | None = None
+        self._held = EMPTY  # the batch rows of the matrix's rows, ascending
         self._dense = torch.zeros(0)
         self._rest = Entries.none()
 
-    def add_to(self, logits: torch.Tensor, at: torch.Tensor, plans: list[PromptPlan]) -> Entries:
+    def add_to(self, logits: torch.Tensor, at: torch.Tensor, batch: BatchRows, rows: np.ndarray | None) -> Entries:
         """``logits`` (in place) plus each row's first field entries; the later ones returned,
         for the caller to add in one write with what follows them (kept as the matrix is: a
-        batch's rows are gathered from them, not concatenated anew at every step)."""
-        rows = [self._row_of.get(id(p)) for p in plans]
-        if self._key is not at or None in rows:
-            self._key, self._row_of = at, {id(p): i for i, p in reversed(list(enumerate(plans)))}
-            self._plans = plans  # keeps the ids above alive
+        batch's rows are gathered from them, not concatenated anew at every step).
+        ``rows``: the batch rows of ``logits`` (None: a new batch, all its rows)."""
+        if self._key is not at or rows is None:
+            self._key, self._held = at, np.arange(len(batch.plans)) if rows is None else rows
+            plans = [batch.plans[r] for r in self._held.tolist()]
             self._dense = torch.zeros(logits.shape, dtype=logits.dtype)
             firsts = [p.field_first for p in plans]
             lengths = [len(b.tokens) for b in firsts]
@@ -88,11 +120,12 @@ class DenseFields:
                             at[torch.from_numpy(np.concatenate([b.tokens for b in firsts]))]] = \
                     torch.cat([b.values for b in firsts]).to(logits.dtype)
             self._rest = boost_entries(at, [p.field_rest for p in plans], logits.dtype)
-        elif len(self._dense) != len(plans) or rows != list(range(len(plans))):
-            self._dense = self._dense[torch.tensor(rows)]
-            self._rest = self._rest.of_rows(np.asarray(rows, dtype=np.int64))
-            self._row_of = {id(p): i for i, p in reversed(list(enumerate(plans)))}
-            self._plans = plans
+        elif len(rows) != len(self._held) or not np.array_equal(rows, self._held):
+            # the batch's rows only end, in order: each kept row's place among those held
+            places = np.searchsorted(self._held, rows)
+            self._dense = self._dense[torch.from_numpy(places)]
+            self._rest = self._rest.of_rows(places)
+            self._held = rows
         logits.add_(self._dense)
         return self._rest
 
@@ -128,6 +161,21 @@ def boost_entries(at: torch.Tensor, boosts: list[Boost], dtype: torch.dtype) -> 
     return Entries(np.repeat(np.arange(len(boosts)), lengths),
                    at[torch.from_numpy(np.concatenate([b.tokens for b in boosts]))],
                    torch.cat([b.values for b in boosts if len(b.tokens)]).to(dtype))
+
+
+def shared_entries(at: torch.Tensor, boosts: list[Boost], choice: np.ndarray, dtype: torch.dtype) -> Entries:
+    """:func:`boost_entries` of rows that each take one of a few ``boosts`` (row ``r`` the
+    boost ``choice[r]``, -1: none): the same entries, gathered by index."""
+    sizes = np.array([len(b.tokens) for b in boosts] + [0], dtype=np.int64)  # -1 picks the last: none
+    lengths = sizes[choice]
+    total = int(lengths.sum())
+    if not total:
+        return Entries.none()
+    starts = np.cumsum(sizes) - sizes
+    flat = np.repeat(starts[choice] - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
+    tokens = np.concatenate([b.tokens for b in boosts])[flat]
+    values = torch.cat([b.values for b in boosts])[torch.from_numpy(flat)]
+    return Entries(np.repeat(np.arange(len(choice)), lengths), at[torch.from_numpy(tokens)], values.to(dtype))
 
 
 def add_entries(logits: torch.Tensor, *parts: Entries) -> None:
