@@ -327,5 +327,5 @@ def real_values(con, db: Database, tables: dict) -> None:
             continue
         table = db.table(key)
         query = exp.select(*(sql.column(c) for c in s.names)).from_(sql.table_ref(table.name, table.schema))
-        rows = con.execute(sql.render(query)).fetch_arrow_table()
+        rows = con.execute(sql.render(query)).to_arrow_table()
         ft.semantic_real = {c: frozenset(rows.column(c).drop_null().to_pylist()) for c in s.names}
