@@ -41,8 +41,8 @@ from amalgam_rel.generation.tokenizer import token_ids
 from amalgam_rel.generation.word_counts import context_hash as _hash, count_contexts, hash_arrays, prompt_fields
 from amalgam_rel.generation.word_repeats import Repeats
 from amalgam_rel.generation.word_table import Table as _Table
-from amalgam_rel.generation.word_steps import (BatchRows, Boost, DenseFields, Entries, PromptPlan, add_entries,
-                                               field_lifts, lifts, shared_entries)
+from amalgam_rel.generation.word_steps import (BatchRows, Boost, DenseFields, Entries, FieldBoosts, PromptPlan,
+                                               add_entries, lifts, shared_entries)
 
 ORDER = 3  # words: two words of history (characters of a code: see CHAR_ORDER)
 CHAR_ORDER = 5
@@ -92,6 +92,7 @@ class WordNGramLM(torch.nn.Module):
         self._supports: dict[tuple, tuple[torch.Tensor, ...]] = {}
         self._places: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}
         self._positions: dict[tuple, Boost] = {}
+        self._field_boosts = FieldBoosts(MAX_PLANS)
         self._dense_fields = DenseFields()
         self._batch: BatchRows | None = None  # see ``forward``'s batch_rows
 
@@ -242,7 +243,7 @@ class WordNGramLM(torch.nn.Module):
         fields = [self._prompt_fields(list(p), c) for p, c in zip(prompts, columns)]
         experts = torch.tensor([len(f) + (1 if f else 0) for f in fields])
         weights = FIELD_WEIGHT / experts.clamp(min=1).to(self.unigrams.dtype)
-        boosts = field_lifts(self.tables.get("fields"), self.unigrams, columns, fields, weights, FIELD_SMOOTHING)
+        boosts = self._field_boosts.of(self.tables.get("fields"), self.unigrams, columns, fields, weights, FIELD_SMOOTHING)
         for i, prompt in enumerate(prompts):
             self._plans[prompt] = PromptPlan(columns[i], self.settings["orders"][columns[i]], prompt[-1],
                                              tuple(fields[i]), weights[i], *boosts[i])

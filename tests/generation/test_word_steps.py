@@ -67,3 +67,22 @@ def test_the_bitmask_is_read_bit_for_bit():
     shifted = ((bitmasks[:, support >> 5] >> (support & 31)) & 1).bool()
     assert torch.equal(_allowed(bitmasks, support), shifted)
     assert torch.equal(_allowed(bitmasks[:3], support), shifted[:3])  # the loop's alive rows
+
+
+def test_field_boosts_are_shared_by_prompts_that_differ_in_unkept_fields_only():
+    from amalgam_rel.generation.word_steps import FieldBoosts, field_lifts
+
+    tok, fit = _model()
+    model = fit()
+    table, column = model.tables["fields"], 0
+    kept = [int(k) for k in table.keys[:2]]
+    unkept = [int(table.keys.max()) + 1 + i for i in range(3)]  # keys the table never held
+    fields = [[kept[0], unkept[0], kept[1]], [kept[0], unkept[1], kept[1]], [unkept[2], kept[1]], [kept[0], kept[1]]]
+    weights = torch.tensor([1 / 3, 1 / 3, 1 / 3, 0.5], dtype=torch.float32)
+    shared = FieldBoosts(limit=100).of(table, model.unigrams, [column] * 4, fields, weights, 4.0)
+    assert shared[0] is shared[1]  # one boost for the first two: the same kept fields and weight
+    assert shared[0] is not shared[3]  # another weight: its own boost
+    for i, f in enumerate(fields):  # each the boost the prompt gets alone, bit for bit
+        (first, rest), = field_lifts(table, model.unigrams, [column], [f], weights[i:i + 1], 4.0)
+        assert np.array_equal(shared[i][0].tokens, first.tokens) and torch.equal(shared[i][0].values, first.values)
+        assert np.array_equal(shared[i][1].tokens, rest.tokens) and torch.equal(shared[i][1].values, rest.values)
