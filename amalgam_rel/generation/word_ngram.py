@@ -40,7 +40,7 @@ from amalgam_rel.generation.open_draw import OpenDraw
 from amalgam_rel.generation.tokenizer import token_ids
 from amalgam_rel.generation.word_counts import context_hash as _hash, count_contexts, hash_arrays, prompt_fields
 from amalgam_rel.generation.word_repeats import Repeats
-from amalgam_rel.generation.word_table import Table as _Table
+from amalgam_rel.generation.word_table import Scratch, Table as _Table
 from amalgam_rel.generation.word_steps import (BatchRows, Boost, DenseFields, Entries, FieldBoosts, PromptPlan,
                                                add_entries, lifts, shared_entries)
 
@@ -94,6 +94,7 @@ class WordNGramLM(torch.nn.Module):
         self._positions: dict[tuple, Boost] = {}
         self._field_boosts = FieldBoosts(MAX_PLANS)
         self._dense_fields = DenseFields()
+        self._scratch = Scratch()  # each n-gram order's gathered masses, one order at a time
         self._batch: BatchRows | None = None  # see ``forward``'s batch_rows
 
     @property
@@ -347,7 +348,7 @@ class WordNGramLM(torch.nn.Module):
         key = (name, id(self._at))
         if key not in self._places:  # each entry's column in this support, kept with the support
             self._places[key] = (self._at, self._at[torch.from_numpy(table.tokens)])
-        table.add_masses(probs, found, scale, self._places[key][1])
+        table.add_masses(probs, found, scale, self._places[key][1], self._scratch)
 
     # -- persistence ------------------------------------------------------------------------------
 

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from amalgam_rel.generation.word_table import Scratch
+
 EMPTY = np.zeros(0, dtype=np.int64)
 
 
@@ -103,6 +105,8 @@ class DenseFields:
         self._held = EMPTY  # the batch rows of the matrix's rows, ascending
         self._dense = torch.zeros(0)
         self._rest = Entries.none()
+        # the matrix's rows are gathered from one buffer into the other as rows end (see Scratch)
+        self._buffers = (Scratch(), Scratch())
 
     def add_to(self, logits: torch.Tensor, at: torch.Tensor, batch: BatchRows, rows: np.ndarray | None) -> Entries:
         """``logits`` (in place) plus each row's first field entries; the later ones returned,
@@ -112,7 +116,7 @@ class DenseFields:
         if self._key is not at or rows is None:
             self._key, self._held = at, np.arange(len(batch.plans)) if rows is None else rows
             plans = [batch.plans[r] for r in self._held.tolist()]
-            self._dense = torch.zeros(logits.shape, dtype=logits.dtype)
+            self._dense = self._buffers[0].take(logits.shape, logits.dtype).zero_()
             firsts = [p.field_first for p in plans]
             lengths = [len(b.tokens) for b in firsts]
             if sum(lengths):
@@ -123,7 +127,9 @@ class DenseFields:
         elif len(rows) != len(self._held) or not np.array_equal(rows, self._held):
             # the batch's rows only end, in order: each kept row's place among those held
             places = np.searchsorted(self._held, rows)
-            self._dense = self._dense[torch.from_numpy(places)]
+            self._buffers = self._buffers[::-1]
+            into = self._buffers[0].take((len(places), self._dense.shape[1]), self._dense.dtype)
+            self._dense = torch.index_select(self._dense, 0, torch.from_numpy(places), out=into)
             self._rest = self._rest.of_rows(places)
             self._held = rows
         logits.add_(self._dense)

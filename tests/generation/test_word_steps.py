@@ -86,3 +86,21 @@ def test_field_boosts_are_shared_by_prompts_that_differ_in_unkept_fields_only():
         (first, rest), = field_lifts(table, model.unigrams, [column], [f], weights[i:i + 1], 4.0)
         assert np.array_equal(shared[i][0].tokens, first.tokens) and torch.equal(shared[i][0].values, first.values)
         assert np.array_equal(shared[i][1].tokens, rest.tokens) and torch.equal(shared[i][1].values, rest.values)
+
+
+def test_masses_added_through_a_reused_scratch_are_those_of_fresh_tensors():
+    from amalgam_rel.generation.word_table import Scratch
+
+    _, fit = _model()
+    table = fit().tables["o2"]
+    places = torch.from_numpy(table.tokens.astype(np.int64))  # each entry's column: its token id
+    width = int(places.max()) + 1
+    scratch = Scratch()
+    for rows in (7, 3, 9):  # a buffer shrunk, then grown
+        found = np.resize(np.append(np.arange(len(table.keys)), -1), rows)
+        scale = torch.rand(rows, generator=torch.Generator().manual_seed(rows))
+        base = torch.rand((rows, width), generator=torch.Generator().manual_seed(rows + 1))
+        fresh, reused = base.clone(), base.clone()
+        table.add_masses(fresh, found, scale, places)
+        table.add_masses(reused, found, scale, places, scratch)
+        assert torch.equal(fresh, reused) and not torch.equal(fresh, base)
