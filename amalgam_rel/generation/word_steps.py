@@ -151,6 +151,13 @@ class Entries:
 
     def of_rows(self, rows: np.ndarray) -> Entries:
         """The entries of old rows ``rows`` (one may come twice), renumbered 0, 1, ... in that order."""
+        if len(rows) and bool((rows[1:] > rows[:-1]).all()):  # rows only ended: a mask over the entries
+            renumber = np.full(max(int(rows[-1]), int(self.rows.max(initial=-1))) + 1, -1, dtype=np.int64)
+            renumber[rows] = np.arange(len(rows))
+            new = renumber[self.rows]
+            kept = new >= 0
+            keep = torch.from_numpy(kept)
+            return Entries(new[kept], self.cols[keep], self.values[keep])
         counts = np.bincount(self.rows, minlength=int(rows.max(initial=-1)) + 1)
         starts = np.cumsum(counts) - counts
         lengths = counts[rows]
