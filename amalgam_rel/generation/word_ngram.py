@@ -210,9 +210,9 @@ class WordNGramLM(torch.nn.Module):
         add_entries(logits, rest, self._position_entries(batch, picked, ids.shape[1] - 1 - tag_at, logits.dtype))
         if draw is None:
             self.open.apply(logits, self._at, column_ids)
-        if self.repeats.lifts[list(columns)].any():  # the histories as lists only where a lift reads them
-            histories = [row[at + 1:] for row, at in zip(ids.tolist(), tag_at.tolist())]
-            self.repeats.apply(logits, self._at, column_ids.tolist(), histories)
+        if self.repeats.lifts[list(columns)].any():  # each row's tokens after its tag, read in place
+            written = np.arange(ids.shape[1])[None, :] > tag_at[:, None]
+            self.repeats.apply(logits, self._at, column_ids.tolist(), flat=(np.nonzero(written)[0], ids[written]))
         if draw is not None:  # the last column took the open-class words' entries: dropped
             draw.lift = float(self.repeats.lifts[columns[0]])
             draw.words = self._repeat_words()
