@@ -205,9 +205,8 @@ class WordNGramLM(torch.nn.Module):
         for o in range(2, self._order + 1):
             self._add_masses(probs, found[o], f"o{o}", scales[o])
         logits = torch.log_(probs)
-        rest = self._dense_fields.add_to(logits, self._at, batch, rows)
-        # the later field entries, then the position boosts: one write, in the order they were summed
-        add_entries(logits, rest, self._position_entries(batch, picked, ids.shape[1] - 1 - tag_at, logits.dtype))
+        self._dense_fields.add_to(logits, self._at, batch, rows)
+        add_entries(logits, self._position_entries(batch, picked, ids.shape[1] - 1 - tag_at, logits.dtype))
         if draw is None:
             self.open.apply(logits, self._at, column_ids)
         if self.repeats.lifts[list(columns)].any():  # each row's tokens after its tag, read in place
