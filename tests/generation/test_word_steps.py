@@ -104,3 +104,33 @@ def test_masses_added_through_a_reused_scratch_are_those_of_fresh_tensors():
         table.add_masses(fresh, found, scale, places)
         table.add_masses(reused, found, scale, places, scratch)
         assert torch.equal(fresh, reused) and not torch.equal(fresh, base)
+
+
+def test_field_boosts_of_any_rank_sum_in_the_order_of_their_entries():
+    from amalgam_rel.generation.word_steps import BatchRows, Boost, DenseFields, PromptPlan
+
+    def plan(first, rest):
+        return PromptPlan(0, 3, 0, (1, 2, 3), torch.tensor(1.0), Boost.of(*first), Boost.of(*rest))
+
+    # token 2 of the first prompt has four entries: its first, then three later ones, each half
+    # an ulp of its logit 1.0, which adds nothing one at a time (ties to even) but 2 ulps summed first
+    tiny = 2.0 ** -24
+    plans = [plan((np.array([2, 5]), torch.tensor([tiny, 0.1])),
+                  (np.array([2, 5, 2, 2]), torch.tensor([tiny, 0.7, tiny, tiny]))),
+             plan((np.array([1]), torch.tensor([0.25])), (np.array([], dtype=np.int64), torch.zeros(0))),
+             plan((np.array([6]), torch.tensor([2.5])), (np.array([6]), torch.tensor([1e-9])))]
+    batch, at = BatchRows.of(plans, np.zeros(3, dtype=np.int64)), torch.arange(8)
+    base = torch.randn((3, 8), generator=torch.Generator().manual_seed(0)) * 1000
+    base[0, 2] = 1.0
+    expected = base.clone()
+    for r, p in enumerate(plans):  # entry by entry, each rounded as it is added
+        for boost in (p.field_first, p.field_rest):
+            for token, value in zip(boost.tokens.tolist(), boost.values):
+                expected[r, token] = expected[r, token] + value
+    fields = DenseFields()
+    logits = base.clone()
+    fields.add_to(logits, at, batch, None)
+    assert torch.equal(logits, expected) and float(logits[0, 2]) == 1.0
+    later = base[[0, 2]].clone()  # the second row ended: the others keep theirs
+    fields.add_to(later, at, batch, np.array([0, 2]))
+    assert torch.equal(later, expected[[0, 2]])
