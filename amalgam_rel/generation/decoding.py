@@ -108,121 +108,175 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
     letter, so that word tokens never run together into a word no token spells; with
     ``tidy_spaces``, no whitespace first, twice in a row or last.
     """
-    from outlines_core import Guide
-
-    config = model.generation_config
-    given = config.eos_token_id if config.eos_token_id is not None else model.config.eos_token_id
-    ends = {given} if isinstance(given, int) else set(given)  # Llama 3 ends on any of several
-    pad = config.pad_token_id if config.pad_token_id is not None else min(ends)
-    batch, device = input_ids.shape[0], input_ids.device
-    generated = torch.full((batch, max_new_tokens), pad, dtype=torch.long)
+    batch = input_ids.shape[0]
     if max_new_tokens <= 0 or batch == 0:
         return input_ids, [False] * batch
-    mask = attention_mask.to(device)
-    positions = (mask.long().cumsum(-1) - 1).clamp(min=0)
-    # a counted n-gram model (``full_context``) reads the whole sequence at every step, no cache
-    full = getattr(model, "full_context", False)
-    cache = None if full else _new_cache()
-    with_cache = {"compact": True} if full else {_cache_argument(model): cache}
-    if full and getattr(model, "draws_open", False) and \
-            model.draws_open_words(joins.first_letter if joins is not None else None):
-        with_cache["open_draw"] = True  # open-class words drawn in two stages (see .open_draw)
-    keeps_rows = full and getattr(model, "draws_open", False)
-    sequences = input_ids
-    out = model(input_ids=input_ids, attention_mask=mask, position_ids=positions, use_cache=True, **with_cache)
-    logits = out.logits[:, -1, :].float()
-    # a model may give logits over some tokens only (``support``: their ids, ascending)
-    support = getattr(out, "support", None)
-    width = model.config.vocab_size if support is not None else logits.shape[1]
-    # fresh guides, one per row (outlines' ``_setup`` would also import its compiled mask kernel)
-    guides = processor._guides = [Guide(processor.index) for _ in range(batch)]
-    apply_token_bitmask_inplace = bitmask_kernel() if support is None else None
-    bitmasks = torch.full((batch, (width + 31) // 32), -1, dtype=torch.int32)
-    state_masks = StateMasks(bitmasks.shape[1])
-    alive = list(range(batch))  # batch rows still generating, in cache order
-    short = torch.as_tensor(min_chars, dtype=torch.long) if min_chars is not None else None
-    written = torch.zeros(batch, dtype=torch.long)
-    end_ids = torch.tensor(sorted(ends), device=device)
-    last = positions[:, -1]
-    join_state = joins.start(batch) if joins is not None else None
-    steps = 0
-    finished = [True] * batch
-    alive_ids = torch.arange(batch)  # ``alive`` as a tensor: indexing by a list converts it each time
-    columns_of = _Columns(None, end_ids, joins)
-
-    def bar(part, end_cols, rows, over):  # the joins of some rows (of this step's alive ones)
-        return joins.bar(part, join_state, alive_ids[rows], end_cols, tidy_spaces, over) if joins else part
-
+    run = _Run(model, input_ids, attention_mask, processor, max_new_tokens, min_chars, token_chars, joins,
+               tidy_spaces)
     for step in range(max_new_tokens):
-        steps = step + 1
-        n = len(alive)
-        state_masks.fill(bitmasks[:n], [guides[row] for row in alive])
-        u = torch.rand((n, 1), dtype=torch.float64, generator=generator)  # one number per row and step
-        floor = short[alive_ids] if short is not None else None
-        early = written[alive_ids] < floor if short is not None else None
-        if support is None:
-            apply_token_bitmask_inplace(logits, bitmasks[:n].to(logits.device))
-            tokens = _choose(logits, None, end_ids, floor, early, lambda x, e: bar(x, e, slice(None), None),
-                             temperature, u).cpu()
-        else:
-            if support is not columns_of.support:  # a batch's steps share one support
-                columns_of = _Columns(support, end_ids, joins)
-            tokens = torch.empty(n, dtype=torch.long)
-            draw = getattr(out, "open_draw", None)
-            for rows, (over, cols, end_cols) in columns_of.groups(join_state, alive_ids, n):
-                picked = slice(None) if rows is None else rows
-                part = _part(logits, rows, cols)
-                # the barred tokens read straight from the inverted bits (a pass over the words, not the logits)
-                barred = state_masks.barred(over, picked)
-                row_floor = None if floor is None else floor[picked]
-                row_early = None if early is None else early[picked]
-                if draw is None or cols is not None:  # rows after a letter start no open-class word
-                    tokens[picked] = over[_choose(part, barred, end_cols, row_floor, row_early,
-                                                  lambda x, e: bar(x, e, picked, over), temperature, u[picked])]
-                    continue
-                ids = alive_ids[picked]
-                tokens[picked] = _choose_open(
-                    part, barred, end_cols, row_floor, row_early,
-                    lambda sub, picked=picked, over=over: (lambda x, e: bar(x, e, _within(picked, sub), over)),
-                    temperature, u[picked], draw=draw, over=over, masks=bitmasks[:n][picked],
-                    history=lambda sub, ids=ids, step=step: generated[ids[sub], :step], generator=generator)
-        generated[alive_ids, step] = tokens
-        if short is not None:
-            written[alive_ids] += token_chars[tokens]
-        if joins is not None:
-            joins.advance(join_state, alive_ids, tokens)
-        listed = tokens.tolist()
-        going = [i for i, t in enumerate(listed) if t not in ends]
-        if not going or step == max_new_tokens - 1:
-            for i in going:
-                finished[alive[i]] = False
+        tokens = run.choose(step, temperature, generator)
+        going = run.record(step, tokens)
+        if going is None:
             break
+        run.next_step(tokens, going)
+    return torch.cat([input_ids.cpu(), run.generated[:, :run.steps]], dim=1), run.finished
+
+
+def _end_tokens(model) -> tuple[set[int], int]:
+    """The model's end token ids (Llama 3 ends on any of several) and its padding id."""
+    config = model.generation_config
+    given = config.eos_token_id if config.eos_token_id is not None else model.config.eos_token_id
+    ends = {given} if isinstance(given, int) else set(given)
+    return ends, config.pad_token_id if config.pad_token_id is not None else min(ends)
+
+
+class _Run:
+    """One batch's decoding: the rows still going (``alive``, in cache order), their guides,
+    masks and tokens so far, and the model's last logits. Each step :meth:`choose` draws a
+    token per row, :meth:`record` writes them, and :meth:`next_step` drops the rows that ended
+    and asks the model for the next logits."""
+
+    def __init__(self, model, input_ids: torch.Tensor, attention_mask: torch.Tensor, processor, max_new_tokens: int,
+                 min_chars: list[int] | None, token_chars: torch.Tensor | None, joins, tidy_spaces: bool):
+        from outlines_core import Guide
+
+        self.model, self.joins, self.tidy_spaces, self.token_chars = model, joins, tidy_spaces, token_chars
+        self.ends, pad = _end_tokens(model)
+        batch, self.device = input_ids.shape[0], input_ids.device
+        self.max_new_tokens = max_new_tokens
+        self.generated = torch.full((batch, max_new_tokens), pad, dtype=torch.long)
+        self.mask = attention_mask.to(self.device)
+        positions = (self.mask.long().cumsum(-1) - 1).clamp(min=0)
+        self._open_model(model, joins)
+        self.sequences = input_ids
+        self._read(model(input_ids=input_ids, attention_mask=self.mask, position_ids=positions, use_cache=True,
+                         **self.with_cache))
+        # a model may give logits over some tokens only (``support``: their ids, ascending)
+        width = model.config.vocab_size if self.support is not None else self.logits.shape[1]
+        # fresh guides, one per row (outlines' ``_setup`` would also import its compiled mask kernel)
+        self.guides = processor._guides = [Guide(processor.index) for _ in range(batch)]
+        self.apply_token_bitmask_inplace = bitmask_kernel() if self.support is None else None
+        self.bitmasks = torch.full((batch, (width + 31) // 32), -1, dtype=torch.int32)
+        self.state_masks = StateMasks(self.bitmasks.shape[1])
+        self.alive = list(range(batch))  # batch rows still generating, in cache order
+        self.alive_ids = torch.arange(batch)  # ``alive`` as a tensor: indexing by a list converts it each time
+        self.short = torch.as_tensor(min_chars, dtype=torch.long) if min_chars is not None else None
+        self.written = torch.zeros(batch, dtype=torch.long)
+        self.end_ids = torch.tensor(sorted(self.ends), device=self.device)
+        self.last = positions[:, -1]
+        self.join_state = joins.start(batch) if joins is not None else None
+        self.steps = 0
+        self.finished = [True] * batch
+        self.columns_of = _Columns(None, self.end_ids, joins)
+
+    def _open_model(self, model, joins) -> None:
+        """How the model is called: with an attention cache, or (a counted n-gram model,
+        ``full_context``) with the whole sequences at every step, and then whether it draws
+        open-class words in two stages (see :mod:`.open_draw`) and keeps its rows' prompts."""
+        self.full = getattr(model, "full_context", False)
+        self.cache = None if self.full else _new_cache()
+        self.with_cache = {"compact": True} if self.full else {_cache_argument(model): self.cache}
+        if self.full and getattr(model, "draws_open", False) and \
+                model.draws_open_words(joins.first_letter if joins is not None else None):
+            self.with_cache["open_draw"] = True
+        self.keeps_rows = self.full and getattr(model, "draws_open", False)
+
+    def _read(self, out) -> None:
+        self.out = out
+        self.logits = out.logits[:, -1, :].float()
+        self.support = getattr(out, "support", None)
+
+    def _bar(self, part, end_cols, rows, over):
+        """The joins of some rows (of this step's alive ones)."""
+        if self.joins is None:
+            return part
+        return self.joins.bar(part, self.join_state, self.alive_ids[rows], end_cols, self.tidy_spaces, over)
+
+    def choose(self, step: int, temperature: float, generator: torch.Generator) -> torch.Tensor:
+        """A token per alive row: its guide's mask, one uniform number per row, then the draw."""
+        n = len(self.alive)
+        self.state_masks.fill(self.bitmasks[:n], [self.guides[row] for row in self.alive])
+        u = torch.rand((n, 1), dtype=torch.float64, generator=generator)  # one number per row and step
+        floor = self.short[self.alive_ids] if self.short is not None else None
+        early = self.written[self.alive_ids] < floor if self.short is not None else None
+        if self.support is None:
+            self.apply_token_bitmask_inplace(self.logits, self.bitmasks[:n].to(self.logits.device))
+            return _choose(self.logits, None, self.end_ids, floor, early,
+                           lambda x, e: self._bar(x, e, slice(None), None), temperature, u).cpu()
+        return self._choose_support(step, floor, early, temperature, u, generator)
+
+    def _choose_support(self, step: int, floor, early, temperature: float, u: torch.Tensor,
+                        generator: torch.Generator) -> torch.Tensor:
+        """:meth:`choose` over a model's support, group by group of rows (see :mod:`.support_columns`)."""
+        n = len(self.alive)
+        if self.support is not self.columns_of.support:  # a batch's steps share one support
+            self.columns_of = _Columns(self.support, self.end_ids, self.joins)
+        tokens = torch.empty(n, dtype=torch.long)
+        draw = getattr(self.out, "open_draw", None)
+        for rows, (over, cols, end_cols) in self.columns_of.groups(self.join_state, self.alive_ids, n):
+            picked = slice(None) if rows is None else rows
+            part = _part(self.logits, rows, cols)
+            # the barred tokens read straight from the inverted bits (a pass over the words, not the logits)
+            barred = self.state_masks.barred(over, picked)
+            row_floor = None if floor is None else floor[picked]
+            row_early = None if early is None else early[picked]
+            if draw is None or cols is not None:  # rows after a letter start no open-class word
+                tokens[picked] = over[_choose(part, barred, end_cols, row_floor, row_early,
+                                              lambda x, e, p=picked, o=over: self._bar(x, e, p, o), temperature,
+                                              u[picked])]
+                continue
+            ids = self.alive_ids[picked]
+            tokens[picked] = _choose_open(
+                part, barred, end_cols, row_floor, row_early,
+                lambda sub, picked=picked, over=over: (lambda x, e: self._bar(x, e, _within(picked, sub), over)),
+                temperature, u[picked], draw=draw, over=over, masks=self.bitmasks[:n][picked],
+                history=lambda sub, ids=ids: self.generated[ids[sub], :step], generator=generator)
+        return tokens
+
+    def record(self, step: int, tokens: torch.Tensor) -> list[int] | None:
+        """Write the step's tokens and advance the guides; the places (among the alive rows) of
+        the rows that go on, None where the batch is done."""
+        self.steps = step + 1
+        self.generated[self.alive_ids, step] = tokens
+        if self.short is not None:
+            self.written[self.alive_ids] += self.token_chars[tokens]
+        if self.joins is not None:
+            self.joins.advance(self.join_state, self.alive_ids, tokens)
+        listed = tokens.tolist()
+        going = [i for i, t in enumerate(listed) if t not in self.ends]
+        if not going or step == self.max_new_tokens - 1:
+            for i in going:
+                self.finished[self.alive[i]] = False
+            return None
         for i in going:
-            guide, token = guides[alive[i]], listed[i]
+            guide, token = self.guides[self.alive[i]], listed[i]
             # as outlines does (outlines_core issue #227): a finished guide advances only on a token it accepts
             if not guide.is_finished() or guide.accepts_tokens([token]):
                 guide.advance(token_id=token, return_tokens=False)
-        if full:
-            sequences = torch.cat([sequences, tokens.to(device)[:, None]], dim=1)
-        if len(going) < len(alive):
+        return going
+
+    def next_step(self, tokens: torch.Tensor, going: list[int]) -> None:
+        """Drop the rows that ended (from the batch and the cache), then the model's next logits."""
+        device = self.device
+        if self.full:
+            self.sequences = torch.cat([self.sequences, tokens.to(device)[:, None]], dim=1)
+        if len(going) < len(self.alive):
             keep = torch.tensor(going, device=device)
-            if full:
-                sequences = sequences[keep]
+            if self.full:
+                self.sequences = self.sequences[keep]
             else:
-                cache.batch_select_indices(keep)
-            mask, last, tokens = mask[keep], last[keep], tokens[going]
-            alive = [alive[i] for i in going]
-            alive_ids = torch.tensor(alive)
-        mask = torch.cat([mask, torch.ones((len(alive), 1), dtype=mask.dtype, device=device)], dim=1)
-        last = last + 1
-        step_ids = sequences if full else tokens.to(device)[:, None]
+                self.cache.batch_select_indices(keep)
+            self.mask, self.last, tokens = self.mask[keep], self.last[keep], tokens[going]
+            self.alive = [self.alive[i] for i in going]
+            self.alive_ids = torch.tensor(self.alive)
+        self.mask = torch.cat([self.mask, torch.ones((len(self.alive), 1), dtype=self.mask.dtype, device=device)],
+                              dim=1)
+        self.last = self.last + 1
+        step_ids = self.sequences if self.full else tokens.to(device)[:, None]
         # a model that keeps its rows' prompts (the word model) is told which rows these are
-        rows_of = {"batch_rows": alive_ids} if keeps_rows else {}
-        out = model(input_ids=step_ids, attention_mask=mask, position_ids=last[:, None], use_cache=True,
-                    **with_cache, **rows_of)
-        logits = out.logits[:, -1, :].float()
-        support = getattr(out, "support", None)
-    return torch.cat([input_ids.cpu(), generated[:, :steps]], dim=1), finished
+        rows_of = {"batch_rows": self.alive_ids} if self.keeps_rows else {}
+        self._read(self.model(input_ids=step_ids, attention_mask=self.mask, position_ids=self.last[:, None],
+                              use_cache=True, **self.with_cache, **rows_of))
 
 
 def _choose(logits: torch.Tensor, barred: torch.Tensor | None, end_cols: torch.Tensor, floor: torch.Tensor | None,

@@ -40,9 +40,9 @@ from amalgam_rel.generation.open_draw import OpenDraw
 from amalgam_rel.generation.tokenizer import token_ids
 from amalgam_rel.generation.word_counts import context_hash as _hash, count_contexts, hash_arrays, prompt_fields
 from amalgam_rel.generation.word_repeats import Repeats
-from amalgam_rel.generation.word_table import Table as _Table
-from amalgam_rel.generation.word_steps import (BatchRows, Boost, DenseFields, Entries, PromptPlan, add_entries,
-                                               field_lifts, lifts, shared_entries)
+from amalgam_rel.generation.word_table import Scratch, Table as _Table
+from amalgam_rel.generation.word_steps import (BatchRows, Boost, DenseFields, Entries, FieldBoosts, PromptPlan,
+                                               add_entries, lifts, shared_entries)
 
 ORDER = 3  # words: two words of history (characters of a code: see CHAR_ORDER)
 CHAR_ORDER = 5
@@ -92,7 +92,9 @@ class WordNGramLM(torch.nn.Module):
         self._supports: dict[tuple, tuple[torch.Tensor, ...]] = {}
         self._places: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}
         self._positions: dict[tuple, Boost] = {}
+        self._field_boosts = FieldBoosts(MAX_PLANS)
         self._dense_fields = DenseFields()
+        self._scratch = Scratch()  # each n-gram order's gathered masses, one order at a time
         self._batch: BatchRows | None = None  # see ``forward``'s batch_rows
 
     @property
@@ -203,14 +205,13 @@ class WordNGramLM(torch.nn.Module):
         for o in range(2, self._order + 1):
             self._add_masses(probs, found[o], f"o{o}", scales[o])
         logits = torch.log_(probs)
-        rest = self._dense_fields.add_to(logits, self._at, batch, rows)
-        # the later field entries, then the position boosts: one write, in the order they were summed
-        add_entries(logits, rest, self._position_entries(batch, picked, ids.shape[1] - 1 - tag_at, logits.dtype))
+        self._dense_fields.add_to(logits, self._at, batch, rows)
+        add_entries(logits, self._position_entries(batch, picked, ids.shape[1] - 1 - tag_at, logits.dtype))
         if draw is None:
             self.open.apply(logits, self._at, column_ids)
-        if self.repeats.lifts[list(columns)].any():  # the histories as lists only where a lift reads them
-            histories = [row[at + 1:] for row, at in zip(ids.tolist(), tag_at.tolist())]
-            self.repeats.apply(logits, self._at, column_ids.tolist(), histories)
+        if self.repeats.lifts[list(columns)].any():  # each row's tokens after its tag, read in place
+            written = np.arange(ids.shape[1])[None, :] > tag_at[:, None]
+            self.repeats.apply(logits, self._at, column_ids.tolist(), flat=(np.nonzero(written)[0], ids[written]))
         if draw is not None:  # the last column took the open-class words' entries: dropped
             draw.lift = float(self.repeats.lifts[columns[0]])
             draw.words = self._repeat_words()
@@ -242,7 +243,7 @@ class WordNGramLM(torch.nn.Module):
         fields = [self._prompt_fields(list(p), c) for p, c in zip(prompts, columns)]
         experts = torch.tensor([len(f) + (1 if f else 0) for f in fields])
         weights = FIELD_WEIGHT / experts.clamp(min=1).to(self.unigrams.dtype)
-        boosts = field_lifts(self.tables.get("fields"), self.unigrams, columns, fields, weights, FIELD_SMOOTHING)
+        boosts = self._field_boosts.of(self.tables.get("fields"), self.unigrams, columns, fields, weights, FIELD_SMOOTHING)
         for i, prompt in enumerate(prompts):
             self._plans[prompt] = PromptPlan(columns[i], self.settings["orders"][columns[i]], prompt[-1],
                                              tuple(fields[i]), weights[i], *boosts[i])
@@ -346,7 +347,7 @@ class WordNGramLM(torch.nn.Module):
         key = (name, id(self._at))
         if key not in self._places:  # each entry's column in this support, kept with the support
             self._places[key] = (self._at, self._at[torch.from_numpy(table.tokens)])
-        table.add_masses(probs, found, scale, self._places[key][1])
+        table.add_masses(probs, found, scale, self._places[key][1], self._scratch)
 
     # -- persistence ------------------------------------------------------------------------------
 

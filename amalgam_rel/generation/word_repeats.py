@@ -103,12 +103,15 @@ class Repeats:
             lifts[column] = lift(real, repeats_in(written, words))
         return cls(lifts, words)
 
-    def apply(self, logits: torch.Tensor, at: torch.Tensor, columns: list[int], histories: list[list[int]]) -> None:
+    def apply(self, logits: torch.Tensor, at: torch.Tensor, columns: list[int], histories: list[list[int]] | None = None,
+              *, flat: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         """``logits`` (in place, over the support whose places ``at`` gives): each word a row's
-        value already holds gets its column's log-lift."""
+        value already holds gets its column's log-lift. ``flat``: the histories as (row, token)
+        of every token, row by row, in place of ``histories``."""
         if not self.lifts[sorted(set(columns))].any():  # the batch's columns repeat as real ones do
             return
-        rows, tokens = _held_words(histories, self.words, self.lifts[np.asarray(columns, dtype=np.int64)] != 0)
+        rows, tokens = _held_words(flat if flat is not None else _flat(histories), self.words,
+                                   self.lifts[np.asarray(columns, dtype=np.int64)] != 0)
         if not len(rows):
             return
         places = at[torch.from_numpy(tokens)]
@@ -214,12 +217,19 @@ def _open_words(tokens: torch.Tensor, picked: torch.Tensor, draw, generator) -> 
         tokens[rows] = draw.propose(classes[rows], torch.rand(len(rows), dtype=torch.float64, generator=generator), 1.0)
 
 
-def _held_words(histories: list[list[int]], words: np.ndarray, lifted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(row, token) of each distinct word token each ``lifted`` row's history holds, by row then
-    token: the words a row's value already holds, found in one pass of numpy over the batch."""
+def _flat(histories: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """(row, token) of every token of ``histories``, row by row."""
     lengths = np.fromiter((len(h) for h in histories), dtype=np.int64, count=len(histories))
     flat = np.fromiter(chain.from_iterable(histories), dtype=np.int64, count=int(lengths.sum()))
-    row = np.repeat(np.arange(len(histories)), lengths)
+    return np.repeat(np.arange(len(histories)), lengths), flat
+
+
+def _held_words(histories: tuple[np.ndarray, np.ndarray], words: np.ndarray,
+                lifted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, token) of each distinct word token each ``lifted`` row's history (``histories``:
+    (row, token) of every token, see :func:`_flat`) holds, by row then token: the words a row's
+    value already holds, found in one pass of numpy over the batch."""
+    row, flat = histories
     is_word = flat < len(words)
     is_word[is_word] = words[flat[is_word]]
     chosen = is_word & lifted[row]

@@ -4,7 +4,7 @@ The decoding loop hands the n-gram model every row's whole sequence at every ste
 cache). Most of what the logits need does not change from one step to the next: the row's
 column, its prompt fields, and the field boost (the lifts of every token seen with the row's
 fields, a few hundred entries per row). :class:`PromptPlan` holds them per prompt (worked out
-for a batch's new prompts at once), :class:`DenseFields` the batch's as a matrix kept from step
+for a batch's new prompts at once), :class:`DenseFields` the batch's as matrices kept from step
 to step, and the model the boost of each (column, first field, position, weight). A step then
 only hashes the row's last few tokens and reads the n-gram tables.
 
@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+
+from amalgam_rel.generation.word_table import Scratch
 
 EMPTY = np.zeros(0, dtype=np.int64)
 
@@ -91,43 +93,59 @@ class BatchRows:
 
 
 class DenseFields:
-    """The batch's first field entries as a dense [rows, support] matrix, kept from step to step
-    while the batch's rows only end (the decoding loop drops them; the rest keep their order).
+    """The batch's field boosts as dense [rows, support] matrices, kept from step to step while
+    the batch's rows only end (the decoding loop drops them; the rest keep their order): one
+    matrix per rank, the first of each token's entries in a prompt, then its second, ...
 
-    The later entries are added one by one at every step, after the matrix: summed into it once
-    per batch they would be cheaper (TPC-H's eight-field prompts), but a sum in another order
-    rounds otherwise, and flipped one chinook track name in 7,628 text values."""
+    Added rank after rank, each element sums its entries in the order it did entry by entry
+    (``x + 0`` is ``x``: a boost is positive), so the logits keep their bits. Summed into one
+    matrix they would round otherwise (one chinook track name in 7,628 text values flipped);
+    added as sparse entries (a fifth of chinook's track names' [rows, support]) they cost
+    more than the few dense passes."""
 
     def __init__(self):
         self._key: torch.Tensor | None = None
-        self._held = EMPTY  # the batch rows of the matrix's rows, ascending
-        self._dense = torch.zeros(0)
-        self._rest = Entries.none()
+        self._held = EMPTY  # the batch rows of the matrices' rows, ascending
+        self._ranks = torch.zeros(0)  # [rank, rows, support]
+        # the matrices' rows are gathered from one buffer into the other as rows end (see Scratch)
+        self._buffers = (Scratch(), Scratch())
 
-    def add_to(self, logits: torch.Tensor, at: torch.Tensor, batch: BatchRows, rows: np.ndarray | None) -> Entries:
-        """``logits`` (in place) plus each row's first field entries; the later ones returned,
-        for the caller to add in one write with what follows them (kept as the matrix is: a
-        batch's rows are gathered from them, not concatenated anew at every step).
-        ``rows``: the batch rows of ``logits`` (None: a new batch, all its rows)."""
+    def add_to(self, logits: torch.Tensor, at: torch.Tensor, batch: BatchRows, rows: np.ndarray | None) -> None:
+        """``logits`` (in place) plus each row's field boost. ``rows``: the batch rows of
+        ``logits`` (None: a new batch, all its rows)."""
         if self._key is not at or rows is None:
             self._key, self._held = at, np.arange(len(batch.plans)) if rows is None else rows
             plans = [batch.plans[r] for r in self._held.tolist()]
-            self._dense = torch.zeros(logits.shape, dtype=logits.dtype)
-            firsts = [p.field_first for p in plans]
-            lengths = [len(b.tokens) for b in firsts]
-            if sum(lengths):
-                self._dense[torch.from_numpy(np.repeat(np.arange(len(plans)), lengths)),
-                            at[torch.from_numpy(np.concatenate([b.tokens for b in firsts]))]] = \
-                    torch.cat([b.values for b in firsts]).to(logits.dtype)
-            self._rest = boost_entries(at, [p.field_rest for p in plans], logits.dtype)
+            self._ranks = self._build(logits, at, plans)
         elif len(rows) != len(self._held) or not np.array_equal(rows, self._held):
             # the batch's rows only end, in order: each kept row's place among those held
-            places = np.searchsorted(self._held, rows)
-            self._dense = self._dense[torch.from_numpy(places)]
-            self._rest = self._rest.of_rows(places)
+            places = torch.from_numpy(np.searchsorted(self._held, rows))
+            self._buffers = self._buffers[::-1]
+            into = self._buffers[0].take((len(self._ranks), len(places), logits.shape[1]), logits.dtype)
+            self._ranks = torch.index_select(self._ranks, 1, places, out=into)
             self._held = rows
-        logits.add_(self._dense)
-        return self._rest
+        for matrix in self._ranks:
+            logits.add_(matrix)
+
+    def _build(self, logits: torch.Tensor, at: torch.Tensor, plans: list[PromptPlan]) -> torch.Tensor:
+        """The rank matrices of ``plans``' boosts over the support whose places ``at`` gives."""
+        first = boost_entries(at, [p.field_first for p in plans], logits.dtype)
+        rest = boost_entries(at, [p.field_rest for p in plans], logits.dtype)
+        width = logits.shape[1]
+        # a later entry's rank: 1 + the entries of its (row, token) before it (a stable sort keeps their order)
+        key = rest.rows * width + rest.cols.numpy()
+        order = np.argsort(key, kind="stable")
+        new = np.concatenate(([True], key[order][1:] != key[order][:-1]))
+        starts = np.flatnonzero(new)
+        rank = np.empty(len(key), dtype=np.int64)
+        rank[order] = np.arange(len(key)) - np.repeat(starts, np.diff(np.append(starts, len(key)))) + 1
+        count = int(rank.max(initial=0)) + 1 if len(first.rows) else 0
+        ranks = self._buffers[0].take((count, len(plans), width), logits.dtype).zero_()
+        if count:
+            ranks[torch.from_numpy(np.concatenate([np.zeros(len(first.rows), dtype=np.int64), rank])),
+                  torch.from_numpy(np.concatenate([first.rows, rest.rows])),
+                  torch.cat([first.cols, rest.cols])] = torch.cat([first.values, rest.values])
+        return ranks
 
 
 @dataclass(frozen=True)
@@ -142,15 +160,6 @@ class Entries:
     @classmethod
     def none(cls) -> Entries:
         return cls(EMPTY, torch.zeros(0, dtype=torch.long), torch.zeros(0))
-
-    def of_rows(self, rows: np.ndarray) -> Entries:
-        """The entries of old rows ``rows`` (one may come twice), renumbered 0, 1, ... in that order."""
-        counts = np.bincount(self.rows, minlength=int(rows.max(initial=-1)) + 1)
-        starts = np.cumsum(counts) - counts
-        lengths = counts[rows]
-        flat = torch.from_numpy(np.repeat(starts[rows] - np.cumsum(lengths) + lengths, lengths)
-                                + np.arange(lengths.sum()))
-        return Entries(np.repeat(np.arange(len(rows)), lengths), self.cols[flat], self.values[flat])
 
 
 def boost_entries(at: torch.Tensor, boosts: list[Boost], dtype: torch.dtype) -> Entries:
@@ -200,6 +209,34 @@ def lifts(table, unigrams: torch.Tensor, column: int, keys: list[int], weight: t
     prior = unigrams[column, torch.from_numpy(token)].numpy()
     lift = torch.from_numpy(np.log1p(count / (smoothing * prior))).to(unigrams.dtype)
     return Boost.of(token, lift * weight)
+
+
+class FieldBoosts:
+    """:func:`field_lifts` worked out once per distinct (column, expert weight, fields found in
+    the table), not once per prompt: prompts that differ only in fields the table never kept
+    (an id, a price, a date) share one boost. The numbers are those of :func:`field_lifts` for
+    any one of them (each entry's arithmetic reads only its own operands): the same bits."""
+
+    def __init__(self, limit: int):
+        self._limit = limit
+        self._known: dict[tuple, tuple[Boost, Boost]] = {}
+
+    def of(self, table, unigrams: torch.Tensor, columns: list[int], fields: list[list[int]], weights: torch.Tensor,
+           smoothing: float) -> list[tuple[Boost, Boost]]:
+        """:func:`field_lifts` of these prompts."""
+        if table is None or not any(fields):
+            return field_lifts(table, unigrams, columns, fields, weights, smoothing)
+        if len(self._known) > self._limit:
+            self._known.clear()
+        found = table.find(np.array([k for f in fields for k in f], dtype=np.int64))
+        per_prompt = np.split(found, np.cumsum([len(f) for f in fields])[:-1])
+        signatures = [(c, w, tuple(f[f >= 0].tolist())) for c, w, f in zip(columns, weights.tolist(), per_prompt)]
+        new = {s: i for i, s in enumerate(signatures) if s not in self._known}  # one prompt per new signature
+        picked = list(new.values())
+        boosts = field_lifts(table, unigrams, [columns[i] for i in picked], [fields[i] for i in picked],
+                             weights[torch.tensor(picked, dtype=torch.long)], smoothing)
+        self._known.update(zip(new, boosts))
+        return [self._known[s] for s in signatures]
 
 
 def field_lifts(table, unigrams: torch.Tensor, columns: list[int], fields: list[list[int]], weights: torch.Tensor,

@@ -6,10 +6,28 @@ Each table maps a context hash to the tokens counted after it (sorted keys, a sl
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
 DISCOUNT = 0.75  # absolute discounting (Ney, Essen & Kneser 1994)
+
+
+class Scratch:
+    """A buffer reused for a step's temporaries: a fresh [rows, support] tensor of a few MB costs
+    more to get (the allocator maps fresh pages, the kernel zeroes them) than to fill, twice as
+    much for a gather and a product. Only what the step uses at once may share one."""
+
+    def __init__(self):
+        self._flat = torch.zeros(0)
+
+    def take(self, shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
+        """A tensor of ``shape`` over the buffer, its values left as they were (to be overwritten)."""
+        size = math.prod(shape)
+        if self._flat.dtype != dtype or self._flat.numel() < size:
+            self._flat = torch.empty(size, dtype=dtype)
+        return self._flat[:size].view(shape)
 
 
 class Table:
@@ -72,13 +90,14 @@ class Table:
             weight[hit] = torch.from_numpy(share).to(weight.dtype)
         return weight
 
-    def add_masses(self, probs: torch.Tensor, found: np.ndarray, scale: torch.Tensor, places: torch.Tensor) -> None:
+    def add_masses(self, probs: torch.Tensor, found: np.ndarray, scale: torch.Tensor, places: torch.Tensor,
+                   scratch: Scratch | None = None) -> None:
         """``probs`` (in place) plus each seen context's discounted counts over its total, times
         ``scale`` (``places``: each entry's column). A step's rows share few contexts (after a
         space, most of them one): each distinct context's masses are written once, as a dense
         row, then gathered per row and added in one pass. Each element gains the product it
         gained entry by entry before (a row's context holds each token once; ``x + 0 * s`` is
-        ``x``): the same bits."""
+        ``x``): the same bits. ``scratch``: where the gathered rows go (None: a fresh tensor)."""
         seen = found >= 0
         contexts, inverse = np.unique(found[seen], return_inverse=True)
         row, flat = self.slots(contexts)
@@ -86,7 +105,9 @@ class Table:
         dense.index_put_((torch.from_numpy(row), places[flat]), self.masses()[flat].to(probs.dtype), accumulate=True)
         choice = np.full(len(found), len(contexts), dtype=np.int64)
         choice[seen] = inverse.reshape(-1)
-        probs.add_(dense[torch.from_numpy(choice)].mul_(scale[:, None]))
+        into = (scratch or Scratch()).take(probs.shape, probs.dtype)
+        gathered = torch.index_select(dense, 0, torch.from_numpy(choice), out=into)
+        probs.add_(gathered.mul_(scale[:, None]))
 
     def tensors(self, name: str) -> dict[str, torch.Tensor]:
         return {f"{name}.keys": torch.from_numpy(self.keys), f"{name}.starts": torch.from_numpy(self.starts),

@@ -106,6 +106,10 @@ def test_repeated_words_are_counted_and_held_words_lose_their_lift():
     repeats.apply(logits, torch.arange(4), [0, 0], [[1, 0, 1], []])
     assert torch.allclose(logits[0], torch.tensor([0.0, float(np.log(0.1)), 0.0, 0.0]))
     assert not logits[1].any()  # nothing written yet
+    # the histories as (row, token) of every token, as the model reads them from its sequences
+    flat = torch.zeros((2, 4))
+    repeats.apply(flat, torch.arange(4), [0, 0], flat=(np.array([0, 0, 0]), np.array([1, 0, 1])))
+    assert torch.equal(flat, logits)
 
 
 class _Looping:

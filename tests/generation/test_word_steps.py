@@ -67,3 +67,70 @@ def test_the_bitmask_is_read_bit_for_bit():
     shifted = ((bitmasks[:, support >> 5] >> (support & 31)) & 1).bool()
     assert torch.equal(_allowed(bitmasks, support), shifted)
     assert torch.equal(_allowed(bitmasks[:3], support), shifted[:3])  # the loop's alive rows
+
+
+def test_field_boosts_are_shared_by_prompts_that_differ_in_unkept_fields_only():
+    from amalgam_rel.generation.word_steps import FieldBoosts, field_lifts
+
+    tok, fit = _model()
+    model = fit()
+    table, column = model.tables["fields"], 0
+    kept = [int(k) for k in table.keys[:2]]
+    unkept = [int(table.keys.max()) + 1 + i for i in range(3)]  # keys the table never held
+    fields = [[kept[0], unkept[0], kept[1]], [kept[0], unkept[1], kept[1]], [unkept[2], kept[1]], [kept[0], kept[1]]]
+    weights = torch.tensor([1 / 3, 1 / 3, 1 / 3, 0.5], dtype=torch.float32)
+    shared = FieldBoosts(limit=100).of(table, model.unigrams, [column] * 4, fields, weights, 4.0)
+    assert shared[0] is shared[1]  # one boost for the first two: the same kept fields and weight
+    assert shared[0] is not shared[3]  # another weight: its own boost
+    for i, f in enumerate(fields):  # each the boost the prompt gets alone, bit for bit
+        (first, rest), = field_lifts(table, model.unigrams, [column], [f], weights[i:i + 1], 4.0)
+        assert np.array_equal(shared[i][0].tokens, first.tokens) and torch.equal(shared[i][0].values, first.values)
+        assert np.array_equal(shared[i][1].tokens, rest.tokens) and torch.equal(shared[i][1].values, rest.values)
+
+
+def test_masses_added_through_a_reused_scratch_are_those_of_fresh_tensors():
+    from amalgam_rel.generation.word_table import Scratch
+
+    _, fit = _model()
+    table = fit().tables["o2"]
+    places = torch.from_numpy(table.tokens.astype(np.int64))  # each entry's column: its token id
+    width = int(places.max()) + 1
+    scratch = Scratch()
+    for rows in (7, 3, 9):  # a buffer shrunk, then grown
+        found = np.resize(np.append(np.arange(len(table.keys)), -1), rows)
+        scale = torch.rand(rows, generator=torch.Generator().manual_seed(rows))
+        base = torch.rand((rows, width), generator=torch.Generator().manual_seed(rows + 1))
+        fresh, reused = base.clone(), base.clone()
+        table.add_masses(fresh, found, scale, places)
+        table.add_masses(reused, found, scale, places, scratch)
+        assert torch.equal(fresh, reused) and not torch.equal(fresh, base)
+
+
+def test_field_boosts_of_any_rank_sum_in_the_order_of_their_entries():
+    from amalgam_rel.generation.word_steps import BatchRows, Boost, DenseFields, PromptPlan
+
+    def plan(first, rest):
+        return PromptPlan(0, 3, 0, (1, 2, 3), torch.tensor(1.0), Boost.of(*first), Boost.of(*rest))
+
+    # token 2 of the first prompt has four entries: its first, then three later ones, each half
+    # an ulp of its logit 1.0, which adds nothing one at a time (ties to even) but 2 ulps summed first
+    tiny = 2.0 ** -24
+    plans = [plan((np.array([2, 5]), torch.tensor([tiny, 0.1])),
+                  (np.array([2, 5, 2, 2]), torch.tensor([tiny, 0.7, tiny, tiny]))),
+             plan((np.array([1]), torch.tensor([0.25])), (np.array([], dtype=np.int64), torch.zeros(0))),
+             plan((np.array([6]), torch.tensor([2.5])), (np.array([6]), torch.tensor([1e-9])))]
+    batch, at = BatchRows.of(plans, np.zeros(3, dtype=np.int64)), torch.arange(8)
+    base = torch.randn((3, 8), generator=torch.Generator().manual_seed(0)) * 1000
+    base[0, 2] = 1.0
+    expected = base.clone()
+    for r, p in enumerate(plans):  # entry by entry, each rounded as it is added
+        for boost in (p.field_first, p.field_rest):
+            for token, value in zip(boost.tokens.tolist(), boost.values):
+                expected[r, token] = expected[r, token] + value
+    fields = DenseFields()
+    logits = base.clone()
+    fields.add_to(logits, at, batch, None)
+    assert torch.equal(logits, expected) and float(logits[0, 2]) == 1.0
+    later = base[[0, 2]].clone()  # the second row ended: the others keep theirs
+    fields.add_to(later, at, batch, np.array([0, 2]))
+    assert torch.equal(later, expected[[0, 2]])
