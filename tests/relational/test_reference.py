@@ -71,6 +71,18 @@ def test_a_referenced_lookup_is_kept_verbatim_and_children_keep_their_cardinalit
         assert abs(synth[name] - n) <= 0.2 * n + 3, (name, n, synth[name])
 
 
+def test_a_child_depends_on_the_names_of_a_kept_parent(fitted, source, tmp_path):
+    """Each kind names one parent row, which for a synthesized parent would be learning it by
+    heart; a kept parent is its real rows, so the child's price follows its kind's name."""
+    fitted.sample(tmp_path / "out.duckdb")
+    query = "SELECT k.name, avg(i.price), count(*) FROM item i JOIN kind k ON k.id = i.kind_id GROUP BY 1"
+    real = {name: mean for name, mean, _ in rows(source, query)}
+    synth = {name: (mean, n) for name, mean, n in rows(tmp_path / "out.duckdb", query)}
+    for name, (mean, n) in synth.items():
+        if n >= 20:  # Rock's items cost about a sixth of Classical's
+            assert abs(mean - real[name]) <= 0.3 * real[name], (name, real[name], mean)
+
+
 def test_a_person_like_lookup_is_not_kept(fitted, source, tmp_path):
     assert "person" not in fitted.reference_
     fitted.sample(tmp_path / "out.duckdb")
