@@ -209,17 +209,25 @@ def _labels(t: pa.DataType) -> pa.DataType:
 def closed_columns(table: Table, frame: pa.Table, kept: bool) -> tuple[str, ...]:
     """String columns whose values form a closed set, drawn from the real values (categories of
     the table model) instead of invented by the language model: every string column of a kept
-    table (so the model draws its children's counts given the name), and in a table of fewer
-    than 20 rows the short all-distinct ones (a table of 5 status names). Never a person-like one.
+    table (so the model draws its children's counts given the name), in a table of fewer than
+    20 rows the short all-distinct ones (a table of 5 status names), and public names (at least
+    80 % of the distinct values in a gazetteer: 29 suppliers in 16 countries, not 'Feel' from
+    the language model). Never a person-like one.
     """
     out = []
     for column in table.columns:
         if column.type.kind is not Kind.STRING or column.name not in frame.column_names or person_like(table, column.name):
             continue
         values = frame.column(column.name).drop_null()
-        if kept or (len(values) < _SMALL and _short(values)):
+        if kept or (len(values) < _SMALL and _short(values)) or _public_names(values):
             out.append(column.name)
     return tuple(out)
+
+
+def _public_names(values: pa.ChunkedArray, most: int = DEFAULT_MAX_ROWS) -> bool:
+    """Whether the distinct values (at most ``most``: no gazetteer list is longer) are public names."""
+    distinct = pc.unique(values)
+    return 0 < len(distinct) <= most and public_share(distinct.to_pylist()) >= _PUBLIC
 
 
 def _short(values: pa.ChunkedArray) -> bool:
