@@ -36,7 +36,7 @@ def print_kept(model) -> None:
     from amalgam_rel.relational.reference import kept_line
     from amalgam_rel.relational.repoint import repointed_line
 
-    for line in filter(None, [kept_line(model.reference_), repointed_line(model.db, model.reference_)]):
+    for line in filter(None, [kept_line(model.reference_, model.db), repointed_line(model.db, model.reference_)]):
         err_console.print(line, highlight=False, markup=False)
 
 

@@ -1,7 +1,10 @@
 """Which marginals to measure: Chow-Liu trees, extra edges under a size budget, MST-style DP.
 
 Every 1-way marginal is measured; on top of that a maximum spanning tree over pairwise mutual
-information (Chow-Liu) captures the strongest dependencies. ``extra_edges`` more pairs with the
+information (Chow-Liu) captures the strongest dependencies. The mutual information is counted
+less its bias (:func:`corrected_mutual_information`): counted on a sample, two independent
+columns of many values share a lot of it, so wide columns (a text column's 100 frequent values)
+became hubs (a track's length hung off its composer, and lost its genre). ``extra_edges`` more pairs with the
 highest remaining mutual information may be added while the junction tree that mbi builds for
 them keeps every maximal clique under ``max_clique_cells`` - those triangles are the optional
 higher-order cliques.
@@ -48,8 +51,27 @@ def pairwise_mutual_information(codes: np.ndarray, sizes: list[int]) -> np.ndarr
     d = codes.shape[1]
     mi = np.zeros((d, d))
     for i, j in itertools.combinations(range(d), 2):
-        mi[i, j] = mi[j, i] = mutual_information(pair_counts(codes, sizes, i, j))
+        mi[i, j] = mi[j, i] = corrected_mutual_information(pair_counts(codes, sizes, i, j))
     return mi
+
+
+def corrected_mutual_information(joint: np.ndarray) -> float:
+    """The plug-in mutual information less its first-order bias (Miller-Madow): counted on ``N``
+    rows, two independent columns show about ``(cells - rows - columns + 1) / 2N`` nats (the
+    occupied cells of the joint and of each marginal), which for 32 bins by 100 values on 3,500
+    rows is 0.44 nats, more than many real dependencies have. Below 0 where the bias is larger
+    than what was counted: the order among weak pairs still says which is the least weak.
+
+    >>> rng = np.random.default_rng(0)
+    >>> independent = np.histogram2d(rng.integers(0, 20, 5000), rng.integers(0, 20, 5000), bins=20)[0]
+    >>> round(mutual_information(independent), 3), round(corrected_mutual_information(independent), 3)
+    (0.041, 0.005)
+    """
+    total = joint.sum()
+    if total <= 0:
+        return 0.0
+    occupied = np.count_nonzero(joint) - np.count_nonzero(joint.sum(axis=1)) - np.count_nonzero(joint.sum(axis=0)) + 1
+    return mutual_information(joint) - int(occupied) / (2 * float(total))
 
 
 class _Components:

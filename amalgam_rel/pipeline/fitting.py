@@ -184,7 +184,7 @@ def select_context(ft: FittedTable, frames, fitted, options: FitOptions) -> None
     # the children inherit this context: score it against their attributes too
     views = frames.child_views(ft.key, candidates)
     chosen = choose_context(ft.frame, candidates, own, options.context_size, ft.table, required, views,
-                            parents=_distinct_parents(ft))
+                            parents=_distinct_parents(ft, kept=options.kept))
     drop = [c for c in candidates if c not in chosen]
     ft.frame = ft.frame.drop_columns(drop)
     ft.context = tuple(c[1:] for c in chosen)
@@ -209,7 +209,7 @@ def select_match_columns(ft: FittedTable, frames, fitted, options: FitOptions) -
             continue
         if not candidates:
             continue
-        chosen = choose_context(ft.frame, candidates, own, 1, ft.table, parents=_distinct_parents(ft, fk))
+        chosen = choose_context(ft.frame, candidates, own, 1, ft.table, parents=_distinct_parents(ft, fk, options.kept))
         ft.frame = ft.frame.drop_columns([c for c in candidates if c not in chosen])
         ft.matched.update({i: c[len(prefix):] for c in chosen})
     frames.frames[ft.key] = ft.frame
@@ -220,9 +220,14 @@ def _own_columns(ft: FittedTable) -> list[str]:
             and c not in ft.plan.generated_keys and c not in ft.sequences]
 
 
-def _distinct_parents(ft: FittedTable, fk=None) -> int | None:
+def _distinct_parents(ft: FittedTable, fk=None, kept: frozenset[str] = frozenset()) -> int | None:
+    """How many parent rows the child's rows point at through ``fk`` (the driver by default),
+    for :func:`~amalgam_rel.relational.context.choose_context` to leave out a column naming
+    each parent; None for a kept reference table (:mod:`~amalgam_rel.relational.reference`):
+    its synthetic rows are its real ones, so a column naming each (a genre's name, for a
+    track's length) is what the child should depend on."""
     fk = fk or ft.plan.driver
-    if fk is None or ft.frame.num_rows == 0:
+    if fk is None or ft.frame.num_rows == 0 or fk.ref_table in kept:
         return None
     keys = ft.frame.select(list(fk.columns)).drop_null()
     return keys.group_by(list(fk.columns)).aggregate([]).num_rows

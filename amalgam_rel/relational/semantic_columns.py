@@ -117,7 +117,7 @@ def detect_table(table: Table, samples: dict[str, list] | None, overrides: dict[
     found: list[SemanticColumn] = []
     locale, locale_type = None, "country"
     for column in table.columns:
-        if column.type.kind is not Kind.STRING or column.name in taken or not _only_length_checks(table, column.name):
+        if column.type.kind is not Kind.STRING or column.name in taken or not only_length_checks(table, column.name):
             continue
         given = overrides.get((table.key, column.name))
         if given == TEXT:
@@ -138,7 +138,7 @@ def detect_table(table: Table, samples: dict[str, list] | None, overrides: dict[
     return Semantics(tuple(found), locale, locale_type)
 
 
-def _only_length_checks(table: Table, column: str) -> bool:
+def only_length_checks(table: Table, column: str) -> bool:
     """Whether every CHECK part naming ``column`` only bounds its length (a generator keeps those;
     any other rule is the language model's, whose values are checked in DuckDB)."""
     for check in table.checks:
@@ -186,7 +186,12 @@ def find_semantic_columns(ft, frames, fitted, options) -> None:
     strings = [c.name for c in ft.table.columns if c.type.kind is Kind.STRING and c.name in frame.column_names]
     samples = None if private else {c: _spread(frame.column(c)) for c in strings}
     shares = {} if private or frame.num_rows == 0 else {c: frame.column(c).null_count / frame.num_rows for c in strings}
-    found = detect_table(ft.table, samples, options.semantic_overrides, taken=taken, null_shares=shares)
+    if ft.key in options.kept:  # a kept table: its contacts alone, by name, the rest stays real (:mod:`.kept_contacts`)
+        keys = set(ft.plan.fk_columns) | set(ft.table.primary_key)  # (its other columns are written as read)
+        found = detect_table(ft.table, None, {}, taken=keys, null_shares=shares)
+        found = replace(found, columns=tuple(c for c in found.columns if TYPES[c.type].person_like))
+    else:
+        found = detect_table(ft.table, samples, options.semantic_overrides, taken=taken, null_shares=shares)
     ft.semantic = with_repeats(with_formats(found, frame), frame, ft.table)
     if not private:
         ft.semantic_real = {c: frozenset(frame.column(c).drop_null().to_pylist()) for c in ft.semantic.names}

@@ -131,3 +131,18 @@ def test_decoded_numbers_spread_over_their_bin():
     u = stratified_uniforms(np.array([3, 3, 3, 3, 7, 7]), np.random.default_rng(1))
     assert sorted((u[:4] * 4).astype(int).tolist()) == [0, 1, 2, 3]
     assert sorted((u[4:] * 2).astype(int).tolist()) == [0, 1]
+
+
+def test_a_wide_independent_column_is_no_hub_of_the_tree():
+    """A length that depends on a genre (25 values), beside 100 composers independent of both:
+    counted on 6,000 rows the composers share more mutual information with each (by chance)
+    than the two share with each other, and the plain tree joined both to the composers."""
+    rng = np.random.default_rng(1)
+    n = 6000
+    genre = rng.integers(0, 25, n)
+    length = rng.normal(0, 1, 25)[genre] * 0.5 + rng.normal(0, 1, n)
+    length_bins = np.searchsorted(np.quantile(length, np.linspace(0, 1, 33)[1:-1]), length)
+    composer = rng.integers(0, 100, n)
+    codes = np.column_stack([length_bins, genre, composer])
+    mi = structure.pairwise_mutual_information(codes, [32, 25, 100])
+    assert (0, 1) in {tuple(sorted(e)) for e in structure.chow_liu(mi)}

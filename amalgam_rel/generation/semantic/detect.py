@@ -148,6 +148,16 @@ def tokens(name: str) -> list[str]:
     return [t for t in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if t]
 
 
+def people_table(table: str) -> bool:
+    """Whether a table's rows are people, by its name (``Customer``, ``employees``, ``staff``).
+
+    >>> people_table("employees"), people_table("shippers")
+    (True, False)
+    """
+    words = [w[:-1] if w.endswith("s") and len(w) > 3 else w for w in tokens(table)]
+    return bool(words) and words[-1] in _PERSON_TABLES
+
+
 def _hinted(column_name: str, table: str | None, columns: Iterable[str]) -> str | None:
     words = tokens(column_name)
     if len(words) > 1 and len(words[0]) == 1 and "".join(words) not in _NAMES["email"]:
