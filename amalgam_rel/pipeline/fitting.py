@@ -23,7 +23,7 @@ from amalgam_rel.relational.fillers import Filler, fit_filler
 from amalgam_rel.pipeline.issued_columns import calendar_columns, unique_codes
 from amalgam_rel.relational.keys import WithNulls, find_parent_sequence, fit_key_generator
 from amalgam_rel.relational.plan import DatabasePlan, TablePlan, context_column, count_column, matched_column
-from amalgam_rel.relational.reference import closed_columns
+from amalgam_rel.relational.closed_sets import closed_columns
 from amalgam_rel.relational.rules import computed_columns, find_rules, implied, offsets
 from amalgam_rel.relational.semantic_columns import Semantics, find_semantic_columns, with_semantic_lengths
 from amalgam_rel.relational.text_features import add_text_features, without_text_features

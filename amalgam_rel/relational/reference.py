@@ -69,10 +69,8 @@ from amalgam_rel.schema.model import Database, Table
 from amalgam_rel.schema.types import Kind
 
 DEFAULT_MAX_ROWS = 1_000
-_SMALL = 20  # below this many rows, all-distinct short strings are a closed set, not free text
-_LONG_TEXT = 48  # mean characters beyond which a string is prose, however few rows (as models.columns)
 _NAMING = 0.9  # a column names a table's rows when it has a distinct value on this share of them
-_PUBLIC = 0.8  # a lookup is public reference data when this share of its names is in a gazetteer
+PUBLIC_SHARE = 0.8  # a lookup is public reference data when this share of its names is in a gazetteer
 # a gazetteer names at least this many rows: one row named 'A' (a code in some list) is no
 # evidence of public reference data, and kept, its keys were re-pointed past a CHECK (issue #21)
 _MIN_NAMES = 10
@@ -153,7 +151,7 @@ def public_lookups(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, options: 
             if column.type.kind is not Kind.STRING or column.name in keys or person_like(table, column.name):
                 continue
             names = _distinct(con, table, column.name)
-            if len(names) >= max(_MIN_NAMES, _NAMING * (table.row_count or 0)) and public_share(names) >= _PUBLIC:
+            if len(names) >= max(_MIN_NAMES, _NAMING * (table.row_count or 0)) and public_share(names) >= PUBLIC_SHARE:
                 out.add(key)
                 break
     return frozenset(out)
@@ -204,34 +202,6 @@ def _labels(t: pa.DataType) -> pa.DataType:
     if pa.types.is_struct(t):
         return pa.struct([pa.field(f.name, _labels(f.type), f.nullable) for f in t])
     return t
-
-
-def closed_columns(table: Table, frame: pa.Table, kept: bool) -> tuple[str, ...]:
-    """String columns whose values form a closed set, drawn from the real values (categories of
-    the table model) instead of invented by the language model: every string column of a kept
-    table (so the model draws its children's counts given the name), in a table of fewer than
-    20 rows the short all-distinct ones (a table of 5 status names), and public names (at least
-    80 % of the distinct values in a gazetteer: 29 suppliers in 16 countries, not 'Feel' from
-    the language model). Never a person-like one.
-    """
-    out = []
-    for column in table.columns:
-        if column.type.kind is not Kind.STRING or column.name not in frame.column_names or person_like(table, column.name):
-            continue
-        values = frame.column(column.name).drop_null()
-        if kept or (len(values) < _SMALL and _short(values)) or _public_names(values):
-            out.append(column.name)
-    return tuple(out)
-
-
-def _public_names(values: pa.ChunkedArray, most: int = DEFAULT_MAX_ROWS) -> bool:
-    """Whether the distinct values (at most ``most``: no gazetteer list is longer) are public names."""
-    distinct = pc.unique(values)
-    return 0 < len(distinct) <= most and public_share(distinct.to_pylist()) >= _PUBLIC
-
-
-def _short(values: pa.ChunkedArray) -> bool:
-    return len(values) > 0 and float(pc.mean(pc.utf8_length(values)).as_py()) <= _LONG_TEXT
 
 
 def check_rows_option(kept: dict[str, pa.Table | int], rows: dict[str, int]) -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from amalgam_rel.errors import DataError, InputError
 from amalgam_rel.pipeline.database_model import DatabaseModel
-from amalgam_rel.relational.reference import closed_columns
+from amalgam_rel.relational.closed_sets import closed_columns
 from amalgam_rel.schema.model import Column, Table
 from amalgam_rel.schema.types import parse_type
 
