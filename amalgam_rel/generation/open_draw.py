@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import torch
 
+from amalgam_rel.generation.support_columns import class_of as _class_of
+
 
 class OpenDraw:
     """One column's open classes over one support: per class (an unknown-word token) its
@@ -83,3 +85,71 @@ def bits(masks: torch.Tensor, rows: torch.Tensor, tokens: torch.Tensor) -> torch
     if tokens.dim() == 1:
         return ((masks[rows, tokens >> 5] >> (tokens & 31)) & 1).bool()
     return ((masks[rows[:, None], tokens >> 5] >> (tokens & 31)) & 1).bool()
+
+
+def choose_open(choose, part: torch.Tensor, barred: torch.Tensor, end_cols: torch.Tensor, floor: torch.Tensor | None,
+                 early: torch.Tensor | None, bar, temperature: float, u: torch.Tensor, *, draw, over: torch.Tensor,
+                 masks: torch.Tensor, history, generator: torch.Generator) -> torch.Tensor:
+    """``choose`` (:func:`.decoding._choose`, passed in: decoding imports this module) for rows that may start an open-class word, as token ids: each class
+    drawn as its unknown-word token's column, then one of its words (see this module's docstring),
+    kept where the row's bitmask (``masks``) allows it and, for a word the value already holds
+    (``history(rows)``: the rows' tokens so far), with the repeat lift as a probability; a row
+    refused draws again from its exact distribution. ``part`` is left as it is; ``bar(rows)``
+    gives the joins of some of its rows (None: all)."""
+    cols = draw.cols
+
+    def proposal(masked: torch.Tensor) -> torch.Tensor:  # each class at its whole mass
+        masked[:, cols] = part[:, cols] + draw.log_mass(temperature).to(part.dtype)
+        return masked
+
+    picked = choose(part, barred, end_cols, floor, early, bar(None), temperature, u, restore=proposal)
+    tokens = over[picked]
+    classes = _class_of(picked, cols)
+    rows = (classes >= 0).nonzero().squeeze(1)
+    if not len(rows):
+        return tokens
+    forms = draw.propose(classes[rows], torch.rand(len(rows), dtype=torch.float64, generator=generator), temperature)
+    kept = bits(masks, rows, forms)
+    if draw.lift < 0:
+        watched = kept & draw.words[forms] & (history(rows) == forms[:, None]).any(dim=1)
+        if bool(watched.any()):
+            odds = torch.rand(int(watched.sum()), dtype=torch.float64, generator=generator)
+            kept[watched] = odds < draw.repeat_factor(temperature)
+    tokens[rows] = forms
+    refused = rows[~kept]
+    if len(refused):
+        tokens[refused] = _exact_open(choose, part[refused], barred[refused], end_cols,
+                                      None if floor is None else floor[refused],
+                                      None if early is None else early[refused], bar(refused), temperature,
+                                      draw=draw, over=over, masks=masks[refused], history=history(refused),
+                                      generator=generator)
+    return tokens
+
+
+def _exact_open(choose, part: torch.Tensor, barred: torch.Tensor, end_cols: torch.Tensor, floor: torch.Tensor | None,
+                early: torch.Tensor | None, bar, temperature: float, *, draw, over: torch.Tensor,
+                masks: torch.Tensor, history: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Token ids for the rows refused a proposed word: each class at the mass of the words the
+    row may write (none: barred), the words then drawn by those weights."""
+    everyone = torch.arange(len(part))
+    weights = [draw.exact(c, bits(masks, everyone, forms[None, :].expand(len(part), -1)),
+                          (history[:, None, :] == forms[None, :, None]).any(dim=2), temperature)
+               for c, forms in enumerate(draw.forms)]
+    mass = temperature * torch.log(torch.stack([w.sum(dim=1) for w in weights], dim=1))
+
+    def exact(masked: torch.Tensor) -> torch.Tensor:
+        masked[:, draw.cols] = part[:, draw.cols] + mass.to(part.dtype)
+        return masked
+
+    u = torch.rand((len(part), 1), dtype=torch.float64, generator=generator)
+    picked = choose(part, barred, end_cols, floor, early, bar, temperature, u, restore=exact)
+    tokens = over[picked]
+    classes = _class_of(picked, draw.cols)
+    for c, forms in enumerate(draw.forms):
+        rows = (classes == c).nonzero().squeeze(1)
+        if len(rows):
+            cdf = weights[c][rows].cumsum(dim=1)
+            r = torch.rand((len(rows), 1), dtype=torch.float64, generator=generator)
+            at = torch.searchsorted(cdf, r * cdf[:, -1:], right=True).squeeze(1).clamp(max=len(forms) - 1)
+            tokens[rows] = forms[at]
+    return tokens

@@ -4,7 +4,8 @@ import math
 
 import torch
 
-from amalgam_rel.generation.decoding import _choose, _choose_open
+from amalgam_rel.generation.decoding import _choose
+from amalgam_rel.generation.open_draw import choose_open
 from amalgam_rel.generation.open_draw import OpenDraw
 
 ROWS = 40_000
@@ -38,9 +39,9 @@ def _two_stage(barred_tokens: set[int], lift: float, held: set[int], seed: int =
     history = torch.tensor([sorted(held)] * ROWS, dtype=torch.long).reshape(ROWS, len(held))
     generator = torch.Generator().manual_seed(seed)
     u = torch.rand((ROWS, 1), dtype=torch.float64, generator=generator)
-    tokens = _choose_open(CORE_LOGITS.expand(ROWS, -1).clone(), barred, END_COLS, None, None,
-                          lambda rows: (lambda x, e: x), 1.0, u, draw=draw, over=CORE, masks=masks,
-                          history=lambda rows: history[rows], generator=generator)
+    tokens = choose_open(_choose, CORE_LOGITS.expand(ROWS, -1).clone(), barred, END_COLS, None, None,
+                         lambda rows: (lambda x, e: x), 1.0, u, draw=draw, over=CORE, masks=masks,
+                         history=lambda rows: history[rows], generator=generator)
     ids = torch.cat([CORE, FORMS])
     return torch.stack([(tokens == t).double().mean() for t in ids])
 
