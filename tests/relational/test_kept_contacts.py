@@ -7,6 +7,8 @@ import pytest
 from amalgam_rel.pipeline.database_model import DatabaseModel
 from amalgam_rel.relational.reference import kept_line
 
+from .conftest import query
+
 CARRIERS = [(1, "Speedy Express", "(503) 555-9831", "orders@speedy.example"),
             (2, "United Package", "(503) 555-3199", None),
             (3, "Federal Shipping", "(503) 555-9931", "desk@federal.example"),
@@ -46,29 +48,21 @@ def fitted(source):
     return DatabaseModel(seed=3, text_steps=20).fit(source)
 
 
-def rows(path, query):
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(query).fetchall()
-    finally:
-        con.close()
-
-
 def test_a_lookup_with_contacts_only_is_kept_with_its_names_real(fitted, source, tmp_path):
     assert list(fitted.reference_) == ["carrier"]  # agent has a person's name; staff are people
     fitted.sample(tmp_path / "out.duckdb")
-    out = rows(tmp_path / "out.duckdb", "SELECT id, company_name FROM carrier ORDER BY id")
+    out = query(tmp_path / "out.duckdb", "SELECT id, company_name FROM carrier ORDER BY id")
     assert out == [(i, name) for i, name, _, _ in CARRIERS]
     # the analyst's shipments per carrier name answer on the real names
-    names = {r[0] for r in rows(tmp_path / "out.duckdb",
+    names = {r[0] for r in query(tmp_path / "out.duckdb",
                                 "SELECT c.company_name FROM shipment s JOIN carrier c ON c.id = s.carrier_id")}
     assert names == {name for _, name, _, _ in CARRIERS}
 
 
 def test_the_contacts_of_a_kept_lookup_are_generated_never_real(fitted, source, tmp_path):
     fitted.sample(tmp_path / "out.duckdb")
-    phones = [r[0] for r in rows(tmp_path / "out.duckdb", "SELECT phone FROM carrier ORDER BY id")]
-    emails = [r[0] for r in rows(tmp_path / "out.duckdb", "SELECT email FROM carrier ORDER BY id")]
+    phones = [r[0] for r in query(tmp_path / "out.duckdb", "SELECT phone FROM carrier ORDER BY id")]
+    emails = [r[0] for r in query(tmp_path / "out.duckdb", "SELECT email FROM carrier ORDER BY id")]
     assert all(p is not None and sum(ch.isdigit() for ch in p) >= 7 for p in phones)  # NOT NULL, phone-shaped
     assert not set(phones) & {p for _, _, p, _ in CARRIERS}
     assert not set(emails) & {e for _, _, _, e in CARRIERS if e is not None}
@@ -82,8 +76,8 @@ def test_the_model_never_holds_a_kept_lookups_real_contacts(fitted, tmp_path):
     loaded = DatabaseModel.load(tmp_path / "model")
     loaded.sample(tmp_path / "a.duckdb", seed=5)
     fitted.sample(tmp_path / "b.duckdb", seed=5)
-    query = "SELECT * FROM carrier ORDER BY id"
-    assert rows(tmp_path / "a.duckdb", query) == rows(tmp_path / "b.duckdb", query)
+    every_row = "SELECT * FROM carrier ORDER BY id"
+    assert query(tmp_path / "a.duckdb", every_row) == query(tmp_path / "b.duckdb", every_row)
 
 
 def test_synth_says_which_contacts_of_a_kept_table_are_generated(fitted):
