@@ -33,6 +33,10 @@ class DataError(AmalgamError):
     """Data that violates a constraint it is declared (or asserted) to satisfy."""
 
 
+class LocationError(InputError):
+    """A SRC or output argument that names no place amalgam-rel can read or write."""
+
+
 class OutputError(AmalgamError):
     """An output that cannot or must not be written."""
 

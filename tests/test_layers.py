@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "amalgam_rel"
 
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"errors"}),  # the exceptions every message ends in
-    frozenset({"seeds", "saved", "connection", "outputs"}),  # helpers every layer may use
+    frozenset({"seeds", "saved", "connection", "outputs", "locations"}),  # helpers every layer may use
     frozenset({"schema"}),
     frozenset({"models", "generation", "writing"}),  # side by side: none imports another
     frozenset({"relational"}),  # cardinality, keys and the rules of the whole database
