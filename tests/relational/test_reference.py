@@ -11,6 +11,8 @@ from amalgam_rel.relational.closed_sets import closed_columns
 from amalgam_rel.schema.model import Column, Table
 from amalgam_rel.schema.types import parse_type
 
+from .conftest import query as rows
+
 KINDS = ["Rock", "Jazz", "Metal", "Blues", "Latin", "Classical"]
 SHARES = [0.45, 0.2, 0.15, 0.1, 0.06, 0.04]
 
@@ -46,13 +48,6 @@ def source(tmp_path_factory):
 def fitted(source):
     return DatabaseModel(seed=3, text_steps=20).fit(source)
 
-
-def rows(path, query):
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(query).fetchall()
-    finally:
-        con.close()
 
 
 def counts_by_kind(path):

@@ -12,6 +12,7 @@ import pytest
 from amalgam_rel.pipeline.database_model import DatabaseModel
 
 from .conftest import ITERS
+from .conftest import query as rows
 
 SOURCE = """
 CREATE TABLE reading (id INTEGER PRIMARY KEY, flags BIT, seen TIMETZ, site VARCHAR);
@@ -42,13 +43,6 @@ def synthetic(source, tmp_path_factory):
     DatabaseModel.load(work / "model").sample(out, scale=4)
     return out
 
-
-def rows(path, query):
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(query).fetchall()
-    finally:
-        con.close()
 
 
 def test_bit_strings_keep_their_widths_and_bits(synthetic):
