@@ -49,7 +49,6 @@ def fitted(source):
     return DatabaseModel(seed=3, text_steps=20).fit(source)
 
 
-
 def counts_by_kind(path):
     return dict(rows(path, "SELECT k.name, count(*) FROM item i JOIN kind k ON k.id = i.kind_id GROUP BY 1"))
 
