@@ -42,10 +42,10 @@ _SCALARS: dict[str, tuple[str, str, str]] = {
     "INTEGER": ("INTEGER", "INT", "INTEGER"),
     "UINTEGER": ("BIGINT", "INT UNSIGNED", "INTEGER"),
     "BIGINT": ("BIGINT", "BIGINT", "INTEGER"),
-    "UBIGINT": ("NUMERIC(20, 0)", "BIGINT UNSIGNED", "NUMERIC"),
-    "HUGEINT": ("NUMERIC(39, 0)", "DECIMAL(39, 0)", "NUMERIC"),
-    "UHUGEINT": ("NUMERIC(39, 0)", "DECIMAL(39, 0)", "NUMERIC"),
-    "BIGNUM": ("NUMERIC", "DECIMAL(65, 0)", "NUMERIC"),
+    "UBIGINT": ("NUMERIC(20, 0)", "BIGINT UNSIGNED", "TEXT"),
+    "HUGEINT": ("NUMERIC(39, 0)", "DECIMAL(39, 0)", "TEXT"),
+    "UHUGEINT": ("NUMERIC(39, 0)", "DECIMAL(39, 0)", "TEXT"),
+    "BIGNUM": ("NUMERIC", "DECIMAL(65, 0)", "TEXT"),
     "FLOAT": ("REAL", "FLOAT", "REAL"),
     "DOUBLE": ("DOUBLE PRECISION", "DOUBLE", "REAL"),
     "VARCHAR": ("TEXT", "TEXT", "TEXT"),
@@ -53,7 +53,7 @@ _SCALARS: dict[str, tuple[str, str, str]] = {
     "BIT": ("VARBIT", "TEXT", "TEXT"),
     "UUID": ("UUID", "CHAR(36)", "TEXT"),
     "DATE": ("DATE", "DATE", "DATE"),
-    "TIME": ("TIME", "TIME(6)", "TIME"),
+    "TIME": ("TIME", "TIME(6)", "TEXT"),
     "TIME WITH TIME ZONE": ("TIMETZ", "VARCHAR(32)", "TEXT"),
     "TIMESTAMP": ("TIMESTAMP", "DATETIME(6)", "TIMESTAMP"),
     "TIMESTAMP_S": ("TIMESTAMP(0)", "DATETIME", "TIMESTAMP"),
@@ -64,14 +64,15 @@ _SCALARS: dict[str, tuple[str, str, str]] = {
     "JSON": ("JSONB", "JSON", "TEXT"),
 }
 _COLUMN = {"postgres": 0, "mysql": 1, "sqlite": 2}
+_WIDE = {"HUGEINT", "UHUGEINT", "BIGNUM"}
 # what a target keeps of a value in a weaker form: said once per column
 _WEAKER = {("mysql", "TIMESTAMP WITH TIME ZONE"): "kept as UTC DATETIME(6), without its time zone",
            ("sqlite", "TIMESTAMP WITH TIME ZONE"): "kept as text, in UTC",
            ("mysql", "INTERVAL"): "kept as text", ("sqlite", "INTERVAL"): "kept as text",
            ("mysql", "TIME WITH TIME ZONE"): "kept as text", ("sqlite", "TIME WITH TIME ZONE"): "kept as text",
-           ("sqlite", "UBIGINT"): "kept as NUMERIC: SQLite's integers stop at 2**63 - 1",
-           ("sqlite", "HUGEINT"): "kept as NUMERIC: SQLite's integers stop at 2**63 - 1",
-           ("sqlite", "UHUGEINT"): "kept as NUMERIC: SQLite's integers stop at 2**63 - 1"}
+           **{("sqlite", t): "kept as text: SQLite's integers stop at 2**63 - 1"
+              for t in ("UBIGINT", "HUGEINT", "UHUGEINT", "BIGNUM")},
+           **{(d, "TIMESTAMP_NS"): "kept to the microsecond" for d in ("postgres", "mysql")}}
 
 
 @dataclass
@@ -79,23 +80,29 @@ class TargetDDL:
     """Statements in the order they run: ``types``, ``tables``, rows, ``foreign_keys``, ``indexes``."""
 
     dialect: str
+    stage_wide: bool = False
     types: list[str] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
     foreign_keys: list[str] = field(default_factory=list)
     indexes: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # one line per constraint or type the target does not keep
     json_columns: set[tuple[str, str]] = field(default_factory=set)  # (table key, column) written as JSON text
+    # numbers wider than DuckDB's DECIMAL(38): the scanners would carry them as DOUBLE (losing digits), so
+    # they arrive as text and ``retype`` turns the columns into the numeric type, after the rows
+    text_columns: set[tuple[str, str]] = field(default_factory=set)
+    retype: list[str] = field(default_factory=list)
 
 
 def target_ddl(db: Database, dialect: str, *, schema: str | None = None,
-               text_key_lengths: dict[tuple[str, str], int] | None = None) -> TargetDDL:
+               text_key_lengths: dict[tuple[str, str], int] | None = None, stage_wide: bool = False) -> TargetDDL:
     """``db``'s DDL for ``dialect``, every table in ``schema`` (None: unqualified).
 
     ``text_key_lengths``: the longest value of each text column in a key (MySQL sizes them).
+    ``stage_wide``: numbers wider than 38 digits are loaded as text, then retyped (a scanner's load).
     """
     if dialect not in _COLUMN:
         raise SchemaError(f"no DDL for dialect {dialect!r} here (known: {', '.join(_COLUMN)})")
-    out = TargetDDL(dialect)
+    out = TargetDDL(dialect, stage_wide=stage_wide)
     if dialect == "postgres":
         out.types = [_create_pg_enum(e.name, e.labels, schema) for e in db.enum_types]
     keyed = _keyed_columns(db)
@@ -180,6 +187,10 @@ def _create_table(db: Database, table: Table, out: TargetDDL, schema: str | None
         spelled = column_type(table, column, out, (table.key, column.name) in keyed, lengths.get((table.key, column.name)))
         if spelled.startswith("\x00enum\x00"):
             spelled = table_ref(spelled.removeprefix("\x00enum\x00"), schema).sql(dialect)
+        if out.stage_wide and column.type.name in _WIDE and dialect in ("postgres", "mysql"):
+            out.text_columns.add((table.key, column.name))
+            out.retype.append(_retype(table, column, spelled, dialect, schema))
+            spelled = "TEXT" if dialect == "postgres" else "VARCHAR(80)"
         parts.append(_column_def(table, column, spelled, out))
     if table.primary_key:
         parts.append(f"PRIMARY KEY ({_names(table.primary_key, dialect)})")
@@ -198,6 +209,13 @@ def _create_table(db: Database, table: Table, out: TargetDDL, schema: str | None
                   if fk.kind == "declared"]
     name = table_ref(_name_in(table, schema), schema).sql(dialect)
     return f"CREATE TABLE {name} ({', '.join(parts)})"
+
+
+def _retype(table: Table, column: Column, spelled: str, dialect: str, schema: str | None) -> str:
+    name, col = table_ref(target_table_name(table), schema).sql(dialect), sql.ident(column.name).sql(dialect)
+    if dialect == "postgres":
+        return f"ALTER TABLE {name} ALTER COLUMN {col} TYPE {spelled} USING {col}::{spelled}"
+    return f"ALTER TABLE {name} MODIFY {col} {spelled}{'' if column.nullable else ' NOT NULL'}"
 
 
 def _name_in(table: Table, schema: str | None) -> str:
@@ -270,14 +288,17 @@ def _parsed(text: str) -> exp.Expression | None:
 
 
 def _index(text: str, table_name: str, dialect: str, schema: str | None) -> str | None:
-    """A ``CREATE INDEX`` re-rendered for ``dialect`` on ``table_name`` in ``schema``."""
+    """A ``CREATE [UNIQUE] INDEX`` on plain columns, re-spelled for ``dialect`` on ``table_name``
+    in ``schema``; None for an index on expressions (sqlglot would rewrite their NULL order)."""
     parsed = _parsed(text)
-    if parsed is None:
+    index = parsed.find(exp.Index) if isinstance(parsed, exp.Create) else None
+    params = index.args.get("params") if index is not None else None
+    columns = [o.this if isinstance(o, exp.Ordered) else o for o in (params.args.get("columns") or [])] if params else []
+    if not columns or not all(isinstance(c, exp.Column) for c in columns) or index.this is None:
         return None
-    for table in list(parsed.find_all(exp.Table)):
-        if table.this is not None and isinstance(table.this, exp.Identifier):
-            table.replace(table_ref(table_name, schema))
-    return _transpiled(parsed, dialect)
+    unique = "UNIQUE " if parsed.args.get("unique") else ""
+    return (f"CREATE {unique}INDEX {sql.ident(index.this.name).sql(dialect)} ON "
+            f"{table_ref(table_name, schema).sql(dialect)} ({_names([c.name for c in columns], dialect)})")
 
 
 def _create_pg_enum(name: str, labels, schema: str | None) -> str:

@@ -16,7 +16,8 @@ from amalgam_rel.schema.model import Table
 from amalgam_rel.schema.types import Kind
 
 BUILD = "build"
-_AS_TEXT = (Kind.INTERVAL, Kind.BIT, Kind.UUID)  # MySQL and SQLite keep these as text  # the file's stem, so DuckDB names the built database "build"
+_AS_TEXT = (Kind.INTERVAL, Kind.BIT, Kind.UUID)  # MySQL and SQLite keep these as text
+_WIDE_SQLITE = {"UBIGINT", "HUGEINT", "UHUGEINT", "BIGNUM"}  # past SQLite's 64-bit integers: kept as text  # the file's stem, so DuckDB names the built database "build"
 
 
 def stored_columns(table: Table):
@@ -24,7 +25,8 @@ def stored_columns(table: Table):
     return [c for c in table.columns if c.generated is None]
 
 
-def select_for(table: Table, dialect: str, json_columns: set[tuple[str, str]], *, as_text: bool = False) -> str:
+def select_for(table: Table, dialect: str, json_columns: set[tuple[str, str]], *, as_text: bool = False,
+               text_columns: set[tuple[str, str]] = frozenset()) -> str:
     """``SELECT`` of ``table``'s stored columns in the built database, in the form ``dialect``
     takes: nested values as JSON text, and, with ``as_text``, every value as DuckDB's text of it
     (BLOBs as hex), for a script to quote."""
@@ -36,7 +38,10 @@ def select_for(table: Table, dialect: str, json_columns: set[tuple[str, str]], *
             value = exp.cast(exp.Anonymous(this="to_json", expressions=[value]), "VARCHAR")
         elif dialect in ("mysql", "sqlite") and name == "TIMESTAMP WITH TIME ZONE":
             value = exp.Anonymous(this="timezone", expressions=[exp.Literal.string("UTC"), value])
-        elif dialect in ("mysql", "sqlite") and (kind in _AS_TEXT or name == "TIME WITH TIME ZONE"):
+        elif (table.key, column.name) in text_columns or (dialect == "sqlite" and name in _WIDE_SQLITE):
+            value = exp.cast(value, "VARCHAR")
+        elif dialect in ("mysql", "sqlite") and (kind in _AS_TEXT or name == "TIME WITH TIME ZONE") \
+                or (dialect == "sqlite" and kind is Kind.TIME):
             value = exp.cast(value, "VARCHAR")
         if as_text and kind is Kind.BLOB:
             value = exp.Anonymous(this="hex", expressions=[value])

@@ -50,6 +50,9 @@ def write_sqlite(con: duckdb.DuckDBPyConnection, db: Database, location: Locatio
             for key in creation_order(db):
                 _insert(con, db.table(key), ddl.json_columns)
             con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")  # else the DETACH below fails too, hiding SQLite's refusal
+            raise
         finally:
             con.execute(f"DETACH {_ATTACHED}")
         with _closing(sqlite3.connect(tmp)) as lite:

@@ -95,7 +95,7 @@ def write_postgres(con: duckdb.DuckDBPyConnection, db: Database, location: Locat
     """Every table of the built database into ``location``'s schema, in one transaction."""
     schema = location.schema or "public"
     attach(con, location)
-    ddl = target_ddl(db, "postgres", schema=schema)
+    ddl = target_ddl(db, "postgres", schema=schema, stage_wide=True)
     con.execute("BEGIN TRANSACTION")
     try:
         found = existing(con, location, schema, db)
@@ -129,7 +129,7 @@ def write_mysql(con: duckdb.DuckDBPyConnection, db: Database, location: Location
     attach(con, location)
     work, trash = (f"{target[:40]}__amalgam_{what}_{os.getpid()}" for what in ("tmp", "old"))
     lengths = _text_key_lengths(con, db)
-    ddl = target_ddl(db, "mysql", schema=work, text_key_lengths=lengths)
+    ddl = target_ddl(db, "mysql", schema=work, text_key_lengths=lengths, stage_wide=True)
     try:
         if not force:
             refuse_existing(existing(con, location, target, db), location)
@@ -171,7 +171,7 @@ def _load(con, db: Database, location: Location, ddl: TargetDDL, schema: str) ->
     con.execute(f"CALL {clear}()")
     for key in creation_order(db):
         table = db.table(key)
-        select = select_for(table, location.kind, ddl.json_columns)
+        select = select_for(table, location.kind, ddl.json_columns, text_columns=ddl.text_columns)
         if not select:
             continue
         columns = ", ".join(sql.ident(c.name).sql("duckdb") for c in stored_columns(table))
@@ -180,7 +180,7 @@ def _load(con, db: Database, location: Location, ddl: TargetDDL, schema: str) ->
             con.execute(f"INSERT INTO {name.sql('duckdb')} ({columns}) {select}")
         except duckdb.Error as err:
             raise refused(location, err, f" (table {key})") from None
-    for statement in ddl.foreign_keys + ddl.indexes:
+    for statement in ddl.retype + ddl.foreign_keys + ddl.indexes:
         execute(con, location, statement)
 
 
