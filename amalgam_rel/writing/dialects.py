@@ -237,11 +237,8 @@ def _column_def(table: Table, column: Column, spelled: str, out: TargetDDL) -> s
         rendered = None if default.find(exp.Anonymous) or "nextval" in column.default.lower() else _transpiled(default, dialect)
         if rendered is None:
             out.notes.append(f"DEFAULT {column.default} of column {table.key}.{column.name}: not written to {dialect}")
-        elif not (dialect == "mysql" and column.type.kind in (Kind.STRING, Kind.BLOB, Kind.JSON)):
+        else:  # parenthesised: MySQL (8.0.13+, MariaDB 10.2+) then takes an expression, a TEXT column's too
             text += f" DEFAULT ({rendered})" if dialect in ("mysql", "sqlite") else f" DEFAULT {rendered}"
-        else:
-            out.notes.append(f"DEFAULT {column.default} of column {table.key}.{column.name}: not written "
-                             f"(MySQL allows no default on TEXT)")
     return text
 
 
