@@ -156,6 +156,8 @@ def column_type(table: Table, column: Column, out: TargetDDL, keyed: bool, longe
             out.notes.append(f"{where}: {t.sql()} kept as JSON ({dialect} has no such type)")
         return _SCALARS["JSON"][_COLUMN[dialect]]
     if t.kind is Kind.DECIMAL:
+        if dialect == "sqlite":
+            out.notes.append(f"{where}: {t.sql()} kept as NUMERIC, which SQLite stores as a REAL (binary floating point)")
         return (f"DECIMAL({t.precision}, {t.scale})" if dialect == "mysql" else f"NUMERIC({t.precision}, {t.scale})")
     if t.kind is Kind.STRING and (t.length is not None or (keyed and dialect == "mysql")):
         length = t.length or max(KEY_TEXT_LENGTH, longest or 0)

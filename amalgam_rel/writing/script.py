@@ -55,7 +55,10 @@ def write_script(con: duckdb.DuckDBPyConnection, db: Database, location: Locatio
             for statement in ddl.types + ddl.tables:
                 out.write(statement + ";\n")
             for key in creation_order(db):
-                _write_rows(con, db.table(key), dialect, ddl.json_columns, out)
+                # DuckDB checks a foreign key per statement: a row naming a parent of its own table
+                # must come in a later statement than the parent (the built table holds them in that order)
+                per_insert = 1 if dialect == "duckdb" and _references_itself(db, key) else ROWS_PER_INSERT
+                _write_rows(con, db.table(key), dialect, ddl.json_columns, out, per_insert)
             for statement in ddl.foreign_keys + ddl.indexes:
                 out.write(statement + ";\n")
             if dialect in _TRANSACTIONAL:
@@ -79,7 +82,11 @@ def _ddl(db: Database, dialect: str) -> TargetDDL:
     return ddl
 
 
-def _write_rows(con: duckdb.DuckDBPyConnection, table: Table, dialect: str, json_columns, out) -> None:
+def _references_itself(db: Database, key: str) -> bool:
+    return any(fk.is_self_reference and fk.kind == "declared" for fk in db.foreign_keys_of(key))
+
+
+def _write_rows(con: duckdb.DuckDBPyConnection, table: Table, dialect: str, json_columns, out, per_insert: int) -> None:
     select = select_for(table, dialect, json_columns, as_text=True)
     if not select:
         return
@@ -92,7 +99,7 @@ def _write_rows(con: duckdb.DuckDBPyConnection, table: Table, dialect: str, json
     while rows := reader.fetchmany(_FETCH):
         for row in rows:
             batch.append("(" + ", ".join(f(v) for f, v in zip(formats, row)) + ")")
-            if len(batch) == ROWS_PER_INSERT:
+            if len(batch) == per_insert:
                 out.write(head + ",\n".join(batch) + ";\n")
                 batch = []
     if batch:
