@@ -200,8 +200,12 @@ def _create_table(db: Database, table: Table, out: TargetDDL, schema: str | None
     for check in table.checks:
         if check in table.logical_checks:
             continue
-        rendered = _transpiled(check, dialect)
-        if rendered is None:
+        rendered = _transpiled(_quoted_columns(check, table), dialect)
+        as_json = sorted({c.name for c in check.find_all(exp.Column)
+                          if table.has_column(c.name) and (table.key, table.column(c.name).name) in out.json_columns})
+        if as_json:
+            out.notes.append(f"CHECK ({sql.render(check)}) on {table.key}: not enforced ({', '.join(as_json)} kept as JSON)")
+        elif rendered is None:
             out.notes.append(f"CHECK ({sql.render(check)}) on {table.key}: not enforced ({dialect} cannot express it)")
         else:
             parts.append(f"CHECK ({rendered})")
@@ -228,7 +232,8 @@ def _column_def(table: Table, column: Column, spelled: str, out: TargetDDL) -> s
     dialect = out.dialect
     text = f"{sql.ident(column.name).sql(dialect)} {spelled}"
     if column.generated is not None:
-        expression = _transpiled(sql.parse_expression(column.generated, where=f"column {column.name!r}"), dialect)
+        parsed = sql.parse_expression(column.generated, where=f"column {column.name!r}")
+        expression = _transpiled(_quoted_columns(parsed, table), dialect)
         if expression is None:
             raise SchemaError(f"column {table.key}.{column.name}: its GENERATED expression has no {dialect} form")
         text += f" GENERATED ALWAYS AS ({expression}) STORED"
@@ -269,6 +274,16 @@ def _add_foreign_key(db: Database, fk: ForeignKey, dialect: str, schema: str | N
 
 def _names(columns, dialect: str) -> str:
     return ", ".join(sql.ident(c).sql(dialect) for c in columns)
+
+
+def _quoted_columns(expression: exp.Expression, table: Table) -> exp.Expression:
+    """``expression`` with each of ``table``'s columns quoted in the catalog's spelling: a target
+    folds (PostgreSQL) or reserves (MySQL's ``order``) names DuckDB took as they were."""
+    expression = expression.copy()
+    for column in expression.find_all(exp.Column):
+        if table.has_column(column.name):
+            column.set("this", sql.ident(table.column(column.name).name))
+    return expression
 
 
 def _transpiled(expression: exp.Expression, dialect: str) -> str | None:
