@@ -81,6 +81,7 @@ class TargetDDL:
 
     dialect: str
     stage_wide: bool = False
+    inline: set = field(default_factory=set)  # foreign keys written inside CREATE TABLE
     types: list[str] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
     foreign_keys: list[str] = field(default_factory=list)
@@ -94,15 +95,23 @@ class TargetDDL:
 
 
 def target_ddl(db: Database, dialect: str, *, schema: str | None = None,
-               text_key_lengths: dict[tuple[str, str], int] | None = None, stage_wide: bool = False) -> TargetDDL:
+               text_key_lengths: dict[tuple[str, str], int] | None = None, stage_wide: bool = False,
+               inline_foreign_keys: bool | None = None) -> TargetDDL:
     """``db``'s DDL for ``dialect``, every table in ``schema`` (None: unqualified).
 
     ``text_key_lengths``: the longest value of each text column in a key (MySQL sizes them).
     ``stage_wide``: numbers wider than 38 digits are loaded as text, then retyped (a scanner's load).
+    ``inline_foreign_keys``: a foreign key to a table created before (or to its own) goes inside
+    ``CREATE TABLE``, so rows are checked as they arrive (MySQL rebuilds a table per ``ALTER``;
+    SQLite, the default there, cannot add one later); the others come after the rows.
     """
     if dialect not in _COLUMN:
         raise SchemaError(f"no DDL for dialect {dialect!r} here (known: {', '.join(_COLUMN)})")
     out = TargetDDL(dialect, stage_wide=stage_wide)
+    inline = dialect == "sqlite" if inline_foreign_keys is None else inline_foreign_keys
+    position = {key: i for i, key in enumerate(creation_order(db))}
+    out.inline = {fk for fk in db.foreign_keys if fk.kind == "declared" and inline
+                  and (dialect == "sqlite" or position[fk.ref_table] <= position[fk.table])}
     if dialect == "postgres":
         out.types = [_create_pg_enum(e.name, e.labels, schema) for e in db.enum_types]
     keyed = _keyed_columns(db)
@@ -110,7 +119,7 @@ def target_ddl(db: Database, dialect: str, *, schema: str | None = None,
         table = db.table(key)
         out.tables.append(_create_table(db, table, out, schema, keyed, text_key_lengths or {}))
     for fk in db.foreign_keys:
-        if fk.kind == "declared" and dialect != "sqlite":
+        if fk.kind == "declared" and fk not in out.inline:
             out.foreign_keys.append(_add_foreign_key(db, fk, dialect, schema))
     for index in db.indexes:
         statement = _index(index.sql, target_table_name(db.table(index.table)), dialect, schema)
@@ -210,9 +219,7 @@ def _create_table(db: Database, table: Table, out: TargetDDL, schema: str | None
         else:
             parts.append(f"CHECK ({rendered})")
     parts += _enum_checks(table, dialect)
-    if dialect == "sqlite":
-        parts += [_foreign_key_clause(db, fk, dialect, schema) for fk in db.foreign_keys_of(table.key)
-                  if fk.kind == "declared"]
+    parts += [_foreign_key_clause(db, fk, dialect, schema) for fk in db.foreign_keys_of(table.key) if fk in out.inline]
     name = table_ref(_name_in(table, schema), schema).sql(dialect)
     return f"CREATE TABLE {name} ({', '.join(parts)})"
 

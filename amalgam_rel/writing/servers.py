@@ -3,7 +3,9 @@
 The rows go through the scanner's bulk path (``INSERT INTO server.table SELECT ...``: binary
 COPY into PostgreSQL, batched INSERTs into MySQL); the DDL is the target dialect's
 (:mod:`.dialects`), run on the server as it is (``postgres_execute`` / ``mysql_execute``).
-Foreign keys are added after the rows, so the server checks every one of them.
+The server checks every foreign key: PostgreSQL's are added after the rows; MySQL's (which
+rebuilds a table per ``ALTER``) are declared in ``CREATE TABLE`` and checked as rows arrive,
+parents first (self-references too: the built tables hold a parent before its children).
 
 - PostgreSQL has transactional DDL: everything, the dropping of the tables replaced with
   ``--force`` included, happens in one transaction, committed at the end or rolled back.
@@ -129,7 +131,7 @@ def write_mysql(con: duckdb.DuckDBPyConnection, db: Database, location: Location
     attach(con, location)
     work, trash = (f"{target[:40]}__amalgam_{what}_{os.getpid()}" for what in ("tmp", "old"))
     lengths = _text_key_lengths(con, db)
-    ddl = target_ddl(db, "mysql", schema=work, text_key_lengths=lengths, stage_wide=True)
+    ddl = target_ddl(db, "mysql", schema=work, text_key_lengths=lengths, stage_wide=True, inline_foreign_keys=True)
     try:
         if not force:
             refuse_existing(existing(con, location, target, db), location)
