@@ -17,7 +17,8 @@ from amalgam_rel.cli.options import (DeltaOpt, DialectOpt, EpsilonOpt, EpsilonTe
                                      MinWordRowsOpt, OutDialectOpt, OutputOpt, OutSchemaOpt, PartRowsOpt, PublicOpt,
                                      RowsOpt, ScaleOpt, SeedOpt, SidecarOpt, SynthesizeOpt, TextStepsOpt,
                                      TextValuesOpt, check_server_target, inputs, ledger_for, output_target,
-                                     parse_rows, sample_out, synthesizer_of, text_values_of, written_to)
+                                     parse_rows, sample_out, synth_target, synthesizer_of, text_values_of,
+                                     written_to)
 from amalgam_rel.cli.printing import (print_computed, print_kept, print_ledger, print_notes, print_schema_summary,
                                       print_single_rows, print_text_summary, progress_bars)
 from amalgam_rel.cli.shell import app, console, err_console, user_errors
@@ -124,19 +125,11 @@ def synth(
 ) -> None:
     """Fit models on SOURCE and write a synthetic database with the same DDL to OUTPUT."""
     from amalgam_rel.api.params import source_schema
-    from amalgam_rel.errors import OutputError
-    from amalgam_rel.writing.targets import target_of
 
     # every option is checked before minutes of fitting, not after
     parsed_rows = parse_rows(rows)
-    location, _ = target_of(output, schema=out_schema, dialect=out_dialect)
-    if report is not None and location.kind != "duckdb":
-        raise OutputError(f"--report evaluates a DuckDB -o; {written_to(location)} is {location.kind} "
-                          f"(write a DuckDB file, or evaluate apart)")
-    ledger = ledger_for(location) if epsilon is not None else None
-    location, script_dialect = output_target(output, out_schema, out_dialect, force=force,
-                                             sources=inputs(source, sidecar, llm),
-                                             others={"--report": report, "the privacy ledger": ledger})
+    location, script_dialect = synth_target(output, out_schema, out_dialect, force=force, report=report,
+                                            ledger=epsilon is not None, sources=inputs(source, sidecar, llm))
     synthesizer = synthesizer_of(seed, llm, text_steps, min_word_rows, epsilon, delta, max_children, epsilon_text,
                                synthesize, public).check(source, scale=scale, rows=parsed_rows)
     check_server_target(location, source_schema(source), force=force)

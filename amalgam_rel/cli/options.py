@@ -146,6 +146,21 @@ def output_target(output: str, out_schema: str | None, out_dialect: str | None, 
     return location, dialect
 
 
+def synth_target(output: str, out_schema: str | None, out_dialect: str | None, *, force: bool, report,
+                 ledger: bool, sources: dict):
+    """:func:`output_target` for ``synth``, whose ``--report`` reads the output back (as DuckDB)
+    and whose privacy ledger goes beside it."""
+    from amalgam_rel.errors import OutputError
+    from amalgam_rel.writing.targets import target_of
+
+    location, _ = target_of(output, schema=out_schema, dialect=out_dialect)
+    if report is not None and location.kind != "duckdb":
+        raise OutputError(f"--report evaluates a DuckDB -o; {written_to(location)} is {location.kind} "
+                          f"(write a DuckDB file, or evaluate apart)")
+    others = {"--report": report, "the privacy ledger": ledger_for(location) if ledger else None}
+    return output_target(output, out_schema, out_dialect, force=force, sources=sources, others=others)
+
+
 def check_server_target(location, db, *, force: bool) -> None:
     """A server ``-o``: reachable, and holding none of ``db``'s tables unless ``--force``."""
     from amalgam_rel.writing.targets import check_target

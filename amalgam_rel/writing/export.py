@@ -3,10 +3,8 @@ DuckDB database in the form the target takes, and a target's refusal as one line
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlsplit
 
-import duckdb
 from sqlglot import exp
 
 from amalgam_rel.errors import OutputError

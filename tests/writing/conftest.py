@@ -77,10 +77,16 @@ def mysql_db(mysql):
 
 
 @pytest.fixture(scope="session")
-def synthetic_chinook(tmp_path_factory) -> Path:
-    """chinook synthesized once (scale 0.05), as a DuckDB file: the rows every target test writes."""
+def chinook_synthesizer():
+    """A Synthesizer fitted on chinook, once."""
     from amalgam_rel.api.synthesizer import Synthesizer
 
+    return Synthesizer(seed=3).fit(EXAMPLE)
+
+
+@pytest.fixture(scope="session")
+def synthetic_chinook(tmp_path_factory, chinook_synthesizer) -> Path:
+    """chinook synthesized once (scale 0.05), as a DuckDB file: the rows every target test writes."""
     out = tmp_path_factory.mktemp("synthetic") / "chinook.duckdb"
-    Synthesizer(seed=3).fit(EXAMPLE).sample(out, scale=0.05)
+    chinook_synthesizer.sample(out, scale=0.05)
     return out

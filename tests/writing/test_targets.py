@@ -205,3 +205,25 @@ def test_cli_writes_every_kind_and_checks_its_options(tmp_path, example_db):
     ok = runner.invoke(app, ["clone-schema", str(example_db), "-o", f"sqlite:{tmp_path / 'c.sqlite'}"])
     assert ok.exit_code == 0, ok.output
     assert _sqlite_constraints(tmp_path / "c.sqlite")["FOREIGN KEY"] == 11
+
+
+def test_synth_report_needs_a_duckdb_output_and_says_so_before_fitting(tmp_path, example_db):
+    result = CliRunner().invoke(app, ["synth", str(example_db), "-o", f"sqlite:{tmp_path / 's.db'}",
+                                      "--report", str(tmp_path / "r.html")])
+    assert result.exit_code != 0 and "--report evaluates a DuckDB -o" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_api_samples_into_any_location_and_reports_what_it_did_not_keep(chinook_synthesizer, tmp_path):
+    from amalgam_rel.locations import Location
+
+    sample = chinook_synthesizer.sample(f"sqlite:{tmp_path / 's.sqlite'}", scale=0.05, seed=5)
+    assert isinstance(sample.output, Location) and sample.output.kind == "sqlite"
+    assert any("DECIMAL(10,2) kept as NUMERIC" in note for note in sample.report.notes)
+    lite = sqlite3.connect(tmp_path / "s.sqlite")
+    assert lite.execute('SELECT count(*) FROM "Track"').fetchone()[0] == sample.rows["Track"]
+    lite.close()
+    script = chinook_synthesizer.sample(tmp_path / "s.sql", scale=0.05, seed=5, dialect="mysql")
+    assert script.output.kind == "ddl" and "`Track`" in (tmp_path / "s.sql").read_text()
+    with pytest.raises(Exception, match="dialect applies to a .sql script"):
+        chinook_synthesizer.sample(tmp_path / "t.duckdb", scale=0.05, dialect="mysql")
