@@ -81,6 +81,7 @@ class TargetDDL:
 
     dialect: str
     stage_wide: bool = False
+    schema: str | None = None
     inline: set = field(default_factory=set)  # foreign keys written inside CREATE TABLE
     types: list[str] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
@@ -107,13 +108,14 @@ def target_ddl(db: Database, dialect: str, *, schema: str | None = None,
     """
     if dialect not in _COLUMN:
         raise SchemaError(f"no DDL for dialect {dialect!r} here (known: {', '.join(_COLUMN)})")
-    out = TargetDDL(dialect, stage_wide=stage_wide)
+    out = TargetDDL(dialect, stage_wide=stage_wide, schema=schema)
     inline = dialect == "sqlite" if inline_foreign_keys is None else inline_foreign_keys
     position = {key: i for i, key in enumerate(creation_order(db))}
     out.inline = {fk for fk in db.foreign_keys if fk.kind == "declared" and inline
                   and (dialect == "sqlite" or position[fk.ref_table] <= position[fk.table])}
     if dialect == "postgres":
         out.types = [_create_pg_enum(e.name, e.labels, schema) for e in db.enum_types]
+        out.types += [_create_pg_sequence(q, schema) for q in db.sequences]
     keyed = _keyed_columns(db)
     for key in creation_order(db):
         table = db.table(key)
@@ -248,7 +250,9 @@ def _column_def(table: Table, column: Column, spelled: str, out: TargetDDL) -> s
         text += " NOT NULL"
     if column.default is not None and column.generated is None:
         default = sql.parse_expression(column.default, where=f"DEFAULT of column {column.name!r}")
-        rendered = None if default.find(exp.Anonymous) or "nextval" in column.default.lower() else _transpiled(default, dialect)
+        rendered = _pg_nextval(default, out.schema) if dialect == "postgres" else None
+        if rendered is None and not default.find(exp.Anonymous) and "nextval" not in column.default.lower():
+            rendered = _transpiled(default, dialect)
         if rendered is None:
             out.notes.append(f"DEFAULT {column.default} of column {table.key}.{column.name}: not written to {dialect}")
         else:  # parenthesised: MySQL (8.0.13+, MariaDB 10.2+) then takes an expression, a TEXT column's too
@@ -320,6 +324,23 @@ def _index(text: str, table_name: str, dialect: str, schema: str | None) -> str 
     unique = "UNIQUE " if parsed.args.get("unique") else ""
     return (f"CREATE {unique}INDEX {sql.ident(index.this.name).sql(dialect)} ON "
             f"{table_ref(table_name, schema).sql(dialect)} ({_names([c.name for c in columns], dialect)})")
+
+
+def _create_pg_sequence(seq, schema: str | None) -> str:
+    """PostgreSQL's sequence, continuing where the source's stands (DuckDB reports its position)."""
+    text = f"CREATE SEQUENCE {table_ref(seq.name, schema).sql('postgres')} INCREMENT BY {seq.increment}"
+    text += f" MINVALUE {seq.min_value}" if seq.min_value is not None else ""
+    text += f" MAXVALUE {seq.max_value}" if seq.max_value is not None else ""
+    return text + f" START WITH {seq.start}" + (" CYCLE" if seq.cycle else "")
+
+
+def _pg_nextval(default: exp.Expression, schema: str | None) -> str | None:
+    """``nextval('seq')`` with the sequence in the target schema, or None for another default."""
+    if not (isinstance(default, exp.Anonymous) and default.name.lower() == "nextval"
+            and len(default.expressions) == 1 and isinstance(default.expressions[0], exp.Literal)):
+        return None
+    name = default.expressions[0].this.split(".")[-1].strip('"')
+    return f"nextval({exp.Literal.string(table_ref(name, schema).sql('postgres')).sql('postgres')})"
 
 
 def _create_pg_enum(name: str, labels, schema: str | None) -> str:

@@ -60,7 +60,7 @@ def query(con: duckdb.DuckDBPyConnection, location: Location, text: str) -> list
 
 
 def existing(con: duckdb.DuckDBPyConnection, location: Location, schema: str, db: Database) -> list[str]:
-    """The tables (and PostgreSQL types) of ``db``'s names ``schema`` holds already."""
+    """The tables (and PostgreSQL types and sequences) of ``db``'s names ``schema`` holds already."""
     literal = exp.Literal.string(schema).sql(location.kind)
     held = {r[0] for r in query(con, location, "SELECT table_name FROM information_schema.tables "
                                                f"WHERE table_schema = {literal}")}
@@ -69,6 +69,10 @@ def existing(con: duckdb.DuckDBPyConnection, location: Location, schema: str, db
         types = {r[0] for r in query(con, location, "SELECT t.typname FROM pg_type t JOIN pg_namespace n "
                                                     f"ON n.oid = t.typnamespace WHERE n.nspname = {literal}")}
         found += [f"type {schema}.{e.name}" for e in db.enum_types if e.name in types]
+    if location.kind == "postgres" and db.sequences:
+        held = {r[0] for r in query(con, location, "SELECT sequence_name FROM information_schema.sequences "
+                                                   f"WHERE sequence_schema = {literal}")}
+        found += [f"sequence {schema}.{q.name}" for q in db.sequences if q.name in held]
     return found
 
 
@@ -108,9 +112,9 @@ def write_postgres(con: duckdb.DuckDBPyConnection, db: Database, location: Locat
                   if f"table {schema}.{target_table_name(t)}" in found]
         if tables:
             execute(con, location, f"DROP TABLE {', '.join(tables)}")
-        for enum in db.enum_types:
-            if f"type {schema}.{enum.name}" in found:
-                execute(con, location, f"DROP TYPE {table_ref(enum.name, schema).sql('postgres')}")
+        for kind, name in [("TYPE", e.name) for e in db.enum_types] + [("SEQUENCE", q.name) for q in db.sequences]:
+            if f"{kind.lower()} {schema}.{name}" in found:
+                execute(con, location, f"DROP {kind} {table_ref(name, schema).sql('postgres')}")
         _load(con, db, location, ddl, schema)
         con.execute("COMMIT")
     except BaseException as err:

@@ -86,6 +86,10 @@ def test_postgres_gets_every_constraint_and_no_row_breaks_one(request, fixture, 
 
 def test_postgres_refuses_rows_that_break_a_constraint(all_types_db, postgres, pg_schema):
     _copy(all_types_db, parse_location(POSTGRES_URL, schema=pg_schema))
+    # the sequence and the ENUM type came along: a row relying on the defaults is accepted
+    postgres.run(f"INSERT INTO {pg_schema}.customer (email) VALUES ('new@example.org')")
+    assert postgres.rows(f"SELECT id::int, t_mood::text FROM {pg_schema}.customer WHERE email = 'new@example.org'") \
+        == [(1002, "ok")]
     for statement in (f"INSERT INTO {pg_schema}.product VALUES (3, 'BAD-3', 1.0)",      # CHECK
                       f"INSERT INTO {pg_schema}.product VALUES (1, 'SKU-9', 1.0)",      # PRIMARY KEY
                       f"INSERT INTO {pg_schema}.product VALUES (4, 'SKU-1', 1.0)",      # UNIQUE

@@ -227,3 +227,10 @@ def test_the_api_samples_into_any_location_and_reports_what_it_did_not_keep(chin
     assert script.output.kind == "ddl" and "`Track`" in (tmp_path / "s.sql").read_text()
     with pytest.raises(Exception, match="dialect applies to a .sql script"):
         chinook_synthesizer.sample(tmp_path / "t.duckdb", scale=0.05, dialect="mysql")
+
+
+def test_an_unreachable_server_is_one_line_without_its_password(example_db):
+    for url in ("postgresql://bob:pw123@127.0.0.1:1/x", "mysql://bob:pw123@127.0.0.1:1/x"):
+        result = CliRunner().invoke(app, ["clone-schema", str(example_db), "-o", url])
+        assert result.exit_code != 0 and "pw123" not in result.output
+        assert f"cannot write {url.replace('pw123', '***')}" in result.output
