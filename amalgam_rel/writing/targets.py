@@ -20,11 +20,12 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import duckdb
 
 from amalgam_rel.connection import connect
-from amalgam_rel.errors import OutputError
+from amalgam_rel.errors import LocationError, OutputError
 from amalgam_rel.locations import Location, parse_location
 from amalgam_rel.outputs import check_output_path
 from amalgam_rel.schema.model import Database
@@ -56,11 +57,27 @@ def check_target(location: Location, *, force: bool, source: str | Path | None =
     if source is not None:
         inputs.setdefault("source database", source)
     if location.is_server:
+        for label, given in inputs.items():
+            if given is not None and _same_place(location, given):
+                raise OutputError(f"refusing to write into the {label} {location.shown()}: -o names it")
         if db is not None:
             servers.check_server(location, db, force=force)
         return
     check_output_path(location.path, option="-o", force=force, sources=inputs,
                       directory=location.kind in ("parquet", "csv"))
+
+
+def _same_place(location: Location, other) -> bool:
+    """Whether ``other`` (an input) names the same server schema as ``location``."""
+    try:
+        other = other if isinstance(other, Location) else parse_location(str(other))
+    except LocationError:  # an input that names no database
+        return False
+    if other.kind != location.kind:
+        return False
+    a, b = urlsplit(location.text), urlsplit(other.text)
+    return ((a.hostname or "localhost"), a.port, a.path.strip("/"), location.schema) == \
+        ((b.hostname or "localhost"), b.port, b.path.strip("/"), other.schema)
 
 
 def write_target(con: duckdb.DuckDBPyConnection, db: Database, location: Location, *, force: bool,

@@ -234,3 +234,13 @@ def test_an_unreachable_server_is_one_line_without_its_password(example_db):
         result = CliRunner().invoke(app, ["clone-schema", str(example_db), "-o", url])
         assert result.exit_code != 0 and "pw123" not in result.output
         assert f"cannot write {url.replace('pw123', '***')}" in result.output
+
+
+def test_a_server_target_naming_the_source_is_refused():
+    from amalgam_rel.locations import parse_location
+    from amalgam_rel.writing.targets import check_target
+
+    with pytest.raises(OutputError, match=r"refusing to write into the source database postgresql://app@db/shop"):
+        check_target(parse_location("postgresql://app@db/shop"), force=True, source="postgresql://app:pw@db/shop")
+    check_target(parse_location("postgresql://app@db/shop", schema="synth"), force=True,
+                 source="postgresql://app:pw@db/shop")  # another schema of the same database: allowed
