@@ -87,6 +87,7 @@ class TargetDDL:
     tables: list[str] = field(default_factory=list)
     foreign_keys: list[str] = field(default_factory=list)
     indexes: list[str] = field(default_factory=list)
+    views: list[tuple[str, str]] = field(default_factory=list)  # (name, CREATE VIEW): each on its own, after the rest
     notes: list[str] = field(default_factory=list)  # one line per constraint or type the target does not keep
     json_columns: set[tuple[str, str]] = field(default_factory=set)  # (table key, column) written as JSON text
     # numbers wider than DuckDB's DECIMAL(38): the scanners would carry them as DOUBLE (losing digits), so
@@ -129,7 +130,7 @@ def target_ddl(db: Database, dialect: str, *, schema: str | None = None,
             out.notes.append(f"index {index.name} on {index.table}: not written ({dialect} cannot express it)")
         else:
             out.indexes.append(statement)
-    out.notes += [f"view {v.name}: not written to {dialect} (views are copied only into DuckDB)" for v in db.views]
+    out.views = view_statements(db, dialect, schema, out.notes)
     return out
 
 
@@ -324,6 +325,42 @@ def _index(text: str, table_name: str, dialect: str, schema: str | None) -> str 
     unique = "UNIQUE " if parsed.args.get("unique") else ""
     return (f"CREATE {unique}INDEX {sql.ident(index.this.name).sql(dialect)} ON "
             f"{table_ref(table_name, schema).sql(dialect)} ({_names([c.name for c in columns], dialect)})")
+
+
+def view_statements(db: Database, dialect: str, schema: str | None, notes: list[str]) -> list[tuple[str, str]]:
+    """``(view, CREATE VIEW)`` for each view ``dialect`` can say; a note for each other."""
+    statements = []
+    for view in db.views:
+        statement = _view(db, view, dialect, schema)
+        if statement is None:
+            notes.append(f"view {view.name}: not written ({dialect} cannot express it)")
+        else:
+            statements.append((view.name, statement))
+    return statements
+
+
+def _view(db: Database, view, dialect: str, schema: str | None) -> str | None:
+    """The view's ``CREATE VIEW`` in ``dialect``: its tables and itself in ``schema`` under their
+    target names (a table keeps its old name as alias, so qualified columns still resolve)."""
+    parsed = _parsed(view.sql)
+    if not isinstance(parsed, exp.Create):
+        return None
+    tables = {(t.schema.lower(), t.name.lower()): t for t in db.tables}
+    for ref in list(parsed.expression.find_all(exp.Table)):
+        table = tables.get(((ref.db or "main").lower(), ref.name.lower()))
+        if table is not None:
+            target = table_ref(target_table_name(table), schema)
+            target.set("alias", exp.TableAlias(this=sql.ident(ref.alias_or_name)))
+            ref.replace(target)
+    for column in parsed.expression.find_all(exp.Column):  # as written: PostgreSQL would fold them
+        for part in column.find_all(exp.Identifier):
+            part.set("quoted", True)
+    for count in list(parsed.find_all(exp.Anonymous)):
+        if count.name.lower() == "count_star":  # DuckDB's spelling of count(*) in its catalog
+            count.replace(exp.Count(this=exp.Star()))
+    name = view.name if view.schema == "main" else f"{view.schema}.{view.name}"
+    parsed.set("this", table_ref(name, schema))
+    return _transpiled(parsed, dialect)
 
 
 def _create_pg_sequence(seq, schema: str | None) -> str:

@@ -58,6 +58,11 @@ def write_sqlite(con: duckdb.DuckDBPyConnection, db: Database, location: Locatio
         with _closing(sqlite3.connect(tmp)) as lite:
             for statement in ddl.indexes:
                 lite.execute(statement)
+            for name, statement in ddl.views:  # one SQLite refuses is a note: the tables stand without it
+                try:
+                    lite.execute(statement)
+                except sqlite3.Error as err:
+                    ddl.notes.append(f"view {name}: not written ({err})")
             lite.commit()
             _check_foreign_keys(lite, location)
         os.replace(tmp, path)

@@ -23,7 +23,7 @@ from amalgam_rel.outputs import mark_written, sweep_stale_temps, temp_path
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Column, Database, Table
 from amalgam_rel.schema.types import Kind, NUMERIC_KINDS
-from amalgam_rel.writing.ddl import create_statements, creation_order, index_statements
+from amalgam_rel.writing.ddl import create_statements, creation_order, index_statements, view_statements
 from amalgam_rel.writing.dialects import DIALECTS, TargetDDL, table_ref, target_ddl, target_table_name
 from amalgam_rel.writing.export import select_for, stored_columns
 
@@ -63,6 +63,8 @@ def write_script(con: duckdb.DuckDBPyConnection, db: Database, location: Locatio
                 out.write(statement + ";\n")
             if dialect in _TRANSACTIONAL:
                 out.write("COMMIT;\n")
+            for _, statement in ddl.views:  # after the commit: a view the target refuses leaves the tables written
+                out.write(statement + ";\n")
         os.replace(tmp, path)
     except OSError as err:
         tmp.unlink(missing_ok=True)
@@ -77,9 +79,7 @@ def write_script(con: duckdb.DuckDBPyConnection, db: Database, location: Locatio
 def _ddl(db: Database, dialect: str) -> TargetDDL:
     if dialect != "duckdb":
         return target_ddl(db, dialect)
-    ddl = TargetDDL("duckdb", tables=create_statements(db), indexes=index_statements(db))
-    ddl.notes = [f"view {v.name}: not written to the script" for v in db.views]
-    return ddl
+    return TargetDDL("duckdb", tables=create_statements(db), indexes=index_statements(db), views=view_statements(db))
 
 
 def _references_itself(db: Database, key: str) -> bool:

@@ -28,9 +28,9 @@ from amalgam_rel.locations import Location
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Database
 from amalgam_rel.schema.types import Kind
-from amalgam_rel.writing.dialects import TargetDDL, table_ref, target_ddl, target_table_name
+from amalgam_rel.writing.dialects import TargetDDL, table_ref, target_ddl, target_table_name, view_statements
 from amalgam_rel.writing.ddl import creation_order
-from amalgam_rel.writing.export import BUILD, refused, select_for, stored_columns
+from amalgam_rel.writing.export import BUILD, first_line, refused, select_for, stored_columns
 
 SERVER = "target"  # the name the server is attached under
 _EXTENSION = {"postgres": "postgres_scanner", "mysql": "mysql_scanner"}
@@ -64,7 +64,8 @@ def existing(con: duckdb.DuckDBPyConnection, location: Location, schema: str, db
     literal = exp.Literal.string(schema).sql(location.kind)
     held = {r[0] for r in query(con, location, "SELECT table_name FROM information_schema.tables "
                                                f"WHERE table_schema = {literal}")}
-    found = [f"table {schema}.{target_table_name(t)}" for t in db.tables if target_table_name(t) in held]
+    found = [f"view {schema}.{v}" for v in _view_names(db) if v in held]  # views first: they read the tables
+    found += [f"table {schema}.{target_table_name(t)}" for t in db.tables if target_table_name(t) in held]
     if location.kind == "postgres" and db.enum_types:
         types = {r[0] for r in query(con, location, "SELECT t.typname FROM pg_type t JOIN pg_namespace n "
                                                     f"ON n.oid = t.typnamespace WHERE n.nspname = {literal}")}
@@ -74,6 +75,10 @@ def existing(con: duckdb.DuckDBPyConnection, location: Location, schema: str, db
                                                    f"WHERE sequence_schema = {literal}")}
         found += [f"sequence {schema}.{q.name}" for q in db.sequences if q.name in held]
     return found
+
+
+def _view_names(db: Database) -> list[str]:
+    return [v.name if v.schema == "main" else f"{v.schema}.{v.name}" for v in db.views]
 
 
 def refuse_existing(found: list[str], location: Location) -> None:
@@ -108,6 +113,9 @@ def write_postgres(con: duckdb.DuckDBPyConnection, db: Database, location: Locat
         if not force:
             refuse_existing(found, location)
         execute(con, location, f"CREATE SCHEMA IF NOT EXISTS {sql.ident(schema).sql('postgres')}")
+        views = [table_ref(v, schema).sql("postgres") for v in _view_names(db) if f"view {schema}.{v}" in found]
+        if views:
+            execute(con, location, f"DROP VIEW {', '.join(views)}")
         tables = [table_ref(target_table_name(t), schema).sql("postgres") for t in db.tables
                   if f"table {schema}.{target_table_name(t)}" in found]
         if tables:
@@ -122,6 +130,8 @@ def write_postgres(con: duckdb.DuckDBPyConnection, db: Database, location: Locat
         if isinstance(err, duckdb.Error):
             raise refused(location, err) from None
         raise
+    else:
+        _create_views(con, location, ddl.views, ddl.notes)
     finally:
         con.execute(f"DETACH {SERVER}")
     return ddl.notes
@@ -143,7 +153,11 @@ def write_mysql(con: duckdb.DuckDBPyConnection, db: Database, location: Location
             execute(con, location, f"DROP DATABASE IF EXISTS {_q(name)}")
         execute(con, location, f"CREATE DATABASE {_q(work)}")
         _load(con, db, location, ddl, work)
-        _swap(con, location, db, work, target, trash)
+        found = _swap(con, location, db, work, target, trash)
+        for view in _view_names(db):
+            if f"view {target}.{view}" in found:
+                execute(con, location, f"DROP VIEW {_q(target, view)}")
+        _create_views(con, location, view_statements(db, "mysql", target, ddl.notes), ddl.notes)
     except duckdb.Error as err:
         raise refused(location, err) from None
     finally:
@@ -156,7 +170,17 @@ def write_mysql(con: duckdb.DuckDBPyConnection, db: Database, location: Location
     return ddl.notes
 
 
-def _swap(con, location: Location, db: Database, work: str, target: str, trash: str) -> None:
+def _create_views(con, location: Location, views: list[tuple[str, str]], notes: list[str]) -> None:
+    """Each view on its own, once the tables are in place: one the server refuses is a note (the
+    tables are written either way), with the server's reason."""
+    for name, statement in views:
+        try:
+            execute(con, location, statement)
+        except duckdb.Error as err:
+            notes.append(f"view {name}: not written ({first_line(err)[:200]})")
+
+
+def _swap(con, location: Location, db: Database, work: str, target: str, trash: str) -> list[str]:
     """Old tables out and new ones in, by one RENAME TABLE: no moment without either."""
     execute(con, location, f"CREATE DATABASE IF NOT EXISTS {_q(target)}")
     found = existing(con, location, target, db)
@@ -167,6 +191,7 @@ def _swap(con, location: Location, db: Database, work: str, target: str, trash: 
         moves += [f"{_q(target, n)} TO {_q(trash, n)}" for n in names if f"table {target}.{n}" in found]
     moves += [f"{_q(work, n)} TO {_q(target, n)}" for n in names]
     execute(con, location, "RENAME TABLE " + ", ".join(moves))
+    return found
 
 
 def _load(con, db: Database, location: Location, ddl: TargetDDL, schema: str) -> None:

@@ -90,3 +90,19 @@ def synthetic_chinook(tmp_path_factory, chinook_synthesizer) -> Path:
     out = tmp_path_factory.mktemp("synthetic") / "chinook.duckdb"
     chinook_synthesizer.sample(out, scale=0.05)
     return out
+
+
+@pytest.fixture(scope="session")
+def viewed_db(tmp_path_factory) -> Path:
+    """Two tables (one in another schema, mixed-case names) and a view joining them."""
+    path = tmp_path_factory.mktemp("viewed") / "viewed.duckdb"
+    con = connect(path)
+    con.execute('CREATE TABLE "Item" ("Id" INTEGER PRIMARY KEY, label VARCHAR); CREATE SCHEMA s;'
+                'CREATE TABLE s.u (x INTEGER);'
+                "INSERT INTO \"Item\" VALUES (1, 'a'), (2, 'b'), (3, 'c'); INSERT INTO s.u VALUES (1), (1), (3);"
+                'CREATE VIEW counted AS SELECT "Id", count(*) AS n FROM "Item" JOIN s.u ON u.x = "Item"."Id" GROUP BY "Id"')
+    con.close()
+    return path
+
+
+VIEW_ROWS = [(1, 2), (3, 1)]  # counted, ordered by "Id"

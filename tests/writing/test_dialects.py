@@ -52,3 +52,18 @@ def test_a_servers_refusal_never_shows_the_password():
     location = parse_location("postgresql://app:s3cret@db.example/shop")
     message = str(refused(location, RuntimeError('IO Error: connecting to "postgresql://app:s3cret@db.example/shop"')))
     assert "s3cret" not in message and "***" in message
+
+
+def test_views_go_to_every_target_with_their_tables_renamed_and_unsayable_ones_noted(tmp_path):
+    import duckdb
+
+    from amalgam_rel.schema.duckdb_reader import read_duckdb
+
+    con = duckdb.connect()
+    con.execute('CREATE TABLE "Item" ("Id" INTEGER PRIMARY KEY); CREATE SCHEMA s; CREATE TABLE s.u (x INTEGER);'
+                'CREATE VIEW counted AS SELECT "Id", count(*) AS n FROM "Item" JOIN s.u ON u.x = "Item"."Id" GROUP BY "Id"')
+    db = read_duckdb(con)
+    pg = target_ddl(db, "postgres", schema="w")
+    assert pg.views == [("counted", 'CREATE VIEW "w"."counted" AS SELECT "Id", COUNT(*) AS n FROM "w"."Item" AS "Item" '
+                                    'INNER JOIN "w"."s.u" AS "u" ON (("u"."x" = "Item"."Id")) GROUP BY "Id"')]
+    assert target_ddl(db, "sqlite").views[0][1].startswith('CREATE VIEW "counted" AS SELECT')

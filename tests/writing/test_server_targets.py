@@ -213,3 +213,17 @@ def test_mysql_is_replaced_only_with_force_and_a_failed_run_changes_nothing(synt
     _copy(synthetic_chinook, url, force=True)
     assert mysql.rows(f"SELECT count(*) FROM {name}.PlaylistTrack")[0][0] == rows["PlaylistTrack"]
     assert _mysql_constraints(mysql, name) == expected_constraints(db)
+
+
+def test_views_reach_both_servers_and_read_the_written_tables(viewed_db, postgres, pg_schema, mysql, mysql_db):
+    from tests.writing.conftest import VIEW_ROWS
+
+    db, _ = _copy(viewed_db, parse_location(POSTGRES_URL, schema=pg_schema))
+    assert postgres.rows(f'SELECT "Id", n::int FROM "{pg_schema}".counted ORDER BY 1') == VIEW_ROWS
+    url, name = mysql_db
+    _copy(viewed_db, url)
+    assert mysql.rows(f"SELECT Id, n FROM `{name}`.counted ORDER BY 1") == VIEW_ROWS
+    _copy(viewed_db, url, force=True)  # the old view goes, the new one reads the new tables
+    assert mysql.rows(f"SELECT Id, n FROM `{name}`.counted ORDER BY 1") == VIEW_ROWS
+    _copy(viewed_db, parse_location(POSTGRES_URL, schema=pg_schema), force=True)
+    assert postgres.rows(f'SELECT "Id", n::int FROM "{pg_schema}".counted ORDER BY 1') == VIEW_ROWS

@@ -244,3 +244,17 @@ def test_a_server_target_naming_the_source_is_refused():
         check_target(parse_location("postgresql://app@db/shop"), force=True, source="postgresql://app:pw@db/shop")
     check_target(parse_location("postgresql://app@db/shop", schema="synth"), force=True,
                  source="postgresql://app:pw@db/shop")  # another schema of the same database: allowed
+
+
+def test_views_reach_sqlite_and_scripts(viewed_db, tmp_path):
+    from tests.writing.conftest import VIEW_ROWS
+
+    _copy(viewed_db, f"sqlite:{tmp_path / 'v.sqlite'}")
+    lite = sqlite3.connect(tmp_path / "v.sqlite")
+    assert lite.execute('SELECT "Id", n FROM counted ORDER BY 1').fetchall() == VIEW_ROWS
+    lite.close()
+    _copy(viewed_db, tmp_path / "v.sql")
+    con = connect()
+    con.execute((tmp_path / "v.sql").read_text(encoding="utf-8"))
+    assert con.execute('SELECT "Id", n FROM counted ORDER BY 1').fetchall() == VIEW_ROWS
+    con.close()
