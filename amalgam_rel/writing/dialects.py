@@ -90,6 +90,7 @@ class TargetDDL:
     views: list[tuple[str, str]] = field(default_factory=list)  # (name, CREATE VIEW): each on its own, after the rest
     notes: list[str] = field(default_factory=list)  # one line per constraint or type the target does not keep
     json_columns: set[tuple[str, str]] = field(default_factory=set)  # (table key, column) written as JSON text
+    array_columns: set[tuple[str, str]] = field(default_factory=set)  # LISTs kept as PostgreSQL arrays
     # numbers wider than DuckDB's DECIMAL(38): the scanners would carry them as DOUBLE (losing digits), so
     # they arrive as text and ``retype`` turns the columns into the numeric type, after the rows
     text_columns: set[tuple[str, str]] = field(default_factory=set)
@@ -163,6 +164,9 @@ def column_type(table: Table, column: Column, out: TargetDDL, keyed: bool, longe
     if t.kind is Kind.ENUM:
         return _enum_type(t, table, column, out)
     if t.is_nested:
+        if dialect == "postgres" and t.kind is Kind.LIST and _array_element(t.element):
+            out.array_columns.add((table.key, column.name))
+            return _pg_element(t.element) + "[]"
         if t.kind is not Kind.JSON:
             out.json_columns.add((table.key, column.name))
             out.notes.append(f"{where}: {t.sql()} kept as JSON ({dialect} has no such type)")
@@ -182,6 +186,20 @@ def column_type(table: Table, column: Column, out: TargetDDL, keyed: bool, longe
     if (dialect, t.name) in _WEAKER:
         out.notes.append(f"{where}: {t.name} {_WEAKER[dialect, t.name]}")
     return spelling[_COLUMN[dialect]]
+
+
+def _array_element(t: SqlType) -> bool:
+    """A LIST element PostgreSQL holds in an array as it is (the scanner copies those natively)."""
+    return not t.is_nested and t.kind is not Kind.ENUM and t.name not in _WIDE and t.name in _SCALARS \
+        or t.kind in (Kind.DECIMAL, Kind.STRING)
+
+
+def _pg_element(t: SqlType) -> str:
+    if t.kind is Kind.DECIMAL:
+        return f"NUMERIC({t.precision}, {t.scale})"
+    if t.kind is Kind.STRING:
+        return f"VARCHAR({t.length})" if t.length is not None else "TEXT"
+    return _SCALARS[t.name][0]
 
 
 def _enum_type(t: SqlType, table: Table, column: Column, out: TargetDDL) -> str:
@@ -213,10 +231,12 @@ def _create_table(db: Database, table: Table, out: TargetDDL, schema: str | None
         if check in table.logical_checks:
             continue
         rendered = _transpiled(_quoted_columns(check, table), dialect)
-        as_json = sorted({c.name for c in check.find_all(exp.Column)
-                          if table.has_column(c.name) and (table.key, table.column(c.name).name) in out.json_columns})
-        if as_json:
-            out.notes.append(f"CHECK ({sql.render(check)}) on {table.key}: not enforced ({', '.join(as_json)} kept as JSON)")
+        # sqlglot spells DuckDB's list functions without knowing the column became JSON or an array
+        moved = sorted({c.name for c in check.find_all(exp.Column) if table.has_column(c.name)
+                        and (table.key, table.column(c.name).name) in out.json_columns | out.array_columns})
+        if moved:
+            out.notes.append(f"CHECK ({sql.render(check)}) on {table.key}: not enforced ({', '.join(moved)} "
+                             f"kept as {'an array' if dialect == 'postgres' and (table.key, moved[0]) in out.array_columns else 'JSON'})")
         elif rendered is None:
             out.notes.append(f"CHECK ({sql.render(check)}) on {table.key}: not enforced ({dialect} cannot express it)")
         else:

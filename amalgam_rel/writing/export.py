@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import sqlglot
 from sqlglot import exp
 
 from amalgam_rel.errors import OutputError
@@ -24,7 +25,7 @@ def stored_columns(table: Table):
 
 
 def select_for(table: Table, dialect: str, json_columns: set[tuple[str, str]], *, as_text: bool = False,
-               text_columns: set[tuple[str, str]] = frozenset()) -> str:
+               text_columns: set[tuple[str, str]] = frozenset(), array_columns: set[tuple[str, str]] = frozenset()) -> str:
     """``SELECT`` of ``table``'s stored columns in the built database, in the form ``dialect``
     takes: nested values as JSON text, and, with ``as_text``, every value as DuckDB's text of it
     (BLOBs as hex), for a script to quote."""
@@ -41,13 +42,23 @@ def select_for(table: Table, dialect: str, json_columns: set[tuple[str, str]], *
         elif dialect in ("mysql", "sqlite") and (kind in _AS_TEXT or name == "TIME WITH TIME ZONE") \
                 or (dialect == "sqlite" and kind is Kind.TIME):
             value = exp.cast(value, "VARCHAR")
-        if as_text and kind is Kind.BLOB:
+        if as_text and (table.key, column.name) in array_columns:
+            value = _pg_array_literal(value)
+        elif as_text and kind is Kind.BLOB:
             value = exp.Anonymous(this="hex", expressions=[value])
         elif as_text and kind is not Kind.BOOLEAN:
             value = exp.cast(value, "VARCHAR")
         cols.append(value.as_(sql.ident(column.name)))
     source = exp.Table(this=sql.ident(table.name), db=sql.ident(table.schema), catalog=sql.ident(BUILD))
     return exp.select(*cols).from_(source).sql("duckdb") if cols else ""
+
+
+def _pg_array_literal(value: exp.Expression) -> exp.Expression:
+    """A LIST as PostgreSQL's array literal text: ``{"a",NULL,"b\\"c"}``, every element quoted."""
+    quoted = ("CASE WHEN v IS NULL THEN 'NULL' ELSE '\"' || replace(replace(CAST(v AS VARCHAR), '\\', '\\\\'), "
+              "'\"', '\\\"') || '\"' END")
+    text = sqlglot.parse_one(f"'{{' || array_to_string(list_transform(l, v -> {quoted}), ',') || '}}'", dialect="duckdb")
+    return text.transform(lambda node: value.copy() if isinstance(node, exp.Column) and node.name == "l" else node)
 
 
 def first_line(err: BaseException) -> str:

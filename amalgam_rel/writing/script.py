@@ -58,7 +58,7 @@ def write_script(con: duckdb.DuckDBPyConnection, db: Database, location: Locatio
                 # DuckDB checks a foreign key per statement: a row naming a parent of its own table
                 # must come in a later statement than the parent (the built table holds them in that order)
                 per_insert = 1 if dialect == "duckdb" and _references_itself(db, key) else ROWS_PER_INSERT
-                _write_rows(con, db.table(key), dialect, ddl.json_columns, out, per_insert)
+                _write_rows(con, db.table(key), dialect, ddl.json_columns, out, per_insert, ddl.array_columns)
             for statement in ddl.foreign_keys + ddl.indexes:
                 out.write(statement + ";\n")
             if dialect in _TRANSACTIONAL:
@@ -86,8 +86,9 @@ def _references_itself(db: Database, key: str) -> bool:
     return any(fk.is_self_reference and fk.kind == "declared" for fk in db.foreign_keys_of(key))
 
 
-def _write_rows(con: duckdb.DuckDBPyConnection, table: Table, dialect: str, json_columns, out, per_insert: int) -> None:
-    select = select_for(table, dialect, json_columns, as_text=True)
+def _write_rows(con: duckdb.DuckDBPyConnection, table: Table, dialect: str, json_columns, out, per_insert: int,
+                array_columns=frozenset()) -> None:
+    select = select_for(table, dialect, json_columns, as_text=True, array_columns=array_columns)
     if not select:
         return
     columns = stored_columns(table)

@@ -25,7 +25,7 @@ def db(tmp_path):
 
 def test_each_dialect_gets_its_own_types_keys_and_checks(db):
     pg = target_ddl(db, "postgres", schema="s")
-    assert pg.tables[0] == ('CREATE TABLE "s"."Order" ("id" INTEGER NOT NULL, "code" TEXT NOT NULL, "tags" JSONB, '
+    assert pg.tables[0] == ('CREATE TABLE "s"."Order" ("id" INTEGER NOT NULL, "code" TEXT NOT NULL, "tags" TEXT[], '
                             '"total" NUMERIC(10, 2), PRIMARY KEY ("id"), UNIQUE ("code"), CHECK (("total" >= 0)))')
     assert pg.foreign_keys == ['ALTER TABLE "s"."line" ADD FOREIGN KEY ("order") REFERENCES "s"."Order" ("id")',
                                'ALTER TABLE "s"."line" ADD FOREIGN KEY ("parent") REFERENCES "s"."line" ("id")']

@@ -90,6 +90,9 @@ def test_postgres_refuses_rows_that_break_a_constraint(all_types_db, postgres, p
     postgres.run(f"INSERT INTO {pg_schema}.customer (email) VALUES ('new@example.org')")
     assert postgres.rows(f"SELECT id::int, t_mood::text FROM {pg_schema}.customer WHERE email = 'new@example.org'") \
         == [(1002, "ok")]
+    # a LIST of scalars is a PostgreSQL array; numbers past 38 digits keep every digit
+    assert postgres.rows(f"SELECT t_list::text, t_huge::text FROM {pg_schema}.customer WHERE id = 1000") \
+        == [("{vip,early}", "170141183460469231731687303715884105727")]
     for statement in (f"INSERT INTO {pg_schema}.product VALUES (3, 'BAD-3', 1.0)",      # CHECK
                       f"INSERT INTO {pg_schema}.product VALUES (1, 'SKU-9', 1.0)",      # PRIMARY KEY
                       f"INSERT INTO {pg_schema}.product VALUES (4, 'SKU-1', 1.0)",      # UNIQUE
