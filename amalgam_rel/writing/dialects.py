@@ -243,7 +243,7 @@ def _create_table(db: Database, table: Table, out: TargetDDL, schema: str | None
             parts.append(f"CHECK ({rendered})")
     parts += _enum_checks(table, dialect)
     parts += [_foreign_key_clause(db, fk, dialect, schema) for fk in db.foreign_keys_of(table.key) if fk in out.inline]
-    name = table_ref(_name_in(table, schema), schema).sql(dialect)
+    name = table_ref(target_table_name(table), schema).sql(dialect)
     return f"CREATE TABLE {name} ({', '.join(parts)})"
 
 
@@ -252,10 +252,6 @@ def _retype(table: Table, column: Column, spelled: str, dialect: str, schema: st
     if dialect == "postgres":
         return f"ALTER TABLE {name} ALTER COLUMN {col} TYPE {spelled} USING {col}::{spelled}"
     return f"ALTER TABLE {name} MODIFY {col} {spelled}{'' if column.nullable else ' NOT NULL'}"
-
-
-def _name_in(table: Table, schema: str | None) -> str:
-    return target_table_name(table)
 
 
 def _column_def(table: Table, column: Column, spelled: str, out: TargetDDL) -> str:
@@ -295,12 +291,12 @@ def _enum_checks(table: Table, dialect: str) -> list[str]:
 def _foreign_key_clause(db: Database, fk: ForeignKey, dialect: str, schema: str | None) -> str:
     parent = db.table(fk.ref_table)
     # SQLite resolves REFERENCES within the child's own database: never qualified
-    ref = table_ref(_name_in(parent, schema), None if dialect == "sqlite" else schema).sql(dialect)
+    ref = table_ref(target_table_name(parent), None if dialect == "sqlite" else schema).sql(dialect)
     return f"FOREIGN KEY ({_names(fk.columns, dialect)}) REFERENCES {ref} ({_names(fk.ref_columns, dialect)})"
 
 
 def _add_foreign_key(db: Database, fk: ForeignKey, dialect: str, schema: str | None) -> str:
-    child = table_ref(_name_in(db.table(fk.table), schema), schema).sql(dialect)
+    child = table_ref(target_table_name(db.table(fk.table)), schema).sql(dialect)
     return f"ALTER TABLE {child} ADD {_foreign_key_clause(db, fk, dialect, schema)}"
 
 
