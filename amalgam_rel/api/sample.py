@@ -2,6 +2,9 @@
 synthetic database, and the :class:`Sample` it returns.
 
 - a path: a new DuckDB file, written atomically, replaced only with ``force``;
+- any other location (``sqlite:PATH``, ``postgresql://…``, ``mysql://…``, ``parquet:DIR``,
+  ``csv:DIR``, a ``.sql`` script): built and checked in DuckDB, then copied there whole
+  (:mod:`amalgam_rel.writing.targets`);
 - an open DuckDB connection: its current database, in one transaction; tables (views, sequences,
   ENUM types) it already holds under the same names are replaced only with ``force``;
 - ``None``: in memory, as Arrow tables (``Sample.tables``).
@@ -20,6 +23,7 @@ import pyarrow as pa
 
 from amalgam_rel.connection import connect
 from amalgam_rel.errors import InputError
+from amalgam_rel.locations import Location, parse_location
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Database
 
@@ -28,7 +32,8 @@ from amalgam_rel.schema.model import Database
 class Sample:
     """What one :meth:`~amalgam_rel.api.synthesizer.Synthesizer.sample` made.
 
-    - ``output``: the file written (a Path), the connection written into, or None (in memory).
+    - ``output``: the DuckDB file written (a Path), the other location written (a
+      :class:`~amalgam_rel.locations.Location`), the connection written into, or None (in memory).
     - ``tables``: table name (``schema.name`` outside ``main``) -> its rows as an Arrow table, in
       the order they were generated (parents first); filled only in memory. HUGEINT, UHUGEINT
       and BIGNUM columns come as text: Arrow has no type that holds all of their values.
@@ -57,10 +62,16 @@ def write_sample(model, out, *, force: bool, **options) -> Sample:
             con.close()
     if isinstance(out, duckdb.DuckDBPyConnection):
         return Sample(out, model.sample(out, force=force, **options))
-    if not isinstance(out, (str, Path)):
-        raise InputError(f"out must be a file's path, an open DuckDB connection or None (in memory), "
-                         f"not {type(out).__name__}")
-    return Sample(Path(out), model.sample(out, force=force, **options))
+    if not isinstance(out, (str, Path, Location)):
+        raise InputError(f"out must be a file's path, a location (postgresql://…, sqlite:PATH, …), an open DuckDB "
+                         f"connection or None (in memory), not {type(out).__name__}")
+    location = out if isinstance(out, Location) else parse_location(out)
+    if options.get("dialect") is not None and location.kind != "ddl":
+        raise InputError(f"dialect applies to a .sql script, not to {location.shown()}")
+    if location.kind == "duckdb":
+        path = location.path if isinstance(out, Location) else Path(out)
+        return Sample(path, model.sample(path, force=force, **options))
+    return Sample(location, model.sample(location, force=force, **options))
 
 
 def read_tables(con: duckdb.DuckDBPyConnection, db: Database) -> dict[str, pa.Table]:

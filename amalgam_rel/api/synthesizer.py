@@ -26,6 +26,7 @@ from amalgam_rel.api.params import check_sample_options, fit_params, sample_rows
 from amalgam_rel.api.sample import Sample, write_sample
 from amalgam_rel.errors import NotFittedError, OutputError
 from amalgam_rel.generation.reuse import DEFAULT_MAX_VALUES
+from amalgam_rel.locations import Location
 from amalgam_rel.pipeline.database_model import DatabaseModel
 
 Source = str | Path | duckdb.DuckDBPyConnection
@@ -100,13 +101,18 @@ class Synthesizer:
         self._source_connection = weakref.ref(source) if isinstance(source, duckdb.DuckDBPyConnection) else None
         return self
 
-    def sample(self, out: str | Path | duckdb.DuckDBPyConnection | None = None, *, scale: float = 1.0,
+    def sample(self, out: str | Path | Location | duckdb.DuckDBPyConnection | None = None, *, scale: float = 1.0,
                rows: Mapping[str, int] | None = None, seed: int | None = None, force: bool = False,
                text_values: int | None | str = "fitted", part_rows: int | None = None,
-               guard_source: Source | None = None, progress: Progress | None = None) -> Sample:
+               guard_source: Source | None = None, progress: Progress | None = None,
+               dialect: str | None = None) -> Sample:
         """Write a synthetic database with the source's DDL to ``out``: a new DuckDB file (an
         existing one is replaced only with ``force``), an open connection's current database, or
-        None to keep it in memory (``Sample.tables``, Arrow tables).
+        None to keep it in memory (``Sample.tables``, Arrow tables). ``out`` may also name any
+        other target as ``-o`` does: ``"sqlite:PATH"``, ``"postgresql://…"`` (a schema other than
+        ``public``: ``parse_location(url, schema=…)``), ``"mysql://HOST/DB"``, ``"parquet:DIR"``,
+        ``"csv:DIR"``, or ``"PATH.sql"``, a SQL script in ``dialect`` (postgres, mysql, sqlite,
+        duckdb; default duckdb). What the target cannot enforce is in ``Sample.report.notes``.
 
         ``scale`` multiplies the rows of every root table (0.01 to 100), and children grow with
         their parents; ``rows`` fixes chosen tables' row counts (``{"Customer": 500}``).
@@ -123,7 +129,8 @@ class Synthesizer:
         check_sample_options(text_values, part_rows)
         if guard_source is not None:
             model.screen_text(guard_source)
-        options = {"scale": scale, "rows": spelled, "seed": seed, "text_values": text_values, "progress": progress}
+        options = {"scale": scale, "rows": spelled, "seed": seed, "text_values": text_values, "progress": progress,
+                   **({"dialect": dialect} if dialect is not None else {})}
         return write_sample(model, out, force=force, **options, **({"part_rows": part_rows} if part_rows else {}))
 
     def save(self, path: str | Path, *, force: bool = False) -> Path:

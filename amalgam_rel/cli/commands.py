@@ -14,10 +14,12 @@ from typing import Annotated, Optional
 import typer
 
 from amalgam_rel.cli.options import (DeltaOpt, DialectOpt, EpsilonOpt, EpsilonTextOpt, LlmOpt, MaxChildrenOpt,
-                                     MinWordRowsOpt, PartRowsOpt, PublicOpt, RowsOpt, ScaleOpt, SeedOpt, SidecarOpt,
-                                     SynthesizeOpt, TextStepsOpt, TextValuesOpt, inputs, parse_rows, synthesizer_of,
-                                     text_values_of)
-from amalgam_rel.cli.printing import (print_computed, print_kept, print_ledger, print_schema_summary,
+                                     MinWordRowsOpt, OutDialectOpt, OutputOpt, OutSchemaOpt, PartRowsOpt, PublicOpt,
+                                     RowsOpt, ScaleOpt, SeedOpt, SidecarOpt, SynthesizeOpt, TextStepsOpt,
+                                     TextValuesOpt, check_server_target, inputs, ledger_for, output_target,
+                                     parse_rows, sample_out, synth_target, synthesizer_of, text_values_of,
+                                     written_to)
+from amalgam_rel.cli.printing import (print_computed, print_kept, print_ledger, print_notes, print_schema_summary,
                                       print_single_rows, print_text_summary, progress_bars)
 from amalgam_rel.cli.shell import app, console, err_console, user_errors
 
@@ -45,21 +47,24 @@ def inspect(
 @user_errors
 def clone_schema(
     source: Annotated[Path, typer.Argument(help="A DuckDB database file, or a DDL file (.sql).")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="The new, empty DuckDB database.")],
+    output: OutputOpt,
     force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")] = False,
     sidecar: SidecarOpt = None,
     dialect: DialectOpt = None,
+    out_schema: OutSchemaOpt = None,
+    out_dialect: OutDialectOpt = None,
 ) -> None:
-    """Write an empty DuckDB database with the same DDL as SOURCE."""
+    """Write an empty database with the same DDL as SOURCE (a DuckDB file, or any -o target)."""
     from amalgam_rel.schema.load import load_schema
-    from amalgam_rel.outputs import check_outputs
     from amalgam_rel.writing.writer import DatabaseWriter
 
-    check_outputs({"-o": output}, force=force, sources={"source database": source, "sidecar": sidecar})
+    location, script_dialect = output_target(output, out_schema, out_dialect, force=force,
+                                             sources={"source database": source, "sidecar": sidecar})
     db = load_schema(source, sidecar=sidecar, dialect=dialect)
-    with DatabaseWriter(db, output, force=force, source=source):
+    with DatabaseWriter(db, sample_out(location), force=force, source=source, dialect=script_dialect) as writer:
         pass
-    err_console.print(f"wrote {output}: {len(db.tables)} tables, no rows", highlight=False)
+    err_console.print(f"wrote {written_to(location)}: {len(db.tables)} tables, no rows", highlight=False)
+    print_notes(writer.notes)
 
 
 def _fit(synthesizer, source: Path, sidecar, progress):
@@ -83,11 +88,12 @@ def _fit(synthesizer, source: Path, sidecar, progress):
     return model
 
 
-def _sample(synthesizer, output: Path, scale: float, rows: dict[str, int], seed, force: bool, progress,
-            text_values="fitted", part_rows: int | None = None, guard_source: Path | None = None):
+def _sample(synthesizer, output, scale: float, rows: dict[str, int], seed, force: bool, progress,
+            text_values="fitted", part_rows: int | None = None, guard_source: Path | None = None,
+            dialect: str | None = None):
     task = progress.add_task("sample tables", total=len(synthesizer.model_.db.tables), table="")
     return synthesizer.sample(output, scale=scale, rows=rows, seed=seed, force=force, text_values=text_values,
-                              part_rows=part_rows, guard_source=guard_source,
+                              part_rows=part_rows, guard_source=guard_source, dialect=dialect,
                               progress=lambda stage, table: progress.update(task, advance=1, table=table)).report
 
 
@@ -96,7 +102,7 @@ def _sample(synthesizer, output: Path, scale: float, rows: dict[str, int], seed,
 @user_errors
 def synth(
     source: Annotated[Path, typer.Argument(help="The real DuckDB database (opened read-only).")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="The synthetic DuckDB database to write.")],
+    output: OutputOpt,
     scale: ScaleOpt = 1.0,
     rows: RowsOpt = None,
     seed: SeedOpt = 0,
@@ -114,28 +120,30 @@ def synth(
     epsilon_text: EpsilonTextOpt = "refuse",
     synthesize: SynthesizeOpt = None,
     public: PublicOpt = None,
+    out_schema: OutSchemaOpt = None,
+    out_dialect: OutDialectOpt = None,
 ) -> None:
     """Fit models on SOURCE and write a synthetic database with the same DDL to OUTPUT."""
-    from amalgam_rel.dp.accounting import ledger_path
-    from amalgam_rel.outputs import check_outputs
+    from amalgam_rel.api.params import source_schema
 
     # every option is checked before minutes of fitting, not after
     parsed_rows = parse_rows(rows)
-    ledger = ledger_path(output) if epsilon is not None else None
-    check_outputs({"-o": output, "--report": report, "the privacy ledger": ledger}, force=force,
-                  sources=inputs(source, sidecar, llm))
+    location, script_dialect = synth_target(output, out_schema, out_dialect, force=force, report=report,
+                                            ledger=epsilon is not None, sources=inputs(source, sidecar, llm))
     synthesizer = synthesizer_of(seed, llm, text_steps, min_word_rows, epsilon, delta, max_children, epsilon_text,
                                synthesize, public).check(source, scale=scale, rows=parsed_rows)
+    check_server_target(location, source_schema(source), force=force)
     with progress_bars() as progress:
         model = _fit(synthesizer, source, sidecar, progress)
-        result = _sample(synthesizer, output, scale, parsed_rows, seed, force, progress, text_values_of(text_values),
-                         part_rows)
+        result = _sample(synthesizer, sample_out(location), scale, parsed_rows, seed, force, progress,
+                         text_values_of(text_values), part_rows, dialect=script_dialect)
     if model.privacy_ is not None:
         print_ledger(model.privacy_)
-        err_console.print(f"wrote {model.privacy_.write(ledger_path(output))}", highlight=False)
+        err_console.print(f"wrote {model.privacy_.write(ledger_for(location))}", highlight=False)
     total = sum(result.rows.values())
-    err_console.print(f"wrote {output}: {len(result.rows)} tables, {total:,} rows "
+    err_console.print(f"wrote {written_to(location)}: {len(result.rows)} tables, {total:,} rows "
                       f"(fit {model.fit_seconds_:.1f} s, sample {sum(result.seconds.values()):.1f} s)", highlight=False)
+    print_notes(result.notes)
     print_text_summary(result, model)
     print_kept(model)
     print_single_rows(model)
@@ -190,7 +198,7 @@ def fit(
 @user_errors
 def sample(
     model_dir: Annotated[Path, typer.Argument(help="A model directory written by `amalgam-rel fit`.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="The synthetic DuckDB database to write.")],
+    output: OutputOpt,
     scale: ScaleOpt = 1.0,
     rows: RowsOpt = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (default: the one used to fit).")] = None,
@@ -201,23 +209,28 @@ def sample(
         "--guard-source", help="The real DuckDB database the model was fitted on (opened read-only): generated "
                                "text that repeats one of its values verbatim is redrawn, as in `synth`. A saved "
                                "model holds no copy of the real values to screen against.")] = None,
+    out_schema: OutSchemaOpt = None,
+    out_dialect: OutDialectOpt = None,
 ) -> None:
     """Write a synthetic database from a saved model."""
     from amalgam_rel.api.synthesizer import Synthesizer
     from amalgam_rel.seeds import checked_seed
-    from amalgam_rel.outputs import check_outputs
 
     parsed_rows = parse_rows(rows)
     if seed is not None:  # Synthesizer.sample checks it too; here before the model loads
         checked_seed(seed)
-    check_outputs({"-o": output}, force=force, sources={"model directory": model_dir, "--guard-source": guard_source})
+    location, script_dialect = output_target(output, out_schema, out_dialect, force=force,
+                                             sources={"model directory": model_dir, "--guard-source": guard_source})
     synthesizer = Synthesizer.load(model_dir)
     model = synthesizer.model_
+    check_server_target(location, model.output_schema, force=force)
     with progress_bars() as progress:
         budget = "fitted" if text_values is None else text_values_of(text_values)
-        result = _sample(synthesizer, output, scale, parsed_rows, seed, force, progress, budget, part_rows,
-                         guard_source)
-    err_console.print(f"wrote {output}: {len(result.rows)} tables, {sum(result.rows.values()):,} rows", highlight=False)
+        result = _sample(synthesizer, sample_out(location), scale, parsed_rows, seed, force, progress, budget,
+                         part_rows, guard_source, dialect=script_dialect)
+    err_console.print(f"wrote {written_to(location)}: {len(result.rows)} tables, {sum(result.rows.values()):,} rows",
+                      highlight=False)
+    print_notes(result.notes)
     print_text_summary(result, model)
     print_kept(model)
     if model.text_unscreened:  # after the output is written: an error stays the one line it is

@@ -116,3 +116,73 @@ def parse_rows(rows: list[str] | None) -> dict[str, int]:
         parsed[table] = int(n)
     return parsed
 
+
+
+OutputOpt = Annotated[str, typer.Option(
+    "-o", "--output", help="Where the database goes: a DuckDB file, sqlite:PATH, postgresql://USER@HOST/DB "
+                           "(see --out-schema), mysql://USER@HOST/DB, parquet:DIR, csv:DIR, or a .sql script "
+                           "(see --out-dialect).")]
+OutSchemaOpt = Annotated[Optional[str], typer.Option(
+    "--out-schema", help="The PostgreSQL schema -o writes into (default public); MySQL: the URL's database.")]
+OutDialectOpt = Annotated[Optional[str], typer.Option(
+    "--out-dialect", help="The dialect of a .sql -o script: postgres, mysql, sqlite or duckdb (default duckdb).")]
+
+
+def output_target(output: str, out_schema: str | None, out_dialect: str | None, *, force: bool,
+                  sources: dict, others: dict | None = None):
+    """``(location, dialect)`` of ``-o``, with every check that needs no fitted model: an existing
+    file or folder without ``--force``, an input or another output named twice, a bad dialect.
+    A server is checked once its tables are known (:func:`check_server_target`)."""
+    from amalgam_rel.outputs import check_outputs
+    from amalgam_rel.writing.targets import check_target, target_of
+
+    location, dialect = target_of(output, schema=out_schema, dialect=out_dialect)
+    if location.kind == "duckdb":
+        check_outputs({"-o": location.path, **(others or {})}, force=force, sources=sources)
+        return location, dialect
+    check_target(location, force=force, sources=sources)
+    local = {} if location.is_server else {"-o": location.path}
+    check_outputs(others or {}, force=force, sources={**sources, **local})
+    return location, dialect
+
+
+def synth_target(output: str, out_schema: str | None, out_dialect: str | None, *, force: bool, report,
+                 ledger: bool, sources: dict):
+    """:func:`output_target` for ``synth``, whose ``--report`` reads the output back (as DuckDB)
+    and whose privacy ledger goes beside it."""
+    from amalgam_rel.errors import OutputError
+    from amalgam_rel.writing.targets import target_of
+
+    location, _ = target_of(output, schema=out_schema, dialect=out_dialect)
+    if report is not None and location.kind != "duckdb":
+        raise OutputError(f"--report evaluates a DuckDB -o; {written_to(location)} is {location.kind} "
+                          f"(write a DuckDB file, or evaluate apart)")
+    others = {"--report": report, "the privacy ledger": ledger_for(location) if ledger else None}
+    return output_target(output, out_schema, out_dialect, force=force, sources=sources, others=others)
+
+
+def check_server_target(location, db, *, force: bool) -> None:
+    """A server ``-o``: reachable, and holding none of ``db``'s tables unless ``--force``."""
+    from amalgam_rel.writing.targets import check_target
+
+    if location.is_server:
+        check_target(location, force=force, db=db)
+
+
+def written_to(location):
+    """What ``-o`` names in messages: the file, or the location with its password masked."""
+    if location.kind == "postgres":
+        return f"{location.shown()} (schema {location.schema})"
+    return location.path if location.kind == "duckdb" else location.shown()
+
+
+def sample_out(location):
+    """What ``Synthesizer.sample`` is given for ``-o``: a DuckDB file's path, else the location."""
+    return location.path if location.kind == "duckdb" else location
+
+
+def ledger_for(location) -> Path:
+    """Where the privacy ledger goes: beside a file or folder; for a server, ``SCHEMA.privacy.json`` here."""
+    from amalgam_rel.dp.accounting import ledger_path
+
+    return ledger_path(location.schema or "public") if location.is_server else ledger_path(location.path)

@@ -123,3 +123,9 @@ def print_schema_summary(source: Path, s: dict) -> None:
         console.print(f"cycle: {' → '.join(c + c[:1])}", highlight=False, markup=False)
     for edge in g["broken_edges"]:
         console.print(f"cycle broken at {edge} (filled after both tables exist)", highlight=False, markup=False)
+
+
+def print_notes(notes) -> None:
+    """What the target does not keep (a constraint it cannot enforce), one line each."""
+    for note in notes:
+        err_console.print(f"note: {note}", highlight=False, markup=False)

@@ -27,6 +27,7 @@ from amalgam_rel.connection import connect
 from amalgam_rel.errors import InputError
 from amalgam_rel.generation.reuse import DEFAULT_MAX_VALUES
 from amalgam_rel.generation.word_units import check_min_rows
+from amalgam_rel.locations import Location
 from amalgam_rel.pipeline import streaming
 from amalgam_rel.pipeline.draft import Draft
 from amalgam_rel.pipeline.fitting import FitOptions, FittedTable, fit_tables
@@ -269,11 +270,13 @@ class DatabaseModel:
             con.close()
         return self
 
-    def sample(self, output: str | Path | duckdb.DuckDBPyConnection, *, scale: float = 1.0, rows: dict[str, int] | None = None,
-               seed: int | None = None, force: bool = False, text_values: int | None | Literal["fitted"] = "fitted",
-               part_rows: int = streaming.DEFAULT_PART_ROWS,
-               progress: Callable[[str, str], None] | None = None) -> SampleReport:
-        """Write a synthetic database to ``output``, a file or a connection (:mod:`amalgam_rel.writing.target`).
+    def sample(self, output: str | Path | Location | duckdb.DuckDBPyConnection, *, scale: float = 1.0,
+               rows: dict[str, int] | None = None, seed: int | None = None, force: bool = False,
+               text_values: int | None | Literal["fitted"] = "fitted", part_rows: int = streaming.DEFAULT_PART_ROWS,
+               progress: Callable[[str, str], None] | None = None, dialect: str | None = None) -> SampleReport:
+        """Write a synthetic database to ``output``: a DuckDB file or a connection
+        (:mod:`amalgam_rel.writing.target`), or any other location (:mod:`amalgam_rel.writing.targets`;
+        ``dialect``: a ``.sql`` script's).
 
         ``rows`` fixes chosen tables' sizes; ``text_values`` overrides the fitted generation budget
         (None: no limit). Tables no other table references are sampled and written ``part_rows``
@@ -291,7 +294,7 @@ class DatabaseModel:
         finished = _last_readers(plan, self.tables_)
         con = connect()
         try:
-            with DatabaseWriter(self.output_schema, output, force=force, source=self.source_) as writer:
+            with DatabaseWriter(self.output_schema, output, force=force, source=self.source_, dialect=dialect) as writer:
                 for key, stream in zip(plan.graph.order, streams):
                     clock = time.perf_counter()
                     # key generators count what they issued: each sample starts them afresh
@@ -307,6 +310,7 @@ class DatabaseModel:
                     if progress:
                         progress("sample", key)
                 self._fill_cycle_edges(run.sampled, run.links, writer, np.random.default_rng(streams[-1].spawn(1)[0]))
+            run.report.notes = writer.notes
         finally:
             con.close()
         return run.report

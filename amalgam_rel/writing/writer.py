@@ -1,8 +1,10 @@
-"""Write a DuckDB database with a schema model's exact DDL, atomically.
+"""Write a DuckDB database with a schema model's exact DDL, atomically (or any other target).
 
 The database is built in a temporary file beside the output and renamed over it only when
 everything succeeded, so a failure never leaves a half-written output (or destroys an old one);
-an open connection is written in one transaction instead (:mod:`.target`).
+an open connection is written in one transaction instead (:mod:`.target`). Any other location
+(SQLite, a server, a folder of files, a SQL script) gets the database built and checked in
+DuckDB first, then copied there whole (:mod:`.targets`).
 Rows arrive as Arrow data, table by table in generation order; DuckDB enforces every key and
 constraint on insert, and a violation is raised as a :class:`DataError`, never dropped.
 
@@ -26,12 +28,14 @@ import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
-from amalgam_rel.errors import DataError, SchemaError
+from amalgam_rel.errors import DataError, OutputError, SchemaError
+from amalgam_rel.locations import Location
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.graph import fk_graph
 from amalgam_rel.schema.model import Database, ForeignKey, Table
 from amalgam_rel.writing.ddl import create_statements, index_statements, view_statements
 from amalgam_rel.writing.target import ConnectionTarget, FileTarget
+from amalgam_rel.writing.targets import ExportTarget, target_of
 
 # the name a chunk of Arrow rows is registered under while inserted: reserved, since a table of
 # the output spelled like it would be hidden behind it
@@ -41,11 +45,11 @@ _CHUNK = sql.internal("chunk")
 class DatabaseWriter:
     """Context manager: creates the schema on enter, appends rows, commits on a clean exit."""
 
-    def __init__(self, db: Database, output: str | Path | duckdb.DuckDBPyConnection, *, force: bool = False,
-                 source: str | Path | None = None):
+    def __init__(self, db: Database, output: str | Path | Location | duckdb.DuckDBPyConnection, *, force: bool = False,
+                 source: str | Path | None = None, dialect: str | None = None):
         self.db = db
-        self._target = ConnectionTarget(output, force=force, source=source) \
-            if isinstance(output, duckdb.DuckDBPyConnection) else FileTarget(output, force=force, source=source)
+        self._target = _target(output, force=force, source=source, dialect=dialect)
+        self.notes: list[str] = []  # what the target does not keep (a constraint it cannot enforce), one line each
         self._con: duckdb.DuckDBPyConnection | None = None
         graph = fk_graph(db)
         self._self_refs = {fk.table: [f for f in graph.self_references if f.table == fk.table]
@@ -79,6 +83,7 @@ class DatabaseWriter:
                 except duckdb.Error as err:
                     raise SchemaError(f"DuckDB rejected view {view!r} in the output: {str(err).splitlines()[0]}") from None
             self._target.commit(self._con)
+            self.notes = list(getattr(self._target, "notes", ()))
         except BaseException:  # an interruption (SIGINT, SIGTERM) too: the temporary file goes
             self._abort()
             raise
@@ -163,6 +168,18 @@ class DatabaseWriter:
             ))),
         )
         self._run_on_chunk(update, data, f"updating table {table_key!r}")
+
+
+def _target(output, *, force: bool, source, dialect: str | None):
+    """Where the rows go: an open connection, a DuckDB file, or any other location (:mod:`.targets`)."""
+    if isinstance(output, duckdb.DuckDBPyConnection):
+        if dialect is not None:
+            raise OutputError("a dialect applies to a .sql script, not to a connection")
+        return ConnectionTarget(output, force=force, source=source)
+    location, dialect = target_of(output, dialect=dialect)
+    if location.kind == "duckdb":
+        return FileTarget(location.path if isinstance(output, Location) else output, force=force, source=source)
+    return ExportTarget(location, force=force, source=source, dialect=dialect)
 
 
 def _row_key(table: Table) -> tuple[str, ...]:

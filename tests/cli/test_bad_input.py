@@ -186,6 +186,7 @@ def example(ws: Workspace) -> None:
     ws.example()
 
 
+TEST_TARGETS = "tests/writing/test_targets.py"
 TEST_CLI = "tests/cli/test_cli.py"
 TEST_OUTPUTS = "tests/test_output_safety.py"
 TEST_CONNECTION = "tests/test_connection.py"
@@ -251,6 +252,16 @@ CASES: list[Case] = [
          "refusing to write onto the source database chinook.duckdb: -o names it", example, see=TEST_CLI),
     Case("an output in a folder that does not exist", "clone-schema chinook.duckdb -o no/such/x.duckdb",
          "cannot write no/such/x.duckdb: the folder no/such does not exist", example, see=TEST_CLI),
+    Case("a SQLite output that exists, without --force", "clone-schema chinook.duckdb -o sqlite:out.db",
+         "-o out.db already exists (pass --force to replace it)",
+         lambda ws: (ws.example(), ws.write("out.db", "")), see=TEST_TARGETS),
+    Case("--out-dialect for an output that is no script", "clone-schema chinook.duckdb -o sqlite:out.db --out-dialect mysql",
+         "--out-dialect applies to a .sql script, not to sqlite:out.db", example, see=TEST_TARGETS),
+    Case("an --out-dialect no script is written in", "clone-schema chinook.duckdb -o out.sql --out-dialect oracle",
+         "--out-dialect oracle: a SQL script is written for postgres, mysql, sqlite, duckdb", example, see=TEST_TARGETS),
+    Case("--report with an output DuckDB cannot evaluate", "synth tiny.duckdb -o csv:out --report r.html",
+         "--report evaluates a DuckDB -o; csv:out is csv (write a DuckDB file, or evaluate apart)", tiny,
+         see=TEST_TARGETS),
     # -- options --
     Case("--scale out of range", "synth tiny.duckdb -o out.duckdb --scale 0",
          "--scale must be between 0.01 and 100, got 0.0", tiny),
