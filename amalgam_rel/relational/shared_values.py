@@ -82,14 +82,17 @@ def as_text(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(text.to_pylist(), dtype=object)
 
 
-def pair_share(own: np.ndarray, partner: np.ndarray) -> tuple[float, float] | None:
-    """(real equal share, chance's) on the rows holding both values, if beyond chance, else None."""
-    both = np.array([a is not None and b is not None for a, b in zip(own, partner)], dtype=bool)
-    if both.sum() < MIN_ROWS:
+def _pair_share(own: np.ndarray, partner: np.ndarray, n_values: int) -> tuple[float, float] | None:
+    """(real equal share, chance's) of two columns' codes (-1 missing) on the rows holding both,
+    if beyond chance, else None."""
+    both = (own >= 0) & (partner >= 0)
+    rows = int(both.sum())
+    if rows < MIN_ROWS:
         return None
     own, partner = own[both], partner[both]
     share = float((own == partner).mean())
-    chance = _chance(own, partner)
+    # two independent draws from the two columns' marginals
+    chance = float((np.bincount(own, minlength=n_values) / rows * np.bincount(partner, minlength=n_values) / rows).sum())
     if share < chance + MIN_LIFT or share < MIN_RATIO * chance:
         return None
     return share, chance
@@ -113,35 +116,31 @@ def measure(fk: int, column: str, own: np.ndarray, partners: list[tuple[int, np.
     ``column``'s value beyond chance; None when none does. Partner ``first`` (the driver: its
     parent is drawn with the row, not matched under constraints of its own) comes first when
     it qualifies, the others by :func:`information`."""
-    scored = [(i != first, -information(*s), i, values) for i, values in partners
-              if (s := pair_share(own, values)) is not None]
+    vocab, codes = _encode([own] + [values for _, values in partners])
+    own_code = codes[:, 0]
+    scored = [(i != first, -information(*found), i, j) for j, (i, _) in enumerate(partners, start=1)
+              if (found := _pair_share(own_code, codes[:, j], len(vocab))) is not None]
     if not scored:
         return None
     scored = sorted(scored, key=lambda t: t[:3])[:MAX_PARTNERS]
-    columns = [values for *_, values in scored]
-    share, chance = pair_share(own, columns[0])
-    patterns, outcomes = _outcomes(own, columns)
-    values, shares = _value_shares(own, columns[0], share)
+    columns = codes[:, [j for *_, j in scored]]
+    share, chance = _pair_share(own_code, columns[:, 0], len(vocab))
+    patterns, outcomes = _outcomes(own_code, columns)
+    values, shares = _value_shares(vocab, own_code, columns[:, 0], share)
     return SharedValue(fk, column, tuple(i for _, _, i, _ in scored), round(share, 6), round(chance, 6), patterns,
                        outcomes, values, shares)
 
 
-def _value_shares(own: np.ndarray, first: np.ndarray, share: float) -> tuple[tuple[str, ...], tuple[float, ...]]:
+def _value_shares(vocab: np.ndarray, own: np.ndarray, first: np.ndarray, share: float
+                  ) -> tuple[tuple[str, ...], tuple[float, ...]]:
     """Per value of the first partner's (the most frequent), the share of its rows taking it."""
-    valid = np.array([a is not None and b is not None for a, b in zip(own, first)], dtype=bool)
-    keys, inverse, counts = np.unique(first[valid].astype(str), return_inverse=True, return_counts=True)
-    same = np.bincount(inverse, weights=(own[valid] == first[valid]), minlength=len(keys))
-    top = np.sort(np.lexsort((keys, -counts))[:MAX_VALUES])
+    valid = (own >= 0) & (first >= 0)
+    counts = np.bincount(first[valid], minlength=len(vocab))
+    same = np.bincount(first[valid], weights=(own[valid] == first[valid]), minlength=len(vocab))
+    seen = np.flatnonzero(counts)
+    top = np.sort(seen[np.lexsort((seen, -counts[seen]))][:MAX_VALUES])  # vocab is sorted: by value
     shares = (same[top] + PRIOR_ROWS * share) / (counts[top] + PRIOR_ROWS)
-    return tuple(keys[top].tolist()), tuple(round(float(s), 6) for s in shares)
-
-
-def _chance(own: np.ndarray, partner: np.ndarray) -> float:
-    """The equal share of two independent draws from the two columns' marginals."""
-    a_keys, a_counts = np.unique(own.astype(str), return_counts=True)
-    b_keys, b_counts = np.unique(partner.astype(str), return_counts=True)
-    common, ia, ib = np.intersect1d(a_keys, b_keys, return_indices=True)
-    return float((a_counts[ia] / len(own) * b_counts[ib] / len(partner)).sum()) if len(common) else 0.0
+    return tuple(str(v) for v in vocab[top]), tuple(round(float(s), 6) for s in shares)
 
 
 def pattern(values: tuple) -> tuple[str, tuple]:
@@ -165,19 +164,72 @@ def pattern(values: tuple) -> tuple[str, tuple]:
     return ".".join(marks), tuple(distinct)
 
 
-def _outcomes(own: np.ndarray, columns: list[np.ndarray]) -> tuple[tuple[str, ...], tuple[tuple[float, ...], ...]]:
-    """Per pattern of the partners' agreement, among the rows not taking the first partner's
-    value, the share taking each other distinct value."""
-    counts: dict[str, np.ndarray] = {}
-    for k, row in enumerate(zip(*columns)):
-        if own[k] is None or (row[0] is not None and own[k] == row[0]):
-            continue  # a row without this parent, or one taking the first partner's value
-        name, distinct = pattern(row)
-        rest = distinct[1:] if row[0] is not None else distinct
-        tally = counts.setdefault(name, np.zeros(len(rest) + 1))
-        tally[rest.index(own[k]) if own[k] in rest else len(rest)] += 1
-    names = sorted(counts)
-    return tuple(names), tuple(tuple(round(float(x), 6) for x in counts[n][:-1] / counts[n].sum()) for n in names)
+def _encode(columns: list) -> tuple[np.ndarray, np.ndarray]:
+    """(the values' sorted vocabulary, a code per row and column: -1 where missing), over all
+    columns alike (numpy object arrays of strings and None, or Arrow string arrays)."""
+    arrays = [c if isinstance(c, pa.Array) else pa.array(c, type=pa.string()) for c in columns]
+    vocab = pc.unique(pa.concat_arrays(arrays)).drop_null()
+    vocab = vocab.take(pc.sort_indices(vocab))
+    codes = np.full((len(arrays[0]), len(arrays)), -1, dtype=np.int64)
+    for j, a in enumerate(arrays):
+        codes[:, j] = pc.fill_null(pc.index_in(a, value_set=vocab), -1).to_numpy(zero_copy_only=False)
+    return np.asarray(vocab.to_pylist(), dtype=object), codes
+
+
+def _patterns(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row (partners' codes, -1 missing): its :func:`pattern` name's index in :func:`_names`,
+    its distinct codes in order of first appearance (-1 padded), and how many there are."""
+    n, k = codes.shape
+    marks = np.full((n, k), -1, dtype=np.int64)
+    distinct = np.full((n, k), -1, dtype=np.int64)
+    count = np.zeros(n, dtype=np.int64)
+    for j in range(k):
+        present = codes[:, j] >= 0
+        for i in range(j):  # equal to an earlier partner: that partner's position
+            same = present & (marks[:, j] < 0) & (codes[:, i] == codes[:, j])
+            marks[same, j] = marks[same, i]
+        new = present & (marks[:, j] < 0)
+        marks[new, j] = count[new]
+        distinct[new, count[new]] = codes[new, j]
+        count += new
+    key = ((marks + 1) * (k + 1) ** np.arange(k)).sum(axis=1)  # each mark -1..k-1 as a digit
+    return key, distinct, count
+
+
+def _names(k: int) -> dict[str, int]:
+    """Every :func:`pattern` name of ``k`` partners -> the key :func:`_patterns` gives it."""
+    out = {}
+    for digits in np.ndindex(*([k + 1] * k)):
+        name = ".".join("-" if d == 0 else str(d - 1) for d in digits)
+        out[name] = int(sum(d * (k + 1) ** j for j, d in enumerate(digits)))
+    return out
+
+
+def _outcomes(own_code: np.ndarray, codes: np.ndarray) -> tuple[tuple[str, ...], tuple[tuple[float, ...], ...]]:
+    """Per pattern of the partners' agreement (their codes, -1 missing), among the rows not
+    taking the first partner's value, the share taking each other distinct value."""
+    key, distinct, count = _patterns(codes)
+    first_present = codes[:, 0] >= 0
+    rows = (own_code >= 0) & ~(first_present & (own_code == codes[:, 0]))
+    offset = first_present.astype(np.int64)  # the first partner's value is not among the others
+    hit = np.full(len(own_code), -1, dtype=np.int64)
+    for g in range(codes.shape[1]):  # the g-th distinct value other than the first partner's
+        at = g + offset
+        take = rows & (hit < 0) & (at < count)
+        take[take] = distinct[np.flatnonzero(take), at[take]] == own_code[take]
+        hit[take] = g
+    names = {v: name for name, v in _names(codes.shape[1]).items()}
+    out_names, out_shares = [], []
+    for value in np.unique(key[rows]):
+        mine = rows & (key == value)
+        name = names[int(value)]
+        marks = name.split(".")
+        width = len({m for m in marks if m != "-"}) - (marks[0] != "-")
+        tally = np.bincount(hit[mine][hit[mine] >= 0], minlength=width)[:width] / mine.sum()
+        out_names.append(name)
+        out_shares.append(tuple(round(float(x), 6) for x in tally))
+    order = np.argsort(out_names)
+    return tuple(out_names[i] for i in order), tuple(out_shares[i] for i in order)
 
 
 def draw_targets(rule: SharedValue, partners: list[np.ndarray], slot_values: np.ndarray,
@@ -185,25 +237,33 @@ def draw_targets(rule: SharedValue, partners: list[np.ndarray], slot_values: np.
     """The value each row's parent should hold (None: any): the first partner's value at its
     share, else another partner's by the pattern of the partners' values; the slots holding a
     value by chance count towards its share."""
-    n = len(slot_values)
-    outcome = dict(zip(rule.patterns, rule.outcomes))
-    own_share = dict(zip(rule.values, rule.shares))
-    keys, counts = np.unique(slot_values[[v is not None for v in slot_values]].astype(str), return_counts=True)
-    chance = dict(zip(keys.tolist(), (counts / max(n, 1)).tolist()))
-    draws = rng.random(n)
+    n, k = len(slot_values), len(partners)
+    vocab, codes = _encode(partners + [slot_values])
+    codes, slot_code = codes[:, :-1], codes[:, -1]
+    key, distinct, count = _patterns(codes)
+    first_present = codes[:, 0] >= 0
+    own_share = np.full(len(vocab) + 1, rule.share)  # the last entry: a row without a first partner
+    index = {v: i for i, v in enumerate(vocab.tolist())}
+    for value, share in zip(rule.values, rule.shares):
+        if value in index:
+            own_share[index[value]] = share
+    first = np.where(first_present, own_share[codes[:, 0]], 0.0)
+    table = np.zeros(((k + 1) ** k, k))
+    names = _names(k)
+    for name, shares in zip(rule.patterns, rule.outcomes):
+        if name in names and len(shares) <= k:
+            table[names[name], :len(shares)] = shares
+    others = table[key]
+    p = np.where(first_present[:, None], np.column_stack([first, (1 - first)[:, None] * others[:, :k - 1]]), others)
+    p[np.arange(k)[None, :] >= count[:, None]] = 0.0  # a pattern with fewer distinct values
+    chance = np.bincount(slot_code[slot_code >= 0], minlength=len(vocab)) / max(n, 1)
+    c = np.where(distinct >= 0, chance[np.maximum(distinct, 0)], 0.0)
+    none = (1 - p.sum(axis=1)) / np.maximum(1 - c.sum(axis=1), 1e-9)  # rows left to any slot still hit a value by chance
+    cumulative = np.cumsum(np.clip(p - none[:, None] * c, 0, None), axis=1)
+    hit = (cumulative <= rng.random(n)[:, None]).sum(axis=1)
     target = np.full(n, None, dtype=object)
-    for k, row in enumerate(zip(*partners)):
-        name, distinct = pattern(row)
-        first = own_share.get(row[0], rule.share) if row[0] is not None else 0.0
-        others = np.array(outcome.get(name, ()), dtype=np.float64)
-        if len(others) != len(distinct) - (row[0] is not None):
-            others = np.zeros(len(distinct) - (row[0] is not None))  # a pattern the real rows never showed
-        p = np.concatenate([[first], (1 - first) * others]) if row[0] is not None else others
-        c = np.array([chance.get(v, 0.0) for v in distinct])
-        none = (1 - p.sum()) / max(1 - c.sum(), 1e-9)  # rows left to any slot still hit a value by chance
-        hit = np.searchsorted(np.cumsum(np.clip(p - none * c, 0, None)), draws[k], side="right")
-        if hit < len(distinct):
-            target[k] = distinct[hit]
+    drawn = hit < count
+    target[drawn] = vocab[distinct[np.flatnonzero(drawn), hit[drawn]]]
     return target
 
 
@@ -213,22 +273,21 @@ def share_slots(slot_values: np.ndarray, target: np.ndarray, rng: np.random.Gene
     group (its target's code, -1 for the rest) for an alignment within groups
     (:func:`.matching.align_to_values`)."""
     n = len(slot_values)
-    wants = np.array([v is not None for v in target], dtype=bool)
-    keys, codes = np.unique(np.concatenate([slot_values.astype(str), target.astype(str)]), return_inverse=True)
-    slot_code = np.where(np.array([v is not None for v in slot_values], dtype=bool), codes[:n], -2)
-    row_code = np.where(wants, codes[n:], -1)
-    rows = np.flatnonzero(wants)
+    vocab, codes = _encode([slot_values, target])
+    slot_code, row_code = codes[:, 0], codes[:, 1]
+    rows = np.flatnonzero(row_code >= 0)
     rows = rows[np.lexsort((rng.random(len(rows)), row_code[rows]))]
     slots = np.lexsort((rng.random(n), slot_code))
     slots = slots[slot_code[slots] >= 0]
     # the k-th row wanting value v takes the k-th slot holding v, while there is one
-    slot_at = dict(zip(zip(slot_code[slots].tolist(), _rank_within(slot_code[slots]).tolist()), slots.tolist()))
+    held = np.bincount(slot_code[slots], minlength=len(vocab))
+    start = np.concatenate([[0], np.cumsum(held)[:-1]])
+    rank = _rank_within(row_code[rows])
+    served = rank < held[row_code[rows]]
     out = np.full(n, -1, dtype=np.int64)
     group = np.full(n, -1, dtype=np.int64)
-    for row, c, r in zip(rows.tolist(), row_code[rows].tolist(), _rank_within(row_code[rows]).tolist()):
-        s = slot_at.get((c, r))
-        if s is not None:
-            out[row], group[row] = s, c
+    out[rows[served]] = slots[start[row_code[rows[served]]] + rank[served]]
+    group[rows[served]] = row_code[rows[served]]
     used = np.zeros(n, dtype=bool)
     used[out[out >= 0]] = True
     out[out < 0] = rng.permutation(np.flatnonzero(~used))
