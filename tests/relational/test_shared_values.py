@@ -120,3 +120,16 @@ def test_handing_slots_out_again_keeps_them_and_meets_the_targets():
     met = slot_values[out][wanted] == target[wanted]
     assert met.mean() > 0.95 and (group[wanted][met] >= 0).all() and (group[~wanted] == -1).all()
 
+
+
+def test_patterns_counted_in_bulk_are_those_of_the_row_by_row_definition():
+    from amalgam_rel.relational.shared_values import _encode, _names, _patterns, pattern
+
+    rng = np.random.default_rng(2)
+    columns = [np.where(rng.random(300) < 0.1, None, COUNTRIES[rng.integers(0, 3, 300)]).astype(object) for _ in range(3)]
+    vocab, codes = _encode(columns)
+    key, distinct, count = _patterns(codes)
+    names = {v: k for k, v in _names(3).items()}
+    for row in range(300):
+        name, values = pattern(tuple(c[row] for c in columns))
+        assert names[int(key[row])] == name and tuple(vocab[distinct[row, :count[row]]]) == values
