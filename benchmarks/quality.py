@@ -46,13 +46,15 @@ def _flatten(ds: Dataset, d: dict) -> dict:
 
 def own_queries(directory: Path, results: list[dict]) -> dict:
     """Per-query errors of the workload in ``directory`` (by file stem), their median, p90 and
-    count at 1.0, and why a query is at 1.0 or not scored (empty answer, failed, skipped)."""
+    count at 1.0, and why a query is at 1.0 or not scored (empty answer, rows the real answer
+    lacks, failed, skipped)."""
     names = {p.stem for p in Path(directory).glob("*.sql")}
     mine = [r for r in results if r["name"] in names]
     errors = [r["error"] for r in mine if r["error"] is not None]
     why = {r["name"]: ("empty where the real answer is not" if r.get("empty") else
+                       "rows where the real answer is empty" if r.get("reason") == "invented" else
                        f"{r['shape']}: {r.get('message') or ''}".strip(": "))
-           for r in mine if r.get("empty") or r["shape"] in ("failed", "skipped")}
+           for r in mine if r.get("empty") or r.get("reason") == "invented" or r["shape"] in ("failed", "skipped")}
     return {"query_errors": {r["name"]: r["error"] for r in mine}, "query_notes": why,
             "query_error_median": float(np.median(errors)) if errors else None,
             "query_error_mean": float(np.mean(errors)) if errors else None,

@@ -124,5 +124,6 @@ def evaluate(
             seconds[name] = time.perf_counter() - start
         if "workload" in results:
             results["workload"] = workload_fidelity(results["workload"], results.get("column_shapes"),
-                                                    results.get("cardinality"))
+                                                    results.get("cardinality"), results.get("pair_trends"),
+                                                    results.get("intertable_trends"))
         return Evaluation(str(real), str(synth), results, seconds, ctx.profile)

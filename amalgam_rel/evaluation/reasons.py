@@ -4,6 +4,8 @@ The classes, checked in this order:
 
 * ``failed``: the query errors on the synthetic database (``skipped``: on the real one);
 * ``empty``: the synthetic answer is empty (no rows, or only zeros and NULLs) where the real is not;
+* ``invented``: the other way round: the real answer is empty where the synthetic one is not (a
+  filter no real row passes, an anti-join every real parent fails: the model drew rows it never saw);
 * ``ok``: the error is below :data:`OK_BELOW`;
 * ``rows``: a query compared by its number of rows (no aggregate) returns too many or too few;
 * ``order``: an ``ORDER BY ... LIMIT`` query whose rows, compared rank by rank, are close while
@@ -35,12 +37,14 @@ from amalgam_rel.schema import sql
 OK_BELOW = 0.1  # an error below this is a right answer
 
 
-def reason(shape: str, error: float | None, empty: bool) -> str:
-    """The class that needs nothing but the result: failed, skipped, empty, ok, rows or magnitude."""
+def reason(shape: str, error: float | None, empty: bool, invented: bool = False) -> str:
+    """The class that needs nothing but the result: failed, skipped, empty, invented, ok, rows or magnitude."""
     if shape in ("failed", "skipped"):
         return shape
     if empty:
         return "empty"
+    if invented:
+        return "invented"
     if error is not None and error < OK_BELOW:
         return "ok"
     return "rows" if shape == "rows" else "magnitude"

@@ -8,8 +8,9 @@ child columns reads its children per parent, and lists it too. ``SELECT *`` is n
 expanded: a star reads rows, not particular columns.
 
 :func:`with_fidelity` then attaches the scores the evaluation already has: column shapes per
-column, cardinality per foreign key, and names the weakest of them (``points_at``; columns the
-query only shows in its outer SELECT list are left out of that choice): the model a failing
+column, cardinality per foreign key, pair and inter-table trends per pair of columns it computes
+with, and names the weakest of them (``points_at``; columns the query only shows in its outer
+SELECT list are left out of that choice): the model a failing
 query most likely depends on. SQL that cannot be qualified (an unknown column, a
 function sqlglot cannot read) gets a ``note`` saying so instead, never an error.
 """
@@ -139,9 +140,20 @@ def _owner(node: exp.Expression) -> exp.Expression | None:
     return parent
 
 
-def with_fidelity(t: Touched, column_scores: dict[str, float], join_scores: dict[str, float]) -> Touched:
-    """``t`` with the scores of the columns and joins it touches, and the weakest of them named."""
+def with_fidelity(t: Touched, column_scores: dict[str, float], join_scores: dict[str, float],
+                  pair_scores: dict[frozenset, float] | None = None) -> Touched:
+    """``t`` with the scores of the columns, joins and pairs of columns it touches, and the
+    weakest of them named.
+
+    A pair (``pair_scores``: two ``table.column`` names -> the pair or inter-table trend score)
+    counts where the query computes with both columns: a query on the share of domestic routes
+    reads two countries whose shapes are right and whose pair is not, and points at the pair.
+    """
     scores = {c: column_scores[c] for c in t.columns if c in column_scores}
     scores |= {j: join_scores[j] for j in t.joins if j in join_scores}
+    used = sorted(c for c in t.columns if c not in t.shown)
+    pairs = {f"{a} × {b}": pair_scores[frozenset((a, b))] for i, a in enumerate(used) for b in used[i + 1:]
+             if frozenset((a, b)) in (pair_scores or {})}
+    scores |= pairs
     weakest = min((k for k in scores if k not in t.shown), key=lambda k: scores[k], default="")
     return replace(t, scores=scores, points_at=weakest)

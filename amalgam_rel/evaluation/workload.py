@@ -223,12 +223,20 @@ def workload(ctx: Context, *, auto: bool = True) -> Workload:
             cur.close()
 
 
-def workload_fidelity(w: Workload, shapes, cards) -> Workload:
-    """``w`` with the column-shape and cardinality scores of what each query touches (already computed)."""
+def workload_fidelity(w: Workload, shapes, cards, pairs=None, intertable=None) -> Workload:
+    """``w`` with the column-shape, cardinality, pair and inter-table trend scores of what each
+    query touches (already computed)."""
     column_scores = {f"{c.table}.{c.column}": c.score for c in shapes.columns} if shapes is not None else {}
     join_scores = {c.fk: c.score for c in cards.fks} if cards is not None else {}
+    pair_scores: dict[frozenset, float] = {}
+    trends = [(f"{p.table}.{p.a}", f"{p.table}.{p.b}", p.score) for p in (pairs.pairs if pairs is not None else ())]
+    trends += [(f"{p.path.split(' -> ')[-1]}.{p.ancestor_column}", f"{p.path.split(' -> ')[0]}.{p.child_column}", p.score)
+               for p in (intertable.pairs if intertable is not None else ())]
+    for a, b, score in trends:  # a pair reached along two paths (a route's two airports): its weaker score
+        key = frozenset((a, b))
+        pair_scores[key] = min(score, pair_scores.get(key, score))
     return replace(w, results=tuple(
-        replace(r, touched=with_fidelity(r.touched, column_scores, join_scores)) if r.touched else r
+        replace(r, touched=with_fidelity(r.touched, column_scores, join_scores, pair_scores)) if r.touched else r
         for r in w.results))
 
 
@@ -249,7 +257,8 @@ def _compare(cursors: dict, query: Query) -> QueryResult:
     result = _answer_error(query.name, shape, keys, real, synth)
     if is_empty(synth) and not is_empty(real):  # the analyst gets nothing back: entirely wrong
         result = replace(result, error=1.0, empty=True)
-    result = replace(result, reason=reason(result.shape, result.error, result.empty), columns=columns,
+    invented = is_empty(real) and not is_empty(synth)  # rows the real data never gives
+    result = replace(result, reason=reason(result.shape, result.error, result.empty, invented), columns=columns,
                      real_head=real_head, synth_head=synth_head)
     if result.shape != "grouped":
         return result

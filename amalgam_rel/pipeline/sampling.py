@@ -20,9 +20,10 @@ from amalgam_rel.relational.implied import Implied
 from amalgam_rel.relational.keys import number_within
 from amalgam_rel.relational.matching import align_to_values, fit_degrees, match_to_degrees, repair_duplicate_pairs
 from amalgam_rel.relational.plan import context_column, is_matched_column, matched_column, parse_matched_column
-from amalgam_rel.relational.rules import apply_rules, implied as implied_rule
+from amalgam_rel.relational.rules import apply_rules, implied as implied_rule, shared as shared_rule
 from amalgam_rel.relational.rules.rows import fk_of, model_rows, parent_column
 from amalgam_rel.relational.semantic_fill import fill_semantic
+from amalgam_rel.relational.shared_values import as_text, draw_targets, share_slots
 from amalgam_rel.relational.text_features import is_text_feature
 from amalgam_rel.relational.trees import build_forests
 from amalgam_rel.schema.internal_names import count_column
@@ -155,16 +156,37 @@ def _follow(d: Draft, rule: Implied, fk: ForeignKey, cap: int | None) -> np.ndar
 
 
 def _aligned(d: Draft, fk: ForeignKey, need: np.ndarray, chosen: np.ndarray) -> np.ndarray:
-    """The matched parents ``chosen`` for rows ``need``, handed to the rows by the parent value
-    each row was drawn with (see :func:`.fitting.select_match_columns`)."""
+    """The matched parents ``chosen`` for rows ``need``, handed to the rows so that they share
+    a value with another parent of the row as often as the real rows do (:mod:`.shared_values`)
+    and, within that, by the parent value each row was drawn with (see
+    :func:`.fitting.select_match_columns`)."""
     i = d.fk_index[fk]
     column = d.ft.matched.get(i)
     parent = d.parents[fk.ref_table]
+    chosen, groups = _shared(d, i, parent, need, chosen)
     name = matched_column(i, column) if column is not None else None
     if name is None or name not in d.rows.column_names or column not in parent.column_names:
         return chosen
     wanted = d.rows.column(name).combine_chunks().take(pa.array(need))
-    return align_to_values(chosen, wanted, parent.column(column).combine_chunks(), d.rng)
+    return align_to_values(chosen, wanted, parent.column(column).combine_chunks(), d.rng, groups)
+
+
+def _shared(d: Draft, i: int, parent: pa.Table, need: np.ndarray, chosen: np.ndarray):
+    """``chosen`` handed out again so the rows' parents share values with their other parents
+    as the real rows' do (and each row's group for the alignment that follows), or unchanged
+    (and no groups) without such a rule."""
+    rule = shared_rule.records_of(d.ft).get(i)
+    if rule is None or len(need) == 0 or rule.column not in parent.column_names:
+        return chosen, None
+    partners = []
+    for j in rule.partners:
+        table = d.parents[fk_of(d, j).ref_table]
+        if j not in d.parent_of or rule.column not in table.column_names:
+            return chosen, None
+        partners.append(shared_rule.partner_values(as_text(table.column(rule.column)), d.parent_of[j][need]))
+    slot_values = as_text(parent.column(rule.column))[chosen]
+    out, groups = share_slots(slot_values, draw_targets(rule, partners, slot_values, d.rng), d.rng)
+    return chosen[out], groups
 
 
 def _repair_pairs(d: Draft) -> None:

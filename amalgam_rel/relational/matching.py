@@ -78,13 +78,15 @@ def match_to_degrees(degrees: np.ndarray, n_children: int, rng: np.random.Genera
     return slots
 
 
-def align_to_values(slots: np.ndarray, wanted: pa.Array, values: pa.Array, rng: np.random.Generator) -> np.ndarray:
+def align_to_values(slots: np.ndarray, wanted: pa.Array, values: pa.Array, rng: np.random.Generator,
+                    groups: np.ndarray | None = None) -> np.ndarray:
     """``slots`` (a parent row per child row) handed out again so that the child whose ``wanted``
     value ranks k-th gets the slot whose parent value (``values[slot]``) ranks k-th.
 
     The slots stay the same multiset, so every parent keeps its degree; only who gets which
     changes. Equal values are matched at random, and where the children want more of a value
-    than the parents hold, the nearest values in rank take the rest.
+    than the parents hold, the nearest values in rank take the rest. With ``groups`` (one per
+    child row), slots move only within a group: the rows of a group keep their group's slots.
 
     >>> rng = np.random.default_rng(0)
     >>> align_to_values(np.array([0, 1, 2]), pa.array([30.0, 10.0, 20.0]), pa.array([10.0, 20.0, 30.0]), rng).tolist()
@@ -97,8 +99,9 @@ def align_to_values(slots: np.ndarray, wanted: pa.Array, values: pa.Array, rng: 
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return slots  # another decoded type, or one Arrow cannot sort: nothing to align on
     n = len(slots)
-    children = np.lexsort((rng.random(n), ranks[:n]))
-    parents = np.lexsort((rng.random(n), ranks[n:]))
+    groups = np.zeros(n, dtype=np.int64) if groups is None else groups
+    children = np.lexsort((rng.random(n), ranks[:n], groups))
+    parents = np.lexsort((rng.random(n), ranks[n:], groups))
     out = np.empty(n, dtype=slots.dtype)
     out[children] = slots[parents]
     return out

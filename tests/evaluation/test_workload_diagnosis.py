@@ -149,3 +149,32 @@ def test_the_first_rows_of_an_unordered_answer_do_not_depend_on_duckdb_s_threads
     assert count == sum(1 for i in range(10000) if (9999 - i) % 97 > 90) and [r[0] for r in shown] == [91] * 5
     _, shown, _ = _run(con.cursor(), "SELECT k, count(*) FROM t GROUP BY k ORDER BY k DESC", "aggregate")
     assert [r[0] for r in shown] == [96, 95, 94, 93, 92]  # an ORDER BY of the query is kept
+
+
+def test_rows_where_the_real_answer_has_none_are_invented(tmp_path):
+    real = _db(tmp_path / "real.duckdb", REAL)
+    synth = _db(tmp_path / "synth.duckdb", REAL + "INSERT INTO people VALUES (1000, 1, 'ghost', 5);")
+    queries = tmp_path / "q"
+    queries.mkdir()
+    (queries / "ghosts.sql").write_text("SELECT count(*) AS n FROM people WHERE kind = 'ghost'")
+    (queries / "vips.sql").write_text("SELECT count(*) AS n FROM people WHERE kind = 'vip'")
+    results = evaluate(real, synth, queries=queries, stages=("workload",)).results["workload"].results
+    by_name = {r.name: r for r in results if r.origin == "file"}
+    assert by_name["ghosts"].reason == "invented" and by_name["ghosts"].error == 1.0
+    assert by_name["vips"].reason == "ok"
+
+
+def test_a_query_on_two_columns_points_at_their_pair(tmp_path):
+    # the real people's kind follows their income; the synthetic ones keep both columns' shapes
+    # (a tenth vip, a tenth rich) and lose the pair: the rich tenth is other people
+    people = "INSERT INTO people SELECT i, 1 + i % 4, CASE WHEN i % 10 = 0 THEN 'vip' ELSE 'basic' END, {income} FROM range(400) t(i);"
+    real = _db(tmp_path / "real.duckdb", people.format(income="CASE WHEN i % 10 = 0 THEN 5000 + i ELSE 1000 + i END"))
+    synth = _db(tmp_path / "synth.duckdb", people.format(income="CASE WHEN i % 10 = 5 THEN 5000 + i ELSE 1000 + i END"))
+    queries = tmp_path / "q"
+    queries.mkdir()
+    (queries / "rich.sql").write_text("SELECT kind, count(*) AS n FROM people WHERE income > 4000 GROUP BY kind")
+    ev = evaluate(real, synth, queries=queries, stages=("column_shapes", "pair_trends", "workload"))
+    rich = next(r for r in ev.results["workload"].results if r.name == "rich")
+    assert rich.touched.points_at == "people.income × people.kind", rich.touched.scores
+    assert rich.touched.scores["people.income × people.kind"] < min(rich.touched.scores["people.kind"],
+                                                                    rich.touched.scores["people.income"])

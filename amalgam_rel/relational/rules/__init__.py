@@ -7,17 +7,20 @@ Adding a rule = one module here + one line below.
 
 from __future__ import annotations
 
-from amalgam_rel.relational.rules import copies, date_parts, derived, fixed_sums, implied, offsets, spelled, totals
+from amalgam_rel.relational.rules import (copies, date_parts, derived, fixed_sums, implied, offsets, prefixes, shared, spelled,
+                                         totals)
 from amalgam_rel.relational.rules.protocol import APPLY_POINTS, FIT_POINTS, DatabaseContext, FitContext, Rule
 
 RULES: tuple[Rule, ...] = (
     totals,  # parent columns totalling their children (database-wide, before any table)
     implied,  # matched keys following another key of the row
+    shared,  # matched keys whose parent shares a value with another parent of the row
     offsets,  # dates drawn as a gap to another date
     derived,  # arithmetic over the row (or a parent row)
     date_parts,  # parts of a date of the row
     spelled,  # integers of the row spelled as text
     copies,  # parent row's values repeated
+    prefixes,  # a string's leading code that another column of the row decides
     fixed_sums,  # sums per parent kept constant (reads the fitted model's columns)
 )
 
