@@ -108,15 +108,17 @@ class BatchRows:
 
 def distinct(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(the first row of each distinct tuple of ``keys``, each row's place among them): rows
-    that share every key share what follows from them, worked out once. Each key is folded
-    into the running code and renumbered, so no product of ranges overflows."""
-    code = np.zeros(len(keys[0]), dtype=np.int64)
+    that share every key share what follows from them, worked out once. The keys are folded
+    into one code (renumbered where the product of their ranges would pass 2^62), then one sort."""
+    code, span = np.zeros(len(keys[0]), dtype=np.int64), 1
     for key in keys:
         key = np.asarray(key, dtype=np.int64)
         low = int(key.min(initial=0))
-        code = code * (int(key.max(initial=0)) - low + 1) + (key - low)
-        _, code = np.unique(code, return_inverse=True)
-        code = code.reshape(-1)
+        width = int(key.max(initial=0)) - low + 1
+        if span * width >= 2**62:
+            _, code = np.unique(code, return_inverse=True)
+            code, span = code.reshape(-1), int(code.max(initial=0)) + 1
+        code, span = code * width + (key - low), span * width
     _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
     return first, inverse.reshape(-1)
 
