@@ -38,7 +38,7 @@ from safetensors.torch import load_file, save_file
 from amalgam_rel.generation.open_class import OpenSlots
 from amalgam_rel.generation.open_draw import OpenDraw
 from amalgam_rel.generation.tokenizer import token_ids
-from amalgam_rel.generation.word_counts import context_hash as _hash, count_contexts, hash_arrays, prompt_fields
+from amalgam_rel.generation.word_counts import context_hash as _hash, count_contexts, ngram_keys, prompt_fields
 from amalgam_rel.generation.word_repeats import Repeats
 from amalgam_rel.generation.word_table import KeptRows, Scratch, Table as _Table
 from amalgam_rel.generation.word_steps import (BatchRows, Boost, Entries, FieldBoosts, PromptPlan, SignatureFields,
@@ -190,7 +190,7 @@ class WordNGramLM(torch.nn.Module):
         ids = input_ids.numpy()
         columns = tuple(np.unique(column_at).tolist())
         support, self._at, unigrams, draw = self._support(columns, open_draw and compact and len(columns) == 1)
-        found = {o: self._found(self._ngram_keys(ids, tag_at, column_at, batch.orders[in_batch], o), f"o{o}")
+        found = {o: self._found(ngram_keys(ids, tag_at, column_at, batch.orders[in_batch], o), f"o{o}")
                  for o in range(2, self._order + 1)}
         lengths = ids.shape[1] - 1 - tag_at
         # rows of one column and contexts share their n-gram probabilities, and those that also
@@ -249,7 +249,10 @@ class WordNGramLM(torch.nn.Module):
         if not bool(is_tag.any(dim=1).all()):
             raise ValueError("a word n-gram model reads prompts that end with a column tag")
         tag_at = (is_tag * torch.arange(1, input_ids.shape[1] + 1)).argmax(dim=1).numpy()
-        prompts = [tuple(ids[: at + 1]) for ids, at in zip(input_ids.tolist(), tag_at.tolist())]
+        if len(tag_at) and (tag_at == tag_at[0]).all():  # left-padded prompts: every tag in one column
+            prompts = list(map(tuple, input_ids[:, : int(tag_at[0]) + 1].tolist()))
+        else:
+            prompts = [tuple(ids[: at + 1]) for ids, at in zip(input_ids.tolist(), tag_at.tolist())]
         if len(self._plans) > MAX_PLANS:  # a table of millions of rows: a few batches' plans suffice
             self._plans.clear()
         self._plan_new([p for p in dict.fromkeys(prompts) if p not in self._plans])
@@ -306,24 +309,6 @@ class WordNGramLM(torch.nn.Module):
         starts with a letter (``first_letter`` per token id; None: no rule on letters), so a row
         that may not start a word (after a letter) writes none of them, as its class token barred."""
         return first_letter is None or bool(first_letter[torch.from_numpy(self.open.tokens)].all())
-
-    def _ngram_keys(self, ids: np.ndarray, tag_at: np.ndarray, columns: np.ndarray, orders: np.ndarray,
-                    o: int) -> np.ndarray:
-        """Per row of ``ids`` (its column tag at ``tag_at``, its column and order), the hash of
-        its last ``o - 1`` tokens, the tag standing for those before the value's first; -1 where
-        its order stops short of ``o``. One pass of numpy over the batch (:func:`.word_counts.hash_arrays`)."""
-        k = o - 1
-        if ids.shape[1] < k:  # a bare tag: the left is all tag
-            pad = k - ids.shape[1]
-            ids = np.concatenate([np.zeros((len(ids), pad), dtype=ids.dtype), ids], axis=1)
-            tag_at = tag_at + pad
-        width = ids.shape[1]
-        last = ids[:, width - k:]
-        tags = ids[np.arange(len(ids)), tag_at]
-        last = np.where(np.arange(width - k, width)[None, :] <= tag_at[:, None], tags[:, None], last)
-        keys = hash_arrays([columns, o, *last.T])
-        keys[orders < o] = -1
-        return keys
 
     def _position_entries(self, batch: BatchRows, picked, lengths: np.ndarray, dtype: torch.dtype) -> Entries:
         """The position boosts of the rows ``picked`` of ``batch``, each ``lengths`` tokens into
