@@ -250,13 +250,20 @@ class WordNGramLM(torch.nn.Module):
             raise ValueError("a word n-gram model reads prompts that end with a column tag")
         tag_at = (is_tag * torch.arange(1, input_ids.shape[1] + 1)).argmax(dim=1).numpy()
         if len(tag_at) and (tag_at == tag_at[0]).all():  # left-padded prompts: every tag in one column
-            prompts = list(map(tuple, input_ids[:, : int(tag_at[0]) + 1].tolist()))
+            # each distinct prompt once (a retry repeats its rows' prompts), in the order rows first hold them
+            _, first, inverse = np.unique(input_ids[:, : int(tag_at[0]) + 1].numpy(), axis=0, return_index=True,
+                                          return_inverse=True)
+            order = np.argsort(first)
+            prompts = list(map(tuple, input_ids[torch.from_numpy(first[order]), : int(tag_at[0]) + 1].tolist()))
+            place = np.argsort(order)[inverse.reshape(-1)]
         else:
             prompts = [tuple(ids[: at + 1]) for ids, at in zip(input_ids.tolist(), tag_at.tolist())]
+            place = np.arange(len(prompts))
         if len(self._plans) > MAX_PLANS:  # a table of millions of rows: a few batches' plans suffice
             self._plans.clear()
         self._plan_new([p for p in dict.fromkeys(prompts) if p not in self._plans])
-        return [self._plans[p] for p in prompts], tag_at.astype(np.int64)
+        plans = [self._plans[p] for p in prompts]
+        return [plans[i] for i in place.tolist()], tag_at.astype(np.int64)
 
     def _plan_new(self, prompts: list[tuple[int, ...]]) -> None:
         """The :class:`.word_steps.PromptPlan` of each of ``prompts``, worked out at its first step."""
