@@ -199,8 +199,8 @@ class WordNGramLM(torch.nn.Module):
         # rows), by the same operations on the same operands as row by row, so to the same bits
         contexts, context_of = distinct(column_at, *(f for f in found.values() if f is not None))
         shared, shared_of = distinct(context_of, batch.signatures[in_batch], batch.groups[in_batch], lengths)
-        seen = [f[contexts] for f in found.values() if f is not None]
-        kept, places = self._contexts.rows(self._at, list(zip(column_at[contexts].tolist(), *(f.tolist() for f in seen))),
+        seen = [column_at[contexts]] + [f[contexts] for f in found.values() if f is not None]
+        kept, places = self._contexts.rows(self._at, list(zip(*(k.tolist() for k in seen))),
                                            lambda new: self._ngram_logits(unigrams, column_at[contexts[new]], {
                                                o: None if f is None else f[contexts[new]] for o, f in found.items()}))
         part = self._shared.take((len(shared), kept.shape[1]), kept.dtype)
