@@ -51,6 +51,7 @@ ARCHITECTURES = frozenset({"gpt2", "llama", "mistral", "qwen2"})
 # as it falls short (TPC-H: 44,392 draws instead of 49,956, address length KS-c 0.70 -> 0.93).
 END_WEIGHT = 4.0
 DRAW_BLOCK = 64  # tokens per block of a wide row's draw (see _draw_blocks)
+KEPT_INDEXES = 64  # constraints whose masks per state fast_generation keeps
 
 
 def supports(model) -> bool:
@@ -67,6 +68,9 @@ class fast_generation:  # noqa: N801 - reads as what it does to the model
         # per row of the last batch: whether it ended, or was cut at max_new_tokens (outlines
         # hands back only the decoded text, in which a cut value may look whole)
         self.finished: list[bool] = []
+        # each constraint's masks per guide state, kept from batch to batch (a column's batches
+        # meet the same states), by the identity of outlines' index (kept with them)
+        self._state_masks: dict[int, tuple[object, dict]] = {}
 
     def __getattr__(self, name):
         return getattr(self._model, name)
@@ -89,15 +93,24 @@ class fast_generation:  # noqa: N801 - reads as what it does to the model
         tokens, self.finished = sample(self._model, input_ids, attention_mask, processors[0], max_new_tokens,
                                        temperature, min_chars=min_chars, token_chars=self._token_chars,
                                        generator=generator, joins=self._joins if whole_words else None,
-                                       tidy_spaces=tidy_spaces)
+                                       tidy_spaces=tidy_spaces, state_masks=self._masks_of(processors[0].index))
         return tokens
+
+    def _masks_of(self, index) -> dict:
+        """Where :func:`sample` keeps ``index``'s masks per state (by the bitmask's width)."""
+        kept = self._state_masks.get(id(index))
+        if kept is None or kept[0] is not index:
+            if len(self._state_masks) >= KEPT_INDEXES:  # a table of many columns: the last few suffice
+                self._state_masks.clear()
+            kept = self._state_masks[id(index)] = (index, {})
+        return kept[1]
 
 
 @torch.inference_mode()
 def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, processor, max_new_tokens: int,
            temperature: float = 1.0, *, generator: torch.Generator, min_chars: list[int] | None = None,
            token_chars: torch.Tensor | None = None, joins=None,
-           tidy_spaces: bool = False) -> tuple[torch.Tensor, list[bool]]:
+           tidy_spaces: bool = False, state_masks: dict | None = None) -> tuple[torch.Tensor, list[bool]]:
     """Prompt plus up to ``max_new_tokens`` constrained tokens per row, padded after the end as
     transformers pads, and per row whether it ended (False: cut at ``max_new_tokens``).
 
@@ -108,12 +121,15 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
     ``joins`` (a :class:`.word_model.WordJoins`): no token starting with a letter right after a
     letter, so that word tokens never run together into a word no token spells; with
     ``tidy_spaces``, no whitespace first, twice in a row or last.
+
+    ``state_masks``: where the masks per guide state are kept between calls (a dict per
+    outlines index; None: worked out for this call alone).
     """
     batch = input_ids.shape[0]
     if max_new_tokens <= 0 or batch == 0:
         return input_ids, [False] * batch
     run = _Run(model, input_ids, attention_mask, processor, max_new_tokens, min_chars, token_chars, joins,
-               tidy_spaces)
+               tidy_spaces, state_masks)
     for step in range(max_new_tokens):
         tokens = run.choose(step, temperature, generator)
         going = run.record(step, tokens)
@@ -138,7 +154,8 @@ class _Run:
     and asks the model for the next logits."""
 
     def __init__(self, model, input_ids: torch.Tensor, attention_mask: torch.Tensor, processor, max_new_tokens: int,
-                 min_chars: list[int] | None, token_chars: torch.Tensor | None, joins, tidy_spaces: bool):
+                 min_chars: list[int] | None, token_chars: torch.Tensor | None, joins, tidy_spaces: bool,
+                 state_masks: dict | None = None):
         from outlines_core import Guide
 
         self.model, self.joins, self.tidy_spaces, self.token_chars = model, joins, tidy_spaces, token_chars
@@ -158,7 +175,8 @@ class _Run:
         self.guides = processor._guides = [Guide(processor.index) for _ in range(batch)]
         self.apply_token_bitmask_inplace = bitmask_kernel() if self.support is None else None
         self.bitmasks = torch.full((batch, (width + 31) // 32), -1, dtype=torch.int32)
-        self.state_masks = StateMasks(self.bitmasks.shape[1])
+        words = self.bitmasks.shape[1]
+        self.state_masks = StateMasks(words) if state_masks is None else state_masks.setdefault(words, StateMasks(words))
         self.alive = list(range(batch))  # batch rows still generating, in cache order
         self.alive_ids = torch.arange(batch)  # ``alive`` as a tensor: indexing by a list converts it each time
         self.short = torch.as_tensor(min_chars, dtype=torch.long) if min_chars is not None else None
@@ -361,11 +379,10 @@ def _draw_exact(probs: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
 
 def _draw_blocks(probs: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
     """:func:`_draw_exact` in two stages: the block of ``DRAW_BLOCK`` tokens whose cumulative
-    mass passes the draw (block sums are vectorised, where a row's running sum is one long
-    sequential pass: a tenth of the work), then the token within it. The sums are the same up
-    to the last bits of their rounding, so a row draws the same token unless its uniform number
-    falls within ~1e-16 of a boundary (then either neighbour is as right); a row whose target
-    rounds past its block, or past the end, takes the exact path."""
+    mass passes the draw (vectorised block sums, where a row's running sum is one sequential
+    pass), then the token within it. The sums agree up to their last bits, so a row draws the
+    same token unless its number falls within ~1e-16 of a boundary; a row whose target rounds
+    past its block, or the end, takes the exact path."""
     n, width = probs.shape
     full = width - width % DRAW_BLOCK
     sums = probs[:, :full].reshape(n, -1, DRAW_BLOCK).sum(dim=-1, dtype=torch.float64)

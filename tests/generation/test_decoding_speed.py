@@ -100,3 +100,16 @@ def test_a_wide_row_drawn_by_blocks_draws_the_token_of_its_whole_cumulative_sum(
         blocks, exact = decoding._draw_blocks(probs, u), decoding._draw_exact(probs, u)
         assert torch.equal(blocks, exact)
         assert bool((probs.gather(1, blocks[:, None]) > 0).all())
+
+
+def test_masks_kept_from_batch_to_batch_give_the_draws_of_masks_worked_out_anew(shop_path, monkeypatch):
+    context = _context(150, seed=3)
+    model = _fit(shop_path)
+    model.sampler_.batch = 32  # several batches per column: the later ones read the masks kept
+    kept = model.generate("products", context, seed=5)
+    wrapper = model.sampler_.generators["outlines"].model
+    assert wrapper._state_masks and all(masks for _, masks in wrapper._state_masks.values())
+    monkeypatch.setattr(decoding, "KEPT_INDEXES", 0)  # every call starts afresh
+    anew = _fit(shop_path)
+    anew.sampler_.batch = 32
+    assert anew.generate("products", context, seed=5) == kept
