@@ -50,6 +50,8 @@ ARCHITECTURES = frozenset({"gpt2", "llama", "mistral", "qwen2"})
 # a draw is accepted at start there, and the compact model overshoots its length bucket as often
 # as it falls short (TPC-H: 44,392 draws instead of 49,956, address length KS-c 0.70 -> 0.93).
 END_WEIGHT = 4.0
+DRAW_BLOCK = 64  # tokens per block of a wide row's draw (see _draw_blocks)
+KEPT_INDEXES = 64  # constraints whose masks per state fast_generation keeps
 
 
 def supports(model) -> bool:
@@ -66,6 +68,9 @@ class fast_generation:  # noqa: N801 - reads as what it does to the model
         # per row of the last batch: whether it ended, or was cut at max_new_tokens (outlines
         # hands back only the decoded text, in which a cut value may look whole)
         self.finished: list[bool] = []
+        # each constraint's masks per guide state, kept from batch to batch (a column's batches
+        # meet the same states), by the identity of outlines' index (kept with them)
+        self._state_masks: dict[int, tuple[object, dict]] = {}
 
     def __getattr__(self, name):
         return getattr(self._model, name)
@@ -88,15 +93,24 @@ class fast_generation:  # noqa: N801 - reads as what it does to the model
         tokens, self.finished = sample(self._model, input_ids, attention_mask, processors[0], max_new_tokens,
                                        temperature, min_chars=min_chars, token_chars=self._token_chars,
                                        generator=generator, joins=self._joins if whole_words else None,
-                                       tidy_spaces=tidy_spaces)
+                                       tidy_spaces=tidy_spaces, state_masks=self._masks_of(processors[0].index))
         return tokens
+
+    def _masks_of(self, index) -> dict:
+        """Where :func:`sample` keeps ``index``'s masks per state (by the bitmask's width)."""
+        kept = self._state_masks.get(id(index))
+        if kept is None or kept[0] is not index:
+            if len(self._state_masks) >= KEPT_INDEXES:  # a table of many columns: the last few suffice
+                self._state_masks.clear()
+            kept = self._state_masks[id(index)] = (index, {})
+        return kept[1]
 
 
 @torch.inference_mode()
 def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, processor, max_new_tokens: int,
            temperature: float = 1.0, *, generator: torch.Generator, min_chars: list[int] | None = None,
            token_chars: torch.Tensor | None = None, joins=None,
-           tidy_spaces: bool = False) -> tuple[torch.Tensor, list[bool]]:
+           tidy_spaces: bool = False, state_masks: dict | None = None) -> tuple[torch.Tensor, list[bool]]:
     """Prompt plus up to ``max_new_tokens`` constrained tokens per row, padded after the end as
     transformers pads, and per row whether it ended (False: cut at ``max_new_tokens``).
 
@@ -107,12 +121,15 @@ def sample(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, process
     ``joins`` (a :class:`.word_model.WordJoins`): no token starting with a letter right after a
     letter, so that word tokens never run together into a word no token spells; with
     ``tidy_spaces``, no whitespace first, twice in a row or last.
+
+    ``state_masks``: where the masks per guide state are kept between calls (a dict per
+    outlines index; None: worked out for this call alone).
     """
     batch = input_ids.shape[0]
     if max_new_tokens <= 0 or batch == 0:
         return input_ids, [False] * batch
     run = _Run(model, input_ids, attention_mask, processor, max_new_tokens, min_chars, token_chars, joins,
-               tidy_spaces)
+               tidy_spaces, state_masks)
     for step in range(max_new_tokens):
         tokens = run.choose(step, temperature, generator)
         going = run.record(step, tokens)
@@ -137,7 +154,8 @@ class _Run:
     and asks the model for the next logits."""
 
     def __init__(self, model, input_ids: torch.Tensor, attention_mask: torch.Tensor, processor, max_new_tokens: int,
-                 min_chars: list[int] | None, token_chars: torch.Tensor | None, joins, tidy_spaces: bool):
+                 min_chars: list[int] | None, token_chars: torch.Tensor | None, joins, tidy_spaces: bool,
+                 state_masks: dict | None = None):
         from outlines_core import Guide
 
         self.model, self.joins, self.tidy_spaces, self.token_chars = model, joins, tidy_spaces, token_chars
@@ -157,7 +175,8 @@ class _Run:
         self.guides = processor._guides = [Guide(processor.index) for _ in range(batch)]
         self.apply_token_bitmask_inplace = bitmask_kernel() if self.support is None else None
         self.bitmasks = torch.full((batch, (width + 31) // 32), -1, dtype=torch.int32)
-        self.state_masks = StateMasks(self.bitmasks.shape[1])
+        words = self.bitmasks.shape[1]
+        self.state_masks = StateMasks(words) if state_masks is None else state_masks.setdefault(words, StateMasks(words))
         self.alive = list(range(batch))  # batch rows still generating, in cache order
         self.alive_ids = torch.arange(batch)  # ``alive`` as a tensor: indexing by a list converts it each time
         self.short = torch.as_tensor(min_chars, dtype=torch.long) if min_chars is not None else None
@@ -286,8 +305,8 @@ def _choose(logits: torch.Tensor, barred: torch.Tensor | None, end_cols: torch.T
     bar), the end rules (``floor``, ``early``), the joins (``bar(logits, end_cols)``), then
     ``u`` against the cumulative probabilities."""
     device = logits.device
-    if restore is not None:
-        logits = restore(logits.masked_fill(barred, float("-inf")) if barred is not None else logits.clone())
+    if restore is not None:  # ``where``: the masked copy in one pass (masked_fill copies, then writes)
+        logits = restore(torch.where(barred, float("-inf"), logits) if barred is not None else logits.clone())
     elif barred is not None:
         logits.masked_fill_(barred, float("-inf"))
     if floor is not None:
@@ -317,8 +336,10 @@ def _no_early_end(logits: torch.Tensor, rows: torch.Tensor, end_ids: torch.Tenso
     if not bool(rows.any()):
         return logits
     ends = logits[:, end_ids]
-    # ``> -inf``: finite (logits are never NaN nor +inf), in one pass where isfinite takes three
-    others = (logits > float("-inf")).sum(dim=-1) > (ends > float("-inf")).sum(dim=-1)
+    # another token is allowed where the row's largest logit, its ends left out, is finite
+    # (logits are never NaN nor +inf): one vectorised pass, where counting finite ones took three
+    logits[:, end_ids] = float("-inf")
+    others = logits.amax(dim=-1) > float("-inf")
     logits[:, end_ids] = torch.where((rows & others)[:, None], float("-inf"), ends)
     return logits
 
@@ -337,12 +358,46 @@ def _draw(probs: torch.Tensor, generator: torch.Generator | None = None, u: torc
     """One token per row, drawn with the rows' probabilities: the first whose cumulative mass
     passes a uniform draw. One random number per row (``u``, else from ``generator``), on the
     CPU (the same numbers on any device); ``torch.multinomial`` and an exponential race cost
-    3-4x more at a few thousand tokens."""
-    cdf = probs.cumsum(dim=-1, dtype=torch.float64)  # each probability made double, then summed
+    3-4x more at a few thousand tokens. A wide row goes by blocks (:func:`_draw_blocks`)."""
     if u is None:
         u = torch.rand((probs.shape[0], 1), dtype=torch.float64, generator=generator)
-    u = u.to(probs.device) * cdf[:, -1:]
+    u = u.to(probs.device)
+    if probs.shape[1] < 4 * DRAW_BLOCK:
+        return _draw_exact(probs, u)
+    return _draw_blocks(probs, u)
+
+
+def _draw_exact(probs: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """:func:`_draw` over each row's whole cumulative sum."""
+    cdf = probs.cumsum(dim=-1, dtype=torch.float64)  # each probability made double, then summed
+    u = u * cdf[:, -1:]
     picked = torch.searchsorted(cdf, u, right=True).squeeze(1)
     # u * total may round up to the total itself: past the end, take the likeliest token
     past = picked >= probs.shape[1]
     return torch.where(past, probs.argmax(dim=-1), picked) if bool(past.any()) else picked
+
+
+def _draw_blocks(probs: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """:func:`_draw_exact` in two stages: the block of ``DRAW_BLOCK`` tokens whose cumulative
+    mass passes the draw (vectorised block sums, where a row's running sum is one sequential
+    pass), then the token within it. The sums agree up to their last bits, so a row draws the
+    same token unless its number falls within ~1e-16 of a boundary; a row whose target rounds
+    past its block, or the end, takes the exact path."""
+    n, width = probs.shape
+    full = width - width % DRAW_BLOCK
+    sums = probs[:, :full].reshape(n, -1, DRAW_BLOCK).sum(dim=-1, dtype=torch.float64)
+    if full < width:
+        sums = torch.cat([sums, probs[:, full:].sum(dim=-1, keepdim=True, dtype=torch.float64)], dim=1)
+    running = sums.cumsum(dim=-1)
+    target = u * running[:, -1:]
+    block = torch.searchsorted(running, target, right=True).squeeze(1).clamp_(max=running.shape[1] - 1)
+    before = torch.where(block > 0, running.gather(1, (block - 1).clamp(min=0)[:, None]).squeeze(1), 0.0)
+    cols = block[:, None] * DRAW_BLOCK + torch.arange(DRAW_BLOCK, device=probs.device)[None, :]
+    inside = probs.gather(1, cols.clamp(max=width - 1)).double().masked_fill_(cols >= width, 0.0)
+    within = torch.searchsorted(before[:, None] + inside.cumsum(dim=-1), target, right=True).squeeze(1)
+    picked = block * DRAW_BLOCK + within
+    odd = (within >= DRAW_BLOCK) | (picked >= width)
+    if bool(odd.any()):
+        rows = odd.nonzero().squeeze(1)
+        picked[rows] = _draw_exact(probs[rows], u[rows])
+    return picked

@@ -25,6 +25,7 @@ draws from the very distribution the dense step gave, with other random numbers.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from amalgam_rel.generation.support_columns import class_of as _class_of
@@ -55,15 +56,17 @@ class OpenDraw:
         return self._at(temperature)[2]
 
     def propose(self, classes: torch.Tensor, r: torch.Tensor, temperature: float) -> torch.Tensor:
-        """A word per row of the class ``classes[i]``, drawn by the weights with uniform ``r[i]``."""
+        """A word per row of the class ``classes[i]``, drawn by the weights with uniform ``r[i]``
+        (in numpy: a few classes, a few hundred rows, where torch's calls cost more than the search)."""
         _, cumulative, _ = self._at(temperature)
-        out = torch.empty(len(classes), dtype=torch.long)
-        for c in torch.unique(classes).tolist():
-            rows = (classes == c).nonzero().squeeze(1)
-            cum = cumulative[c]
-            at = torch.searchsorted(cum, r[rows] * cum[-1], right=True).clamp(max=len(cum) - 1)
-            out[rows] = self.forms[c][at]
-        return out
+        classes, r = classes.numpy(), r.numpy()
+        out = np.empty(len(classes), dtype=np.int64)
+        for c in np.unique(classes).tolist():
+            rows = np.flatnonzero(classes == c)
+            cum = cumulative[c].numpy()
+            at = np.minimum(np.searchsorted(cum, r[rows] * cum[-1], side="right"), len(cum) - 1)
+            out[rows] = self.forms[c].numpy()[at]
+        return torch.from_numpy(out)
 
     def repeat_factor(self, temperature: float) -> float:
         """The acceptance of a word the value already holds (1: the column has no repeat lift)."""

@@ -41,10 +41,11 @@ class Columns:
 
 
 def part(logits: torch.Tensor, rows: torch.Tensor | None, cols: torch.Tensor | None) -> torch.Tensor:
-    """``logits`` itself (all rows and columns), or a copy of some of its rows and columns."""
-    if cols is None:
-        return logits if rows is None else logits[rows]
-    return logits[:, cols] if rows is None else logits[rows[:, None], cols[None, :]]
+    """``logits`` itself (all rows and columns), or a copy of some of its rows and columns
+    (``index_select``: a fifth of the time of indexing by tensors, on a CPU)."""
+    if rows is not None:
+        logits = logits.index_select(0, rows)
+    return logits if cols is None else logits.index_select(1, cols)
 
 
 def class_of(picked: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:

@@ -35,8 +35,9 @@ from amalgam_rel.generation.word_tokenizer import column_token_ids, is_word_toke
 # waits longer for its longest row.
 CPU_BATCH, GPU_BATCH = 64, 256
 # The word model's step costs ~100 small tensor operations whatever its rows: 1,024 rows a call
-# halve chinook's decoding steps against 256 (generate 6.4 -> ~4.6 CPU s; other draws, same realism)
-WORD_BATCH = 1024
+# halve chinook's decoding steps against 256 (generate 6.4 -> ~4.6 CPU s; other draws, same realism);
+# 2,048 another 7-10 % (its rows share contexts, worked out once: docs/benchmarks.md, part 5)
+WORD_BATCH = 2048
 PROMPT_CACHE = 100_000  # prompts whose token ids are kept (see ConstrainedSampler.prompt_ids)
 
 

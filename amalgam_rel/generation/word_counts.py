@@ -53,6 +53,25 @@ def _step(h: np.ndarray, p) -> np.ndarray:
     return ((c >> 29) + ((c & _LOW29) << 32) + (h & _LOW32) * MUL + np.asarray(p, dtype=np.int64) + 1) % MOD
 
 
+def ngram_keys(ids: np.ndarray, tag_at: np.ndarray, columns: np.ndarray, orders: np.ndarray,
+                o: int) -> np.ndarray:
+    """Per row of ``ids`` (its column tag at ``tag_at``, its column and order), the hash of
+    its last ``o - 1`` tokens, the tag standing for those before the value's first; -1 where
+    its order stops short of ``o``. One pass of numpy over the batch (:func:`hash_arrays`)."""
+    k = o - 1
+    if ids.shape[1] < k:  # a bare tag: the left is all tag
+        pad = k - ids.shape[1]
+        ids = np.concatenate([np.zeros((len(ids), pad), dtype=ids.dtype), ids], axis=1)
+        tag_at = tag_at + pad
+    width = ids.shape[1]
+    last = ids[:, width - k:]
+    tags = ids[np.arange(len(ids)), tag_at]
+    last = np.where(np.arange(width - k, width)[None, :] <= tag_at[:, None], tags[:, None], last)
+    keys = hash_arrays([columns, o, *last.T])
+    keys[orders < o] = -1
+    return keys
+
+
 def prompt_fields(prompts: list[list[int]], columns: list[int], pad: int, separator: int):
     """The field hashes of each prompt (its tokens before the column tag, ``separator`` between
     fields, ``pad`` left out) as :meth:`.word_ngram.WordNGramLM._prompt_fields` gives them,

@@ -123,31 +123,38 @@ class WordJoins:
         A row left with no token may end (its text is then refused). ``support``: the token ids
         the logits' columns stand for (None: all, in order); ``end_ids`` are columns."""
         device = logits.device
-        first_letter, space = self._over(state, support, logits.shape[1], device)
-        rows = (state["letter"][alive] | state["glued"][alive]).to(device)
-        barred = rows[:, None] & first_letter[None, :]
+        first_letter, spaces = self._over(state, support, logits.shape[1], device)
+        after = (state["letter"][alive] | state["glued"][alive]).to(device)
+        rows = after
         if tidy:
             spaced = (state["space"][alive] | ~state["started"][alive]).to(device)
-            barred |= spaced[:, None] & space[None, :]
             rows = rows | spaced
             ends = logits[:, end_ids]
             logits[:, end_ids] = torch.where(state["space"][alive].to(device)[:, None], float("-inf"), ends)
         if not bool(rows.any()):
             return logits
-        logits.masked_fill_(barred, float("-inf"))
-        stuck = rows & ~(logits > float("-inf")).any(dim=-1)  # never NaN nor +inf: isfinite in one pass
+        # each rule over what it bars only: letter-initial columns (none where a row after a letter
+        # is worked on its other columns, see .support_columns), the few whitespace ones
+        if first_letter is not None and bool(after.any()):
+            logits.masked_fill_(after[:, None] & first_letter[None, :], float("-inf"))
+        if tidy and len(spaces):
+            logits[:, spaces] = torch.where(spaced[:, None], float("-inf"), logits[:, spaces])
+        stuck = rows & (logits.amax(dim=-1) == float("-inf"))  # never NaN nor +inf: nothing allowed
         if bool(stuck.any()):
             logits[stuck.nonzero()[:, :1], end_ids[None, :]] = 0.0
         return logits
 
-    def _over(self, state: dict, support: torch.Tensor | None, width: int, device) -> tuple[torch.Tensor, ...]:
-        """``first_letter`` and ``space`` over the logits' columns, kept in ``state`` per set of
-        columns (a batch's steps share one support, and its rows after a letter a part of it)."""
+    def _over(self, state: dict, support: torch.Tensor | None, width: int, device) -> tuple:
+        """``first_letter`` over the logits' columns (None where none starts with a letter) and
+        the columns of whitespace tokens, kept in ``state`` per set of columns (a batch's steps
+        share one support, and its rows after a letter a part of it)."""
         kept = state.setdefault("over", {})
         key = (id(support), width)
         if key not in kept or kept[key][0] is not support:
             cols = support if support is not None else slice(0, width)
-            kept[key] = (support, self.first_letter[cols].to(device), self.space[cols].to(device))
+            first = self.first_letter[cols].to(device)
+            kept[key] = (support, first if bool(first.any()) else None,
+                         self.space[cols].nonzero().squeeze(1).to(device))
         return kept[key][1], kept[key][2]
 
     def advance(self, state: dict, alive: torch.Tensor, tokens: torch.Tensor) -> None:

@@ -38,11 +38,11 @@ from safetensors.torch import load_file, save_file
 from amalgam_rel.generation.open_class import OpenSlots
 from amalgam_rel.generation.open_draw import OpenDraw
 from amalgam_rel.generation.tokenizer import token_ids
-from amalgam_rel.generation.word_counts import context_hash as _hash, count_contexts, hash_arrays, prompt_fields
+from amalgam_rel.generation.word_counts import context_hash as _hash, count_contexts, ngram_keys, prompt_fields
 from amalgam_rel.generation.word_repeats import Repeats
-from amalgam_rel.generation.word_table import Scratch, Table as _Table
-from amalgam_rel.generation.word_steps import (BatchRows, Boost, DenseFields, Entries, FieldBoosts, PromptPlan,
-                                               add_entries, lifts, shared_entries)
+from amalgam_rel.generation.word_table import KeptRows, Scratch, Table as _Table
+from amalgam_rel.generation.word_steps import (BatchRows, Boost, Entries, FieldBoosts, PromptPlan, SignatureFields,
+                                               add_entries, distinct, lifts, shared_entries)
 
 ORDER = 3  # words: two words of history (characters of a code: see CHAR_ORDER)
 CHAR_ORDER = 5
@@ -54,6 +54,7 @@ FIELD_WEIGHT = 1.0
 MIN_FIELD_ROWS = 20  # a field value fewer rows hold (a price, a date) says nothing reliable
 UNIGRAM_FLOOR = 0.01
 MAX_POSITION = 48
+KEPT_NUMBERS = 2**23  # the contexts' n-gram logits kept (32 MB: chinook's track names, ~6,000 contexts)
 MAX_PLANS = 20_000  # prompts whose plan (see :mod:`.word_steps`) is kept: a batch holds at most a few hundred
 CONFIG = "words.json"
 WEIGHTS = "model.safetensors"
@@ -93,8 +94,10 @@ class WordNGramLM(torch.nn.Module):
         self._places: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}
         self._positions: dict[tuple, Boost] = {}
         self._field_boosts = FieldBoosts(MAX_PLANS)
-        self._dense_fields = DenseFields()
+        self._signature_fields = SignatureFields()
         self._scratch = Scratch()  # each n-gram order's gathered masses, one order at a time
+        self._probs, self._shared = Scratch(), Scratch()  # the contexts' n-gram logits, the shared rows' logits
+        self._contexts = KeptRows(KEPT_NUMBERS)  # the n-gram logits of the contexts met so far
         self._batch: BatchRows | None = None  # see ``forward``'s batch_rows
 
     @property
@@ -182,45 +185,62 @@ class WordNGramLM(torch.nn.Module):
         else:
             batch, rows = BatchRows.of(*self._plans_of(input_ids)), None
             self._batch = batch
-        picked = slice(None) if rows is None else rows
-        tag_at, column_at = batch.tag_at[picked], batch.columns[picked]
+        in_batch = np.arange(len(batch.plans)) if rows is None else rows  # each row's place in the batch
+        tag_at, column_at = batch.tag_at[in_batch], batch.columns[in_batch]
         ids = input_ids.numpy()
-        n = len(ids)
-        column_ids = torch.from_numpy(column_at)
         columns = tuple(np.unique(column_at).tolist())
         support, self._at, unigrams, draw = self._support(columns, open_draw and compact and len(columns) == 1)
-        # one column (a batch is one column's): its unigrams broadcast, not gathered per row
-        base = unigrams[column_ids] if len(columns) > 1 else unigrams[columns[0]][None, :]
-        # P_o = s_o + b_o P_(o-1) down to the unigram: the backoff weights multiply first, then
-        # each order's discounted counts are added, scaled by the weights above it
-        orders = batch.orders[picked]
-        found = {o: self._found(self._ngram_keys(ids, tag_at, column_at, orders, o), f"o{o}")
+        found = {o: self._found(ngram_keys(ids, tag_at, column_at, batch.orders[in_batch], o), f"o{o}")
                  for o in range(2, self._order + 1)}
-        scale = torch.ones(n, dtype=base.dtype)
-        scales = {}
-        for o in range(self._order, 1, -1):
-            scales[o] = scale.clone()
-            scale = scale * self._backoff(found[o], f"o{o}", n)
-        probs = base * scale[:, None]
-        for o in range(2, self._order + 1):
-            self._add_masses(probs, found[o], f"o{o}", scales[o])
-        logits = torch.log_(probs)
-        self._dense_fields.add_to(logits, self._at, batch, rows)
-        add_entries(logits, self._position_entries(batch, picked, ids.shape[1] - 1 - tag_at, logits.dtype))
+        lengths = ids.shape[1] - 1 - tag_at
+        # rows of one column and contexts share their n-gram probabilities, and those that also
+        # share a field signature and a position group all their logits but the repeat lifts:
+        # each worked out once (chinook's 115,147 rows and steps: 33,260 contexts, 51,693 shared
+        # rows), by the same operations on the same operands as row by row, so to the same bits
+        contexts, context_of = distinct(column_at, *(f for f in found.values() if f is not None))
+        shared, shared_of = distinct(context_of, batch.signatures[in_batch], batch.groups[in_batch], lengths)
+        seen = [column_at[contexts]] + [f[contexts] for f in found.values() if f is not None]
+        kept, places = self._contexts.rows(self._at, list(zip(*(k.tolist() for k in seen))),
+                                           lambda new: self._ngram_logits(unigrams, column_at[contexts[new]], {
+                                               o: None if f is None else f[contexts[new]] for o, f in found.items()}))
+        part = self._shared.take((len(shared), kept.shape[1]), kept.dtype)
+        torch.index_select(kept, 0, places[torch.from_numpy(context_of[shared])], out=part)
+        self._signature_fields.add_to(part, self._at, batch, batch.signatures[in_batch[shared]])
+        add_entries(part, self._position_entries(batch, in_batch[shared], lengths[shared], part.dtype))
         if draw is None:
-            self.open.apply(logits, self._at, column_ids)
+            self.open.apply(part, self._at, torch.from_numpy(column_at[shared]))
+        logits = torch.index_select(part, 0, torch.from_numpy(shared_of))
         if self.repeats.lifts[list(columns)].any():  # each row's tokens after its tag, read in place
             written = np.arange(ids.shape[1])[None, :] > tag_at[:, None]
-            self.repeats.apply(logits, self._at, column_ids.tolist(), flat=(np.nonzero(written)[0], ids[written]))
+            self.repeats.apply(logits, self._at, column_at.tolist(), flat=(np.nonzero(written)[0], ids[written]))
         if draw is not None:  # the last column took the open-class words' entries: dropped
             draw.lift = float(self.repeats.lifts[columns[0]])
             draw.words = self._repeat_words()
             return SimpleNamespace(logits=logits[:, None, :len(support)], support=support, open_draw=draw)
         if compact:
             return SimpleNamespace(logits=logits[:, None, :].float(), support=support)
-        full = torch.full((n, self.unigrams.shape[1]), float("-inf"))
+        full = torch.full((len(logits), self.unigrams.shape[1]), float("-inf"))
         full[:, support] = logits.float()
         return SimpleNamespace(logits=full[:, None, :])
+
+    def _ngram_logits(self, unigrams: torch.Tensor, column_at: np.ndarray, found: dict) -> torch.Tensor:
+        """log P(token | context) per row (of column ``column_at``, its context's index in each
+        order's table ``found``), over the support of ``unigrams``: P_o = s_o + b_o P_(o-1) down to
+        the unigram, the backoff weights multiplied first, then each order's discounted counts
+        added, scaled by the weights above it. In a reused buffer: the caller gathers from it."""
+        n = len(column_at)
+        columns = np.unique(column_at)
+        # one column (a batch is one column's): its unigrams broadcast, not gathered per row
+        base = unigrams[torch.from_numpy(column_at)] if len(columns) > 1 else unigrams[int(columns[0])][None, :]
+        scale = torch.ones(n, dtype=base.dtype)
+        scales = {}
+        for o in range(self._order, 1, -1):
+            scales[o] = scale.clone()
+            scale = scale * self._backoff(found[o], f"o{o}", n)
+        probs = torch.mul(base, scale[:, None], out=self._probs.take((n, base.shape[1]), base.dtype))
+        for o in range(2, self._order + 1):
+            self._add_masses(probs, found[o], f"o{o}", scales[o])
+        return torch.log_(probs)
 
     def _plans_of(self, input_ids: torch.Tensor) -> tuple[list[PromptPlan], np.ndarray]:
         """Each row's :class:`.word_steps.PromptPlan` and the place of its column tag (its last
@@ -229,11 +249,21 @@ class WordNGramLM(torch.nn.Module):
         if not bool(is_tag.any(dim=1).all()):
             raise ValueError("a word n-gram model reads prompts that end with a column tag")
         tag_at = (is_tag * torch.arange(1, input_ids.shape[1] + 1)).argmax(dim=1).numpy()
-        prompts = [tuple(ids[: at + 1]) for ids, at in zip(input_ids.tolist(), tag_at.tolist())]
+        if len(tag_at) and (tag_at == tag_at[0]).all():  # left-padded prompts: every tag in one column
+            # each distinct prompt once (a retry repeats its rows' prompts), in the order rows first hold them
+            _, first, inverse = np.unique(input_ids[:, : int(tag_at[0]) + 1].numpy(), axis=0, return_index=True,
+                                          return_inverse=True)
+            order = np.argsort(first)
+            prompts = list(map(tuple, input_ids[torch.from_numpy(first[order]), : int(tag_at[0]) + 1].tolist()))
+            place = np.argsort(order)[inverse.reshape(-1)]
+        else:
+            prompts = [tuple(ids[: at + 1]) for ids, at in zip(input_ids.tolist(), tag_at.tolist())]
+            place = np.arange(len(prompts))
         if len(self._plans) > MAX_PLANS:  # a table of millions of rows: a few batches' plans suffice
             self._plans.clear()
         self._plan_new([p for p in dict.fromkeys(prompts) if p not in self._plans])
-        return [self._plans[p] for p in prompts], tag_at.astype(np.int64)
+        plans = [self._plans[p] for p in prompts]
+        return [plans[i] for i in place.tolist()], tag_at.astype(np.int64)
 
     def _plan_new(self, prompts: list[tuple[int, ...]]) -> None:
         """The :class:`.word_steps.PromptPlan` of each of ``prompts``, worked out at its first step."""
@@ -286,24 +316,6 @@ class WordNGramLM(torch.nn.Module):
         starts with a letter (``first_letter`` per token id; None: no rule on letters), so a row
         that may not start a word (after a letter) writes none of them, as its class token barred."""
         return first_letter is None or bool(first_letter[torch.from_numpy(self.open.tokens)].all())
-
-    def _ngram_keys(self, ids: np.ndarray, tag_at: np.ndarray, columns: np.ndarray, orders: np.ndarray,
-                    o: int) -> np.ndarray:
-        """Per row of ``ids`` (its column tag at ``tag_at``, its column and order), the hash of
-        its last ``o - 1`` tokens, the tag standing for those before the value's first; -1 where
-        its order stops short of ``o``. One pass of numpy over the batch (:func:`.word_counts.hash_arrays`)."""
-        k = o - 1
-        if ids.shape[1] < k:  # a bare tag: the left is all tag
-            pad = k - ids.shape[1]
-            ids = np.concatenate([np.zeros((len(ids), pad), dtype=ids.dtype), ids], axis=1)
-            tag_at = tag_at + pad
-        width = ids.shape[1]
-        last = ids[:, width - k:]
-        tags = ids[np.arange(len(ids)), tag_at]
-        last = np.where(np.arange(width - k, width)[None, :] <= tag_at[:, None], tags[:, None], last)
-        keys = hash_arrays([columns, o, *last.T])
-        keys[orders < o] = -1
-        return keys
 
     def _position_entries(self, batch: BatchRows, picked, lengths: np.ndarray, dtype: torch.dtype) -> Entries:
         """The position boosts of the rows ``picked`` of ``batch``, each ``lengths`` tokens into

@@ -63,9 +63,11 @@ class PromptPlan:
 @dataclass(frozen=True)
 class BatchRows:
     """A decoding batch as its first step found it: per row its plan, the place of its column
-    tag, its column and order, and its position group (rows of one column, first field and
-    number of fields share their position boosts; -1: no fields), ``leaders`` a plan of each
-    group. A later step reads its rows' entries by index, not by a Python pass over its plans."""
+    tag, its column and order, its position group (rows of one column, first field and number
+    of fields share their position boosts; -1: no fields) and its field signature (rows whose
+    plans share one field boost, as :class:`FieldBoosts` shares them); ``leaders`` a plan of
+    each position group, ``bearers`` one of each signature. A later step reads its rows'
+    entries by index, not by a Python pass over its plans."""
 
     plans: list[PromptPlan]
     tag_at: np.ndarray
@@ -73,6 +75,8 @@ class BatchRows:
     orders: np.ndarray
     groups: np.ndarray
     leaders: list[PromptPlan]
+    signatures: np.ndarray
+    bearers: list[PromptPlan]
 
     @classmethod
     def of(cls, plans: list[PromptPlan], tag_at: np.ndarray) -> BatchRows:
@@ -87,65 +91,91 @@ class BatchRows:
                 keys[key] = len(leaders)
                 leaders.append(plan)
             groups.append(keys[key])
-        groups = np.array(groups, dtype=np.int64)
+        # the boosts' identity: plans that share a boost hold the very same objects (one batch
+        # holds them all, so no identity is reused within it)
+        boosts: dict[tuple[int, int], int] = {}
+        signatures, bearers = [], []
+        for plan in plans:
+            key = (id(plan.field_first), id(plan.field_rest))
+            if key not in boosts:
+                boosts[key] = len(bearers)
+                bearers.append(plan)
+            signatures.append(boosts[key])
         return cls(plans, np.asarray(tag_at, dtype=np.int64), np.array([p.column for p in plans], dtype=np.int64),
-                   np.array([p.order for p in plans], dtype=np.int64), groups, leaders)
+                   np.array([p.order for p in plans], dtype=np.int64), np.array(groups, dtype=np.int64), leaders,
+                   np.array(signatures, dtype=np.int64), bearers)
 
 
-class DenseFields:
-    """The batch's field boosts as dense [rows, support] matrices, kept from step to step while
-    the batch's rows only end (the decoding loop drops them; the rest keep their order): one
-    matrix per rank, the first of each token's entries in a prompt, then its second, ...
+def distinct(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the first row of each distinct tuple of ``keys``, each row's place among them): rows
+    that share every key share what follows from them, worked out once. The keys are folded
+    into one code (renumbered where the product of their ranges would pass 2^62), then one sort."""
+    code, span = np.zeros(len(keys[0]), dtype=np.int64), 1
+    for key in keys:
+        key = np.asarray(key, dtype=np.int64)
+        low = int(key.min(initial=0))
+        width = int(key.max(initial=0)) - low + 1
+        if span * width >= 2**62:
+            _, code = np.unique(code, return_inverse=True)
+            code, span = code.reshape(-1), int(code.max(initial=0)) + 1
+        code, span = code * width + (key - low), span * width
+    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    return first, inverse.reshape(-1)
+
+
+class SignatureFields:
+    """The field boosts of a batch's signatures (see :class:`BatchRows`) as dense [rank,
+    signatures, support] matrices, built at the batch's first step: one matrix per rank, the
+    first of each token's entries in a prompt, then its second, ... A step adds each rank's
+    rows, gathered by signature, to its logits.
 
     Added rank after rank, each element sums its entries in the order it did entry by entry
     (``x + 0`` is ``x``: a boost is positive), so the logits keep their bits. Summed into one
     matrix they would round otherwise (one chinook track name in 7,628 text values flipped);
     added as sparse entries (a fifth of chinook's track names' [rows, support]) they cost
-    more than the few dense passes."""
+    more than the few dense passes. A batch holds a few signatures (chinook: at most 20 in
+    1,024 rows), so the matrices are small and never follow the rows as they end."""
 
     def __init__(self):
-        self._key: torch.Tensor | None = None
-        self._held = EMPTY  # the batch rows of the matrices' rows, ascending
-        self._ranks = torch.zeros(0)  # [rank, rows, support]
-        # the matrices' rows are gathered from one buffer into the other as rows end (see Scratch)
-        self._buffers = (Scratch(), Scratch())
+        self._key: tuple | None = None
+        self._ranks = torch.zeros(0)  # [rank, signatures, support]
+        self._gathered = Scratch()
 
-    def add_to(self, logits: torch.Tensor, at: torch.Tensor, batch: BatchRows, rows: np.ndarray | None) -> None:
-        """``logits`` (in place) plus each row's field boost. ``rows``: the batch rows of
-        ``logits`` (None: a new batch, all its rows)."""
-        if self._key is not at or rows is None:
-            self._key, self._held = at, np.arange(len(batch.plans)) if rows is None else rows
-            plans = [batch.plans[r] for r in self._held.tolist()]
-            self._ranks = self._build(logits, at, plans)
-        elif len(rows) != len(self._held) or not np.array_equal(rows, self._held):
-            # the batch's rows only end, in order: each kept row's place among those held
-            places = torch.from_numpy(np.searchsorted(self._held, rows))
-            self._buffers = self._buffers[::-1]
-            into = self._buffers[0].take((len(self._ranks), len(places), logits.shape[1]), logits.dtype)
-            self._ranks = torch.index_select(self._ranks, 1, places, out=into)
-            self._held = rows
+    def add_to(self, logits: torch.Tensor, at: torch.Tensor, batch: BatchRows, signatures: np.ndarray) -> None:
+        """``logits`` (in place) plus the field boost of each row's signature (``signatures``,
+        indexes into ``batch.bearers``) over the support whose places ``at`` gives."""
+        if self._key is None or self._key[0] is not batch or self._key[1] is not at:
+            self._key = (batch, at)
+            self._ranks = _rank_matrices(logits, at, batch.bearers)
+        if len(self._ranks) and len(self._ranks[0]) == 1:  # one signature: its rows broadcast
+            for matrix in self._ranks:
+                logits.add_(matrix[0])
+            return
+        chosen = torch.from_numpy(signatures)
+        into = self._gathered.take(logits.shape, logits.dtype)
         for matrix in self._ranks:
-            logits.add_(matrix)
+            logits.add_(torch.index_select(matrix, 0, chosen, out=into))
 
-    def _build(self, logits: torch.Tensor, at: torch.Tensor, plans: list[PromptPlan]) -> torch.Tensor:
-        """The rank matrices of ``plans``' boosts over the support whose places ``at`` gives."""
-        first = boost_entries(at, [p.field_first for p in plans], logits.dtype)
-        rest = boost_entries(at, [p.field_rest for p in plans], logits.dtype)
-        width = logits.shape[1]
-        # a later entry's rank: 1 + the entries of its (row, token) before it (a stable sort keeps their order)
-        key = rest.rows * width + rest.cols.numpy()
-        order = np.argsort(key, kind="stable")
-        new = np.concatenate(([True], key[order][1:] != key[order][:-1]))
-        starts = np.flatnonzero(new)
-        rank = np.empty(len(key), dtype=np.int64)
-        rank[order] = np.arange(len(key)) - np.repeat(starts, np.diff(np.append(starts, len(key)))) + 1
-        count = int(rank.max(initial=0)) + 1 if len(first.rows) else 0
-        ranks = self._buffers[0].take((count, len(plans), width), logits.dtype).zero_()
-        if count:
-            ranks[torch.from_numpy(np.concatenate([np.zeros(len(first.rows), dtype=np.int64), rank])),
-                  torch.from_numpy(np.concatenate([first.rows, rest.rows])),
-                  torch.cat([first.cols, rest.cols])] = torch.cat([first.values, rest.values])
-        return ranks
+
+def _rank_matrices(logits: torch.Tensor, at: torch.Tensor, plans: list[PromptPlan]) -> torch.Tensor:
+    """The rank matrices of ``plans``' boosts over the support whose places ``at`` gives."""
+    first = boost_entries(at, [p.field_first for p in plans], logits.dtype)
+    rest = boost_entries(at, [p.field_rest for p in plans], logits.dtype)
+    width = logits.shape[1]
+    # a later entry's rank: 1 + the entries of its (row, token) before it (a stable sort keeps their order)
+    key = rest.rows * width + rest.cols.numpy()
+    order = np.argsort(key, kind="stable")
+    new = np.concatenate(([True], key[order][1:] != key[order][:-1]))
+    starts = np.flatnonzero(new)
+    rank = np.empty(len(key), dtype=np.int64)
+    rank[order] = np.arange(len(key)) - np.repeat(starts, np.diff(np.append(starts, len(key)))) + 1
+    count = int(rank.max(initial=0)) + 1 if len(first.rows) else 0
+    ranks = torch.zeros((count, len(plans), width), dtype=logits.dtype)
+    if count:
+        ranks[torch.from_numpy(np.concatenate([np.zeros(len(first.rows), dtype=np.int64), rank])),
+              torch.from_numpy(np.concatenate([first.rows, rest.rows])),
+              torch.cat([first.cols, rest.cols])] = torch.cat([first.values, rest.values])
+    return ranks
 
 
 @dataclass(frozen=True)

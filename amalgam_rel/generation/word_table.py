@@ -119,3 +119,50 @@ class Table:
         pruned = tensors.get(f"{name}.pruned")  # absent in a model saved before pruned mass was kept
         return cls(*(tensors[f"{name}.{part}"].numpy() for part in ("keys", "starts", "tokens", "counts")),
                    None if pruned is None else pruned.numpy())
+
+
+class KeptRows:
+    """Rows of logits that follow from a few integer keys alone (a context's n-gram
+    probabilities), each worked out once and kept across steps and batches: a step's rows
+    share few contexts, and the steps of a column's batches meet the same ones again (after a
+    space, the words a value starts with). Kept per support (``owner``: the columns a row
+    covers), up to ``limit`` numbers in all, then started afresh; the rows are the very numbers
+    worked out anew, so keeping them changes no bit."""
+
+    def __init__(self, limit: int):
+        self._limit = limit
+        self._kept: dict[int, _Kept] = {}  # by the owner's identity (the owner kept alive in it)
+
+    def rows(self, owner, keys: list[tuple], make) -> tuple[torch.Tensor, torch.Tensor]:
+        """(kept rows, the place of each of ``keys`` among them); ``make(new)`` works out the
+        rows of the keys at the places ``new`` (a numpy index array) of ``keys``, in their order."""
+        kept = self._kept.get(id(owner))
+        if kept is None or kept.owner is not owner:
+            kept = self._kept[id(owner)] = _Kept(owner)
+        new = [i for i, k in enumerate(keys) if k not in kept.places]
+        held = sum(len(k.places) * k.rows.shape[1] for k in self._kept.values())
+        if new and held + len(new) * kept.rows.shape[1] > self._limit:
+            self._kept = {id(owner): _Kept(owner)}  # full: the kept rows give way to this step's
+            kept, new = self._kept[id(owner)], list(range(len(keys)))
+        if new:
+            kept.store(make(np.array(new, dtype=np.int64)), [keys[i] for i in new])
+        return kept.rows, torch.tensor([kept.places[k] for k in keys], dtype=torch.long)
+
+
+class _Kept:
+    """One owner's kept rows (:class:`KeptRows`): their places by key, in a buffer that doubles."""
+
+    def __init__(self, owner):
+        self.owner = owner
+        self.places: dict[tuple, int] = {}
+        self.rows = torch.zeros((0, 0))
+
+    def store(self, made: torch.Tensor, keys: list[tuple]) -> None:
+        count = len(self.places)
+        if count + len(keys) > len(self.rows) or self.rows.shape[1] != made.shape[1]:
+            grown = torch.empty((2 * (count + len(keys)), made.shape[1]), dtype=made.dtype)
+            if count:
+                grown[:count] = self.rows[:count]
+            self.rows = grown
+        self.rows[count : count + len(keys)] = made
+        self.places.update((k, count + i) for i, k in enumerate(keys))

@@ -84,3 +84,32 @@ def test_token_spellings_are_kept_until_the_tokens_change(shop_path):
     assert token_bytes(tokenizer) is first
     tokenizer.add_tokens(["zqxv"])
     assert len(token_bytes(tokenizer)) == len(first) + 1 and token_bytes(tokenizer)[-1] == b"zqxv"
+
+
+@pytest.mark.parametrize("width", [256, 1000, 1388])  # a whole number of blocks, and a part one at the end
+def test_a_wide_row_drawn_by_blocks_draws_the_token_of_its_whole_cumulative_sum(width):
+    g = torch.Generator().manual_seed(width)
+    logits = torch.randn((512, width), generator=g) * 4
+    logits[:, torch.randperm(width, generator=g)[: width // 3]] = float("-inf")  # barred tokens: probability 0
+    logits[:8, 40:] = float("-inf")  # rows whose mass sits in their first block
+    logits[8:16, : width - 3] = float("-inf")  # ... in the last one
+    probs = torch.softmax(logits, dim=-1)
+    for _ in range(20):
+        u = torch.rand((512, 1), dtype=torch.float64, generator=g)
+        u[:4] = 1.0 - 2**-53  # the largest draw: the target rounds to (or past) the total
+        blocks, exact = decoding._draw_blocks(probs, u), decoding._draw_exact(probs, u)
+        assert torch.equal(blocks, exact)
+        assert bool((probs.gather(1, blocks[:, None]) > 0).all())
+
+
+def test_masks_kept_from_batch_to_batch_give_the_draws_of_masks_worked_out_anew(shop_path, monkeypatch):
+    context = _context(150, seed=3)
+    model = _fit(shop_path)
+    model.sampler_.batch = 32  # several batches per column: the later ones read the masks kept
+    kept = model.generate("products", context, seed=5)
+    wrapper = model.sampler_.generators["outlines"].model
+    assert wrapper._state_masks and all(masks for _, masks in wrapper._state_masks.values())
+    monkeypatch.setattr(decoding, "KEPT_INDEXES", 0)  # every call starts afresh
+    anew = _fit(shop_path)
+    anew.sampler_.batch = 32
+    assert anew.generate("products", context, seed=5) == kept

@@ -38,13 +38,17 @@ def _ids(tok, texts):
     return torch.tensor(rows)
 
 
-@pytest.mark.parametrize("kept", [20_000, 0])  # 0: the plans are dropped at every step
-def test_a_warm_model_gives_a_fresh_models_logits_as_rows_end(monkeypatch, kept):
+# 0: the plans, and the contexts' n-gram logits, dropped at every step
+@pytest.mark.parametrize("kept, numbers", [(20_000, 2**23), (0, 0)])
+def test_a_warm_model_gives_a_fresh_models_logits_as_rows_end(monkeypatch, kept, numbers):
     monkeypatch.setattr(word_ngram, "MAX_PLANS", kept)
+    monkeypatch.setattr(word_ngram, "KEPT_NUMBERS", numbers)
     tok, fit = _model()
     warm = fit()
     assert warm.tables["fields"].keys.size and warm.tables["position"].keys.size
-    prompts = [f"rock;short{TAG}red", f"jazz;long{TAG}red", f"rock;long{TAG}red", f"jazz;short{TAG}red"]
+    # rows that share a context, some all of their prompt (worked out once, then read per row)
+    prompts = [f"rock;short{TAG}red", f"jazz;long{TAG}red", f"rock;long{TAG}red", f"jazz;short{TAG}red",
+               f"rock;short{TAG}red"]
     first = warm(_ids(tok, prompts), compact=True)
     # the next step: the first and third rows ended, the others wrote one more word
     going = [f"jazz;long{TAG}red pear", f"jazz;short{TAG}red ripe"]
@@ -107,7 +111,7 @@ def test_masses_added_through_a_reused_scratch_are_those_of_fresh_tensors():
 
 
 def test_field_boosts_of_any_rank_sum_in_the_order_of_their_entries():
-    from amalgam_rel.generation.word_steps import BatchRows, Boost, DenseFields, PromptPlan
+    from amalgam_rel.generation.word_steps import BatchRows, Boost, PromptPlan, SignatureFields
 
     def plan(first, rest):
         return PromptPlan(0, 3, 0, (1, 2, 3), torch.tensor(1.0), Boost.of(*first), Boost.of(*rest))
@@ -127,10 +131,47 @@ def test_field_boosts_of_any_rank_sum_in_the_order_of_their_entries():
         for boost in (p.field_first, p.field_rest):
             for token, value in zip(boost.tokens.tolist(), boost.values):
                 expected[r, token] = expected[r, token] + value
-    fields = DenseFields()
+    fields = SignatureFields()
     logits = base.clone()
-    fields.add_to(logits, at, batch, None)
+    fields.add_to(logits, at, batch, batch.signatures)
     assert torch.equal(logits, expected) and float(logits[0, 2]) == 1.0
-    later = base[[0, 2]].clone()  # the second row ended: the others keep theirs
-    fields.add_to(later, at, batch, np.array([0, 2]))
-    assert torch.equal(later, expected[[0, 2]])
+    later = base[[0, 2, 2]].clone()  # rows read by signature: any rows, in any order
+    fields.add_to(later, at, batch, batch.signatures[[0, 2, 2]])
+    assert torch.equal(later, expected[[0, 2, 2]])
+
+
+def test_distinct_rows_share_a_place_exactly_when_all_their_keys_agree():
+    from amalgam_rel.generation.word_steps import distinct
+
+    rng = np.random.default_rng(0)
+    # ranges whose product passes 2^62: the code is renumbered on the way
+    keys = [rng.integers(-1, 3, 200), rng.integers(0, 5, 200) * 2**38, rng.integers(-1, 1, 200),
+            rng.integers(0, 3, 200) * 2**40]
+    first, place = distinct(*keys)
+    rows = list(zip(*(k.tolist() for k in keys)))
+    assert len(first) == len(set(rows)) and len(place) == 200
+    for r, row in enumerate(rows):
+        assert rows[first[place[r]]] == row
+
+
+def test_kept_rows_are_made_once_per_key_and_owner_and_given_way_when_full():
+    from amalgam_rel.generation.word_table import KeptRows
+
+    made = []
+
+    def make(keys):
+        def rows(new):
+            made.extend(keys[i] for i in new.tolist())
+            return torch.tensor([[float(keys[i][0]), 1.0] for i in new.tolist()])
+        return rows
+
+    kept, owner, other = KeptRows(limit=8), object(), object()
+    for keys in ([(1,), (2,)], [(2,), (3,)], [(1,), (3,)]):
+        rows, places = kept.rows(owner, keys, make(keys))
+        assert rows[places, 0].tolist() == [float(k[0]) for k in keys]
+    assert made == [(1,), (2,), (3,)]
+    rows, places = kept.rows(other, [(1,)], make([(1,)]))  # another support: its own rows
+    assert made[-1] == (1,) and rows[places, 0].tolist() == [1.0]
+    keys = [(4,), (5,), (1,)]  # 8 numbers kept already: all given way, these made afresh
+    rows, places = kept.rows(owner, keys, make(keys))
+    assert made[-3:] == keys and rows[places, 0].tolist() == [4.0, 5.0, 1.0]
