@@ -84,7 +84,7 @@ class Synthesizer:
     def check(self, source: Source, *, scale: float = 1.0, rows: Mapping[str, int] | None = None) -> Synthesizer:
         """Check every parameter, and the sample options ``scale`` and ``rows``, against
         ``source``'s schema without fitting: what ``fit`` and ``sample`` would refuse, at once."""
-        db = source_schema(source)
+        db = self.source_schema_ = source_schema(source)  # kept: the command line sizes its progress bar by it
         spelled = sample_rows(db, scale, rows)
         fit_params(self.get_params(), db, rows=spelled, source=source)
         return self

@@ -13,10 +13,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from amalgam_rel.cli.options import (DeltaOpt, DialectOpt, EpsilonOpt, EpsilonTextOpt, LlmOpt, MaxChildrenOpt,
-                                     MinWordRowsOpt, PartRowsOpt, PublicOpt, RowsOpt, ScaleOpt, SeedOpt, SidecarOpt,
-                                     SynthesizeOpt, TextStepsOpt, TextValuesOpt, inputs, parse_rows, synthesizer_of,
-                                     text_values_of)
+from amalgam_rel.cli.options import (SOURCE_HELP, DeltaOpt, DialectOpt, EpsilonOpt, EpsilonTextOpt, LlmOpt,
+                                     MaxChildrenOpt, MinWordRowsOpt, PartRowsOpt, PublicOpt, RowsOpt, ScaleOpt, SchemaOpt,
+                                     SeedOpt, SidecarOpt, SynthesizeOpt, TextStepsOpt, TextValuesOpt, inputs, local_path,
+                                     parse_rows, source_location, synthesizer_of, text_values_of)
 from amalgam_rel.cli.printing import (print_computed, print_kept, print_ledger, print_schema_summary,
                                       print_single_rows, print_text_summary, progress_bars)
 from amalgam_rel.cli.shell import app, console, err_console, user_errors
@@ -25,16 +25,19 @@ from amalgam_rel.cli.shell import app, console, err_console, user_errors
 @app.command()
 @user_errors
 def inspect(
-    source: Annotated[Path, typer.Argument(help="A DuckDB database file, or a DDL file (.sql).")],
+    source: Annotated[str, typer.Argument(help="A DDL file (.sql), or a database: " + SOURCE_HELP)],
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     sidecar: SidecarOpt = None,
     dialect: DialectOpt = None,
+    schema: SchemaOpt = None,
 ) -> None:
     """Summarize a database: tables, keys, column kinds and the FK graph."""
     from amalgam_rel.schema.load import load_schema
     from amalgam_rel.schema.summary import summarize
 
-    summary = summarize(load_schema(source, sidecar=sidecar, dialect=dialect))
+    location = source_location(source, schema)
+    source = location.shown()
+    summary = summarize(load_schema(location, sidecar=sidecar, dialect=dialect))
     if as_json:
         sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")
         return
@@ -44,32 +47,27 @@ def inspect(
 @app.command("clone-schema")
 @user_errors
 def clone_schema(
-    source: Annotated[Path, typer.Argument(help="A DuckDB database file, or a DDL file (.sql).")],
+    source: Annotated[str, typer.Argument(help="A DDL file (.sql), or a database: " + SOURCE_HELP)],
     output: Annotated[Path, typer.Option("-o", "--output", help="The new, empty DuckDB database.")],
     force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")] = False,
     sidecar: SidecarOpt = None,
     dialect: DialectOpt = None,
+    schema: SchemaOpt = None,
 ) -> None:
     """Write an empty DuckDB database with the same DDL as SOURCE."""
     from amalgam_rel.schema.load import load_schema
     from amalgam_rel.outputs import check_outputs
     from amalgam_rel.writing.writer import DatabaseWriter
 
-    check_outputs({"-o": output}, force=force, sources={"source database": source, "sidecar": sidecar})
-    db = load_schema(source, sidecar=sidecar, dialect=dialect)
-    with DatabaseWriter(db, output, force=force, source=source):
+    location = source_location(source, schema)
+    check_outputs({"-o": output}, force=force, sources={"source database": local_path(location), "sidecar": sidecar})
+    db = load_schema(location, sidecar=sidecar, dialect=dialect)
+    with DatabaseWriter(db, output, force=force, source=local_path(location)):
         pass
     err_console.print(f"wrote {output}: {len(db.tables)} tables, no rows", highlight=False)
 
 
-def _fit(synthesizer, source: Path, sidecar, progress):
-    from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
-
-    con = open_duckdb(source)
-    try:
-        n_tables = len(read_duckdb(con, count_rows=False).tables)
-    finally:
-        con.close()
+def _fit(synthesizer, source, sidecar, progress, n_tables: int):
     task = progress.add_task("fit tables", total=n_tables, table="")
 
     def step(stage: str, table: str) -> None:
@@ -95,7 +93,7 @@ def _sample(synthesizer, output: Path, scale: float, rows: dict[str, int], seed,
 @app.command()
 @user_errors
 def synth(
-    source: Annotated[Path, typer.Argument(help="The real DuckDB database (opened read-only).")],
+    source: Annotated[str, typer.Argument(help=SOURCE_HELP)],
     output: Annotated[Path, typer.Option("-o", "--output", help="The synthetic DuckDB database to write.")],
     scale: ScaleOpt = 1.0,
     rows: RowsOpt = None,
@@ -114,6 +112,7 @@ def synth(
     epsilon_text: EpsilonTextOpt = "refuse",
     synthesize: SynthesizeOpt = None,
     public: PublicOpt = None,
+    schema: SchemaOpt = None,
 ) -> None:
     """Fit models on SOURCE and write a synthetic database with the same DDL to OUTPUT."""
     from amalgam_rel.dp.accounting import ledger_path
@@ -121,13 +120,14 @@ def synth(
 
     # every option is checked before minutes of fitting, not after
     parsed_rows = parse_rows(rows)
+    source = source_location(source, schema)
     ledger = ledger_path(output) if epsilon is not None else None
     check_outputs({"-o": output, "--report": report, "the privacy ledger": ledger}, force=force,
                   sources=inputs(source, sidecar, llm))
     synthesizer = synthesizer_of(seed, llm, text_steps, min_word_rows, epsilon, delta, max_children, epsilon_text,
                                synthesize, public).check(source, scale=scale, rows=parsed_rows)
     with progress_bars() as progress:
-        model = _fit(synthesizer, source, sidecar, progress)
+        model = _fit(synthesizer, source, sidecar, progress, len(synthesizer.source_schema_.tables))
         result = _sample(synthesizer, output, scale, parsed_rows, seed, force, progress, text_values_of(text_values),
                          part_rows)
     if model.privacy_ is not None:
@@ -153,7 +153,7 @@ def synth(
 @app.command()
 @user_errors
 def fit(
-    source: Annotated[Path, typer.Argument(help="The real DuckDB database (opened read-only).")],
+    source: Annotated[str, typer.Argument(help=SOURCE_HELP)],
     output: Annotated[Path, typer.Option("-o", "--output", help="Directory to save the fitted model in.")],
     seed: SeedOpt = 0,
     llm: LlmOpt = None,
@@ -167,15 +167,17 @@ def fit(
     epsilon_text: EpsilonTextOpt = "refuse",
     synthesize: SynthesizeOpt = None,
     public: PublicOpt = None,
+    schema: SchemaOpt = None,
 ) -> None:
     """Fit models on SOURCE and save them for `amalgam-rel sample` (no real rows; docs/privacy.md says what is kept)."""
     from amalgam_rel.pipeline.persistence import check_model_dir
 
+    source = source_location(source, schema)
     check_model_dir(output, force=force, option="-o", sources=inputs(source, sidecar, llm))
     synthesizer = synthesizer_of(seed, llm, text_steps, min_word_rows, epsilon, delta, max_children, epsilon_text,
                                synthesize, public).check(source)
     with progress_bars() as progress:
-        model = _fit(synthesizer, source, sidecar, progress)
+        model = _fit(synthesizer, source, sidecar, progress, len(synthesizer.source_schema_.tables))
     synthesizer.save(output, force=force)
     if model.privacy_ is not None:
         print_ledger(model.privacy_)
@@ -231,7 +233,7 @@ def sample(
 @app.command()
 @user_errors
 def evaluate(
-    real: Annotated[Path, typer.Argument(help="The real DuckDB database.")],
+    real: Annotated[str, typer.Argument(help=SOURCE_HELP)],
     synth: Annotated[Path, typer.Argument(help="The synthetic DuckDB database (same tables and columns).")],
     queries: Annotated[
         Optional[Path], typer.Option("--queries", help="Directory of .sql files to run on both databases.")
@@ -243,12 +245,13 @@ def evaluate(
     report: Annotated[Optional[Path], typer.Option("--report", help="Write a self-contained HTML report.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the --report file if it exists.")] = False,
     sidecar: SidecarOpt = None,
+    schema: SchemaOpt = None,
 ) -> None:
     """Compare SYNTH with REAL: validity, fidelity, SQL-workload answers and privacy."""
     from amalgam_rel.api.evaluate import evaluate as run_evaluation
     from amalgam_rel.evaluation.console import print_summary
 
-    result = run_evaluation(real, synth, sidecar=sidecar, queries=queries, holdout=holdout, report=report, force=force)
+    result = run_evaluation(source_location(real, schema), synth, sidecar=sidecar, queries=queries, holdout=holdout, report=report, force=force)
     summary = result.to_dict()
     if as_json:
         sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")

@@ -125,4 +125,4 @@ def evaluate(
         if "workload" in results:
             results["workload"] = workload_fidelity(results["workload"], results.get("column_shapes"),
                                                     results.get("cardinality"))
-        return Evaluation(str(real), str(synth), results, seconds, ctx.profile)
+        return Evaluation(ctx.real_path, str(synth), results, seconds, ctx.profile)
