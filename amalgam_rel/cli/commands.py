@@ -18,7 +18,9 @@ from amalgam_rel.cli.options import (SOURCE_HELP, DeltaOpt, DialectOpt, EpsilonO
                                      SeedOpt, SidecarOpt, SynthesizeOpt, TextStepsOpt, TextValuesOpt, inputs, local_path,
                                      parse_rows, source_location, synthesizer_of, text_values_of)
 from amalgam_rel.cli.printing import (print_computed, print_kept, print_ledger, print_schema_summary,
-                                      print_single_rows, print_text_summary, progress_bars)
+                                      print_single_rows, print_suggested_keys, print_text_summary, progress_bars,
+                                      suggestions_json)
+from amalgam_rel.errors import InputError
 from amalgam_rel.cli.shell import app, console, err_console, user_errors
 
 
@@ -30,18 +32,36 @@ def inspect(
     sidecar: SidecarOpt = None,
     dialect: DialectOpt = None,
     schema: SchemaOpt = None,
+    suggest_keys: Annotated[bool, typer.Option(
+        "--suggest-keys", help="Write the keys the data suggests (not declared) as a sidecar to stdout, to review "
+                               "and pass with --sidecar.")] = False,
 ) -> None:
-    """Summarize a database: tables, keys, column kinds and the FK graph."""
-    from amalgam_rel.schema.load import load_schema
+    """Summarize a database: tables, keys, column kinds, the FK graph, and keys its data suggests."""
+    from amalgam_rel.schema.key_discovery import sidecar_toml
+    from amalgam_rel.schema.load import load_schema, load_with_suggestions
     from amalgam_rel.schema.summary import summarize
 
     location = source_location(source, schema)
-    source = location.shown()
-    summary = summarize(load_schema(location, sidecar=sidecar, dialect=dialect))
+    if location.kind == "ddl":
+        if suggest_keys:
+            raise InputError(f"--suggest-keys reads the data, and the DDL file {location.text} has none")
+        db, found = load_schema(location, sidecar=sidecar, dialect=dialect), None
+    else:
+        db, found = load_with_suggestions(location, sidecar=sidecar)
+    if suggest_keys:
+        sys.stdout.write(sidecar_toml(found, location.shown()))
+        err_console.print(f"{len(found.primary_keys)} primary keys and {len(found.foreign_keys)} foreign keys found "
+                          "in the data; review them, then pass the file with --sidecar", highlight=False)
+        return
+    summary = summarize(db)
     if as_json:
+        if found is not None:
+            summary["suggested_keys"] = suggestions_json(found)
         sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")
         return
-    print_schema_summary(source, summary)
+    print_schema_summary(location.shown() if location.is_server else location.path.name, summary)
+    if found is not None and not found.empty:
+        print_suggested_keys(found)
 
 
 @app.command("clone-schema")

@@ -28,3 +28,14 @@ def load_schema(source: str | Path | Location, *, sidecar: str | Path | None = N
     with open_source(location) as src, source_reads(location.text if location.kind == "duckdb" else None):
         db = src.database  # the sidecar's checks read the data
         return apply_sidecar(db, sidecar, con=src.con) if sidecar else db
+
+
+def load_with_suggestions(location: Location, *, sidecar: str | Path | None = None):
+    """The schema of a source with data (not a DDL file), and the keys its data suggests that it
+    does not declare (:func:`~amalgam_rel.schema.key_discovery.suggest_keys`), read in one opening."""
+    from amalgam_rel.schema.key_discovery import suggest_keys
+
+    with open_source(location) as src, source_reads(location.text if location.kind == "duckdb" else None):
+        db = src.database
+        db = apply_sidecar(db, sidecar, con=src.con) if sidecar else db
+        return db, suggest_keys(src.con, db)

@@ -196,7 +196,11 @@ def _view(table: Table, catalog: str, schema: str, into: str | None) -> str:
     columns = [exp.alias_(exp.cast(exp.column(sql.ident(c.name)), _cast_type(c)), sql.ident(c.name))
                for c in table.columns]
     source = exp.Table(this=sql.ident(table.name), db=sql.ident(schema), catalog=sql.ident(catalog))
-    return exp.Create(this=_ref(table.name, into), kind="VIEW", expression=exp.select(*columns).from_(source)).sql(sql.DIALECT)
+    read = exp.select(*columns).from_(source)
+    key = next(iter(table.unique_sets()), ())
+    if key:  # a server's scan order is its own (a heap, parallel scans): the key's order is the same every time
+        read = read.order_by(*(exp.column(sql.ident(c)) for c in key))
+    return exp.Create(this=_ref(table.name, into), kind="VIEW", expression=read).sql(sql.DIALECT)
 
 
 def _ref(name: str, into: str | None) -> exp.Table:
