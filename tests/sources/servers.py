@@ -40,6 +40,8 @@ def require_server(kind: str) -> None:
 def _type(sql_type: str, dialect: str) -> str:
     if dialect == "mysql" and sql_type.upper() == "VARCHAR":
         return "TEXT"  # MySQL needs a length for VARCHAR
+    if dialect == "sqlite":
+        return sql_type  # SQLite keeps any declared type (sqlglot would turn DECIMAL into REAL)
     return exp.DataType.build(sql_type, dialect="duckdb").sql(dialect)
 
 
