@@ -98,9 +98,9 @@ def open_pair(real: str | Path | Location, synth: str | Path, schema: Database |
     synth_schema = _read(synth)
     con = connect()
     try:
-        if not real_is_file:  # a server, SQLite file or folder: its tables as views in the catalog "real"
+        if not real_is_file:  # a server, SQLite file or folder: its tables copied into the catalog "real"
             con.execute(f"ATTACH ':memory:' AS {sql.ident(SIDES[0]).sql(sql.DIALECT)}")
-            read = attach_source(con, real_location, into=SIDES[0])
+            read = attach_source(con, real_location, into=SIDES[0], copy=True)  # the stages sample rows by rowid
             real_schema = schema if schema is not None else read
             sql.check_no_internal_names(real_schema)
         check_same_schema(real_schema, synth_schema, str(synth))

@@ -44,6 +44,7 @@ from amalgam_rel.schema.types import Kind
 
 _KEY_KINDS = frozenset({Kind.INTEGER, Kind.STRING, Kind.UUID, Kind.DECIMAL})
 _KEY_WORDS = ("id", "key", "code", "no", "num", "nr")
+_KEY_SUFFIXES = ("key", "code", "number")  # TPC-H's ``orderkey``, ``linenumber``: one word ending in a key word
 _MAX_PAIR_COLUMNS = 8  # a composite key is looked for among a table's first columns only
 
 
@@ -104,8 +105,10 @@ def _primary_key(con: duckdb.DuckDBPyConnection, table: Table) -> KeyCandidate |
     if unique:
         best = max(unique, key=lambda c: (_key_name_score(c.name, table.name), -table.columns.index(c)))
         return KeyCandidate(table.key, (best.name,), f"{total:,} distinct non-NULL values")
-    named = [c for c in keyish[:_MAX_PAIR_COLUMNS] if _key_name_score(c.name, table.name) > 0]
-    for a, b in combinations(named, 2):
+    first = keyish[:_MAX_PAIR_COLUMNS]
+    pairs = [(a, b) for a, b in combinations(first, 2)
+             if max(_key_name_score(a.name, table.name), _key_name_score(b.name, table.name)) > 0]
+    for a, b in pairs:  # a key-named column with another: (l_orderkey, l_linenumber), (PlaylistId, TrackId)
         pair = (sql.column(a.name), sql.column(b.name))
         q = exp.select(exp.Count(this=exp.Star())).from_(
             exp.select(*pair).from_(_ref(table)).where(exp.and_(*(p.is_(exp.null()).not_() for p in pair)))
@@ -137,7 +140,7 @@ def _key_name_score(column: str, table: str) -> int:
     tab = _singular(_squash(table))
     if col == "id" or any(col in (tab + w, w) for w in _KEY_WORDS) or any(col.endswith(tab + w) for w in _KEY_WORDS):
         return 2
-    return 1 if words and words[-1] in _KEY_WORDS else 0
+    return 1 if words and (words[-1] in _KEY_WORDS or words[-1].endswith(_KEY_SUFFIXES)) else 0
 
 
 def _names_agree(child: Column, child_table: Table, parent: Table, key: str) -> bool:

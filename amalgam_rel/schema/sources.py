@@ -103,15 +103,21 @@ def open_source(source: str | Path | Location | duckdb.DuckDBPyConnection, *, sc
     return Source(con, location.shown(), location.kind, db)
 
 
-def attach_source(con: duckdb.DuckDBPyConnection, location: Location, *, into: str | None = None) -> Database:
+def attach_source(con: duckdb.DuckDBPyConnection, location: Location, *, into: str | None = None,
+                  copy: bool = False) -> Database:
     """Attach ``location`` (not a DuckDB file) read-only to ``con`` and show its tables as views in
-    ``into``'s ``main`` schema (None: ``con``'s current database); return its schema, row counts included."""
+    ``into``'s ``main`` schema (None: ``con``'s current database); return its schema, row counts included.
+
+    ``copy``: tables copied into ``into`` instead of views, for a reader that needs DuckDB's own
+    row ids (the evaluation samples rows by them), paying the memory of the rows."""
+    kind = "TABLE" if copy else "VIEW"
     if location.kind in _FOLDER_READERS:
-        return _folder_views(con, location, into)
+        return _folder_views(con, location, into, kind)
     catalog = ATTACHED if into is None else f"{into}_source"
     db = _read_catalog(con, location, catalog)
     for table in db.tables:
-        con.execute(_view(table, catalog, location.schema or "main", into))
+        with _masked_errors(location):
+            con.execute(_view(table, catalog, location.schema or "main", into, kind))
     counted = tuple(replace(t, row_count=_count(con, t, into, location)) for t in db.tables)
     return replace(db, tables=counted, source=location.shown())
 
@@ -190,7 +196,7 @@ class _masked_errors:
         raise InputError(f"{self.what} {self.location.shown()}: {text}") from None
 
 
-def _view(table: Table, catalog: str, schema: str, into: str | None) -> str:
+def _view(table: Table, catalog: str, schema: str, into: str | None, kind: str = "VIEW") -> str:
     """``CREATE VIEW`` showing ``catalog.schema.table`` as ``table``, each column cast to the model's
     type (a scanner's own mapping of, say, a MySQL ENUM or a SQLite column may differ from it)."""
     columns = [exp.alias_(exp.cast(exp.column(sql.ident(c.name)), _cast_type(c)), sql.ident(c.name))
@@ -200,7 +206,7 @@ def _view(table: Table, catalog: str, schema: str, into: str | None) -> str:
     key = next(iter(table.unique_sets()), ())
     if key:  # a server's scan order is its own (a heap, parallel scans): the key's order is the same every time
         read = read.order_by(*(exp.column(sql.ident(c)) for c in key))
-    return exp.Create(this=_ref(table.name, into), kind="VIEW", expression=read).sql(sql.DIALECT)
+    return exp.Create(this=_ref(table.name, into), kind=kind, expression=read).sql(sql.DIALECT)
 
 
 def _ref(name: str, into: str | None) -> exp.Table:
@@ -217,7 +223,7 @@ def _count(con: duckdb.DuckDBPyConnection, table: Table, into: str | None, locat
         return con.execute(exp.select(exp.Count(this=exp.Star())).from_(ref).sql(sql.DIALECT)).fetchone()[0]
 
 
-def _folder_views(con: duckdb.DuckDBPyConnection, location: Location, into: str | None) -> Database:
+def _folder_views(con: duckdb.DuckDBPyConnection, location: Location, into: str | None, kind: str) -> Database:
     """One view per file of a ``parquet:`` or ``csv:`` folder (the table is the file's name
     without its suffix); nothing is declared: every column nullable, no key (see a sidecar)."""
     function, suffixes = _FOLDER_READERS[location.kind]
@@ -233,7 +239,7 @@ def _folder_views(con: duckdb.DuckDBPyConnection, location: Location, into: str 
         ref = _ref(name, into)
         read = exp.select(exp.Star()).from_(exp.Anonymous(this=function, expressions=[exp.Literal.string(str(path))]))
         try:
-            con.execute(exp.Create(this=ref, kind="VIEW", expression=read).sql(sql.DIALECT))
+            con.execute(exp.Create(this=ref, kind=kind, expression=read).sql(sql.DIALECT))
             described = con.execute(f"DESCRIBE {ref.sql(sql.DIALECT)}").fetchall()
             rows = con.execute(exp.select(exp.Count(this=exp.Star())).from_(ref).sql(sql.DIALECT)).fetchone()[0]
         except duckdb.Error as err:

@@ -65,6 +65,11 @@ def test_a_short_synth_from_each_kind_of_source(source, mini, tmp_path):
         sidecar.write_text(sidecar_toml(found, location.shown()))
     out = tmp_path / "out.duckdb"
     Synthesizer(seed=4, text_steps=1).fit(location, sidecar=sidecar).sample(out, scale=0.2)
+    if location.kind == "postgres":  # evaluate reads the same locations as REAL
+        from amalgam_rel.api import evaluate
+
+        result = evaluate(location, out)
+        assert result.real == location.shown() and 0 <= result.score("validity") <= 1
     real, synthetic = read_duckdb(mini), read_duckdb(out)
     assert sorted(synthetic.table_names) == sorted(real.table_names)
     assert all(synthetic.table(t.name).row_count > 0 for t in real.tables)
