@@ -25,10 +25,11 @@ import duckdb
 from amalgam_rel.api.params import check_sample_options, fit_params, sample_rows, source_schema
 from amalgam_rel.api.sample import Sample, write_sample
 from amalgam_rel.errors import NotFittedError, OutputError
+from amalgam_rel.locations import Location
 from amalgam_rel.generation.reuse import DEFAULT_MAX_VALUES
 from amalgam_rel.pipeline.database_model import DatabaseModel
 
-Source = str | Path | duckdb.DuckDBPyConnection
+Source = str | Path | Location | duckdb.DuckDBPyConnection
 Progress = Callable[[str, str], None]  # (stage, table), after each table
 
 
@@ -91,8 +92,10 @@ class Synthesizer:
 
     def fit(self, source: Source, *, sidecar: str | Path | None = None,
             progress: Progress | None = None) -> Synthesizer:
-        """Learn ``source``: a DuckDB file (opened read-only) or an open DuckDB connection (its
-        current database is read; the connection stays open). ``sidecar``: a TOML file declaring
+        """Learn ``source``: a DuckDB file (opened read-only), an open DuckDB connection (its
+        current database is read; the connection stays open), or any other source location, as
+        text (``"postgresql://app@db/shop"``, ``"sqlite:shop.db"``, ``"csv:exports/"``) or a
+        :class:`~amalgam_rel.locations.Location` (``parse_location(url, schema="sales")``), only read. ``sidecar``: a TOML file declaring
         logical foreign keys, CHECKs and semantic column types (the README)."""
         params = fit_params(self.get_params(), source_schema(source))
         self.model_ = DatabaseModel(**params).fit(source, sidecar=sidecar, progress=progress)

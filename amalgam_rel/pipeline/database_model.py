@@ -155,7 +155,7 @@ class DatabaseModel:
 
     def fit(self, source: str | Path | duckdb.DuckDBPyConnection, *, sidecar: str | Path | None = None,
             progress: Callable[[str, str], None] | None = None) -> DatabaseModel:
-        """Fit on a DuckDB file or an open connection (:func:`~amalgam_rel.schema.duckdb_reader.open_source`)."""
+        """Fit on a source: a DuckDB file or open connection, or any location :func:`~amalgam_rel.schema.sources.open_source` reads."""
         clock = time.perf_counter()
         checked_seed(self.seed)
         check_min_rows(self.min_word_rows)
