@@ -33,7 +33,7 @@ import duckdb
 from sqlglot import exp
 
 from amalgam_rel.connection import connect, cursor_of, database_path, load_local_extension
-from amalgam_rel.errors import InputError, SchemaError
+from amalgam_rel.errors import InputError, LocationError, SchemaError
 from amalgam_rel.locations import Location, parse_location
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb, source_reads
@@ -126,6 +126,8 @@ def _read_catalog(con: duckdb.DuckDBPyConnection, location: Location, catalog: s
     from amalgam_rel.schema.ddl_reader import read_ddl_text
     from amalgam_rel.schema.server_catalog import mysql_ddl, postgres_ddl, sqlite_ddl
 
+    if location.kind == "mysql" and not location.schema:
+        raise LocationError(f"{location.shown()} names no database: add it to the URL (mysql://host/shop)")
     load_local_extension(con, _SCANNERS[location.kind])
     if location.kind == "mysql":
         for setting in _MYSQL_SETTINGS:
