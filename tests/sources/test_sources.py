@@ -91,3 +91,17 @@ def test_a_ddl_file_is_no_source_of_rows(tmp_path):
 def test_schema_applies_to_servers_only():
     with pytest.raises(LocationError, match="--schema applies to PostgreSQL and MySQL locations"):
         open_source(EXAMPLE, schema="public")
+
+
+def test_a_server_table_is_read_in_key_order_whatever_its_physical_order(pg_chinook):
+    """An UPDATE moves rows to the end of PostgreSQL's heap; the rows still arrive in key order,
+    so the same server and seed give the same synthetic database."""
+    from .servers import server_execute
+
+    url, schema = pg_chinook
+    server_execute("postgres", url, f'UPDATE {schema}."Genre" SET "Name" = "Name" WHERE "GenreId" <= 5')
+    with open_source(url, schema=schema) as src:
+        heap = src.con.execute(f"SELECT * FROM postgres_query('amalgam_source', "
+                               f"'SELECT \"GenreId\" FROM {schema}.\"Genre\"')").fetchall()
+        read = src.con.execute('SELECT "GenreId" FROM "Genre"').fetchall()
+    assert heap != sorted(heap) and read == sorted(read)
