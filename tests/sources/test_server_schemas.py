@@ -133,6 +133,9 @@ def test_a_password_is_never_printed_nor_saved(pg_chinook, tmp_path):
     saved = [p for p in (tmp_path / "model").rglob("*") if p.is_file()]
     assert saved and not any(b"s3cret" in p.read_bytes() for p in saved)
     assert (tmp_path / "model" / "model.json").read_text().count("postgres:***@") >= 1
+    shown = subprocess.run([sys.executable, "-m", "amalgam_rel.cli", "inspect", url, "--schema", schema],
+                           capture_output=True, text=True)
+    assert shown.returncode == 0 and "postgres:***@" in shown.stdout and "s3cret" not in shown.stdout + shown.stderr
 
 
 def test_an_unsupported_server_type_is_one_line_naming_the_column():
