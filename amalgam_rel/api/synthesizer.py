@@ -95,10 +95,14 @@ class Synthesizer:
         """Learn ``source``: a DuckDB file (opened read-only), an open DuckDB connection (its
         current database is read; the connection stays open), or any other source location, as
         text (``"postgresql://app@db/shop"``, ``"sqlite:shop.db"``, ``"csv:exports/"``) or a
-        :class:`~amalgam_rel.locations.Location` (``parse_location(url, schema="sales")``), only read. ``sidecar``: a TOML file declaring
-        logical foreign keys, CHECKs and semantic column types (the README)."""
-        params = fit_params(self.get_params(), source_schema(source))
-        self.model_ = DatabaseModel(**params).fit(source, sidecar=sidecar, progress=progress)
+        :class:`~amalgam_rel.locations.Location` (``parse_location(url, schema="sales")``), only
+        read. ``sidecar``: a TOML file declaring logical foreign keys, CHECKs and semantic column
+        types (the README)."""
+        from amalgam_rel.schema.sources import open_source
+
+        with open_source(source) as src:  # opened once: a server's catalog and row counts are read once
+            params = fit_params(self.get_params(), src.database)
+            self.model_ = DatabaseModel(**params).fit(src, sidecar=sidecar, progress=progress)
         # sampling into it is refused, as onto a source file: with force it would replace the real tables
         self._source_connection = weakref.ref(source) if isinstance(source, duckdb.DuckDBPyConnection) else None
         return self

@@ -90,7 +90,7 @@ def open_pair(real: str | Path | Location, synth: str | Path, schema: Database |
               holdout: str | Path | None = None) -> Iterator[Context]:
     """Attach ``real``, ``synth`` (and ``holdout``) read-only; check that they share tables and columns."""
     real_location = real if isinstance(real, Location) else parse_location(real)
-    real_is_file = real_location.kind == "duckdb"
+    real_is_file = real_location.kind in ("duckdb", "ddl")  # a DDL file: open_duckdb says it has no rows
     real = real_location.text if real_is_file else real_location.shown()  # never a password in a message
     real_schema = schema if schema is not None or not real_is_file else _read(real)
     if real_schema is not None:

@@ -163,13 +163,14 @@ class DatabaseModel:
             from amalgam_rel.generation.local_model import check_local_model
 
             check_local_model(self.llm)
-        src = open_source(source)
+        src = source if isinstance(source, Source) else open_source(source)  # a Source given stays open
         self.source_ = src.name  # a file output is never written onto source_; a URL's password is masked
         try:
             with source_reads(self.source_):  # a damaged file's catalog may read and its data not
                 self._fit_tables(src, sidecar, progress)
         finally:
-            src.close()
+            if src is not source:
+                src.close()
         self.fit_seconds_ = time.perf_counter() - clock
         return self
 
