@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from amalgam_rel.evaluation.evaluate import Evaluation
+from amalgam_rel.locations import Location, parse_location
 
 
-def evaluate(real: str | Path, synthetic: str | Path, *, sidecar: str | Path | None = None,
+def evaluate(real: str | Path | Location, synthetic: str | Path, *, sidecar: str | Path | None = None,
              queries: str | Path | None = None, holdout: str | Path | None = None,
              report: str | Path | None = None, force: bool = False) -> Evaluation:
-    """Compare ``synthetic`` with ``real`` (DuckDB files with the same tables and columns):
+    """Compare ``synthetic`` (a DuckDB file) with ``real`` (a DuckDB file or any source location,
+    :func:`~amalgam_rel.locations.parse_location`), which have the same tables and columns:
     validity, fidelity, SQL-workload answers and privacy, each scored in [0, 1] (docs/metrics.md).
 
     ``sidecar``: the one the synthetic database was made with (its logical keys and column
@@ -25,8 +27,9 @@ def evaluate(real: str | Path, synthetic: str | Path, *, sidecar: str | Path | N
     from amalgam_rel.schema.load import load_schema
     from amalgam_rel.outputs import check_outputs
 
+    real = real if isinstance(real, Location) else parse_location(real)  # a server's password is never shown
     check_outputs({"--report": report}, force=force, sources={
-        "real database": real, "synthetic database": synthetic, "--queries folder": queries,
+        "real database": None if real.is_server else real.path, "synthetic database": synthetic, "--queries folder": queries,
         "holdout database": holdout, "sidecar": sidecar})
     schema = load_schema(real, sidecar=sidecar) if sidecar else None
     overrides = semantic_overrides(schema, sidecar) if sidecar else None  # the column types synth was given

@@ -21,10 +21,6 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Mapping
-from pathlib import Path
-
-import duckdb
-
 from amalgam_rel.errors import InputError
 from amalgam_rel.schema.model import Database
 
@@ -33,25 +29,13 @@ MIN_SCALE, MAX_SCALE = 0.01, 100
 _AS_GIVEN = ("seed", "llm", "text_steps", "text_values", "min_word_rows")
 
 
-def source_schema(source: str | Path | duckdb.DuckDBPyConnection) -> Database:
-    """The schema of what ``fit`` reads: a DuckDB file or an open connection (a DDL file has no rows)."""
-    from amalgam_rel.schema.duckdb_reader import open_source, read_duckdb
-    from amalgam_rel.schema.load import load_schema
-    from amalgam_rel.schema.source_kind import is_ddl_file
+def source_schema(source) -> Database:
+    """The schema of what ``fit`` reads: a DuckDB file or open connection, or any other source
+    location (:func:`~amalgam_rel.schema.sources.open_source`; a DDL file has no rows)."""
+    from amalgam_rel.schema.sources import open_source
 
-    if isinstance(source, duckdb.DuckDBPyConnection):
-        con, _ = open_source(source)
-        try:
-            return read_duckdb(con)
-        finally:
-            con.close()
-    if not isinstance(source, (str, Path)):
-        raise InputError(f"the source must be a DuckDB file's path or an open DuckDB connection, "
-                         f"not {type(source).__name__}")
-    if is_ddl_file(source):
-        raise InputError(f"{source} is a DDL file: it has no rows to learn from; use clone-schema for an empty "
-                         "database with its schema, or give a DuckDB database with data")
-    return load_schema(source)
+    with open_source(source) as src:
+        return src.database
 
 
 def fit_params(params: Mapping, db: Database, *, rows: dict[str, int] | None = None, source=None) -> dict:

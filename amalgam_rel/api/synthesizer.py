@@ -25,11 +25,12 @@ import duckdb
 from amalgam_rel.api.params import check_sample_options, fit_params, sample_rows, source_schema
 from amalgam_rel.api.sample import Sample, write_sample
 from amalgam_rel.errors import NotFittedError, OutputError
+from amalgam_rel.locations import Location
 from amalgam_rel.generation.reuse import DEFAULT_MAX_VALUES
 from amalgam_rel.locations import Location
 from amalgam_rel.pipeline.database_model import DatabaseModel
 
-Source = str | Path | duckdb.DuckDBPyConnection
+Source = str | Path | Location | duckdb.DuckDBPyConnection
 Progress = Callable[[str, str], None]  # (stage, table), after each table
 
 
@@ -85,18 +86,24 @@ class Synthesizer:
     def check(self, source: Source, *, scale: float = 1.0, rows: Mapping[str, int] | None = None) -> Synthesizer:
         """Check every parameter, and the sample options ``scale`` and ``rows``, against
         ``source``'s schema without fitting: what ``fit`` and ``sample`` would refuse, at once."""
-        db = source_schema(source)
+        db = self.source_schema_ = source_schema(source)  # kept: the command line sizes its progress bar by it
         spelled = sample_rows(db, scale, rows)
         fit_params(self.get_params(), db, rows=spelled, source=source)
         return self
 
     def fit(self, source: Source, *, sidecar: str | Path | None = None,
             progress: Progress | None = None) -> Synthesizer:
-        """Learn ``source``: a DuckDB file (opened read-only) or an open DuckDB connection (its
-        current database is read; the connection stays open). ``sidecar``: a TOML file declaring
-        logical foreign keys, CHECKs and semantic column types (the README)."""
-        params = fit_params(self.get_params(), source_schema(source))
-        self.model_ = DatabaseModel(**params).fit(source, sidecar=sidecar, progress=progress)
+        """Learn ``source``: a DuckDB file (opened read-only), an open DuckDB connection (its
+        current database is read; the connection stays open), or any other source location, as
+        text (``"postgresql://app@db/shop"``, ``"sqlite:shop.db"``, ``"csv:exports/"``) or a
+        :class:`~amalgam_rel.locations.Location` (``parse_location(url, schema="sales")``), only
+        read. ``sidecar``: a TOML file declaring logical foreign keys, CHECKs and semantic column
+        types (the README)."""
+        from amalgam_rel.schema.sources import open_source
+
+        with open_source(source) as src:  # opened once: a server's catalog and row counts are read once
+            params = fit_params(self.get_params(), src.database)
+            self.model_ = DatabaseModel(**params).fit(src, sidecar=sidecar, progress=progress)
         # sampling into it is refused, as onto a source file: with force it would replace the real tables
         self._source_connection = weakref.ref(source) if isinstance(source, duckdb.DuckDBPyConnection) else None
         return self

@@ -13,44 +13,68 @@ from typing import Annotated, Optional
 
 import typer
 
-from amalgam_rel.cli.options import (DeltaOpt, DialectOpt, EpsilonOpt, EpsilonTextOpt, LlmOpt, MaxChildrenOpt,
-                                     MinWordRowsOpt, OutDialectOpt, OutputOpt, OutSchemaOpt, PartRowsOpt, PublicOpt,
-                                     RowsOpt, ScaleOpt, SeedOpt, SidecarOpt, SynthesizeOpt, TextStepsOpt,
-                                     TextValuesOpt, check_server_target, inputs, ledger_for, output_target,
-                                     parse_rows, sample_out, synth_target, synthesizer_of, text_values_of,
-                                     written_to)
+from amalgam_rel.cli.options import (SOURCE_HELP, DeltaOpt, DialectOpt, EpsilonOpt, EpsilonTextOpt, LlmOpt,
+                                     MaxChildrenOpt, MinWordRowsOpt, OutDialectOpt, OutputOpt, OutSchemaOpt,
+                                     PartRowsOpt, PublicOpt, RowsOpt, ScaleOpt, SchemaOpt, SeedOpt, SidecarOpt,
+                                     SynthesizeOpt, TextStepsOpt, TextValuesOpt, check_server_target, inputs,
+                                     ledger_for, local_path, output_target, parse_rows, sample_out, source_location,
+                                     synth_target, synthesizer_of, text_values_of, written_to)
 from amalgam_rel.cli.printing import (print_computed, print_kept, print_ledger, print_notes, print_schema_summary,
-                                      print_single_rows, print_text_summary, progress_bars)
+                                      print_single_rows, print_suggested_keys, print_text_summary, progress_bars,
+                                      suggestions_json)
+from amalgam_rel.errors import InputError
 from amalgam_rel.cli.shell import app, console, err_console, user_errors
 
 
 @app.command()
 @user_errors
 def inspect(
-    source: Annotated[Path, typer.Argument(help="A DuckDB database file, or a DDL file (.sql).")],
+    source: Annotated[str, typer.Argument(help="A DDL file (.sql), or a database: " + SOURCE_HELP)],
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     sidecar: SidecarOpt = None,
     dialect: DialectOpt = None,
+    schema: SchemaOpt = None,
+    suggest_keys: Annotated[bool, typer.Option(
+        "--suggest-keys", help="Write the keys the data suggests (not declared) as a sidecar to stdout, to review "
+                               "and pass with --sidecar.")] = False,
 ) -> None:
-    """Summarize a database: tables, keys, column kinds and the FK graph."""
-    from amalgam_rel.schema.load import load_schema
+    """Summarize a database: tables, keys, column kinds, the FK graph, and keys its data suggests."""
+    from amalgam_rel.schema.key_discovery import sidecar_toml
+    from amalgam_rel.schema.load import load_schema, load_with_suggestions
     from amalgam_rel.schema.summary import summarize
 
-    summary = summarize(load_schema(source, sidecar=sidecar, dialect=dialect))
+    location = source_location(source, schema)
+    if location.kind == "ddl":
+        if suggest_keys:
+            raise InputError(f"--suggest-keys reads the data, and the DDL file {location.text} has none")
+        db, found = load_schema(location, sidecar=sidecar, dialect=dialect), None
+    else:
+        db, found = load_with_suggestions(location, sidecar=sidecar)
+    if suggest_keys:
+        sys.stdout.write(sidecar_toml(found, location.shown()))
+        err_console.print(f"{len(found.primary_keys)} primary keys and {len(found.foreign_keys)} foreign keys found "
+                          "in the data; review them, then pass the file with --sidecar", highlight=False)
+        return
+    summary = summarize(db)
     if as_json:
+        if found is not None:
+            summary["suggested_keys"] = suggestions_json(found)
         sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")
         return
-    print_schema_summary(source, summary)
+    print_schema_summary(location.shown() if location.is_server else location.path.name, summary)
+    if found is not None and not found.empty:
+        print_suggested_keys(found)
 
 
 @app.command("clone-schema")
 @user_errors
 def clone_schema(
-    source: Annotated[Path, typer.Argument(help="A DuckDB database file, or a DDL file (.sql).")],
+    source: Annotated[str, typer.Argument(help="A DDL file (.sql), or a database: " + SOURCE_HELP)],
     output: OutputOpt,
     force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")] = False,
     sidecar: SidecarOpt = None,
     dialect: DialectOpt = None,
+    schema: SchemaOpt = None,
     out_schema: OutSchemaOpt = None,
     out_dialect: OutDialectOpt = None,
 ) -> None:
@@ -58,23 +82,19 @@ def clone_schema(
     from amalgam_rel.schema.load import load_schema
     from amalgam_rel.writing.writer import DatabaseWriter
 
-    location, script_dialect = output_target(output, out_schema, out_dialect, force=force,
-                                             sources={"source database": source, "sidecar": sidecar})
-    db = load_schema(source, sidecar=sidecar, dialect=dialect)
-    with DatabaseWriter(db, sample_out(location), force=force, source=source, dialect=script_dialect) as writer:
+    location = source_location(source, schema)
+    target, script_dialect = output_target(output, out_schema, out_dialect, force=force,
+                                           sources={"source database": local_path(location), "sidecar": sidecar})
+    db = load_schema(location, sidecar=sidecar, dialect=dialect)
+    check_server_target(target, db, force=force, source=location)
+    with DatabaseWriter(db, sample_out(target), force=force, source=local_path(location),
+                        dialect=script_dialect) as writer:
         pass
-    err_console.print(f"wrote {written_to(location)}: {len(db.tables)} tables, no rows", highlight=False)
+    err_console.print(f"wrote {written_to(target)}: {len(db.tables)} tables, no rows", highlight=False)
     print_notes(writer.notes)
 
 
-def _fit(synthesizer, source: Path, sidecar, progress):
-    from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
-
-    con = open_duckdb(source)
-    try:
-        n_tables = len(read_duckdb(con, count_rows=False).tables)
-    finally:
-        con.close()
+def _fit(synthesizer, source, sidecar, progress, n_tables: int):
     task = progress.add_task("fit tables", total=n_tables, table="")
 
     def step(stage: str, table: str) -> None:
@@ -101,7 +121,7 @@ def _sample(synthesizer, output, scale: float, rows: dict[str, int], seed, force
 @app.command()
 @user_errors
 def synth(
-    source: Annotated[Path, typer.Argument(help="The real DuckDB database (opened read-only).")],
+    source: Annotated[str, typer.Argument(help=SOURCE_HELP)],
     output: OutputOpt,
     scale: ScaleOpt = 1.0,
     rows: RowsOpt = None,
@@ -120,21 +140,21 @@ def synth(
     epsilon_text: EpsilonTextOpt = "refuse",
     synthesize: SynthesizeOpt = None,
     public: PublicOpt = None,
+    schema: SchemaOpt = None,
     out_schema: OutSchemaOpt = None,
     out_dialect: OutDialectOpt = None,
 ) -> None:
     """Fit models on SOURCE and write a synthetic database with the same DDL to OUTPUT."""
-    from amalgam_rel.api.params import source_schema
-
     # every option is checked before minutes of fitting, not after
     parsed_rows = parse_rows(rows)
+    source = source_location(source, schema)
     location, script_dialect = synth_target(output, out_schema, out_dialect, force=force, report=report,
                                             ledger=epsilon is not None, sources=inputs(source, sidecar, llm))
     synthesizer = synthesizer_of(seed, llm, text_steps, min_word_rows, epsilon, delta, max_children, epsilon_text,
                                synthesize, public).check(source, scale=scale, rows=parsed_rows)
-    check_server_target(location, source_schema(source), force=force)
+    check_server_target(location, synthesizer.source_schema_, force=force, source=source)
     with progress_bars() as progress:
-        model = _fit(synthesizer, source, sidecar, progress)
+        model = _fit(synthesizer, source, sidecar, progress, len(synthesizer.source_schema_.tables))
         result = _sample(synthesizer, sample_out(location), scale, parsed_rows, seed, force, progress,
                          text_values_of(text_values), part_rows, dialect=script_dialect)
     if model.privacy_ is not None:
@@ -161,7 +181,7 @@ def synth(
 @app.command()
 @user_errors
 def fit(
-    source: Annotated[Path, typer.Argument(help="The real DuckDB database (opened read-only).")],
+    source: Annotated[str, typer.Argument(help=SOURCE_HELP)],
     output: Annotated[Path, typer.Option("-o", "--output", help="Directory to save the fitted model in.")],
     seed: SeedOpt = 0,
     llm: LlmOpt = None,
@@ -175,15 +195,17 @@ def fit(
     epsilon_text: EpsilonTextOpt = "refuse",
     synthesize: SynthesizeOpt = None,
     public: PublicOpt = None,
+    schema: SchemaOpt = None,
 ) -> None:
     """Fit models on SOURCE and save them for `amalgam-rel sample` (no real rows; docs/privacy.md says what is kept)."""
     from amalgam_rel.pipeline.persistence import check_model_dir
 
+    source = source_location(source, schema)
     check_model_dir(output, force=force, option="-o", sources=inputs(source, sidecar, llm))
     synthesizer = synthesizer_of(seed, llm, text_steps, min_word_rows, epsilon, delta, max_children, epsilon_text,
                                synthesize, public).check(source)
     with progress_bars() as progress:
-        model = _fit(synthesizer, source, sidecar, progress)
+        model = _fit(synthesizer, source, sidecar, progress, len(synthesizer.source_schema_.tables))
     synthesizer.save(output, force=force)
     if model.privacy_ is not None:
         print_ledger(model.privacy_)
@@ -244,7 +266,7 @@ def sample(
 @app.command()
 @user_errors
 def evaluate(
-    real: Annotated[Path, typer.Argument(help="The real DuckDB database.")],
+    real: Annotated[str, typer.Argument(help=SOURCE_HELP)],
     synth: Annotated[Path, typer.Argument(help="The synthetic DuckDB database (same tables and columns).")],
     queries: Annotated[
         Optional[Path], typer.Option("--queries", help="Directory of .sql files to run on both databases.")
@@ -256,12 +278,13 @@ def evaluate(
     report: Annotated[Optional[Path], typer.Option("--report", help="Write a self-contained HTML report.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the --report file if it exists.")] = False,
     sidecar: SidecarOpt = None,
+    schema: SchemaOpt = None,
 ) -> None:
     """Compare SYNTH with REAL: validity, fidelity, SQL-workload answers and privacy."""
     from amalgam_rel.api.evaluate import evaluate as run_evaluation
     from amalgam_rel.evaluation.console import print_summary
 
-    result = run_evaluation(real, synth, sidecar=sidecar, queries=queries, holdout=holdout, report=report, force=force)
+    result = run_evaluation(source_location(real, schema), synth, sidecar=sidecar, queries=queries, holdout=holdout, report=report, force=force)
     summary = result.to_dict()
     if as_json:
         sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")

@@ -15,6 +15,13 @@ SidecarOpt = Annotated[
     typer.Option("--sidecar", help="TOML file declaring logical foreign keys, CHECKs (validated against the data) and "
                               "columns' semantic types."),
 ]
+SOURCE_HELP = ("The real database, only read: a DuckDB file, sqlite:PATH (or a SQLite file), postgresql://..., "
+               "mysql://..., parquet:DIR or csv:DIR (one file per table).")
+SchemaOpt = Annotated[
+    Optional[str],
+    typer.Option("--schema", help="The schema of a postgresql:// source (default: public); a mysql:// source's is its "
+                              "URL's database."),
+]
 DialectOpt = Annotated[
     Optional[str],
     typer.Option("--dialect", help="SQL dialect of a DDL file: duckdb, postgres, mysql or sqlite (default: guessed)."),
@@ -97,9 +104,21 @@ def synthesizer_of(seed, llm, text_steps, min_word_rows, epsilon, delta, max_chi
                        synthesize=synthesize or (), public=public or ())
 
 
-def inputs(source: Path, sidecar: Path | None, llm: str | None) -> dict:
-    """What a fitting command reads, which none of its outputs may be written onto."""
-    return {"source database": source, "sidecar": sidecar,
+def source_location(source: str, schema: str | None):
+    """The :class:`~amalgam_rel.locations.Location` a SRC argument (and ``--schema``) names."""
+    from amalgam_rel.locations import parse_location
+
+    return parse_location(source, schema=schema)
+
+
+def local_path(location) -> Path | None:
+    """A location's file or folder, which no output may be written onto (None: a server)."""
+    return None if location.is_server else location.path
+
+
+def inputs(source, sidecar: Path | None, llm: str | None) -> dict:
+    """What a fitting command reads (``source``: a Location), which none of its outputs may be written onto."""
+    return {"source database": local_path(source), "sidecar": sidecar,
             "--llm model": llm if llm is not None and Path(llm).exists() else None}
 
 
@@ -115,7 +134,6 @@ def parse_rows(rows: list[str] | None) -> dict[str, int]:
             raise AmalgamError(f"--rows expects TABLE=N with N a whole number, got {item!r}")
         parsed[table] = int(n)
     return parsed
-
 
 
 OutputOpt = Annotated[str, typer.Option(
@@ -161,12 +179,13 @@ def synth_target(output: str, out_schema: str | None, out_dialect: str | None, *
     return output_target(output, out_schema, out_dialect, force=force, sources=sources, others=others)
 
 
-def check_server_target(location, db, *, force: bool) -> None:
-    """A server ``-o``: reachable, and holding none of ``db``'s tables unless ``--force``."""
+def check_server_target(location, db, *, force: bool, source=None) -> None:
+    """A server ``-o``: reachable, not the ``source`` location itself, and holding none of ``db``'s
+    tables unless ``--force``."""
     from amalgam_rel.writing.targets import check_target
 
     if location.is_server:
-        check_target(location, force=force, db=db)
+        check_target(location, force=force, db=db, source=source)
 
 
 def written_to(location):

@@ -80,8 +80,9 @@ def print_computed(model) -> None:
         err_console.print(f"computed from other columns, not drawn: {shown}{more}", highlight=False, markup=False)
 
 
-def print_schema_summary(source: Path, s: dict) -> None:
-    tables = RichTable(title=f"{source.name}: {len(s['tables'])} tables", title_justify="left")
+def print_schema_summary(name: str, s: dict) -> None:
+    """``name``: how the title names the source (a file's name, a server's URL without its password)."""
+    tables = RichTable(title=f"{escape(name)}: {len(s['tables'])} tables", title_justify="left")
     for col in ("table", "rows", "depth", "primary key", "unique", "checks", "columns by kind"):
         tables.add_column(col, overflow="fold", no_wrap=col in ("table", "rows"))
     bridges = set(s["graph"]["bridges"])
@@ -129,3 +130,20 @@ def print_notes(notes) -> None:
     """What the target does not keep (a constraint it cannot enforce), one line each."""
     for note in notes:
         err_console.print(f"note: {note}", highlight=False, markup=False)
+
+
+def suggestions_json(found) -> dict:
+    """Keys the data suggests (:class:`~amalgam_rel.schema.key_discovery.KeySuggestions`), as ``inspect --json`` shows them."""
+    return {"primary_keys": [{"table": k.table, "columns": list(k.columns), "reason": k.reason} for k in found.primary_keys],
+            "foreign_keys": [{"table": f.table, "columns": list(f.columns), "ref_table": f.ref_table,
+                              "ref_columns": list(f.ref_columns), "reason": r}
+                             for f, r in zip(found.foreign_keys, found.fk_reasons)]}
+
+
+def print_suggested_keys(found) -> None:
+    console.print("keys found in the data, not declared (`inspect --suggest-keys > keys.toml` writes them as a "
+                  "sidecar to review and pass with --sidecar):", highlight=False, markup=False)
+    for k in found.primary_keys:
+        console.print(f"  primary key {k.table}({', '.join(k.columns)}): {k.reason}", highlight=False, markup=False)
+    for f, reason in zip(found.foreign_keys, found.fk_reasons):
+        console.print(f"  foreign key {f.label}: {reason}", highlight=False, markup=False)

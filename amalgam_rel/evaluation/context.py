@@ -26,7 +26,9 @@ from sqlglot import exp
 from amalgam_rel.connection import connect
 from amalgam_rel.errors import SchemaError
 from amalgam_rel.schema import sql
+from amalgam_rel.locations import Location, parse_location
 from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb, source_reads
+from amalgam_rel.schema.sources import attach_source
 from amalgam_rel.schema.model import Database, Table
 from amalgam_rel.schema.types import Kind
 
@@ -84,26 +86,35 @@ class Context:
 
 
 @contextmanager
-def open_pair(real: str | Path, synth: str | Path, schema: Database | None = None, seed: int = 0,
+def open_pair(real: str | Path | Location, synth: str | Path, schema: Database | None = None, seed: int = 0,
               holdout: str | Path | None = None) -> Iterator[Context]:
     """Attach ``real``, ``synth`` (and ``holdout``) read-only; check that they share tables and columns."""
-    real_schema = schema if schema is not None else _read(real)
-    sql.check_no_internal_names(real_schema)  # the queries' own names must not meet its columns
+    real_location = real if isinstance(real, Location) else parse_location(real)
+    real_is_file = real_location.kind in ("duckdb", "ddl")  # a DDL file: open_duckdb says it has no rows
+    real = real_location.text if real_is_file else real_location.shown()  # never a password in a message
+    real_schema = schema if schema is not None or not real_is_file else _read(real)
+    if real_schema is not None:
+        sql.check_no_internal_names(real_schema)  # the queries' own names must not meet its columns
     synth_schema = _read(synth)
-    check_same_schema(real_schema, synth_schema, str(synth))
-    if holdout is not None:
-        check_same_schema(real_schema, _read(holdout), str(holdout))
     con = connect()
     try:
+        if not real_is_file:  # a server, SQLite file or folder: its tables copied into the catalog "real"
+            con.execute(f"ATTACH ':memory:' AS {sql.ident(SIDES[0]).sql(sql.DIALECT)}")
+            read = attach_source(con, real_location, into=SIDES[0], copy=True)  # the stages sample rows by rowid
+            real_schema = schema if schema is not None else read
+            sql.check_no_internal_names(real_schema)
+        check_same_schema(real_schema, synth_schema, str(synth))
+        if holdout is not None:
+            check_same_schema(real_schema, _read(holdout), str(holdout))
         for side, path in zip(SIDES, (real, synth, holdout)):
-            if path is None:
+            if path is None or (side == SIDES[0] and not real_is_file):
                 continue
             attach = exp.Attach(
                 this=exp.alias_(exp.Literal.string(str(path)), sql.ident(side)),
                 expressions=[exp.AttachOption(this=exp.var("READ_ONLY"))],
             )
             con.execute(attach.sql(sql.DIALECT))
-        with source_reads(real, synth, holdout):  # a damaged file shows only once its data is read
+        with source_reads(*((real,) if real_is_file else ()), synth, holdout):  # a damaged file shows only once its data is read
             yield Context(con, real_schema, synth_schema, str(real), str(synth), holdout and str(holdout), seed)
     finally:
         con.close()

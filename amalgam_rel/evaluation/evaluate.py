@@ -126,4 +126,4 @@ def evaluate(
             results["workload"] = workload_fidelity(results["workload"], results.get("column_shapes"),
                                                     results.get("cardinality"), results.get("pair_trends"),
                                                     results.get("intertable_trends"))
-        return Evaluation(str(real), str(synth), results, seconds, ctx.profile)
+        return Evaluation(ctx.real_path, str(synth), results, seconds, ctx.profile)

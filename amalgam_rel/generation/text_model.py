@@ -243,7 +243,7 @@ class TextFieldModel:
         """A model :meth:`save` wrote; ``text_model.json`` is checked before the weights load."""
         return load_text_model(cls, path, device)
 
-    def screen_against(self, source) -> TextFieldModel:
+    def screen_against(self, source, db: Database | None = None) -> TextFieldModel:
         """Rebuild the copy guard from the real database this model was fitted on (read-only).
 
         A loaded model holds no guard, so its text is not screened against the real values
@@ -252,7 +252,7 @@ class TextFieldModel:
         self._check_fitted()
         con = source if isinstance(source, duckdb.DuckDBPyConnection) else open_duckdb(source)
         try:
-            db = read_duckdb(con)
+            db = db or read_duckdb(con)  # a server source's tables are views: its schema comes with it
             guard = CopyGuard()
             for key in dict.fromkeys(t for t, _ in self.plans_):
                 names = [c for (t, c), p in self.plans_.items() if t == key and p.guarded]

@@ -43,7 +43,8 @@ from amalgam_rel.relational.semantic_columns import real_values, semantic_overri
 from amalgam_rel.relational.sizes import check_sizes
 from amalgam_rel.relational.time_zones import with_time_zones
 from amalgam_rel.relational.totals import TotalsWriter, outcomes
-from amalgam_rel.schema.duckdb_reader import open_duckdb, open_source, read_duckdb, source_reads
+from amalgam_rel.schema.duckdb_reader import source_reads
+from amalgam_rel.schema.sources import Source, open_source
 from amalgam_rel.schema.model import Database
 from amalgam_rel.schema.sidecar import apply_sidecar
 from amalgam_rel.schema.types import Kind
@@ -155,7 +156,7 @@ class DatabaseModel:
 
     def fit(self, source: str | Path | duckdb.DuckDBPyConnection, *, sidecar: str | Path | None = None,
             progress: Callable[[str, str], None] | None = None) -> DatabaseModel:
-        """Fit on a DuckDB file or an open connection (:func:`~amalgam_rel.schema.duckdb_reader.open_source`)."""
+        """Fit on a source: a DuckDB file or open connection, or any location :func:`~amalgam_rel.schema.sources.open_source` reads."""
         clock = time.perf_counter()
         checked_seed(self.seed)
         check_min_rows(self.min_word_rows)
@@ -163,20 +164,21 @@ class DatabaseModel:
             from amalgam_rel.generation.local_model import check_local_model
 
             check_local_model(self.llm)
-        con, self.source_ = open_source(source)  # a file output is never written onto source_
+        src = source if isinstance(source, Source) else open_source(source)  # a Source given stays open
+        self.source_ = src.name  # a file output is never written onto source_; a URL's password is masked
         try:
             with source_reads(self.source_):  # a damaged file's catalog may read and its data not
-                self._fit_tables(con, self.source_, sidecar, progress)
+                self._fit_tables(src, sidecar, progress)
         finally:
-            con.close()
+            if src is not source:
+                src.close()
         self.fit_seconds_ = time.perf_counter() - clock
         return self
 
-    def _fit_tables(self, con: duckdb.DuckDBPyConnection, source: str | Path, sidecar: str | Path | None,
-                    progress: Callable[[str, str], None] | None) -> None:
-        db = read_duckdb(con)
+    def _fit_tables(self, src: Source, sidecar: str | Path | None, progress: Callable[[str, str], None] | None) -> None:
+        con, db = src.con, src.database
         if not db.tables:
-            raise InputError(f"{source} has no tables: nothing to synthesize")
+            raise InputError(f"{src.name} has no tables: nothing to synthesize")
         db = apply_sidecar(db, sidecar, con) if sidecar else db
         self.semantic_overrides_ = semantic_overrides(db, sidecar)  # a wrong one is refused before any fitting
         self.schema_ = db  # what the output's DDL declares; the stages see the stored columns
@@ -252,22 +254,23 @@ class DatabaseModel:
         A saved model holds no copy guard (see :mod:`amalgam_rel.generation.copy_guard`), nor the
         real values its generated columns' copies are counted against (:mod:`.semantic_columns`).
         """
-        con = open_duckdb(source)
+        src = open_source(source)
+        con = src.con
         try:
-            real = read_duckdb(con)
+            real = src.database
             tables = dict.fromkeys([t for t, _ in self.text_.plans_] if self.text_unscreened else []) \
                 | {k: None for k, ft in self.tables_.items() if ft.semantic and ft.semantic.columns}
             for key in tables:
                 fitted = self.schema_.table(key).row_count if self.schema_.has_table(key) else None
                 seen = real.table(key).row_count if real.has_table(key) else None
                 if fitted is not None and seen is not None and fitted != seen:
-                    raise InputError(f"guard source {source} is not the database the model was fitted on: "
+                    raise InputError(f"guard source {src.name} is not the database the model was fitted on: "
                                      f"table {key} has {seen:,} rows, the model saw {fitted:,}")
             real_values(con, real, self.tables_)
             if self.text_unscreened:
-                self.text_.screen_against(con)
+                self.text_.screen_against(con, real)
         finally:
-            con.close()
+            src.close()
         return self
 
     def sample(self, output: str | Path | Location | duckdb.DuckDBPyConnection, *, scale: float = 1.0,

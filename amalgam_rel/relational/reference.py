@@ -349,7 +349,7 @@ def reference_params(db: Database, synthesize, public, epsilon, rows: dict[str, 
     on a table that will be kept) before any fitting; ``source``: the database (a file or an open
     connection), read for the lookups named by public reference data."""
     from amalgam_rel.relational.plan import plan_database
-    from amalgam_rel.schema.duckdb_reader import open_source
+    from amalgam_rel.schema.sources import open_source
 
     if public and epsilon is None:
         raise InputError("--public only applies with --epsilon (without it, reference tables are kept anyway)")
@@ -362,11 +362,8 @@ def reference_params(db: Database, synthesize, public, epsilon, rows: dict[str, 
         plan = plan_database(stored, private=epsilon is not None)
         public_data: frozenset[str] = frozenset()
         if source is not None and epsilon is None:
-            con, _ = open_source(source)
-            try:
-                public_data = public_lookups(con, plan, options)
-            finally:
-                con.close()
+            with open_source(source) as src:
+                public_data = public_lookups(src.con, plan, options)
         kept = choose_reference_tables(plan, options, public_data=public_data)
         check_rows_option({key: stored.table(key).row_count for key in kept}, rows)
     return params

@@ -57,9 +57,15 @@ def read_ddl(path: str | Path, dialect: str | None = None) -> Database:
     """Read the schema of a DDL file; row counts are None."""
     path = Path(path)
     text = read_text(path)
-    plan = _plan_ddl(text, dialect or guess_dialect(text, path.name), source_name=str(path))
+    return read_ddl_text(text, dialect or guess_dialect(text, path.name), source_name=str(path))
+
+
+def read_ddl_text(text: str, dialect: str, *, source_name: str) -> Database:
+    """Read the schema of DDL ``text`` in ``dialect`` (a file's, or one written from a server's
+    catalog by :mod:`.server_catalog`); row counts are None; ``source_name`` names it in errors."""
+    plan = _plan_ddl(text, dialect, source_name=source_name)
     if not plan.tables:
-        raise SchemaError(f"{path}: no CREATE TABLE statement found (is this a {plan.dialect} schema file?)")
+        raise SchemaError(f"{source_name}: no CREATE TABLE statement found (is this a {plan.dialect} schema file?)")
     con = connect()
     try:
         _execute(plan, con)

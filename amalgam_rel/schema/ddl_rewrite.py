@@ -71,6 +71,10 @@ def _rewrite_column(plan: Plan, tdef: TableDef, column: exp.ColumnDef) -> None:
             isinstance(ckind.this, exp.Null) or (plan.dialect != "duckdb" and is_nextval(ckind.this))
         ):
             continue  # DEFAULT NULL says nothing; a nextval default is postgres's SERIAL
+        if isinstance(ckind, exp.ComputedColumnConstraint):
+            ckind.set("persisted", None)  # MySQL's STORED: DuckDB computes every generated column itself
+            if not isinstance(ckind.this, exp.Paren):  # DuckDB reads ``AS (expr)`` only
+                ckind.set("this", exp.Paren(this=ckind.this))
         c.set("this", None)  # constraint name
         constraints.append(c)
     if implicit_not_null and not any(isinstance(c.args.get("kind"), exp.NotNullColumnConstraint) for c in constraints):

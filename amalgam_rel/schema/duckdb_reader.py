@@ -2,7 +2,7 @@
 
 The source is always opened read-only: amalgam-rel never writes to the database it learns from.
 
->>> from amalgam_rel.connection import connect, cursor_of, database_path
+>>> from amalgam_rel.connection import connect
 >>> con = connect()
 >>> _ = con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, x VARCHAR)")
 >>> read_duckdb(con).table("t").primary_key
@@ -21,7 +21,7 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
-from amalgam_rel.connection import connect, cursor_of, database_path
+from amalgam_rel.connection import connect
 from amalgam_rel.errors import InputError, SchemaError
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Column, Database, EnumType, ForeignKey, Index, Sequence, Table, View
@@ -54,18 +54,6 @@ def open_duckdb(path: str | Path) -> duckdb.DuckDBPyConnection:
         if "not a valid DuckDB database" in text or "Failed to read database header" in text:
             raise InputError(f"{path} is not a DuckDB database file") from None
         raise InputError(f"cannot open database {path}: {text.splitlines()[0]}") from None
-
-
-def open_source(source: str | Path | duckdb.DuckDBPyConnection) -> tuple[duckdb.DuckDBPyConnection, str]:
-    """A connection to read ``source`` through, and its name in messages: a DuckDB file is opened
-    read-only (:func:`open_duckdb`); an open connection is read through a cursor of its own
-    (:func:`~amalgam_rel.connection.cursor_of`), named by its file. Either way, close the
-    connection returned when done.
-    """
-    if isinstance(source, duckdb.DuckDBPyConnection):
-        con = cursor_of(source)
-        return con, database_path(con)
-    return open_duckdb(source), str(source)
 
 
 @contextmanager

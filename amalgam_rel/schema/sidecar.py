@@ -13,6 +13,10 @@ the type's span (and is skipped when they are narrow enough). The written DDL le
 the source's did.
 
     # shop.amalgam.toml
+    [[primary_keys]]             # a key the table does not declare (checked: no NULL, no repeat)
+    table = "city"
+    columns = ["ID"]
+
     [[foreign_keys]]
     table = "country"
     columns = ["Capital"]        # a single string is accepted too
@@ -32,6 +36,7 @@ the source's did.
 from __future__ import annotations
 
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -41,14 +46,15 @@ from amalgam_rel.errors import DataError, InputError, SchemaError
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Database, ForeignKey, Table
 
-_SECTIONS = {"foreign_keys": ("foreign key", {"table", "columns", "ref_table", "ref_columns"}),
+_SECTIONS = {"primary_keys": ("primary key", {"table", "columns"}),
+             "foreign_keys": ("foreign key", {"table", "columns", "ref_table", "ref_columns"}),
              "checks": ("check", {"table", "check"}),
              # a column's semantic type, overriding detection (checked in relational.semantic_columns)
              "columns": ("column", {"table", "column", "type"})}
 
 
 def read_sidecar(path: str | Path) -> dict[str, list[dict]]:
-    """The sidecar's entries by section (``foreign_keys``, ``checks``, ``columns``), each with its keys checked."""
+    """The sidecar's entries by section (``primary_keys``, ``foreign_keys``, ``checks``, ``columns``), each with its keys checked."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"sidecar file not found: {path}")
@@ -58,7 +64,8 @@ def read_sidecar(path: str | Path) -> dict[str, list[dict]]:
         raise InputError(f"sidecar {path} is not valid TOML: {err}") from None
     wrong = sorted(set(doc) - set(_SECTIONS)) or sorted(k for k, v in doc.items() if not isinstance(v, list))
     if wrong:
-        raise InputError(f"sidecar {path}: expected only [[foreign_keys]], [[checks]] and [[columns]] entries, found {wrong}")
+        raise InputError(f"sidecar {path}: expected only [[primary_keys]], [[foreign_keys]], [[checks]] and [[columns]] "
+                         f"entries, found {wrong}")
     for section, (what, keys) in _SECTIONS.items():
         for i, entry in enumerate(doc.get(section, []), 1):
             if set(entry) != keys:
@@ -69,6 +76,8 @@ def read_sidecar(path: str | Path) -> dict[str, list[dict]]:
 def apply_sidecar(db: Database, path: str | Path, con: duckdb.DuckDBPyConnection | None) -> Database:
     """``db`` with the sidecar's logical FKs and CHECKs added, validated against ``con``'s data if given."""
     entries = read_sidecar(path)
+    for i, entry in enumerate(entries["primary_keys"], 1):
+        db = _with_primary_key(db, entry, i, path, con)
     fks = tuple(_foreign_key(db, entry, path) for entry in entries["foreign_keys"])
     checks: dict[str, tuple[exp.Expression, ...]] = {}
     for i, entry in enumerate(entries["checks"], 1):
@@ -81,6 +90,44 @@ def apply_sidecar(db: Database, path: str | Path, con: duckdb.DuckDBPyConnection
             for check in table_checks:
                 check_data(con, db.table(key), check, path)
     return db.with_foreign_keys(fks).with_logical_checks(checks)
+
+
+def _with_primary_key(db: Database, entry: dict, i: int, path, con: duckdb.DuckDBPyConnection | None) -> Database:
+    """``db`` with the entry's primary key on a table that declares none (its columns NOT NULL),
+    checked against ``con``'s data when given; the table's own key, named again, changes nothing."""
+    if not isinstance(entry["table"], str) or not db.has_table(entry["table"]):
+        raise SchemaError(f"sidecar {path}: primary key #{i} names an unknown table {entry['table']!r}")
+    table = db.table(entry["table"])
+    names = _as_tuple(entry["columns"])
+    if not names or not all(isinstance(c, str) and table.has_column(c) for c in names):
+        raise SchemaError(f"sidecar {path}: primary key #{i}: table {table.key!r} has no columns {list(names)!r}")
+    names = tuple(table.column(c).name for c in names)
+    if table.primary_key:
+        if table.primary_key == names:
+            return db
+        raise SchemaError(f"sidecar {path}: primary key #{i}: {table.key} declares PRIMARY KEY "
+                          f"({', '.join(table.primary_key)}) already")
+    if con is not None:
+        check_unique_data(con, table, names, path)
+    columns = tuple(replace(c, nullable=False) if c.name in names else c for c in table.columns)
+    keyed = replace(table, columns=columns, primary_key=names)
+    fks = tuple(replace(f, nullable=any(keyed.column(c).nullable for c in f.columns)) if f.table == table.key else f
+                for f in db.foreign_keys)
+    return replace(db, tables=tuple(keyed if t.key == table.key else t for t in db.tables), foreign_keys=fks)
+
+
+def check_unique_data(con: duckdb.DuckDBPyConnection, table: Table, names: tuple[str, ...], path) -> None:
+    """Raise :class:`DataError` when ``names`` hold a NULL or a repeated value in ``table``'s rows."""
+    cols = [sql.column(c) for c in names]
+    nulls = con.execute(sql.render(exp.select(exp.Count(this=exp.Star())).from_(_ref(table))
+                                   .where(exp.or_(*(c.is_(exp.null()) for c in cols))))).fetchone()[0]
+    repeated = con.execute(sql.render(
+        exp.select(exp.Count(this=exp.Star())).from_(
+            exp.select(*cols).from_(_ref(table)).group_by(*cols)
+            .having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1))).subquery("d")))).fetchone()[0]
+    if nulls or repeated:
+        raise DataError(f"sidecar {path}: primary key {table.key}({', '.join(names)}) does not hold in the data: "
+                        f"{nulls} rows with a NULL, {repeated} repeated values")
 
 
 def _check(db: Database, entry: dict, i: int, path) -> tuple[Table, exp.Expression]:

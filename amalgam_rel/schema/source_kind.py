@@ -8,7 +8,7 @@ user what went wrong. The file's first bytes (and, for text, its name) do.
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "shop.db"
 >>> sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.commit()
 >>> print(not_a_duckdb_file(path))  # doctest: +ELLIPSIS
-/.../shop.db is a SQLite database; amalgam-rel reads DuckDB database files and DDL (.sql) files
+/.../shop.db is a SQLite database; read it as sqlite:PATH
 """
 
 from __future__ import annotations
@@ -27,6 +27,10 @@ _BINARY = (  # (leading bytes, what a file that starts with them is)
     (b"PK\x03\x04", "a ZIP archive (an Excel workbook is one)"),
     (b"%PDF", "a PDF document"),
 )
+# what a source of a kind amalgam-rel reads by another name is read as (amalgam_rel.locations)
+_OTHER_KINDS = {"a SQLite database": "read it as sqlite:PATH",
+                "a Parquet file": "a folder of them, one per table, is read as parquet:DIR",
+                "a CSV file": "a folder of them, one per table, is read as csv:DIR"}
 _TEXT = {".csv": "a CSV file", ".tsv": "a TSV file", ".json": "a JSON file", ".jsonl": "a JSON-lines file",
          ".ndjson": "a JSON-lines file", ".xml": "an XML file"}
 
@@ -61,7 +65,7 @@ def not_a_duckdb_file(path: str | Path) -> str | None:
         what = _TEXT.get(path.suffix.lower(), "a text file")
     if what is None:
         return f"{path} is not a DuckDB database file; {_READS}"
-    return f"{path} is {what}; {_READS}"
+    return f"{path} is {what}; {_OTHER_KINDS.get(what, _READS)}"
 
 
 def _is_text(head: bytes) -> bool:

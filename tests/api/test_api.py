@@ -255,7 +255,7 @@ def test_sources_that_are_no_database_are_one_line(tmp_path):
     ddl.write_text("CREATE TABLE t (id INTEGER PRIMARY KEY);")
     with pytest.raises(InputError, match="shop.sql is a DDL file: it has no rows to learn from"):
         Synthesizer().fit(ddl)
-    with pytest.raises(InputError, match="the source must be a DuckDB file's path or an open DuckDB connection, not dict"):
+    with pytest.raises(InputError, match="the source must be a DuckDB file's path, a location .* or an open DuckDB connection, not dict"):
         Synthesizer().fit({"p": [1, 2]})
     with pytest.raises(InputError, match="database file not found"):
         Synthesizer().check(tmp_path / "missing.duckdb")

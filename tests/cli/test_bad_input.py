@@ -190,6 +190,7 @@ TEST_TARGETS = "tests/writing/test_targets.py"
 TEST_CLI = "tests/cli/test_cli.py"
 TEST_OUTPUTS = "tests/test_output_safety.py"
 TEST_CONNECTION = "tests/test_connection.py"
+TEST_SOURCES = "tests/sources/test_sources.py"
 TEST_LM_IO = "tests/generation/test_lm_io.py"
 TEST_SEMANTIC = "tests/relational/test_semantic_columns.py"
 
@@ -202,11 +203,11 @@ def not_a_model(ws: Workspace) -> None:
     ws.write("notes/mine.txt", "keep me")
 
 
-def sqlite_file(ws: Workspace) -> None:
+def empty_sqlite_file(ws: Workspace) -> None:
     import sqlite3
 
-    con = sqlite3.connect(ws.dir / "shop.sqlite")
-    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)")
+    con = sqlite3.connect(ws.dir / "empty.sqlite")
+    con.execute("PRAGMA user_version = 1")  # written, so the file has SQLite's header
     con.commit()
     con.close()
 
@@ -356,15 +357,19 @@ CASES: list[Case] = [
     Case("fit --force onto a folder that is not a saved model", "fit tiny.duckdb -o notes --force",
          "refusing to replace notes: it is not an amalgam-rel model directory", not_a_model, see=TEST_OUTPUTS),
     # -- sources that are not DuckDB databases (tests/test_connection.py): named, never an extension download --
-    Case("a SQLite database as the source", "synth shop.sqlite -o out.duckdb",
-         "shop.sqlite is a SQLite database; amalgam-rel reads DuckDB database files and DDL (.sql) files",
-         sqlite_file, see=TEST_CONNECTION),
+    Case("a SQLite database with no table as the source", "synth sqlite:empty.sqlite -o out.duckdb",
+         "the SQLite file empty.sqlite holds no table", empty_sqlite_file, see=TEST_SOURCES),
     Case("a Parquet file as the source", "synth t.parquet -o out.duckdb",
-         "t.parquet is a Parquet file; amalgam-rel reads DuckDB database files and DDL (.sql) files",
+         "t.parquet is a Parquet file; a folder of them, one per table, is read as parquet:DIR",
          parquet_file, see=TEST_CONNECTION),
     Case("a CSV file as the source", "synth t.csv -o out.duckdb",
-         "t.csv is a CSV file; amalgam-rel reads DuckDB database files and DDL (.sql) files",
+         "t.csv is a CSV file; a folder of them, one per table, is read as csv:DIR",
          lambda ws: ws.write("t.csv", "id,name\n1,a\n2,b\n"), see=TEST_CONNECTION),
+    Case("a folder of files that does not exist", "synth parquet:nodir -o out.duckdb",
+         "parquet folder not found: nodir", tiny, see=TEST_SOURCES),
+    Case("a server URL of an unknown kind", "synth oracle://u:s3cret@db/x -o out.duckdb",
+         "oracle://u:***@db/x: unknown scheme 'oracle://' (known: postgresql://, postgres://, mysql://, mariadb://)",
+         tiny, see=TEST_SOURCES),
     Case("a DDL file as the source of synth", "synth shop.sql -o out.duckdb",
          "shop.sql is a DDL file: it has no rows to learn from; use clone-schema for an empty database with its "
          "schema, or give a DuckDB database with data",

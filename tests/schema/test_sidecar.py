@@ -52,7 +52,7 @@ def test_non_unique_parent_columns_are_an_error(files_db, tmp_path):
     (FK.format(ref="id").replace('"book"', '"boook"'), SchemaError, "unknown table 'boook'"),
     ("[[foreign_keys]]\ntable = 'book'\n", InputError, "needs exactly the keys"),
     ("this is = = not toml", InputError, "not valid TOML"),
-    ("checks = 'x > 0'\n", InputError, r"expected only \[\[foreign_keys\]\], \[\[checks\]\] and \[\[columns\]\] entries, found \['checks'\]"),
+    ("checks = 'x > 0'\n", InputError, r"expected only \[\[primary_keys\]\], \[\[foreign_keys\]\], \[\[checks\]\] and \[\[columns\]\] entries, found \['checks'\]"),
     ("[[views]]\nname = 'v'\n", InputError, r"found \['views'\]"),
 ])
 def test_bad_sidecars_name_the_problem(files_db, tmp_path, text, error, match):
