@@ -146,3 +146,37 @@ def test_a_wide_independent_column_is_no_hub_of_the_tree():
     codes = np.column_stack([length_bins, genre, composer])
     mi = structure.pairwise_mutual_information(codes, [32, 25, 100])
     assert (0, 1) in {tuple(sorted(e)) for e in structure.chow_liu(mi)}
+
+
+def test_extra_edges_are_ranked_by_the_observed_mutual_information(monkeypatch):
+    """The tree by the mutual information less its bias, the extras by the one counted: on a small
+    table the bias ranked the extras by how few cells a pair fills (northwind's orders took a
+    mostly empty ship region over the customer's country, and lost its pair trends)."""
+    import pyarrow as pa
+
+    from amalgam_rel.models.table_model import TableModel
+
+    seen = {}
+    both, add = structure.mutual_information_matrices, structure.add_extra_edges
+
+    def record_both(codes, sizes):
+        seen["observed"], seen["corrected"] = both(codes, sizes)
+        return seen["observed"], seen["corrected"]
+
+    def record_add(mi, tree, *args):
+        seen["ranked"], seen["tree"] = mi, tree
+        return add(mi, tree, *args)
+
+    monkeypatch.setattr(structure, "mutual_information_matrices", record_both)
+    monkeypatch.setattr(structure, "add_extra_edges", record_add)
+    rng = np.random.default_rng(2)
+    n = 90
+    country = rng.integers(0, 21, n)
+    region = np.where(rng.random(n) < 0.7, 0, rng.integers(0, 20, n))
+    data = pa.table({"day": rng.integers(0, 400, n), "country": [f"c{c}" for c in country],
+                     "region": [f"r{r}" for r in region], "amount": rng.normal(0, 1, n) + country})
+    TableModel().fit(data)
+    assert seen["ranked"] is seen["observed"]
+    assert seen["tree"] == structure.chow_liu(seen["corrected"])
+    bias = seen["observed"] - seen["corrected"]
+    assert (bias >= 0).all() and bias.max() > 0.05  # sparse pairs: the bias is large here
