@@ -69,10 +69,11 @@ def fit_exact(data: pa.Table, specs: list[ColumnSpec], left_out: dict[str, str],
     one_way = [np.bincount(codes[:, i], minlength=sizes[i]).astype(np.float64) for i in range(len(names))]
     laps.lap("encode")
 
-    mi = structure.pairwise_mutual_information(codes, sizes)
+    # the tree by the mutual information less its bias, the extras by the observed (structure's doc)
+    observed, corrected = structure.mutual_information_matrices(codes, sizes)
     extra = extra_edges if extra_edges is not None else len(names) // 2
     edges = structure.add_extra_edges(
-        mi, structure.chow_liu(mi), sizes, extra, max_clique_cells,
+        observed, structure.chow_liu(corrected), sizes, extra, max_clique_cells,
         lambda es: largest_clique_cells(names, sizes, [(names[i], names[j]) for i, j in es]))
     laps.lap("structure")
 

@@ -1,13 +1,23 @@
 """Which marginals to measure: Chow-Liu trees, extra edges under a size budget, MST-style DP.
 
 Every 1-way marginal is measured; on top of that a maximum spanning tree over pairwise mutual
-information (Chow-Liu) captures the strongest dependencies. The mutual information is counted
-less its bias (:func:`corrected_mutual_information`): counted on a sample, two independent
-columns of many values share a lot of it, so wide columns (a text column's 100 frequent values)
-became hubs (a track's length hung off its composer, and lost its genre). ``extra_edges`` more pairs with the
-highest remaining mutual information may be added while the junction tree that mbi builds for
-them keeps every maximal clique under ``max_clique_cells`` - those triangles are the optional
-higher-order cliques.
+information (Chow-Liu) captures the strongest dependencies. For the tree the mutual information
+is counted less its bias (:func:`corrected_mutual_information`): counted on a sample, two
+independent columns of many values share a lot of it, so wide columns (a text column's 100
+frequent values) became hubs (a track's length hung off its composer, and lost its genre).
+``extra_edges`` more pairs with the highest remaining mutual information *as counted* may be
+added while the junction tree that mbi builds for them keeps every maximal clique under
+``max_clique_cells`` - those triangles are the optional higher-order cliques. The extras are
+ranked by the observed value because they do another job than the tree: the tree already joins
+every column to its real neighbour, and an extra pair is worth what it adds to the fit of the
+rows the model reproduces, ``N`` times its observed mutual information (the log-likelihood gain
+of measuring it). Ranked less the bias, a small table's extras went to the columns that fill
+the fewest cells (northwind's orders: a ship region that is mostly empty, in place of the
+customer's country; pair trends 0.953 -> 0.938, and the order lines' counts per product with
+them). Only pairs dependent beyond chance are candidates (the corrected value above 3 standard
+deviations of what independent columns show): on a large table the observed value of pure noise
+(32 x 32 bins on 60,000 TPC-H order lines: 0.008) outranked weak real pairs (a line's return
+flag by its ship date: 0.0009) and took their place.
 
 The private variant (as in MST) grows the tree with the exponential mechanism: each round picks
 one pair joining two components, scored by how badly the independent model (from the noisy
@@ -48,11 +58,35 @@ def mutual_information(joint: np.ndarray) -> float:
 
 
 def pairwise_mutual_information(codes: np.ndarray, sizes: list[int]) -> np.ndarray:
+    """Every pair's mutual information less its bias (:func:`corrected_mutual_information`)."""
+    return mutual_information_matrices(codes, sizes)[1]
+
+
+def mutual_information_matrices(codes: np.ndarray, sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair's mutual information for the extra edges (as counted, 0 where it is not beyond
+    chance) and less its bias for the tree, from one count of each pair (see the module)."""
     d = codes.shape[1]
-    mi = np.zeros((d, d))
+    extras, corrected = np.zeros((d, d)), np.zeros((d, d))
     for i, j in itertools.combinations(range(d), 2):
-        mi[i, j] = mi[j, i] = corrected_mutual_information(pair_counts(codes, sizes, i, j))
-    return mi
+        joint = pair_counts(codes, sizes, i, j)
+        observed, bias = mutual_information(joint), mutual_information_bias(joint)
+        corrected[i, j] = corrected[j, i] = observed - bias
+        if observed - bias > CHANCE_SPREADS * _chance_spread(bias, joint.sum()):
+            extras[i, j] = extras[j, i] = observed
+    return extras, corrected
+
+
+CHANCE_SPREADS = 3  # an extra pair's mutual information must exceed chance by 3 standard deviations
+
+
+def _chance_spread(bias: float, rows: float) -> float:
+    """Standard deviation of the mutual information two independent columns show on ``rows``:
+    ``2 N I`` is about chi-squared with ``2 N bias`` degrees of freedom (variance twice that).
+
+    >>> round(_chance_spread(0.008, 60_000), 5)  # 32 x 32 bins on TPC-H's 60,000 order lines
+    0.00037
+    """
+    return float(np.sqrt(max(bias, 0.0) / rows)) if rows > 0 else 0.0
 
 
 def corrected_mutual_information(joint: np.ndarray) -> float:
@@ -67,11 +101,16 @@ def corrected_mutual_information(joint: np.ndarray) -> float:
     >>> round(mutual_information(independent), 3), round(corrected_mutual_information(independent), 3)
     (0.041, 0.005)
     """
+    return mutual_information(joint) - mutual_information_bias(joint)
+
+
+def mutual_information_bias(joint: np.ndarray) -> float:
+    """Miller-Madow's first-order bias of the plug-in mutual information of ``joint`` (nats)."""
     total = joint.sum()
     if total <= 0:
         return 0.0
     occupied = np.count_nonzero(joint) - np.count_nonzero(joint.sum(axis=1)) - np.count_nonzero(joint.sum(axis=0)) + 1
-    return mutual_information(joint) - int(occupied) / (2 * float(total))
+    return int(occupied) / (2 * float(total))
 
 
 class _Components:

@@ -146,3 +146,54 @@ def test_a_wide_independent_column_is_no_hub_of_the_tree():
     codes = np.column_stack([length_bins, genre, composer])
     mi = structure.pairwise_mutual_information(codes, [32, 25, 100])
     assert (0, 1) in {tuple(sorted(e)) for e in structure.chow_liu(mi)}
+
+
+def test_extra_edges_are_ranked_by_the_observed_mutual_information(monkeypatch):
+    """The tree by the mutual information less its bias, the extras by the one counted: on a small
+    table the bias ranked the extras by how few cells a pair fills (northwind's orders took a
+    mostly empty ship region over the customer's country, and lost its pair trends)."""
+    import pyarrow as pa
+
+    from amalgam_rel.models.table_model import TableModel
+
+    seen = {}
+    both, add = structure.mutual_information_matrices, structure.add_extra_edges
+
+    def record_both(codes, sizes):
+        seen["observed"], seen["corrected"] = both(codes, sizes)
+        return seen["observed"], seen["corrected"]
+
+    def record_add(mi, tree, *args):
+        seen["ranked"], seen["tree"] = mi, tree
+        return add(mi, tree, *args)
+
+    monkeypatch.setattr(structure, "mutual_information_matrices", record_both)
+    monkeypatch.setattr(structure, "add_extra_edges", record_add)
+    rng = np.random.default_rng(2)
+    n = 90
+    country = rng.integers(0, 21, n)
+    region = np.where(rng.random(n) < 0.7, 0, rng.integers(0, 20, n))
+    data = pa.table({"day": rng.integers(0, 400, n), "country": [f"c{c}" for c in country],
+                     "region": [f"r{r}" for r in region], "amount": rng.normal(0, 1, n) + country})
+    TableModel().fit(data)
+    assert seen["ranked"] is seen["observed"]
+    assert seen["tree"] == structure.chow_liu(seen["corrected"])
+    ranked, corrected = seen["observed"], seen["corrected"]
+    counted = ranked > 0
+    assert counted.any() and (ranked[counted] > corrected[counted]).all()  # as counted, not less the bias
+
+
+def test_only_pairs_beyond_chance_are_extra_candidates():
+    """On many rows two independent wide columns still show a little mutual information (their
+    bias), more than a weak real pair of narrow columns: the weak real pair is a candidate, the
+    noise is not."""
+    rng = np.random.default_rng(4)
+    n = 60_000
+    a, b = rng.integers(0, 32, n), rng.integers(0, 32, n)  # independent
+    flag = rng.integers(0, 2, n)
+    date = np.where(rng.random(n) < 0.03, flag * 3 + rng.integers(0, 3, n), rng.integers(0, 6, n))  # weak
+    extras, corrected = structure.mutual_information_matrices(np.column_stack([a, b, flag, date]), [32, 32, 2, 6])
+    noise = structure.mutual_information(structure.pair_counts(np.column_stack([a, b]), [32, 32], 0, 1))
+    weak = structure.mutual_information(structure.pair_counts(np.column_stack([flag, date]), [2, 6], 0, 1))
+    assert noise > weak  # as counted, the noise outranks the weak real pair
+    assert extras[0, 1] == 0 and extras[2, 3] == weak
