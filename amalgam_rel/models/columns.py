@@ -68,8 +68,9 @@ def plan_columns(data: pa.Table, table: Table | None = None, options: CodecOptio
             left_out[name] = f"not modelled: {kind} column"
             continue
         values = data.column(name)
-        if kind is Kind.STRING and not private and name not in closed and _is_free_text(values, options):
-            left_out[name] = f"{LANGUAGE_MODEL}: {_free_text_reason(values, options)}"
+        reason = _free_text_reason(values, options) if kind is Kind.STRING and not private and name not in closed else None
+        if reason is not None:  # counted once: a six-million-row comment column's counts take seconds
+            left_out[name] = f"{LANGUAGE_MODEL}: {reason}"
             continue
         nullable = column.nullable if column is not None else values.null_count > 0
         public = labels.get(name, ())
@@ -138,18 +139,14 @@ def private_text_test(values: pa.ChunkedArray, options: CodecOptions, rho: float
     return None
 
 
-def _is_free_text(values: pa.ChunkedArray, options: CodecOptions) -> bool:
-    return _free_text_reason(values, options) is not None
-
-
 def _free_text_reason(values: pa.ChunkedArray, options: CodecOptions) -> str | None:
     present = values.drop_null()
     n = len(present)
     if n == 0:
         return None
-    counts = pc.value_counts(present).field("counts").to_numpy()
-    if float(pc.mean(pc.utf8_length(present)).as_py()) > _LONG_TEXT:
+    if float(pc.mean(pc.utf8_length(present)).as_py()) > _LONG_TEXT:  # before counting: prose needs no counts
         return "long text"
+    counts = pc.value_counts(present).field("counts").to_numpy()
     top = np.sort(counts)[::-1][: options.max_categories].sum()
     if len(counts) > options.max_categories and top < _COVERAGE * n:
         return "high-cardinality string"

@@ -102,22 +102,57 @@ def find_totals(con: duckdb.DuckDBPyConnection, db: Database) -> tuple[Total, ..
             + [(f"1{sign}{r}",) for r in rates for sign in "-+"]
         candidates = plain + [b + f for b in bases for f in forms]
         parent_values = _read(con, parent, targets)
-        sums: dict[tuple, np.ndarray] = {}  # (terms, unit) -> per-parent sums, shared by the parent's columns
+        full, first = _Sums(owner, values, len(children)), _Sums.first_parents(owner, values, len(children))
         for column in targets:
             value = parent_values[column]
+            known = ~np.isnan(value)
+            if known.sum() == 0 or len(np.unique(value[known])) < 3:  # a constant column equals many sums by chance
+                continue
             sql_type = parent.column(column).type
             tolerance = _tolerance(sql_type, value)
             unit = _unit(sql_type)
             tries = [Total(i, column, c) for c in candidates] + ([Total(i, column, c, unit) for c in candidates] if unit else [])
             for t in tries:
-                key = (t.terms, t.unit)
-                if key not in sums:
-                    sums[key] = np.bincount(owner, weights=t.amounts(values), minlength=len(children))
                 slack = tolerance + (t.unit * children if t.unit else 0.0)  # each child's cut: up to a unit
-                if _holds(value, sums[key], children, slack):
+                if _fails_already(value, first.of(t), slack, int(known.sum())):
+                    continue
+                if _holds(value, full.of(t), children, slack):
                     found.append(t)
                     break
     return tuple(found)
+
+
+class _Sums:
+    """Per-parent sums of the children's amounts under each tried :class:`Total`, computed once
+    (the parent's columns share them); ``first_parents`` holds only the first parents' children."""
+
+    SCREENED = 20  # the first 1/SCREENED of the parents screen every try before all parents do
+
+    def __init__(self, owner: np.ndarray, values: dict[str, np.ndarray], parents: int):
+        self.owner, self.values, self.parents = owner, values, parents
+        self._sums: dict[tuple, np.ndarray] = {}  # (terms, unit) -> per-parent sums
+
+    @classmethod
+    def first_parents(cls, owner: np.ndarray, values: dict[str, np.ndarray], parents: int) -> _Sums:
+        # the same children in the same order: a first parent's sum is exactly its sum over all rows
+        screened = max(1, parents // cls.SCREENED)
+        kept = owner < screened
+        return cls(owner[kept], {c: v[kept] for c, v in values.items()}, screened)
+
+    def of(self, t: Total) -> np.ndarray:
+        key = (t.terms, t.unit)
+        if key not in self._sums:
+            self._sums[key] = np.bincount(self.owner, weights=t.amounts(self.values), minlength=self.parents)
+        return self._sums[key]
+
+
+def _fails_already(value: np.ndarray, first_sums: np.ndarray, tolerance: np.ndarray, known: int) -> bool:
+    """Whether the first parents alone miss their sums more often than :func:`_holds` allows of
+    all ``known`` parents: then the relation cannot hold, and the sums over every child
+    (six million lines) need not be taken. Exact: those parents' sums are the full ones."""
+    n = len(first_sums)
+    misses = ~np.isnan(value[:n]) & ~(np.abs(value[:n] - first_sums) <= tolerance[:n])
+    return not known - int(misses.sum()) >= HOLD_SHARE * known  # the most parents it could still hold for
 
 
 def _is_rate(values: np.ndarray) -> bool:
@@ -173,9 +208,8 @@ def _tolerance(sql_type, value: np.ndarray) -> np.ndarray:
 
 
 def _holds(value: np.ndarray, total: np.ndarray, children: np.ndarray, tolerance: np.ndarray) -> bool:
+    """Whether ``total`` matches ``value`` closely enough (the caller leaves out near-constant columns)."""
     known = ~np.isnan(value)
-    if known.sum() == 0 or len(np.unique(value[known])) < 3:  # a constant column equals many sums by chance
-        return False
     ok = known & (np.abs(value - total) <= tolerance)
     return ok.sum() >= HOLD_SHARE * known.sum() and (ok & (children >= 2)).sum() >= MIN_SUMMED_PARENTS
 
