@@ -8,6 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+# the plugin's fixture amalgam_db (tests/plugin/); its entry point has the same name, so it is registered once
+pytest_plugins = ("amalgam_rel.pytest_plugin",)
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXAMPLE = ROOT / "examples" / "chinook.duckdb"
