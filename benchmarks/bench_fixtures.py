@@ -45,7 +45,8 @@ def main() -> None:
     parser.add_argument("--warm", type=int, default=10)
     args = parser.parse_args()
     (synth, model), wall, cpu = _timed(lambda: _load(args.model, args.source))
-    print(f"import + load {model}: wall {wall:.2f}s cpu {cpu:.2f}s")
+    what = "import + load" if args.model else f"import + fit {args.source} + save + load"
+    print(f"{what} {model}: wall {wall:.2f}s cpu {cpu:.2f}s")
     rows, wall, cpu = _timed(lambda: _sample(synth, args.scales[0], 10**6))
     print(f"first sample ({rows} rows): wall {wall:.2f}s cpu {cpu:.2f}s")
     for scale in args.scales:
