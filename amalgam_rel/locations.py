@@ -2,8 +2,8 @@
 
 A location is a DuckDB file, a DDL or SQL script (``.sql``/``.ddl``), a SQLite file
 (``sqlite:PATH``, or recognised by its header when read), a server (``postgresql://…``,
-``mysql://…``) or a folder of one file per table (``parquet:DIR``, ``csv:DIR``). Readers and
-writers dispatch on :attr:`Location.kind`; this module only names the place, it opens nothing.
+``mysql://…``) or a folder of one file per table (``parquet:DIR``, ``csv:DIR``, ``jsonl:DIR``:
+JSON lines, one object per row). Readers and writers dispatch on :attr:`Location.kind`; this module only names the place, it opens nothing.
 
 A password in a URL is kept (the reader needs it) but never shown: :meth:`Location.shown` is
 what messages print.
@@ -27,10 +27,10 @@ from urllib.parse import urlsplit, urlunsplit
 from amalgam_rel.errors import LocationError
 
 SERVER_KINDS = ("postgres", "mysql")
-FOLDER_KINDS = ("parquet", "csv")
+FOLDER_KINDS = ("parquet", "csv", "jsonl")
 KINDS = ("duckdb", "ddl", "sqlite", *SERVER_KINDS, *FOLDER_KINDS)
 _SCHEMES = {"postgresql": "postgres", "postgres": "postgres", "mysql": "mysql", "mariadb": "mysql"}
-_PREFIXES = {"sqlite": "sqlite", "parquet": "parquet", "csv": "csv", "duckdb": "duckdb"}
+_PREFIXES = {"sqlite": "sqlite", "parquet": "parquet", "csv": "csv", "jsonl": "jsonl", "duckdb": "duckdb"}
 _DDL_SUFFIXES = (".sql", ".ddl")
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _PASSWORD = re.compile(r"(?<=:)[^:@/]*(?=@)")

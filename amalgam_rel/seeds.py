@@ -13,10 +13,13 @@ Traceback (most recent call last):
 amalgam_rel.errors.InputError: seed must be a whole number from 0 to 4294967295, got -5
 >>> duckdb_seed(2**31 + 3)
 3
+>>> derived_seed("tests/test_shop.py::test_refund")
+653882072
 """
 
 from __future__ import annotations
 
+import hashlib
 import numbers
 
 from amalgam_rel.errors import InputError
@@ -37,3 +40,11 @@ def duckdb_seed(seed: int) -> int:
     Seeds below 2**31 pass unchanged, so samples drawn before this fold stay the same.
     """
     return seed % 2**31
+
+
+def derived_seed(text: str) -> int:
+    """A seed made from ``text`` (a test's node id), the same in every process and on every machine.
+
+    Python's ``hash()`` of a string changes with ``PYTHONHASHSEED``, so a stable digest is used.
+    """
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=4).digest(), "big")

@@ -8,6 +8,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+# the plugin's fixture amalgam_db (tests/plugin/; its entry point has the same name, so it is registered
+# once), and pytester, which runs a pytest session inside a test
+pytest_plugins = ("amalgam_rel.pytest_plugin", "pytester")
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXAMPLE = ROOT / "examples" / "chinook.duckdb"

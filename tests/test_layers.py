@@ -25,7 +25,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"pipeline"}),  # fit and sample orchestration, persistence, streaming
     frozenset({"evaluation"}),
     frozenset({"api"}),
-    frozenset({"cli", "__init__"}),
+    frozenset({"cli", "pytest_plugin", "__init__"}),  # shells over the API
 )
 
 

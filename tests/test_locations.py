@@ -10,7 +10,7 @@ from amalgam_rel.locations import parse_location
 
 @pytest.mark.parametrize("text, kind", [
     ("shop.duckdb", "duckdb"), ("duckdb:shop.db", "duckdb"), ("schema.sql", "ddl"), ("s.DDL", "ddl"),
-    ("sqlite:shop.db", "sqlite"), ("parquet:out/", "parquet"), ("csv:data", "csv"),
+    ("sqlite:shop.db", "sqlite"), ("parquet:out/", "parquet"), ("csv:data", "csv"), ("jsonl:data", "jsonl"),
     ("postgresql://localhost/test", "postgres"), ("postgres://u@h/db", "postgres"),
     ("mysql://root@127.0.0.1:3306/test", "mysql"), ("mariadb://root@h/test", "mysql"),
 ])

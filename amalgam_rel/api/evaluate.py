@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from amalgam_rel.evaluation.evaluate import Evaluation
 from amalgam_rel.locations import Location, parse_location
+
+if TYPE_CHECKING:  # imported when evaluate runs: sampling (a test fixture, `synth`) should not load scipy.stats & co.
+    from amalgam_rel.evaluation.evaluate import Evaluation
 
 
 def evaluate(real: str | Path | Location, synthetic: str | Path, *, sidecar: str | Path | None = None,

@@ -138,7 +138,7 @@ def parse_rows(rows: list[str] | None) -> dict[str, int]:
 
 OutputOpt = Annotated[str, typer.Option(
     "-o", "--output", help="Where the database goes: a DuckDB file, sqlite:PATH, postgresql://USER@HOST/DB "
-                           "(see --out-schema), mysql://USER@HOST/DB, parquet:DIR, csv:DIR, or a .sql script "
+                           "(see --out-schema), mysql://USER@HOST/DB, parquet:DIR, csv:DIR, jsonl:DIR (JSON lines), or a .sql script "
                            "(see --out-dialect).")]
 OutSchemaOpt = Annotated[Optional[str], typer.Option(
     "--out-schema", help="The PostgreSQL schema -o writes into (default public); MySQL: the URL's database.")]

@@ -1,4 +1,4 @@
-"""File targets: a SQLite database, or a folder of one Parquet or CSV file per table.
+"""File targets: a SQLite database, or a folder of one Parquet, CSV or JSON-lines file per table.
 
 Each is built under a temporary name beside the target and renamed into place only when
 complete (the rules of :mod:`amalgam_rel.outputs`); an existing target is replaced only with
@@ -8,7 +8,9 @@ complete (the rules of :mod:`amalgam_rel.outputs`); an existing target is replac
   own ``sqlite3``; the rows go through DuckDB's ``sqlite`` scanner. SQLite enforces PRIMARY KEY,
   UNIQUE, NOT NULL and CHECK on insert; it checks foreign keys only when asked, so
   ``PRAGMA foreign_key_check`` runs before the file is put in place, and a violation fails it.
-- Parquet / CSV: ``COPY`` of each table; a file enforces no constraint, so each is listed.
+- Parquet / CSV / JSON lines: ``COPY`` of each table; a file enforces no constraint, so each is
+  listed. JSON lines (``jsonl:DIR``, ``TABLE.jsonl``) hold one object per row, keyed by column
+  name, in the table's column order: what a test suite in any language reads line by line.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from amalgam_rel.writing.ddl import creation_order
 from amalgam_rel.writing.export import refused, select_for, stored_columns
 
 _ATTACHED = "target"
+# DuckDB's COPY of a folder kind; its json writer writes newline-delimited objects unless ARRAY is asked
+_COPY_OPTIONS = {"parquet": "(FORMAT parquet)", "csv": "(FORMAT csv, HEADER true)", "jsonl": "(FORMAT json)"}
 
 
 def write_sqlite(con: duckdb.DuckDBPyConnection, db: Database, location: Location, *, force: bool) -> list[str]:
@@ -123,13 +127,13 @@ def folder_notes(db: Database, kind: str) -> list[str]:
 
 
 def write_folder(con: duckdb.DuckDBPyConnection, db: Database, location: Location, *, force: bool) -> list[str]:
-    """One ``TABLE.parquet`` (or ``.csv``, with a header) per table in the folder ``location``."""
+    """One ``TABLE.parquet`` (``.csv`` with a header, ``.jsonl``) per table in the folder ``location``."""
     kind, path = location.kind, location.path
     sweep_stale_temps(path)
     tmp = temp_path(path)
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
-    options = "(FORMAT parquet)" if kind == "parquet" else "(FORMAT csv, HEADER true)"
+    options = _COPY_OPTIONS[kind]
     try:
         for table in db.tables:
             select = select_for(table, "duckdb", set())

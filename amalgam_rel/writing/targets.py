@@ -6,7 +6,7 @@ DuckDB file in a temporary folder, where DuckDB enforces every key and constrain
 as for a DuckDB output. On commit the finished database goes to the target through the target's
 bulk path (:mod:`.servers`, :mod:`.files`, :mod:`.script`), which puts it in place whole or not
 at all; the temporary folder goes either way. What the target cannot keep (a CHECK SQLite cannot
-say, every key of a Parquet folder) is in :attr:`ExportTarget.notes`, one line each.
+say, every key of a Parquet or JSON-lines folder) is in :attr:`ExportTarget.notes`, one line each.
 
 >>> from amalgam_rel.locations import parse_location
 >>> target_of("out.duckdb")
@@ -26,13 +26,13 @@ import duckdb
 
 from amalgam_rel.connection import connect
 from amalgam_rel.errors import LocationError, OutputError
-from amalgam_rel.locations import Location, parse_location
+from amalgam_rel.locations import FOLDER_KINDS, Location, parse_location
 from amalgam_rel.outputs import check_output_path
 from amalgam_rel.schema.model import Database
 from amalgam_rel.writing import files, script, servers
 from amalgam_rel.writing.export import BUILD
 
-TARGET_KINDS = ("duckdb", "sqlite", "postgres", "mysql", "parquet", "csv", "ddl")
+TARGET_KINDS = ("duckdb", "sqlite", "postgres", "mysql", *FOLDER_KINDS, "ddl")
 
 
 def target_of(output: str | Path | Location, *, schema: str | None = None,
@@ -64,7 +64,7 @@ def check_target(location: Location, *, force: bool, source: str | Path | None =
             servers.check_server(location, db, force=force)
         return
     check_output_path(location.path, option="-o", force=force, sources=inputs,
-                      directory=location.kind in ("parquet", "csv"))
+                      directory=location.kind in FOLDER_KINDS)
 
 
 def _same_place(location: Location, other) -> bool:
@@ -89,7 +89,7 @@ def write_target(con: duckdb.DuckDBPyConnection, db: Database, location: Locatio
         return servers.write_mysql(con, db, location, force=force)
     if location.kind == "sqlite":
         return files.write_sqlite(con, db, location, force=force)
-    if location.kind in ("parquet", "csv"):
+    if location.kind in FOLDER_KINDS:
         return files.write_folder(con, db, location, force=force)
     if location.kind == "ddl":
         return script.write_script(con, db, location, force=force, dialect=dialect)

@@ -6,11 +6,13 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from sqlglot import exp
 from typer.testing import CliRunner
 
 from amalgam_rel.cli import app
 from amalgam_rel.connection import connect, load_local_extension
 from amalgam_rel.errors import OutputError
+from amalgam_rel.schema import sql
 from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
 from amalgam_rel.writing import files
 from amalgam_rel.writing.copy import copy_database
@@ -85,7 +87,7 @@ def test_synthetic_rows_reach_sqlite_unchanged(synthetic_chinook, tmp_path):
     con.close()
 
 
-@pytest.mark.parametrize("kind", ["parquet", "csv"])
+@pytest.mark.parametrize("kind", ["parquet", "csv", "jsonl"])
 def test_a_folder_gets_one_file_per_table_and_lists_every_constraint_it_drops(synthetic_chinook, tmp_path, kind):
     from amalgam_rel.writing.writer import DatabaseWriter
     from amalgam_rel.writing.copy import copy_rows
@@ -96,7 +98,7 @@ def test_a_folder_gets_one_file_per_table_and_lists_every_constraint_it_drops(sy
     with DatabaseWriter(db, f"{kind}:{out}") as writer:
         copy_rows(con, db, writer)
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{t.name}.{kind}" for t in db.tables)
-    reader = "read_parquet" if kind == "parquet" else "read_csv_auto"
+    reader = {"parquet": "read_parquet", "csv": "read_csv_auto", "jsonl": "read_json_auto"}[kind]
     for table in db.tables:
         n = con.execute(f"SELECT count(*) FROM {reader}('{out / (table.name + '.' + kind)}')").fetchone()[0]
         assert n == writer.rows_written[table.key]
@@ -104,6 +106,28 @@ def test_a_folder_gets_one_file_per_table_and_lists_every_constraint_it_drops(sy
     assert sum(note.startswith("PRIMARY KEY") for note in writer.notes) == expected["PRIMARY KEY"]
     assert sum(note.startswith("FOREIGN KEY") for note in writer.notes) == expected["FOREIGN KEY"]
     assert all(note.endswith(f"not enforced by {kind} files") for note in writer.notes)
+    con.close()
+
+
+@pytest.mark.parametrize("fixture", ["synthetic_chinook", "all_types_db", "hostile_db"])
+def test_json_lines_are_one_strict_json_object_per_row_keyed_by_column(request, fixture, tmp_path):
+    """Any language's JSON parser reads them: no NaN or Infinity, every row one line, keys in column order."""
+    import json
+
+    def refuse(constant):
+        raise ValueError(f"not JSON: {constant}")
+
+    source = request.getfixturevalue(fixture)
+    db, _ = _copy(source, f"jsonl:{tmp_path / 'out'}")
+    con = open_duckdb(source)
+    for table in db.tables:
+        stored = [c.name for c in table.columns if c.generated is None]
+        file = tmp_path / "out" / f"{target_table_name(table)}.jsonl"
+        lines = file.read_text(encoding="utf-8").splitlines() if file.exists() else []
+        rows = [json.loads(line, parse_constant=refuse) for line in lines]
+        name = exp.Table(this=sql.ident(table.name), db=sql.ident(table.schema)).sql("duckdb")
+        assert len(rows) == con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+        assert all(list(row) == stored for row in rows)
     con.close()
 
 
@@ -142,7 +166,8 @@ def test_a_sqlite_script_runs_in_sqlite_with_every_constraint(request, fixture, 
     lite.close()
 
 
-@pytest.mark.parametrize("target", ["sqlite:{tmp}/out.sqlite", "{tmp}/out.sql", "parquet:{tmp}/out", "csv:{tmp}/out"])
+@pytest.mark.parametrize("target", ["sqlite:{tmp}/out.sqlite", "{tmp}/out.sql", "parquet:{tmp}/out", "csv:{tmp}/out",
+                                    "jsonl:{tmp}/out"])
 def test_an_existing_target_is_replaced_only_with_force(synthetic_chinook, tmp_path, target):
     target = target.format(tmp=tmp_path)
     _copy(synthetic_chinook, target)
@@ -162,7 +187,7 @@ def _snapshot(path):
     return path.read_bytes()
 
 
-@pytest.mark.parametrize("target", ["sqlite:{tmp}/out.sqlite", "parquet:{tmp}/out"])
+@pytest.mark.parametrize("target", ["sqlite:{tmp}/out.sqlite", "parquet:{tmp}/out", "jsonl:{tmp}/out"])
 def test_a_failed_run_leaves_the_target_as_it_was(synthetic_chinook, tmp_path, target, monkeypatch):
     target = target.format(tmp=tmp_path)
     _copy(synthetic_chinook, target)
