@@ -7,34 +7,23 @@ and the foreign keys are added last, so a cycle loads as well as a tree.
 
 from __future__ import annotations
 
-import os
-import socket
 import sqlite3
 from pathlib import Path
 
 import duckdb
-import pytest
 from sqlglot import exp
 
 from amalgam_rel.connection import connect, load_local_extension
 from amalgam_rel.schema.duckdb_reader import read_duckdb
 from amalgam_rel.schema.model import Database
+from tests.servers import MYSQL_URL, POSTGRES_URL, Server, server  # noqa: F401 - the tests import MYSQL_URL from here
 
-PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
-MYSQL_URL = "mysql://root@127.0.0.1:3306/test"
-_SERVERS = {"postgres": ("PostgreSQL", 5432), "mysql": ("MariaDB/MySQL", 3306)}
+PG_URL = POSTGRES_URL
 
 
 def require_server(kind: str) -> None:
     """Skip (or, with CI=true, fail) when the local server of ``kind`` does not answer."""
-    name, port = _SERVERS[kind]
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-    except OSError:
-        reason = f"no {name} server answers on 127.0.0.1:{port} (CI and the project's machines run one)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    server(kind).close()
 
 
 def _type(sql_type: str, dialect: str) -> str:
@@ -76,7 +65,7 @@ def load_into_server(source: Path, kind: str, url: str, schema: str) -> Database
     try:
         load_local_extension(con, f"{kind}_scanner")
         con.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
-        target = url if kind == "postgres" else "host=127.0.0.1 port=3306 user=root"
+        target = url if kind == "postgres" else url.rsplit("/", 1)[0]  # MySQL: no current database yet
         con.execute(f"ATTACH '{target}' AS srv (TYPE {kind})")
         execute = f"{kind}_execute"
         con.execute(f"CALL {execute}('srv', ?)", [f"CREATE SCHEMA {_q(schema, kind)}" if kind == "postgres"
@@ -95,29 +84,20 @@ def load_into_server(source: Path, kind: str, url: str, schema: str) -> Database
 
 
 def drop_from_server(kind: str, url: str, schema: str) -> None:
-    con = connect()
-    try:
-        load_local_extension(con, f"{kind}_scanner")
-        target = url if kind == "postgres" else "host=127.0.0.1 port=3306 user=root"
-        con.execute(f"ATTACH '{target}' AS srv (TYPE {kind})")
-        statement = (f"DROP SCHEMA IF EXISTS {_q(schema, kind)} CASCADE" if kind == "postgres"
-                     else f"DROP DATABASE IF EXISTS {_q(schema, kind)}")
-        con.execute(f"CALL {kind}_execute('srv', ?)", [statement])
-    finally:
-        con.close()
+    statement = (f"DROP SCHEMA IF EXISTS {_q(schema, kind)} CASCADE" if kind == "postgres"
+                 else f"DROP DATABASE IF EXISTS {_q(schema, kind)}")
+    server_execute(kind, url, statement)
 
 
 def server_execute(kind: str, url: str, *statements: str) -> None:
-    """Run ``statements`` on the server (the tests' own setup, outside amalgam-rel)."""
-    con = connect()
+    """Run ``statements`` on the server (the tests' own setup, outside amalgam-rel); MySQL's
+    without a current database, so that one can be created or dropped."""
+    target = Server(kind, url if kind == "postgres" else url.rsplit("/", 1)[0])
     try:
-        load_local_extension(con, f"{kind}_scanner")
-        target = url if kind == "postgres" else "host=127.0.0.1 port=3306 user=root"
-        con.execute(f"ATTACH '{target}' AS srv (TYPE {kind})")
         for statement in statements:
-            con.execute(f"CALL {kind}_execute('srv', ?)", [statement])
+            target.run(statement)
     finally:
-        con.close()
+        target.close()
 
 
 def load_into_sqlite(source: Path, path: Path) -> Database:

@@ -3,59 +3,23 @@ PostgreSQL schema or MySQL database per test (dropped after), and a synthetic ch
 
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
 
 import pytest
 
-from amalgam_rel.connection import connect, load_local_extension
-from amalgam_rel.locations import parse_location
+from amalgam_rel.connection import connect
 from tests.conftest import EXAMPLE
-
-POSTGRES_URL = os.environ.get("AMALGAM_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-MYSQL_URL = os.environ.get("AMALGAM_TEST_MYSQL", "mysql://root@127.0.0.1:3306/test")
-
-
-class Server:
-    """A reachable server: ``run`` a statement, ``rows`` of a query, on its own DuckDB connection."""
-
-    def __init__(self, kind: str, url: str):
-        self.kind, self.url = kind, url
-        self.con = connect()
-        load_local_extension(self.con, "postgres_scanner" if kind == "postgres" else "mysql_scanner")
-        self.con.execute(f"ATTACH '{url}' AS srv (TYPE {kind})")
-
-    def run(self, statement: str) -> None:
-        function = "postgres_execute" if self.kind == "postgres" else "mysql_execute"
-        self.con.execute(f"CALL {function}('srv', ?)", [statement])
-
-    def rows(self, query: str) -> list[tuple]:
-        function = "postgres_query" if self.kind == "postgres" else "mysql_query"
-        return self.con.execute(f"SELECT * FROM {function}('srv', ?)", [query]).fetchall()
-
-
-def _server(kind: str, url: str) -> Server:
-    try:
-        server = Server(kind, url)
-        server.rows("SELECT 1")
-        return server
-    except Exception as err:  # any failure to reach it: the reason is in the message
-        reason = (f"no {kind} server answers at {parse_location(url).shown()} ({str(err).splitlines()[0][:120]}); "
-                  f"set AMALGAM_TEST_{kind.upper()} to one")
-        if os.environ.get("CI") == "true":  # CI always has both servers: a missing one is a broken machine
-            pytest.fail(reason)
-        pytest.skip(reason)
-
+from tests.servers import MYSQL_URL, POSTGRES_URL, Server, server  # noqa: F401 - tests import POSTGRES_URL from here
 
 @pytest.fixture(scope="session")
 def postgres() -> Server:
-    return _server("postgres", POSTGRES_URL)
+    return server("postgres")
 
 
 @pytest.fixture(scope="session")
 def mysql() -> Server:
-    return _server("mysql", MYSQL_URL)
+    return server("mysql")
 
 
 @pytest.fixture
