@@ -16,7 +16,7 @@ SidecarOpt = Annotated[
                               "columns' semantic types."),
 ]
 SOURCE_HELP = ("The real database, only read: a DuckDB file, sqlite:PATH (or a SQLite file), postgresql://..., "
-               "mysql://..., parquet:DIR or csv:DIR (one file per table).")
+               "mysql://..., parquet:DIR, csv:DIR or jsonl:DIR (one file per table).")
 SchemaOpt = Annotated[
     Optional[str],
     typer.Option("--schema", help="The schema of a postgresql:// source (default: public); a mysql:// source's is its "

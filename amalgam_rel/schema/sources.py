@@ -47,7 +47,8 @@ _SCANNERS = {"postgres": "postgres_scanner", "mysql": "mysql_scanner", "sqlite":
 # bind over a view (DuckDB 1.5.5): every filter, order and count runs in DuckDB instead.
 _MYSQL_SETTINGS = ("mysql_aggregate_pushdown_enabled", "mysql_order_pushdown_enabled",
                    "mysql_experimental_filter_pushdown")
-_FOLDER_READERS = {"parquet": ("read_parquet", (".parquet",)), "csv": ("read_csv", (".csv", ".tsv", ".csv.gz"))}
+_FOLDER_READERS = {"parquet": ("read_parquet", (".parquet",)), "csv": ("read_csv", (".csv", ".tsv", ".csv.gz")),
+                   "jsonl": ("read_json", (".jsonl", ".ndjson"))}  # DuckDB's json extension is built in
 
 
 @dataclass
@@ -226,7 +227,7 @@ def _count(con: duckdb.DuckDBPyConnection, table: Table, into: str | None, locat
 
 
 def _folder_views(con: duckdb.DuckDBPyConnection, location: Location, into: str | None, kind: str) -> Database:
-    """One view per file of a ``parquet:`` or ``csv:`` folder (the table is the file's name
+    """One view per file of a ``parquet:``, ``csv:`` or ``jsonl:`` folder (the table is the file's name
     without its suffix); nothing is declared: every column nullable, no key (see a sidecar)."""
     function, suffixes = _FOLDER_READERS[location.kind]
     folder = location.path

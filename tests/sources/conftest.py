@@ -57,6 +57,6 @@ def sqlite_chinook(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("folders")
-    for kind in ("parquet", "csv"):
+    for kind in ("parquet", "csv", "jsonl"):
         export_folder(EXAMPLE, base / kind, kind)
-    return {kind: base / kind for kind in ("parquet", "csv")}
+    return {kind: base / kind for kind in ("parquet", "csv", "jsonl")}

@@ -124,13 +124,14 @@ def load_into_sqlite(source: Path, path: Path) -> Database:
 
 
 def export_folder(source: Path, folder: Path, kind: str) -> Database:
-    """One ``.parquet`` or ``.csv`` file per table of ``source`` in ``folder`` (no keys: files have none)."""
+    """One ``.parquet``, ``.csv`` or ``.jsonl`` file per table of ``source`` in ``folder`` (no keys: files have none)."""
     db = read_duckdb(source)
     folder.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(source), read_only=True)
     try:
         for key in db.table_names:
-            con.execute(f"COPY \"{key}\" TO '{folder / (key + '.' + kind)}' (FORMAT {kind.upper()})")
+            form = {"jsonl": "JSON"}.get(kind, kind.upper())  # JSON is written one object a line
+            con.execute(f"COPY \"{key}\" TO '{folder / (key + '.' + kind)}' (FORMAT {form})")
     finally:
         con.close()
     return db

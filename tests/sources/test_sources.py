@@ -47,7 +47,7 @@ def test_sqlite_reads_back_as_the_duckdb_file(sqlite_chinook, expected):
     assert comparable(load_schema(sqlite_chinook)) == expected  # recognised by its header
 
 
-@pytest.mark.parametrize("kind", ["parquet", "csv"])
+@pytest.mark.parametrize("kind", ["parquet", "csv", "jsonl"])
 def test_a_folder_reads_one_table_per_file_with_no_keys(folders, kind):
     db = load_schema(f"{kind}:{folders[kind]}")
     real = read_duckdb(EXAMPLE)
