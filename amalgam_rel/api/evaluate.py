@@ -11,11 +11,12 @@ if TYPE_CHECKING:  # imported when evaluate runs: sampling (a test fixture, `syn
     from amalgam_rel.evaluation.evaluate import Evaluation
 
 
-def evaluate(real: str | Path | Location, synthetic: str | Path, *, sidecar: str | Path | None = None,
-             queries: str | Path | None = None, holdout: str | Path | None = None,
+def evaluate(real: str | Path | Location, synthetic: str | Path | Location, *, sidecar: str | Path | None = None,
+             queries: str | Path | None = None, holdout: str | Path | Location | None = None,
              report: str | Path | None = None, force: bool = False) -> Evaluation:
-    """Compare ``synthetic`` (a DuckDB file) with ``real`` (a DuckDB file or any source location,
-    :func:`~amalgam_rel.locations.parse_location`), which have the same tables and columns:
+    """Compare ``synthetic`` with ``real`` (each a DuckDB file or any other location
+    :func:`~amalgam_rel.locations.parse_location` names: a server, SQLite, a folder of files),
+    which have the same tables and columns:
     validity, fidelity, SQL-workload answers and privacy, each scored in [0, 1] (docs/metrics.md).
 
     ``sidecar``: the one the synthetic database was made with (its logical keys and column
@@ -30,10 +31,11 @@ def evaluate(real: str | Path | Location, synthetic: str | Path, *, sidecar: str
     from amalgam_rel.schema.load import load_schema
     from amalgam_rel.outputs import check_outputs
 
-    real = real if isinstance(real, Location) else parse_location(real)  # a server's password is never shown
+    real, synthetic, holdout = (p if p is None or isinstance(p, Location) else parse_location(p)  # passwords never shown
+                                for p in (real, synthetic, holdout))
     check_outputs({"--report": report}, force=force, sources={
-        "real database": None if real.is_server else real.path, "synthetic database": synthetic, "--queries folder": queries,
-        "holdout database": holdout, "sidecar": sidecar})
+        "real database": _local(real), "synthetic database": _local(synthetic), "--queries folder": queries,
+        "holdout database": _local(holdout), "sidecar": sidecar})
     schema = load_schema(real, sidecar=sidecar) if sidecar else None
     overrides = semantic_overrides(schema, sidecar) if sidecar else None  # the column types synth was given
     result = run_evaluation(real, synthetic, schema=schema, queries=queries, holdout=holdout,
@@ -41,3 +43,8 @@ def evaluate(real: str | Path | Location, synthetic: str | Path, *, sidecar: str
     if report:
         write_report(result, report)
     return result
+
+
+def _local(place: Location | None) -> Path | None:
+    """A location's file or folder, which the report may not be written onto (None: a server)."""
+    return None if place is None or place.is_server else place.path

@@ -172,7 +172,7 @@ def synth(
         from amalgam_rel.evaluation.console import print_summary
         from amalgam_rel.evaluation.report import write_report
 
-        evaluation = run_evaluation(source, output, schema=model.db)
+        evaluation = run_evaluation(source, location, schema=model.db)  # read back from wherever -o wrote
         write_report(evaluation, report)
         print_summary(console, evaluation.to_dict())
         err_console.print(f"wrote {report}", highlight=False)
@@ -267,7 +267,8 @@ def sample(
 @user_errors
 def evaluate(
     real: Annotated[str, typer.Argument(help=SOURCE_HELP)],
-    synth: Annotated[Path, typer.Argument(help="The synthetic DuckDB database (same tables and columns).")],
+    synth: Annotated[str, typer.Argument(help="The synthetic database (same tables and columns): a DuckDB file, or "
+                                               "any -o location (see --synth-schema).")],
     queries: Annotated[
         Optional[Path], typer.Option("--queries", help="Directory of .sql files to run on both databases.")
     ] = None,
@@ -279,12 +280,15 @@ def evaluate(
     force: Annotated[bool, typer.Option("--force", help="Replace the --report file if it exists.")] = False,
     sidecar: SidecarOpt = None,
     schema: SchemaOpt = None,
+    synth_schema: Annotated[Optional[str], typer.Option(
+        "--synth-schema", help="The PostgreSQL schema of a postgresql:// SYNTH (default public).")] = None,
 ) -> None:
     """Compare SYNTH with REAL: validity, fidelity, SQL-workload answers and privacy."""
     from amalgam_rel.api.evaluate import evaluate as run_evaluation
     from amalgam_rel.evaluation.console import print_summary
 
-    result = run_evaluation(source_location(real, schema), synth, sidecar=sidecar, queries=queries, holdout=holdout, report=report, force=force)
+    result = run_evaluation(source_location(real, schema), source_location(synth, synth_schema), sidecar=sidecar,
+                            queries=queries, holdout=holdout, report=report, force=force)
     summary = result.to_dict()
     if as_json:
         sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")

@@ -166,15 +166,15 @@ def output_target(output: str, out_schema: str | None, out_dialect: str | None, 
 
 def synth_target(output: str, out_schema: str | None, out_dialect: str | None, *, force: bool, report,
                  ledger: bool, sources: dict):
-    """:func:`output_target` for ``synth``, whose ``--report`` reads the output back (as DuckDB)
-    and whose privacy ledger goes beside it."""
+    """:func:`output_target` for ``synth``, whose ``--report`` reads the output back (any target
+    but a script) and whose privacy ledger goes beside it."""
     from amalgam_rel.errors import OutputError
     from amalgam_rel.writing.targets import target_of
 
     location, _ = target_of(output, schema=out_schema, dialect=out_dialect)
-    if report is not None and location.kind != "duckdb":
-        raise OutputError(f"--report evaluates a DuckDB -o; {written_to(location)} is {location.kind} "
-                          f"(write a DuckDB file, or evaluate apart)")
+    if report is not None and location.kind == "ddl":
+        raise OutputError(f"--report reads the written database back; {written_to(location)} is a SQL script "
+                          f"(run it into a database, then `amalgam-rel evaluate` that)")
     others = {"--report": report, "the privacy ledger": ledger_for(location) if ledger else None}
     return output_target(output, out_schema, out_dialect, force=force, sources=sources, others=others)
 

@@ -86,38 +86,44 @@ class Context:
 
 
 @contextmanager
-def open_pair(real: str | Path | Location, synth: str | Path, schema: Database | None = None, seed: int = 0,
-              holdout: str | Path | None = None) -> Iterator[Context]:
-    """Attach ``real``, ``synth`` (and ``holdout``) read-only; check that they share tables and columns."""
-    real_location = real if isinstance(real, Location) else parse_location(real)
-    real_is_file = real_location.kind in ("duckdb", "ddl")  # a DDL file: open_duckdb says it has no rows
-    real = real_location.text if real_is_file else real_location.shown()  # never a password in a message
-    real_schema = schema if schema is not None or not real_is_file else _read(real)
-    if real_schema is not None:
-        sql.check_no_internal_names(real_schema)  # the queries' own names must not meet its columns
-    synth_schema = _read(synth)
+def open_pair(real: str | Path | Location, synth: str | Path | Location, schema: Database | None = None, seed: int = 0,
+              holdout: str | Path | Location | None = None) -> Iterator[Context]:
+    """Attach ``real``, ``synth`` (and ``holdout``) read-only; check that they share tables and columns.
+
+    Each may be a DuckDB file or any other location (:func:`~amalgam_rel.locations.parse_location`):
+    a server's, SQLite file's or folder's tables are copied into the side's catalog, since the
+    stages sample rows by DuckDB's row ids."""
+    places = [None if p is None else p if isinstance(p, Location) else parse_location(p) for p in (real, synth, holdout)]
+    names = [None if p is None else p.text if _is_file(p) else p.shown() for p in places]  # never a password
     con = connect()
     try:
-        if not real_is_file:  # a server, SQLite file or folder: its tables copied into the catalog "real"
-            con.execute(f"ATTACH ':memory:' AS {sql.ident(SIDES[0]).sql(sql.DIALECT)}")
-            read = attach_source(con, real_location, into=SIDES[0], copy=True)  # the stages sample rows by rowid
-            real_schema = schema if schema is not None else read
-            sql.check_no_internal_names(real_schema)
-        check_same_schema(real_schema, synth_schema, str(synth))
-        if holdout is not None:
-            check_same_schema(real_schema, _read(holdout), str(holdout))
-        for side, path in zip(SIDES, (real, synth, holdout)):
-            if path is None or (side == SIDES[0] and not real_is_file):
-                continue
-            attach = exp.Attach(
-                this=exp.alias_(exp.Literal.string(str(path)), sql.ident(side)),
-                expressions=[exp.AttachOption(this=exp.var("READ_ONLY"))],
-            )
-            con.execute(attach.sql(sql.DIALECT))
-        with source_reads(*((real,) if real_is_file else ()), synth, holdout):  # a damaged file shows only once its data is read
-            yield Context(con, real_schema, synth_schema, str(real), str(synth), holdout and str(holdout), seed)
+        schemas = [None if p is None else _attach_side(con, side, p) for side, p in zip(SIDES, places)]
+        real_schema = schema if schema is not None else schemas[0]
+        sql.check_no_internal_names(real_schema)  # the queries' own names must not meet its columns
+        check_same_schema(real_schema, schemas[1], names[1])
+        if places[2] is not None:
+            check_same_schema(real_schema, schemas[2], names[2])
+        files = [name for place, name in zip(places, names) if place is not None and _is_file(place)]
+        with source_reads(*files):  # a damaged file shows only once its data is read
+            yield Context(con, real_schema, schemas[1], names[0], names[1], names[2], seed)
     finally:
         con.close()
+
+
+def _is_file(place: Location) -> bool:
+    return place.kind in ("duckdb", "ddl")  # a DDL file: open_duckdb says it has no rows
+
+
+def _attach_side(con: duckdb.DuckDBPyConnection, side: str, place: Location) -> Database:
+    """Attach one side read-only as catalog ``side``; its schema."""
+    if _is_file(place):
+        db = _read(place.text)
+        attach = exp.Attach(this=exp.alias_(exp.Literal.string(place.text), sql.ident(side)),
+                            expressions=[exp.AttachOption(this=exp.var("READ_ONLY"))])
+        con.execute(attach.sql(sql.DIALECT))
+        return db
+    con.execute(f"ATTACH ':memory:' AS {sql.ident(side).sql(sql.DIALECT)}")
+    return attach_source(con, place, into=side, copy=True)
 
 
 def _read(path: str | Path) -> Database:

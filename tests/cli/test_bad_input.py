@@ -260,9 +260,9 @@ CASES: list[Case] = [
          "--out-dialect applies to a .sql script, not to sqlite:out.db", example, see=TEST_TARGETS),
     Case("an --out-dialect no script is written in", "clone-schema chinook.duckdb -o out.sql --out-dialect oracle",
          "--out-dialect oracle: a SQL script is written for postgres, mysql, sqlite, duckdb", example, see=TEST_TARGETS),
-    Case("--report with an output DuckDB cannot evaluate", "synth tiny.duckdb -o csv:out --report r.html",
-         "--report evaluates a DuckDB -o; csv:out is csv (write a DuckDB file, or evaluate apart)", tiny,
-         see=TEST_TARGETS),
+    Case("--report with a SQL script output", "synth tiny.duckdb -o out.sql --report r.html",
+         "--report reads the written database back; out.sql is a SQL script (run it into a database, then "
+         "`amalgam-rel evaluate` that)", tiny, see=TEST_TARGETS),
     # -- options --
     Case("--scale out of range", "synth tiny.duckdb -o out.duckdb --scale 0",
          "--scale must be between 0.01 and 100, got 0.0", tiny),
