@@ -94,6 +94,46 @@ def clone_schema(
     print_notes(writer.notes)
 
 
+@app.command()
+@user_errors
+def subset(
+    source: Annotated[str, typer.Argument(help=SOURCE_HELP)],
+    output: OutputOpt,
+    where: Annotated[Optional[list[str]], typer.Option(
+        "--where", help="Start rows: a SQL condition over one table, e.g. \"Customer.Country = 'Germany'\" "
+                        "(repeatable).")] = None,
+    fraction: Annotated[Optional[float], typer.Option(
+        "--fraction", help="Start rows: this share (0 to 1, at least one row) of every table no other table "
+                           "references, drawn with --seed.")] = None,
+    children: Annotated[str, typer.Option(
+        "--children", help="Also keep the rows pointing at kept rows: none, direct (one level) or all "
+                           "(transitively).")] = "none",
+    seed: SeedOpt = 0,
+    force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")] = False,
+    sidecar: SidecarOpt = None,
+    schema: SchemaOpt = None,
+    out_schema: OutSchemaOpt = None,
+    out_dialect: OutDialectOpt = None,
+) -> None:
+    """Copy a subset of the REAL rows of SOURCE (not synthetic: use synth/sample for that), with
+    every row they reference, so every key and constraint holds; same seed, same rows."""
+    from amalgam_rel.api.subset import subset as run_subset
+    from amalgam_rel.schema.load import load_schema
+
+    location = source_location(source, schema)
+    target, script_dialect = output_target(output, out_schema, out_dialect, force=force,
+                                           sources={"source database": local_path(location), "sidecar": sidecar})
+    if target.is_server:
+        check_server_target(target, load_schema(location, sidecar=sidecar), force=force, source=location)
+    result = run_subset(location, sample_out(target), where=where or (), fraction=fraction, children=children,
+                        seed=seed, force=force, sidecar=sidecar, dialect=script_dialect)
+    for table, rows in result.rows.items():
+        err_console.print(f"  {table}: {rows} rows", highlight=False)
+    err_console.print(f"wrote {written_to(target)}: {sum(result.rows.values())} REAL rows in "
+                      f"{len(result.rows)} tables ({result.rounds} rounds of parents)", highlight=False)
+    print_notes(result.notes)
+
+
 def _fit(synthesizer, source, sidecar, progress, n_tables: int):
     task = progress.add_task("fit tables", total=n_tables, table="")
 
