@@ -29,12 +29,12 @@ from amalgam_rel.errors import (
 )
 
 if TYPE_CHECKING:  # for readers and type checkers; at run time they load on first use
-    from amalgam_rel.api import Sample, Synthesizer, evaluate
+    from amalgam_rel.api import Sample, Subset, Synthesizer, evaluate, subset
 
 __all__ = ["AmalgamError", "DataError", "InputError", "NotFittedError", "OutputError", "Sample", "SchemaError",
-           "Synthesizer", "UnsupportedTypeError", "evaluate"]
+           "Subset", "Synthesizer", "UnsupportedTypeError", "evaluate", "subset"]
 
-_LAZY = {"Sample", "Synthesizer", "evaluate"}
+_LAZY = {"Sample", "Subset", "Synthesizer", "evaluate", "subset"}
 
 
 def __getattr__(name: str):

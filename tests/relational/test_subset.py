@@ -165,3 +165,15 @@ def test_cli_says_real_rows_and_writes_any_target(tmp_path):
     assert "REAL rows" in result.stderr and out.exists()
     help_text = CliRunner().invoke(app, ["subset", "--help"], env={"COLUMNS": "200"}).output
     assert "REAL rows" in help_text and "synth" in help_text
+
+
+def test_the_package_root_exports_subset_and_outputs_are_checked(tmp_path):
+    import amalgam_rel
+
+    assert amalgam_rel.subset is subset
+    out = tmp_path / "x.duckdb"
+    out.write_bytes(b"")
+    result = CliRunner().invoke(app, ["subset", str(CHINOOK), "-o", str(out), "--fraction", "0.1"])
+    assert result.exit_code == 2 and "--force" in result.stderr, result.stderr
+    result = CliRunner().invoke(app, ["subset", str(CHINOOK), "-o", str(CHINOOK), "--fraction", "0.1", "--force"])
+    assert result.exit_code == 2 and "source database" in result.stderr, result.stderr
