@@ -65,6 +65,11 @@ def subset(source: str | Path | Location, output: str | Path | Location, *, wher
         rounds = keys.close_upwards()
         local = None if location.is_server else location.path
         with DatabaseWriter(db, output, force=force, source=local, dialect=dialect) as writer:
-            for table in fk_graph(db).order:
-                writer.append(table, keys.rows(table))
+            graph = fk_graph(db)
+            self_referencing = {fk.table for fk in graph.self_references}
+            for table in graph.order:
+                rows = keys.rows(table)
+                # a self-referencing table goes in whole: the writer orders its rows parents first
+                for batch in [rows.read_all()] if table in self_referencing else rows:
+                    writer.append(table, batch)
     return Subset(dict(writer.rows_written), started, rounds, list(writer.notes))

@@ -31,7 +31,7 @@ from sqlglot.errors import ParseError, TokenError
 from amalgam_rel.errors import InputError
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Database, ForeignKey, Table
-from amalgam_rel.writing.copy import select_rows
+from amalgam_rel.writing.copy import CHUNK_ROWS, select_rows
 
 CHILDREN = ("none", "direct", "all")
 
@@ -153,13 +153,14 @@ class SubsetKeys:
             rounds += 1
         return rounds
 
-    def rows(self, table_key: str) -> pa.Table:
-        """The kept rows of a table, every column, ordered by identity (duplicates of a key-less table kept)."""
+    def rows(self, table_key: str) -> pa.RecordBatchReader:
+        """The kept rows of a table, every column, ordered by identity (duplicates of a key-less table
+        kept), in batches of ``CHUNK_ROWS``."""
         table = self.db.table(table_key)
         query = select_rows(table).from_(sql.table_ref(table.name, table.schema, "s"))  # columns Arrow carries
         query = query.where(self._is_kept(table, "s"), dialect=sql.DIALECT)
         query = query.order_by(*(f"s.{_q(c)}" for c in identity(table)), dialect=sql.DIALECT)
-        return self.con.execute(sql.render(query)).to_arrow_table()
+        return self.con.execute(sql.render(query)).to_arrow_reader(CHUNK_ROWS)
 
     # -- one step ---------------------------------------------------------------------------
     def _step(self, fk: ForeignKey, *, down: bool, parents: str | None = None) -> int:
