@@ -135,7 +135,7 @@ CREATE TABLE dept (id INTEGER, site VARCHAR, head INTEGER, PRIMARY KEY (id, site
 CREATE TABLE person (id INTEGER PRIMARY KEY, dept_id INTEGER, dept_site VARCHAR, mentor INTEGER REFERENCES person (id),
                      FOREIGN KEY (dept_id, dept_site) REFERENCES dept (id, site));
 CREATE TABLE note (person_id INTEGER REFERENCES person (id), body VARCHAR);
-INSERT INTO dept VALUES (1, 'a', 1), (1, 'b', 3), (2, 'a', 4);
+INSERT INTO dept VALUES (1, 'a', 1), (1, 'b', 3), (2, 'a', 5);
 INSERT INTO person VALUES (1, 1, 'a', NULL), (5, 2, 'a', NULL);
 INSERT INTO person VALUES (2, 1, 'a', 1);
 INSERT INTO person VALUES (3, 1, 'b', 2);
@@ -177,3 +177,31 @@ def test_the_package_root_exports_subset_and_outputs_are_checked(tmp_path):
     assert result.exit_code == 2 and "--force" in result.stderr, result.stderr
     result = CliRunner().invoke(app, ["subset", str(CHINOOK), "-o", str(CHINOOK), "--fraction", "0.1", "--force"])
     assert result.exit_code == 2 and "source database" in result.stderr, result.stderr
+
+
+def test_a_logical_key_closing_a_cycle_is_followed_to_a_fixed_point(tmp_path):
+    """With a sidecar's dept(head) -> person(id), person -> dept -> person is a cycle: person 4's
+    dept (2, 'a') is headed by person 5, who must come too."""
+    source = tmp_path / "src.duckdb"
+    with duckdb.connect(str(source)) as con:
+        con.execute(SHAPES)
+    sidecar = tmp_path / "keys.toml"
+    sidecar.write_text('[[foreign_keys]]\ntable = "dept"\ncolumns = ["head"]\nref_table = "person"\n'
+                       'ref_columns = ["id"]\n')
+    out = tmp_path / "out.duckdb"
+    subset(source, out, where=["note.body = 'same'"], sidecar=sidecar)
+    assert query(out, "SELECT id FROM person ORDER BY 1") == [(1,), (2,), (3,), (4,), (5,)]
+    assert query(out, "SELECT count(*) FROM dept d WHERE NOT EXISTS (SELECT 1 FROM person p WHERE p.id = d.head)") \
+        == [(0,)]
+
+
+def test_a_source_of_another_kind_gives_the_same_rows(tmp_path):
+    """A SQLite source (tables seen as views, no rowid) gives the rows the DuckDB file gives."""
+    copy = tmp_path / "chinook.sqlite"
+    subset(CHINOOK, f"sqlite:{copy}", fraction=1.0)  # the whole database, as SQLite
+    from_duckdb, from_sqlite = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    subset(CHINOOK, from_duckdb, where=[GERMANY], children="all")
+    subset(f"sqlite:{copy}", from_sqlite, where=[GERMANY], children="all")
+    for table in ("Customer", "Invoice", "InvoiceLine", "Track", "Employee"):
+        ids = f'SELECT "{table}Id" FROM "{table}" ORDER BY 1'  # each table's primary key
+        assert query(from_duckdb, ids) == query(from_sqlite, ids) != []
