@@ -34,6 +34,8 @@ from amalgam_rel.schema.model import Database, ForeignKey, Table
 from amalgam_rel.writing.copy import CHUNK_ROWS, select_rows
 
 CHILDREN = ("none", "direct", "all")
+# what a --where may not hold: a statement, a query, a table (a table function reading files)
+_NOT_A_CONDITION = (exp.Query, exp.Command, exp.DDL, exp.DML, exp.Block, exp.Table)
 
 
 @dataclass(frozen=True)
@@ -49,11 +51,13 @@ def parse_condition(db: Database, text: str) -> Condition:
     """Parse ``TABLE.COLUMN = 'x' AND …`` (DuckDB SQL over one table); a one-line error names what is wrong."""
     shown = " ".join(text.split())
     try:
-        parsed = sqlglot.parse_one(text, dialect=sql.DIALECT)
+        statements = [s for s in sqlglot.parse(text, dialect=sql.DIALECT) if s is not None]
     except (ParseError, TokenError) as err:
         raise InputError(f"--where {shown!r}: not a SQL condition ({str(err).splitlines()[0]})") from None
-    if parsed is None or isinstance(parsed, (exp.Query, exp.Command, exp.DDL, exp.DML)) \
-            or any(isinstance(node, exp.Query) for node in parsed.walk()):
+    if len(statements) != 1:
+        raise InputError(f"--where {shown!r}: give one condition, not {len(statements)} statements")
+    parsed = statements[0]
+    if any(isinstance(node, _NOT_A_CONDITION) for node in parsed.walk()):
         raise InputError(f"--where {shown!r}: give a boolean expression over one table's columns, "
                          "without SELECT or subqueries")
     columns = list(parsed.find_all(exp.Column))
@@ -101,10 +105,10 @@ class SubsetKeys:
         table = self.db.table(condition.table)
         where = sql.render(condition.expression)
         try:
-            matched = self.con.execute(f"SELECT count(*) FROM {_ref(table)} WHERE {where}").fetchone()[0]
+            matched = self.con.execute(f"SELECT count(*) FROM {_ref(table)} WHERE ({where})").fetchone()[0]
         except duckdb.Error as err:
             raise InputError(f"--where {condition.text!r}: {str(err).splitlines()[0]}") from None
-        self._add(table, f"SELECT DISTINCT {_ids(table, 's')} FROM {_ref(table, 's')} WHERE {where}")
+        self._add(table, f"SELECT DISTINCT {_ids(table, 's')} FROM {_ref(table, 's')} WHERE ({where})")
         return int(matched)
 
     def start_fraction(self, fraction: float, seed: int) -> dict[str, int]:

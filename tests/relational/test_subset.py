@@ -110,6 +110,8 @@ def test_fraction_is_reproducible_for_a_seed(tmp_path):
     ("Country = 'Germany'", "exactly one table"),
     ("Customer.Country IN (SELECT 1)", "without SELECT or subqueries"),
     ("Customer.Country = ", "not a SQL condition"),
+    ("Customer.Country = 'x'; DROP TABLE Customer", "one condition, not 2 statements"),
+    ("Customer.Country IN (FROM read_csv('x.csv'))", "without SELECT or subqueries"),
     ("Customer.Country + 1 = 2", "Customer.Country + 1 = 2"),
 ])
 def test_bad_where_is_one_line_and_writes_nothing(tmp_path, condition, says):
