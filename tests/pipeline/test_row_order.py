@@ -84,3 +84,24 @@ def test_synth_of_the_same_rows_in_another_order_and_process_gives_the_same_data
         assert "address street_address" in proc.stdout + proc.stderr  # the path under test: Faker toward forms
         outputs.append(contents(out))
     assert outputs[0] == outputs[1]
+
+
+def test_the_rows_repeating_a_unique_set_are_those_after_the_first_in_row_order():
+    # ROW_NUMBER() OVER (PARTITION BY ...) without ORDER BY: on a draft of several hundred
+    # thousand rows DuckDB's threads picked another "first" row of a group on each call
+    from types import SimpleNamespace
+
+    import numpy as np
+    import pyarrow as pa
+
+    from amalgam_rel.connection import connect
+    from amalgam_rel.pipeline.repairs import _duplicate_rows
+    from amalgam_rel.schema.model import Column, Table
+    from amalgam_rel.schema.types import parse_type
+
+    n, groups = 300_000, 1000
+    table = Table("t", (Column("a", parse_type("INTEGER")),))
+    d = SimpleNamespace(values={"a": pa.array(np.arange(n) % groups)}, n=n, ft=SimpleNamespace(table=table),
+                        con=connect())
+    for _ in range(3):
+        assert _duplicate_rows(d, ("a",)).tolist() == list(range(groups, n))
