@@ -126,3 +126,22 @@ def test_the_child_rows_of_a_total_are_summed_in_the_child_order():
     owner, children, values = _child_values(con, fk, db.table("p"), db.table("c"), ["amount"])
     assert owner.tolist() == ((np.arange(300_000) * 7919) % 997).tolist()
     assert np.array_equal(values["amount"], np.arange(300_000) / 7.0)
+
+
+def test_a_date_part_lookup_breaks_a_tie_by_value_not_by_the_order_rows_come_in():
+    import datetime
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from amalgam_rel.relational.date_parts import _lookup
+
+    # each month names its season; January is as often "winter" as "cold" (a tie)
+    rows = [(datetime.date(2020, m, d), "cold" if m == 1 and d % 2 else ["winter", "spring", "summer", "autumn"][m % 12 // 3])
+            for m in range(1, 13) for d in range(1, 29)]
+    found = []
+    for ordered in (rows, rows[::-1]):
+        dates, values = pa.array([r[0] for r in ordered]), pa.array([r[1] for r in ordered])
+        found.append(_lookup(pc.month, dates, values, 0.5))
+    assert found[0] is not None and found[0] == found[1]
+    assert dict(found[0])[1] == "cold"
