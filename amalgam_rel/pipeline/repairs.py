@@ -139,14 +139,15 @@ def _with_row_numbers(d: Draft) -> pa.Table:
 
 
 def _duplicate_rows(d: Draft, unique: tuple[str, ...]) -> np.ndarray:
-    """Rows (beyond the first) repeating a unique set's values; rows with a NULL in it never clash."""
+    """Rows (beyond the first, by row number) repeating a unique set's values; rows with a NULL in it never clash."""
     if any(c not in d.values for c in unique):
         return np.array([], dtype=np.int64)
     frame = _with_row_numbers(d)
     cols = [sql.column(c) for c in unique]
     row = row_column(d.ft)
     ranked = exp.select(sql.column(row)).from_(
-        exp.select(sql.column(row), exp.Window(this=exp.RowNumber(), partition_by=cols).as_("k"))
+        exp.select(sql.column(row), exp.Window(this=exp.RowNumber(), partition_by=cols,
+                                                   order=exp.Order(expressions=[exp.Ordered(this=sql.column(row))])).as_("k"))
         .from_(sql.ident("__draft")).where(exp.and_(*(exp.not_(c.is_(exp.null())) for c in cols))).subquery("r")
     ).where(exp.GT(this=exp.column("k"), expression=exp.Literal.number(1)))
     return _query_rows(d, frame, ranked)
@@ -162,7 +163,9 @@ def _query_rows(d: Draft, frame: pa.Table, query: exp.Expression) -> np.ndarray:
     con = d.con
     con.register("__draft", frame)
     try:
-        return con.execute(sql.render(query)).fetchnumpy()[row_column(d.ft)].astype(np.int64)
+        # sorted: DuckDB hands the rows of a registered table in the order its threads finish,
+        # and the rows are redrawn in this order (one model draw per row, in turn)
+        return np.sort(con.execute(sql.render(query)).fetchnumpy()[row_column(d.ft)].astype(np.int64))
     finally:
         con.unregister("__draft")
 

@@ -232,7 +232,10 @@ def _lookup(fn, dates: pa.Array, values: pa.Array, holds: float) -> tuple | None
         return None
     pairs = pa.table({"k": keys, "v": values}).filter(pc.is_valid(keys))
     n = pairs.num_rows
-    counts = pairs.group_by(["k", "v"]).aggregate([([], "count_all")]).sort_by([("count_all", "descending")])
+    # ties by value: Arrow's group_by lists its groups in thread order, and of two values as
+    # frequent for one part the first listed was kept
+    counts = pairs.group_by(["k", "v"]).aggregate([([], "count_all")]).sort_by(
+        [("count_all", "descending"), ("k", "ascending"), ("v", "ascending")])
     best: dict = {}
     for k, v, c in zip(*(counts.column(name).to_pylist() for name in ("k", "v", "count_all"))):
         best.setdefault(k, (v, c))

@@ -173,6 +173,10 @@ def _joined(con, child: exp.Table, hops: list[Hop], columns, sources, *, sample:
     """Child ``columns`` (as ``c:name``) beside the last hop's ``sources`` (``p:name``), one row per child row."""
     child = child.copy()
     child.set("alias", exp.TableAlias(this=sql.ident("c")))
+    if sample:  # of the child's own rows, before the joins: a join hands its rows in thread order,
+        # and a reservoir of them held other rows from one run to the next
+        child.set("sample", exp.TableSample(method=exp.var("RESERVOIR"), size=exp.Literal.number(SCREEN_ROWS),
+                                            seed=exp.Literal.number(0)))
     query = exp.select(*[exp.alias_(sql.column(c, "c"), f"c:{c}", quoted=True) for c in dict.fromkeys(columns)]).from_(child)
     before = "c"
     for depth, (table, fk_columns, ref_columns) in enumerate(hops):
@@ -183,9 +187,6 @@ def _joined(con, child: exp.Table, hops: list[Hop], columns, sources, *, sample:
         query = query.join(table, on=on, join_type="left")
         before = alias
     query = query.select(*[exp.alias_(sql.column(s, before), f"p:{s}", quoted=True) for s in dict.fromkeys(sources)])
-    if sample:
-        query.set("sample", exp.TableSample(method=exp.var("RESERVOIR"), size=exp.Literal.number(SCREEN_ROWS),
-                                            seed=exp.Literal.number(0)))
     return con.sql(query.sql(sql.DIALECT)).to_arrow_table()
 
 

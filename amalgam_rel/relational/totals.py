@@ -193,7 +193,10 @@ def _child_values(con, fk: ForeignKey, parent: Table, child: Table, used: list[s
     rows = con.execute(sql.render(sql.select_columns(child.name, list(fk.columns) + used, child.schema))).to_arrow_table()
     # positional names: a user column called "parent" or "k0" cannot clash
     rows = rows.rename_columns([f"k{j}" for j in range(len(fk.columns))] + [f"u{j}" for j in range(len(used))])
-    joined = rows.join(keys, keys=[f"k{j}" for j in range(len(fk.columns))], join_type="inner")
+    rows = rows.append_column("row", pa.array(np.arange(rows.num_rows, dtype=np.int64)))
+    # back in the child's order: Arrow's join hands rows in thread order, and the per-parent sums
+    # of floats then differ in their last bits from run to run (a total at its tolerance flips)
+    joined = rows.join(keys, keys=[f"k{j}" for j in range(len(fk.columns))], join_type="inner").sort_by("row")
     owner = joined.column("parent").to_numpy()
     values = {c: np.nan_to_num(_floats(joined.column(f"u{j}"))) for j, c in enumerate(used)}
     return owner, np.bincount(owner, minlength=keys.num_rows), values

@@ -100,7 +100,7 @@ class TrainingFrames:
         query = exp.select(*select).from_(self.source(table, "t"))
         for target, on in joins:
             query = query.join(target, on=on, join_type="left")
-        frame = self.con.execute(sql.render(query)).to_arrow_table()
+        frame = self.con.execute(sql.render(query.order_by(*row_order(table)))).to_arrow_table()
         for i, name in plan.depth_columns.items():
             depth = self_reference_levels(self.con, table, [db.foreign_keys[i]], frame.select(list(table.column_names)))
             frame = frame.append_column(name, pa.array(depth))
@@ -136,7 +136,7 @@ class TrainingFrames:
                 .join(exp.Table(this=sql.ident(frame_name(table_key)), alias=exp.TableAlias(this=sql.ident("p"))),
                       on=_match("p", fk.ref_columns, "t", fk.columns))
             )
-            views.append((self.con.execute(sql.render(query)).to_arrow_table(), own, child))
+            views.append((self.con.execute(sql.render(query.order_by(*row_order(child)))).to_arrow_table(), own, child))
         return views
 
     def null_driver_rows(self, table_key: str) -> int:
@@ -149,6 +149,16 @@ class TrainingFrames:
         for c in fk.columns:
             empty |= frame.column(c).is_null().to_numpy(zero_copy_only=False)
         return int(empty.sum())
+
+
+def row_order(table: Table, alias: str = "t") -> list[exp.Expression]:
+    """An order of ``table``'s rows that depends on their values alone: its primary key, else all
+    its columns (rows tied on all of them are alike). A frame's rows are read positionally (a
+    column's forms and type off rows spread over it), and without ORDER BY DuckDB returns a
+    joined or grouped table's rows in the order its threads finish: TPC-H sf 1's addresses
+    differed from one run to the next."""
+    names = table.primary_key or table.column_names
+    return [exp.Ordered(this=sql.column(c, alias), nulls_first=True) for c in names]
 
 
 def _own_column(table: Table, column) -> exp.Expression:
