@@ -114,7 +114,7 @@ def amalgam_db(request, tmp_path, amalgam_models):
     def make(model, *, rows=None, scale=1.0, seed=None, out=None, force=False, fit=None, sidecar=None):
         root = request.config.rootpath
         if seed is None:  # the first call of a test gets its node id's seed, later ones the next ids'
-            seed = derived_seed(request.node.nodeid + (f"#{calls[0]}" if calls[0] else ""))
+            seed = derived_seed(f"{request.node.nodeid}#{calls[0]}" if calls[0] else request.node.nodeid)
         calls[0] += 1
         try:
             synth = amalgam_models.synthesizer(root / model, dict(fit or {}), root / sidecar if sidecar else None)
