@@ -30,6 +30,7 @@ A bad argument fails the test with one line, no traceback.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -84,8 +85,9 @@ class ModelCache:
 
 
 def _fit_key(source: Path, fit: dict, sidecar: Path | None) -> str:
-    """A digest of what a fit depends on: the source's bytes, the options, the sidecar's text."""
-    digest = hashlib.sha256()
+    """A digest of what a fit depends on: the source's bytes, the options, the sidecar's text, and
+    amalgam-rel's own code (a model that still loads after an upgrade may sample differently)."""
+    digest = hashlib.sha256(_code_digest().encode())
     with source.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
@@ -93,6 +95,17 @@ def _fit_key(source: Path, fit: dict, sidecar: Path | None) -> str:
     if sidecar is not None:
         digest.update(sidecar.read_bytes())
     return digest.hexdigest()[:16]
+
+
+@functools.cache
+def _code_digest() -> str:
+    """A digest of amalgam-rel's source files (its version alone misses an editable install's edits)."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 @pytest.fixture(scope="session")

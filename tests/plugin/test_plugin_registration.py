@@ -23,4 +23,20 @@ def test_a_session_gets_amalgam_db_and_a_bad_model_fails_its_test_in_one_line(py
     result.stdout.fnmatch_lines(["*amalgam_db: *no-such-model is neither a saved model directory nor a DuckDB source file"])
     assert "Traceback" not in result.stdout.str()
     listed = pytester.runpytest_subprocess("-p", "amalgam_rel.pytest_plugin", "--fixtures")
-    listed.stdout.fnmatch_lines(["amalgam_db*", "amalgam_models*"])
+    names = {line.split()[0] for line in listed.stdout.lines if line.startswith("amalgam_")}
+    assert names == {"amalgam_db", "amalgam_models"}, listed.stdout.str()[-2000:]  # in whatever order pytest lists them
+
+
+def test_a_cached_fit_is_keyed_by_the_source_the_options_and_amalgam_rels_own_code(tmp_path, monkeypatch):
+    from amalgam_rel import pytest_plugin
+
+    source = tmp_path / "s.duckdb"
+    source.write_bytes(b"DUCK" * 100)
+    key = pytest_plugin._fit_key(source, {"seed": 0}, None)
+    assert pytest_plugin._fit_key(source, {"seed": 0}, None) == key
+    assert pytest_plugin._fit_key(source, {"seed": 1}, None) != key
+    source.write_bytes(b"DUCK" * 101)
+    changed_source = pytest_plugin._fit_key(source, {"seed": 0}, None)
+    assert changed_source != key
+    monkeypatch.setattr(pytest_plugin, "_code_digest", lambda: "another version of amalgam-rel")
+    assert pytest_plugin._fit_key(source, {"seed": 0}, None) != changed_source
