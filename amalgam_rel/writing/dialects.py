@@ -19,15 +19,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ErrorLevel, SqlglotError
 
 from amalgam_rel.errors import SchemaError
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Column, Database, ForeignKey, Table
 from amalgam_rel.schema.types import Kind, SqlType
 from amalgam_rel.writing.ddl import creation_order
+from amalgam_rel.writing.spelling import parsed_duckdb, table_ref, target_table_name, transpiled
+from amalgam_rel.writing.views import view_statements
 
 DIALECTS = ("postgres", "mysql", "sqlite", "duckdb")
 KEY_TEXT_LENGTH = 255  # MySQL indexes no TEXT column: a text key becomes VARCHAR(255) unless its data is longer
@@ -135,15 +135,6 @@ def target_ddl(db: Database, dialect: str, *, schema: str | None = None,
     return out
 
 
-def table_ref(name: str, schema: str | None) -> exp.Table:
-    return exp.Table(this=sql.ident(name), db=sql.ident(schema) if schema else None)
-
-
-def target_table_name(table: Table) -> str:
-    """A table's name on a target that has one namespace: ``schema.name`` joined outside main."""
-    return table.name if table.schema == "main" else f"{table.schema}.{table.name}"
-
-
 def _keyed_columns(db: Database) -> set[tuple[str, str]]:
     keyed = set()
     for table in db.tables:
@@ -153,7 +144,8 @@ def _keyed_columns(db: Database) -> set[tuple[str, str]]:
         if fk.kind == "declared":
             keyed |= {(fk.table, c) for c in fk.columns} | {(fk.ref_table, c) for c in fk.ref_columns}
     for index in db.indexes:
-        keyed |= {(index.table, c.name) for c in _parsed(index.sql).find_all(exp.Column)} if _parsed(index.sql) else set()
+        parsed = parsed_duckdb(index.sql)
+        keyed |= {(index.table, c.name) for c in parsed.find_all(exp.Column)} if parsed is not None else set()
     return keyed
 
 
@@ -230,7 +222,7 @@ def _create_table(db: Database, table: Table, out: TargetDDL, schema: str | None
     for check in table.checks:
         if check in table.logical_checks:
             continue
-        rendered = _transpiled(_quoted_columns(check, table), dialect)
+        rendered = transpiled(_quoted_columns(check, table), dialect)
         # sqlglot spells DuckDB's list functions without knowing the column became JSON or an array
         moved = sorted({c.name for c in check.find_all(exp.Column) if table.has_column(c.name)
                         and (table.key, table.column(c.name).name) in out.json_columns | out.array_columns})
@@ -259,7 +251,7 @@ def _column_def(table: Table, column: Column, spelled: str, out: TargetDDL) -> s
     text = f"{sql.ident(column.name).sql(dialect)} {spelled}"
     if column.generated is not None:
         parsed = sql.parse_expression(column.generated, where=f"column {column.name!r}")
-        expression = _transpiled(_quoted_columns(parsed, table), dialect)
+        expression = transpiled(_quoted_columns(parsed, table), dialect)
         if expression is None:
             raise SchemaError(f"column {table.key}.{column.name}: its GENERATED expression has no {dialect} form")
         text += f" GENERATED ALWAYS AS ({expression}) STORED"
@@ -269,7 +261,7 @@ def _column_def(table: Table, column: Column, spelled: str, out: TargetDDL) -> s
         default = sql.parse_expression(column.default, where=f"DEFAULT of column {column.name!r}")
         rendered = _pg_nextval(default, out.schema) if dialect == "postgres" else None
         if rendered is None and not default.find(exp.Anonymous) and "nextval" not in column.default.lower():
-            rendered = _transpiled(default, dialect)
+            rendered = transpiled(default, dialect)
         if rendered is None:
             out.notes.append(f"DEFAULT {column.default} of column {table.key}.{column.name}: not written to {dialect}")
         else:  # parenthesised: MySQL (8.0.13+, MariaDB 10.2+) then takes an expression, a TEXT column's too
@@ -314,25 +306,10 @@ def _quoted_columns(expression: exp.Expression, table: Table) -> exp.Expression:
     return expression
 
 
-def _transpiled(expression: exp.Expression, dialect: str) -> str | None:
-    """``expression`` (DuckDB) in ``dialect``, or None where sqlglot cannot say it there."""
-    try:
-        return expression.sql(dialect, unsupported_level=ErrorLevel.RAISE)
-    except SqlglotError:
-        return None
-
-
-def _parsed(text: str) -> exp.Expression | None:
-    try:
-        return sqlglot.parse_one(text.rstrip(";"), dialect="duckdb")
-    except SqlglotError:
-        return None
-
-
 def _index(text: str, table_name: str, dialect: str, schema: str | None) -> str | None:
     """A ``CREATE [UNIQUE] INDEX`` on plain columns, re-spelled for ``dialect`` on ``table_name``
     in ``schema``; None for an index on expressions (sqlglot would rewrite their NULL order)."""
-    parsed = _parsed(text)
+    parsed = parsed_duckdb(text)
     index = parsed.find(exp.Index) if isinstance(parsed, exp.Create) else None
     params = index.args.get("params") if index is not None else None
     columns = [o.this if isinstance(o, exp.Ordered) else o for o in (params.args.get("columns") or [])] if params else []
@@ -341,42 +318,6 @@ def _index(text: str, table_name: str, dialect: str, schema: str | None) -> str 
     unique = "UNIQUE " if parsed.args.get("unique") else ""
     return (f"CREATE {unique}INDEX {sql.ident(index.this.name).sql(dialect)} ON "
             f"{table_ref(table_name, schema).sql(dialect)} ({_names([c.name for c in columns], dialect)})")
-
-
-def view_statements(db: Database, dialect: str, schema: str | None, notes: list[str]) -> list[tuple[str, str]]:
-    """``(view, CREATE VIEW)`` for each view ``dialect`` can say; a note for each other."""
-    statements = []
-    for view in db.views:
-        statement = _view(db, view, dialect, schema)
-        if statement is None:
-            notes.append(f"view {view.name}: not written ({dialect} cannot express it)")
-        else:
-            statements.append((view.name, statement))
-    return statements
-
-
-def _view(db: Database, view, dialect: str, schema: str | None) -> str | None:
-    """The view's ``CREATE VIEW`` in ``dialect``: its tables and itself in ``schema`` under their
-    target names (a table keeps its old name as alias, so qualified columns still resolve)."""
-    parsed = _parsed(view.sql)
-    if not isinstance(parsed, exp.Create):
-        return None
-    tables = {(t.schema.lower(), t.name.lower()): t for t in db.tables}
-    for ref in list(parsed.expression.find_all(exp.Table)):
-        table = tables.get(((ref.db or "main").lower(), ref.name.lower()))
-        if table is not None:
-            target = table_ref(target_table_name(table), schema)
-            target.set("alias", exp.TableAlias(this=sql.ident(ref.alias_or_name)))
-            ref.replace(target)
-    for column in parsed.expression.find_all(exp.Column):  # as written: PostgreSQL would fold them
-        for part in column.find_all(exp.Identifier):
-            part.set("quoted", True)
-    for count in list(parsed.find_all(exp.Anonymous)):
-        if count.name.lower() == "count_star":  # DuckDB's spelling of count(*) in its catalog
-            count.replace(exp.Count(this=exp.Star()))
-    name = view.name if view.schema == "main" else f"{view.schema}.{view.name}"
-    parsed.set("this", table_ref(name, schema))
-    return _transpiled(parsed, dialect)
 
 
 def _create_pg_sequence(seq, schema: str | None) -> str:

@@ -29,7 +29,8 @@ from amalgam_rel.locations import Location
 from amalgam_rel.outputs import mark_written, sweep_stale_temps, temp_path
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Database, Table
-from amalgam_rel.writing.dialects import target_ddl, target_table_name
+from amalgam_rel.writing.dialects import target_ddl
+from amalgam_rel.writing.spelling import target_table_name
 from amalgam_rel.writing.ddl import creation_order
 from amalgam_rel.writing.export import refused, select_for, stored_columns
 

@@ -24,7 +24,8 @@ from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Column, Database, Table
 from amalgam_rel.schema.types import Kind, NUMERIC_KINDS
 from amalgam_rel.writing.ddl import create_statements, creation_order, index_statements, view_statements
-from amalgam_rel.writing.dialects import DIALECTS, TargetDDL, table_ref, target_ddl, target_table_name
+from amalgam_rel.writing.dialects import DIALECTS, TargetDDL, target_ddl
+from amalgam_rel.writing.spelling import table_ref, target_table_name
 from amalgam_rel.writing.export import select_for, stored_columns
 
 ROWS_PER_INSERT = 500

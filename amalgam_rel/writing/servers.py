@@ -28,7 +28,8 @@ from amalgam_rel.locations import Location
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Database
 from amalgam_rel.schema.types import Kind
-from amalgam_rel.writing.dialects import TargetDDL, table_ref, target_ddl, target_table_name, view_statements
+from amalgam_rel.writing.dialects import TargetDDL, target_ddl, view_statements
+from amalgam_rel.writing.spelling import table_ref, target_table_name
 from amalgam_rel.writing.ddl import creation_order
 from amalgam_rel.writing.export import BUILD, first_line, refused, select_for, stored_columns
 

@@ -9,7 +9,7 @@ from sqlglot import exp
 
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Database, Table
-from amalgam_rel.writing.dialects import table_ref, target_table_name
+from amalgam_rel.writing.spelling import table_ref, target_table_name
 
 
 def _ref(table: Table, schema: str | None, alias: str) -> exp.Table:

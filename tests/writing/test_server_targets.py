@@ -14,7 +14,7 @@ from amalgam_rel.locations import parse_location
 from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
 from amalgam_rel.writing import servers
 from amalgam_rel.writing.copy import copy_database
-from amalgam_rel.writing.dialects import table_ref, target_table_name
+from amalgam_rel.writing.spelling import table_ref, target_table_name
 from tests.writing.conftest import POSTGRES_URL
 from tests.writing.constraint_checks import expected_constraints, rows_differ, violations
 

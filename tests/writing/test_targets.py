@@ -16,7 +16,7 @@ from amalgam_rel.schema import sql
 from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
 from amalgam_rel.writing import files
 from amalgam_rel.writing.copy import copy_database
-from amalgam_rel.writing.dialects import target_table_name
+from amalgam_rel.writing.spelling import target_table_name
 from tests.writing.constraint_checks import expected_constraints, rows_differ, violations
 
 
