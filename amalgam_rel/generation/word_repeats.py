@@ -29,7 +29,7 @@ from itertools import chain
 import numpy as np
 import torch
 
-from amalgam_rel.generation.decoding import _draw
+from amalgam_rel.generation.token_draw import draw as draw_token
 from amalgam_rel.generation.word_units import is_letter_unit
 
 #: real rows per column whose values are counted and whose prompts the model writes for
@@ -187,7 +187,7 @@ def _write(model, prompts: list[list[int]], steps: int, barred: list[int], gener
             logits = writing.joins.bar(logits, state, alive_ids, end, support=out.support)
         # one uniform number per row against the cumulative probabilities, as decoding draws
         # (torch.multinomial drew an exponential per token: 1.7 s of chinook's 5 s fit)
-        picked = _draw(torch.softmax(logits.double(), dim=-1), generator)
+        picked = draw_token(torch.softmax(logits.double(), dim=-1), generator)
         tokens = out.support[picked]
         if draw is not None:
             _open_words(tokens, picked, draw, generator)

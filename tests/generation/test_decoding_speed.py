@@ -8,7 +8,7 @@ import duckdb
 import pytest
 import torch
 
-from amalgam_rel.generation import decoding
+from amalgam_rel.generation import decoding, token_draw
 from amalgam_rel.generation.sample_db import WORDS, make_shop
 from amalgam_rel.generation.text_model import TextFieldModel
 
@@ -97,7 +97,7 @@ def test_a_wide_row_drawn_by_blocks_draws_the_token_of_its_whole_cumulative_sum(
     for _ in range(20):
         u = torch.rand((512, 1), dtype=torch.float64, generator=g)
         u[:4] = 1.0 - 2**-53  # the largest draw: the target rounds to (or past) the total
-        blocks, exact = decoding._draw_blocks(probs, u), decoding._draw_exact(probs, u)
+        blocks, exact = token_draw.draw_blocks(probs, u), token_draw.draw_exact(probs, u)
         assert torch.equal(blocks, exact)
         assert bool((probs.gather(1, blocks[:, None]) > 0).all())
 

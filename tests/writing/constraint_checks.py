@@ -8,8 +8,20 @@ import duckdb
 from sqlglot import exp
 
 from amalgam_rel.schema import sql
+from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
 from amalgam_rel.schema.model import Database, Table
+from amalgam_rel.writing.copy import copy_database
 from amalgam_rel.writing.spelling import table_ref, target_table_name
+
+
+def copied(source, output, **options):
+    """``(schema, result)`` of copying DuckDB file ``source`` to target ``output`` through the writer."""
+    con = open_duckdb(source)
+    try:
+        db = read_duckdb(con)
+        return db, copy_database(db, con, output, **options)
+    finally:
+        con.close()
 
 
 def _ref(table: Table, schema: str | None, alias: str) -> exp.Table:

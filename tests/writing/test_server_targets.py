@@ -13,19 +13,9 @@ from amalgam_rel.errors import OutputError
 from amalgam_rel.locations import parse_location
 from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
 from amalgam_rel.writing import servers
-from amalgam_rel.writing.copy import copy_database
 from amalgam_rel.writing.spelling import table_ref, target_table_name
 from tests.writing.conftest import POSTGRES_URL
-from tests.writing.constraint_checks import expected_constraints, rows_differ, violations
-
-
-def _copy(source, output, **options):
-    con = open_duckdb(source)
-    try:
-        db = read_duckdb(con)
-        return db, copy_database(db, con, output, **options)
-    finally:
-        con.close()
+from tests.writing.constraint_checks import copied as _copy, expected_constraints, rows_differ, violations
 
 
 def _pg_constraints(server, schema: str) -> dict[str, int]:

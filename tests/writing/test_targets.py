@@ -15,18 +15,8 @@ from amalgam_rel.errors import OutputError
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
 from amalgam_rel.writing import files
-from amalgam_rel.writing.copy import copy_database
 from amalgam_rel.writing.spelling import target_table_name
-from tests.writing.constraint_checks import expected_constraints, rows_differ, violations
-
-
-def _copy(source, output, **options):
-    con = open_duckdb(source)
-    try:
-        db = read_duckdb(con)
-        return db, copy_database(db, con, output, **options)
-    finally:
-        con.close()
+from tests.writing.constraint_checks import copied as _copy, expected_constraints, rows_differ, violations
 
 
 def _sqlite_constraints(path) -> dict[str, int]:
