@@ -50,7 +50,8 @@ def fit_params(params: Mapping, db: Database, *, rows: dict[str, int] | None = N
 
     _check_whole(params["text_steps"], "--text-steps", 1)
     _check_whole(params["text_values"], "--text-values", 0)
-    privacy = privacy_params(db, params["epsilon"], params["delta"], params["max_children"], params["epsilon_text"])
+    privacy = privacy_params(db, params["epsilon"], params["delta"], params["max_children"], params["epsilon_text"],
+                             params.get("privacy_unit"))
     reference = reference_params(db, _names(params["synthesize"]), _names(params["public"]), params["epsilon"],
                                  rows, source)
     return {name: params[name] for name in _AS_GIVEN} | privacy | reference

@@ -45,7 +45,9 @@ class Synthesizer:
       ``epsilon`` (a number, or ``{table: n}`` with ``"*"`` for the other tables; default 8).
       ``epsilon_text``: text columns under ``epsilon``, ``"refuse"`` or ``"schema"`` (placeholders).
     - ``synthesize``: tables to synthesize even if they are small reference tables, kept verbatim
-      by default; ``public``: under ``epsilon``, tables whose rows are public and may be kept.
+      by default; ``public``: under ``epsilon``, tables whose rows are public and kept as they are.
+      ``privacy_unit``: under ``epsilon``, the table whose rows (with every row that reaches them
+      through foreign keys) are protected; None chooses it from the schema (docs/privacy.md).
     - ``llm``: a local directory of a causal language model for text columns (default: a word
       model counted on the source's own text); ``text_steps``: its training steps.
     - ``text_values``: at most this many language-model values per text column (None: no limit);
@@ -58,7 +60,8 @@ class Synthesizer:
     def __init__(self, *, seed: int = 0, epsilon: float | None = None, delta: float = 1e-9,
                  max_children: int | Mapping[str, int] | None = None, epsilon_text: str = "refuse",
                  synthesize: Iterable[str] = (), public: Iterable[str] = (), llm: str | None = None,
-                 text_steps: int | None = None, text_values: int | None = DEFAULT_MAX_VALUES, min_word_rows: int = 2):
+                 text_steps: int | None = None, text_values: int | None = DEFAULT_MAX_VALUES, min_word_rows: int = 2,
+                 privacy_unit: str | None = None):
         self.seed = seed
         self.epsilon = epsilon
         self.delta = delta
@@ -70,9 +73,10 @@ class Synthesizer:
         self.text_steps = text_steps
         self.text_values = text_values
         self.min_word_rows = min_word_rows
+        self.privacy_unit = privacy_unit
 
     _PARAMS = ("seed", "epsilon", "delta", "max_children", "epsilon_text", "synthesize", "public", "llm",
-               "text_steps", "text_values", "min_word_rows")
+               "text_steps", "text_values", "min_word_rows", "privacy_unit")
 
     def get_params(self) -> dict:
         """The constructor's parameters, as given."""

@@ -15,7 +15,7 @@ import typer
 
 from amalgam_rel.cli.options import (SOURCE_HELP, DeltaOpt, DialectOpt, EpsilonOpt, EpsilonTextOpt, LlmOpt,
                                      MaxChildrenOpt, MinWordRowsOpt, OutDialectOpt, OutputOpt, OutSchemaOpt,
-                                     PartRowsOpt, PublicOpt, RowsOpt, ScaleOpt, SchemaOpt, SeedOpt, SidecarOpt,
+                                     PartRowsOpt, PrivacyUnitOpt, PublicOpt, RowsOpt, ScaleOpt, SchemaOpt, SeedOpt, SidecarOpt,
                                      SynthesizeOpt, TextStepsOpt, TextValuesOpt, check_server_target, inputs,
                                      ledger_for, local_path, output_target, parse_rows, sample_out, source_location,
                                      synth_target, synthesizer_of, text_values_of, written_to)
@@ -180,6 +180,7 @@ def synth(
     epsilon_text: EpsilonTextOpt = "refuse",
     synthesize: SynthesizeOpt = None,
     public: PublicOpt = None,
+    privacy_unit: PrivacyUnitOpt = None,
     schema: SchemaOpt = None,
     out_schema: OutSchemaOpt = None,
     out_dialect: OutDialectOpt = None,
@@ -191,7 +192,7 @@ def synth(
     location, script_dialect = synth_target(output, out_schema, out_dialect, force=force, report=report,
                                             ledger=epsilon is not None, sources=inputs(source, sidecar, llm))
     synthesizer = synthesizer_of(seed, llm, text_steps, min_word_rows, epsilon, delta, max_children, epsilon_text,
-                               synthesize, public).check(source, scale=scale, rows=parsed_rows)
+                               synthesize, public, privacy_unit).check(source, scale=scale, rows=parsed_rows)
     check_server_target(location, synthesizer.source_schema_, force=force, source=source)
     with progress_bars() as progress:
         model = _fit(synthesizer, source, sidecar, progress, len(synthesizer.source_schema_.tables))
@@ -235,6 +236,7 @@ def fit(
     epsilon_text: EpsilonTextOpt = "refuse",
     synthesize: SynthesizeOpt = None,
     public: PublicOpt = None,
+    privacy_unit: PrivacyUnitOpt = None,
     schema: SchemaOpt = None,
 ) -> None:
     """Fit models on SOURCE and save them for `amalgam-rel sample` (no real rows; docs/privacy.md says what is kept)."""
@@ -243,7 +245,7 @@ def fit(
     source = source_location(source, schema)
     check_model_dir(output, force=force, option="-o", sources=inputs(source, sidecar, llm))
     synthesizer = synthesizer_of(seed, llm, text_steps, min_word_rows, epsilon, delta, max_children, epsilon_text,
-                               synthesize, public).check(source)
+                               synthesize, public, privacy_unit).check(source)
     with progress_bars() as progress:
         model = _fit(synthesizer, source, sidecar, progress, len(synthesizer.source_schema_.tables))
     synthesizer.save(output, force=force)

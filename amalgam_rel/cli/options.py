@@ -64,7 +64,7 @@ PartRowsOpt = Annotated[
 
 EpsilonOpt = Annotated[
     Optional[float],
-    typer.Option("--epsilon", help="Differential privacy per root entity (docs/privacy.md): the budget epsilon > 0. "
+    typer.Option("--epsilon", help="Differential privacy per privacy unit (docs/privacy.md): the budget epsilon > 0. "
                                    "The privacy ledger is printed and saved next to the output."),
 ]
 DeltaOpt = Annotated[float, typer.Option("--delta", help="The delta of (epsilon, delta)-DP, 0 < delta < 1 (with --epsilon).")]
@@ -80,6 +80,10 @@ EpsilonTextOpt = Annotated[
 ]
 SynthesizeOpt = Annotated[Optional[list[str]], typer.Option(
     "--synthesize", help="TABLE: synthesize it even if it is a small reference table kept verbatim by default (repeatable).")]
+PrivacyUnitOpt = Annotated[Optional[str], typer.Option(
+    "--privacy-unit", help="TABLE: under --epsilon, protect one row of it plus every row that reaches it through "
+                           "foreign keys (a customer, its orders, their lines); tables that do not reach it are public "
+                           "and kept verbatim. Default: chosen from the schema, printed with the reason.")]
 PublicOpt = Annotated[Optional[list[str]], typer.Option(
     "--public", help="TABLE: under --epsilon, its rows are public (a list of countries): a reference table may be "
                      "kept verbatim (repeatable).")]
@@ -95,13 +99,14 @@ def _max_children(items: list[str] | None) -> dict[str, int] | None:
     return {"*": default, **dict(per_table)}
 
 
-def synthesizer_of(seed, llm, text_steps, min_word_rows, epsilon, delta, max_children, epsilon_text, synthesize, public):
+def synthesizer_of(seed, llm, text_steps, min_word_rows, epsilon, delta, max_children, epsilon_text, synthesize, public,
+                   privacy_unit=None):
     """The API's Synthesizer for the options of ``synth`` and ``fit``."""
     from amalgam_rel.api.synthesizer import Synthesizer
 
     return Synthesizer(seed=seed, llm=llm, text_steps=text_steps, min_word_rows=min_word_rows, epsilon=epsilon,
                        delta=delta, max_children=_max_children(max_children), epsilon_text=epsilon_text,
-                       synthesize=synthesize or (), public=public or ())
+                       synthesize=synthesize or (), public=public or (), privacy_unit=privacy_unit)
 
 
 def source_location(source: str, schema: str | None):

@@ -13,7 +13,8 @@ from amalgam_rel.cli.shell import console, err_console
 
 def print_ledger(ledger) -> None:
     """Every spend of a private fit, then the total (which is the whole budget rho)."""
-    table = RichTable(title=f"privacy ledger: (epsilon={ledger.epsilon:g}, delta={ledger.delta:g})-DP per root entity, "
+    per = f"privacy unit {ledger.unit}" if ledger.unit else "root entity"
+    table = RichTable(title=f"privacy ledger: (epsilon={ledger.epsilon:g}, delta={ledger.delta:g})-DP per {per}, "
                             f"zCDP rho={ledger.rho:.4g}", title_justify="left")
     for col in ("table", "step", "mechanism", "rho", "sigma", "sensitivity", "detail"):
         table.add_column(col, overflow="fold", no_wrap=col in ("rho", "sigma", "sensitivity"))
@@ -36,7 +37,9 @@ def print_kept(model) -> None:
     from amalgam_rel.relational.reference import kept_line
     from amalgam_rel.relational.repoint import repointed_line
 
-    for line in filter(None, [kept_line(model.reference_, model.db), repointed_line(model.db, model.reference_)]):
+    unit = getattr(model, "privacy_unit_", None)
+    for line in filter(None, [unit.describe() if unit is not None else None, kept_line(model.reference_, model.db),
+                              repointed_line(model.db, model.reference_)]):
         err_console.print(line, highlight=False, markup=False)
 
 

@@ -38,9 +38,10 @@ def split_rho(rho: float, columns: dict[str, int]) -> dict[str, float]:
     return {t: rho * w / total for t, w in weights.items()}
 
 
-def database_ledger(epsilon: float, delta: float, rho: float) -> Ledger:
-    """An empty database ledger: ``rho`` from ``(epsilon, delta)`` (see :func:`database_rho`)."""
-    return Ledger(rho, epsilon=epsilon, delta=delta, conversion_delta=delta * (1 - RELEASE_SHARE))
+def database_ledger(epsilon: float, delta: float, rho: float, unit: str | None = None) -> Ledger:
+    """An empty database ledger: ``rho`` from ``(epsilon, delta)`` (see :func:`database_rho`),
+    per ``unit`` (the privacy unit's table)."""
+    return Ledger(rho, epsilon=epsilon, delta=delta, conversion_delta=delta * (1 - RELEASE_SHARE), unit=unit)
 
 
 def ledger_path(output: str | Path) -> Path:

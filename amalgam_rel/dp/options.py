@@ -81,7 +81,7 @@ def parse_max_children(items: list[str] | None) -> tuple[int, tuple[tuple[str, i
 
 
 def privacy_params(db, epsilon: float | None, delta: float = 1e-9, max_children: int | dict[str, int] | None = None,
-                   text: str = "refuse") -> dict:
+                   text: str = "refuse", unit: str | None = None) -> dict:
     """``DatabaseModel`` parameters of a private fit, checked against the schema ``db`` before a
     row is read ({} without ``epsilon``); ``max_children`` is a cap for every FK, or
     ``{table: cap}`` with ``"*"`` for the others, its tables spelled as ``db`` spells them.
@@ -91,12 +91,14 @@ def privacy_params(db, epsilon: float | None, delta: float = 1e-9, max_children:
     >>> privacy_params(None, None, delta=0.5)
     Traceback (most recent call last):
     ...
-    amalgam_rel.errors.InputError: --delta, --max-children and --epsilon-text only apply with --epsilon
+    amalgam_rel.errors.InputError: --delta, --max-children, --epsilon-text and --privacy-unit only apply with --epsilon
     """
     if epsilon is None:
-        if max_children is not None or text != "refuse" or delta != 1e-9:
-            raise InputError("--delta, --max-children and --epsilon-text only apply with --epsilon")
+        if max_children is not None or text != "refuse" or delta != 1e-9 or unit is not None:
+            raise InputError("--delta, --max-children, --epsilon-text and --privacy-unit only apply with --epsilon")
         return {}
+    if unit is not None and (not isinstance(unit, str) or not db.has_table(unit)):
+        raise InputError(f"--privacy-unit names an unknown table {unit!r}")
     caps = max_children if isinstance(max_children, dict) else {"*": DEFAULT_MAX_CHILDREN if max_children is None
                                                                   else max_children}
     per_table = tuple((t, n) for t, n in caps.items() if t != "*")
@@ -104,4 +106,4 @@ def privacy_params(db, epsilon: float | None, delta: float = 1e-9, max_children:
     options.check_tables(db)
     spelled = {db.table(table).key: n for table, n in per_table}  # the table's own spelling
     return {"epsilon": epsilon, "delta": delta, "max_children": {"*": options.max_children, **spelled},
-            "epsilon_text": text}
+            "epsilon_text": text, "privacy_unit": db.table(unit).key if unit is not None else None}

@@ -69,3 +69,49 @@ def entity_contributions(plan: DatabasePlan, caps: dict[int, int]) -> Contributi
         sensitivity[key] = removed + 2 * modified
         why[key] = f"entity of {worst}: {removed} rows removed, {modified} rows' child counts changed"
     return Contributions(dict(caps), root, rows, sensitivity, why)
+
+
+def unit_contributions(plan: DatabasePlan, unit: str, private: set[str], caps: dict[int, int]) -> Contributions:
+    """The same bounds under a privacy unit (:mod:`.unit_bounding`): a kept row names parents of
+    one unit only, so removing a unit removes its rows and changes no other row of any frame
+    (its child counts, flags and context all come from rows of its own unit). The rows of T in
+    one unit are at most ``rows(P) * cap(f)`` for every NOT NULL private FK ``f`` into P (each
+    such row has a parent there), else the sum of that over T's nullable private FKs (each kept
+    row names at least one parent). Public tables release nothing: 0.
+
+    >>> from amalgam_rel.schema.model import Column, Database, ForeignKey, Table
+    >>> from amalgam_rel.schema.types import parse_type
+    >>> from amalgam_rel.relational.plan import plan_database
+    >>> i = parse_type("INTEGER")
+    >>> t = lambda name, *cols: Table(name, (Column("id", i, False),) + tuple(Column(c, i, False) for c in cols), ("id",))
+    >>> db = Database((t("customer"), t("product"), t("orders", "customer_id"), t("line", "order_id", "product_id")),
+    ...               (ForeignKey("orders", ("customer_id",), "customer", ("id",)), ForeignKey("line", ("order_id",), "orders", ("id",)),
+    ...                ForeignKey("line", ("product_id",), "product", ("id",))))
+    >>> plan = plan_database(db, private=True, public=frozenset({"product"}))
+    >>> c = unit_contributions(plan, "customer", {"customer", "orders", "line"}, {0: 4, 1: 5})
+    >>> c.rows["line"], c.sensitivity["line"], c.sensitivity["product"], c.sensitivity["customer"]
+    (20, 20, 0, 1)
+    """
+    from amalgam_rel.dp.unit_bounding import private_fks
+
+    root, rows, sensitivity, why = {}, {}, {}, {}
+    for key in plan.graph.order:
+        if key not in private:
+            root[key], rows[key], sensitivity[key] = key, 0, 0
+            why[key] = "public: kept as it is, nothing learned from it"
+            continue
+        root[key] = unit
+        fks = private_fks(plan, key, private)
+        if key == unit:
+            rows[key], how = 1, "the unit row itself"
+        else:
+            bounds = {fk.label: rows[fk.ref_table] * caps[plan.fk_index(fk)] for fk in fks}
+            required = {label: n for fk, (label, n) in zip(fks, bounds.items()) if not fk.nullable}
+            if required:
+                label = min(required, key=required.get)
+                rows[key], how = required[label], f"cap x parent rows through {label}"
+            else:
+                rows[key], how = sum(bounds.values()), "the sum over its nullable FKs " + ", ".join(bounds)
+        sensitivity[key] = rows[key]
+        why[key] = f"one {unit} unit holds at most {rows[key]} rows ({how}); no row outside it changes"
+    return Contributions(dict(caps), root, rows, sensitivity, why)

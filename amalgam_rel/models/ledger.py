@@ -62,6 +62,7 @@ class Ledger:
     delta: float = 0.0
     conversion_delta: float = 0.0
     tables: dict[str, dict] = field(default_factory=dict)  # table -> share, sensitivity, caps, why
+    unit: str | None = None  # a database ledger's privacy unit (its table)
 
     @property
     def rho(self) -> float:
@@ -108,7 +109,7 @@ class Ledger:
         if self.epsilon is None:
             return {"total_rho": self.total_rho, "entries": [_fields(e, _MODEL_FIELDS) for e in self.entries]}
         return {"epsilon": self.epsilon, "delta": self.delta, "rho": self.total_rho, "rho_spent": self.spent,
-                "delta_spent": self.delta_spent, "neighbouring": "add or remove one root entity (docs/privacy.md)",
+                "delta_spent": self.delta_spent, "unit": self.unit, "neighbouring": self.neighbouring,
                 "tables": self.tables, "entries": [_fields(e, _DATABASE_FIELDS) for e in self.entries]}
 
     @classmethod
@@ -118,7 +119,14 @@ class Ledger:
         if "total_rho" in doc:
             return cls(float(doc["total_rho"]), [Spend(**e) for e in doc["entries"]])
         return cls(doc["rho"], [Spend(**e) for e in doc["entries"]], doc["epsilon"], doc["delta"],
-                   doc["delta"] * (1 - RELEASE_SHARE), dict(doc["tables"]))
+                   doc["delta"] * (1 - RELEASE_SHARE), dict(doc["tables"]), doc.get("unit"))
+
+    @property
+    def neighbouring(self) -> str:
+        if self.unit is None:
+            return "add or remove one root entity (docs/privacy.md)"
+        return (f"add or remove one {self.unit} row and every row that reaches it through foreign keys "
+                "(docs/privacy.md)")
 
     def write(self, path: str | Path) -> Path:
         """Written to a temporary file and renamed into place: a reader never sees half a ledger."""

@@ -119,7 +119,9 @@ class DatabaseModel:
       may override it.
     - ``reference_rows``: the most rows of a reference table kept verbatim (0: none);
       ``synthesize``: tables never kept; ``public``: under ``epsilon``, the tables that may be
-      (:mod:`.reference`).
+      (:mod:`.reference`). ``privacy_unit``: under ``epsilon``, the table whose rows are the people
+      protected (None: chosen from the schema, :mod:`amalgam_rel.dp.unit`); tables that do not
+      reach it are public and kept verbatim.
     - ``min_word_rows``: a word goes into generated free text only if at least this many real rows
       of its column hold it, or it is a public word (see :mod:`amalgam_rel.generation.word_units`).
     """
@@ -128,7 +130,7 @@ class DatabaseModel:
                  iters: int = 1000, llm: str | None = None, text_steps: int | None = None,
                  text_values: int | None = DEFAULT_MAX_VALUES, max_children: int | dict[str, int] | None = None,
                  epsilon_text: str = "refuse", reference_rows: int = DEFAULT_MAX_ROWS, synthesize: tuple[str, ...] = (),
-                 public: tuple[str, ...] = (), min_word_rows: int = 2):
+                 public: tuple[str, ...] = (), min_word_rows: int = 2, privacy_unit: str | None = None):
         self.seed = seed
         self.context_size = context_size
         self.epsilon = epsilon
@@ -141,11 +143,12 @@ class DatabaseModel:
         self.epsilon_text = epsilon_text
         self.reference_rows, self.synthesize, self.public = reference_rows, tuple(synthesize), tuple(public)
         self.min_word_rows = min_word_rows
+        self.privacy_unit = privacy_unit
 
     def get_params(self) -> dict:
         return {k: getattr(self, k) for k in ("seed", "context_size", "epsilon", "delta", "iters", "llm", "text_steps", "text_values",
                                               "max_children", "epsilon_text", "reference_rows", "synthesize", "public",
-                                              "min_word_rows")}
+                                              "min_word_rows", "privacy_unit")}
 
     def save(self, path: str | Path, *, force: bool = False) -> Path:
         return save_database_model(self, path, force=force)
@@ -183,14 +186,14 @@ class DatabaseModel:
         self.semantic_overrides_ = semantic_overrides(db, sidecar)  # a wrong one is refused before any fitting
         self.schema_ = db  # what the output's DDL declares; the stages see the stored columns
         db = db.without_generated()
-        self.privacy_ = None
+        self.privacy_ = self.privacy_unit_ = None
         self.rules_ = {}  # a private fit never reads the data for database rules (totals)
         if self.epsilon is not None:  # database-level differential privacy
             from amalgam_rel.pipeline.private_database import fit_database_privately
 
             fitted = fit_database_privately(self, con, db, progress)
             self.plan_, self.tables_, self.privacy_ = fitted.plan, fitted.tables, fitted.privacy
-            self.reference_, self.text_ = fitted.reference, fitted.text
+            self.reference_, self.text_, self.privacy_unit_ = fitted.reference, fitted.text, fitted.unit
             # the saved schema must not carry the true row counts either (see pipeline.private_fit.private_plan)
             self.schema_ = self.schema_.without_row_counts()
             return

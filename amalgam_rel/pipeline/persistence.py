@@ -152,6 +152,7 @@ def _write_model(model, tmp: Path) -> None:
         "fit_seconds": model.fit_seconds_, "schema": database_to_json(model.output_schema), "tables": tables,
         "text": "text" if model.text_ is not None and schema_text is None else None,
         "schema_text": schema_text, "privacy": "privacy.json" if privacy is not None else None,
+        "privacy_unit": _unit_json(getattr(model, "privacy_unit_", None)),
         **_rules_json(model.rules_, "database"), "reference": reference,
         # every file this save wrote: `fit --force` replaces a directory holding these and nothing else
         "files": sorted((Path(folder) / f).relative_to(tmp).as_posix() for folder, _, files in os.walk(tmp)
@@ -232,6 +233,7 @@ class SavedParams(TypedDict, total=False):
     synthesize: NotRequired[tuple[str, ...]]
     public: NotRequired[tuple[str, ...]]
     min_word_rows: NotRequired[Annotated[int, Field(ge=1)]]
+    privacy_unit: NotRequired[str | None]
 
 
 class SavedTable(TypedDict):
@@ -264,7 +266,9 @@ def _from_manifest(model_class: type, path: Path, doc: dict):
     model = model_class(**{k: v for k, v in params.items() if k != "text_budget_s"})
     model.schema_ = database_from_json(doc["schema"])
     db = model.schema_.without_generated()
-    model.plan_ = plan_database(db, private=model.epsilon is not None)
+    model.privacy_unit_ = _unit_from_json(db, doc.get("privacy_unit"), model.public)
+    public = frozenset(model.privacy_unit_.public) if model.privacy_unit_ is not None else frozenset()
+    model.plan_ = plan_database(db, private=model.epsilon is not None, public=public)
     model.source_ = typed(str, doc["source"], "source")
     model.fit_seconds_ = typed(float, doc["fit_seconds"], "fit_seconds")
     model.tables_ = {}
@@ -292,6 +296,24 @@ def _from_manifest(model_class: type, path: Path, doc: dict):
 
         model.text_ = TextFieldModel.load(path / doc["text"])
     return model
+
+
+def _unit_json(unit) -> dict | None:
+    return None if unit is None else {"table": unit.table, "reason": unit.reason}
+
+
+def _unit_from_json(db, doc, public):
+    """The fit's privacy unit (its public tables follow from the schema), checked."""
+    if doc is None:
+        return None
+    from dataclasses import replace
+
+    from amalgam_rel.dp.unit import privacy_unit
+
+    doc = typed(dict[str, str], doc, "privacy_unit")
+    if set(doc) != {"table", "reason"} or not db.has_table(doc["table"]):
+        raise ValueError(f"privacy_unit: bad entry {doc!r}")
+    return replace(privacy_unit(db, doc["table"], public, {}), reason=doc["reason"])
 
 
 def _fitted_table(t: SavedTable, db, plan, path: Path) -> FittedTable:

@@ -15,12 +15,14 @@ import pyarrow as pa
 
 from amalgam_rel.dp.options import DEFAULT_MAX_CHILDREN, PrivacyOptions
 from amalgam_rel.dp.schema_text import SchemaText
+from amalgam_rel.dp.unit import PrivacyUnit, privacy_unit
 from amalgam_rel.errors import InputError
 from amalgam_rel.models.ledger import Ledger
 from amalgam_rel.pipeline.fitting import FitOptions, FittedTable
 from amalgam_rel.pipeline.private_fit import fit_private
 from amalgam_rel.relational.plan import DatabasePlan
-from amalgam_rel.relational.reference import keep_reference_tables
+from amalgam_rel.relational.reference import read_reference_rows
+from amalgam_rel.schema import sql
 from amalgam_rel.schema.types import NESTED_KINDS
 
 
@@ -52,8 +54,9 @@ class PrivateFit:
     plan: DatabasePlan
     tables: dict[str, FittedTable]
     privacy: Ledger  # every note below is in it
-    reference: dict[str, pa.Table]  # tables declared public, kept verbatim
+    reference: dict[str, pa.Table]  # the public tables, kept verbatim
     text: SchemaText | None  # placeholders from the schema for the text columns, if any
+    unit: PrivacyUnit
 
 
 def fit_database_privately(model, con, db, progress=None) -> PrivateFit:
@@ -62,17 +65,26 @@ def fit_database_privately(model, con, db, progress=None) -> PrivateFit:
     refuse_schema_text(db, options)
     fit = FitOptions(model.context_size, None, model.delta, model.iters, None, model.seed,
                      semantic_overrides=getattr(model, "semantic_overrides_", {}))
-    plan, tables, ledger = fit_private(con, db, fit, options, progress=(lambda t: progress("fit", t)) if progress else None)
-    # only a table the user declared public may be kept verbatim (relational.reference)
-    reference = keep_reference_tables(con, plan, model, private=True)
+    unit = resolve_unit(con, db, model)
+    plan, tables, ledger = fit_private(con, db, fit, options, unit,
+                                       progress=(lambda t: progress("fit", t)) if progress else None)
+    # the public tables are kept as they are: outside every unit's reach, or declared --public
+    reference = read_reference_rows(con, plan.db, unit.public)
     for key in reference:
-        ledger.note(key, "kept verbatim", "declared public (--public): its real rows are written as they are")
+        why = "declared public (--public)" if key in unit.declared else f"outside the reach of every {unit.table}"
+        ledger.note(key, "kept verbatim", f"{why}: its real rows are written as they are, and disclosed")
     for key, ft in tables.items():
         for c in ft.semantic.columns if ft.semantic else ():
             ledger.note(key, f"semantic:{c.column}", f"{c.type} values from Faker, read off the column's name "
                         "alone (no data); only where it is NULL comes from the private model")
     text_columns = {k: list(ft.text_columns) for k, ft in tables.items() if ft.text_columns and k not in reference}
-    return PrivateFit(plan, tables, ledger, reference, _schema_text(db, text_columns, options, ledger, model.seed))
+    return PrivateFit(plan, tables, ledger, reference, _schema_text(db, text_columns, options, ledger, model.seed), unit)
+
+
+def resolve_unit(con, db, model) -> PrivacyUnit:
+    """The model's ``privacy_unit`` (None: chosen from the schema and the row counts, see :mod:`amalgam_rel.dp.unit`)."""
+    counts = {} if model.privacy_unit is not None else {t.key: sql.count_rows(con, t.name, t.schema) for t in db.tables}
+    return privacy_unit(db, model.privacy_unit, model.public, counts)
 
 
 def _schema_text(db, text_columns: dict[str, list[str]], options: PrivacyOptions, ledger: Ledger,

@@ -16,16 +16,20 @@ import numpy as np
 from sqlglot import exp
 
 from amalgam_rel.dp.accounting import database_ledger, database_rho, split_rho
-from amalgam_rel.dp.bounding import bound_contributions, clip_counts, drop_bounded, fk_caps
+from amalgam_rel.dp.bounding import clip_counts, drop_bounded, fk_caps
 from amalgam_rel.dp.options import PrivacyOptions
 from amalgam_rel.dp.public import public_context, public_filler, public_key_generator, public_sequences
-from amalgam_rel.dp.sensitivity import Contributions, entity_contributions
+from amalgam_rel.dp.public_parents import label_checks, public_key_labels, with_public_keys
+from amalgam_rel.dp.sensitivity import Contributions, unit_contributions
+from amalgam_rel.dp.unit import PrivacyUnit
+from amalgam_rel.dp.unit_bounding import bound_units
 from amalgam_rel.errors import InputError
 from amalgam_rel.models.privacy import RELEASE_SHARE, gaussian_sigma
 from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.pipeline.fitting import LANGUAGE_MODEL, FitOptions, FittedTable
 from amalgam_rel.relational.plan import DatabasePlan, plan_database
-from amalgam_rel.relational.semantic_columns import private_semantics, with_presence
+from amalgam_rel.relational.kept_contacts import contact_columns
+from amalgam_rel.relational.semantic_columns import Semantics, private_semantics, with_presence
 from amalgam_rel.relational.text_features import without_text_features
 from amalgam_rel.relational.training import TrainingFrames, frame_name
 from amalgam_rel.schema import sql
@@ -44,15 +48,18 @@ class PrivateContext:
     release_delta: dict[str, float]
     ledger: Ledger
     rng: np.random.Generator
+    labels: dict[int, tuple[str, ...]]  # FK into a public table -> its keys (public labels)
 
 
-def private_plan(db: Database, options: PrivacyOptions) -> DatabasePlan:
+def private_plan(db: Database, options: PrivacyOptions, unit: PrivacyUnit) -> DatabasePlan:
     """The private plan; refuses what the guarantee cannot cover yet, before reading data."""
     options.check_tables(db)
     # the schema travels with the fitted model: its true row counts must not
     db = db.without_row_counts()
-    plan = plan_database(db, private=True)
+    plan = plan_database(db, private=True, public=frozenset(unit.public))
     for key, tp in plan.tables.items():
+        if key in unit.public:
+            continue  # kept as it is: its self-references keep their real values
         for fk in tp.self_references:
             if not fk.nullable:
                 raise InputError(f"{fk.label}: a NOT NULL self-reference is not covered by --epsilon yet (a row's "
@@ -64,34 +71,46 @@ def model_columns(plan: DatabasePlan, key: str, context_size: int) -> int:
     """Columns the table model may own, counted from the schema (for the split rule)."""
     tp, table = plan.tables[key], plan.db.table(key)
     own = [c for c in table.column_names if c not in tp.fk_columns and c not in tp.generated_keys]
-    return len(own) + len(tp.count_columns) + len(tp.null_columns) + (context_size if tp.driver else 0)
+    return (len(own) + len(tp.count_columns) + len(tp.null_columns) + len(tp.attributes)
+            + (context_size if tp.driver else 0))
 
 
 def fit_private(con: duckdb.DuckDBPyConnection, db: Database, fit: FitOptions, privacy: PrivacyOptions,
-                progress=None) -> tuple[DatabasePlan, dict[str, FittedTable], Ledger]:
-    plan = private_plan(db, privacy)
+                unit: PrivacyUnit, progress=None) -> tuple[DatabasePlan, dict[str, FittedTable], Ledger]:
+    plan = private_plan(db, privacy, unit)
     db = plan.db
-    caps = fk_caps(plan, privacy.cap_of)
-    contributions = entity_contributions(plan, caps)
+    private = set(unit.private)
+    caps = {i: c for i, c in fk_caps(plan, privacy.cap_of).items() if db.foreign_keys[i].table in private}
+    contributions = unit_contributions(plan, unit.table, private, caps)
     rho = database_rho(privacy.epsilon, privacy.delta)
-    columns = {k: model_columns(plan, k, fit.context_size) for k in plan.tables}
-    shares = split_rho(rho, columns)
+    shares = split_rho(rho, {k: model_columns(plan, k, fit.context_size) for k in unit.private})
     release = {k: privacy.delta * RELEASE_SHARE * s / rho for k, s in shares.items()}
-    ledger = database_ledger(privacy.epsilon, privacy.delta, rho)
+    ledger = database_ledger(privacy.epsilon, privacy.delta, rho, unit.table)
+    ledger.note("", "privacy unit", f"{unit.table}: {unit.reason}")
     for key in plan.graph.order:
-        ledger.tables[key] = {"rho": shares[key], "sensitivity": contributions.sensitivity[key],
-                              "rows_per_entity": contributions.rows[key], "root": contributions.root[key],
-                              "worst_entity": contributions.why[key],
-                              "caps": {db.foreign_keys[i].label: caps[i] for i in plan.tables[key].count_columns}}
-    ctx = PrivateContext(fit, privacy, contributions, shares, release, ledger, np.random.default_rng(fit.seed))
-    sources = bound_contributions(con, plan, caps)
+        if key in private:
+            ledger.tables[key] = {"role": "unit" if key == unit.table else "private", "rho": shares[key],
+                                  "sensitivity": contributions.sensitivity[key], "rows_per_unit": contributions.rows[key],
+                                  "bound": contributions.why[key],
+                                  "caps": {db.foreign_keys[i].label: caps[i] for i in plan.tables[key].count_columns}}
+        else:
+            declared = " (declared --public)" if key in unit.declared else f" (outside the reach of every {unit.table})"
+            ledger.tables[key] = {"role": "public", "rho": 0.0, "sensitivity": 0,
+                                  "disclosed": "kept verbatim: its content is disclosed" + declared}
+    labels = {plan.fk_index(fk): public_key_labels(con, plan, fk) for k in unit.private for fk in plan.tables[k].attributes}
+    ctx = PrivateContext(fit, privacy, contributions, shares, release, ledger, np.random.default_rng(fit.seed), labels)
+    sources = bound_units(con, plan, unit.table, private, caps)
     frames = TrainingFrames(con, plan, sources)
     fitted: dict[str, FittedTable] = {}
     try:
         for key in plan.graph.order:
             ft = FittedTable(key, db.table(key), plan.tables[key])
-            for stage in PRIVATE_FIT_STAGES:
-                stage(ft, frames, fitted, ctx)
+            if key in private:
+                for stage in PRIVATE_FIT_STAGES:
+                    stage(ft, frames, fitted, ctx)
+            else:  # kept as it is (private_database): a public count, nothing modelled
+                ft.real_rows = sql.count_rows(con, ft.table.name, ft.table.schema)
+                ft.semantic = public_contacts(ft, fit.semantic_overrides)
             fitted[key] = ft
             if progress is not None:
                 progress(key)
@@ -99,7 +118,7 @@ def fit_private(con: duckdb.DuckDBPyConnection, db: Database, fit: FitOptions, p
         drop_bounded(con, sources)
     for ft in fitted.values():
         ft.frame = None
-    _note_public_steps(plan, fitted, ledger)
+    _note_public_steps(plan, {k: fitted[k] for k in unit.private}, ledger)
     return plan, fitted, ledger
 
 
@@ -111,7 +130,7 @@ def build_bounded_frame(ft: FittedTable, frames: TrainingFrames, fitted: dict[st
     candidates = without_text_features(fitted[driver.ref_table].modelled) if driver is not None else ()
     frame = frames.build(ft.key, tuple(candidates))
     clips = {name: ctx.contributions.caps[i] for i, name in ft.plan.count_columns.items()}
-    frame = clip_counts(frame, clips)
+    frame = with_public_keys(clip_counts(frame, clips), frames.plan, ft.plan)
     frames.frames[ft.key] = frame
     frames.con.register(frame_name(ft.key), frame)
     ft.frame = frame
@@ -163,7 +182,7 @@ def fit_private_model(ft: FittedTable, frames: TrainingFrames, fitted: dict[str,
         bounds = tuple(exp.Between(this=exp.column(sql.ident(name)), low=exp.Literal.number(0),
                                    high=exp.Literal.number(ctx.contributions.caps[i]))
                        for i, name in ft.plan.count_columns.items())
-        table = replace(ft.table, checks=ft.table.checks + bounds)
+        table = replace(ft.table, checks=ft.table.checks + bounds + label_checks(frames.plan, ft.plan, ctx.labels))
         seed = int(ctx.rng.integers(2**31))
         model = TableModel(rho=share, sensitivity=float(s), release_delta=ctx.release_delta[key], iters=ctx.fit.iters,
                            n_bins=ctx.fit.n_bins, max_categories=ctx.fit.max_categories, seed=seed)
@@ -186,11 +205,24 @@ def fit_private_model(ft: FittedTable, frames: TrainingFrames, fitted: dict[str,
 PRIVATE_FIT_STAGES = (build_bounded_frame, public_choices, fit_private_model)
 
 
+def public_contacts(ft: FittedTable, overrides) -> Semantics:
+    """A public table's contacts (phone, e-mail, street address) are blank in its kept rows and
+    generated, as a kept reference table's are (:mod:`amalgam_rel.relational.kept_contacts`)."""
+    found = private_semantics(ft, overrides)
+    contacts = set(contact_columns(ft.table))
+    return replace(found, columns=tuple(c for c in found.columns if c.column in contacts), drawn_locale=False)
+
+
 def _note_public_steps(plan: DatabasePlan, fitted: dict[str, FittedTable], ledger: Ledger) -> None:
     """List what was decided without data, so the ledger says how each part was made."""
     db = plan.db
     for key in plan.graph.order:
+        if key not in fitted:
+            continue
         tp, ft = plan.tables[key], fitted[key]
+        for fk in tp.attributes:
+            ledger.note(key, f"public key:{fk.label}", f"{fk.ref_table} is public: the key is an attribute of the "
+                        f"{key} model, its labels the public keys")
         for i, name in tp.count_columns.items():
             fk = db.foreign_keys[i]
             role = "driving" if plan.tables[fk.table].driver == fk else "matched"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from amalgam_rel.dp.public_parents import resolve_public_parents
 from amalgam_rel.errors import DataError
 from amalgam_rel.pipeline.draft import Draft
 from amalgam_rel.pipeline.repairs import enforce_checks, repair_text_unique_sets, repair_unique_sets
@@ -345,7 +346,7 @@ def rules_at(point: str):
     return stage
 
 
-SAMPLE_STAGES = (create_rows, rules_at("drawn"), match_foreign_keys, build_self_references, generate_keys, resolve_foreign_keys,
+SAMPLE_STAGES = (create_rows, rules_at("drawn"), match_foreign_keys, resolve_public_parents, build_self_references, generate_keys, resolve_foreign_keys,
                  keep_temporal_orders, assemble, repair_unique_sets, resolve_drawn_self_references, enforce_checks,
                  resolve_drawn_self_references, rules_at("parents"), rules_at("dates"), rules_at("values"), fill_others,
                  rules_at("filled"), fill_semantic, fill_text, rules_at("text"), rules_at("finished"),

@@ -49,11 +49,14 @@ class TablePlan:
     count_columns: dict[int, str]  # fk index -> "#i", for every FK that references this table
     null_columns: dict[int, str] = field(default_factory=dict)  # nullable non-driving FKs of this table
     depth_columns: dict[int, str] = field(default_factory=dict)
+    # FKs into public tables under a privacy unit (:mod:`amalgam_rel.dp.unit`): the parent key is
+    # an attribute of the row, drawn by the row's model, never a count of the parent's
+    attributes: tuple[ForeignKey, ...] = ()
 
     @property
     def foreign_keys(self) -> tuple[ForeignKey, ...]:
         head = (self.driver,) if self.driver else ()
-        return head + self.matched + self.self_references + self.deferred
+        return head + self.matched + self.self_references + self.deferred + self.attributes
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,8 @@ def check_column_names(db: Database) -> None:
     sql.check_no_internal_names(db)
 
 
-def plan_database(db: Database, graph: FkGraph | None = None, *, private: bool = False) -> DatabasePlan:
+def plan_database(db: Database, graph: FkGraph | None = None, *, private: bool = False,
+                  public: frozenset[str] = frozenset()) -> DatabasePlan:
     """How every table's rows arise.
 
     ``private`` (database-level differential privacy, :mod:`amalgam_rel.dp`): the plan may use
@@ -95,17 +99,24 @@ def plan_database(db: Database, graph: FkGraph | None = None, *, private: bool =
     ties are broken by declaration order instead of row counts, and self-references get no
     depth or child-count columns (a row's depth changes with every ancestor: no bounded
     sensitivity); they are left empty (:mod:`amalgam_rel.dp.stages`).
+
+    ``public`` (with ``private``, under a privacy unit): tables whose rows are public, kept as
+    they are. A foreign key from another table into one of them is an *attribute* of its rows
+    (:attr:`TablePlan.attributes`): it neither drives nor is matched, and the public table
+    counts no children through it (that count would be a private statistic of a public row).
     """
     check_column_names(db)
     graph = graph or fk_graph(db)
     index = {fk: i for i, fk in enumerate(db.foreign_keys)}
+    attributes = {fk for fk in db.foreign_keys
+                  if private and fk.ref_table in public and fk.table not in public and not fk.is_self_reference}
     plans = {}
     for key in graph.order:
         table = db.table(key)
         fks = db.foreign_keys_of(key)
         self_refs = tuple(fk for fk in fks if fk.is_self_reference)
-        deferred = tuple(fk for fk in fks if fk in graph.broken)
-        candidates = [fk for fk in fks if fk not in self_refs and fk not in deferred]
+        deferred = tuple(fk for fk in fks if fk in graph.broken and fk not in attributes)
+        candidates = [fk for fk in fks if fk not in self_refs and fk not in deferred and fk not in attributes]
         driver = choose_driver(db, graph, [fk for fk in candidates if not fk.nullable] if private else candidates,
                                use_row_counts=not private)
         matched = tuple(fk for fk in candidates if fk != driver)
@@ -122,9 +133,10 @@ def plan_database(db: Database, graph: FkGraph | None = None, *, private: bool =
             generated_keys=tuple(dict.fromkeys(keys)),
             fk_columns=fk_cols,
             count_columns={index[fk]: count_column(index[fk]) for fk in db.referencing(key)
-                           if fk not in graph.broken and not (private and fk.is_self_reference)},
+                           if fk not in graph.broken and not (private and fk.is_self_reference) and fk not in attributes},
             null_columns={index[fk]: null_column(index[fk]) for fk in matched + deferred if fk.nullable},
             depth_columns={} if private else {index[fk]: depth_column(index[fk]) for fk in self_refs},
+            attributes=tuple(fk for fk in fks if fk in attributes),
         )
     return DatabasePlan(db, graph, plans)
 

@@ -238,7 +238,9 @@ def sample_kept(d, rows: pa.Table, kept: Collection[str]) -> pa.Table:
         for col in fk.columns:
             values[col] = pa.nulls(n, values[col].type)
     row_number = sql.fresh_name("__row", ft.table.column_names)
-    d.rows = _model_rows(d, rows).append_column(row_number, pa.array(np.arange(n, dtype=np.int64)))
+    numbers = pa.array(np.arange(n, dtype=np.int64))
+    # a public table under a privacy unit has no model (nothing is learned from it)
+    d.rows = _model_rows(d, rows).append_column(row_number, numbers) if ft.model is not None else pa.table({row_number: numbers})
     d.values = values
     fill_contacts(d)
     return pa.table(d.values)

@@ -1,0 +1,91 @@
+"""Contribution bounding under a privacy unit, in SQL, parents first (see docs/privacy.md).
+
+Every row of a private table gets the unit it belongs to (``+unit``: the unit row's rank in key
+order, joined down from its private parents). A row is kept only when
+
+1. every private parent it names was kept (a dropped row takes its subtree with it);
+2. its parents name exactly one unit: a row that reaches two units (a bridge between two
+   customers) or none (every private FK empty) is dropped. A bridge row belongs to both units
+   (removing either removes it), and had it been kept it would compete for the cap of a parent
+   in the other unit, letting one unit's rows push out another's; so its cap is 0;
+3. for every private FK ``f``, it is among the first ``cap(f)`` children of its parent in key
+   order. All the children left after step 2 share their parent's unit, so adding or removing
+   another unit never moves a row in or out of a cap.
+
+Hence, for a database D and D' = D plus one unit u, the kept rows of D' are the kept rows of D
+plus some rows of u: nothing outside u changes. The kept rows of each private table become a TEMP
+table of the source connection, which :class:`~amalgam_rel.relational.training.TrainingFrames`
+reads in place of the source table; public tables are read as they are.
+"""
+
+from __future__ import annotations
+
+import duckdb
+from sqlglot import exp
+
+from amalgam_rel.dp.bounding import bounded_name, _order_columns, _relation
+from amalgam_rel.relational.plan import DatabasePlan
+from amalgam_rel.schema import sql
+from amalgam_rel.schema.model import ForeignKey
+
+UNIT = sql.internal("unit")
+
+
+def private_fks(plan: DatabasePlan, key: str, private: set[str]) -> list[ForeignKey]:
+    """The FKs of ``key`` that make its rows part of a unit: into private tables, not
+    self-references nor broken cycle edges."""
+    tp = plan.tables[key]
+    return [fk for fk in ((tp.driver,) if tp.driver else ()) + tp.matched if fk.ref_table in private]
+
+
+def bound_units(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, unit: str, private: set[str],
+                caps: dict[int, int]) -> dict[str, str]:
+    """Create the bounded rows of every private table; table key -> TEMP table name."""
+    sources: dict[str, str] = {}
+    for key in plan.graph.order:
+        if key not in private:
+            continue
+        query = _unit_rows(plan, key) if key == unit else _kept_rows(plan, key, private, caps, sources)
+        name = bounded_name(key)
+        con.execute(sql.render(exp.Create(this=exp.Table(this=sql.ident(name)), kind="TABLE", replace=True,
+                                          properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+                                          expression=query)))
+        sources[key] = name
+    return sources
+
+
+def _unit_rows(plan: DatabasePlan, key: str) -> exp.Select:
+    table = plan.db.table(key)
+    order = exp.Order(expressions=[exp.Ordered(this=sql.column(c)) for c in _order_columns(table)])
+    return exp.select(*(sql.column(c) for c in table.column_names),
+                      exp.Window(this=exp.RowNumber(), order=order).as_(sql.ident(UNIT))).from_(_relation(table, {}))
+
+
+def _kept_rows(plan: DatabasePlan, key: str, private: set[str], caps: dict[int, int],
+               sources: dict[str, str]) -> exp.Select:
+    table = plan.db.table(key)
+    fks = private_fks(plan, key, private)
+    units = [sql.column(UNIT, f"p{j}") for j in range(len(fks))]
+    first = exp.Coalesce(this=units[0], expressions=units[1:]) if len(units) > 1 else units[0]
+    conditions = [first.copy().is_(exp.null()).not_()]
+    for j, fk in enumerate(fks):
+        empty = exp.or_(*(sql.column(c, "t").is_(exp.null()) for c in fk.columns))
+        # a named parent was kept, and it is in the same unit as every other named parent
+        conditions.append(exp.or_(empty, exp.EQ(this=units[j].copy(), expression=first.copy())))
+    reached = exp.select(*(sql.column(c, "t") for c in table.column_names), first.as_(sql.ident(UNIT))).from_(
+        _relation(table, sources, "t"))
+    for j, fk in enumerate(fks):
+        parent = plan.db.table(fk.ref_table)
+        on = exp.and_(*(exp.EQ(this=sql.column(c, "t"), expression=sql.column(r, f"p{j}"))
+                        for c, r in zip(fk.columns, fk.ref_columns)))
+        reached = reached.join(_relation(parent, sources, f"p{j}"), on=on, join_type="left")
+    reached = reached.where(exp.and_(*conditions))
+    order = exp.Order(expressions=[exp.Ordered(this=sql.column(c)) for c in _order_columns(table)])
+    ranks = [exp.Window(this=exp.RowNumber(), partition_by=[sql.column(c) for c in fk.columns], order=order.copy())
+             .as_(sql.ident(f"{UNIT}rank{j}")) for j, fk in enumerate(fks)]
+    ranked = exp.select(exp.Star(), *ranks).from_(reached.subquery("r"))
+    within = [exp.or_(*(sql.column(c).is_(exp.null()) for c in fk.columns),
+                      exp.LTE(this=sql.column(f"{UNIT}rank{j}"), expression=exp.Literal.number(caps[plan.fk_index(fk)])))
+              for j, fk in enumerate(fks)]
+    return (exp.select(*(sql.column(c) for c in table.column_names), sql.column(UNIT))
+            .from_(ranked.subquery("k")).where(exp.and_(*within)))
