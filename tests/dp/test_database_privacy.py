@@ -15,10 +15,12 @@ from typer.testing import CliRunner
 
 from amalgam_rel.cli import app
 from amalgam_rel.dp.accounting import database_rho
-from amalgam_rel.dp.bounding import bound_contributions, fk_caps
+from amalgam_rel.dp.bounding import fk_caps
+from amalgam_rel.dp.unit import privacy_unit
+from amalgam_rel.dp.unit_bounding import bound_units
 from amalgam_rel.pipeline.private_fit import private_plan
 from amalgam_rel.dp.options import PrivacyOptions
-from amalgam_rel.dp.sensitivity import entity_contributions
+from amalgam_rel.dp.sensitivity import unit_contributions
 from amalgam_rel.errors import InputError
 from amalgam_rel.pipeline.database_model import DatabaseModel
 from amalgam_rel.relational.training import TrainingFrames
@@ -85,7 +87,13 @@ def gyms(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def private_model(gyms):
-    return DatabaseModel(seed=1, iters=ITERS, epsilon=1.0, max_children=4).fit(gyms)
+    return DatabaseModel(seed=1, iters=ITERS, epsilon=1.0, max_children=4, privacy_unit="club").fit(gyms)
+
+
+def club_plan(con):
+    db = read_duckdb(con)
+    unit = privacy_unit(db, "club", (), {})
+    return private_plan(db, PrivacyOptions(1.0), unit), unit
 
 
 def validity_violations(real: Path, synth: Path) -> list[dict]:
@@ -98,20 +106,20 @@ def validity_violations(real: Path, synth: Path) -> list[dict]:
 
 def test_sensitivities_follow_the_caps_along_the_fk_paths(gyms):
     con = open_duckdb(gyms)
-    plan = private_plan(read_duckdb(con), PrivacyOptions(1.0))
+    plan, unit = club_plan(con)
     con.close()
-    c = entity_contributions(plan, fk_caps(plan, lambda table: {"member": 3, "visit": 5}[table]))
-    assert c.root == {"club": "club", "gym": "gym", "member": "club", "visit": "club"}
-    assert c.rows == {"club": 1, "gym": 1, "member": 3, "visit": 15}
-    # a club entity removes 15 visits, each lowering one gym's visit count: 15 changed gym rows
-    assert c.sensitivity == {"club": 1, "gym": 2 * 15, "member": 3, "visit": 15}
+    assert unit.private == ("club", "member", "visit") and unit.public == ("gym",)
+    c = unit_contributions(plan, "club", set(unit.private), fk_caps(plan, lambda table: {"member": 3, "visit": 5}[table]))
+    assert c.rows == {"club": 1, "gym": 0, "member": 3, "visit": 15}
+    # visit -> gym is an attribute of the visit (gym is public): no gym row changes with a club
+    assert c.sensitivity == {"club": 1, "gym": 0, "member": 3, "visit": 15}
 
 
 def test_bounding_caps_children_per_parent_and_drops_their_subtrees(gyms):
     con = open_duckdb(gyms)
-    plan = private_plan(read_duckdb(con), PrivacyOptions(1.0))
+    plan, unit = club_plan(con)
     caps = fk_caps(plan, lambda table: 2)
-    frames = TrainingFrames(con, plan, bound_contributions(con, plan, caps))
+    frames = TrainingFrames(con, plan, bound_units(con, plan, "club", set(unit.private), caps))
     club = frames.build("club", ())
     member = frames.build("member", ("active",))
     visit = frames.build("visit", ())
@@ -132,7 +140,13 @@ def test_ledger_spends_exactly_rho_and_sigma_is_the_formulas(private_model):
     assert ledger.spent == pytest.approx(ledger.rho, rel=1e-9)
     assert sum(t["rho"] for t in ledger.tables.values()) == pytest.approx(ledger.rho, rel=1e-9)
     assert ledger.delta_spent <= 1e-9 * (1 + 1e-9)
+    assert {t: info["role"] for t, info in ledger.tables.items()} == {
+        "club": "unit", "gym": "public", "member": "private", "visit": "private"}
+    assert "disclosed" in ledger.tables["gym"]["disclosed"] and ledger.unit == "club"
     for table, info in ledger.tables.items():
+        if info["role"] == "public":
+            assert not [e for e in ledger.entries if e.table == table and e.rho > 0]
+            continue
         spends = [e for e in ledger.entries if e.table == table and e.rho > 0]
         assert sum(e.rho for e in spends) == pytest.approx(info["rho"], rel=1e-9), table
         assert all(e.sensitivity == info["sensitivity"] for e in spends), table
@@ -146,8 +160,9 @@ def test_ledger_spends_exactly_rho_and_sigma_is_the_formulas(private_model):
 def test_changing_children_beyond_the_cap_changes_nothing_fitted(tmp_path):
     """One club gains members (and their visits) beyond the cap: every public choice, every
     parameter and the whole fitted model stay identical, so no step read the dropped rows."""
-    a = DatabaseModel(seed=5, iters=ITERS, epsilon=1.0, max_children=4).fit(build(tmp_path / "a.duckdb"))
-    b = DatabaseModel(seed=5, iters=ITERS, epsilon=1.0, max_children=4).fit(
+    a = DatabaseModel(seed=5, iters=ITERS, epsilon=1.0, max_children=4, privacy_unit="club").fit(
+        build(tmp_path / "a.duckdb"))
+    b = DatabaseModel(seed=5, iters=ITERS, epsilon=1.0, max_children=4, privacy_unit="club").fit(
         build(tmp_path / "b.duckdb", extra_members_of_club_1=30))
     docs = []
     for model, name in ((a, "ma"), (b, "mb")):
@@ -155,8 +170,10 @@ def test_changing_children_beyond_the_cap_changes_nothing_fitted(tmp_path):
         doc = json.loads((tmp_path / name / "model.json").read_text())
         docs.append({k: v for k, v in doc.items() if k not in ("source", "fit_seconds")})
     assert docs[0] == docs[1]
-    for i in range(4):  # the arrays of every table model (the zip members carry their write time)
-        x, y = np.load(tmp_path / "ma" / "tables" / f"{i}.npz"), np.load(tmp_path / "mb" / "tables" / f"{i}.npz")
+    files = sorted(p.name for p in (tmp_path / "ma" / "tables").glob("*.npz"))
+    assert len(files) == 3  # club, member, visit (gym is public: no model)
+    for i in files:  # the arrays of every table model (the zip members carry their write time)
+        x, y = np.load(tmp_path / "ma" / "tables" / i), np.load(tmp_path / "mb" / "tables" / i)
         assert sorted(x.files) == sorted(y.files)
         for name in x.files:
             assert np.array_equal(x[name], y[name]), (i, name)
@@ -201,6 +218,8 @@ def test_cli_checks_privacy_options_before_fitting(gyms, tmp_path):
                           (["--epsilon", "1", "--delta", "1"], "--delta must be between 0 and 1"),
                           (["--delta", "0.001"], "only apply with --epsilon"),
                           (["--epsilon", "1", "--max-children", "nowhere=3"], "unknown tables: nowhere"),
+                          (["--epsilon", "1", "--privacy-unit", "nowhere"], "--privacy-unit names an unknown table"),
+                          (["--privacy-unit", "club"], "only apply with --epsilon"),
                           (["--epsilon", "1", "--epsilon-text", "guess"], "--epsilon-text must be one of")):
         result = runner.invoke(app, ["synth", str(gyms), "-o", str(tmp_path / "x.duckdb"), *args])
         assert result.exit_code == 2 and message in result.output, (args, result.output)

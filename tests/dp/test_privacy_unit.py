@@ -1,0 +1,112 @@
+"""The privacy unit (issue 27): what one unit owns, that adding one unit moves each training frame
+by at most its stated sensitivity, bridge rows, public tables and the automatic choice."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from amalgam_rel.dp.bounding import fk_caps
+from amalgam_rel.dp.options import PrivacyOptions
+from amalgam_rel.dp.public_parents import with_public_keys
+from amalgam_rel.dp.sensitivity import unit_contributions
+from amalgam_rel.dp.unit import choose_unit, privacy_unit
+from amalgam_rel.dp.unit_bounding import bound_units
+from amalgam_rel.errors import InputError
+from amalgam_rel.pipeline.private_fit import private_plan
+from amalgam_rel.relational.training import TrainingFrames
+from amalgam_rel.schema import sql
+from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb
+from tests.conftest import dataset_path
+
+SHOP = """
+CREATE TABLE nation (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL);
+CREATE TABLE customer (id INTEGER PRIMARY KEY, nation_id INTEGER NOT NULL REFERENCES nation (id), age INTEGER NOT NULL);
+CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customer (id), total DOUBLE NOT NULL);
+CREATE TABLE line (id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL REFERENCES orders (id),
+                   nation_id INTEGER REFERENCES nation (id), qty INTEGER NOT NULL);
+CREATE TABLE transfer (id INTEGER PRIMARY KEY, from_id INTEGER NOT NULL REFERENCES customer (id),
+                       to_id INTEGER NOT NULL REFERENCES customer (id), amount DOUBLE NOT NULL);
+INSERT INTO nation SELECT i, 'n' || i FROM range(1, 6) t(i);
+INSERT INTO customer SELECT i, 1 + i % 5, 20 + i % 50 FROM range(1, 41) t(i);
+INSERT INTO orders SELECT i, 1 + i % 40, i * 1.5 FROM range(1, 201) t(i);
+INSERT INTO line SELECT i, 1 + i % 200, CASE WHEN i % 7 = 0 THEN NULL ELSE 1 + i % 5 END, i % 9 FROM range(1, 801) t(i);
+-- 30 transfers of a customer to itself, 30 between two customers (bridges)
+INSERT INTO transfer SELECT i, 1 + i % 40, CASE WHEN i <= 30 THEN 1 + i % 40 ELSE 1 + (i + 3) % 40 END, i FROM range(1, 61) t(i);
+"""
+# one more customer with far more rows than any cap: 20 orders of 10 lines, 10 transfers to
+# itself and 10 bridges to customer 1
+ONE_MORE = """
+INSERT INTO customer VALUES (41, 2, 99);
+INSERT INTO orders SELECT 1000 + i, 41, 9999 FROM range(20) t(i);
+INSERT INTO line SELECT 5000 + i, 1000 + i // 10, 3, 99 FROM range(200) t(i);
+INSERT INTO transfer SELECT 500 + i, 41, CASE WHEN i < 10 THEN 41 ELSE 1 END, 7777 FROM range(20) t(i);
+"""
+CAPS = {"orders": 3, "line": 4, "transfer": 2}
+
+
+def shop(path: Path, more: bool) -> Path:
+    con = duckdb.connect(str(path))
+    con.execute(SHOP + (ONE_MORE if more else ""))
+    con.close()
+    return path
+
+
+def frames_of(path: Path) -> tuple[dict[str, Counter], dict[str, int]]:
+    """Every private table's bounded training frame as a multiset of rows, and the sensitivities."""
+    con = open_duckdb(path)
+    db = read_duckdb(con)
+    unit = privacy_unit(db, "customer", (), {})
+    plan = private_plan(db, PrivacyOptions(1.0), unit)
+    caps = fk_caps(plan, lambda table: CAPS.get(table, 8))
+    caps = {i: c for i, c in caps.items() if db.foreign_keys[i].table in unit.private}
+    frames = TrainingFrames(con, plan, bound_units(con, plan, "customer", set(unit.private), caps))
+    context = {"customer": (), "orders": ("age",), "line": ("total",), "transfer": ("age",)}
+    out = {}
+    for key in plan.graph.order:
+        if key in unit.private:
+            frame = with_public_keys(frames.build(key, context[key]), plan, plan.tables[key])
+            out[key] = Counter(tuple(row.values()) for row in frame.to_pylist())
+    con.close()
+    return out, unit_contributions(plan, "customer", set(unit.private), caps).sensitivity
+
+
+def test_adding_one_unit_changes_each_frame_by_at_most_its_sensitivity(tmp_path):
+    """Every statistic a table model releases is a count over its frame's rows, so a frame that
+    changes by k rows changes every marginal by at most k (L1): the sensitivity the noise uses."""
+    before, sensitivity = frames_of(shop(tmp_path / "a.duckdb", more=False))
+    after, same = frames_of(shop(tmp_path / "b.duckdb", more=True))
+    assert sensitivity == same == {"nation": 0, "customer": 1, "orders": 3, "line": 12, "transfer": 2}
+    for key, rows in before.items():
+        removed, added = rows - after[key], after[key] - rows
+        assert not removed, key  # no row of another unit changed, not even a child count
+        assert sum(added.values()) == sensitivity[key], key  # the new unit fills every cap: the bound is tight
+    # the bridges (customer to another customer) are in no frame; the new unit's own transfers are
+    assert all(row[2] == row[1] for row in after["transfer"])
+
+
+def test_unit_public_tables_and_their_keys(tmp_path):
+    con = open_duckdb(shop(tmp_path / "a.duckdb", more=False))
+    db = read_duckdb(con)
+    con.close()
+    unit = privacy_unit(db, "customer", (), {})
+    assert set(unit.private) == {"customer", "orders", "line", "transfer"} and unit.public == ("nation",)
+    plan = private_plan(db, PrivacyOptions(1.0), unit)
+    assert [fk.label for fk in plan.tables["customer"].attributes] == ["customer(nation_id) -> nation(id)"]
+    assert plan.tables["nation"].count_columns == {}  # nation counts nothing a unit holds
+    assert plan.tables["customer"].driver is None
+    with pytest.raises(InputError, match="--public orders: it reaches the privacy unit customer"):
+        privacy_unit(db, "customer", ("orders",), {})
+
+
+@pytest.mark.parametrize("name, unit", [("chinook", "Customer"), ("northwind", "customers"), ("berka", "account")])
+def test_the_automatic_unit_is_the_people_table_not_a_lookup(name, unit):
+    con = open_duckdb(dataset_path(name))
+    db = read_duckdb(con)
+    counts = {t.key: sql.count_rows(con, t.name, t.schema) for t in db.tables}
+    con.close()
+    chosen, reason = choose_unit(db, counts)
+    assert chosen == unit and "holds people" in reason and "row counts" in reason
