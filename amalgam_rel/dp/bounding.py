@@ -1,16 +1,8 @@
-"""Contribution bounding: at most ``cap`` children per parent row, applied to the source in SQL.
+"""Contribution bounding's shared parts: the caps per FK, the TEMP tables' names, the order of a
+parent's children, and child counts clipped at their caps. The bounding itself, per privacy
+unit, is :mod:`.unit_bounding`.
 
-For every driving FK, each parent row keeps its first ``cap`` children in a fixed order (the
-child's primary key, else its first unique set, else all scalar columns), and a row survives
-only if its driving parent survived, so a dropped row takes its whole driving subtree with it.
-The rank of a child is taken among the children of one parent, which all belong to that
-parent's entity: adding or removing another entity never moves a row in or out (no "swap-in").
-
-Matched FKs drop nothing (a drop there would admit another entity's row, unbounding the
-sensitivity); their child counts are clipped at the cap in the parent's frame instead
-(:func:`clip_counts`), which gives the count column public bounds.
-
-The kept rows of each non-root table become a TEMP table of the (read-only) source connection,
+The kept rows of each private table become a TEMP table of the (read-only) source connection,
 so types are exactly the source's; :class:`~amalgam_rel.relational.training.TrainingFrames`
 reads them in place of the source tables.
 """
@@ -43,48 +35,14 @@ def fk_caps(plan: DatabasePlan, cap_of) -> dict[int, int]:
     return caps
 
 
-def bound_contributions(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, caps: dict[int, int]) -> dict[str, str]:
-    """Create the bounded rows of every table with a driving FK, parents first.
-
-    Returns table key -> TEMP table name (root tables are read unchanged and are not listed).
-    """
-    sources: dict[str, str] = {}
-    for key in plan.graph.order:
-        fk = plan.tables[key].driver
-        if fk is None:
-            continue
-        table, parent = plan.db.table(key), plan.db.table(fk.ref_table)
-        cap = caps[plan.fk_index(fk)]
-        rank = sql.fresh_name("__rank", table.column_names)
-        ranked = exp.select(
-            exp.Star(),
-            exp.Window(this=exp.RowNumber(), partition_by=[sql.column(c) for c in fk.columns],
-                       order=exp.Order(expressions=[exp.Ordered(this=sql.column(c)) for c in _order_columns(table)]))
-            .as_(sql.ident(rank)),
-        ).from_(_relation(table, sources))
-        parent_rel = _relation(parent, sources, "p")
-        on = exp.and_(*(exp.EQ(this=sql.column(c, "t"), expression=sql.column(r, "p")) for c, r in zip(fk.columns, fk.ref_columns)))
-        query = (
-            exp.select(*(sql.column(c, "t") for c in table.column_names))
-            .from_(ranked.subquery("t"))
-            .join(parent_rel, on=on, join_type="inner")  # FK targets are unique: no row is repeated
-            .where(exp.LTE(this=sql.column(rank, "t"), expression=exp.Literal.number(cap)))
-        )
-        name = bounded_name(key)
-        con.execute(sql.render(exp.Create(this=exp.Table(this=sql.ident(name)), kind="TABLE", replace=True,
-                                          properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
-                                          expression=query)))
-        sources[key] = name
-    return sources
-
-
 def drop_bounded(con: duckdb.DuckDBPyConnection, sources: dict[str, str]) -> None:
     for name in sources.values():
         con.execute(sql.render(exp.Drop(tables=[exp.Table(this=sql.ident(name))], kind="TABLE", exists=True)))
 
 
 def clip_counts(frame: pa.Table, caps: dict[str, int]) -> pa.Table:
-    """Child-count columns (``#i``) clipped at their caps (matched FKs: see the module doc)."""
+    """Child-count columns (``#i``) clipped at their caps (the kept rows respect them already:
+    this makes ``[0, cap]`` hold whatever a frame's counts were built from)."""
     for name, cap in caps.items():
         if name in frame.column_names:
             clipped = pc.min_element_wise(frame.column(name), pa.scalar(cap, frame.schema.field(name).type))
@@ -92,7 +50,7 @@ def clip_counts(frame: pa.Table, caps: dict[str, int]) -> pa.Table:
     return frame
 
 
-def _relation(table: Table, sources: dict[str, str], alias: str | None = None) -> exp.Table:
+def source_relation(table: Table, sources: dict[str, str], alias: str | None = None) -> exp.Table:
     alias_node = exp.TableAlias(this=sql.ident(alias)) if alias else None
     if table.key in sources:
         return exp.Table(this=sql.ident(sources[table.key]), alias=alias_node)
@@ -100,7 +58,7 @@ def _relation(table: Table, sources: dict[str, str], alias: str | None = None) -
                      alias=alias_node)
 
 
-def _order_columns(table: Table) -> tuple[str, ...]:
+def child_order(table: Table) -> tuple[str, ...]:
     """A deterministic order of a parent's children: a key if there is one, else every scalar column."""
     sets = table.unique_sets()
     if sets:

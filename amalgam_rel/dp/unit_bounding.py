@@ -23,7 +23,7 @@ from __future__ import annotations
 import duckdb
 from sqlglot import exp
 
-from amalgam_rel.dp.bounding import bounded_name, _order_columns, _relation
+from amalgam_rel.dp.bounding import bounded_name, child_order, source_relation
 from amalgam_rel.relational.plan import DatabasePlan
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import ForeignKey
@@ -56,9 +56,9 @@ def bound_units(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, unit: str, p
 
 def _unit_rows(plan: DatabasePlan, key: str) -> exp.Select:
     table = plan.db.table(key)
-    order = exp.Order(expressions=[exp.Ordered(this=sql.column(c)) for c in _order_columns(table)])
+    order = exp.Order(expressions=[exp.Ordered(this=sql.column(c)) for c in child_order(table)])
     return exp.select(*(sql.column(c) for c in table.column_names),
-                      exp.Window(this=exp.RowNumber(), order=order).as_(sql.ident(UNIT))).from_(_relation(table, {}))
+                      exp.Window(this=exp.RowNumber(), order=order).as_(sql.ident(UNIT))).from_(source_relation(table, {}))
 
 
 def _kept_rows(plan: DatabasePlan, key: str, private: set[str], caps: dict[int, int],
@@ -73,14 +73,14 @@ def _kept_rows(plan: DatabasePlan, key: str, private: set[str], caps: dict[int, 
         # a named parent was kept, and it is in the same unit as every other named parent
         conditions.append(exp.or_(empty, exp.EQ(this=units[j].copy(), expression=first.copy())))
     reached = exp.select(*(sql.column(c, "t") for c in table.column_names), first.as_(sql.ident(UNIT))).from_(
-        _relation(table, sources, "t"))
+        source_relation(table, sources, "t"))
     for j, fk in enumerate(fks):
         parent = plan.db.table(fk.ref_table)
         on = exp.and_(*(exp.EQ(this=sql.column(c, "t"), expression=sql.column(r, f"p{j}"))
                         for c, r in zip(fk.columns, fk.ref_columns)))
-        reached = reached.join(_relation(parent, sources, f"p{j}"), on=on, join_type="left")
+        reached = reached.join(source_relation(parent, sources, f"p{j}"), on=on, join_type="left")
     reached = reached.where(exp.and_(*conditions))
-    order = exp.Order(expressions=[exp.Ordered(this=sql.column(c)) for c in _order_columns(table)])
+    order = exp.Order(expressions=[exp.Ordered(this=sql.column(c)) for c in child_order(table)])
     ranks = [exp.Window(this=exp.RowNumber(), partition_by=[sql.column(c) for c in fk.columns], order=order.copy())
              .as_(sql.ident(f"{UNIT}rank{j}")) for j, fk in enumerate(fks)]
     ranked = exp.select(exp.Star(), *ranks).from_(reached.subquery("r"))

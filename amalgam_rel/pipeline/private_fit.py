@@ -85,18 +85,7 @@ def fit_private(con: duckdb.DuckDBPyConnection, db: Database, fit: FitOptions, p
     rho = database_rho(privacy.epsilon, privacy.delta)
     shares = split_rho(rho, {k: model_columns(plan, k, fit.context_size) for k in unit.private})
     release = {k: privacy.delta * RELEASE_SHARE * s / rho for k, s in shares.items()}
-    ledger = database_ledger(privacy.epsilon, privacy.delta, rho, unit.table)
-    ledger.note("", "privacy unit", f"{unit.table}: {unit.reason}")
-    for key in plan.graph.order:
-        if key in private:
-            ledger.tables[key] = {"role": "unit" if key == unit.table else "private", "rho": shares[key],
-                                  "sensitivity": contributions.sensitivity[key], "rows_per_unit": contributions.rows[key],
-                                  "bound": contributions.why[key],
-                                  "caps": {db.foreign_keys[i].label: caps[i] for i in plan.tables[key].count_columns}}
-        else:
-            declared = " (declared --public)" if key in unit.declared else f" (outside the reach of every {unit.table})"
-            ledger.tables[key] = {"role": "public", "rho": 0.0, "sensitivity": 0,
-                                  "disclosed": "kept verbatim: its content is disclosed" + declared}
+    ledger = unit_ledger(privacy, rho, plan, unit, shares, contributions)
     labels = {plan.fk_index(fk): public_key_labels(con, plan, fk) for k in unit.private for fk in plan.tables[k].attributes}
     ctx = PrivateContext(fit, privacy, contributions, shares, release, ledger, np.random.default_rng(fit.seed), labels)
     sources = bound_units(con, plan, unit.table, private, caps)
@@ -120,6 +109,26 @@ def fit_private(con: duckdb.DuckDBPyConnection, db: Database, fit: FitOptions, p
         ft.frame = None
     _note_public_steps(plan, {k: fitted[k] for k in unit.private}, ledger)
     return plan, fitted, ledger
+
+
+def unit_ledger(privacy: PrivacyOptions, rho: float, plan: DatabasePlan, unit: PrivacyUnit, shares: dict[str, float],
+                contributions: Contributions) -> Ledger:
+    """The empty ledger with the unit, why it was chosen, and every table's role, share and bound."""
+    db = plan.db
+    ledger = database_ledger(privacy.epsilon, privacy.delta, rho, unit.table)
+    ledger.note("", "privacy unit", f"{unit.table}: {unit.reason}")
+    for key in plan.graph.order:
+        if key in shares:
+            ledger.tables[key] = {"role": "unit" if key == unit.table else "private", "rho": shares[key],
+                                  "sensitivity": contributions.sensitivity[key], "rows_per_unit": contributions.rows[key],
+                                  "bound": contributions.why[key],
+                                  "caps": {db.foreign_keys[i].label: contributions.caps[i]
+                                           for i in plan.tables[key].count_columns}}
+        else:
+            declared = " (declared --public)" if key in unit.declared else f" (outside the reach of every {unit.table})"
+            ledger.tables[key] = {"role": "public", "rho": 0.0, "sensitivity": 0,
+                                  "disclosed": "kept verbatim: its content is disclosed" + declared}
+    return ledger
 
 
 # -- the stages ------------------------------------------------------------------------------
