@@ -10,7 +10,8 @@ public; naming one that reaches the unit is an error (its rows belong to units).
 
 Without ``--privacy-unit`` the unit is chosen from the schema and the tables' row counts
 (:func:`choose_unit`): the tables holding people (named as people, ``customer``, ``account``,
-or with a column the semantic detector reads as a person's name) if any, else every table something hangs from; among them the one
+or with a column the semantic detector reads as a person's name) if any, else every table something
+hangs from, else every table; among them the one
 with the largest ``sqrt(rows x rows hanging from it)``, so neither a five-row lookup table (few
 units, each owning a fifth of the database) nor a leaf table (many units, owning nothing) wins.
 That choice reads row counts, which the guarantee does not cover; the ledger says so.
@@ -79,13 +80,16 @@ def holds_people(db: Database, key: str) -> list[str]:
     return ([f"a table of {key}"] if people_table(key) else []) + names
 
 
-def choose_unit(db: Database, counts: dict[str, int]) -> tuple[str, str]:
-    """The automatic unit and the reason (see the module doc); ``counts``: rows per table."""
-    keys = [t.key for t in db.tables]
+def choose_unit(db: Database, counts: dict[str, int], public: tuple[str, ...] = ()) -> tuple[str, str]:
+    """The automatic unit and the reason (see the module doc); ``counts``: rows per table;
+    ``public``: tables declared public, never the unit."""
+    keys = [t.key for t in db.tables if not reaching(db, t.key) & set(public)]  # a public table is in no unit
+    if not keys:
+        raise InputError("--public leaves no table to protect under --epsilon (every table is public or "
+                         "reached from a public one)")
     hanging = {k: sum(counts.get(t, 0) for t in reaching(db, k) - {k}) for k in keys}
-    pool = [k for k in keys if hanging[k] > 0] or keys
-    people = [k for k in pool if holds_people(db, k)]
-    pool = people or pool
+    people = [k for k in keys if holds_people(db, k)]
+    pool = people or [k for k in keys if hanging[k] > 0] or keys
     best = max(pool, key=lambda k: (math.sqrt(counts.get(k, 0) * hanging[k]), counts.get(k, 0), -keys.index(k)))
     who = f"holds people ({', '.join(holds_people(db, best)[:3])})" if people else "no table holds people"
     return best, (f"automatic: {who}; {counts.get(best, 0):,} rows with {hanging[best]:,} rows hanging from them, "
@@ -99,10 +103,10 @@ def privacy_unit(db: Database, name: str | None, declared_public, counts: dict[s
         if not db.has_table(name):
             raise InputError(f"--privacy-unit names an unknown table {name!r}")
         table, reason = db.table(name).key, "--privacy-unit"
-    else:
-        table, reason = choose_unit(db, counts)
-    private = reaching(db, table)
     declared = tuple(db.table(t).key for t in declared_public or ())
+    if name is None:
+        table, reason = choose_unit(db, counts, declared)
+    private = reaching(db, table)
     for key in declared:
         if key in private:
             raise InputError(f"--public {key}: it reaches the privacy unit {table} through foreign keys, "

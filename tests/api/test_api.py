@@ -231,7 +231,7 @@ def test_rows_name_tables_in_any_case(fitted):
 
 
 @pytest.mark.parametrize("params, message", [
-    ({"delta": 0.5}, "--delta, --max-children and --epsilon-text only apply with --epsilon"),
+    ({"delta": 0.5}, "--delta, --max-children, --epsilon-text and --privacy-unit only apply with --epsilon"),
     ({"public": ["p"]}, "--public only applies with --epsilon (without it, reference tables are kept anyway)"),
     ({"synthesize": ["q"]}, "--synthesize names an unknown table 'q'"),
     ({"epsilon": 1.0, "max_children": {"nowhere": 3}}, "--max-children names unknown tables: nowhere"),

@@ -283,7 +283,7 @@ CASES: list[Case] = [
          "--epsilon must be at most 709, got 1e+10: exp(epsilon) bounds how much one entity may change any result, "
          "and past that it is not a finite number", tiny),
     Case("--delta without --epsilon", "synth tiny.duckdb -o out.duckdb --delta 0.5",
-         "--delta, --max-children and --epsilon-text only apply with --epsilon", tiny),
+         "--delta, --max-children, --epsilon-text and --privacy-unit only apply with --epsilon", tiny),
     Case("--synthesize naming no table", "synth tiny.duckdb -o out.duckdb --synthesize q",
          "--synthesize names an unknown table 'q'", tiny, see="tests/relational/test_reference.py"),
     Case("--public without --epsilon", "synth tiny.duckdb -o out.duckdb --public p",

@@ -84,6 +84,7 @@ def test_synth_says_which_contacts_of_a_kept_table_are_generated(fitted):
     assert kept_line(fitted.reference_, fitted.db).endswith("carrier (4 rows; phone, email generated)")
 
 
-def test_under_epsilon_a_public_lookup_with_contacts_is_not_kept(source):
+def test_under_epsilon_a_public_lookup_is_kept_with_its_contacts_generated(source):
     private = DatabaseModel(seed=3, epsilon=1.0, epsilon_text="schema", public=("carrier",)).fit(source)
-    assert private.reference_ == {}
+    kept = private.reference_["carrier"]  # public: kept verbatim, but its contacts are never real
+    assert kept.column("phone").null_count == kept.num_rows and kept.column("email").null_count == kept.num_rows

@@ -106,11 +106,11 @@ def test_synthesize_naming_an_unknown_table_is_one_line(source):
         DatabaseModel(seed=3, text_steps=20, synthesize=("genre",)).fit(source)
 
 
-def test_under_epsilon_nothing_is_kept_unless_declared_public(source, tmp_path):
-    private = DatabaseModel(seed=3, epsilon=1.0, epsilon_text="schema").fit(source)
-    assert private.reference_ == {}
-    public = DatabaseModel(seed=3, epsilon=1.0, epsilon_text="schema", public=("kind",)).fit(source)
-    assert list(public.reference_) == ["kind"]
+def test_under_epsilon_only_tables_outside_the_unit_are_kept(source, tmp_path):
+    private = DatabaseModel(seed=3, epsilon=1.0, epsilon_text="schema", privacy_unit="kind").fit(source)
+    assert not {"kind", "item"} & set(private.reference_)  # the unit, and the table reaching it
+    public = DatabaseModel(seed=3, epsilon=1.0, epsilon_text="schema", privacy_unit="item", public=("kind",)).fit(source)
+    assert "kind" in public.reference_ and "item" not in public.reference_
     assert any(e.step == "kept verbatim" and e.table == "kind" for e in public.privacy_.entries)
     public.sample(tmp_path / "out.duckdb")
     assert rows(tmp_path / "out.duckdb", "SELECT * FROM kind ORDER BY id") == rows(source, "SELECT * FROM kind ORDER BY id")
