@@ -7,6 +7,9 @@ attribute of the row, ``&i.<referenced columns>``, whose labels are the public t
 key and no budget is spent finding them). A key of several columns is one attribute (the
 values joined by ``|``), so only pairs the public table holds are drawn. At sampling the drawn
 key names the parent row (:func:`resolve_public_parents`), whose key columns the row copies.
+A public table of more than :data:`MAX_KEYS` keys (TPC-H's partsupp at scale 1: 800,000) is too
+many categories for a table model: its rows are drawn uniformly instead, without data, and the
+ledger says so.
 
 >>> key_strings([pa.array([1, None, 3]), pa.array(["a", "b", None])]).to_pylist()
 ['1|a', None, None]
@@ -27,6 +30,7 @@ from amalgam_rel.schema.internal_names import matched_column
 from amalgam_rel.schema.model import ForeignKey
 
 SEPARATOR = "|"
+MAX_KEYS = 20_000
 
 
 def key_column(fk_index: int, fk: ForeignKey) -> str:
@@ -42,17 +46,22 @@ def key_strings(arrays: list[pa.Array]) -> pa.Array:
     return pc.binary_join_element_wise(*parts, SEPARATOR)
 
 
-def with_public_keys(frame: pa.Table, plan: DatabasePlan, tp: TablePlan) -> pa.Table:
-    """``frame`` with one key attribute per FK of ``tp`` into a public table."""
+def with_public_keys(frame: pa.Table, plan: DatabasePlan, tp: TablePlan, labels: dict[int, tuple[str, ...]]) -> pa.Table:
+    """``frame`` with one key attribute per FK of ``tp`` into a public table with ``labels``."""
     for fk in tp.attributes:
+        if plan.fk_index(fk) not in labels:
+            continue
         column = key_strings([frame.column(c).combine_chunks() for c in fk.columns])
         frame = frame.append_column(key_column(plan.fk_index(fk), fk), column)
     return frame
 
 
-def public_key_labels(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, fk: ForeignKey) -> tuple[str, ...]:
-    """The public table's keys (read from it: it is public), as the attribute's labels."""
+def public_key_labels(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, fk: ForeignKey) -> tuple[str, ...] | None:
+    """The public table's keys (read from it: it is public), as the attribute's labels; None
+    beyond :data:`MAX_KEYS`."""
     parent = plan.db.table(fk.ref_table)
+    if sql.count_rows(con, parent.name, parent.schema) > MAX_KEYS:
+        return None
     query = exp.select(*(sql.column(c) for c in fk.ref_columns)).from_(sql.table_ref(parent.name, parent.schema)) \
         .where(exp.and_(*(sql.column(c).is_(exp.null()).not_() for c in fk.ref_columns))).distinct()
     rows = con.execute(sql.render(query)).to_arrow_table()

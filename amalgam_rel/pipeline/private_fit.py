@@ -19,7 +19,7 @@ from amalgam_rel.dp.accounting import database_ledger, database_rho, split_rho
 from amalgam_rel.dp.bounding import clip_counts, drop_bounded, fk_caps
 from amalgam_rel.dp.options import PrivacyOptions
 from amalgam_rel.dp.public import public_context, public_filler, public_key_generator, public_sequences
-from amalgam_rel.dp.public_parents import label_checks, public_key_labels, with_public_keys
+from amalgam_rel.dp.public_parents import MAX_KEYS, label_checks, public_key_labels, with_public_keys
 from amalgam_rel.dp.sensitivity import Contributions, unit_contributions
 from amalgam_rel.dp.unit import PrivacyUnit
 from amalgam_rel.dp.unit_bounding import bound_units
@@ -87,6 +87,7 @@ def fit_private(con: duckdb.DuckDBPyConnection, db: Database, fit: FitOptions, p
     release = {k: privacy.delta * RELEASE_SHARE * s / rho for k, s in shares.items()}
     ledger = unit_ledger(privacy, rho, plan, unit, shares, contributions)
     labels = {plan.fk_index(fk): public_key_labels(con, plan, fk) for k in unit.private for fk in plan.tables[k].attributes}
+    labels = {i: keys for i, keys in labels.items() if keys is not None}
     ctx = PrivateContext(fit, privacy, contributions, shares, release, ledger, np.random.default_rng(fit.seed), labels)
     sources = bound_units(con, plan, unit.table, private, caps)
     frames = TrainingFrames(con, plan, sources)
@@ -107,7 +108,7 @@ def fit_private(con: duckdb.DuckDBPyConnection, db: Database, fit: FitOptions, p
         drop_bounded(con, sources)
     for ft in fitted.values():
         ft.frame = None
-    _note_public_steps(plan, {k: fitted[k] for k in unit.private}, ledger)
+    _note_public_steps(plan, {k: fitted[k] for k in unit.private}, ledger, labels)
     return plan, fitted, ledger
 
 
@@ -139,7 +140,7 @@ def build_bounded_frame(ft: FittedTable, frames: TrainingFrames, fitted: dict[st
     candidates = without_text_features(fitted[driver.ref_table].modelled) if driver is not None else ()
     frame = frames.build(ft.key, tuple(candidates))
     clips = {name: ctx.contributions.caps[i] for i, name in ft.plan.count_columns.items()}
-    frame = with_public_keys(clip_counts(frame, clips), frames.plan, ft.plan)
+    frame = with_public_keys(clip_counts(frame, clips), frames.plan, ft.plan, ctx.labels)
     frames.frames[ft.key] = frame
     frames.con.register(frame_name(ft.key), frame)
     ft.frame = frame
@@ -222,7 +223,8 @@ def public_contacts(ft: FittedTable, overrides) -> Semantics:
     return replace(found, columns=tuple(c for c in found.columns if c.column in contacts), drawn_locale=False)
 
 
-def _note_public_steps(plan: DatabasePlan, fitted: dict[str, FittedTable], ledger: Ledger) -> None:
+def _note_public_steps(plan: DatabasePlan, fitted: dict[str, FittedTable], ledger: Ledger,
+                       labels: dict[int, tuple[str, ...]]) -> None:
     """List what was decided without data, so the ledger says how each part was made."""
     db = plan.db
     for key in plan.graph.order:
@@ -230,8 +232,9 @@ def _note_public_steps(plan: DatabasePlan, fitted: dict[str, FittedTable], ledge
             continue
         tp, ft = plan.tables[key], fitted[key]
         for fk in tp.attributes:
-            ledger.note(key, f"public key:{fk.label}", f"{fk.ref_table} is public: the key is an attribute of the "
-                        f"{key} model, its labels the public keys")
+            how = (f"the key is an attribute of the {key} model, its labels the public keys"
+                   if plan.fk_index(fk) in labels else f"more than {MAX_KEYS:,} keys: drawn uniformly, without data")
+            ledger.note(key, f"public key:{fk.label}", f"{fk.ref_table} is public: {how}")
         for i, name in tp.count_columns.items():
             fk = db.foreign_keys[i]
             role = "driving" if plan.tables[fk.table].driver == fk else "matched"

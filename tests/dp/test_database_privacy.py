@@ -143,6 +143,7 @@ def test_ledger_spends_exactly_rho_and_sigma_is_the_formulas(private_model):
     assert {t: info["role"] for t, info in ledger.tables.items()} == {
         "club": "unit", "gym": "public", "member": "private", "visit": "private"}
     assert "disclosed" in ledger.tables["gym"]["disclosed"] and ledger.unit == "club"
+    assert "&2.id" in private_model.tables_["visit"].model.columns_  # the gym (FK 2), an attribute of the visit
     for table, info in ledger.tables.items():
         if info["role"] == "public":
             assert not [e for e in ledger.entries if e.table == table and e.rho > 0]

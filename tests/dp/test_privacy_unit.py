@@ -11,7 +11,7 @@ import pytest
 
 from amalgam_rel.dp.bounding import fk_caps
 from amalgam_rel.dp.options import PrivacyOptions
-from amalgam_rel.dp.public_parents import with_public_keys
+from amalgam_rel.dp.public_parents import public_key_labels, with_public_keys
 from amalgam_rel.dp.sensitivity import unit_contributions
 from amalgam_rel.dp.unit import choose_unit, privacy_unit
 from amalgam_rel.dp.unit_bounding import bound_units
@@ -65,10 +65,11 @@ def frames_of(path: Path) -> tuple[dict[str, Counter], dict[str, int]]:
     caps = {i: c for i, c in caps.items() if db.foreign_keys[i].table in unit.private}
     frames = TrainingFrames(con, plan, bound_units(con, plan, "customer", set(unit.private), caps))
     context = {"customer": (), "orders": ("age",), "line": ("total",), "transfer": ("age",)}
+    labels = {plan.fk_index(fk): public_key_labels(con, plan, fk) for k in unit.private for fk in plan.tables[k].attributes}
     out = {}
     for key in plan.graph.order:
         if key in unit.private:
-            frame = with_public_keys(frames.build(key, context[key]), plan, plan.tables[key])
+            frame = with_public_keys(frames.build(key, context[key]), plan, plan.tables[key], labels)
             out[key] = Counter(tuple(row.values()) for row in frame.to_pylist())
     con.close()
     return out, unit_contributions(plan, "customer", set(unit.private), caps).sensitivity
@@ -110,3 +111,20 @@ def test_the_automatic_unit_is_the_people_table_not_a_lookup(name, unit):
     con.close()
     chosen, reason = choose_unit(db, counts)
     assert chosen == unit and "holds people" in reason and "row counts" in reason
+
+
+def test_a_public_table_with_too_many_keys_is_drawn_uniformly(tmp_path, monkeypatch):
+    import amalgam_rel.dp.public_parents as public_parents
+    from amalgam_rel.pipeline.database_model import DatabaseModel
+
+    monkeypatch.setattr(public_parents, "MAX_KEYS", 3)  # nation's 5 keys are too many to model now
+    model = DatabaseModel(seed=2, iters=30, epsilon=1.0, privacy_unit="customer").fit(shop(tmp_path / "a.duckdb", more=False))
+    assert list(model.reference_) == ["nation"] and not any(c.startswith("&") for c in model.tables_["customer"].model.columns_)
+    notes = {e.step: e.detail for e in model.privacy_.entries if e.table == "customer"}
+    assert "drawn uniformly, without data" in notes["public key:customer(nation_id) -> nation(id)"]
+    model.sample(tmp_path / "out.duckdb")
+    con = duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True)
+    assert con.execute("SELECT * FROM nation ORDER BY id").fetchall() == [(i, f"n{i}") for i in range(1, 6)]
+    assert con.execute("SELECT count(*) FROM customer WHERE nation_id NOT IN (SELECT id FROM nation)").fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM customer").fetchone()[0] > 0
+    con.close()
