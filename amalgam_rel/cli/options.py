@@ -75,8 +75,10 @@ MaxChildrenOpt = Annotated[
 ]
 EpsilonTextOpt = Annotated[
     str,
-    typer.Option("--epsilon-text", help="Text and nested columns under --epsilon: 'refuse' (an error naming them) "
-                                        "or 'schema' (placeholder values made from the schema alone, no data)."),
+    typer.Option("--epsilon-text", help="Text and nested columns under --epsilon: 'refuse' (an error naming them), "
+                                        "'schema' (placeholder values made from the schema alone, no data) or 'words' "
+                                        "(free text from words whose noisy counts clear a threshold, charged to the "
+                                        "budget; nested values from the schema)."),
 ]
 SynthesizeOpt = Annotated[Optional[list[str]], typer.Option(
     "--synthesize", help="TABLE: synthesize it even if it is a small reference table kept verbatim by default (repeatable).")]

@@ -23,9 +23,10 @@ from amalgam_rel.models.privacy import MAX_EPSILON
 # per entity, where the noise of deeper tables still leaves signal at epsilon around 1.
 DEFAULT_MAX_CHILDREN = 8
 # What happens to columns the graphical model leaves to the language model (free text, nested
-# values): "refuse" stops with an error naming them; "schema" fills them from the schema alone.
-# A future "dp-sgd" (a privately trained language model) slots in here.
-TEXT_MODES = ("refuse", "schema")
+# values): "refuse" stops with an error naming them; "schema" fills them from the schema alone;
+# "words" writes free text from words whose noisy counts clear a threshold, charged to the budget
+# (nested values from the schema). A future "dp-sgd" (a privately trained language model) slots in here.
+TEXT_MODES = ("refuse", "schema", "words")
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,7 @@ class SchemaText:
         for _ in range(_ROUNDS):
             if not todo:
                 break
-            texts = [self._text(column.type, name, rule, max_len, rng) for _ in todo]
+            texts = [self._text(table_key, column.type, name, rule, max_len, rng) for _ in todo]
             report.sampled += len(todo)
             ok, cast = validator.check(texts, {c: [rows[c][i] for i in todo] for c in context_types})
             for i, good, value in zip(todo, ok, cast):
@@ -122,11 +122,18 @@ class SchemaText:
         self.generation_report_[(table_key, name)] = report
         return values
 
-    def _text(self, t: SqlType, name: str, rule, max_len: int | None, rng: np.random.Generator) -> str:
+    def _free_text(self, table_key: str, name: str, max_len: int | None, rng: np.random.Generator) -> str | None:
+        """A free-text value learned privately (:class:`~.private_words.WordText`); here none."""
+        return None
+
+    def _text(self, table_key: str, t: SqlType, name: str, rule, max_len: int | None, rng: np.random.Generator) -> str:
         if t.kind in NESTED_KINDS:
             return json.dumps(_value(t, name, rng))
         if rule is not None and rule.choices:
             return str(rule.choices[int(rng.integers(len(rule.choices)))])
+        free = self._free_text(table_key, name, max_len, rng) if rule is None or rule.like is None else None
+        if free is not None and (rule is None or len(free) >= rule.min_length):
+            return free
         number = str(int(rng.integers(_NUMBERS)))
         if rule is not None and rule.like is not None:
             text = rule.like.replace("%", number).replace("_", "x")

@@ -140,7 +140,7 @@ def _write_model(model, tmp: Path) -> None:
     (tmp / "tables").mkdir()
     tables = [_table_entry(i, key, ft, tmp) for i, (key, ft) in enumerate(model.tables_.items())]
     # a schema-only text generator (private fits) is a few parameters, not a trained model
-    schema_text = model.text_.to_json() if getattr(model.text_, "kind", None) == "schema" else None
+    schema_text = model.text_.to_json() if getattr(model.text_, "kind", None) in ("schema", "words") else None
     if model.text_ is not None and schema_text is None:
         model.text_.save(tmp / "text")
     reference = save_reference(model.reference_, tmp)  # the kept tables' real rows (docs/privacy.md)
@@ -228,7 +228,7 @@ class SavedParams(TypedDict, total=False):
     text_budget_s: NotRequired[Annotated[float, Field(ge=0)] | None]  # before steps; ignored (see below)
     text_values: Annotated[int, Field(ge=0)] | None
     max_children: Annotated[int, Field(ge=1)] | dict[str, Annotated[int, Field(ge=1)]] | None
-    epsilon_text: Literal["refuse", "schema"]
+    epsilon_text: Literal["refuse", "schema", "words"]
     reference_rows: NotRequired[Annotated[int, Field(ge=0)]]
     synthesize: NotRequired[tuple[str, ...]]
     public: NotRequired[tuple[str, ...]]
@@ -288,9 +288,11 @@ def _from_manifest(model_class: type, path: Path, doc: dict):
         with reading(ledger):
             model.privacy_ = DatabaseLedger.from_json(read_json(ledger))
     if doc.get("schema_text"):
+        from amalgam_rel.dp.private_words import WordText
         from amalgam_rel.dp.schema_text import SchemaText
 
-        model.text_ = SchemaText.from_json(db, doc["schema_text"])
+        kind = doc["schema_text"].get("kind") if isinstance(doc["schema_text"], dict) else None
+        model.text_ = (WordText if kind == "words" else SchemaText).from_json(db, doc["schema_text"])
     if doc["text"]:
         from amalgam_rel.generation.text_model import TextFieldModel
 

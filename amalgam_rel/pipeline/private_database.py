@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from amalgam_rel.dp.options import DEFAULT_MAX_CHILDREN, PrivacyOptions
+from amalgam_rel.dp.private_words import WordText
 from amalgam_rel.dp.schema_text import SchemaText
 from amalgam_rel.dp.unit import PrivacyUnit, privacy_unit
 from amalgam_rel.errors import InputError
@@ -66,8 +67,8 @@ def fit_database_privately(model, con, db, progress=None) -> PrivateFit:
     fit = FitOptions(model.context_size, None, model.delta, model.iters, None, model.seed,
                      semantic_overrides=getattr(model, "semantic_overrides_", {}))
     unit = resolve_unit(con, db, model)
-    plan, tables, ledger = fit_private(con, db, fit, options, unit,
-                                       progress=(lambda t: progress("fit", t)) if progress else None)
+    plan, tables, ledger, words = fit_private(con, db, fit, options, unit,
+                                              progress=(lambda t: progress("fit", t)) if progress else None)
     # the public tables are kept as they are: outside every unit's reach, or declared --public
     reference = read_reference_rows(con, plan.db, unit.public)
     for key in reference:
@@ -78,7 +79,8 @@ def fit_database_privately(model, con, db, progress=None) -> PrivateFit:
             ledger.note(key, f"semantic:{c.column}", f"{c.type} values from Faker, read off the column's name "
                         "alone (no data); only where it is NULL comes from the private model")
     text_columns = {k: list(ft.text_columns) for k, ft in tables.items() if ft.text_columns and k not in reference}
-    return PrivateFit(plan, tables, ledger, reference, _schema_text(db, text_columns, options, ledger, model.seed), unit)
+    text = _schema_text(db, text_columns, options, ledger, model.seed, words)
+    return PrivateFit(plan, tables, ledger, reference, text, unit)
 
 
 def resolve_unit(con, db, model) -> PrivacyUnit:
@@ -88,16 +90,18 @@ def resolve_unit(con, db, model) -> PrivacyUnit:
 
 
 def _schema_text(db, text_columns: dict[str, list[str]], options: PrivacyOptions, ledger: Ledger,
-                 seed: int) -> SchemaText | None:
+                 seed: int, words: dict[str, dict[str, dict]]) -> SchemaText | None:
     """The text columns' placeholders (noted in the ledger), or the refusal that names them."""
     if not text_columns:
         return None
     names = [f"{t}.{c}" for t, cols in text_columns.items() for c in cols]
     if options.text == "refuse":
         raise InputError(_text_message(names))
-    text = SchemaText(db, text_columns, seed=seed)
+    text = WordText(db, text_columns, seed, words) if options.text == "words" else SchemaText(db, text_columns, seed=seed)
     for table, cols in text_columns.items():
         for c in cols:
+            if c in words.get(table, {}):
+                continue  # learned under the budget: its spend is in the ledger already
             ledger.note(table, f"text:{c}", "NOT LEARNED: placeholder values from the schema alone "
                         "(type, length, CHECKs); the language model is not covered by --epsilon")
     return text

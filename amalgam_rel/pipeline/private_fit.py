@@ -9,7 +9,7 @@ sensitivity. Everything spent is in the returned :class:`~amalgam_rel.models.led
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import duckdb
 import numpy as np
@@ -20,10 +20,12 @@ from amalgam_rel.dp.bounding import clip_counts, drop_bounded, fk_caps
 from amalgam_rel.dp.options import PrivacyOptions
 from amalgam_rel.dp.public import public_context, public_filler, public_key_generator, public_sequences
 from amalgam_rel.dp.public_parents import MAX_KEYS, label_checks, public_key_labels, with_public_keys
+from amalgam_rel.dp.private_words import fit_words
 from amalgam_rel.dp.sensitivity import Contributions, unit_contributions
 from amalgam_rel.dp.unit import PrivacyUnit
 from amalgam_rel.dp.unit_bounding import bound_units
 from amalgam_rel.errors import InputError
+from amalgam_rel.models.columns import check_facts
 from amalgam_rel.models.privacy import RELEASE_SHARE, gaussian_sigma
 from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.pipeline.fitting import LANGUAGE_MODEL, FitOptions, FittedTable
@@ -35,6 +37,7 @@ from amalgam_rel.relational.training import TrainingFrames, frame_name
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.internal_names import context_column, context_parent, is_context_column
 from amalgam_rel.schema.model import Database
+from amalgam_rel.schema.types import Kind
 
 
 @dataclass
@@ -49,6 +52,8 @@ class PrivateContext:
     ledger: Ledger
     rng: np.random.Generator
     labels: dict[int, tuple[str, ...]]  # FK into a public table -> its keys (public labels)
+    text: dict[str, tuple[str, ...]] = field(default_factory=dict)  # words mode: table -> its text candidates
+    words: dict[str, dict[str, dict]] = field(default_factory=dict)  # table -> column -> released words
 
 
 def private_plan(db: Database, options: PrivacyOptions, unit: PrivacyUnit) -> DatabasePlan:
@@ -76,7 +81,7 @@ def model_columns(plan: DatabasePlan, key: str, context_size: int) -> int:
 
 
 def fit_private(con: duckdb.DuckDBPyConnection, db: Database, fit: FitOptions, privacy: PrivacyOptions,
-                unit: PrivacyUnit, progress=None) -> tuple[DatabasePlan, dict[str, FittedTable], Ledger]:
+                unit: PrivacyUnit, progress=None) -> tuple[DatabasePlan, dict[str, FittedTable], Ledger, dict]:
     plan = private_plan(db, privacy, unit)
     db = plan.db
     private = set(unit.private)
@@ -89,6 +94,8 @@ def fit_private(con: duckdb.DuckDBPyConnection, db: Database, fit: FitOptions, p
     labels = {plan.fk_index(fk): public_key_labels(con, plan, fk) for k in unit.private for fk in plan.tables[k].attributes}
     labels = {i: keys for i, keys in labels.items() if keys is not None}
     ctx = PrivateContext(fit, privacy, contributions, shares, release, ledger, np.random.default_rng(fit.seed), labels)
+    if privacy.text == "words":  # each text candidate's column share goes to its words, not the model
+        ctx.text = {k: text_candidates(plan, k, fit.semantic_overrides) for k in unit.private}
     sources = bound_units(con, plan, unit.table, private, caps)
     frames = TrainingFrames(con, plan, sources)
     fitted: dict[str, FittedTable] = {}
@@ -109,7 +116,7 @@ def fit_private(con: duckdb.DuckDBPyConnection, db: Database, fit: FitOptions, p
     for ft in fitted.values():
         ft.frame = None
     _note_public_steps(plan, {k: fitted[k] for k in unit.private}, ledger, labels)
-    return plan, fitted, ledger
+    return plan, fitted, ledger, ctx.words
 
 
 def unit_ledger(privacy: PrivacyOptions, rho: float, plan: DatabasePlan, unit: PrivacyUnit, shares: dict[str, float],
@@ -166,7 +173,8 @@ def public_choices(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, Fi
 def fit_private_model(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, FittedTable], ctx: PrivateContext) -> None:
     """The table model at the table's share and sensitivity; the row count comes from it."""
     key = ft.key
-    share, s = ctx.shares[key], ctx.contributions.sensitivity[key]
+    share, s = ctx.shares[key] * (1 - text_part(ctx, frames.plan, key)), ctx.contributions.sensitivity[key]
+    release = ctx.release_delta[key] * (1 - text_part(ctx, frames.plan, key))
     ft.semantic = private_semantics(ft, ctx.fit.semantic_overrides)  # from the schema: Faker fills them, no data
     generated = ft.semantic.names + ((ft.semantic.locale,) if ft.semantic.drawn_locale else ())
     exclude = tuple(ft.plan.fk_columns) + tuple(ft.plan.generated_keys) + tuple(ft.sequences) + generated
@@ -194,10 +202,10 @@ def fit_private_model(ft: FittedTable, frames: TrainingFrames, fitted: dict[str,
                        for i, name in ft.plan.count_columns.items())
         table = replace(ft.table, checks=ft.table.checks + bounds + label_checks(frames.plan, ft.plan, ctx.labels))
         seed = int(ctx.rng.integers(2**31))
-        model = TableModel(rho=share, sensitivity=float(s), release_delta=ctx.release_delta[key], iters=ctx.fit.iters,
+        model = TableModel(rho=share, sensitivity=float(s), release_delta=release, iters=ctx.fit.iters,
                            n_bins=ctx.fit.n_bins, max_categories=ctx.fit.max_categories, seed=seed)
         model.fit(ft.frame, table, exclude=exclude)
-        ctx.ledger.add_table_model(key, model.ledger_, s, ctx.release_delta[key])
+        ctx.ledger.add_table_model(key, model.ledger_, s, release)
         ft.model = model
         ft.real_rows = max(0, int(model.n_rows_))
         left_out = model.left_out_
@@ -212,7 +220,40 @@ def fit_private_model(ft: FittedTable, frames: TrainingFrames, fitted: dict[str,
     ft.fillers = {c: public_filler(ft.table, c) for c in others}
 
 
-PRIVATE_FIT_STAGES = (build_bounded_frame, public_choices, fit_private_model)
+def fit_private_words(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, FittedTable], ctx: PrivateContext) -> None:
+    """Under ``--epsilon-text words``: each text column's released words (:mod:`amalgam_rel.dp.private_words`),
+    at the share its column would have had in the model."""
+    candidates = ctx.text.get(ft.key, ())
+    columns = [c for c in ft.text_columns if c in candidates]
+    if not columns or ft.frame.num_rows == 0:
+        return
+    part = text_part(ctx, frames.plan, ft.key) / len(candidates)
+    rho, delta = ctx.shares[ft.key] * part, ctx.release_delta[ft.key] * part
+    s = ctx.contributions.sensitivity[ft.key]
+    for name in columns:
+        model = fit_words(ft.frame.column(name).to_pylist(), sensitivity=s, rho=rho, delta=delta, rng=ctx.rng)
+        ctx.words.setdefault(ft.key, {})[name] = model
+        ctx.ledger.spend(f"text:{name}", "gaussian + threshold", rho, delta=delta, table=ft.key, sensitivity=float(s),
+                         sigma=model["sigma"], detail=f"word counts and lengths; {model['source']}")
+
+
+def text_part(ctx: PrivateContext, plan: DatabasePlan, key: str) -> float:
+    """The share of ``key``'s rho its text candidates get under ``--epsilon-text words`` (0 otherwise):
+    one column's share each, the row count counted as a column the model always keeps."""
+    candidates = ctx.text.get(key, ())
+    return len(candidates) / (model_columns(plan, key, ctx.fit.context_size) + 1) if candidates else 0.0
+
+
+def text_candidates(plan: DatabasePlan, key: str, overrides) -> tuple[str, ...]:
+    """String columns the model may leave to text, from the schema: not keys, labels or Faker's."""
+    tp, table = plan.tables[key], plan.db.table(key)
+    ft = FittedTable(key, table, tp, sequences=public_sequences(table, tp))
+    taken = set(private_semantics(ft, overrides).names) | set(tp.fk_columns) | set(tp.generated_keys) \
+        | set(ft.sequences) | set(check_facts(table)[1])
+    return tuple(c.name for c in table.columns if c.type.kind is Kind.STRING and c.name not in taken)
+
+
+PRIVATE_FIT_STAGES = (build_bounded_frame, public_choices, fit_private_model, fit_private_words)
 
 
 def public_contacts(ft: FittedTable, overrides) -> Semantics:

@@ -128,3 +128,26 @@ def test_a_public_table_with_too_many_keys_is_drawn_uniformly(tmp_path, monkeypa
     assert con.execute("SELECT count(*) FROM customer WHERE nation_id NOT IN (SELECT id FROM nation)").fetchone() == (0,)
     assert con.execute("SELECT count(*) FROM customer").fetchone()[0] > 0
     con.close()
+
+
+def test_words_mode_writes_only_words_whose_noisy_counts_cleared_the_threshold(tmp_path):
+    from amalgam_rel.pipeline.database_model import DatabaseModel
+
+    path = tmp_path / "notes.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE note (id INTEGER PRIMARY KEY, body VARCHAR NOT NULL)")
+    # 3,000 rows of a few phrases, and one row with a word nobody else writes
+    con.execute("INSERT INTO note SELECT i, CASE i % 3 WHEN 0 THEN 'red apple pie' WHEN 1 THEN 'green pear tart' "
+                "ELSE 'ripe red pear' END || ' number ' || (i % 1000)::VARCHAR FROM range(1, 3000) t(i)")
+    con.execute("INSERT INTO note VALUES (3000, 'zanzibarian secret')")
+    con.close()
+    model = DatabaseModel(seed=1, iters=30, epsilon=8.0, epsilon_text="words").fit(path)
+    spends = [e for e in model.privacy_.entries if e.step == "text:body"]
+    assert len(spends) == 1 and spends[0].rho > 0 and spends[0].delta > 0
+    assert model.privacy_.spent <= model.privacy_.rho * (1 + 1e-9)
+    model.save(tmp_path / "model")
+    DatabaseModel.load(tmp_path / "model").sample(tmp_path / "out.duckdb")
+    con = duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True)
+    written = {w for (body,) in con.execute("SELECT body FROM note").fetchall() for w in body.split()}
+    con.close()
+    assert written and written <= {"red", "apple", "pie", "green", "pear", "tart", "ripe", "number"}
