@@ -43,7 +43,8 @@ class Synthesizer:
     - ``epsilon``, ``delta``: differential privacy per root entity (None: no privacy;
       docs/privacy.md). ``max_children``: children kept per parent row and foreign key under
       ``epsilon`` (a number, or ``{table: n}`` with ``"*"`` for the other tables; default 8).
-      ``epsilon_text``: text columns under ``epsilon``, ``"refuse"`` or ``"schema"`` (placeholders).
+      ``epsilon_text``: text columns under ``epsilon``, ``"refuse"``, ``"schema"`` (placeholders)
+      or ``"words"`` (privately released words).
     - ``synthesize``: tables to synthesize even if they are small reference tables, kept verbatim
       by default; ``public``: under ``epsilon``, tables whose rows are public and kept as they are.
       ``privacy_unit``: under ``epsilon``, the table whose rows (with every row that reaches them

@@ -92,7 +92,8 @@ class WordText(SchemaText):
     def from_json(cls, db: Database, doc: dict) -> WordText:
         columns = typed(dict[str, list[str]], doc["columns"], "word_text.columns")
         seed = typed(Annotated[int, Field(ge=0, le=MAX_SEED)], doc["seed"], "word_text.seed")
-        words = typed(dict[str, dict[str, dict[str, list[str] | list[float] | float | str]]], doc["words"], "word_text.words")
+        model_type = dict[str, list[str] | list[float] | float | str]
+        words = typed(dict[str, dict[str, model_type]], doc["words"], "word_text.words")
         for table, models in words.items():
             for column, model in models.items():
                 if len(model.get("words", [])) != len(model.get("weights", [])) or not model.get("lengths"):

@@ -46,7 +46,8 @@ def key_strings(arrays: list[pa.Array]) -> pa.Array:
     return pc.binary_join_element_wise(*parts, SEPARATOR)
 
 
-def with_public_keys(frame: pa.Table, plan: DatabasePlan, tp: TablePlan, labels: dict[int, tuple[str, ...]]) -> pa.Table:
+def with_public_keys(frame: pa.Table, plan: DatabasePlan, tp: TablePlan,
+                     labels: dict[int, tuple[str, ...]]) -> pa.Table:
     """``frame`` with one key attribute per FK of ``tp`` into a public table with ``labels``."""
     for fk in tp.attributes:
         if plan.fk_index(fk) not in labels:

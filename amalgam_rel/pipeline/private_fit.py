@@ -23,7 +23,7 @@ from amalgam_rel.dp.public_parents import MAX_KEYS, label_checks, public_key_lab
 from amalgam_rel.dp.private_words import fit_words
 from amalgam_rel.dp.sensitivity import Contributions, unit_contributions
 from amalgam_rel.dp.unit import PrivacyUnit
-from amalgam_rel.dp.unit_bounding import bound_units
+from amalgam_rel.dp.unit_bounding import bound_units, private_fks
 from amalgam_rel.errors import InputError
 from amalgam_rel.models.columns import check_facts
 from amalgam_rel.models.privacy import RELEASE_SHARE, gaussian_sigma
@@ -62,9 +62,13 @@ def private_plan(db: Database, options: PrivacyOptions, unit: PrivacyUnit) -> Da
     # the schema travels with the fitted model: its true row counts must not
     db = db.without_row_counts()
     plan = plan_database(db, private=True, public=frozenset(unit.public))
+    private = set(unit.private)
     for key, tp in plan.tables.items():
         if key in unit.public:
             continue  # kept as it is: its self-references keep their real values
+        if (key == unit.table and tp.driver is not None) or (key != unit.table and not private_fks(plan, key, private)):
+            raise InputError(f"table {key}: it reaches the privacy unit {unit.table} only through a foreign-key cycle, "
+                             "which a private fit cannot follow yet; choose another --privacy-unit")
         for fk in tp.self_references:
             if not fk.nullable:
                 raise InputError(f"{fk.label}: a NOT NULL self-reference is not covered by --epsilon yet (a row's "
