@@ -49,7 +49,7 @@ def epsilon_available() -> bool:
 
 
 def amalgam_eps1(ds: Dataset, out: Path, seed: int, timeout: float | None) -> Measured:
-    """``amalgam-rel synth --epsilon 1 --epsilon-text schema``: (1, 1e-9)-DP per root entity,
+    """``amalgam-rel synth --epsilon 1 --epsilon-text schema``: (1, 1e-9)-DP per privacy unit (chosen from the schema),
     text columns filled with schema placeholders (the language model is not covered)."""
     if not epsilon_available():
         return Measured("not available", 0.0, 0.0, {}, "`amalgam-rel synth` has no --epsilon in this checkout")

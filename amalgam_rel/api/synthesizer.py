@@ -40,7 +40,7 @@ class Synthesizer:
     Parameters (each also an option of ``amalgam-rel synth`` and ``fit``; the README):
 
     - ``seed``: seeds every random choice; the same seed gives the same tables.
-    - ``epsilon``, ``delta``: differential privacy per root entity (None: no privacy;
+    - ``epsilon``, ``delta``: differential privacy per privacy unit (None: no privacy;
       docs/privacy.md). ``max_children``: children kept per parent row and foreign key under
       ``epsilon`` (a number, or ``{table: n}`` with ``"*"`` for the other tables; default 8).
       ``epsilon_text``: text columns under ``epsilon``, ``"refuse"``, ``"schema"`` (placeholders)

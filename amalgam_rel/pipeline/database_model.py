@@ -106,7 +106,7 @@ class DatabaseModel:
 
     - ``seed``: seeds every random choice of fitting and the default of sampling.
     - ``context_size``: parent columns each child model sees.
-    - ``epsilon``/``delta``: database-level differential privacy, per root entity (None: exact;
+    - ``epsilon``/``delta``: database-level differential privacy, per privacy unit (None: exact;
       :mod:`amalgam_rel.dp`, docs/privacy.md). ``max_children``: children kept per parent row and
       FK (an int, or {table: n} with "*" as the default). ``epsilon_text``: "refuse" (text
       columns are an error) or "schema" (placeholders from the schema alone).

@@ -346,7 +346,7 @@ def rules_at(point: str):
     return stage
 
 
-SAMPLE_STAGES = (create_rows, rules_at("drawn"), match_foreign_keys, resolve_public_parents, build_self_references, generate_keys, resolve_foreign_keys,
+SAMPLE_STAGES = (create_rows, rules_at("drawn"), resolve_public_parents, match_foreign_keys, build_self_references, generate_keys, resolve_foreign_keys,
                  keep_temporal_orders, assemble, repair_unique_sets, resolve_drawn_self_references, enforce_checks,
                  resolve_drawn_self_references, rules_at("parents"), rules_at("dates"), rules_at("values"), fill_others,
                  rules_at("filled"), fill_semantic, fill_text, rules_at("text"), rules_at("finished"),
