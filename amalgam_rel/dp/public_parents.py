@@ -84,7 +84,7 @@ def label_checks(plan: DatabasePlan, tp: TablePlan, labels: dict[int, tuple[str,
 def resolve_public_parents(d) -> None:
     """A sampling stage: each key attribute the model drew names its public parent row
     (``d`` is a :class:`~amalgam_rel.pipeline.draft.Draft`). It runs before the matched keys, so a
-    key made of a matched and a public parent (an order line's order and product) has its repeated
+    key made of another parent and a public one (an order line's order and product) has its repeated
     pairs re-drawn with the others'. A key the model left out (an
     empty table's, or one it could not model) is drawn uniformly from the public rows."""
     for fk in d.ft.plan.attributes:
