@@ -355,6 +355,9 @@ def reference_params(db: Database, synthesize, public, epsilon, rows: dict[str, 
 
     if public and epsilon is None:
         raise InputError("--public only applies with --epsilon (without it, reference tables are kept anyway)")
+    if synthesize and epsilon is not None:
+        raise InputError("--synthesize does not apply with --epsilon: the tables outside the privacy unit's reach are "
+                         "public and kept verbatim (choose the unit with --privacy-unit)")
     params = {"synthesize": tuple(sorted(table_keys(db, synthesize, "--synthesize"))),
               "public": tuple(sorted(table_keys(db, public, "--public")))}
     if rows:

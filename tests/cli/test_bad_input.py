@@ -290,6 +290,14 @@ CASES: list[Case] = [
          "--public only applies with --epsilon (without it, reference tables are kept anyway)", tiny),
     Case("--public naming no table", "fit tiny.duckdb -o model --epsilon 1 --public q",
          "--public names an unknown table 'q'", tiny),
+    Case("--privacy-unit naming no table", "synth tiny.duckdb -o out.duckdb --epsilon 1 --privacy-unit q",
+         "--privacy-unit names an unknown table 'q'", tiny, see="tests/dp/test_privacy_unit.py"),
+    Case("--public on a table that reaches the unit", "synth tiny.duckdb -o out.duckdb --epsilon 1 --privacy-unit p "
+         "--public c", "--public c: it reaches the privacy unit p through foreign keys, so its rows belong to units",
+         tiny, see="tests/dp/test_privacy_unit.py"),
+    Case("--synthesize with --epsilon", "synth tiny.duckdb -o out.duckdb --epsilon 1 --synthesize p",
+         "--synthesize does not apply with --epsilon: the tables outside the privacy unit's reach are public and "
+         "kept verbatim (choose the unit with --privacy-unit)", tiny),
     Case("--rows on a reference table kept verbatim", "synth chinook.duckdb -o out.duckdb --rows genre=3",
          "--rows names table 'Genre', a reference table kept verbatim (its 25 real rows); fit with --synthesize Genre "
          "to choose its size", example, see="tests/relational/test_reference.py"),
