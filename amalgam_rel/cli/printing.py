@@ -38,7 +38,9 @@ def print_kept(model) -> None:
     from amalgam_rel.relational.repoint import repointed_line
 
     unit = getattr(model, "privacy_unit_", None)
-    for line in filter(None, [unit.describe() if unit is not None else None, kept_line(model.reference_, model.db),
+    kept = kept_line(model.reference_, model.db) if unit is None else \
+        kept_line(model.reference_, model.db, "public tables kept verbatim (outside the privacy unit's reach)")
+    for line in filter(None, [unit.describe() if unit is not None else None, kept,
                               repointed_line(model.db, model.reference_)]):
         err_console.print(line, highlight=False, markup=False)
 

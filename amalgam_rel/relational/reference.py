@@ -300,7 +300,8 @@ def keep_reference_tables(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, mo
     return read_reference_rows(con, db, choose_reference_tables(plan, options, counts, public_data))
 
 
-def kept_line(kept: dict[str, pa.Table], db: Database | None = None) -> str | None:
+def kept_line(kept: dict[str, pa.Table], db: Database | None = None,
+              label: str = "kept verbatim (reference tables; --synthesize TABLE opts one out)") -> str | None:
     """One line naming the kept tables, for ``synth`` and ``fit``, and (given ``db``) their generated contacts.
 
     >>> kept_line({"Genre": pa.table({"id": [1, 2]})})
@@ -308,7 +309,7 @@ def kept_line(kept: dict[str, pa.Table], db: Database | None = None) -> str | No
     """
     if not kept:
         return None
-    return "kept verbatim (reference tables; --synthesize TABLE opts one out): " + ", ".join(
+    return f"{label}: " + ", ".join(
         f"{key} ({rows.num_rows:,} rows{generated_note(db, key) if db is not None else ''})" for key, rows in kept.items())
 
 
