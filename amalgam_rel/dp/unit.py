@@ -92,9 +92,9 @@ def choose_unit(db: Database, counts: dict[str, int], public: tuple[str, ...] = 
     pool = people or [k for k in keys if hanging[k] > 0] or keys
     best = max(pool, key=lambda k: (math.sqrt(counts.get(k, 0) * hanging[k]), counts.get(k, 0), -keys.index(k)))
     who = f"holds people ({', '.join(holds_people(db, best)[:3])})" if people else "no table holds people"
-    return best, (f"automatic: {who}; {counts.get(best, 0):,} rows with {hanging[best]:,} rows hanging from them, "
-                  "the largest sqrt(rows x rows hanging); chosen from row counts, which epsilon does not cover "
-                  "(--privacy-unit TABLE avoids that)")
+    # the counts themselves stay out of the reason: it is printed, and saved with the ledger
+    return best, (f"automatic: {who}; the largest sqrt(rows x rows hanging from them); chosen from row counts, "
+                  "which epsilon does not cover (--privacy-unit TABLE avoids that)")
 
 
 def privacy_unit(db: Database, name: str | None, declared_public, counts: dict[str, int]) -> PrivacyUnit:
