@@ -30,9 +30,10 @@ from __future__ import annotations
 import inspect
 import math
 
+import numpy as np
 import torch
 
-from amalgam_rel.generation.guide_masks import StateMasks
+from amalgam_rel.generation.guide_masks import GuideStates, StateMasks
 from amalgam_rel.generation.masking import bitmask_kernel
 from amalgam_rel.generation.open_draw import choose_open
 from amalgam_rel.generation.token_draw import draw
@@ -156,8 +157,6 @@ class _Run:
     def __init__(self, model, input_ids: torch.Tensor, attention_mask: torch.Tensor, processor, max_new_tokens: int,
                  min_chars: list[int] | None, token_chars: torch.Tensor | None, joins, tidy_spaces: bool,
                  state_masks: dict | None = None):
-        from outlines_core import Guide
-
         self.model, self.joins, self.tidy_spaces, self.token_chars = model, joins, tidy_spaces, token_chars
         self.ends, pad = _end_tokens(model)
         batch, self.device = input_ids.shape[0], input_ids.device
@@ -171,12 +170,13 @@ class _Run:
                          **self.with_cache))
         # a model may give logits over some tokens only (``support``: their ids, ascending)
         width = model.config.vocab_size if self.support is not None else self.logits.shape[1]
-        # fresh guides, one per row (outlines' ``_setup`` would also import its compiled mask kernel)
-        self.guides = processor._guides = [Guide(processor.index) for _ in range(batch)]
+        # each row's outlines state, kept as a number (see :mod:`.guide_masks`)
+        kept = {} if state_masks is None else state_masks
+        self.guides = GuideStates(processor.index, batch, kept.setdefault("moves", {}))
         self.apply_token_bitmask_inplace = bitmask_kernel() if self.support is None else None
         self.bitmasks = torch.full((batch, (width + 31) // 32), -1, dtype=torch.int32)
         words = self.bitmasks.shape[1]
-        self.state_masks = StateMasks(words) if state_masks is None else state_masks.setdefault(words, StateMasks(words))
+        self.state_masks = kept.setdefault(words, StateMasks(words))
         self.alive = list(range(batch))  # batch rows still generating, in cache order
         self.alive_ids = torch.arange(batch)  # ``alive`` as a tensor: indexing by a list converts it each time
         self.short = torch.as_tensor(min_chars, dtype=torch.long) if min_chars is not None else None
@@ -219,7 +219,7 @@ class _Run:
     def choose(self, step: int, temperature: float, generator: torch.Generator) -> torch.Tensor:
         """A token per alive row: its guide's mask, one uniform number per row, then the draw."""
         n = len(self.alive)
-        self.state_masks.fill(self.bitmasks[:n], [self.guides[row] for row in self.alive])
+        self.state_masks.fill(self.bitmasks[:n], self.guides.states[self.alive_ids.numpy()], self.guides.index)
         u = torch.rand((n, 1), dtype=torch.float64, generator=generator)  # one number per row and step
         floor = self.short[self.alive_ids] if self.short is not None else None
         early = self.written[self.alive_ids] < floor if self.short is not None else None
@@ -306,11 +306,8 @@ class _Run:
             for i in going:
                 self.finished[self.alive[i]] = False
             return None
-        for i in going:
-            guide, token = self.guides[self.alive[i]], listed[i]
-            # as outlines does (outlines_core issue #227): a finished guide advances only on a token it accepts
-            if not guide.is_finished() or guide.accepts_tokens([token]):
-                guide.advance(token_id=token, return_tokens=False)
+        places = np.array(going, dtype=np.int64)
+        self.guides.advance(self.alive_ids.numpy()[places], tokens.numpy()[places])
         return going
 
     def next_step(self, tokens: torch.Tensor, going: list[int]) -> None:
