@@ -39,7 +39,7 @@ from amalgam_rel.generation.open_class import OpenSlots
 from amalgam_rel.generation.open_draw import OpenDraw
 from amalgam_rel.generation.tokenizer import token_ids
 from amalgam_rel.generation.word_counts import context_hash as _hash, count_contexts, ngram_keys, prompt_fields
-from amalgam_rel.generation.word_repeats import Repeats
+from amalgam_rel.generation.word_repeats import Repeats, with_lifts
 from amalgam_rel.generation.word_table import KeptRows, Scratch, Table as _Table
 from amalgam_rel.generation.word_steps import (EMPTY, BatchRows, Boost, Entries, FieldBoosts, PromptPlan, SignatureFields,
                                                add_entries, distinct, lifts, shared_entries)
@@ -181,9 +181,8 @@ class WordNGramLM(torch.nn.Module):
         ``batch_rows``: the rows of the call's batch these are (the decoding loop's later steps,
         each row its prompt and tokens since): their plans and tags are the ones the call
         without it (the batch's first step) found, not looked up again.
-        ``shared_rows`` (with ``compact``): rows that hold the same logits share one row of
-        them, ``same`` saying each row's (and the rows worked on are kept only to the next
-        call); without it, one row per row and ``same`` is each row's place."""
+        ``shared_rows`` (with ``compact``): rows of the same logits share one row (``same``:
+        each row's; valid to the next call); else one row per row (``same``: its place)."""
         if batch_rows is not None and self._batch is not None:
             batch, rows = self._batch, batch_rows.numpy()
         else:
@@ -207,9 +206,9 @@ class WordNGramLM(torch.nn.Module):
         kept, places = self._contexts.rows(self._at, list(zip(*(k.tolist() for k in seen))),
                                            lambda new: self._ngram_logits(unigrams, column_at[contexts[new]], {
                                                o: None if f is None else f[contexts[new]] for o, f in found.items()}))
-        held = self._held(ids, tag_at, column_at, columns, kept.dtype)
+        # room past the shared rows for the rows given a lift (see .word_repeats.with_lifts)
+        held = self.repeats.held_after(self._at, ids, tag_at, column_at, columns, kept.dtype)
         lifted = np.unique(held[0]) if held is not None and shared_rows and compact else EMPTY
-        # room past the shared rows for the rows given a lift (see ``_row_logits``)
         room = self._shared.take((len(shared) + len(lifted), kept.shape[1]), kept.dtype)
         part = room[: len(shared)]
         torch.index_select(kept, 0, places[torch.from_numpy(context_of[shared])], out=part)
@@ -217,7 +216,7 @@ class WordNGramLM(torch.nn.Module):
         add_entries(part, self._position_entries(batch, in_batch[shared], lengths[shared], part.dtype))
         if draw is None:
             self.open.apply(part, self._at, torch.from_numpy(column_at[shared]))
-        logits, same = self._row_logits(room, len(shared), shared_of, held, lifted, shared_rows and compact)
+        logits, same = with_lifts(room, len(shared), shared_of, held, lifted, shared_rows and compact)
         if draw is not None:  # the last column took the open-class words' entries: dropped
             draw.lift = float(self.repeats.lifts[columns[0]])
             draw.words = self._repeat_words()
@@ -227,35 +226,6 @@ class WordNGramLM(torch.nn.Module):
         full = torch.full((len(logits), self.unigrams.shape[1]), float("-inf"))
         full[:, support] = logits.float()
         return SimpleNamespace(logits=full[:, None, :])
-
-    def _held(self, ids: np.ndarray, tag_at: np.ndarray, column_at: np.ndarray, columns: tuple[int, ...],
-              dtype: torch.dtype) -> tuple | None:
-        """The repeat lifts of the rows (see :meth:`.word_repeats.Repeats.held`), None where
-        the columns have none."""
-        if not self.repeats.lifts[list(columns)].any():
-            return None
-        written = np.arange(ids.shape[1])[None, :] > tag_at[:, None]  # each row's tokens after its tag, in place
-        return self.repeats.held(self._at, column_at.tolist(), (np.nonzero(written)[0], ids[written]), dtype)
-
-    def _row_logits(self, room: torch.Tensor, shared: int, shared_of: np.ndarray, held: tuple | None,
-                    lifted: np.ndarray, shared_rows: bool) -> tuple[torch.Tensor, np.ndarray]:
-        """(the logits, the row of them each row reads): the ``shared`` rows of ``room`` plus
-        each row's repeat lifts (``held``), one row per row; or (``shared_rows``) the shared
-        rows themselves, then a row of its own for each row given a lift (``lifted``: the rows
-        ``room`` has room for past the shared ones)."""
-        part = room[:shared]
-        if not shared_rows:
-            logits = torch.index_select(part, 0, torch.from_numpy(shared_of))
-            if held is not None:
-                self.repeats.add(logits, held)
-            return logits, np.arange(len(shared_of))
-        if not len(lifted):
-            return part, shared_of
-        same = shared_of.copy()
-        same[lifted] = shared + np.arange(len(lifted))  # a row given a lift shares its logits with none
-        torch.index_select(part, 0, torch.from_numpy(shared_of[lifted]), out=room[shared:])
-        self.repeats.add(room, held, same)
-        return room, same
 
     def _ngram_logits(self, unigrams: torch.Tensor, column_at: np.ndarray, found: dict) -> torch.Tensor:
         """log P(token | context) per row (of column ``column_at``, its context's index in each

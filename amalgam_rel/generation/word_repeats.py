@@ -125,6 +125,15 @@ class Repeats:
         values = torch.from_numpy(self.lifts[np.asarray(columns, dtype=np.int64)[rows]]).to(dtype)
         return rows[kept.numpy()], places[kept], values[kept]
 
+    def held_after(self, at: torch.Tensor, ids: np.ndarray, tag_at: np.ndarray, column_at: np.ndarray,
+                   columns: tuple[int, ...], dtype: torch.dtype) -> tuple | None:
+        """:meth:`held` of each row of ``ids`` (its tokens after its column tag at ``tag_at``,
+        read in place; its column ``column_at``), None where ``columns`` have no lift."""
+        if not self.lifts[list(columns)].any():
+            return None
+        written = np.arange(ids.shape[1])[None, :] > tag_at[:, None]
+        return self.held(at, column_at.tolist(), (np.nonzero(written)[0], ids[written]), dtype)
+
     @staticmethod
     def add(logits: torch.Tensor, held: tuple[np.ndarray, torch.Tensor, torch.Tensor],
             rows: np.ndarray | None = None) -> None:
@@ -145,6 +154,28 @@ class Repeats:
             return cls.none(columns, vocab)
         return cls(tensors["repeat.lifts"].numpy(), tensors["repeat.words"].numpy())
 
+
+
+def with_lifts(room: torch.Tensor, shared: int, shared_of: np.ndarray, held: tuple | None, lifted: np.ndarray,
+               shared_rows: bool) -> tuple[torch.Tensor, np.ndarray]:
+    """(the logits, the row of them each row reads) of a step whose rows share the first
+    ``shared`` rows of ``room`` (row ``r`` the row ``shared_of[r]``), each row's lifts ``held``
+    (see :meth:`Repeats.held`; None: none) added: one row per row, or (``shared_rows``) the
+    shared rows themselves, then a row of its own for each row given a lift (``lifted``, in
+    the room past the shared rows), the others still sharing theirs."""
+    part = room[:shared]
+    if not shared_rows:
+        logits = torch.index_select(part, 0, torch.from_numpy(shared_of))
+        if held is not None:
+            Repeats.add(logits, held)
+        return logits, np.arange(len(shared_of))
+    if not len(lifted):
+        return part, shared_of
+    same = shared_of.copy()
+    same[lifted] = shared + np.arange(len(lifted))
+    torch.index_select(part, 0, torch.from_numpy(shared_of[lifted]), out=room[shared:])
+    Repeats.add(room, held, same)
+    return room, same
 
 
 @dataclass(frozen=True)
