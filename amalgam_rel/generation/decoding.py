@@ -5,8 +5,8 @@ outlines asks the model's ``generate`` for a batch; transformers then draws ever
 tokens) and keeps computing every row until the longest is done (a batch of notes runs to its
 longest note). :func:`sample` draws from the same distribution with one uniform number per row
 against the cumulative probabilities, drops rows from the batch and from the attention cache as
-soon as they end, and applies the column's constraint as :mod:`.masking` does: every row's
-guide fills its bitmask on the CPU, one copy, one call. Given ``min_chars``, a row may not end
+soon as they end, and applies the column's constraint as :mod:`.masking` does: each row's
+outlines state (kept as a number, :mod:`.guide_masks`) gives its bitmask, one copy, one call. Given ``min_chars``, a row may not end
 before it has written that many characters (a draw shorter than its length bucket is refused
 anyway: half of all length misses), where its constraint lets it go on, and is nudged to end
 soon after (the other half overshoot).
