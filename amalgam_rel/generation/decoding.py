@@ -5,8 +5,8 @@ outlines asks the model's ``generate`` for a batch; transformers then draws ever
 tokens) and keeps computing every row until the longest is done (a batch of notes runs to its
 longest note). :func:`sample` draws from the same distribution with one uniform number per row
 against the cumulative probabilities, drops rows from the batch and from the attention cache as
-soon as they end, and applies the column's constraint as :mod:`.masking` does: every row's
-guide fills its bitmask on the CPU, one copy, one call. Given ``min_chars``, a row may not end
+soon as they end, and applies the column's constraint as :mod:`.masking` does: each row's
+outlines state (kept as a number, :mod:`.guide_masks`) gives its bitmask, one copy, one call. Given ``min_chars``, a row may not end
 before it has written that many characters (a draw shorter than its length bucket is refused
 anyway: half of all length misses), where its constraint lets it go on, and is nudged to end
 soon after (the other half overshoot).
@@ -30,14 +30,16 @@ from __future__ import annotations
 import inspect
 import math
 
+import numpy as np
 import torch
 
-from amalgam_rel.generation.guide_masks import StateMasks
+from amalgam_rel.generation.guide_masks import GuideStates, StateMasks
 from amalgam_rel.generation.masking import bitmask_kernel
 from amalgam_rel.generation.open_draw import choose_open
 from amalgam_rel.generation.token_draw import draw
 from amalgam_rel.generation.support_columns import Columns as _Columns
 from amalgam_rel.generation.support_columns import part as _part, within as _within
+from amalgam_rel.generation.word_steps import distinct as _distinct
 
 # forward(input_ids, attention_mask, position_ids, past_key_values=DynamicCache) as GPT-2's
 ARCHITECTURES = frozenset({"gpt2", "llama", "mistral", "qwen2"})
@@ -46,6 +48,11 @@ ARCHITECTURES = frozenset({"gpt2", "llama", "mistral", "qwen2"})
 # as it falls short (TPC-H: 44,392 draws instead of 49,956, address length KS-c 0.70 -> 0.93).
 END_WEIGHT = 4.0
 KEPT_INDEXES = 64  # constraints whose masks per state fast_generation keeps
+# rows of a step that share every input of their draw are worked out once (see ``_Run._alike``)
+# where the step holds at least ALIKE_ROWS rows and the sets are at most ALIKE_SHARE of them
+# (chinook's 125,000 rows and steps: 56 % of the cells); below, telling them apart costs more
+ALIKE_ROWS = 64
+ALIKE_SHARE = 0.8
 
 
 def supports(model) -> bool:
@@ -150,8 +157,6 @@ class _Run:
     def __init__(self, model, input_ids: torch.Tensor, attention_mask: torch.Tensor, processor, max_new_tokens: int,
                  min_chars: list[int] | None, token_chars: torch.Tensor | None, joins, tidy_spaces: bool,
                  state_masks: dict | None = None):
-        from outlines_core import Guide
-
         self.model, self.joins, self.tidy_spaces, self.token_chars = model, joins, tidy_spaces, token_chars
         self.ends, pad = _end_tokens(model)
         batch, self.device = input_ids.shape[0], input_ids.device
@@ -165,12 +170,13 @@ class _Run:
                          **self.with_cache))
         # a model may give logits over some tokens only (``support``: their ids, ascending)
         width = model.config.vocab_size if self.support is not None else self.logits.shape[1]
-        # fresh guides, one per row (outlines' ``_setup`` would also import its compiled mask kernel)
-        self.guides = processor._guides = [Guide(processor.index) for _ in range(batch)]
+        # each row's outlines state, kept as a number (see :mod:`.guide_masks`)
+        kept = {} if state_masks is None else state_masks
+        self.guides = GuideStates(processor.index, batch, kept.setdefault("moves", {}))
         self.apply_token_bitmask_inplace = bitmask_kernel() if self.support is None else None
         self.bitmasks = torch.full((batch, (width + 31) // 32), -1, dtype=torch.int32)
         words = self.bitmasks.shape[1]
-        self.state_masks = StateMasks(words) if state_masks is None else state_masks.setdefault(words, StateMasks(words))
+        self.state_masks = kept.setdefault(words, StateMasks(words))
         self.alive = list(range(batch))  # batch rows still generating, in cache order
         self.alive_ids = torch.arange(batch)  # ``alive`` as a tensor: indexing by a list converts it each time
         self.short = torch.as_tensor(min_chars, dtype=torch.long) if min_chars is not None else None
@@ -193,11 +199,16 @@ class _Run:
                 model.draws_open_words(joins.first_letter if joins is not None else None):
             self.with_cache["open_draw"] = True
         self.keeps_rows = self.full and getattr(model, "draws_open", False)
+        if self.keeps_rows:
+            self.with_cache["shared_rows"] = True
 
     def _read(self, out) -> None:
         self.out = out
         self.logits = out.logits[:, -1, :].float()
         self.support = getattr(out, "support", None)
+        # a model may give the rows that share their logits one row of them (``shared_rows``):
+        # then ``row_of`` is each row's
+        self.row_of = torch.from_numpy(out.same) if self.with_cache.get("shared_rows") else None
 
     def _bar(self, part, end_cols, rows, over):
         """The joins of some rows (of this step's alive ones)."""
@@ -208,7 +219,7 @@ class _Run:
     def choose(self, step: int, temperature: float, generator: torch.Generator) -> torch.Tensor:
         """A token per alive row: its guide's mask, one uniform number per row, then the draw."""
         n = len(self.alive)
-        self.state_masks.fill(self.bitmasks[:n], [self.guides[row] for row in self.alive])
+        self.state_masks.fill(self.bitmasks[:n], self.guides.states[self.alive_ids.numpy()], self.guides.index)
         u = torch.rand((n, 1), dtype=torch.float64, generator=generator)  # one number per row and step
         floor = self.short[self.alive_ids] if self.short is not None else None
         early = self.written[self.alive_ids] < floor if self.short is not None else None
@@ -228,23 +239,57 @@ class _Run:
         draw = getattr(self.out, "open_draw", None)
         for rows, (over, cols, end_cols) in self.columns_of.groups(self.join_state, self.alive_ids, n):
             picked = slice(None) if rows is None else rows
-            part = _part(self.logits, rows, cols)
-            # the barred tokens read straight from the inverted bits (a pass over the words, not the logits)
-            barred = self.state_masks.barred(over, picked)
             row_floor = None if floor is None else floor[picked]
             row_early = None if early is None else early[picked]
+            alike = self._alike(picked, row_floor, row_early)
+            # rows whose every input to the draw is the same are worked out once (see ``_alike``)
+            first = None if alike is None else alike[0]
+            part = _part(self.logits, self._logit_rows(picked, first), cols)
+            # the barred tokens read straight from the inverted bits (a pass over the words, not the logits)
+            barred = self.state_masks.barred(over, picked if first is None else _within(picked, first))
             if draw is None or cols is not None:  # rows after a letter start no open-class word
-                tokens[picked] = over[_choose(part, barred, end_cols, row_floor, row_early,
-                                              lambda x, e, p=picked, o=over: self._bar(x, e, p, o), temperature,
-                                              u[picked])]
+                tokens[picked] = over[_choose(part, barred, end_cols, _some(row_floor, first), _some(row_early, first),
+                                              lambda x, e, p=_within(picked, first), o=over: self._bar(x, e, p, o),
+                                              temperature, u[picked],
+                                              inverse=None if alike is None else alike[1])]
                 continue
             ids = self.alive_ids[picked]
             tokens[picked] = choose_open(
                 _choose, part, barred, end_cols, row_floor, row_early,
                 lambda sub, picked=picked, over=over: (lambda x, e: self._bar(x, e, _within(picked, sub), over)),
                 temperature, u[picked], draw=draw, over=over, masks=self.bitmasks[:n][picked],
-                history=lambda sub, ids=ids: self.generated[ids[sub], :step], generator=generator)
+                history=lambda sub, ids=ids: self.generated[ids[sub], :step], generator=generator, alike=alike)
         return tokens
+
+    def _logit_rows(self, picked, first: torch.Tensor | None) -> torch.Tensor | None:
+        """The rows of ``logits`` that the rows ``picked`` (of this step's alive ones; only
+        their ``first`` ones where given) read (None: every row, in order)."""
+        rows = _within(picked, first)
+        if self.row_of is None:
+            return None if isinstance(rows, slice) else rows
+        return self.row_of if isinstance(rows, slice) else self.row_of[rows]
+
+    def _alike(self, picked, floor, early) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """Of the rows ``picked`` (of this step's alive ones), those whose draw reads the same
+        logits (the model says which rows share them: ``same``), guide state, joins and end
+        rules: (the first row of each such set, each row's place among them), or None where no
+        two rows share everything (or the batch is small). Worked out once per set, each row's
+        draw then takes its own uniform number: the same operations on the same operands as row
+        by row, so the same tokens."""
+        same = getattr(self.out, "same", None)
+        ids = self.alive_ids[picked]
+        if same is None or len(ids) < ALIKE_ROWS:
+            return None
+        keys = [same[picked if isinstance(picked, slice) else picked.numpy()],
+                self.state_masks.current[picked].numpy()]
+        if self.joins is not None:
+            keys += [self.join_state[k][ids].numpy() for k in ("space", "started")]
+        if floor is not None:
+            keys += [floor.gt(0).numpy(), early.numpy()]
+        first, inverse = _distinct(*keys)
+        if len(first) > ALIKE_SHARE * len(ids):
+            return None
+        return torch.from_numpy(first), torch.from_numpy(inverse)
 
     def record(self, step: int, tokens: torch.Tensor) -> list[int] | None:
         """Write the step's tokens and advance the guides; the places (among the alive rows) of
@@ -261,11 +306,8 @@ class _Run:
             for i in going:
                 self.finished[self.alive[i]] = False
             return None
-        for i in going:
-            guide, token = self.guides[self.alive[i]], listed[i]
-            # as outlines does (outlines_core issue #227): a finished guide advances only on a token it accepts
-            if not guide.is_finished() or guide.accepts_tokens([token]):
-                guide.advance(token_id=token, return_tokens=False)
+        places = np.array(going, dtype=np.int64)
+        self.guides.advance(self.alive_ids.numpy()[places], tokens.numpy()[places])
         return going
 
     def next_step(self, tokens: torch.Tensor, going: list[int]) -> None:
@@ -293,11 +335,13 @@ class _Run:
 
 
 def _choose(logits: torch.Tensor, barred: torch.Tensor | None, end_cols: torch.Tensor, floor: torch.Tensor | None,
-            early: torch.Tensor | None, bar, temperature: float, u: torch.Tensor, restore=None) -> torch.Tensor:
+            early: torch.Tensor | None, bar, temperature: float, u: torch.Tensor, restore=None,
+            inverse: torch.Tensor | None = None) -> torch.Tensor:
     """The column drawn per row of ``logits`` (changed in place, unless ``restore`` is given):
     ``barred`` tokens masked (then ``restore(masked)`` writes the columns the mask must not
     bar), the end rules (``floor``, ``early``), the joins (``bar(logits, end_cols)``), then
-    ``u`` against the cumulative probabilities."""
+    ``u`` against the cumulative probabilities. ``inverse``: per draw, the row of ``logits``
+    (and of the other rows' inputs) it reads, with its own ``u`` (None: one draw per row)."""
     device = logits.device
     if restore is not None:  # ``where``: the masked copy in one pass (masked_fill copies, then writes)
         logits = restore(torch.where(barred, float("-inf"), logits) if barred is not None else logits.clone())
@@ -308,7 +352,12 @@ def _choose(logits: torch.Tensor, barred: torch.Tensor | None, end_cols: torch.T
         logits = _nudge_end(logits, (~early & (floor > 0)).to(device), end_cols)
     logits = bar(logits, end_cols)
     # x / 1.0 is x: the division only where it changes something
-    return draw(torch.softmax(logits / temperature if temperature != 1 else logits, dim=-1), u=u)
+    return draw(torch.softmax(logits / temperature if temperature != 1 else logits, dim=-1), u=u, rows=inverse)
+
+
+def _some(values, at):
+    """``values[at]`` (``at`` None: ``values``; ``values`` None: None)."""
+    return values if values is None or at is None else values[at]
 
 
 def _new_cache():

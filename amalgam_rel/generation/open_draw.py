@@ -92,20 +92,27 @@ def bits(masks: torch.Tensor, rows: torch.Tensor, tokens: torch.Tensor) -> torch
 
 def choose_open(choose, part: torch.Tensor, barred: torch.Tensor, end_cols: torch.Tensor, floor: torch.Tensor | None,
                  early: torch.Tensor | None, bar, temperature: float, u: torch.Tensor, *, draw, over: torch.Tensor,
-                 masks: torch.Tensor, history, generator: torch.Generator) -> torch.Tensor:
+                 masks: torch.Tensor, history, generator: torch.Generator,
+                 alike: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
     """``choose`` (:func:`.decoding._choose`, passed in: decoding imports this module) for rows that may start an open-class word, as token ids: each class
     drawn as its unknown-word token's column, then one of its words (see this module's docstring),
     kept where the row's bitmask (``masks``) allows it and, for a word the value already holds
     (``history(rows)``: the rows' tokens so far), with the repeat lift as a probability; a row
     refused draws again from its exact distribution. ``part`` is left as it is; ``bar(rows)``
-    gives the joins of some of its rows (None: all)."""
+    gives the joins of some of its rows (None: all).
+
+    ``alike`` (see :meth:`.decoding._Run._alike`): ``part`` and ``barred`` hold only the first
+    row of each set of rows whose draws read the same inputs, ``alike[0]`` their rows, and
+    ``alike[1]`` each row's set; the other arguments hold every row."""
     cols = draw.cols
+    first, inverse = (None, None) if alike is None else alike
 
     def proposal(masked: torch.Tensor) -> torch.Tensor:  # each class at its whole mass
         masked[:, cols] = part[:, cols] + draw.log_mass(temperature).to(part.dtype)
         return masked
 
-    picked = choose(part, barred, end_cols, floor, early, bar(None), temperature, u, restore=proposal)
+    picked = choose(part, barred, end_cols, _at(floor, first), _at(early, first), bar(first), temperature, u,
+                    restore=proposal, inverse=inverse)
     tokens = over[picked]
     classes = _class_of(picked, cols)
     rows = (classes >= 0).nonzero().squeeze(1)
@@ -121,12 +128,18 @@ def choose_open(choose, part: torch.Tensor, barred: torch.Tensor, end_cols: torc
     tokens[rows] = forms
     refused = rows[~kept]
     if len(refused):
-        tokens[refused] = _exact_open(choose, part[refused], barred[refused], end_cols,
+        own = refused if inverse is None else inverse[refused]  # their rows of ``part`` and ``barred``
+        tokens[refused] = _exact_open(choose, part[own], barred[own], end_cols,
                                       None if floor is None else floor[refused],
                                       None if early is None else early[refused], bar(refused), temperature,
                                       draw=draw, over=over, masks=masks[refused], history=history(refused),
                                       generator=generator)
     return tokens
+
+
+def _at(values: torch.Tensor | None, rows: torch.Tensor | None) -> torch.Tensor | None:
+    """``values[rows]`` (``rows`` None: ``values``; ``values`` None: None)."""
+    return values if values is None or rows is None else values[rows]
 
 
 def _exact_open(choose, part: torch.Tensor, barred: torch.Tensor, end_cols: torch.Tensor, floor: torch.Tensor | None,

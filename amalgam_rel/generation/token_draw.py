@@ -17,30 +17,39 @@ import torch
 DRAW_BLOCK = 64  # tokens per block of a wide row's draw (see draw_blocks)
 
 
-def draw(probs: torch.Tensor, generator: torch.Generator | None = None, u: torch.Tensor | None = None) -> torch.Tensor:
+def draw(probs: torch.Tensor, generator: torch.Generator | None = None, u: torch.Tensor | None = None,
+         rows: torch.Tensor | None = None) -> torch.Tensor:
     """One token per row, drawn with the rows' probabilities: the first whose cumulative mass
     passes a uniform draw. One random number per row (``u``, else from ``generator``), on the
     CPU (the same numbers on any device); ``torch.multinomial`` and an exponential race cost
-    3-4x more at a few thousand tokens. A wide row goes by blocks (:func:`draw_blocks`)."""
+    3-4x more at a few thousand tokens. A wide row goes by blocks (:func:`draw_blocks`).
+
+    ``rows``: the row of ``probs`` each draw reads (rows that share their probabilities share
+    one row of them, each with its own number ``u``); None: one draw per row."""
     if u is None:
-        u = torch.rand((probs.shape[0], 1), dtype=torch.float64, generator=generator)
+        u = torch.rand((probs.shape[0] if rows is None else len(rows), 1), dtype=torch.float64, generator=generator)
     u = u.to(probs.device)
     if probs.shape[1] < 4 * DRAW_BLOCK:
-        return draw_exact(probs, u)
-    return draw_blocks(probs, u)
+        return draw_exact(probs, u, rows)
+    return draw_blocks(probs, u, rows)
 
 
-def draw_exact(probs: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+def draw_exact(probs: torch.Tensor, u: torch.Tensor, rows: torch.Tensor | None = None) -> torch.Tensor:
     """:func:`draw` over each row's whole cumulative sum."""
     cdf = probs.cumsum(dim=-1, dtype=torch.float64)  # each probability made double, then summed
+    if rows is not None:
+        cdf = cdf.index_select(0, rows)
     u = u * cdf[:, -1:]
     picked = torch.searchsorted(cdf, u, right=True).squeeze(1)
     # u * total may round up to the total itself: past the end, take the likeliest token
     past = picked >= probs.shape[1]
-    return torch.where(past, probs.argmax(dim=-1), picked) if bool(past.any()) else picked
+    if not bool(past.any()):
+        return picked
+    likeliest = probs.argmax(dim=-1)
+    return torch.where(past, likeliest if rows is None else likeliest[rows], picked)
 
 
-def draw_blocks(probs: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+def draw_blocks(probs: torch.Tensor, u: torch.Tensor, rows: torch.Tensor | None = None) -> torch.Tensor:
     """:func:`draw_exact` in two stages: the block of ``DRAW_BLOCK`` tokens whose cumulative
     mass passes the draw (vectorised block sums, where a row's running sum is one sequential
     pass), then the token within it. The sums agree up to their last bits, so a row draws the
@@ -48,19 +57,26 @@ def draw_blocks(probs: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
     past its block, or the end, takes the exact path."""
     n, width = probs.shape
     full = width - width % DRAW_BLOCK
-    sums = probs[:, :full].reshape(n, -1, DRAW_BLOCK).sum(dim=-1, dtype=torch.float64)
+    # made double, then summed: the same sums as ``sum(dtype=float64)``, in two fast passes
+    sums = probs[:, :full].double().reshape(n, -1, DRAW_BLOCK).sum(dim=-1)
     if full < width:
         sums = torch.cat([sums, probs[:, full:].sum(dim=-1, keepdim=True, dtype=torch.float64)], dim=1)
     running = sums.cumsum(dim=-1)
+    if rows is not None:
+        running = running.index_select(0, rows)
     target = u * running[:, -1:]
     block = torch.searchsorted(running, target, right=True).squeeze(1).clamp_(max=running.shape[1] - 1)
     before = torch.where(block > 0, running.gather(1, (block - 1).clamp(min=0)[:, None]).squeeze(1), 0.0)
     cols = block[:, None] * DRAW_BLOCK + torch.arange(DRAW_BLOCK, device=probs.device)[None, :]
-    inside = probs.gather(1, cols.clamp(max=width - 1)).double().masked_fill_(cols >= width, 0.0)
+    if rows is None:
+        inside = probs.gather(1, cols.clamp(max=width - 1))
+    else:  # each draw's block, read from its shared row
+        inside = probs.reshape(-1)[rows[:, None] * width + cols.clamp(max=width - 1)]
+    inside = inside.double().masked_fill_(cols >= width, 0.0)
     within = torch.searchsorted(before[:, None] + inside.cumsum(dim=-1), target, right=True).squeeze(1)
     picked = block * DRAW_BLOCK + within
     odd = (within >= DRAW_BLOCK) | (picked >= width)
     if bool(odd.any()):
-        rows = odd.nonzero().squeeze(1)
-        picked[rows] = draw_exact(probs[rows], u[rows])
+        at = odd.nonzero().squeeze(1)
+        picked[at] = draw_exact(probs[at] if rows is None else probs[rows[at]], u[at])
     return picked

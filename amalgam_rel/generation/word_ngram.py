@@ -39,9 +39,9 @@ from amalgam_rel.generation.open_class import OpenSlots
 from amalgam_rel.generation.open_draw import OpenDraw
 from amalgam_rel.generation.tokenizer import token_ids
 from amalgam_rel.generation.word_counts import context_hash as _hash, count_contexts, ngram_keys, prompt_fields
-from amalgam_rel.generation.word_repeats import Repeats
+from amalgam_rel.generation.word_repeats import Repeats, with_lifts
 from amalgam_rel.generation.word_table import KeptRows, Scratch, Table as _Table
-from amalgam_rel.generation.word_steps import (BatchRows, Boost, Entries, FieldBoosts, PromptPlan, SignatureFields,
+from amalgam_rel.generation.word_steps import (EMPTY, BatchRows, Boost, Entries, FieldBoosts, PromptPlan, SignatureFields,
                                                add_entries, distinct, lifts, shared_entries)
 
 ORDER = 3  # words: two words of history (characters of a code: see CHAR_ORDER)
@@ -169,7 +169,8 @@ class WordNGramLM(torch.nn.Module):
     # -- logits ---------------------------------------------------------------------------------
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, *, compact: bool = False,
-                open_draw: bool = False, batch_rows: torch.Tensor | None = None, **_) -> SimpleNamespace:
+                open_draw: bool = False, batch_rows: torch.Tensor | None = None, shared_rows: bool = False,
+                **_) -> SimpleNamespace:
         """Next-token logits after each row of ``input_ids`` (prompt, column tag, tokens written).
 
         ``compact``: logits over ``support`` only (the tokens the rows' columns cover, returned
@@ -179,7 +180,9 @@ class WordNGramLM(torch.nn.Module):
         ``open_draw`` (an :class:`.open_draw.OpenDraw`) says how to draw them.
         ``batch_rows``: the rows of the call's batch these are (the decoding loop's later steps,
         each row its prompt and tokens since): their plans and tags are the ones the call
-        without it (the batch's first step) found, not looked up again."""
+        without it (the batch's first step) found, not looked up again.
+        ``shared_rows`` (with ``compact``): rows of the same logits share one row (``same``:
+        each row's; valid to the next call); else one row per row (``same``: its place)."""
         if batch_rows is not None and self._batch is not None:
             batch, rows = self._batch, batch_rows.numpy()
         else:
@@ -203,22 +206,23 @@ class WordNGramLM(torch.nn.Module):
         kept, places = self._contexts.rows(self._at, list(zip(*(k.tolist() for k in seen))),
                                            lambda new: self._ngram_logits(unigrams, column_at[contexts[new]], {
                                                o: None if f is None else f[contexts[new]] for o, f in found.items()}))
-        part = self._shared.take((len(shared), kept.shape[1]), kept.dtype)
+        # room past the shared rows for the rows given a lift (see .word_repeats.with_lifts)
+        held = self.repeats.held_after(self._at, ids, tag_at, column_at, columns, kept.dtype)
+        lifted = np.unique(held[0]) if held is not None and shared_rows and compact else EMPTY
+        room = self._shared.take((len(shared) + len(lifted), kept.shape[1]), kept.dtype)
+        part = room[: len(shared)]
         torch.index_select(kept, 0, places[torch.from_numpy(context_of[shared])], out=part)
         self._signature_fields.add_to(part, self._at, batch, batch.signatures[in_batch[shared]])
         add_entries(part, self._position_entries(batch, in_batch[shared], lengths[shared], part.dtype))
         if draw is None:
             self.open.apply(part, self._at, torch.from_numpy(column_at[shared]))
-        logits = torch.index_select(part, 0, torch.from_numpy(shared_of))
-        if self.repeats.lifts[list(columns)].any():  # each row's tokens after its tag, read in place
-            written = np.arange(ids.shape[1])[None, :] > tag_at[:, None]
-            self.repeats.apply(logits, self._at, column_at.tolist(), flat=(np.nonzero(written)[0], ids[written]))
+        logits, same = with_lifts(room, len(shared), shared_of, held, lifted, shared_rows and compact)
         if draw is not None:  # the last column took the open-class words' entries: dropped
             draw.lift = float(self.repeats.lifts[columns[0]])
             draw.words = self._repeat_words()
-            return SimpleNamespace(logits=logits[:, None, :len(support)], support=support, open_draw=draw)
+            return SimpleNamespace(logits=logits[:, None, :len(support)], support=support, open_draw=draw, same=same)
         if compact:
-            return SimpleNamespace(logits=logits[:, None, :].float(), support=support)
+            return SimpleNamespace(logits=logits[:, None, :].float(), support=support, same=same)
         full = torch.full((len(logits), self.unigrams.shape[1]), float("-inf"))
         full[:, support] = logits.float()
         return SimpleNamespace(logits=full[:, None, :])

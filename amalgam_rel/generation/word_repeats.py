@@ -68,6 +68,9 @@ def repeats_in(sequences: list[list[int]], words: np.ndarray) -> tuple[int, int]
     return repeated, later
 
 
+EMPTY = np.zeros(0, dtype=np.int64)
+
+
 class Repeats:
     """Per column its repeat log-lift (0: none), and per token id whether it is a word."""
 
@@ -108,16 +111,38 @@ class Repeats:
         """``logits`` (in place, over the support whose places ``at`` gives): each word a row's
         value already holds gets its column's log-lift. ``flat``: the histories as (row, token)
         of every token, row by row, in place of ``histories``."""
+        self.add(logits, self.held(at, columns, flat if flat is not None else _flat(histories), logits.dtype))
+
+    def held(self, at: torch.Tensor, columns: list[int], flat: tuple[np.ndarray, np.ndarray],
+             dtype: torch.dtype) -> tuple[np.ndarray, torch.Tensor, torch.Tensor]:
+        """What :meth:`apply` adds: (row, column of the support, lift) of each word a row's value
+        holds (``flat``: see :meth:`apply`), rows ascending."""
         if not self.lifts[sorted(set(columns))].any():  # the batch's columns repeat as real ones do
-            return
-        rows, tokens = _held_words(flat if flat is not None else _flat(histories), self.words,
-                                   self.lifts[np.asarray(columns, dtype=np.int64)] != 0)
-        if not len(rows):
-            return
+            return EMPTY, torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=dtype)
+        rows, tokens = _held_words(flat, self.words, self.lifts[np.asarray(columns, dtype=np.int64)] != 0)
         places = at[torch.from_numpy(tokens)]
         kept = places >= 0
-        values = torch.from_numpy(self.lifts[np.asarray(columns, dtype=np.int64)[rows]]).to(logits.dtype)
-        logits.index_put_((torch.from_numpy(rows)[kept], places[kept]), values[kept], accumulate=True)
+        values = torch.from_numpy(self.lifts[np.asarray(columns, dtype=np.int64)[rows]]).to(dtype)
+        return rows[kept.numpy()], places[kept], values[kept]
+
+    def held_after(self, at: torch.Tensor, ids: np.ndarray, tag_at: np.ndarray, column_at: np.ndarray,
+                   columns: tuple[int, ...], dtype: torch.dtype) -> tuple | None:
+        """:meth:`held` of each row of ``ids`` (its tokens after its column tag at ``tag_at``,
+        read in place; its column ``column_at``), None where ``columns`` have no lift."""
+        if not self.lifts[list(columns)].any():
+            return None
+        written = np.arange(ids.shape[1])[None, :] > tag_at[:, None]
+        return self.held(at, column_at.tolist(), (np.nonzero(written)[0], ids[written]), dtype)
+
+    @staticmethod
+    def add(logits: torch.Tensor, held: tuple[np.ndarray, torch.Tensor, torch.Tensor],
+            rows: np.ndarray | None = None) -> None:
+        """``logits`` (in place) plus the lifts ``held`` (see :meth:`held`), each row's into
+        ``logits``' row ``rows[row]`` (None: the row itself)."""
+        at, places, values = held
+        if len(at):
+            into = torch.from_numpy(at if rows is None else rows[at])
+            logits.index_put_((into, places), values, accumulate=True)
 
     def tensors(self) -> dict[str, torch.Tensor]:
         return {"repeat.lifts": torch.from_numpy(self.lifts), "repeat.words": torch.from_numpy(self.words)}
@@ -129,6 +154,28 @@ class Repeats:
             return cls.none(columns, vocab)
         return cls(tensors["repeat.lifts"].numpy(), tensors["repeat.words"].numpy())
 
+
+
+def with_lifts(room: torch.Tensor, shared: int, shared_of: np.ndarray, held: tuple | None, lifted: np.ndarray,
+               shared_rows: bool) -> tuple[torch.Tensor, np.ndarray]:
+    """(the logits, the row of them each row reads) of a step whose rows share the first
+    ``shared`` rows of ``room`` (row ``r`` the row ``shared_of[r]``), each row's lifts ``held``
+    (see :meth:`Repeats.held`; None: none) added: one row per row, or (``shared_rows``) the
+    shared rows themselves, then a row of its own for each row given a lift (``lifted``, in
+    the room past the shared rows), the others still sharing theirs."""
+    part = room[:shared]
+    if not shared_rows:
+        logits = torch.index_select(part, 0, torch.from_numpy(shared_of))
+        if held is not None:
+            Repeats.add(logits, held)
+        return logits, np.arange(len(shared_of))
+    if not len(lifted):
+        return part, shared_of
+    same = shared_of.copy()
+    same[lifted] = shared + np.arange(len(lifted))
+    torch.index_select(part, 0, torch.from_numpy(shared_of[lifted]), out=room[shared:])
+    Repeats.add(room, held, same)
+    return room, same
 
 
 @dataclass(frozen=True)

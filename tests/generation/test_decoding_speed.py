@@ -113,3 +113,46 @@ def test_masks_kept_from_batch_to_batch_give_the_draws_of_masks_worked_out_anew(
     anew = _fit(shop_path)
     anew.sampler_.batch = 32
     assert anew.generate("products", context, seed=5) == kept
+
+
+def test_rows_alike_are_worked_out_once_and_draw_what_each_drew_alone(shop_path, monkeypatch):
+    """Rows of a step that share every input of their draw share one row of the work, each with
+    its own number: the values are those drawn row by row."""
+    draws = []
+    choose = decoding._choose
+
+    def recording(logits, *args, inverse=None, **kwargs):
+        draws.append((logits.shape[0], inverse is not None))
+        return choose(logits, *args, inverse=inverse, **kwargs)
+
+    monkeypatch.setattr(decoding, "_choose", recording)
+    monkeypatch.setattr(decoding, "ALIKE_ROWS", 2)
+    shared = _fit(shop_path).generate("products", _context(120), seed=5)
+    assert any(alike for _, alike in draws)  # the short descriptions' first words repeat
+    monkeypatch.setattr(decoding, "ALIKE_ROWS", 10**9)
+    assert _fit(shop_path).generate("products", _context(120), seed=5) == shared
+
+
+def test_guide_states_move_and_mask_as_outlines_guides():
+    from outlines_core import Guide, Index, Vocabulary
+
+    from amalgam_rel.generation.guide_masks import GuideStates, StateMasks
+
+    vocabulary = Vocabulary(40, {"a": [1], "b": [2], "ab": [3], "ba": [4], "c": [33]})
+    index = Index("(a|b)+c?(ab)?", vocabulary)
+    rng = random.Random(0)
+    states, masks = GuideStates(index, 6, {}), StateMasks(2)
+    guides = [Guide(index) for _ in range(6)]
+    bitmasks, expected = torch.zeros((6, 2), dtype=torch.int32), torch.zeros((6, 2), dtype=torch.int32)
+    for _ in range(6):
+        masks.fill(bitmasks, states.states, index)
+        for i, guide in enumerate(guides):
+            guide.write_mask_into(expected[i].data_ptr(), 2, 4)
+        assert torch.equal(bitmasks, expected)
+        tokens = [rng.choice(index.get_allowed_tokens(guide.get_state())) for guide in guides]
+        going = [i for i, t in enumerate(tokens) if t != 40]
+        for i in going:
+            if not guides[i].is_finished() or guides[i].accepts_tokens([tokens[i]]):
+                guides[i].advance(token_id=tokens[i], return_tokens=False)
+        states.advance(torch.tensor(going, dtype=torch.long).numpy(), torch.tensor(tokens)[going].numpy())
+        assert [states.states[i] for i in going] == [guides[i].get_state() for i in going]
