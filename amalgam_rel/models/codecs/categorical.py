@@ -164,6 +164,16 @@ class CategoricalCodec(Codec):
             return pa.DictionaryArray.from_arrays(pc.index_in(out, value_set=pa.array(labels)).cast(t.index_type), pa.array(labels, type=t.value_type))
         return out.cast(t) if out.type != t else out
 
+    def code_values(self) -> tuple[np.ndarray, pa.Array]:
+        """Every value a code decodes to, with its code (the rare code once per rare value, NULL's
+        code with a NULL): a condition on the column holds for a code iff it holds for one of them."""
+        codes = list(range(len(self.categories))) + [self.rare_code] * len(self.rare_values) \
+            + ([self.null_code] if self.has_null else [])
+        values = self.categories + self.rare_values + ([None] if self.has_null else [])
+        t = self.spec.arrow_type
+        plain = t.value_type if pa.types.is_dictionary(t) else t
+        return np.array(codes, dtype=np.int64), pa.array(values, type=pa.string() if pa.types.is_large_string(plain) else plain)
+
     def state(self):
         params = {"categories": self.categories, "rare_values": self.rare_values, "has_null": self.has_null}
         return params, {"rare_weights": self.rare_weights}
