@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pyarrow as pa
+from sqlglot import exp
 
 from amalgam_rel.errors import DataError, InputError
 from amalgam_rel.pipeline.draft import Draft
@@ -146,14 +147,16 @@ class Conditions:
     children: dict[str, tuple[ChildCount, str]]  # child table -> its bounds, the condition's text
 
     @classmethod
-    def parse(cls, plan: DatabasePlan, where, kept) -> Conditions:
-        """Every condition checked before a row is drawn: one per table (AND joins several)."""
+    def parse(cls, plan: DatabasePlan, where, kept, totals=()) -> Conditions:
+        """Every condition checked before a row is drawn; several on one table are joined with AND.
+        ``kept``: the tables copied verbatim; ``totals``: the columns summed from children later."""
         tables: dict[str, SampleCondition] = {}
+        summed = {(plan.db.foreign_keys[t.fk].ref_table, t.column): plan.db.foreign_keys[t.fk].table for t in totals}
+        texts: dict[str, list[str]] = {}
         for text in [where] if isinstance(where, str) else list(where or ()):
-            condition = parse_sample_condition(plan, text)
-            if condition.table in tables:
-                raise InputError(f"--where {condition.text!r}: {condition.table} already has a condition "
-                                 f"({tables[condition.table].text!r}): join them with AND")
+            texts.setdefault(parse_sample_condition(plan, text).table, []).append(text)
+        for table, said in texts.items():  # several conditions on one table: all of them hold
+            condition = parse_sample_condition(plan, said[0] if len(said) == 1 else " AND ".join(f"({t})" for t in said))
             ft_plan = plan.tables[condition.table]
             on_cycle = any(condition.table in (fk.table, fk.ref_table) for fk in plan.graph.broken)
             why = ("it is copied verbatim from the source (a reference table)" if condition.table in kept else
@@ -161,6 +164,11 @@ class Conditions:
                    "it sits on a foreign-key cycle" if on_cycle or ft_plan.deferred else None)
             if why:
                 raise InputError(f"--where {condition.text!r}: cannot condition {condition.table}: {why}")
+            for column in sorted({c.name for c in condition.expression.find_all(exp.Column)}):
+                if (condition.table, column) in summed:
+                    child = summed[condition.table, column]
+                    raise InputError(f"--where {condition.text!r}: {condition.table}.{column} is the total of its "
+                                     f"{child} rows, written once they exist: a condition on it is not supported")
             tables[condition.table] = condition
         children = {c.child: (c, t.text) for t in tables.values() for c in t.counts}
         return cls(tables, children)

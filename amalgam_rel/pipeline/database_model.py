@@ -291,7 +291,7 @@ class DatabaseModel:
         rows = rows or {}
         check_rows_option(self.reference_, rows)
         check_sizes(self, scale, rows)  # before a row is drawn or a byte written
-        conditions = Conditions.parse(self.plan_, where, self.reference_)
+        conditions = Conditions.parse(self.plan_, where, self.reference_, self.rules_.get(totals.NAME, ()))
         text = self._text_model(text_values)
         seed = checked_seed(self.seed if seed is None else seed)
         plan: DatabasePlan = self.plan_
