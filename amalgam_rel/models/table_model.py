@@ -191,14 +191,23 @@ class TableModel:
         """The values each code of a modelled ``column`` decodes to, with their codes (see the codecs)."""
         return self._codec_by_name[column].code_values()
 
-    def conditioned(self, allowed: dict[str, np.ndarray]) -> tuple[TableModel, float]:
-        """A copy that draws only the codes ``allowed`` marks (a bool per code) of each column named,
-        the other columns given them, and the probability the model gives that evidence (0: none
-        of its rows can hold it)."""
-        unknown = [c for c in allowed if c not in self._codec_by_name]
+    def conditioned(self, held: dict[str, np.ndarray]) -> tuple[TableModel, float]:
+        """A copy that draws, in each column named, only values ``held`` marks (a bool per entry of
+        :meth:`code_values`): the codes of those values, the other columns given them, and of a
+        rare code only the rare values held. Also the probability the model gives that evidence
+        (0: none of its rows can hold it)."""
+        unknown = [c for c in held if c not in self._codec_by_name]
         if unknown:
             raise SchemaError(f"evidence names columns the model does not own: {', '.join(unknown)}")
+        allowed = {}
         out = copy.copy(self)
+        out.codecs_ = list(self.codecs_)
+        for i, codec in enumerate(self.codecs_):
+            if codec.name in held:
+                codes, _ = codec.code_values()
+                allowed[codec.name] = np.zeros(codec.size, dtype=bool)
+                allowed[codec.name][codes[np.asarray(held[codec.name], dtype=bool)]] = True
+                out.codecs_[i] = codec.restricted(held[codec.name])
         out._set_sampler(self.sampler_.restricted(allowed))
         return out, float(np.exp(out.sampler_.log_mass() - self.sampler_.log_mass()))
 

@@ -32,7 +32,7 @@ from sqlglot import exp
 from amalgam_rel.errors import DataError, InputError
 from amalgam_rel.pipeline.draft import Draft
 from amalgam_rel.pipeline.sampling import driver_rows, planned_rows
-from amalgam_rel.relational.conditions import ChildCount, SampleCondition, evidence_codes, matching_rows, parse_sample_condition
+from amalgam_rel.relational.conditions import ChildCount, SampleCondition, evidence_values, matching_rows, parse_sample_condition
 from amalgam_rel.relational.plan import DatabasePlan
 
 MAX_ATTEMPTS = 6  # attempts per conditioned table, each drawing up to 4 times more rows than the last
@@ -63,11 +63,11 @@ def sample_matching(draft: Draft, condition: SampleCondition, sample_table) -> t
     """The table's rows meeting ``condition`` and the draft they came from (its arrays cut to them)."""
     clock = time.perf_counter()
     ft = draft.ft
-    allowed = evidence_codes(ft.model, condition, draft.con)
-    model, probability = ft.model.conditioned(allowed) if allowed else (ft.model, 1.0)
+    held = evidence_values(ft.model, condition, draft.con)
+    model, probability = ft.model.conditioned(held) if held else (ft.model, 1.0)
     if probability <= 0:
         raise InputError(f"--where {condition.text!r}: matches nothing the model of {condition.table} can draw "
-                         f"(no value it learned meets {', '.join(sorted(allowed))})")
+                         f"(no value it learned meets {', '.join(sorted(held))})")
     quota = _quota(draft)
     asked, drawn, best = int(quota.sum()), 0, None
     size = max(1, math.ceil(asked * _FIRST_MARGIN))
@@ -153,7 +153,9 @@ class Conditions:
         tables: dict[str, SampleCondition] = {}
         summed = {(plan.db.foreign_keys[t.fk].ref_table, t.column): plan.db.foreign_keys[t.fk].table for t in totals}
         texts: dict[str, list[str]] = {}
-        for text in [where] if isinstance(where, str) else list(where or ()):
+        for text in list(where) if isinstance(where, (list, tuple)) else [where] if where is not None else []:
+            if not isinstance(text, str):
+                raise InputError(f"where must be a SQL condition or a list of them, not {type(text).__name__}")
             texts.setdefault(parse_sample_condition(plan, text).table, []).append(text)
         for table, said in texts.items():  # several conditions on one table: all of them hold
             condition = parse_sample_condition(plan, said[0] if len(said) == 1 else " AND ".join(f"({t})" for t in said))

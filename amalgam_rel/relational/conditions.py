@@ -7,9 +7,9 @@ conditioned on that evidence, then keeps the rows the exact condition holds for.
   one table's columns, :mod:`.subset`) and turns each ``count(CHILD)`` into the table's model
   column for that number of children (``#i``, the cardinality model of CHILD's driving foreign
   key): ``count(Invoice) >= 3`` conditions how many invoices each customer is drawn with;
-- :func:`evidence_codes`: each top-level ``AND`` term that names one modelled column becomes the
-  set of that column's codes the term holds for (checked by DuckDB on every value a code decodes
-  to, :meth:`~amalgam_rel.models.table_model.TableModel.code_values`), the evidence of the model;
+- :func:`evidence_values`: each top-level ``AND`` term that names one modelled column becomes the
+  values the term holds for among those the column's codes decode to (checked by DuckDB,
+  :meth:`~amalgam_rel.models.table_model.TableModel.code_values`), the evidence of the model;
 - :func:`matching_rows`: the rows of a sampled table the whole condition holds for, by DuckDB.
 
 Terms the evidence cannot say (text columns, keys, several columns in one term, ``OR`` across
@@ -37,7 +37,6 @@ from amalgam_rel.schema.internal_names import count_column
 
 _PROBES = sql.internal("probes")
 _ROWS = sql.internal("rows")
-_CODE = sql.internal("code")
 _ROW = sql.internal("row")
 
 
@@ -175,27 +174,28 @@ def conjuncts(expression: exp.Expression) -> list[exp.Expression]:
     return [expression]
 
 
-def evidence_codes(model, condition: SampleCondition, con: duckdb.DuckDBPyConnection) -> dict[str, np.ndarray]:
-    """Per modelled column a term names alone, the codes (a bool each) every such term holds for."""
-    allowed: dict[str, np.ndarray] = {}
+def evidence_values(model, condition: SampleCondition, con: duckdb.DuckDBPyConnection) -> dict[str, np.ndarray]:
+    """Per modelled column a term names alone, which of the values its codes decode to
+    (:meth:`~amalgam_rel.models.table_model.TableModel.code_values`, a bool each) every such term holds for."""
+    held: dict[str, np.ndarray] = {}
     owned = set(model.columns_) if model is not None else set()
     for term in conjuncts(condition.expression):
         names = {c.name for c in term.find_all(exp.Column)}
         if len(names) != 1 or not names <= owned:
             continue
         name = names.pop()
-        codes, values = model.code_values(name)
-        con.register(_PROBES, pa.table({name: values, _CODE: pa.array(codes)}))
+        _, values = model.code_values(name)
+        con.register(_PROBES, pa.table({name: values, _ROW: pa.array(np.arange(len(values), dtype=np.int64))}))
         try:
-            held = con.execute(f"SELECT DISTINCT {_q(_CODE)} FROM {_q(_PROBES)} WHERE ({sql.render(term)})").fetchall()
+            rows = con.execute(f"SELECT {_q(_ROW)} FROM {_q(_PROBES)} WHERE ({sql.render(term)})").fetchall()
         except duckdb.Error as err:
             raise InputError(f"--where {condition.text!r}: {str(err).splitlines()[0]}") from None
         finally:
             con.unregister(_PROBES)
-        mask = np.zeros(int(codes.max()) + 1 if len(codes) else 0, dtype=bool)
-        mask[[int(r[0]) for r in held]] = True
-        allowed[name] = allowed[name] & mask if name in allowed else mask
-    return allowed
+        mask = np.zeros(len(values), dtype=bool)
+        mask[[int(r[0]) for r in rows]] = True
+        held[name] = held[name] & mask if name in held else mask
+    return held
 
 
 def matching_rows(con: duckdb.DuckDBPyConnection, rows: pa.Table, condition: SampleCondition) -> np.ndarray:

@@ -21,6 +21,8 @@ released values.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -173,6 +175,16 @@ class CategoricalCodec(Codec):
         t = self.spec.arrow_type
         plain = t.value_type if pa.types.is_dictionary(t) else t
         return np.array(codes, dtype=np.int64), pa.array(values, type=pa.string() if pa.types.is_large_string(plain) else plain)
+
+    def restricted(self, held: np.ndarray) -> CategoricalCodec:
+        """A copy whose rare code decodes only to the rare values ``held`` marks (a bool per entry
+        of :meth:`code_values`): a condition on one rare value draws that value, not any rare one."""
+        rare = np.asarray(held, dtype=bool)[len(self.categories):len(self.categories) + len(self.rare_values)]
+        if not self.rare_values or rare.all() or not rare.any():
+            return self
+        out = copy.copy(self)
+        out.rare_weights = np.where(rare, self.rare_weights, 0.0)
+        return out
 
     def state(self):
         params = {"categories": self.categories, "rare_values": self.rare_values, "has_null": self.has_null}

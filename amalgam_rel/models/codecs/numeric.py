@@ -154,6 +154,11 @@ class NumericCodec(Codec):
             x, code, valid = np.append(x, 0.0), np.append(code, self.null_code), np.append(valid, False)
         return code, from_numeric(x, valid, self.spec.arrow_type)
 
+    def restricted(self, held: np.ndarray) -> NumericCodec:
+        """Itself: a bin's values are drawn from its quantile function whatever a condition holds for
+        (the codes it allows are the evidence; the final filter does the rest)."""
+        return self
+
     # -- persistence -------------------------------------------------------------------------
     def state(self):
         params = {"mode": self.mode, "has_null": self.has_null, "lo": self.lo, "hi": self.hi, "step": self.step}
