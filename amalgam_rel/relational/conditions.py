@@ -71,7 +71,7 @@ def parse_sample_condition(plan: DatabasePlan, text: str) -> SampleCondition:
     if counted and len(parents) != 1:
         raise InputError(f"--where {shown!r}: count(CHILD) counts the children of the condition's table: name its "
                          f"columns as TABLE.COLUMN, or count a table that has a parent")
-    links = {}
+    links = []  # (child table, index of its driving foreign key) per count
     for node, child in counted:
         parent = next(iter(parents))
         driver = plan.tables[child.key].driver
@@ -79,9 +79,9 @@ def parse_sample_condition(plan: DatabasePlan, text: str) -> SampleCondition:
             raise InputError(f"--where {shown!r}: count({child.key}) is not supported: {child.key}'s rows are not "
                              f"drawn per {parent} row (its foreign keys to {parent} are matched afterwards), so the "
                              f"model has no count of them to condition")
-        links[id(node)] = (child.key, plan.fk_index(driver))
+        links.append((child.key, plan.fk_index(driver)))
         node.replace(sql.column(count_column(plan.fk_index(driver))))
-    derived = frozenset(count_column(i) for _, i in links.values())
+    derived = frozenset(count_column(i) for _, i in links)
     if named or not counted:
         bound = bind_condition(db, parsed, shown, derived)
         table, expression = bound.table, bound.expression
@@ -91,7 +91,7 @@ def parse_sample_condition(plan: DatabasePlan, text: str) -> SampleCondition:
             raise InputError(f"--where {shown!r}: name the columns of exactly one table, as TABLE.COLUMN "
                              f"({loose[0]!r} names none)")
         table, expression = next(iter(parents)), parsed
-    counts = _count_bounds(expression, {count_column(i): (child, i) for child, i in links.values()}, shown)
+    counts = _count_bounds(expression, {count_column(i): (child, i) for child, i in links}, shown)
     return SampleCondition(table, shown, expression, counts)
 
 
