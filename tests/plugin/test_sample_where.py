@@ -4,6 +4,9 @@ fit of chinook for the session (tests/plugin/test_amalgam_db_example.py uses the
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import duckdb
 import pytest
 
@@ -74,3 +77,14 @@ def test_what_cannot_be_met_is_refused_in_one_line(chinook, where, message):
 def test_the_plugin_fixture_takes_the_same_condition(amalgam_db):
     con = amalgam_db(CHINOOK, fit=FIT, scale=0.01, rows={"Customer": 5}, where=GERMANY)
     assert con.sql('SELECT list(DISTINCT "Country"), count(*) FROM "Customer"').fetchone() == (["Germany"], 5)
+
+
+def test_the_command_line_says_what_the_condition_cost(chinook, tmp_path):
+    chinook.save(tmp_path / "model")
+    proc = subprocess.run([sys.executable, "-m", "amalgam_rel.cli", "sample", str(tmp_path / "model"), "-o",
+                           str(tmp_path / "out.duckdb"), "--scale", "0.01", "--rows", "Customer=5", "--where", GERMANY],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "--where \"Customer.Country = 'Germany'\": Customer 5 of 5 rows asked match (" in proc.stderr
+    with duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True) as con:
+        assert con.sql('SELECT list(DISTINCT "Country") FROM "Customer"').fetchone()[0] == ["Germany"]
