@@ -310,8 +310,8 @@ class DatabaseModel:
                                   self._table_scale(ft, run.sampled, scale), text=text, con=con,
                                   degree_bounds=conditions.degree_bounds(key))
                     if key in conditions.tables:
-                        table, draft, done = sample_matching(draft, conditions.tables[key], sample_table)
-                        run.report.conditions.append(done)
+                        table, draft, cost = sample_matching(draft, conditions.tables[key], sample_table)
+                        run.report.conditions.append(cost)
                         self._write_table(draft, None, writer, run, table)
                     else:
                         whole = conditions.sampled_whole(key)
