@@ -105,12 +105,13 @@ class JunctionTreeSampler:
         return out
 
     def restricted(self, allowed: dict[str, np.ndarray]) -> JunctionTreeSampler:
-        """A copy that draws only the codes ``allowed`` marks (a bool per code) of each attribute named:
-        the model conditioned on that evidence, the other attributes drawn given it.
+        """A copy that draws only the codes ``allowed`` marks (a bool, or a weight in [0, 1], per
+        code) of each attribute named: the model conditioned on that evidence, the other
+        attributes drawn given it.
 
-        One clique holding the attribute is zeroed outside the allowed codes; the potentials are
-        a product, so no row can take an excluded code, and the upward pass carries the evidence
-        to every other clique.
+        One clique holding the attribute is multiplied by the weights along its axis (zero outside
+        the allowed codes); the potentials are a product, so no row can take an excluded code, and
+        the upward pass carries the evidence to every other clique.
 
         >>> s = JunctionTreeSampler(["a", "b"], [2, 2], [("a", "b")], [np.log([[0.4, 0.1], [0.1, 0.4]])], [])
         >>> rows = s.restricted({"b": np.array([False, True])}).sample(1000, np.random.default_rng(0))

@@ -193,22 +193,19 @@ class TableModel:
 
     def conditioned(self, held: dict[str, np.ndarray]) -> tuple[TableModel, float]:
         """A copy that draws, in each column named, only values ``held`` marks (a bool per entry of
-        :meth:`code_values`): the codes of those values, the other columns given them, and of a
-        rare code only the rare values held. Also the probability the model gives that evidence
-        (0: none of its rows can hold it)."""
+        :meth:`code_values`): the codes of those values (a rare code weighed by the share of its
+        values held), the other columns given them. Also the probability the model gives that
+        evidence (0: none of its rows can hold it)."""
         unknown = [c for c in held if c not in self._codec_by_name]
         if unknown:
             raise SchemaError(f"evidence names columns the model does not own: {', '.join(unknown)}")
-        allowed = {}
+        weights = {}
         out = copy.copy(self)
         out.codecs_ = list(self.codecs_)
         for i, codec in enumerate(self.codecs_):
             if codec.name in held:
-                codes, _ = codec.code_values()
-                allowed[codec.name] = np.zeros(codec.size, dtype=bool)
-                allowed[codec.name][codes[np.asarray(held[codec.name], dtype=bool)]] = True
-                out.codecs_[i] = codec.restricted(held[codec.name])
-        out._set_sampler(self.sampler_.restricted(allowed))
+                out.codecs_[i], weights[codec.name] = codec.restricted(held[codec.name])
+        out._set_sampler(self.sampler_.restricted(weights))
         return out, float(np.exp(out.sampler_.log_mass() - self.sampler_.log_mass()))
 
     # -- sampling ----------------------------------------------------------------------------

@@ -176,15 +176,22 @@ class CategoricalCodec(Codec):
         plain = t.value_type if pa.types.is_dictionary(t) else t
         return np.array(codes, dtype=np.int64), pa.array(values, type=pa.string() if pa.types.is_large_string(plain) else plain)
 
-    def restricted(self, held: np.ndarray) -> CategoricalCodec:
-        """A copy whose rare code decodes only to the rare values ``held`` marks (a bool per entry
-        of :meth:`code_values`): a condition on one rare value draws that value, not any rare one."""
-        rare = np.asarray(held, dtype=bool)[len(self.categories):len(self.categories) + len(self.rare_values)]
+    def restricted(self, held: np.ndarray) -> tuple[CategoricalCodec, np.ndarray]:
+        """For a condition holding for the values ``held`` marks (a bool per entry of
+        :meth:`code_values`): the weight of each code (1 or 0; the rare code's, the share of the
+        rare values' frequency held) and a copy whose rare code decodes only to the rare values
+        held, so a condition on one rare value draws that value and no other."""
+        held = np.asarray(held, dtype=bool)
+        codes, _ = self.code_values()
+        weights = np.zeros(self.size)
+        weights[codes[held]] = 1.0
+        rare = held[len(self.categories):len(self.categories) + len(self.rare_values)]
         if not self.rare_values or rare.all() or not rare.any():
-            return self
+            return self, weights
         out = copy.copy(self)
         out.rare_weights = np.where(rare, self.rare_weights, 0.0)
-        return out
+        weights[self.rare_code] = out.rare_weights.sum() / self.rare_weights.sum()
+        return out, weights
 
     def state(self):
         params = {"categories": self.categories, "rare_values": self.rare_values, "has_null": self.has_null}

@@ -154,10 +154,15 @@ class NumericCodec(Codec):
             x, code, valid = np.append(x, 0.0), np.append(code, self.null_code), np.append(valid, False)
         return code, from_numeric(x, valid, self.spec.arrow_type)
 
-    def restricted(self, held: np.ndarray) -> NumericCodec:
-        """Itself: a bin's values are drawn from its quantile function whatever a condition holds for
-        (the codes it allows are the evidence; the final filter does the rest)."""
-        return self
+    def restricted(self, held: np.ndarray) -> tuple[NumericCodec, np.ndarray]:
+        """For a condition holding for the values ``held`` marks (a bool per entry of
+        :meth:`code_values`): the weight of each code, 1 where it holds for one of its values, and
+        itself (a bin's values are drawn from its quantile function; the final filter keeps those
+        that hold)."""
+        codes, _ = self.code_values()
+        weights = np.zeros(self.size)
+        weights[codes[np.asarray(held, dtype=bool)]] = 1.0
+        return self, weights
 
     # -- persistence -------------------------------------------------------------------------
     def state(self):
