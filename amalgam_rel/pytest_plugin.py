@@ -9,16 +9,17 @@ the command line is)::
         assert con.sql('SELECT count(*) FROM "Invoice"').fetchone()[0] > 0
 
 ``amalgam_db(model, *, rows=None, scale=1.0, seed=None, out=None, force=False, fit=None,
-sidecar=None)``:
+sidecar=None, where=())``:
 
 - ``model``: a saved model directory (``amalgam-rel fit SRC -o DIR``), loaded once per session;
   or a DuckDB source file, fitted once with the Synthesizer parameters ``fit`` (a dict) and
   ``sidecar``, and saved in pytest's cache (``.pytest_cache/d/amalgam-rel``) under a digest of
   the file's bytes and those options, so later sessions only load it. A relative path is taken
   from pytest's root directory.
-- ``rows``, ``scale``: as ``Synthesizer.sample``; ``seed``: default, one derived from the test's
-  node id (a stable digest), so each test gets its own database, the same at every run; a second
-  call in one test gets the next one.
+- ``rows``, ``scale``, ``where`` (a condition, or several, every row of its table meets:
+  ``where="Customer.Country = 'Germany'"``): as ``Synthesizer.sample``; ``seed``: default, one
+  derived from the test's node id (a stable digest), so each test gets its own database, the
+  same at every run; a second call in one test gets the next one.
 - ``out``: None, an in-memory DuckDB connection (closed after the test); a ``.duckdb`` path, a
   connection to that new file; any other ``-o`` location (``sqlite:PATH``, ``postgresql://…``,
   ``parquet:DIR``, ``jsonl:DIR``, ``x.sql``…), written there and its
@@ -120,18 +121,18 @@ def amalgam_models(request, tmp_path_factory) -> ModelCache:
 @pytest.fixture
 def amalgam_db(request, tmp_path, amalgam_models):
     """``amalgam_db(model, *, rows=None, scale=1.0, seed=None, out=None, force=False, fit=None,
-    sidecar=None)``: a fresh synthetic database for this test (the module's docstring)."""
+    sidecar=None, where=())``: a fresh synthetic database for this test (the module's docstring)."""
     opened = []
     calls = [0]
 
-    def make(model, *, rows=None, scale=1.0, seed=None, out=None, force=False, fit=None, sidecar=None):
+    def make(model, *, rows=None, scale=1.0, seed=None, out=None, force=False, fit=None, sidecar=None, where=()):
         root = request.config.rootpath
         if seed is None:  # the first call of a test gets its node id's seed, later ones the next ids'
             seed = derived_seed(f"{request.node.nodeid}#{calls[0]}" if calls[0] else request.node.nodeid)
         calls[0] += 1
         try:
             synth = amalgam_models.synthesizer(root / model, dict(fit or {}), root / sidecar if sidecar else None)
-            return _sample(synth, out, tmp_path, opened, rows=rows, scale=scale, seed=seed, force=force)
+            return _sample(synth, out, tmp_path, opened, rows=rows, scale=scale, seed=seed, force=force, where=where)
         except AmalgamError as err:
             pytest.fail(f"amalgam_db: {err}", pytrace=False)
 

@@ -2,6 +2,7 @@
 
     PYTHONPATH=$PWD python -m benchmarks.bench_fixtures MODEL_DIR            # chinook's saved model
     PYTHONPATH=$PWD python -m benchmarks.bench_fixtures --source examples/chinook.duckdb --scales 0.01 0.1
+    PYTHONPATH=$PWD python -m benchmarks.bench_fixtures MODEL_DIR --rows Customer=10 Customer=200 Customer=10000
 
 What the ``amalgam_db`` fixture of the pytest plugin does per test: ``Synthesizer.sample`` into a
 fresh in-memory DuckDB connection, with the seed of another test each time. Reported: the
@@ -26,12 +27,12 @@ def _timed(action):
     return result, time.perf_counter() - wall, time.process_time() - cpu
 
 
-def _sample(synth, scale: float, seed: int) -> int:
+def _sample(synth, scale: float, seed: int, rows: dict[str, int] | None = None) -> int:
     from amalgam_rel.connection import connect
 
     con = connect()
     try:
-        return sum(synth.sample(con, scale=scale, seed=seed).rows.values())
+        return sum(synth.sample(con, scale=scale, seed=seed, rows=rows).rows.values())
     finally:
         con.close()
 
@@ -43,18 +44,22 @@ def main() -> None:
     parser.add_argument("--scales", type=float, nargs="+", default=[0.01])
     parser.add_argument("--runs", type=int, default=8)
     parser.add_argument("--warm", type=int, default=10)
+    parser.add_argument("--rows", nargs="*", default=[], metavar="TABLE=N",
+                        help="more cases: TABLE=N rows of one table (children follow), at the first scale")
     args = parser.parse_args()
     (synth, model), wall, cpu = _timed(lambda: _load(args.model, args.source))
     what = "import + load" if args.model else f"import + fit {args.source} + save + load"
     print(f"{what} {model}: wall {wall:.2f}s cpu {cpu:.2f}s")
     rows, wall, cpu = _timed(lambda: _sample(synth, args.scales[0], 10**6))
     print(f"first sample ({rows} rows): wall {wall:.2f}s cpu {cpu:.2f}s")
-    for scale in args.scales:
+    cases = [(f"scale {scale}", scale, None) for scale in args.scales]
+    cases += [(f"scale {args.scales[0]}, {r}", args.scales[0], {r.split("=")[0]: int(r.split("=")[1])}) for r in args.rows]
+    for name, scale, rows in cases:
         for seed in range(args.warm):
-            _sample(synth, scale, 10**5 + seed)
-        timings = [_timed(lambda s=seed: _sample(synth, scale, s)) for seed in range(args.runs)]
+            _sample(synth, scale, 10**5 + seed, rows)
+        timings = [_timed(lambda s=seed: _sample(synth, scale, s, rows)) for seed in range(args.runs)]
         walls, cpus = [t[1] for t in timings], [t[2] for t in timings]
-        print(f"scale {scale}: {timings[0][0]} rows; per fixture wall median {statistics.median(walls):.3f}s "
+        print(f"{name}: {timings[0][0]} rows; per fixture wall median {statistics.median(walls):.3f}s "
               f"min {min(walls):.3f}s; cpu median {statistics.median(cpus):.3f}s min {min(cpus):.3f}s")
 
 

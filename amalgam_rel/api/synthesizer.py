@@ -17,7 +17,7 @@ Example (a minute on the example database)::
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import duckdb
@@ -117,7 +117,7 @@ class Synthesizer:
                rows: Mapping[str, int] | None = None, seed: int | None = None, force: bool = False,
                text_values: int | None | str = "fitted", part_rows: int | None = None,
                guard_source: Source | None = None, progress: Progress | None = None,
-               dialect: str | None = None) -> Sample:
+               dialect: str | None = None, where: str | Sequence[str] = ()) -> Sample:
         """Write a synthetic database with the source's DDL to ``out``: a new DuckDB file (an
         existing one is replaced only with ``force``), an open connection's current database, or
         None to keep it in memory (``Sample.tables``, Arrow tables). ``out`` may also name any
@@ -132,6 +132,13 @@ class Synthesizer:
         language-model values (None: no limit). ``part_rows``: tables nothing references are
         written this many rows at a time. ``guard_source``: the database a loaded model was fitted
         on, to redraw text that repeats a real value (a saved model holds no real values).
+
+        ``where``: a condition (or several, one per table) every synthetic row of its table meets,
+        DuckDB SQL as ``subset``'s: ``"Customer.Country = 'Germany'"``, ``"count(Invoice) >= 3"``
+        (a customer's invoices). It conditions the table's model, and rows that still miss it
+        are drawn again; children follow the rows kept. ``Sample.report.conditions`` says what
+        each cost (rows asked and matched, rows drawn, seconds). A condition the model cannot
+        meet, or a table whose rows cannot be dropped, is refused with one line.
         """
         model = self._fitted()
         fitted_on = getattr(self, "_source_connection", None)  # None after load, or a fit on a file
@@ -142,7 +149,7 @@ class Synthesizer:
         if guard_source is not None:
             model.screen_text(guard_source)
         options = {"scale": scale, "rows": spelled, "seed": seed, "text_values": text_values, "progress": progress,
-                   **({"dialect": dialect} if dialect is not None else {})}
+                   **({"dialect": dialect} if dialect is not None else {}), **({"where": where} if where else {})}
         return write_sample(model, out, force=force, **options, **({"part_rows": part_rows} if part_rows else {}))
 
     def save(self, path: str | Path, *, force: bool = False) -> Path:

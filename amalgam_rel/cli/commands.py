@@ -150,10 +150,10 @@ def _fit(synthesizer, source, sidecar, progress, n_tables: int):
 
 def _sample(synthesizer, output, scale: float, rows: dict[str, int], seed, force: bool, progress,
             text_values="fitted", part_rows: int | None = None, guard_source: Path | None = None,
-            dialect: str | None = None):
+            dialect: str | None = None, where: tuple[str, ...] = ()):
     task = progress.add_task("sample tables", total=len(synthesizer.model_.db.tables), table="")
     return synthesizer.sample(output, scale=scale, rows=rows, seed=seed, force=force, text_values=text_values,
-                              part_rows=part_rows, guard_source=guard_source, dialect=dialect,
+                              part_rows=part_rows, guard_source=guard_source, dialect=dialect, where=where,
                               progress=lambda stage, table: progress.update(task, advance=1, table=table)).report
 
 
@@ -275,6 +275,10 @@ def sample(
                                "model holds no copy of the real values to screen against.")] = None,
     out_schema: OutSchemaOpt = None,
     out_dialect: OutDialectOpt = None,
+    where: Annotated[Optional[list[str]], typer.Option(
+        "--where", help="Every synthetic row of a table meets this SQL condition, e.g. \"Customer.Country = "
+                        "'Germany'\" or \"count(Invoice) >= 3\" (a customer's invoices); one per table, "
+                        "repeatable. Synthetic rows, unlike `subset`.")] = None,
 ) -> None:
     """Write a synthetic database from a saved model."""
     from amalgam_rel.api.synthesizer import Synthesizer
@@ -291,9 +295,11 @@ def sample(
     with progress_bars() as progress:
         budget = "fitted" if text_values is None else text_values_of(text_values)
         result = _sample(synthesizer, sample_out(location), scale, parsed_rows, seed, force, progress, budget,
-                         part_rows, guard_source, dialect=script_dialect)
+                         part_rows, guard_source, dialect=script_dialect, where=tuple(where or ()))
     err_console.print(f"wrote {written_to(location)}: {len(result.rows)} tables, {sum(result.rows.values()):,} rows",
                       highlight=False)
+    for condition in result.conditions:
+        err_console.print(condition.line(), highlight=False, markup=False)
     print_notes(result.notes)
     print_text_summary(result, model)
     print_kept(model)

@@ -29,6 +29,7 @@ chunks so that the batched clique tables stay under ``_CHUNK_CELLS`` cells.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,6 +103,54 @@ class JunctionTreeSampler:
         for a, v in evidence.items():
             out[a] = v.copy()
         return out
+
+    def restricted(self, allowed: dict[str, np.ndarray]) -> JunctionTreeSampler:
+        """A copy that draws only the codes ``allowed`` marks (a bool, or a weight in [0, 1], per
+        code) of each attribute named: the model conditioned on that evidence, the other
+        attributes drawn given it.
+
+        One clique holding the attribute is multiplied by the weights along its axis (zero outside
+        the allowed codes); the potentials are a product, so no row can take an excluded code, and
+        the upward pass carries the evidence to every other clique.
+
+        >>> s = JunctionTreeSampler(["a", "b"], [2, 2], [("a", "b")], [np.log([[0.4, 0.1], [0.1, 0.4]])], [])
+        >>> rows = s.restricted({"b": np.array([False, True])}).sample(1000, np.random.default_rng(0))
+        >>> bool(rows["b"].min() == 1), round(float(rows["a"].mean()), 1)
+        (True, 0.8)
+        """
+        out = copy.copy(self)
+        out._potentials, out._cache = list(self._potentials), None
+        for attr, mask in allowed.items():
+            c = next(i for i, clique in enumerate(self.cliques) if attr in clique)
+            shape = [1] * len(self.cliques[c])
+            shape[self.cliques[c].index(attr)] = self.sizes[attr]
+            out._potentials[c] = out._potentials[c] * np.asarray(mask, dtype=np.float64).reshape(shape)
+        return out
+
+    def log_mass(self) -> float:
+        """log of the model's total (unnormalised) weight: ``restricted(...).log_mass() - log_mass()``
+        is the log-probability of the restriction; ``-inf`` when no row is possible."""
+        beliefs = list(self._potentials)
+        total = 0.0
+        for c in reversed(self._plan.order):  # children before parents, as the upward pass
+            p = self._plan.parent[c]
+            if p < 0:
+                continue
+            sep = [a for a in self.cliques[c] if a in self.cliques[p]]
+            drop = tuple(i for i, a in enumerate(self.cliques[c]) if a not in sep)
+            msg = beliefs[c].sum(axis=drop) if drop else beliefs[c]
+            scale = float(msg.sum())
+            if scale <= 0:
+                return float("-inf")
+            total += np.log(scale)
+            beliefs[p] = beliefs[p] * _align((msg / scale)[None], sep, list(self.cliques[p]))[0]
+        for c in self._plan.order:
+            if self._plan.parent[c] < 0:
+                root = float(beliefs[c].sum())
+                if root <= 0:
+                    return float("-inf")
+                total += np.log(root)
+        return total
 
     def _sample_given(self, rows: np.ndarray, evidence: dict[str, np.ndarray], rng, out) -> np.ndarray:
         """Draws ``rows`` given their ``evidence``; returns the rows whose evidence is impossible."""

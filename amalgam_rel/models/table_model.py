@@ -20,6 +20,7 @@ True
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -184,6 +185,28 @@ class TableModel:
     def language_model_columns_(self) -> dict[str, str]:
         """Columns left for the language-model component, with the reason."""
         return {k: v for k, v in self.left_out_.items() if v.startswith("language_model")}
+
+    # -- conditioning ------------------------------------------------------------------------
+    def code_values(self, column: str) -> tuple[np.ndarray, pa.Array]:
+        """The values each code of a modelled ``column`` decodes to, with their codes (see the codecs)."""
+        return self._codec_by_name[column].code_values()
+
+    def conditioned(self, held: dict[str, np.ndarray]) -> tuple[TableModel, float]:
+        """A copy that draws, in each column named, only values ``held`` marks (a bool per entry of
+        :meth:`code_values`): the codes of those values (a rare code weighed by the share of its
+        values held), the other columns given them. Also the probability the model gives that
+        evidence (0: none of its rows can hold it)."""
+        unknown = [c for c in held if c not in self._codec_by_name]
+        if unknown:
+            raise SchemaError(f"evidence names columns the model does not own: {', '.join(unknown)}")
+        weights = {}
+        out = copy.copy(self)
+        out.codecs_ = list(self.codecs_)
+        for i, codec in enumerate(self.codecs_):
+            if codec.name in held:
+                out.codecs_[i], weights[codec.name] = codec.restricted(held[codec.name])
+        out._set_sampler(self.sampler_.restricted(weights))
+        return out, float(np.exp(out.sampler_.log_mass() - self.sampler_.log_mass()))
 
     # -- sampling ----------------------------------------------------------------------------
     def sample(self, n: int | None = None, *, evidence: pa.Table | dict | None = None, seed: int | None = None) -> pa.Table:

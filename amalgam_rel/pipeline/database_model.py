@@ -29,6 +29,7 @@ from amalgam_rel.generation.reuse import DEFAULT_MAX_VALUES
 from amalgam_rel.generation.word_units import check_min_rows
 from amalgam_rel.locations import Location
 from amalgam_rel.pipeline import streaming
+from amalgam_rel.pipeline.conditioned import Conditions, sample_matching
 from amalgam_rel.pipeline.draft import Draft
 from amalgam_rel.pipeline.fitting import FitOptions, FittedTable, fit_tables
 from amalgam_rel.pipeline.persistence import load_database_model, save_database_model
@@ -279,18 +280,21 @@ class DatabaseModel:
     def sample(self, output: str | Path | Location | duckdb.DuckDBPyConnection, *, scale: float = 1.0,
                rows: dict[str, int] | None = None, seed: int | None = None, force: bool = False,
                text_values: int | None | Literal["fitted"] = "fitted", part_rows: int = streaming.DEFAULT_PART_ROWS,
-               progress: Callable[[str, str], None] | None = None, dialect: str | None = None) -> SampleReport:
+               progress: Callable[[str, str], None] | None = None, dialect: str | None = None,
+               where: str | tuple[str, ...] | list[str] = ()) -> SampleReport:
         """Write a synthetic database to ``output``: a DuckDB file or a connection
         (:mod:`amalgam_rel.writing.target`), or any other location (:mod:`amalgam_rel.writing.targets`;
         ``dialect``: a ``.sql`` script's).
 
         ``rows`` fixes chosen tables' sizes; ``text_values`` overrides the fitted generation budget
         (None: no limit). Tables no other table references are sampled and written ``part_rows``
-        rows at a time (:mod:`.streaming`).
+        rows at a time (:mod:`.streaming`). ``where``: conditions every row of their table meets
+        (:mod:`.conditioned`); what each cost is in the report's ``conditions``.
         """
         rows = rows or {}
         check_rows_option(self.reference_, rows)
         check_sizes(self, scale, rows)  # before a row is drawn or a byte written
+        conditions = Conditions.parse(self.plan_, where, self.reference_, self.rules_.get(totals.NAME, ()))
         text = self._text_model(text_values)
         seed = checked_seed(self.seed if seed is None else seed)
         plan: DatabasePlan = self.plan_
@@ -306,8 +310,18 @@ class DatabaseModel:
                     # key generators count what they issued: each sample starts them afresh
                     ft: FittedTable = replace(self.tables_[key], keys=copy.deepcopy(self.tables_[key].keys))
                     draft = Draft(ft, fk_index, run.sampled, np.random.default_rng(stream), rows.get(key),
-                                  self._table_scale(ft, run.sampled, scale), text=text, con=con)
-                    self._write_table(draft, streaming.parts(draft, plan, part_rows), writer, run)
+                                  self._table_scale(ft, run.sampled, scale), text=text, con=con,
+                                  degree_bounds=conditions.degree_bounds(key))
+                    if key in conditions.tables:
+                        table, draft, cost = sample_matching(draft, conditions.tables[key], sample_table)
+                        run.report.conditions.append(cost)
+                        self._write_table(draft, None, writer, run, table)
+                    else:
+                        whole = conditions.sampled_whole(key)
+                        self._write_table(draft, None if whole else streaming.parts(draft, plan, part_rows), writer, run)
+                    if key in conditions.children:
+                        driver = ft.plan.driver.ref_table
+                        conditions.check_child_counts(key, run.links[key], run.sampled[driver].num_rows)
                     run.totals.write(key, run.sampled, writer)  # the parent's totals, now that every child exists
                     for done in finished.get(key, ()):  # no table sampled later reads these
                         run.sampled.pop(done, None)
@@ -338,13 +352,16 @@ class DatabaseModel:
                 copied.setdefault(self.db.foreign_keys[c.fk].ref_table, set()).add(c.source)
         return copied
 
-    def _write_table(self, draft: Draft, pieces, writer: DatabaseWriter, run: _SampleRun) -> None:
+    def _write_table(self, draft: Draft, pieces, writer: DatabaseWriter, run: _SampleRun,
+                     table: pa.Table | None = None) -> None:
         """Sample one table's rows and write them: whole, when later tables read them back, else
-        part by part (``pieces``, :func:`.streaming.parts`), each gone once written."""
+        part by part (``pieces``, :func:`.streaming.parts`), each gone once written; ``table``:
+        rows already sampled (under a condition) from ``draft``."""
         ft, key = draft.ft, draft.ft.key
         if pieces is None:  # a kept table's rows are written as they are (:mod:`.reference`)
             kept = key in self.reference_
-            table = sample_kept(draft, self.reference_[key], self.reference_) if kept else sample_table(draft)
+            if table is None:
+                table = sample_kept(draft, self.reference_[key], self.reference_) if kept else sample_table(draft)
             writer.append(key, table if kept else with_time_zones(table, ft.time_zones, draft.rng))
             run.sampled[key] = _kept_columns(self.db, ft, draft, table, run.copied.get(key, set()))
             run.links[key] = draft.parent_of

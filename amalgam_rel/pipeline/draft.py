@@ -67,6 +67,7 @@ class Draft:
     text_reports: dict[str, dict] = field(default_factory=dict)  # text column -> what generating it took
     chunk: Chunk | None = None  # the part of the table this draft makes, when sampled in parts
     semantic_reports: dict = field(default_factory=dict)  # generated column -> SemanticReport
+    degree_bounds: tuple[int, int | None] | None = None  # children per driving-parent row a --where count() allows
 
     @property
     def n(self) -> int:

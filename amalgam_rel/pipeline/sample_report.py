@@ -17,6 +17,7 @@ class SampleReport:
     text: dict[str, dict] = field(default_factory=dict)  # "table.column" -> the text model's ColumnReport
     parts: dict[str, int] = field(default_factory=dict)  # tables sampled and written in parts -> how many
     semantic: dict[str, SemanticReport] = field(default_factory=dict)  # "table.column" -> Faker's values, copies
+    conditions: list = field(default_factory=list)  # a ConditionReport per --where (pipeline/conditioned.py)
     notes: list[str] = field(default_factory=list)  # what the target does not keep (a CHECK SQLite cannot say), one line each
 
     def add(self, table: str, rows: int, text: dict[str, dict], semantic: dict[str, SemanticReport] | None = None) -> None:

@@ -95,6 +95,8 @@ def driver_rows(d: Draft) -> np.ndarray:
         total = min(total, parent.num_rows)
     counts = fit_degrees(wanted, max(total, 0), d.rng, cap, d.expected_children(fk.ref_table, fk)) \
         if parent.num_rows else np.zeros(0, dtype=np.int64)
+    if d.degree_bounds is not None:  # the parents were drawn with such counts; rescaling may have moved some
+        counts = np.clip(counts, *d.degree_bounds)
     return np.concatenate([np.repeat(np.arange(parent.num_rows, dtype=np.int64), counts),
                            np.full(orphans, -1, dtype=np.int64)])
 

@@ -49,6 +49,12 @@ class Condition:
 
 def parse_condition(db: Database, text: str) -> Condition:
     """Parse ``TABLE.COLUMN = 'x' AND …`` (DuckDB SQL over one table); a one-line error names what is wrong."""
+    parsed, shown = parse_sql_condition(text)
+    return bind_condition(db, parsed, shown)
+
+
+def parse_sql_condition(text: str) -> tuple[exp.Expression, str]:
+    """One boolean SQL expression (no statement, query or table), and the text as errors show it."""
     shown = " ".join(text.split())
     try:
         statements = [s for s in sqlglot.parse(text, dialect=sql.DIALECT) if s is not None]
@@ -60,7 +66,13 @@ def parse_condition(db: Database, text: str) -> Condition:
     if any(isinstance(node, _NOT_A_CONDITION) for node in parsed.walk()):
         raise InputError(f"--where {shown!r}: give a boolean expression over one table's columns, "
                          "without SELECT or subqueries")
-    columns = list(parsed.find_all(exp.Column))
+    return parsed, shown
+
+
+def bind_condition(db: Database, parsed: exp.Expression, shown: str, derived: frozenset[str] = frozenset()) -> Condition:
+    """``parsed``'s ``TABLE.COLUMN`` references, all of one table, checked and made plain column
+    names; columns named in ``derived`` (a caller's own, unqualified) are left as they are."""
+    columns = [c for c in parsed.find_all(exp.Column) if c.table or c.name not in derived]
     named = {_table_named(db, c, shown) for c in columns if c.table}
     if len(named) != 1:
         raise InputError(f"--where {shown!r}: name the columns of exactly one table, as TABLE.COLUMN "
@@ -74,7 +86,11 @@ def parse_condition(db: Database, text: str) -> Condition:
 
 
 def _table_named(db: Database, column: exp.Column, shown: str) -> Table:
-    key = f"{column.db}.{column.table}" if column.db and column.db != "main" else column.table
+    return table_named(db, f"{column.db}.{column.table}" if column.db and column.db != "main" else column.table, shown)
+
+
+def table_named(db: Database, key: str, shown: str) -> Table:
+    """The table ``key`` names (exactly, else ignoring case); a one-line error when there is none."""
     by_lower = {t.lower(): t for t in db.table_names}
     if db.has_table(key):
         return db.table(key)

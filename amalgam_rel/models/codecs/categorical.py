@@ -21,6 +21,8 @@ released values.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -163,6 +165,33 @@ class CategoricalCodec(Codec):
             labels = list(self.spec.labels) or values
             return pa.DictionaryArray.from_arrays(pc.index_in(out, value_set=pa.array(labels)).cast(t.index_type), pa.array(labels, type=t.value_type))
         return out.cast(t) if out.type != t else out
+
+    def code_values(self) -> tuple[np.ndarray, pa.Array]:
+        """Every value a code decodes to, with its code (the rare code once per rare value, NULL's
+        code with a NULL): a condition on the column holds for a code iff it holds for one of them."""
+        codes = list(range(len(self.categories))) + [self.rare_code] * len(self.rare_values) \
+            + ([self.null_code] if self.has_null else [])
+        values = self.categories + self.rare_values + ([None] if self.has_null else [])
+        t = self.spec.arrow_type
+        plain = t.value_type if pa.types.is_dictionary(t) else t
+        return np.array(codes, dtype=np.int64), pa.array(values, type=pa.string() if pa.types.is_large_string(plain) else plain)
+
+    def restricted(self, held: np.ndarray) -> tuple[CategoricalCodec, np.ndarray]:
+        """For a condition holding for the values ``held`` marks (a bool per entry of
+        :meth:`code_values`): the weight of each code (1 or 0; the rare code's, the share of the
+        rare values' frequency held) and a copy whose rare code decodes only to the rare values
+        held, so a condition on one rare value draws that value and no other."""
+        held = np.asarray(held, dtype=bool)
+        codes, _ = self.code_values()
+        weights = np.zeros(self.size)
+        weights[codes[held]] = 1.0
+        rare = held[len(self.categories):len(self.categories) + len(self.rare_values)]
+        if not self.rare_values or rare.all() or not rare.any():
+            return self, weights
+        out = copy.copy(self)
+        out.rare_weights = np.where(rare, self.rare_weights, 0.0)
+        weights[self.rare_code] = out.rare_weights.sum() / self.rare_weights.sum()
+        return out, weights
 
     def state(self):
         params = {"categories": self.categories, "rare_values": self.rare_values, "has_null": self.has_null}

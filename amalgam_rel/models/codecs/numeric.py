@@ -32,6 +32,7 @@ from amalgam_rel.models.stratified import stratified_uniforms
 from amalgam_rel.schema.types import Kind
 
 _STEP_SAMPLE = 200_000  # values checked when detecting a coarser resolution
+_BIN_PROBES = 4096  # values of a bin a condition is checked on (code_values)
 
 
 class NumericCodec(Codec):
@@ -125,6 +126,43 @@ class NumericCodec(Codec):
         type_lo, type_hi = storable_bounds(self.spec.arrow_type)
         x = np.where(np.isfinite(x), np.clip(x, max(lo, type_lo), min(hi, type_hi)), x)
         return from_numeric(x, valid, self.spec.arrow_type)
+
+    def code_values(self) -> tuple[np.ndarray, pa.Array]:
+        """Values each code decodes to, with their codes: every exact value, and for a bin every
+        value of its resolution between its extremes (at most ``_BIN_PROBES``; evenly spaced ones
+        beyond that or for a continuous column). A condition on the column holds for a code if it
+        holds for one of them: exact for exact values and whole-unit bins, close for wide ones."""
+        k = len(self.values)
+        codes, values = [np.arange(k)], [np.asarray(self.values, dtype=np.float64)]
+        for b in range(len(self.edges) - 1 if self.mode != "discrete" else 0):
+            lo, hi = float(self.inner[b, 0]), float(self.inner[b, -1])
+            steps = (hi - lo) / self.step if self.step > 0 else np.inf
+            if steps < _BIN_PROBES:
+                grid = np.arange(np.floor(lo / self.step), np.ceil(hi / self.step) + 1) * self.step
+            else:
+                grid = np.concatenate([np.linspace(lo, hi, _BIN_PROBES), self.inner[b]])
+            codes.append(np.full(len(grid), k + b))
+            values.append(grid)
+        x = np.concatenate(values)
+        if self.step > 0:
+            x = np.round(np.round(x / self.step) * self.step, _decimals(self.step))
+        lo, hi = storable_bounds(self.spec.arrow_type)
+        x = np.where(np.isfinite(x), np.clip(x, max(self.lo, lo), min(self.hi, hi)), x)
+        code = np.concatenate(codes).astype(np.int64)
+        valid = np.ones(len(x), dtype=bool)
+        if self.has_null:
+            x, code, valid = np.append(x, 0.0), np.append(code, self.null_code), np.append(valid, False)
+        return code, from_numeric(x, valid, self.spec.arrow_type)
+
+    def restricted(self, held: np.ndarray) -> tuple[NumericCodec, np.ndarray]:
+        """For a condition holding for the values ``held`` marks (a bool per entry of
+        :meth:`code_values`): the weight of each code, 1 where it holds for one of its values, and
+        itself (a bin's values are drawn from its quantile function; the final filter keeps those
+        that hold)."""
+        codes, _ = self.code_values()
+        weights = np.zeros(self.size)
+        weights[codes[np.asarray(held, dtype=bool)]] = 1.0
+        return self, weights
 
     # -- persistence -------------------------------------------------------------------------
     def state(self):
