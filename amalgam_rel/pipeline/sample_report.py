@@ -28,6 +28,16 @@ class SampleReport:
             name = f"{table}.{column}"
             self.text[name] = _merged(self.text[name], r) if name in self.text else r
 
+    def merge(self, other: SampleReport) -> None:
+        """Add another report of other rows of the same tables (a block of a sample in shards)."""
+        for table, rows in other.rows.items():
+            self.rows[table] = self.rows.get(table, 0) + rows
+            self.parts[table] = self.parts.get(table, 0) + other.parts.get(table, 1)
+        for name, r in other.semantic.items():
+            self.semantic.setdefault(name, SemanticReport(r.type)).add(r)
+        for name, r in other.text.items():
+            self.text[name] = _merged(self.text[name], r) if name in self.text else r
+
     def text_summary(self) -> str | None:
         """One line: how many text values the language model wrote and how many rows reused one."""
         if not self.text:
