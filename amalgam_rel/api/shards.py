@@ -52,10 +52,13 @@ def sample_shards(model, out: str | Path | Location, *, shards: int = 1, block_r
     engine, close = (in_process, None) if client is None and shards == 1 else _dask(client, shards)
     sweep_stale_temps(path)
     tmp = temp_path(path)
-    shutil.rmtree(tmp, ignore_errors=True)
+    saved = tmp.with_name(tmp.name + "-model")  # what every worker loads: beside the output, which they all reach
+    for old in (tmp, saved):
+        shutil.rmtree(old, ignore_errors=True)
     tmp.mkdir()
     try:
-        report, tasks = sample_in_shards(model, tmp, layout, settings, block_rows, engine, progress)
+        model.save(saved)
+        report, tasks = sample_in_shards(str(saved), tmp, layout, settings, block_rows, engine, progress)
         if engine is in_process:
             report.workers = {str(os.getpid()): {"blocks": len(tasks), **process_usage()}}
         from amalgam_rel.writing.files import replace_folder
@@ -65,6 +68,7 @@ def sample_shards(model, out: str | Path | Location, *, shards: int = 1, block_r
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     finally:
+        shutil.rmtree(saved, ignore_errors=True)
         if close is not None:
             close()
     mark_written(path)

@@ -95,7 +95,9 @@ def cut(rows: np.ndarray | None, n: int, size: int | None, count: int | None) ->
     """
     if count is None:
         count = max(1, -(-n // size))
-    targets = [round(i * n / count) for i in range(1, count)]
+        targets = [i * size for i in range(1, count)]
+    else:
+        targets = [round(i * n / count) for i in range(1, count)]
     if rows is not None:  # move each cut forward to the first row of a new parent
         with_parent = n - int((rows < 0).sum())
         targets = [t if t >= with_parent or t == 0 or rows[t] != rows[t - 1]
@@ -237,18 +239,21 @@ def _block_draft(model, key: str, task: BlockTask, sampled, fk_index, settings: 
                  chunk=chunk)
 
 
-def sample_in_shards(model, folder, layout: ShardLayout, settings: SampleSettings, block_rows: int, map_blocks,
-                     progress=None) -> tuple[object, list[BlockTask]]:
-    """Write the Parquet dataset into the empty ``folder``: the shared tables here, then every
-    block through ``map_blocks(run, tasks)`` (any engine: it calls ``run(task)`` once per task,
-    anywhere, in any order, and returns the results). Returns the merged report and the tasks."""
+def sample_in_shards(model_dir: str, folder, layout: ShardLayout, settings: SampleSettings, block_rows: int,
+                     map_blocks, progress=None) -> tuple[object, list[BlockTask]]:
+    """Write the Parquet dataset into the empty ``folder`` from the model saved in ``model_dir``:
+    the shared tables here, then every block through ``map_blocks(run, tasks)`` (any engine: it
+    calls ``run(task)`` once per task, anywhere, in any order, and returns the results). Every
+    block, here or on a worker, samples a model loaded from ``model_dir``, so that none depends
+    on what an earlier block left in a model's caches. Returns the merged report and the tasks."""
+    model = loaded(model_dir)
     streams = np.random.SeedSequence(settings.seed).spawn(len(layout.order))
     shared, report = sample_shared(model, layout, streams, settings, folder)
     if progress:
         progress("sample", ", ".join(layout.shared) + " (shared)")
     tasks = plan_blocks(model, layout, shared, streams, settings, block_rows)
     needed = {k: v for k, v in shared.items() if k in layout.shared}
-    results = map_blocks(BlockRun(model, layout, needed, settings, str(folder)), tasks)
+    results = map_blocks(BlockRun(str(model_dir), layout, needed, settings, str(folder)), tasks)
     for result in sorted(results, key=lambda r: r.index):
         report.merge(result.report)
         if progress:
@@ -259,9 +264,12 @@ def sample_in_shards(model, folder, layout: ShardLayout, settings: SampleSetting
 
 @dataclass(frozen=True)
 class BlockRun:
-    """``sample_block`` with everything but the task bound: what an engine sends to its workers."""
+    """``sample_block`` with everything but the task bound: what an engine sends to its workers.
 
-    model: object
+    The model travels as the directory it is saved in, loaded once per worker process: a model
+    that has sampled holds open files and connections that do not pickle."""
+
+    model_dir: str
     layout: ShardLayout
     shared: dict[str, pa.Table]
     settings: SampleSettings
@@ -270,7 +278,20 @@ class BlockRun:
     def __call__(self, task: BlockTask) -> BlockResult:
         from pathlib import Path
 
-        return sample_block(self.model, self.layout, self.shared, task, self.settings, Path(self.folder))
+        return sample_block(loaded(self.model_dir), self.layout, self.shared, task, self.settings, Path(self.folder))
+
+
+_LOADED: dict[str, object] = {}  # model directory -> the model this process loaded from it
+
+
+def loaded(model_dir: str):
+    """The model saved in ``model_dir``, loaded once per process (a worker runs many blocks)."""
+    if model_dir not in _LOADED:
+        from amalgam_rel.pipeline.database_model import DatabaseModel
+
+        _LOADED.clear()  # one sample at a time: an earlier sample's model is not needed again
+        _LOADED[model_dir] = DatabaseModel.load(model_dir)
+    return _LOADED[model_dir]
 
 
 def in_process(run, tasks) -> list[BlockResult]:
