@@ -94,7 +94,7 @@ def plan_layout(model, shard_by: str | None = None) -> ShardLayout:
 
 def _named(model, shard_by: str) -> str:
     if not model.db.has_table(shard_by):
-        raise InputError(f"shard_by names no table of the model: {shard_by!r}")
+        raise InputError(f"--shard-by names no table of the model: {shard_by!r}")
     return model.db.table(shard_by).key
 
 

@@ -36,7 +36,7 @@ def test_the_layout_shares_the_parents_and_blocks_the_root_with_its_children(sho
     _, model, _ = shop
     layout = plan_layout(model, "customer")
     assert (layout.blocked, layout.follows, layout.shared) == (("customer",), ("orders",), ("product", "region"))
-    with pytest.raises(InputError, match="shard_by names no table"):
+    with pytest.raises(InputError, match="--shard-by names no table"):
         plan_layout(model, "nowhere")
 
 
