@@ -152,6 +152,20 @@ class Synthesizer:
                    **({"dialect": dialect} if dialect is not None else {}), **({"where": where} if where else {})}
         return write_sample(model, out, force=force, **options, **({"part_rows": part_rows} if part_rows else {}))
 
+    def sample_shards(self, out: str | Path | Location, *, shards: int = 1, block_rows: int | None = None,
+                      shard_by: str | None = None, seed: int | None = None, scale: float = 1.0,
+                      text_values: int | None | str = "fitted", force: bool = False, client=None,
+                      progress: Progress | None = None) -> Sample:
+        """Write a Parquet dataset (one folder per table) to the new folder ``out``, sampled in
+        blocks of ``block_rows`` entities of ``shard_by`` on ``shards`` Dask workers (a Dask
+        ``client``: its cluster). The same rows for any number of shards; docs/sharding.md."""
+        from amalgam_rel.api.shards import DEFAULT_BLOCK_ROWS, sample_shards
+
+        check_sample_options(text_values, None)
+        return sample_shards(self._fitted(), out, shards=shards, block_rows=block_rows or DEFAULT_BLOCK_ROWS,
+                             shard_by=shard_by, seed=seed, scale=scale, text_values=text_values, force=force,
+                             client=client, progress=progress)
+
     def save(self, path: str | Path, *, force: bool = False) -> Path:
         """Save the fitted model in the new directory ``path`` (replaced only with ``force``); no real
         rows are saved, but a reference table kept verbatim is (docs/privacy.md)."""

@@ -13,9 +13,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from amalgam_rel.cli.options import (SOURCE_HELP, DeltaOpt, DialectOpt, EpsilonOpt, EpsilonTextOpt, LlmOpt,
-                                     MaxChildrenOpt, MinWordRowsOpt, OutDialectOpt, OutputOpt, OutSchemaOpt,
-                                     PartRowsOpt, PrivacyUnitOpt, PublicOpt, RowsOpt, ScaleOpt, SchemaOpt, SeedOpt, SidecarOpt,
+from amalgam_rel.cli.options import (SOURCE_HELP, BlockRowsOpt, DeltaOpt, DialectOpt, EpsilonOpt, EpsilonTextOpt,
+                                     LlmOpt, MaxChildrenOpt, MinWordRowsOpt, OutDialectOpt, OutputOpt, OutSchemaOpt,
+                                     PartRowsOpt, PrivacyUnitOpt, PublicOpt, RowsOpt, ScaleOpt, SchemaOpt, SeedOpt,
+                                     ShardByOpt, ShardsOpt, SidecarOpt,
                                      SynthesizeOpt, TextStepsOpt, TextValuesOpt, check_server_target, inputs,
                                      ledger_for, local_path, output_target, parse_rows, sample_out, source_location,
                                      synth_target, synthesizer_of, text_values_of, written_to)
@@ -158,6 +159,16 @@ def _sample(synthesizer, output, scale: float, rows: dict[str, int], seed, force
 
 
 
+def _sample_shards(synthesizer, location, shards: int, block_rows, shard_by, seed, scale: float, text_values,
+                   force: bool) -> None:
+    budget = "fitted" if text_values is None else text_values_of(text_values)
+    result = synthesizer.sample_shards(location, shards=shards, block_rows=block_rows, shard_by=shard_by, seed=seed,
+                                       scale=scale, text_values=budget, force=force)
+    report = result.report
+    err_console.print(f"wrote {written_to(location)}: {len(report.rows)} tables, {sum(report.rows.values()):,} rows "
+                      f"in {max(report.parts.values(), default=1)} blocks on {shards} shard(s)", highlight=False)
+
+
 @app.command()
 @user_errors
 def synth(
@@ -279,6 +290,9 @@ def sample(
         "--where", help="Every synthetic row of a table meets this SQL condition, e.g. \"Customer.Country = "
                         "'Germany'\" or \"count(Invoice) >= 3\" (a customer's invoices); one per table, "
                         "repeatable. Synthetic rows, unlike `subset`.")] = None,
+    shards: ShardsOpt = None,
+    block_rows: BlockRowsOpt = None,
+    shard_by: ShardByOpt = None,
 ) -> None:
     """Write a synthetic database from a saved model."""
     from amalgam_rel.api.synthesizer import Synthesizer
@@ -289,8 +303,16 @@ def sample(
         checked_seed(seed)
     location, script_dialect = output_target(output, out_schema, out_dialect, force=force,
                                              sources={"model directory": model_dir, "--guard-source": guard_source})
+    if shards is None and (block_rows is not None or shard_by is not None):
+        raise InputError("--block-rows and --shard-by apply to a sample in shards: add --shards N")
+    if shards is not None and (location.kind != "parquet" or parsed_rows or part_rows or guard_source or where):
+        raise InputError("--shards writes a Parquet dataset: -o parquet:DIR, without --rows, --part-rows, "
+                         "--guard-source or --where")
     synthesizer = Synthesizer.load(model_dir)
     model = synthesizer.model_
+    if shards is not None:
+        _sample_shards(synthesizer, location, shards, block_rows, shard_by, seed, scale, text_values, force)
+        return
     check_server_target(location, model.output_schema, force=force)
     with progress_bars() as progress:
         budget = "fitted" if text_values is None else text_values_of(text_values)

@@ -143,6 +143,15 @@ def parse_rows(rows: list[str] | None) -> dict[str, int]:
     return parsed
 
 
+ShardsOpt = Annotated[Optional[int], typer.Option(
+    "--shards", min=1, help="Sample in blocks of root entities on this many Dask worker processes (pip install "
+                            "'amalgam-rel[dask]'; 1 runs here) and write a Parquet dataset: -o parquet:DIR, one folder "
+                            "per table. Any number of shards gives the same rows (docs/sharding.md).")]
+BlockRowsOpt = Annotated[Optional[int], typer.Option(
+    "--block-rows", min=1, help="With --shards: root entities per block (default 10000); part of what the rows are.")]
+ShardByOpt = Annotated[Optional[str], typer.Option(
+    "--shard-by", help="With --shards: the table whose rows are cut into blocks (default: the highest table with "
+                       ">= 1000 rows above the largest one).")]
 OutputOpt = Annotated[str, typer.Option(
     "-o", "--output", help="Where the database goes: a DuckDB file, sqlite:PATH, postgresql://USER@HOST/DB "
                            "(see --out-schema), mysql://USER@HOST/DB, parquet:DIR, csv:DIR, jsonl:DIR (JSON lines), or a .sql script "

@@ -19,6 +19,8 @@ class SampleReport:
     semantic: dict[str, SemanticReport] = field(default_factory=dict)  # "table.column" -> Faker's values, copies
     conditions: list = field(default_factory=list)  # a ConditionReport per --where (pipeline/conditioned.py)
     notes: list[str] = field(default_factory=list)  # what the target does not keep (a CHECK SQLite cannot say), one line each
+    # a sample in shards: worker process id -> {"blocks", "cpu_s", "peak_rss_mb"} (CPU and memory of the whole process)
+    workers: dict[str, dict] = field(default_factory=dict)
 
     def add(self, table: str, rows: int, text: dict[str, dict], semantic: dict[str, SemanticReport] | None = None) -> None:
         """Count a table's rows, or one more part of them, with what generating its text took."""
@@ -28,6 +30,21 @@ class SampleReport:
         for column, r in text.items():
             name = f"{table}.{column}"
             self.text[name] = _merged(self.text[name], r) if name in self.text else r
+
+    def merge(self, other: SampleReport) -> None:
+        """Add another report of other rows of the same tables (a block of a sample in shards)."""
+        for table, rows in other.rows.items():
+            self.rows[table] = self.rows.get(table, 0) + rows
+            self.parts[table] = self.parts.get(table, 0) + other.parts.get(table, 1)
+        for name, r in other.semantic.items():
+            self.semantic.setdefault(name, SemanticReport(r.type)).add(r)
+        for name, r in other.text.items():
+            self.text[name] = _merged(self.text[name], r) if name in self.text else r
+        for pid, w in other.workers.items():
+            seen = self.workers.setdefault(pid, {"blocks": 0, "cpu_s": 0.0, "peak_rss_mb": 0.0})
+            seen["blocks"] += w.get("blocks", 1)
+            seen["cpu_s"] = round(max(seen["cpu_s"], w["cpu_s"]), 2)  # the process's total so far
+            seen["peak_rss_mb"] = round(max(seen["peak_rss_mb"], w["peak_rss_mb"]), 1)
 
     def text_summary(self) -> str | None:
         """One line: how many text values the language model wrote and how many rows reused one."""

@@ -165,6 +165,21 @@ class WithNulls:
         return {"kind": "with_nulls", "share": self.share, "inner": self.inner.to_json()}
 
 
+def start_at(generator, issued: int):
+    """``generator`` set to continue as if ``issued`` values had come before: a shard of the
+    output issues its keys from a range decided before any shard runs (:mod:`amalgam_rel.pipeline.shards`).
+    A UUID generator has no count: its values come from the shard's own random stream.
+
+    >>> g = start_at(IntegerSequence(start=10), 5)
+    >>> g.generate(2, np.random.default_rng(0)).to_pylist()
+    [15, 16]
+    """
+    target = generator.inner if isinstance(generator, WithNulls) else generator
+    if hasattr(target, "issued"):
+        target.issued = issued
+    return generator
+
+
 def fit_key_generator(values: pa.ChunkedArray | pa.Array, sql_type: SqlType):
     """A generator of new, unique values for a key column shaped like ``values``."""
     values = values.drop_null() if len(values) else values

@@ -1,0 +1,154 @@
+"""Sample a fitted model in shards, on Dask: a Parquet dataset, one folder per table.
+
+``sample_shards(model, "out/", shards=4)`` draws blocks of root entities
+(:mod:`amalgam_rel.pipeline.shards`) on ``shards`` worker processes of a local Dask cluster, or
+on the cluster of a Dask ``client`` given (any number of machines that can read the model's
+classes and write to ``out``). One shard needs no Dask: the blocks run in this process. The
+rows are the same for any number of shards; see docs/sharding.md.
+
+Why Dask (``pip install amalgam-rel[dask]``): the blocks are plain Python functions over numpy
+and Arrow, which Dask's futures run as they are, and its local cluster is a few pure-Python
+wheels (Ray's runtime is a ~70 MB binary wheel; PySpark needs a Java runtime and would move rows
+through the JVM for nothing, as every block writes its own files).
+"""
+
+from __future__ import annotations
+
+import logging
+import numbers
+import os
+import resource
+import shutil
+import sys
+from pathlib import Path
+
+from amalgam_rel.errors import InputError
+from amalgam_rel.locations import Location, parse_location
+from amalgam_rel.outputs import check_output_path, mark_written, sweep_stale_temps, temp_path
+from amalgam_rel.pipeline.shard_layout import plan_layout
+from amalgam_rel.pipeline.shards import SampleSettings, in_process, sample_in_shards
+from amalgam_rel.seeds import checked_seed
+from amalgam_rel.api.sample import Sample
+
+DEFAULT_BLOCK_ROWS = 10_000  # root entities per block: TPC-H sf 1 gives 15 blocks of customers
+
+
+def sample_shards(model, out: str | Path | Location, *, shards: int = 1, block_rows: int = DEFAULT_BLOCK_ROWS,
+                  shard_by: str | None = None, seed: int | None = None, scale: float = 1.0,
+                  text_values: int | None | str = "fitted", force: bool = False, client=None, progress=None) -> Sample:
+    """Write ``model``'s synthetic database to the new folder ``out`` (``DIR`` or ``parquet:DIR``)
+    as Parquet files, sampled in blocks of ``block_rows`` entities of the table ``shard_by``
+    (default: see :func:`~amalgam_rel.pipeline.shard_layout.default_root`) on ``shards`` workers.
+    ``Sample.report.workers`` says per worker process its blocks, CPU seconds and peak memory."""
+    from amalgam_rel.relational.sizes import check_sizes
+
+    path = _folder(out)
+    _check_count(shards, "--shards")
+    _check_count(block_rows, "--block-rows")
+    settings = SampleSettings(checked_seed(model.seed if seed is None else seed), scale, text_values)
+    check_sizes(model, scale, {})
+    layout = plan_layout(model, shard_by)
+    check_output_path(path, option="-o", force=force, directory=True)
+    engine, close = (in_process, None) if client is None and shards == 1 else _dask(client, shards)
+    sweep_stale_temps(path)
+    tmp = temp_path(path)
+    saved = tmp.with_name(tmp.name + "-model")  # what every worker loads: beside the output, which they all reach
+    for old in (tmp, saved):
+        shutil.rmtree(old, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        model.save(saved)
+        report, tasks = sample_in_shards(str(saved), tmp, layout, settings, block_rows, engine, progress)
+        if engine is in_process:
+            report.workers = {str(os.getpid()): {"blocks": len(tasks), **process_usage()}}
+        from amalgam_rel.writing.files import replace_folder
+
+        replace_folder(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        shutil.rmtree(saved, ignore_errors=True)
+        if close is not None:
+            close()
+    mark_written(path)
+    return Sample(path, report)
+
+
+def _folder(out) -> Path:
+    location = out if isinstance(out, Location) else parse_location(str(out)) if str(out).startswith("parquet:") else None
+    if location is not None:
+        if location.kind != "parquet":
+            raise InputError(f"a sample in shards is a Parquet dataset: -o must be a folder or parquet:DIR, not {location.shown()}")
+        return Path(location.path)
+    if not isinstance(out, (str, Path)) or str(out).endswith((".duckdb", ".db", ".sql")):
+        raise InputError(f"a sample in shards is a Parquet dataset: -o must be a folder or parquet:DIR, not {out!r}")
+    return Path(out)
+
+
+def _check_count(value, option: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise InputError(f"{option} must be a whole number >= 1, got {value!r}")
+
+
+def _dask(client, shards: int):
+    """The engine running each block as a Dask future: on ``client``, or on a local cluster of
+    ``shards`` single-threaded worker processes started here (and closed after)."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise InputError(f"--shards {shards} runs on Dask, which is not installed: pip install 'amalgam-rel[dask]'") from None
+    close = None
+    if client is None:
+        # no memory limit: Dask would otherwise pause or kill a worker at a share of this machine's memory
+        cluster = LocalCluster(n_workers=shards, threads_per_worker=1, processes=True, memory_limit=0,
+                               dashboard_address=None, silence_logs=logging.ERROR)
+        client = Client(cluster)
+
+        def close():
+            client.close()
+            cluster.close()
+
+    def run_all(run, tasks):
+        [remote] = client.scatter([run], broadcast=True)  # the model and shared tables, once per worker
+        return client.gather(client.map(_run_block, tasks, run=remote, pure=False))
+
+    return run_all, close
+
+
+def _run_block(task, run):
+    result = run(task)
+    result.report.workers = {str(os.getpid()): process_usage()}
+    return result
+
+
+def process_usage() -> dict[str, float]:
+    """This process's CPU seconds and peak resident memory so far: ``VmHWM`` where Linux has it
+    (``ru_maxrss`` would carry the forking parent's size across ``exec``), else ``ru_maxrss``."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak_kb = usage.ru_maxrss if sys.platform.startswith("linux") else usage.ru_maxrss / 1024  # macOS: bytes
+    status = Path("/proc/self/status")
+    if status.exists():
+        peak_kb = next((int(line.split()[1]) for line in status.read_text().splitlines() if line.startswith("VmHWM:")), peak_kb)
+    return {"cpu_s": round(usage.ru_utime + usage.ru_stime, 2), "peak_rss_mb": round(peak_kb / 1024, 1)}
+
+
+def load_dataset(model, folder: str | Path, out: str | Path | Location, *, force: bool = False) -> Path | Location:
+    """Load a dataset :func:`sample_shards` wrote into a DuckDB file or any other ``-o`` target,
+    with the source's DDL: every key, foreign key and CHECK is checked across all the shards."""
+    import pyarrow.parquet as pq
+
+    from amalgam_rel.schema.graph import fk_graph
+    from amalgam_rel.writing.spelling import target_table_name
+    from amalgam_rel.writing.writer import DatabaseWriter
+
+    folder, schema = Path(folder), model.output_schema
+    if not folder.is_dir():
+        raise InputError(f"no sharded sample in {folder}: not a folder")
+    target = out if isinstance(out, Location) else parse_location(out)
+    output = target.path if target.kind == "duckdb" else target
+    with DatabaseWriter(schema, output, force=force, source=model.source_) as writer:
+        for key in fk_graph(schema).order:  # parents first; within a table, the files in block order
+            for file in sorted((folder / target_table_name(schema.table(key))).glob("*.parquet")):
+                writer.append(key, pq.read_table(file))
+    return output
