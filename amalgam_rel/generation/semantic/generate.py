@@ -39,7 +39,7 @@ from amalgam_rel.generation.semantic.emails import company_domain, emails, local
 from amalgam_rel.generation.semantic.formats import Masks, fill_formats
 from amalgam_rel.generation.semantic.locales import FALLBACK
 from amalgam_rel.generation.semantic.pools import POOLED, Repeat, coarsen, group_of, pool_sizes, row_labels
-from amalgam_rel.generation.semantic.toward import Targets, draw_forms, toward
+from amalgam_rel.generation.semantic.toward import Targets, draw_forms, toward, toward_pooled
 
 _REDRAWS = 5  # rounds of fresh values for rows too long or repeated, before cutting or numbering
 _FAMILY_FIRST = ("zh_", "ja_", "ko_", "hu_", "vi_")  # locales writing the family name first
@@ -158,7 +158,11 @@ def _rows(columns: Sequence[SemanticColumn], locale: str, n: int, rng: np.random
     # a column no other is made from is drawn again alone; people's names and companies together,
     # then the e-mails, user names and web sites made from them alone
     for c in free.values():
-        if c.type not in _LINKED:
+        if c.type not in _LINKED and not c.formats:  # any value of the locale could go to any row
+            fresh = redraw([c])
+            out[c.column] = toward_pooled(out[c.column], targets[c.column],
+                                          lambda k, fresh=fresh, c=c: fresh(range(k))[c.column])
+        elif c.type not in _LINKED:  # the formats of the row's own country
             out[c.column] = toward({c.column: out[c.column]}, {c.column: targets[c.column]}, redraw([c]))[c.column]
     people = {name: targets[name] for name, c in free.items() if c.type in _LINKED - _MADE_FROM}
     if people:
