@@ -174,7 +174,7 @@ class _Pool:
         if not keys:
             keys = list(self._seen)
         if not np.isfinite(length):
-            return sorted(keys, key=lambda k: (k[1], k[0]))
+            return keys
         slack = int(length // 10)
         near = [k for k in keys if abs(k[1] - length) - slack <= 0]
         return sorted(near, key=lambda k: (abs(k[1] - length), k[1], k[0]))
@@ -182,6 +182,12 @@ class _Pool:
     def meet(self, rows: np.ndarray, lengths: np.ndarray, forms: np.ndarray, given: np.ndarray) -> None:
         """Each row in ``rows`` (grouped by targets, the groups in row order) a free value meeting its targets, if any."""
         for (length, form), members in _groups(rows, lengths, forms):
+            if not np.isfinite(length):  # a form alone: its values in the order drawn, whatever their length
+                window = self._window(length, form)
+                chosen = sorted(i for key in window for i in self._free.get(key, ()))[:len(members)]
+                given[members[:len(chosen)]] = chosen
+                self._drop(set(chosen))
+                continue
             at = 0
             for key in self._window(length, form):
                 stack = self._free.get(key)
@@ -211,17 +217,18 @@ class _Pool:
         short = int(np.sum(wanted < free[len(free) // 2][0])) if free else 0
         chosen = [i for _, i in free[:short]] + [i for _, i in free[len(free) - (len(rows) - short):]]
         given[order] = chosen
-        taken = set(chosen)
-        for stack in self._free.values():
-            stack[:] = [i for i in stack if i not in taken]
+        self._drop(set(chosen))
 
     def take_any(self, k: int) -> list[int]:
         """``k`` free values, first drawn first."""
         free = sorted(i for stack in self._free.values() for i in stack)[:k]
-        taken = set(free)
-        for stack in self._free.values():
-            stack[:] = [i for i in stack if i not in taken]
+        self._drop(set(free))
         return free
+
+    def _drop(self, taken: set[int]) -> None:
+        if taken:
+            for stack in self._free.values():
+                stack[:] = [i for i in stack if i not in taken]
 
 
 def _groups(rows: np.ndarray, lengths: np.ndarray, forms: np.ndarray):
