@@ -17,11 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import datetime as dt
+
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from amalgam_rel.errors import InputError
-from amalgam_rel.generation.prompts import format_value
+from amalgam_rel.generation.prompts import MAX_VALUE_CHARS, format_value
 
 
 class RowContext:
@@ -111,15 +114,31 @@ def _formatted_codes(values: pa.Array) -> np.ndarray:
     except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):  # nested types
         distinct = [format_value(v) for v in values.to_pylist()]
         indices = pa.array(np.arange(len(values)), mask=np.asarray(values.is_null()))
-    ids: dict[str, int] = {format_value(None): 0}
-    per_distinct = np.array([ids.setdefault(text, len(ids)) for text in distinct] or [0], dtype=np.int64)
+    per_distinct = _text_ids(distinct)
     at = indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
     codes = per_distinct[at] if len(distinct) else np.zeros(len(values), dtype=np.int64)
     codes[np.asarray(indices.is_null())] = 0
     return codes
 
 
-def formatted_values(values: pa.Array) -> list[str]:
+def _text_ids(texts: list[str] | pa.Array) -> np.ndarray:
+    """An integer per text, equal where the texts are: ``null`` (what NULL formats to) 0, the others
+    1, 2, ... in the order they first come (at least one entry).
+
+    >>> _text_ids(["b", "null", "a", "b"]).tolist(), _text_ids(pa.array(["b", "null", "a", "b"])).tolist()
+    ([1, 0, 2, 1], [1, 0, 2, 1])
+    """
+    if not len(texts):
+        return np.zeros(1, dtype=np.int64)
+    texts = texts.cast(pa.string()) if isinstance(texts, pa.Array) else pa.array(texts, pa.string())
+    encoded = texts.dictionary_encode()
+    is_null = np.asarray(pc.equal(encoded.dictionary, format_value(None)).fill_null(False))
+    renumbered = np.cumsum(~is_null)  # first-come order, NULL's text left out
+    renumbered[is_null] = 0
+    return renumbered[encoded.indices.to_numpy(zero_copy_only=False)].astype(np.int64)
+
+
+def formatted_values(values: pa.Array) -> list[str] | pa.Array:
     """:func:`~.prompts.format_value` of each (non-NULL) value, numbers without a Python object
     each: a part of six million rows holds hundreds of thousands of distinct prices.
 
@@ -141,4 +160,34 @@ def formatted_values(values: pa.Array) -> list[str]:
         words = np.frombuffer(values.buffers()[1], dtype=np.int64)[2 * values.offset: 2 * (values.offset + len(values))]
         doubles = words[0::2].astype(np.float64) / float(10 ** t.scale)
         return ["%.3g" % v for v in doubles.tolist()]
-    return [format_value(v) for v in python_values(values)]
+    arrow = _formatted_in_arrow(values)
+    return arrow if arrow is not None else [format_value(v) for v in python_values(values)]
+
+
+# what Python's str.split() splits on (str.isspace), as one RE2 class; RE2's \s alone is ASCII's
+_SPACES = r"[\t\n\x{0b}\x{0c}\r\x{1c}-\x{1f} \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]+"
+
+
+def _formatted_in_arrow(values: pa.Array) -> pa.Array | None:
+    """:func:`~.prompts.format_value` of each value of ``values`` (no NULLs) computed by Arrow, for
+    the types whose Python text Arrow writes alike: integers and booleans, dates of four-digit
+    years, and strings (``;`` as ``,``, runs of white space as one space, trimmed, cut to
+    :data:`~.prompts.MAX_VALUE_CHARS` characters); None for any other (Python formats those).
+
+    >>> _formatted_in_arrow(pa.array([" a;b\u3000 c ", "x" * 40])).to_pylist()
+    ['a,b c', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx']
+    """
+    t = values.type
+    if values.null_count:
+        return None
+    if pa.types.is_integer(t) or pa.types.is_boolean(t):
+        return values.cast(pa.string())
+    if pa.types.is_date32(t) and len(values):
+        low, high = pc.min_max(values).values()
+        if dt.date(1000, 1, 1) <= low.as_py() and high.as_py() <= dt.date(9999, 12, 31):
+            return values.cast(pa.string())
+        return None
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        text = pc.replace_substring_regex(pc.replace_substring(values, ";", ","), _SPACES, " ")
+        return pc.utf8_slice_codeunits(pc.utf8_trim(text, " "), 0, MAX_VALUE_CHARS).cast(pa.string())
+    return None

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from amalgam_rel.relational.shared_values import as_text
 
@@ -56,6 +57,8 @@ def find_prefix(values: pa.Array | pa.ChunkedArray, sources: dict[str, pa.Array 
                 column: str = "") -> Prefix | None:
     """The source column deciding ``values``' leading code, if one does (the most decisive,
     then the one with fewest values); None otherwise."""
+    if not _may_be_shaped(values):
+        return None
     text = as_text(values)
     parts = [split(v) for v in text]
     shaped = np.array([p is not None for p in parts], dtype=bool)
@@ -85,6 +88,17 @@ def find_prefix(values: pa.Array | pa.ChunkedArray, sources: dict[str, pa.Array 
             keys = tuple(sorted(by_value))
             best, best_key = Prefix(column, name, separator, keys, tuple(by_value[k][1] for k in keys)), key
     return best
+
+
+def _may_be_shaped(values: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether enough of the strings ``values`` start with a code (:func:`split`), counted by Arrow:
+    a comment column of six million rows is not split in Python to learn that it holds no codes.
+    The code is the whole leading run of capitals and digits (a separator is neither), so a
+    match, and what follows it, is the one :data:`_PREFIX` finds."""
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        return True  # counted in Python, on the values as text
+    shaped = pc.sum(pc.match_substring_regex(values, _PREFIX.pattern + "(?s:.)")).as_py() or 0
+    return shaped >= 10 and shaped >= MIN_SHAPED * (len(values) - values.null_count)
 
 
 def apply_prefix(rule: Prefix, values: pa.Array | pa.ChunkedArray, source: pa.Array | pa.ChunkedArray) -> pa.Array:

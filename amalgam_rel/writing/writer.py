@@ -6,7 +6,8 @@ an open connection is written in one transaction instead (:mod:`.target`). Any o
 (SQLite, a server, a folder of files, a SQL script) gets the database built and checked in
 DuckDB first, then copied there whole (:mod:`.targets`).
 Rows arrive as Arrow data, table by table in generation order; DuckDB enforces every key and
-constraint on insert, and a violation is raised as a :class:`DataError`, never dropped.
+constraint on insert, and a violation is raised as a :class:`DataError`, never dropped. Inserts
+run on a thread of their own, in order (:mod:`.background`), while the caller draws the next rows.
 
 >>> import pyarrow as pa, tempfile, pathlib
 >>> from amalgam_rel.schema.model import Column, Database, Table
@@ -33,6 +34,7 @@ from amalgam_rel.locations import Location
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.graph import fk_graph
 from amalgam_rel.schema.model import Database, ForeignKey, Table
+from amalgam_rel.writing.background import Inserts
 from amalgam_rel.writing.ddl import create_statements, index_statements, view_statements
 from amalgam_rel.writing.target import ConnectionTarget, FileTarget
 from amalgam_rel.writing.targets import ExportTarget, target_of
@@ -51,6 +53,7 @@ class DatabaseWriter:
         self._target = _target(output, force=force, source=source, dialect=dialect)
         self.notes: list[str] = []  # what the target does not keep (a constraint it cannot enforce), one line each
         self._con: duckdb.DuckDBPyConnection | None = None
+        self._inserts: Inserts | None = None
         graph = fk_graph(db)
         self._self_refs = {fk.table: [f for f in graph.self_references if f.table == fk.table]
                            for fk in graph.self_references if fk.kind == "declared"}
@@ -67,6 +70,7 @@ class DatabaseWriter:
         except duckdb.Error as err:
             self._abort()
             raise SchemaError(f"DuckDB rejected the schema: {str(err).splitlines()[0]}") from None
+        self._inserts = Inserts()
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -74,6 +78,7 @@ class DatabaseWriter:
             self._abort()
             return
         try:
+            self._inserts.wait()
             self._fill_deferred()
             for statement in index_statements(self.db):
                 self._con.execute(statement)
@@ -84,12 +89,16 @@ class DatabaseWriter:
                     raise SchemaError(f"DuckDB rejected view {view!r} in the output: {str(err).splitlines()[0]}") from None
             self._target.commit(self._con)
             self.notes = list(getattr(self._target, "notes", ()))
+            self._inserts.close()
         except BaseException:  # an interruption (SIGINT, SIGTERM) too: the temporary file goes
             self._abort()
             raise
         self._con = None
 
     def _abort(self) -> None:
+        if self._inserts is not None:  # the connection closes only once no insert runs on it
+            self._inserts.cancel()
+            self._inserts.close()
         self._target.abort(self._con)
         self._con = None
 
@@ -107,11 +116,12 @@ class DatabaseWriter:
         data = _inside_huge_integers(spec, data.select(stored))
         data = self._defer(spec, data)
         if table in self._self_refs:
+            self._inserts.wait()  # the levels are read from the rows inserted before
             levels = self_reference_levels(self._con, spec, self._self_refs[table], data)
             for level in range(int(levels.max(initial=-1)) + 1):
-                self._insert(spec, data.filter(pa.array(levels == level)))
+                self._inserts.submit(self._insert, spec, data.filter(pa.array(levels == level)))
         else:
-            self._insert(spec, data)
+            self._inserts.submit(self._insert, spec, data)
         self.rows_written[table] += data.num_rows
 
     def _insert(self, table: Table, data: pa.Table) -> None:
@@ -155,6 +165,7 @@ class DatabaseWriter:
 
     def update(self, table_key: str, key: tuple[str, ...], data: pa.Table) -> None:
         """Set the non-key columns of ``data`` on the rows of ``table_key`` matched by ``key``."""
+        self._inserts.wait()
         table = self.db.table(table_key)
         cols = [c for c in data.column_names if c not in key]
         target = sql.table_ref(table.name, table.schema)

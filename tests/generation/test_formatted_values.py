@@ -36,3 +36,22 @@ def test_codes_group_rows_by_formatted_value():
                                              decimal.Decimal("-0.05")], pa.decimal128(15, 2))})
     # 1234.5 and 1225.01 both read "1.23e+03"; NULL is 0
     assert rows.codes(["price"]).ravel().tolist() == [1, 0, 1, 2]
+
+
+def test_integers_booleans_dates_and_strings_format_as_format_value_does():
+    import datetime as dt
+    import sys
+
+    rng = random.Random(3)
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    letters = spaces + list("ab;,é漢😀 9") + ["\u200b", "\ufeff", "\u0300"]  # and three that are no white space
+    arrays = [pa.array(["".join(rng.choice(letters) for _ in range(rng.randint(0, 45))) for _ in range(3000)]
+                       + ["null", "", "x" * 31 + "漢z"]),
+              pa.array([0, -1, 2**63 - 1, -2**63], pa.int64()), pa.array([0, 2**64 - 1], pa.uint64()),
+              pa.array([7, -8], pa.int8()), pa.array([True, False]),
+              pa.array([dt.date(1000, 1, 1), dt.date(9999, 12, 31), dt.date(1995, 3, 5)]),
+              pa.array([dt.date(999, 12, 31), dt.date(2000, 1, 1)])]  # a year of three digits: Python's text
+    for array in arrays:
+        formatted = formatted_values(array)
+        assert list(formatted if isinstance(formatted, list) else formatted.to_pylist()) == \
+            [format_value(v) for v in python_values(array)], array.type

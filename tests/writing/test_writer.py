@@ -73,6 +73,28 @@ def test_constraint_violation_is_raised_never_dropped(tmp_path):
     assert not (tmp_path / "t.duckdb").exists()
 
 
+def test_an_insert_failing_on_the_insert_thread_stops_the_writer(tmp_path):
+    # inserts run beside the caller (writing/background.py): the error comes at a later call, the
+    # inserts after it never run, and the output is never put in place
+    db = Database((Table("t", (Column("id", INT, False),), ("id",)),))
+    appended = 0
+    with pytest.raises(DataError, match="writing table 't'.*[Dd]uplicate key"):
+        with DatabaseWriter(db, tmp_path / "t.duckdb") as w:
+            for part in ([1, 2], [2, 3], [4], [5], [6]):
+                w.append("t", pa.table({"id": part}))
+                appended += 1
+    assert appended < 5 and not list(tmp_path.iterdir())
+
+
+def test_a_failure_while_inserts_are_pending_leaves_nothing(tmp_path):
+    db = Database((Table("t", (Column("id", INT, False),), ("id",)),))
+    with pytest.raises(RuntimeError, match="boom"):
+        with DatabaseWriter(db, tmp_path / "t.duckdb") as w:
+            w.append("t", pa.table({"id": list(range(200_000))}))
+            raise RuntimeError("boom")
+    assert not list(tmp_path.iterdir())
+
+
 def test_output_rules(tmp_path, all_types_db):
     db = read_duckdb(all_types_db)
     existing = tmp_path / "existing.duckdb"

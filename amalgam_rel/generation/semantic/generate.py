@@ -39,8 +39,13 @@ from amalgam_rel.generation.semantic.emails import company_domain, emails, local
 from amalgam_rel.generation.semantic.formats import Masks, fill_formats
 from amalgam_rel.generation.semantic.locales import FALLBACK
 from amalgam_rel.generation.semantic.pools import POOLED, Repeat, coarsen, group_of, pool_sizes, row_labels
-from amalgam_rel.generation.semantic.toward import Targets, draw_forms, toward
+from amalgam_rel.generation.semantic.toward import Targets, draw_forms, toward, toward_pooled
 
+# rows of a locale from which a column's values are shared out by target (:func:`~.toward.toward_pooled`,
+# ~1.7 Faker calls a row) rather than drawn again per row (:func:`~.toward.toward`, up to 5): a few
+# rows' pool holds too few lengths to choose from (chinook's 1-13 customers a country lost 0.05 of
+# their address shape), and there the calls cost nothing
+POOL_FROM = 256
 _REDRAWS = 5  # rounds of fresh values for rows too long or repeated, before cutting or numbering
 _FAMILY_FIRST = ("zh_", "ja_", "ko_", "hu_", "vi_")  # locales writing the family name first
 _SPACE = {"zh": "", "ja": ""}  # ... and those writing no space between the two
@@ -158,7 +163,11 @@ def _rows(columns: Sequence[SemanticColumn], locale: str, n: int, rng: np.random
     # a column no other is made from is drawn again alone; people's names and companies together,
     # then the e-mails, user names and web sites made from them alone
     for c in free.values():
-        if c.type not in _LINKED:
+        if c.type not in _LINKED and not c.formats and n >= POOL_FROM:  # any value could go to any row
+            fresh = redraw([c])
+            out[c.column] = toward_pooled(out[c.column], targets[c.column],
+                                          lambda k, fresh=fresh, c=c: fresh(range(k))[c.column])
+        elif c.type not in _LINKED:  # the formats of the row's own country
             out[c.column] = toward({c.column: out[c.column]}, {c.column: targets[c.column]}, redraw([c]))[c.column]
     people = {name: targets[name] for name, c in free.items() if c.type in _LINKED - _MADE_FROM}
     if people:

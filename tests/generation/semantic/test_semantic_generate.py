@@ -135,3 +135,27 @@ def test_values_are_drawn_toward_the_forms_real_values_have():
     for column, form in (("co", " A"), ("street", " 9A"), ("mail", ".@a")):
         share = np.mean([shape(v) == form for v in out[column]])
         assert share > 0.75 and share > np.mean([shape(v) == form for v in plain[column]]) + 0.2, column
+
+
+def test_targets_faker_never_meets_cost_no_redraws(monkeypatch):
+    # TPC-H's addresses: random letters (forms Faker never writes) of 10-40 characters. A street
+    # address does not depend on its row, so values go to the rows they suit (toward_pooled); rows
+    # asking what no value drawn meets are not drawn again: about one Faker call a value
+    import amalgam_rel.generation.semantic.generate as g
+
+    calls = []
+    made = g._made
+    monkeypatch.setattr(g, "_made", lambda columns, locale, n, *a: calls.append(n) or made(columns, locale, n, *a))
+    n = 400
+    rng = np.random.default_rng(5)
+    wanted = np.array(rng.integers(10, 41, n), dtype=float)
+    col = SemanticColumn("street", "street_address", forms=((",Aa", 0.5), (" ,9Aa", 0.5)))
+    plain = generate([SemanticColumn("street", "street_address")], ["en_US"] * n, np.random.default_rng(5))["street"]
+    calls.clear()
+    out = generate([col], ["en_US"] * n, rng, lengths={"street": wanted})["street"]
+    assert sum(calls) < 1.6 * n  # drawn toward each row alone: 5 calls a row
+    miss = np.mean(np.abs(np.array([len(v) for v in out]) - wanted))
+    assert miss < 0.7 * np.mean(np.abs(np.array([len(v) for v in plain]) - wanted))
+    # the longest asked get the longest values
+    long, short = wanted >= 30, wanted <= 15
+    assert np.mean([len(v) for v, w in zip(out, long) if w]) > np.mean([len(v) for v, w in zip(out, short) if w]) + 8
