@@ -1,7 +1,8 @@
 """Codec for integers, floats, DECIMAL, DATE, TIME, TIMESTAMP and INTERVAL.
 
 Columns with at most ``n_bins`` distinct values are categorical on their exact values. Others
-get quantile bins; a code decodes through that bin's own quantile function (``quantile_points``
+get quantile bins, after the values that hold more rows than a bin would (a count's zeros) are
+given states of their own; a code decodes through that bin's own quantile function (``quantile_points``
 points, linearly interpolated), so decoded values follow the real within-bin shape instead of
 a uniform smear. Decoded values are rounded to the column's resolution (whole units for
 integers and dates, detected coarser steps such as whole seconds or two decimals) and clipped
@@ -35,7 +36,7 @@ _STEP_SAMPLE = 200_000  # values checked when detecting a coarser resolution
 
 
 class NumericCodec(Codec):
-    mode: str  # "discrete" (exact values), "binned", or "mixed" (private point masses, then bins)
+    mode: str  # "discrete" (exact values), "binned", or "mixed" (point masses, then bins)
 
     @property
     def size(self) -> int:
@@ -65,9 +66,19 @@ class NumericCodec(Codec):
             self.mode, self.values = "discrete", distinct
             self.edges = self.inner = np.zeros(0)
             return self
-        self.mode, self.values = "binned", np.zeros(0)
         sorted_v = np.sort(finite)
-        self.edges = _quantile_edges(sorted_v, self.options.n_bins)
+        masses = _point_masses(sorted_v, self.options.n_bins)
+        rest = sorted_v[~np.isin(sorted_v, masses)]
+        if len(masses) and len(np.unique(rest)) >= 2:
+            # the masses decode exactly and the bins share out the other rows: equal-frequency
+            # bins over all rows gave 91 % of zeros most of the bins, so openflights' route counts
+            # per airline had 3 states, and "1 to 17 routes" one of them
+            self.mode, self.values = "mixed", masses
+            sorted_v = rest
+            bins = max(2, self.options.n_bins - len(masses))
+        else:
+            self.mode, self.values, bins = "binned", np.zeros(0), self.options.n_bins
+        self.edges = _quantile_edges(sorted_v, bins)
         self.inner = _within_bin_quantiles(sorted_v, self.edges, self.options.quantile_points)
         return self
 
@@ -181,6 +192,17 @@ def _detect_step(v: np.ndarray, t: pa.DataType) -> float:
         if np.all(np.abs(ratio - np.round(ratio)) <= 1e-6 * np.maximum(1.0, np.abs(ratio)) + 1e-9):
             return float(step)
     return natural_step(t)
+
+
+def _point_masses(sorted_v: np.ndarray, bins: int) -> np.ndarray:
+    """Values held by more rows than one of ``bins`` equal-frequency bins holds: a count's zeros,
+    a default price. They are states of their own (as a private fit's released point masses).
+
+    >>> _point_masses(np.sort(np.r_[np.zeros(90), np.arange(1, 11)]), 32)
+    array([0.])
+    """
+    values, counts = np.unique(sorted_v, return_counts=True)
+    return values[counts * bins > len(sorted_v)]
 
 
 def _quantile_edges(sorted_v: np.ndarray, bins: int) -> np.ndarray:
