@@ -18,7 +18,6 @@ from amalgam_rel.models import structure
 from amalgam_rel.models.codecs import Codec, CodecOptions, ColumnSpec, make_codec
 from amalgam_rel.models.estimation import Measurement, Potentials, closed_form, estimate, largest_clique_cells
 from amalgam_rel.models.ledger import Ledger
-from amalgam_rel.schema.internal_names import FREQUENT, LENGTH, SHAPE
 
 
 @dataclass(frozen=True)
@@ -50,11 +49,6 @@ class Laps:
         self._last = now
 
 
-# a text column's length, frequent values and document shape: no query filters on them, so their
-# pairs are extras only when strong (structure.add_extra_edges)
-TEXT_FEATURE_MARKS = (LENGTH, FREQUENT, SHAPE)
-
-
 def encode_columns(codecs: list[Codec], data: pa.Table) -> np.ndarray:
     """The rows as codes, one column per codec (one column of zeros when there is no codec)."""
     return np.stack([c.encode(data.column(c.name)) for c in codecs] or [np.zeros(data.num_rows, np.int64)], axis=1)
@@ -80,8 +74,7 @@ def fit_exact(data: pa.Table, specs: list[ColumnSpec], left_out: dict[str, str],
     extra = extra_edges if extra_edges is not None else len(names) // 2
     edges = structure.add_extra_edges(
         observed, structure.chow_liu(corrected), sizes, extra, max_clique_cells,
-        lambda es: largest_clique_cells(names, sizes, [(names[i], names[j]) for i, j in es]),
-        queried=[not n.startswith(TEXT_FEATURE_MARKS) for n in names])
+        lambda es: largest_clique_cells(names, sizes, [(names[i], names[j]) for i, j in es]))
     laps.lap("structure")
 
     measurements = [Measurement((names[i],), one_way[i], 1.0) for i in range(len(names))]

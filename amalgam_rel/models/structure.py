@@ -146,7 +146,7 @@ MIN_TRIES = 200
 
 
 def add_extra_edges(mi: np.ndarray, tree: list[tuple[int, int]], sizes: list[int], extra: int,
-                    max_clique_cells: int, fits, queried: list[bool] | None = None) -> list[tuple[int, int]]:
+                    max_clique_cells: int, fits) -> list[tuple[int, int]]:
     """Up to ``extra`` more high-MI pairs whose junction tree stays under the clique budget.
 
     ``fits(edges)`` returns the largest maximal-clique size (cells) of the junction tree those
@@ -163,12 +163,9 @@ def add_extra_edges(mi: np.ndarray, tree: list[tuple[int, int]], sizes: list[int
     candidates = sorted((p for p in itertools.combinations(range(len(sizes)), 2) if p not in have),
                         key=lambda p: (-mi[p], p))
     threshold = np.median([mi[e] for e in tree]) if tree else 0.0
-    both_queried = (lambda p: queried[p[0]] and queried[p[1]]) if queried is not None else (lambda p: False)
     for pair in candidates:
-        if extra <= 0 or tries <= 0 or mi[pair] <= 1e-6:
-            break
-        if mi[pair] < 0.5 * threshold and not both_queried(pair):
-            continue  # weak pairs are not worth the extra model size, unless a query may combine them
+        if extra <= 0 or tries <= 0 or mi[pair] < 0.5 * threshold or mi[pair] <= 1e-6:
+            break  # weak pairs are not worth the extra model size
         tries -= 1
         if fits(chosen + [pair]) <= max_clique_cells:
             chosen.append(pair)

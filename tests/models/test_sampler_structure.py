@@ -111,24 +111,6 @@ def test_extra_edges_try_a_bounded_number_of_candidates_strongest_first():
     assert [mi[p] for p in tried] == sorted((mi[p] for p in tried), reverse=True)
 
 
-def test_a_weak_pair_a_query_may_combine_is_an_extra_where_a_text_feature_pair_is_not():
-    # columns: country, active, a name's length, its frequent values. The two features of one
-    # name are near copies (0.9) and set the bar for extras; country x active (0.06) is far below
-    # half of it but is what "active airlines per country" needs
-    mi = np.array([[0, .06, .40, .05], [.06, 0, .04, .30], [.40, .04, 0, .90], [.05, .30, .90, 0]])
-    tree = structure.chow_liu(mi)
-    assert (0, 1) not in tree
-
-    def fits(edges):
-        return 1
-
-    plain = structure.add_extra_edges(mi, tree, [4] * 4, extra=2, max_clique_cells=100, fits=fits)
-    assert plain == tree  # below half the tree's median: not worth its size
-    queried = structure.add_extra_edges(mi, tree, [4] * 4, extra=2, max_clique_cells=100, fits=fits,
-                                        queried=[True, True, False, False])
-    assert queried == tree + [(0, 1)]  # the text features' weak pair (0, 3) still is not
-
-
 def test_small_samples_hold_their_counts_close_to_expectation():
     # 60 draws of p = (0.5, 0.3, 0.2): independent draws miss 30/18/12 by ~3 on average; the
     # stratified draws land within one of each, also per evidence group, and rows stay shuffled.
@@ -181,9 +163,9 @@ def test_extra_edges_are_ranked_by_the_observed_mutual_information(monkeypatch):
         seen["observed"], seen["corrected"] = both(codes, sizes)
         return seen["observed"], seen["corrected"]
 
-    def record_add(mi, tree, *args, **kwargs):
+    def record_add(mi, tree, *args):
         seen["ranked"], seen["tree"] = mi, tree
-        return add(mi, tree, *args, **kwargs)
+        return add(mi, tree, *args)
 
     monkeypatch.setattr(structure, "mutual_information_matrices", record_both)
     monkeypatch.setattr(structure, "add_extra_edges", record_add)
