@@ -33,7 +33,7 @@ from amalgam_rel.models.stratified import stratified_uniforms
 from amalgam_rel.schema.types import Kind
 
 _STEP_SAMPLE = 200_000  # values checked when detecting a coarser resolution
-MIN_BIN_ROWS = 20  # rows a bin of the values beside the point masses holds at least
+MIN_BIN_ROWS = 5  # rows a bin of the values beside the point masses holds at least (a chi-squared cell)
 
 
 class NumericCodec(Codec):
@@ -74,7 +74,7 @@ class NumericCodec(Codec):
             # the masses decode exactly and the bins share out the other rows: equal-frequency
             # bins over all rows gave 91 % of zeros most of the bins, so openflights' route counts
             # per airline had 3 states, and "1 to 17 routes" one of them. A bin of the rest holds
-            # MIN_BIN_ROWS rows at least: 25 odd values beside three masses are 2 bins, not 29
+            # MIN_BIN_ROWS rows at least: 25 odd values beside three masses are 5 bins, not 29
             # bins of one real value each (a model that only redraws what it saw)
             self.mode, self.values = "mixed", masses
             sorted_v = rest
