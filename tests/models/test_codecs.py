@@ -105,6 +105,7 @@ def test_a_value_holding_more_rows_than_a_bin_is_its_own_state():
     assert set(codes[counts == 0]) == {0} and 0 not in set(codes[counts > 0])
     y = codec.decode(codes, np.random.default_rng(1)).to_numpy()
     assert ((y == 0) == (counts == 0)).all()  # "has children" is kept exactly, row by row
+    assert make_codec(ColumnSpec("stock", Kind.INTEGER, pa.int64())).fit(x).mode == "binned"  # a count of children only
     above = [(counts > t).sum() for t in (10, 100)]
     assert all(abs((y > t).sum() - a) <= 0.1 * a for t, a in zip((10, 100), above))
 

@@ -1,8 +1,8 @@
 """Codec for integers, floats, DECIMAL, DATE, TIME, TIMESTAMP and INTERVAL.
 
 Columns with at most ``n_bins`` distinct values are categorical on their exact values. Others
-get quantile bins, after the values that hold twice the rows of a bin (a count's zeros) are
-given states of their own; a code decodes through that bin's own quantile function (``quantile_points``
+get quantile bins, after the values of a count of children that hold twice the rows of a bin
+(its zeros) are given states of their own; a code decodes through that bin's own quantile function (``quantile_points``
 points, linearly interpolated), so decoded values follow the real within-bin shape instead of
 a uniform smear. Decoded values are rounded to the column's resolution (whole units for
 integers and dates, detected coarser steps such as whole seconds or two decimals) and clipped
@@ -30,6 +30,7 @@ from amalgam_rel.models.codecs.base import Codec, CodecOptions, ColumnSpec, Priv
 from amalgam_rel.models.codecs.private_numeric import private_domain
 from amalgam_rel.models.codecs.scale import from_numeric, natural_step, step_candidates, storable_bounds, to_numeric
 from amalgam_rel.models.stratified import stratified_uniforms
+from amalgam_rel.schema.internal_names import CONTEXT, is_count_column
 from amalgam_rel.schema.types import Kind
 
 _STEP_SAMPLE = 200_000  # values checked when detecting a coarser resolution
@@ -68,7 +69,9 @@ class NumericCodec(Codec):
             self.edges = self.inner = np.zeros(0)
             return self
         sorted_v = np.sort(finite)
-        masses = _point_masses(sorted_v, self.options.n_bins)
+        # only a count of children: elsewhere (northwind's quantities and stock, 77 products) exact
+        # masses beside finer bins cost pair trends 0.953 -> 0.936 and more, over three seeds
+        masses = _point_masses(sorted_v, self.options.n_bins) if counts_children(self.spec.name) else np.zeros(0)
         rest = sorted_v[~np.isin(sorted_v, masses)]
         if len(masses) and len(np.unique(rest)) >= 2:
             # the masses decode exactly and the bins share out the other rows: equal-frequency
@@ -195,6 +198,16 @@ def _detect_step(v: np.ndarray, t: pa.DataType) -> float:
         if np.all(np.abs(ratio - np.round(ratio)) <= 1e-6 * np.maximum(1.0, np.abs(ratio)) + 1e-9):
             return float(step)
     return natural_step(t)
+
+
+def counts_children(name: str) -> bool:
+    """Whether a model column counts the rows of a foreign key: ``#0``, a parent's ``^#1``, a
+    matched parent's ``&2.#1``.
+
+    >>> counts_children("#0"), counts_children("^^#3"), counts_children("&2.#1"), counts_children("price")
+    (True, True, True, False)
+    """
+    return is_count_column(name.rsplit(".", 1)[-1].lstrip(CONTEXT))
 
 
 def _point_masses(sorted_v: np.ndarray, bins: int) -> np.ndarray:
