@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 
 from amalgam_rel.errors import SchemaError
+from amalgam_rel.models.codecs.base import CodecOptions
 from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.relational.context import choose_context
 from amalgam_rel.relational.cycles import back_link, own_parent_share, own_parent_top
@@ -273,7 +274,8 @@ def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     # text lengths, frequent values and JSON shapes join the model (the private fit, which has no
     # language model, leaves them out: pipeline.private_fit)
     closed = closed_columns(ft.table, ft.frame, ft.key in options.kept)
-    frame = with_semantic_lengths(add_text_features(ft.frame, ft.table, exclude, closed), ft)
+    frame = with_semantic_lengths(add_text_features(ft.frame, ft.table, exclude, closed,
+                                                   CodecOptions(max_categories=options.max_categories)), ft)
     frame = encode_offsets(frame, ft.rules.get(offsets.NAME, ()))  # the model owns gaps, not dates
     columns = sum(c not in exclude for c in frame.column_names)
     extra = round(options.extra_edges_per_column * columns)

@@ -15,16 +15,23 @@ import pyarrow as pa
 from amalgam_rel.generation.frequent import frequent_column, frequent_values, is_frequent_column
 from amalgam_rel.generation.lengths import arrow_lengths, is_length_column, length_column
 from amalgam_rel.generation.shapes import document_shapes, is_shape_column, shape_column
+from amalgam_rel.models.codecs.base import CodecOptions
 from amalgam_rel.models.columns import LANGUAGE_MODEL, plan_columns
 from amalgam_rel.schema.model import Table
 from amalgam_rel.schema.types import Kind
 
 
-def add_text_features(frame: pa.Table, table: Table, exclude: tuple[str, ...], closed: tuple[str, ...] = ()) -> pa.Table:
+def add_text_features(frame: pa.Table, table: Table, exclude: tuple[str, ...], closed: tuple[str, ...] = (),
+                      options: CodecOptions = CodecOptions()) -> pa.Table:
     """``frame`` plus ``~column``, ``=column`` and ``{column`` for the columns left to the language
-    model (not the ``closed`` sets, which the model owns: see :func:`.models.columns.plan_columns`)."""
+    model (not the ``closed`` sets, which the model owns: see :func:`.models.columns.plan_columns`).
+
+    ``options`` must be the table model's own: with the codec's default 64 categories here and
+    the pipeline's 200 in the model, a column of 65-200 values (openflights' airline countries)
+    was a category of the model *and* got a length and frequent values no language model used,
+    two near-copies of it that took the Chow-Liu tree's and the extra pairs' places."""
     kept = frame.drop_columns([c for c in exclude if c in frame.column_names])
-    _, left_out = plan_columns(kept, table, closed=closed)
+    _, left_out = plan_columns(kept, table, options, closed=closed)
     for name, why in left_out.items():
         if not why.startswith(LANGUAGE_MODEL) or not table.has_column(name):
             continue

@@ -94,6 +94,22 @@ def test_quantile_bins_keep_the_shape():
     assert ks < 0.02
 
 
+def test_a_value_holding_more_rows_than_a_bin_is_its_own_state():
+    # children per parent: 90 % of parents have none, the others a heavy tail (1 to 2,000)
+    counts = np.where(rng.random(6000) < 0.9, 0, np.round(np.exp(rng.uniform(0, 7.6, 6000))))
+    x = pa.array(counts.astype(np.int64))
+    codec = make_codec(ColumnSpec("#0", Kind.INTEGER, pa.int64())).fit(x)
+    assert codec.mode == "mixed" and codec.values.tolist() == [0.0]
+    assert codec.size > 24  # the zeros and up to 31 bins over the tail (equal-frequency over all rows: 4 states)
+    codes = codec.encode(x)
+    assert set(codes[counts == 0]) == {0} and 0 not in set(codes[counts > 0])
+    y = codec.decode(codes, np.random.default_rng(1)).to_numpy()
+    assert ((y == 0) == (counts == 0)).all()  # "has children" is kept exactly, row by row
+    assert make_codec(ColumnSpec("stock", Kind.INTEGER, pa.int64())).fit(x).mode == "binned"  # a count of children only
+    above = [(counts > t).sum() for t in (10, 100)]
+    assert all(abs((y > t).sum() - a) <= 0.1 * a for t, a in zip((10, 100), above))
+
+
 def test_dates_far_from_today_keep_their_values():
     # 9999-12-31 for "open-ended" and dates before 1670 lie outside the span a private fit may
     # assume; a non-private codec keeps them (they were clipped to 2270-01-03, and every 16th-century

@@ -3,6 +3,8 @@ language model fills."""
 
 import pyarrow as pa
 
+from amalgam_rel.models.codecs.base import CodecOptions
+
 from amalgam_rel.relational.text_features import add_text_features, without_text_features
 from amalgam_rel.schema.model import Column, Table
 from amalgam_rel.schema.types import parse_type
@@ -42,3 +44,13 @@ def test_json_document_shapes_become_a_category_of_the_graphical_model():
     assert without_text_features(out.column_names) == tuple(frame.column_names)
     same = pa.table({"id": [0, 1], "meta": ['{"a":1}', '{"a":2}']})  # one shape: nothing to model
     assert add_text_features(same, table, exclude=("id",)).column_names == ["id", "meta"]
+
+
+def test_no_features_for_a_column_the_model_owns_with_its_own_category_limit():
+    # 100 countries: free text under the codec's default 64 categories, a category of a model
+    # fitted with 200 (the pipeline's); that model must not also get its length and frequent values
+    frame = pa.table({"id": list(range(1000)), "country": [f"country {i % 100}" for i in range(1000)]})
+    table = Table("t", (Column("id", parse_type("INTEGER"), False), Column("country", parse_type("VARCHAR"), True)), ("id",))
+    assert {"~country", "=country"} <= set(add_text_features(frame, table, exclude=("id",)).column_names)
+    wide = add_text_features(frame, table, exclude=("id",), options=CodecOptions(max_categories=200))
+    assert wide.column_names == ["id", "country"]

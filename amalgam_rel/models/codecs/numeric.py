@@ -1,7 +1,8 @@
 """Codec for integers, floats, DECIMAL, DATE, TIME, TIMESTAMP and INTERVAL.
 
 Columns with at most ``n_bins`` distinct values are categorical on their exact values. Others
-get quantile bins; a code decodes through that bin's own quantile function (``quantile_points``
+get quantile bins, after the values of a count of children that hold twice the rows of a bin
+(its zeros) are given states of their own; a code decodes through that bin's own quantile function (``quantile_points``
 points, linearly interpolated), so decoded values follow the real within-bin shape instead of
 a uniform smear. Decoded values are rounded to the column's resolution (whole units for
 integers and dates, detected coarser steps such as whole seconds or two decimals) and clipped
@@ -29,14 +30,16 @@ from amalgam_rel.models.codecs.base import Codec, CodecOptions, ColumnSpec, Priv
 from amalgam_rel.models.codecs.private_numeric import private_domain
 from amalgam_rel.models.codecs.scale import from_numeric, natural_step, step_candidates, storable_bounds, to_numeric
 from amalgam_rel.models.stratified import stratified_uniforms
+from amalgam_rel.schema.internal_names import CONTEXT, is_count_column
 from amalgam_rel.schema.types import Kind
 
 _STEP_SAMPLE = 200_000  # values checked when detecting a coarser resolution
 _BIN_PROBES = 4096  # values of a bin a condition is checked on (code_values)
+MIN_BIN_ROWS = 5  # rows a bin of the values beside the point masses holds at least (a chi-squared cell)
 
 
 class NumericCodec(Codec):
-    mode: str  # "discrete" (exact values), "binned", or "mixed" (private point masses, then bins)
+    mode: str  # "discrete" (exact values), "binned", or "mixed" (point masses, then bins)
 
     @property
     def size(self) -> int:
@@ -66,9 +69,23 @@ class NumericCodec(Codec):
             self.mode, self.values = "discrete", distinct
             self.edges = self.inner = np.zeros(0)
             return self
-        self.mode, self.values = "binned", np.zeros(0)
         sorted_v = np.sort(finite)
-        self.edges = _quantile_edges(sorted_v, self.options.n_bins)
+        # only a count of children: elsewhere (northwind's quantities and stock, 77 products) exact
+        # masses beside finer bins cost pair trends 0.953 -> 0.936 and more, over three seeds
+        masses = _point_masses(sorted_v, self.options.n_bins) if counts_children(self.spec.name) else np.zeros(0)
+        rest = sorted_v[~np.isin(sorted_v, masses)]
+        if len(masses) and len(np.unique(rest)) >= 2:
+            # the masses decode exactly and the bins share out the other rows: equal-frequency
+            # bins over all rows gave 91 % of zeros most of the bins, so openflights' route counts
+            # per airline had 3 states, and "1 to 17 routes" one of them. A bin of the rest holds
+            # MIN_BIN_ROWS rows at least: 25 odd values beside three masses are 5 bins, not 29
+            # bins of one real value each (a model that only redraws what it saw)
+            self.mode, self.values = "mixed", masses
+            sorted_v = rest
+            bins = max(2, min(self.options.n_bins - len(masses), len(rest) // MIN_BIN_ROWS))
+        else:
+            self.mode, self.values, bins = "binned", np.zeros(0), self.options.n_bins
+        self.edges = _quantile_edges(sorted_v, bins)
         self.inner = _within_bin_quantiles(sorted_v, self.edges, self.options.quantile_points)
         return self
 
@@ -219,6 +236,29 @@ def _detect_step(v: np.ndarray, t: pa.DataType) -> float:
         if np.all(np.abs(ratio - np.round(ratio)) <= 1e-6 * np.maximum(1.0, np.abs(ratio)) + 1e-9):
             return float(step)
     return natural_step(t)
+
+
+def counts_children(name: str) -> bool:
+    """Whether a model column counts the rows of a foreign key: ``#0``, a parent's ``^#1``, a
+    matched parent's ``&2.#1``.
+
+    >>> counts_children("#0"), counts_children("^^#3"), counts_children("&2.#1"), counts_children("price")
+    (True, True, True, False)
+    """
+    return is_count_column(name.rsplit(".", 1)[-1].lstrip(CONTEXT))
+
+
+def _point_masses(sorted_v: np.ndarray, bins: int) -> np.ndarray:
+    """Values held by twice as many rows as one of ``bins`` equal-frequency bins holds at least:
+    a count's zeros, a default price. They are states of their own (as a private fit's released
+    point masses). Twice, so that the values of an evenly spread integer (1 to 37 days, 2.7 % of
+    the rows each) do not become masses by the luck of the draw.
+
+    >>> _point_masses(np.sort(np.r_[np.zeros(90), np.arange(1, 11)]), 32)
+    array([0.])
+    """
+    values, counts = np.unique(sorted_v, return_counts=True)
+    return values[counts * bins >= 2 * len(sorted_v)]
 
 
 def _quantile_edges(sorted_v: np.ndarray, bins: int) -> np.ndarray:
