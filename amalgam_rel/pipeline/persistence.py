@@ -232,6 +232,7 @@ class SavedParams(TypedDict, total=False):
     synthesize: NotRequired[tuple[str, ...]]
     public: NotRequired[tuple[str, ...]]
     min_word_rows: NotRequired[Annotated[int, Field(ge=1)]]
+    max_rows: NotRequired[Annotated[int, Field(ge=1)] | None]
 
 
 class SavedTable(TypedDict):
