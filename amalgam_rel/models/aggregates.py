@@ -46,6 +46,10 @@ class Aggregates:
     rows: int
     columns: frozenset[str]
     sample_rows: int = 0
+    dialect: str = sql.DIALECT  # what the queries are written in, for the engine behind ``con``
+
+    def _run(self, query: exp.Expression) -> pa.Table:
+        return self.con.execute(query.sql(self.dialect)).to_arrow_table()
 
     def _source(self) -> exp.Subquery:
         return self.relation.copy().subquery(sql.internal("rows"))
@@ -80,7 +84,7 @@ class Aggregates:
                 select.append(agg.as_(sql.ident(f"{what}{i}")))
             nulls = exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=ref.copy().is_(exp.null())))
             select.append(nulls.as_(sql.ident(f"nulls{i}")))
-        row = self.con.execute(sql.render(exp.select(*select).from_(self._source()))).to_arrow_table()
+        row = self._run(exp.select(*select).from_(self._source()))
         return {name: (pa.concat_arrays([row.column(f"lo{i}").combine_chunks(), row.column(f"hi{i}").combine_chunks()]),
                        int(row.column(f"nulls{i}")[0].as_py())) for i, name in enumerate(names)}
 
@@ -89,7 +93,7 @@ class Aggregates:
         ref = sql.column(name)
         query = (exp.select(ref).distinct().from_(self._source()).where(ref.copy().is_(exp.null()).not_())
                  .order_by(ref.copy()).limit(limit))
-        return self.con.execute(sql.render(query)).to_arrow_table().column(0).combine_chunks()
+        return self._run(query).column(0).combine_chunks()
 
     def code_counts(self, cliques: list[tuple[str, ...]], codes: dict[str, exp.Expression],
                     sizes: dict[str, int]) -> dict[tuple[str, ...], np.ndarray]:
@@ -119,7 +123,7 @@ class Aggregates:
                  .from_(inner.subquery(sql.internal("codes")))
                  .group_by(exp.GroupingSets(expressions=[exp.Tuple(expressions=[sql.column(aliases[c]) for c in s])
                                                         for s in sets])))
-        table = self.con.execute(sql.render(query)).to_arrow_table()
+        table = self._run(query)
         g = table.column("g").to_numpy()
         out = []
         for s in sets:  # GROUPING's bit of a column is 1 where the set leaves it out, first column highest

@@ -199,7 +199,7 @@ class DatabaseModel:
             return
         self.plan_ = plan_database(db)
         self.reference_ = keep_reference_tables(con, self.plan_, self)
-        self.rules_ = find_database_rules(con, db)
+        self.rules_ = find_database_rules(con, db, self.max_rows)
         options = FitOptions(self.context_size, self.epsilon, self.delta, self.iters, None, self.seed,
                              outcomes=outcomes(self.rules_[totals.NAME], self.plan_), kept=frozenset(self.reference_),
                              semantic_overrides=self.semantic_overrides_, max_rows=self.max_rows)

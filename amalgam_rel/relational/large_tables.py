@@ -46,7 +46,7 @@ class SampledRows:
     filled: dict[int, int] = field(default_factory=dict)
 
 
-def selection(key: list[str] | tuple[str, ...], share: float, alias: str) -> exp.Expression:
+def selection(key: list[str] | tuple[str, ...], share: float, alias: str | None) -> exp.Expression:
     """True for a repeatable ``share`` of the rows: by the md5 of the text of their ``key`` values."""
     text = exp.cast(exp.Anonymous(this="list_value", expressions=[exp.cast(sql.column(c, alias), "VARCHAR") for c in key]),
                     "VARCHAR")

@@ -7,16 +7,18 @@ from amalgam_rel.api.synthesizer import Synthesizer
 from amalgam_rel.errors import InputError
 from amalgam_rel.pipeline.database_model import DatabaseModel
 from amalgam_rel.relational.plan import plan_database
+from amalgam_rel.relational.totals import find_totals
 from amalgam_rel.relational.training import TrainingFrames
 from amalgam_rel.schema.duckdb_reader import read_duckdb
 
 DDL = """
-CREATE TABLE shop (id INTEGER PRIMARY KEY, kind VARCHAR NOT NULL);
+CREATE TABLE shop (id INTEGER PRIMARY KEY, kind VARCHAR NOT NULL, total INTEGER);
 CREATE TABLE sale (id INTEGER PRIMARY KEY, shop_id INTEGER REFERENCES shop (id), qty INTEGER NOT NULL, status VARCHAR);
 CREATE TABLE line (id INTEGER PRIMARY KEY, sale_id INTEGER REFERENCES sale (id), price DOUBLE NOT NULL);
-INSERT INTO shop SELECT i, CASE WHEN i % 3 = 0 THEN 'big' ELSE 'small' END FROM range(1, 21) r(i);
-INSERT INTO sale SELECT i, CASE WHEN i % 50 = 0 THEN NULL ELSE 1 + i % 20 END, 1 + (i * 7) % 9,
+INSERT INTO shop SELECT i, CASE WHEN i % 3 = 0 THEN 'big' ELSE 'small' END, NULL FROM range(1, 101) r(i);
+INSERT INTO sale SELECT i, CASE WHEN i % 50 = 0 THEN NULL ELSE 1 + i % 100 END, 1 + (i * 7) % 9,
     CASE WHEN (i * 7) % 9 > 5 THEN 'bulk' ELSE 'single' END FROM range(1, 801) r(i);
+UPDATE shop SET total = (SELECT coalesce(sum(qty), 0) FROM sale WHERE shop_id = shop.id);
 INSERT INTO line SELECT i, 1 + (i * 13) % 800, round(1 + (i * 31) % 97 * 0.5, 2) FROM range(1, 301) r(i);
 """
 
@@ -40,7 +42,7 @@ def _frames(path, max_rows):
 def test_a_large_table_is_read_as_a_repeatable_sample_with_its_whole_counts(shop_db):
     first, again = _frames(shop_db, 200), _frames(shop_db, 200)
     sale = first.sampled["sale"]
-    assert "shop" not in first.sampled and first.rows("shop") == 20
+    assert "shop" not in first.sampled and first.rows("shop") == 100
     assert sale.rows == first.rows("sale") == 800 and 100 < sale.sample_rows < 300 == 300
     assert first.frames["sale"].equals(again.frames["sale"])  # same source, same sample
     assert first.null_driver_rows("sale") == 16  # every 50th sale has no shop, counted over all rows
@@ -69,3 +71,10 @@ def test_max_rows_is_checked_before_fitting(shop_db):
         Synthesizer(max_rows=0).check(shop_db)
     with pytest.raises(InputError, match="--max-rows cannot be combined with --epsilon"):
         Synthesizer(max_rows=10, epsilon=1.0).check(shop_db)
+
+
+def test_totals_are_found_on_the_children_of_a_share_of_the_parents(shop_db):
+    with duckdb.connect(str(shop_db), read_only=True) as con:
+        db = read_duckdb(con)
+        assert find_totals(con, db, max_rows=400) == find_totals(con, db)
+        assert [t.column for t in find_totals(con, db, max_rows=400)] == ["total"]
