@@ -44,6 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", type=Path, default=ROOT / "examples" / "chinook.duckdb")
     parser.add_argument("--scale", default="1.0")
+    parser.add_argument("--kinds", nargs="+", help="only these sources (default: every kind), the DuckDB file first and last")
     args = parser.parse_args()
     name = f"amalgam_bench_{uuid.uuid4().hex[:8]}"
     work = Path(tempfile.mkdtemp(prefix="bench-sources-"))
@@ -58,7 +59,8 @@ def main() -> None:
             with open_source(f"{kind}:{work / kind}") as src:
                 (work / f"{kind}.toml").write_text(sidecar_toml(suggest_keys(src.con, src.database), kind))
             sources[kind] = [f"{kind}:{work / kind}", "--sidecar", str(work / f"{kind}.toml")]
-        runs = list(sources.items()) + [("duckdb (again)", sources["duckdb"])]
+        runs = [(k, v) for k, v in sources.items() if not args.kinds or k in args.kinds or k == "duckdb"]
+        runs += [("duckdb (again)", sources["duckdb"])]
         for kind, source in runs:
             seconds, mib = synth([*source, "--scale", args.scale], work / "out.duckdb")
             print(f"| {kind} | {seconds:.1f} | {mib} |", flush=True)

@@ -26,7 +26,7 @@ from amalgam_rel.schema.model import Database
 
 MIN_SCALE, MAX_SCALE = 0.01, 100
 # what DatabaseModel takes from a Synthesizer as given; the rest is checked against the schema
-_AS_GIVEN = ("seed", "llm", "text_steps", "text_values", "min_word_rows")
+_AS_GIVEN = ("seed", "llm", "text_steps", "text_values", "min_word_rows", "max_rows")
 
 
 def source_schema(source) -> Database:
@@ -50,6 +50,9 @@ def fit_params(params: Mapping, db: Database, *, rows: dict[str, int] | None = N
 
     _check_whole(params["text_steps"], "--text-steps", 1)
     _check_whole(params["text_values"], "--text-values", 0)
+    _check_whole(params["max_rows"], "--max-rows", 1)
+    if params["max_rows"] is not None and params["epsilon"] is not None:
+        raise InputError("--max-rows cannot be combined with --epsilon: a private fit bounds the rows it reads itself")
     privacy = privacy_params(db, params["epsilon"], params["delta"], params["max_children"], params["epsilon_text"],
                              params.get("privacy_unit"))
     reference = reference_params(db, _names(params["synthesize"]), _names(params["public"]), params["epsilon"],

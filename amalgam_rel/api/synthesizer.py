@@ -53,6 +53,8 @@ class Synthesizer:
       model counted on the source's own text); ``text_steps``: its training steps.
     - ``text_values``: at most this many language-model values per text column (None: no limit);
       ``min_word_rows``: free text uses words at least this many real rows hold.
+    - ``max_rows``: a table of more rows is fitted from a repeatable sample of about this many and
+      counts of all its rows computed inside the source, never read whole (None: every table is).
 
     Fitted attributes: ``model_``, the whole-database model
     (:class:`~amalgam_rel.pipeline.database_model.DatabaseModel`), and ``privacy_ledger_``.
@@ -62,7 +64,7 @@ class Synthesizer:
                  max_children: int | Mapping[str, int] | None = None, epsilon_text: str = "refuse",
                  synthesize: Iterable[str] = (), public: Iterable[str] = (), llm: str | None = None,
                  text_steps: int | None = None, text_values: int | None = DEFAULT_MAX_VALUES, min_word_rows: int = 2,
-                 privacy_unit: str | None = None):
+                 privacy_unit: str | None = None, max_rows: int | None = None):
         self.seed = seed
         self.epsilon = epsilon
         self.delta = delta
@@ -75,9 +77,10 @@ class Synthesizer:
         self.text_values = text_values
         self.min_word_rows = min_word_rows
         self.privacy_unit = privacy_unit
+        self.max_rows = max_rows
 
     _PARAMS = ("seed", "epsilon", "delta", "max_children", "epsilon_text", "synthesize", "public", "llm",
-               "text_steps", "text_values", "min_word_rows", "privacy_unit")
+               "text_steps", "text_values", "min_word_rows", "privacy_unit", "max_rows")
 
     def get_params(self) -> dict:
         """The constructor's parameters, as given."""

@@ -14,14 +14,14 @@ from typing import Annotated, Optional
 import typer
 
 from amalgam_rel.cli.options import (SOURCE_HELP, BlockRowsOpt, DeltaOpt, DialectOpt, EpsilonOpt, EpsilonTextOpt,
-                                     LlmOpt, MaxChildrenOpt, MinWordRowsOpt, OutDialectOpt, OutputOpt, OutSchemaOpt,
-                                     PartRowsOpt, PrivacyUnitOpt, PublicOpt, RowsOpt, ScaleOpt, SchemaOpt, SeedOpt,
-                                     ShardByOpt, ShardsOpt, SidecarOpt,
-                                     SynthesizeOpt, TextStepsOpt, TextValuesOpt, check_server_target, inputs,
-                                     ledger_for, local_path, output_target, parse_rows, sample_out, source_location,
+                                     LlmOpt, MaxChildrenOpt, MaxRowsOpt, MinWordRowsOpt, OutDialectOpt, OutputOpt,
+                                     OutSchemaOpt, PartRowsOpt, PrivacyUnitOpt, PublicOpt, RowsOpt, ScaleOpt,
+                                     SchemaOpt, SeedOpt, ShardByOpt, ShardsOpt, SidecarOpt, SynthesizeOpt,
+                                     TextStepsOpt, TextValuesOpt, check_server_target, inputs, ledger_for,
+                                     local_path, output_target, parse_rows, sample_out, source_location,
                                      synth_target, synthesizer_of, text_values_of, written_to)
-from amalgam_rel.cli.printing import (print_computed, print_kept, print_ledger, print_notes, print_schema_summary,
-                                      print_single_rows, print_suggested_keys, print_text_summary, progress_bars,
+from amalgam_rel.cli.printing import (print_computed, print_kept, print_ledger, print_notes, print_sampled,
+                                      print_schema_summary, print_single_rows, print_suggested_keys, print_text_summary, progress_bars,
                                       suggestions_json)
 from amalgam_rel.errors import InputError
 from amalgam_rel.cli.shell import app, console, err_console, user_errors
@@ -180,6 +180,7 @@ def synth(
     llm: LlmOpt = None,
     text_steps: TextStepsOpt = None,
     min_word_rows: MinWordRowsOpt = 2,
+    max_rows: MaxRowsOpt = None,
     text_values: TextValuesOpt = 4000,
     part_rows: PartRowsOpt = None,
     report: Annotated[Optional[Path], typer.Option("--report", help="Evaluate the result and write an HTML report.")] = None,
@@ -203,7 +204,7 @@ def synth(
     location, script_dialect = synth_target(output, out_schema, out_dialect, force=force, report=report,
                                             ledger=epsilon is not None, sources=inputs(source, sidecar, llm))
     synthesizer = synthesizer_of(seed, llm, text_steps, min_word_rows, epsilon, delta, max_children, epsilon_text,
-                               synthesize, public, privacy_unit).check(source, scale=scale, rows=parsed_rows)
+                               synthesize, public, privacy_unit, max_rows).check(source, scale=scale, rows=parsed_rows)
     check_server_target(location, synthesizer.source_schema_, force=force, source=source)
     with progress_bars() as progress:
         model = _fit(synthesizer, source, sidecar, progress, len(synthesizer.source_schema_.tables))
@@ -218,6 +219,7 @@ def synth(
     print_notes(result.notes)
     print_text_summary(result, model)
     print_kept(model)
+    print_sampled(model)
     print_single_rows(model)
     if report:
         from amalgam_rel.evaluation import evaluate as run_evaluation
@@ -239,6 +241,7 @@ def fit(
     llm: LlmOpt = None,
     text_steps: TextStepsOpt = None,
     min_word_rows: MinWordRowsOpt = 2,
+    max_rows: MaxRowsOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the model directory if it exists.")] = False,
     sidecar: SidecarOpt = None,
     epsilon: EpsilonOpt = None,
@@ -256,7 +259,7 @@ def fit(
     source = source_location(source, schema)
     check_model_dir(output, force=force, option="-o", sources=inputs(source, sidecar, llm))
     synthesizer = synthesizer_of(seed, llm, text_steps, min_word_rows, epsilon, delta, max_children, epsilon_text,
-                               synthesize, public, privacy_unit).check(source)
+                               synthesize, public, privacy_unit, max_rows).check(source)
     with progress_bars() as progress:
         model = _fit(synthesizer, source, sidecar, progress, len(synthesizer.source_schema_.tables))
     synthesizer.save(output, force=force)
@@ -266,6 +269,7 @@ def fit(
     err_console.print(f"saved the fitted model to {output} (fit {model.fit_seconds_:.1f} s)", highlight=False)
     print_computed(model)
     print_kept(model)
+    print_sampled(model)
     print_single_rows(model)
 
 

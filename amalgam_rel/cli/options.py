@@ -43,6 +43,13 @@ TextStepsOpt = Annotated[
     typer.Option("--text-steps", min=1, help="Training steps of a language model that is trained (default: by "
                                              "data size); the default word model is counted, not trained."),
 ]
+MaxRowsOpt = Annotated[
+    Optional[int],
+    typer.Option("--max-rows", min=1, metavar="N",
+                 help="A table of more than N rows is not read into memory: it is fitted from a repeatable sample of "
+                      "about N rows and counts of all its rows computed inside the source (default: every table read "
+                      "whole)."),
+]
 MinWordRowsOpt = Annotated[
     int, typer.Option("--min-word-rows", min=1, help="Free text is written in words that at least K real rows of "
                                                       "the column hold, or public words (default 2).", metavar="K"),
@@ -102,13 +109,14 @@ def _max_children(items: list[str] | None) -> dict[str, int] | None:
 
 
 def synthesizer_of(seed, llm, text_steps, min_word_rows, epsilon, delta, max_children, epsilon_text, synthesize, public,
-                   privacy_unit=None):
+                   privacy_unit=None, max_rows=None):
     """The API's Synthesizer for the options of ``synth`` and ``fit``."""
     from amalgam_rel.api.synthesizer import Synthesizer
 
     return Synthesizer(seed=seed, llm=llm, text_steps=text_steps, min_word_rows=min_word_rows, epsilon=epsilon,
                        delta=delta, max_children=_max_children(max_children), epsilon_text=epsilon_text,
-                       synthesize=synthesize or (), public=public or (), privacy_unit=privacy_unit)
+                       synthesize=synthesize or (), public=public or (), privacy_unit=privacy_unit,
+                       max_rows=max_rows)
 
 
 def source_location(source: str, schema: str | None):

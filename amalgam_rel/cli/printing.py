@@ -45,6 +45,12 @@ def print_kept(model) -> None:
         err_console.print(line, highlight=False, markup=False)
 
 
+def print_sampled(model) -> None:
+    """Tables too large to read (``--max-rows``): what each model was fitted from."""
+    for line in model.sampled_lines():
+        err_console.print(line, highlight=False, markup=False)
+
+
 def print_single_rows(model) -> None:
     """A table of one row can only be repeated (its model holds that row's values): say so."""
     single = model.single_row_tables()

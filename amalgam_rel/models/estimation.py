@@ -70,22 +70,31 @@ def estimate(names: list[str], sizes: list[int], measurements: list[Measurement]
     return Potentials(cliques, logs, edges, float(model.total))
 
 
-def closed_form(names: list[str], sizes: list[int], codes: np.ndarray, cliques: list[tuple[str, ...]]) -> Potentials:
+def maximal_cliques(names: list[str], sizes: list[int], cliques: list[tuple[str, ...]]) -> tuple[list[tuple[str, ...]], list[tuple[int, int]]]:
+    """The maximal cliques of the junction tree mbi builds for ``cliques`` (attributes in
+    ``names`` order) and the tree's edges, as indexes into them."""
+    mbi = import_mbi()
+    domain = mbi.Domain(list(names), [int(s) for s in sizes])
+    jtree, _ = mbi.junction_tree.make_junction_tree(domain, cliques)
+    index = {cl: i for i, cl in enumerate(jtree.nodes)}
+    return [tuple(a for a in names if a in cl) for cl in jtree.nodes], [(index[a], index[b]) for a, b in jtree.edges]
+
+
+def closed_form(names: list[str], sizes: list[int], codes: np.ndarray, cliques: list[tuple[str, ...]],
+                counted: dict[tuple[str, ...], np.ndarray] | None = None, rows: float | None = None) -> Potentials:
     """Exact maximum-likelihood potentials of the decomposable model mbi would build.
 
     Without noise, the MLE over the junction tree of ``cliques`` is prod(clique marginals) /
     prod(separator marginals), which every mbi estimator converges to; computing it directly
     is exact (cells absent from the data stay impossible, which iterative estimators only
-    approach) and needs no JIT compilation.
+    approach) and needs no JIT compilation. A maximal clique found in ``counted`` takes its
+    counts from there (all rows of a table too large to read, :mod:`.aggregates`), the others
+    from ``codes``; ``rows`` is then the table's row count.
     """
-    mbi = import_mbi()
-    domain = mbi.Domain(list(names), [int(s) for s in sizes])
-    jtree, _ = mbi.junction_tree.make_junction_tree(domain, cliques)
-    maximal = [tuple(a for a in names if a in cl) for cl in jtree.nodes]
-    index = {cl: i for i, cl in enumerate(jtree.nodes)}
-    edges = [(index[a], index[b]) for a, b in jtree.edges]
+    maximal, edges = maximal_cliques(names, sizes, cliques)
     col = {a: i for i, a in enumerate(names)}
-    probs = [_marginal(codes, sizes, [col[a] for a in cl]) for cl in maximal]
+    counted = counted or {}
+    probs = [_normalised(counted[cl]) if cl in counted else _marginal(codes, sizes, [col[a] for a in cl]) for cl in maximal]
     parent = _parents(len(maximal), edges)
     for c, p in enumerate(parent):
         if p < 0:
@@ -97,7 +106,11 @@ def closed_form(names: list[str], sizes: list[int], codes: np.ndarray, cliques: 
         probs[c] = np.divide(probs[c], mu_s, out=np.zeros_like(probs[c]), where=mu_s > 0)
     with np.errstate(divide="ignore"):
         logs = [np.log(p) for p in probs]
-    return Potentials(maximal, logs, edges, float(len(codes)))
+    return Potentials(maximal, logs, edges, float(len(codes) if rows is None else rows))
+
+
+def _normalised(counts: np.ndarray) -> np.ndarray:
+    return counts / max(counts.sum(), 1.0)
 
 
 def _marginal(codes: np.ndarray, sizes: list[int], cols: list[int]) -> np.ndarray:

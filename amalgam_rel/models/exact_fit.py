@@ -14,9 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from amalgam_rel.errors import DataError
 from amalgam_rel.models import structure
+from amalgam_rel.models.aggregated_fit import clique_counts, fit_codecs
+from amalgam_rel.models.aggregates import Aggregates
 from amalgam_rel.models.codecs import Codec, CodecOptions, ColumnSpec, make_codec
-from amalgam_rel.models.estimation import Measurement, Potentials, closed_form, estimate, largest_clique_cells
+from amalgam_rel.models.estimation import (Measurement, Potentials, closed_form, estimate, largest_clique_cells,
+                                           maximal_cliques)
 from amalgam_rel.models.ledger import Ledger
 
 
@@ -34,6 +38,8 @@ class FittedParts:
     edges: list[tuple[int, int]]  # measured pairs, as indexes into ``names``
     potentials: Potentials
     seconds: dict[str, float]
+    sample_rows: int | None = None  # fitted from aggregates: the rows of the sample (else None: all rows)
+    sample_cliques: tuple[tuple[str, ...], ...] = ()  # of those, the cliques counted on the sample
 
 
 class Laps:
@@ -55,13 +61,17 @@ def encode_columns(codecs: list[Codec], data: pa.Table) -> np.ndarray:
 
 
 def fit_exact(data: pa.Table, specs: list[ColumnSpec], left_out: dict[str, str], options: CodecOptions, *,
-              extra_edges: int | None, max_clique_cells: int, estimator: str, iters: int, laps: Laps) -> FittedParts:
-    """Fit the planned ``specs`` of ``data`` on exact counts (see the module doc)."""
-    codecs = []
-    for spec in specs:
-        codec = make_codec(spec, options)
-        codec.fit(data.column(spec.name))
-        codecs.append(codec)
+              extra_edges: int | None, max_clique_cells: int, estimator: str, iters: int, laps: Laps,
+              aggregates: Aggregates | None = None) -> FittedParts:
+    """Fit the planned ``specs`` of ``data`` on exact counts (see the module doc). With
+    ``aggregates``, ``data`` is a sample of a larger table whose counts those give
+    (:mod:`.aggregated_fit`): codecs and clique counts come from every row, structure from the sample."""
+    if aggregates is not None and estimator != "auto":
+        raise DataError("a table fitted from aggregates is estimated in closed form: use estimator='auto'")
+    if aggregates is None:
+        codecs = [make_codec(spec, options).fit(data.column(spec.name)) for spec in specs]
+    else:
+        codecs = fit_codecs(data, specs, options, aggregates)
     laps.lap("codecs")
 
     names, sizes = [c.spec.name for c in codecs], [c.size for c in codecs]
@@ -79,12 +89,20 @@ def fit_exact(data: pa.Table, specs: list[ColumnSpec], left_out: dict[str, str],
 
     measurements = [Measurement((names[i],), one_way[i], 1.0) for i in range(len(names))]
     measurements += [Measurement((names[i], names[j]), structure.pair_counts(codes, sizes, i, j), 1.0) for i, j in edges]
+    rows = data.num_rows if aggregates is None else aggregates.rows
+    sample_cliques: tuple[tuple[str, ...], ...] = ()
     if not names:  # nothing to model (keys and text only): the model just counts rows
-        potentials = Potentials([], [], [], float(data.num_rows))
+        potentials = Potentials([], [], [], float(rows))
     elif estimator == "mirror_descent":
         potentials = estimate(names, sizes, measurements, iters=iters, known_total=float(len(codes)))
     else:
-        potentials = closed_form(names, sizes, codes, [m.clique for m in measurements])
+        cliques = [m.clique for m in measurements]
+        counted = None
+        if aggregates is not None:
+            maximal = maximal_cliques(names, sizes, cliques)[0]
+            counted = clique_counts(aggregates, codecs, data, sizes, maximal)
+            sample_cliques = tuple(cl for cl in maximal if cl not in counted)
+        potentials = closed_form(names, sizes, codes, cliques, counted, rows)
     laps.lap("estimate")
-    return FittedParts([c.spec for c in codecs], codecs, left_out, None, data.num_rows, names, sizes, list(edges),
-                       potentials, laps.seconds)
+    return FittedParts([c.spec for c in codecs], codecs, left_out, None, rows, names, sizes, list(edges),
+                       potentials, laps.seconds, None if aggregates is None else data.num_rows, sample_cliques)

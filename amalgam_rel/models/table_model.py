@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 
 from amalgam_rel.errors import DataError, SchemaError
+from amalgam_rel.models.aggregates import Aggregates
 from amalgam_rel.models.codecs import CodecOptions, ColumnSpec
 from amalgam_rel.models.columns import plan_columns
 from amalgam_rel.models.exact_fit import FittedParts, Laps, fit_exact
@@ -47,6 +48,8 @@ class FitSummary:
     pairs: tuple[tuple[str, str], ...]
     cliques: tuple[tuple[str, ...], ...]
     seconds: dict = field(default_factory=dict)
+    sample_rows: int | None = None  # fitted from aggregates of all ``n_rows``: the rows sampled (None: all read)
+    sample_cliques: tuple[tuple[str, ...], ...] = ()  # cliques whose counts came from the sample, not all rows
 
 
 class TableModel:
@@ -127,7 +130,7 @@ class TableModel:
 
     # -- fitting -----------------------------------------------------------------------------
     def fit(self, data: pa.Table, table: Table | None = None, *, exclude: tuple[str, ...] = (),
-            closed: tuple[str, ...] = ()) -> TableModel:
+            closed: tuple[str, ...] = (), aggregates: Aggregates | None = None) -> TableModel:
         """Fit on ``data`` (one table's columns plus any context columns); returns self.
 
         ``table`` supplies types, nullability and CHECK bounds; ``exclude`` names columns the
@@ -135,6 +138,8 @@ class TableModel:
         cardinality (see :func:`plan_columns`). Columns the model will not own are listed, with the
         reason, in :attr:`left_out_` (``language_model: ...`` ones go to the language model).
         A table with no column to model still fits (it samples rows with no columns).
+        With ``aggregates`` (counts over all rows of a table too large to read, computed where it
+        lives), ``data`` is a bounded sample of it (:mod:`~.aggregated_fit` says what comes from which).
         The exact fit is :func:`~.exact_fit.fit_exact`, the private one :func:`~.private_fit.fit_private`.
         """
         laps = Laps()
@@ -147,10 +152,13 @@ class TableModel:
         specs, left_out = plan_columns(kept, table, options, private=self.private, closed=closed)
         left_out = {**{c: "excluded by caller" for c in exclude if c in data.column_names}, **left_out}
         privacy = self._privacy(len(kept.column_names)) if self.private else None
+        if privacy is not None and aggregates is not None:
+            raise DataError("a private fit reads its rows itself: it cannot be fitted from aggregates")
         seed = checked_seed(self.seed)  # checked even where the fit draws no noise
         if privacy is None:
             parts = fit_exact(kept, specs, left_out, options, extra_edges=self.extra_edges,
-                              max_clique_cells=self.max_clique_cells, estimator=self.estimator, iters=self.iters, laps=laps)
+                              max_clique_cells=self.max_clique_cells, estimator=self.estimator, iters=self.iters, laps=laps,
+                              aggregates=aggregates)
         else:
             parts = fit_private(kept, specs, left_out, options, privacy, np.random.default_rng(seed),
                                 budget_split=self.budget_split, iters=self.iters, laps=laps)
@@ -169,7 +177,7 @@ class TableModel:
                                               potentials.edges))
         self.summary_ = FitSummary(parts.n_rows, tuple(names), tuple(parts.sizes),
                                    tuple((names[i], names[j]) for i, j in parts.edges), tuple(potentials.cliques),
-                                   parts.seconds)
+                                   parts.seconds, parts.sample_rows, parts.sample_cliques)
 
     def _set_sampler(self, sampler: JunctionTreeSampler) -> None:
         self.sampler_ = sampler

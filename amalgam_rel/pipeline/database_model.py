@@ -125,13 +125,16 @@ class DatabaseModel:
       reach it are public and kept verbatim.
     - ``min_word_rows``: a word goes into generated free text only if at least this many real rows
       of its column hold it, or it is a public word (see :mod:`amalgam_rel.generation.word_units`).
+    - ``max_rows``: a table of more rows is fitted from a sample of about this many and counts of
+      all its rows computed in the source (:mod:`~amalgam_rel.relational.large_tables`; None: read whole).
     """
 
     def __init__(self, *, seed: int = 0, context_size: int = 3, epsilon: float | None = None, delta: float = 1e-9,
                  iters: int = 1000, llm: str | None = None, text_steps: int | None = None,
                  text_values: int | None = DEFAULT_MAX_VALUES, max_children: int | dict[str, int] | None = None,
                  epsilon_text: str = "refuse", reference_rows: int = DEFAULT_MAX_ROWS, synthesize: tuple[str, ...] = (),
-                 public: tuple[str, ...] = (), min_word_rows: int = 2, privacy_unit: str | None = None):
+                 public: tuple[str, ...] = (), min_word_rows: int = 2, privacy_unit: str | None = None,
+                 max_rows: int | None = None):
         self.seed = seed
         self.context_size = context_size
         self.epsilon = epsilon
@@ -145,11 +148,12 @@ class DatabaseModel:
         self.reference_rows, self.synthesize, self.public = reference_rows, tuple(synthesize), tuple(public)
         self.min_word_rows = min_word_rows
         self.privacy_unit = privacy_unit
+        self.max_rows = max_rows
 
     def get_params(self) -> dict:
         return {k: getattr(self, k) for k in ("seed", "context_size", "epsilon", "delta", "iters", "llm", "text_steps", "text_values",
                                               "max_children", "epsilon_text", "reference_rows", "synthesize", "public",
-                                              "min_word_rows", "privacy_unit")}
+                                              "min_word_rows", "privacy_unit", "max_rows")}
 
     def save(self, path: str | Path, *, force: bool = False) -> Path:
         return save_database_model(self, path, force=force)
@@ -200,10 +204,10 @@ class DatabaseModel:
             return
         self.plan_ = plan_database(db)
         self.reference_ = keep_reference_tables(con, self.plan_, self)
-        self.rules_ = find_database_rules(con, db)
+        self.rules_ = find_database_rules(con, db, self.max_rows)
         options = FitOptions(self.context_size, self.epsilon, self.delta, self.iters, None, self.seed,
                              outcomes=outcomes(self.rules_[totals.NAME], self.plan_), kept=frozenset(self.reference_),
-                             semantic_overrides=self.semantic_overrides_)
+                             semantic_overrides=self.semantic_overrides_, max_rows=self.max_rows)
         self.tables_ = fit_tables(con, self.plan_, options,
                                   progress=(lambda t: progress("fit", t)) if progress else None)
         text_columns = {k: list(ft.text_columns) for k, ft in self.tables_.items() if ft.text_columns and k not in self.reference_}
@@ -231,6 +235,25 @@ class DatabaseModel:
         """Columns written NULL because nothing synthesizes their type yet (UNION values)."""
         return [f"{t.key}.{c.name}" for t in self.db.tables for c in t.columns
                 if any(x.kind is Kind.UNION for x in c.type.walk())]
+
+    def sampled_lines(self) -> list[str]:
+        """For each table too large to read (``max_rows``), one line: what its model was fitted from."""
+        lines = []
+        for key, ft in getattr(self, "tables_", {}).items():
+            s = ft.sampled
+            if s is None:
+                continue
+            summary = ft.model.summary_ if ft.model is not None else None
+            if s.by_parent:
+                how = "its model fitted on the sample (sampled through its parent's sample)"
+            elif summary is not None and summary.sample_cliques:
+                how = (f"codecs and marginals from GROUP BY over all rows, except {len(summary.sample_cliques)} of "
+                       f"{len(summary.cliques)} cliques counted on the sample (columns computed in Python)")
+            else:
+                how = "codecs and every marginal of its model from GROUP BY over all rows"
+            lines.append(f"fitted from aggregates: {key}: {s.rows:,} rows, a sample of {s.sample_rows:,} read "
+                         f"(structure, keys, rules, text); {how}")
+        return lines
 
     def single_row_tables(self) -> list[str]:
         """Tables the source holds exactly one row of. Every value their model learns is that row's,

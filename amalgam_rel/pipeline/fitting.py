@@ -22,6 +22,7 @@ from amalgam_rel.relational.cycles import back_link, own_parent_share, own_paren
 from amalgam_rel.relational.date_offsets import encode as encode_offsets, is_offset_column, resolution as _resolution
 from amalgam_rel.relational.fillers import Filler, fit_filler
 from amalgam_rel.pipeline.issued_columns import calendar_columns, unique_codes
+from amalgam_rel.relational.large_tables import SampledRows
 from amalgam_rel.relational.keys import WithNulls, find_parent_sequence, fit_key_generator
 from amalgam_rel.relational.plan import DatabasePlan, TablePlan, context_column, count_column, matched_column
 from amalgam_rel.relational.closed_sets import closed_columns
@@ -59,6 +60,9 @@ class FitOptions:
     outcomes: frozenset[tuple[str, str]] = frozenset()
     kept: frozenset[str] = frozenset()  # reference tables kept verbatim (:mod:`.reference`)
     semantic_overrides: dict[tuple[str, str], str] = field(default_factory=dict)  # sidecar: (table, column) -> type
+    # a table of more rows is fitted from a sample of about this many and counts of all of its
+    # rows computed where it lives (:mod:`~amalgam_rel.relational.large_tables`); None: read whole
+    max_rows: int | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,7 @@ class FittedTable:
     time_zones: dict[str, tuple[tuple[int, float], ...]] = field(default_factory=dict)  # TIMETZ column -> offsets
     semantic: Semantics | None = None  # columns Faker fills, and the row's locale column (:mod:`.semantic_columns`)
     semantic_real: dict[str, frozenset] = field(default_factory=dict)  # their real values, to count copies (never saved)
+    sampled: SampledRows | None = None  # a table too large to read: how its frame was sampled (never saved)
 
     @property
     def modelled(self) -> tuple[str, ...]:
@@ -111,8 +116,9 @@ def build_frame(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, Fitte
     matched = {i: tuple(c for c in _parent_columns(fitted[fk.ref_table]) if c != count_column(i))
                for fk in ft.plan.matched for i in [frames.plan.fk_index(fk)]}
     ft.frame = frames.build(ft.key, candidates, matched)
-    ft.real_rows = ft.frame.num_rows
+    ft.real_rows = frames.rows(ft.key)
     ft.null_driver_rows = frames.null_driver_rows(ft.key)
+    ft.sampled = frames.sampled.get(ft.key)
 
 
 def _parent_columns(parent: FittedTable) -> tuple[str, ...]:
@@ -131,10 +137,14 @@ def measure_degrees(ft: FittedTable, frames, fitted: dict[str, FittedTable], opt
         parent_rows = fitted[fk.ref_table].real_rows
         if parent_rows == 0:
             continue
-        filled = np.ones(ft.frame.num_rows, dtype=bool)
-        for c in fk.columns:
-            filled &= ft.frame.column(c).is_valid().to_numpy(zero_copy_only=False)
-        ft.mean_degrees[frames.plan.fk_index(fk)] = float(filled.sum()) / parent_rows
+        i = frames.plan.fk_index(fk)
+        filled = frames.filled_rows(ft.key, i)
+        if filled is None:
+            valid = np.ones(ft.frame.num_rows, dtype=bool)
+            for c in fk.columns:
+                valid &= ft.frame.column(c).is_valid().to_numpy(zero_copy_only=False)
+            filled = int(valid.sum())
+        ft.mean_degrees[i] = float(filled) / parent_rows
 
 
 def measure_cycle_edges(ft: FittedTable, frames: TrainingFrames, fitted, options) -> None:
@@ -282,7 +292,7 @@ def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     model = TableModel(delta=options.delta, iters=options.iters, n_bins=options.n_bins,
                        max_categories=options.max_categories, extra_edges=extra, seed=options.seed)
     try:
-        model.fit(frame, ft.table, exclude=exclude, closed=closed)
+        model.fit(frame, ft.table, exclude=exclude, closed=closed, aggregates=frames.aggregates(ft.key, frame.column_names))
     except SchemaError as err:
         if "no column a graphical model can own" not in str(err):
             raise
@@ -336,7 +346,7 @@ def fit_tables(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, options: FitO
     runs instead, with stages of its own: none of these stages ever sees an epsilon."""
     if options.epsilon is not None:
         raise ValueError("fit_tables is the exact fit; under epsilon, pipeline.private_fit.fit_private fits the tables")
-    frames = TrainingFrames(con, plan)
+    frames = TrainingFrames(con, plan, max_rows=options.max_rows)
     fitted: dict[str, FittedTable] = {}
     for key in plan.graph.order:
         ft = FittedTable(key, plan.db.table(key), plan.tables[key])

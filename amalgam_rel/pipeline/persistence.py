@@ -234,6 +234,7 @@ class SavedParams(TypedDict, total=False):
     public: NotRequired[tuple[str, ...]]
     min_word_rows: NotRequired[Annotated[int, Field(ge=1)]]
     privacy_unit: NotRequired[str | None]
+    max_rows: NotRequired[Annotated[int, Field(ge=1)] | None]
 
 
 class SavedTable(TypedDict):

@@ -39,6 +39,7 @@ from sqlglot import exp
 
 from amalgam_rel.connection import connect
 from amalgam_rel.models.codecs.scale import from_numeric, type_bounds
+from amalgam_rel.relational.large_tables import selection
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Database, ForeignKey, Table
 from amalgam_rel.schema.types import Kind
@@ -82,8 +83,10 @@ def _factor(values: dict[str, np.ndarray], term: str) -> np.ndarray:
     return values[term]
 
 
-def find_totals(con: duckdb.DuckDBPyConnection, db: Database) -> tuple[Total, ...]:
-    """Every (parent column, child product) relation that holds in the real data."""
+def find_totals(con: duckdb.DuckDBPyConnection, db: Database, max_rows: int | None = None) -> tuple[Total, ...]:
+    """Every (parent column, child product) relation that holds in the real data. A child table of
+    more than ``max_rows`` rows is read only for a repeatable share of its parents (all of their
+    children, so each one's sum is exact), about ``max_rows`` child rows (:mod:`.large_tables`)."""
     found = []
     for i, fk in enumerate(db.foreign_keys):
         if fk.is_self_reference:
@@ -93,7 +96,8 @@ def find_totals(con: duckdb.DuckDBPyConnection, db: Database) -> tuple[Total, ..
         terms = _numeric_columns(db, child)[:MAX_TERMS]
         if not targets or not terms:
             continue
-        owner, children, values = _child_values(con, fk, parent, child, terms)
+        share = _parent_share(con, child, max_rows)
+        owner, children, values = _child_values(con, fk, parent, child, terms, share)
         # products first: where a quantity is always 1 both hold, and the product is the meaning
         plain = list(itertools.combinations(terms, 2)) + [(t,) for t in terms]
         rates = [t for t in terms if _is_rate(values[t])][:MAX_RATES]
@@ -101,7 +105,7 @@ def find_totals(con: duckdb.DuckDBPyConnection, db: Database) -> tuple[Total, ..
         forms = [(f"1+{a}", f"1-{b}") for a in rates for b in rates if a != b] \
             + [(f"1{sign}{r}",) for r in rates for sign in "-+"]
         candidates = plain + [b + f for b in bases for f in forms]
-        parent_values = _read(con, parent, targets)
+        parent_values = _read(con, parent, targets, _parents_kept(parent, fk, share))
         full, first = _Sums(owner, values, len(children)), _Sums.first_parents(owner, values, len(children))
         for column in targets:
             value = parent_values[column]
@@ -174,8 +178,21 @@ def _numeric_columns(db: Database, table: Table) -> list[str]:
     return [c.name for c in table.columns if c.type.reads_as_number and c.name not in keys]
 
 
-def _read(con, table: Table, columns: list[str]) -> dict[str, np.ndarray]:
-    data = con.execute(sql.render(sql.select_columns(table.name, columns, table.schema))).to_arrow_table()
+def _parent_share(con, child: Table, max_rows: int | None) -> float | None:
+    """The share of parents whose children are read (None: all of them)."""
+    if max_rows is None:
+        return None
+    rows = sql.count_rows(con, child.name, child.schema)
+    return max_rows / rows if rows > max_rows else None
+
+
+def _parents_kept(parent: Table, fk: ForeignKey, share: float | None) -> exp.Expression | None:
+    return None if share is None else selection(fk.ref_columns, share, None)
+
+
+def _read(con, table: Table, columns: list[str], where: exp.Expression | None = None) -> dict[str, np.ndarray]:
+    query = sql.select_columns(table.name, columns, table.schema)
+    data = con.execute(sql.render(query.where(where) if where is not None else query)).to_arrow_table()
     return {c: _floats(data.column(c)) for c in columns}
 
 
@@ -184,13 +201,18 @@ def _floats(values) -> np.ndarray:
     return pc.cast(values, pa.float64(), safe=False).to_numpy(zero_copy_only=False)
 
 
-def _child_values(con, fk: ForeignKey, parent: Table, child: Table, used: list[str]):
+def _child_values(con, fk: ForeignKey, parent: Table, child: Table, used: list[str], share: float | None = None):
     """Each child row's parent (a position in the parent's scan order), the children per parent,
-    and the child rows' ``used`` columns (NULL as 0)."""
-    keys = con.execute(sql.render(sql.select_columns(parent.name, fk.ref_columns, parent.schema))).to_arrow_table()
+    and the child rows' ``used`` columns (NULL as 0); with ``share``, of that share of the parents."""
+    kept = _parents_kept(parent, fk, share)
+    query = sql.select_columns(parent.name, fk.ref_columns, parent.schema)
+    keys = con.execute(sql.render(query.where(kept) if kept is not None else query)).to_arrow_table()
     keys = keys.rename_columns([f"k{j}" for j in range(len(fk.ref_columns))])
     keys = keys.append_column("parent", pa.array(np.arange(keys.num_rows, dtype=np.int64)))
-    rows = con.execute(sql.render(sql.select_columns(child.name, list(fk.columns) + used, child.schema))).to_arrow_table()
+    query = sql.select_columns(child.name, list(fk.columns) + used, child.schema)
+    if kept is not None:  # the children of the kept parents: the same hash of the same key values
+        query = query.where(selection(fk.columns, share, None))
+    rows = con.execute(sql.render(query)).to_arrow_table()
     # positional names: a user column called "parent" or "k0" cannot clash
     rows = rows.rename_columns([f"k{j}" for j in range(len(fk.columns))] + [f"u{j}" for j in range(len(used))])
     rows = rows.append_column("row", pa.array(np.arange(rows.num_rows, dtype=np.int64)))

@@ -22,11 +22,15 @@ registered in one in-memory DuckDB connection that has the source attached read-
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import duckdb
 import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
+from amalgam_rel.models.aggregates import Aggregates
+from amalgam_rel.relational.large_tables import SampledRows, selection, whole_counts
 from amalgam_rel.relational.plan import DatabasePlan
 from amalgam_rel.schema.internal_names import context_column, matched_column
 from amalgam_rel.schema import sql
@@ -47,10 +51,15 @@ def frame_name(table: str) -> str:
 class TrainingFrames:
     """Builds and keeps (registered in ``con``) the training frame of every table."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, plan: DatabasePlan, sources: dict[str, str] | None = None):
+    def __init__(self, con: duckdb.DuckDBPyConnection, plan: DatabasePlan, sources: dict[str, str] | None = None,
+                 max_rows: int | None = None):
         self.con = con
         self.plan = plan
         self.frames: dict[str, pa.Table] = {}
+        # tables of more than ``max_rows`` rows are read as a sample (:mod:`.large_tables`)
+        self.max_rows = max_rows
+        self.sampled: dict[str, SampledRows] = {}
+        self._whole: dict[str, exp.Select] = {}  # a sampled table's frame query over all its rows
         # table key -> a relation registered in ``con`` that replaces the source table (the
         # contribution-bounded rows of a private fit, :mod:`amalgam_rel.dp.bounding`)
         self.sources = dict(sources or {})
@@ -70,6 +79,9 @@ class TrainingFrames:
         and for each matched foreign key index in ``matched`` those columns of its parent."""
         plan, db = self.plan.tables[table_key], self.plan.db
         table = db.table(table_key)
+        sampling = self._sampling(table_key)
+        # a sampled parent's rows are mostly missing: nothing is matched on its columns
+        matched = {i: c for i, c in (matched or {}).items() if db.foreign_keys[i].ref_table not in self.sampled}
         select: list[exp.Expression] = [_own_column(table, c) for c in table.columns]
         joins: list[tuple[exp.Expression, exp.Expression]] = []
         for i, name in plan.count_columns.items():
@@ -92,7 +104,7 @@ class TrainingFrames:
             joins.append((exp.Table(this=sql.ident(frame_name(fk.ref_table)), alias=exp.TableAlias(this=sql.ident("p"))),
                           _match("p", fk.ref_columns, "t", fk.columns)))
             select += [sql.column(c, "p").as_(sql.ident(context_column(c))) for c in context_from_parent]
-        for i, columns in (matched or {}).items():
+        for i, columns in matched.items():
             fk, alias = db.foreign_keys[i], f"m{i}"
             joins.append((exp.Table(this=sql.ident(frame_name(fk.ref_table)), alias=exp.TableAlias(this=sql.ident(alias))),
                           _match(alias, fk.ref_columns, "t", fk.columns)))
@@ -100,13 +112,70 @@ class TrainingFrames:
         query = exp.select(*select).from_(self.source(table, "t"))
         for target, on in joins:
             query = query.join(target, on=on, join_type="left")
+        if sampling is not None:
+            self._whole[table_key] = query.copy()
+            query = query.where(self._selection(table, sampling))
         frame = self.con.execute(sql.render(query.order_by(*row_order(table)))).to_arrow_table()
+        if sampling is not None:
+            self.sampled[table_key] = replace(sampling, sample_rows=frame.num_rows)
         for i, name in plan.depth_columns.items():
             depth = self_reference_levels(self.con, table, [db.foreign_keys[i]], frame.select(list(table.column_names)))
             frame = frame.append_column(name, pa.array(depth))
         self.frames[table_key] = frame
         self.con.register(frame_name(table_key), frame)
         return frame
+
+    def _sampling(self, table_key: str) -> SampledRows | None:
+        """How to read ``table_key``: None for all rows; else its counts and the share and key to
+        sample by."""
+        if self.max_rows is None:
+            return None
+        plan, db = self.plan.tables[table_key], self.plan.db
+        table, driver = db.table(table_key), plan.driver
+        fks = {self.plan.fk_index(fk): fk.columns for fk in ((driver,) if driver else ()) + plan.matched}
+        parent = self.sampled.get(driver.ref_table) if driver is not None else None
+        rows, empty, filled = whole_counts(self.con, self.source(table), self.plan.fk_index(driver) if driver else None, fks)
+        key = tuple(table.primary_key or table.column_names)
+        if parent is not None:
+            return SampledRows(rows, 0, parent.share, key, True, empty, filled)
+        if rows <= self.max_rows:
+            return None
+        return SampledRows(rows, 0, self.max_rows / rows, key, False, empty, filled)
+
+    def _selection(self, table: Table, sampling: SampledRows) -> exp.Expression:
+        """The rows of a sampled table's frame: a share of its keys, or (sampled through its
+        driving parent) the rows whose parent is in the parent's sample, and a share of the
+        rows that have no parent."""
+        own = selection(sampling.key, sampling.share, "t")
+        if not sampling.by_parent:
+            return own
+        fk = self.plan.tables[table.key].driver
+        parent = exp.select(exp.Literal.number(1)).from_(
+            exp.Table(this=sql.ident(frame_name(fk.ref_table)), alias=exp.TableAlias(this=sql.ident("s")))
+        ).where(_match("s", fk.ref_columns, "t", fk.columns))
+        orphan = exp.or_(*(sql.column(c, "t").is_(exp.null()) for c in fk.columns))
+        return exp.or_(exp.Exists(this=parent), exp.and_(exp.paren(orphan), exp.paren(own)))
+
+    def rows(self, table_key: str) -> int:
+        """All rows of ``table_key`` (its frame's, unless sampled)."""
+        sampled = self.sampled.get(table_key)
+        return sampled.rows if sampled is not None else self.frames[table_key].num_rows
+
+    def filled_rows(self, table_key: str, fk_index: int) -> int | None:
+        """Rows of a sampled table with foreign key ``fk_index`` filled (None: not sampled)."""
+        sampled = self.sampled.get(table_key)
+        return sampled.filled[fk_index] if sampled is not None else None
+
+    def aggregates(self, table_key: str, frame_columns: list[str]) -> Aggregates | None:
+        """Counts over all rows of a table sampled by its own keys, for its table model; None for a
+        table read whole, or sampled through its parent (its context exists only for the sample)."""
+        sampled = self.sampled.get(table_key)
+        if sampled is None or sampled.by_parent:
+            return None
+        whole = self._whole[table_key]
+        names = {e.alias_or_name for e in whole.expressions}
+        return Aggregates(self.con, whole, sampled.rows, frozenset(c for c in frame_columns if c in names),
+                          sampled.sample_rows)
 
     def child_views(self, table_key: str, columns: list[str], max_rows: int = _VIEW_ROWS) -> list[tuple[pa.Table, list[str], Table]]:
         """For each table that ``table_key`` drives: ``columns`` of this table's frame beside the
@@ -143,6 +212,8 @@ class TrainingFrames:
         """Rows of ``table_key`` whose driving foreign key is empty (they have no parent)."""
         fk = self.plan.tables[table_key].driver
         frame = self.frames[table_key]
+        if table_key in self.sampled:
+            return self.sampled[table_key].empty
         if fk is None:
             return frame.num_rows
         empty = np.zeros(frame.num_rows, dtype=bool)

@@ -403,6 +403,8 @@ CASES: list[Case] = [
     Case("--min-word-rows 0", "synth tiny.duckdb -o out.duckdb --min-word-rows 0",
          "Invalid value for '--min-word-rows': Input should be greater than or equal to 1 (see amalgam-rel synth --help)",
          tiny),
+    Case("--max-rows with --epsilon", "synth tiny.duckdb -o out.duckdb --max-rows 10 --epsilon 1",
+         "--max-rows cannot be combined with --epsilon: a private fit bounds the rows it reads itself", tiny),
     Case("--min-word-rows that is not a number", "fit tiny.duckdb -o model --min-word-rows two",
          "Invalid value for '--min-word-rows': Input should be a valid integer, unable to parse string as an integer "
          "(see amalgam-rel fit --help)", tiny),

@@ -61,15 +61,20 @@ class CategoricalCodec(Codec):
         arr = self._plain(values)
         if private is not None:
             return self._fit_private(arr, private)
-        self.has_null = arr.null_count > 0
         counts = pc.value_counts(arr.drop_null()) if len(arr) > arr.null_count else None
         if counts is None or len(counts) == 0:
+            return self.fit_counts([], np.zeros(0, np.int64), arr.null_count)
+        return self.fit_counts(counts.field("values").to_pylist(), counts.field("counts").to_numpy(), arr.null_count)
+
+    def fit_counts(self, vals: list, cnts: np.ndarray, nulls: int) -> CategoricalCodec:
+        """Fit on value counts alone (distinct non-NULL values, their counts, the NULL count): what
+        ``fit`` computes from the rows, or a ``GROUP BY`` computes where the rows are too many."""
+        self.has_null = nulls > 0
+        if len(vals) == 0:
             self.categories, self.rare_values, self.rare_weights = [], [], np.zeros(0)
             if not self.has_null:  # an empty column still needs one code to be a variable
                 self.categories = [self.spec.labels[0]] if self.spec.labels else [False if self.spec.kind is Kind.BOOLEAN else ""]
             return self
-        vals = counts.field("values").to_pylist()
-        cnts = counts.field("counts").to_numpy()
         order = sorted(range(len(vals)), key=lambda i: (-cnts[i], str(vals[i])))  # deterministic ties
         keep = [i for i in order if cnts[i] >= self.options.rare_min_count][: self.options.max_categories]
         kept = set(keep)

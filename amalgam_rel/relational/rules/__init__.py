@@ -60,9 +60,9 @@ def apply_rules(point: str, draft) -> None:
             rule.apply(draft, due)
 
 
-def find_database_rules(con, db) -> dict[str, tuple]:
+def find_database_rules(con, db, max_rows: int | None = None) -> dict[str, tuple]:
     """The records of the rules over the whole database (:data:`FIT_POINTS` "database")."""
-    return {r.NAME: r.find(DatabaseContext(con, db)) for r in table_rules("database")}
+    return {r.NAME: r.find(DatabaseContext(con, db, max_rows)) for r in table_rules("database")}
 
 
 __all__ = ["APPLY_POINTS", "FIT_POINTS", "RULES", "Rule", "FitContext", "DatabaseContext", "apply_rules",

@@ -63,6 +63,7 @@ class DatabaseContext:
 
     con: duckdb.DuckDBPyConnection
     db: Database
+    max_rows: int | None = None  # a table of more rows is not read whole (:mod:`..large_tables`)
 
 
 class Rule(Protocol):

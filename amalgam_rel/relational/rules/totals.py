@@ -12,7 +12,7 @@ FIT_AT = "database"
 
 
 def find(ctx) -> tuple[Total, ...]:
-    return find_totals(ctx.con, ctx.db)
+    return find_totals(ctx.con, ctx.db, ctx.max_rows)
 
 
 def claims(records) -> tuple[str, ...]:
