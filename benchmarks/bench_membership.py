@@ -18,8 +18,9 @@ import math
 import tempfile
 from pathlib import Path
 
-import duckdb
 import numpy as np
+
+from amalgam_rel.connection import connect
 
 SHOP = """
 CREATE TABLE nation (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL);
@@ -39,14 +40,14 @@ INSERT INTO line SELECT 50000 + i, 5000 + i // 10, 99 FROM range(400) t(i);
 
 
 def build(path: Path, with_unit: bool) -> Path:
-    con = duckdb.connect(str(path))
+    con = connect(path)
     con.execute(SHOP + (THE_UNIT if with_unit else ""))
     con.close()
     return path
 
 
 def score(path: Path) -> float:
-    con = duckdb.connect(str(path), read_only=True)
+    con = connect(path, read_only=True)
     orders = con.execute("SELECT count(*) FROM orders WHERE total > 9000").fetchone()[0]
     lines = con.execute("SELECT count(*) FROM line WHERE qty > 90").fetchone()[0]
     con.close()
