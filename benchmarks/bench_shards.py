@@ -17,8 +17,7 @@ import resource
 import time
 from pathlib import Path
 
-import duckdb
-
+from amalgam_rel.connection import connect
 from benchmarks.measure import python_argv, run_child
 
 
@@ -39,10 +38,10 @@ def child(model_dir: str, shards: int, out: str, block_rows: int, scale: float, 
 
 def differing_rows(a: Path, b: Path) -> dict[str, int]:
     """Per table folder, rows in one dataset and not the other (EXCEPT ALL both ways)."""
-    out = {}
+    out, con = {}, connect()
     for folder in sorted(p for p in a.iterdir() if p.is_dir()):
         x, y = f"'{folder}/*.parquet'", f"'{b / folder.name}/*.parquet'"
-        out[folder.name] = sum(duckdb.sql(f"SELECT count(*) FROM (SELECT * FROM {p} EXCEPT ALL SELECT * FROM {q})").fetchone()[0]
+        out[folder.name] = sum(con.sql(f"SELECT count(*) FROM (SELECT * FROM {p} EXCEPT ALL SELECT * FROM {q})").fetchone()[0]
                                for p, q in ((x, y), (y, x)))
     return out
 

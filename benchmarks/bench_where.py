@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import time
 
-import duckdb
+from amalgam_rel.connection import connect
 
 
 def _timed(action):
@@ -29,7 +29,7 @@ def _timed(action):
 def _picked(source: str, column: str, shares: list[float]) -> list[str]:
     """``TABLE.COLUMN = value`` for the value whose real share is closest to each of ``shares``."""
     table, name = column.split(".")
-    con = duckdb.connect(source, read_only=True)
+    con = connect(source, read_only=True)
     try:
         counts = con.execute(f'SELECT "{name}", count(*) / sum(count(*)) OVER () AS share FROM "{table}" '
                              f'WHERE "{name}" IS NOT NULL GROUP BY ALL ORDER BY share DESC, "{name}"').fetchall()

@@ -9,8 +9,8 @@ columns are the frame's), run by the engine behind ``con`` (DuckDB, reading the 
 scanner or natively), which streams the rows and returns only the counts. Every query is one scan
 (``GROUPING SETS``), whatever the number of columns or cliques.
 
->>> import duckdb
->>> con = duckdb.connect()
+>>> from amalgam_rel.connection import connect
+>>> con = connect()
 >>> rel = exp.select("*").from_(exp.Values(expressions=[exp.Tuple(expressions=[exp.Literal.string(v)]) for v in "aab"],
 ...                                        alias=exp.TableAlias(this=exp.to_identifier("t"), columns=["c"])))
 >>> agg = Aggregates(con, rel, rows=3, columns=frozenset({"c"}))
