@@ -168,6 +168,11 @@ def formatted_values(values: pa.Array) -> list[str] | pa.Array:
 _SPACES = r"[\t\n\x{0b}\x{0c}\r\x{1c}-\x{1f} \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]+"
 
 
+_EPOCH = dt.date(1970, 1, 1)
+_FIRST_4_DIGIT_DAY = (dt.date(1000, 1, 1) - _EPOCH).days
+_LAST_4_DIGIT_DAY = (dt.date(9999, 12, 31) - _EPOCH).days
+
+
 def _formatted_in_arrow(values: pa.Array) -> pa.Array | None:
     """:func:`~.prompts.format_value` of each value of ``values`` (no NULLs) computed by Arrow, for
     the types whose Python text Arrow writes alike: integers and booleans, dates of four-digit
@@ -183,8 +188,9 @@ def _formatted_in_arrow(values: pa.Array) -> pa.Array | None:
     if pa.types.is_integer(t) or pa.types.is_boolean(t):
         return values.cast(pa.string())
     if pa.types.is_date32(t) and len(values):
-        low, high = pc.min_max(values).values()
-        if dt.date(1000, 1, 1) <= low.as_py() and high.as_py() <= dt.date(9999, 12, 31):
+        # compared as day numbers: DuckDB's DATE '-infinity' is a day Python's date cannot hold
+        low, high = (v.as_py() for v in pc.min_max(values.cast(pa.int32())).values())
+        if _FIRST_4_DIGIT_DAY <= low and high <= _LAST_4_DIGIT_DAY:
             return values.cast(pa.string())
         return None
     if pa.types.is_string(t) or pa.types.is_large_string(t):
