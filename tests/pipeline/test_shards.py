@@ -67,9 +67,9 @@ def test_four_shards_on_dask_write_the_same_rows_as_one(one_shard, tmp_path):
     import dask
 
     model, one = one_shard
-    # forked workers start with amalgam-rel imported: spawned ones (the default) import it anew,
-    # ~3 CPU s each, too much for the suite's budget; the blocks still run in four other processes
-    with dask.config.set({"distributed.worker.multiprocessing-method": "fork"}):
+    # workers from a fork server: a plain fork of this process (JAX's threads running) may
+    # deadlock, and spawned workers import everything anew; the blocks still run in other processes
+    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
         four = sample_shards(model, tmp_path / "four", shards=4, block_rows=BLOCK, shard_by="customer")
     assert four.rows == one.rows
     assert len(four.report.workers) >= 2  # the blocks ran in other processes
