@@ -8,7 +8,6 @@ with the source's DDL checks every key and foreign key across the blocks.
 
 from __future__ import annotations
 
-import importlib.util
 
 import duckdb
 import pytest
@@ -61,8 +60,6 @@ def test_one_shard_is_a_parquet_dataset_whose_keys_and_foreign_keys_hold_across_
     real.close()
 
 
-@pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
-                    reason="Dask distributed is not installed (pip install 'amalgam-rel[dask]'; the test extra has it)")
 def test_four_shards_on_dask_write_the_same_rows_as_one(one_shard, tmp_path):
     import dask
 
