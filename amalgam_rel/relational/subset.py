@@ -96,7 +96,9 @@ def table_named(db: Database, key: str, shown: str) -> Table:
         return db.table(key)
     if key.lower() in by_lower:
         return db.table(by_lower[key.lower()])
-    raise InputError(f"--where {shown!r}: the source has no table {key!r}")
+    names = sorted(db.table_names)
+    listed = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+    raise InputError(f"--where {shown!r}: no table {key!r} in the database (its tables: {listed})")
 
 
 def identity(table: Table) -> tuple[str, ...]:
