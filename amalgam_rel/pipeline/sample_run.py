@@ -23,10 +23,11 @@ import pyarrow as pa
 from amalgam_rel.pipeline.draft import Draft
 from amalgam_rel.pipeline.fitting import FittedTable
 from amalgam_rel.pipeline.sample_report import SampleReport
-from amalgam_rel.pipeline.sampling import sample_table
+from amalgam_rel.pipeline.sampling import finish_table, sample_table, sample_until_text
 from amalgam_rel.relational.cycles import close_cycle
 from amalgam_rel.relational.plan import DatabasePlan
 from amalgam_rel.relational.reference import sample_kept
+from amalgam_rel.relational import rules as registry
 from amalgam_rel.relational.rules import copies, derived, implied, totals
 from amalgam_rel.relational.time_zones import with_time_zones
 from amalgam_rel.relational.totals import TotalsWriter
@@ -71,6 +72,22 @@ class SampleRun:
             self.report.parts[key] = self.report.parts.get(key, 0) + 1
             self.totals.add(key, piece.parent_of, table, self.sampled)
 
+    def sample_before_text(self, draft: Draft) -> None:
+        """Every value of a table whose text no later table reads (:func:`text_read_later` is False)
+        but its text: what later tables read of it is kept now, :meth:`finish_text` writes it."""
+        sample_until_text(draft)
+        ft, key = draft.ft, draft.ft.key
+        values = pa.table({c: draft.values[c] for c in ft.table.column_names if c in draft.values})
+        self.sampled[key] = kept_columns(self.model.db, ft, draft, values, self.copied.get(key, set()))
+        self.links[key] = draft.parent_of
+
+    def finish_text(self, draft: Draft, writer: DatabaseWriter) -> None:
+        """The text of a table :meth:`sample_before_text` drew, and the table written."""
+        ft, key = draft.ft, draft.ft.key
+        table = finish_table(draft)
+        writer.append(key, with_time_zones(table, ft.time_zones, draft.rng))
+        self.report.add(key, table.num_rows, draft.text_reports, draft.semantic_reports)
+
     def write_totals(self, key: str, writer: DatabaseWriter) -> None:
         """``key``'s totals over its children (:mod:`~amalgam_rel.relational.totals`), once every child exists."""
         self.totals.write(key, self.sampled, writer)
@@ -85,6 +102,31 @@ class SampleRun:
         """Broken cycle edges were written empty; the parent rows now exist, so point at them."""
         for fk in self.model.plan_.graph.broken:
             close_cycle(self.model, fk, self.sampled, self.links, writer, rng)
+
+
+def text_read_later(model, key: str) -> bool:
+    """Whether what a later table reads of ``key``'s rows may depend on its text, or on what is
+    drawn after it: False only when ``key`` has text, no key or copy reads a text column, and
+    after the text nothing but text is written - no rule past it writes another column, no unique
+    set holds a text column (a repeat is nudged apart), no time zone is drawn, no total or cycle
+    edge involves the table and it is no kept reference table. Its text can then be generated
+    last, while later tables are sampled (:mod:`.shards`: the blocks run meanwhile)."""
+    ft, db = model.tables_[key], model.db
+    text = set(ft.text_columns)
+    if not text or key in model.reference_ or ft.time_zones:
+        return True
+    read = {c for fk in db.referencing(key) for c in fk.ref_columns} | copied_columns(model).get(key, set())
+    if text & read or any(text & set(u) for u in ft.table.unique_sets()):
+        return True
+    for rule in registry.RULES:
+        late = tuple(r for r in ft.rules.get(rule.NAME, ()) if rule.apply_at(r, ft) in ("text", "finished"))
+        if late and not set(rule.claims(late)) <= text:
+            return True
+    for t in model.rules_.get(totals.NAME, ()):
+        fk = db.foreign_keys[t.fk]
+        if key in (fk.table, fk.ref_table):
+            return True
+    return any(key in (fk.table, fk.ref_table) for fk in model.plan_.graph.broken)
 
 
 def fresh_table(model, key: str) -> FittedTable:
