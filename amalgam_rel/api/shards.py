@@ -101,28 +101,41 @@ def _dask(client, shards: int, model_dir: str):
         from dask.distributed import Client, LocalCluster
     except ImportError:
         raise InputError(f"--shards {shards} runs on Dask, which is not installed: pip install 'amalgam-rel[dask]'") from None
-    close = None
-    if client is None:
-        # no memory limit: Dask would otherwise pause or kill a worker at a share of this machine's
-        # memory; and glibc's default trim threshold: Dask's 64 KiB hands freed memory back to the
-        # system at once, and a block that allocates and frees large arrays then spends a third
-        # of its CPU in the kernel (TPC-H sf 0.1, docs/benchmarks.md)
-        with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
-            cluster = LocalCluster(n_workers=shards, threads_per_worker=1, processes=True, memory_limit=0,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
-        client = Client(cluster)
+    from concurrent.futures import ThreadPoolExecutor
 
-        def close():
-            client.close()
+    def start():
+        """The client, and each worker loading the model in a task of its own (not in its first block)."""
+        cluster, started = None, client
+        if started is None:
+            # no memory limit: Dask would otherwise pause or kill a worker at a share of this machine's
+            # memory; and glibc's default trim threshold: Dask's 64 KiB hands freed memory back to the
+            # system at once, and a block that allocates and frees large arrays then spends a third
+            # of its CPU in the kernel (TPC-H sf 0.1, docs/benchmarks.md)
+            with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+                cluster = LocalCluster(n_workers=shards, threads_per_worker=1, processes=True, memory_limit=0,
+                                       dashboard_address=None, silence_logs=logging.ERROR)
+            started = Client(cluster)
+        warm = [started.submit(_load_model, model_dir, workers=[w], pure=False) for w in started.scheduler_info()["workers"]]
+        return started, cluster, warm
+
+    # the workers start and load the model while this process samples the shared tables
+    pool = ThreadPoolExecutor(1)
+    starting = pool.submit(start)
+
+    def close():
+        pool.shutdown()
+        if starting.exception() is not None:  # raised already, by submit
+            return
+        started, cluster, _ = starting.result()
+        if cluster is not None:
+            started.close()
             cluster.close()
 
-    # each worker loads the model now, in a task of its own, not in its first block
-    warm = [client.submit(_load_model, model_dir, workers=[w], pure=False) for w in client.scheduler_info()["workers"]]
-
     def submit(run, tasks):
-        [remote] = client.scatter([run], broadcast=True)  # the model and shared tables, once per worker
-        futures = client.map(_run_block, tasks, run=remote, pure=False)
-        return lambda: (client.gather(warm), client.gather(futures))[1]
+        started, _, warm = starting.result()
+        [remote] = started.scatter([run], broadcast=True)  # the model and shared tables, once per worker
+        futures = started.map(_run_block, tasks, run=remote, pure=False)
+        return lambda: (started.gather(warm), started.gather(futures))[1]
 
     return submit, close
 
