@@ -93,9 +93,11 @@ def _check_count(value, option: str) -> None:
 
 
 def _dask(client, shards: int, model_dir: str):
-    """The engine running each block as a Dask future: on ``client``, or on a local cluster of
-    ``shards`` single-threaded worker processes started here (and closed after). Every worker
-    loads the model from ``model_dir`` at once, while this process samples the shared tables."""
+    """The engine running the blocks as Dask futures: on ``client``'s cluster, or on ``shards``
+    processes of this machine - this one and a local cluster of ``shards - 1`` single-threaded
+    workers started here (and closed after). This process holds the model already: a worker
+    more would cost an interpreter start and a model load, and leave this one idle. Every
+    worker loads the model from ``model_dir`` at once, while this process samples the shared tables."""
     try:
         import dask
         from dask.distributed import Client, LocalCluster
@@ -112,7 +114,7 @@ def _dask(client, shards: int, model_dir: str):
             # system at once, and a block that allocates and frees large arrays then spends a third
             # of its CPU in the kernel (TPC-H sf 0.1, docs/benchmarks.md)
             with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
-                cluster = LocalCluster(n_workers=shards, threads_per_worker=1, processes=True, memory_limit=0,
+                cluster = LocalCluster(n_workers=shards - 1, threads_per_worker=1, processes=True, memory_limit=0,
                                        dashboard_address=None, silence_logs=logging.ERROR)
             started = Client(cluster)
         warm = [started.submit(_load_model, model_dir, workers=[w], pure=False) for w in started.scheduler_info()["workers"]]
@@ -132,12 +134,50 @@ def _dask(client, shards: int, model_dir: str):
             cluster.close()
 
     def submit(run, tasks):
-        started, _, warm = starting.result()
+        started, cluster, warm = starting.result()
         [remote] = started.scatter([run], broadcast=True)  # the model and shared tables, once per worker
-        futures = started.map(_run_block, tasks, run=remote, pure=False)
-        return lambda: (started.gather(warm), started.gather(futures))[1]
+        if cluster is None:  # a cluster of the caller's: every block on it
+            futures = started.map(_run_block, tasks, run=remote, pure=False)
+            return lambda: (started.gather(warm), started.gather(futures))[1]
+        blocks = _SharedBlocks(started, remote, tasks, len(warm))
+        return lambda: (blocks.run_here(run), started.gather(warm))[0]
 
     return submit, close
+
+
+class _SharedBlocks:
+    """Blocks taken in order by whichever process is free: each worker is handed its next block
+    when its last one ends (a future's callback), and this process takes one whenever it has
+    finished its own (the shared tables' text first). No process waits while blocks remain."""
+
+    def __init__(self, client, remote, tasks, workers: int):
+        import threading
+        from collections import deque
+
+        self.client, self.remote, self.lock = client, remote, threading.Lock()
+        self.queue, self.futures = deque(tasks), []
+        for _ in range(workers):
+            self._hand_out()
+
+    def _hand_out(self, _done=None) -> None:
+        with self.lock:  # submitted under the lock: run_here never misses a future
+            if not self.queue:
+                return
+            future = self.client.submit(_run_block, self.queue.popleft(), run=self.remote, pure=False)
+            self.futures.append(future)
+        future.add_done_callback(self._hand_out)  # in a thread of the client's
+
+    def _take(self):
+        with self.lock:
+            return self.queue.popleft() if self.queue else None
+
+    def run_here(self, run) -> list:
+        results = []
+        while (task := self._take()) is not None:
+            results.append(_run_block(task, run))
+        with self.lock:
+            futures = list(self.futures)
+        return results + self.client.gather(futures)
 
 
 def _load_model(model_dir: str) -> None:
