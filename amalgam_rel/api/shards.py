@@ -26,7 +26,7 @@ from amalgam_rel.errors import InputError
 from amalgam_rel.locations import Location, parse_location
 from amalgam_rel.outputs import check_output_path, mark_written, sweep_stale_temps, temp_path
 from amalgam_rel.pipeline.shard_layout import plan_layout
-from amalgam_rel.pipeline.shards import SampleSettings, in_process, sample_in_shards
+from amalgam_rel.pipeline.shards import SampleSettings, in_process, loaded, sample_in_shards
 from amalgam_rel.seeds import checked_seed
 from amalgam_rel.api.sample import Sample
 
@@ -49,15 +49,16 @@ def sample_shards(model, out: str | Path | Location, *, shards: int = 1, block_r
     check_sizes(model, scale, {})
     layout = plan_layout(model, shard_by)
     check_output_path(path, option="-o", force=force, directory=True)
-    engine, close = (in_process, None) if client is None and shards == 1 else _dask(client, shards)
     sweep_stale_temps(path)
     tmp = temp_path(path)
     saved = tmp.with_name(tmp.name + "-model")  # what every worker loads: beside the output, which they all reach
     for old in (tmp, saved):
         shutil.rmtree(old, ignore_errors=True)
     tmp.mkdir()
+    close = None
     try:
         model.save(saved)
+        engine, close = (in_process, None) if client is None and shards == 1 else _dask(client, shards, str(saved))
         report, tasks = sample_in_shards(str(saved), tmp, layout, settings, block_rows, engine, progress)
         if engine is in_process:
             report.workers = {str(os.getpid()): {"blocks": len(tasks), **process_usage()}}
@@ -91,29 +92,96 @@ def _check_count(value, option: str) -> None:
         raise InputError(f"{option} must be a whole number >= 1, got {value!r}")
 
 
-def _dask(client, shards: int):
-    """The engine running each block as a Dask future: on ``client``, or on a local cluster of
-    ``shards`` single-threaded worker processes started here (and closed after)."""
+def _dask(client, shards: int, model_dir: str):
+    """The engine running the blocks as Dask futures: on ``client``'s cluster, or on ``shards``
+    processes of this machine - this one and a local cluster of ``shards - 1`` single-threaded
+    workers started here (and closed after). This process holds the model already: a worker
+    more would cost an interpreter start and a model load, and leave this one idle. Every
+    worker loads the model from ``model_dir`` at once, while this process samples the shared tables."""
     try:
+        import dask
         from dask.distributed import Client, LocalCluster
     except ImportError:
         raise InputError(f"--shards {shards} runs on Dask, which is not installed: pip install 'amalgam-rel[dask]'") from None
-    close = None
-    if client is None:
-        # no memory limit: Dask would otherwise pause or kill a worker at a share of this machine's memory
-        cluster = LocalCluster(n_workers=shards, threads_per_worker=1, processes=True, memory_limit=0,
-                               dashboard_address=None, silence_logs=logging.ERROR)
-        client = Client(cluster)
+    from concurrent.futures import ThreadPoolExecutor
 
-        def close():
-            client.close()
+    def start():
+        """The client, and each worker loading the model in a task of its own (not in its first block)."""
+        cluster, started = None, client
+        if started is None:
+            # no memory limit: Dask would otherwise pause or kill a worker at a share of this machine's
+            # memory; and glibc's default trim threshold: Dask's 64 KiB hands freed memory back to the
+            # system at once, and a block that allocates and frees large arrays then spends a third
+            # of its CPU in the kernel (TPC-H sf 0.1, docs/benchmarks.md)
+            with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+                cluster = LocalCluster(n_workers=shards - 1, threads_per_worker=1, processes=True, memory_limit=0,
+                                       dashboard_address=None, silence_logs=logging.ERROR)
+            started = Client(cluster)
+        warm = [started.submit(_load_model, model_dir, workers=[w], pure=False) for w in started.scheduler_info()["workers"]]
+        return started, cluster, warm
+
+    # the workers start and load the model while this process samples the shared tables
+    pool = ThreadPoolExecutor(1)
+    starting = pool.submit(start)
+
+    def close():
+        pool.shutdown()
+        if starting.exception() is not None:  # raised already, by submit
+            return
+        started, cluster, _ = starting.result()
+        if cluster is not None:
+            started.close()
             cluster.close()
 
-    def run_all(run, tasks):
-        [remote] = client.scatter([run], broadcast=True)  # the model and shared tables, once per worker
-        return client.gather(client.map(_run_block, tasks, run=remote, pure=False))
+    def submit(run, tasks):
+        started, cluster, warm = starting.result()
+        [remote] = started.scatter([run], broadcast=True)  # the model and shared tables, once per worker
+        if cluster is None:  # a cluster of the caller's: every block on it
+            futures = started.map(_run_block, tasks, run=remote, pure=False)
+            return lambda: (started.gather(warm), started.gather(futures))[1]
+        blocks = _SharedBlocks(started, remote, tasks, len(warm))
+        return lambda: (blocks.run_here(run), started.gather(warm))[0]
 
-    return run_all, close
+    return submit, close
+
+
+class _SharedBlocks:
+    """Blocks taken in order by whichever process is free: each worker is handed its next block
+    when its last one ends (a future's callback), and this process takes one whenever it has
+    finished its own (the shared tables' text first). No process waits while blocks remain."""
+
+    def __init__(self, client, remote, tasks, workers: int):
+        import threading
+        from collections import deque
+
+        self.client, self.remote, self.lock = client, remote, threading.Lock()
+        self.queue, self.futures = deque(tasks), []
+        for _ in range(workers):
+            self._hand_out()
+
+    def _hand_out(self, _done=None) -> None:
+        with self.lock:  # submitted under the lock: run_here never misses a future
+            if not self.queue:
+                return
+            future = self.client.submit(_run_block, self.queue.popleft(), run=self.remote, pure=False)
+            self.futures.append(future)
+        future.add_done_callback(self._hand_out)  # in a thread of the client's
+
+    def _take(self):
+        with self.lock:
+            return self.queue.popleft() if self.queue else None
+
+    def run_here(self, run) -> list:
+        results = []
+        while (task := self._take()) is not None:
+            results.append(_run_block(task, run))
+        with self.lock:
+            futures = list(self.futures)
+        return results + self.client.gather(futures)
+
+
+def _load_model(model_dir: str) -> None:
+    loaded(model_dir)  # kept in the worker process for its blocks; nothing comes back
 
 
 def _run_block(task, run):

@@ -14,14 +14,11 @@ Example (trains a language model, so it takes a minute)::
 
 from __future__ import annotations
 
-import copy
 import time
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Literal
 
 import numpy as np
-import pyarrow as pa
 
 from amalgam_rel.connection import connect
 from amalgam_rel.errors import InputError
@@ -31,19 +28,18 @@ from amalgam_rel.locations import Location
 from amalgam_rel.pipeline import streaming
 from amalgam_rel.pipeline.conditioned import Conditions, sample_matching
 from amalgam_rel.pipeline.draft import Draft
-from amalgam_rel.pipeline.fitting import FitOptions, FittedTable, fit_tables
+from amalgam_rel.pipeline.fitting import FitOptions, fit_tables
 from amalgam_rel.pipeline.persistence import load_database_model, save_database_model
 from amalgam_rel.pipeline.sample_report import SampleReport
+from amalgam_rel.pipeline.sample_run import SampleRun, fresh_table, last_readers, table_scale, text_model
 from amalgam_rel.pipeline.sampling import sample_table
-from amalgam_rel.relational.cycles import close_cycle
 from amalgam_rel.relational.plan import DatabasePlan, plan_database
-from amalgam_rel.relational.reference import DEFAULT_MAX_ROWS, check_rows_option, keep_reference_tables, sample_kept
+from amalgam_rel.relational.reference import DEFAULT_MAX_ROWS, check_rows_option, keep_reference_tables
 from amalgam_rel.relational import rules as registry
-from amalgam_rel.relational.rules import copies, derived, find_database_rules, implied, totals
+from amalgam_rel.relational.rules import find_database_rules, totals
 from amalgam_rel.relational.semantic_columns import real_values, semantic_overrides
 from amalgam_rel.relational.sizes import check_sizes
-from amalgam_rel.relational.time_zones import with_time_zones
-from amalgam_rel.relational.totals import TotalsWriter, outcomes
+from amalgam_rel.relational.totals import outcomes
 from amalgam_rel.schema.duckdb_reader import source_reads
 from amalgam_rel.schema.sources import Source, open_source
 from amalgam_rel.schema.model import Database
@@ -51,55 +47,6 @@ from amalgam_rel.schema.sidecar import apply_sidecar
 from amalgam_rel.schema.types import Kind
 from amalgam_rel.seeds import checked_seed
 from amalgam_rel.writing.writer import DatabaseWriter
-
-
-def _kept_columns(db: Database, ft: FittedTable, draft: Draft, table: pa.Table, copied: set[str]) -> pa.Table:
-    """What children need of a sampled table: its keys and model columns, not its text
-    (unless a foreign key references a text column or a child repeats it, ``copied``)."""
-    referenced = {c for fk in db.referencing(ft.key) for c in fk.ref_columns} | copied
-    keep = {c: table.column(c) for c in table.column_names if c not in ft.text_columns or c in referenced}
-    for c in draft.rows.column_names:
-        if c not in keep:
-            keep[c] = draft.rows.column(c)
-    return pa.table(keep)
-
-
-def _last_readers(plan: DatabasePlan, tables: dict[str, FittedTable]) -> dict[str, list[str]]:
-    """Table -> the tables nothing sampled after it reads (their rows can be freed then).
-
-    Tables on a broken FK cycle are read again once every table exists, so they stay; a
-    grandparent that a row's two parents share (:mod:`.implied`, ``sibling``) is read too, and
-    so is one a column is computed from (:mod:`.derived`).
-    """
-    position = {t: i for i, t in enumerate(plan.graph.order)}
-    on_cycles = {t for fk in plan.graph.broken for t in (fk.table, fk.ref_table)}
-    shared: dict[str, list[str]] = {}
-    for key, ft in tables.items():
-        for rule in implied.followed(ft).values():
-            if rule.how == "sibling":
-                shared.setdefault(plan.db.foreign_keys[rule.via].ref_table, []).append(key)
-        for d in ft.rules.get(derived.NAME, ()):  # a value read from a grandparent's row (:mod:`.derived`)
-            for index in d.path[1:]:
-                shared.setdefault(plan.db.foreign_keys[index].ref_table, []).append(key)
-    out: dict[str, list[str]] = {}
-    for t in plan.graph.order:
-        if t in on_cycles:
-            continue
-        readers = [fk.table for fk in plan.db.referencing(t) if fk.table != t] + shared.get(t, [])
-        last = max((position[r] for r in readers), default=position[t])
-        out.setdefault(plan.graph.order[last], []).append(t)
-    return out
-
-
-@dataclass
-class _SampleRun:
-    """What one ``sample`` call carries from table to table."""
-
-    report: SampleReport
-    totals: TotalsWriter  # the database rule (:mod:`.rules.totals`)
-    copied: dict[str, set[str]]  # parent table -> its columns a child repeats (kept while it is read)
-    sampled: dict[str, pa.Table] = field(default_factory=dict)  # what later tables read of earlier ones
-    links: dict[str, dict[int, np.ndarray]] = field(default_factory=dict)  # table -> fk index -> parent row per row
 
 
 class DatabaseModel:
@@ -318,96 +265,39 @@ class DatabaseModel:
         check_rows_option(self.reference_, rows)
         check_sizes(self, scale, rows)  # before a row is drawn or a byte written
         conditions = Conditions.parse(self.plan_, where, self.reference_, self.rules_.get(totals.NAME, ()))
-        text = self._text_model(text_values)
+        text = text_model(self, text_values)
         seed = checked_seed(self.seed if seed is None else seed)
         plan: DatabasePlan = self.plan_
         fk_index = {fk: i for i, fk in enumerate(self.db.foreign_keys)}
         streams = np.random.SeedSequence(seed).spawn(len(plan.graph.order))
-        run = _SampleRun(SampleReport(), TotalsWriter(self.db, self.rules_.get(totals.NAME, ())), self._copied_columns())
-        finished = _last_readers(plan, self.tables_)
+        run = SampleRun.start(self)
+        finished = last_readers(plan, self.tables_)
         con = connect()
         try:
             with DatabaseWriter(self.output_schema, output, force=force, source=self.source_, dialect=dialect) as writer:
                 for key, stream in zip(plan.graph.order, streams):
                     clock = time.perf_counter()
-                    # key generators count what they issued: each sample starts them afresh
-                    ft: FittedTable = replace(self.tables_[key], keys=copy.deepcopy(self.tables_[key].keys))
+                    ft = fresh_table(self, key)
                     draft = Draft(ft, fk_index, run.sampled, np.random.default_rng(stream), rows.get(key),
-                                  self._table_scale(ft, run.sampled, scale), text=text, con=con,
+                                  table_scale(self, ft, run.sampled, scale), text=text, con=con,
                                   degree_bounds=conditions.degree_bounds(key))
                     if key in conditions.tables:
                         table, draft, cost = sample_matching(draft, conditions.tables[key], sample_table)
                         run.report.conditions.append(cost)
-                        self._write_table(draft, None, writer, run, table)
+                        run.write_table(draft, None, writer, table)
                     else:
                         whole = conditions.sampled_whole(key)
-                        self._write_table(draft, None if whole else streaming.parts(draft, plan, part_rows), writer, run)
+                        run.write_table(draft, None if whole else streaming.parts(draft, plan, part_rows), writer)
                     if key in conditions.children:
                         driver = ft.plan.driver.ref_table
                         conditions.check_child_counts(key, run.links[key], run.sampled[driver].num_rows)
-                    run.totals.write(key, run.sampled, writer)  # the parent's totals, now that every child exists
-                    for done in finished.get(key, ()):  # no table sampled later reads these
-                        run.sampled.pop(done, None)
-                        run.links.pop(done, None)
+                    run.write_totals(key, writer)  # the parent's totals, now that every child exists
+                    run.forget(finished.get(key, ()))  # no table sampled later reads these
                     run.report.seconds[key] = round(time.perf_counter() - clock, 3)
                     if progress:
                         progress("sample", key)
-                self._fill_cycle_edges(run.sampled, run.links, writer, np.random.default_rng(streams[-1].spawn(1)[0]))
+                run.fill_cycle_edges(writer, np.random.default_rng(streams[-1].spawn(1)[0]))
             run.report.notes = writer.notes
         finally:
             con.close()
         return run.report
-
-    def _text_model(self, text_values: int | None | Literal["fitted"]):
-        """The fitted text model, or a copy of it with another generation budget: sampling never
-        changes the fitted model, so the next ``sample`` starts from the fitted budget again."""
-        if self.text_ is None or text_values == "fitted":
-            return self.text_
-        text = copy.copy(self.text_)  # shallow: the trained weights and plans are shared, read-only
-        text.max_values_per_column = text_values
-        return text
-
-    def _copied_columns(self) -> dict[str, set[str]]:
-        """Parent table -> its columns a child repeats (:mod:`.rules.copies`), kept while the child is sampled."""
-        copied: dict[str, set[str]] = {}
-        for t in self.tables_.values():
-            for c in t.rules.get(copies.NAME, ()):
-                copied.setdefault(self.db.foreign_keys[c.fk].ref_table, set()).add(c.source)
-        return copied
-
-    def _write_table(self, draft: Draft, pieces, writer: DatabaseWriter, run: _SampleRun,
-                     table: pa.Table | None = None) -> None:
-        """Sample one table's rows and write them: whole, when later tables read them back, else
-        part by part (``pieces``, :func:`.streaming.parts`), each gone once written; ``table``:
-        rows already sampled (under a condition) from ``draft``."""
-        ft, key = draft.ft, draft.ft.key
-        if pieces is None:  # a kept table's rows are written as they are (:mod:`.reference`)
-            kept = key in self.reference_
-            if table is None:
-                table = sample_kept(draft, self.reference_[key], self.reference_) if kept else sample_table(draft)
-            writer.append(key, table if kept else with_time_zones(table, ft.time_zones, draft.rng))
-            run.sampled[key] = _kept_columns(self.db, ft, draft, table, run.copied.get(key, set()))
-            run.links[key] = draft.parent_of
-            run.report.add(key, table.num_rows, draft.text_reports, draft.semantic_reports)
-            run.totals.add(key, draft.parent_of, table, run.sampled)
-            return
-        for piece in pieces:
-            table = sample_table(piece)
-            writer.append(key, with_time_zones(table, ft.time_zones, piece.rng))
-            run.report.add(key, table.num_rows, piece.text_reports, piece.semantic_reports)
-            run.report.parts[key] = run.report.parts.get(key, 0) + 1
-            run.totals.add(key, piece.parent_of, table, run.sampled)
-
-    def _table_scale(self, ft: FittedTable, sampled: dict[str, pa.Table], scale: float) -> float:
-        """Roots grow by ``scale``; a child table grows as its driving parent did, so that
-        ``--rows`` on a parent carries its children along."""
-        driver = ft.plan.driver
-        if driver is None or driver.ref_table in self.reference_:  # a kept table keeps its size; its children scale
-            return scale
-        parent_real = self.tables_[driver.ref_table].real_rows
-        return sampled[driver.ref_table].num_rows / parent_real if parent_real else scale
-
-    def _fill_cycle_edges(self, sampled, links, writer: DatabaseWriter, rng: np.random.Generator) -> None:
-        """Broken cycle edges were written empty; the parent rows now exist, so point at them."""
-        for fk in self.plan_.graph.broken:
-            close_cycle(self, fk, sampled, links, writer, rng)

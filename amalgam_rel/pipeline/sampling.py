@@ -355,8 +355,23 @@ SAMPLE_STAGES = (create_rows, rules_at("drawn"), resolve_public_parents, match_f
                  repair_text_unique_sets)
 
 
+_TEXT_STAGE = SAMPLE_STAGES.index(fill_text)
+
+
 def sample_table(d: Draft) -> pa.Table:
-    for stage in SAMPLE_STAGES:
+    sample_until_text(d)
+    return finish_table(d)
+
+
+def sample_until_text(d: Draft) -> None:
+    """The stages before the language model's: every value but the text (and what is written after it)."""
+    for stage in SAMPLE_STAGES[:_TEXT_STAGE]:
+        stage(d)
+
+
+def finish_table(d: Draft) -> pa.Table:
+    """The text and the stages after it, on a draft :func:`sample_until_text` ran: the table's rows."""
+    for stage in SAMPLE_STAGES[_TEXT_STAGE:]:
         stage(d)
     table = d.ft.table
     missing = [c for c in table.column_names if c not in d.values]

@@ -32,11 +32,10 @@ from sqlglot import exp
 from amalgam_rel.connection import connect
 from amalgam_rel.pipeline import streaming
 from amalgam_rel.pipeline.draft import Chunk, Draft
+from amalgam_rel.pipeline.sample_run import SampleRun, fresh_table, table_scale, text_model, text_read_later
 from amalgam_rel.pipeline.sampling import driver_rows, planned_rows
 from amalgam_rel.pipeline.shard_layout import ShardLayout
 from amalgam_rel.relational.keys import start_at
-from amalgam_rel.relational.rules import totals
-from amalgam_rel.relational.totals import TotalsWriter
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import Database
 from amalgam_rel.writing.export import stored_columns
@@ -115,7 +114,7 @@ def plan_blocks(model, layout: ShardLayout, sampled: dict[str, pa.Table], stream
     for key in [layout.root] + [t for t in layout.blocked if t != layout.root]:  # the root's count cuts with_root
         ft = model.tables_[key]
         draft = Draft(ft, fk_index, sampled, np.random.default_rng(streams[layout.order.index(key)]), None,
-                      model._table_scale(ft, sampled, settings.scale))
+                      table_scale(model, ft, sampled, settings.scale))
         rows = driver_rows(draft) if ft.plan.driver is not None else None
         n = len(rows) if rows is not None else planned_rows(draft)
         count = root_blocks if key in layout.with_root else None
@@ -156,33 +155,45 @@ def block_schema(model, tables) -> Database:
                    foreign_keys=(), indexes=(), views=())
 
 
-def sample_shared(model, layout: ShardLayout, streams, settings: SampleSettings, folder) -> tuple[dict, object]:
-    """Sample the shared tables whole (the unsharded sample's streams), write them to
-    ``folder``, and return what the blocks read of them, with the sample report."""
-    from amalgam_rel.pipeline.database_model import _SampleRun  # one module up the same layer: the run's state
-    from amalgam_rel.pipeline.sample_report import SampleReport
+def sample_shared(model, layout: ShardLayout, streams, settings: SampleSettings, folder, start_blocks) -> object:
+    """Sample the shared tables whole (the unsharded sample's streams) and write them to
+    ``folder``; returns the sample report.
 
+    ``start_blocks(sampled)`` is called once what the blocks read of the shared tables exists
+    (``sampled``): the text of a shared table no later table reads (:func:`.sample_run.text_read_later`)
+    is generated after that call, so that an engine's workers sample the blocks meanwhile. Each
+    table's draft keeps its own random stream, so its rows are those of drawing it in one go."""
     fk_index = {fk: i for i, fk in enumerate(model.db.foreign_keys)}
-    text = model._text_model(settings.text_values)
-    run = _SampleRun(SampleReport(), TotalsWriter(model.db, model.rules_.get(totals.NAME, ())), model._copied_columns())
+    text = text_model(model, settings.text_values)
+    run = SampleRun.start(model)
     con = connect()
     try:
         with DatabaseWriter(block_schema(model, layout.shared), con) as writer:
+            later = []  # drafts whose text comes after start_blocks
             for i, key in enumerate(layout.order):
                 if key not in layout.shared:
                     continue
                 clock = time.perf_counter()
-                ft = replace(model.tables_[key], keys=copy.deepcopy(model.tables_[key].keys))
+                ft = fresh_table(model, key)
                 draft = Draft(ft, fk_index, run.sampled, np.random.default_rng(streams[i]), None,
-                              model._table_scale(ft, run.sampled, settings.scale), text=text, con=con)
-                model._write_table(draft, streaming.parts(draft, model.plan_, settings.part_rows), writer, run)
-                run.totals.write(key, run.sampled, writer)
+                              table_scale(model, ft, run.sampled, settings.scale), text=text, con=con)
+                if text_read_later(model, key):
+                    run.write_table(draft, streaming.parts(draft, model.plan_, settings.part_rows), writer)
+                    run.write_totals(key, writer)
+                else:
+                    run.sample_before_text(draft)
+                    later.append(draft)
                 run.report.seconds[key] = round(time.perf_counter() - clock, 3)
-            model._fill_cycle_edges(run.sampled, run.links, writer, np.random.default_rng(streams[-1].spawn(1)[0]))
+            run.fill_cycle_edges(writer, np.random.default_rng(streams[-1].spawn(1)[0]))
+            start_blocks(run.sampled)
+            for draft in later:
+                clock = time.perf_counter()
+                run.finish_text(draft, writer)
+                run.report.seconds[draft.ft.key] += round(time.perf_counter() - clock, 3)
         copy_out(con, model.output_schema, layout.shared, folder, SHARED_FILE)
     finally:
         con.close()
-    return run.sampled, run.report
+    return run.report
 
 
 def copy_out(con: duckdb.DuckDBPyConnection, schema: Database, tables, folder, name: str) -> None:
@@ -202,13 +213,10 @@ def copy_out(con: duckdb.DuckDBPyConnection, schema: Database, tables, folder, n
 def sample_block(model, layout: ShardLayout, shared: dict[str, pa.Table], task: BlockTask, settings: SampleSettings,
                  folder) -> BlockResult:
     """Sample block ``task.index`` of every sharded table and write its files to ``folder``."""
-    from amalgam_rel.pipeline.database_model import _SampleRun
-    from amalgam_rel.pipeline.sample_report import SampleReport
-
     clock = time.perf_counter()
     fk_index = {fk: i for i, fk in enumerate(model.db.foreign_keys)}
-    text = model._text_model(settings.text_values)
-    run = _SampleRun(SampleReport(), TotalsWriter(model.db, model.rules_.get(totals.NAME, ())), model._copied_columns())
+    text = text_model(model, settings.text_values)
+    run = SampleRun.start(model)
     run.sampled.update(shared)
     tables = [t for t in layout.sharded if t in task.blocked or t in task.follow_shares]
     con = connect()
@@ -219,8 +227,8 @@ def sample_block(model, layout: ShardLayout, shared: dict[str, pa.Table], task: 
                 if draft.chunk is None:  # a follower: its rows per parent first, then the block's share of the text budget
                     rows = driver_rows(draft)
                     draft.chunk = Chunk(task.index, len(rows), rows, task.follow_shares[key], {})
-                model._write_table(draft, None, writer, run)
-                run.totals.write(key, run.sampled, writer)
+                run.write_table(draft, None, writer)
+                run.write_totals(key, writer)
         copy_out(con, model.output_schema, tables, folder, f"block-{task.index:05d}.parquet")
     finally:
         con.close()
@@ -235,25 +243,32 @@ def _block_draft(model, key: str, task: BlockTask, sampled, fk_index, settings: 
     rng = block_rng(settings.seed, model.plan_.graph.order.index(key), task.index)
     part = task.blocked.get(key)
     chunk = Chunk(task.index, part.end - part.start, part.parent_rows, part.share, {}) if part is not None else None
-    return Draft(ft, fk_index, sampled, rng, None, model._table_scale(ft, sampled, settings.scale), text=text, con=con,
+    return Draft(ft, fk_index, sampled, rng, None, table_scale(model, ft, sampled, settings.scale), text=text, con=con,
                  chunk=chunk)
 
 
 def sample_in_shards(model_dir: str, folder, layout: ShardLayout, settings: SampleSettings, block_rows: int,
-                     map_blocks, progress=None) -> tuple[object, list[BlockTask]]:
+                     submit_blocks, progress=None) -> tuple[object, list[BlockTask]]:
     """Write the Parquet dataset into the empty ``folder`` from the model saved in ``model_dir``:
-    the shared tables here, then every block through ``map_blocks(run, tasks)`` (any engine: it
-    calls ``run(task)`` once per task, anywhere, in any order, and returns the results). Every
-    block, here or on a worker, samples a model loaded from ``model_dir``, so that none depends
-    on what an earlier block left in a model's caches. Returns the merged report and the tasks."""
+    the shared tables here, then every block through ``submit_blocks(run, tasks)`` (any engine: it
+    has ``run(task)`` called once per task, anywhere, in any order, and returns a function that
+    waits for and returns the results). The blocks are submitted as soon as what they read of the
+    shared tables exists; the shared tables' own text is generated here meanwhile. Every block,
+    here or on a worker, samples a model loaded from ``model_dir``, so that none depends on what
+    an earlier block left in a model's caches. Returns the merged report and the tasks."""
     model = loaded(model_dir)
     streams = np.random.SeedSequence(settings.seed).spawn(len(layout.order))
-    shared, report = sample_shared(model, layout, streams, settings, folder)
+    submitted = {}
+
+    def start_blocks(shared: dict[str, pa.Table]) -> None:
+        tasks = plan_blocks(model, layout, shared, streams, settings, block_rows)
+        needed = {k: v for k, v in shared.items() if k in layout.shared}
+        submitted.update(tasks=tasks, results=submit_blocks(BlockRun(str(model_dir), layout, needed, settings, str(folder)), tasks))
+
+    report = sample_shared(model, layout, streams, settings, folder, start_blocks)
     if progress:
         progress("sample", ", ".join(layout.shared) + " (shared)")
-    tasks = plan_blocks(model, layout, shared, streams, settings, block_rows)
-    needed = {k: v for k, v in shared.items() if k in layout.shared}
-    results = map_blocks(BlockRun(str(model_dir), layout, needed, settings, str(folder)), tasks)
+    results, tasks = submitted["results"](), submitted["tasks"]
     for result in sorted(results, key=lambda r: r.index):
         report.merge(result.report)
         if progress:
@@ -294,6 +309,7 @@ def loaded(model_dir: str):
     return _LOADED[model_dir]
 
 
-def in_process(run, tasks) -> list[BlockResult]:
-    """The engine of one process: every block in turn."""
-    return [run(task) for task in tasks]
+def in_process(run, tasks):
+    """The engine of one process: every block in turn, once the results are asked for (after
+    the shared tables' text, which this process generates first)."""
+    return lambda: [run(task) for task in tasks]

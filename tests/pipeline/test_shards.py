@@ -80,3 +80,45 @@ def test_a_sample_in_shards_refuses_a_database_file_and_a_bad_count(one_shard, t
         sample_shards(model, tmp_path / "out.duckdb")
     with pytest.raises(InputError, match="--shards must be a whole number"):
         sample_shards(model, tmp_path / "x", shards=0)
+
+
+def test_a_shared_tables_text_comes_while_the_blocks_run_and_is_the_unsharded_samples(tmp_path):
+    """The blocks are handed out before a shared table's text is generated (nothing they read
+    depends on it); its rows, text included, are still those of the unsharded sample."""
+    import numpy as np
+
+    from amalgam_rel.generation.sample_db import WORDS
+    from amalgam_rel.pipeline.database_model import DatabaseModel
+    from amalgam_rel.pipeline.sample_run import text_read_later
+    from amalgam_rel.pipeline.shards import SampleSettings, in_process, sample_in_shards
+
+    from ..relational.conftest import create
+
+    rng = np.random.default_rng(5)
+    kinds = rng.choice(list(WORDS), 200)
+    motto = [" ".join(rng.choice(WORDS[k], rng.integers(3, 7))) for k in kinds]
+    real = create(tmp_path / "real.duckdb",
+                  "CREATE TABLE maker (id INTEGER PRIMARY KEY, kind VARCHAR NOT NULL, motto VARCHAR NOT NULL);"
+                  "CREATE TABLE item (id INTEGER PRIMARY KEY, maker_id INTEGER NOT NULL REFERENCES maker (id), weight DOUBLE);",
+                  {"maker": {"id": np.arange(200), "kind": kinds, "motto": np.array(motto)},
+                   "item": {"id": np.arange(600), "maker_id": rng.integers(0, 200, 600), "weight": rng.gamma(2, 3, 600)}})
+    model = DatabaseModel(seed=0, iters=50, text_steps=50).fit(real)
+    layout = plan_layout(model, "item")
+    assert layout.shared == ("maker",) and model.tables_["maker"].text_columns == ("motto",)
+    assert not text_read_later(model, "maker")
+    model.save(tmp_path / "model")
+    out = tmp_path / "out"
+    out.mkdir()
+    written_when_submitted = []
+
+    def engine(run, tasks):
+        written_when_submitted.append((out / "maker").exists())
+        return in_process(run, tasks)
+
+    sample_in_shards(str(tmp_path / "model"), out, layout, SampleSettings(0, 1.0), 200, engine)
+    assert written_when_submitted == [False]
+    # the unsharded sample of the saved model (a fitted one also screens its text against the real values)
+    DatabaseModel.load(tmp_path / "model").sample(tmp_path / "whole.duckdb")
+    whole = duckdb.connect(str(tmp_path / "whole.duckdb"), read_only=True)
+    assert _rows(out, "maker") == whole.execute("SELECT * FROM maker ORDER BY ALL").fetchall()
+    whole.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from amalgam_rel.pipeline.database_model import _last_readers
+from amalgam_rel.pipeline.sample_run import last_readers
 from amalgam_rel.pipeline.streaming import part_bounds
 
 from ..relational.conftest import create, degrees, fit, ks_complement, query, validity_violations
@@ -104,7 +104,7 @@ def test_part_bounds_never_split_a_parent():
 
 def test_sampled_tables_are_forgotten_after_their_last_reader(shop):
     _, model, _ = shop
-    finished = _last_readers(model.plan_, model.tables_)
+    finished = last_readers(model.plan_, model.tables_)
     assert "region" in finished["customer"]
     assert {"customer", "product", "orders"} <= set(finished["orders"])
 
