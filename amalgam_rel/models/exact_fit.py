@@ -56,8 +56,11 @@ class Laps:
 
 
 def encode_columns(codecs: list[Codec], data: pa.Table) -> np.ndarray:
-    """The rows as codes, one column per codec (one column of zeros when there is no codec)."""
-    return np.stack([c.encode(data.column(c.name)) for c in codecs] or [np.zeros(data.num_rows, np.int64)], axis=1)
+    """The rows as codes, one column per codec (one column of zeros when there is no codec).
+
+    Column-major: every later count reads whole columns (a pair's contingency table, a clique's
+    marginal), and a column of six million rows strided across a row-major array read four times slower."""
+    return np.stack([c.encode(data.column(c.name)) for c in codecs] or [np.zeros(data.num_rows, np.int64)], axis=0).T
 
 
 def fit_exact(data: pa.Table, specs: list[ColumnSpec], left_out: dict[str, str], options: CodecOptions, *,

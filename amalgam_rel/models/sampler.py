@@ -159,8 +159,7 @@ class JunctionTreeSampler:
             return rows[:0]
         names = sorted(evidence)
         stacked = np.stack([evidence[a] for a in names], axis=1)
-        groups, inverse = np.unique(stacked, axis=0, return_inverse=True)
-        inverse = inverse.reshape(-1)
+        groups, inverse = _distinct_rows(stacked)
         widest = max(int(np.prod([self.sizes[a] for a in c if a not in evidence] or [1])) for c in self.cliques)
         per_chunk = max(1, _CHUNK_CELLS // max(1, widest))
         order = np.argsort(inverse, kind="stable")
@@ -246,6 +245,22 @@ class JunctionTreeSampler:
                 drawn[a] = _inverse_cdf(table, index, rng)
         for a, v in drawn.items():
             out[a][rows] = v
+
+
+def _distinct_rows(stacked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(stacked, axis=0, return_inverse=True)``: the distinct rows in lexicographic
+    order, and each row's index among them. Codes are never negative, so where each row's codes
+    fit one int64 in mixed radix, that number sorts as the row does and one 1-d unique suffices
+    (the row-wise unique sorted a 200,000-row part's evidence as records: seconds a table at sf 1)."""
+    spans = stacked.max(axis=0).astype(np.float64) + 1 if len(stacked) else np.ones(stacked.shape[1])
+    if len(stacked) == 0 or stacked.min() < 0 or np.sum(np.log2(spans)) >= 62:
+        groups, inverse = np.unique(stacked, axis=0, return_inverse=True)
+        return groups, inverse.reshape(-1)
+    key = np.zeros(len(stacked), dtype=np.int64)
+    for j in range(stacked.shape[1]):
+        key = key * int(spans[j]) + stacked[:, j]
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return stacked[first], inverse.reshape(-1)
 
 
 def _align(msg: np.ndarray, msg_axes: list[str], target_axes: list[str]) -> np.ndarray:

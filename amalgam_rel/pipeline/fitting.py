@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from amalgam_rel.errors import SchemaError
 from amalgam_rel.models.codecs.base import CodecOptions
+from amalgam_rel.models.columns import remembered_free_text
 from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.relational.context import choose_context
 from amalgam_rel.relational.cycles import back_link, own_parent_share, own_parent_top
@@ -348,13 +349,14 @@ def fit_tables(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, options: FitO
         raise ValueError("fit_tables is the exact fit; under epsilon, pipeline.private_fit.fit_private fits the tables")
     frames = TrainingFrames(con, plan, max_rows=options.max_rows)
     fitted: dict[str, FittedTable] = {}
-    for key in plan.graph.order:
-        ft = FittedTable(key, plan.db.table(key), plan.tables[key])
-        for stage in FIT_STAGES:
-            stage(ft, frames, fitted, options)
-        fitted[key] = ft
-        if progress is not None:
-            progress(key)
+    with remembered_free_text():  # the stages plan the same columns again and again
+        for key in plan.graph.order:
+            ft = FittedTable(key, plan.db.table(key), plan.tables[key])
+            for stage in FIT_STAGES:
+                stage(ft, frames, fitted, options)
+            fitted[key] = ft
+            if progress is not None:
+                progress(key)
     for ft in fitted.values():
         release_frame(ft, frames, fitted, options)
     return fitted

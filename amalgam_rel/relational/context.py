@@ -84,7 +84,7 @@ def _scores(frame: pa.Table, candidates: list[str], own: list[str], table: Table
         names.append(spec.name)
     if not codes:
         return {}
-    stacked = np.stack(codes, axis=1).astype(np.int64)
+    stacked = np.stack(codes, axis=0).astype(np.int64).T  # column-major: each pair's count reads two whole columns
     entropy = [_entropy(np.bincount(stacked[:, i], minlength=sizes[i])) for i in range(len(names))]
     scores = {}
     for i, name in enumerate(names):

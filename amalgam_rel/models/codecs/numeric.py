@@ -38,6 +38,20 @@ _BIN_PROBES = 4096  # values of a bin a condition is checked on (code_values)
 MIN_BIN_ROWS = 5  # rows a bin of the values beside the point masses holds at least (a chi-squared cell)
 
 
+def _distinct_sorted(v: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """(``np.unique(v)``, ``v`` sorted) from one sort: a six-million-row column was sorted
+    twice, once for its distinct values and once for its bins. Where ``v`` holds NaN (whose
+    payloads differ) or a negative zero (numpy's vectorised sort may write it as +0.0, and which
+    zero ``np.unique`` keeps is its own choice), ``np.unique`` decides and the sorted values are None."""
+    if np.isnan(v).any() or np.signbit(v[v == 0]).any():
+        return np.unique(v), None
+    ordered = np.sort(v)
+    first = np.empty(len(ordered), dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first], ordered
+
+
 class NumericCodec(Codec):
     mode: str  # "discrete" (exact values), "binned", or "mixed" (point masses, then bins)
 
@@ -64,12 +78,12 @@ class NumericCodec(Codec):
         self.lo = float(finite.min()) if len(finite) else float(lo_chk if lo_chk is not None else 0.0)
         self.hi = float(finite.max()) if len(finite) else float(hi_chk if hi_chk is not None else self.lo)
         self.step = _detect_step(finite, self.spec.arrow_type)
-        distinct = np.unique(v)
+        distinct, ordered = _distinct_sorted(v)
         if len(distinct) <= self.options.n_bins or not len(finite):
             self.mode, self.values = "discrete", distinct
             self.edges = self.inner = np.zeros(0)
             return self
-        sorted_v = np.sort(finite)
+        sorted_v = ordered[np.isfinite(ordered)] if ordered is not None else np.sort(finite)
         # only a count of children: elsewhere (northwind's quantities and stock, 77 products) exact
         # masses beside finer bins cost pair trends 0.953 -> 0.936 and more, over three seeds
         masses = _point_masses(sorted_v, self.options.n_bins) if counts_children(self.spec.name) else np.zeros(0)
