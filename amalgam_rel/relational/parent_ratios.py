@@ -10,7 +10,7 @@ never carries its product's price, and revenue per category drifts with every bi
 Fitting finds, per numeric child column, the parent column (through the driving or a matched
 foreign key) and the few ratios (:func:`find_ratios`) that the child's value follows, to within
 :data:`TOLERANCE` (or half a step of its type), on at least :data:`MIN_SHARE` of the rows each
-and together on far more rows than chance gives (the same ratios against the parent values of
+(and :data:`MIN_VALUES` distinct parent values) and together on far more rows than chance gives (the same ratios against the parent values of
 other rows). The table model then owns, beside the column, which ratio a row follows (``%name``:
 0 where the value is drawn): it draws that jointly with the rest of the row, and once the row's
 parent is final, sampling writes the parent's value times the ratio, at the column's resolution
@@ -42,6 +42,9 @@ MIN_HELD = 0.25  # of those rows, the least share the ratios together hold
 BEYOND_CHANCE = 2.0  # held at least this many times the share the same ratios hold on shuffled parents
 MAX_RATIOS = 4
 MIN_ROWS = 30
+# distinct parent values a ratio holds on, at least: a ratio held on the rows of one parent (a
+# price over that product's 10 units on order) says nothing of how children follow parents
+MIN_VALUES = 5
 SCREEN_ROWS = 2000  # rows a pair must pass before all rows are searched
 
 
@@ -102,7 +105,9 @@ def _candidates(child: np.ndarray, parent: np.ndarray, step: float | None) -> tu
     ratio = child / parent
     left = np.isfinite(ratio) & (ratio > 0)
     found: list[float] = []
-    while len(found) < MAX_RATIOS and left.sum() >= MIN_SHARE * len(child):
+    for _ in range(4 * MAX_RATIOS):  # modes of one parent each are passed over, a few times
+        if len(found) == MAX_RATIOS or left.sum() < MIN_SHARE * len(child):
+            break
         bins = np.round(np.log(ratio[left]) / TOLERANCE)
         values, counts = np.unique(bins, return_counts=True)
         top = values[np.argmax(counts)]
@@ -111,8 +116,9 @@ def _candidates(child: np.ndarray, parent: np.ndarray, step: float | None) -> tu
         taken = left & (follows(child, parent, (candidate,), step) > 0)
         if taken.sum() < MIN_SHARE * len(child):
             break
-        found.append(candidate)
-        left &= ~taken
+        if len(np.unique(parent[taken])) >= MIN_VALUES:
+            found.append(candidate)
+        left &= ~(taken | (np.abs(np.round(np.log(np.where(left, ratio, 1.0)) / TOLERANCE) - top) <= 1))
     return tuple(found)
 
 
