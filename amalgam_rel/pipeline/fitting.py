@@ -21,6 +21,7 @@ from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.relational.context import choose_context
 from amalgam_rel.relational.cycles import back_link, own_parent_share, own_parent_top
 from amalgam_rel.relational.date_offsets import encode as encode_offsets, is_offset_column, resolution as _resolution
+from amalgam_rel.relational.parent_ratios import is_ratio_column
 from amalgam_rel.relational.fillers import Filler, fit_filler
 from amalgam_rel.pipeline.issued_columns import calendar_columns, unique_codes
 from amalgam_rel.relational.large_tables import SampledRows
@@ -123,8 +124,9 @@ def build_frame(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, Fitte
 
 
 def _parent_columns(parent: FittedTable) -> tuple[str, ...]:
-    """A parent's columns a child may see: its model's, less text features and its own matches."""
-    return tuple(c for c in without_text_features(parent.modelled) if not is_matched_column(c))
+    """A parent's columns a child may see: its model's, less text features, its own matches and
+    which ratio of its own parent's value a number follows (the number itself is there)."""
+    return tuple(c for c in without_text_features(parent.modelled) if not is_matched_column(c) and not is_ratio_column(c))
 
 
 def measure_degrees(ft: FittedTable, frames, fitted: dict[str, FittedTable], options) -> None:

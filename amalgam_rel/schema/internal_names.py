@@ -11,7 +11,9 @@ shape) people rarely give a column; a source column shaped like one is refused
 - ``&<i>.<name>``: the column ``name`` of the parent matched through foreign key ``i``;
 - ``~<name>``, ``{<name>``, ``=<name>``: a text column's length, document shape and frequent
   values (the language model's features, :mod:`amalgam_rel.generation`);
-- ``+<name>``: a date's gap to its anchor date (:mod:`amalgam_rel.relational.date_offsets`).
+- ``+<name>``: a date's gap to its anchor date (:mod:`amalgam_rel.relational.date_offsets`);
+- ``%<name>``: which ratio of its parent's value a number is, 0 where drawn
+  (:mod:`amalgam_rel.relational.parent_ratios`).
 
 The parts of amalgam-rel's own SQL (aliases, subqueries, helper tables) start with ``+`` too
 (:func:`amalgam_rel.schema.sql.internal`): no source table or column may, so none is captured.
@@ -38,10 +40,11 @@ LENGTH = "~"
 SHAPE = "{"  # a document starts with one; "^" already marks a parent's context column
 FREQUENT = "="
 DATE_OFFSET = "+"
+PARENT_RATIO = "%"
 QUERY_PART = "+"  # the first character of every own part of a query (schema.sql.internal)
 
 # a column starting with one of these is ours whatever follows
-FIRST_CHARACTERS = (CONTEXT, LENGTH, SHAPE, FREQUENT, DATE_OFFSET)
+FIRST_CHARACTERS = (CONTEXT, LENGTH, SHAPE, FREQUENT, DATE_OFFSET, PARENT_RATIO)
 _OURS = re.compile("|".join((
     f"[{re.escape(COUNT)}{re.escape(NULL_FLAG)}]\\d+$",
     f"{re.escape(DEPTH)}\\d+$",
@@ -99,6 +102,6 @@ def looks_internal(name: str) -> bool:
 
 
 def internal_shapes() -> str:
-    """The shapes of our names, for an error message: ``#0, ?0, @depth0, &0., or a first ^ ~ { = +``."""
+    """The shapes of our names, for an error message: ``#0, ?0, @depth0, &0., or a first ^ ~ { = + %``."""
     return (f"{count_column(0)}, {null_column(0)}, {depth_column(0)}, {matched_column(0, '')}, "
             f"or a first {' '.join(FIRST_CHARACTERS)}")

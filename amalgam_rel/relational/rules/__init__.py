@@ -7,8 +7,8 @@ Adding a rule = one module here + one line below.
 
 from __future__ import annotations
 
-from amalgam_rel.relational.rules import (copies, date_parts, derived, fixed_sums, implied, offsets, prefixes, shared, spelled,
-                                         totals)
+from amalgam_rel.relational.rules import (copies, date_parts, derived, fixed_sums, implied, offsets, prefixes, ratios, shared,
+                                         spelled, totals)
 from amalgam_rel.relational.rules.protocol import APPLY_POINTS, FIT_POINTS, DatabaseContext, FitContext, Rule
 
 RULES: tuple[Rule, ...] = (
@@ -20,6 +20,7 @@ RULES: tuple[Rule, ...] = (
     date_parts,  # parts of a date of the row
     spelled,  # integers of the row spelled as text
     copies,  # parent row's values repeated
+    ratios,  # parent row's number (or a ratio of it) on a share of the rows, which ratio drawn by the model
     prefixes,  # a string's leading code that another column of the row decides
     fixed_sums,  # sums per parent kept constant (reads the fitted model's columns)
 )
