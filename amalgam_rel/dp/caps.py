@@ -6,18 +6,20 @@ multiplies the sensitivity of every table below it. Where ``--max-children`` dec
 each private FK gets one picked by the exponential mechanism from the grid :data:`CAP_GRID`,
 aiming at the :data:`QUANTILE` of the children per kept parent row.
 
-**Score.** For a cap ``c`` with ``A(c)`` kept parents having at most ``c`` children and ``B(c)``
-more, ``u(c) = -|(1 - q) A(c) - q B(c)|``: zero at the ``q``-quantile, and one added parent row
-moves it by at most ``max(q, 1 - q) <= 1``. Adding a unit adds its own parent rows (at most
+**Score.** For a cap ``c`` (the grid point before it: ``c'``, 0 for the first) with ``A(c)`` kept
+parents having at most ``c`` children among ``N``, ``u(c) = -max(0, A(c') - qN, qN - A(c))``: zero
+when the ``q``-quantile falls in ``(c', c]``, else how many parents it is away. A cap above every
+count scores ``-(1 - q) N``, so the smallest cap that truncates nothing wins over larger ones
+(a score on truncation alone ties them all). One added parent row moves ``A`` by at most 1 and
+``qN`` by ``q``, so ``u`` by at most 1. Adding a unit adds its own parent rows (at most
 ``rows(P)``, fixed by the caps above, chosen first) and changes no other parent's count (a kept
 child shares its parent's unit: :mod:`.unit_bounding`), so ``u`` has sensitivity ``rows(P)``.
 
 **Prior.** The mechanism draws ``c`` with probability proportional to
-``exp(eps * u(c) / (2 rows(P))) * w(c)``, where ``w(c) = 8 ** -|log2(c / 8)|`` is a public
+``exp(eps * u(c) / (2 rows(P))) * w(c)``, where ``w(c) = 4 ** -|log2(c / 8)|`` is a public
 weight centred on the old fixed cap: a data-independent base measure keeps the exponential
 mechanism's guarantee, and where the budget is too small to tell the caps apart (59 customers at
-epsilon = 1) the draw stays near 8 instead of wandering over the grid. Caps above every parent's
-count tie on ``u``; the prior then prefers the smaller (a larger one only adds sensitivity).
+epsilon = 1) the draw stays near 8 instead of wandering over the grid.
 
 **Cost.** All the chosen caps together take :data:`CAP_SHARE` of rho, split evenly; each draw is
 ``eps**2 / 8``-zCDP (bounded range).
@@ -25,12 +27,12 @@ count tie on ``u``; the prior then prefers the smaller (a larger one only adds s
 >>> counts = child_histogram([(k, 10) for k in range(1, 12)] + [(14, 30)])  # 140 parents, 1 to 14 children
 >>> CAP_GRID[int(np.argmax(cap_scores(counts)))]  # 0.9-quantile: 14 children
 16
->>> p = cap_probabilities(counts, rho=0.5, rows=1)
+>>> p = cap_probabilities(counts, rho=0.01, rows=1)
 >>> CAP_GRID[int(np.argmax(p))], round(float(p.max()), 2)
-(16, 0.56)
+(16, 0.76)
 >>> p = cap_probabilities(counts, rho=1e-6, rows=1)  # too little budget: the prior's peak
 >>> CAP_GRID[int(np.argmax(p))], round(float(p.max()), 2)
-(8, 0.48)
+(8, 0.34)
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from amalgam_rel.models.privacy import exponential_epsilon
 
 CAP_GRID = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
 QUANTILE = 0.9  # children kept per parent: the cap aims to keep every child of 90 % of the parents
-CAP_SHARE = 0.05  # of the database's rho, for all the chosen caps together
+CAP_SHARE = 0.1  # of the database's rho, for all the chosen caps together
 PRIOR_CENTRE = 8  # the former fixed cap: where the public prior weight peaks
 
 
@@ -53,14 +55,16 @@ def cap_scores(counts: np.ndarray, quantile: float = QUANTILE) -> np.ndarray:
     last entry: that many or more)."""
     counts = np.asarray(counts, dtype=np.float64)
     at_most = np.cumsum(counts)
-    total = at_most[-1]
-    below = np.array([at_most[min(c, len(counts) - 1)] for c in CAP_GRID])
-    return -np.abs((1 - quantile) * below - quantile * (total - below))
+    target = quantile * at_most[-1]
+    upper = np.array([at_most[min(c, len(counts) - 1)] for c in CAP_GRID])
+    lower = np.array([at_most[min(c, len(counts) - 1)] for c in (0,) + CAP_GRID[:-1]])
+    lower[0] = 0.0  # the first cap's interval starts at no children
+    return -np.maximum(0.0, np.maximum(lower - target, target - upper))
 
 
 def prior_log_weights() -> np.ndarray:
-    """Public log weights ``log w(c)``, ``w(c) = 8 ** -|log2(c / PRIOR_CENTRE)|`` (see module doc)."""
-    return np.array([-3 * math.log(2) * abs(math.log2(c / PRIOR_CENTRE)) for c in CAP_GRID])
+    """Public log weights ``log w(c)``, ``w(c) = 4 ** -|log2(c / PRIOR_CENTRE)|`` (see module doc)."""
+    return np.array([-2 * math.log(2) * abs(math.log2(c / PRIOR_CENTRE)) for c in CAP_GRID])
 
 
 def cap_probabilities(counts: np.ndarray, *, rho: float, rows: int) -> np.ndarray:

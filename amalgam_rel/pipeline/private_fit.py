@@ -24,6 +24,7 @@ from amalgam_rel.dp.public_parents import MAX_KEYS, label_checks, public_key_lab
 from amalgam_rel.dp.private_copies import TEST_SHARE, candidates, private_copies
 from amalgam_rel.dp.private_words import fit_words
 from amalgam_rel.dp.sensitivity import Contributions, unit_contributions
+from amalgam_rel.dp.sizes import combined, count_sum_variance, total_variance
 from amalgam_rel.dp.unit import PrivacyUnit
 from amalgam_rel.dp.unit_bounding import bound_units, private_fks
 from amalgam_rel.errors import InputError
@@ -224,10 +225,13 @@ def fit_private_model(ft: FittedTable, frames: TrainingFrames, fitted: dict[str,
         left_out = model.left_out_
     driver = ft.plan.driver
     if driver is not None:  # children per parent: the parent model's count column, else two private counts
-        parent = fitted[driver.ref_table]
-        mean = modelled_mean(parent, parent.plan.count_columns.get(frames.plan.fk_index(driver)), ctx.rng)
-        if mean is not None and ft.model is not None:
-            ft.real_rows = max(0, round(parent.real_rows * mean))
+        parent, i = fitted[driver.ref_table], frames.plan.fk_index(driver)
+        column = parent.plan.count_columns.get(i)
+        mean = modelled_mean(parent, column, ctx.rng)
+        if mean is not None and ft.model is not None:  # weighed against the table's own count (dp/sizes.py)
+            ft.real_rows = max(0, round(combined(
+                ft.real_rows, total_variance(ft.model.ledger_), parent.real_rows * mean,
+                count_sum_variance(parent.model.ledger_, column, ctx.contributions.caps[i]))))
         if parent.real_rows > 0:
             ft.mean_degrees[frames.plan.fk_index(driver)] = ft.real_rows / parent.real_rows
     ft.text_columns = tuple(c for c, why in left_out.items() if why.startswith(LANGUAGE_MODEL) and ft.table.has_column(c))
@@ -241,11 +245,9 @@ MEAN_DRAWS = 20_000  # rows drawn from a parent model to read its mean count of 
 
 def modelled_mean(parent: FittedTable, column: str | None, rng: np.random.Generator) -> float | None:
     """The mean of a parent model's child-count column (post-processing: rows drawn from the
-    fitted model), or None when the parent does not model it.
-
-    The parent measured that column at its own sensitivity (a unit's parents, not its children:
-    ``cap`` times fewer rows), so its sum over the parents is a sharper size of the child table
-    than the child's own noisy row count, and the sampled counts then need no rescaling."""
+    fitted model), or None when the parent does not model it. The parent measured that column at
+    its own sensitivity (a unit's parents, not its children: ``cap`` times fewer rows): one of the
+    two estimates of the child's size (:mod:`amalgam_rel.dp.sizes`)."""
     if column is None or parent.model is None or column not in parent.model.columns_ or parent.real_rows <= 0:
         return None
     drawn = parent.model.sample(MEAN_DRAWS, seed=int(rng.integers(2**31))).column(column)
