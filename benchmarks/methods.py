@@ -56,6 +56,14 @@ def amalgam_eps1(ds: Dataset, out: Path, seed: int, timeout: float | None) -> Me
     return ours("amalgam", "--epsilon", "1")(ds, out, seed, timeout)
 
 
+def amalgam_eps8(ds: Dataset, out: Path, seed: int, timeout: float | None) -> Measured:
+    """``amalgam-rel synth --epsilon 8 --epsilon-text schema``: as :func:`amalgam_eps1` at epsilon = 8, where the
+    issue asks for scores within 0.05 of the non-private ones."""
+    if not epsilon_available():
+        return Measured("not available", 0.0, 0.0, {}, "`amalgam-rel synth` has no --epsilon in this checkout")
+    return ours("amalgam", "--epsilon", "8")(ds, out, seed, timeout)
+
+
 def sdv(name: str):
     venv = SDV_VENVS[name]
 
@@ -89,6 +97,7 @@ METHODS = {
     m.name: m for m in (
         Method("amalgam", "amalgam-rel", ours("amalgam")),
         Method("amalgam_eps1", "amalgam-rel ε=1", amalgam_eps1),
+        Method("amalgam_eps8", "amalgam-rel ε=8", amalgam_eps8),
         Method("sdv_hma", "SDV HMA (current)", sdv("sdv_hma"), capped=True),
         Method("sdv_hma_1.37", "SDV HMA 1.37", sdv("sdv_hma_1.37"), capped=True),
         Method("independent", "independent columns", ours("independent")),

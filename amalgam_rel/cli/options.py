@@ -78,7 +78,8 @@ DeltaOpt = Annotated[float, typer.Option("--delta", help="The delta of (epsilon,
 MaxChildrenOpt = Annotated[
     Optional[list[str]],
     typer.Option("--max-children", help="N or TABLE=N: children kept per parent row for each FK (of TABLE) under "
-                                        "--epsilon; the rest are dropped before fitting (default 8; repeatable)."),
+                                        "--epsilon; the rest are dropped before fitting (default: chosen from the data "
+                                        "under the budget; repeatable)."),
 ]
 EpsilonTextOpt = Annotated[
     str,
@@ -105,7 +106,7 @@ def _max_children(items: list[str] | None) -> dict[str, int] | None:
     if not items:
         return None
     default, per_table = parse_max_children(items)
-    return {"*": default, **dict(per_table)}
+    return {**({} if default is None else {"*": default}), **dict(per_table)}
 
 
 def synthesizer_of(seed, llm, text_steps, min_word_rows, epsilon, delta, max_children, epsilon_text, synthesize, public,

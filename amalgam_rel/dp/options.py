@@ -1,7 +1,7 @@
 """What a private fit is asked for, validated before a single row is read.
 
->>> PrivacyOptions(1.0).validate().cap_of("orders")
-8
+>>> PrivacyOptions(1.0).validate().cap_of("orders") is None  # chosen from the data (dp/caps.py)
+True
 >>> PrivacyOptions(1.0, max_children_of=(("orders", 3),)).cap_of("orders")
 3
 >>> PrivacyOptions(0.0).validate()
@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from amalgam_rel.errors import InputError
 from amalgam_rel.models.privacy import MAX_EPSILON
 
-# Children kept per parent row and FK. Data-independent by necessity (a cap read from the data
-# would itself leak); 8 keeps a two-level chain (customer -> orders -> lines) at 8 and 64 rows
-# per entity, where the noise of deeper tables still leaves signal at epsilon around 1.
-DEFAULT_MAX_CHILDREN = 8
+# Children kept per parent row and FK without --max-children: None, chosen from the data by the
+# exponential mechanism, charged to the budget (dp/caps.py; its public prior peaks at 8, the
+# former fixed cap).
+DEFAULT_MAX_CHILDREN = None
 # What happens to columns the graphical model leaves to the language model (free text, nested
 # values): "refuse" stops with an error naming them; "schema" fills them from the schema alone;
 # "words" writes free text from words whose noisy counts clear a threshold, charged to the budget
@@ -33,7 +33,7 @@ TEXT_MODES = ("refuse", "schema", "words")
 class PrivacyOptions:
     epsilon: float
     delta: float = 1e-9
-    max_children: int = DEFAULT_MAX_CHILDREN  # cap of every FK without its own
+    max_children: int | None = DEFAULT_MAX_CHILDREN  # cap of every FK without its own (None: from the data)
     max_children_of: tuple[tuple[str, int], ...] = ()  # (child table, cap of each of its FKs)
     text: str = "refuse"
 
@@ -46,15 +46,15 @@ class PrivacyOptions:
         if not isinstance(self.delta, (int, float)) or not 0 < self.delta < 1:
             raise InputError(f"--delta must be between 0 and 1 (exclusive), got {self.delta}")
         for table, cap in (("", self.max_children), *self.max_children_of):
-            if not isinstance(cap, int) or cap < 1:
+            if (cap is not None or table) and (not isinstance(cap, int) or cap < 1):
                 where = f" for {table!r}" if table else ""
                 raise InputError(f"--max-children{where} must be a whole number >= 1, got {cap}")
         if self.text not in TEXT_MODES:
             raise InputError(f"--epsilon-text must be one of {', '.join(TEXT_MODES)}, got {self.text!r}")
         return self
 
-    def cap_of(self, child_table: str) -> int:
-        """Children per parent row kept for each FK of ``child_table``."""
+    def cap_of(self, child_table: str) -> int | None:
+        """Children per parent row kept for each FK of ``child_table`` (None: chosen from the data)."""
         return dict(self.max_children_of).get(child_table, self.max_children)
 
     def check_tables(self, db) -> None:
@@ -63,7 +63,7 @@ class PrivacyOptions:
             raise InputError(f"--max-children names unknown tables: {', '.join(unknown)}")
 
 
-def parse_max_children(items: list[str] | None) -> tuple[int, tuple[tuple[str, int], ...]]:
+def parse_max_children(items: list[str] | None) -> tuple[int | None, tuple[tuple[str, int], ...]]:
     """``["8", "orders=3"]`` -> (8, (("orders", 3),)): a bare number is the default cap.
 
     >>> parse_max_children(["5", "line items=2"])
@@ -100,11 +100,11 @@ def privacy_params(db, epsilon: float | None, delta: float = 1e-9, max_children:
         return {}
     if unit is not None and (not isinstance(unit, str) or not db.has_table(unit)):
         raise InputError(f"--privacy-unit names an unknown table {unit!r}")
-    caps = max_children if isinstance(max_children, dict) else {"*": DEFAULT_MAX_CHILDREN if max_children is None
-                                                                  else max_children}
+    caps = max_children if isinstance(max_children, dict) else {"*": max_children}
     per_table = tuple((t, n) for t, n in caps.items() if t != "*")
     options = PrivacyOptions(epsilon, delta, caps.get("*", DEFAULT_MAX_CHILDREN), per_table, text).validate()
     options.check_tables(db)
     spelled = {db.table(table).key: n for table, n in per_table}  # the table's own spelling
-    return {"epsilon": epsilon, "delta": delta, "max_children": {"*": options.max_children, **spelled},
+    default = {} if options.max_children is None else {"*": options.max_children}  # absent: chosen from the data
+    return {"epsilon": epsilon, "delta": delta, "max_children": {**default, **spelled},
             "epsilon_text": text, "privacy_unit": db.table(unit).key if unit is not None else None}

@@ -39,8 +39,6 @@ def unit_contributions(plan: DatabasePlan, unit: str, private: set[str], caps: d
     >>> c.rows["line"], c.sensitivity["line"], c.sensitivity["product"], c.sensitivity["customer"]
     (20, 20, 0, 1)
     """
-    from amalgam_rel.dp.unit_bounding import private_fks
-
     root, rows, sensitivity, why = {}, {}, {}, {}
     for key in plan.graph.order:
         if key not in private:
@@ -48,17 +46,24 @@ def unit_contributions(plan: DatabasePlan, unit: str, private: set[str], caps: d
             why[key] = "public: kept as it is, nothing learned from it"
             continue
         root[key] = unit
-        fks = private_fks(plan, key, private)
-        if key == unit:
-            rows[key], how = 1, "the unit row itself"
-        else:
-            bounds = {fk.label: rows[fk.ref_table] * caps[plan.fk_index(fk)] for fk in fks}
-            required = {label: n for fk, (label, n) in zip(fks, bounds.items()) if not fk.nullable}
-            if required:
-                label = min(required, key=required.get)
-                rows[key], how = required[label], f"cap x parent rows through {label}"
-            else:
-                rows[key], how = sum(bounds.values()), "the sum over its nullable FKs " + ", ".join(bounds)
+        rows[key], how = unit_rows(plan, key, unit, private, caps, rows)
         sensitivity[key] = rows[key]
         why[key] = f"one {unit} unit holds at most {rows[key]} rows ({how}); no row outside it changes"
     return Contributions(dict(caps), root, rows, sensitivity, why)
+
+
+def unit_rows(plan: DatabasePlan, key: str, unit: str, private: set[str], caps: dict[int, int],
+              rows: dict[str, int]) -> tuple[int, str]:
+    """The most rows of private table ``key`` in one unit, and how, from its parents' ``rows``
+    (see :func:`unit_contributions`)."""
+    from amalgam_rel.dp.unit_bounding import private_fks
+
+    if key == unit:
+        return 1, "the unit row itself"
+    fks = private_fks(plan, key, private)
+    bounds = {fk.label: rows[fk.ref_table] * caps[plan.fk_index(fk)] for fk in fks}
+    required = {label: n for fk, (label, n) in zip(fks, bounds.items()) if not fk.nullable}
+    if required:
+        label = min(required, key=required.get)
+        return required[label], f"cap x parent rows through {label}"
+    return sum(bounds.values()), "the sum over its nullable FKs " + ", ".join(bounds)

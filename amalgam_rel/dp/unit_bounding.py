@@ -20,15 +20,21 @@ reads in place of the source table; public tables are read as they are.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import duckdb
+import numpy as np
 from sqlglot import exp
 
+from amalgam_rel.dp.caps import CAP_GRID, child_histogram
 from amalgam_rel.dp.bounding import bounded_name, child_order, source_relation
 from amalgam_rel.relational.plan import DatabasePlan
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import ForeignKey
 
 UNIT = sql.internal("unit")
+# (fk index, kept parents by number of children, rows(P) in one unit) -> the cap (see bound_units)
+CapPicker = Callable[[int, np.ndarray, int], int]
 
 
 def private_fks(plan: DatabasePlan, key: str, private: set[str]) -> list[ForeignKey]:
@@ -39,19 +45,56 @@ def private_fks(plan: DatabasePlan, key: str, private: set[str]) -> list[Foreign
 
 
 def bound_units(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, unit: str, private: set[str],
-                caps: dict[int, int]) -> dict[str, str]:
-    """Create the bounded rows of every private table; table key -> TEMP table name."""
+                caps: dict[int, int | None], pick: CapPicker | None = None) -> dict[str, str]:
+    """Create the bounded rows of every private table; table key -> TEMP table name.
+
+    A cap of ``None`` (no ``--max-children``) is chosen here, parents first, by ``pick(fk index,
+    children-per-parent histogram of the kept parents, rows(P))`` (:mod:`.caps`), and written back
+    into ``caps``: the histogram counts only rows that steps 1-2 keep, so it changes by the new
+    unit's own parent rows alone."""
+    from amalgam_rel.dp.sensitivity import unit_rows
+
     sources: dict[str, str] = {}
+    rows: dict[str, int] = {}
     for key in plan.graph.order:
         if key not in private:
             continue
-        query = _unit_rows(plan, key) if key == unit else _kept_rows(plan, key, private, caps, sources)
+        if key == unit:
+            query = _unit_rows(plan, key)
+        else:
+            reached = _reached_rows(plan, key, private, sources)
+            for fk in private_fks(plan, key, private):
+                i = plan.fk_index(fk)
+                if caps.get(i) is None:
+                    if pick is None:
+                        raise ValueError(f"{fk.label}: no cap and nothing to choose one")
+                    caps[i] = pick(i, _children_histogram(con, plan, fk, reached, sources), rows[fk.ref_table])
+            query = _capped_rows(plan, key, private, caps, reached)
+        rows[key] = unit_rows(plan, key, unit, private, caps, rows)[0]
         name = bounded_name(key)
         con.execute(sql.render(exp.Create(this=exp.Table(this=sql.ident(name)), kind="TABLE", replace=True,
                                           properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
                                           expression=query)))
         sources[key] = name
     return sources
+
+
+def _children_histogram(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, fk: ForeignKey, reached: exp.Select,
+                        sources: dict[str, str]) -> np.ndarray:
+    """Kept parent rows of ``fk`` by their number of children among the ``reached`` rows (zeros
+    included; past the grid's largest cap in one bin)."""
+    parent = plan.db.table(fk.ref_table)
+    on = exp.and_(*(exp.EQ(this=sql.column(c, "r"), expression=sql.column(r, "p"))
+                    for c, r in zip(fk.columns, fk.ref_columns)))
+    per_parent = (exp.select(exp.Count(this=sql.column(fk.columns[0], "r")).as_(sql.ident("n")))
+                  .from_(source_relation(parent, sources, "p"))
+                  .join(reached.subquery("r"), on=on, join_type="left")
+                  .group_by(*(sql.column(r, "p") for r in fk.ref_columns)))
+    top = exp.Literal.number(max(CAP_GRID) + 1)
+    clipped = exp.Least(this=sql.column("n"), expressions=[top])
+    query = (exp.select(clipped.as_(sql.ident("k")), exp.Count(this=exp.Star()).as_(sql.ident("parents")))
+             .from_(per_parent.subquery("c")).group_by(clipped.copy()))
+    return child_histogram(con.execute(sql.render(query)).fetchall())
 
 
 def _unit_rows(plan: DatabasePlan, key: str) -> exp.Select:
@@ -61,8 +104,8 @@ def _unit_rows(plan: DatabasePlan, key: str) -> exp.Select:
                       exp.Window(this=exp.RowNumber(), order=order).as_(sql.ident(UNIT))).from_(source_relation(table, {}))
 
 
-def _kept_rows(plan: DatabasePlan, key: str, private: set[str], caps: dict[int, int],
-               sources: dict[str, str]) -> exp.Select:
+def _reached_rows(plan: DatabasePlan, key: str, private: set[str], sources: dict[str, str]) -> exp.Select:
+    """Rows of ``key`` whose named private parents were all kept, in one unit (steps 1-2), with it."""
     table = plan.db.table(key)
     fks = private_fks(plan, key, private)
     units = [sql.column(UNIT, f"p{j}") for j in range(len(fks))]
@@ -79,7 +122,13 @@ def _kept_rows(plan: DatabasePlan, key: str, private: set[str], caps: dict[int, 
         on = exp.and_(*(exp.EQ(this=sql.column(c, "t"), expression=sql.column(r, f"p{j}"))
                         for c, r in zip(fk.columns, fk.ref_columns)))
         reached = reached.join(source_relation(parent, sources, f"p{j}"), on=on, join_type="left")
-    reached = reached.where(exp.and_(*conditions))
+    return reached.where(exp.and_(*conditions))
+
+
+def _capped_rows(plan: DatabasePlan, key: str, private: set[str], caps: dict[int, int], reached: exp.Select) -> exp.Select:
+    """The ``reached`` rows among the first ``cap(f)`` children of their parent, for every FK (step 3)."""
+    table = plan.db.table(key)
+    fks = private_fks(plan, key, private)
     order = exp.Order(expressions=[exp.Ordered(this=sql.column(c)) for c in child_order(table)])
     ranks = [exp.Window(this=exp.RowNumber(), partition_by=[sql.column(c) for c in fk.columns], order=order.copy())
              .as_(sql.ident(f"{UNIT}rank{j}")) for j, fk in enumerate(fks)]

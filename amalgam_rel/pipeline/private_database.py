@@ -34,7 +34,8 @@ def privacy_options(model) -> PrivacyOptions:
     if isinstance(caps, int):
         default = caps
     elif isinstance(caps, dict):
-        default = int(caps.get("*", DEFAULT_MAX_CHILDREN))
+        default = caps.get("*", DEFAULT_MAX_CHILDREN)
+        default = None if default is None else int(default)
         per_table = tuple((t, n) for t, n in caps.items() if t != "*")
     return PrivacyOptions(model.epsilon, model.delta, default, per_table, model.epsilon_text).validate()
 

@@ -17,11 +17,14 @@ from sqlglot import exp
 
 from amalgam_rel.dp.accounting import database_ledger, database_rho, split_rho
 from amalgam_rel.dp.bounding import clip_counts, drop_bounded, fk_caps
+from amalgam_rel.dp.caps import CAP_SHARE, CapChooser
 from amalgam_rel.dp.options import PrivacyOptions
 from amalgam_rel.dp.public import public_context, public_filler, public_key_generator, public_sequences
 from amalgam_rel.dp.public_parents import MAX_KEYS, label_checks, public_key_labels, with_public_keys
+from amalgam_rel.dp.private_copies import TEST_SHARE, candidates, private_copies
 from amalgam_rel.dp.private_words import fit_words
 from amalgam_rel.dp.sensitivity import Contributions, unit_contributions
+from amalgam_rel.dp.sizes import combined, count_sum_variance, total_variance
 from amalgam_rel.dp.unit import PrivacyUnit
 from amalgam_rel.dp.unit_bounding import bound_units, private_fks
 from amalgam_rel.errors import InputError
@@ -30,6 +33,7 @@ from amalgam_rel.models.privacy import RELEASE_SHARE, gaussian_sigma
 from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.pipeline.fitting import LANGUAGE_MODEL, FitOptions, FittedTable
 from amalgam_rel.relational.plan import DatabasePlan, plan_database
+from amalgam_rel.relational.rules import computed_columns, copies as copies_rule
 from amalgam_rel.relational.kept_contacts import contact_columns
 from amalgam_rel.relational.semantic_columns import Semantics, private_semantics, with_presence
 from amalgam_rel.relational.text_features import without_text_features
@@ -54,6 +58,7 @@ class PrivateContext:
     labels: dict[int, tuple[str, ...]]  # FK into a public table -> its keys (public labels)
     text: dict[str, tuple[str, ...]] = field(default_factory=dict)  # words mode: table -> its text candidates
     words: dict[str, dict[str, dict]] = field(default_factory=dict)  # table -> column -> released words
+    copies_part: dict[str, float] = field(default_factory=dict)  # table -> share of its rho the copies test took
 
 
 def private_plan(db: Database, options: PrivacyOptions, unit: PrivacyUnit) -> DatabasePlan:
@@ -90,17 +95,20 @@ def fit_private(con: duckdb.DuckDBPyConnection, db: Database, fit: FitOptions, p
     db = plan.db
     private = set(unit.private)
     caps = {i: c for i, c in fk_caps(plan, privacy.cap_of).items() if db.foreign_keys[i].table in private}
-    contributions = unit_contributions(plan, unit.table, private, caps)
     rho = database_rho(privacy.epsilon, privacy.delta)
-    shares = split_rho(rho, {k: model_columns(plan, k, fit.context_size) for k in unit.private})
+    rng = np.random.default_rng(fit.seed)
+    chooser = CapChooser(rho * CAP_SHARE, sum(c is None for c in caps.values()), rng)
+    sources = bound_units(con, plan, unit.table, private, caps, chooser.pick)
+    contributions = unit_contributions(plan, unit.table, private, caps)
+    shares = split_rho(rho - chooser.spent, {k: model_columns(plan, k, fit.context_size) for k in unit.private})
     release = {k: privacy.delta * RELEASE_SHARE * s / rho for k, s in shares.items()}
     ledger = unit_ledger(privacy, rho, plan, unit, shares, contributions)
+    chooser.record(ledger, plan)
     labels = {plan.fk_index(fk): public_key_labels(con, plan, fk) for k in unit.private for fk in plan.tables[k].attributes}
     labels = {i: keys for i, keys in labels.items() if keys is not None}
-    ctx = PrivateContext(fit, privacy, contributions, shares, release, ledger, np.random.default_rng(fit.seed), labels)
+    ctx = PrivateContext(fit, privacy, contributions, shares, release, ledger, rng, labels)
     if privacy.text == "words":  # each text candidate's column share goes to its words, not the model
         ctx.text = {k: text_candidates(plan, k, fit.semantic_overrides) for k in unit.private}
-    sources = bound_units(con, plan, unit.table, private, caps)
     frames = TrainingFrames(con, plan, sources)
     fitted: dict[str, FittedTable] = {}
     try:
@@ -177,11 +185,13 @@ def public_choices(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, Fi
 def fit_private_model(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, FittedTable], ctx: PrivateContext) -> None:
     """The table model at the table's share and sensitivity; the row count comes from it."""
     key = ft.key
-    share, s = ctx.shares[key] * (1 - text_part(ctx, frames.plan, key)), ctx.contributions.sensitivity[key]
-    release = ctx.release_delta[key] * (1 - text_part(ctx, frames.plan, key))
-    ft.semantic = private_semantics(ft, ctx.fit.semantic_overrides)  # from the schema: Faker fills them, no data
+    kept = 1 - text_part(ctx, frames.plan, key) - ctx.copies_part.get(key, 0.0)
+    share, s = ctx.shares[key] * kept, ctx.contributions.sensitivity[key]
+    release = ctx.release_delta[key] * kept
+    copied = computed_columns(ft)
+    ft.semantic = without_columns(private_semantics(ft, ctx.fit.semantic_overrides), copied)  # Faker fills them, no data
     generated = ft.semantic.names + ((ft.semantic.locale,) if ft.semantic.drawn_locale else ())
-    exclude = tuple(ft.plan.fk_columns) + tuple(ft.plan.generated_keys) + tuple(ft.sequences) + generated
+    exclude = tuple(ft.plan.fk_columns) + tuple(ft.plan.generated_keys) + tuple(ft.sequences) + generated + copied
     ft.frame = with_presence(ft.frame, ft)
     own = [c for c in ft.frame.column_names if c not in exclude]
     if own and ft.frame.num_rows == 0:
@@ -214,14 +224,65 @@ def fit_private_model(ft: FittedTable, frames: TrainingFrames, fitted: dict[str,
         ft.real_rows = max(0, int(model.n_rows_))
         left_out = model.left_out_
     driver = ft.plan.driver
-    if driver is not None:  # real children per parent, from two private counts
-        parent_rows = fitted[driver.ref_table].real_rows
-        if parent_rows > 0:
-            ft.mean_degrees[frames.plan.fk_index(driver)] = ft.real_rows / parent_rows
+    if driver is not None:  # children per parent: the parent model's count column, else two private counts
+        parent, i = fitted[driver.ref_table], frames.plan.fk_index(driver)
+        column = parent.plan.count_columns.get(i)
+        mean = modelled_mean(parent, column, ctx.rng)
+        if mean is not None and ft.model is not None:  # weighed against the table's own count (dp/sizes.py)
+            ft.real_rows = max(0, round(combined(
+                ft.real_rows, total_variance(ft.model.ledger_), parent.real_rows * mean,
+                count_sum_variance(parent.model.ledger_, column, ctx.contributions.caps[i]))))
+        if parent.real_rows > 0:
+            ft.mean_degrees[frames.plan.fk_index(driver)] = ft.real_rows / parent.real_rows
     ft.text_columns = tuple(c for c, why in left_out.items() if why.startswith(LANGUAGE_MODEL) and ft.table.has_column(c))
     ft.context = tuple(c for c in ft.context if context_column(c) in ft.modelled)
     others = [c for c, why in left_out.items() if ft.table.has_column(c) and c not in exclude and c not in ft.text_columns]
     ft.fillers = {c: public_filler(ft.table, c) for c in others}
+
+
+MEAN_DRAWS = 20_000  # rows drawn from a parent model to read its mean count of children
+
+
+def modelled_mean(parent: FittedTable, column: str | None, rng: np.random.Generator) -> float | None:
+    """The mean of a parent model's child-count column (post-processing: rows drawn from the
+    fitted model), or None when the parent does not model it. The parent measured that column at
+    its own sensitivity (a unit's parents, not its children: ``cap`` times fewer rows): one of the
+    two estimates of the child's size (:mod:`amalgam_rel.dp.sizes`)."""
+    if column is None or parent.model is None or column not in parent.model.columns_ or parent.real_rows <= 0:
+        return None
+    drawn = parent.model.sample(MEAN_DRAWS, seed=int(rng.integers(2**31))).column(column)
+    values = drawn.to_numpy(zero_copy_only=False).astype(np.float64)
+    return float(np.nanmean(values)) if len(values) else None
+
+
+def find_private_copies(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, FittedTable], ctx: PrivateContext) -> None:
+    """Columns repeating a parent row's column, tested under the table's budget (:mod:`amalgam_rel.dp.private_copies`)."""
+    plan = frames.plan
+    pairs = candidates(ft, fitted, plan, lambda key: semantic_types(plan, key, ctx.fit.semantic_overrides))
+    if not pairs or ft.frame.num_rows == 0:
+        return
+    d = model_columns(plan, ft.key, ctx.fit.context_size)
+    part = min(TEST_SHARE, len(pairs) / (d + 1)) * (1 - text_part(ctx, plan, ft.key))
+    ctx.copies_part[ft.key] = part
+    ft.rules[copies_rule.NAME] = private_copies(frames, plan, ft.key, pairs, rho=ctx.shares[ft.key] * part,
+                                                sensitivity=float(ctx.contributions.sensitivity[ft.key]), rng=ctx.rng,
+                                                ledger=ctx.ledger)
+
+
+def semantic_types(plan: DatabasePlan, key: str, overrides) -> dict[str, str]:
+    """A table's generated columns -> semantic type, from the schema alone (the locale column too)."""
+    tp, table = plan.tables[key], plan.db.table(key)
+    found = private_semantics(FittedTable(key, table, tp, sequences=public_sequences(table, tp)), overrides)
+    types = {c.column: c.type for c in found.columns}
+    return types | ({found.locale: found.locale_type} if found.locale else {})
+
+
+def without_columns(found: Semantics, copied: tuple[str, ...]) -> Semantics:
+    """``found`` less the columns a copy fills; a copied locale column is read, not drawn."""
+    if not copied:
+        return found
+    drawn = found.drawn_locale and found.locale not in copied
+    return replace(found, columns=tuple(c for c in found.columns if c.column not in copied), drawn_locale=drawn)
 
 
 def fit_private_words(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, FittedTable], ctx: PrivateContext) -> None:
@@ -257,7 +318,7 @@ def text_candidates(plan: DatabasePlan, key: str, overrides) -> tuple[str, ...]:
     return tuple(c.name for c in table.columns if c.type.kind is Kind.STRING and c.name not in taken)
 
 
-PRIVATE_FIT_STAGES = (build_bounded_frame, public_choices, fit_private_model, fit_private_words)
+PRIVATE_FIT_STAGES = (build_bounded_frame, public_choices, find_private_copies, fit_private_model, fit_private_words)
 
 
 def public_contacts(ft: FittedTable, overrides) -> Semantics:

@@ -78,6 +78,7 @@ def _merged(a: dict, b: dict) -> dict:
         out["first_pass_validity"] = out["first_pass_valid"] / drawn
         out["copy_rate"] = out["first_pass_copies"] / drawn
     if out.get("rows"):
-        out["output_copy_rate"] = out["output_copies"] / out["rows"]
-        out["duplicate_rate"] = out["reused"] / out["rows"]
+        # the schema's placeholders (under --epsilon) count no copies
+        out["output_copy_rate"] = out.get("output_copies", 0) / out["rows"]
+        out["duplicate_rate"] = out.get("reused", 0) / out["rows"]
     return out

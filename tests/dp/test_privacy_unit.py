@@ -7,10 +7,12 @@ from collections import Counter
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 
 from amalgam_rel.dp.bounding import fk_caps
 from amalgam_rel.dp.options import PrivacyOptions
+from amalgam_rel.dp.private_copies import agreeing_rows
 from amalgam_rel.dp.public_parents import public_key_labels, with_public_keys
 from amalgam_rel.dp.sensitivity import unit_contributions
 from amalgam_rel.dp.unit import choose_unit, privacy_unit
@@ -64,6 +66,36 @@ def frames_of(path: Path) -> tuple[dict[str, Counter], dict[str, int]]:
     caps = fk_caps(plan, lambda table: CAPS.get(table, 8))
     caps = {i: c for i, c in caps.items() if db.foreign_keys[i].table in unit.private}
     frames = TrainingFrames(con, plan, bound_units(con, plan, "customer", set(unit.private), caps))
+    out, sensitivity = _frames(con, plan, unit, frames, caps)
+    con.close()
+    return out, sensitivity
+
+
+def released_by_the_choices(path: Path) -> tuple[dict, dict, dict]:
+    """What the data-chosen caps and the copies test read (:mod:`amalgam_rel.dp.caps`,
+    :mod:`amalgam_rel.dp.private_copies`): each FK's children-per-parent histogram with its
+    rows(P), and each table's agreeing-rows vector; the caps drawn are CAPS, as if chosen."""
+    con = open_duckdb(path)
+    db = read_duckdb(con)
+    unit = privacy_unit(db, "customer", (), {})
+    plan = private_plan(db, PrivacyOptions(1.0), unit)
+    caps = {i: None for i in fk_caps(plan, lambda table: None) if db.foreign_keys[i].table in unit.private}
+    histograms = {}
+
+    def pick(i, counts, rows):
+        histograms[db.foreign_keys[i].label] = (counts, rows)
+        return CAPS[db.foreign_keys[i].table]
+
+    frames = TrainingFrames(con, plan, bound_units(con, plan, "customer", set(unit.private), caps, pick))
+    pairs = {"orders": [("total", plan.fk_index(plan.tables["orders"].driver), "age")],
+             "line": [("qty", plan.fk_index(plan.tables["line"].attributes[0]), "id")]}
+    agree = {key: agreeing_rows(frames, plan, key, p) for key, p in pairs.items()}
+    sensitivity = unit_contributions(plan, "customer", set(unit.private), caps).sensitivity
+    con.close()
+    return histograms, agree, sensitivity
+
+
+def _frames(con, plan, unit, frames, caps) -> tuple[dict[str, Counter], dict[str, int]]:
     context = {"customer": (), "orders": ("age",), "line": ("total",), "transfer": ("age",)}
     labels = {plan.fk_index(fk): public_key_labels(con, plan, fk) for k in unit.private for fk in plan.tables[k].attributes}
     out = {}
@@ -71,7 +103,6 @@ def frames_of(path: Path) -> tuple[dict[str, Counter], dict[str, int]]:
         if key in unit.private:
             frame = with_public_keys(frames.build(key, context[key]), plan, plan.tables[key], labels)
             out[key] = Counter(tuple(row.values()) for row in frame.to_pylist())
-    con.close()
     return out, unit_contributions(plan, "customer", set(unit.private), caps).sensitivity
 
 
@@ -87,6 +118,22 @@ def test_adding_one_unit_changes_each_frame_by_at_most_its_sensitivity(tmp_path)
         assert sum(added.values()) == sensitivity[key], key  # the new unit fills every cap: the bound is tight
     # the bridges (customer to another customer) are in no frame; the new unit's own transfers are
     assert all(row[2] == row[1] for row in after["transfer"])
+
+
+def test_adding_one_unit_moves_what_chooses_caps_and_copies_by_at_most_their_sensitivity(tmp_path):
+    """The cap's score reads a histogram of kept parents by children: one unit adds at most
+    rows(P) parents to it and moves no other (so the score moves by at most rows(P)). The copies
+    test's vector (rows, agreeing rows per pair) moves by at most s(T) in every entry."""
+    before, agree, _ = released_by_the_choices(shop(tmp_path / "a.duckdb", more=False))
+    after, agree_after, sensitivity = released_by_the_choices(shop(tmp_path / "b.duckdb", more=True))
+    assert set(before) == set(after) == {"orders(customer_id) -> customer(id)", "line(order_id) -> orders(id)",
+                                         "transfer(from_id) -> customer(id)", "transfer(to_id) -> customer(id)"}
+    for label, (counts, rows) in before.items():
+        added = after[label][0] - counts
+        assert (added >= 0).all() and 0 < added.sum() <= rows == after[label][1], label
+    for key, vector in agree.items():
+        moved = np.abs(agree_after[key] - vector)
+        assert moved.max() <= sensitivity[key] and moved[0] == sensitivity[key], key  # the row count: tight
 
 
 def test_unit_public_tables_and_their_keys(tmp_path):

@@ -1,0 +1,112 @@
+"""Columns that repeat their parent row's column, found under the budget: ``Invoice.BillingCity =
+Customer.City``, ``InvoiceLine.UnitPrice = Track.UnitPrice``.
+
+Without a budget the copies rule (:mod:`amalgam_rel.relational.rules.copies`) counts the agreeing
+rows of every (child column, parent column) pair of a type. Here the candidates come from the
+schema alone, so there are few: a column of the child and one of a parent row it names (through
+any FK into a private or public table), of a type the copy fits, where the parent column's name
+ends the child's (``BillingCity`` / ``City``, ``UnitPrice`` / ``UnitPrice``, at least
+:data:`MIN_NAME` characters, case and punctuation ignored) or both carry one semantic type
+(a city, an e-mail: read off the names). Then one Gaussian measurement of the vector
+``(rows, agreeing rows of each candidate)`` over the table's bounded frame: a unit changes each
+entry by at most ``s`` (the table's rows per unit; no other row changes, and a public parent's
+values are public), so the L2 sensitivity is ``s * sqrt(k + 1)`` for ``k`` candidates. A pair whose
+noisy agreement reaches :data:`HOLDS` of the noisy row count becomes a copy: the column leaves the
+table model and sampling copies the parent's value, as without a budget.
+
+>>> normalised("Billing_City"), name_copies("BillingCity", "City"), name_copies("Total", "Id")
+('billingcity', True, False)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+from sqlglot import exp
+
+from amalgam_rel.models.privacy import gaussian_sigma
+from amalgam_rel.relational.parent_copies import ParentCopy
+from amalgam_rel.schema import sql
+from amalgam_rel.schema.types import Kind
+
+HOLDS = 0.9  # noisy share of agreeing rows that makes a copy
+MIN_NAME = 4  # shortest parent column name a child's may end with
+TEST_SHARE = 0.25  # most of a table's rho the test takes (one column's share per candidate below that)
+
+
+def normalised(name: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", name.lower())
+
+
+def name_copies(column: str, source: str) -> bool:
+    """Whether the parent column's name ends the child's (see the module doc)."""
+    a, b = normalised(column), normalised(source)
+    return len(b) >= MIN_NAME and a.endswith(b)
+
+
+def _fits(child, parent) -> bool:
+    a, b = child.type, parent.type
+    same = a == b or (a.kind is Kind.STRING and b.kind is Kind.STRING
+                      and (a.length is None or (b.length is not None and a.length >= b.length)))
+    return same and (child.nullable or not parent.nullable)
+
+
+def candidates(ft, fitted: dict, plan, semantic_of) -> list[tuple[str, int, str]]:
+    """(child column, fk index, parent column) pairs from the schema; ``semantic_of(table key)``
+    maps a table's generated columns to their semantic types (from names alone)."""
+    skip = set(ft.plan.fk_columns) | set(ft.table.primary_key) | set(ft.sequences) | set(ft.plan.generated_keys)
+    skip |= {c for cols in ft.table.unique_sets() for c in cols}
+    own_types = semantic_of(ft.key)
+    out, taken = [], set()
+    for fk in ((ft.plan.driver,) if ft.plan.driver else ()) + ft.plan.matched + ft.plan.attributes:
+        parent = plan.db.table(fk.ref_table)
+        types = semantic_of(fk.ref_table)
+        late = {c for d in plan.tables[fk.ref_table].deferred for c in d.columns}
+        for column in ft.table.columns:
+            if column.name in skip or column.name in taken:
+                continue
+            for source in parent.columns:
+                if source.name in late or not _fits(column, source):
+                    continue
+                typed = own_types.get(column.name) is not None and own_types.get(column.name) == types.get(source.name)
+                if typed or name_copies(column.name, source.name):
+                    out.append((column.name, plan.fk_index(fk), source.name))
+                    taken.add(column.name)
+                    break
+    return out
+
+
+def agreeing_rows(frames, plan, key: str, pairs: list[tuple[str, int, str]]) -> np.ndarray:
+    """``[rows, agreeing rows of each pair]`` over the bounded rows of ``key`` (NULL equals NULL)."""
+    table = plan.db.table(key)
+    query = exp.select(exp.Count(this=exp.Star())).from_(frames.source(table, "c"))
+    joined = {}
+    for column, i, source in pairs:
+        if i not in joined:
+            fk = plan.db.foreign_keys[i]
+            alias = f"p{len(joined)}"
+            on = exp.and_(*(exp.EQ(this=sql.column(a, "c"), expression=sql.column(b, alias))
+                            for a, b in zip(fk.columns, fk.ref_columns)))
+            query = query.join(frames.source(plan.db.table(fk.ref_table), alias), on=on, join_type="left")
+            joined[i] = alias
+        same = exp.NullSafeEQ(this=sql.column(column, "c"), expression=sql.column(source, joined[i]))
+        query = query.select(exp.Sum(this=exp.Cast(this=same, to=exp.DataType.build("INTEGER"))), append=True)
+    return np.array([v or 0 for v in frames.con.execute(sql.render(query)).fetchone()], dtype=np.float64)
+
+
+def private_copies(frames, plan, key: str, pairs: list[tuple[str, int, str]], *, sensitivity: float, rho: float,
+                   rng: np.random.Generator, ledger) -> tuple[ParentCopy, ...]:
+    """The pairs whose noisy agreement clears :data:`HOLDS`; spends ``rho`` in ``ledger``."""
+    if not pairs:
+        return ()
+    counts = agreeing_rows(frames, plan, key, pairs)
+    sigma = gaussian_sigma(rho, sensitivity * math.sqrt(len(pairs) + 1))
+    noisy = counts + rng.normal(0, sigma, counts.shape)
+    found = tuple(ParentCopy(column, i, source) for (column, i, source), agree in zip(pairs, noisy[1:])
+                  if noisy[0] > 0 and agree >= HOLDS * noisy[0])
+    ledger.spend("copies", "gaussian", rho, table=key, sensitivity=sensitivity * math.sqrt(len(pairs) + 1), sigma=sigma,
+                 detail=f"rows agreeing with a parent column, {len(pairs)} pairs from the schema: "
+                        + (", ".join(f"{c.column} = {c.source}" for c in found) or "no copy"))
+    return found
