@@ -175,8 +175,7 @@ class ColumnDraw:
                 going = [b for b in blocks if b.todo]
                 if not going:
                     break
-                left = sum(len(b.todo) for b in going)  # a retry's draws per row follow the column's rows left
-                requests = [self._request(targets, b.todo, number, left) for b in going]
+                requests = [self._request(targets, b.todo, number) for b in going]
                 drawn = run([r.call for r in requests], [b.rng for b in going])
                 attempts = [self._checked(targets, r, d, number) for r, d in zip(requests, drawn)]
                 if number == 0 and self.plan.elements:
@@ -205,9 +204,8 @@ class ColumnDraw:
         context = dict(zip(draw, rows.records(list(self.validator.context_types), draw)))
         return _Targets(prompts, wanted_length, exact_length, shape_of, context, small)
 
-    def _request(self, targets: _Targets, todo: list[int], number: int, left: int) -> _Request:
-        """Attempt ``number`` for the rows ``todo`` (of ``left`` the column has still to fill): its
-        slots and the sampler's arguments (its stream aside)."""
+    def _request(self, targets: _Targets, todo: list[int], number: int) -> _Request:
+        """Attempt ``number`` for the rows ``todo``: its slots and the sampler's arguments (its stream aside)."""
         plan, max_attempts = self.plan, self.settings.max_attempts
         wanted_length, exact_length = targets.wanted_length, targets.exact_length
         # the asked-for length bucket first, a neighbouring one next, then any length: the
@@ -215,7 +213,7 @@ class ColumnDraw:
         slack = 0 if number < max_attempts // 4 else 1 if number < max_attempts // 2 else None
         # retries fill the batch with several draws per row (free: the batch runs anyway), and
         # later ones run slightly hotter, which helps a row out of a copied or invalid rut
-        reps = 1 if number == 0 else max(1, min(8, self.settings.batch // left))
+        reps = 1 if number == 0 else max(1, min(8, self.settings.batch // len(todo)))
         slots = [i for i in todo for _ in range(reps)]
         # hotter only once any length will do: a hot draw is long, and would be kept for
         # rows that asked for short text
