@@ -19,7 +19,6 @@ import torch
 from amalgam_rel.errors import DataError
 from amalgam_rel.generation.checks import Validator
 from amalgam_rel.generation.copy_guard import CopyGuard
-from amalgam_rel.generation.draw_workers import BlockRunner, row_blocks
 from amalgam_rel.generation.elements import Thinning, has_repeats
 from amalgam_rel.generation.lengths import bucket_floor, length_bucket, length_column, value_length
 from amalgam_rel.generation.output_types import OutputSpec
@@ -113,24 +112,6 @@ class _Targets:
 
 
 @dataclass(frozen=True)
-class _Request:
-    """One attempt's slots (the row of each draw) and the sampler's arguments but its stream."""
-
-    slots: list[int]
-    reps: int
-    slack: int | None
-    call: tuple
-
-
-@dataclass
-class _Block:
-    """A block of a column's rows: its rows still to fill and its own torch stream."""
-
-    todo: list[int]
-    rng: torch.Generator
-
-
-@dataclass(frozen=True)
 class _Attempt:
     """One sampler call: the row of each slot, its draw, decoded text, DuckDB's verdict and value."""
 
@@ -156,35 +137,25 @@ class ColumnDraw:
         self.seen: set = set()
 
     def draw(self, draw: list[int]) -> None:
-        """Fill ``values[i]`` for every ``i`` in ``draw`` from the model, regenerating refusals.
-
-        The rows are drawn in blocks (:func:`.draw_workers.row_blocks`: one, or two for many
-        rows), each with a torch stream of its own (never torch's global one), the blocks' draws
-        of an attempt running side by side where the machine has the cores
-        (:class:`.draw_workers.BlockRunner`); the checks and the choice of the values kept
-        then go block by block, so the values never depend on which process drew them."""
+        """Fill ``values[i]`` for every ``i`` in ``draw`` from the model, regenerating refusals."""
         if not draw:
             return
         targets = self._targets(draw)
-        blocks = [_Block(rows, torch.Generator().manual_seed(int(self.rng.integers(2**63))))
-                  for rows in row_blocks(draw)]
+        # the model's draws: a torch stream of this column's own, never torch's global one
+        tokens_rng = torch.Generator().manual_seed(int(self.rng.integers(2**63)))
+        todo = list(draw)
         thinning: Thinning | None = None
         max_attempts = self.settings.max_attempts
-        with BlockRunner(self.sampler, self.plan, targets.prompts, targets.shape_of, len(blocks)) as run:
-            for number in range(max_attempts):
-                going = [b for b in blocks if b.todo]
-                if not going:
-                    break
-                requests = [self._request(targets, b.todo, number) for b in going]
-                drawn = run([r.call for r in requests], [b.rng for b in going])
-                attempts = [self._checked(targets, r, d, number) for r, d in zip(requests, drawn)]
-                if number == 0 and self.plan.elements:
-                    thinning = Thinning.of(self.plan.elements, [v for a in attempts for v, good in zip(a.cast, a.ok) if good])
-                # thinning, like the exact length, only while draws are cheap: a row never fails for it
-                for block, attempt in zip(going, attempts):
-                    done = self._keep(attempt, targets, thinning if number < max_attempts // 4 else None)
-                    block.todo = [i for i in block.todo if i not in done]
-        self._give_up([i for b in blocks for i in b.todo])
+        for number in range(max_attempts):
+            if not todo:
+                break
+            attempt = self._attempt(targets, todo, number, tokens_rng)
+            if number == 0 and self.plan.elements:
+                thinning = Thinning.of(self.plan.elements, [v for v, good in zip(attempt.cast, attempt.ok) if good])
+            # thinning, like the exact length, only while draws are cheap: a row never fails for it
+            done = self._keep(attempt, targets, thinning if number < max_attempts // 4 else None)
+            todo = [i for i in todo if i not in done]
+        self._give_up(todo)
 
     def _targets(self, draw: list[int]) -> _Targets:
         plan, rows = self.plan, self.rows
@@ -204,8 +175,7 @@ class ColumnDraw:
         context = dict(zip(draw, rows.records(list(self.validator.context_types), draw)))
         return _Targets(prompts, wanted_length, exact_length, shape_of, context, small)
 
-    def _request(self, targets: _Targets, todo: list[int], number: int) -> _Request:
-        """Attempt ``number`` for the rows ``todo``: its slots and the sampler's arguments (its stream aside)."""
+    def _attempt(self, targets: _Targets, todo: list[int], number: int, tokens_rng: torch.Generator) -> _Attempt:
         plan, max_attempts = self.plan, self.settings.max_attempts
         wanted_length, exact_length = targets.wanted_length, targets.exact_length
         # the asked-for length bucket first, a neighbouring one next, then any length: the
@@ -224,17 +194,13 @@ class ColumnDraw:
             if wanted_length is not None and slack is not None and plan.spec.mode == "text" else None
         if floors is not None and exact_length is not None and number < max_attempts // 4:
             floors = [max(f, _nearest_allowed(exact_length[i], number, targets.small)) for f, i in zip(floors, slots)]
-        call = (plan, [targets.prompts[i] for i in slots], self.settings.temperature * (1 + 0.1 * heat),
-                [targets.shape_of.get(i) for i in slots], floors)
-        return _Request(slots, reps, slack, call)
-
-    def _checked(self, targets: _Targets, request: _Request, drawn: list, number: int) -> _Attempt:
-        """The request's draws decoded and checked by DuckDB."""
-        decoded = [_decode(self.plan.spec, t) for t in drawn]
-        ctx = {n: [targets.context[i][n] for i in request.slots] for n in self.validator.context_types}
+        drawn = self.sampler(plan, [targets.prompts[i] for i in slots], self.settings.temperature * (1 + 0.1 * heat),
+                             [targets.shape_of.get(i) for i in slots], floors, tokens_rng)
+        decoded = [_decode(plan.spec, t) for t in drawn]
+        ctx = {n: [targets.context[i][n] for i in slots] for n in self.validator.context_types}
         ok, cast = self.validator.check([d if d is not None else "" for d in decoded], ctx)
-        self.report.sampled += len(request.slots)
-        return _Attempt(number, request.slots, drawn, decoded, ok, cast, request.reps, request.slack)
+        self.report.sampled += len(slots)
+        return _Attempt(number, slots, drawn, decoded, ok, cast, reps, slack)
 
     def _keep(self, attempt: _Attempt, targets: _Targets, thin: Thinning | None) -> set[int]:
         """Keep the first acceptable draw of each row; the rows filled."""

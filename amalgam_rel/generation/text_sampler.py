@@ -76,18 +76,6 @@ class ConstrainedSampler:
         self._prompt_cache: dict[str, list[int]] = {}
         self._word_tokens = is_word_tokenizer(tokenizer)  # asked once: it reads the whole vocabulary
 
-    @property
-    def forkable(self) -> bool:
-        """Whether a forked copy of the process may draw for it (see :mod:`.draw_workers`): the
-        default word model on the CPU (nothing of a GPU, nor a user's model's threads)."""
-        return self.llm is None and self.device.type == "cpu" and self._word_tokens
-
-    def prepare(self, plan: ColumnPlan, prompts: list[str], shapes: set[str | None]) -> None:
-        """Build the column's generators for ``shapes`` and tokenize ``prompts`` now, before a fork."""
-        for shape in shapes:
-            self.generator(plan, shape)
-        self.prompt_ids(prompts)
-
     def __call__(self, plan: ColumnPlan, prompts: list[str], temperature: float,
                  shapes: list[str | None] | None = None, min_chars: list[int] | None = None,
                  tokens_rng: torch.Generator | None = None) -> list[str | None]:
