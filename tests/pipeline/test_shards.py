@@ -95,14 +95,14 @@ def test_a_shared_tables_text_comes_while_the_blocks_run_and_is_the_unsharded_sa
     from ..relational.conftest import create
 
     rng = np.random.default_rng(5)
-    kinds = rng.choice(list(WORDS), 200)
+    kinds = rng.choice(list(WORDS), 120)
     motto = [" ".join(rng.choice(WORDS[k], rng.integers(3, 7))) for k in kinds]
     real = create(tmp_path / "real.duckdb",
                   "CREATE TABLE maker (id INTEGER PRIMARY KEY, kind VARCHAR NOT NULL, motto VARCHAR NOT NULL);"
                   "CREATE TABLE item (id INTEGER PRIMARY KEY, maker_id INTEGER NOT NULL REFERENCES maker (id), weight DOUBLE);",
-                  {"maker": {"id": np.arange(200), "kind": kinds, "motto": np.array(motto)},
-                   "item": {"id": np.arange(600), "maker_id": rng.integers(0, 200, 600), "weight": rng.gamma(2, 3, 600)}})
-    model = DatabaseModel(seed=0, iters=50, text_steps=50).fit(real)
+                  {"maker": {"id": np.arange(120), "kind": kinds, "motto": np.array(motto)},
+                   "item": {"id": np.arange(400), "maker_id": rng.integers(0, 120, 400), "weight": rng.gamma(2, 3, 400)}})
+    model = DatabaseModel(seed=0, iters=30, text_steps=20).fit(real)
     layout = plan_layout(model, "item")
     assert layout.shared == ("maker",) and model.tables_["maker"].text_columns == ("motto",)
     assert not text_read_later(model, "maker")
@@ -115,7 +115,7 @@ def test_a_shared_tables_text_comes_while_the_blocks_run_and_is_the_unsharded_sa
         written_when_submitted.append((out / "maker").exists())
         return in_process(run, tasks)
 
-    sample_in_shards(str(tmp_path / "model"), out, layout, SampleSettings(0, 1.0), 200, engine)
+    sample_in_shards(str(tmp_path / "model"), out, layout, SampleSettings(0, 1.0), 150, engine)
     assert written_when_submitted == [False]
     # the unsharded sample of the saved model (a fitted one also screens its text against the real values)
     DatabaseModel.load(tmp_path / "model").sample(tmp_path / "whole.duckdb")
