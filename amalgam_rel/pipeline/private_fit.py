@@ -97,9 +97,13 @@ def fit_private(con: duckdb.DuckDBPyConnection, db: Database, fit: FitOptions, p
     caps = {i: c for i, c in fk_caps(plan, privacy.cap_of).items() if db.foreign_keys[i].table in private}
     rho = database_rho(privacy.epsilon, privacy.delta)
     rng = np.random.default_rng(fit.seed)
-    chooser = CapChooser(rho * CAP_SHARE, sum(c is None for c in caps.values()), rng)
-    sources = bound_units(con, plan, unit.table, private, caps, chooser.pick)
-    contributions = unit_contributions(plan, unit.table, private, caps)
+    # every cap not declared, and (when one is not) the rows kept per unit of each private table but the unit's
+    automatic = sum(c is None for c in caps.values())
+    chooser = CapChooser(rho * CAP_SHARE, automatic + (len(private) - 1 if automatic else 0), rng)
+    limits: dict[str, int] = {}
+    sources = bound_units(con, plan, unit.table, private, caps, chooser.pick,
+                          chooser.pick_rows if automatic else None, limits)
+    contributions = unit_contributions(plan, unit.table, private, caps, limits)
     shares = split_rho(rho - chooser.spent, {k: model_columns(plan, k, fit.context_size) for k in unit.private})
     release = {k: privacy.delta * RELEASE_SHARE * s / rho for k, s in shares.items()}
     ledger = unit_ledger(privacy, rho, plan, unit, shares, contributions)
