@@ -57,7 +57,7 @@ def bound_units(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, unit: str, p
     unit's own parent rows alone. With ``pick_rows(table, rows-per-unit histogram, the caps'
     bound)`` each table then keeps only the first ``K`` rows of each unit (step 4, in key order),
     ``K`` written into ``limits`` where it is below the caps' bound: a unit adds one value to that
-    histogram and moves no other unit's rows."""
+    histogram and moves no other unit's rows. Only below a child of the unit (:func:`below_children`)."""
     from amalgam_rel.dp.sensitivity import unit_rows
 
     sources: dict[str, str] = {}
@@ -76,7 +76,7 @@ def bound_units(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, unit: str, p
                         raise ValueError(f"{fk.label}: no cap and nothing to choose one")
                     caps[i] = pick(i, _children_histogram(con, plan, fk, reached, sources), rows[fk.ref_table])
             query = _capped_rows(plan, key, private, caps, reached)
-            if pick_rows is not None and limits is not None:
+            if pick_rows is not None and limits is not None and below_children(plan, key, unit, private):
                 bound = unit_rows(plan, key, unit, private, caps, rows)[0]
                 limit = pick_rows(key, _unit_histogram(con, query, sources[unit]), bound)
                 if limit < bound:
@@ -89,6 +89,12 @@ def bound_units(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, unit: str, p
                                           expression=query)))
         sources[key] = name
     return sources
+
+
+def below_children(plan: DatabasePlan, key: str, unit: str, private: set[str]) -> bool:
+    """Whether ``key`` hangs from the unit through another private table (the caps then multiply:
+    a rows-per-unit limit can be tighter); a child of the unit row alone has its cap as limit."""
+    return key != unit and any(fk.ref_table != unit for fk in private_fks(plan, key, private))
 
 
 def _children_histogram(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, fk: ForeignKey, reached: exp.Select,
