@@ -45,19 +45,20 @@ from scipy.special import log_softmax
 from amalgam_rel.models.privacy import exponential_epsilon
 
 CAP_GRID = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
+ROW_GRID = CAP_GRID + (96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096)  # rows kept per unit
 QUANTILE = 0.9  # children kept per parent: the cap aims to keep every child of 90 % of the parents
 CAP_SHARE = 0.1  # of the database's rho, for all the chosen caps together
 PRIOR_CENTRE = 8  # the former fixed cap: where the public prior weight peaks
 
 
-def cap_scores(counts: np.ndarray, quantile: float = QUANTILE) -> np.ndarray:
-    """``u(c)`` for every cap of the grid; ``counts[k]``: kept parents with ``k`` children (the
+def cap_scores(counts: np.ndarray, quantile: float = QUANTILE, grid: tuple[int, ...] = CAP_GRID) -> np.ndarray:
+    """``u(c)`` for every cap of ``grid``; ``counts[k]``: kept parents with ``k`` children (the
     last entry: that many or more)."""
     counts = np.asarray(counts, dtype=np.float64)
     at_most = np.cumsum(counts)
     target = quantile * at_most[-1]
-    upper = np.array([at_most[min(c, len(counts) - 1)] for c in CAP_GRID])
-    lower = np.array([at_most[min(c, len(counts) - 1)] for c in (0,) + CAP_GRID[:-1]])
+    upper = np.array([at_most[min(c, len(counts) - 1)] for c in grid])
+    lower = np.array([at_most[min(c, len(counts) - 1)] for c in (0,) + tuple(grid[:-1])])
     lower[0] = 0.0  # the first cap's interval starts at no children
     return -np.maximum(0.0, np.maximum(lower - target, target - upper))
 
@@ -81,10 +82,22 @@ def choose_cap(counts: np.ndarray, *, rho: float, rows: int, rng: np.random.Gene
     return CAP_GRID[int(rng.choice(len(CAP_GRID), p=cap_probabilities(counts, rho=rho, rows=rows)))]
 
 
-def child_histogram(values: list[tuple[int, int]]) -> np.ndarray:
-    """``(children, parents)`` pairs (children already clipped at ``max(CAP_GRID) + 1``) as counts
-    indexed by the number of children."""
-    out = np.zeros(max(CAP_GRID) + 2)
+def row_limit_probabilities(counts: np.ndarray, *, rho: float, bound: int) -> tuple[tuple[int, ...], np.ndarray]:
+    """The rows kept per unit (step 4 of :mod:`.unit_bounding`): the grid points below ``bound``
+    (what the caps already allow) and ``bound`` itself, each with its probability. The same score
+    on the histogram of units by their rows (one unit adds one value: sensitivity 1), and a prior
+    ``4 ** -log2(bound / K)`` peaking at ``bound``: with too little budget nothing more is cut."""
+    grid = tuple(g for g in ROW_GRID if g < bound) + (bound,)
+    prior = np.array([-2 * math.log(2) * math.log2(bound / k) for k in grid])
+    logits = exponential_epsilon(rho) * cap_scores(counts, grid=grid) / 2 + prior
+    p = np.exp(log_softmax(logits))
+    return grid, p / p.sum()
+
+
+def child_histogram(values: list[tuple[int, int]], top: int = max(CAP_GRID)) -> np.ndarray:
+    """``(children, parents)`` pairs (children already clipped at ``top + 1``) as counts indexed by
+    the number of children."""
+    out = np.zeros(top + 2)
     for children, parents in values:
         out[min(int(children), len(out) - 1)] += parents
     return out
@@ -98,17 +111,28 @@ class CapChooser:
         self.rho_each = rho / count if count else 0.0
         self.rng = rng
         self.chosen: dict[int, tuple[int, int]] = {}  # fk index -> (cap, rows(P))
+        self.limits: dict[str, tuple[int, int]] = {}  # table -> (rows kept per unit, the caps' bound)
 
     @property
     def spent(self) -> float:
-        return self.rho_each * len(self.chosen)
+        return self.rho_each * (len(self.chosen) + len(self.limits))
 
     def pick(self, fk_index: int, counts: np.ndarray, rows: int) -> int:
         cap = choose_cap(counts, rho=self.rho_each, rows=rows, rng=self.rng)
         self.chosen[fk_index] = (cap, rows)
         return cap
 
+    def pick_rows(self, table: str, counts: np.ndarray, bound: int) -> int:
+        grid, p = row_limit_probabilities(counts, rho=self.rho_each, bound=bound)
+        limit = grid[int(self.rng.choice(len(grid), p=p))]
+        self.limits[table] = (limit, bound)
+        return limit
+
     def record(self, ledger, plan) -> None:
+        for table, (limit, bound) in self.limits.items():
+            ledger.spend(f"rows per unit:{table}", "exponential", self.rho_each, table=table, sensitivity=1.0,
+                         detail=f"the first {limit} rows of each unit kept (the caps allow {bound}), aiming at the "
+                                f"{QUANTILE:.0%} quantile, eps={exponential_epsilon(self.rho_each):.3g}")
         for i, (cap, rows) in self.chosen.items():
             fk = plan.db.foreign_keys[i]
             ledger.spend(f"cap:{fk.label}", "exponential", self.rho_each, table=fk.table, sensitivity=float(rows),

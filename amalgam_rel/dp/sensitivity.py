@@ -18,7 +18,8 @@ class Contributions:
     why: dict[str, str]  # table -> the bound's account, for the ledger and docs
 
 
-def unit_contributions(plan: DatabasePlan, unit: str, private: set[str], caps: dict[int, int]) -> Contributions:
+def unit_contributions(plan: DatabasePlan, unit: str, private: set[str], caps: dict[int, int],
+                       limits: dict[str, int] | None = None) -> Contributions:
     """The same bounds under a privacy unit (:mod:`.unit_bounding`): a kept row names parents of
     one unit only, so removing a unit removes its rows and changes no other row of any frame
     (its child counts, flags and context all come from rows of its own unit). The rows of T in
@@ -46,20 +47,30 @@ def unit_contributions(plan: DatabasePlan, unit: str, private: set[str], caps: d
             why[key] = "public: kept as it is, nothing learned from it"
             continue
         root[key] = unit
-        rows[key], how = unit_rows(plan, key, unit, private, caps, rows)
+        rows[key], how = unit_rows(plan, key, unit, private, caps, rows, limits)
         sensitivity[key] = rows[key]
         why[key] = f"one {unit} unit holds at most {rows[key]} rows ({how}); no row outside it changes"
     return Contributions(dict(caps), root, rows, sensitivity, why)
 
 
 def unit_rows(plan: DatabasePlan, key: str, unit: str, private: set[str], caps: dict[int, int],
-              rows: dict[str, int]) -> tuple[int, str]:
+              rows: dict[str, int], limits: dict[str, int] | None = None) -> tuple[int, str]:
     """The most rows of private table ``key`` in one unit, and how, from its parents' ``rows``
-    (see :func:`unit_contributions`)."""
-    from amalgam_rel.dp.unit_bounding import private_fks
-
+    (see :func:`unit_contributions`); at most ``limits[key]``, the rows kept per unit when one
+    was chosen (:mod:`.unit_bounding`)."""
     if key == unit:
         return 1, "the unit row itself"
+    n, how = _fk_rows(plan, key, private, caps, rows)
+    limit = (limits or {}).get(key)
+    if limit is not None and limit < n:
+        return limit, f"the first {limit} rows of each unit kept"
+    return n, how
+
+
+def _fk_rows(plan: DatabasePlan, key: str, private: set[str], caps: dict[int, int],
+             rows: dict[str, int]) -> tuple[int, str]:
+    from amalgam_rel.dp.unit_bounding import private_fks
+
     fks = private_fks(plan, key, private)
     bounds = {fk.label: rows[fk.ref_table] * caps[plan.fk_index(fk)] for fk in fks}
     required = {label: n for fk, (label, n) in zip(fks, bounds.items()) if not fk.nullable}

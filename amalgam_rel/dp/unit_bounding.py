@@ -26,7 +26,7 @@ import duckdb
 import numpy as np
 from sqlglot import exp
 
-from amalgam_rel.dp.caps import CAP_GRID, child_histogram
+from amalgam_rel.dp.caps import CAP_GRID, ROW_GRID, child_histogram
 from amalgam_rel.dp.bounding import bounded_name, child_order, source_relation
 from amalgam_rel.relational.plan import DatabasePlan
 from amalgam_rel.schema import sql
@@ -35,6 +35,8 @@ from amalgam_rel.schema.model import ForeignKey
 UNIT = sql.internal("unit")
 # (fk index, kept parents by number of children, rows(P) in one unit) -> the cap (see bound_units)
 CapPicker = Callable[[int, np.ndarray, int], int]
+# (table key, units by their rows, the caps' bound on rows per unit) -> rows kept per unit
+RowPicker = Callable[[str, np.ndarray, int], int]
 
 
 def private_fks(plan: DatabasePlan, key: str, private: set[str]) -> list[ForeignKey]:
@@ -45,13 +47,17 @@ def private_fks(plan: DatabasePlan, key: str, private: set[str]) -> list[Foreign
 
 
 def bound_units(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, unit: str, private: set[str],
-                caps: dict[int, int | None], pick: CapPicker | None = None) -> dict[str, str]:
+                caps: dict[int, int | None], pick: CapPicker | None = None, pick_rows: RowPicker | None = None,
+                limits: dict[str, int] | None = None) -> dict[str, str]:
     """Create the bounded rows of every private table; table key -> TEMP table name.
 
     A cap of ``None`` (no ``--max-children``) is chosen here, parents first, by ``pick(fk index,
     children-per-parent histogram of the kept parents, rows(P))`` (:mod:`.caps`), and written back
     into ``caps``: the histogram counts only rows that steps 1-2 keep, so it changes by the new
-    unit's own parent rows alone."""
+    unit's own parent rows alone. With ``pick_rows(table, rows-per-unit histogram, the caps'
+    bound)`` each table then keeps only the first ``K`` rows of each unit (step 4, in key order),
+    ``K`` written into ``limits`` where it is below the caps' bound: a unit adds one value to that
+    histogram and moves no other unit's rows. Only below a child of the unit (:func:`below_children`)."""
     from amalgam_rel.dp.sensitivity import unit_rows
 
     sources: dict[str, str] = {}
@@ -70,13 +76,25 @@ def bound_units(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, unit: str, p
                         raise ValueError(f"{fk.label}: no cap and nothing to choose one")
                     caps[i] = pick(i, _children_histogram(con, plan, fk, reached, sources), rows[fk.ref_table])
             query = _capped_rows(plan, key, private, caps, reached)
-        rows[key] = unit_rows(plan, key, unit, private, caps, rows)[0]
+            if pick_rows is not None and limits is not None and below_children(plan, key, unit, private):
+                bound = unit_rows(plan, key, unit, private, caps, rows)[0]
+                limit = pick_rows(key, _unit_histogram(con, query, sources[unit]), bound)
+                if limit < bound:
+                    limits[key] = limit
+                    query = _first_of_each_unit(plan, key, query, limit)
+        rows[key] = unit_rows(plan, key, unit, private, caps, rows, limits)[0]
         name = bounded_name(key)
         con.execute(sql.render(exp.Create(this=exp.Table(this=sql.ident(name)), kind="TABLE", replace=True,
                                           properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
                                           expression=query)))
         sources[key] = name
     return sources
+
+
+def below_children(plan: DatabasePlan, key: str, unit: str, private: set[str]) -> bool:
+    """Whether ``key`` hangs from the unit through another private table (the caps then multiply:
+    a rows-per-unit limit can be tighter); a child of the unit row alone has its cap as limit."""
+    return key != unit and any(fk.ref_table != unit for fk in private_fks(plan, key, private))
 
 
 def _children_histogram(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, fk: ForeignKey, reached: exp.Select,
@@ -95,6 +113,27 @@ def _children_histogram(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, fk: 
     query = (exp.select(clipped.as_(sql.ident("k")), exp.Count(this=exp.Star()).as_(sql.ident("parents")))
              .from_(per_parent.subquery("c")).group_by(clipped.copy()))
     return child_histogram(con.execute(sql.render(query)).fetchall())
+
+
+def _unit_histogram(con: duckdb.DuckDBPyConnection, rows: exp.Select, units: str) -> np.ndarray:
+    """Units by their number of ``rows`` (zeros included; past the rows grid in one bin)."""
+    top = exp.Literal.number(max(ROW_GRID) + 1)
+    per_unit = exp.select(exp.Least(this=exp.Count(this=exp.Star()), expressions=[top]).as_(sql.ident("k"))) \
+        .from_(rows.subquery("r")).group_by(sql.column(UNIT))
+    query = exp.select(sql.column("k"), exp.Count(this=exp.Star())).from_(per_unit.subquery("u")).group_by(sql.column("k"))
+    found = con.execute(sql.render(query)).fetchall()
+    total = con.execute(sql.render(exp.select(exp.Count(this=exp.Star())).from_(exp.Table(this=sql.ident(units))))).fetchone()[0]
+    return child_histogram(found + [(0, total - sum(n for _, n in found))], top=max(ROW_GRID))
+
+
+def _first_of_each_unit(plan: DatabasePlan, key: str, rows: exp.Select, limit: int) -> exp.Select:
+    """The first ``limit`` of each unit's ``rows`` in key order (step 4)."""
+    table = plan.db.table(key)
+    order = exp.Order(expressions=[exp.Ordered(this=sql.column(c)) for c in child_order(table)])
+    rank = exp.Window(this=exp.RowNumber(), partition_by=[sql.column(UNIT)], order=order).as_(sql.ident(f"{UNIT}rows"))
+    ranked = exp.select(exp.Star(), rank).from_(rows.subquery("f"))
+    return (exp.select(*(sql.column(c) for c in table.column_names), sql.column(UNIT)).from_(ranked.subquery("g"))
+            .where(exp.LTE(this=sql.column(f"{UNIT}rows"), expression=exp.Literal.number(limit))))
 
 
 def _unit_rows(plan: DatabasePlan, key: str) -> exp.Select:

@@ -26,7 +26,7 @@ from amalgam_rel.dp.private_words import fit_words
 from amalgam_rel.dp.sensitivity import Contributions, unit_contributions
 from amalgam_rel.dp.sizes import combined, count_sum_variance, total_variance
 from amalgam_rel.dp.unit import PrivacyUnit
-from amalgam_rel.dp.unit_bounding import bound_units, private_fks
+from amalgam_rel.dp.unit_bounding import below_children, bound_units, private_fks
 from amalgam_rel.errors import InputError
 from amalgam_rel.models.columns import check_facts
 from amalgam_rel.models.privacy import RELEASE_SHARE, gaussian_sigma
@@ -97,9 +97,14 @@ def fit_private(con: duckdb.DuckDBPyConnection, db: Database, fit: FitOptions, p
     caps = {i: c for i, c in fk_caps(plan, privacy.cap_of).items() if db.foreign_keys[i].table in private}
     rho = database_rho(privacy.epsilon, privacy.delta)
     rng = np.random.default_rng(fit.seed)
-    chooser = CapChooser(rho * CAP_SHARE, sum(c is None for c in caps.values()), rng)
-    sources = bound_units(con, plan, unit.table, private, caps, chooser.pick)
-    contributions = unit_contributions(plan, unit.table, private, caps)
+    # every cap not declared, and (when one is not) the rows kept per unit of each private table but the unit's
+    automatic = sum(c is None for c in caps.values())
+    deep = sum(below_children(plan, k, unit.table, private) for k in private)
+    chooser = CapChooser(rho * CAP_SHARE, automatic + (deep if automatic else 0), rng)
+    limits: dict[str, int] = {}
+    sources = bound_units(con, plan, unit.table, private, caps, chooser.pick,
+                          chooser.pick_rows if automatic else None, limits)
+    contributions = unit_contributions(plan, unit.table, private, caps, limits)
     shares = split_rho(rho - chooser.spent, {k: model_columns(plan, k, fit.context_size) for k in unit.private})
     release = {k: privacy.delta * RELEASE_SHARE * s / rho for k, s in shares.items()}
     ledger = unit_ledger(privacy, rho, plan, unit, shares, contributions)

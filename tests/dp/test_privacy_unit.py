@@ -48,6 +48,7 @@ INSERT INTO line SELECT 5000 + i, 1000 + i // 10, 3, 99 FROM range(200) t(i);
 INSERT INTO transfer SELECT 500 + i, 41, CASE WHEN i < 10 THEN 41 ELSE 1 END, 7777 FROM range(20) t(i);
 """
 CAPS = {"orders": 3, "line": 4, "transfer": 2}
+ROWS_PER_UNIT = {"line": 7}  # the rows kept per unit (step 4), as if chosen: below the caps' 12
 
 
 def shop(path: Path, more: bool) -> Path:
@@ -86,16 +87,21 @@ def released_by_the_choices(path: Path) -> tuple[dict, dict, dict]:
         histograms[db.foreign_keys[i].label] = (counts, rows)
         return CAPS[db.foreign_keys[i].table]
 
-    frames = TrainingFrames(con, plan, bound_units(con, plan, "customer", set(unit.private), caps, pick))
+    def pick_rows(table, counts, bound):
+        histograms[table] = (counts, 1)
+        return min(bound, ROWS_PER_UNIT.get(table, bound))
+
+    limits: dict[str, int] = {}
+    frames = TrainingFrames(con, plan, bound_units(con, plan, "customer", set(unit.private), caps, pick, pick_rows, limits))
     pairs = {"orders": [("total", plan.fk_index(plan.tables["orders"].driver), "age")],
              "line": [("qty", plan.fk_index(plan.tables["line"].attributes[0]), "id")]}
     agree = {key: agreeing_rows(frames, plan, key, p) for key, p in pairs.items()}
-    sensitivity = unit_contributions(plan, "customer", set(unit.private), caps).sensitivity
+    out, sensitivity = _frames(con, plan, unit, frames, caps, limits)
     con.close()
-    return histograms, agree, sensitivity
+    return histograms, agree, sensitivity, out
 
 
-def _frames(con, plan, unit, frames, caps) -> tuple[dict[str, Counter], dict[str, int]]:
+def _frames(con, plan, unit, frames, caps, limits=None) -> tuple[dict[str, Counter], dict[str, int]]:
     context = {"customer": (), "orders": ("age",), "line": ("total",), "transfer": ("age",)}
     labels = {plan.fk_index(fk): public_key_labels(con, plan, fk) for k in unit.private for fk in plan.tables[k].attributes}
     out = {}
@@ -103,7 +109,7 @@ def _frames(con, plan, unit, frames, caps) -> tuple[dict[str, Counter], dict[str
         if key in unit.private:
             frame = with_public_keys(frames.build(key, context[key]), plan, plan.tables[key], labels)
             out[key] = Counter(tuple(row.values()) for row in frame.to_pylist())
-    return out, unit_contributions(plan, "customer", set(unit.private), caps).sensitivity
+    return out, unit_contributions(plan, "customer", set(unit.private), caps, limits).sensitivity
 
 
 def test_adding_one_unit_changes_each_frame_by_at_most_its_sensitivity(tmp_path):
@@ -122,12 +128,18 @@ def test_adding_one_unit_changes_each_frame_by_at_most_its_sensitivity(tmp_path)
 
 def test_adding_one_unit_moves_what_chooses_caps_and_copies_by_at_most_their_sensitivity(tmp_path):
     """The cap's score reads a histogram of kept parents by children: one unit adds at most
-    rows(P) parents to it and moves no other (so the score moves by at most rows(P)). The copies
+    rows(P) parents to it and moves no other (so the score moves by at most rows(P)); the rows
+    kept per unit read units by their rows: one more value (rows(P) = 1 there). The copies
     test's vector (rows, agreeing rows per pair) moves by at most s(T) in every entry."""
-    before, agree, _ = released_by_the_choices(shop(tmp_path / "a.duckdb", more=False))
-    after, agree_after, sensitivity = released_by_the_choices(shop(tmp_path / "b.duckdb", more=True))
+    before, agree, _, frames = released_by_the_choices(shop(tmp_path / "a.duckdb", more=False))
+    after, agree_after, sensitivity, frames_after = released_by_the_choices(shop(tmp_path / "b.duckdb", more=True))
     assert set(before) == set(after) == {"orders(customer_id) -> customer(id)", "line(order_id) -> orders(id)",
-                                         "transfer(from_id) -> customer(id)", "transfer(to_id) -> customer(id)"}
+                                         "transfer(from_id) -> customer(id)", "transfer(to_id) -> customer(id)",
+                                         "line"}  # only below a child of the unit
+    assert sensitivity == {"nation": 0, "customer": 1, "orders": 3, "line": 7, "transfer": 2}
+    for key, rows in frames.items():  # with the rows per unit kept (step 4), still only the new unit's rows
+        removed, added = rows - frames_after[key], frames_after[key] - rows
+        assert not removed and sum(added.values()) == sensitivity[key], key
     for label, (counts, rows) in before.items():
         added = after[label][0] - counts
         assert (added >= 0).all() and 0 < added.sum() <= rows == after[label][1], label
