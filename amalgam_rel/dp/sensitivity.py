@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from amalgam_rel.relational.plan import DatabasePlan
+from amalgam_rel.schema.model import ForeignKey
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,6 @@ def unit_rows(plan: DatabasePlan, key: str, unit: str, private: set[str], caps: 
 
 def _fk_rows(plan: DatabasePlan, key: str, private: set[str], caps: dict[int, int],
              rows: dict[str, int]) -> tuple[int, str]:
-    from amalgam_rel.dp.unit_bounding import private_fks
-
     fks = private_fks(plan, key, private)
     bounds = {fk.label: rows[fk.ref_table] * caps[plan.fk_index(fk)] for fk in fks}
     required = {label: n for fk, (label, n) in zip(fks, bounds.items()) if not fk.nullable}
@@ -78,3 +77,10 @@ def _fk_rows(plan: DatabasePlan, key: str, private: set[str], caps: dict[int, in
         label = min(required, key=required.get)
         return required[label], f"cap x parent rows through {label}"
     return sum(bounds.values()), "the sum over its nullable FKs " + ", ".join(bounds)
+
+
+def private_fks(plan: DatabasePlan, key: str, private: set[str]) -> list[ForeignKey]:
+    """The FKs of ``key`` that make its rows part of a unit: into private tables, not
+    self-references nor broken cycle edges."""
+    tp = plan.tables[key]
+    return [fk for fk in ((tp.driver,) if tp.driver else ()) + tp.matched if fk.ref_table in private]

@@ -28,6 +28,7 @@ from sqlglot import exp
 
 from amalgam_rel.dp.caps import CAP_GRID, ROW_GRID, child_histogram
 from amalgam_rel.dp.bounding import bounded_name, child_order, source_relation
+from amalgam_rel.dp.sensitivity import private_fks, unit_rows
 from amalgam_rel.relational.plan import DatabasePlan
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.model import ForeignKey
@@ -37,13 +38,6 @@ UNIT = sql.internal("unit")
 CapPicker = Callable[[int, np.ndarray, int], int]
 # (table key, units by their rows, the caps' bound on rows per unit) -> rows kept per unit
 RowPicker = Callable[[str, np.ndarray, int], int]
-
-
-def private_fks(plan: DatabasePlan, key: str, private: set[str]) -> list[ForeignKey]:
-    """The FKs of ``key`` that make its rows part of a unit: into private tables, not
-    self-references nor broken cycle edges."""
-    tp = plan.tables[key]
-    return [fk for fk in ((tp.driver,) if tp.driver else ()) + tp.matched if fk.ref_table in private]
 
 
 def bound_units(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, unit: str, private: set[str],
@@ -58,8 +52,6 @@ def bound_units(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, unit: str, p
     bound)`` each table then keeps only the first ``K`` rows of each unit (step 4, in key order),
     ``K`` written into ``limits`` where it is below the caps' bound: a unit adds one value to that
     histogram and moves no other unit's rows. Only below a child of the unit (:func:`below_children`)."""
-    from amalgam_rel.dp.sensitivity import unit_rows
-
     sources: dict[str, str] = {}
     rows: dict[str, int] = {}
     for key in plan.graph.order:

@@ -23,10 +23,10 @@ from amalgam_rel.dp.public import public_context, public_filler, public_key_gene
 from amalgam_rel.dp.public_parents import MAX_KEYS, label_checks, public_key_labels, with_public_keys
 from amalgam_rel.dp.private_copies import TEST_SHARE, candidates, private_copies
 from amalgam_rel.dp.private_words import fit_words
-from amalgam_rel.dp.sensitivity import Contributions, unit_contributions
+from amalgam_rel.dp.sensitivity import Contributions, private_fks, unit_contributions
 from amalgam_rel.dp.sizes import combined, count_sum_variance, total_variance
 from amalgam_rel.dp.unit import PrivacyUnit
-from amalgam_rel.dp.unit_bounding import below_children, bound_units, private_fks
+from amalgam_rel.dp.unit_bounding import below_children, bound_units
 from amalgam_rel.errors import InputError
 from amalgam_rel.models.columns import check_facts
 from amalgam_rel.models.privacy import RELEASE_SHARE, gaussian_sigma

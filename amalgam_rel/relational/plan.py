@@ -79,7 +79,7 @@ def check_column_names(db: Database) -> None:
     >>> check_column_names(Database((Table("t", (Column("#0", parse_type("INTEGER")),)),), ()))
     Traceback (most recent call last):
     ...
-    amalgam_rel.errors.InputError: column '#0' of table 't': amalgam-rel names its own columns like this (#0, ?0, @depth0, &0., or a first ^ ~ { = +); rename it in a copy of the database
+    amalgam_rel.errors.InputError: column '#0' of table 't': amalgam-rel names its own columns like this (#0, ?0, @depth0, &0., or a first ^ ~ { = + %); rename it in a copy of the database
     """
     for table in db.tables:
         for column in table.columns:
