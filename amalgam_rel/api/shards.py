@@ -26,7 +26,7 @@ from amalgam_rel.errors import InputError
 from amalgam_rel.locations import Location, parse_location
 from amalgam_rel.outputs import check_output_path, mark_written, sweep_stale_temps, temp_path
 from amalgam_rel.pipeline.shard_layout import plan_layout
-from amalgam_rel.pipeline.shards import SampleSettings, in_process, loaded, sample_in_shards
+from amalgam_rel.pipeline.shards import SampleSettings, held, in_process, loaded, sample_in_shards
 from amalgam_rel.seeds import checked_seed
 from amalgam_rel.api.sample import Sample
 
@@ -55,11 +55,17 @@ def sample_shards(model, out: str | Path | Location, *, shards: int = 1, block_r
     for old in (tmp, saved):
         shutil.rmtree(old, ignore_errors=True)
     tmp.mkdir()
-    close = None
+    close, here_only = None, client is None and shards == 1
+    # this process samples ``model`` itself where it holds just what its saved copy would (a
+    # loaded model), and saves it only for the workers; a fitted or screened model holds a copy
+    # guard that no worker could have, so it is saved and every process loads the same copy
+    own = model if getattr(model, "as_saved", False) else None
     try:
-        model.save(saved)
-        engine, close = (in_process, None) if client is None and shards == 1 else _dask(client, shards, str(saved))
-        report, tasks = sample_in_shards(str(saved), tmp, layout, settings, block_rows, engine, progress)
+        if own is None or not here_only:
+            model.save(saved)
+        engine, close = (in_process, None) if here_only else _dask(client, shards, str(saved))
+        with held(str(saved), own):
+            report, tasks = sample_in_shards(str(saved), tmp, layout, settings, block_rows, engine, progress)
         if engine is in_process:
             report.workers = {str(os.getpid()): {"blocks": len(tasks), **process_usage()}}
         from amalgam_rel.writing.files import replace_folder

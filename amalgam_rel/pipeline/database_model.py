@@ -107,12 +107,21 @@ class DatabaseModel:
 
     @classmethod
     def load(cls, path: str | Path) -> DatabaseModel:
-        return load_database_model(cls, path)
+        model = load_database_model(cls, path)
+        model.as_saved_ = True
+        return model
+
+    @property
+    def as_saved(self) -> bool:
+        """Whether this model holds nothing that saving it would leave out: loaded, and neither
+        refitted nor screened since (the copy guard and real values they add are never saved)."""
+        return getattr(self, "as_saved_", False)
 
     def fit(self, source: str | Path | duckdb.DuckDBPyConnection, *, sidecar: str | Path | None = None,
             progress: Callable[[str, str], None] | None = None) -> DatabaseModel:
         """Fit on a source: a DuckDB file or open connection, or any location :func:`~amalgam_rel.schema.sources.open_source` reads."""
         clock = time.perf_counter()
+        self.as_saved_ = False
         checked_seed(self.seed)
         check_min_rows(self.min_word_rows)
         if self.llm is not None:  # a bad --llm is refused before minutes of fitting, not after
@@ -228,6 +237,7 @@ class DatabaseModel:
         A saved model holds no copy guard (see :mod:`amalgam_rel.generation.copy_guard`), nor the
         real values its generated columns' copies are counted against (:mod:`.semantic_columns`).
         """
+        self.as_saved_ = False
         src = open_source(source)
         con = src.con
         try:

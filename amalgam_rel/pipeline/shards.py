@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import duckdb
@@ -254,8 +255,8 @@ def sample_in_shards(model_dir: str, folder, layout: ShardLayout, settings: Samp
     has ``run(task)`` called once per task, anywhere, in any order, and returns a function that
     waits for and returns the results). The blocks are submitted as soon as what they read of the
     shared tables exists; the shared tables' own text is generated here meanwhile. Every block,
-    here or on a worker, samples a model loaded from ``model_dir``, so that none depends on what
-    an earlier block left in a model's caches. Returns the merged report and the tasks."""
+    here or on a worker, samples the model saved in ``model_dir``: loaded once per process, or
+    the one this process holds already (:func:`held`). Returns the merged report and the tasks."""
     model = loaded(model_dir)
     streams = np.random.SeedSequence(settings.seed).spawn(len(layout.order))
     submitted = {}
@@ -296,7 +297,22 @@ class BlockRun:
         return sample_block(loaded(self.model_dir), self.layout, self.shared, task, self.settings, Path(self.folder))
 
 
-_LOADED: dict[str, object] = {}  # model directory -> the model this process loaded from it
+_LOADED: dict[str, object] = {}  # model directory -> the model this process loaded from it (or held, see held)
+
+
+@contextmanager
+def held(model_dir: str, model=None):
+    """Within, :func:`loaded` gives this process's ``model`` for ``model_dir`` where one is given
+    (it must hold just what its copy saved there does: ``DatabaseModel.as_saved``), sparing the
+    load of a model it has in memory already; else the copy, loaded once. After, this process
+    lets go of that entry, so a large model is not kept until the next sample."""
+    _LOADED.clear()
+    if model is not None:
+        _LOADED[model_dir] = model
+    try:
+        yield
+    finally:
+        _LOADED.pop(model_dir, None)
 
 
 def loaded(model_dir: str):

@@ -61,17 +61,29 @@ def test_one_shard_is_a_parquet_dataset_whose_keys_and_foreign_keys_hold_across_
 
 
 def test_four_shards_on_dask_write_the_same_rows_as_one(one_shard, tmp_path):
+    """One shard of the fitted model (saved, then loaded here), four of a loaded copy: this
+    process samples its own copy, which holds just what the workers load, and lets it go after."""
     import dask
 
-    model, one = one_shard
+    from amalgam_rel.pipeline import shards
+    from amalgam_rel.pipeline.database_model import DatabaseModel
+
+    fitted, one = one_shard
+    fitted.save(tmp_path / "model")
+    model = DatabaseModel.load(tmp_path / "model")
+    assert model.as_saved and not fitted.as_saved
     # workers from a fork server: a plain fork of this process (JAX's threads running) may
     # deadlock, and spawned workers import everything anew; the blocks still run in other processes
     with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
         four = sample_shards(model, tmp_path / "four", shards=4, block_rows=BLOCK, shard_by="customer")
     assert four.rows == one.rows
     assert len(four.report.workers) >= 2  # the blocks ran in other processes
+    assert not shards._LOADED
     for table in TABLES:
         assert _rows(four.output, table) == _rows(one.output, table), table
+    again = sample_shards(model, tmp_path / "again", shards=1, block_rows=BLOCK, shard_by="customer")
+    for table in TABLES:  # in this process, from the same model object that sampled before
+        assert _rows(again.output, table) == _rows(one.output, table), table
 
 
 def test_a_sample_in_shards_refuses_a_database_file_and_a_bad_count(one_shard, tmp_path):
