@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from amalgam_rel.connection import connect
+from amalgam_rel.connection import SCAN_MIB_PER_THREAD, connect, scan_memory
 from amalgam_rel.errors import InputError
 from amalgam_rel.schema.duckdb_reader import open_duckdb
 
@@ -88,3 +88,13 @@ def test_each_command_reads_a_sqlite_source_without_an_extension_download(tmp_pa
                  run("evaluate", source, tmp_path / "out.duckdb", "--json")):
         assert done.returncode == 0, done.stderr
         assert "extension" not in done.stderr
+
+def test_scan_memory_bounds_the_connection_by_its_threads_and_gives_its_limit_back():
+    con = connect()
+    con.execute("SET threads = 3")
+    con.execute("SET memory_limit = '1GiB'")
+    with scan_memory(con):
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == f"{3 * SCAN_MIB_PER_THREAD}.0 MiB"
+        # a count whose hash table would pass the limit still comes out right: DuckDB spills it
+        assert con.execute("SELECT count(DISTINCT md5(range::VARCHAR)) FROM range(400000)").fetchone()[0] == 400000
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "1.0 GiB"

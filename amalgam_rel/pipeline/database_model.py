@@ -15,12 +15,13 @@ Example (trains a language model, so it takes a minute)::
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Callable, Literal
 
 import numpy as np
 
-from amalgam_rel.connection import connect
+from amalgam_rel.connection import connect, scan_memory
 from amalgam_rel.errors import InputError
 from amalgam_rel.generation.reuse import DEFAULT_MAX_VALUES
 from amalgam_rel.generation.word_units import check_min_rows
@@ -131,7 +132,9 @@ class DatabaseModel:
         src = source if isinstance(source, Source) else open_source(source)  # a Source given stays open
         self.source_ = src.name  # a file output is never written onto source_; a URL's password is masked
         try:
-            with source_reads(self.source_):  # a damaged file's catalog may read and its data not
+            # a table too large to read is scanned whole for its counts: in a memory of fixed size
+            bounded = scan_memory(src.con) if self.max_rows is not None else nullcontext()
+            with source_reads(self.source_), bounded:  # a damaged file's catalog may read and its data not
                 self._fit_tables(src, sidecar, progress)
         finally:
             if src is not source:
