@@ -12,16 +12,14 @@ whole and once with ``--max-rows``; each is one process under ``/usr/bin/time``.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.measure import time_cli  # noqa: E402
 from tests.servers import POSTGRES_URL, Server  # noqa: E402
 
 TABLES = """
@@ -44,18 +42,10 @@ ANALYZE {schema}.sale
 
 
 def fit(args: list[str], out: Path) -> tuple[float, int, float, str]:
-    """Wall seconds, peak resident MiB, CPU seconds of one ``fit`` process, and its last line."""
-    start = time.perf_counter()
-    done = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", sys.executable, "-m", "amalgam_rel.cli", "fit", *args,
-                           "-o", str(out), "--force"], capture_output=True, text=True,
-                          env=os.environ | {"PYTHONPATH": str(ROOT)})
-    seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(done.stderr)
-    lines = done.stderr.strip().splitlines()
-    peak, user, system = lines[-1].split()
+    """Wall seconds, peak resident MiB, CPU seconds of one ``fit`` process, and its aggregates line."""
+    seconds, mib, cpu, lines = time_cli("fit", args, out, ROOT)
     notes = [line for line in lines if line.startswith("fitted from aggregates")]
-    return seconds, int(peak) // 1024, float(user) + float(system), notes[0] if notes else ""
+    return seconds, mib, cpu, notes[0] if notes else ""
 
 
 def main() -> None:

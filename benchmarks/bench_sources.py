@@ -11,11 +11,8 @@ each, the DuckDB file first and last (the spread of the two is the noise floor o
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -23,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from amalgam_rel.schema.key_discovery import sidecar_toml, suggest_keys  # noqa: E402
+from benchmarks.measure import time_cli  # noqa: E402
 from amalgam_rel.schema.sources import open_source  # noqa: E402
 from tests.sources.servers import (MYSQL_URL, PG_URL, drop_from_server, export_folder,  # noqa: E402
                                    load_into_server, load_into_sqlite)
@@ -30,14 +28,8 @@ from tests.sources.servers import (MYSQL_URL, PG_URL, drop_from_server, export_f
 
 def synth(args: list[str], out: Path) -> tuple[float, int]:
     """Wall seconds and peak resident MiB of one ``synth`` process."""
-    start = time.perf_counter()
-    done = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-m", "amalgam_rel.cli", "synth", *args,
-                           "-o", str(out), "--force"], capture_output=True, text=True,
-                          env=os.environ | {"PYTHONPATH": str(ROOT)})
-    seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(done.stderr)
-    return seconds, int(done.stderr.strip().splitlines()[-1]) // 1024
+    seconds, mib, _, _ = time_cli("synth", args, out, ROOT)
+    return seconds, mib
 
 
 def main() -> None:

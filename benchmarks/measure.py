@@ -94,3 +94,19 @@ def _env() -> dict:
 
 def python_argv(module: str, *args: str, python: str | None = None) -> list[str]:
     return [python or sys.executable, "-m", module, *args]
+
+
+def time_cli(command: str, args: list[str], out: Path, root: Path) -> tuple[float, int, float, list[str]]:
+    """Wall seconds, peak resident MiB, CPU seconds and stderr lines of one ``amalgam-rel COMMAND
+    ARGS -o OUT --force`` process (the checkout at ``root``), timed by ``/usr/bin/time``; exits with
+    the command's error where it fails."""
+    start = time.perf_counter()
+    done = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", sys.executable, "-m", "amalgam_rel.cli", command, *args,
+                           "-o", str(out), "--force"], capture_output=True, text=True,
+                          env=os.environ | {"PYTHONPATH": str(root)})
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(done.stderr)
+    lines = done.stderr.strip().splitlines()
+    peak, user, system = lines[-1].split()
+    return seconds, int(peak) // 1024, float(user) + float(system), lines[:-1]
