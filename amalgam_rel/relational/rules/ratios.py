@@ -17,11 +17,9 @@ from amalgam_rel.relational.rules.protocol import checked_columns, unique_column
 from amalgam_rel.relational.rules.rows import fk_of, parent_column, parent_rows
 from amalgam_rel.saved import typed
 from amalgam_rel.schema import sql
-from amalgam_rel.schema.types import Kind
 
 NAME = "ratios"
 FIT_AT = "columns"
-_NUMBERS = (Kind.INTEGER, Kind.DECIMAL, Kind.FLOAT)
 
 
 def find(ctx) -> tuple[ParentRatio, ...]:
@@ -36,7 +34,7 @@ def find(ctx) -> tuple[ParentRatio, ...]:
         return ()
     skip = set(ft.plan.fk_columns) | set(ft.table.primary_key) | set(ft.sequences) | set(ft.keys) | set(ft.calendar) \
         | ctx.claimed | checked_columns(ft.table) | unique_columns(ft.table)
-    columns = [c.name for c in ft.table.columns if _number(c) and c.name not in skip
+    columns = [c.name for c in ft.table.columns if c.type.reads_as_number and c.name not in skip
                and c.name in ft.frame.column_names]
     best: dict[str, tuple[float, ParentRatio]] = {}
     for fk in ((ft.plan.driver,) if ft.plan.driver else ()) + ft.plan.matched:
@@ -45,7 +43,7 @@ def find(ctx) -> tuple[ParentRatio, ...]:
             continue
         late = {c for d in parent.plan.deferred for c in d.columns}
         keys = set(parent.table.primary_key) | set(parent.plan.fk_columns) | unique_columns(parent.table)
-        sources = [c.name for c in parent.table.columns if _number(c) and c.name not in late | keys
+        sources = [c.name for c in parent.table.columns if c.type.reads_as_number and c.name not in late | keys
                    and _real_values(parent, c.name, ctx.options.kept)]
         if not sources:
             continue
@@ -66,11 +64,6 @@ def find(ctx) -> tuple[ParentRatio, ...]:
     if found:
         frames.frames[ft.key] = ft.frame
     return found
-
-
-def _number(column) -> bool:
-    """A number Arrow reads as one (a BIGNUM arrives as opaque bytes)."""
-    return column.type.kind in _NUMBERS and column.type.reads_as_number
 
 
 def _real_values(parent, column: str, kept: frozenset[str]) -> bool:
