@@ -64,6 +64,7 @@ def test_four_shards_on_dask_write_the_same_rows_as_one(one_shard, tmp_path):
     """One shard of the fitted model (saved, then loaded here), four of a loaded copy: this
     process samples its own copy, which holds just what the workers load, and lets it go after."""
     import dask
+    import dask.distributed  # noqa: F401 - its defaults first: leaving a set made before would drop them
 
     from amalgam_rel.pipeline import shards
     from amalgam_rel.pipeline.database_model import DatabaseModel
