@@ -105,24 +105,15 @@ def _dask(client, shards: int, model_dir: str):
     more would cost an interpreter start and a model load, and leave this one idle. Every
     worker loads the model from ``model_dir`` at once, while this process samples the shared tables."""
     try:
-        import dask
-        from dask.distributed import Client, LocalCluster
+        from dask.distributed import Client
     except ImportError:
         raise InputError(f"--shards {shards} runs on Dask, which is not installed: pip install 'amalgam-rel[dask]'") from None
     from concurrent.futures import ThreadPoolExecutor
 
     def start():
         """The client, and each worker loading the model in a task of its own (not in its first block)."""
-        cluster, started = None, client
-        if started is None:
-            # no memory limit: Dask would otherwise pause or kill a worker at a share of this machine's
-            # memory; and glibc's default trim threshold: Dask's 64 KiB hands freed memory back to the
-            # system at once, and a block that allocates and frees large arrays then spends a third
-            # of its CPU in the kernel (TPC-H sf 0.1, docs/benchmarks.md)
-            with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
-                cluster = LocalCluster(n_workers=shards - 1, threads_per_worker=1, processes=True, memory_limit=0,
-                                       dashboard_address=None, silence_logs=logging.ERROR)
-            started = Client(cluster)
+        cluster = local_cluster(shards - 1) if client is None else None
+        started = client if client is not None else Client(cluster)
         warm = [started.submit(_load_model, model_dir, workers=[w], pure=False) for w in started.scheduler_info()["workers"]]
         return started, cluster, warm
 
@@ -149,6 +140,26 @@ def _dask(client, shards: int, model_dir: str):
         return lambda: (blocks.run_here(run), started.gather(warm))[0]
 
     return submit, close
+
+
+def local_cluster(workers: int):
+    """A Dask cluster of ``workers`` single-threaded worker processes on this machine, set up for
+    blocks that keep a core busy for seconds each (TPC-H sf 0.1 and sf 1, docs/benchmarks.md).
+
+    No memory limit: Dask would otherwise pause or kill a worker at a share of this machine's
+    memory. glibc's default trim threshold: Dask's 64 KiB hands freed memory back to the system
+    at once, and a block that allocates and frees large arrays then spent a third of its CPU in
+    the kernel. No statistical profiler: every 10 ms a worker's event loop walked the running
+    block's stack twice (Python's lock taken from the block, and enough allocated to run the
+    garbage collector over the loaded model)."""
+    import dask
+    from dask.distributed import LocalCluster
+
+    settings = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+                "distributed.worker.profile.enabled": False}
+    with dask.config.set(settings):  # read by each nanny and worker as it starts
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit=0,
+                            dashboard_address=None, silence_logs=logging.ERROR)
 
 
 class _SharedBlocks:

@@ -64,6 +64,7 @@ def test_four_shards_on_dask_write_the_same_rows_as_one(one_shard, tmp_path):
     """One shard of the fitted model (saved, then loaded here), four of a loaded copy: this
     process samples its own copy, which holds just what the workers load, and lets it go after."""
     import dask
+    import dask.distributed  # noqa: F401 - its defaults first: leaving a set made before would drop them
 
     from amalgam_rel.pipeline import shards
     from amalgam_rel.pipeline.database_model import DatabaseModel
@@ -84,6 +85,25 @@ def test_four_shards_on_dask_write_the_same_rows_as_one(one_shard, tmp_path):
     again = sample_shards(model, tmp_path / "again", shards=1, block_rows=BLOCK, shard_by="customer")
     for table in TABLES:  # in this process, from the same model object that sampled before
         assert _rows(again.output, table) == _rows(one.output, table), table
+
+
+def _worker_settings(dask_worker):
+    import os
+
+    return "profile" in dask_worker.periodic_callbacks, os.environ.get("MALLOC_TRIM_THRESHOLD_")
+
+
+def test_the_local_clusters_workers_run_no_profiler_and_keep_glibcs_trim_threshold():
+    """Dask's defaults cost a block CPU that one process does not spend (docs/benchmarks.md,
+    shard28b and shard28d): a trim threshold of 64 KiB and a profiler walking its stack every 10 ms."""
+    import dask
+    from dask.distributed import Client
+
+    from amalgam_rel.api.shards import local_cluster
+
+    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+        with local_cluster(1) as cluster, Client(cluster) as client:
+            assert list(client.run(_worker_settings).values()) == [(False, None)]
 
 
 def test_a_sample_in_shards_refuses_a_database_file_and_a_bad_count(one_shard, tmp_path):
