@@ -47,7 +47,8 @@ class Sampler(Protocol):
     ``shapes``: per prompt, the document shape token (``K<i>``) whose constraint it is written
     under, or None; ``min_chars``: per prompt, the characters a draw writes before it may end;
     ``tokens_rng``: every random number comes from it. A draw may be None: a runaway, cut at
-    the column's token budget.
+    the column's token budget. A sampler whose ``takes_max_chars`` is true is also given
+    ``max_chars``: per prompt, the most characters a kept draw may have (see ConstrainedSampler).
     """
 
     def __call__(self, plan: ColumnPlan, prompts: list[str], temperature: float,
