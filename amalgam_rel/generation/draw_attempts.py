@@ -29,6 +29,7 @@ from amalgam_rel.generation.text_plan import ColumnPlan
 from amalgam_rel.generation.word_units import letter_units
 
 SMALL_TABLE = 500  # rows: below this, each value's length is a visible step of the length distribution
+NO_CEILING = 2**31  # characters: a draw whose length no rule bounds
 
 
 @dataclass
@@ -194,8 +195,13 @@ class ColumnDraw:
             if wanted_length is not None and slack is not None and plan.spec.mode == "text" else None
         if floors is not None and exact_length is not None and number < max_attempts // 4:
             floors = [max(f, _nearest_allowed(exact_length[i], number, targets.small)) for f, i in zip(floors, slots)]
+        # nor go on past the longest length it could be kept at: such a draw is refused whatever
+        # it writes next, and a batch's last steps (a few rows each, as dear as a full one) are mostly these
+        ceilings = {} if floors is None or not getattr(self.sampler, "takes_max_chars", False) else \
+            {"max_chars": [_longest(wanted_length[i], slack, None if exact_length is None else exact_length[i], number,
+                                    max_attempts, targets.small) for i in slots]}
         drawn = self.sampler(plan, [targets.prompts[i] for i in slots], self.settings.temperature * (1 + 0.1 * heat),
-                             [targets.shape_of.get(i) for i in slots], floors, tokens_rng)
+                             [targets.shape_of.get(i) for i in slots], floors, tokens_rng, **ceilings)
         decoded = [_decode(plan.spec, t) for t in drawn]
         ctx = {n: [targets.context[i][n] for i in slots] for n in self.validator.context_types}
         ok, cast = self.validator.check([d if d is not None else "" for d in decoded], ctx)
@@ -332,6 +338,17 @@ def _near(value: Any, bucket: str | None, slack: int) -> bool:
 def _shortest(bucket: str | None, slack: int) -> int:
     """The fewest characters a value may have to fall within ``slack`` buckets of ``bucket``."""
     return 0 if bucket is None else bucket_floor(f"L{max(0, int(bucket[1:]) - slack)}")
+
+
+def _longest(bucket: str | None, slack: int, exact: float | None, attempt: int, max_attempts: int,
+             small: bool) -> int:
+    """The most characters a value may have and still be kept (:meth:`ColumnDraw._length_fits`):
+    within ``slack`` buckets of ``bucket`` and, on the first quarter of the attempts, near the
+    exact length (one character to spare against rounding)."""
+    longest = NO_CEILING if bucket is None else bucket_floor(f"L{int(bucket[1:]) + slack + 1}") - 1
+    if attempt < max_attempts // 4 and exact is not None and not np.isnan(exact):
+        longest = min(longest, int(np.floor(exact + _tolerance(exact, attempt, small))) + 1)
+    return longest
 
 
 def _close(value: Any, wanted: float, attempt: int, small: bool) -> bool:

@@ -27,7 +27,7 @@ from amalgam_rel.generation.text_plan import MAX_NEW_TOKENS, ColumnPlan
 from amalgam_rel.generation.tokenizer import token_ids
 from amalgam_rel.generation.vocabulary import byte_vocabulary, constrained_generator, token_bytes, token_characters
 from amalgam_rel.generation.word_model import WordJoins
-from amalgam_rel.generation.word_tokenizer import column_token_ids, is_word_tokenizer
+from amalgam_rel.generation.word_tokenizer import column_token_ids, is_word_tokenizer, token_texts
 
 # On a GPU the compact model's step time is the host's (one Python pass over the batch per
 # token), nearly flat in the batch: H200, warm, 640 short descriptions + tags at batch 64 took
@@ -47,7 +47,8 @@ class Sampler(Protocol):
     ``shapes``: per prompt, the document shape token (``K<i>``) whose constraint it is written
     under, or None; ``min_chars``: per prompt, the characters a draw writes before it may end;
     ``tokens_rng``: every random number comes from it. A draw may be None: a runaway, cut at
-    the column's token budget.
+    the column's token budget. A sampler whose ``takes_max_chars`` is true is also given
+    ``max_chars``: per prompt, the most characters a kept draw may have (see ConstrainedSampler).
     """
 
     def __call__(self, plan: ColumnPlan, prompts: list[str], temperature: float,
@@ -68,6 +69,8 @@ def batch_rows(batch_size: int | None, model, device: torch.device, llm: str | N
 class ConstrainedSampler:
     """The fitted model's own sampler: outlines' constrained generation, one generator per column."""
 
+    takes_max_chars = True  # __call__ takes ``max_chars`` (see there)
+
     def __init__(self, model, tokenizer, plans: dict, *, llm: str | None, device: torch.device, batch: int,
                  seed: int):
         self.model, self.tokenizer, self.plans = model, tokenizer, plans
@@ -75,14 +78,19 @@ class ConstrainedSampler:
         self.generators: dict = {}
         self._prompt_cache: dict[str, list[int]] = {}
         self._word_tokens = is_word_tokenizer(tokenizer)  # asked once: it reads the whole vocabulary
+        self._texts = token_texts(tokenizer) if self._word_tokens else None  # each id's text (None: decode)
 
     def __call__(self, plan: ColumnPlan, prompts: list[str], temperature: float,
                  shapes: list[str | None] | None = None, min_chars: list[int] | None = None,
-                 tokens_rng: torch.Generator | None = None) -> list[str | None]:
+                 tokens_rng: torch.Generator | None = None, max_chars: list[int] | None = None) -> list[str | None]:
         """One draw per prompt; prompts asking for a document shape get that shape's constraint.
 
         ``min_chars`` holds on our own sampling loop only; with transformers' loop draws end where
         the model ends them. ``tokens_rng`` None: a stream seeded with the fit's seed.
+        ``max_chars``: per prompt, the most characters a draw may write and still be kept; on our
+        own loop with the word tokenizer (whose text is its tokens' characters) a draw stops one
+        character past it, its text then longer than that (refused by its caller, as it would be
+        whole). Elsewhere draws run on.
         """
         tokens_rng = tokens_rng if tokens_rng is not None else torch.Generator().manual_seed(self.seed)
         groups: dict[str | None, list[int]] = {}
@@ -95,18 +103,20 @@ class ConstrainedSampler:
                 chunk = members[lo : lo + self.batch]
                 texts = self._batch_texts(generator, [prompts[k] for k in chunk], plan.max_new_tokens, temperature,
                                           tokens_rng, None if min_chars is None else [min_chars[k] for k in chunk],
+                                          None if max_chars is None else [max_chars[k] for k in chunk],
                                           whole_words=plan.words is not None, tidy_spaces=plan.tidy_spaces)
                 for k, t in zip(chunk, texts):
                     out[k] = t if t is None or isinstance(t, str) else t[0]
         return out
 
     def _batch_texts(self, generator, prompts: list[str], max_new_tokens: int, temperature: float,
-                     tokens_rng: torch.Generator, min_chars: list[int] | None, whole_words: bool = False,
-                     tidy_spaces: bool = False) -> list:
+                     tokens_rng: torch.Generator, min_chars: list[int] | None, max_chars: list[int] | None = None,
+                     whole_words: bool = False, tidy_spaces: bool = False) -> list:
         options = dict(max_new_tokens=max_new_tokens, do_sample=True, temperature=temperature, top_k=0, top_p=1.0)
         model = self.generators["outlines"].model
         if isinstance(model, fast_generation):
             floor = {"min_chars": min_chars} if min_chars is not None else {}
+            floor |= {"max_chars": max_chars} if max_chars is not None and self._texts is not None else {}
             floor |= {"whole_words": True, "tidy_spaces": tidy_spaces} if whole_words else {}
             texts = self.own_loop_batch(generator, prompts, generator=tokens_rng, **options, **floor)
             if max_new_tokens >= MAX_NEW_TOKENS:
@@ -129,6 +139,8 @@ class ConstrainedSampler:
         constrained.logits_processor.reset()
         tokens = constrained.model.model.generate(input_ids=input_ids, attention_mask=mask,
                                                   logits_processor=[constrained.logits_processor], **options)
+        if self._texts is not None:  # the word tokenizer's decoding joins its tokens' texts
+            return list(map("".join, self._texts[tokens[:, width:].numpy()].tolist()))
         rows = tokens[:, width:].tolist()
         if self._word_tokens:
             # the backend's own decoding, what batch_decode ends in for this tokenizer (no clean-up of

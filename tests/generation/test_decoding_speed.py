@@ -156,3 +156,65 @@ def test_guide_states_move_and_mask_as_outlines_guides():
                 guides[i].advance(token_id=tokens[i], return_tokens=False)
         states.advance(torch.tensor(going, dtype=torch.long).numpy(), torch.tensor(tokens)[going].numpy())
         assert [states.states[i] for i in going] == [guides[i].get_state() for i in going]
+
+
+def test_the_word_tokenizers_texts_join_to_what_its_backend_decodes(shop_path):
+    from amalgam_rel.generation.word_tokenizer import token_texts
+
+    model = _fit(shop_path)
+    tokenizer = model.tokenizer_
+    texts = token_texts(tokenizer)
+    rows = torch.randint(len(texts), (300, 12), generator=torch.Generator().manual_seed(3))
+    rows[::7, 4:] = tokenizer.pad_token_id  # padding after the end, as a batch's shorter rows have it
+    rows[::5, 0] = tokenizer.eos_token_id
+    ours = ["".join(texts[r]) for r in rows.numpy()]
+    assert ours == tokenizer.backend_tokenizer.decode_batch(rows.tolist(), skip_special_tokens=True)
+    assert any(ours) and ours != tokenizer.backend_tokenizer.decode_batch(rows.tolist(), skip_special_tokens=False)
+
+
+@pytest.mark.parametrize("small", [False, True])
+def test_the_longest_length_a_draw_may_keep_bounds_every_length_kept_and_no_more(small):
+    from amalgam_rel.generation.draw_attempts import _close, _longest, _near
+
+    attempts = 8
+    for bucket in range(0, 16):
+        for slack in (0, 1):
+            for exact in (None, float("nan"), 3.0, 17.5, 40.0, 120.0):
+                for attempt in range(attempts // 2):  # slack is None (no ceiling) past half of the attempts
+                    top = _longest(f"L{bucket}", slack, exact, attempt, attempts, small)
+                    kept = [n for n in range(400) if _near("x" * n, f"L{bucket}", slack) and (
+                        attempt >= attempts // 4 or exact is None or exact != exact
+                        or _close("x" * n, exact, attempt, small))]
+                    assert all(n <= top for n in kept), (bucket, slack, exact, attempt, top)
+                    if kept:  # and a draw stops no later than one character past the longest kept
+                        assert top <= max(kept) + 1, (bucket, slack, exact, attempt, top, max(kept))
+
+
+def test_a_row_stops_once_it_has_written_more_than_its_most_characters(shop_path, monkeypatch):
+    model = _fit(shop_path)
+    plan = model.plans_[("products", "description")]
+    prompts = [f"L{2 + i % 3};{c}<|products.description|>" for i, c in enumerate(["fruit", "dairy", "bakery"] * 20)]
+    steps = []
+    record = decoding._Run.record
+
+    def counting(self, step, tokens):
+        steps.append(step)
+        return record(self, step, tokens)
+
+    monkeypatch.setattr(decoding._Run, "record", counting)
+
+    def draw(**ceiling):
+        steps.clear()
+        texts = model.sampler_(plan, prompts, 1.0, None, None, torch.Generator().manual_seed(4), **ceiling)
+        return texts, len(steps)
+
+    free, free_steps = draw()
+    # a ceiling no row reaches changes no draw
+    assert draw(max_chars=[10**6] * len(prompts)) == (free, free_steps)
+    longest = max(len(t) for t in model.tokenizer_.get_vocab())
+    ceiling = sorted(len(t) for t in free)[len(free) // 4]
+    assert max(len(t) for t in free) > ceiling + longest  # without it some rows write well past it
+    capped, capped_steps = draw(max_chars=[ceiling] * len(prompts))
+    # each row stopped within one token past its ceiling, and the batch ran fewer steps
+    assert all(len(t) <= ceiling + longest for t in capped) and any(len(t) > ceiling for t in capped)
+    assert capped_steps < free_steps
