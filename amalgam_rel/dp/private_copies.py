@@ -16,11 +16,12 @@ noisy agreement reaches :data:`HOLDS` of its noisy rows (agreeing plus disagreei
 the noisy disagreement by :data:`MAJORITY_Z` deviations of that difference, becomes a copy
 (post-processing; without the second rule, where the noise dwarfs the rows, a pair that never
 agrees passes the share test up to one time in five): the column leaves the table model and
-sampling copies the parent's value, as without a budget. (Measuring ``(rows, agreeing rows of each)`` instead, as before, costs ``s * sqrt(k + 1)``
-and puts the row count's noise into every test: ``agree - HOLDS * rows`` then carries
-``1.9`` times the noise of ``(1 - HOLDS) * agree - HOLDS * disagree`` for one candidate, at the
-same budget.)
+sampling copies the parent's value, as without a budget. (Measuring ``(rows, agreeing rows of
+each)`` instead, as before, costs ``s * sqrt(k + 1)`` and puts the row count's noise into every
+test: ``agree - HOLDS * rows`` then carries 1.9 times the noise of ``(1 - HOLDS) * agree - HOLDS *
+disagree`` for one candidate, at the same budget.)
 
+>>> from scipy.stats import norm
 >>> margin = (1 - HOLDS) * 2240  # chinook's 2,240 invoice lines at epsilon = 8 (s = 48, rho 0.02): all agree
 >>> now = gaussian_sigma(0.02, 48 * math.sqrt(1)) * math.hypot(1 - HOLDS, HOLDS)
 >>> before = gaussian_sigma(0.02, 48 * math.sqrt(2)) * math.hypot(1, HOLDS)  # (rows, agreeing rows)
@@ -41,7 +42,6 @@ import math
 import re
 
 import numpy as np
-from scipy.stats import norm  # noqa: F401 (the doctest)
 from sqlglot import exp
 
 from amalgam_rel.models.privacy import gaussian_sigma
