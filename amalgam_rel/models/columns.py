@@ -117,7 +117,8 @@ def public_states(spec: ColumnSpec, options: CodecOptions) -> int | None:
 
 
 def private_text_test(values: pa.ChunkedArray, options: CodecOptions, rho: float, n_hat: float,
-                      rng: np.random.Generator, ledger: Ledger, name: str, release_at: float | None = None) -> str | None:
+                      rng: np.random.Generator, ledger: Ledger, name: str, release_at: float | None = None,
+                      nullable: bool = False) -> str | None:
     """The cardinality rules of :func:`plan_columns`, on noisy counts (a private step).
 
     Four counts - distinct values, rows in the ``max_categories`` most frequent values, non-NULL
@@ -126,7 +127,9 @@ def private_text_test(values: pa.ChunkedArray, options: CodecOptions, rho: float
     clear ``release_at``, the noisy count the codec will need to release a value (at most
     ``n_hat / release_at`` of them can): when those values cannot hold half the rows, the
     release would fail and route the column to the language model anyway - after spending the
-    column's whole share. Routing here costs a fraction of that.
+    column's whole share. Routing here costs a fraction of that. In a ``nullable`` column the
+    NULL rows (``n_hat`` less the noisy non-NULL count) count as released: NULL is a public state
+    the codec releases with the values.
     """
     present = values.drop_null()
     counts = np.sort(pc.value_counts(present).field("counts").to_numpy())[::-1] if len(present) else np.zeros(0)
@@ -147,7 +150,8 @@ def private_text_test(values: pa.ChunkedArray, options: CodecOptions, rho: float
         return "high-cardinality string (noisy distinct count)"
     if distinct - options.max_categories > margin and _COVERAGE * max(n, 1.0) - top > margin * math.hypot(1, _COVERAGE):
         return "high-cardinality string (noisy coverage of the frequent values)"
-    if release_at and releasable < _RELEASABLE * max(n, 1.0):
+    nulls = max(n_hat - n, 0.0) if nullable else 0.0
+    if release_at and releasable + nulls < _RELEASABLE * max(n + nulls, 1.0):
         return f"values too rare to release privately (noisy top-{k} rows)"
     return None
 

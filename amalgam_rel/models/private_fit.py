@@ -116,7 +116,8 @@ def _route_text(run: _Run, specs: list[ColumnSpec], n_hat: float, budget_split) 
     share = one_way_shares([public_states(s, options) for s in specs])[specs.index(strings[0])]
     release_at = release_threshold(gaussian_sigma(draft.one_way * share), run.privacy.release_delta / len(specs))
     for spec in strings:
-        why = private_text_test(run.data.column(spec.name), options, rho_test, n_hat, run.rng, ledger, spec.name, release_at)
+        why = private_text_test(run.data.column(spec.name), options, rho_test, n_hat, run.rng, ledger, spec.name, release_at,
+                                nullable=spec.nullable)
         if why:
             run.left_out[spec.name] = f"language_model: {why}"
     return [s for s in specs if s.name not in run.left_out]

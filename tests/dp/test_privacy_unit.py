@@ -130,7 +130,8 @@ def test_adding_one_unit_moves_what_chooses_caps_and_copies_by_at_most_their_sen
     """The cap's score reads a histogram of kept parents by children: one unit adds at most
     rows(P) parents to it and moves no other (so the score moves by at most rows(P)); the rows
     kept per unit read units by their rows: one more value (rows(P) = 1 there). The copies
-    test's vector (rows, agreeing rows per pair) moves by at most s(T) in every entry."""
+    test's vector (agreeing, disagreeing rows per pair) moves by s(T) rows per pair: at most
+    s(T) * sqrt(k) in L2 for k pairs."""
     before, agree, _, frames = released_by_the_choices(shop(tmp_path / "a.duckdb", more=False))
     after, agree_after, sensitivity, frames_after = released_by_the_choices(shop(tmp_path / "b.duckdb", more=True))
     assert set(before) == set(after) == {"orders(customer_id) -> customer(id)", "line(order_id) -> orders(id)",
@@ -144,8 +145,11 @@ def test_adding_one_unit_moves_what_chooses_caps_and_copies_by_at_most_their_sen
         added = after[label][0] - counts
         assert (added >= 0).all() and 0 < added.sum() <= rows == after[label][1], label
     for key, vector in agree.items():
-        moved = np.abs(agree_after[key] - vector)
-        assert moved.max() <= sensitivity[key] and moved[0] == sensitivity[key], key  # the row count: tight
+        moved = agree_after[key] - vector
+        k = len(vector) // 2
+        assert (moved >= 0).all(), key  # only the new unit's rows, each agreeing or not with every pair
+        assert (moved[:k] + moved[k:] == sensitivity[key]).all(), key  # one entry of each pair per row: tight
+        assert np.linalg.norm(moved) <= sensitivity[key] * np.sqrt(k), key  # the L2 sensitivity s * sqrt(k)
 
 
 def test_unit_public_tables_and_their_keys(tmp_path):

@@ -163,3 +163,18 @@ def test_private_text_column_is_routed_to_the_language_model():
     ctx = PrivateFit(Ledger(1.0), 0.1, np.random.default_rng(0), 1e-10)
     CategoricalCodec(ColumnSpec("name", Kind.STRING, pa.string())).fit(names, private=ctx)
     assert ctx.free_text is not None
+
+
+def test_private_mostly_null_column_with_a_released_value_stays_categorical():
+    """NULL is a released state: a column 60 % NULL whose commonest value clears the threshold
+    while the rest are too rare (berka's trans.k_symbol) keeps its NULLs and that value instead
+    of going to text (placeholders, never NULL); a column of rare values alone still goes."""
+    values = [None] * 1200 + ["UROK"] * 300 + [f"rare {i}" for i in range(500)]
+    ctx = PrivateFit(Ledger(1.0), 0.1, np.random.default_rng(0), 1e-10)
+    codec = CategoricalCodec(ColumnSpec("k_symbol", Kind.STRING, pa.string())).fit(pa.array(values), private=ctx)
+    assert ctx.free_text is None and codec.categories == ["UROK"] and codec.has_null
+    assert len(ctx.counts) == codec.size and ctx.counts[-1] > 1000  # the noisy NULL count, decoded as NULL
+    rare = [None] * 1200 + [f"rare {i}" for i in range(800)]
+    ctx = PrivateFit(Ledger(1.0), 0.1, np.random.default_rng(0), 1e-10)
+    CategoricalCodec(ColumnSpec("k_symbol", Kind.STRING, pa.string())).fit(pa.array(rare), private=ctx)
+    assert ctx.free_text is not None  # nothing released: no category for the rows that have a value

@@ -187,3 +187,12 @@ def test_grid_weights_keep_the_noisy_total_and_drop_noise_only_cells():
         projected.append(np.abs(w / w.sum() - true / true.sum()).sum() / 2)
     assert np.mean(projected) < 0.8 * np.mean(clipped)  # about 0.35 against 0.51
     assert _project(np.array([-3.0, -1.0])).tolist() == [0.0, 0.0]  # nothing positive: clipped
+
+
+def test_text_test_counts_the_nulls_of_a_nullable_column_as_released():
+    """The values that can clear the release threshold hold a quarter of the non-NULL rows, but
+    with the NULLs (a released state) two thirds of the rows: categorical when nullable."""
+    values = pa.chunked_array([pa.array([None] * 1000 + ["UROK"] * 100 + [f"r{i % 40}" for i in range(400)])])
+    ask = dict(options=CodecOptions(), rho=1.0, n_hat=1500.0, ledger=Ledger(2.0), name="k_symbol", release_at=500.0)
+    assert "too rare" in private_text_test(values, rng=np.random.default_rng(0), **ask)
+    assert private_text_test(values, rng=np.random.default_rng(0), nullable=True, **ask) is None
