@@ -123,7 +123,10 @@ class TrainingFrames:
             if not sampling.by_parent:
                 sampling = replace(sampling, counted_in=self._counted_in(table_key).name)
             query = query.where(self._selection(table, sampling))
-        frame = self.con.execute(sql.render(query.order_by(*row_order(table)))).to_arrow_table()
+        if sampling is not None and sampling.counted_in == self.engine.name != "DuckDB":
+            frame = self._sample_from_server(query, table)
+        else:
+            frame = self.con.execute(sql.render(query.order_by(*row_order(table)))).to_arrow_table()
         if sampling is not None:
             self.sampled[table_key] = replace(sampling, sample_rows=frame.num_rows)
         for i, name in plan.depth_columns.items():
@@ -189,6 +192,21 @@ class TrainingFrames:
         types = {n: frame.schema.field(n).type for n in frame.column_names}
         return Aggregates(engine, whole, sampled.rows, frozenset(c for c in frame_columns if c in names),
                           sampled.sample_rows, types)
+
+    def _sample_from_server(self, query: exp.Select, table: Table) -> pa.Table:
+        """The sampled rows of ``query`` selected inside the server (only they travel), with the
+        types DuckDB's views give them, and put in key order by DuckDB (a server sorts text by
+        its collation)."""
+        want = self.con.execute(sql.render(query.limit(0))).to_arrow_table().schema
+        rows = self.engine.run(self._inlined(query))
+        rows = pa.table([rows.column(i).cast(f.type) for i, f in enumerate(want)], schema=want)
+        name = sql.internal("server sample")
+        self.con.register(name, rows)
+        try:
+            ordered = exp.select(exp.Star()).from_(exp.Table(this=sql.ident(name), alias=exp.TableAlias(this=sql.ident("t"))))
+            return self.con.execute(sql.render(ordered.order_by(*row_order(table)))).to_arrow_table()
+        finally:
+            self.con.unregister(name)
 
     def _counted_in(self, table_key: str) -> Engine:
         """The engine that counts all rows of ``table_key``: the server, when its whole frame's query
