@@ -62,7 +62,7 @@ def clique_counts(aggregates: Aggregates, codecs: list[Codec], data: pa.Table, s
     codes = {}
     for codec in codecs:
         if codec.name in aggregates.columns:
-            expression = code_expression(codec, sql.column(codec.name), data.column(codec.name).type)
+            expression = code_expression(codec, sql.column(codec.name), data.column(codec.name).type, aggregates.dialect)
             if expression is not None:
                 codes[codec.name] = expression
     size = {c.name: s for c, s in zip(codecs, sizes)}

@@ -166,7 +166,8 @@ class DatabaseModel:
         self.rules_ = find_database_rules(con, db, self.max_rows)
         options = FitOptions(self.context_size, self.epsilon, self.delta, self.iters, None, self.seed,
                              outcomes=outcomes(self.rules_[totals.NAME], self.plan_), kept=frozenset(self.reference_),
-                             semantic_overrides=self.semantic_overrides_, max_rows=self.max_rows)
+                             semantic_overrides=self.semantic_overrides_, max_rows=self.max_rows,
+                             engine=src.engine() if self.max_rows is not None else None)
         self.tables_ = fit_tables(con, self.plan_, options,
                                   progress=(lambda t: progress("fit", t)) if progress else None)
         text_columns = {k: list(ft.text_columns) for k, ft in self.tables_.items() if ft.text_columns and k not in self.reference_}
@@ -206,10 +207,11 @@ class DatabaseModel:
             if s.by_parent:
                 how = "its model fitted on the sample (sampled through its parent's sample)"
             elif summary is not None and summary.sample_cliques:
-                how = (f"codecs and marginals from GROUP BY over all rows, except {len(summary.sample_cliques)} of "
-                       f"{len(summary.cliques)} cliques counted on the sample (columns computed in Python)")
+                how = (f"codecs and marginals from GROUP BY over all rows in {s.counted_in}, except "
+                       f"{len(summary.sample_cliques)} of {len(summary.cliques)} cliques counted on the sample "
+                       "(columns computed in Python)")
             else:
-                how = "codecs and every marginal of its model from GROUP BY over all rows"
+                how = f"codecs and every marginal of its model from GROUP BY over all rows in {s.counted_in}"
             lines.append(f"fitted from aggregates: {key}: {s.rows:,} rows, a sample of {s.sample_rows:,} read "
                          f"(structure, keys, rules, text); {how}")
         return lines

@@ -34,6 +34,7 @@ from amalgam_rel.relational.text_features import add_text_features, without_text
 from amalgam_rel.relational.time_zones import fit_offsets, time_tz_columns
 from amalgam_rel.relational.training import TrainingFrames
 from amalgam_rel.schema.internal_names import context_parent, is_context_column, is_matched_column
+from amalgam_rel.schema.engines import Engine
 from amalgam_rel.schema.model import Table
 from amalgam_rel.schema.types import TEMPORAL_KINDS, Kind
 
@@ -65,6 +66,9 @@ class FitOptions:
     # a table of more rows is fitted from a sample of about this many and counts of all of its
     # rows computed where it lives (:mod:`~amalgam_rel.relational.large_tables`); None: read whole
     max_rows: int | None = None
+    # where those counts run: inside a server source (:class:`~amalgam_rel.schema.engines.Engine`);
+    # None: the DuckDB connection the frames are built in
+    engine: Engine | None = None
 
 
 @dataclass(frozen=True)
@@ -349,7 +353,7 @@ def fit_tables(con: duckdb.DuckDBPyConnection, plan: DatabasePlan, options: FitO
     runs instead, with stages of its own: none of these stages ever sees an epsilon."""
     if options.epsilon is not None:
         raise ValueError("fit_tables is the exact fit; under epsilon, pipeline.private_fit.fit_private fits the tables")
-    frames = TrainingFrames(con, plan, max_rows=options.max_rows)
+    frames = TrainingFrames(con, plan, max_rows=options.max_rows, engine=options.engine)
     fitted: dict[str, FittedTable] = {}
     with remembered_free_text():  # the stages plan the same columns again and again
         for key in plan.graph.order:

@@ -2,21 +2,25 @@
 
 With a row limit (``synth``/``fit --max-rows N``), a table of more than ``N`` rows is not read
 into memory. Its training frame holds a sample of about ``N`` of its rows, chosen by a hash of
-each row's key: ``md5`` of the key's text, kept when its upper 64 bits fall below ``share * 2**64``
-- the same rows from the same data on any machine, whatever the engine's thread order, and read
-in key order like every frame. What the models estimate from counts comes from all rows instead,
-computed by the engine holding them (:mod:`amalgam_rel.models.aggregates`): the row count, empty
-foreign keys, the per-parent child counts (``#i`` columns are ``GROUP BY`` joins already) and the
-table model's codecs and marginals.
+each row's key (:func:`~amalgam_rel.schema.engines.repeatable_share`: ``md5`` of the key's text,
+kept when its first 64 bits fall below ``share * 2**64``) - the same rows from the same data on
+any machine, in DuckDB, PostgreSQL or MySQL, whatever the engine's thread order, and read in key
+order like every frame. What the models estimate from counts comes from all rows instead,
+computed by the engine holding them (:mod:`amalgam_rel.models.aggregates`, run inside a server
+source by :class:`~amalgam_rel.schema.engines.Engine`): the row count, empty foreign keys, the
+per-parent child counts (``#i`` columns are ``GROUP BY`` joins already) and the table model's
+codecs and marginals.
 
 A table driven by a sampled parent is sampled through it: the rows whose parent row is in the
 parent's sample (so every sampled child finds its parent's row and context), and the same share
 of the rows without a parent; its model is fitted on that sample. No table matches on a sampled
 parent's columns (most rows would find none).
 
->>> from sqlglot import exp
->>> selection(["id"], 0.25, "t").sql("duckdb")
-'MD5_NUMBER_UPPER(CAST(LIST_VALUE(CAST("t"."id" AS TEXT)) AS TEXT)) < 4611686018427387904'
+>>> from amalgam_rel.connection import connect
+>>> con = connect()
+>>> _ = con.execute("CREATE TABLE t AS SELECT range AS id FROM range(1000)")
+>>> whole_counts(duckdb_engine(con), exp.Table(this=exp.to_identifier("t")), None, {})
+(1000, 1000, {})
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from amalgam_rel.schema import sql
+from amalgam_rel.schema.engines import Engine, count_where, duckdb_engine, repeatable_share
 
 
 @dataclass(frozen=True)
@@ -44,23 +49,26 @@ class SampledRows:
     by_parent: bool
     empty: int = 0
     filled: dict[int, int] = field(default_factory=dict)
+    counted_in: str = "DuckDB"  # the engine its counts over all rows ran in (:class:`~amalgam_rel.schema.engines.Engine`)
 
 
 def selection(key: list[str] | tuple[str, ...], share: float, alias: str | None) -> exp.Expression:
     """True for a repeatable ``share`` of the rows: by the md5 of the text of their ``key`` values."""
-    text = exp.cast(exp.Anonymous(this="list_value", expressions=[exp.cast(sql.column(c, alias), "VARCHAR") for c in key]),
-                    "VARCHAR")
-    bound = min(int(share * 2**64), 2**64 - 1)
-    return exp.LT(this=exp.Anonymous(this="md5_number_upper", expressions=[text]), expression=exp.Literal.number(bound))
+    return repeatable_share(key, share, alias)
 
 
-def whole_counts(con, source: exp.Table, driver_index: int | None, fks: dict[int, tuple[str, ...]]) -> tuple[int, int, dict[int, int]]:
-    """(rows, rows with the driving FK ``driver_index`` empty, rows with each FK filled) over all rows."""
-    select = [exp.Count(this=exp.Star())]
-    for columns in fks.values():
+def whole_counts(engine: Engine, source: exp.Table, driver_index: int | None,
+                 fks: dict[int, tuple[str, ...]]) -> tuple[int, int, dict[int, int]]:
+    """(rows, rows with the driving FK ``driver_index`` empty, rows with each FK filled) over all
+    rows, counted by ``engine`` (in the server for a server's table)."""
+    select = [exp.Count(this=exp.Star()).as_(sql.ident("n"))]
+    for k, columns in enumerate(fks.values()):
         filled = exp.and_(*(sql.column(c).is_(exp.null()).not_() for c in columns))
-        select.append(exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=filled)))
-    row = con.execute(sql.render(exp.select(*select).from_(source.copy()))).fetchone()
+        select.append(count_where(filled).as_(sql.ident(f"f{k}")))
+    query = exp.select(*select).from_(source.copy())
+    if not engine.holds(query):  # a replaced source (a private fit's bounded rows) is DuckDB's
+        engine = duckdb_engine(engine.con)
+    row = [v[0] for v in engine.run(query).to_pydict().values()]  # one row, one value per name
     filled = {i: int(n) for i, n in zip(fks, row[1:])}
     rows = int(row[0])
     return rows, rows - filled[driver_index] if driver_index is not None else rows, filled

@@ -39,6 +39,7 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from amalgam_rel.schema import sql
+from amalgam_rel.schema.engines import Engine, duckdb_engine
 
 HOLDS = 0.99
 HOLDS_ENTITY = 0.9  # for a column with distinct values for at least ENTITY_SHARE of its distinct parents
@@ -58,7 +59,7 @@ class ParentCopy:
     only_with_parent: bool = False
 
 
-def find_parent_copies(con: duckdb.DuckDBPyConnection, child: exp.Table, parent: exp.Table,
+def find_parent_copies(con: duckdb.DuckDBPyConnection | Engine, child: exp.Table, parent: exp.Table,
                        fk_columns: tuple[str, ...], ref_columns: tuple[str, ...], columns: list[str],
                        sources: list[str], fk: int, pairs=None) -> tuple[ParentCopy, ...]:
     """The child ``columns`` that repeat one of the parent's ``sources`` through one foreign key.
@@ -103,7 +104,7 @@ def _find(con, child, parent, fk_columns, ref_columns, columns, sources, fk, pai
         *(exp.Count(this=exp.Distinct(expressions=[sql.column(c, "c")])) for c in names),
         exp.Count(this=exp.Distinct(expressions=[sql.column(a, "c") for a in fk_columns])),
     ).from_(child).join(parent, on=on, join_type="left")
-    total, parented, *counts = (v or 0 for v in con.execute(query.sql(sql.DIALECT)).fetchone())
+    total, parented, *counts = (int(v or 0) for v in _one_row(con, query))
     if parented < MIN_ROWS:
         return ()
     k, w = len(candidates), len(names)
@@ -124,6 +125,19 @@ def _find(con, child, parent, fk_columns, ref_columns, columns, sources, fk, pai
             continue
         taken.add(column)
     return tuple(sorted(out, key=lambda p: columns.index(p.column)))
+
+
+def _one_row(con, query: exp.Select) -> list:
+    """The one row of ``query``: from an :class:`~amalgam_rel.schema.engines.Engine` (inside a server
+    source, when it holds both tables: the join over every child row is the heaviest scan of a fit
+    with ``--max-rows``), else from the DuckDB connection ``con``."""
+    if not isinstance(con, Engine):
+        return list(con.execute(query.sql(sql.DIALECT)).fetchone())
+    engine = con if con.holds(query) else duckdb_engine(con.con)
+    named = query.copy()  # every value named: a server's pass-through refuses two of one name
+    named.set("expressions", [e.as_(sql.ident(f"v{i}")) for i, e in enumerate(named.expressions)])
+    table = engine.run(named)
+    return [table.column(i)[0].as_py() for i in range(table.num_columns)]
 
 
 def per_row(values: pa.Array, idx: np.ndarray) -> pa.Array:

@@ -34,6 +34,7 @@ from amalgam_rel.relational.large_tables import SampledRows, selection, whole_co
 from amalgam_rel.relational.plan import DatabasePlan
 from amalgam_rel.schema.internal_names import context_column, matched_column
 from amalgam_rel.schema import sql
+from amalgam_rel.schema.engines import Engine, duckdb_engine
 from amalgam_rel.schema.model import ForeignKey, Table
 from amalgam_rel.schema.types import Kind
 from amalgam_rel.writing.writer import self_reference_levels
@@ -52,9 +53,13 @@ class TrainingFrames:
     """Builds and keeps (registered in ``con``) the training frame of every table."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, plan: DatabasePlan, sources: dict[str, str] | None = None,
-                 max_rows: int | None = None):
+                 max_rows: int | None = None, engine: Engine | None = None):
         self.con = con
         self.plan = plan
+        # where counts over all rows of a large table run: inside a server source when it holds
+        # every table the query reads (:meth:`_counted_in`), else DuckDB
+        self.engine = engine if engine is not None else duckdb_engine(con)
+        self._queries: dict[str, exp.Select] = {}  # each frame's query, as run before sampling
         self.frames: dict[str, pa.Table] = {}
         # tables of more than ``max_rows`` rows are read as a sample (:mod:`.large_tables`)
         self.max_rows = max_rows
@@ -112,10 +117,16 @@ class TrainingFrames:
         query = exp.select(*select).from_(self.source(table, "t"))
         for target, on in joins:
             query = query.join(target, on=on, join_type="left")
+        self._queries[table_key] = query.copy()
         if sampling is not None:
             self._whole[table_key] = query.copy()
+            if not sampling.by_parent:
+                sampling = replace(sampling, counted_in=self._counted_in(table_key).name)
             query = query.where(self._selection(table, sampling))
-        frame = self.con.execute(sql.render(query.order_by(*row_order(table)))).to_arrow_table()
+        if sampling is not None and sampling.counted_in == self.engine.name != "DuckDB":
+            frame = self._sample_from_server(query, table)
+        else:
+            frame = self.con.execute(sql.render(query.order_by(*row_order(table)))).to_arrow_table()
         if sampling is not None:
             self.sampled[table_key] = replace(sampling, sample_rows=frame.num_rows)
         for i, name in plan.depth_columns.items():
@@ -134,7 +145,7 @@ class TrainingFrames:
         table, driver = db.table(table_key), plan.driver
         fks = {self.plan.fk_index(fk): fk.columns for fk in ((driver,) if driver else ()) + plan.matched}
         parent = self.sampled.get(driver.ref_table) if driver is not None else None
-        rows, empty, filled = whole_counts(self.con, self.source(table), self.plan.fk_index(driver) if driver else None, fks)
+        rows, empty, filled = whole_counts(self.engine, self.source(table), self.plan.fk_index(driver) if driver else None, fks)
         key = tuple(table.primary_key or table.column_names)
         if parent is not None:
             return SampledRows(rows, 0, parent.share, key, True, empty, filled)
@@ -174,8 +185,53 @@ class TrainingFrames:
             return None
         whole = self._whole[table_key]
         names = {e.alias_or_name for e in whole.expressions}
-        return Aggregates(self.con, whole, sampled.rows, frozenset(c for c in frame_columns if c in names),
-                          sampled.sample_rows)
+        engine = self._counted_in(table_key)
+        if engine.dialect != "duckdb":
+            whole = self._inlined(whole)
+        frame = self.frames[table_key]
+        types = {n: frame.schema.field(n).type for n in frame.column_names}
+        return Aggregates(engine, whole, sampled.rows, frozenset(c for c in frame_columns if c in names),
+                          sampled.sample_rows, types)
+
+    def _sample_from_server(self, query: exp.Select, table: Table) -> pa.Table:
+        """The sampled rows of ``query`` selected inside the server (only they travel), with the
+        types DuckDB's views give them, and put in key order by DuckDB (a server sorts text by
+        its collation)."""
+        want = self.con.execute(sql.render(query.limit(0))).to_arrow_table().schema
+        rows = self.engine.run(self._inlined(query))
+        rows = pa.table([rows.column(i).cast(f.type) for i, f in enumerate(want)], schema=want)
+        name = sql.internal("server sample")
+        self.con.register(name, rows)
+        try:
+            ordered = exp.select(exp.Star()).from_(exp.Table(this=sql.ident(name), alias=exp.TableAlias(this=sql.ident("t"))))
+            return self.con.execute(sql.render(ordered.order_by(*row_order(table)))).to_arrow_table()
+        finally:
+            self.con.unregister(name)
+
+    def _counted_in(self, table_key: str) -> Engine:
+        """The engine that counts all rows of ``table_key``: the server, when its whole frame's query
+        reads only the server's tables once the frames it joins are replaced by their own queries;
+        else DuckDB (reading the server through its scanner)."""
+        if self.engine.dialect == "duckdb":
+            return self.engine
+        inlined = self._inlined(self._whole[table_key])
+        return self.engine if inlined is not None and self.engine.holds(inlined) else duckdb_engine(self.con)
+
+    def _inlined(self, query: exp.Select) -> exp.Select | None:
+        """``query`` with each frame it joins replaced by the query that built it (a frame is a
+        DuckDB table no server has); None where one cannot be: a sampled frame (a share of its
+        rows), or a column computed in Python (a self-reference's depth)."""
+        keys = {frame_name(k): k for k in self._queries}
+        query = query.copy()
+        joined = [t for t in query.find_all(exp.Table) if t.name in keys]
+        used = {t.alias_or_name: {c.name for c in query.find_all(exp.Column) if c.table == t.alias_or_name} for t in joined}
+        for table in joined:
+            key = keys[table.name]
+            inner = self._inlined(self._queries[key]) if key not in self.sampled else None
+            if inner is None or not used[table.alias_or_name] <= {e.alias_or_name for e in inner.expressions}:
+                return None
+            table.replace(inner.subquery(table.alias_or_name))
+        return query
 
     def child_views(self, table_key: str, columns: list[str], max_rows: int = _VIEW_ROWS) -> list[tuple[pa.Table, list[str], Table]]:
         """For each table that ``table_key`` drives: ``columns`` of this table's frame beside the

@@ -36,11 +36,13 @@ from amalgam_rel.connection import connect, cursor_of, database_path, load_local
 from amalgam_rel.errors import InputError, LocationError, SchemaError
 from amalgam_rel.locations import Location, parse_location
 from amalgam_rel.schema import sql
+from amalgam_rel.schema.engines import Engine
 from amalgam_rel.schema.duckdb_reader import open_duckdb, read_duckdb, source_reads
 from amalgam_rel.schema.model import Column, Database, Table
 from amalgam_rel.schema.types import parse_type
 
 ATTACHED = "amalgam_source"  # the catalog name of an attached server or SQLite file
+SERVER_DIALECTS = {"postgres": "postgres", "mysql": "mysql"}  # source kind -> its sqlglot dialect
 _SCANNERS = {"postgres": "postgres_scanner", "mysql": "mysql_scanner", "sqlite": "sqlite_scanner"}
 # Work the MySQL scanner would hand to the server, which compares and sorts text by its collation
 # (case-insensitive by default) where DuckDB compares bytes, and whose aggregate pushdown fails to
@@ -60,6 +62,15 @@ class Source:
     name: str
     kind: str
     _database: Database | None = None
+    server_schema: str | None = None  # a server's schema (MySQL: database) holding the tables
+
+    def engine(self) -> Engine:
+        """Where a query over all of a table's rows runs: inside the server for a PostgreSQL or
+        MySQL source (through the scanner's pass-through query), else in ``con``'s DuckDB."""
+        if self.kind not in SERVER_DIALECTS:
+            return Engine(self.con)
+        tables = frozenset(t.name for t in self.database.tables)
+        return Engine(self.con, SERVER_DIALECTS[self.kind], ATTACHED, self.server_schema, tables)
 
     @cached_property
     def database(self) -> Database:
@@ -101,7 +112,8 @@ def open_source(source: str | Path | Location | duckdb.DuckDBPyConnection, *, sc
     except BaseException:
         con.close()
         raise
-    return Source(con, location.shown(), location.kind, db)
+    schema = location.schema or ("public" if location.kind == "postgres" else None)
+    return Source(con, location.shown(), location.kind, db, schema)
 
 
 def attach_source(con: duckdb.DuckDBPyConnection, location: Location, *, into: str | None = None,

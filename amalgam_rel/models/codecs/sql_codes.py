@@ -27,43 +27,45 @@ from sqlglot import exp
 from amalgam_rel.models.codecs.base import Codec
 from amalgam_rel.models.codecs.categorical import CategoricalCodec
 from amalgam_rel.models.codecs.numeric import NumericCodec
+from amalgam_rel.schema.engines import days_since_epoch, epoch_in, exact_text, whole_number
 
-_EPOCH_FUNCTIONS = {"s": "epoch", "ms": "epoch_ms", "us": "epoch_us", "ns": "epoch_ns"}
 
-
-def numeric_scale(column: exp.Expression, t: pa.DataType) -> exp.Expression | None:
+def numeric_scale(column: exp.Expression, t: pa.DataType, dialect: str = "duckdb") -> exp.Expression | None:
     """``column`` on the codec's float scale (:func:`.scale.to_numeric`), or None where SQL has none."""
     if pa.types.is_decimal(t):
         # as Arrow casts a decimal to a double: its unscaled integer times 10**-scale (a double), which
         # is not always the double nearest the decimal that CAST(x AS DOUBLE) gives (12.45 vs
         # 12.450000000000001), and a value on a bin edge must fall on the side the sample put it
-        unscaled = exp.cast(exp.Mul(this=column, expression=exp.Literal.number(10**t.scale)), "HUGEINT")
+        unscaled = whole_number(exp.Mul(this=column, expression=exp.Literal.number(10**t.scale)), dialect)
         return exp.Mul(this=exp.cast(unscaled, "DOUBLE"), expression=exp.Literal.number(repr(10.0**-t.scale)))
     if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t):
         return exp.cast(column, "DOUBLE")
     if pa.types.is_date32(t):  # days since 1970-01-01
-        return exp.cast(exp.Sub(this=column, expression=exp.cast(exp.Literal.string("1970-01-01"), "DATE")), "DOUBLE")
+        return exp.cast(days_since_epoch(column, dialect), "DOUBLE")
     if pa.types.is_timestamp(t):  # in the timestamp's own unit
-        return exp.cast(exp.Anonymous(this=_EPOCH_FUNCTIONS[t.unit], expressions=[column]), "DOUBLE")
+        return exp.cast(epoch_in(t.unit, column, dialect), "DOUBLE")
     return None
 
 
-def code_expression(codec: Codec, column: exp.Expression, t: pa.DataType) -> exp.Expression | None:
-    """The code of each value of ``column`` (arrow type ``t`` as the frame holds it), or None."""
+def code_expression(codec: Codec, column: exp.Expression, t: pa.DataType, dialect: str = "duckdb") -> exp.Expression | None:
+    """The code of each value of ``column`` (arrow type ``t`` as the frame holds it) in ``dialect``, or None."""
     if isinstance(codec, CategoricalCodec):
-        return _categorical(codec, column)
+        text = pa.types.is_string(t) or pa.types.is_large_string(t)
+        return _categorical(codec, column, dialect if text else "duckdb")
     if isinstance(codec, NumericCodec) and codec.mode != "mixed":
-        value = numeric_scale(column, t)
+        value = numeric_scale(column, t, dialect)
         return None if value is None else _numeric(codec, column, value)
     return None
 
 
-def _categorical(codec: CategoricalCodec, column: exp.Expression) -> exp.Expression:
+def _categorical(codec: CategoricalCodec, column: exp.Expression, text_dialect: str) -> exp.Expression:
+    """``text_dialect``: the dialect a text column is compared in (its bytes, in MySQL)."""
     rare_or_unknown = codec.rare_code if codec.rare_code is not None else 0
     null_code = codec.null_code if codec.has_null else 0
     case = exp.Case().when(column.copy().is_(exp.null()), exp.Literal.number(null_code))
     for i, value in enumerate(codec.categories):
-        case = case.when(exp.EQ(this=column.copy(), expression=_literal(value)), exp.Literal.number(i))
+        equal = exp.EQ(this=exact_text(column.copy(), text_dialect), expression=exact_text(_literal(value), text_dialect))
+        case = case.when(equal, exp.Literal.number(i))
     return case.else_(exp.Literal.number(rare_or_unknown))
 
 

@@ -22,7 +22,9 @@ FIT_AT = "columns"
 def find(ctx) -> tuple[ParentCopy, ...]:
     """Not under a privacy budget (the check reads every real pair). Never a key, UNIQUE or CHECKed
     column, nor one another rule computes or orders; only through a foreign key whose parent
-    rows are final when the table is sampled (not a self-reference, not a broken cycle edge)."""
+    rows are final when the table is sampled (not a self-reference, not a broken cycle edge).
+    Counted by the frames' engine: inside a server source (MySQL compares text there by its
+    collation, so a copy that differs only in case or trailing spaces counts as one)."""
     ft, frames = ctx.ft, ctx.frames
     if ctx.options.epsilon is not None or ft.frame.num_rows == 0:
         return ()
@@ -43,7 +45,7 @@ def find(ctx) -> tuple[ParentCopy, ...]:
                 a.type.length is None or (b.type.length is not None and a.type.length >= b.type.length)))) \
                 and (a.nullable or not b.nullable)
 
-        copies = find_parent_copies(frames.con, frames.source(ft.table), frames.source(parent.table), fk.columns,
+        copies = find_parent_copies(frames.engine, frames.source(ft.table), frames.source(parent.table), fk.columns,
                                     fk.ref_columns, columns, sources, frames.plan.fk_index(fk), copyable)
         # a NOT NULL column needs a value on rows a nullable key leaves without a parent: its models give it
         found += [replace(c, only_with_parent=True) if fk.nullable and not ft.table.column(c.column).nullable else c
