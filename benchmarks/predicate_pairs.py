@@ -14,13 +14,17 @@ the parent its foreign key points to (the rows joined), three columns of one tab
 
 A test is ``col = v`` for each value holding 5–95 % of a column's rows (at most 6 a column), or
 ``col <= q25`` / ``col > q75`` of a numeric or date column's real quartiles. A conjunction is
-counted where the real rows hold at least ``--min-rows`` of it. The error of a conjunction is
+counted where the real rows hold at least ``--min-rows`` of it and each of its tests holds on some
+synthetic row (a name the clone generates rather than copies is a column's miss, not a lost
+correlation); a parent column of one value per parent row (a name, an address) makes no test.
+The error of a conjunction is
 ``|lift_synth / lift_real - 1|``: a query counting the conjunction's rows is off by that much
 beyond what its single tests are off by. Two references beside the clone: *independent* (lift 1,
 what a model that joins none of the columns gives) and *real half* (the same error between two
-random halves of the real rows, ÷√2: what another real sample of the same size gives, the floor).
+random halves of the real rows — of the parents, for a child and its parent, since a parent's
+children share its value — ÷√2: what another real sample of the same size gives, the floor).
 
-    python -m benchmarks.predicate_pairs REAL.duckdb SYNTH.duckdb [--schema-from DATASET]
+    python -m benchmarks.predicate_pairs REAL.duckdb SYNTH.duckdb [--min-rows 30] [--worst 8]
 """
 
 from __future__ import annotations
@@ -171,7 +175,8 @@ def _joined(con, db, fk, pcols: list[str]) -> dict:
         return {}
     on = " AND ".join(f"c.{_q(a)} = p.{_q(b)}" for a, b in zip(fk.columns, fk.ref_columns))
     key = ", ".join(f"p.{_q(c)}" for c in fk.ref_columns)
-    select = [f"c.{_q(c)}" for c in cc] + [f"p.{_q(c)} AS {_q('^' + c)}" for c in pcols] + [f"hash({key}) % 1000 AS {_q(SPLIT)}"]
+    select = ([f"c.{_q(c)}" for c in cc] + [f"p.{_q(c)} AS {_q('^' + c)}" for c in pcols]
+              + [f"hash({key}) % 1000 AS {_q(SPLIT)}"])
     return _read(con, f"SELECT {', '.join(select)} FROM {_q(fk.table)} c JOIN {_q(fk.ref_table)} p ON {on}"
                       f" USING SAMPLE {MAX_ROWS} ROWS (reservoir, 7)")
 
