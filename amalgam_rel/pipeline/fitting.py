@@ -201,8 +201,11 @@ def select_context(ft: FittedTable, frames, fitted, options: FitOptions) -> None
                                    + [o.anchor for o in ft.rules.get(offsets.NAME, ()) if o.anchor in candidates]))
     # the children inherit this context: score it against their attributes too
     views = frames.child_views(ft.key, candidates)
+    # what a row is matched on may leave a column that follows it to depend on the driving
+    # parent only given that value (a line's price: its product's, and the order's date)
+    given = [matched_column(i, c) for i, c in ft.matched.items()]
     chosen = choose_context(ft.frame, candidates, own, options.context_size, ft.table, required, views,
-                            parents=_distinct_parents(ft, kept=options.kept))
+                            parents=_distinct_parents(ft, kept=options.kept), given=given)
     drop = [c for c in candidates if c not in chosen]
     ft.frame = ft.frame.drop_columns(drop)
     ft.context = tuple(c[1:] for c in chosen)
@@ -344,7 +347,7 @@ def rules_at(point: str):
 
 
 FIT_STAGES = (build_frame, measure_degrees, rules_at("keys"), measure_cycle_edges, find_temporal_orders, find_parent_sequences,
-              rules_at("dates"), select_context, select_match_columns, fit_keys, rules_at("columns"), find_semantic_columns,
+              rules_at("dates"), select_match_columns, select_context, fit_keys, rules_at("columns"), find_semantic_columns,
               fit_model, rules_at("model"), fit_time_zones)
 
 

@@ -29,3 +29,46 @@ def test_a_string_column_naming_each_parent_is_left_out():
     frame, parents = _frame()
     chosen = choose_context(frame, ["^Name", "^Noise"], ["size"], k=2, parents=parents)
     assert "^Name" not in chosen
+
+
+def _price_lines(seed=0, orders=400, lines=5):
+    """Order lines priced at their product's list price, or at 80 % of it for orders placed
+    before a price change: the order's date says nothing of a line's price alone (the product
+    decides it) and everything of it given the product's price. The order's region tells the
+    line's quantity a little, which alone outscores the date."""
+    rng = np.random.default_rng(seed)
+    day = rng.integers(0, 730, orders)
+    region = rng.integers(0, 4, orders)
+    o = np.repeat(np.arange(orders), lines)
+    list_price = rng.choice(np.round(rng.lognormal(3, 1, 60), 2), len(o))
+    price = np.where(day[o] < 365, 0.8, 1.0) * list_price
+    quantity = rng.integers(1, 40, len(o)) + 3 * region[o]
+    return pa.table({"^order_day": day[o], "^order_day_shipped": day[o] + rng.integers(1, 4, len(o)),
+                     "^region": region[o], "&1.unit_price": list_price, "unit_price": price, "quantity": quantity})
+
+
+def test_a_parent_column_telling_a_child_column_given_its_matched_value_is_chosen():
+    """northwind: a line's price is its product's (the matched parent's) times 0.8 before the
+    1997 price change and 1.0 after; without the order's date in context the synthetic 1996
+    lines sold at 0.94 of the list price (real 0.80) and 1998's at 0.97 (real 1.00)."""
+    frame = _price_lines()
+    candidates, own = ["^order_day", "^region"], ["unit_price", "quantity"]
+    assert choose_context(frame, candidates, own, k=1) == ("^region",)  # alone, the date tells little
+    # a place beyond k: the region keeps its own
+    assert choose_context(frame, candidates, own, k=1, given=["&1.unit_price"]) == ("^region", "^order_day")
+
+
+def test_an_unrelated_parent_column_gains_nothing_given_the_matched_value():
+    frame = _price_lines()
+    rng = np.random.default_rng(1)
+    frame = frame.append_column("^noise", pa.array(rng.integers(0, 4, frame.num_rows)))
+    chosen = choose_context(frame, ["^noise", "^order_day"], ["unit_price", "quantity"], k=1, given=["&1.unit_price"])
+    assert chosen == ("^order_day",)  # the noise stays below the bar even given the matched price
+
+
+def test_a_candidate_a_chosen_one_already_tells_leaves_its_place_to_the_next():
+    """An order's ship date beside its order date: the same information twice."""
+    frame = _price_lines()
+    chosen = choose_context(frame, ["^order_day", "^order_day_shipped", "^region"], ["unit_price", "quantity"], k=2,
+                            given=["&1.unit_price"])
+    assert chosen == ("^region", "^order_day")
