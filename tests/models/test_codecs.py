@@ -178,3 +178,17 @@ def test_private_mostly_null_column_with_a_released_value_stays_categorical():
     ctx = PrivateFit(Ledger(1.0), 0.1, np.random.default_rng(0), 1e-10)
     CategoricalCodec(ColumnSpec("k_symbol", Kind.STRING, pa.string())).fit(pa.array(rare), private=ctx)
     assert ctx.free_text is not None  # nothing released: no category for the rows that have a value
+
+
+def test_private_release_share_is_of_the_noisy_row_count_not_of_the_unreleased_counts():
+    """Which values the data holds decides how many noisy counts stay under the threshold, so
+    their sum has no stated sensitivity: the half the released states must hold is of the
+    table's noisy row count ``n_hat`` (released elsewhere), whatever the rare values are."""
+    values = pa.array(["A"] * 300 + [f"rare {i}" for i in range(700)])
+    decided = {}
+    for n_hat in (1000.0, 400.0):
+        ctx = PrivateFit(Ledger(1.0), 0.1, np.random.default_rng(0), 1e-10, n_hat=n_hat)
+        codec = CategoricalCodec(ColumnSpec("tag", Kind.STRING, pa.string())).fit(values, private=ctx)
+        decided[n_hat] = ctx.free_text is None and codec.categories == ["A"]
+    # 300 of 1,000 rows released: text; of 400 rows (the sum of the 700 rare counts unread): a category
+    assert decided == {1000.0: False, 400.0: True}

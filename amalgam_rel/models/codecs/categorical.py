@@ -119,9 +119,11 @@ class CategoricalCodec(Codec):
             keep = passed[: self.options.max_categories]
             rare = passed[self.options.max_categories :]
             released = float(np.maximum(noisy[passed], 0).sum()) if passed else 0.0
-            rest = float(np.maximum(np.delete(noisy, passed).sum(), 0.0))
             released += max(null_noisy, 0.0) if self.has_null else 0.0
-            if not keep or released < _RELEASED_SHARE * (released + rest):
+            # the share is of the table's noisy row count, never of the noisy counts that stayed
+            # under the threshold: which values the data holds decides how many of those there
+            # are, so a sum of them (what this once was) has no stated sensitivity
+            if not keep or (private.n_hat is not None and released < _RELEASED_SHARE * max(private.n_hat, released)):
                 # Decided from the noisy release alone (post-processing), so routing stays private.
                 private.free_text = f"high-cardinality string ({len(passed)} values released privately)"
                 self.categories, self.rare_values, self.rare_weights = [""], [], np.zeros(0)
