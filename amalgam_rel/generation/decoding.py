@@ -28,11 +28,11 @@ not of what else the process sampled before. :mod:`.token_draw` draws each token
 from __future__ import annotations
 
 import inspect
-import math
 
 import numpy as np
 import torch
 
+from amalgam_rel.generation.end_rules import END_WEIGHT, no_early_end as _no_early_end, nudge_end as _nudge_end  # noqa: F401 - END_WEIGHT read through this module
 from amalgam_rel.generation.guide_masks import GuideStates, StateMasks
 from amalgam_rel.generation.masking import bitmask_kernel
 from amalgam_rel.generation.open_draw import choose_open
@@ -43,10 +43,6 @@ from amalgam_rel.generation.word_steps import distinct as _distinct
 
 # forward(input_ids, attention_mask, position_ids, past_key_values=DynamicCache) as GPT-2's
 ARCHITECTURES = frozenset({"gpt2", "llama", "mistral", "qwen2"})
-# Once a row with a length floor has reached it, its end tokens weigh this much more: the lengths
-# a draw is accepted at start there, and the compact model overshoots its length bucket as often
-# as it falls short (TPC-H: 44,392 draws instead of 49,956, address length KS-c 0.70 -> 0.93).
-END_WEIGHT = 4.0
 KEPT_INDEXES = 64  # constraints whose masks per state fast_generation keeps
 # rows of a step that share every input of their draw are worked out once (see ``_Run._alike``)
 # where the step holds at least ALIKE_ROWS rows and the sets are at most ALIKE_SHARE of them
@@ -380,26 +376,3 @@ def _cache_argument(model) -> str:
     ``past_key_values``."""
     return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
 
-
-def _no_early_end(logits: torch.Tensor, rows: torch.Tensor, end_ids: torch.Tensor) -> torch.Tensor:
-    """``logits`` (changed in place) with the end tokens barred in ``rows``, except where
-    nothing else is allowed. Only the end columns are written: a fixed-length code pays ~nothing."""
-    if not bool(rows.any()):
-        return logits
-    ends = logits[:, end_ids]
-    # another token is allowed where the row's largest logit, its ends left out, is finite
-    # (logits are never NaN nor +inf): one vectorised pass, where counting finite ones took three
-    logits[:, end_ids] = float("-inf")
-    others = logits.amax(dim=-1) > float("-inf")
-    logits[:, end_ids] = torch.where((rows & others)[:, None], float("-inf"), ends)
-    return logits
-
-
-def _nudge_end(logits: torch.Tensor, rows: torch.Tensor, end_ids: torch.Tensor) -> torch.Tensor:
-    """``logits`` (changed in place) with the end tokens ``END_WEIGHT`` times as likely (before
-    renormalising) in ``rows``."""
-    if END_WEIGHT == 1 or not bool(rows.any()):
-        return logits
-    ends = logits[:, end_ids]
-    logits[:, end_ids] = torch.where(rows[:, None], ends + math.log(END_WEIGHT), ends)
-    return logits
