@@ -12,10 +12,10 @@ query is one scan (``GROUPING SETS``; MySQL has none: one ``GROUP BY`` per set, 
 whatever the number of columns or cliques.
 
 >>> from amalgam_rel.connection import connect
->>> from amalgam_rel.schema.engines import duckdb_engine
+>>> from amalgam_rel.schema.engines import Engine
 >>> rel = exp.select("*").from_(exp.Values(expressions=[exp.Tuple(expressions=[exp.Literal.string(v)]) for v in "aab"],
 ...                                        alias=exp.TableAlias(this=exp.to_identifier("t"), columns=["c"])))
->>> agg = Aggregates(duckdb_engine(connect()), rel, rows=3, columns=frozenset({"c"}))
+>>> agg = Aggregates(Engine(connect()), rel, rows=3, columns=frozenset({"c"}))
 >>> values, counts, nulls = agg.value_counts(["c"])["c"]
 >>> sorted(zip(values.to_pylist(), counts.tolist())), nulls
 ([('a', 2), ('b', 1)], 0)

@@ -19,7 +19,7 @@ parent's columns (most rows would find none).
 >>> from amalgam_rel.connection import connect
 >>> con = connect()
 >>> _ = con.execute("CREATE TABLE t AS SELECT range AS id FROM range(1000)")
->>> whole_counts(duckdb_engine(con), exp.Table(this=exp.to_identifier("t")), None, {})
+>>> whole_counts(Engine(con), exp.Table(this=exp.to_identifier("t")), None, {})
 (1000, 1000, {})
 """
 
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from amalgam_rel.schema import sql
-from amalgam_rel.schema.engines import Engine, count_where, duckdb_engine, repeatable_share
+from amalgam_rel.schema.engines import Engine, count_where, repeatable_share
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def whole_counts(engine: Engine, source: exp.Table, driver_index: int | None,
         select.append(count_where(filled).as_(sql.ident(f"f{k}")))
     query = exp.select(*select).from_(source.copy())
     if not engine.holds(query):  # a replaced source (a private fit's bounded rows) is DuckDB's
-        engine = duckdb_engine(engine.con)
+        engine = Engine(engine.con)
     row = [v[0] for v in engine.run(query).to_pydict().values()]  # one row, one value per name
     filled = {i: int(n) for i, n in zip(fks, row[1:])}
     rows = int(row[0])

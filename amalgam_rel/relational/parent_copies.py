@@ -39,7 +39,7 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from amalgam_rel.schema import sql
-from amalgam_rel.schema.engines import Engine, duckdb_engine
+from amalgam_rel.schema.engines import Engine
 
 HOLDS = 0.99
 HOLDS_ENTITY = 0.9  # for a column with distinct values for at least ENTITY_SHARE of its distinct parents
@@ -133,7 +133,7 @@ def _one_row(con, query: exp.Select) -> list:
     with ``--max-rows``), else from the DuckDB connection ``con``."""
     if not isinstance(con, Engine):
         return list(con.execute(query.sql(sql.DIALECT)).fetchone())
-    engine = con if con.holds(query) else duckdb_engine(con.con)
+    engine = con if con.holds(query) else Engine(con.con)
     named = query.copy()  # every value named: a server's pass-through refuses two of one name
     named.set("expressions", [e.as_(sql.ident(f"v{i}")) for i, e in enumerate(named.expressions)])
     table = engine.run(named)

@@ -34,7 +34,7 @@ from amalgam_rel.relational.large_tables import SampledRows, selection, whole_co
 from amalgam_rel.relational.plan import DatabasePlan
 from amalgam_rel.schema.internal_names import context_column, matched_column
 from amalgam_rel.schema import sql
-from amalgam_rel.schema.engines import Engine, duckdb_engine
+from amalgam_rel.schema.engines import Engine
 from amalgam_rel.schema.model import ForeignKey, Table
 from amalgam_rel.schema.types import Kind
 from amalgam_rel.writing.writer import self_reference_levels
@@ -58,7 +58,7 @@ class TrainingFrames:
         self.plan = plan
         # where counts over all rows of a large table run: inside a server source when it holds
         # every table the query reads (:meth:`_counted_in`), else DuckDB
-        self.engine = engine if engine is not None else duckdb_engine(con)
+        self.engine = engine if engine is not None else Engine(con)
         self._queries: dict[str, exp.Select] = {}  # each frame's query, as run before sampling
         self.frames: dict[str, pa.Table] = {}
         # tables of more than ``max_rows`` rows are read as a sample (:mod:`.large_tables`)
@@ -215,7 +215,7 @@ class TrainingFrames:
         if self.engine.dialect == "duckdb":
             return self.engine
         inlined = self._inlined(self._whole[table_key])
-        return self.engine if inlined is not None and self.engine.holds(inlined) else duckdb_engine(self.con)
+        return self.engine if inlined is not None and self.engine.holds(inlined) else Engine(self.con)
 
     def _inlined(self, query: exp.Select) -> exp.Select | None:
         """``query`` with each frame it joins replaced by the query that built it (a frame is a

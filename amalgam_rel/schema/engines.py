@@ -88,10 +88,6 @@ def _joined_join(node: exp.Expression) -> bool:
             and bool(node.this.args.get("joins")) and not node.this.args.get("limit"))
 
 
-def duckdb_engine(con: duckdb.DuckDBPyConnection) -> Engine:
-    return Engine(con)
-
-
 def repeatable_share(key: list[str] | tuple[str, ...], share: float, alias: str | None) -> exp.Expression:
     """True for a repeatable ``share`` of the rows, the same rows in DuckDB, PostgreSQL and MySQL.
 

@@ -15,7 +15,7 @@ from amalgam_rel.models.codecs.sql_codes import code_expression
 from amalgam_rel.models.exact_fit import encode_columns
 from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.schema import sql
-from amalgam_rel.schema.engines import duckdb_engine
+from amalgam_rel.schema.engines import Engine
 from amalgam_rel.schema.types import Kind
 
 ROWS = """CREATE TABLE t AS SELECT i AS id, (['a', 'b', 'c', 'd', 'e'])[1 + i % 5 + (i % 7 = 0)::INTEGER] AS s,
@@ -30,7 +30,7 @@ def table():
     con.execute(ROWS)
     full = con.execute("SELECT * FROM t ORDER BY id").to_arrow_table()
     sample = con.execute("SELECT * FROM t WHERE id % 6 = 0 ORDER BY id").to_arrow_table()
-    aggregates = Aggregates(duckdb_engine(con), exp.select("*").from_("t"), full.num_rows, frozenset(full.column_names), sample.num_rows)
+    aggregates = Aggregates(Engine(con), exp.select("*").from_("t"), full.num_rows, frozenset(full.column_names), sample.num_rows)
     return con, full, sample, aggregates
 
 
