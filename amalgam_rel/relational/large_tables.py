@@ -13,8 +13,14 @@ codecs and marginals.
 
 A table driven by a sampled parent is sampled through it: the rows whose parent row is in the
 parent's sample (so every sampled child finds its parent's row and context), and the same share
-of the rows without a parent; its model is fitted on that sample. No table matches on a sampled
-parent's columns (most rows would find none).
+of the rows without a parent; its model is fitted on that sample. Where those would be more than
+``N`` rows (four line items to an order: the children of ``N`` orders are ``4 N`` rows, and a
+grandchild of a sampled parent multiplies again), only the children of a repeatable ``within``
+share of the sampled parents are read: chosen by the hash of the parent's key with the child's
+name written before it (a salt: the parent's own sample kept its rows by the unsalted hash of
+the same key), so a child's rows still come whole families at a time, each with its parent's
+row, and about ``N`` of them. No table matches on a sampled parent's columns (most rows would
+find none).
 
 >>> from amalgam_rel.connection import connect
 >>> con = connect()
@@ -37,7 +43,8 @@ from amalgam_rel.schema.engines import Engine, count_where, repeatable_share
 class SampledRows:
     """How a large table's frame was read: ``sample_rows`` of its ``rows``, a ``share`` of its keys.
 
-    ``by_parent``: sampled through its driving parent's sample (its model sees only the sample);
+    ``by_parent``: sampled through its driving parent's sample (its model sees only the sample),
+    the children of a ``within`` share of the sampled parents (``share`` is the parent's times it);
     ``empty`` and ``filled``: counts over all rows of an empty driving FK and of each filled FK
     (by FK index), which the sample would only estimate.
     """
@@ -49,12 +56,26 @@ class SampledRows:
     by_parent: bool
     empty: int = 0
     filled: dict[int, int] = field(default_factory=dict)
+    within: float = 1.0
     counted_in: str = "DuckDB"  # the engine its counts over all rows ran in (:class:`~amalgam_rel.schema.engines.Engine`)
 
 
-def selection(key: list[str] | tuple[str, ...], share: float, alias: str | None) -> exp.Expression:
-    """True for a repeatable ``share`` of the rows: by the md5 of the text of their ``key`` values."""
-    return repeatable_share(key, share, alias)
+def selection(key: list[str] | tuple[str, ...], share: float, alias: str | None, salt: str = "") -> exp.Expression:
+    """True for a repeatable ``share`` of the rows: by the md5 of the text of their ``key`` values
+    (after ``salt``, for a choice independent of the unsalted one)."""
+    return repeatable_share(key, share, alias, salt)
+
+
+def bounded_share(parent_share: float, rows: int, max_rows: int) -> float:
+    """The share of a sampled parent's rows whose children a child of ``rows`` rows reads: all
+    while its expected sample (the parent's share of its rows) is at most ``max_rows``, else a
+    share that brings it to ``max_rows``.
+
+    >>> bounded_share(0.1, 500_000, 100_000), bounded_share(0.1, 4_000_000, 100_000)
+    (1.0, 0.25)
+    """
+    expected = parent_share * rows
+    return 1.0 if expected <= max_rows else max_rows / expected
 
 
 def whole_counts(engine: Engine, source: exp.Table, driver_index: int | None,

@@ -30,7 +30,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from amalgam_rel.models.aggregates import Aggregates
-from amalgam_rel.relational.large_tables import SampledRows, selection, whole_counts
+from amalgam_rel.relational.large_tables import SampledRows, bounded_share, selection, whole_counts
 from amalgam_rel.relational.plan import DatabasePlan
 from amalgam_rel.schema.internal_names import context_column, matched_column
 from amalgam_rel.schema import sql
@@ -148,22 +148,29 @@ class TrainingFrames:
         rows, empty, filled = whole_counts(self.engine, self.source(table), self.plan.fk_index(driver) if driver else None, fks)
         key = tuple(table.primary_key or table.column_names)
         if parent is not None:
-            return SampledRows(rows, 0, parent.share, key, True, empty, filled)
+            # only the children of a share of the sampled parents, where all would exceed max_rows
+            within = bounded_share(parent.share, rows, self.max_rows)
+            share = parent.share * within if within < 1 else parent.share
+            return SampledRows(rows, 0, share, key, True, empty, filled, within=within)
         if rows <= self.max_rows:
             return None
         return SampledRows(rows, 0, self.max_rows / rows, key, False, empty, filled)
 
     def _selection(self, table: Table, sampling: SampledRows) -> exp.Expression:
         """The rows of a sampled table's frame: a share of its keys, or (sampled through its
-        driving parent) the rows whose parent is in the parent's sample, and a share of the
-        rows that have no parent."""
+        driving parent) the rows whose parent is in the parent's sample (and, where that would be
+        too many, among the ``within`` share of those parents its salted key hash picks), and a
+        share of the rows that have no parent."""
         own = selection(sampling.key, sampling.share, "t")
         if not sampling.by_parent:
             return own
         fk = self.plan.tables[table.key].driver
+        parents = _match("s", fk.ref_columns, "t", fk.columns)
+        if sampling.within < 1:  # hashed over the parent's sample, not over every child row
+            parents = exp.and_(parents, selection(fk.ref_columns, sampling.within, "s", salt=f"{table.key}:"))
         parent = exp.select(exp.Literal.number(1)).from_(
             exp.Table(this=sql.ident(frame_name(fk.ref_table)), alias=exp.TableAlias(this=sql.ident("s")))
-        ).where(_match("s", fk.ref_columns, "t", fk.columns))
+        ).where(parents)
         orphan = exp.or_(*(sql.column(c, "t").is_(exp.null()) for c in fk.columns))
         return exp.or_(exp.Exists(this=parent), exp.and_(exp.paren(orphan), exp.paren(own)))
 

@@ -88,15 +88,18 @@ def _joined_join(node: exp.Expression) -> bool:
             and bool(node.this.args.get("joins")) and not node.this.args.get("limit"))
 
 
-def repeatable_share(key: list[str] | tuple[str, ...], share: float, alias: str | None) -> exp.Expression:
+def repeatable_share(key: list[str] | tuple[str, ...], share: float, alias: str | None,
+                     salt: str = "") -> exp.Expression:
     """True for a repeatable ``share`` of the rows, the same rows in DuckDB, PostgreSQL and MySQL.
 
     A row's ``key`` values as text, ``[v1, v2]`` (DuckDB's text of a list of them, for integers,
     decimals, dates and plain words), are hashed by ``md5``; the row is kept when the first 8
     bytes of the digest, read as a little-endian number (DuckDB's ``md5_number_upper``), fall below
     ``share * 2**64``. The number is compared as 16 hex digits, most significant first (its bytes
-    reversed), so no engine needs an unsigned 64-bit integer."""
-    parts: list[exp.Expression] = [exp.Literal.string("[")]
+    reversed), so no engine needs an unsigned 64-bit integer. A ``salt`` is written before the
+    text: a share of the same key values chosen independently of the unsalted one (a child's
+    share of its sampled parents, whose own sample kept them by the unsalted hash)."""
+    parts: list[exp.Expression] = [exp.Literal.string(salt + "[")]
     for i, c in enumerate(key):
         if i:
             parts.append(exp.Literal.string(", "))

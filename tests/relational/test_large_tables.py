@@ -78,3 +78,40 @@ def test_totals_are_found_on_the_children_of_a_share_of_the_parents(shop_db):
         db = read_duckdb(con)
         assert find_totals(con, db, max_rows=400) == find_totals(con, db)
         assert [t.column for t in find_totals(con, db, max_rows=400)] == ["total"]
+
+
+CHAIN = """
+CREATE TABLE client (id INTEGER PRIMARY KEY, region VARCHAR NOT NULL);
+CREATE TABLE purchase (id INTEGER PRIMARY KEY, client_id INTEGER REFERENCES client (id), amount INTEGER NOT NULL);
+CREATE TABLE item (id INTEGER PRIMARY KEY, purchase_id INTEGER NOT NULL REFERENCES purchase (id), qty INTEGER NOT NULL);
+INSERT INTO client SELECT i, 'r' || (i % 7) FROM range(1, 1001) r(i);
+INSERT INTO purchase SELECT i, CASE WHEN i % 100 = 0 THEN NULL ELSE 1 + (i * 7) % 1000 END, i % 13 FROM range(1, 5001) r(i);
+INSERT INTO item SELECT i, 1 + (i * 11) % 5000, 1 + i % 5 FROM range(1, 20001) r(i);
+"""
+
+
+@pytest.fixture(scope="module")
+def chain_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("large") / "chain.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute(CHAIN)
+    return path
+
+
+def test_a_child_of_a_sampled_parent_reads_whole_families_of_about_max_rows(chain_db):
+    # the children of all 200 sampled clients would be 1,000 purchases, and theirs 4,000 items:
+    # a child reads the families of a share of its sampled parents instead, about max_rows rows
+    frames, again = _frames(chain_db, 200), _frames(chain_db, 200)
+    with duckdb.connect(str(chain_db), read_only=True) as con:
+        real = {(t, p): n for t, p, n in con.execute(
+            "SELECT 'purchase', client_id, count(*) FROM purchase WHERE client_id IS NOT NULL GROUP BY ALL "
+            "UNION ALL SELECT 'item', purchase_id, count(*) FROM item GROUP BY ALL").fetchall()}
+    for child, parent, fk in (("purchase", "client", "client_id"), ("item", "purchase", "purchase_id")):
+        frame, sampled = frames.frames[child], frames.sampled[child]
+        assert sampled.by_parent and frames.rows(child) == {"purchase": 5000, "item": 20000}[child]
+        assert 120 <= frame.num_rows <= 300, (child, frame.num_rows)
+        assert frame.equals(again.frames[child])  # the same families on every run
+        keys = [k for k in frame.column(fk).to_pylist() if k is not None]
+        assert set(keys) <= set(frames.frames[parent].column("id").to_pylist())  # each row's parent is sampled
+        assert all(keys.count(k) == real[child, k] for k in set(keys))  # and with all its children
+    assert frames.frames["purchase"].column("client_id").null_count > 0  # rows without a parent keep a share
