@@ -66,7 +66,9 @@ def find_parent_copies(con: duckdb.DuckDBPyConnection | Engine, child: exp.Table
 
     ``pairs(column, source)`` says whether a pair may be a copy at all (types); one query
     counts the agreeing rows of every pair, for up to :data:`_PAIRS_PER_QUERY` pairs (a wide
-    fact table and a wide dimension make thousands).
+    fact table and a wide dimension make thousands), and a second the distinct values of the
+    columns whose pairs agree between :data:`HOLDS_ENTITY` and :data:`HOLDS` (only there do
+    they decide).
     """
     out, batch, size = [], [], 0
     for column in columns:
@@ -101,30 +103,59 @@ def _find(con, child, parent, fk_columns, ref_columns, columns, sources, fk, pai
         *(count(e.copy()) for e in same), *(count(exp.and_(found.copy(), e.copy())) for e in same),
         *(count(exp.and_(exp.Not(this=found.copy()), exp.Not(this=exp.Is(this=sql.column(c, "c"), expression=exp.Null()))))
           for c in names),
-        *(exp.Count(this=exp.Distinct(expressions=[sql.column(c, "c")])) for c in names),
-        exp.Count(this=exp.Distinct(expressions=[sql.column(a, "c") for a in fk_columns])),
-    ).from_(child).join(parent, on=on, join_type="left")
+    ).from_(child.copy()).join(parent, on=on, join_type="left")
     total, parented, *counts = (int(v or 0) for v in _one_row(con, query))
     if parented < MIN_ROWS:
         return ()
-    k, w = len(candidates), len(names)
-    agree, agree_parented = counts[:k], counts[k:2 * k]
-    own, distinct, parents = dict(zip(names, counts[2 * k:2 * k + w])), dict(zip(names, counts[2 * k + w:-1])), counts[-1]
+    k = len(candidates)
+    agree, agree_parented, own = counts[:k], counts[k:2 * k], dict(zip(names, counts[2 * k:]))
+    ranked = sorted(zip(candidates, agree, agree_parented), key=lambda x: (-x[1], -x[2]))
+    # a column's distinct values matter only where the two thresholds disagree on one of its pairs
+    undecided = [c for c in names if any(column == c and _copy(n, m, total, parented, own[c], HOLDS)
+                                         != _copy(n, m, total, parented, own[c], HOLDS_ENTITY)
+                                         for (column, _), n, m in ranked)]
+    *distinct, parents = _distinct_counts(con, child, undecided, fk_columns) if undecided else [0]
+    distinct = dict(zip(undecided, distinct))
     out, taken = [], set()
-    for (column, source), n, m in sorted(zip(candidates, agree, agree_parented), key=lambda x: (-x[1], -x[2])):
+    for (column, source), n, m in ranked:
         if column in taken:
             continue
         # values that tell parents apart (an address, a name) are the parent's: the few rows that
         # differ (an order shipped elsewhere) do not make them a category of the child
-        holds = HOLDS_ENTITY if distinct[column] >= ENTITY_SHARE * parents else HOLDS
-        if n >= holds * total:
-            out.append(ParentCopy(column, fk, source))
-        elif m >= holds * parented and own[column] > 0:
-            out.append(ParentCopy(column, fk, source, only_with_parent=True))
-        else:
+        holds = HOLDS_ENTITY if column in distinct and distinct[column] >= ENTITY_SHARE * parents else HOLDS
+        kind = _copy(n, m, total, parented, own[column], holds)
+        if kind is None:
             continue
+        out.append(ParentCopy(column, fk, source, only_with_parent=kind))
         taken.add(column)
     return tuple(sorted(out, key=lambda p: columns.index(p.column)))
+
+
+def _copy(agree: int, agree_parented: int, total: int, parented: int, own: int, holds: float) -> bool | None:
+    """Whether a pair is a copy at the share ``holds``: False for one on every row, True for one
+    only where there is a parent (the rows without one hold values of their own), None for none."""
+    if agree >= holds * total:
+        return False
+    if agree_parented >= holds * parented and own > 0:
+        return True
+    return None
+
+
+def _distinct_counts(con, child: exp.Table, names: list[str], fk_columns: tuple[str, ...]) -> list[int]:
+    """The distinct non-NULL values of each child column in ``names``, then the distinct filled
+    foreign keys: each a ``GROUP BY`` in a scalar subquery. A join keeps every child row, so
+    the child alone has the same distinct values; a ``COUNT(DISTINCT ...)`` over every row of a
+    table too large to read held all its values in memory (DuckDB does not spill it, and ran
+    out at TPC-H sf 1), where a ``GROUP BY`` spills."""
+
+    def groups(columns) -> exp.Expression:
+        filled = exp.and_(*(exp.Not(this=exp.Is(this=sql.column(c, "c"), expression=exp.Null())) for c in columns))
+        values = exp.select(*(sql.column(c, "c") for c in columns)).from_(child.copy()).where(filled) \
+            .group_by(*(sql.column(c, "c") for c in columns))
+        return exp.select(exp.Count(this=exp.Star())).from_(values.subquery("g")).subquery()
+
+    query = exp.select(*(groups([c]) for c in names), groups(fk_columns))
+    return [int(v or 0) for v in _one_row(con, query)]
 
 
 def _one_row(con, query: exp.Select) -> list:
