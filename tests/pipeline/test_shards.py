@@ -90,12 +90,14 @@ def test_four_shards_on_dask_write_the_same_rows_as_one(one_shard, tmp_path):
 def _worker_settings(dask_worker):
     import os
 
-    return "profile" in dask_worker.periodic_callbacks, os.environ.get("MALLOC_TRIM_THRESHOLD_")
+    return ("profile" in dask_worker.periodic_callbacks, os.environ.get("MALLOC_TRIM_THRESHOLD_"),
+            dask_worker.periodic_callbacks["tick"].callback_time, dask_worker.periodic_callbacks["monitor"].callback_time)
 
 
-def test_the_local_clusters_workers_run_no_profiler_and_keep_glibcs_trim_threshold():
+def test_the_local_clusters_workers_run_no_profiler_keep_glibcs_trim_threshold_and_tick_slowly():
     """Dask's defaults cost a block CPU that one process does not spend (docs/benchmarks.md,
-    shard28b and shard28d): a trim threshold of 64 KiB and a profiler walking its stack every 10 ms."""
+    shard28b, shard28d and shard28e): a trim threshold of 64 KiB, a profiler walking its stack
+    every 10 ms, an event-loop check every 20 ms in each server, and work stealing every 100 ms."""
     import dask
     from dask.distributed import Client
 
@@ -103,7 +105,34 @@ def test_the_local_clusters_workers_run_no_profiler_and_keep_glibcs_trim_thresho
 
     with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
         with local_cluster(1) as cluster, Client(cluster) as client:
-            assert list(client.run(_worker_settings).values()) == [(False, None)]
+            assert list(client.run(_worker_settings).values()) == [(False, None, 1000, 5000)]  # ms
+            scheduler = cluster.scheduler
+            assert [scheduler.periodic_callbacks[c].callback_time for c in ("tick", "monitor")] == [1000, 5000]
+            assert "stealing" not in scheduler.extensions
+
+
+def test_two_shards_of_a_model_directory_start_the_worker_before_the_load_and_copy_no_model(one_shard, tmp_path,
+                                                                                             monkeypatch):
+    """Given the model's directory (as `amalgam-rel sample --shards` gives it), the worker starts
+    and loads the model while this process loads it: no copy is saved, the rows are the same."""
+    import dask
+
+    from amalgam_rel.api import shards as api_shards
+    from amalgam_rel.pipeline.database_model import DatabaseModel
+
+    fitted, one = one_shard
+    fitted.save(tmp_path / "model")
+    events, start_engine, load = [], api_shards._dask, DatabaseModel.load.__func__
+    monkeypatch.setattr(api_shards, "_dask", lambda *a: (events.append(("engine", a[2])), start_engine(*a))[1])
+    monkeypatch.setattr(DatabaseModel, "load", classmethod(lambda cls, path: (events.append(("load", str(path))),
+                                                                               load(cls, path))[1]))
+    monkeypatch.setattr(DatabaseModel, "save", lambda *a, **k: pytest.fail("a model directory is never copied"))
+    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+        two = sample_shards(tmp_path / "model", tmp_path / "two", shards=2, block_rows=BLOCK, shard_by="customer")
+    assert events == [("engine", str(tmp_path / "model")), ("load", str(tmp_path / "model"))]
+    assert two.rows == one.rows and len(two.report.workers) == 2
+    for table in TABLES:
+        assert _rows(two.output, table) == _rows(one.output, table), table
 
 
 def test_a_sample_in_shards_refuses_a_database_file_and_a_bad_count(one_shard, tmp_path):
