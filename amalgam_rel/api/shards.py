@@ -59,7 +59,8 @@ def sample_shards(model, out: str | Path | Location, *, shards: int = 1, block_r
             from amalgam_rel.pipeline.database_model import DatabaseModel
 
             model = DatabaseModel.load(model_dir)
-        settings = SampleSettings(checked_seed(model.seed if seed is None else seed), scale, text_values)
+        settings = SampleSettings(checked_seed(model.seed if seed is None else seed), scale, text_values,
+                                  threads=duckdb_threads(shards, client))
         return _sample(model, path, settings, shards, block_rows, shard_by, force, client, progress,
                        (model_dir, early) if early is not None else None)
     finally:
@@ -113,6 +114,15 @@ def _sample(model, path: Path, settings: SampleSettings, shards: int, block_rows
     return Sample(path, report)
 
 
+def duckdb_threads(shards: int, client) -> int | None:
+    """DuckDB's threads in each process of a local cluster: its share of this machine's cores.
+    Left to DuckDB, each of 2 processes on 2 cores ran 2 threads; 1 each spent less CPU on the
+    same blocks (docs/benchmarks.md, shard28e). One shard, or a cluster of the caller's: DuckDB's default."""
+    if client is not None or shards == 1:
+        return None
+    return max(1, (os.cpu_count() or 1) // shards)
+
+
 def _folder(out) -> Path:
     location = out if isinstance(out, Location) else parse_location(str(out)) if str(out).startswith("parquet:") else None
     if location is not None:
@@ -146,6 +156,8 @@ def _dask(client, shards: int, model_dir: str):
         cluster = local_cluster(shards - 1) if client is None else None
         started = client if client is not None else Client(cluster)
         warm = [started.submit(_load_model, model_dir, workers=[w], pure=False) for w in started.scheduler_info()["workers"]]
+        if cluster is not None:
+            started.run(exit_at_once)
         return started, cluster, warm
 
     # the workers start and load the model while this process samples the shared tables
@@ -236,6 +248,21 @@ class _SharedBlocks:
         with self.lock:
             futures = list(self.futures)
         return results + self.client.gather(futures)
+
+
+def exit_at_once() -> None:
+    """At its exit, this process leaves without tearing its interpreter down: a local worker
+    that had loaded the model spent ~1.3 s freeing its objects and torch's state after its
+    last block, while both cores waited for it (docs/benchmarks.md, shard28e). Registered last,
+    it runs first of the exit handlers; a worker has nothing else to flush but its two streams."""
+    import atexit
+
+    def leave():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+    atexit.register(leave)
 
 
 def _load_model(model_dir: str) -> None:
