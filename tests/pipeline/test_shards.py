@@ -183,3 +183,40 @@ def test_a_shared_tables_text_comes_while_the_blocks_run_and_is_the_unsharded_sa
     whole = duckdb.connect(str(tmp_path / "whole.duckdb"), read_only=True)
     assert _rows(out, "maker") == whole.execute("SELECT * FROM maker ORDER BY ALL").fetchall()
     whole.close()
+
+
+def test_a_local_worker_exits_without_tearing_its_interpreter_down(tmp_path):
+    """The exit handlers registered before ``exit_at_once`` (and the interpreter's teardown)
+    never run: a worker that had loaded the model spent ~1.3 s there while both cores waited."""
+    import subprocess
+    import sys
+
+    marker = tmp_path / "torn-down"
+    code = ("import atexit, pathlib; atexit.register(pathlib.Path(%r).touch); "
+            "from amalgam_rel.api.shards import exit_at_once; exit_at_once(); print('flushed', end='')" % str(marker))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, marker.exists()) == (0, "flushed", False)
+
+
+def test_each_process_of_a_local_cluster_runs_duckdb_at_its_share_of_the_cores(one_shard, tmp_path, monkeypatch):
+    """Two processes on two cores ran 2 DuckDB threads each; one shard and a caller's cluster keep DuckDB's default."""
+    import os
+
+    from amalgam_rel.api.shards import duckdb_threads
+    from amalgam_rel.pipeline import shards
+
+    assert duckdb_threads(1, None) is None and duckdb_threads(2, client=object()) is None
+    assert duckdb_threads(2, None) == max(1, os.cpu_count() // 2) and duckdb_threads(10 ** 6, None) == 1
+    seen, copy_out = [], shards.copy_out
+    monkeypatch.setattr(shards, "copy_out", lambda con, *a: (seen.append(con.execute(
+        "SELECT current_setting('threads')").fetchone()[0]), copy_out(con, *a))[1])
+    fitted, one = one_shard
+    fitted.save(tmp_path / "model")
+    layout = plan_layout(fitted, "customer")
+    out = tmp_path / "out"
+    out.mkdir()
+    shards.sample_in_shards(str(tmp_path / "model"), out, layout, shards.SampleSettings(fitted.seed, 1.0, threads=1),
+                            BLOCK, shards.in_process)
+    assert seen == [1] * 7  # the shared tables, then each of the 6 blocks
+    for table in TABLES:  # the rows do not depend on DuckDB's threads
+        assert _rows(out, table) == _rows(one.output, table), table
