@@ -204,7 +204,7 @@ def local_cluster(workers: int):
     block's stack twice (Python's lock taken from the block, and enough allocated to run the
     garbage collector over the loaded model). Dask's periodic chores at a pace for blocks of
     seconds (:data:`QUIET_CLUSTER`): they took the lock of Python from the running block 50 times
-    a second per process, and 3.6 % of a core while the blocks ran (docs/benchmarks.md, shard28e)."""
+    a second per process, and 3.6 % of a core on an idle cluster, 0.6 % after (docs/benchmarks.md, shard28e)."""
     import dask
     from dask.distributed import LocalCluster
 
