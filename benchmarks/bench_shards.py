@@ -23,11 +23,10 @@ from benchmarks.measure import python_argv, run_child
 
 def child(model_dir: str, shards: int, out: str, block_rows: int, scale: float, result: str) -> None:
     from amalgam_rel.api.shards import sample_shards
-    from amalgam_rel.pipeline.database_model import DatabaseModel
 
-    model = DatabaseModel.load(model_dir)
     start, cpu = time.perf_counter(), time.process_time()
-    sample = sample_shards(model, out, shards=shards, block_rows=block_rows, scale=scale, force=True)
+    # as `amalgam-rel sample MODEL --shards N` does: the model loads inside, the workers start meanwhile
+    sample = sample_shards(model_dir, out, shards=shards, block_rows=block_rows, scale=scale, force=True)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     Path(result).write_text(json.dumps({
         "rows": sum(sample.rows.values()), "seconds": round(time.perf_counter() - start, 1),

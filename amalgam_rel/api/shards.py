@@ -25,6 +25,7 @@ from pathlib import Path
 from amalgam_rel.errors import InputError
 from amalgam_rel.locations import Location, parse_location
 from amalgam_rel.outputs import check_output_path, mark_written, sweep_stale_temps, temp_path
+from amalgam_rel.pipeline.persistence import MANIFEST
 from amalgam_rel.pipeline.shard_layout import plan_layout
 from amalgam_rel.pipeline.shards import SampleSettings, held, in_process, loaded, sample_in_shards
 from amalgam_rel.seeds import checked_seed
@@ -39,14 +40,41 @@ def sample_shards(model, out: str | Path | Location, *, shards: int = 1, block_r
     """Write ``model``'s synthetic database to the new folder ``out`` (``DIR`` or ``parquet:DIR``)
     as Parquet files, sampled in blocks of ``block_rows`` entities of the table ``shard_by``
     (default: see :func:`~amalgam_rel.pipeline.shard_layout.default_root`) on ``shards`` workers.
+    ``model`` is a fitted model or the directory one is saved in: given the directory, a local
+    cluster's workers start, and load the model from it, while this process loads it too.
     ``Sample.report.workers`` says per worker process its blocks, CPU seconds and peak memory."""
-    from amalgam_rel.relational.sizes import check_sizes
-
     path = _folder(out)
     _check_count(shards, "--shards")
     _check_count(block_rows, "--block-rows")
-    settings = SampleSettings(checked_seed(model.seed if seed is None else seed), scale, text_values)
-    check_sizes(model, scale, {})
+    model_dir = str(model) if isinstance(model, (str, Path)) else None
+    if model_dir is not None:  # what needs no model is refused before any worker starts
+        check_output_path(path, option="-o", force=force, directory=True)
+    # the workers' interpreter start and model load (~4.5 CPU s) on the core this process's own
+    # load leaves idle: the model directory is the one the workers read, nothing is copied
+    early = None
+    if model_dir is not None and client is None and shards > 1 and (Path(model_dir) / MANIFEST).is_file():
+        early = _dask(None, shards, model_dir)
+    try:
+        if model_dir is not None:
+            from amalgam_rel.pipeline.database_model import DatabaseModel
+
+            model = DatabaseModel.load(model_dir)
+        settings = SampleSettings(checked_seed(model.seed if seed is None else seed), scale, text_values,
+                                  threads=duckdb_threads(shards, client))
+        return _sample(model, path, settings, shards, block_rows, shard_by, force, client, progress,
+                       (model_dir, early) if early is not None else None)
+    finally:
+        if early is not None:
+            early[1]()
+
+
+def _sample(model, path: Path, settings: SampleSettings, shards: int, block_rows: int, shard_by, force: bool, client,
+            progress, started) -> Sample:
+    """:func:`sample_shards` once the model is loaded; ``started``: the model's directory and the
+    engine already started on it, or None (the engine starts here, on a copy of the model)."""
+    from amalgam_rel.relational.sizes import check_sizes
+
+    check_sizes(model, settings.scale, {})
     layout = plan_layout(model, shard_by)
     check_output_path(path, option="-o", force=force, directory=True)
     sweep_stale_temps(path)
@@ -60,12 +88,16 @@ def sample_shards(model, out: str | Path | Location, *, shards: int = 1, block_r
     # loaded model), and saves it only for the workers; a fitted or screened model holds a copy
     # guard that no worker could have, so it is saved and every process loads the same copy
     own = model if getattr(model, "as_saved", False) else None
+    model_dir = started[0] if started is not None else str(saved)
     try:
-        if own is None or not here_only:
+        if started is None and (own is None or not here_only):
             model.save(saved)
-        engine, close = (in_process, None) if here_only else _dask(client, shards, str(saved))
-        with held(str(saved), own):
-            report, tasks = sample_in_shards(str(saved), tmp, layout, settings, block_rows, engine, progress)
+        if started is not None:
+            engine = started[1][0]
+        else:
+            engine, close = (in_process, None) if here_only else _dask(client, shards, model_dir)
+        with held(model_dir, own):
+            report, tasks = sample_in_shards(model_dir, tmp, layout, settings, block_rows, engine, progress)
         if engine is in_process:
             report.workers = {str(os.getpid()): {"blocks": len(tasks), **process_usage()}}
         from amalgam_rel.writing.files import replace_folder
@@ -80,6 +112,15 @@ def sample_shards(model, out: str | Path | Location, *, shards: int = 1, block_r
             close()
     mark_written(path)
     return Sample(path, report)
+
+
+def duckdb_threads(shards: int, client) -> int | None:
+    """DuckDB's threads in each process of a local cluster: its share of this machine's cores.
+    Left to DuckDB, each of 2 processes on 2 cores ran 2 threads; 1 each spent less CPU on the
+    same blocks (docs/benchmarks.md, shard28e). One shard, or a cluster of the caller's: DuckDB's default."""
+    if client is not None or shards == 1:
+        return None
+    return max(1, (os.cpu_count() or 1) // shards)
 
 
 def _folder(out) -> Path:
@@ -105,7 +146,7 @@ def _dask(client, shards: int, model_dir: str):
     more would cost an interpreter start and a model load, and leave this one idle. Every
     worker loads the model from ``model_dir`` at once, while this process samples the shared tables."""
     try:
-        from dask.distributed import Client
+        from dask.distributed import Client, wait
     except ImportError:
         raise InputError(f"--shards {shards} runs on Dask, which is not installed: pip install 'amalgam-rel[dask]'") from None
     from concurrent.futures import ThreadPoolExecutor
@@ -115,6 +156,8 @@ def _dask(client, shards: int, model_dir: str):
         cluster = local_cluster(shards - 1) if client is None else None
         started = client if client is not None else Client(cluster)
         warm = [started.submit(_load_model, model_dir, workers=[w], pure=False) for w in started.scheduler_info()["workers"]]
+        if cluster is not None:
+            started.run(exit_at_once)
         return started, cluster, warm
 
     # the workers start and load the model while this process samples the shared tables
@@ -125,8 +168,9 @@ def _dask(client, shards: int, model_dir: str):
         pool.shutdown()
         if starting.exception() is not None:  # raised already, by submit
             return
-        started, cluster, _ = starting.result()
+        started, cluster, warm = starting.result()
         if cluster is not None:
+            wait(warm)  # a worker closed while it loads the model logs the scheduler's loss (an error before a block)
             started.close()
             cluster.close()
 
@@ -142,6 +186,13 @@ def _dask(client, shards: int, model_dir: str):
     return submit, close
 
 
+QUIET_CLUSTER = {
+    "distributed.admin.tick.interval": "1s",  # 20 ms: a check that the event loop is not blocked, in every server
+    "distributed.admin.system-monitor.interval": "5s",  # 0.5 s: CPU, memory and network counters, for a dashboard
+    "distributed.scheduler.work-stealing": False,  # each worker holds one block at a time: nothing to steal
+}
+
+
 def local_cluster(workers: int):
     """A Dask cluster of ``workers`` single-threaded worker processes on this machine, set up for
     blocks that keep a core busy for seconds each (TPC-H sf 0.1 and sf 1, docs/benchmarks.md).
@@ -151,12 +202,14 @@ def local_cluster(workers: int):
     at once, and a block that allocates and frees large arrays then spent a third of its CPU in
     the kernel. No statistical profiler: every 10 ms a worker's event loop walked the running
     block's stack twice (Python's lock taken from the block, and enough allocated to run the
-    garbage collector over the loaded model)."""
+    garbage collector over the loaded model). Dask's periodic chores at a pace for blocks of
+    seconds (:data:`QUIET_CLUSTER`): they took the lock of Python from the running block 50 times
+    a second per process, and 3.6 % of a core on an idle cluster, 0.6 % after (docs/benchmarks.md, shard28e)."""
     import dask
     from dask.distributed import LocalCluster
 
     settings = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
-                "distributed.worker.profile.enabled": False}
+                "distributed.worker.profile.enabled": False, **QUIET_CLUSTER}
     with dask.config.set(settings):  # read by each nanny and worker as it starts
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit=0,
                             dashboard_address=None, silence_logs=logging.ERROR)
@@ -195,6 +248,21 @@ class _SharedBlocks:
         with self.lock:
             futures = list(self.futures)
         return results + self.client.gather(futures)
+
+
+def exit_at_once() -> None:
+    """At its exit, this process leaves without tearing its interpreter down: a local worker
+    that had loaded the model spent ~1.3 s freeing its objects and torch's state after its
+    last block, while both cores waited for it (docs/benchmarks.md, shard28e). Registered last,
+    it runs first of the exit handlers; a worker has nothing else to flush but its two streams."""
+    import atexit
+
+    def leave():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+    atexit.register(leave)
 
 
 def _load_model(model_dir: str) -> None:

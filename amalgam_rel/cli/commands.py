@@ -159,11 +159,16 @@ def _sample(synthesizer, output, scale: float, rows: dict[str, int], seed, force
 
 
 
-def _sample_shards(synthesizer, location, shards: int, block_rows, shard_by, seed, scale: float, text_values,
+def _sample_shards(model_dir: Path, location, shards: int, block_rows, shard_by, seed, scale: float, text_values,
                    force: bool) -> None:
+    """The model is loaded inside, by its directory: the workers start and load it meanwhile."""
+    from amalgam_rel.api.params import check_sample_options
+    from amalgam_rel.api.shards import DEFAULT_BLOCK_ROWS, sample_shards
+
     budget = "fitted" if text_values is None else text_values_of(text_values)
-    result = synthesizer.sample_shards(location, shards=shards, block_rows=block_rows, shard_by=shard_by, seed=seed,
-                                       scale=scale, text_values=budget, force=force)
+    check_sample_options(budget, None)
+    result = sample_shards(model_dir, location, shards=shards, block_rows=block_rows or DEFAULT_BLOCK_ROWS,
+                           shard_by=shard_by, seed=seed, scale=scale, text_values=budget, force=force)
     report = result.report
     err_console.print(f"wrote {written_to(location)}: {len(report.rows)} tables, {sum(report.rows.values()):,} rows "
                       f"in {max(report.parts.values(), default=1)} blocks on {shards} shard(s)", highlight=False)
@@ -312,11 +317,11 @@ def sample(
     if shards is not None and (location.kind != "parquet" or parsed_rows or part_rows or guard_source or where):
         raise InputError("--shards writes a Parquet dataset: -o parquet:DIR, without --rows, --part-rows, "
                          "--guard-source or --where")
+    if shards is not None:
+        _sample_shards(model_dir, location, shards, block_rows, shard_by, seed, scale, text_values, force)
+        return
     synthesizer = Synthesizer.load(model_dir)
     model = synthesizer.model_
-    if shards is not None:
-        _sample_shards(synthesizer, location, shards, block_rows, shard_by, seed, scale, text_values, force)
-        return
     check_server_target(location, model.output_schema, force=force)
     with progress_bars() as progress:
         budget = "fitted" if text_values is None else text_values_of(text_values)

@@ -73,6 +73,7 @@ class SampleSettings:
     scale: float
     text_values: int | None | str = "fitted"
     part_rows: int = streaming.DEFAULT_PART_ROWS
+    threads: int | None = None  # DuckDB's threads per process (None: its default, the machine's cores); never the rows
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,7 @@ def sample_shared(model, layout: ShardLayout, streams, settings: SampleSettings,
     fk_index = {fk: i for i, fk in enumerate(model.db.foreign_keys)}
     text = text_model(model, settings.text_values)
     run = SampleRun.start(model)
-    con = connect()
+    con = _connect(settings)
     try:
         with DatabaseWriter(block_schema(model, layout.shared), con) as writer:
             later = []  # drafts whose text comes after start_blocks
@@ -197,6 +198,13 @@ def sample_shared(model, layout: ShardLayout, streams, settings: SampleSettings,
     return run.report
 
 
+def _connect(settings: SampleSettings) -> duckdb.DuckDBPyConnection:
+    con = connect()
+    if settings.threads is not None:
+        con.execute(f"SET threads = {int(settings.threads)}")
+    return con
+
+
 def copy_out(con: duckdb.DuckDBPyConnection, schema: Database, tables, folder, name: str) -> None:
     """Each of ``tables`` in ``con`` to ``folder/TABLE/name`` as Parquet: its stored columns, as
     the ``parquet:`` target writes them (a reader computes generated columns)."""
@@ -220,7 +228,7 @@ def sample_block(model, layout: ShardLayout, shared: dict[str, pa.Table], task: 
     run = SampleRun.start(model)
     run.sampled.update(shared)
     tables = [t for t in layout.sharded if t in task.blocked or t in task.follow_shares]
-    con = connect()
+    con = _connect(settings)
     try:
         with DatabaseWriter(block_schema(model, tables), con) as writer:
             for key in tables:

@@ -90,12 +90,14 @@ def test_four_shards_on_dask_write_the_same_rows_as_one(one_shard, tmp_path):
 def _worker_settings(dask_worker):
     import os
 
-    return "profile" in dask_worker.periodic_callbacks, os.environ.get("MALLOC_TRIM_THRESHOLD_")
+    return ("profile" in dask_worker.periodic_callbacks, os.environ.get("MALLOC_TRIM_THRESHOLD_"),
+            dask_worker.periodic_callbacks["tick"].callback_time, dask_worker.periodic_callbacks["monitor"].callback_time)
 
 
-def test_the_local_clusters_workers_run_no_profiler_and_keep_glibcs_trim_threshold():
+def test_the_local_clusters_workers_run_no_profiler_keep_glibcs_trim_threshold_and_tick_slowly():
     """Dask's defaults cost a block CPU that one process does not spend (docs/benchmarks.md,
-    shard28b and shard28d): a trim threshold of 64 KiB and a profiler walking its stack every 10 ms."""
+    shard28b, shard28d and shard28e): a trim threshold of 64 KiB, a profiler walking its stack
+    every 10 ms, an event-loop check every 20 ms in each server, and work stealing every 100 ms."""
     import dask
     from dask.distributed import Client
 
@@ -103,7 +105,34 @@ def test_the_local_clusters_workers_run_no_profiler_and_keep_glibcs_trim_thresho
 
     with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
         with local_cluster(1) as cluster, Client(cluster) as client:
-            assert list(client.run(_worker_settings).values()) == [(False, None)]
+            assert list(client.run(_worker_settings).values()) == [(False, None, 1000, 5000)]  # ms
+            scheduler = cluster.scheduler
+            assert [scheduler.periodic_callbacks[c].callback_time for c in ("tick", "monitor")] == [1000, 5000]
+            assert "stealing" not in scheduler.extensions
+
+
+def test_two_shards_of_a_model_directory_start_the_worker_before_the_load_and_copy_no_model(one_shard, tmp_path,
+                                                                                             monkeypatch):
+    """Given the model's directory (as `amalgam-rel sample --shards` gives it), the worker starts
+    and loads the model while this process loads it: no copy is saved, the rows are the same."""
+    import dask
+
+    from amalgam_rel.api import shards as api_shards
+    from amalgam_rel.pipeline.database_model import DatabaseModel
+
+    fitted, one = one_shard
+    fitted.save(tmp_path / "model")
+    events, start_engine, load = [], api_shards._dask, DatabaseModel.load.__func__
+    monkeypatch.setattr(api_shards, "_dask", lambda *a: (events.append(("engine", a[2])), start_engine(*a))[1])
+    monkeypatch.setattr(DatabaseModel, "load", classmethod(lambda cls, path: (events.append(("load", str(path))),
+                                                                               load(cls, path))[1]))
+    monkeypatch.setattr(DatabaseModel, "save", lambda *a, **k: pytest.fail("a model directory is never copied"))
+    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+        two = sample_shards(tmp_path / "model", tmp_path / "two", shards=2, block_rows=BLOCK, shard_by="customer")
+    assert events == [("engine", str(tmp_path / "model")), ("load", str(tmp_path / "model"))]
+    assert two.rows == one.rows and len(two.report.workers) == 2
+    for table in TABLES:
+        assert _rows(two.output, table) == _rows(one.output, table), table
 
 
 def test_a_sample_in_shards_refuses_a_database_file_and_a_bad_count(one_shard, tmp_path):
@@ -154,3 +183,40 @@ def test_a_shared_tables_text_comes_while_the_blocks_run_and_is_the_unsharded_sa
     whole = duckdb.connect(str(tmp_path / "whole.duckdb"), read_only=True)
     assert _rows(out, "maker") == whole.execute("SELECT * FROM maker ORDER BY ALL").fetchall()
     whole.close()
+
+
+def test_a_local_worker_exits_without_tearing_its_interpreter_down(tmp_path):
+    """The exit handlers registered before ``exit_at_once`` (and the interpreter's teardown)
+    never run: a worker that had loaded the model spent ~1.3 s there while both cores waited."""
+    import subprocess
+    import sys
+
+    marker = tmp_path / "torn-down"
+    code = ("import atexit, pathlib; atexit.register(pathlib.Path(%r).touch); "
+            "from amalgam_rel.api.shards import exit_at_once; exit_at_once(); print('flushed', end='')" % str(marker))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, marker.exists()) == (0, "flushed", False)
+
+
+def test_each_process_of_a_local_cluster_runs_duckdb_at_its_share_of_the_cores(one_shard, tmp_path, monkeypatch):
+    """Two processes on two cores ran 2 DuckDB threads each; one shard and a caller's cluster keep DuckDB's default."""
+    import os
+
+    from amalgam_rel.api.shards import duckdb_threads
+    from amalgam_rel.pipeline import shards
+
+    assert duckdb_threads(1, None) is None and duckdb_threads(2, client=object()) is None
+    assert duckdb_threads(2, None) == max(1, os.cpu_count() // 2) and duckdb_threads(10 ** 6, None) == 1
+    seen, copy_out = [], shards.copy_out
+    monkeypatch.setattr(shards, "copy_out", lambda con, *a: (seen.append(con.execute(
+        "SELECT current_setting('threads')").fetchone()[0]), copy_out(con, *a))[1])
+    fitted, one = one_shard
+    fitted.save(tmp_path / "model")
+    layout = plan_layout(fitted, "customer")
+    out = tmp_path / "out"
+    out.mkdir()
+    shards.sample_in_shards(str(tmp_path / "model"), out, layout, shards.SampleSettings(fitted.seed, 1.0, threads=1),
+                            BLOCK, shards.in_process)
+    assert seen == [1] * 7  # the shared tables, then each of the 6 blocks
+    for table in TABLES:  # the rows do not depend on DuckDB's threads
+        assert _rows(out, table) == _rows(one.output, table), table
