@@ -30,7 +30,8 @@ from amalgam_rel.relational.plan import DatabasePlan, TablePlan, context_column,
 from amalgam_rel.relational.closed_sets import closed_columns
 from amalgam_rel.relational.rules import computed_columns, find_rules, implied, offsets
 from amalgam_rel.relational.semantic_columns import Semantics, find_semantic_columns, with_semantic_lengths
-from amalgam_rel.relational.text_features import add_text_features, is_list_category, with_list_categories, without_text_features
+from amalgam_rel.relational.text_features import (add_text_features, is_list_category, is_parent_list_category,
+                                                  with_list_categories, without_text_features)
 from amalgam_rel.relational.time_zones import fit_offsets, time_tz_columns
 from amalgam_rel.relational.training import TrainingFrames
 from amalgam_rel.schema.internal_names import context_parent, is_context_column, is_matched_column
@@ -339,7 +340,7 @@ def _list_categories(ft: FittedTable, exclude) -> tuple[str, ...]:
     feature reaches a child): categories of the model whatever their length (a list of three
     genres spells ~30 characters, one of many codes more than a string the model keeps)."""
     own = tuple(c for c in ft.frame.column_names if is_list_category(c, ft.table) and c[1:] not in exclude)
-    return own + tuple(c for c in ft.frame.column_names if is_context_column(c) and c.lstrip("^").startswith("="))
+    return own + tuple(c for c in ft.frame.column_names if is_parent_list_category(c))
 
 
 def _left_out_without_model(ft: FittedTable, exclude) -> dict[str, str]:

@@ -23,6 +23,7 @@ from amalgam_rel.generation.lengths import arrow_lengths, is_length_column, leng
 from amalgam_rel.generation.shapes import document_shapes, is_shape_column, shape_column
 from amalgam_rel.models.codecs.base import CodecOptions
 from amalgam_rel.models.columns import LANGUAGE_MODEL, plan_columns
+from amalgam_rel.schema.internal_names import CONTEXT, is_context_column
 from amalgam_rel.schema.model import Table
 from amalgam_rel.schema.types import Kind
 
@@ -77,6 +78,12 @@ def is_list_category(name: str, table: Table) -> bool:
     if not is_frequent_column(name) or not table.has_column(name[1:]):
         return False
     return table.column(name[1:]).type.kind is Kind.LIST
+
+
+def is_parent_list_category(name: str) -> bool:
+    """Whether ``name`` is a parent's (or grandparent's) list category, ``^=name``: the only text
+    feature a child's frame holds (:func:`without_text_features`)."""
+    return is_context_column(name) and is_frequent_column(name.lstrip(CONTEXT))
 
 
 def is_text_feature(name: str) -> bool:
