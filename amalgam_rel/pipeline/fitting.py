@@ -18,7 +18,7 @@ from amalgam_rel.errors import SchemaError
 from amalgam_rel.models.codecs.base import CodecOptions
 from amalgam_rel.models.columns import remembered_free_text
 from amalgam_rel.models.table_model import TableModel
-from amalgam_rel.relational.context import choose_context
+from amalgam_rel.relational.context import choose_context, list_places
 from amalgam_rel.relational.cycles import back_link, own_parent_share, own_parent_top
 from amalgam_rel.relational.date_offsets import encode as encode_offsets, is_offset_column, resolution as _resolution
 from amalgam_rel.relational.parent_ratios import is_ratio_column
@@ -216,8 +216,11 @@ def select_context(ft: FittedTable, frames, fitted, options: FitOptions) -> None
     # what a row is matched on may leave a column that follows it to depend on the driving
     # parent only given that value (a line's price: its product's, and the order's date)
     given = [matched_column(i, c) for i, c in ft.matched.items()]
+    parents = _distinct_parents(ft, kept=options.kept)
     chosen = choose_context(ft.frame, candidates, own, options.context_size, ft.table, required, views,
-                            parents=_distinct_parents(ft, kept=options.kept), given=given)
+                            parents=parents, given=given)
+    chosen += list_places(ft.frame, candidates, own, [c for c in own if is_list_category(c, ft.table)],
+                          [c for c in candidates if is_parent_list_category(c)], chosen, ft.table, parents)
     drop = [c for c in candidates if c not in chosen]
     ft.frame = ft.frame.drop_columns(drop)
     ft.context = tuple(c[1:] for c in chosen)

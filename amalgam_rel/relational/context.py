@@ -19,6 +19,12 @@ candidate is scored too against the columns of the tables this one drives, on th
 (``views``): a grandparent attribute that only a grandchild depends on must not be dropped a
 level up for telling the parent nothing.
 
+A list the language model writes (a route's aircraft types, a movie's genres) is in the models
+only as its category (``=name``, :mod:`.text_features`), and the ``k`` places go to what tells the
+row's other columns most (a route's counts, for its stops): so the candidate telling a list's
+category most, and the parent's own list category telling the row most, each take one more place
+(:func:`list_places`).
+
 >>> import numpy as np, pyarrow as pa
 >>> rng = np.random.default_rng(0)
 >>> g = rng.integers(0, 3, 3000)
@@ -89,6 +95,30 @@ def _given_extra(frame: pa.Table, candidates: list[str], own: list[str], table: 
         if not chosen or _scores(frame, [name], chosen, table).get(name, 0.0) < _REDUNDANT:
             return [name]
     return []
+
+
+def list_places(frame: pa.Table, candidates: list[str], own: list[str], lists: Sequence[str],
+                parent_lists: Sequence[str], chosen: Sequence[str], table: Table | None = None,
+                parents: int | None = None) -> tuple[str, ...]:
+    """At most two candidates beyond ``chosen``: the one telling one of the row's list categories
+    (``lists``) most, unless it repeats a chosen one, and the parent list category (of
+    ``parent_lists``) telling one of ``own`` most; each where it tells at least ``_MIN_SCORE``."""
+    rest = [c for c in candidates if c not in chosen and (parents is None or not _names_parent(frame.column(c), parents))]
+    if not rest or not (lists or parent_lists):
+        return ()
+    if frame.num_rows > _MAX_GIVEN_ROWS:  # a repeatable sample, as for the scores given a match column
+        rows = np.sort(np.random.default_rng(0).choice(frame.num_rows, _MAX_GIVEN_ROWS, replace=False))
+        frame = frame.take(pa.array(rows))
+    extra: list[str] = []
+    scores = _scores(frame, rest, list(lists), table)
+    for name, score in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])):
+        if score >= _MIN_SCORE and (not chosen or _scores(frame, [name], list(chosen), table).get(name, 0.0) < _REDUNDANT):
+            extra.append(name)
+            break
+    wanted = [c for c in parent_lists if c in rest and c not in extra]
+    best = sorted(_scores(frame, wanted, own, table).items(), key=lambda kv: (-kv[1], kv[0]))
+    extra += [name for name, score in best[:1] if score >= _MIN_SCORE]
+    return tuple(extra)
 
 
 def _names_parent(values: pa.ChunkedArray, parents: int) -> bool:
