@@ -21,6 +21,7 @@ from amalgam_rel.generation.checks import Validator
 from amalgam_rel.generation.copy_guard import CopyGuard
 from amalgam_rel.generation.elements import Thinning, has_repeats
 from amalgam_rel.generation.lengths import bucket_floor, length_bucket, length_column, value_length
+from amalgam_rel.generation.list_categories import key_of
 from amalgam_rel.generation.output_types import OutputSpec
 from amalgam_rel.generation.prompts import render_prompt
 from amalgam_rel.generation.row_context import RowContext
@@ -239,7 +240,7 @@ class ColumnDraw:
         copy = plan.guarded and self.settings.guard is not None and self.settings.guard.is_copy(text)
         if copy and not self._copy_allowed(text, number):
             return False
-        if self.avoid and value in self.avoid:  # a frequent value the graphical model did not choose for this row
+        if self.avoid and (key_of(value) if isinstance(value, list) else value) in self.avoid:  # a frequent value the graphical model did not choose for this row
             report.frequent_repeats += 1
             return False
         if number < self.settings.max_attempts // 2 and has_repeats(plan.spec.schema, text):

@@ -23,6 +23,7 @@ from amalgam_rel.generation.checks import Validator
 from amalgam_rel.generation.draw_attempts import ColumnDraw, ColumnReport, DrawSettings, exact_length_column
 from amalgam_rel.generation.frequent import frequent_column
 from amalgam_rel.generation.lengths import bucket_array, bucket_floor, length_column
+from amalgam_rel.generation.list_categories import decode
 from amalgam_rel.generation.output_types import map_arrow_type
 from amalgam_rel.generation.reuse import reuse_plan
 from amalgam_rel.generation.row_context import RowContext
@@ -60,11 +61,24 @@ def generate_column(plan: ColumnPlan, rows: RowContext, settings: DrawSettings, 
     report.reused = len(_recheck_reused(drawing, source))
     out = spread(drawing.values, source, map_arrow_type(plan.spec.type_sql))
     if frequent is not None and report.frequent:
-        if pa.types.is_null(out.type):
-            out = pa.nulls(rows.n, frequent.type)
-        out = pc.if_else(pa.array(is_frequent), frequent.cast(out.type), out)
+        out = _with_frequent(out, frequent, is_frequent, _is_list(plan))
     report.seconds = round(time.perf_counter() - start, 3)
     return out, report
+
+
+def _with_frequent(out: pa.Array, frequent: pa.Array, is_frequent: np.ndarray, is_list: bool) -> pa.Array:
+    """``out`` with the frequent values the graphical model chose; a list's are its JSON text
+    (:mod:`.list_categories`), read back into lists."""
+    chosen = decode(frequent, None) if is_list else frequent
+    if pa.types.is_null(out.type):
+        out = pa.nulls(len(out), chosen.type)
+    elif is_list and pa.types.is_null(out.type.value_type):  # every list drawn was empty
+        out = out.cast(chosen.type)
+    return pc.if_else(pa.array(is_frequent), chosen.cast(out.type), out)
+
+
+def _is_list(plan: ColumnPlan) -> bool:
+    return plan.spec.schema is not None and plan.spec.schema.get("type") == "array"
 
 
 def _recheck_reused(drawing, source: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ from amalgam_rel.errors import SchemaError
 from amalgam_rel.models.codecs.base import CodecOptions
 from amalgam_rel.models.columns import remembered_free_text
 from amalgam_rel.models.table_model import TableModel
-from amalgam_rel.relational.context import choose_context
+from amalgam_rel.relational.context import choose_context, list_places
 from amalgam_rel.relational.cycles import back_link, own_parent_share, own_parent_top
 from amalgam_rel.relational.date_offsets import encode as encode_offsets, is_offset_column, resolution as _resolution
 from amalgam_rel.relational.parent_ratios import is_ratio_column
@@ -30,7 +30,8 @@ from amalgam_rel.relational.plan import DatabasePlan, TablePlan, context_column,
 from amalgam_rel.relational.closed_sets import closed_columns
 from amalgam_rel.relational.rules import computed_columns, find_rules, implied, offsets
 from amalgam_rel.relational.semantic_columns import Semantics, find_semantic_columns, with_semantic_lengths
-from amalgam_rel.relational.text_features import add_text_features, without_text_features
+from amalgam_rel.relational.text_features import (add_text_features, is_list_category, is_parent_list_category,
+                                                  with_list_categories, without_text_features)
 from amalgam_rel.relational.time_zones import fit_offsets, time_tz_columns
 from amalgam_rel.relational.training import TrainingFrames
 from amalgam_rel.schema.internal_names import context_parent, is_context_column, is_matched_column
@@ -119,7 +120,7 @@ def build_frame(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, Fitte
     driver = ft.plan.driver
     candidates = _parent_columns(fitted[driver.ref_table]) if driver is not None else ()
     # (not a matched parent's count of this very key: the match already follows it)
-    matched = {i: tuple(c for c in _parent_columns(fitted[fk.ref_table]) if c != count_column(i))
+    matched = {i: tuple(c for c in _parent_columns(fitted[fk.ref_table], matched=True) if c != count_column(i))
                for fk in ft.plan.matched for i in [frames.plan.fk_index(fk)]}
     ft.frame = frames.build(ft.key, candidates, matched)
     ft.real_rows = frames.rows(ft.key)
@@ -127,10 +128,21 @@ def build_frame(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, Fitte
     ft.sampled = frames.sampled.get(ft.key)
 
 
-def _parent_columns(parent: FittedTable) -> tuple[str, ...]:
-    """A parent's columns a child may see: its model's, less text features, its own matches and
+def _parent_columns(parent: FittedTable, matched: bool = False) -> tuple[str, ...]:
+    """A parent's columns a child may see: its model's, less text features (not its lists'
+    categories, unless ``matched``: rows are matched on a value's rank), its own matches and
     which ratio of its own parent's value a number follows (the number itself is there)."""
-    return tuple(c for c in without_text_features(parent.modelled) if not is_matched_column(c) and not is_ratio_column(c))
+    return tuple(c for c in without_text_features(parent.modelled, None if matched else parent.table)
+                 if not is_matched_column(c) and not is_ratio_column(c))
+
+
+def add_list_categories(ft: FittedTable, frames: TrainingFrames, fitted, options) -> None:
+    """Each list column's frequent lists as a column of the frame (``=name``), before anything is
+    chosen: the table's context and its children's may depend on it (:mod:`.text_features`)."""
+    frame = with_list_categories(ft.frame, ft.table, ft.plan.fk_columns)
+    if frame is not ft.frame:
+        ft.frame = frame
+        frames.replace(ft.key, frame)
 
 
 def measure_degrees(ft: FittedTable, frames, fitted: dict[str, FittedTable], options) -> None:
@@ -204,8 +216,11 @@ def select_context(ft: FittedTable, frames, fitted, options: FitOptions) -> None
     # what a row is matched on may leave a column that follows it to depend on the driving
     # parent only given that value (a line's price: its product's, and the order's date)
     given = [matched_column(i, c) for i, c in ft.matched.items()]
+    parents = _distinct_parents(ft, kept=options.kept)
     chosen = choose_context(ft.frame, candidates, own, options.context_size, ft.table, required, views,
-                            parents=_distinct_parents(ft, kept=options.kept), given=given)
+                            parents=parents, given=given)
+    chosen += list_places(ft.frame, candidates, own, [c for c in own if is_list_category(c, ft.table)],
+                          [c for c in candidates if is_parent_list_category(c)], chosen, ft.table, parents)
     drop = [c for c in candidates if c not in chosen]
     ft.frame = ft.frame.drop_columns(drop)
     ft.context = tuple(c[1:] for c in chosen)
@@ -289,11 +304,12 @@ def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     computed = list(computed_columns(ft))
     exclude = tuple(ft.plan.fk_columns) + tuple(c for c in ft.keys if c not in ft.calendar) + tuple(ft.sequences) + tuple(computed) \
         + (ft.semantic.names if ft.semantic else ())
+    exclude += tuple(c for c in ft.frame.column_names if is_list_category(c, ft.table) and c[1:] in exclude)
     if ft.frame.num_rows == 0 or all(c in exclude for c in ft.frame.column_names):
         return
     # text lengths, frequent values and JSON shapes join the model (the private fit, which has no
     # language model, leaves them out: pipeline.private_fit)
-    closed = closed_columns(ft.table, ft.frame, ft.key in options.kept)
+    closed = closed_columns(ft.table, ft.frame, ft.key in options.kept) + _list_categories(ft, exclude)
     frame = with_semantic_lengths(add_text_features(ft.frame, ft.table, exclude, closed,
                                                    CodecOptions(max_categories=options.max_categories)), ft)
     frame = encode_offsets(frame, ft.rules.get(offsets.NAME, ()))  # the model owns gaps, not dates
@@ -322,6 +338,14 @@ def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
                                 name=f"{ft.key}.{c}") for c in others}
 
 
+def _list_categories(ft: FittedTable, exclude) -> tuple[str, ...]:
+    """The frame's list categories, own (``=name``) and its parents' (``^=name``; no other text
+    feature reaches a child): categories of the model whatever their length (a list of three
+    genres spells ~30 characters, one of many codes more than a string the model keeps)."""
+    own = tuple(c for c in ft.frame.column_names if is_list_category(c, ft.table) and c[1:] not in exclude)
+    return own + tuple(c for c in ft.frame.column_names if is_parent_list_category(c))
+
+
 def _left_out_without_model(ft: FittedTable, exclude) -> dict[str, str]:
     from amalgam_rel.models.columns import plan_columns
 
@@ -346,7 +370,7 @@ def rules_at(point: str):
     return stage
 
 
-FIT_STAGES = (build_frame, measure_degrees, rules_at("keys"), measure_cycle_edges, find_temporal_orders, find_parent_sequences,
+FIT_STAGES = (build_frame, add_list_categories, measure_degrees, rules_at("keys"), measure_cycle_edges, find_temporal_orders, find_parent_sequences,
               rules_at("dates"), select_match_columns, select_context, fit_keys, rules_at("columns"), find_semantic_columns,
               fit_model, rules_at("model"), fit_time_zones)
 

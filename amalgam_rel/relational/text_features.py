@@ -6,6 +6,11 @@ with values many rows share, ``=name`` (those frequent values, NULL elsewhere:
 :mod:`amalgam_rel.generation.frequent`); a JSON column whose documents differ in their keys gets
 ``{name`` (the keys a document has: :mod:`amalgam_rel.generation.shapes`). The PGM samples them
 jointly with the row's structured columns; the language model writes the rest to match.
+
+A list column's frequent lists are ``=name`` too (:mod:`amalgam_rel.generation.list_categories`),
+added to the training frame before the table's context is chosen (:func:`with_list_categories`):
+a list is what a child may depend on (a rating on its movie's genres), so unlike the other
+features it is one of the columns a child sees of its parent (``^=name``).
 """
 
 from __future__ import annotations
@@ -13,10 +18,12 @@ from __future__ import annotations
 import pyarrow as pa
 
 from amalgam_rel.generation.frequent import frequent_column, frequent_values, is_frequent_column
+from amalgam_rel.generation.list_categories import list_categories
 from amalgam_rel.generation.lengths import arrow_lengths, is_length_column, length_column
 from amalgam_rel.generation.shapes import document_shapes, is_shape_column, shape_column
 from amalgam_rel.models.codecs.base import CodecOptions
 from amalgam_rel.models.columns import LANGUAGE_MODEL, plan_columns
+from amalgam_rel.schema.internal_names import CONTEXT, is_context_column
 from amalgam_rel.schema.model import Table
 from amalgam_rel.schema.types import Kind
 
@@ -52,10 +59,38 @@ def add_text_features(frame: pa.Table, table: Table, exclude: tuple[str, ...], c
     return frame
 
 
+def with_list_categories(frame: pa.Table, table: Table, skip: tuple[str, ...] = ()) -> pa.Table:
+    """``frame`` plus ``=name`` for each list column (not in ``skip``, not UNIQUE) whose type its
+    JSON text spells exactly and whose frequent lists hold enough rows."""
+    for column in table.columns:
+        name = column.name
+        if column.type.kind is not Kind.LIST or name in skip or name not in frame.column_names \
+                or frequent_column(name) in frame.column_names or table.is_unique((name,)):
+            continue
+        categories = list_categories(frame.column(name))
+        if categories is not None:
+            frame = frame.append_column(frequent_column(name), categories)
+    return frame
+
+
+def is_list_category(name: str, table: Table) -> bool:
+    """Whether ``name`` is the ``=name`` of one of ``table``'s list columns."""
+    if not is_frequent_column(name) or not table.has_column(name[1:]):
+        return False
+    return table.column(name[1:]).type.kind is Kind.LIST
+
+
+def is_parent_list_category(name: str) -> bool:
+    """Whether ``name`` is a parent's (or grandparent's) list category, ``^=name``: the only text
+    feature a child's frame holds (:func:`without_text_features`)."""
+    return is_context_column(name) and is_frequent_column(name.lstrip(CONTEXT))
+
+
 def is_text_feature(name: str) -> bool:
     return is_length_column(name) or is_frequent_column(name) or is_shape_column(name)
 
 
-def without_text_features(columns) -> tuple[str, ...]:
-    """Model columns that are real columns or context (a parent's SQL frame has no ``~``/``=``/``{`` columns)."""
-    return tuple(c for c in columns if not is_text_feature(c))
+def without_text_features(columns, table: Table | None = None) -> tuple[str, ...]:
+    """Model columns that are real columns or context (a parent's SQL frame has no ``~``/``=``/``{``
+    columns), and with ``table`` the list categories of its list columns (its frame has them)."""
+    return tuple(c for c in columns if not is_text_feature(c) or (table is not None and is_list_category(c, table)))

@@ -136,6 +136,12 @@ class TrainingFrames:
         self.con.register(frame_name(table_key), frame)
         return frame
 
+    def replace(self, table_key: str, frame: pa.Table) -> None:
+        """Keep ``frame`` (the built one with columns computed in Python added) as the table's frame,
+        the one its children's frames join."""
+        self.frames[table_key] = frame
+        self.con.register(frame_name(table_key), frame)
+
     def _sampling(self, table_key: str) -> SampledRows | None:
         """How to read ``table_key``: None for all rows; else its counts and the share and key to
         sample by."""

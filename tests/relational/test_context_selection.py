@@ -72,3 +72,26 @@ def test_a_candidate_a_chosen_one_already_tells_leaves_its_place_to_the_next():
     chosen = choose_context(frame, ["^order_day", "^order_day_shipped", "^region"], ["unit_price", "quantity"], k=2,
                             given=["&1.unit_price"])
     assert chosen == ("^region", "^order_day")
+
+
+def test_a_list_category_gets_a_place_of_its_own():
+    """Two parent columns tell the row's stops and take the k places; the aircraft list's
+    category follows a third, and the parent's own genre list tells the stops weakly: each of
+    those takes one more place (openflights: a route's counts took every place)."""
+    from amalgam_rel.relational.context import list_places
+
+    rng = np.random.default_rng(0)
+    n = 3000
+    a, b, region = rng.integers(0, 4, n), rng.integers(0, 4, n), rng.integers(0, 3, n)
+    genres = rng.integers(0, 2, n)
+    stops = a * 4 + b
+    stops = np.where((genres == 1) & (rng.random(n) < 0.3), 0, stops)  # weakly told by the parent's list
+    equipment = np.where(rng.random(n) < 0.9, region, rng.integers(0, 3, n))
+    frame = pa.table({"^a": a, "^b": b, "^region": region, "^=genres": [['["x"]', '["y"]'][g] for g in genres],
+                      "stops": stops, "=equipment": [f'["{e}"]' for e in equipment]})
+    candidates = ["^a", "^b", "^region", "^=genres"]
+    chosen = choose_context(frame, candidates, ["stops", "=equipment"], k=2)
+    assert set(chosen) == {"^a", "^b"}
+    extra = list_places(frame, candidates, ["stops", "=equipment"], ["=equipment"], ["^=genres"], chosen)
+    assert extra == ("^region", "^=genres")
+    assert list_places(frame, candidates, ["stops"], [], [], chosen) == ()  # no list: nothing more

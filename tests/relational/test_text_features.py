@@ -54,3 +54,27 @@ def test_no_features_for_a_column_the_model_owns_with_its_own_category_limit():
     assert {"~country", "=country"} <= set(add_text_features(frame, table, exclude=("id",)).column_names)
     wide = add_text_features(frame, table, exclude=("id",), options=CodecOptions(max_categories=200))
     assert wide.column_names == ["id", "country"]
+
+
+def test_a_child_column_follows_its_parents_list(tmp_path):
+    # a child's grade is 'hi' under a parent tagged ['x'] and 'lo' under one tagged ['y', 'z']:
+    # the list is the language model's, so only its category (=tags) lets the child depend on it
+    import duckdb
+
+    from amalgam_rel.pipeline.database_model import DatabaseModel
+
+    src, out = tmp_path / "real.duckdb", tmp_path / "synth.duckdb"
+    con = duckdb.connect(str(src))
+    con.execute("CREATE TABLE p (id INTEGER PRIMARY KEY, tags VARCHAR[]);"
+                "CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER NOT NULL REFERENCES p (id), grade VARCHAR)")
+    con.execute("INSERT INTO p SELECT i, CASE WHEN i % 2 = 0 THEN ['x'] ELSE ['y', 'z'] END FROM range(120) r(i)")
+    con.execute("INSERT INTO c SELECT i, i // 3, CASE WHEN (i // 3) % 2 = 0 THEN 'hi' ELSE 'lo' END FROM range(360) r(i)")
+    con.close()
+    model = DatabaseModel(seed=0, iters=100, text_steps=5).fit(src)
+    model.sample(out)
+    con = duckdb.connect(str(out), read_only=True)
+    lists = con.sql("SELECT DISTINCT tags::VARCHAR FROM p ORDER BY 1").fetchall()
+    assert lists == [("[x]",), ("[y, z]",)]  # the drawn categories are the real lists themselves
+    agree, n = con.sql("SELECT avg(((p.tags = ['x']) = (c.grade = 'hi'))::INT), count(*) "
+                       "FROM c JOIN p ON c.p_id = p.id").fetchone()
+    assert n > 200 and agree > 0.9, agree
