@@ -118,6 +118,8 @@ def _serve() -> None:
     from amalgam_rel.generation import lm as lm_mod
     from amalgam_rel.generation.copy_guard import CopyGuard
     from amalgam_rel.generation.text_model import TextFieldModel
+    from amalgam_rel.generation.word_ngram import WordNGramLM  # noqa: F401 - loading the model imports them:
+    from transformers import AutoTokenizer  # noqa: F401 - a spare does it before the model comes
 
     try:
         state = pickle.load(source)
