@@ -43,6 +43,7 @@ class Worker:
         self._proc, _spare = _spare or _spawn(), None
         self._outbox: queue.Queue = queue.Queue()
         self.inbox: queue.Queue = queue.Queue()
+        self.loaded = False
         guard = model.guard_.handover() if model.guard_ is not None else None
         self._outbox.put(pickle.dumps({"folder": str(self._dir), "params": model.get_params(), "tables": model.tables_,
                                        "plans": model.plans_, "guard": guard, "train_report": model.train_report_,
@@ -54,12 +55,11 @@ class Worker:
         self._outbox.put(pickle.dumps((job, table, context, kwargs), protocol=5))
 
     def close(self) -> None:
+        """End the worker without waiting for it: its interpreter's exit (torch's teardown, a
+        second at load) is no part of the run; a worker still loading is stopped."""
         self._outbox.put(_CLOSE)
-        try:
-            self._proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
+        if self._proc.poll() is None and not self.loaded:
             self._proc.kill()
-            self._proc.wait()
         shutil.rmtree(self._dir, ignore_errors=True)
 
     def _write(self) -> None:
@@ -78,6 +78,7 @@ class Worker:
             while True:
                 message = pickle.load(pipe)
                 if message == ("ready",):
+                    self.loaded = True
                     shutil.rmtree(self._dir, ignore_errors=True)
                 self.inbox.put(message)
         except (EOFError, OSError, pickle.UnpicklingError):
