@@ -15,8 +15,8 @@ import pyarrow as pa
 from amalgam_rel.dp.public_parents import resolve_public_parents
 from amalgam_rel.errors import DataError
 from amalgam_rel.pipeline.draft import Draft
-from amalgam_rel.pipeline.text_stage import fill_text, put_text
 from amalgam_rel.pipeline.repairs import enforce_checks, repair_text_unique_sets, repair_unique_sets
+from amalgam_rel.pipeline.text_stage import fill_text, put_text
 from amalgam_rel.relational import implied, parent_copies
 from amalgam_rel.relational.implied import Implied
 from amalgam_rel.relational.keys import number_within
