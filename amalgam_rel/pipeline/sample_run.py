@@ -16,14 +16,13 @@ from __future__ import annotations
 import copy
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pyarrow as pa
 
 from amalgam_rel.pipeline.draft import Draft
 from amalgam_rel.pipeline.fitting import FittedTable
-from amalgam_rel.generation.text_jobs import TextJobs, can_share
 from amalgam_rel.pipeline.held_writes import HeldWrites
 from amalgam_rel.pipeline.sample_report import SampleReport
 from amalgam_rel.pipeline.sampling import finish_table, sample_table, sample_until_text
@@ -37,6 +36,9 @@ from amalgam_rel.relational.time_zones import with_time_zones
 from amalgam_rel.relational.totals import TotalsWriter
 from amalgam_rel.schema.model import Database
 from amalgam_rel.writing.writer import DatabaseWriter
+
+if TYPE_CHECKING:
+    from amalgam_rel.generation.text_jobs import TextJobs
 
 
 @dataclass
@@ -190,6 +192,8 @@ def side_text_jobs(model, text) -> TextJobs | nullcontext:
     """Jobs for the text of the tables whose text no later table reads, drawn beside the run by
     a worker process (:mod:`amalgam_rel.generation.text_jobs`), where one can take ``text`` (the
     run's text model) and such a table exists; else a context of None: the text is drawn in turn."""
+    from amalgam_rel.generation.text_jobs import TextJobs, can_share  # torch: only once a sample has text
+
     if text is None or not can_share(text) or all(text_read_later(model, k) for k in model.plan_.graph.order):
         return nullcontext()
     return TextJobs(text)
