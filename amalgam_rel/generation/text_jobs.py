@@ -28,6 +28,14 @@ def can_share(model) -> bool:
             and hasattr(model, "plans_") and cores() > 1)
 
 
+def _start(model) -> Worker | None:
+    """A worker, or None where no interpreter can be started (an embedded Python without an executable)."""
+    try:
+        return Worker(model)
+    except OSError:
+        return None
+
+
 @dataclass
 class _Job:
     table: str
@@ -43,7 +51,7 @@ class TextJobs:
 
     def __init__(self, model: TextFieldModel, *, worker: bool | None = None):
         self.model = model
-        self._worker = Worker(model) if (can_share(model) if worker is None else worker) else None
+        self._worker = _start(model) if (can_share(model) if worker is None else worker) else None
         self._ready = False
         self._jobs: dict[str, _Job] = {}
         self._numbers: dict[str, int] = {}
@@ -99,7 +107,7 @@ class TextJobs:
     def close(self) -> None:
         if self._worker is not None:
             self._worker.close()
-            self._worker = None
+            self._worker, self._ready = None, False
 
     def __enter__(self) -> TextJobs:
         return self
@@ -129,7 +137,10 @@ class TextJobs:
                 self._ready = True
                 continue
             if message == ("ended",):
-                raise RuntimeError("the text worker process ended before it answered")
+                if any(j.where == "worker" for j in self._jobs.values()):  # their values are lost with it
+                    raise RuntimeError("the text worker process ended before it answered")
+                self.close()  # e.g. it never loaded (its error is on stderr): what comes is drawn here
+                return
             number, status, *rest = message
             name = next(n for n, k in self._numbers.items() if k == number)
             if status == "error":

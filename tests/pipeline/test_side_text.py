@@ -4,6 +4,9 @@ parent before its children (:mod:`amalgam_rel.pipeline.held_writes`)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import duckdb
 import pytest
 
@@ -116,3 +119,15 @@ def test_a_one_core_machine_starts_no_worker(fitted, monkeypatch):
     assert not text_jobs.can_share(fitted.text_)
     monkeypatch.setattr(text_jobs, "cores", lambda: 2)
     assert text_jobs.can_share(fitted.text_)
+
+
+def test_a_worker_that_never_loads_leaves_every_job_here(fitted, tmp_path, monkeypatch):
+    # an interpreter that exits at once (as one that cannot import amalgam_rel would)
+    monkeypatch.setattr(text_worker, "_spare", None)
+    monkeypatch.setattr(text_worker, "_spawn", lambda: subprocess.Popen([sys.executable, "-c", "pass"],
+                                                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE))
+    source = _sample_contexts(fitted, tmp_path)
+    with text_jobs.TextJobs(fitted.text_, worker=True) as jobs:
+        assert not jobs.has_worker(wait=True)
+        jobs.submit("artist", "artist", source["artist"], seed=5)
+        assert jobs.take("artist") == fitted.text_.generate_arrays("artist", source["artist"], seed=5)
