@@ -4,7 +4,7 @@ A caller :meth:`~TextJobs.submit`\\ s the text of a table (what :meth:`.TextFiel
 would be called with), goes on with other work, and :meth:`~TextJobs.take`\\ s the values when it
 needs them. Pending jobs are split between the two processes when the caller needs them
 (:meth:`~TextJobs.resolve`), the larger shares first to whichever has less to do, so that one
-table's text (chinook's Track) runs here while the worker draws the others (Album, Artist).
+table's text (chinook's Track) runs in one process while the other draws the rest (Album, Artist).
 
 Which process draws a job never changes its values (see :mod:`.text_worker`), so nothing here
 depends on timing but the speed: with one core (``os.sched_getaffinity``), a model the worker
