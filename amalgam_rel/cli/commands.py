@@ -159,6 +159,15 @@ def _sample(synthesizer, output, scale: float, rows: dict[str, int], seed, force
 
 
 
+def _prestart_text_worker(llm) -> None:
+    """The text worker's interpreter starts while the model is fitted or loaded, so that it is
+    ready when the text is drawn (:mod:`amalgam_rel.generation.text_jobs`); values do not change."""
+    from amalgam_rel.generation.text_worker import cores, prestart
+
+    if llm is None and cores() > 1:
+        prestart()
+
+
 def _sample_shards(model_dir: Path, location, shards: int, block_rows, shard_by, seed, scale: float, text_values,
                    force: bool) -> None:
     """The model is loaded inside, by its directory: the workers start and load it meanwhile."""
@@ -211,6 +220,7 @@ def synth(
     synthesizer = synthesizer_of(seed, llm, text_steps, min_word_rows, epsilon, delta, max_children, epsilon_text,
                                synthesize, public, privacy_unit, max_rows).check(source, scale=scale, rows=parsed_rows)
     check_server_target(location, synthesizer.source_schema_, force=force, source=source)
+    _prestart_text_worker(llm)
     with progress_bars() as progress:
         model = _fit(synthesizer, source, sidecar, progress, len(synthesizer.source_schema_.tables))
         result = _sample(synthesizer, sample_out(location), scale, parsed_rows, seed, force, progress,
@@ -320,6 +330,7 @@ def sample(
     if shards is not None:
         _sample_shards(model_dir, location, shards, block_rows, shard_by, seed, scale, text_values, force)
         return
+    _prestart_text_worker(None)  # a model fitted with --llm is not shared: the spare just ends
     synthesizer = Synthesizer.load(model_dir)
     model = synthesizer.model_
     check_server_target(location, model.output_schema, force=force)

@@ -68,6 +68,18 @@ class CopyGuard:
         twin._key, twin._digests = self._key, set(self._digests)
         return twin
 
+    def handover(self) -> tuple[bytes, frozenset[bytes]]:
+        """Key and digests for :meth:`taken_over` in a worker process of the same run
+        (:mod:`.text_worker`): they go down a pipe, never to a file."""
+        return self._key, frozenset(self._digests)
+
+    @classmethod
+    def taken_over(cls, state: tuple[bytes, frozenset[bytes]]) -> CopyGuard:
+        """The guard whose :meth:`handover` gave ``state``: it finds the same copies."""
+        guard = cls.__new__(cls)
+        guard._key, guard._digests = state[0], set(state[1])
+        return guard
+
     def _digest(self, text: str) -> bytes:
         normal = " ".join(text.casefold().split())
         return hashlib.blake2b(normal.encode("utf-8"), key=self._key, digest_size=_DIGEST_BYTES).digest()

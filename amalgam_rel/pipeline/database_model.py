@@ -32,7 +32,8 @@ from amalgam_rel.pipeline.draft import Draft
 from amalgam_rel.pipeline.fitting import FitOptions, fit_tables
 from amalgam_rel.pipeline.persistence import load_database_model, save_database_model
 from amalgam_rel.pipeline.sample_report import SampleReport
-from amalgam_rel.pipeline.sample_run import SampleRun, fresh_table, last_readers, table_scale, text_model
+from amalgam_rel.pipeline.held_writes import HeldWrites
+from amalgam_rel.pipeline.sample_run import SampleRun, fresh_table, last_readers, side_text_jobs, table_scale, text_model
 from amalgam_rel.pipeline.sampling import sample_table
 from amalgam_rel.relational.plan import DatabasePlan, plan_database
 from amalgam_rel.relational.reference import DEFAULT_MAX_ROWS, check_rows_option, keep_reference_tables
@@ -289,7 +290,9 @@ class DatabaseModel:
         finished = last_readers(plan, self.tables_)
         con = connect()
         try:
-            with DatabaseWriter(self.output_schema, output, force=force, source=self.source_, dialect=dialect) as writer:
+            with DatabaseWriter(self.output_schema, output, force=force, source=self.source_, dialect=dialect) as out, \
+                    side_text_jobs(self, text) as jobs:
+                writer = HeldWrites(out, jobs)
                 for key, stream in zip(plan.graph.order, streams):
                     clock = time.perf_counter()
                     ft = fresh_table(self, key)
@@ -302,7 +305,7 @@ class DatabaseModel:
                         run.write_table(draft, None, writer, table)
                     else:
                         whole = conditions.sampled_whole(key)
-                        run.write_table(draft, None if whole else streaming.parts(draft, plan, part_rows), writer)
+                        run.write_or_defer(draft, None if whole else streaming.parts(draft, plan, part_rows), writer, jobs)
                     if key in conditions.children:
                         driver = ft.plan.driver.ref_table
                         conditions.check_child_counts(key, run.links[key], run.sampled[driver].num_rows)
@@ -311,8 +314,9 @@ class DatabaseModel:
                     run.report.seconds[key] = round(time.perf_counter() - clock, 3)
                     if progress:
                         progress("sample", key)
-                run.fill_cycle_edges(writer, np.random.default_rng(streams[-1].spawn(1)[0]))
-            run.report.notes = writer.notes
+                writer.run(wait=True)
+                run.fill_cycle_edges(out, np.random.default_rng(streams[-1].spawn(1)[0]))
+            run.report.notes = out.notes
         finally:
             con.close()
         return run.report

@@ -14,16 +14,19 @@ whichever path drew it.
 from __future__ import annotations
 
 import copy
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pyarrow as pa
 
 from amalgam_rel.pipeline.draft import Draft
 from amalgam_rel.pipeline.fitting import FittedTable
+from amalgam_rel.pipeline.held_writes import HeldWrites
 from amalgam_rel.pipeline.sample_report import SampleReport
 from amalgam_rel.pipeline.sampling import finish_table, sample_table, sample_until_text
+from amalgam_rel.pipeline.text_stage import text_request
 from amalgam_rel.relational.cycles import close_cycle
 from amalgam_rel.relational.plan import DatabasePlan
 from amalgam_rel.relational.reference import sample_kept
@@ -33,6 +36,9 @@ from amalgam_rel.relational.time_zones import with_time_zones
 from amalgam_rel.relational.totals import TotalsWriter
 from amalgam_rel.schema.model import Database
 from amalgam_rel.writing.writer import DatabaseWriter
+
+if TYPE_CHECKING:
+    from amalgam_rel.generation.text_jobs import TextJobs
 
 
 @dataclass
@@ -62,7 +68,7 @@ class SampleRun:
             writer.append(key, table if kept else with_time_zones(table, ft.time_zones, draft.rng))
             self.sampled[key] = kept_columns(model.db, ft, draft, table, self.copied.get(key, set()))
             self.links[key] = draft.parent_of
-            self.report.add(key, table.num_rows, draft.text_reports, draft.semantic_reports)
+            _in_order(writer, lambda: self.report.add(key, table.num_rows, draft.text_reports, draft.semantic_reports))
             self.totals.add(key, draft.parent_of, table, self.sampled)
             return
         for piece in pieces:
@@ -81,12 +87,33 @@ class SampleRun:
         self.sampled[key] = kept_columns(self.model.db, ft, draft, values, self.copied.get(key, set()))
         self.links[key] = draft.parent_of
 
-    def finish_text(self, draft: Draft, writer: DatabaseWriter) -> None:
-        """The text of a table :meth:`sample_before_text` drew, and the table written."""
+    def finish_text(self, draft: Draft, writer: DatabaseWriter, text: dict[str, pa.Array] | None = None) -> None:
+        """The text of a table :meth:`sample_before_text` drew (``text``: its values, drawn
+        elsewhere), and the table written."""
         ft, key = draft.ft, draft.ft.key
-        table = finish_table(draft)
+        table = finish_table(draft, text)
         writer.append(key, with_time_zones(table, ft.time_zones, draft.rng))
-        self.report.add(key, table.num_rows, draft.text_reports, draft.semantic_reports)
+        _in_order(writer, lambda: self.report.add(key, table.num_rows, draft.text_reports, draft.semantic_reports))
+
+    def write_or_defer(self, draft: Draft, pieces, writer: HeldWrites, jobs: TextJobs | None) -> None:
+        """:meth:`write_table`, or, for a table sampled whole whose text no later table reads
+        (:func:`text_read_later`), every value but the text now and the text submitted to
+        ``jobs``: another process may draw it while later tables are sampled, and ``writer``
+        holds the writes after it until it is in."""
+        key = draft.ft.key
+        if jobs is None or pieces is not None or text_read_later(self.model, key):
+            if pieces is not None:
+                writer.run(wait=True)  # parts are written as they come: nothing may wait before them
+            self.write_table(draft, pieces, writer)
+            return
+        self.sample_before_text(draft)
+        request = text_request(draft)
+        if request is None:  # no row, or no text to draw
+            self.finish_text(draft, writer)
+            return
+        context, options = request
+        jobs.submit(key, key, context, **options)
+        writer.hold(key, lambda: self.finish_text(draft, writer.writer, jobs.take(key)))
 
     def write_totals(self, key: str, writer: DatabaseWriter) -> None:
         """``key``'s totals over its children (:mod:`~amalgam_rel.relational.totals`), once every child exists."""
@@ -102,6 +129,11 @@ class SampleRun:
         """Broken cycle edges were written empty; the parent rows now exist, so point at them."""
         for fk in self.model.plan_.graph.broken:
             close_cycle(self.model, fk, self.sampled, self.links, writer, rng)
+
+
+def _in_order(writer, call) -> None:
+    """``call`` (what is counted of a write) after the writes :class:`.HeldWrites` holds before it."""
+    writer.then(call) if isinstance(writer, HeldWrites) else call()
 
 
 def text_read_later(model, key: str) -> bool:
@@ -154,6 +186,17 @@ def text_model(model, text_values: int | None | Literal["fitted"]):
     text = copy.copy(model.text_)  # shallow: the trained weights and plans are shared, read-only
     text.max_values_per_column = text_values
     return text
+
+
+def side_text_jobs(model, text) -> TextJobs | nullcontext:
+    """Jobs for the text of the tables whose text no later table reads, drawn beside the run by
+    a worker process (:mod:`amalgam_rel.generation.text_jobs`), where one can take ``text`` (the
+    run's text model) and such a table exists; else a context of None: the text is drawn in turn."""
+    from amalgam_rel.generation.text_jobs import TextJobs, can_share  # torch: only once a sample has text
+
+    if text is None or not can_share(text) or all(text_read_later(model, k) for k in model.plan_.graph.order):
+        return nullcontext()
+    return TextJobs(text)
 
 
 def copied_columns(model) -> dict[str, set[str]]:

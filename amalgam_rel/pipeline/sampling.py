@@ -16,6 +16,7 @@ from amalgam_rel.dp.public_parents import resolve_public_parents
 from amalgam_rel.errors import DataError
 from amalgam_rel.pipeline.draft import Draft
 from amalgam_rel.pipeline.repairs import enforce_checks, repair_text_unique_sets, repair_unique_sets
+from amalgam_rel.pipeline.text_stage import fill_text, put_text
 from amalgam_rel.relational import implied, parent_copies
 from amalgam_rel.relational.implied import Implied
 from amalgam_rel.relational.keys import number_within
@@ -25,7 +26,6 @@ from amalgam_rel.relational.rules import apply_rules, implied as implied_rule, s
 from amalgam_rel.relational.rules.rows import fk_of, model_rows, parent_column
 from amalgam_rel.relational.semantic_fill import fill_semantic
 from amalgam_rel.relational.shared_values import as_text, draw_targets, share_slots
-from amalgam_rel.relational.text_features import is_text_feature
 from amalgam_rel.relational.trees import build_forests
 from amalgam_rel.schema.internal_names import count_column
 from amalgam_rel.schema.model import ForeignKey
@@ -316,20 +316,6 @@ def assemble(d: Draft) -> None:
             d.values[name] = d.rows.column(name).combine_chunks()
 
 
-def fill_text(d: Draft) -> None:
-    if not d.ft.text_columns or d.n == 0:
-        return
-    # the model's lengths (``~name``), frequent values (``=name``) and shapes (``{name``) go with the rows
-    features = {c: d.rows.column(c) for c in d.rows.column_names if is_text_feature(c)}
-    context = pa.table(dict(d.values) | features)
-    part = {"share": d.chunk.share, "part": d.chunk.index + 1} if d.chunk else {}
-    # the text's random streams come from this table's (so from the sample's seed), not the fit's
-    generated = d.text.generate_arrays(d.ft.key, context, seed=int(d.rng.integers(2**63)), **part)
-    for name in d.ft.text_columns:
-        d.values[name] = generated[name]
-        d.text_reports[name] = d.text.generation_report_[(d.ft.key, name)].to_dict()
-
-
 def fill_others(d: Draft) -> None:
     for name, filler in d.ft.fillers.items():
         d.values[name] = filler.generate(d.n, d.rng, unique=d.ft.table.is_unique((name,)))
@@ -369,9 +355,11 @@ def sample_until_text(d: Draft) -> None:
         stage(d)
 
 
-def finish_table(d: Draft) -> pa.Table:
-    """The text and the stages after it, on a draft :func:`sample_until_text` ran: the table's rows."""
-    for stage in SAMPLE_STAGES[_TEXT_STAGE:]:
+def finish_table(d: Draft, text: dict[str, pa.Array] | None = None) -> pa.Table:
+    """The text and the stages after it, on a draft :func:`sample_until_text` ran: the table's
+    rows; ``text``: the values drawn elsewhere for :func:`text_request`'s question."""
+    put_text(d, text) if text is not None else fill_text(d)
+    for stage in SAMPLE_STAGES[_TEXT_STAGE + 1:]:
         stage(d)
     table = d.ft.table
     missing = [c for c in table.column_names if c not in d.values]
