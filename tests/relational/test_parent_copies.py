@@ -231,3 +231,34 @@ def test_a_not_null_copy_through_a_key_that_may_find_no_parent_is_never_null(tmp
     (orphans, unrated, differ), = query(out, """SELECT count(*) - count(rental_id), count(*) - count(p.rate),
         count(*) FILTER (WHERE p.rate <> r.rate) FROM payment p LEFT JOIN rental r ON r.id = p.rental_id""")
     assert orphans > 0 and unrated == 0 and differ == 0
+
+
+def test_a_sampled_child_counts_its_copies_on_a_share_of_its_families_in_bounded_memory(tmp_path):
+    """A table too large to read whole (``--max-rows``) counts the agreement on a repeatable share
+    of its families, each beside its parent: joining all 1.6 M child rows to 400 k parents with a
+    wide text column ran out of a 32 MiB limit (as line items beside TPC-H sf 10's 15 M orders did
+    in a fit's 128 MiB). The same copies; the rows with an empty key are picked by their own key."""
+    from amalgam_rel.relational.parent_copies import find_parent_copies
+    from amalgam_rel.schema import sql
+    from amalgam_rel.schema.engines import Engine
+
+    con = duckdb.connect(str(tmp_path / "big.duckdb"))
+    con.execute("""
+        CREATE TABLE p AS SELECT range AS id, repeat(md5(range::VARCHAR), 3) AS note, 'city ' || range % 1000 AS city
+        FROM range(400000);
+        CREATE TABLE c AS SELECT CASE WHEN range % 100 = 7 THEN NULL ELSE range % 400000 END AS pid, range AS n,
+            CASE WHEN range % 100 = 7 THEN NULL ELSE 'city ' || range % 400000 % 1000 END AS city, md5(range::VARCHAR) AS memo
+        FROM range(1600000)""")
+
+    def found(within):
+        return find_parent_copies(Engine(con), sql.table_ref("c"), sql.table_ref("p"), ("pid",), ("id",),
+                                  ["city", "memo"], ["note", "city"], 0, within=within)
+
+    whole = found(None)
+    con.execute(f"SET threads = 2; SET memory_limit = '32MiB'; SET temp_directory = '{tmp_path / 'spill'}'")
+    share = found((0.01, ("n",)))
+    assert share == whole == (ParentCopy("city", 0, "city"),)
+    assert found((0.01, ("n",))) == share  # repeatable
+    picked = con.execute("SELECT count(*) FROM c WHERE pid IS NOT NULL AND md5('parent copies:[' || pid || ']') "
+                         f"< '{int(0.01 * 2**64):016x}'").fetchone()[0]
+    assert 0.008 * 1_584_000 < picked < 0.012 * 1_584_000

@@ -30,6 +30,9 @@ def find(ctx) -> tuple[ParentCopy, ...]:
         return ()
     skip = set(ft.plan.fk_columns) | set(ft.table.primary_key) | set(ft.sequences) | set(ft.keys) | set(ft.calendar) \
         | ctx.claimed | {t.column for t in ft.temporal} | checked_columns(ft.table) | unique_columns(ft.table)
+    # a table too large to read whole: the pairs are counted on a repeatable share of its
+    # families, about as many rows as its sample (an estimate; joining every row ran out of memory)
+    within = (min(1.0, ft.sampled.share), ft.sampled.key) if ft.sampled is not None else None
     found: list[ParentCopy] = []
     for fk in ((ft.plan.driver,) if ft.plan.driver else ()) + ft.plan.matched:
         columns = [c.name for c in ft.table.columns if c.name not in skip and c.name not in {f.column for f in found}]
@@ -46,7 +49,7 @@ def find(ctx) -> tuple[ParentCopy, ...]:
                 and (a.nullable or not b.nullable)
 
         copies = find_parent_copies(frames.engine, frames.source(ft.table), frames.source(parent.table), fk.columns,
-                                    fk.ref_columns, columns, sources, frames.plan.fk_index(fk), copyable)
+                                    fk.ref_columns, columns, sources, frames.plan.fk_index(fk), copyable, within)
         # a NOT NULL column needs a value on rows a nullable key leaves without a parent: its models give it
         found += [replace(c, only_with_parent=True) if fk.nullable and not ft.table.column(c.column).nullable else c
                   for c in copies]
