@@ -254,6 +254,8 @@ def fit_private_model(ft: FittedTable, frames: TrainingFrames, fitted: dict[str,
         if parent.real_rows > 0:
             ft.mean_degrees[frames.plan.fk_index(driver)] = ft.real_rows / parent.real_rows
     ft.text_columns = tuple(c for c, why in left_out.items() if why.startswith(LANGUAGE_MODEL) and ft.table.has_column(c))
+    nulls = ft.model.text_nulls_ if ft.model is not None else {}
+    ft.text_nulls = {c: nulls[c] for c in ft.text_columns if c in nulls}
     ft.context = tuple(c for c in ft.context if context_column(c) in ft.modelled)
     others = [c for c, why in left_out.items() if ft.table.has_column(c) and c not in exclude and c not in ft.text_columns]
     ft.fillers = {c: public_filler(ft.table, c) for c in others}
