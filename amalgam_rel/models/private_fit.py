@@ -9,8 +9,7 @@ marginals, a private Chow-Liu tree, noisy pair marginals, and whatever is left r
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -67,15 +66,12 @@ class _Run:
     ledger: Ledger
     left_out: dict[str, str]  # grows as columns turn out to be text
     text_nulls: dict[str, float] = field(default_factory=dict)  # nullable text column -> its noisy NULL share
-    given: dict[str, Codec] = field(default_factory=dict)  # column -> a domain released elsewhere
 
 
 def fit_private(data: pa.Table, specs: list[ColumnSpec], left_out: dict[str, str], options: CodecOptions, privacy,
-                rng: np.random.Generator, *, budget_split, iters: int, laps: Laps,
-                given: dict[str, Codec] | None = None) -> FittedParts:
-    """Fit the planned ``specs`` of ``data`` spending ``privacy.rho`` (see the module doc); a
-    column in ``given`` takes that released codec's domain (:func:`given_codec`)."""
-    run = _Run(data, options, privacy, rng, Ledger(privacy.rho), dict(left_out), given=dict(given or {}))
+                rng: np.random.Generator, *, budget_split, iters: int, laps: Laps) -> FittedParts:
+    """Fit the planned ``specs`` of ``data`` spending ``privacy.rho`` (see the module doc)."""
+    run = _Run(data, options, privacy, rng, Ledger(privacy.rho), dict(left_out))
     # A noisy row count first. With nothing to model, the count is all the model releases, so it
     # takes all of rho.
     n_hat = noisy_rows(data.num_rows, privacy.rho * (ROWS_SHARE if specs else 1.0), rng, run.ledger)
@@ -118,7 +114,7 @@ def null_share(n_hat: float, nulls: float) -> float:
 def _route_text(run: _Run, specs: list[ColumnSpec], n_hat: float, budget_split) -> list[ColumnSpec]:
     """Send unlabelled string columns that test as free text to the language model, before the
     budget is shared, so it goes to the modelled columns; the specs left."""
-    strings = [s for s in specs if s.kind is Kind.STRING and not s.labels and s.name not in run.given]
+    strings = [s for s in specs if s.kind is Kind.STRING and not s.labels]
     if not strings:
         return specs
     ledger, options = run.ledger, run.options
@@ -127,7 +123,7 @@ def _route_text(run: _Run, specs: list[ColumnSpec], n_hat: float, budget_split) 
     # public facts and n_hat only.
     draft = plan_budget(ledger.remaining - rho_test * len(strings), len(specs), n_hat, budget_split, options.n_bins)
     # (every unlabelled string has the same share: see one_way_shares)
-    share = one_way_shares([_states(run, s) for s in specs])[specs.index(strings[0])]
+    share = one_way_shares([public_states(s, options) for s in specs])[specs.index(strings[0])]
     release_at = release_threshold(gaussian_sigma(draft.one_way * share), run.privacy.release_delta / len(specs))
     for spec in strings:
         released: dict[str, float] = {}
@@ -151,7 +147,7 @@ def _leave_out_noise(run: _Run, specs: list[ColumnSpec], n_hat: float, budget_sp
         plan = plan_budget(run.ledger.remaining, len(specs), n_hat, budget_split, run.options.n_bins) if specs else None
         if plan is None:
             return specs
-        states = [_states(run, s) for s in specs]
+        states = [public_states(s, run.options) for s in specs]
         shares = one_way_shares(states)
         hopeless = [s for s, k, share in zip(specs, states, shares) if len(s.labels) > MANY_LABELS
                     and noise_tv(k, gaussian_sigma(plan.one_way * share), n_hat) >= 1.0]
@@ -167,13 +163,9 @@ def _fit_codecs(run: _Run, specs: list[ColumnSpec], n_hat: float,
                 plan: BudgetPlan | None) -> tuple[list[Codec], list[np.ndarray], list[float]]:
     """Each codec's private domain and noisy 1-way counts (with their noise scale). Columns that
     must find their range first take more of the 1-way budget."""
-    shares = dict(zip([s.name for s in specs], one_way_shares([_states(run, s) for s in specs])))
+    shares = dict(zip([s.name for s in specs], one_way_shares([public_states(s, run.options) for s in specs])))
     codecs, one_way, one_way_sd = [], [], []
     for spec in specs:
-        if spec.name in run.given:
-            codec, counts, sd = given_codec(run, spec, plan.one_way * shares[spec.name])
-            codecs.append(codec), one_way.append(counts), one_way_sd.append(sd)
-            continue
         codec = make_codec(spec, run.options)
         ctx = PrivateFit(run.ledger, plan.one_way * shares[spec.name], run.rng, run.privacy.release_delta / len(specs),
                          n_hat=n_hat, max_bins=plan.max_bins)
@@ -187,25 +179,6 @@ def _fit_codecs(run: _Run, specs: list[ColumnSpec], n_hat: float,
         one_way_sd.append(ctx.stddev)
         codecs.append(codec)
     return codecs, one_way, one_way_sd
-
-
-def _states(run: _Run, spec: ColumnSpec) -> int | None:
-    """A column's states known before this fit looks at the data (a given codec's are released)."""
-    return run.given[spec.name].size if spec.name in run.given else public_states(spec, run.options)
-
-
-def given_codec(run: _Run, spec: ColumnSpec, rho: float) -> tuple[Codec, np.ndarray, float]:
-    """``spec``'s column with a codec released by another private fit (a parent's, for its
-    context column: post-processing there), renamed; its 1-way noisy counts over those states
-    are this fit's only spend on the column: a histogram of disjoint states, sensitivity 1 per
-    row like every 1-way count here. No range search, grid or threshold release is repeated."""
-    codec = copy.deepcopy(run.given[spec.name])
-    codec.spec = replace(codec.spec, name=spec.name)
-    sigma = gaussian_sigma(rho)
-    counts = np.bincount(codec.encode(run.data.column(spec.name)), minlength=codec.size).astype(np.float64)
-    run.ledger.spend(f"domain:{spec.name}", "gaussian", rho,
-                     detail=f"noisy counts of {codec.size} states of a released domain, sigma={sigma:.3g}")
-    return codec, counts + run.rng.normal(0, sigma, codec.size), sigma
 
 
 def _measure_pairs(run: _Run, codes: np.ndarray, sizes: list[int], names: list[str],

@@ -130,8 +130,7 @@ class TableModel:
 
     # -- fitting -----------------------------------------------------------------------------
     def fit(self, data: pa.Table, table: Table | None = None, *, exclude: tuple[str, ...] = (),
-            closed: tuple[str, ...] = (), aggregates: Aggregates | None = None,
-            given: dict[str, Codec] | None = None) -> TableModel:
+            closed: tuple[str, ...] = (), aggregates: Aggregates | None = None) -> TableModel:
         """Fit on ``data`` (one table's columns plus any context columns); returns self.
 
         ``table`` supplies types, nullability and CHECK bounds; ``exclude`` names columns the
@@ -142,8 +141,6 @@ class TableModel:
         With ``aggregates`` (counts over all rows of a table too large to read, computed where it
         lives), ``data`` is a bounded sample of it (:mod:`~.aggregated_fit` says what comes from which).
         The exact fit is :func:`~.exact_fit.fit_exact`, the private one :func:`~.private_fit.fit_private`.
-        A private fit takes ``given`` codecs (column -> a codec another private fit released, e.g. a
-        parent's for its context column) as that column's domain instead of finding one.
         """
         laps = Laps()
         if not isinstance(data, pa.Table):
@@ -164,7 +161,7 @@ class TableModel:
                               aggregates=aggregates)
         else:
             parts = fit_private(kept, specs, left_out, options, privacy, np.random.default_rng(seed),
-                                budget_split=self.budget_split, iters=self.iters, laps=laps, given=given or {})
+                                budget_split=self.budget_split, iters=self.iters, laps=laps)
         self._keep(parts)
         return self
 

@@ -237,7 +237,7 @@ def fit_private_model(ft: FittedTable, frames: TrainingFrames, fitted: dict[str,
         seed = int(ctx.rng.integers(2**31))
         model = TableModel(rho=share, sensitivity=float(s), release_delta=release, iters=ctx.fit.iters,
                            n_bins=ctx.fit.n_bins, max_categories=ctx.fit.max_categories, seed=seed)
-        model.fit(ft.frame, table, exclude=exclude, given=parent_domains(ft, fitted))
+        model.fit(ft.frame, table, exclude=exclude)
         ctx.ledger.add_table_model(key, model.ledger_, s, release)
         ft.model = model
         ft.real_rows = max(0, int(model.n_rows_))
@@ -259,22 +259,6 @@ def fit_private_model(ft: FittedTable, frames: TrainingFrames, fitted: dict[str,
     ft.context = tuple(c for c in ft.context if context_column(c) in ft.modelled)
     others = [c for c, why in left_out.items() if ft.table.has_column(c) and c not in exclude and c not in ft.text_columns]
     ft.fillers = {c: public_filler(ft.table, c) for c in others}
-
-
-def parent_domains(ft: FittedTable, fitted: dict[str, FittedTable]) -> dict:
-    """Context column -> the driving parent model's codec of that column: a domain the parent
-    released (post-processing), so the child measures only its counts over it instead of a new
-    range search and grid at its own, larger sensitivity (chinook's invoice lines spent 0.066 of
-    rho re-finding their invoices' dates and totals). Only where a context value is never NULL
-    unless the parent's codec has a NULL state: a NULL driving FK leaves the context NULL."""
-    driver = ft.plan.driver
-    parent = fitted[driver.ref_table].model if driver is not None else None
-    if parent is None:
-        return {}
-    codecs = {c.name: c for c in parent.codecs_}
-    return {context_column(c): codecs[c] for c in ft.context
-            if c in codecs and context_column(c) in ft.frame.column_names
-            and (codecs[c].null_code is not None or not driver.nullable)}
 
 
 MEAN_DRAWS = 20_000  # rows drawn from a parent model to read its mean count of children

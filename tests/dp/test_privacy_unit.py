@@ -8,7 +8,6 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import pyarrow as pa
 import pytest
 
 from amalgam_rel.dp.bounding import fk_caps
@@ -263,22 +262,3 @@ def test_a_nullable_text_column_keeps_its_released_null_share(tmp_path):
     con.close()
     assert rows > 3000 and nulls / rows == pytest.approx(0.75, abs=0.05)
 
-
-def test_a_context_column_takes_its_parents_released_domain_and_measures_only_its_counts(tmp_path):
-    # The orders model sees its customer's age as context (^age). It used to run its own range
-    # search and grid for it at its sensitivity (3 orders a customer: 3 times the customer's);
-    # now the customer model's codec is its domain, and only the 1-way counts over those states
-    # are measured: one histogram of disjoint states, each added row in one state.
-    from amalgam_rel.pipeline.database_model import DatabaseModel
-
-    model = DatabaseModel(seed=2, iters=30, epsilon=8.0, privacy_unit="customer", max_children=3).fit(
-        shop(tmp_path / "a.duckdb", more=False))
-    orders, customer = model.tables_["orders"].model, model.tables_["customer"].model
-    assert "^age" in orders.columns_
-    steps = {e.step: e.detail for e in model.privacy_.entries if e.table == "orders"}
-    assert "states of a released domain" in steps["domain:^age"]
-    assert not any(s.startswith("range:^age") for s in steps)
-    given, parent = orders._codec_by_name["^age"], customer._codec_by_name["age"]
-    assert given.size == parent.size and given.state()[0] == parent.state()[0]
-    ages = pa.array([25, 31, 47, 25], pa.int32())
-    assert given.encode(ages).tolist() == parent.encode(ages).tolist()
