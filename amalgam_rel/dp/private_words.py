@@ -36,7 +36,7 @@ import numpy as np
 from pydantic import Field
 from scipy.stats import norm
 
-from amalgam_rel.dp.schema_text import SchemaText
+from amalgam_rel.dp.schema_text import SchemaText, read_nulls
 from amalgam_rel.generation.lexicon import common_words, words as words_of
 from amalgam_rel.models.privacy import gaussian_sigma
 from amalgam_rel.saved import typed
@@ -81,8 +81,8 @@ class WordText(SchemaText):
     kind = "words"
 
     def __init__(self, db: Database, columns: dict[str, list[str]], seed: int = 0,
-                 words: dict[str, dict[str, dict]] | None = None):
-        super().__init__(db, columns, seed)
+                 words: dict[str, dict[str, dict]] | None = None, nulls: dict[str, dict[str, float]] | None = None):
+        super().__init__(db, columns, seed, nulls)
         self.words = words or {}
 
     def to_json(self) -> dict:
@@ -98,7 +98,7 @@ class WordText(SchemaText):
             for column, model in models.items():
                 if len(model.get("words", [])) != len(model.get("weights", [])) or not model.get("lengths"):
                     raise ValueError(f"word_text.words[{table!r}][{column!r}]: words, weights and lengths do not fit")
-        return cls(db, columns, seed, words)
+        return cls(db, columns, seed, words, read_nulls(doc))
 
     def _free_text(self, table_key: str, name: str, max_len: int | None, rng: np.random.Generator) -> str | None:
         model = self.words.get(table_key, {}).get(name)

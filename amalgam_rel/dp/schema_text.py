@@ -57,10 +57,14 @@ class SchemaText:
 
     kind = "schema"
 
-    def __init__(self, db: Database, columns: dict[str, list[str]], seed: int = 0):
+    def __init__(self, db: Database, columns: dict[str, list[str]], seed: int = 0,
+                 nulls: dict[str, dict[str, float]] | None = None):
         self.db = db
         self.columns = {t: list(c) for t, c in columns.items()}
         self.seed = seed
+        # table -> nullable column -> share of rows left NULL: released by the private table
+        # model (its noisy counts), drawn independently of the row
+        self.nulls = {t: dict(c) for t, c in (nulls or {}).items()}
         self.max_values_per_column = None  # the language model's generation budget; nothing to limit here
         self.generation_report_: dict[tuple[str, str], SchemaTextReport] = {}
 
@@ -68,13 +72,14 @@ class SchemaText:
         return self.columns.get(table, [])
 
     def to_json(self) -> dict:
-        return {"kind": self.kind, "columns": self.columns, "seed": self.seed}
+        return {"kind": self.kind, "columns": self.columns, "seed": self.seed, "nulls": self.nulls}
 
     @classmethod
     def from_json(cls, db: Database, doc: dict) -> SchemaText:
         """Checked, as a saved model may have been edited (see :mod:`amalgam_rel.saved`)."""
         columns = typed(dict[str, list[str]], doc["columns"], "schema_text.columns")
-        return cls(db, columns, typed(Annotated[int, Field(ge=0, le=MAX_SEED)], doc["seed"], "schema_text.seed"))
+        return cls(db, columns, typed(Annotated[int, Field(ge=0, le=MAX_SEED)], doc["seed"], "schema_text.seed"),
+                   read_nulls(doc))
 
     def generate(self, table: str, context: pa.Table | None = None, *, n_rows: int | None = None, part: int = 0,
                  **_) -> dict[str, list]:
@@ -104,7 +109,10 @@ class SchemaText:
         validator = Validator(table, spec, context_types)
         report = SchemaTextReport(rows=n)
         values: list = [None] * n
-        todo = list(range(n))
+        share = self.nulls.get(table_key, {}).get(name, 0.0) if column.nullable else 0.0
+        # a stream of its own, so that a column without NULLs draws the placeholders it always drew
+        null_rng = np.random.default_rng([self.seed, zlib.crc32(f"{table_key}\0{name}\0null".encode()), n, part])
+        todo = np.flatnonzero(null_rng.random(n) >= share).tolist() if share else list(range(n))
         for _ in range(_ROUNDS):
             if not todo:
                 break
@@ -144,6 +152,11 @@ class SchemaText:
         if rule is not None and len(text) < rule.min_length:
             text = text + "x" * (rule.min_length - len(text))
         return text
+
+
+def read_nulls(doc: dict) -> dict[str, dict[str, float]]:
+    """A saved text model's NULL shares, checked (absent before dp27d: none)."""
+    return typed(dict[str, dict[str, Annotated[float, Field(ge=0.0, le=1.0)]]], doc.get("nulls", {}), "schema_text.nulls")
 
 
 def _value(t: SqlType, name: str, rng: np.random.Generator):

@@ -118,7 +118,7 @@ def public_states(spec: ColumnSpec, options: CodecOptions) -> int | None:
 
 def private_text_test(values: pa.ChunkedArray, options: CodecOptions, rho: float, n_hat: float,
                       rng: np.random.Generator, ledger: Ledger, name: str, release_at: float | None = None,
-                      nullable: bool = False) -> str | None:
+                      nullable: bool = False, released: dict | None = None) -> str | None:
     """The cardinality rules of :func:`plan_columns`, on noisy counts (a private step).
 
     Four counts - distinct values, rows in the ``max_categories`` most frequent values, non-NULL
@@ -129,7 +129,8 @@ def private_text_test(values: pa.ChunkedArray, options: CodecOptions, rho: float
     release would fail and route the column to the language model anyway - after spending the
     column's whole share. Routing here costs a fraction of that. In a ``nullable`` column the
     NULL rows (``n_hat`` less the noisy non-NULL count) count as released: NULL is a public state
-    the codec releases with the values.
+    the codec releases with the values. ``released`` (if given) gets that noisy non-NULL count
+    as ``"present"``, for the caller's post-processing (a text column's NULL share).
     """
     present = values.drop_null()
     counts = np.sort(pc.value_counts(present).field("counts").to_numpy())[::-1] if len(present) else np.zeros(0)
@@ -137,6 +138,8 @@ def private_text_test(values: pa.ChunkedArray, options: CodecOptions, rho: float
     true = np.array([len(counts), counts[: options.max_categories].sum(), len(present), counts[:k].sum()], np.float64)
     sigma = gaussian_sigma(rho, sensitivity=2.0)
     distinct, top, n, releasable = true + rng.normal(0, sigma, 4)
+    if released is not None:
+        released["present"] = float(n)
     ledger.spend(f"text test:{name}", "gaussian", rho,
                  detail=f"noisy distinct / top-{options.max_categories} / non-NULL / top-{k} counts, sigma={sigma:.3g}"
                  + (f"; a value will need a noisy count > {release_at:.3g}" if release_at else ""))

@@ -40,6 +40,7 @@ class FittedParts:
     seconds: dict[str, float]
     sample_rows: int | None = None  # fitted from aggregates: the rows of the sample (else None: all rows)
     sample_cliques: tuple[tuple[str, ...], ...] = ()  # of those, the cliques counted on the sample
+    text_nulls: dict[str, float] | None = None  # private fits: nullable text column -> its noisy NULL share
 
 
 class Laps:

@@ -9,7 +9,7 @@ marginals, a private Chow-Liu tree, noisy pair marginals, and whatever is left r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -65,6 +65,7 @@ class _Run:
     rng: np.random.Generator
     ledger: Ledger
     left_out: dict[str, str]  # grows as columns turn out to be text
+    text_nulls: dict[str, float] = field(default_factory=dict)  # nullable text column -> its noisy NULL share
 
 
 def fit_private(data: pa.Table, specs: list[ColumnSpec], left_out: dict[str, str], options: CodecOptions, privacy,
@@ -98,7 +99,16 @@ def fit_private(data: pa.Table, specs: list[ColumnSpec], left_out: dict[str, str
         potentials = Potentials([], [], [], n_hat)
     laps.lap("estimate")
     return FittedParts([c.spec for c in codecs], codecs, run.left_out, run.ledger, int(potentials.total), names, sizes,
-                       list(edges), potentials, laps.seconds)
+                       list(edges), potentials, laps.seconds, text_nulls=run.text_nulls)
+
+
+def null_share(n_hat: float, nulls: float) -> float:
+    """A NULL share from two released noisy counts (post-processing), within [0, 1].
+
+    >>> null_share(1000.0, 780.4), null_share(1000.0, -20.0), null_share(0.0, 5.0)
+    (0.7804, 0.0, 0.0)
+    """
+    return float(np.clip(nulls / n_hat, 0.0, 1.0)) if n_hat > 0 else 0.0
 
 
 def _route_text(run: _Run, specs: list[ColumnSpec], n_hat: float, budget_split) -> list[ColumnSpec]:
@@ -116,10 +126,13 @@ def _route_text(run: _Run, specs: list[ColumnSpec], n_hat: float, budget_split) 
     share = one_way_shares([public_states(s, options) for s in specs])[specs.index(strings[0])]
     release_at = release_threshold(gaussian_sigma(draft.one_way * share), run.privacy.release_delta / len(specs))
     for spec in strings:
+        released: dict[str, float] = {}
         why = private_text_test(run.data.column(spec.name), options, rho_test, n_hat, run.rng, ledger, spec.name, release_at,
-                                nullable=spec.nullable)
+                                nullable=spec.nullable, released=released)
         if why:
             run.left_out[spec.name] = f"language_model: {why}"
+            if spec.nullable:  # n_hat less the test's noisy non-NULL count: both released already
+                run.text_nulls[spec.name] = null_share(n_hat, n_hat - released["present"])
     return [s for s in specs if s.name not in run.left_out]
 
 
@@ -159,6 +172,8 @@ def _fit_codecs(run: _Run, specs: list[ColumnSpec], n_hat: float,
         codec.fit(run.data.column(spec.name), private=ctx)
         if ctx.free_text:
             run.left_out[spec.name] = f"language_model: {ctx.free_text}"
+            if ctx.null_count is not None:  # the codec's noisy NULL count, released with the values
+                run.text_nulls[spec.name] = null_share(n_hat, ctx.null_count)
             continue
         one_way.append(ctx.counts)
         one_way_sd.append(ctx.stddev)

@@ -170,6 +170,7 @@ class TableModel:
         self.specs_ = parts.specs
         self.codecs_ = parts.codecs
         self.left_out_ = parts.left_out
+        self.text_nulls_ = parts.text_nulls or {}  # read by a private database fit, not saved
         self.ledger_ = parts.ledger
         self.n_rows_ = parts.n_rows
         potentials, names = parts.potentials, parts.names

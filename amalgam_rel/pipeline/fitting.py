@@ -107,6 +107,7 @@ class FittedTable:
     semantic: Semantics | None = None  # columns Faker fills, and the row's locale column (:mod:`.semantic_columns`)
     semantic_real: dict[str, frozenset] = field(default_factory=dict)  # their real values, to count copies (never saved)
     sampled: SampledRows | None = None  # a table too large to read: how its frame was sampled (never saved)
+    text_nulls: dict[str, float] = field(default_factory=dict)  # private: text column -> noisy NULL share (saved with the text model)
 
     @property
     def modelled(self) -> tuple[str, ...]:

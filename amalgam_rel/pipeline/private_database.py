@@ -80,7 +80,8 @@ def fit_database_privately(model, con, db, progress=None) -> PrivateFit:
             ledger.note(key, f"semantic:{c.column}", f"{c.type} values from Faker, read off the column's name "
                         "alone (no data); only where it is NULL comes from the private model")
     text_columns = {k: list(ft.text_columns) for k, ft in tables.items() if ft.text_columns and k not in reference}
-    text = _schema_text(db, text_columns, options, ledger, model.seed, words)
+    nulls = {k: dict(ft.text_nulls) for k, ft in tables.items() if ft.text_nulls and k in text_columns}
+    text = _schema_text(db, text_columns, options, ledger, model.seed, words, nulls)
     return PrivateFit(plan, tables, ledger, reference, text, unit)
 
 
@@ -91,16 +92,21 @@ def resolve_unit(con, db, model) -> PrivacyUnit:
 
 
 def _schema_text(db, text_columns: dict[str, list[str]], options: PrivacyOptions, ledger: Ledger,
-                 seed: int, words: dict[str, dict[str, dict]]) -> SchemaText | None:
+                 seed: int, words: dict[str, dict[str, dict]], nulls: dict[str, dict[str, float]]) -> SchemaText | None:
     """The text columns' placeholders (noted in the ledger), or the refusal that names them."""
     if not text_columns:
         return None
     names = [f"{t}.{c}" for t, cols in text_columns.items() for c in cols]
     if options.text == "refuse":
         raise InputError(_text_message(names))
-    text = WordText(db, text_columns, seed, words) if options.text == "words" else SchemaText(db, text_columns, seed=seed)
+    text = (WordText(db, text_columns, seed, words, nulls) if options.text == "words"
+            else SchemaText(db, text_columns, seed=seed, nulls=nulls))
     for table, cols in text_columns.items():
         for c in cols:
+            share = nulls.get(table, {}).get(c)
+            if share is not None:
+                ledger.note(table, f"text nulls:{c}", f"NULL in {share:.1%} of rows, drawn independently: the share "
+                            "the table model's noisy counts released (post-processing, no budget)")
             if c in words.get(table, {}):
                 continue  # learned under the budget: its spend is in the ledger already
             ledger.note(table, f"text:{c}", "NOT LEARNED: placeholder values from the schema alone "

@@ -105,7 +105,9 @@ def fit_private(con: duckdb.DuckDBPyConnection, db: Database, fit: FitOptions, p
     sources = bound_units(con, plan, unit.table, private, caps, chooser.pick,
                           chooser.pick_rows if automatic else None, limits)
     contributions = unit_contributions(plan, unit.table, private, caps, limits)
-    shares = split_rho(rho - chooser.spent, {k: model_columns(plan, k, fit.context_size) for k in unit.private})
+    empty = empty_tables(con, sources)
+    shares = split_rho(rho - chooser.spent, {k: model_columns(plan, k, fit.context_size)
+                                            for k in unit.private if k not in empty}) | dict.fromkeys(empty, 0.0)
     release = {k: privacy.delta * RELEASE_SHARE * s / rho for k, s in shares.items()}
     ledger = unit_ledger(privacy, rho, plan, unit, shares, contributions)
     chooser.record(ledger, plan)
@@ -134,6 +136,18 @@ def fit_private(con: duckdb.DuckDBPyConnection, db: Database, fit: FitOptions, p
         ft.frame = None
     _note_public_steps(plan, {k: fitted[k] for k in unit.private}, ledger, labels)
     return plan, fitted, ledger, ctx.words
+
+
+def empty_tables(con: duckdb.DuckDBPyConnection, sources: dict[str, str]) -> set[str]:
+    """Private tables without a bounded row. Such a table is written empty, which the output shows
+    (docs/privacy.md), so a share of rho for it would buy nothing: it gets none (northwind's empty
+    customer_customer_demo held 10 % of rho at epsilon = 8, unspent)."""
+    empty = set()
+    for key, name in sources.items():
+        query = exp.select(exp.Literal.number(1)).from_(exp.Table(this=sql.ident(name))).limit(1)
+        if con.execute(sql.render(query)).fetchone() is None:
+            empty.add(key)
+    return empty
 
 
 def unit_ledger(privacy: PrivacyOptions, rho: float, plan: DatabasePlan, unit: PrivacyUnit, shares: dict[str, float],
@@ -199,10 +213,10 @@ def fit_private_model(ft: FittedTable, frames: TrainingFrames, fitted: dict[str,
     exclude = tuple(ft.plan.fk_columns) + tuple(ft.plan.generated_keys) + tuple(ft.sequences) + generated + copied
     ft.frame = with_presence(ft.frame, ft)
     own = [c for c in ft.frame.column_names if c not in exclude]
-    if own and ft.frame.num_rows == 0:
-        # Empty (in the source, or after contribution bounding) with columns to fill: written
-        # empty. No model can fit on zero rows, and a noisy count would ask for rows nothing can
-        # fill; which tables are empty is revealed (docs/privacy.md).
+    if ft.frame.num_rows == 0:
+        # Empty (in the source, or after contribution bounding): written empty, with no share of
+        # rho (empty_tables). No model can fit on zero rows, and a noisy count would ask for rows
+        # nothing can fill; which tables are empty is revealed (docs/privacy.md).
         ctx.ledger.note(key, "rows", "empty: written empty (that it is empty is not protected)")
         ft.real_rows, ft.model, left_out = 0, None, {}
     elif not own:
@@ -240,6 +254,8 @@ def fit_private_model(ft: FittedTable, frames: TrainingFrames, fitted: dict[str,
         if parent.real_rows > 0:
             ft.mean_degrees[frames.plan.fk_index(driver)] = ft.real_rows / parent.real_rows
     ft.text_columns = tuple(c for c, why in left_out.items() if why.startswith(LANGUAGE_MODEL) and ft.table.has_column(c))
+    nulls = ft.model.text_nulls_ if ft.model is not None else {}
+    ft.text_nulls = {c: nulls[c] for c in ft.text_columns if c in nulls}
     ft.context = tuple(c for c in ft.context if context_column(c) in ft.modelled)
     others = [c for c, why in left_out.items() if ft.table.has_column(c) and c not in exclude and c not in ft.text_columns]
     ft.fillers = {c: public_filler(ft.table, c) for c in others}

@@ -214,3 +214,51 @@ def test_words_mode_writes_only_words_whose_noisy_counts_cleared_the_threshold(t
     written = {w for (body,) in con.execute("SELECT body FROM note").fetchall() for w in body.split()}
     con.close()
     assert written and written <= {"red", "apple", "pie", "green", "pear", "tart", "ripe", "number"}
+
+
+def test_an_empty_private_table_gets_no_share_and_the_whole_budget_is_spent(tmp_path):
+    # northwind's customer_customer_demo is empty: its share of rho (10 % at epsilon = 8) was
+    # left unspent. Whether a private table's bounded frame is empty is public (docs/privacy.md),
+    # so the split may read it: the empty table gets nothing and the others spend all of rho.
+    from amalgam_rel.pipeline.database_model import DatabaseModel
+
+    path = shop(tmp_path / "a.duckdb", more=False)
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE review (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customer (id), "
+                "stars INTEGER NOT NULL)")
+    con.close()
+    model = DatabaseModel(seed=2, iters=30, epsilon=1.0, privacy_unit="customer").fit(path)
+    ledger = model.privacy_
+    assert ledger.tables["review"]["role"] == "private" and ledger.tables["review"]["rho"] == 0.0
+    # only the choice of its cap (the caps' 10 %, spent before the split) is charged to it
+    assert [e.step for e in ledger.entries if e.table == "review" and e.rho > 0] == ["cap:review(customer_id) -> customer(id)"]
+    assert ledger.spent == pytest.approx(ledger.rho, rel=1e-9)
+    model.sample(tmp_path / "out.duckdb")
+    con = duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM review").fetchone() == (0,) and con.execute("SELECT count(*) FROM orders").fetchone()[0] > 0
+    con.close()
+
+
+def test_a_nullable_text_column_keeps_its_released_null_share(tmp_path):
+    # berka's trans.bank: 78 % NULL, no bank common enough to release, so the column is text
+    # (schema placeholders), which were written in every row: column shape 0. The NULL share is
+    # post-processing of counts the table model released (n_hat, the noisy non-NULL count).
+    from amalgam_rel.pipeline.database_model import DatabaseModel
+
+    path = tmp_path / "pay.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE payment (id INTEGER PRIMARY KEY, bank VARCHAR, amount DOUBLE NOT NULL)")
+    con.execute("INSERT INTO payment SELECT i, CASE WHEN i % 4 = 0 THEN 'bank ' || (i % 700)::VARCHAR END, i % 97 "
+                "FROM range(1, 4001) t(i)")
+    con.close()
+    model = DatabaseModel(seed=1, iters=30, epsilon=8.0, epsilon_text="schema").fit(path)
+    assert model.tables_["payment"].text_columns == ("bank",)
+    notes = {e.step: e.detail for e in model.privacy_.entries if e.table == "payment"}
+    assert "NULL in 7" in notes["text nulls:bank"]  # 75 %, within the noise
+    model.save(tmp_path / "model")
+    DatabaseModel.load(tmp_path / "model").sample(tmp_path / "out.duckdb")
+    con = duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True)
+    nulls, rows = con.execute("SELECT count(*) FILTER (WHERE bank IS NULL), count(*) FROM payment").fetchone()
+    con.close()
+    assert rows > 3000 and nulls / rows == pytest.approx(0.75, abs=0.05)
+

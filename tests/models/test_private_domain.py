@@ -86,6 +86,42 @@ def test_point_masses_decode_exactly_and_the_rest_is_binned():
     assert np.mean(out == 0.0) == pytest.approx(np.mean(v.to_numpy() == 0.0), abs=1e-9)  # exact, not smeared
 
 
+def test_range_cells_put_each_row_in_one_cell_so_a_unit_moves_them_by_its_rows():
+    # The range search's histogram is the blocks plus one cell per public point (0, 1): adding a
+    # unit of s rows (here at the points and elsewhere) moves the whole vector by exactly s in L1,
+    # so by at most s in L2 - the sensitivity docs/privacy.md states for every range level.
+    from amalgam_rel.models.codecs.private_numeric import _range_cells
+    rng = np.random.default_rng(0)
+    v = np.where(rng.random(2000) < 0.6, 0.0, rng.choice([0.05, 0.1, 1.0, 7.5], 2000))
+    unit = np.array([0.0] * 20 + [1.0] * 7 + [0.1] * 5 + [3e6] * 8)  # s = 40 rows
+    edges = np.sinh(np.linspace(np.arcsinh(-1e9), np.arcsinh(1e9), 513))
+    points = np.array([0.0, 1.0])
+    before = np.concatenate(_range_cells(v, edges, points))
+    after = np.concatenate(_range_cells(np.concatenate([v, unit]), edges, points))
+    assert before.sum() == len(v) and after.sum() == len(v) + len(unit)
+    assert np.abs(after - before).sum() == len(unit) and np.all(after >= before)
+
+
+def test_a_public_point_mass_is_found_where_the_thresholded_release_cannot_run():
+    # northwind's order_details.discount at epsilon = 8: 2,155 lines, 61 % at 0, a column's rho
+    # giving sigma ~ 160 rows (sensitivity 32). The thresholded release needs n_hat >= 4 release
+    # thresholds (~ 4 x 6.7 sigma) and never runs; the public point 0, measured in the range
+    # search's cells at no extra cost, is released and decodes exactly (column shape 0.17 before).
+    rng = np.random.default_rng(0)
+    n = 2155
+    v = np.where(rng.random(n) < 0.61, 0.0, rng.choice([0.05, 0.1, 0.15, 0.2, 0.25], n))
+    spec = ColumnSpec("discount", Kind.FLOAT, pa.float32(), nullable=False)
+    rho = 0.0203 / 32**2
+    ctx = PrivateFit(Ledger(rho), rho, np.random.default_rng(1), 1e-11, n_hat=float(n))
+    codec = NumericCodec(spec, CodecOptions()).fit(pa.array(v), private=ctx)
+    assert not any(e.step.startswith("masses:") for e in ctx.ledger.entries)  # the threshold is out of reach
+    assert codec.mode == "mixed" and codec.values.tolist() == [0.0]
+    assert all("2 public point cells" in e.detail for e in ctx.ledger.entries if e.step.startswith("range:"))
+    assert ctx.ledger.spent == pytest.approx(rho)
+    out = codec.decode(codec.encode(pa.array(v)), np.random.default_rng(2)).to_numpy()
+    assert np.mean(out == 0.0) == pytest.approx(np.mean(v == 0.0), abs=1e-9)
+
+
 def test_refined_grid_follows_a_long_tail_and_a_burst():
     rng = np.random.default_rng(0)
     n = 20_000

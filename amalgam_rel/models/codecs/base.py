@@ -66,6 +66,7 @@ class PrivateFit:
     counts: np.ndarray | None = field(default=None)
     stddev: float = 0.0
     free_text: str | None = None  # set when the noisy release shows a column is text, not categories
+    null_count: float | None = None  # with free_text, in a nullable column: its released noisy NULL count
 
 
 class Codec(ABC):

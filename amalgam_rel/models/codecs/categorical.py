@@ -126,6 +126,7 @@ class CategoricalCodec(Codec):
             if not keep or (private.n_hat is not None and released < _RELEASED_SHARE * max(private.n_hat, released)):
                 # Decided from the noisy release alone (post-processing), so routing stays private.
                 private.free_text = f"high-cardinality string ({len(passed)} values released privately)"
+                private.null_count = null_noisy if self.has_null else None
                 self.categories, self.rare_values, self.rare_weights = [""], [], np.zeros(0)
                 return self
         self.categories = [candidates[i] for i in keep]
