@@ -18,11 +18,12 @@ from amalgam_rel.errors import SchemaError
 from amalgam_rel.models.codecs.base import CodecOptions
 from amalgam_rel.models.columns import remembered_free_text
 from amalgam_rel.models.table_model import TableModel
-from amalgam_rel.relational.context import choose_context, list_places
+from amalgam_rel.relational.context import choose_context
 from amalgam_rel.relational.cycles import back_link, own_parent_share, own_parent_top
 from amalgam_rel.relational.date_offsets import encode as encode_offsets, is_offset_column, resolution as _resolution
 from amalgam_rel.relational.parent_ratios import is_ratio_column
 from amalgam_rel.relational.fillers import Filler, fit_filler
+from amalgam_rel.pipeline.fit_lists import add_list_categories, excluded_lists, list_category_columns, list_context
 from amalgam_rel.pipeline.issued_columns import calendar_columns, unique_codes
 from amalgam_rel.relational.large_tables import SampledRows
 from amalgam_rel.relational.keys import WithNulls, find_parent_sequence, fit_key_generator
@@ -30,8 +31,7 @@ from amalgam_rel.relational.plan import DatabasePlan, TablePlan, context_column,
 from amalgam_rel.relational.closed_sets import closed_columns
 from amalgam_rel.relational.rules import computed_columns, find_rules, implied, offsets
 from amalgam_rel.relational.semantic_columns import Semantics, find_semantic_columns, with_semantic_lengths
-from amalgam_rel.relational.text_features import (add_text_features, is_list_category, is_parent_list_category,
-                                                  with_list_categories, without_text_features)
+from amalgam_rel.relational.text_features import add_text_features, without_text_features
 from amalgam_rel.relational.time_zones import fit_offsets, time_tz_columns
 from amalgam_rel.relational.training import TrainingFrames
 from amalgam_rel.schema.internal_names import context_parent, is_context_column, is_matched_column
@@ -137,15 +137,6 @@ def _parent_columns(parent: FittedTable, matched: bool = False) -> tuple[str, ..
                  if not is_matched_column(c) and not is_ratio_column(c))
 
 
-def add_list_categories(ft: FittedTable, frames: TrainingFrames, fitted, options) -> None:
-    """Each list column's frequent lists as a column of the frame (``=name``), before anything is
-    chosen: the table's context and its children's may depend on it (:mod:`.text_features`)."""
-    frame = with_list_categories(ft.frame, ft.table, ft.plan.fk_columns)
-    if frame is not ft.frame:
-        ft.frame = frame
-        frames.replace(ft.key, frame)
-
-
 def measure_degrees(ft: FittedTable, frames, fitted: dict[str, FittedTable], options) -> None:
     """Real children per parent row of each driving or matched FK (rows with the FK filled).
 
@@ -220,8 +211,7 @@ def select_context(ft: FittedTable, frames, fitted, options: FitOptions) -> None
     parents = _distinct_parents(ft, kept=options.kept)
     chosen = choose_context(ft.frame, candidates, own, options.context_size, ft.table, required, views,
                             parents=parents, given=given)
-    chosen += list_places(ft.frame, candidates, own, [c for c in own if is_list_category(c, ft.table)],
-                          [c for c in candidates if is_parent_list_category(c)], chosen, ft.table, parents)
+    chosen += list_context(ft, candidates, own, chosen, parents)
     drop = [c for c in candidates if c not in chosen]
     ft.frame = ft.frame.drop_columns(drop)
     ft.context = tuple(c[1:] for c in chosen)
@@ -305,12 +295,12 @@ def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     computed = list(computed_columns(ft))
     exclude = tuple(ft.plan.fk_columns) + tuple(c for c in ft.keys if c not in ft.calendar) + tuple(ft.sequences) + tuple(computed) \
         + (ft.semantic.names if ft.semantic else ())
-    exclude += tuple(c for c in ft.frame.column_names if is_list_category(c, ft.table) and c[1:] in exclude)
+    exclude += excluded_lists(ft, exclude)
     if ft.frame.num_rows == 0 or all(c in exclude for c in ft.frame.column_names):
         return
     # text lengths, frequent values and JSON shapes join the model (the private fit, which has no
     # language model, leaves them out: pipeline.private_fit)
-    closed = closed_columns(ft.table, ft.frame, ft.key in options.kept) + _list_categories(ft, exclude)
+    closed = closed_columns(ft.table, ft.frame, ft.key in options.kept) + list_category_columns(ft, exclude)
     frame = with_semantic_lengths(add_text_features(ft.frame, ft.table, exclude, closed,
                                                    CodecOptions(max_categories=options.max_categories)), ft)
     frame = encode_offsets(frame, ft.rules.get(offsets.NAME, ()))  # the model owns gaps, not dates
@@ -337,14 +327,6 @@ def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     others = [c for c, why in left_out.items() if ft.table.has_column(c) and c not in exclude and c not in ft.text_columns]
     ft.fillers = {c: fit_filler(ft.frame.column(c), ft.table.column(c).type, nullable=ft.table.column(c).nullable,
                                 name=f"{ft.key}.{c}") for c in others}
-
-
-def _list_categories(ft: FittedTable, exclude) -> tuple[str, ...]:
-    """The frame's list categories, own (``=name``) and its parents' (``^=name``; no other text
-    feature reaches a child): categories of the model whatever their length (a list of three
-    genres spells ~30 characters, one of many codes more than a string the model keeps)."""
-    own = tuple(c for c in ft.frame.column_names if is_list_category(c, ft.table) and c[1:] not in exclude)
-    return own + tuple(c for c in ft.frame.column_names if is_parent_list_category(c))
 
 
 def _left_out_without_model(ft: FittedTable, exclude) -> dict[str, str]:
