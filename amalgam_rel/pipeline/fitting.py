@@ -24,6 +24,7 @@ from amalgam_rel.relational.date_offsets import encode as encode_offsets, is_off
 from amalgam_rel.relational.parent_ratios import is_ratio_column
 from amalgam_rel.relational.fillers import Filler, fit_filler
 from amalgam_rel.pipeline.fit_lists import add_list_categories, excluded_lists, list_category_columns, list_context
+from amalgam_rel.pipeline.match_columns import distinct_parents, own_columns, select_match_columns
 from amalgam_rel.pipeline.issued_columns import calendar_columns, unique_codes
 from amalgam_rel.relational.large_tables import SampledRows
 from amalgam_rel.relational.keys import WithNulls, find_parent_sequence, fit_key_generator
@@ -101,6 +102,7 @@ class FittedTable:
     own_parent_tops: dict[int, tuple[str, int, float]] = field(default_factory=dict)  # see cycles.own_parent_top
     sequences: dict[str, int] = field(default_factory=dict)  # column numbering each driving parent's rows -> first number
     matched: dict[int, str] = field(default_factory=dict)  # matched fk index -> the parent column rows are matched on
+    matched_also: dict[int, tuple[str, ...]] = field(default_factory=dict)  # -> columns matched on after it (:mod:`.match_columns`)
     calendar: tuple[str, ...] = ()  # keys the model also owns (a calendar's days): issued first, then its evidence
     rules: dict[str, tuple] = field(default_factory=dict)  # rule name -> its records (:mod:`.rules`)
     time_zones: dict[str, tuple[tuple[int, float], ...]] = field(default_factory=dict)  # TIMETZ column -> offsets
@@ -200,7 +202,7 @@ def find_temporal_orders(ft: FittedTable, frames, fitted, options) -> None:
 
 def select_context(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
     candidates = [c for c in ft.frame.column_names if is_context_column(c) and (ft.key, context_parent(c)) not in options.outcomes]
-    own = _own_columns(ft)
+    own = own_columns(ft)
     required = tuple(dict.fromkeys([t.parent_column for t in ft.temporal if t.parent_column in candidates]
                                    + [o.anchor for o in ft.rules.get(offsets.NAME, ()) if o.anchor in candidates]))
     # the children inherit this context: score it against their attributes too
@@ -208,7 +210,7 @@ def select_context(ft: FittedTable, frames, fitted, options: FitOptions) -> None
     # what a row is matched on may leave a column that follows it to depend on the driving
     # parent only given that value (a line's price: its product's, and the order's date)
     given = [matched_column(i, c) for i, c in ft.matched.items()]
-    parents = _distinct_parents(ft, kept=options.kept)
+    parents = distinct_parents(ft, kept=options.kept)
     chosen = choose_context(ft.frame, candidates, own, options.context_size, ft.table, required, views,
                             parents=parents, given=given)
     chosen += list_context(ft, candidates, own, chosen, parents)
@@ -216,48 +218,6 @@ def select_context(ft: FittedTable, frames, fitted, options: FitOptions) -> None
     ft.frame = ft.frame.drop_columns(drop)
     ft.context = tuple(c[1:] for c in chosen)
     frames.frames[ft.key] = ft.frame
-
-
-def select_match_columns(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
-    """For each matched foreign key, the one parent column the rows depend on most, if any.
-
-    A matched parent is assigned after the row is drawn, by degree alone, so without this an
-    order line's price would ignore its product's price. With it, the row's model also draws the
-    parent value it goes with (``&i.column``), and matching gives the row a parent holding a
-    value of that rank (:func:`.matching.align_to_values`).
-    """
-    own = _own_columns(ft)
-    for fk in ft.plan.matched:
-        i = frames.plan.fk_index(fk)
-        prefix = matched_column(i, "")
-        candidates = [c for c in ft.frame.column_names if c.startswith(prefix)]
-        if i in implied.followed(ft):  # its parent follows the driving parent's: nothing to match on
-            ft.frame = ft.frame.drop_columns(candidates)
-            continue
-        if not candidates:
-            continue
-        chosen = choose_context(ft.frame, candidates, own, 1, ft.table, parents=_distinct_parents(ft, fk, options.kept))
-        ft.frame = ft.frame.drop_columns([c for c in candidates if c not in chosen])
-        ft.matched.update({i: c[len(prefix):] for c in chosen})
-    frames.frames[ft.key] = ft.frame
-
-
-def _own_columns(ft: FittedTable) -> list[str]:
-    return [c for c in ft.frame.column_names if c[:1] not in "^&" and c not in ft.plan.fk_columns
-            and c not in ft.plan.generated_keys and c not in ft.sequences]
-
-
-def _distinct_parents(ft: FittedTable, fk=None, kept: frozenset[str] = frozenset()) -> int | None:
-    """How many parent rows the child's rows point at through ``fk`` (the driver by default),
-    for :func:`~amalgam_rel.relational.context.choose_context` to leave out a column naming
-    each parent; None for a kept reference table (:mod:`~amalgam_rel.relational.reference`):
-    its synthetic rows are its real ones, so a column naming each (a genre's name, for a
-    track's length) is what the child should depend on."""
-    fk = fk or ft.plan.driver
-    if fk is None or ft.frame.num_rows == 0 or fk.ref_table in kept:
-        return None
-    keys = ft.frame.select(list(fk.columns)).drop_null()
-    return keys.group_by(list(fk.columns)).aggregate([]).num_rows
 
 
 def find_parent_sequences(ft: FittedTable, frames, fitted, options) -> None:
@@ -324,6 +284,8 @@ def fit_model(ft: FittedTable, frames, fitted, options: FitOptions) -> None:
                             and ft.frame.column(c).null_count < ft.frame.num_rows)
     ft.context = tuple(c for c in ft.context if context_column(c) in ft.modelled)
     ft.matched = {i: c for i, c in ft.matched.items() if matched_column(i, c) in ft.modelled}
+    ft.matched_also = {i: kept for i, cs in ft.matched_also.items() if i in ft.matched
+                       for kept in [tuple(c for c in cs if matched_column(i, c) in ft.modelled)] if kept}
     others = [c for c, why in left_out.items() if ft.table.has_column(c) and c not in exclude and c not in ft.text_columns]
     ft.fillers = {c: fit_filler(ft.frame.column(c), ft.table.column(c).type, nullable=ft.table.column(c).nullable,
                                 name=f"{ft.key}.{c}") for c in others}

@@ -179,6 +179,7 @@ def _table_entry(i: int, key: str, ft: FittedTable, tmp: Path) -> dict:
         "own_parent_tops": {str(i): list(v) for i, v in ft.own_parent_tops.items()},
         "sequences": dict(ft.sequences),
         "matched": {str(i): c for i, c in ft.matched.items()},
+        "matched_also": {str(i): list(cs) for i, cs in ft.matched_also.items()},
         "calendar": list(ft.calendar), **_rules_json(ft.rules, "table"),
         "time_zones": {c: [list(o) for o in offsets] for c, offsets in ft.time_zones.items()},
         "semantic": asdict(ft.semantic) if ft.semantic else None,
@@ -255,6 +256,7 @@ class SavedTable(TypedDict):
     own_parent_tops: NotRequired[dict[int, tuple[str, int, float]]]
     sequences: dict[str, int]
     matched: NotRequired[dict[int, str]]
+    matched_also: NotRequired[dict[int, tuple[str, ...]]]
     calendar: NotRequired[tuple[str, ...]]
     # and each rule's records, as its own from_json reads them (:mod:`.rules`)
     time_zones: NotRequired[dict[str, tuple[tuple[int, Annotated[float, Field(ge=0, le=1)]], ...]]]
@@ -331,11 +333,12 @@ def _fitted_table(t: SavedTable, db, plan, path: Path) -> FittedTable:
         real_rows=t["real_rows"], null_driver_rows=t["null_driver_rows"], temporal=t["temporal"],
         mean_degrees=t["mean_degrees"], own_parent_shares=t["own_parent_shares"],
         own_parent_tops=t.get("own_parent_tops", {}), sequences=t["sequences"],
-        matched=t.get("matched", {}), calendar=t.get("calendar", ()),
+        matched=t.get("matched", {}), matched_also=t.get("matched_also", {}), calendar=t.get("calendar", ()),
         time_zones=t.get("time_zones", {}), semantic=t.get("semantic"),
     )
     # fitting keeps only the parent columns its model owns; sampling looks each one up there
-    wanted = [context_column(c) for c in ft.context] + [matched_column(i, c) for i, c in ft.matched.items()]
+    wanted = [context_column(c) for c in ft.context] + [matched_column(i, c) for i, c in ft.matched.items()] \
+        + [matched_column(i, c) for i, cs in ft.matched_also.items() for c in cs]
     missing = [c for c in wanted if c not in ft.modelled]
     if missing:
         raise ValueError(f"table {key!r}: its model has no column {missing[0]!r}")

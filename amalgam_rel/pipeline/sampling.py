@@ -170,8 +170,14 @@ def _aligned(d: Draft, fk: ForeignKey, need: np.ndarray, chosen: np.ndarray) -> 
     name = matched_column(i, column) if column is not None else None
     if name is None or name not in d.rows.column_names or column not in parent.column_names:
         return chosen
-    wanted = d.rows.column(name).combine_chunks().take(pa.array(need))
-    return align_to_values(chosen, wanted, parent.column(column).combine_chunks(), d.rng, groups)
+    # and the columns matched on after it (a route's airline: active, then of which country)
+    columns = [column] + [c for c in d.ft.matched_also.get(i, ()) if matched_column(i, c) in d.rows.column_names
+                          and c in parent.column_names]
+    rows = pa.array(need)
+    wanted = [d.rows.column(matched_column(i, c)).combine_chunks().take(rows) for c in columns]
+    values = [parent.column(c).combine_chunks() for c in columns]
+    return align_to_values(chosen, wanted if len(columns) > 1 else wanted[0],
+                           values if len(columns) > 1 else values[0], d.rng, groups)
 
 
 def _shared(d: Draft, i: int, parent: pa.Table, need: np.ndarray, chosen: np.ndarray):

@@ -128,6 +128,30 @@ def list_places(frame: pa.Table, candidates: list[str], own: list[str], lists: S
     return tuple(extra)
 
 
+def match_extra(frame: pa.Table, candidates: list[str], own: list[str], first: str, table: Table | None = None,
+                parents: int | None = None) -> tuple[str, ...]:
+    """At most one more column of a matched parent, beyond ``first`` (the one its rows are matched
+    on): the candidate telling one of ``own`` most *given* ``first``, where that is at least
+    ``_MIN_SCORE`` beyond chance. An airline's country says which aircraft its routes fly
+    (openflights: a 737-800 is flown by a US airline on 0.47 of its expected share) but not
+    whether it is active, the column its routes are matched on; alone, each is one column.
+
+    A row column naming its parent (the airline's code, copied onto each route) is told by any
+    column of that parent, whatever the rows depend on: it scores nothing here."""
+    rest = [c for c in candidates if c != first and (parents is None or not _names_parent(frame.column(c), parents))]
+    own = [c for c in own if parents is None or not _names_parent(frame.column(c), parents)]
+    if not rest or not own or first not in frame.column_names:
+        return ()
+    if frame.num_rows > _MAX_GIVEN_ROWS:  # a repeatable sample, as for the scores given a match column
+        rows = np.sort(np.random.default_rng(0).choice(frame.num_rows, _MAX_GIVEN_ROWS, replace=False))
+        frame = frame.take(pa.array(rows))
+    # scored by the share of the row column it tells, not of the smaller of the two: an alias a
+    # few airlines have tells the aircraft as much, by that measure, as their country tells
+    scores = _scores(frame, rest, own, table, [first], alone=False, of_own=True)
+    best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    return tuple(name for name, score in best[:1] if score >= _MIN_SCORE)
+
+
 def _shuffled_score(frame: pa.Table, name: str, own: list[str], table: Table | None) -> float:
     """``name``'s score with its values shuffled over the rows (seeded): what chance gives it."""
     order = np.random.default_rng(0).permutation(frame.num_rows)
@@ -144,23 +168,28 @@ def _names_parent(values: pa.ChunkedArray, parents: int) -> bool:
     if pa.types.is_integer(present.type) or pa.types.is_floating(present.type) or pa.types.is_decimal(present.type) \
             or pa.types.is_temporal(present.type):
         distinct = len(np.unique(np.quantile(to_numeric(present)[0], np.linspace(0, 1, _OPTIONS.n_bins + 1))))
+    elif pa.types.is_nested(present.type):  # a list or struct: its distinct values, as JSON-like text
+        distinct = len(set(map(repr, present.to_pylist())))
     else:
         distinct = len(present.unique())
     return distinct > max(1.0, 0.5 * parents)
 
 
 def _scores(frame: pa.Table, candidates: list[str], own: list[str], table: Table | None,
-            given: Sequence[str] = ()) -> dict[str, float]:
+            given: Sequence[str] = (), alone: bool = True, of_own: bool = False) -> dict[str, float]:
     """Each candidate's strongest normalised mutual information with one of ``own``, alone or
-    given one of ``given`` (see :func:`conditional_mutual_information`)."""
+    given one of ``given`` (see :func:`conditional_mutual_information`; only given one of them
+    where not ``alone``). Normalised by the smaller entropy of the two, or by the ``own`` column's where ``of_own``."""
     if not candidates or not own or frame.num_rows == 0:
         return {}
     given = [g for g in given if g in frame.column_names and g not in candidates and g not in own]
     # a list's category (its own ``=name``, a parent's ``^=name``) is one whatever its count of
-    # values: with 32 categories here, 100 frequent lists would read as free text and score 0
+    # values: with 32 categories here, 100 frequent lists would read as free text and score 0.
+    # So is every candidate, a column of its parent's model, where strings of up to 200 values
+    # are categories (an airline's country: read as free text, a route's context never had it)
     scored = candidates + own + given
-    lists = tuple(c for c in scored if c.lstrip(CONTEXT).startswith(FREQUENT))
-    specs, _ = plan_columns(frame.select(scored), table, _OPTIONS, closed=lists)
+    closed = tuple(c for c in scored if c.lstrip(CONTEXT).startswith(FREQUENT)) + tuple(candidates)
+    specs, _ = plan_columns(frame.select(scored), table, _OPTIONS, closed=closed)
     codes, sizes, names = [], [], []
     for spec in specs:
         codec = make_codec(spec, _OPTIONS).fit(frame.column(spec.name))
@@ -178,14 +207,14 @@ def _scores(frame: pa.Table, candidates: list[str], own: list[str], table: Table
         best = 0.0
         for j, other in enumerate(names):
             if other in own and entropy[j] > 0:
-                mi = mutual_information(pair_counts(stacked, sizes, i, j))
+                mi = mutual_information(pair_counts(stacked, sizes, i, j)) if alone else 0.0
                 for g, other_given in enumerate(names):
                     if other_given in given and entropy[g] > 0:
                         if (i, g) not in shuffled:  # one shuffle per candidate and given column
                             shuffled[i, g] = shuffled_within(stacked[:, i], stacked[:, g])
                         mi = max(mi, conditional_mutual_information(stacked[:, i], stacked[:, j], stacked[:, g],
                                                                     sizes[i], sizes[j], sizes[g], shuffled[i, g]))
-                best = max(best, mi / min(entropy[i], entropy[j]))
+                best = max(best, mi / (entropy[j] if of_own else min(entropy[i], entropy[j])))
         scores[name] = best
     return scores
 

@@ -6,7 +6,9 @@ filled here, by a configuration-model match: each parent contributes as many *sl
 sampled degree, the slots are shuffled, and child rows take them in turn. Degree distributions
 on both sides survive, and no Python loop runs per row.
 
->>> import numpy as np
+>>> from collections.abc import Sequence
+
+import numpy as np
 >>> rng = np.random.default_rng(0)
 >>> slots = match_to_degrees(np.array([2, 0, 1]), 3, rng)
 >>> sorted(slots.tolist())
@@ -78,8 +80,8 @@ def match_to_degrees(degrees: np.ndarray, n_children: int, rng: np.random.Genera
     return slots
 
 
-def align_to_values(slots: np.ndarray, wanted: pa.Array, values: pa.Array, rng: np.random.Generator,
-                    groups: np.ndarray | None = None) -> np.ndarray:
+def align_to_values(slots: np.ndarray, wanted: pa.Array | Sequence[pa.Array], values: pa.Array | Sequence[pa.Array],
+                    rng: np.random.Generator, groups: np.ndarray | None = None) -> np.ndarray:
     """``slots`` (a parent row per child row) handed out again so that the child whose ``wanted``
     value ranks k-th gets the slot whose parent value (``values[slot]``) ranks k-th.
 
@@ -87,24 +89,41 @@ def align_to_values(slots: np.ndarray, wanted: pa.Array, values: pa.Array, rng: 
     changes. Equal values are matched at random, and where the children want more of a value
     than the parents hold, the nearest values in rank take the rest. With ``groups`` (one per
     child row), slots move only within a group: the rows of a group keep their group's slots.
+    With several columns (``wanted`` and ``values`` as sequences), the first decides the rank,
+    the next ones break its ties (an active airline of the country the route was drawn with).
 
     >>> rng = np.random.default_rng(0)
     >>> align_to_values(np.array([0, 1, 2]), pa.array([30.0, 10.0, 20.0]), pa.array([10.0, 20.0, 30.0]), rng).tolist()
     [2, 0, 1]
+    >>> align_to_values(np.array([0, 1, 2, 3]), [pa.array([1, 1, 2, 2]), pa.array(["b", "a", "b", "a"])],
+    ...                 [pa.array([1, 1, 2, 2]), pa.array(["a", "b", "a", "b"])], rng).tolist()
+    [1, 0, 3, 2]
     """
-    have = values.take(pa.array(slots))
-    try:
-        ranks = pc.rank(pa.concat_arrays([wanted.cast(have.type), have]), sort_keys="ascending",
-                        tiebreaker="dense").to_numpy()
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return slots  # another decoded type, or one Arrow cannot sort: nothing to align on
+    wanted = [wanted] if isinstance(wanted, (pa.Array, pa.ChunkedArray)) else list(wanted)
+    values = [values] if isinstance(values, (pa.Array, pa.ChunkedArray)) else list(values)
     n = len(slots)
+    first = _ranks(slots, wanted[0], values[0])
+    if first is None:
+        return slots  # another decoded type, or one Arrow cannot sort: nothing to align on
+    keys = [first] + [r for r in (_ranks(slots, w, v) for w, v in zip(wanted[1:], values[1:])) if r is not None]
     groups = np.zeros(n, dtype=np.int64) if groups is None else groups
-    children = np.lexsort((rng.random(n), ranks[:n], groups))
-    parents = np.lexsort((rng.random(n), ranks[n:], groups))
+    # np.lexsort sorts by its last key first: the groups, then the first column's rank
+    children = np.lexsort((rng.random(n), *[k[:n] for k in reversed(keys)], groups))
+    parents = np.lexsort((rng.random(n), *[k[n:] for k in reversed(keys)], groups))
     out = np.empty(n, dtype=slots.dtype)
     out[children] = slots[parents]
     return out
+
+
+def _ranks(slots: np.ndarray, wanted: pa.Array, values: pa.Array) -> np.ndarray | None:
+    """Dense ranks of the children's ``wanted`` values followed by those of their slots' parents
+    (one ranking, so equal values rank alike); None where the two cannot be compared."""
+    have = values.take(pa.array(slots))
+    try:
+        return pc.rank(pa.concat_arrays([wanted.cast(have.type), have]), sort_keys="ascending",
+                       tiebreaker="dense").to_numpy()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
 
 
 def repair_duplicate_pairs(first: np.ndarray, second: np.ndarray, rng: np.random.Generator, n_second: int,

@@ -3,7 +3,7 @@
 import numpy as np
 import pyarrow as pa
 
-from amalgam_rel.relational.context import choose_context
+from amalgam_rel.relational.context import choose_context, match_extra
 
 
 def _frame(seed=0, parents=200, per_parent=5):
@@ -95,3 +95,34 @@ def test_a_list_category_gets_a_place_of_its_own():
     extra = list_places(frame, candidates, ["stops", "=equipment"], ["=equipment"], ["^=genres"], chosen)
     assert extra == ("^region", "^=genres")
     assert list_places(frame, candidates, ["stops"], [], [], chosen) == ()  # no list: nothing more
+
+
+def _carrier_routes(seed=0, carriers=120, routes=3000):
+    """Routes matched to carriers of 40 countries: a route's aircraft follows its carrier's
+    country (the first 20 fly 'x'), and whether it is seasonal follows whether the carrier is
+    active. 40 values: more than the scores' 32 categories, fewer than the model keeps."""
+    rng = np.random.default_rng(seed)
+    country = rng.permutation(np.arange(carriers) % 40)
+    active = rng.random(carriers) < 0.5
+    c = rng.integers(0, carriers, routes)
+    return pa.table({"carrier_id": c, "&0.country": np.array([f"land {i}" for i in country])[c],
+                     "&0.active": active[c], "&0.noise": rng.integers(0, 3, carriers)[c],
+                     "aircraft": np.where(country[c] < 20, "x", "y"), "seasonal": ~active[c]}), carriers
+
+
+def test_a_parent_category_of_more_values_than_the_scores_codes_is_scored():
+    """A candidate is a column of the parent's model, so a category there (an airline's country,
+    of 40 values) is one here: read as free text it scored 0 and was never chosen (openflights:
+    a route's context had no country of its source airport)."""
+    frame, carriers = _carrier_routes()
+    assert choose_context(frame, ["&0.country", "&0.noise"], ["aircraft"], k=1, parents=carriers) == ("&0.country",)
+
+
+def test_a_second_column_of_a_matched_parent_is_chosen_where_the_rows_depend_on_it_given_the_first():
+    frame, carriers = _carrier_routes()
+    candidates = ["&0.country", "&0.active", "&0.noise"]
+    first = choose_context(frame, candidates, ["aircraft", "seasonal"], k=1, parents=carriers)[0]
+    also = match_extra(frame, candidates, ["aircraft", "seasonal"], first, parents=carriers)
+    assert {first, *also} == {"&0.country", "&0.active"}
+    # a column the rows depend on through nothing beyond the first takes no place
+    assert match_extra(frame, ["&0.country", "&0.noise"], ["aircraft"], "&0.country", parents=carriers) == ()

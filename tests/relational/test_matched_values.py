@@ -8,7 +8,7 @@ import numpy as np
 
 from amalgam_rel.pipeline.database_model import DatabaseModel
 
-from .conftest import ITERS, column, create
+from .conftest import ITERS, column, create, query
 
 DDL = """
 CREATE TABLE product (id INTEGER PRIMARY KEY, price DOUBLE NOT NULL);
@@ -36,3 +36,43 @@ def test_matched_parent_follows_the_row_value(tmp_path):
     model.sample(out, seed=0, force=True)
     pairs = column(out, "SELECT corr(ln(l.price), ln(p.price)) FROM line l JOIN product p ON p.id = l.product_id")
     assert pairs[0] > 0.8  # random products would give about 0
+
+
+CARRIERS = """
+CREATE TABLE airport (id INTEGER PRIMARY KEY, altitude INTEGER NOT NULL);
+CREATE TABLE carrier (id INTEGER PRIMARY KEY, country VARCHAR NOT NULL, active BOOLEAN NOT NULL);
+CREATE TABLE route (id INTEGER PRIMARY KEY, airport_id INTEGER NOT NULL REFERENCES airport(id),
+                    carrier_id INTEGER NOT NULL REFERENCES carrier(id), aircraft VARCHAR NOT NULL,
+                    seasonal BOOLEAN NOT NULL);
+"""
+
+
+def test_rows_are_matched_on_two_columns_of_their_parent(tmp_path):
+    """A route's aircraft follows its carrier's country and whether it is seasonal follows
+    whether the carrier is active: matched on one column, the other pairs at random."""
+    rng = np.random.default_rng(5)
+    carriers, routes = 120, 3000
+    country = rng.permutation(np.arange(carriers) % 40)
+    active = rng.random(carriers) < 0.5
+    c = rng.integers(0, carriers, routes)
+    src = create(tmp_path / "air.duckdb", CARRIERS, {
+        "airport": {"id": np.arange(300, dtype=np.int32), "altitude": rng.integers(0, 3000, 300).astype(np.int32)},
+        "carrier": {"id": np.arange(carriers, dtype=np.int32), "country": np.array([f"land {i}" for i in country]),
+                    "active": active},
+        "route": {"id": np.arange(routes, dtype=np.int32), "airport_id": rng.integers(0, 300, routes).astype(np.int32),
+                  "carrier_id": c.astype(np.int32), "aircraft": np.where(country[c] < 20, "x", "y"),
+                  "seasonal": ~active[c]},
+    })
+    model = DatabaseModel(seed=0, iters=ITERS).fit(src)
+    route = model.tables_["route"]
+    assert route.plan.driver.ref_table == "airport"
+    (i,) = route.matched
+    assert {route.matched[i], *route.matched_also[i]} == {"country", "active"}
+    model.save(tmp_path / "model", force=True)
+    loaded = DatabaseModel.load(tmp_path / "model")
+    assert loaded.tables_["route"].matched_also == route.matched_also
+    out = tmp_path / "synth.duckdb"
+    loaded.sample(out, seed=0, force=True)
+    agree = query(out, "SELECT avg(((r.aircraft = 'x') = (CAST(substr(c.country, 6) AS INT) < 20))::INT), "
+                       "avg((r.seasonal = NOT c.active)::INT) FROM route r JOIN carrier c ON c.id = r.carrier_id")[0]
+    assert agree[0] > 0.85 and agree[1] > 0.85  # one column matched on alone leaves the other at about 0.5
