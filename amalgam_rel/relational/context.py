@@ -55,6 +55,12 @@ _MAX_GIVEN_ROWS = 200_000  # rows counted for the scores given a match column (T
 # ratings above 4 is 0.68 of the others'); kept where it tells this much and _CHANCE times chance
 _LIST_SCORE = 0.005
 _CHANCE = 3.0
+# a second column matched on loosens the match on the first (its ties are broken by it) and
+# widens the row's model: it must tell a row column this much given the first (openflights: an
+# airline's country tells a route's aircraft 0.16 given whether it is active; northwind: a
+# product's units on order tell a line's price 0.024 given the product's price, by naming the
+# product inside a price bin)
+_MATCH_SCORE = 0.05
 _REDUNDANT = 0.75  # a candidate sharing this much with a chosen one (normalised) repeats it
 
 
@@ -132,13 +138,16 @@ def match_extra(frame: pa.Table, candidates: list[str], own: list[str], first: s
                 parents: int | None = None) -> tuple[str, ...]:
     """At most one more column of a matched parent, beyond ``first`` (the one its rows are matched
     on): the candidate telling one of ``own`` most *given* ``first``, where that is at least
-    ``_MIN_SCORE`` beyond chance. An airline's country says which aircraft its routes fly
+    ``_MATCH_SCORE`` beyond chance. An airline's country says which aircraft its routes fly
     (openflights: a 737-800 is flown by a US airline on 0.47 of its expected share) but not
     whether it is active, the column its routes are matched on; alone, each is one column.
 
     A row column naming its parent (the airline's code, copied onto each route) is told by any
-    column of that parent, whatever the rows depend on: it scores nothing here."""
-    rest = [c for c in candidates if c != first and (parents is None or not _names_parent(frame.column(c), parents))]
+    column of that parent, whatever the rows depend on: it scores nothing here. Nor does a
+    candidate that names the parent together with ``first`` (a product's stock beside its
+    price: 16 bins of each single out most of northwind's 77 products)."""
+    rest = [c for c in candidates if c != first and (parents is None or not (
+        _names_parent(frame.column(c), parents) or _pair_names_parent(frame.column(first), frame.column(c), parents)))]
     own = [c for c in own if parents is None or not _names_parent(frame.column(c), parents)]
     if not rest or not own or first not in frame.column_names:
         return ()
@@ -149,7 +158,7 @@ def match_extra(frame: pa.Table, candidates: list[str], own: list[str], first: s
     # few airlines have tells the aircraft as much, by that measure, as their country tells
     scores = _scores(frame, rest, own, table, [first], alone=False, of_own=True)
     best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-    return tuple(name for name, score in best[:1] if score >= _MIN_SCORE)
+    return tuple(name for name, score in best[:1] if score >= _MATCH_SCORE)
 
 
 def _shuffled_score(frame: pa.Table, name: str, own: list[str], table: Table | None) -> float:
@@ -173,6 +182,27 @@ def _names_parent(values: pa.ChunkedArray, parents: int) -> bool:
     else:
         distinct = len(present.unique())
     return distinct > max(1.0, 0.5 * parents)
+
+
+def _pair_names_parent(first: pa.ChunkedArray, second: pa.ChunkedArray, parents: int) -> bool:
+    """More distinct pairs of values (numbers by their bins) than half the parents."""
+    pairs = np.stack([_bin_codes(first), _bin_codes(second)], axis=1)
+    pairs = pairs[(pairs >= 0).all(axis=1)]
+    return len(pairs) > 0 and len(np.unique(pairs, axis=0)) > max(1.0, 0.5 * parents)
+
+
+def _bin_codes(values: pa.ChunkedArray) -> np.ndarray:
+    """Each row's value as a code, a number by its quantile bin as the codecs would see it; -1 for NULL."""
+    t = values.type
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t) or pa.types.is_temporal(t):
+        numbers, valid = to_numeric(values)
+        if not valid.any():
+            return np.full(len(values), -1, dtype=np.int64)
+        edges = np.unique(np.quantile(numbers[valid], np.linspace(0, 1, _OPTIONS.n_bins + 1)))
+        return np.where(valid, np.searchsorted(edges, numbers, side="right"), -1).astype(np.int64)
+    text = [None if v is None else repr(v) for v in values.to_pylist()]
+    vocab = {v: i for i, v in enumerate(dict.fromkeys(v for v in text if v is not None))}
+    return np.array([-1 if v is None else vocab[v] for v in text], dtype=np.int64)
 
 
 def _scores(frame: pa.Table, candidates: list[str], own: list[str], table: Table | None,

@@ -97,7 +97,7 @@ def test_a_list_category_gets_a_place_of_its_own():
     assert list_places(frame, candidates, ["stops"], [], [], chosen) == ()  # no list: nothing more
 
 
-def _carrier_routes(seed=0, carriers=120, routes=3000):
+def _carrier_routes(seed=0, carriers=300, routes=3000):
     """Routes matched to carriers of 40 countries: a route's aircraft follows its carrier's
     country (the first 20 fly 'x'), and whether it is seasonal follows whether the carrier is
     active. 40 values: more than the scores' 32 categories, fewer than the model keeps."""
@@ -126,3 +126,14 @@ def test_a_second_column_of_a_matched_parent_is_chosen_where_the_rows_depend_on_
     assert {first, *also} == {"&0.country", "&0.active"}
     # a column the rows depend on through nothing beyond the first takes no place
     assert match_extra(frame, ["&0.country", "&0.noise"], ["aircraft"], "&0.country", parents=carriers) == ()
+
+
+def test_a_column_naming_the_matched_parent_together_with_the_first_takes_no_place():
+    """80 products of distinct prices, lines at their product's price: a product's stock says
+    nothing of a line, yet beside the price's 16 bins it names the product, and so 'tells' the
+    line's price inside a bin (northwind: units in stock, 0.083 given the price)."""
+    rng = np.random.default_rng(1)
+    price, stock = rng.lognormal(3, 1, 80), rng.integers(0, 120, 80)
+    p = rng.integers(0, 80, 2000)
+    frame = pa.table({"&1.price": price[p], "&1.stock": stock[p], "price": price[p] * rng.choice([0.8, 1.0], 2000)})
+    assert match_extra(frame, ["&1.price", "&1.stock"], ["price"], "&1.price", parents=80) == ()

@@ -51,7 +51,7 @@ def test_rows_are_matched_on_two_columns_of_their_parent(tmp_path):
     """A route's aircraft follows its carrier's country and whether it is seasonal follows
     whether the carrier is active: matched on one column, the other pairs at random."""
     rng = np.random.default_rng(5)
-    carriers, routes = 120, 3000
+    carriers, routes = 300, 3000
     country = rng.permutation(np.arange(carriers) % 40)
     active = rng.random(carriers) < 0.5
     c = rng.integers(0, carriers, routes)
