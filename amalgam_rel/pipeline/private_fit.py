@@ -23,6 +23,7 @@ from amalgam_rel.dp.public import public_context, public_filler, public_key_gene
 from amalgam_rel.dp.public_parents import MAX_KEYS, label_checks, public_key_labels, with_public_keys
 from amalgam_rel.dp.private_copies import TEST_SHARE, candidates, private_copies
 from amalgam_rel.dp.private_words import fit_words
+from amalgam_rel.dp.schema_text import declared_max_length
 from amalgam_rel.dp.sensitivity import Contributions, private_fks, unit_contributions
 from amalgam_rel.dp.sizes import combined, count_sum_variance, total_variance
 from amalgam_rel.dp.unit import PrivacyUnit
@@ -317,7 +318,8 @@ def fit_private_words(ft: FittedTable, frames: TrainingFrames, fitted: dict[str,
     rho, delta = ctx.shares[ft.key] * part, ctx.release_delta[ft.key] * part
     s = ctx.contributions.sensitivity[ft.key]
     for name in columns:
-        model = fit_words(ft.frame.column(name).to_pylist(), sensitivity=s, rho=rho, delta=delta, rng=ctx.rng)
+        model = fit_words(ft.frame.column(name).to_pylist(), sensitivity=s, rho=rho, delta=delta, rng=ctx.rng,
+                          max_length=declared_max_length(ft.table, name))
         ctx.words.setdefault(ft.key, {})[name] = model
         ctx.ledger.spend(f"text:{name}", "gaussian + threshold", rho, delta=delta, table=ft.key, sensitivity=float(s),
                          sigma=model["sigma"], detail=f"word counts and lengths; {model['source']}")
