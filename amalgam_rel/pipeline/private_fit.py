@@ -308,13 +308,15 @@ def without_columns(found: Semantics, copied: tuple[str, ...]) -> Semantics:
 
 
 def fit_private_words(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, FittedTable], ctx: PrivateContext) -> None:
-    """Under ``--epsilon-text words``: each text column's released words (:mod:`amalgam_rel.dp.private_words`),
-    at the share its column would have had in the model."""
+    """Under ``--epsilon-text words``: each text column's released words (:mod:`amalgam_rel.dp.private_words`).
+    The share set aside for the table's candidates is split over those the model left to text: a
+    candidate it kept as a category passes its share on (until dp27g it was left unspent: four of
+    TPC-H's five line item candidates)."""
     candidates = ctx.text.get(ft.key, ())
     columns = [c for c in ft.text_columns if c in candidates]
     if not columns or ft.frame.num_rows == 0:
         return
-    part = text_part(ctx, frames.plan, ft.key) / len(candidates)
+    part = text_part(ctx, frames.plan, ft.key) / len(columns)
     rho, delta = ctx.shares[ft.key] * part, ctx.release_delta[ft.key] * part
     s = ctx.contributions.sensitivity[ft.key]
     for name in columns:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+import pytest
 from scipy.stats import ks_2samp
 
 from amalgam_rel.pipeline.database_model import DatabaseModel
@@ -27,3 +28,20 @@ def test_words_mode_writes_the_character_lengths_even_from_one_released_word(tmp
     written = [len(b) for (b,) in con.execute("SELECT body FROM note").fetchall()]
     con.close()
     assert len(set(written)) > 20 and 1 - ks_2samp(real, written).statistic > 0.85
+
+
+def test_a_text_candidate_kept_as_a_category_passes_its_share_to_the_table_text_columns(tmp_path):
+    # Two string candidates (from the schema alone): `kind`, three labels the model keeps as a
+    # category, and `body`, free text. Each had one column's share set aside for its words;
+    # `kind`'s was left unspent (the ledger total below rho). Now `body` gets both.
+    path = tmp_path / "notes.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE note (id INTEGER PRIMARY KEY, kind VARCHAR NOT NULL, body VARCHAR NOT NULL)")
+    con.execute("INSERT INTO note SELECT i, ['a', 'b', 'c'][1 + i % 3], 'note number ' || i::VARCHAR || ' of ' || "
+                "['red apples', 'green pears', 'ripe plums'][1 + i % 3] FROM range(1, 3001) t(i)")
+    con.close()
+    model = DatabaseModel(seed=1, iters=30, epsilon=8.0, epsilon_text="words").fit(path)
+    ledger = model.privacy_
+    assert not any(e.step == "text:kind" for e in ledger.entries)
+    assert [e.step for e in ledger.entries if e.step.startswith("text:")] == ["text:body"]
+    assert ledger.spent == pytest.approx(ledger.rho, rel=1e-9)
