@@ -14,7 +14,7 @@ For one text column of a private table with ``s`` rows per unit (its sensitivity
   them is released is at most ``delta`` (stability-based release). Released words are drawn in
   proportion to their noisy counts;
 - **lengths**: the histogram of values by their length in characters, over public buckets
-  (:func:`length_edges`: from the schema's longest value, else about four per doubling), Gaussian
+  (:func:`length_edges`: each length up to 32, then four per doubling, cut at the schema's limit), Gaussian
   noise of L2 sensitivity ``s`` at the other half (each row is in one bucket, so ``s`` rows move
   the vector by at most ``s``); buckets under two deviations are dropped (post-processing: an
   empty bucket's clipped noise would otherwise spread lengths no row has);
@@ -59,16 +59,17 @@ PUBLIC_WORDS = 2_000  # common English words written where no word clears the th
 
 def length_edges(max_length: int | None) -> list[int]:
     """Public bucket edges of value lengths (bucket ``i`` holds lengths ``[e[i], e[i+1])``): every
-    length up to 8, then four buckets per doubling up to :data:`LONGEST`, cut at the schema's limit.
+    length up to 32 (codes of one length: ``Customer#000000001``), then four buckets per doubling up
+    to :data:`LONGEST`, cut at the schema's limit.
 
-    >>> length_edges(None)[:12], length_edges(None)[-1]
-    ([1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 13, 16], 4097)
-    >>> length_edges(20)
-    [1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 13, 16, 19, 21]
+    >>> length_edges(None)[30:38], length_edges(None)[-1], len(length_edges(None))
+    ([31, 32, 38, 45, 54, 64, 76, 91], 4097, 61)
+    >>> length_edges(20)[-3:]
+    [19, 20, 21]
     """
-    edges = list(range(1, 9))
+    edges = list(range(1, 33))
     while edges[-1] < LONGEST:
-        edges.append(max(edges[-1] + 1, round(8 * 2 ** ((len(edges) - 7) / 4))))
+        edges.append(max(edges[-1] + 1, round(32 * 2 ** ((len(edges) - 31) / 4))))
     top = min(LONGEST, max_length if max_length is not None else LONGEST)
     return [e for e in edges if e <= top] + [top + 1]
 

@@ -22,6 +22,7 @@ from amalgam_rel.dp.options import PrivacyOptions
 from amalgam_rel.dp.public import public_context, public_filler, public_key_generator, public_sequences
 from amalgam_rel.dp.public_parents import MAX_KEYS, label_checks, public_key_labels, with_public_keys
 from amalgam_rel.dp.private_copies import TEST_SHARE, candidates, private_copies
+from amalgam_rel.dp.private_forms import form_columns, unlike_columns
 from amalgam_rel.dp.private_words import fit_words
 from amalgam_rel.dp.schema_text import declared_max_length
 from amalgam_rel.dp.sensitivity import Contributions, private_fks, unit_contributions
@@ -60,6 +61,8 @@ class PrivateContext:
     text: dict[str, tuple[str, ...]] = field(default_factory=dict)  # words mode: table -> its text candidates
     words: dict[str, dict[str, dict]] = field(default_factory=dict)  # table -> column -> released words
     copies_part: dict[str, float] = field(default_factory=dict)  # table -> share of its rho the copies test took
+    forms_part: dict[str, float] = field(default_factory=dict)  # table -> share of its rho the forms test took
+    not_generated: dict[str, tuple[str, ...]] = field(default_factory=dict)  # table -> columns unlike their type
 
 
 def private_plan(db: Database, options: PrivacyOptions, unit: PrivacyUnit) -> DatabasePlan:
@@ -205,11 +208,12 @@ def public_choices(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, Fi
 def fit_private_model(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, FittedTable], ctx: PrivateContext) -> None:
     """The table model at the table's share and sensitivity; the row count comes from it."""
     key = ft.key
-    kept = 1 - text_part(ctx, frames.plan, key) - ctx.copies_part.get(key, 0.0)
+    kept = 1 - text_part(ctx, frames.plan, key) - ctx.copies_part.get(key, 0.0) - ctx.forms_part.get(key, 0.0)
     share, s = ctx.shares[key] * kept, ctx.contributions.sensitivity[key]
     release = ctx.release_delta[key] * kept
     copied = computed_columns(ft)
-    ft.semantic = without_columns(private_semantics(ft, ctx.fit.semantic_overrides), copied)  # Faker fills them, no data
+    # Faker fills them, no data; a column unlike its type (check_private_forms) is modelled instead
+    ft.semantic = without_columns(private_semantics(ft, ctx.fit.semantic_overrides), copied + ctx.not_generated.get(key, ()))
     generated = ft.semantic.names + ((ft.semantic.locale,) if ft.semantic.drawn_locale else ())
     exclude = tuple(ft.plan.fk_columns) + tuple(ft.plan.generated_keys) + tuple(ft.sequences) + generated + copied
     ft.frame = with_presence(ft.frame, ft)
@@ -291,6 +295,26 @@ def find_private_copies(ft: FittedTable, frames: TrainingFrames, fitted: dict[st
                                                 ledger=ctx.ledger)
 
 
+def check_private_forms(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, FittedTable], ctx: PrivateContext) -> None:
+    """Generated columns whose values lack their type's form (:mod:`amalgam_rel.dp.private_forms`) go back to
+    the model, and under ``--epsilon-text words`` join the text candidates; one column's share each, at
+    most a quarter, of what the text candidates leave even if every tested column joins them."""
+    tested = form_columns(private_semantics(ft, ctx.fit.semantic_overrides).columns)
+    tested = [(c, t) for c, t in tested if c in ft.frame.column_names]
+    if not tested or ft.frame.num_rows == 0:
+        return
+    plan, words = frames.plan, ctx.privacy.text == "words"
+    joining = tuple(c for c, _ in tested if words and ft.table.column(c).type.kind is Kind.STRING)
+    most_text = len(ctx.text.get(ft.key, ()) + joining) / (model_columns(plan, ft.key, ctx.fit.context_size) + 1)
+    part = min(TEST_SHARE, len(tested) / (model_columns(plan, ft.key, ctx.fit.context_size) + 1)) * (1 - most_text)
+    ctx.forms_part[ft.key] = part
+    found = unlike_columns(ft.frame, tested, sensitivity=float(ctx.contributions.sensitivity[ft.key]),
+                           rho=ctx.shares[ft.key] * part, rng=ctx.rng, ledger=ctx.ledger, table=ft.key)
+    ctx.not_generated[ft.key] = found
+    if words:
+        ctx.text[ft.key] = ctx.text.get(ft.key, ()) + tuple(c for c in joining if c in found)
+
+
 def semantic_types(plan: DatabasePlan, key: str, overrides) -> dict[str, str]:
     """A table's generated columns -> semantic type, from the schema alone (the locale column too)."""
     tp, table = plan.tables[key], plan.db.table(key)
@@ -343,7 +367,8 @@ def text_candidates(plan: DatabasePlan, key: str, overrides) -> tuple[str, ...]:
     return tuple(c.name for c in table.columns if c.type.kind is Kind.STRING and c.name not in taken)
 
 
-PRIVATE_FIT_STAGES = (build_bounded_frame, public_choices, find_private_copies, fit_private_model, fit_private_words)
+PRIVATE_FIT_STAGES = (build_bounded_frame, public_choices, check_private_forms, find_private_copies, fit_private_model,
+                      fit_private_words)
 
 
 def public_contacts(ft: FittedTable, overrides) -> Semantics:
