@@ -33,7 +33,7 @@ def test_words_mode_writes_the_character_lengths_even_from_one_released_word(tmp
 def test_a_text_candidate_kept_as_a_category_passes_its_share_to_the_table_text_columns(tmp_path):
     # Two string candidates (from the schema alone): `kind`, three labels the model keeps as a
     # category, and `body`, free text. Each had one column's share set aside for its words;
-    # `kind`'s was left unspent (the ledger total below rho). Now `body` gets both.
+    # `kind`'s was left unspent (the ledger total below rho). Now one share for both, all `body`'s.
     path = tmp_path / "notes.duckdb"
     con = duckdb.connect(str(path))
     con.execute("CREATE TABLE note (id INTEGER PRIMARY KEY, kind VARCHAR NOT NULL, body VARCHAR NOT NULL)")
@@ -43,5 +43,9 @@ def test_a_text_candidate_kept_as_a_category_passes_its_share_to_the_table_text_
     model = DatabaseModel(seed=1, iters=30, epsilon=8.0, epsilon_text="words").fit(path)
     ledger = model.privacy_
     assert not any(e.step == "text:kind" for e in ledger.entries)
-    assert [e.step for e in ledger.entries if e.step.startswith("text:")] == ["text:body"]
+    body = [e for e in ledger.entries if e.step.startswith("text:")]
+    assert [e.step for e in body] == ["text:body"]
     assert ledger.spent == pytest.approx(ledger.rho, rel=1e-9)
+    # the candidates together set aside one column's share of the table's (two columns and the
+    # row count: a third), not one each (two thirds, `kind` paid for twice: in the model and here)
+    assert body[0].rho == pytest.approx(ledger.tables["note"]["rho"] / 3, rel=1e-9)
