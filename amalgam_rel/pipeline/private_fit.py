@@ -333,9 +333,8 @@ def without_columns(found: Semantics, copied: tuple[str, ...]) -> Semantics:
 
 def fit_private_words(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, FittedTable], ctx: PrivateContext) -> None:
     """Under ``--epsilon-text words``: each text column's released words (:mod:`amalgam_rel.dp.private_words`).
-    The share set aside for the table's candidates is split over those the model left to text: a
-    candidate it kept as a category passes its share on (until dp27g it was left unspent: four of
-    TPC-H's five line item candidates)."""
+    The share set aside for the table's candidates (:func:`text_part`) is split over those the model
+    left to text (until dp27g a candidate kept as a category left its share unspent)."""
     candidates = ctx.text.get(ft.key, ())
     columns = [c for c in ft.text_columns if c in candidates]
     if not columns or ft.frame.num_rows == 0:
