@@ -49,15 +49,15 @@ def epsilon_available() -> bool:
 
 
 def amalgam_eps1(ds: Dataset, out: Path, seed: int, timeout: float | None) -> Measured:
-    """``amalgam-rel synth --epsilon 1 --epsilon-text schema``: (1, 1e-9)-DP per privacy unit (chosen from the schema),
-    text columns filled with schema placeholders (the language model is not covered)."""
+    """``amalgam-rel synth --epsilon 1 --epsilon-text words``: (1, 1e-9)-DP per privacy unit (chosen from the schema),
+    free text from privately released words and lengths (the language model is not covered)."""
     if not epsilon_available():
         return Measured("not available", 0.0, 0.0, {}, "`amalgam-rel synth` has no --epsilon in this checkout")
     return ours("amalgam", "--epsilon", "1")(ds, out, seed, timeout)
 
 
 def amalgam_eps8(ds: Dataset, out: Path, seed: int, timeout: float | None) -> Measured:
-    """``amalgam-rel synth --epsilon 8 --epsilon-text schema``: as :func:`amalgam_eps1` at epsilon = 8, where the
+    """``amalgam-rel synth --epsilon 8 --epsilon-text words``: as :func:`amalgam_eps1` at epsilon = 8, where the
     issue asks for scores within 0.05 of the non-private ones."""
     if not epsilon_available():
         return Measured("not available", 0.0, 0.0, {}, "`amalgam-rel synth` has no --epsilon in this checkout")

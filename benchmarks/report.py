@@ -251,10 +251,11 @@ def render(store: dict, docs: Path) -> str:
            "`--report-only` re-renders this section from the store.", "",
            f"**Machine.** {machine_text(store)}", "",
            "**Methods.** *amalgam-rel*: `DatabaseModel` defaults (what `amalgam-rel synth` runs). *amalgam-rel ε=1*: "
-           "`amalgam-rel synth --epsilon 1 --epsilon-text schema`: (1, 1e-9)-differential privacy per privacy unit "
+           "`amalgam-rel synth --epsilon 1 --epsilon-text words`: (1, 1e-9)-differential privacy per privacy unit "
            "(chosen from the schema: a customer and every row reaching it; docs/privacy.md: children per parent "
            "capped at 8, rho split over the private tables' models, tables outside the unit's reach kept verbatim); "
-           "text columns are not covered and hold schema placeholders. *SDV HMA*: `HMASynthesizer`, "
+           "free text from words and lengths released under the budget (until dp27g: schema placeholders). "
+           "*SDV HMA*: `HMASynthesizer`, "
            "current release, in its own venv, with metadata built from our schema (strings categorical so no Faker "
            "PII values, keys as `id`); it refuses more than 5 tables or depth above 2. *SDV HMA 1.37*: the last "
            "release without that refusal, under a time cap. *independent columns*: every column drawn from its own "

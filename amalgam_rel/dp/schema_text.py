@@ -101,7 +101,7 @@ class SchemaText:
         column = table.column(name)
         rng = np.random.default_rng([self.seed, zlib.crc32(f"{table_key}\0{name}".encode()), n] + ([part] if part else []))
         rule = string_rule(table.checks, name) if column.type.kind is Kind.STRING else None
-        max_len = min((x for x in (column.type.length, rule.max_length if rule else None) if x is not None), default=None)
+        max_len = declared_max_length(table, name)
         spec = OutputSpec(name, column.type.sql(named_enums=False),
                           "json" if column.type.kind in NESTED_KINDS else "text", "", max_length=max_len,
                           min_length=rule.min_length if rule else 0)
@@ -152,6 +152,13 @@ class SchemaText:
         if rule is not None and len(text) < rule.min_length:
             text = text + "x" * (rule.min_length - len(text))
         return text
+
+
+def declared_max_length(table, name: str) -> int | None:
+    """The longest value the schema allows in ``name``: its VARCHAR(n), or a CHECK on its length."""
+    column = table.column(name)
+    rule = string_rule(table.checks, name) if column.type.kind is Kind.STRING else None
+    return min((x for x in (column.type.length, rule.max_length if rule else None) if x is not None), default=None)
 
 
 def read_nulls(doc: dict) -> dict[str, dict[str, float]]:
