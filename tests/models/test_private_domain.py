@@ -90,7 +90,7 @@ def test_range_cells_put_each_row_in_one_cell_so_a_unit_moves_them_by_its_rows()
     # The range search's histogram is the blocks plus one cell per public point (0, 1): adding a
     # unit of s rows (here at the points and elsewhere) moves the whole vector by exactly s in L1,
     # so by at most s in L2 - the sensitivity docs/privacy.md states for every range level.
-    from amalgam_rel.models.codecs.private_numeric import _range_cells
+    from amalgam_rel.models.codecs.private_range import _range_cells
     rng = np.random.default_rng(0)
     v = np.where(rng.random(2000) < 0.6, 0.0, rng.choice([0.05, 0.1, 1.0, 7.5], 2000))
     unit = np.array([0.0] * 20 + [1.0] * 7 + [0.1] * 5 + [3e6] * 8)  # s = 40 rows
