@@ -232,3 +232,38 @@ def test_text_test_counts_the_nulls_of_a_nullable_column_as_released():
     ask = dict(options=CodecOptions(), rho=1.0, n_hat=1500.0, ledger=Ledger(2.0), name="k_symbol", release_at=500.0)
     assert "too rare" in private_text_test(values, rng=np.random.default_rng(0), **ask)
     assert private_text_test(values, rng=np.random.default_rng(0), nullable=True, **ask) is None
+
+
+@pytest.mark.parametrize("n, epsilon", [(120, 0.1), (6000, 1.0)])
+def test_a_parent_context_column_is_left_out_of_a_model_too_noisy_for_pairs(n, epsilon):
+    # A context column ("^" + a parent's column) ties a row to its parent only through pair
+    # marginals: in a model that measures none (too few rows for the noise), it is left out and
+    # its share goes to the table's own columns (chinook's invoice lines at epsilon = 1).
+    table = _table(n).drop(["name"])
+    table = table.append_column("^total", pa.array(np.random.default_rng(1).random(n) * 30))
+    model = TableModel(epsilon=epsilon, seed=3, iters=200).fit(table)
+    steps = [e.step for e in model.ledger_.entries]
+    if n < 1000:  # 3 columns at this noise: no pair (without the context, the one pair left is measured)
+        assert model.left_out_["^total"].startswith("independent")
+        assert not any("^total" in s for s in steps)
+        assert model.ledger_.spent == pytest.approx(PrivacyParams(epsilon, 1e-9).rho, rel=1e-9)
+        assert "^total" not in model.sample(50, seed=0).column_names
+    else:
+        assert "^total" not in model.left_out_ and any(s.startswith("domain:^total") for s in steps)
+        assert any(s.startswith("measure:") and "^total" in s for s in steps)
+
+
+def test_public_points_are_cells_of_the_grid_when_no_range_level_measured_them():
+    # chinook.InvoiceLine.Quantity at epsilon = 1: always 1, too few rows for the range search to
+    # run, so the range's point cells never measured it and its rows were spread over the type's
+    # range. The grid's first level holds the public points now, at no extra budget. (Here CHECK
+    # bounds narrow enough for the grid are why no range search runs.)
+    n, rho = 2000, 0.0002
+    spec = ColumnSpec("Quantity", Kind.INTEGER, pa.int32(), nullable=False, bounds=(0, 100))
+    ctx = PrivateFit(Ledger(rho), rho, np.random.default_rng(0), 1e-10, n_hat=float(n))
+    d = private_domain(spec, CodecOptions(), np.ones(n), np.ones(n, bool), ctx)
+    steps = [e.step for e in ctx.ledger.entries]
+    assert not any(s.startswith("range") for s in steps)  # the search could not run
+    assert 1.0 in d.values.tolist() and d.mode == "mixed"
+    assert any("2 public point cells, 1 kept" in e.detail for e in ctx.ledger.entries)
+    assert ctx.ledger.spent == pytest.approx(rho)

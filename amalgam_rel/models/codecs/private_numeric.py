@@ -77,17 +77,18 @@ def private_domain(spec: ColumnSpec, options: CodecOptions, x: np.ndarray, valid
     hi = spec.bounds[1] if spec.bounds[1] is not None else hi_t
     most = min(options.n_bins, private.max_bins or options.n_bins)
     rho, v, median, warp = private.rho, x[valid], None, False
-    points = public_masses = np.zeros(0)
+    public_masses = np.zeros(0)
     point_counts, point_var = np.zeros(0), np.zeros(0)
+    points = np.array([p for p in _PUBLIC_POINTS if lo <= p <= hi] if spec.kind not in TEMPORAL_KINDS else [])
     if step == 0 or (hi - lo) / step + 1 > options.fine_cells:
         rho_range = rho * range_share(private.n_hat, rho, len(RANGE_BLOCKS[spec.kind in TEMPORAL_KINDS]))
-        if spec.kind not in TEMPORAL_KINDS:
-            points = np.array([p for p in _PUBLIC_POINTS if lo <= p <= hi])
         lo, hi, median, spent, tight, (point_counts, point_sd) = private_range(
             spec.name, v, lo, hi, rho_range, private, linear=spec.kind in TEMPORAL_KINDS, points=points)
         chosen = point_counts > _POINT_Z * point_sd  # post-processing of the levels' noisy point cells
         public_masses, point_counts = points[chosen], point_counts[chosen]
         point_var = np.full(len(public_masses), point_sd**2)
+        if np.isfinite(point_sd):  # measured by the search's levels (not when it could not run)
+            points = np.zeros(0)
         rho -= spent
         # A coarse range (the search stopped above its finest level) says little about the
         # scale inside it: a number's grid is then uniform in asinh(x), the search's own scale,
@@ -118,14 +119,23 @@ def private_domain(spec: ColumnSpec, options: CodecOptions, x: np.ndarray, valid
     nulls = float((~valid).sum()) if spec.nullable else None
     if discrete:
         grid = lo - step / 2 + step * np.arange(int(round((hi - lo) / step)) + 2)
-        (_, noisy), variances, null = _levels(spec.name, np.sort(rest), grid, 1, 1, step, nulls, rho, private)
+        (_, noisy), variances, null, _ = _levels(spec.name, np.sort(rest), grid, 1, 1, step, nulls, rho, private)
         mode, values, edges, inner, coarse = "discrete", (grid[:-1] + grid[1:]) / 2, np.zeros(0), np.zeros(0), noisy
     else:
         n_rest = private.n_hat - float(np.maximum(mass_counts, 0).sum()) if private.n_hat is not None else None
         heavy = median is not None and spec.kind not in TEMPORAL_KINDS and median - lo < _HEAVY * (hi - lo)
         scale, unscale = (np.arcsinh, np.sinh) if warp else (np.asarray, np.asarray)
-        grid, noisy, variances, null = _adaptive_histogram(spec.name, scale(rest), scale(lo), scale(hi), 0.0 if warp else step,
-                                                           heavy and not warp, median, n_rest, nulls, rho, options, private)
+        # Public points no range level measured are cells of the grid's first level instead.
+        points = points[~np.isin(points, masses)]
+        grid, noisy, variances, null, found = _adaptive_histogram(
+            spec.name, scale(rest), scale(lo), scale(hi), 0.0 if warp else step, heavy and not warp, median, n_rest,
+            nulls, rho, options, private, scale(points))
+        if len(found[0]):
+            kept = points[np.isin(scale(points), found[0])]  # the exact public values, not unscale(scale(p))
+            order = np.argsort(np.concatenate([masses, kept]), kind="stable")
+            masses = np.concatenate([masses, kept])[order]
+            mass_counts = np.concatenate([mass_counts, found[1]])[order]
+            mass_var = np.concatenate([mass_var, np.full(len(found[0]), found[2])])[order]
         weights = _project(noisy) + 1e-9  # the floor keeps every cell decodable
         bins = max(1, most - len(masses))
         cdf = np.concatenate([[0.0], np.cumsum(weights)]) / weights.sum()
@@ -149,14 +159,15 @@ _MAX_LEVELS = 6
 _SPLIT_Z = 3.0  # refine a cell whose noisy count exceeds this many noise deviations
 
 
-def _adaptive_histogram(name, rest, lo, hi, step, heavy, median, n_rest, nulls, rho, options, private):
+def _adaptive_histogram(name, rest, lo, hi, step, heavy, median, n_rest, nulls, rho, options, private, points=np.zeros(0)):
     """A noisy histogram refined where the data is: cells whose noisy count clears the noise
     are split into ``_BRANCH`` children and measured again (a private hierarchical histogram).
 
     Each level is one Gaussian histogram over disjoint cells (sensitivity 1) costing
     ``rho / levels``; which cells a level holds depends only on earlier noisy counts.
     The number of levels and the first level's cells come from the noisy row count.
-    Returns (cell edges, noisy counts, their variances, (noisy NULL count, variance)).
+    Returns (cell edges, noisy counts, their variances, (noisy NULL count, variance), the public
+    points that became masses with their noisy counts and variance: see :func:`_levels`).
     """
     levels, first = 1, options.fine_cells
     if n_rest is not None:
@@ -175,21 +186,30 @@ def _adaptive_histogram(name, rest, lo, hi, step, heavy, median, n_rest, nulls, 
         grid[-1] = hi
     else:
         grid = np.linspace(lo, hi, first + 1)
-    noisy, variances, null = _levels(name, np.sort(rest), grid, levels, _BRANCH, step, nulls, rho, private)
-    return noisy[0], noisy[1], variances, null
+    noisy, variances, null, found = _levels(name, np.sort(rest), grid, levels, _BRANCH, step, nulls, rho, private, points)
+    return noisy[0], noisy[1], variances, null, found
 
 
-def _levels(name, sorted_v, grid, levels, branch, step, nulls, rho, private):
+def _levels(name, sorted_v, grid, levels, branch, step, nulls, rho, private, points=np.zeros(0)):
     """Measure ``grid``'s cells, refine busy ones ``levels - 1`` times; budget left when no cell
-    is worth refining re-measures the final cells (inverse-variance combined)."""
+    is worth refining re-measures the final cells (inverse-variance combined).
+
+    The first level also holds one cell per public point (:func:`_first_level`); the points
+    whose noisy count clears ``_POINT_Z`` deviations come back as (values, noisy counts, variance)
+    and their rows leave the later levels."""
     sigma = gaussian_sigma(rho / levels)
     a, b = grid[:-1].copy(), grid[1:].copy()
     leaves_a, leaves_b, leaves_y, leaves_var = [], [], [], []
     null = None
     used = 0
     while len(a):
-        y = _count(sorted_v, a, b, grid[0], grid[-1]) + private.rng.normal(0, sigma, len(a))
+        if used == 0:
+            y, cell_var, found, sorted_v = _first_level(sorted_v, a, b, grid, points, sigma, private.rng)
+        else:
+            y, cell_var = _count(sorted_v, a, b, grid[0], grid[-1]) + private.rng.normal(0, sigma, len(a)), np.full(len(a), sigma**2)
         detail = f"{len(a)} cells{' + NULL' if null is None and nulls is not None else ''}, sigma={sigma:.3g}"
+        if used == 0 and len(points):
+            detail += f"; + {len(points)} public point cells, {len(found[0])} kept as masses"
         if null is None and nulls is not None:
             null = (nulls + float(private.rng.normal(0, sigma)), sigma**2)
         used += 1
@@ -197,7 +217,7 @@ def _levels(name, sorted_v, grid, levels, branch, step, nulls, rho, private):
         narrow = (b - a) <= max(step, (grid[-1] - grid[0]) * 1e-9) * branch
         split = (y > _SPLIT_Z * sigma) & ~narrow if used < levels else np.zeros(len(a), bool)
         leaves_a.append(a[~split]); leaves_b.append(b[~split]); leaves_y.append(y[~split])
-        leaves_var.append(np.full(int((~split).sum()), sigma**2))
+        leaves_var.append(cell_var[~split])
         if not split.any():
             break
         a, b = _children(a[split], b[split], branch, step)
@@ -212,7 +232,38 @@ def _levels(name, sorted_v, grid, levels, branch, step, nulls, rho, private):
         private.ledger.spend(f"domain:{name}:final cells", "gaussian", rho_left, detail=f"{len(a)} cells, sigma={sd:.3g}")
         w = (1 / var) / (1 / var + 1 / sd**2)
         y, var = w * y + (1 - w) * again, 1 / (1 / var + 1 / sd**2)
-    return (np.append(a, b[-1]), y), var, null
+    return (np.append(a, b[-1]), y), var, null, found
+
+
+def _first_level(sorted_v, a, b, grid, points, sigma, rng):
+    """The first level's noisy cell counts with one more cell per public point: a row at a point
+    counts in its cell and in no grid cell, every other row in one grid cell (disjoint cells:
+    one row moves the level by 1, the sensitivity it has without points, at no extra budget).
+    A point whose noisy count clears ``_POINT_Z`` deviations is a mass (post-processing); the
+    others' noisy counts join the grid cell holding them (a sum of two noisy counts: variance
+    ``2 sigma**2``), so every row is counted. Returns (cell counts, their variances, (mass
+    values, counts, variance), the rows the later levels measure: the masses' rows left out).
+
+    >>> rng = np.random.default_rng(0)
+    >>> y, var, found, rest = _first_level(np.array([1.0, 1.0, 1.0, 1.5, 2.5]), np.array([0.0, 2.0]), np.array([2.0, 4.0]),
+    ...                                    np.array([0.0, 2.0, 4.0]), np.array([0.0, 1.0]), 1e-3, rng)
+    >>> np.round(y).tolist(), var.tolist(), found[0].tolist(), np.round(found[1]).tolist(), rest.tolist()  # 0 holds no row
+    ([1.0, 1.0], [2e-06, 1e-06], [1.0], [3.0], [1.5, 2.5])
+    """
+    if not len(points):
+        return _count(sorted_v, a, b, grid[0], grid[-1]) + rng.normal(0, sigma, len(a)), np.full(len(a), sigma**2), \
+            (np.zeros(0), np.zeros(0), sigma**2), sorted_v
+    at = np.isin(sorted_v, points)
+    y = _count(sorted_v[~at], a, b, grid[0], grid[-1]) + rng.normal(0, sigma, len(a))
+    at_points = np.array([float(np.sum(sorted_v == p)) for p in points]) + rng.normal(0, sigma, len(points))
+    var = np.full(len(a), sigma**2)
+    chosen = at_points > _POINT_Z * sigma
+    for p, count in zip(points[~chosen], at_points[~chosen]):
+        cell = int(np.clip(np.searchsorted(a, p, side="right") - 1, 0, len(a) - 1))
+        y[cell] += count
+        var[cell] += sigma**2
+    found = (points[chosen], at_points[chosen], sigma**2)
+    return y, var, found, sorted_v[~np.isin(sorted_v, points[chosen])]
 
 
 def _children(a, b, branch, step):
