@@ -114,10 +114,7 @@ def private_domain(spec: ColumnSpec, options: CodecOptions, x: np.ndarray, valid
         if private.n_hat >= _MASS_ROWS * tau:
             found, found_counts = _release_masses(spec.name, v[~np.isin(v, public_masses)], mass_sd, tau,
                                                   most - 1 - len(public_masses), rho_mass, private)
-            order = np.argsort(np.concatenate([masses, found]), kind="stable")
-            masses = np.concatenate([masses, found])[order]
-            mass_counts = np.concatenate([mass_counts, found_counts])[order]
-            mass_var = np.concatenate([mass_var, np.full(len(found), mass_sd**2)])[order]
+            masses, mass_counts, mass_var = _with_masses(masses, mass_counts, mass_var, found, found_counts, mass_sd**2)
             rho -= rho_mass
     rest = v[~np.isin(v, masses)] if len(masses) else v
 
@@ -136,12 +133,8 @@ def private_domain(spec: ColumnSpec, options: CodecOptions, x: np.ndarray, valid
         grid, noisy, variances, null, found = _adaptive_histogram(
             spec.name, scale(rest), scale(lo), scale(hi), 0.0 if warp else step, heavy and not warp, median, n_rest,
             nulls, rho, options, private, scale(points))
-        if len(found[0]):
-            kept = points[np.isin(scale(points), found[0])]  # the exact public values, not unscale(scale(p))
-            order = np.argsort(np.concatenate([masses, kept]), kind="stable")
-            masses = np.concatenate([masses, kept])[order]
-            mass_counts = np.concatenate([mass_counts, found[1]])[order]
-            mass_var = np.concatenate([mass_var, np.full(len(found[0]), found[2])])[order]
+        kept = points[np.isin(scale(points), found[0])]  # the exact public values, not unscale(scale(p))
+        masses, mass_counts, mass_var = _with_masses(masses, mass_counts, mass_var, kept, found[1], found[2])
         weights = _project(noisy) + 1e-9  # the floor keeps every cell decodable
         bins = max(1, most - len(masses))
         cdf = np.concatenate([[0.0], np.cumsum(weights)]) / weights.sum()
@@ -158,6 +151,13 @@ def private_domain(spec: ColumnSpec, options: CodecOptions, x: np.ndarray, valid
     if len(values):  # a public point outside the range found for the other rows (decoding clips to it)
         lo, hi = min(lo, float(values.min())), max(hi, float(values.max()))
     return PrivateDomain(mode, float(lo), float(hi), step, values, edges, inner, coarse, float(np.sqrt(variances.mean())))
+
+
+def _with_masses(masses, counts, variances, new, new_counts, new_variance):
+    """Point masses (sorted) with ``new`` ones added, their noisy counts and variances alongside."""
+    order = np.argsort(np.concatenate([masses, new]), kind="stable")
+    return (np.concatenate([masses, new])[order], np.concatenate([counts, new_counts])[order],
+            np.concatenate([variances, np.full(len(new), new_variance)])[order])
 
 
 _BRANCH = 4  # children of a refined cell
