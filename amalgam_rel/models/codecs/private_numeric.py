@@ -3,18 +3,12 @@
 Three steps, each a Gaussian mechanism on the column's rows (sensitivity 1) and each written
 to the ledger; every later choice is post-processing of earlier noisy outputs:
 
-1. **Range** (only when public bounds - CHECK, else the type - are too wide for the grid): a
-   top-down search over 512 cells between the public bounds (asinh scale for numbers, linear
-   for temporal types: 1.2 years a cell over +-300 years around 1970). Level 1 measures the two
-   halves, each later level the 4x finer blocks inside what the previous level kept; a block
-   is a hit when it clears a bar corrected for the number of blocks tested. With no hit the
-   range is the public bounds (a guessed block would miss the data: the 0.000 column shapes
-   of chinook.Invoice at epsilon = 1). A coarse range grids numbers uniformly in asinh(x).
-   Each level's histogram also holds one cell per *public point* (0 and 1 inside the public
-   bounds of a number): the rows at that exact value leave the blocks for their own cell, so
-   every row is still in one cell (same sensitivity, no extra budget). A point whose noisy
-   count, averaged over the levels, clears ``_POINT_Z`` deviations is a point mass (a choice
-   made from noisy counts: post-processing): northwind's 61 % of 0 discounts, chinook's
+1. **Range** (only when public bounds - CHECK, else the type - are too wide for the grid): the
+   top-down search of :mod:`private_range`. With no hit the range is the public bounds. A
+   coarse range grids numbers uniformly in asinh(x). Each search level's histogram also holds
+   one cell per *public point* (0 and 1 inside the public bounds of a number); a point whose
+   noisy count, averaged over the levels, clears ``_POINT_Z`` deviations is a point mass (a
+   choice made from noisy counts: post-processing): northwind's 61 % of 0 discounts, chinook's
    quantities of 1, which the thresholded release of step 2 misses at small budgets.
 2. **Point masses** (when the noisy row count says a mass could clear the threshold): a
    stability-based histogram of exact values - only values whose noisy count clears
@@ -43,28 +37,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm
 
 from amalgam_rel.models.budget import grid_cells
 from amalgam_rel.models.codecs.base import CodecOptions, ColumnSpec, PrivateFit
+from amalgam_rel.models.codecs.private_range import RANGE_BLOCKS, private_range, range_share
 from amalgam_rel.models.codecs.scale import natural_step, type_bounds
 from amalgam_rel.models.privacy import gaussian_sigma, release_threshold
 from amalgam_rel.schema.types import TEMPORAL_KINDS
 
-RANGE_SHARE = (0.15, 0.6)  # least and most of the column's rho for its range when public bounds are too wide
-_RANGE_SNR = 12.0  # rows per range-level noise deviation the range share aims for
 MASS_SHARE = 0.25  # of what is left, to release point masses when the table is large enough
-_RANGE_CELLS = 512
-# Cells per block at each level of the range search. An asinh cell is a few % of its value, so
-# numbers stop at 4-cell blocks (narrower levels only trim spread tails; the grid refines
-# further); a linear cell of the +-300-year temporal span is 1.2 years, so dates go down to 1.
-_RANGE_BLOCKS = {False: (256, 64, 16, 4), True: (256, 64, 16, 4, 1)}  # keyed by linear
-_RANGE_FALSE = 0.2  # family-wise rate at which noise alone makes a false hit (which only widens the range)
-_TAIL_Z = 3.0  # a run of blocks beyond the hits joins the range when its noisy sum clears this many sigmas
 _HEAVY = 0.1  # noisy median in the lowest 10 % of the range: grid on an asinh scale
 _MASS_ROWS = 4  # try point masses only when n_hat >= this many release thresholds
 _PUBLIC_POINTS = (0.0, 1.0)  # values a number often piles on, named without looking at the data
 _POINT_Z = 3.0  # noise deviations a public point's averaged count must clear to become a mass
+# The same bar where the grid's first level measures the points (no range level did: small
+# budgets, n / sigma ~ 2-4, where 3 deviations missed chinook's quantities, all 1, in 3 seeds
+# of 3). Simulated (KS complement, 30 seeds, n / sigma 3.3): a column all at 1 0.68 -> 0.78,
+# 70 % at 1 0.38 -> 0.58; columns with no mass at 0 or 1 lose 0.00-0.02 (a false point, 2.3 %
+# per point, holds about 2 sigma of rows).
+_GRID_POINT_Z = 2.0
 _PRIVATE_POINTS = 129  # within-bin quantile points: few bins, so each needs a finer shape (free: post-processing)
 
 
@@ -92,17 +83,18 @@ def private_domain(spec: ColumnSpec, options: CodecOptions, x: np.ndarray, valid
     hi = spec.bounds[1] if spec.bounds[1] is not None else hi_t
     most = min(options.n_bins, private.max_bins or options.n_bins)
     rho, v, median, warp = private.rho, x[valid], None, False
-    points = public_masses = np.zeros(0)
+    public_masses = np.zeros(0)
     point_counts, point_var = np.zeros(0), np.zeros(0)
+    points = np.array([p for p in _PUBLIC_POINTS if lo <= p <= hi] if spec.kind not in TEMPORAL_KINDS else [])
     if step == 0 or (hi - lo) / step + 1 > options.fine_cells:
-        rho_range = rho * _range_share(private.n_hat, rho, len(_RANGE_BLOCKS[spec.kind in TEMPORAL_KINDS]))
-        if spec.kind not in TEMPORAL_KINDS:
-            points = np.array([p for p in _PUBLIC_POINTS if lo <= p <= hi])
-        lo, hi, median, spent, tight, (point_counts, point_sd) = _private_range(
+        rho_range = rho * range_share(private.n_hat, rho, len(RANGE_BLOCKS[spec.kind in TEMPORAL_KINDS]))
+        lo, hi, median, spent, tight, (point_counts, point_sd) = private_range(
             spec.name, v, lo, hi, rho_range, private, linear=spec.kind in TEMPORAL_KINDS, points=points)
         chosen = point_counts > _POINT_Z * point_sd  # post-processing of the levels' noisy point cells
         public_masses, point_counts = points[chosen], point_counts[chosen]
         point_var = np.full(len(public_masses), point_sd**2)
+        if np.isfinite(point_sd):  # measured by the search's levels (not when it could not run)
+            points = np.zeros(0)
         rho -= spent
         # A coarse range (the search stopped above its finest level) says little about the
         # scale inside it: a number's grid is then uniform in asinh(x), the search's own scale,
@@ -122,10 +114,7 @@ def private_domain(spec: ColumnSpec, options: CodecOptions, x: np.ndarray, valid
         if private.n_hat >= _MASS_ROWS * tau:
             found, found_counts = _release_masses(spec.name, v[~np.isin(v, public_masses)], mass_sd, tau,
                                                   most - 1 - len(public_masses), rho_mass, private)
-            order = np.argsort(np.concatenate([masses, found]), kind="stable")
-            masses = np.concatenate([masses, found])[order]
-            mass_counts = np.concatenate([mass_counts, found_counts])[order]
-            mass_var = np.concatenate([mass_var, np.full(len(found), mass_sd**2)])[order]
+            masses, mass_counts, mass_var = _with_masses(masses, mass_counts, mass_var, found, found_counts, mass_sd**2)
             rho -= rho_mass
     rest = v[~np.isin(v, masses)] if len(masses) else v
 
@@ -133,14 +122,19 @@ def private_domain(spec: ColumnSpec, options: CodecOptions, x: np.ndarray, valid
     nulls = float((~valid).sum()) if spec.nullable else None
     if discrete:
         grid = lo - step / 2 + step * np.arange(int(round((hi - lo) / step)) + 2)
-        (_, noisy), variances, null = _levels(spec.name, np.sort(rest), grid, 1, 1, step, nulls, rho, private)
+        (_, noisy), variances, null, _ = _levels(spec.name, np.sort(rest), grid, 1, 1, step, nulls, rho, private)
         mode, values, edges, inner, coarse = "discrete", (grid[:-1] + grid[1:]) / 2, np.zeros(0), np.zeros(0), noisy
     else:
         n_rest = private.n_hat - float(np.maximum(mass_counts, 0).sum()) if private.n_hat is not None else None
         heavy = median is not None and spec.kind not in TEMPORAL_KINDS and median - lo < _HEAVY * (hi - lo)
         scale, unscale = (np.arcsinh, np.sinh) if warp else (np.asarray, np.asarray)
-        grid, noisy, variances, null = _adaptive_histogram(spec.name, scale(rest), scale(lo), scale(hi), 0.0 if warp else step,
-                                                           heavy and not warp, median, n_rest, nulls, rho, options, private)
+        # Public points no range level measured are cells of the grid's first level instead.
+        points = points[~np.isin(points, masses)]
+        grid, noisy, variances, null, found = _adaptive_histogram(
+            spec.name, scale(rest), scale(lo), scale(hi), 0.0 if warp else step, heavy and not warp, median, n_rest,
+            nulls, rho, options, private, scale(points))
+        kept = points[np.isin(scale(points), found[0])]  # the exact public values, not unscale(scale(p))
+        masses, mass_counts, mass_var = _with_masses(masses, mass_counts, mass_var, kept, found[1], found[2])
         weights = _project(noisy) + 1e-9  # the floor keeps every cell decodable
         bins = max(1, most - len(masses))
         cdf = np.concatenate([[0.0], np.cumsum(weights)]) / weights.sum()
@@ -159,19 +153,35 @@ def private_domain(spec: ColumnSpec, options: CodecOptions, x: np.ndarray, valid
     return PrivateDomain(mode, float(lo), float(hi), step, values, edges, inner, coarse, float(np.sqrt(variances.mean())))
 
 
+def _with_masses(masses, counts, variances, new, new_counts, new_variance):
+    """Point masses (sorted) with ``new`` ones added, their noisy counts and variances alongside."""
+    order = np.argsort(np.concatenate([masses, new]), kind="stable")
+    return (np.concatenate([masses, new])[order], np.concatenate([counts, new_counts])[order],
+            np.concatenate([variances, np.full(len(new), new_variance)])[order])
+
+
 _BRANCH = 4  # children of a refined cell
 _MAX_LEVELS = 6
 _SPLIT_Z = 3.0  # refine a cell whose noisy count exceeds this many noise deviations
+# Fewest first-level cells. The noise/discretisation balance (budget.grid_cells) assumes data
+# spread over the grid; at n / sigma ~ 1-3 it asks for 2 cells, and over public bounds (no range
+# found) 2 asinh cells are the two signs: chinook's prices and totals of a few dollars were
+# decoded anywhere up to 1e8. With 4 the positive half splits near 1e4 (for +-1e8); the extra
+# noise-only cells are zeroed by the projection (_project). Simulated (KS complement, 20 seeds):
+# 0.19 -> 0.26 (95 % at 0.99, n / sigma 3.3), 0.26 -> 0.37 (totals 1-26, n / sigma 1.3),
+# 0.41 -> 0.60 (log-normal, n / sigma 3.3), 0.73 -> 0.74 at n / sigma 8 (range found).
+_FEWEST_CELLS = 4
 
 
-def _adaptive_histogram(name, rest, lo, hi, step, heavy, median, n_rest, nulls, rho, options, private):
+def _adaptive_histogram(name, rest, lo, hi, step, heavy, median, n_rest, nulls, rho, options, private, points=np.zeros(0)):
     """A noisy histogram refined where the data is: cells whose noisy count clears the noise
     are split into ``_BRANCH`` children and measured again (a private hierarchical histogram).
 
     Each level is one Gaussian histogram over disjoint cells (sensitivity 1) costing
     ``rho / levels``; which cells a level holds depends only on earlier noisy counts.
     The number of levels and the first level's cells come from the noisy row count.
-    Returns (cell edges, noisy counts, their variances, (noisy NULL count, variance)).
+    Returns (cell edges, noisy counts, their variances, (noisy NULL count, variance), the public
+    points that became masses with their noisy counts and variance: see :func:`_levels`).
     """
     levels, first = 1, options.fine_cells
     if n_rest is not None:
@@ -182,6 +192,7 @@ def _adaptive_histogram(name, rest, lo, hi, step, heavy, median, n_rest, nulls, 
             # whenever an average first-level cell can already be split.
             if levels == 1 or max(n_rest, 1.0) / first >= 2 * _SPLIT_Z * sigma:
                 break
+        first = max(first, _FEWEST_CELLS)
     if step > 0 and (hi - lo) / step + 1 <= first:
         grid = lo - step / 2 + step * np.arange(int(round((hi - lo) / step)) + 2)
     elif heavy:  # asinh spacing, linear below s (a quarter of the median's offset)
@@ -190,21 +201,30 @@ def _adaptive_histogram(name, rest, lo, hi, step, heavy, median, n_rest, nulls, 
         grid[-1] = hi
     else:
         grid = np.linspace(lo, hi, first + 1)
-    noisy, variances, null = _levels(name, np.sort(rest), grid, levels, _BRANCH, step, nulls, rho, private)
-    return noisy[0], noisy[1], variances, null
+    noisy, variances, null, found = _levels(name, np.sort(rest), grid, levels, _BRANCH, step, nulls, rho, private, points)
+    return noisy[0], noisy[1], variances, null, found
 
 
-def _levels(name, sorted_v, grid, levels, branch, step, nulls, rho, private):
+def _levels(name, sorted_v, grid, levels, branch, step, nulls, rho, private, points=np.zeros(0)):
     """Measure ``grid``'s cells, refine busy ones ``levels - 1`` times; budget left when no cell
-    is worth refining re-measures the final cells (inverse-variance combined)."""
+    is worth refining re-measures the final cells (inverse-variance combined).
+
+    The first level also holds one cell per public point (:func:`_first_level`); the points
+    whose noisy count clears ``_GRID_POINT_Z`` deviations come back as (values, noisy counts, variance)
+    and their rows leave the later levels."""
     sigma = gaussian_sigma(rho / levels)
     a, b = grid[:-1].copy(), grid[1:].copy()
     leaves_a, leaves_b, leaves_y, leaves_var = [], [], [], []
     null = None
     used = 0
     while len(a):
-        y = _count(sorted_v, a, b, grid[0], grid[-1]) + private.rng.normal(0, sigma, len(a))
+        if used == 0:
+            y, cell_var, found, sorted_v = _first_level(sorted_v, a, b, grid, points, sigma, private.rng)
+        else:
+            y, cell_var = _count(sorted_v, a, b, grid[0], grid[-1]) + private.rng.normal(0, sigma, len(a)), np.full(len(a), sigma**2)
         detail = f"{len(a)} cells{' + NULL' if null is None and nulls is not None else ''}, sigma={sigma:.3g}"
+        if used == 0 and len(points):
+            detail += f"; + {len(points)} public point cells, {len(found[0])} kept as masses"
         if null is None and nulls is not None:
             null = (nulls + float(private.rng.normal(0, sigma)), sigma**2)
         used += 1
@@ -212,7 +232,7 @@ def _levels(name, sorted_v, grid, levels, branch, step, nulls, rho, private):
         narrow = (b - a) <= max(step, (grid[-1] - grid[0]) * 1e-9) * branch
         split = (y > _SPLIT_Z * sigma) & ~narrow if used < levels else np.zeros(len(a), bool)
         leaves_a.append(a[~split]); leaves_b.append(b[~split]); leaves_y.append(y[~split])
-        leaves_var.append(np.full(int((~split).sum()), sigma**2))
+        leaves_var.append(cell_var[~split])
         if not split.any():
             break
         a, b = _children(a[split], b[split], branch, step)
@@ -227,7 +247,38 @@ def _levels(name, sorted_v, grid, levels, branch, step, nulls, rho, private):
         private.ledger.spend(f"domain:{name}:final cells", "gaussian", rho_left, detail=f"{len(a)} cells, sigma={sd:.3g}")
         w = (1 / var) / (1 / var + 1 / sd**2)
         y, var = w * y + (1 - w) * again, 1 / (1 / var + 1 / sd**2)
-    return (np.append(a, b[-1]), y), var, null
+    return (np.append(a, b[-1]), y), var, null, found
+
+
+def _first_level(sorted_v, a, b, grid, points, sigma, rng):
+    """The first level's noisy cell counts with one more cell per public point: a row at a point
+    counts in its cell and in no grid cell, every other row in one grid cell (disjoint cells:
+    one row moves the level by 1, the sensitivity it has without points, at no extra budget).
+    A point whose noisy count clears ``_GRID_POINT_Z`` deviations is a mass (post-processing); the
+    others' noisy counts join the grid cell holding them (a sum of two noisy counts: variance
+    ``2 sigma**2``), so every row is counted. Returns (cell counts, their variances, (mass
+    values, counts, variance), the rows the later levels measure: the masses' rows left out).
+
+    >>> rng = np.random.default_rng(0)
+    >>> y, var, found, rest = _first_level(np.array([1.0, 1.0, 1.0, 1.5, 2.5]), np.array([0.0, 2.0]), np.array([2.0, 4.0]),
+    ...                                    np.array([0.0, 2.0, 4.0]), np.array([0.0, 1.0]), 1e-3, rng)
+    >>> np.round(y).tolist(), var.tolist(), found[0].tolist(), np.round(found[1]).tolist(), rest.tolist()  # 0 holds no row
+    ([1.0, 1.0], [2e-06, 1e-06], [1.0], [3.0], [1.5, 2.5])
+    """
+    if not len(points):
+        return _count(sorted_v, a, b, grid[0], grid[-1]) + rng.normal(0, sigma, len(a)), np.full(len(a), sigma**2), \
+            (np.zeros(0), np.zeros(0), sigma**2), sorted_v
+    at = np.isin(sorted_v, points)
+    y = _count(sorted_v[~at], a, b, grid[0], grid[-1]) + rng.normal(0, sigma, len(a))
+    at_points = np.array([float(np.sum(sorted_v == p)) for p in points]) + rng.normal(0, sigma, len(points))
+    var = np.full(len(a), sigma**2)
+    chosen = at_points > _GRID_POINT_Z * sigma
+    for p, count in zip(points[~chosen], at_points[~chosen]):
+        cell = int(np.clip(np.searchsorted(a, p, side="right") - 1, 0, len(a) - 1))
+        y[cell] += count
+        var[cell] += sigma**2
+    found = (points[chosen], at_points[chosen], sigma**2)
+    return y, var, found, sorted_v[~np.isin(sorted_v, points[chosen])]
 
 
 def _children(a, b, branch, step):
@@ -247,119 +298,6 @@ def _count(sorted_v, a, b, lo, hi):
     left = np.where(a <= lo, -np.inf, a)
     right = np.where(b >= hi, np.inf, b)
     return (np.searchsorted(sorted_v, right, side="left") - np.searchsorted(sorted_v, left, side="left")).astype(np.float64)
-
-
-def _private_range(name: str, v: np.ndarray, lo: float, hi: float, rho: float, private: PrivateFit,
-                   *, linear: bool, points: np.ndarray = np.zeros(0)):
-    """Top-down private search for the data between public bounds.
-
-    Returns (low, high, noisy median or None, rho spent, whether it reached its finest level,
-    (noisy counts of the rows at each of ``points``, averaged over the levels, and their
-    deviation)). The rows at a public point are not in the blocks: each level's histogram is the
-    blocks plus one cell per point, disjoint cells (sensitivity 1), see :func:`_range_cells`.
-    The bounds are cut into
-    ``_RANGE_CELLS`` cells (asinh scale for numbers, linear for temporal types) and searched
-    as a tree: level 1 measures the two halves, each later level measures the children of the
-    previous level's hits. Every level is one Gaussian histogram over disjoint cells
-    (sensitivity 1, ``rho / levels``); which cells it holds depends only on earlier noisy
-    counts. A node is a hit when its noisy count clears a threshold corrected for the number of
-    nodes tested (family-wise false-hit rate ``_RANGE_FALSE``), so a coarse block holding a
-    few hundred spread-out rows is found, while the loudest of 512 noise cells is not mistaken
-    for data. The search stops at the first level without a hit, and the levels it did not
-    measure are not spent: the caller gives that budget to the grid. With no hit at all the
-    range is the public bounds - nothing was learnt, and a guessed block would miss the data.
-    """
-    if linear:
-        edges = np.linspace(lo, hi, _RANGE_CELLS + 1)
-    else:
-        edges = np.sinh(np.linspace(np.arcsinh(lo), np.arcsinh(hi), _RANGE_CELLS + 1))
-    cells, at_points = _range_cells(v, edges, points)
-    sums = np.concatenate([[0.0], np.cumsum(cells)])
-    schedule = _RANGE_BLOCKS[linear]
-    levels = _range_levels(private.n_hat, rho, len(schedule))
-    if levels == 0:  # too few rows for even the two halves to rise above the noise
-        return lo, hi, None, 0.0, False, (np.zeros(len(points)), np.inf)
-    sigma = gaussian_sigma(rho / levels)
-    point_sum, measured = np.zeros(len(points)), 0
-    first, last, median, spent, depth, parent = 0, _RANGE_CELLS, None, 0.0, -1, (0.0, 0)
-    blocks = schedule[:levels]  # small tables stop at coarse blocks
-    for depth, f in enumerate(blocks):
-        starts = np.arange(first, last, f)  # the blocks of this level inside the current range
-        noisy = sums[np.minimum(starts + f, _RANGE_CELLS)] - sums[starts] + private.rng.normal(0, sigma, len(starts))
-        if len(points):  # the same histogram's point cells
-            point_sum += at_points + private.rng.normal(0, sigma, len(points))
-        measured += 1
-        spent += rho / levels
-        also = f" + {len(points)} public point cells" if len(points) else ""
-        private.ledger.spend(f"range:{name}:level {depth + 1}", "gaussian", rho / levels,
-                             detail=f"{len(starts)} blocks of {f} {'linear' if linear else 'asinh'} cells{also}, sigma={sigma:.3g}")
-        hit = np.flatnonzero(noisy > float(norm.isf(_RANGE_FALSE / (levels * len(starts)))) * sigma)
-        if not len(hit):
-            depth -= 1
-            break
-        a, b = _tails(noisy, hit[0], hit[-1], sigma)
-        if depth > 0:  # one more block keeps a tail's end (the halves are never widened: that is everything)
-            a, b = max(a - 1, 0), min(b + 1, len(starts) - 1)
-        kept = float(noisy[a : b + 1].sum())
-        if depth > 0 and parent[0] - kept > _TAIL_Z * sigma * np.sqrt(parent[1] + b + 1 - a):
-            depth -= 1  # spread rows, each block below the bar: narrowing would drop them
-            break
-        parent = (kept, b + 1 - a)
-        first, last = int(starts[a]), int(min(starts[b] + f, _RANGE_CELLS))
-        weights = np.maximum(noisy[a : b + 1], 0)
-        mid = a + int(np.searchsorted(np.cumsum(weights), weights.sum() / 2))
-        median = float((edges[starts[mid]] + edges[min(starts[mid] + f, _RANGE_CELLS)]) / 2)
-    points_found = (point_sum / measured, sigma / np.sqrt(measured))
-    return float(edges[first]), float(edges[last]), median, spent, depth == len(schedule) - 1, points_found
-
-
-def _range_cells(v: np.ndarray, edges: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows per range cell, the rows at a public point left out, and rows at each point: every
-    row counts in exactly one cell of the two, so one row moves the pair by 1 in L1 (and L2).
-
-    >>> cells, at = _range_cells(np.array([0.0, 0.0, 0.5, 1.0, 3.0]), np.array([0.0, 1.0, 2.0, 4.0]), np.array([0.0, 1.0]))
-    >>> cells.tolist(), at.tolist()
-    ([1.0, 0.0, 1.0], [2.0, 1.0])
-    """
-    at = np.isin(v, points)
-    cells = np.bincount(np.clip(np.searchsorted(edges[1:-1], v[~at], side="right"), 0, len(edges) - 2),
-                        minlength=len(edges) - 1).astype(np.float64)
-    return cells, np.array([float(np.sum(v == p)) for p in points])
-
-
-def _tails(noisy: np.ndarray, a: int, b: int, sigma: float) -> tuple[int, int]:
-    """Grow the hit span [a, b] by the widest run of blocks (1, 2, 4, ...) beyond each end whose
-    noisy sum clearly exceeds its noise: a sparse tail is below every block's bar but not below
-    a run's, and dropping it would pile its rows on the range's edge."""
-    def widest(run_sums: list[tuple[int, float]]) -> int:
-        return max([k for k, total in run_sums if total > _TAIL_Z * sigma * np.sqrt(k)], default=0)
-    runs = [2**i for i in range(int(np.log2(max(len(noisy), 1))) + 1)]
-    left = widest([(min(k, a), float(noisy[max(a - k, 0) : a].sum())) for k in runs if a > 0])
-    right = widest([(min(k, len(noisy) - 1 - b), float(noisy[b + 1 : b + 1 + k].sum())) for k in runs if b < len(noisy) - 1])
-    return a - left, b + right
-
-
-def _range_share(n_hat: float | None, rho: float, levels: int) -> float:
-    """Share of a column's rho for its range: enough for every search level to see the rows at
-    ``_RANGE_SNR`` noise deviations, within ``RANGE_SHARE``. Where the data lies is most of what
-    a small table can tell, so it spends more; levels the search skips return to the grid."""
-    if n_hat is None:
-        return RANGE_SHARE[0]
-    needed = levels * _RANGE_SNR**2 / (2 * max(n_hat, 1.0) ** 2)
-    return float(np.clip(needed / rho, *RANGE_SHARE))
-
-
-def _range_levels(n_hat: float | None, rho: float, most: int) -> int:
-    """Levels of the range search the noisy row count can use: the most for which all rows in
-    one half clear the first level's bar by two deviations (0: not even the halves). Deeper
-    levels that find nothing cost nothing: their budget returns to the grid."""
-    if n_hat is None:
-        return most
-    for levels in range(most, 0, -1):
-        z = float(norm.isf(_RANGE_FALSE / (levels * 2)))
-        if n_hat >= (z + 2) * gaussian_sigma(rho / levels):
-            return levels
-    return 0
 
 
 def _release_masses(name: str, v: np.ndarray, sigma: float, tau: float, most: int, rho: float,
