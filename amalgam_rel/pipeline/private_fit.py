@@ -21,6 +21,7 @@ from amalgam_rel.dp.caps import CAP_SHARE, CapChooser
 from amalgam_rel.dp.options import PrivacyOptions
 from amalgam_rel.dp.public import public_context, public_filler, public_key_generator, public_sequences
 from amalgam_rel.dp.public_parents import MAX_KEYS, label_checks, public_key_labels, with_public_keys
+from amalgam_rel.dp import private_derived, private_offsets
 from amalgam_rel.dp.private_copies import TEST_SHARE, candidates, private_copies
 from amalgam_rel.dp.private_words import fit_words
 from amalgam_rel.dp.sensitivity import Contributions, private_fks, unit_contributions
@@ -33,7 +34,8 @@ from amalgam_rel.models.privacy import RELEASE_SHARE, gaussian_sigma
 from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.pipeline.fitting import LANGUAGE_MODEL, FitOptions, FittedTable
 from amalgam_rel.relational.plan import DatabasePlan, plan_database
-from amalgam_rel.relational.rules import computed_columns, copies as copies_rule
+from amalgam_rel.relational.date_offsets import encode as encode_offsets
+from amalgam_rel.relational.rules import computed_columns, copies as copies_rule, derived as derived_rule, offsets as offsets_rule
 from amalgam_rel.relational.kept_contacts import contact_columns
 from amalgam_rel.relational.semantic_columns import Semantics, private_semantics, with_presence
 from amalgam_rel.relational.text_features import without_text_features
@@ -58,7 +60,7 @@ class PrivateContext:
     labels: dict[int, tuple[str, ...]]  # FK into a public table -> its keys (public labels)
     text: dict[str, tuple[str, ...]] = field(default_factory=dict)  # words mode: table -> its text candidates
     words: dict[str, dict[str, dict]] = field(default_factory=dict)  # table -> column -> released words
-    copies_part: dict[str, float] = field(default_factory=dict)  # table -> share of its rho the copies test took
+    tests_part: dict[str, float] = field(default_factory=dict)  # table -> share of its rho the rule tests took
 
 
 def private_plan(db: Database, options: PrivacyOptions, unit: PrivacyUnit) -> DatabasePlan:
@@ -204,14 +206,15 @@ def public_choices(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, Fi
 def fit_private_model(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, FittedTable], ctx: PrivateContext) -> None:
     """The table model at the table's share and sensitivity; the row count comes from it."""
     key = ft.key
-    kept = 1 - text_part(ctx, frames.plan, key) - ctx.copies_part.get(key, 0.0)
+    kept = 1 - text_part(ctx, frames.plan, key) - ctx.tests_part.get(key, 0.0)
     share, s = ctx.shares[key] * kept, ctx.contributions.sensitivity[key]
     release = ctx.release_delta[key] * kept
     copied = computed_columns(ft)
     ft.semantic = without_columns(private_semantics(ft, ctx.fit.semantic_overrides), copied)  # Faker fills them, no data
     generated = ft.semantic.names + ((ft.semantic.locale,) if ft.semantic.drawn_locale else ())
     exclude = tuple(ft.plan.fk_columns) + tuple(ft.plan.generated_keys) + tuple(ft.sequences) + generated + copied
-    ft.frame = with_presence(ft.frame, ft)
+    offsets = ft.rules.get(offsets_rule.NAME, ())
+    ft.frame, gap_checks = private_offsets.gap_bounds(encode_offsets(with_presence(ft.frame, ft), offsets), offsets)
     own = [c for c in ft.frame.column_names if c not in exclude]
     if ft.frame.num_rows == 0:
         # Empty (in the source, or after contribution bounding): written empty, with no share of
@@ -233,7 +236,7 @@ def fit_private_model(ft: FittedTable, frames: TrainingFrames, fitted: dict[str,
         bounds = tuple(exp.Between(this=exp.column(sql.ident(name)), low=exp.Literal.number(0),
                                    high=exp.Literal.number(ctx.contributions.caps[i]))
                        for i, name in ft.plan.count_columns.items())
-        table = replace(ft.table, checks=ft.table.checks + bounds + label_checks(frames.plan, ft.plan, ctx.labels))
+        table = replace(ft.table, checks=ft.table.checks + bounds + gap_checks + label_checks(frames.plan, ft.plan, ctx.labels))
         seed = int(ctx.rng.integers(2**31))
         model = TableModel(rho=share, sensitivity=float(s), release_delta=release, iters=ctx.fit.iters,
                            n_bins=ctx.fit.n_bins, max_categories=ctx.fit.max_categories, seed=seed)
@@ -276,18 +279,35 @@ def modelled_mean(parent: FittedTable, column: str | None, rng: np.random.Genera
     return float(np.nanmean(values)) if len(values) else None
 
 
-def find_private_copies(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, FittedTable], ctx: PrivateContext) -> None:
-    """Columns repeating a parent row's column, tested under the table's budget (:mod:`amalgam_rel.dp.private_copies`)."""
+def find_private_rules(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, FittedTable], ctx: PrivateContext) -> None:
+    """Columns repeating a parent row's column (:mod:`amalgam_rel.dp.private_copies`), dates told
+    as a gap to another date (:mod:`amalgam_rel.dp.private_offsets`) and numbers computed from
+    two others of the row (:mod:`amalgam_rel.dp.private_derived`), candidates from the schema,
+    each tested under the table's budget. Together they take one column's share per candidate,
+    at most :data:`TEST_SHARE`, split by candidates (the same noise on each test)."""
     plan = frames.plan
+    if ft.frame.num_rows == 0:
+        return
     pairs = candidates(ft, fitted, plan, lambda key: semantic_types(plan, key, ctx.fit.semantic_overrides))
-    if not pairs or ft.frame.num_rows == 0:
+    copied = {p[0] for p in pairs}  # written from the parent after the rows are drawn: no other rule's
+    dates = [(c, a) for c, a in private_offsets.candidates(ft, plan) if c not in copied and a not in copied]
+    sums = private_derived.candidates(ft, copied)
+    k = len(pairs) + len(dates) + len(sums)
+    if not k:
         return
     d = model_columns(plan, ft.key, ctx.fit.context_size)
-    part = min(TEST_SHARE, len(pairs) / (d + 1)) * (1 - text_part(ctx, plan, ft.key))
-    ctx.copies_part[ft.key] = part
-    ft.rules[copies_rule.NAME] = private_copies(frames, plan, ft.key, pairs, rho=ctx.shares[ft.key] * part,
-                                                sensitivity=float(ctx.contributions.sensitivity[ft.key]), rng=ctx.rng,
-                                                ledger=ctx.ledger)
+    part = min(TEST_SHARE, k / (d + 1)) * (1 - text_part(ctx, plan, ft.key))
+    ctx.tests_part[ft.key] = part
+    s, rho = float(ctx.contributions.sensitivity[ft.key]), ctx.shares[ft.key] * part / k
+    if pairs:
+        ft.rules[copies_rule.NAME] = private_copies(frames, plan, ft.key, pairs, rho=rho * len(pairs),
+                                                    sensitivity=s, rng=ctx.rng, ledger=ctx.ledger)
+    if dates:
+        ft.rules[offsets_rule.NAME] = private_offsets.private_offsets(ft.frame, ft.key, dates, rho=rho * len(dates),
+                                                                      sensitivity=s, rng=ctx.rng, ledger=ctx.ledger)
+    if sums:
+        ft.rules[derived_rule.NAME] = private_derived.private_derived(ft, sums, rho=rho * len(sums), sensitivity=s,
+                                                                      rng=ctx.rng, ledger=ctx.ledger)
 
 
 def semantic_types(plan: DatabasePlan, key: str, overrides) -> dict[str, str]:
@@ -339,7 +359,7 @@ def text_candidates(plan: DatabasePlan, key: str, overrides) -> tuple[str, ...]:
     return tuple(c.name for c in table.columns if c.type.kind is Kind.STRING and c.name not in taken)
 
 
-PRIVATE_FIT_STAGES = (build_bounded_frame, public_choices, find_private_copies, fit_private_model, fit_private_words)
+PRIVATE_FIT_STAGES = (build_bounded_frame, public_choices, find_private_rules, fit_private_model, fit_private_words)
 
 
 def public_contacts(ft: FittedTable, overrides) -> Semantics:
