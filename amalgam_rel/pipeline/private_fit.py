@@ -283,8 +283,11 @@ def find_private_rules(ft: FittedTable, frames: TrainingFrames, fitted: dict[str
     """Columns repeating a parent row's column (:mod:`amalgam_rel.dp.private_copies`), dates told
     as a gap to another date (:mod:`amalgam_rel.dp.private_offsets`) and numbers computed from
     two others of the row (:mod:`amalgam_rel.dp.private_derived`), candidates from the schema,
-    each tested under the table's budget. Together they take one column's share per candidate,
-    at most :data:`TEST_SHARE`, split by candidates (the same noise on each test)."""
+    each tested under the table's budget. A copy or a date pair takes one column's share; the
+    identities, of which a table of four numbers has 48 and few hold, take one column's share
+    together (a table of three numbers gave a quarter of its share to them: northwind's order
+    lines, whose ranges then stopped a level earlier). At most :data:`TEST_SHARE` in all, split
+    by those weights."""
     plan = frames.plan
     if ft.frame.num_rows == 0:
         return
@@ -292,13 +295,13 @@ def find_private_rules(ft: FittedTable, frames: TrainingFrames, fitted: dict[str
     copied = {p[0] for p in pairs}  # written from the parent after the rows are drawn: no other rule's
     dates = [(c, a) for c, a in private_offsets.candidates(ft, plan) if c not in copied and a not in copied]
     sums = private_derived.candidates(ft, copied)
-    k = len(pairs) + len(dates) + len(sums)
-    if not k:
+    weights = len(pairs) + len(dates) + min(len(sums), 1)
+    if not weights:
         return
     d = model_columns(plan, ft.key, ctx.fit.context_size)
-    part = min(TEST_SHARE, k / (d + 1)) * (1 - text_part(ctx, plan, ft.key))
+    part = min(TEST_SHARE, weights / (d + 1)) * (1 - text_part(ctx, plan, ft.key))
     ctx.tests_part[ft.key] = part
-    s, rho = float(ctx.contributions.sensitivity[ft.key]), ctx.shares[ft.key] * part / k
+    s, rho = float(ctx.contributions.sensitivity[ft.key]), ctx.shares[ft.key] * part / weights
     if pairs:
         ft.rules[copies_rule.NAME] = private_copies(frames, plan, ft.key, pairs, rho=rho * len(pairs),
                                                     sensitivity=s, rng=ctx.rng, ledger=ctx.ledger)
@@ -306,7 +309,7 @@ def find_private_rules(ft: FittedTable, frames: TrainingFrames, fitted: dict[str
         ft.rules[offsets_rule.NAME] = private_offsets.private_offsets(ft.frame, ft.key, dates, rho=rho * len(dates),
                                                                       sensitivity=s, rng=ctx.rng, ledger=ctx.ledger)
     if sums:
-        ft.rules[derived_rule.NAME] = private_derived.private_derived(ft, sums, rho=rho * len(sums), sensitivity=s,
+        ft.rules[derived_rule.NAME] = private_derived.private_derived(ft, sums, rho=rho, sensitivity=s,
                                                                       rng=ctx.rng, ledger=ctx.ledger)
 
 
