@@ -51,7 +51,7 @@ from sqlglot import exp
 
 from amalgam_rel.models.codecs.scale import to_numeric
 from amalgam_rel.models.privacy import gaussian_sigma
-from amalgam_rel.relational.date_offsets import DateOffset, offset_column
+from amalgam_rel.relational.date_offsets import DateOffset, encode, offset_column
 from amalgam_rel.relational.rules.protocol import unique_columns
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.internal_names import context_parent, is_context_column
@@ -159,31 +159,33 @@ def choose(pairs: list[tuple[str, str]], noisy: np.ndarray, sigma: float, types=
     return tuple(sorted(found.values(), key=lambda o: order[o.column]))
 
 
-def gap_bounds(frame: pa.Table, offsets: tuple[DateOffset, ...]) -> tuple[pa.Table, tuple[exp.Expression, ...]]:
-    """The encoded ``frame`` with each gap clipped to ``[0, WINDOW_DAYS]`` (in its steps), and those
-    public bounds as CHECK facts for the table model. Without them a gap is an INT64 whose range
-    search starts from the type's whole range (northwind's gaps of 28 days drawn as +-2**31).
-    Clipping changes each row on its own, so a unit still moves the frame by its rows; an offset
-    holds for most rows inside the window (:data:`HOLDS`), the others are drawn at its edges.
+def encoded_gaps(frame: pa.Table, offsets: tuple[DateOffset, ...]) -> tuple[pa.Table, tuple[exp.Expression, ...]]:
+    """``frame`` with each offset date replaced by its gap (:func:`..date_offsets.encode`), clipped
+    to ``[0, WINDOW_DAYS]`` (in its steps), and those public bounds as CHECK facts for the table
+    model. Without them a gap is an INT64 whose range search starts from the type's whole range
+    (northwind's gaps of 28 days drawn as +-2**31). Clipping changes each row on its own, so a
+    unit still moves the frame by its rows; an offset holds for most rows inside the window
+    (:data:`HOLDS`), the others are drawn at its edges. A date may anchor another one's gap.
 
     >>> a = pa.array([0, 0, 0], pa.date32())
-    >>> t, checks = gap_bounds(pa.table({"a": a, "+d": [-3, 28, 900]}), (DateOffset("d", "a"),))
+    >>> t, checks = encoded_gaps(pa.table({"a": a, "d": pa.array([-3, 28, 900], pa.int32()).cast(pa.date32())}),
+    ...                          (DateOffset("d", "a"),))
     >>> t.column("+d").to_pylist(), checks[0].sql()
     ([0, 28, 366], '"+d" BETWEEN 0 AND 366')
+    >>> chain = pa.table({"a": a, "b": a, "c": a})
+    >>> encoded_gaps(chain, (DateOffset("b", "a"), DateOffset("c", "b")))[0].column_names
+    ['a', '+b', '+c']
     """
+    highs = {o.column: int(round(WINDOW_DAYS * _days(frame.schema.field(o.column).type) / o.step)) for o in offsets}
+    frame = encode(frame, offsets)
     checks = []
     for o in offsets:
         name = offset_column(o.column)
-        high = int(round(WINDOW_DAYS * _days_per_step(frame, o)))
-        clipped = pc.min_element_wise(pc.max_element_wise(frame.column(name), 0), high)
+        clipped = pc.min_element_wise(pc.max_element_wise(frame.column(name), 0), highs[o.column])
         frame = frame.set_column(frame.column_names.index(name), name, clipped.cast(frame.schema.field(name).type))
-        checks.append(exp.Between(this=exp.column(sql.ident(name)), low=exp.Literal.number(0), high=exp.Literal.number(high)))
+        checks.append(exp.Between(this=exp.column(sql.ident(name)), low=exp.Literal.number(0),
+                                  high=exp.Literal.number(highs[o.column])))
     return frame, tuple(checks)
-
-
-def _days_per_step(frame: pa.Table, o: DateOffset) -> float:
-    """Steps of ``o``'s gap in a day (1 for a DATE, 86,400 for a timestamp's seconds)."""
-    return _days(frame.schema.field(o.anchor).type) / o.step
 
 
 def private_offsets(frame: pa.Table, key: str, pairs: list[tuple[str, str]], *, sensitivity: float, rho: float,

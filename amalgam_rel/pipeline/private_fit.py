@@ -34,7 +34,6 @@ from amalgam_rel.models.privacy import RELEASE_SHARE, gaussian_sigma
 from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.pipeline.fitting import LANGUAGE_MODEL, FitOptions, FittedTable
 from amalgam_rel.relational.plan import DatabasePlan, plan_database
-from amalgam_rel.relational.date_offsets import encode as encode_offsets
 from amalgam_rel.relational.rules import computed_columns, copies as copies_rule, derived as derived_rule, offsets as offsets_rule
 from amalgam_rel.relational.kept_contacts import contact_columns
 from amalgam_rel.relational.semantic_columns import Semantics, private_semantics, with_presence
@@ -214,7 +213,7 @@ def fit_private_model(ft: FittedTable, frames: TrainingFrames, fitted: dict[str,
     generated = ft.semantic.names + ((ft.semantic.locale,) if ft.semantic.drawn_locale else ())
     exclude = tuple(ft.plan.fk_columns) + tuple(ft.plan.generated_keys) + tuple(ft.sequences) + generated + copied
     offsets = ft.rules.get(offsets_rule.NAME, ())
-    ft.frame, gap_checks = private_offsets.gap_bounds(encode_offsets(with_presence(ft.frame, ft), offsets), offsets)
+    ft.frame, gap_checks = private_offsets.encoded_gaps(with_presence(ft.frame, ft), offsets)  # gaps, not dates
     own = [c for c in ft.frame.column_names if c not in exclude]
     if ft.frame.num_rows == 0:
         # Empty (in the source, or after contribution bounding): written empty, with no share of
