@@ -4,8 +4,9 @@ order_date + 28 days``, ``shipped_date = order_date + 1..35 days``.
 Without a budget the offsets rule (:mod:`amalgam_rel.relational.rules.offsets`) compares each
 gap's spread with the date's own, both read off the data. Here the candidates come from the schema
 alone: ordered pairs ``(column, anchor)`` of dates of one type, ``column`` one of the table's own
-dates (not a key, not UNIQUE: the same as the rule's), ``anchor`` another of its dates or a
-context date of the driving parent (``^name``, chosen by the public rule). A NOT NULL column is
+dates (not a key, not UNIQUE: the same as the rule's), ``anchor`` one of its dates declared before
+it (placed, required, shipped; ship, commit, receipt) or a context date of the driving parent
+(``^name``, chosen by the public rule). A NOT NULL column is
 never anchored on a date the schema lets be NULL (a gap gives no date where its anchor has none).
 
 Then one Gaussian measurement, per candidate, of the three disjoint cells ``(near, within a
@@ -80,8 +81,9 @@ def candidates(ft, plan) -> list[tuple[str, str]]:
     out = []
     for column in targets:
         required = not table.column(column).nullable
-        for anchor in own + parents:
-            if anchor == column or frame.schema.field(anchor).type != frame.schema.field(column).type:
+        earlier = own[:own.index(column)]  # a date follows one declared before it: half the pairs, twice the budget each
+        for anchor in earlier + parents:
+            if frame.schema.field(anchor).type != frame.schema.field(column).type:
                 continue
             if required and _may_be_null(ft, plan, anchor):
                 continue
