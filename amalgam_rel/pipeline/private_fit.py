@@ -15,12 +15,12 @@ import duckdb
 import numpy as np
 from sqlglot import exp
 
-from amalgam_rel.dp.accounting import database_ledger, database_rho, split_rho
+from amalgam_rel.dp.accounting import database_rho, split_rho
 from amalgam_rel.dp.bounding import clip_counts, drop_bounded, fk_caps
 from amalgam_rel.dp.caps import CAP_SHARE, CapChooser
 from amalgam_rel.dp.options import PrivacyOptions
 from amalgam_rel.dp.public import public_context, public_filler, public_key_generator, public_sequences
-from amalgam_rel.dp.public_parents import MAX_KEYS, label_checks, public_key_labels, with_public_keys
+from amalgam_rel.dp.public_parents import label_checks, public_key_labels, with_public_keys
 from amalgam_rel.dp import private_derived, private_offsets
 from amalgam_rel.dp.private_copies import TEST_SHARE, candidates, private_copies
 from amalgam_rel.dp.private_words import fit_words
@@ -30,9 +30,11 @@ from amalgam_rel.dp.unit import PrivacyUnit
 from amalgam_rel.dp.unit_bounding import below_children, bound_units
 from amalgam_rel.errors import InputError
 from amalgam_rel.models.columns import check_facts
+from amalgam_rel.models.ledger import Ledger
 from amalgam_rel.models.privacy import RELEASE_SHARE, gaussian_sigma
 from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.pipeline.fitting import LANGUAGE_MODEL, FitOptions, FittedTable
+from amalgam_rel.pipeline.private_ledger import note_public_steps, unit_ledger
 from amalgam_rel.relational.plan import DatabasePlan, plan_database
 from amalgam_rel.relational.rules import computed_columns, copies as copies_rule, derived as derived_rule, offsets as offsets_rule
 from amalgam_rel.relational.kept_contacts import contact_columns
@@ -135,7 +137,7 @@ def fit_private(con: duckdb.DuckDBPyConnection, db: Database, fit: FitOptions, p
         drop_bounded(con, sources)
     for ft in fitted.values():
         ft.frame = None
-    _note_public_steps(plan, {k: fitted[k] for k in unit.private}, ledger, labels)
+    note_public_steps(plan, {k: fitted[k] for k in unit.private}, ledger, labels)
     return plan, fitted, ledger, ctx.words
 
 
@@ -149,26 +151,6 @@ def empty_tables(con: duckdb.DuckDBPyConnection, sources: dict[str, str]) -> set
         if con.execute(sql.render(query)).fetchone() is None:
             empty.add(key)
     return empty
-
-
-def unit_ledger(privacy: PrivacyOptions, rho: float, plan: DatabasePlan, unit: PrivacyUnit, shares: dict[str, float],
-                contributions: Contributions) -> Ledger:
-    """The empty ledger with the unit, why it was chosen, and every table's role, share and bound."""
-    db = plan.db
-    ledger = database_ledger(privacy.epsilon, privacy.delta, rho, unit.table)
-    ledger.note("", "privacy unit", f"{unit.table}: {unit.reason}")
-    for key in plan.graph.order:
-        if key in shares:
-            ledger.tables[key] = {"role": "unit" if key == unit.table else "private", "rho": shares[key],
-                                  "sensitivity": contributions.sensitivity[key], "rows_per_unit": contributions.rows[key],
-                                  "bound": contributions.why[key],
-                                  "caps": {db.foreign_keys[i].label: contributions.caps[i]
-                                           for i in plan.tables[key].count_columns}}
-        else:
-            declared = " (declared --public)" if key in unit.declared else f" (outside the reach of every {unit.table})"
-            ledger.tables[key] = {"role": "public", "rho": 0.0, "sensitivity": 0,
-                                  "disclosed": "kept verbatim: its content is disclosed" + declared}
-    return ledger
 
 
 # -- the stages ------------------------------------------------------------------------------
@@ -374,34 +356,3 @@ def public_contacts(ft: FittedTable, overrides) -> Semantics:
     found = private_semantics(ft, overrides)
     contacts = set(contact_columns(ft.table))
     return replace(found, columns=tuple(c for c in found.columns if c.column in contacts), drawn_locale=False)
-
-
-def _note_public_steps(plan: DatabasePlan, fitted: dict[str, FittedTable], ledger: Ledger,
-                       labels: dict[int, tuple[str, ...]]) -> None:
-    """List what was decided without data, so the ledger says how each part was made."""
-    db = plan.db
-    for key in plan.graph.order:
-        if key not in fitted:
-            continue
-        tp, ft = plan.tables[key], fitted[key]
-        for fk in tp.attributes:
-            how = (f"the key is an attribute of the {key} model, its labels the public keys"
-                   if plan.fk_index(fk) in labels else f"more than {MAX_KEYS:,} keys: drawn uniformly, without data")
-            ledger.note(key, f"public key:{fk.label}", f"{fk.ref_table} is public: {how}")
-        for i, name in tp.count_columns.items():
-            fk = db.foreign_keys[i]
-            role = "driving" if plan.tables[fk.table].driver == fk else "matched"
-            where = f"column {name} of the {key} model" if name in ft.modelled else "no model column (1 per parent)"
-            ledger.note(key, f"cardinality:{fk.label}", f"{role} FK; children per parent are {where}, "
-                        f"covered by the {key} share; capped at {ledger.tables[key]['caps'][fk.label]}")
-        for fk in tp.self_references:
-            ledger.note(key, f"self-reference:{fk.label}", "left empty (no private hierarchy model yet)")
-        for fk in tp.deferred:
-            ledger.note(key, f"cycle edge:{fk.label}", "filled after sampling without data (own-parent share 1)")
-        if ft.keys or ft.sequences:
-            ledger.note(key, "keys", "generated from the type and CHECK bounds only: "
-                        + ", ".join(list(ft.keys) + [f"{c} (1, 2, ... per parent)" for c in ft.sequences]))
-        if ft.context:
-            ledger.note(key, "context", "parent columns chosen by a fixed rule: " + ", ".join(ft.context))
-        if ft.fillers:
-            ledger.note(key, "fillers", "values from the type only: " + ", ".join(ft.fillers))
