@@ -22,8 +22,9 @@ from amalgam_rel.dp.options import PrivacyOptions
 from amalgam_rel.dp.public import public_context, public_filler, public_key_generator, public_sequences
 from amalgam_rel.dp.public_parents import label_checks, public_key_labels, with_public_keys
 from amalgam_rel.dp import private_derived, private_offsets
-from amalgam_rel.dp.private_copies import TEST_SHARE, candidates, private_copies
+from amalgam_rel.dp.private_copies import candidates, private_copies
 from amalgam_rel.dp.private_words import fit_words
+from amalgam_rel.dp.rule_reach import rule_parts, within_reach
 from amalgam_rel.dp.sensitivity import Contributions, private_fks, unit_contributions
 from amalgam_rel.dp.sizes import combined, count_sum_variance, total_variance
 from amalgam_rel.dp.unit import PrivacyUnit
@@ -62,6 +63,7 @@ class PrivateContext:
     text: dict[str, tuple[str, ...]] = field(default_factory=dict)  # words mode: table -> its text candidates
     words: dict[str, dict[str, dict]] = field(default_factory=dict)  # table -> column -> released words
     tests_part: dict[str, float] = field(default_factory=dict)  # table -> share of its rho the rule tests took
+    means: dict[str, float | None] = field(default_factory=dict)  # table -> its driving parent's modelled mean
 
 
 def private_plan(db: Database, options: PrivacyOptions, unit: PrivacyUnit) -> DatabasePlan:
@@ -230,7 +232,7 @@ def fit_private_model(ft: FittedTable, frames: TrainingFrames, fitted: dict[str,
     if driver is not None:  # children per parent: the parent model's count column, else two private counts
         parent, i = fitted[driver.ref_table], frames.plan.fk_index(driver)
         column = parent.plan.count_columns.get(i)
-        mean = modelled_mean(parent, column, ctx.rng)
+        mean = driver_mean(ft, fitted, frames.plan, ctx)
         if mean is not None and ft.model is not None:  # weighed against the table's own count (dp/sizes.py)
             ft.real_rows = max(0, round(combined(
                 ft.real_rows, total_variance(ft.model.ledger_), parent.real_rows * mean,
@@ -260,15 +262,30 @@ def modelled_mean(parent: FittedTable, column: str | None, rng: np.random.Genera
     return float(np.nanmean(values)) if len(values) else None
 
 
+def driver_mean(ft: FittedTable, fitted: dict[str, FittedTable], plan: DatabasePlan, ctx: PrivateContext) -> float | None:
+    """:func:`modelled_mean` of the driving parent's count column, drawn once per table: the rule
+    tests' size estimate (:mod:`amalgam_rel.dp.rule_reach`) and the table's size both read it."""
+    if ft.key not in ctx.means:
+        parent = fitted[ft.plan.driver.ref_table]
+        column = parent.plan.count_columns.get(plan.fk_index(ft.plan.driver))
+        ctx.means[ft.key] = modelled_mean(parent, column, ctx.rng)
+    return ctx.means[ft.key]
+
+
+def released_rows(ft: FittedTable, fitted: dict[str, FittedTable], plan: DatabasePlan, ctx: PrivateContext) -> float | None:
+    """The table's rows as the released parent model tells them, or None (no driving parent, or
+    no count column in its model)."""
+    mean = driver_mean(ft, fitted, plan, ctx) if ft.plan.driver is not None else None
+    return None if mean is None else fitted[ft.plan.driver.ref_table].real_rows * mean
+
+
 def find_private_rules(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, FittedTable], ctx: PrivateContext) -> None:
     """Columns repeating a parent row's column (:mod:`amalgam_rel.dp.private_copies`), dates told
     as a gap to another date (:mod:`amalgam_rel.dp.private_offsets`) and numbers computed from
     two others of the row (:mod:`amalgam_rel.dp.private_derived`), candidates from the schema,
-    each tested under the table's budget. The copies take what they took before: one column's
-    share per candidate, at most :data:`TEST_SHARE`. The date pairs (one column's share each) and
-    the identities (one for all of them: a table of four numbers has 48 and few hold) take at
-    most :data:`RULES_SHARE` more, so the copies' noise stays where it was (sharing one cap, it
-    rose from 96 to 149 rows on northwind's orders, and ``ship_postal_code`` was lost)."""
+    each tested under the table's budget (:mod:`amalgam_rel.dp.rule_reach`: the copies one column's
+    share per candidate, the date pairs and identities theirs beside it, so the copies' noise stays
+    where it was). A family that cannot pass on the rows the parent model releases is not run."""
     plan = frames.plan
     if ft.frame.num_rows == 0:
         return
@@ -279,11 +296,17 @@ def find_private_rules(ft: FittedTable, frames: TrainingFrames, fitted: dict[str
     if not (pairs or dates or sums):
         return
     d, left = model_columns(plan, ft.key, ctx.fit.context_size) + 1, 1 - text_part(ctx, plan, ft.key)
-    copies_part = min(TEST_SHARE, len(pairs) / d) * left
-    others = len(dates) + min(len(sums), 1)
-    rules_part = min(RULES_SHARE, others / d) * left
-    ctx.tests_part[ft.key] = copies_part + rules_part
     s, rho = float(ctx.contributions.sensitivity[ft.key]), ctx.shares[ft.key]
+    rows, tested = released_rows(ft, fitted, plan, ctx), (pairs, dates, sums)
+    pairs, dates, sums = within_reach(rows, s, rho, rule_parts(d, left, *tested), *tested)
+    left_out = [n for n, a, b in zip(("copies", "date gaps", "identities"), tested, (pairs, dates, sums)) if a and not b]
+    if left_out:
+        ctx.ledger.note(ft.key, "rule tests", f"not run, no candidate could pass on the {rows:,.0f} rows the "
+                        "parent model releases: " + ", ".join(left_out))
+    if not (pairs or dates or sums):
+        return
+    copies_part, rules_part, others = rule_parts(d, left, pairs, dates, sums)
+    ctx.tests_part[ft.key] = copies_part + rules_part
     if pairs:
         ft.rules[copies_rule.NAME] = private_copies(frames, plan, ft.key, pairs, rho=rho * copies_part,
                                                     sensitivity=s, rng=ctx.rng, ledger=ctx.ledger)
@@ -293,9 +316,6 @@ def find_private_rules(ft: FittedTable, frames: TrainingFrames, fitted: dict[str
     if sums:
         ft.rules[derived_rule.NAME] = private_derived.private_derived(ft, sums, rho=rho * rules_part / others,
                                                                       sensitivity=s, rng=ctx.rng, ledger=ctx.ledger)
-
-
-RULES_SHARE = 0.15  # most of a table's rho the date pairs and identities take, beside the copies'
 
 
 def semantic_types(plan: DatabasePlan, key: str, overrides) -> dict[str, str]:
