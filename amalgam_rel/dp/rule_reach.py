@@ -12,7 +12,7 @@ test with ``sigma`` 891, which needs 3,780 rows, and its model measured its numb
 less (dp27f: inter-table trends over ``order_details`` 0.302 -> 0.250, seeds 0-4).
 
 ``n`` is a released estimate, never the true count: the driving parent's noisy row count times
-the mean number of children its private model draws (post-processing; the same estimate that
+the mean number of children its private model draws (post-processing, as the estimate that
 sizes the table, :mod:`amalgam_rel.dp.sizes`; seed 2 released 2,841 for 1,938 bounded rows).
 Without one (the unit table), every test runs.
 
