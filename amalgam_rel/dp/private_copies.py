@@ -38,6 +38,7 @@ False
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -72,29 +73,66 @@ def _fits(child, parent) -> bool:
     return same and (child.nullable or not parent.nullable)
 
 
+def last_word(name: str) -> str:
+    """The last word of a column name (``ship_name`` -> ``name``, ``ShipName`` -> ``name``)."""
+    words = re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", name)
+    return words[-1].lower() if words else ""
+
+
+def word_copies(column: str, source: str) -> bool:
+    """Whether both names end with one word of at least :data:`MIN_NAME` characters, each with a
+    word before it (``ship_name`` / ``company_name``: a name the row repeats under its own word).
+
+    >>> word_copies("ship_name", "company_name"), word_copies("ShipName", "CompanyName"), word_copies("ship_name", "name")
+    (True, True, False)
+    >>> word_copies("ship_via", "employee_via"), word_copies("order_date", "hire_date")
+    (False, True)
+    """
+    word = last_word(column)
+    return (len(word) >= MIN_NAME and word == last_word(source)
+            and normalised(column) != word and normalised(source) != word)
+
+
 def candidates(ft, fitted: dict, plan, semantic_of) -> list[tuple[str, int, str]]:
     """(child column, fk index, parent column) pairs from the schema; ``semantic_of(table key)``
-    maps a table's generated columns to their semantic types (from names alone)."""
+    maps a table's generated columns to their semantic types (from names alone). A string column whose
+    name or type matches no parent column's may still pair, on a second pass, with the first
+    parent column (FK order, then column order) whose name ends with the same word
+    (:func:`word_copies`): one candidate per child column either way."""
     skip = set(ft.plan.fk_columns) | set(ft.table.primary_key) | set(ft.sequences) | set(ft.plan.generated_keys)
     skip |= {c for cols in ft.table.unique_sets() for c in cols}
     own_types = semantic_of(ft.key)
     out, taken = [], set()
-    for fk in ((ft.plan.driver,) if ft.plan.driver else ()) + ft.plan.matched + ft.plan.attributes:
-        parent = plan.db.table(fk.ref_table)
-        types = semantic_of(fk.ref_table)
-        late = {c for d in plan.tables[fk.ref_table].deferred for c in d.columns}
-        for column in ft.table.columns:
-            if column.name in skip or column.name in taken:
-                continue
-            for source in parent.columns:
-                if source.name in late or not _fits(column, source):
+    types = functools.lru_cache(maxsize=None)(semantic_of)
+    for matches in (_named_or_typed(own_types, types), _same_word):
+        for fk in ((ft.plan.driver,) if ft.plan.driver else ()) + ft.plan.matched + ft.plan.attributes:
+            parent = plan.db.table(fk.ref_table)
+            late = {c for d in plan.tables[fk.ref_table].deferred for c in d.columns}
+            for column in ft.table.columns:
+                if column.name in skip or column.name in taken:
                     continue
-                typed = own_types.get(column.name) is not None and own_types.get(column.name) == types.get(source.name)
-                if typed or name_copies(column.name, source.name):
-                    out.append((column.name, plan.fk_index(fk), source.name))
-                    taken.add(column.name)
-                    break
+                for source in parent.columns:
+                    if source.name in late or not _fits(column, source):
+                        continue
+                    if matches(column, source, fk):
+                        out.append((column.name, plan.fk_index(fk), source.name))
+                        taken.add(column.name)
+                        break
     return out
+
+
+def _same_word(column, source, fk) -> bool:
+    """The second pass's test: strings whose names end with one word (not dates: a child's date
+    and its parent's share ``date`` without repeating it)."""
+    return column.type.kind is Kind.STRING and word_copies(column.name, source.name)
+
+
+def _named_or_typed(own_types: dict, semantic_of):
+    """The first pass's test: the parent column's name ends the child's, or one semantic type."""
+    def matches(column, source, fk) -> bool:
+        typed = own_types.get(column.name) is not None and own_types.get(column.name) == semantic_of(fk.ref_table).get(source.name)
+        return typed or name_copies(column.name, source.name)
+    return matches
 
 
 def agreeing_rows(frames, plan, key: str, pairs: list[tuple[str, int, str]]) -> np.ndarray:

@@ -264,7 +264,7 @@ def _fits(x: dict, op: str, a: str, b: str, bounds: tuple[float, float]) -> bool
 
 
 def compute(derived: Derived, left: pa.Array, right: pa.Array, arrow_type: pa.DataType,
-            rng: np.random.Generator, own: pa.Array | None = None) -> pa.Array:
+            rng: np.random.Generator, own: pa.Array | None = None, bounds: tuple[float, float] | None = None) -> pa.Array:
     """The target's values for sampled operands, at its resolution and in its type (NULL where an
     operand is, and on the target's real share of the other rows). An ``only_where_set`` rule
     takes the rows lacking an operand from ``own``, the column's values drawn by its model."""
@@ -273,6 +273,8 @@ def compute(derived: Derived, left: pa.Array, right: pa.Array, arrow_type: pa.Da
     if derived.null_share > 0:
         both = np.flatnonzero(np.isfinite(value))
         value[rng.permutation(both)[: int(round(derived.null_share * len(both)))]] = np.nan
+    if bounds is not None:  # what the column's type holds (a private rule's operands may reach past it)
+        value = np.clip(value, *bounds)
     if derived.step is not None:
         value = np.round(value / derived.step) * derived.step
     valid = np.isfinite(value)

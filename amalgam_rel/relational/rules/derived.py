@@ -89,7 +89,32 @@ def apply(d, records) -> None:
         target = pa.decimal128(t.precision, t.scale) if t.kind is Kind.DECIMAL and (t.precision or 0) <= 38 \
             else pa.int64() if t.kind is Kind.INTEGER else pa.float64()
         right = d.values[f.right] if not f.path else _through(d, f.path, f.right)
-        d.values[f.column] = derived.compute(f, d.values[f.left], right, target, d.rng, d.values.get(f.column))
+        d.values[f.column] = derived.compute(f, d.values[f.left], right, target, d.rng, d.values.get(f.column),
+                                             bounds=held_range(t))
+
+
+_INT_BITS = {"TINYINT": 8, "SMALLINT": 16, "INTEGER": 32, "BIGINT": 64}
+
+
+def held_range(t) -> tuple[float, float] | None:
+    """The values a column of schema type ``t`` holds (None: no clipping needed for floats). A
+    rule found on the data never leaves it (:func:`derived._fits`); one decided under a budget
+    (:mod:`amalgam_rel.dp.private_derived`) computes from operands the private model drew, which
+    may reach past it.
+
+    >>> from amalgam_rel.schema.types import parse_type
+    >>> held_range(parse_type("INTEGER")), held_range(parse_type("DECIMAL(4,2)")), held_range(parse_type("UTINYINT"))
+    ((-2147483648.0, 2147483647.0), (-99.99, 99.99), (0.0, 255.0))
+    """
+    name = t.name.upper()
+    if t.kind is Kind.DECIMAL and t.precision:
+        top = 10.0 ** (t.precision - (t.scale or 0)) - 10.0 ** -(t.scale or 0)
+        return -top, top
+    if name in _INT_BITS:
+        return -(2.0 ** (_INT_BITS[name] - 1)), 2.0 ** (_INT_BITS[name] - 1) - 1
+    if name.startswith("U") and name[1:] in _INT_BITS:
+        return 0.0, 2.0 ** _INT_BITS[name[1:]] - 1
+    return None
 
 
 def _through(d, path: tuple[int, ...], column: str) -> pa.Array:
