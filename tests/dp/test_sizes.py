@@ -28,3 +28,19 @@ def test_simulated_true_sizes_are_estimated_with_less_error_than_clipping_at_zer
     clipped = np.abs(np.maximum(noisy, 0) - truth).mean()
     posterior = np.abs(np.array([nonnegative_mean(x, sigma**2) for x in noisy]) - truth).mean()
     assert posterior < clipped
+
+
+def test_the_private_fit_keeps_a_child_size_whose_combined_estimate_fell_to_zero(monkeypatch, tmp_path):
+    """The private fit passes the combined estimate through :func:`nonnegative_mean`: with the
+    weighted mean forced to 0 at a variance of 100**2, the table still gets 0.8 sigma rows, not none."""
+    from amalgam_rel.pipeline.database_model import DatabaseModel
+    from amalgam_rel.pipeline import private_fit
+    from tests.dp.test_database_privacy import ITERS, build
+
+    monkeypatch.setattr(private_fit, "combined", lambda *estimates: 0.0)
+    monkeypatch.setattr(private_fit, "total_variance", lambda ledger: 100.0**2)
+    model = DatabaseModel(seed=1, iters=ITERS, epsilon=1.0, max_children=4, privacy_unit="club").fit(
+        build(tmp_path / "real.duckdb"))
+    driven = [ft for ft in model.tables_.values() if ft.plan.driver is not None and ft.model is not None]
+    combined = [ft for ft in driven if ft.key == "member"]  # the one whose parent models its count column
+    assert combined and all(ft.real_rows == 80 for ft in combined)  # 100 * phi(0) / Phi(0)
