@@ -3,6 +3,9 @@
 import numpy as np
 
 from amalgam_rel.dp.sizes import combined, combined_variance, nonnegative_mean
+from amalgam_rel.pipeline import private_fit
+from amalgam_rel.pipeline.database_model import DatabaseModel
+from tests.dp.test_database_privacy import ITERS, build
 
 
 def test_a_noisy_size_near_zero_keeps_its_posterior_mean_not_a_clipped_zero():
@@ -33,10 +36,6 @@ def test_simulated_true_sizes_are_estimated_with_less_error_than_clipping_at_zer
 def test_the_private_fit_keeps_a_child_size_whose_combined_estimate_fell_to_zero(monkeypatch, tmp_path):
     """The private fit passes the combined estimate through :func:`nonnegative_mean`: with the
     weighted mean forced to 0 at a variance of 100**2, the table still gets 0.8 sigma rows, not none."""
-    from amalgam_rel.pipeline.database_model import DatabaseModel
-    from amalgam_rel.pipeline import private_fit
-    from tests.dp.test_database_privacy import ITERS, build
-
     monkeypatch.setattr(private_fit, "combined", lambda *estimates: 0.0)
     monkeypatch.setattr(private_fit, "total_variance", lambda ledger: 100.0**2)
     model = DatabaseModel(seed=1, iters=ITERS, epsilon=1.0, max_children=4, privacy_unit="club").fit(
