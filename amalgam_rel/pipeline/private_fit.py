@@ -28,7 +28,7 @@ from amalgam_rel.dp.private_words import fit_words
 from amalgam_rel.dp.rule_reach import rule_parts, within_reach
 from amalgam_rel.dp.schema_text import declared_max_length
 from amalgam_rel.dp.sensitivity import Contributions, private_fks, unit_contributions
-from amalgam_rel.dp.sizes import combined, count_sum_variance, total_variance
+from amalgam_rel.dp.sizes import combined, combined_variance, count_sum_variance, nonnegative_mean, total_variance
 from amalgam_rel.dp.unit import PrivacyUnit
 from amalgam_rel.dp.unit_bounding import below_children, bound_units
 from amalgam_rel.errors import InputError
@@ -238,9 +238,10 @@ def fit_private_model(ft: FittedTable, frames: TrainingFrames, fitted: dict[str,
         column = parent.plan.count_columns.get(i)
         mean = modelled_mean(parent, column, ctx.rng)
         if mean is not None and ft.model is not None:  # weighed against the table's own count (dp/sizes.py)
-            ft.real_rows = max(0, round(combined(
-                ft.real_rows, total_variance(ft.model.ledger_), parent.real_rows * mean,
-                count_sum_variance(parent.model.ledger_, column, ctx.contributions.caps[i]))))
+            own_variance = total_variance(ft.model.ledger_)
+            parent_variance = count_sum_variance(parent.model.ledger_, column, ctx.contributions.caps[i])
+            estimate = combined(ft.real_rows, own_variance, parent.real_rows * mean, parent_variance)
+            ft.real_rows = round(nonnegative_mean(estimate, combined_variance(own_variance, parent_variance)))
         if parent.real_rows > 0:
             ft.mean_degrees[frames.plan.fk_index(driver)] = ft.real_rows / parent.real_rows
     ft.text_columns = tuple(c for c, why in left_out.items() if why.startswith(LANGUAGE_MODEL) and ft.table.has_column(c))
