@@ -24,20 +24,18 @@ from amalgam_rel.dp.public_parents import label_checks, public_key_labels, with_
 from amalgam_rel.dp import private_derived, private_offsets
 from amalgam_rel.dp.private_copies import TEST_SHARE, candidates, private_copies
 from amalgam_rel.dp.private_forms import form_columns, unlike_columns
-from amalgam_rel.dp.private_words import fit_words
 from amalgam_rel.dp.rule_reach import rule_parts, within_reach
-from amalgam_rel.dp.schema_text import declared_max_length
 from amalgam_rel.dp.sensitivity import Contributions, private_fks, unit_contributions
 from amalgam_rel.dp.sizes import combined, combined_variance, count_sum_variance, nonnegative_mean, total_variance
 from amalgam_rel.dp.unit import PrivacyUnit
 from amalgam_rel.dp.unit_bounding import below_children, bound_units
 from amalgam_rel.errors import InputError
-from amalgam_rel.models.columns import check_facts
 from amalgam_rel.models.ledger import Ledger
 from amalgam_rel.models.privacy import RELEASE_SHARE, gaussian_sigma
 from amalgam_rel.models.table_model import TableModel
 from amalgam_rel.pipeline.fitting import LANGUAGE_MODEL, FitOptions, FittedTable
 from amalgam_rel.pipeline.private_ledger import note_public_steps, unit_ledger
+from amalgam_rel.pipeline.private_text import fit_private_words, model_columns, text_candidates, text_part
 from amalgam_rel.relational.plan import DatabasePlan, plan_database
 from amalgam_rel.relational.rules import computed_columns, copies as copies_rule, derived as derived_rule, offsets as offsets_rule
 from amalgam_rel.relational.kept_contacts import contact_columns
@@ -87,14 +85,6 @@ def private_plan(db: Database, options: PrivacyOptions, unit: PrivacyUnit) -> Da
                 raise InputError(f"{fk.label}: a NOT NULL self-reference is not covered by --epsilon yet (a row's "
                                  "place in the hierarchy depends on every ancestor: no bounded sensitivity)")
     return plan
-
-
-def model_columns(plan: DatabasePlan, key: str, context_size: int) -> int:
-    """Columns the table model may own, counted from the schema (for the split rule)."""
-    tp, table = plan.tables[key], plan.db.table(key)
-    own = [c for c in table.column_names if c not in tp.fk_columns and c not in tp.generated_keys]
-    return (len(own) + len(tp.count_columns) + len(tp.null_columns) + len(tp.attributes)
-            + (context_size if tp.driver else 0))
 
 
 def fit_private(con: duckdb.DuckDBPyConnection, db: Database, fit: FitOptions, privacy: PrivacyOptions,
@@ -355,42 +345,6 @@ def without_columns(found: Semantics, copied: tuple[str, ...]) -> Semantics:
         return found
     drawn = found.drawn_locale and found.locale not in copied
     return replace(found, columns=tuple(c for c in found.columns if c.column not in copied), drawn_locale=drawn)
-
-
-def fit_private_words(ft: FittedTable, frames: TrainingFrames, fitted: dict[str, FittedTable], ctx: PrivateContext) -> None:
-    """Under ``--epsilon-text words``: each text column's released words (:mod:`amalgam_rel.dp.private_words`).
-    The share set aside for the table's candidates (:func:`text_part`) is split over those the model
-    left to text (until dp27g a candidate kept as a category left its share unspent)."""
-    candidates = ctx.text.get(ft.key, ())
-    columns = [c for c in ft.text_columns if c in candidates]
-    if not columns or ft.frame.num_rows == 0:
-        return
-    part = text_part(ctx, frames.plan, ft.key) / len(columns)
-    rho, delta = ctx.shares[ft.key] * part, ctx.release_delta[ft.key] * part
-    s = ctx.contributions.sensitivity[ft.key]
-    for name in columns:
-        model = fit_words(ft.frame.column(name).to_pylist(), sensitivity=s, rho=rho, delta=delta, rng=ctx.rng,
-                          max_length=declared_max_length(ft.table, name))
-        ctx.words.setdefault(ft.key, {})[name] = model
-        ctx.ledger.spend(f"text:{name}", "gaussian + threshold", rho, delta=delta, table=ft.key, sensitivity=float(s),
-                         sigma=model["sigma"], detail=f"word counts and lengths; {model['source']}")
-
-
-def text_part(ctx: PrivateContext, plan: DatabasePlan, key: str) -> float:
-    """The share of ``key``'s rho its text candidates get under ``--epsilon-text words`` (0 otherwise):
-    one column's share for them all, the row count counted as a column the model always keeps. (One
-    each until dp27g: TPC-H's line items set aside five for one text column, the model keeping the
-    four others as categories and paying for them again, and its pair trends fell 0.94 -> 0.90.)"""
-    return 1 / (model_columns(plan, key, ctx.fit.context_size) + 1) if ctx.text.get(key) else 0.0
-
-
-def text_candidates(plan: DatabasePlan, key: str, overrides) -> tuple[str, ...]:
-    """String columns the model may leave to text, from the schema: not keys, labels or Faker's."""
-    tp, table = plan.tables[key], plan.db.table(key)
-    ft = FittedTable(key, table, tp, sequences=public_sequences(table, tp))
-    taken = set(private_semantics(ft, overrides).names) | set(tp.fk_columns) | set(tp.generated_keys) \
-        | set(ft.sequences) | set(check_facts(table)[1])
-    return tuple(c.name for c in table.columns if c.type.kind is Kind.STRING and c.name not in taken)
 
 
 PRIVATE_FIT_STAGES = (build_bounded_frame, public_choices, check_private_forms, find_private_rules, fit_private_model,
