@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import math
 
-import networkx as nx
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -52,7 +51,7 @@ from sqlglot import exp
 
 from amalgam_rel.models.codecs.scale import to_numeric
 from amalgam_rel.models.privacy import gaussian_sigma
-from amalgam_rel.relational.date_offsets import DateOffset, encode, offset_column
+from amalgam_rel.relational.date_offsets import DateOffset, acyclic_offsets, encode, offset_column
 from amalgam_rel.relational.rules.protocol import unique_columns
 from amalgam_rel.schema import sql
 from amalgam_rel.schema.internal_names import context_parent, is_context_column
@@ -148,17 +147,7 @@ def choose(pairs: list[tuple[str, str]], noisy: np.ndarray, sigma: float, types=
             held.append((-near / max(near + within + other, 1.0), column, anchor))
     following = {column for _, column, _ in held}
     ranked = sorted((anchor in following, share, column, anchor) for share, column, anchor in held)
-    graph, found = nx.DiGraph(), {}
-    for _, _, column, anchor in ranked:
-        if column in found:
-            continue
-        graph.add_edge(anchor, column)
-        if not nx.is_directed_acyclic_graph(graph):
-            graph.remove_edge(anchor, column)
-            continue
-        found[column] = DateOffset(column, anchor, step(types[column]) if types else 1.0)
-    order = {c: i for i, c in enumerate(nx.topological_sort(graph))}
-    return tuple(sorted(found.values(), key=lambda o: order[o.column]))
+    return acyclic_offsets((column, anchor, step(types[column]) if types else 1.0) for _, _, column, anchor in ranked)
 
 
 def encoded_gaps(frame: pa.Table, offsets: tuple[DateOffset, ...]) -> tuple[pa.Table, tuple[exp.Expression, ...]]:

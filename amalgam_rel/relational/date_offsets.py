@@ -87,8 +87,19 @@ def find_date_offsets(frame: pa.Table, columns: list[str], anchors: list[str], r
                 # near-equal spreads (a pair read both ways) go to the date that comes after the other
                 key = (round(spread / own, 2), bool((gap < 0).mean() > _LOST), -columns.index(column))
                 candidates.append((key, column, anchor, resolution(gap, frame.schema.field(column).type)))
+    ranked = [(column, anchor, step) for _, column, anchor, step in sorted(candidates, key=lambda c: c[0])]
+    return tuple(_never_null(list(acyclic_offsets(ranked)), values, set(required), set(nullable)))
+
+
+def acyclic_offsets(ranked) -> tuple[DateOffset, ...]:
+    """The first ``(column, anchor, step)`` of each column in ``ranked`` (best first) that makes
+    no date its own anchor through others, in the order they can be computed (anchors first).
+
+    >>> [o.column for o in acyclic_offsets([("b", "a", 1.0), ("a", "b", 1.0), ("c", "b", 1.0)])]
+    ['b', 'c']
+    """
     graph, found = nx.DiGraph(), {}
-    for _, column, anchor, step in sorted(candidates, key=lambda c: c[0]):
+    for column, anchor, step in ranked:
         if column in found:
             continue
         graph.add_edge(anchor, column)
@@ -97,8 +108,7 @@ def find_date_offsets(frame: pa.Table, columns: list[str], anchors: list[str], r
             continue
         found[column] = DateOffset(column, anchor, step)
     order = {c: i for i, c in enumerate(nx.topological_sort(graph))}
-    chosen = sorted(found.values(), key=lambda o: order[o.column])
-    return tuple(_never_null(chosen, values, set(required), set(nullable)))
+    return tuple(sorted(found.values(), key=lambda o: order[o.column]))
 
 
 def _never_null(offsets: list[DateOffset], values: dict[str, np.ndarray], required: set, nullable: set) -> list[DateOffset]:
